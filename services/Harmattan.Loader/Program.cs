@@ -1,0 +1,26 @@
+using Harmattan.Hosting;
+using Harmattan.Loader;
+using Serilog;
+
+ServiceDefaults.CreateBootstrapLogger();
+try
+{
+    var builder = WebApplication.CreateBuilder(args);
+    builder.AddServiceDefaults("loader", defaultPort: 5103);
+    builder.Services.AddLoader(builder.Configuration);
+    builder.Services.AddHarmattanBus(builder.Configuration, bus => bus.AddLoaderConsumers());
+
+    var app = builder.Build();
+    app.MapDefaultEndpoints();
+    await app.RunAsync();
+    return 0;
+}
+catch (Exception ex) when (ex is not HostAbortedException)
+{
+    Log.Fatal(ex, "The loader stopped: {Reason}", ex.Message);
+    return 1;
+}
+finally
+{
+    await Log.CloseAndFlushAsync();
+}

@@ -1,0 +1,81 @@
+using MassTransit;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace Harmattan.Hosting;
+
+public static class BusRegistration
+{
+    public const string RabbitMqConnectionName = "RabbitMq";
+    public const string DefaultRabbitMqUri = "amqp://guest:guest@localhost:5672/";
+
+    /// <summary>
+    /// MassTransit on RabbitMQ or in memory (<c>Bus:Transport</c>), with the retry policy every consumer shares:
+    /// in-process exponential retries, then the endpoint's <c>_error</c> queue.
+    /// </summary>
+    public static IServiceCollection AddHarmattanBus(this IServiceCollection services, IConfiguration configuration,
+        Action<IBusRegistrationConfigurator> registerConsumers)
+    {
+        services.AddValidatedOptions<BusOptions>(BusOptions.Section);
+        var options = configuration.GetSection(BusOptions.Section).Get<BusOptions>() ?? new BusOptions();
+
+        services.AddOptions<MassTransitHostOptions>().Configure(o =>
+        {
+            o.WaitUntilStarted = true;
+            o.StartTimeout = options.StartTimeout;
+            o.StopTimeout = options.StopTimeout;
+        });
+        // The host must wait at least as long as MassTransit drains in-flight messages.
+        services.Configure<HostOptions>(o => o.ShutdownTimeout = options.StopTimeout + TimeSpan.FromSeconds(15));
+
+        services.AddMassTransit(bus =>
+        {
+            bus.SetKebabCaseEndpointNameFormatter();
+            registerConsumers(bus);
+
+            if (options.Transport == BusTransport.InMemory)
+            {
+                bus.UsingInMemory((context, cfg) =>
+                {
+                    ApplyRetryPolicy(cfg, options);
+                    cfg.ConfigureEndpoints(context);
+                });
+                return;
+            }
+
+            var uri = RabbitMqUri(configuration);
+            if (options.QuorumQueues)
+                bus.AddConfigureEndpointsCallback((_, endpoint) =>
+                {
+                    if (endpoint is IRabbitMqReceiveEndpointConfigurator rabbit)
+                        rabbit.SetQuorumQueue();
+                });
+            bus.UsingRabbitMq((context, cfg) =>
+            {
+                cfg.Host(uri);
+                cfg.PrefetchCount = options.PrefetchCount;
+                ApplyRetryPolicy(cfg, options);
+                cfg.ConfigureEndpoints(context);
+            });
+        });
+        return services;
+    }
+
+    /// <summary>The RabbitMQ URI from <c>ConnectionStrings:RabbitMq</c>, validated so a typo is reported by key.</summary>
+    public static Uri RabbitMqUri(IConfiguration configuration)
+    {
+        var value = configuration.GetConnectionString(RabbitMqConnectionName);
+        if (string.IsNullOrWhiteSpace(value))
+            value = DefaultRabbitMqUri;
+        if (!Uri.TryCreate(value, UriKind.Absolute, out var uri) || uri.Scheme is not ("amqp" or "amqps" or "rabbitmq" or "rabbitmqs"))
+            throw new InvalidOperationException(
+                "ConnectionStrings:RabbitMq must be an AMQP URI such as amqp://user:password@host:5672/vhost " +
+                "(environment variable ConnectionStrings__RabbitMq).");
+        return uri;
+    }
+
+    private static void ApplyRetryPolicy(IBusFactoryConfigurator cfg, BusOptions options) =>
+        cfg.UseMessageRetry(retry => retry.Exponential(options.RetryLimit, options.RetryMinInterval,
+            options.RetryMaxInterval, TimeSpan.FromMilliseconds(Math.Max(1, options.RetryMinInterval.TotalMilliseconds))));
+}

@@ -1,0 +1,42 @@
+using Harmattan.Contracts;
+
+namespace Harmattan.Storage;
+
+/// <summary>
+/// The store port: archived raw fetches, hourly and daily averages. Every adapter (SQLite, MongoDB)
+/// passes the same contract tests.
+/// </summary>
+/// <remarks>
+/// Upserts are keyed by (station, hour) and (station, date). A row is written only when its
+/// (AlgorithmVersion, SourceFetchedAt) is not older than the stored one, so redelivery,
+/// duplicates, out-of-order delivery and replays never regress data.
+/// </remarks>
+public interface IPipelineStore
+{
+    /// <summary>Creates tables, collections and indexes; safe to call on every start.</summary>
+    Task InitializeAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Fails when the store cannot be reached; used by the readiness check.</summary>
+    Task PingAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Stores raw fetches by FetchId; storing one twice is a no-op.</summary>
+    Task<int> ArchiveRawFetchesAsync(IReadOnlyCollection<RawReadingsFetched> fetches, CancellationToken cancellationToken = default);
+
+    Task<UpsertResult> UpsertAveragesAsync(IReadOnlyCollection<AveragesComputed> batch, CancellationToken cancellationToken = default);
+
+    /// <summary>Daily rows of one station for the days from..to, both inclusive, ascending.</summary>
+    Task<IReadOnlyList<StoredDailyAverage>> GetDailyAveragesAsync(string stationId, DateOnly from, DateOnly to, CancellationToken cancellationToken = default);
+
+    /// <summary>Hourly rows of one station for hours in [from, to), ascending.</summary>
+    Task<IReadOnlyList<StoredHourlyAverage>> GetHourlyAveragesAsync(string stationId, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken = default);
+
+    /// <summary>Archived fetches of one station whose window overlaps [from, to), by window start then FetchedAt.</summary>
+    Task<IReadOnlyList<RawReadingsFetched>> GetRawFetchesAsync(string stationId, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken = default);
+}
+
+/// <summary>Rows written and rows ignored because the store held a newer version.</summary>
+public readonly record struct UpsertResult(int Written, int IgnoredAsOlder)
+{
+    public static UpsertResult operator +(UpsertResult a, UpsertResult b) =>
+        new(a.Written + b.Written, a.IgnoredAsOlder + b.IgnoredAsOlder);
+}

@@ -1,0 +1,27 @@
+using Harmattan.Contracts;
+
+namespace Harmattan.Storage;
+
+public record StoredDailyAverage
+{
+    public required string StationId { get; init; }
+    public required DateOnly Date { get; init; }
+    public required int HoursCovered { get; init; }
+    public required int HoursInDay { get; init; }
+    public required double Completeness { get; init; }
+    public required bool IsComplete { get; init; }
+    public required IReadOnlyDictionary<string, QuantityStats> Quantities { get; init; }
+    public required int AlgorithmVersion { get; init; }
+    public required Guid SourceFetchId { get; init; }
+    public required DateTimeOffset SourceFetchedAt { get; init; }
+}
+
+public record StoredHourlyAverage
+{
+    public required string StationId { get; init; }
+    public required DateTimeOffset Hour { get; init; }
+    public required IReadOnlyDictionary<string, QuantityStats> Quantities { get; init; }
+    public required int AlgorithmVersion { get; init; }
+    public required Guid SourceFetchId { get; init; }
+    public required DateTimeOffset SourceFetchedAt { get; init; }
+}
