@@ -1,1 +1,10 @@
-return 0;
+using System.CommandLine;
+using Harmattan.Cli.Commands;
+
+var root = new RootCommand("harmattan: extract AirQino air-quality readings, compute hourly and daily averages, store them.")
+{
+    RunCommand.Create(),
+    BackfillCommand.Create(),
+    ExportCommand.Create(),
+};
+return await root.Parse(args).InvokeAsync();

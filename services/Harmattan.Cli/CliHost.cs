@@ -1,0 +1,38 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Configuration.Memory;
+using Serilog;
+using Serilog.Events;
+
+namespace Harmattan.Cli;
+
+/// <summary>
+/// Hosts for the CLI's commands. Configuration precedence, lowest first: the command's defaults, appsettings.json,
+/// environment variables (<c>ConnectionStrings__Sqlite</c>, ...), then the command-line options.
+/// </summary>
+public static class CliHost
+{
+    public static HostApplicationBuilder CreateBuilder(IReadOnlyDictionary<string, string?> defaults,
+        IReadOnlyDictionary<string, string?> overrides)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
+        {
+            Args = [],
+            ContentRootPath = AppContext.BaseDirectory,
+        });
+        builder.Configuration.Sources.Insert(0, new MemoryConfigurationSource { InitialData = defaults });
+        builder.Configuration.AddInMemoryCollection(overrides);
+
+        // The console belongs to the command's own output; logs go to stderr, warnings and above unless configured.
+        builder.Services.AddSerilog((services, logger) => logger
+            .MinimumLevel.Warning()
+            .ReadFrom.Configuration(builder.Configuration)
+            .ReadFrom.Services(services)
+            .Enrich.FromLogContext()
+            .WriteTo.Console(standardErrorFromLevel: LogEventLevel.Verbose,
+                outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {Message:lj}{NewLine}{Exception}"));
+        return builder;
+    }
+
+    public static Dictionary<string, string?> Overrides(params (string Key, string? Value)[] pairs) =>
+        pairs.Where(p => p.Value is not null).ToDictionary(p => p.Key, p => p.Value);
+}

@@ -1,0 +1,46 @@
+using System.CommandLine;
+using Harmattan.Cli.Export;
+using Harmattan.Storage;
+
+namespace Harmattan.Cli.Commands;
+
+public static class ExportCommand
+{
+    public static Command Create()
+    {
+        var station = new Option<string>("--station") { Description = "Station id to export.", Required = true };
+        var from = new Option<DateOnly?>("--from") { Description = "First day (YYYY-MM-DD), inclusive. Default: the first day stored." };
+        var to = new Option<DateOnly?>("--to") { Description = "Last day (YYYY-MM-DD), inclusive. Default: the last day stored." };
+        var output = new Option<FileInfo?>("--out") { Description = "CSV file to write. Default: standard output." };
+        var db = CommonOptions.Db();
+
+        var command = new Command("export", "Write a station's daily averages as CSV.") { station, from, to, output, db };
+        command.SetAction(async (result, cancellationToken) =>
+        {
+            var builder = CliHost.CreateBuilder(CommonOptions.StoreDefaults,
+                CliHost.Overrides(CommonOptions.DbOverride(result.GetValue(db))));
+            builder.Services.AddPipelineStore(builder.Configuration);
+            using var host = builder.Build();
+            var store = host.Services.GetRequiredService<IPipelineStore>();
+            await store.InitializeAsync(cancellationToken);
+
+            var days = await store.GetDailyAveragesAsync(result.GetValue(station)!,
+                result.GetValue(from) ?? DateOnly.MinValue, result.GetValue(to) ?? DateOnly.MaxValue, cancellationToken);
+            if (result.GetValue(output) is { } file)
+            {
+                await using var writer = new StreamWriter(file.FullName);
+                await DailyAveragesCsv.WriteAsync(writer, days, cancellationToken);
+                await Console.Error.WriteLineAsync($"Wrote {days.Count} days of station {result.GetValue(station)} to {file.FullName}");
+            }
+            else
+            {
+                await DailyAveragesCsv.WriteAsync(Console.Out, days, cancellationToken);
+            }
+            if (days.Count == 0)
+                await Console.Error.WriteLineAsync(
+                    $"No daily averages stored for station {result.GetValue(station)} in that range; run `harmattan run` or `harmattan backfill` first.");
+            return 0;
+        });
+        return command;
+    }
+}

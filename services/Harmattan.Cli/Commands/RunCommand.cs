@@ -1,0 +1,175 @@
+using System.CommandLine;
+using Harmattan.AirQinoSimulator;
+using Harmattan.Cli.Pipeline;
+using Harmattan.Contracts;
+using Harmattan.Extractor;
+using Harmattan.Hosting;
+using Harmattan.Loader;
+using Harmattan.Storage;
+using Harmattan.Transformer;
+using MassTransit;
+using Spectre.Console;
+
+namespace Harmattan.Cli.Commands;
+
+/// <summary>
+/// <c>harmattan run</c>: the three services in one process on the in-memory bus with the SQLite store.
+/// </summary>
+public static class RunCommand
+{
+    public static Command Create()
+    {
+        var once = new Option<bool>("--once") { Description = "Run one pass, wait until it is stored, print the daily averages and exit." };
+        var stations = CommonOptions.Stations();
+        var from = CommonOptions.From();
+        var to = CommonOptions.To();
+        var airQinoUrl = new Option<Uri?>("--airqino-url") { Description = "AirQino API root (default: AirQino__BaseUrl or https://airqino-api.magentalab.it)." };
+        var db = CommonOptions.Db();
+        var simulate = new Option<bool>("--simulate") { Description = "Serve simulated data from an in-process AirQino simulator (no network, no credentials)." };
+        var timeout = new Option<TimeSpan>("--timeout")
+        {
+            Description = "With --once: give up after this long (default 00:10:00).",
+            DefaultValueFactory = _ => TimeSpan.FromMinutes(10),
+        };
+
+        var command = new Command("run", "Extract, average and store in one process (in-memory bus, SQLite store).")
+        {
+            once, stations, from, to, airQinoUrl, db, simulate, timeout,
+        };
+        CommonOptions.ValidateRange(command, from, to);
+        command.SetAction((result, cancellationToken) => RunAsync(new RunRequest(
+            result.GetValue(once), result.GetValue(stations) ?? [], result.GetValue(from), result.GetValue(to),
+            result.GetValue(airQinoUrl), result.GetValue(db), result.GetValue(simulate), result.GetValue(timeout)), cancellationToken));
+        return command;
+    }
+
+    private sealed record RunRequest(bool Once, string[] Stations, DateOnly? From, DateOnly? To, Uri? AirQinoUrl,
+        FileInfo? Db, bool Simulate, TimeSpan Timeout);
+
+    private static async Task<int> RunAsync(RunRequest request, CancellationToken cancellationToken)
+    {
+        await using var simulator = request.Simulate ? await AirQinoSimulatorHost.StartAsync(new SimulatorOptions()) : null;
+        if (simulator is not null)
+            AnsiConsole.MarkupLine($"[yellow]SIMULATED DATA[/]: serving synthetic AirQino readings from {simulator.BaseUrl} — not real measurements.");
+
+        var defaults = new Dictionary<string, string?>(CommonOptions.StoreDefaults)
+        {
+            ["Bus:Transport"] = "InMemory",
+            // The AirQino client already retries; one more bus-level attempt is enough for an interactive run.
+            ["Bus:RetryLimit"] = "1",
+        };
+        var builder = CliHost.CreateBuilder(defaults, CliHost.Overrides(
+            CommonOptions.DbOverride(request.Db),
+            ("AirQino:BaseUrl", simulator?.BaseUrl.ToString() ?? request.AirQinoUrl?.ToString())));
+
+        builder.Services.AddExtractor(builder.Configuration);
+        builder.Services.AddTransformer(builder.Configuration);
+        builder.Services.AddLoader(builder.Configuration);
+        builder.Services.AddSingleton<PipelineFaults>();
+        builder.Services.AddSingleton<ReceiveActivity>();
+        builder.Services.AddHarmattanBus(builder.Configuration, bus =>
+        {
+            bus.AddExtractorConsumers();
+            bus.AddTransformerConsumers();
+            bus.AddLoaderConsumers();
+            bus.AddConsumer<PipelineFaultConsumer>();
+            bus.AddReceiveObserver<ReceiveActivity>();
+        });
+
+        using var host = builder.Build();
+        var time = host.Services.GetRequiredService<TimeProvider>();
+        var asked = StationSelection.Resolve(host.Services, request.Stations, request.From, request.To, time);
+        await host.StartAsync(cancellationToken);
+
+        var startedAt = time.GetUtcNow();
+        var sender = host.Services.GetRequiredService<ISendEndpointProvider>();
+        var endpoint = await sender.GetSendEndpoint(new Uri($"queue:{QueueNames.FetchStationWindow}"));
+        foreach (var station in asked)
+            await endpoint.Send(StationSelection.Command(station, requestedBy: "run"), cancellationToken);
+
+        var outcome = await WaitForPassAsync(host.Services, asked, startedAt, request.Timeout, cancellationToken);
+        if (outcome == 0)
+            await PrintDailyTableAsync(host.Services.GetRequiredService<IPipelineStore>(), asked, simulator is not null, cancellationToken);
+
+        if (!request.Once && outcome == 0)
+        {
+            AnsiConsole.MarkupLine("Services running; press Ctrl-C to stop.");
+            try
+            {
+                await Task.Delay(Timeout.Infinite, cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        }
+
+        await host.StopAsync(CancellationToken.None);
+        return outcome;
+    }
+
+    private static async Task<int> WaitForPassAsync(IServiceProvider services, IReadOnlyList<StationDays> asked,
+        DateTimeOffset startedAt, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var store = services.GetRequiredService<IPipelineStore>();
+        var faults = services.GetRequiredService<PipelineFaults>();
+        var activity = services.GetRequiredService<ReceiveActivity>();
+        var time = services.GetRequiredService<TimeProvider>();
+        var total = asked.Sum(s => s.DayCount);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(timeout);
+
+        var stored = new StoredDayCounts();
+        try
+        {
+            await AnsiConsole.Progress()
+                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
+                .StartAsync(async progress =>
+                {
+                    var task = progress.AddTask($"days stored (of {total})", maxValue: total);
+                    // Done when every asked day is stored by this pass and the remaining messages (the raw archive)
+                    // have been consumed.
+                    while (!faults.Any)
+                    {
+                        stored = await StationDays.CountStoredAsync(store, asked, startedAt, deadline.Token);
+                        task.Value = stored.Stored;
+                        if (stored.Stored >= total && activity.IsQuietFor(TimeSpan.FromMilliseconds(500)))
+                            break;
+                        await Task.Delay(TimeSpan.FromMilliseconds(100), time, deadline.Token);
+                    }
+                });
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            AnsiConsole.MarkupLineInterpolated(
+                $"[red]Gave up after {timeout}[/]: {stored.Stored} of {total} days stored. Rerun with a longer --timeout or look at the logs above.");
+            return 1;
+        }
+
+        if (faults.Any)
+        {
+            AnsiConsole.MarkupLine("[red]The run failed:[/]");
+            foreach (var fault in faults.All)
+                AnsiConsole.MarkupLineInterpolated($"  {fault}");
+            return 1;
+        }
+        AnsiConsole.MarkupLineInterpolated(
+            $"Stored {stored.Stored} days: {stored.Complete} complete, {stored.Incomplete} incomplete, {stored.MissingAtSource} with no data at the source.");
+        return 0;
+    }
+
+    private static async Task PrintDailyTableAsync(IPipelineStore store, IReadOnlyList<StationDays> asked, bool simulated,
+        CancellationToken cancellationToken)
+    {
+        var table = new Table().AddColumns("station", "day", "CO mean (mg/m³)", "PM2.5 mean (µg/m³)", "hours", "complete");
+        if (simulated)
+            table.Caption("[yellow]simulated data[/]");
+        foreach (var station in asked)
+            foreach (var day in await store.GetDailyAveragesAsync(station.StationId, station.From, station.To, cancellationToken))
+                table.AddRow(day.StationId, day.Date.ToString("yyyy-MM-dd"), Mean(day, QuantityNames.Co), Mean(day, QuantityNames.Pm2_5),
+                    $"{day.HoursCovered}/{day.HoursInDay}", day.IsComplete ? "yes" : "no");
+        AnsiConsole.Write(table);
+    }
+
+    private static string Mean(StoredDailyAverage day, string quantity) =>
+        day.Quantities.TryGetValue(quantity, out var stats) && stats.Mean is { } mean ? mean.ToString("0.###") : "-";
+}

@@ -1,0 +1,51 @@
+using System.Globalization;
+using Harmattan.Contracts;
+using Harmattan.Storage;
+
+namespace Harmattan.Cli.Export;
+
+/// <summary>
+/// Daily averages as CSV: <c>station_id,date</c>, then <c>&lt;q&gt;_mean,_min,_max,_count</c> for each quantity present,
+/// then <c>hours_covered,completeness,is_complete</c>. Invariant culture, round-trip numbers, one row per day, ascending.
+/// </summary>
+public static class DailyAveragesCsv
+{
+    public static async Task WriteAsync(TextWriter writer, IReadOnlyList<StoredDailyAverage> days, CancellationToken cancellationToken = default)
+    {
+        var quantities = QuantitiesPresent(days);
+        var header = new List<string> { "station_id", "date" };
+        foreach (var q in quantities)
+            header.AddRange([$"{q}_mean", $"{q}_min", $"{q}_max", $"{q}_count"]);
+        header.AddRange(["hours_covered", "completeness", "is_complete"]);
+        await writer.WriteLineAsync(string.Join(',', header).AsMemory(), cancellationToken);
+
+        var cells = new List<string>(header.Count);
+        foreach (var day in days.OrderBy(d => d.Date))
+        {
+            cells.Clear();
+            cells.Add(day.StationId);
+            cells.Add(day.Date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
+            foreach (var q in quantities)
+            {
+                if (day.Quantities.TryGetValue(q, out var stats))
+                    cells.AddRange([Number(stats.Mean), Number(stats.Min), Number(stats.Max), stats.Count.ToString(CultureInfo.InvariantCulture)]);
+                else
+                    cells.AddRange(["", "", "", "0"]);
+            }
+            cells.Add(day.HoursCovered.ToString(CultureInfo.InvariantCulture));
+            cells.Add(Number(day.Completeness));
+            cells.Add(day.IsComplete ? "true" : "false");
+            await writer.WriteLineAsync(string.Join(',', cells).AsMemory(), cancellationToken);
+        }
+    }
+
+    public static IReadOnlyList<string> QuantitiesPresent(IEnumerable<StoredDailyAverage> days)
+    {
+        var present = days.SelectMany(d => d.Quantities.Keys).ToHashSet(StringComparer.Ordinal);
+        var known = QuantityNames.Known.Where(present.Contains);
+        var others = present.Except(QuantityNames.Known).Order(StringComparer.Ordinal);
+        return [.. known, .. others];
+    }
+
+    private static string Number(double? value) => value?.ToString("R", CultureInfo.InvariantCulture) ?? "";
+}

@@ -1,0 +1,33 @@
+using Harmattan.Storage;
+
+namespace Harmattan.Cli.Pipeline;
+
+/// <summary>The days asked for one station, from..to inclusive, in the station's time zone.</summary>
+public sealed record StationDays(string StationId, TimeZoneInfo TimeZone, DateOnly From, DateOnly To)
+{
+    public int DayCount => To.DayNumber - From.DayNumber + 1;
+
+    /// <summary>How many of the asked days the store holds with averages fetched at or after <paramref name="notBefore"/>.</summary>
+    public static async Task<StoredDayCounts> CountStoredAsync(IPipelineStore store, IEnumerable<StationDays> asked,
+        DateTimeOffset notBefore, CancellationToken cancellationToken)
+    {
+        var counts = new StoredDayCounts();
+        foreach (var station in asked)
+        {
+            var days = await store.GetDailyAveragesAsync(station.StationId, station.From, station.To, cancellationToken);
+            foreach (var day in days.Where(d => d.SourceFetchedAt >= notBefore))
+                counts = counts.Add(day);
+        }
+        return counts;
+    }
+}
+
+public readonly record struct StoredDayCounts(int Stored, int Complete, int Incomplete, int MissingAtSource)
+{
+    public StoredDayCounts Add(StoredDailyAverage day) => day switch
+    {
+        { HoursCovered: 0 } => this with { Stored = Stored + 1, MissingAtSource = MissingAtSource + 1 },
+        { IsComplete: true } => this with { Stored = Stored + 1, Complete = Complete + 1 },
+        _ => this with { Stored = Stored + 1, Incomplete = Incomplete + 1 },
+    };
+}

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Runs every Harmattan test. On Debian it installs RabbitMQ when it is absent and starts it when it is not
+# running (and stops it again at the end if it started it). Extra arguments go to `dotnet test`,
+# e.g. tests/run.sh --filter "FullyQualifiedName~Transformer".
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+
+if ! command -v rabbitmq-server >/dev/null 2>&1; then
+  if command -v apt-get >/dev/null 2>&1; then
+    echo "== installing rabbitmq-server (Debian package)"
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq rabbitmq-server >/dev/null
+  else
+    echo "RabbitMQ is not installed and this is not a Debian machine: install RabbitMQ, start it on localhost:5672, then rerun." >&2
+    exit 1
+  fi
+fi
+
+started_rabbitmq=""
+if ! as_root rabbitmqctl -q status >/dev/null 2>&1; then
+  echo "== starting RabbitMQ"
+  as_root rabbitmq-server -detached
+  started_rabbitmq=yes
+fi
+if [ -n "$started_rabbitmq" ]; then
+  trap 'echo "== stopping RabbitMQ"; as_root rabbitmqctl -q stop >/dev/null 2>&1 || true' EXIT
+fi
+as_root timeout 120 rabbitmqctl -q await_startup
+
+dotnet test Harmattan.slnx -c Release --logger "console;verbosity=normal" "$@"
