@@ -1,0 +1,323 @@
+using System.Text.RegularExpressions;
+
+namespace Harmattan.Tests.Deploy;
+
+using Document = Dictionary<object, object?>;
+
+/// <summary>
+/// Renders deploy/k8s (base and both overlays) with kubectl kustomize and checks what a reviewer of the
+/// manifests would check by hand. Nothing here needs a cluster.
+/// </summary>
+public class KubernetesManifestTests
+{
+    public static TheoryData<string> Kustomizations =>
+        [RenderedManifests.Base, RenderedManifests.Dev, RenderedManifests.Prod];
+
+    private static readonly string[] Services = ["extractor", "transformer", "loader"];
+
+    [Theory]
+    [MemberData(nameof(Kustomizations))]
+    public void Every_kustomization_renders_the_three_services_and_the_trigger(string kustomization)
+    {
+        var documents = RenderedManifests.Render(kustomization);
+
+        Assert.Equal(Services.Order(), documents.OfKind("Deployment").Select(d => d.Name()).Order());
+        Assert.Single(documents.OfKind("CronJob"));
+        Assert.All(documents.Where(d => d.Kind() != "Namespace"), d => Assert.Equal("harmattan", d.Text("metadata", "namespace")));
+    }
+
+    [Theory]
+    [MemberData(nameof(Kustomizations))]
+    public void Every_deployment_is_probed_on_its_health_endpoints(string kustomization)
+    {
+        foreach (var deployment in RenderedManifests.Render(kustomization).OfKind("Deployment"))
+        {
+            var container = Assert.Single(deployment.Containers());
+            Assert.Equal("/health/ready", container.Text("readinessProbe", "httpGet", "path"));
+            Assert.Equal("/health/live", container.Text("livenessProbe", "httpGet", "path"));
+            var port = container.Text("readinessProbe", "httpGet", "port");
+            Assert.Contains(container.List("ports"), p => p.Text("name") == port && p.Text("containerPort") == "8080");
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Kustomizations))]
+    public void Every_container_requests_cpu_and_is_limited_in_memory(string kustomization)
+    {
+        foreach (var workload in RenderedManifests.Render(kustomization).HarmattanWorkloads())
+        foreach (var container in workload.Containers())
+        {
+            Assert.False(string.IsNullOrEmpty(container.Text("resources", "requests", "cpu")), $"{workload.Name()}: no CPU request");
+            Assert.False(string.IsNullOrEmpty(container.Text("resources", "limits", "memory")), $"{workload.Name()}: no memory limit");
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Kustomizations))]
+    public void Every_harmattan_pod_runs_unprivileged_on_a_read_only_root(string kustomization)
+    {
+        foreach (var workload in RenderedManifests.Render(kustomization).HarmattanWorkloads())
+        {
+            var pod = workload.PodTemplate().At("spec");
+            Assert.Equal("true", pod.Text("securityContext", "runAsNonRoot"));
+            Assert.NotEqual("0", pod.Text("securityContext", "runAsUser"));
+            foreach (var container in workload.Containers())
+            {
+                Assert.Equal("true", container.Text("securityContext", "readOnlyRootFilesystem"));
+                Assert.Equal("false", container.Text("securityContext", "allowPrivilegeEscalation"));
+                Assert.Contains("ALL", container.List("securityContext", "capabilities", "drop"));
+            }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Kustomizations))]
+    public void Every_image_has_a_pinned_tag(string kustomization)
+    {
+        var workloads = RenderedManifests.Render(kustomization).Where(d => d.Kind() is "Deployment" or "CronJob" or "StatefulSet");
+        foreach (var workload in workloads)
+        foreach (var container in workload.Containers())
+        {
+            var image = container.Text("image")!;
+            var tag = Regex.Match(image, @":(?<tag>[^:/@]+)$").Groups["tag"].Value;
+            Assert.False(tag is "" or "latest", $"{workload.Name()}: image {image} has no pinned tag");
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Kustomizations))]
+    public void Every_service_gets_longer_to_stop_than_it_takes_to_drain(string kustomization)
+    {
+        // Bus:StopTimeout (30 s) + the host's 15 s margin.
+        foreach (var workload in RenderedManifests.Render(kustomization).HarmattanWorkloads())
+            Assert.True(int.Parse(workload.PodTemplate().Text("spec", "terminationGracePeriodSeconds") ?? "30") >= 60,
+                $"{workload.Name()}: terminationGracePeriodSeconds below 60");
+    }
+
+    [Theory]
+    [MemberData(nameof(Kustomizations))]
+    public void Every_deployment_has_a_disruption_budget_and_a_health_service(string kustomization)
+    {
+        var documents = RenderedManifests.Render(kustomization);
+        foreach (var deployment in documents.OfKind("Deployment"))
+        {
+            var podLabels = deployment.PodTemplate().Labels("metadata", "labels");
+            Assert.Single(documents.OfKind("PodDisruptionBudget"), pdb => NetworkPolicies.Selects(pdb.At("spec", "selector"), podLabels));
+            Assert.Single(documents.OfKind("Service"), s => s.Labels("spec", "selector").Count > 0
+                && s.Labels("spec", "selector").All(l => podLabels.GetValueOrDefault(l.Key) == l.Value)
+                && s.List("spec", "ports").Any(p => p.Text("targetPort") == "http"));
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Kustomizations))]
+    public void The_trigger_runs_hourly_one_at_a_time(string kustomization)
+    {
+        var cronJob = Assert.Single(RenderedManifests.Render(kustomization).OfKind("CronJob"));
+
+        Assert.Matches(@"^\d{1,2} \* \* \* \*$", cronJob.Text("spec", "schedule"));
+        Assert.Equal("Forbid", cronJob.Text("spec", "concurrencyPolicy"));
+        var container = Assert.Single(cronJob.Containers());
+        Assert.Equal(["trigger"], container.List("args").Cast<string>());
+        Assert.EndsWith("/cli", container.Text("image")!.Split(':')[0]);
+    }
+
+    [Theory]
+    [MemberData(nameof(Kustomizations))]
+    public void Network_policies_deny_by_default_and_allow_the_pipeline_flows(string kustomization)
+    {
+        var documents = RenderedManifests.Render(kustomization);
+        var policies = new NetworkPolicies(documents);
+        var defaultDeny = Assert.Single(policies.All, p => p.At("spec", "podSelector") is Dictionary<object, object?> { Count: 0 }
+            && p.List("spec", "ingress").Count == 0 && p.List("spec", "egress").Count == 0);
+        Assert.Equal(["Ingress", "Egress"], defaultDeny.List("spec", "policyTypes").Cast<string>());
+
+        var rabbitmq = Labels("rabbitmq");
+        var mongodb = Labels("mongodb");
+        var dns = Labels("kube-dns", key: "k8s-app");
+        foreach (var workload in documents.HarmattanWorkloads())
+        {
+            var pod = workload.PodTemplate().Labels("metadata", "labels");
+            Assert.True(policies.IsIsolated(pod, "Egress"));
+            Assert.True(policies.AllowsEgress(pod, rabbitmq, 5672), $"{workload.Name()} cannot reach RabbitMQ");
+            Assert.True(policies.AllowsEgress(pod, dns, 53, toNamespace: "kube-system"), $"{workload.Name()} cannot resolve names");
+        }
+
+        var extractor = PodLabels(documents, "extractor");
+        var transformer = PodLabels(documents, "transformer");
+        var loader = PodLabels(documents, "loader");
+        var cli = documents.OfKind("CronJob").Single().PodTemplate().Labels("metadata", "labels");
+
+        Assert.True(policies.AllowsEgress(loader, mongodb, 27017));
+        Assert.True(policies.AllowsEgress(cli, mongodb, 27017));
+        Assert.False(policies.AllowsEgress(transformer, mongodb, 27017));
+        Assert.False(policies.AllowsEgress(extractor, mongodb, 27017));
+
+        const string publicAddress = "203.0.113.10";
+        Assert.True(policies.AllowsEgressToAddress(extractor, publicAddress, 443));
+        Assert.False(policies.AllowsEgressToAddress(extractor, "10.1.2.3", 443));
+        Assert.False(policies.AllowsEgressToAddress(extractor, "169.254.169.254", 80));
+        Assert.False(policies.AllowsEgressToAddress(transformer, publicAddress, 443));
+        Assert.False(policies.AllowsEgressToAddress(loader, publicAddress, 443));
+
+        foreach (var service in new[] { extractor, transformer, loader })
+            Assert.True(policies.AllowsIngress(service, null, "kube-system", 8080), "kubelet probes must reach port 8080");
+    }
+
+    [Theory]
+    [InlineData(RenderedManifests.Dev)]
+    [InlineData(RenderedManifests.Prod)]
+    public void The_stores_accept_their_clients_and_nothing_else(string kustomization)
+    {
+        var documents = RenderedManifests.Render(kustomization);
+        var policies = new NetworkPolicies(documents);
+        var rabbitmq = Labels("rabbitmq");
+        var mongodb = Labels("mongodb");
+
+        foreach (var name in Services)
+            Assert.True(policies.AllowsIngress(rabbitmq, PodLabels(documents, name), null, 5672), $"RabbitMQ refuses {name}");
+        Assert.True(policies.AllowsIngress(mongodb, PodLabels(documents, "loader"), null, 27017));
+        Assert.False(policies.AllowsIngress(mongodb, PodLabels(documents, "extractor"), null, 27017));
+        Assert.False(policies.AllowsIngress(rabbitmq, PodLabels(documents, "extractor"), null, 15672));
+        Assert.False(policies.AllowsIngress(rabbitmq, null, "default", 5672));
+    }
+
+    [Theory]
+    [MemberData(nameof(Kustomizations))]
+    public void No_secret_holds_a_real_looking_value(string kustomization)
+    {
+        foreach (var secret in RenderedManifests.Render(kustomization).OfKind("Secret"))
+        {
+            Assert.Null(secret.At("data"));
+            foreach (var (key, value) in secret.Labels("stringData"))
+            {
+                var credentialFree = Uri.TryCreate(value, UriKind.Absolute, out var uri) && uri.UserInfo == "" && uri.Host != "";
+                Assert.True(value.Contains("CHANGE_ME") || credentialFree,
+                    $"Secret {secret.Name()} key {key} is neither a CHANGE_ME placeholder nor free of credentials");
+            }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Kustomizations))]
+    public void Every_referenced_config_and_secret_exists(string kustomization)
+    {
+        var documents = RenderedManifests.Render(kustomization);
+        // Written by the operators at run time in prod, or created by the operator (optional AirQino credentials).
+        string[] madeElsewhere = ["rabbitmq-default-user", "harmattan-mongodb-connection"];
+        var secrets = documents.OfKind("Secret").Select(d => d.Name()).Concat(madeElsewhere).ToHashSet();
+        var configMaps = documents.OfKind("ConfigMap").Select(d => d.Name()).ToHashSet();
+
+        foreach (var workload in documents.Where(d => d.Kind() is "Deployment" or "CronJob" or "StatefulSet"))
+        foreach (var container in workload.Containers())
+        {
+            foreach (var env in container.List("env"))
+            {
+                if (env.Text("valueFrom", "secretKeyRef", "name") is { } secret)
+                    Assert.Contains(secret, secrets);
+                Assert.False(env.At("value") is not null && env.At("valueFrom") is not null, $"{workload.Name()}: {env.Text("name")} has value and valueFrom");
+            }
+            foreach (var source in container.List("envFrom"))
+            {
+                if (source.Text("configMapRef", "name") is { } configMap)
+                    Assert.Contains(configMap, configMaps);
+                if (source.Text("secretRef", "name") is { } secret && source.Text("secretRef", "optional") != "true")
+                    Assert.Contains(secret, secrets);
+            }
+        }
+    }
+
+    [Fact]
+    public void Prod_scales_every_consumer_on_its_queue_through_the_management_api()
+    {
+        var documents = RenderedManifests.Render(RenderedManifests.Prod);
+        var queues = new Dictionary<string, string[]>
+        {
+            ["extractor"] = ["fetch-station-window"],
+            ["transformer"] = ["compute-averages"],
+            ["loader"] = ["archive-raw-readings", "store-averages"],
+        };
+        var authentications = documents.OfKind("TriggerAuthentication").ToDictionary(d => d.Name());
+        var secrets = documents.OfKind("Secret").ToDictionary(d => d.Name());
+
+        foreach (var deployment in documents.OfKind("Deployment"))
+        {
+            var scaledObject = Assert.Single(documents.OfKind("ScaledObject"), s => s.Text("spec", "scaleTargetRef", "name") == deployment.Name());
+            Assert.True(int.Parse(scaledObject.Text("spec", "minReplicaCount")!) >= 1);
+            Assert.True(int.Parse(scaledObject.Text("spec", "maxReplicaCount")!) > int.Parse(scaledObject.Text("spec", "minReplicaCount")!));
+            var triggers = scaledObject.List("spec", "triggers");
+            Assert.Equal(queues[deployment.Name()].Order(), triggers.Select(t => t.Text("metadata", "queueName")).Order());
+            foreach (var trigger in triggers)
+            {
+                Assert.Equal("rabbitmq", trigger.Text("type"));
+                Assert.Equal("http", trigger.Text("metadata", "protocol"));
+                Assert.Equal("QueueLength", trigger.Text("metadata", "mode"));
+                Assert.True(int.Parse(trigger.Text("metadata", "value")!) > 0);
+                Assert.Null(trigger.At("metadata", "host")); // credentials only through the TriggerAuthentication
+                var authentication = authentications[trigger.Text("authenticationRef", "name")!];
+                var host = Assert.Single(authentication.List("spec", "secretTargetRef"), r => r.Text("parameter") == "host");
+                Assert.StartsWith("http://", secrets[host.Text("name")!].Text("stringData", host.Text("key")!));
+            }
+        }
+        Assert.Empty(documents.OfKind("HorizontalPodAutoscaler")); // KEDA owns the HPAs in prod
+    }
+
+    [Fact]
+    public void Prod_runs_three_rabbitmq_nodes_with_quorum_queues_and_three_mongodb_members()
+    {
+        var documents = RenderedManifests.Render(RenderedManifests.Prod);
+
+        var rabbitmq = Assert.Single(documents.OfKind("RabbitmqCluster"));
+        Assert.Equal("rabbitmq.com/v1beta1", rabbitmq.Text("apiVersion"));
+        Assert.Equal("3", rabbitmq.Text("spec", "replicas"));
+        var mongodb = Assert.Single(documents.OfKind("MongoDBCommunity"));
+        Assert.Equal("mongodbcommunity.mongodb.com/v1", mongodb.Text("apiVersion"));
+        Assert.Equal("3", mongodb.Text("spec", "members"));
+        Assert.Equal("ReplicaSet", mongodb.Text("spec", "type"));
+        Assert.Equal("majority", mongodb.Text("spec", "additionalConnectionStringConfig", "w"));
+
+        var config = Assert.Single(documents.OfKind("ConfigMap"), c => c.Name() == "harmattan-config");
+        Assert.Equal("true", config.Text("data", "Bus__QuorumQueues"));
+        Assert.Equal("false", config.Text("data", "Schedule__Enabled"));
+    }
+
+    [Fact]
+    public void Prod_services_take_their_credentials_from_the_operators()
+    {
+        var documents = RenderedManifests.Render(RenderedManifests.Prod);
+        Assert.DoesNotContain(documents.OfKind("Secret"), s => s.Name() == "harmattan-secrets");
+
+        foreach (var workload in documents.HarmattanWorkloads())
+        {
+            var env = workload.Containers().Single().List("env").ToDictionary(e => e.Text("name")!);
+            Assert.Equal("amqp://$(RABBITMQ_USERNAME):$(RABBITMQ_PASSWORD)@rabbitmq:5672/", env["ConnectionStrings__RabbitMq"].Text("value"));
+            var names = env.Keys.ToList();
+            // Kubernetes expands $(VAR) only from variables defined earlier in the list.
+            Assert.True(names.IndexOf("RABBITMQ_PASSWORD") < names.IndexOf("ConnectionStrings__RabbitMq"));
+            Assert.Equal("rabbitmq-default-user", env["RABBITMQ_PASSWORD"].Text("valueFrom", "secretKeyRef", "name"));
+        }
+        var loader = documents.OfKind("Deployment").Single(d => d.Name() == "loader").Containers().Single();
+        Assert.Contains(loader.List("env"), e => e.Text("name") == "ConnectionStrings__MongoDb"
+            && e.Text("valueFrom", "secretKeyRef", "name") == "harmattan-mongodb-connection");
+    }
+
+    [Fact]
+    public void Dev_autoscales_every_deployment_on_cpu_and_runs_its_own_stores()
+    {
+        var documents = RenderedManifests.Render(RenderedManifests.Dev);
+
+        foreach (var deployment in documents.OfKind("Deployment"))
+        {
+            Assert.Equal("1", deployment.Text("spec", "replicas"));
+            var hpa = Assert.Single(documents.OfKind("HorizontalPodAutoscaler"), h => h.Text("spec", "scaleTargetRef", "name") == deployment.Name());
+            Assert.Equal("cpu", hpa.List("spec", "metrics").Single().Text("resource", "name"));
+        }
+        Assert.Equal(["mongodb", "rabbitmq"], documents.OfKind("StatefulSet").Select(s => s.Name()).Order());
+        Assert.Empty(documents.OfKind("ScaledObject"));
+    }
+
+    private static Dictionary<string, string> Labels(string name, string key = "app.kubernetes.io/name") => new() { [key] = name };
+
+    private static IReadOnlyDictionary<string, string> PodLabels(IReadOnlyList<Document> documents, string deployment) =>
+        documents.OfKind("Deployment").Single(d => d.Name() == deployment).PodTemplate().Labels("metadata", "labels");
+}

@@ -1,0 +1,48 @@
+using System.Diagnostics;
+
+namespace Harmattan.Tests.Deploy;
+
+/// <summary>The repository checkout the tests run from, and the command-line tools they call.</summary>
+internal static class Repository
+{
+    public static string Root { get; } = FindRoot();
+
+    public static string PathOf(string relative) => Path.Combine(Root, relative.Replace('/', Path.DirectorySeparatorChar));
+
+    /// <summary>The full path of an executable on PATH, or null.</summary>
+    public static string? FindTool(string name) =>
+        (Environment.GetEnvironmentVariable("PATH") ?? "")
+        .Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
+        .Select(dir => Path.Combine(dir, name))
+        .FirstOrDefault(File.Exists);
+
+    public static (int ExitCode, string Output, string Error) Run(string tool, params string[] arguments)
+    {
+        var start = new ProcessStartInfo(tool)
+        {
+            WorkingDirectory = Root,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var argument in arguments)
+            start.ArgumentList.Add(argument);
+        using var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {tool}");
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(TimeSpan.FromMinutes(2)))
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"{tool} {string.Join(' ', arguments)} did not finish within 2 minutes");
+        }
+        return (process.ExitCode, output.Result, error.Result);
+    }
+
+    private static string FindRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "Harmattan.slnx")))
+                return dir.FullName;
+        throw new InvalidOperationException("Harmattan.slnx not found above " + AppContext.BaseDirectory);
+    }
+}
