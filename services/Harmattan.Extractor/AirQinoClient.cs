@@ -68,7 +68,10 @@ public sealed class AirQinoClient(HttpClient http, IOptions<AirQinoOptions> opti
     {
         resilience.AttemptTimeout.Timeout = options.Timeout;
         resilience.TotalRequestTimeout.Timeout = options.TotalTimeout;
-        resilience.Retry.MaxRetryAttempts = Math.Max(options.RetryAttempts, 0);
+        // Polly needs at least one attempt configured; zero retries means "handle nothing".
+        resilience.Retry.MaxRetryAttempts = Math.Max(options.RetryAttempts, 1);
+        if (options.RetryAttempts == 0)
+            resilience.Retry.ShouldHandle = _ => Polly.PredicateResult.False();
         resilience.Retry.Delay = options.RetryDelay;
         resilience.Retry.BackoffType = Polly.DelayBackoffType.Exponential;
         resilience.Retry.UseJitter = true;
