@@ -69,6 +69,30 @@ public class OptionsTests
         Assert.Equal(64L * 1024 * 1024, options.MaxResponseBytes);
     }
 
+    [Fact]
+    public void An_attempt_timeout_longer_than_the_total_is_reported_by_its_keys()
+    {
+        var services = ExtractorTestServices.Build(new() { ["AirQino:Timeout"] = "00:05:00", ["AirQino:TotalTimeout"] = "00:01:00" });
+
+        var error = Assert.Throws<OptionsValidationException>(() => services.GetRequiredService<IOptions<AirQinoOptions>>().Value);
+
+        Assert.Contains("AirQino:Timeout (one attempt) must not be longer than AirQino:TotalTimeout", error.Message);
+    }
+
+    [Theory]
+    [InlineData("00:00:30", "00:00:30", "0", "00:00:00")]
+    [InlineData("00:00:00.010", "00:00:00.020", "20", "00:05:00")]
+    [InlineData("00:10:00", "01:00:00", "4", "00:00:02")]
+    public void Every_accepted_setting_builds_a_valid_resilience_pipeline(string timeout, string total, string retries, string delay)
+    {
+        var services = ExtractorTestServices.Build(new()
+        {
+            ["AirQino:Timeout"] = timeout, ["AirQino:TotalTimeout"] = total, ["AirQino:RetryAttempts"] = retries, ["AirQino:RetryDelay"] = delay,
+        });
+
+        Assert.NotNull(services.GetRequiredService<AirQinoClient>());
+    }
+
     [Theory]
     [InlineData("283164601", true)]
     [InlineData("SMART_188-b", true)]
