@@ -21,11 +21,11 @@ public sealed class AirQinoSimulatorHost : IAsyncDisposable
     private readonly HashSet<string> _synthetic;
     private readonly SyntheticAirQino _generator;
 
-    private AirQinoSimulatorHost(WebApplication app, SimulatorOptions options)
+    private AirQinoSimulatorHost(WebApplication app, SimulatorOptions options, RecordedStations? recorded)
     {
         _app = app;
         _options = options;
-        _recorded = options.DataDirectory is { Length: > 0 } dir ? new RecordedStations(dir) : null;
+        _recorded = recorded;
         SyntheticStationIds = options.SyntheticStationIds();
         _synthetic = new HashSet<string>(SyntheticStationIds, StringComparer.Ordinal);
         _generator = new SyntheticAirQino(options.Seed);
@@ -37,8 +37,10 @@ public sealed class AirQinoSimulatorHost : IAsyncDisposable
     public IReadOnlyList<string> SyntheticStationIds { get; }
     public RecordedStations? Recorded => _recorded;
 
+    /// <exception cref="DirectoryNotFoundException"><see cref="SimulatorOptions.DataDirectory"/> does not exist.</exception>
     public static async Task<AirQinoSimulatorHost> StartAsync(SimulatorOptions options, CancellationToken cancellationToken = default)
     {
+        var recorded = options.DataDirectory is { Length: > 0 } directory ? new RecordedStations(directory) : null;
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
         {
             ApplicationName = typeof(AirQinoSimulatorHost).Assembly.GetName().Name,
@@ -51,7 +53,7 @@ public sealed class AirQinoSimulatorHost : IAsyncDisposable
             builder.Logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning);
 
         var app = builder.Build();
-        var host = new AirQinoSimulatorHost(app, options);
+        var host = new AirQinoSimulatorHost(app, options, recorded);
         app.MapGet("/v3/getStationHourlyAvg/{id}", (HttpContext http, string id) => host.ServeHourlyAsync(http, id));
         app.MapGet("/_sim/stats", host.ServeStatsAsync);
         await app.StartAsync(cancellationToken);

@@ -21,7 +21,17 @@ if (options is null)
     return 0;
 }
 
-await using var simulator = await AirQinoSimulatorHost.StartAsync(options);
+AirQinoSimulatorHost simulator;
+try
+{
+    simulator = await AirQinoSimulatorHost.StartAsync(options);
+}
+catch (DirectoryNotFoundException ex)
+{
+    Console.Error.WriteLine(ex.Message);
+    return 2;
+}
+await using var running = simulator;
 Console.WriteLine($"AirQino simulator listening on {simulator.BaseUrl}");
 Console.WriteLine($"  GET {simulator.BaseUrl}/v3/getStationHourlyAvg/{{id}}?start_date={AirQinoSimulatorHost.DateFormat}&end_date={AirQinoSimulatorHost.DateFormat}" +
                   (options.IgnoreDates ? "  (dates ignored: the whole series is served)" : ""));
