@@ -1,16 +1,52 @@
+using System.Net.Http.Headers;
+using Harmattan.Hosting;
 using MassTransit;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Http.Resilience;
+using Microsoft.Extensions.Options;
 
 namespace Harmattan.Extractor;
 
 public static class ExtractorRegistration
 {
+    /// <summary>
+    /// AirQino and station options (validated at start), <see cref="TimeProvider.System"/> unless one is registered,
+    /// and the resilient <see cref="AirQinoClient"/>.
+    /// </summary>
     public static IServiceCollection AddExtractor(this IServiceCollection services, IConfiguration configuration)
     {
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddValidatedOptions<AirQinoOptions>(AirQinoOptions.Section, AirQinoOptions.Validate);
+        services.AddStations(configuration);
+
+        services.AddHttpClient<AirQinoClient>(client =>
+            {
+                // The resilience handler owns the timeouts (per attempt and in total).
+                client.Timeout = Timeout.InfiniteTimeSpan;
+                client.DefaultRequestHeaders.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
+                client.DefaultRequestHeaders.UserAgent.Add(new ProductInfoHeaderValue("Harmattan", "1.0"));
+            })
+            .AddStandardResilienceHandler()
+            .Configure((HttpStandardResilienceOptions resilience, IServiceProvider provider) =>
+                AirQinoClient.ConfigureResilience(resilience, provider.GetRequiredService<IOptions<AirQinoOptions>>().Value));
+        return services;
+    }
+
+    /// <summary>
+    /// <c>IOptions&lt;StationsOptions&gt;</c> from the <c>Stations</c> list, or the two default stations when it is empty.
+    /// </summary>
+    public static IServiceCollection AddStations(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<StationsOptions>()
+            .Configure(options => options.Stations = StationsOptions.Read(configuration))
+            .ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<StationsOptions>, StationsOptionsValidator>());
         return services;
     }
 
     public static IBusRegistrationConfigurator AddExtractorConsumers(this IBusRegistrationConfigurator bus)
     {
+        bus.AddConsumer<FetchStationWindowConsumer, FetchStationWindowConsumerDefinition>();
         return bus;
     }
 }

@@ -1,0 +1,193 @@
+using System.Buffers;
+using System.Globalization;
+using System.Net;
+using Microsoft.Extensions.Http.Resilience;
+using Microsoft.Extensions.Options;
+using Polly.CircuitBreaker;
+using Polly.Timeout;
+
+namespace Harmattan.Extractor;
+
+/// <summary>
+/// Calls AirQino's <c>GET /v3/getStationHourlyAvg/{id}</c>. Retries, timeouts and the circuit breaker come from the
+/// resilience handler configured in <see cref="ConfigureResilience"/>.
+/// </summary>
+public sealed class AirQinoClient(HttpClient http, IOptions<AirQinoOptions> options)
+{
+    private const string DateFormat = "yyyyMMdd-HHmm";
+    private readonly AirQinoOptions _options = options.Value;
+
+    /// <summary>The request URL for a station and window (dates in UTC).</summary>
+    public string RequestUrl(string stationId, DateTimeOffset windowStart, DateTimeOffset windowEnd) =>
+        string.Create(CultureInfo.InvariantCulture,
+            $"{_options.BaseUrl.TrimEnd('/')}/v3/getStationHourlyAvg/{Uri.EscapeDataString(StationId.Validate(stationId))}" +
+            $"?start_date={windowStart.UtcDateTime.ToString(DateFormat, CultureInfo.InvariantCulture)}" +
+            $"&end_date={windowEnd.UtcDateTime.ToString(DateFormat, CultureInfo.InvariantCulture)}");
+
+    /// <summary>
+    /// Fetches a station's hourly averages and keeps the rows whose hour starts in [windowStart, windowEnd):
+    /// the API has been seen to ignore the dates and send the last 365 days.
+    /// </summary>
+    /// <exception cref="ArgumentException">The station id is not valid or the window is empty; nothing was requested.</exception>
+    /// <exception cref="AirQinoResponseException">AirQino gave no usable answer (status, body or network).</exception>
+    public async Task<AirQinoFetch> GetHourlyAsync(string stationId, DateTimeOffset windowStart, DateTimeOffset windowEnd,
+        CancellationToken cancellationToken)
+    {
+        StationId.Validate(stationId);
+        if (windowEnd <= windowStart)
+            throw new ArgumentException($"The window end {windowEnd:O} is not after its start {windowStart:O}.", nameof(windowEnd));
+        var url = RequestUrl(stationId, windowStart, windowEnd);
+
+        using var response = await SendAsync(stationId, url, cancellationToken);
+        if (!response.IsSuccessStatusCode)
+            throw StatusFailure(stationId, url, response.StatusCode, response.ReasonPhrase);
+
+        var (buffer, length) = await ReadBodyAsync(stationId, url, response, cancellationToken);
+        try
+        {
+            var parsed = AirQinoParser.Parse(buffer.AsSpan(0, length), stationId, url, windowStart, windowEnd);
+            return new AirQinoFetch
+            {
+                StationId = stationId,
+                WindowStart = windowStart,
+                WindowEnd = windowEnd,
+                Source = url,
+                Readings = parsed.Readings,
+                RowsReceived = parsed.RowsReceived,
+                RowsUnparseable = parsed.RowsUnparseable,
+            };
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>Applies <see cref="AirQinoOptions"/> to the standard resilience handler.</summary>
+    public static void ConfigureResilience(HttpStandardResilienceOptions resilience, AirQinoOptions options)
+    {
+        resilience.AttemptTimeout.Timeout = options.Timeout;
+        resilience.TotalRequestTimeout.Timeout = options.TotalTimeout;
+        // Polly needs at least one attempt configured; zero retries means "handle nothing".
+        resilience.Retry.MaxRetryAttempts = Math.Max(options.RetryAttempts, 1);
+        if (options.RetryAttempts == 0)
+            resilience.Retry.ShouldHandle = _ => Polly.PredicateResult.False();
+        resilience.Retry.Delay = options.RetryDelay;
+        resilience.Retry.BackoffType = Polly.DelayBackoffType.Exponential;
+        resilience.Retry.UseJitter = true;
+        resilience.Retry.ShouldRetryAfterHeader = true;
+        // The breaker's sampling window must hold at least two attempts (a rule of the standard handler).
+        var sampling = TimeSpan.FromTicks(Math.Max(TimeSpan.FromSeconds(30).Ticks, options.Timeout.Ticks * 2));
+        resilience.CircuitBreaker.SamplingDuration = sampling;
+    }
+
+    private async Task<HttpResponseMessage> SendAsync(string stationId, string url, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, url);
+        try
+        {
+            return await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw;
+        }
+        catch (TimeoutRejectedException ex)
+        {
+            throw new AirQinoResponseException(stationId, url,
+                $"AirQino did not answer in time for station {stationId} at {url} ({ex.Timeout.TotalSeconds:0.###} s); " +
+                "raise AirQino:Timeout or AirQino:TotalTimeout if the API is just slow.", innerException: ex);
+        }
+        catch (BrokenCircuitException ex)
+        {
+            throw new AirQinoResponseException(stationId, url,
+                $"AirQino is failing repeatedly, so requests are paused (circuit open) for station {stationId} at {url}; " +
+                "the fetch will work again once AirQino recovers.", innerException: ex);
+        }
+        catch (HttpRequestException ex)
+        {
+            throw new AirQinoResponseException(stationId, url,
+                $"AirQino could not be reached for station {stationId} at {url}: {ex.Message}; check AirQino:BaseUrl and the network.",
+                innerException: ex);
+        }
+    }
+
+    private AirQinoResponseException StatusFailure(string stationId, string url, HttpStatusCode status, string? reason)
+    {
+        var code = $"{(int)status} {reason ?? status.ToString()}".TrimEnd();
+        var message = status switch
+        {
+            HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden =>
+                $"AirQino refused the request for station {stationId} with {code} at {url}: the API refused the credentials " +
+                "or needs a bearer token, which this version of Harmattan does not send.",
+            HttpStatusCode.NotFound =>
+                $"AirQino answered {code} for station {stationId} at {url}: check the station id (Stations:N:Id) and AirQino:BaseUrl.",
+            HttpStatusCode.TooManyRequests =>
+                $"AirQino kept throttling the requests for station {stationId} ({code}) at {url} after {_options.RetryAttempts} retries; " +
+                "fetch fewer stations at once or raise AirQino:RetryAttempts.",
+            >= HttpStatusCode.InternalServerError =>
+                $"AirQino answered {code} for station {stationId} at {url} after {_options.RetryAttempts} retries; the API is failing, try again later.",
+            _ => $"AirQino answered {code} for station {stationId} at {url}.",
+        };
+        return new AirQinoResponseException(stationId, url, message, status);
+    }
+
+    /// <summary>Reads the body into a pooled buffer, refusing it as soon as it passes AirQino:MaxResponseBytes.</summary>
+    private async Task<(byte[] Buffer, int Length)> ReadBodyAsync(string stationId, string url, HttpResponseMessage response,
+        CancellationToken cancellationToken)
+    {
+        var limit = _options.MaxResponseBytes;
+        var declared = response.Content.Headers.ContentLength;
+        if (declared > limit)
+            throw TooLarge(stationId, url, $"declares {declared:N0} bytes");
+
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(_options.Timeout);
+        var buffer = ArrayPool<byte>.Shared.Rent((int)Math.Min(limit + 1, declared is { } size ? size + 1 : 64 * 1024));
+        var capacity = (int)Math.Min(buffer.Length, limit + 1);
+        var length = 0;
+        try
+        {
+            await using var stream = await response.Content.ReadAsStreamAsync(timeout.Token);
+            while (true)
+            {
+                if (length == capacity)
+                {
+                    if (length > limit)
+                        throw TooLarge(stationId, url, $"is larger than {limit:N0} bytes");
+                    var larger = ArrayPool<byte>.Shared.Rent((int)Math.Min(limit + 1, (long)buffer.Length * 2));
+                    buffer.AsSpan(0, length).CopyTo(larger);
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = larger;
+                    capacity = (int)Math.Min(buffer.Length, limit + 1);
+                }
+                var read = await stream.ReadAsync(buffer.AsMemory(length, capacity - length), timeout.Token);
+                if (read == 0)
+                    break;
+                length += read;
+            }
+            if (length > limit)
+                throw TooLarge(stationId, url, $"is larger than {limit:N0} bytes");
+            return (buffer, length);
+        }
+        catch (Exception ex)
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+            if (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested)
+                throw new AirQinoResponseException(stationId, url,
+                    $"AirQino's response for station {stationId} from {url} did not arrive within AirQino:Timeout " +
+                    $"({_options.Timeout.TotalSeconds:0.###} s) after {length:N0} bytes; raise AirQino:Timeout if the API is just slow.",
+                    innerException: ex);
+            if (ex is IOException or HttpRequestException)
+                throw new AirQinoResponseException(stationId, url,
+                    $"The connection broke while reading AirQino's response for station {stationId} from {url} after {length:N0} bytes: {ex.Message}.",
+                    innerException: ex);
+            throw;
+        }
+    }
+
+    private AirQinoResponseException TooLarge(string stationId, string url, string what) =>
+        new(stationId, url,
+            $"AirQino's response for station {stationId} from {url} {what}, above the limit AirQino:MaxResponseBytes " +
+            $"({_options.MaxResponseBytes:N0}); raise AirQino:MaxResponseBytes if such a response is expected.");
+}

@@ -1,0 +1,42 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Harmattan.Extractor;
+
+public sealed class AirQinoOptions
+{
+    public const string Section = "AirQino";
+    public const string DefaultBaseUrl = "https://airqino-api.magentalab.it";
+
+    [Required(ErrorMessage = "AirQino:BaseUrl is required: set it to the API root, e.g. https://airqino-api.magentalab.it.")]
+    public string BaseUrl { get; set; } = DefaultBaseUrl;
+
+    /// <summary>Time allowed for one attempt (until the response headers arrive, and again for reading the body).</summary>
+    [Range(typeof(TimeSpan), "00:00:00.010", "00:10:00", ErrorMessage = "AirQino:Timeout must be between 00:00:00.010 and 00:10:00.")]
+    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Time allowed for one fetch including every retry.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.020", "01:00:00", ErrorMessage = "AirQino:TotalTimeout must be between 00:00:00.020 and 01:00:00.")]
+    public TimeSpan TotalTimeout { get; set; } = TimeSpan.FromMinutes(3);
+
+    [Range(0, 20, ErrorMessage = "AirQino:RetryAttempts must be between 0 and 20.")]
+    public int RetryAttempts { get; set; } = 4;
+
+    /// <summary>First retry delay; later ones grow exponentially with jitter. A Retry-After header wins.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:05:00", ErrorMessage = "AirQino:RetryDelay must be between 00:00:00 and 00:05:00.")]
+    public TimeSpan RetryDelay { get; set; } = TimeSpan.FromSeconds(2);
+
+    [Range(1L, 2_000_000_000L, ErrorMessage = "AirQino:MaxResponseBytes must be between 1 and 2000000000 bytes.")]
+    public long MaxResponseBytes { get; set; } = 64L * 1024 * 1024;
+
+    /// <summary>Checks what data annotations cannot; returns the first problem or null.</summary>
+    public static string? Validate(AirQinoOptions options)
+    {
+        if (!Uri.TryCreate(options.BaseUrl, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
+            return "AirQino:BaseUrl must be an absolute http(s) URL, e.g. https://airqino-api.magentalab.it.";
+        if (uri.UserInfo.Length > 0 || uri.Query.Length > 0 || uri.Fragment.Length > 0)
+            return "AirQino:BaseUrl must be the API root only, without user info, query or fragment.";
+        if (options.Timeout > options.TotalTimeout)
+            return "AirQino:Timeout (one attempt) must not be longer than AirQino:TotalTimeout (all attempts).";
+        return null;
+    }
+}

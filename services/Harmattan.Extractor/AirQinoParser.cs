@@ -1,0 +1,302 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Harmattan.Contracts;
+
+namespace Harmattan.Extractor;
+
+/// <summary>
+/// Reads AirQino's <c>getStationHourlyAvg</c> body: <c>{"header": {...}, "data": [rows]}</c>, or the bare
+/// <c>data</c> array as the recorded samples store it. Pure: no I/O, one pass over the UTF-8 bytes.
+/// </summary>
+public static class AirQinoParser
+{
+    public const string ExampleTimestamp = "2022-12-10 01:00:00";
+
+    private static readonly string[] FallbackTimestampFormats =
+    [
+        "yyyy-MM-dd HH:mm:ss", "yyyy-MM-dd'T'HH:mm:ss", "yyyy-MM-dd HH:mm:ssK", "yyyy-MM-dd'T'HH:mm:ssK",
+        "yyyy-MM-dd HH:mm:ss.FFFFFFF", "yyyy-MM-dd'T'HH:mm:ss.FFFFFFF", "yyyy-MM-dd'T'HH:mm:ss.FFFFFFFK",
+        "yyyy-MM-dd HH:mm:ss.FFFFFFFK", "yyyy-MM-dd'T'HH:mmK", "yyyy-MM-dd'T'HH:mm",
+    ];
+
+    private static readonly (byte[] Utf8, string Canonical)[] KnownKeys =
+        QuantityNames.KnownSourceKeys.Select(k => (Encoding.UTF8.GetBytes(k), QuantityNames.Canonical(k))).ToArray();
+
+    /// <summary>Every row with a valid timestamp.</summary>
+    public static AirQinoParseResult Parse(ReadOnlySpan<byte> utf8Json, string stationId, string source) =>
+        Parse(utf8Json, stationId, source, DateTimeOffset.MinValue, DateTimeOffset.MaxValue);
+
+    /// <summary>The rows whose hour starts in [<paramref name="windowStart"/>, <paramref name="windowEnd"/>).</summary>
+    /// <exception cref="AirQinoResponseException">The body is not an AirQino hourly response with at least one row.</exception>
+    public static AirQinoParseResult Parse(ReadOnlySpan<byte> utf8Json, string stationId, string source,
+        DateTimeOffset windowStart, DateTimeOffset windowEnd)
+    {
+        var body = utf8Json.StartsWith("\uFEFF"u8) ? utf8Json[3..] : utf8Json;
+        var firstIndex = body.IndexOfAnyExcept(" \t\r\n"u8);
+        if (firstIndex < 0)
+            throw Failure(stationId, source, "is empty", "check AirQino:BaseUrl");
+        if (body[firstIndex] is not ((byte)'{' or (byte)'['))
+            throw Failure(stationId, source, $"is not JSON (starts with '{Preview(body[firstIndex..])}')", "check AirQino:BaseUrl");
+
+        var rows = new RowReader(stationId, source, windowStart, windowEnd);
+        var reader = new Utf8JsonReader(body);
+        try
+        {
+            reader.Read();
+            if (reader.TokenType == JsonTokenType.StartArray)
+                rows.ReadArray(ref reader);
+            else
+                ReadEnvelope(ref reader, rows);
+            // Trailing content after the root value makes the reader throw here.
+            reader.Read();
+        }
+        catch (JsonException ex)
+        {
+            throw IsTruncated(body)
+                ? Failure(stationId, source, $"is truncated JSON (it stops after {body.Length:N0} bytes in the middle of the document)",
+                    "the transfer was cut short", ex)
+                : Failure(stationId, source, $"is not valid JSON ({ex.Message})", "check AirQino:BaseUrl", ex);
+        }
+
+        if (rows.Received == 0)
+            throw Failure(stationId, source, "has no rows in its data array", "the station may have no data at all in AirQino");
+        if (rows.Unparseable == rows.Received)
+            throw Failure(stationId, source,
+                $"has {rows.Received:N0} rows but none with a timestamp such as \"{ExampleTimestamp}\" (first: {rows.FirstBadTimestamp})",
+                "check AirQino:BaseUrl and the API version (v3)");
+        return new AirQinoParseResult(rows.Readings, rows.Received, rows.Unparseable);
+    }
+
+    /// <summary>Reads a whole stream (e.g. a recorded file) and parses it.</summary>
+    public static AirQinoParseResult Parse(Stream utf8Json, string stationId, string source)
+    {
+        using var buffer = new MemoryStream();
+        utf8Json.CopyTo(buffer);
+        return Parse(buffer.GetBuffer().AsSpan(0, (int)buffer.Length), stationId, source);
+    }
+
+    private static void ReadEnvelope(ref Utf8JsonReader reader, RowReader rows)
+    {
+        if (reader.TokenType != JsonTokenType.StartObject)
+            throw rows.WrongShape($"its root is {Describe(reader.TokenType)}, not an object or an array");
+        var otherProperties = new List<string>();
+        var sawData = false;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            if (reader.ValueTextEquals("data"u8))
+            {
+                reader.Read();
+                if (reader.TokenType != JsonTokenType.StartArray)
+                    throw rows.WrongShape($"its \"data\" is {Describe(reader.TokenType)}, not an array");
+                rows.ReadArray(ref reader);
+                sawData = true;
+                continue;
+            }
+            if (otherProperties.Count < 10)
+                otherProperties.Add(reader.GetString()!);
+            reader.Read();
+            reader.Skip();
+        }
+        if (!sawData)
+            throw rows.WrongShape(otherProperties.Count == 0
+                ? "it is an object without a \"data\" array"
+                : $"it is an object without a \"data\" array (properties: {string.Join(", ", otherProperties)})");
+    }
+
+    private static AirQinoResponseException Failure(string stationId, string source, string reason, string hint,
+        Exception? inner = null) =>
+        new(stationId, source, $"AirQino returned a response for station {stationId} that {reason} from {source}; {hint}.",
+            innerException: inner);
+
+    /// <summary>A prefix of valid JSON reads without error when the reader is told more data may follow.</summary>
+    private static bool IsTruncated(ReadOnlySpan<byte> body)
+    {
+        var reader = new Utf8JsonReader(body, isFinalBlock: false, state: default);
+        try
+        {
+            while (reader.Read())
+            {
+            }
+            return true;
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+    }
+
+    private static string Preview(ReadOnlySpan<byte> body)
+    {
+        var text = Encoding.UTF8.GetString(body[..Math.Min(body.Length, 48)]);
+        var builder = new StringBuilder(text.Length);
+        foreach (var c in text)
+            builder.Append(char.IsControl(c) ? ' ' : c);
+        var preview = builder.ToString().Trim();
+        return body.Length > 48 ? preview + "..." : preview;
+    }
+
+    private static string Describe(JsonTokenType token) => token switch
+    {
+        JsonTokenType.StartObject => "an object",
+        JsonTokenType.StartArray => "an array",
+        JsonTokenType.String => "a string",
+        JsonTokenType.Number => "a number",
+        JsonTokenType.True or JsonTokenType.False => "a boolean",
+        JsonTokenType.Null => "null",
+        _ => token.ToString(),
+    };
+
+    private sealed class RowReader(string stationId, string source, DateTimeOffset windowStart, DateTimeOffset windowEnd)
+    {
+        private const int MaxCachedUnknownKeys = 256;
+
+        private readonly List<(string Name, double? Value)> _row = new(12);
+        private List<(byte[] Utf8, string Canonical)>? _unknownKeys;
+
+        public List<RawReading> Readings { get; } = [];
+        public int Received { get; private set; }
+        public int Unparseable { get; private set; }
+        public string FirstBadTimestamp { get; private set; } = "";
+
+        public AirQinoResponseException WrongShape(string detail) =>
+            Failure(stationId, source, $"is not an AirQino hourly response: {detail}", "check AirQino:BaseUrl and the API version (v3)");
+
+        public void ReadArray(ref Utf8JsonReader reader)
+        {
+            while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+            {
+                Received++;
+                if (reader.TokenType != JsonTokenType.StartObject)
+                {
+                    Reject($"a row that is {Describe(reader.TokenType)}");
+                    reader.Skip();
+                    continue;
+                }
+                ReadRow(ref reader);
+            }
+        }
+
+        private void ReadRow(ref Utf8JsonReader reader)
+        {
+            _row.Clear();
+            DateTimeOffset? hour = null;
+            var timestampText = "(none)";
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                if (reader.ValueTextEquals("timestamp"u8))
+                {
+                    reader.Read();
+                    hour = ReadTimestamp(ref reader, out timestampText);
+                    continue;
+                }
+                var name = CanonicalName(ref reader);
+                reader.Read();
+                var value = ReadValue(ref reader);
+                if (name.Length > 0)
+                    _row.Add((name, value));
+            }
+
+            if (hour is not { } start)
+            {
+                Reject(timestampText);
+                return;
+            }
+            if (start < windowStart || start >= windowEnd)
+                return;
+            var values = new Dictionary<string, double?>(_row.Count, StringComparer.Ordinal);
+            foreach (var (name, value) in _row)
+                values[name] = value;
+            Readings.Add(new RawReading { Hour = start, Values = values });
+        }
+
+        private void Reject(string what)
+        {
+            if (Unparseable++ == 0)
+                FirstBadTimestamp = what;
+        }
+
+        private string CanonicalName(ref Utf8JsonReader reader)
+        {
+            foreach (var (utf8, canonical) in KnownKeys)
+                if (reader.ValueTextEquals(utf8))
+                    return canonical;
+            if (_unknownKeys is not null)
+                foreach (var (utf8, canonical) in _unknownKeys)
+                    if (reader.ValueTextEquals(utf8))
+                        return canonical;
+
+            var key = reader.GetString()!;
+            var name = QuantityNames.Canonical(key);
+            _unknownKeys ??= [];
+            if (_unknownKeys.Count < MaxCachedUnknownKeys)
+                _unknownKeys.Add((Encoding.UTF8.GetBytes(key), name));
+            return name;
+        }
+
+        private static double? ReadValue(ref Utf8JsonReader reader)
+        {
+            switch (reader.TokenType)
+            {
+                case JsonTokenType.Number:
+                    return reader.TryGetDouble(out var value) && double.IsFinite(value) ? value : null;
+                case JsonTokenType.StartObject or JsonTokenType.StartArray:
+                    reader.Skip();
+                    return null;
+                default:
+                    return null;
+            }
+        }
+
+        private static DateTimeOffset? ReadTimestamp(ref Utf8JsonReader reader, out string text)
+        {
+            if (reader.TokenType != JsonTokenType.String)
+            {
+                text = Describe(reader.TokenType);
+                reader.Skip();
+                return null;
+            }
+            if (!reader.ValueIsEscaped && !reader.HasValueSequence && TryParseHourFast(reader.ValueSpan, out var fast))
+            {
+                text = "";
+                return fast;
+            }
+            text = reader.GetString()!;
+            if (DateTimeOffset.TryParseExact(text, FallbackTimestampFormats, CultureInfo.InvariantCulture,
+                    DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var parsed)
+                && parsed.Ticks % TimeSpan.TicksPerHour == 0)
+                return parsed.ToUniversalTime();
+            text = $"\"{text}\"";
+            return null;
+        }
+
+        /// <summary>"yyyy-MM-dd HH:mm:ss" or "yyyy-MM-ddTHH:mm:ss[Z]" on the hour, without allocating.</summary>
+        private static bool TryParseHourFast(ReadOnlySpan<byte> s, out DateTimeOffset hour)
+        {
+            hour = default;
+            if (s.Length == 20 && s[19] == (byte)'Z')
+                s = s[..19];
+            if (s.Length != 19 || s[4] != '-' || s[7] != '-' || s[10] is not ((byte)' ' or (byte)'T') || s[13] != ':' || s[16] != ':')
+                return false;
+            if (!TryDigits(s[..4], out var year) || !TryDigits(s.Slice(5, 2), out var month) || !TryDigits(s.Slice(8, 2), out var day)
+                || !TryDigits(s.Slice(11, 2), out var h) || !TryDigits(s.Slice(14, 2), out var minute) || !TryDigits(s.Slice(17, 2), out var second))
+                return false;
+            if (year < 1 || month is < 1 or > 12 || day < 1 || day > DateTime.DaysInMonth(year, month) || h > 23 || minute != 0 || second != 0)
+                return false;
+            hour = new DateTimeOffset(year, month, day, h, 0, 0, TimeSpan.Zero);
+            return true;
+        }
+
+        private static bool TryDigits(ReadOnlySpan<byte> digits, out int value)
+        {
+            value = 0;
+            foreach (var b in digits)
+            {
+                if (b is < (byte)'0' or > (byte)'9')
+                    return false;
+                value = value * 10 + (b - '0');
+            }
+            return true;
+        }
+    }
+}

@@ -1,0 +1,78 @@
+namespace Harmattan.Extractor;
+
+/// <summary>A UTC interval [Start, End).</summary>
+public readonly record struct UtcWindow(DateTimeOffset Start, DateTimeOffset End)
+{
+    public override string ToString() => $"[{Start:yyyy-MM-ddTHH:mmZ}, {End:yyyy-MM-ddTHH:mmZ})";
+}
+
+/// <summary>
+/// Windows of whole local days: a station's day runs from its local midnight to the next one, so with daylight
+/// saving a day can last 23 or 25 hours.
+/// </summary>
+public static class DayWindows
+{
+    public const int MaxDaysPerFetch = 7;
+
+    /// <summary>The UTC instant at which <paramref name="day"/> begins in <paramref name="zone"/>.</summary>
+    public static DateTimeOffset StartOfDay(DateOnly day, TimeZoneInfo zone)
+    {
+        var midnight = day.ToDateTime(TimeOnly.MinValue, DateTimeKind.Unspecified);
+        TimeSpan offset;
+        if (zone.IsInvalidTime(midnight))
+            // Clocks jumped over midnight, so the day begins at the jump, still at the offset of the evening before.
+            offset = zone.GetUtcOffset(midnight.AddHours(-12));
+        else if (zone.IsAmbiguousTime(midnight))
+            // Midnight happened twice; the day begins at the first one, which has the larger offset.
+            offset = zone.GetAmbiguousTimeOffsets(midnight).Max();
+        else
+            offset = zone.GetUtcOffset(midnight);
+        return new DateTimeOffset(midnight - offset, TimeSpan.Zero);
+    }
+
+    /// <summary>The local calendar day of an instant.</summary>
+    public static DateOnly LocalDate(DateTimeOffset instant, TimeZoneInfo zone) =>
+        DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(instant, zone).DateTime);
+
+    /// <summary>The UTC window of the local days <paramref name="from"/> to <paramref name="to"/>, both included.</summary>
+    public static UtcWindow ForDays(DateOnly from, DateOnly to, TimeZoneInfo zone)
+    {
+        if (to < from)
+            throw new ArgumentException($"The last day {to:yyyy-MM-dd} is before the first day {from:yyyy-MM-dd}.", nameof(to));
+        return new UtcWindow(StartOfDay(from, zone), StartOfDay(to.AddDays(1), zone));
+    }
+
+    /// <summary>
+    /// The <paramref name="days"/> local days that end with the day containing <paramref name="now"/>
+    /// (e.g. 2 = yesterday and today).
+    /// </summary>
+    public static UtcWindow LastDays(DateTimeOffset now, int days, TimeZoneInfo zone)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(days, 1);
+        var today = LocalDate(now, zone);
+        return ForDays(today.AddDays(1 - days), today, zone);
+    }
+
+    /// <summary>
+    /// Cuts [start, end) at local midnights into windows of at most <paramref name="maxDays"/> days each.
+    /// A start or end that is not a local midnight gives a shorter first or last window.
+    /// </summary>
+    public static IReadOnlyList<UtcWindow> Split(DateTimeOffset start, DateTimeOffset end, TimeZoneInfo zone, int maxDays = MaxDaysPerFetch)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxDays, 1);
+        if (end <= start)
+            throw new ArgumentException($"The window end {end:O} is not after its start {start:O}.", nameof(end));
+
+        var windows = new List<UtcWindow>();
+        var chunkStart = start.ToUniversalTime();
+        end = end.ToUniversalTime();
+        while (chunkStart < end)
+        {
+            var next = StartOfDay(LocalDate(chunkStart, zone).AddDays(maxDays), zone);
+            var chunkEnd = next < end ? next : end;
+            windows.Add(new UtcWindow(chunkStart, chunkEnd));
+            chunkStart = chunkEnd;
+        }
+        return windows;
+    }
+}

@@ -1,0 +1,79 @@
+using Microsoft.Extensions.Options;
+
+namespace Harmattan.Extractor;
+
+/// <summary>One station to poll: its AirQino id and the IANA time zone whose days cut its windows.</summary>
+public sealed class StationConfig
+{
+    public string Id { get; set; } = "";
+    public string TimeZone { get; set; } = "UTC";
+
+    /// <exception cref="TimeZoneNotFoundException">The zone is unknown (validation at start-up prevents this).</exception>
+    public TimeZoneInfo FindTimeZone() => TimeZoneInfo.FindSystemTimeZoneById(TimeZone);
+}
+
+/// <summary>
+/// The stations to poll, from the configuration list <c>Stations:N:Id</c> / <c>Stations:N:TimeZone</c>.
+/// When the list is empty the two AQ54 stations of Abidjan are used.
+/// </summary>
+public sealed class StationsOptions
+{
+    public const string Section = "Stations";
+
+    public static IReadOnlyList<StationConfig> Defaults =>
+    [
+        new() { Id = "283164601", TimeZone = "UTC" },
+        new() { Id = "283181971", TimeZone = "UTC" },
+    ];
+
+    public IReadOnlyList<StationConfig> Stations { get; set; } = Defaults;
+
+    /// <summary>
+    /// Reads the list into fresh objects: binding onto a pre-filled list would append the configured
+    /// stations to the defaults instead of replacing them.
+    /// </summary>
+    public static IReadOnlyList<StationConfig> Read(IConfiguration configuration)
+    {
+        var configured = configuration.GetSection(Section).Get<List<StationConfig>>();
+        return configured is { Count: > 0 } ? configured : Defaults;
+    }
+
+    /// <summary>The first problem, naming the configuration key and the fix, or null.</summary>
+    public static string? Validate(StationsOptions options)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < options.Stations.Count; i++)
+        {
+            var station = options.Stations[i];
+            if (!StationId.IsValid(station.Id))
+                return $"{Section}:{i}:Id '{station.Id}' is not a valid station id: use {StationId.Rule}.";
+            if (!seen.Add(station.Id))
+                return $"{Section}:{i}:Id '{station.Id}' is listed twice: remove one of the entries.";
+            if (!TryFindTimeZone(station.TimeZone, out _))
+                return $"{Section}:{i}:TimeZone '{station.TimeZone}' is not a known time zone: use an IANA id such as UTC or Africa/Abidjan.";
+        }
+        return null;
+    }
+
+    public static bool TryFindTimeZone(string? id, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out TimeZoneInfo? zone)
+    {
+        zone = null;
+        if (string.IsNullOrWhiteSpace(id))
+            return false;
+        try
+        {
+            zone = TimeZoneInfo.FindSystemTimeZoneById(id);
+            return true;
+        }
+        catch (Exception ex) when (ex is TimeZoneNotFoundException or InvalidTimeZoneException)
+        {
+            return false;
+        }
+    }
+}
+
+internal sealed class StationsOptionsValidator : IValidateOptions<StationsOptions>
+{
+    public ValidateOptionsResult Validate(string? name, StationsOptions options) =>
+        StationsOptions.Validate(options) is { } error ? ValidateOptionsResult.Fail(error) : ValidateOptionsResult.Success;
+}

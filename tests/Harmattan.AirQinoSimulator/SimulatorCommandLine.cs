@@ -1,0 +1,76 @@
+using System.Globalization;
+
+namespace Harmattan.AirQinoSimulator;
+
+/// <summary>Plain argument parsing for the simulator's command line.</summary>
+public static class SimulatorCommandLine
+{
+    public const string DefaultUrls = "http://127.0.0.1:5080";
+    public static readonly IReadOnlyList<string> DefaultStationIds = ["283164601", "283181971"];
+
+    public const string Usage = """
+        Usage: Harmattan.AirQinoSimulator [options]
+          --urls URL                 listen address (default http://127.0.0.1:5080)
+          --data DIR                 recorded responses, one file per station: <id>.json or *_<id>_*.json
+          --synthetic-stations N     serve N synthetic stations 900000001, 900000002, ...
+          --station ID               also serve ID with synthetic data (repeatable)
+          --days D                   length of each synthetic series in days (default 365)
+          --seed S                   synthetic data and fault seed (default 1)
+          --now INSTANT              end of the synthetic series (default: now), e.g. 2023-12-10T00:00Z
+          --ignore-dates             ignore start_date/end_date and serve the whole series, as the 2023 API did
+          --fail-rate R              share of requests answered 503 (0..1)
+          --throttle-rate R          share of requests answered 429 with Retry-After: 1 (0..1)
+          --truncate-rate R          share of responses cut in the middle of the JSON (0..1)
+          --delay-ms MS              wait before every answer
+        Without --data, --synthetic-stations or --station, the two default stations 283164601 and 283181971 are synthetic.
+        """;
+
+    /// <summary>The options, or null when help was asked for.</summary>
+    /// <exception cref="ArgumentException">An unknown option or a bad value.</exception>
+    public static SimulatorOptions? Parse(IReadOnlyList<string> args)
+    {
+        var options = new SimulatorOptions { Urls = DefaultUrls, LogToConsole = true };
+        for (var i = 0; i < args.Count; i++)
+        {
+            var arg = args[i];
+            string Value() => i + 1 < args.Count ? args[++i] : throw new ArgumentException($"{arg} needs a value.");
+            switch (arg)
+            {
+                case "-h" or "--help" or "-?":
+                    return null;
+                case "--urls": options.Urls = Value(); break;
+                case "--data": options.DataDirectory = Value(); break;
+                case "--synthetic-stations": options.SyntheticStations = Int(arg, Value(), 0); break;
+                case "--station": options.StationIds.Add(Value()); break;
+                case "--days": options.Days = Int(arg, Value(), 1); break;
+                case "--seed": options.Seed = Int(arg, Value(), int.MinValue); break;
+                case "--now": options.Now = Instant(arg, Value()); break;
+                case "--ignore-dates": options.IgnoreDates = true; break;
+                case "--fail-rate": options.Faults.FailRate = Rate(arg, Value()); break;
+                case "--throttle-rate": options.Faults.ThrottleRate = Rate(arg, Value()); break;
+                case "--truncate-rate": options.Faults.TruncateRate = Rate(arg, Value()); break;
+                case "--delay-ms": options.Faults.Delay = TimeSpan.FromMilliseconds(Int(arg, Value(), 0)); break;
+                default: throw new ArgumentException($"Unknown option {arg}.");
+            }
+        }
+        if (options.DataDirectory is null && options.SyntheticStations == 0 && options.StationIds.Count == 0)
+            foreach (var id in DefaultStationIds)
+                options.StationIds.Add(id);
+        return options;
+    }
+
+    private static int Int(string name, string text, int min) =>
+        int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) && value >= min
+            ? value
+            : throw new ArgumentException($"{name} must be a whole number of at least {min}, not '{text}'.");
+
+    private static double Rate(string name, string text) =>
+        double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && value is >= 0 and <= 1
+            ? value
+            : throw new ArgumentException($"{name} must be a number from 0 to 1, not '{text}'.");
+
+    private static DateTimeOffset Instant(string name, string text) =>
+        DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var value)
+            ? value
+            : throw new ArgumentException($"{name} must be an instant such as 2023-12-10T00:00Z, not '{text}'.");
+}

@@ -1,0 +1,154 @@
+using Harmattan.AirQinoSimulator;
+using Harmattan.Contracts;
+using Harmattan.Extractor;
+using MassTransit;
+using MassTransit.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Harmattan.Tests.Extractor;
+
+public class FetchStationWindowConsumerTests
+{
+    private static readonly DateTimeOffset SeriesEnd = new(2023, 12, 10, 5, 0, 0, TimeSpan.Zero);
+    private static readonly DateTimeOffset FetchTime = new(2023, 12, 10, 5, 7, 0, TimeSpan.Zero);
+    private static readonly string Station = SyntheticAirQino.StationId(0);
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private static Task<AirQinoSimulatorHost> StartSimulator(int seed) =>
+        AirQinoSimulatorHost.StartAsync(new SimulatorOptions { SyntheticStations = 1, Days = 60, Seed = seed, Now = SeriesEnd, IgnoreDates = true }, Ct);
+
+    private static FetchStationWindow Command(DateTimeOffset start, DateTimeOffset end, string stationId = "") => new()
+    {
+        StationId = stationId.Length > 0 ? stationId : Station,
+        WindowStart = start,
+        WindowEnd = end,
+        TimeZone = "Africa/Abidjan",
+        RequestedBy = "test",
+    };
+
+    /// <summary>Runs the consumer for each command in its own harness and returns what it published, in order.</summary>
+    private static async Task<List<RawReadingsFetched>> Fetch(AirQinoSimulatorHost simulator, params FetchStationWindow[] commands)
+    {
+        await using var services = ExtractorTestServices.Build(ExtractorTestServices.Settings(simulator.BaseUrl), s =>
+        {
+            s.AddSingleton<TimeProvider>(new FakeTimeProvider(FetchTime));
+            s.AddMassTransitTestHarness(x => x.AddConsumer<FetchStationWindowConsumer, FetchStationWindowConsumerDefinition>());
+        });
+        var harness = services.GetRequiredService<ITestHarness>();
+        await harness.Start();
+        try
+        {
+            foreach (var command in commands)
+                await harness.Bus.Publish(command, Ct);
+            var consumer = harness.GetConsumerHarness<FetchStationWindowConsumer>();
+            Assert.True(await consumer.Consumed.Any<FetchStationWindow>(x => x.Context.Message == commands[^1], Ct));
+            Assert.False(await harness.Published.Any<Fault<FetchStationWindow>>(Ct));
+            return harness.Published.Select<RawReadingsFetched>(Ct).Select(m => m.Context.Message).ToList();
+        }
+        finally
+        {
+            await harness.Stop(Ct);
+        }
+    }
+
+    [Fact]
+    public async Task A_ten_day_window_is_published_as_seven_days_and_three_days()
+    {
+        await using var simulator = await StartSimulator(seed: 5);
+        var start = new DateTimeOffset(2023, 11, 20, 0, 0, 0, TimeSpan.Zero);
+
+        var published = await Fetch(simulator, Command(start, start.AddDays(10)));
+
+        Assert.Equal(2, published.Count);
+        Assert.Equal((start, start.AddDays(7)), (published[0].WindowStart, published[0].WindowEnd));
+        Assert.Equal((start.AddDays(7), start.AddDays(10)), (published[1].WindowStart, published[1].WindowEnd));
+        Assert.All(published, m =>
+        {
+            Assert.Equal(Station, m.StationId);
+            Assert.Equal("Africa/Abidjan", m.TimeZone);
+            Assert.Equal(FetchTime, m.FetchedAt);
+            Assert.StartsWith($"{simulator.BaseUrl}/v3/getStationHourlyAvg/{Station}?start_date=20231120-0000&end_date=20231130-0000", m.Source);
+            Assert.NotEmpty(m.Readings);
+            Assert.All(m.Readings, r => Assert.InRange(r.Hour, m.WindowStart, m.WindowEnd.AddTicks(-1)));
+            Assert.Equal(FetchIds.For(m.StationId, m.WindowStart, m.WindowEnd, m.Readings), m.FetchId);
+        });
+        Assert.InRange(published[0].Readings.Count, 140, 175);
+        Assert.NotEqual(published[0].FetchId, published[1].FetchId);
+    }
+
+    [Fact]
+    public async Task Fetching_the_same_content_again_gives_the_same_fetch_ids()
+    {
+        await using var simulator = await StartSimulator(seed: 5);
+        var start = new DateTimeOffset(2023, 11, 20, 0, 0, 0, TimeSpan.Zero);
+
+        var first = await Fetch(simulator, Command(start, start.AddDays(10)));
+        var second = await Fetch(simulator, Command(start, start.AddDays(10)));
+
+        Assert.Equal(first.Select(m => m.FetchId), second.Select(m => m.FetchId));
+    }
+
+    [Fact]
+    public async Task Other_content_for_the_same_window_gives_other_fetch_ids()
+    {
+        await using var simulator = await StartSimulator(seed: 5);
+        await using var otherData = await StartSimulator(seed: 6);
+        var start = new DateTimeOffset(2023, 11, 20, 0, 0, 0, TimeSpan.Zero);
+
+        var first = await Fetch(simulator, Command(start, start.AddDays(10)));
+        var other = await Fetch(otherData, Command(start, start.AddDays(10)));
+
+        Assert.Equal(first.Select(m => (m.WindowStart, m.WindowEnd)), other.Select(m => (m.WindowStart, m.WindowEnd)));
+        Assert.All(first.Zip(other), pair => Assert.NotEqual(pair.First.FetchId, pair.Second.FetchId));
+    }
+
+    [Fact]
+    public async Task Days_the_source_has_nothing_for_are_still_published_empty()
+    {
+        await using var simulator = await StartSimulator(seed: 5);
+        // The series ends on 10 December, so the second chunk (12-15 December) has no rows.
+        var start = new DateTimeOffset(2023, 12, 5, 0, 0, 0, TimeSpan.Zero);
+
+        var published = await Fetch(simulator, Command(start, start.AddDays(10)));
+
+        Assert.Equal(2, published.Count);
+        Assert.NotEmpty(published[0].Readings);
+        Assert.Empty(published[1].Readings);
+        Assert.Equal((start.AddDays(7), start.AddDays(10)), (published[1].WindowStart, published[1].WindowEnd));
+    }
+
+    [Theory]
+    [InlineData("../admin", 0, "not a valid station id")]
+    [InlineData("", -1, "empty window")]
+    public async Task A_bad_command_faults_without_calling_the_api(string stationId, int days, string reason)
+    {
+        await using var simulator = await StartSimulator(seed: 5);
+        await using var services = ExtractorTestServices.Build(ExtractorTestServices.Settings(simulator.BaseUrl), s =>
+            s.AddMassTransitTestHarness(x => x.AddConsumer<FetchStationWindowConsumer, FetchStationWindowConsumerDefinition>()));
+        var harness = services.GetRequiredService<ITestHarness>();
+        await harness.Start();
+        var start = new DateTimeOffset(2023, 11, 20, 0, 0, 0, TimeSpan.Zero);
+        var command = Command(start, start.AddDays(days), stationId);
+        if (stationId.Length > 0)
+            command = command with { StationId = stationId };
+
+        await harness.Bus.Publish(command, Ct);
+
+        Assert.True(await harness.Published.Any<Fault<FetchStationWindow>>(Ct));
+        var fault = harness.Published.Select<Fault<FetchStationWindow>>(Ct).First().Context.Message;
+        Assert.Contains(reason, fault.Exceptions.Single().Message);
+        Assert.False(await harness.Published.Any<RawReadingsFetched>(Ct));
+        Assert.Equal(0, simulator.Stats.Total);
+        await harness.Stop(Ct);
+    }
+
+    [Fact]
+    public void The_endpoint_is_the_fetch_station_window_queue_with_bounded_concurrency()
+    {
+        var definition = new FetchStationWindowConsumerDefinition();
+        Assert.Equal("fetch-station-window", ((IConsumerDefinition)definition).GetEndpointName(KebabCaseEndpointNameFormatter.Instance));
+        Assert.Equal(4, definition.ConcurrentMessageLimit);
+    }
+}

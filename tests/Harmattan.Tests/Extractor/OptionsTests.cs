@@ -1,0 +1,104 @@
+using Harmattan.Extractor;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace Harmattan.Tests.Extractor;
+
+public class OptionsTests
+{
+    private static StationsOptions Stations(Dictionary<string, string?> settings) =>
+        ExtractorTestServices.Build(settings).GetRequiredService<IOptions<StationsOptions>>().Value;
+
+    [Fact]
+    public void Without_configured_stations_the_two_Abidjan_stations_are_polled()
+    {
+        var stations = Stations([]).Stations;
+        Assert.Equal([("283164601", "UTC"), ("283181971", "UTC")], stations.Select(s => (s.Id, s.TimeZone)));
+    }
+
+    [Fact]
+    public void Configured_stations_replace_the_defaults_instead_of_adding_to_them()
+    {
+        var stations = Stations(new()
+        {
+            ["Stations:0:Id"] = "900000001",
+            ["Stations:0:TimeZone"] = "Africa/Abidjan",
+            ["Stations:1:Id"] = "SMART188",
+        }).Stations;
+
+        Assert.Equal([("900000001", "Africa/Abidjan"), ("SMART188", "UTC")], stations.Select(s => (s.Id, s.TimeZone)));
+    }
+
+    [Theory]
+    [InlineData("Stations:1:Id", "bad/id", "Stations:1:Id 'bad/id' is not a valid station id")]
+    [InlineData("Stations:1:TimeZone", "Africa/Atlantis", "Stations:1:TimeZone 'Africa/Atlantis' is not a known time zone")]
+    [InlineData("Stations:1:Id", "283164601", "Stations:1:Id '283164601' is listed twice")]
+    public void A_bad_station_entry_is_reported_by_its_key(string key, string value, string message)
+    {
+        var settings = new Dictionary<string, string?> { ["Stations:0:Id"] = "283164601", ["Stations:1:Id"] = "283181971", [key] = value };
+
+        var error = Assert.Throws<OptionsValidationException>(() => Stations(settings));
+
+        Assert.Contains(message, error.Message);
+    }
+
+    [Theory]
+    [InlineData("ftp://airqino.example", "AirQino:BaseUrl must be an absolute http(s) URL")]
+    [InlineData("/v3", "AirQino:BaseUrl must be an absolute http(s) URL")]
+    [InlineData("https://user:secret@airqino.example", "without user info")]
+    public void A_bad_base_url_is_reported_by_its_key(string baseUrl, string message)
+    {
+        var services = ExtractorTestServices.Build(new() { ["AirQino:BaseUrl"] = baseUrl });
+
+        var error = Assert.Throws<OptionsValidationException>(() => services.GetRequiredService<IOptions<AirQinoOptions>>().Value);
+
+        Assert.Contains(message, error.Message);
+        Assert.DoesNotContain("secret", error.Message);
+    }
+
+    [Fact]
+    public void The_defaults_point_at_the_real_api()
+    {
+        var options = ExtractorTestServices.Build([]).GetRequiredService<IOptions<AirQinoOptions>>().Value;
+
+        Assert.Equal("https://airqino-api.magentalab.it", options.BaseUrl);
+        Assert.Equal(TimeSpan.FromSeconds(30), options.Timeout);
+        Assert.Equal(TimeSpan.FromMinutes(3), options.TotalTimeout);
+        Assert.Equal(4, options.RetryAttempts);
+        Assert.Equal(64L * 1024 * 1024, options.MaxResponseBytes);
+    }
+
+    [Fact]
+    public void An_attempt_timeout_longer_than_the_total_is_reported_by_its_keys()
+    {
+        var services = ExtractorTestServices.Build(new() { ["AirQino:Timeout"] = "00:05:00", ["AirQino:TotalTimeout"] = "00:01:00" });
+
+        var error = Assert.Throws<OptionsValidationException>(() => services.GetRequiredService<IOptions<AirQinoOptions>>().Value);
+
+        Assert.Contains("AirQino:Timeout (one attempt) must not be longer than AirQino:TotalTimeout", error.Message);
+    }
+
+    [Theory]
+    [InlineData("00:00:30", "00:00:30", "0", "00:00:00")]
+    [InlineData("00:00:00.010", "00:00:00.020", "20", "00:05:00")]
+    [InlineData("00:10:00", "01:00:00", "4", "00:00:02")]
+    public void Every_accepted_setting_builds_a_valid_resilience_pipeline(string timeout, string total, string retries, string delay)
+    {
+        var services = ExtractorTestServices.Build(new()
+        {
+            ["AirQino:Timeout"] = timeout, ["AirQino:TotalTimeout"] = total, ["AirQino:RetryAttempts"] = retries, ["AirQino:RetryDelay"] = delay,
+        });
+
+        Assert.NotNull(services.GetRequiredService<AirQinoClient>());
+    }
+
+    [Theory]
+    [InlineData("283164601", true)]
+    [InlineData("SMART_188-b", true)]
+    [InlineData("a/b", false)]
+    [InlineData("a.b", false)]
+    [InlineData("é", false)]
+    [InlineData("", false)]
+    public void Station_ids_use_a_url_safe_alphabet(string id, bool valid) => Assert.Equal(valid, StationId.IsValid(id));
+}

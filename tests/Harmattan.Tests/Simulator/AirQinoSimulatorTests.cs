@@ -1,0 +1,182 @@
+using System.Net;
+using System.Text.Json;
+using Harmattan.AirQinoSimulator;
+using Harmattan.Extractor;
+
+namespace Harmattan.Tests.Simulator;
+
+public class AirQinoSimulatorTests
+{
+    private static readonly DateTimeOffset Now = new(2023, 12, 10, 0, 30, 0, TimeSpan.Zero);
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private static Task<AirQinoSimulatorHost> Start(SimulatorOptions options)
+    {
+        options.Now ??= Now;
+        return AirQinoSimulatorHost.StartAsync(options, Ct);
+    }
+
+    [Fact]
+    public async Task The_recorded_samples_are_served_whole_with_a_header_in_the_real_shape()
+    {
+        Assert.SkipWhen(AirQinoSamples.Directory is null, AirQinoSamples.MissingReason);
+        await using var simulator = await Start(new SimulatorOptions { DataDirectory = AirQinoSamples.Directory });
+        using var http = new HttpClient();
+
+        var body = await http.GetByteArrayAsync($"{simulator.BaseUrl}/v3/getStationHourlyAvg/283181971", Ct);
+
+        using var document = JsonDocument.Parse(body);
+        Assert.Equal("283181971", document.RootElement.GetProperty("header").GetProperty("station_id").GetString());
+        var data = document.RootElement.GetProperty("data");
+        Assert.Equal(8029, data.GetArrayLength());
+        Assert.True(data[0].TryGetProperty("T. int.", out _));
+        Assert.True(data[0].TryGetProperty("PM2.5", out _));
+        Assert.Equal(8029, AirQinoParser.Parse(body, "283181971", "simulator").Readings.Count);
+    }
+
+    [Fact]
+    public async Task A_recorded_file_named_after_the_station_is_served_and_dates_are_honoured_by_default()
+    {
+        var directory = Directory.CreateTempSubdirectory("airqino-sim-");
+        try
+        {
+            await File.WriteAllTextAsync(Path.Combine(directory.FullName, "ST1.json"), """
+                {"header":{},"data":[{"timestamp":"2023-12-01 00:00:00","CO":1},{"timestamp":"2023-12-01 01:00:00","CO":2},
+                {"timestamp":"2023-12-02 00:00:00","CO":3}]}
+                """, Ct);
+            await using var simulator = await Start(new SimulatorOptions { DataDirectory = directory.FullName });
+            using var http = new HttpClient();
+
+            var body = await http.GetByteArrayAsync(
+                $"{simulator.BaseUrl}/v3/getStationHourlyAvg/ST1?start_date=20231201-0100&end_date=20231202-0000", Ct);
+
+            Assert.Equal([2.0], AirQinoParser.Parse(body, "ST1", "simulator").Readings.Select(r => r.Values["co"]!.Value));
+        }
+        finally
+        {
+            directory.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task With_ignore_dates_the_whole_series_is_served()
+    {
+        await using var honouring = await Start(new SimulatorOptions { SyntheticStations = 1, Days = 10 });
+        await using var ignoring = await Start(new SimulatorOptions { SyntheticStations = 1, Days = 10, IgnoreDates = true });
+        using var http = new HttpClient();
+        const string query = "/v3/getStationHourlyAvg/900000001?start_date=20231205-0000&end_date=20231206-0000";
+
+        var day = AirQinoParser.Parse(await http.GetByteArrayAsync(honouring.BaseUrl + query, Ct), "900000001", "s");
+        var all = AirQinoParser.Parse(await http.GetByteArrayAsync(ignoring.BaseUrl + query, Ct), "900000001", "s");
+
+        Assert.InRange(day.RowsReceived, 18, 26);
+        Assert.InRange(all.RowsReceived, 170, 241);
+        Assert.True(all.Readings.Min(r => r.Hour) < new DateTimeOffset(2023, 12, 3, 0, 0, 0, TimeSpan.Zero));
+    }
+
+    [Fact]
+    public async Task Faults_and_the_request_counter_follow_each_station_and_status()
+    {
+        await using var simulator = await Start(new SimulatorOptions { StationIds = ["A1", "B2"], Days = 2 });
+        using var http = new HttpClient();
+        simulator.Faults.FailNext(1);
+        simulator.Faults.ThrottleNext(1);
+
+        var statuses = new List<HttpStatusCode>();
+        foreach (var station in new[] { "A1", "A1", "A1", "B2", "C3" })
+        {
+            using var response = await http.GetAsync($"{simulator.BaseUrl}/v3/getStationHourlyAvg/{station}", Ct);
+            statuses.Add(response.StatusCode);
+            if (response.StatusCode == HttpStatusCode.TooManyRequests)
+                Assert.Equal(TimeSpan.FromSeconds(1), response.Headers.RetryAfter?.Delta);
+        }
+
+        Assert.Equal([HttpStatusCode.ServiceUnavailable, HttpStatusCode.TooManyRequests, HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.NotFound], statuses);
+        Assert.Equal(1, simulator.Stats.Count("A1", 503));
+        Assert.Equal(1, simulator.Stats.Count("A1", 429));
+        Assert.Equal(1, simulator.Stats.Count("A1", 200));
+        Assert.Equal(1, simulator.Stats.Count("C3", 404));
+        using var stats = JsonDocument.Parse(await http.GetStringAsync($"{simulator.BaseUrl}/_sim/stats", Ct));
+        Assert.Equal(5, stats.RootElement.GetProperty("total").GetInt32());
+        Assert.Equal(1, stats.RootElement.GetProperty("stations").GetProperty("A1").GetProperty("429").GetInt32());
+    }
+
+    [Fact]
+    public async Task A_truncated_response_is_half_a_json_document()
+    {
+        await using var simulator = await Start(new SimulatorOptions { SyntheticStations = 1, Days = 2 });
+        using var http = new HttpClient();
+        simulator.Faults.TruncateNext(1);
+
+        var truncated = await http.GetByteArrayAsync($"{simulator.BaseUrl}/v3/getStationHourlyAvg/900000001", Ct);
+        var whole = await http.GetByteArrayAsync($"{simulator.BaseUrl}/v3/getStationHourlyAvg/900000001", Ct);
+
+        Assert.Equal(whole.Length / 2, truncated.Length);
+        Assert.Equal(whole.AsSpan(0, truncated.Length).ToArray(), truncated);
+    }
+
+    [Fact]
+    public async Task Fault_rates_are_repeatable_for_a_seed()
+    {
+        async Task<List<HttpStatusCode>> Run()
+        {
+            await using var simulator = await Start(new SimulatorOptions
+            {
+                SyntheticStations = 1, Days = 1, Seed = 9, Faults = new SimulatorFaults { FailRate = 0.3, ThrottleRate = 0.2 },
+            });
+            simulator.Faults.RetryAfterSeconds = 0;
+            using var http = new HttpClient();
+            var statuses = new List<HttpStatusCode>();
+            for (var i = 0; i < 30; i++)
+            {
+                using var response = await http.GetAsync($"{simulator.BaseUrl}/v3/getStationHourlyAvg/900000001", Ct);
+                statuses.Add(response.StatusCode);
+            }
+            return statuses;
+        }
+
+        var first = await Run();
+
+        Assert.Equal(first, await Run());
+        Assert.Contains(HttpStatusCode.ServiceUnavailable, first);
+        Assert.Contains(HttpStatusCode.TooManyRequests, first);
+        Assert.Contains(HttpStatusCode.OK, first);
+    }
+
+    [Fact]
+    public async Task A_malformed_date_is_answered_400()
+    {
+        await using var simulator = await Start(new SimulatorOptions { SyntheticStations = 1, Days = 1 });
+        using var http = new HttpClient();
+
+        using var response = await http.GetAsync($"{simulator.BaseUrl}/v3/getStationHourlyAvg/900000001?start_date=2023-12-01", Ct);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+    }
+
+    [Fact]
+    public void The_command_line_reads_every_switch()
+    {
+        var options = SimulatorCommandLine.Parse([
+            "--urls", "http://127.0.0.1:5999", "--synthetic-stations", "3", "--days", "20", "--seed", "4", "--station", "X1",
+            "--now", "2023-12-10T00:00Z", "--ignore-dates", "--fail-rate", "0.1", "--throttle-rate", "0.2", "--truncate-rate", "0.05",
+            "--delay-ms", "15",
+        ])!;
+
+        Assert.Equal("http://127.0.0.1:5999", options.Urls);
+        Assert.Equal(["900000001", "900000002", "900000003", "X1"], options.SyntheticStationIds());
+        Assert.Equal((20, 4, true), (options.Days, options.Seed, options.IgnoreDates));
+        Assert.Equal(new DateTimeOffset(2023, 12, 10, 0, 0, 0, TimeSpan.Zero), options.Now);
+        Assert.Equal((0.1, 0.2, 0.05, TimeSpan.FromMilliseconds(15)),
+            (options.Faults.FailRate, options.Faults.ThrottleRate, options.Faults.TruncateRate, options.Faults.Delay));
+    }
+
+    [Fact]
+    public void Without_a_data_source_the_command_line_serves_the_default_stations()
+    {
+        Assert.Equal(["283164601", "283181971"], SimulatorCommandLine.Parse([])!.SyntheticStationIds());
+        Assert.Throws<ArgumentException>(() => SimulatorCommandLine.Parse(["--fail-rate", "2"]));
+        Assert.Throws<ArgumentException>(() => SimulatorCommandLine.Parse(["--bogus"]));
+        Assert.Null(SimulatorCommandLine.Parse(["--help"]));
+    }
+}
