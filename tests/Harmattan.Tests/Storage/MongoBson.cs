@@ -1,3 +1,4 @@
+using System.Globalization;
 using Harmattan.Contracts;
 using MongoDB.Bson;
 using MongoDB.Bson.IO;
@@ -26,9 +27,31 @@ internal static class MongoBson
     public static void AssertBson(string expectedShellJson, BsonValue actual) =>
         Assert.Equal(Canonical(BsonDocument.Parse(expectedShellJson)), Canonical(actual));
 
-    /// <summary>How mongosh prints a document: ISODate, UUID, plain numbers.</summary>
-    public static string Shell(BsonDocument document) =>
-        document.ToJson(new JsonWriterSettings { OutputMode = JsonOutputMode.Shell, Indent = true });
+    /// <summary>
+    /// A document printed the way mongosh prints it (bare field names, 'strings', ISODate, UUID, shortest
+    /// numbers), so the schema tests read like a mongosh session. mongosh shows 20 and 20.0 alike, hence
+    /// the separate type assertions.
+    /// </summary>
+    public static string Mongosh(BsonValue value, int depth = 0)
+    {
+        var indent = new string(' ', 2 * depth);
+        var inner = new string(' ', 2 * (depth + 1));
+        return value switch
+        {
+            BsonDocument document => "{\n" + string.Join(",\n",
+                document.Select(e => $"{inner}{e.Name}: {Mongosh(e.Value, depth + 1)}")) + $"\n{indent}}}",
+            BsonArray array => "[\n" + string.Join(",\n",
+                array.Select(item => inner + Mongosh(item, depth + 1))) + $"\n{indent}]",
+            BsonString text => $"'{text.Value}'",
+            BsonDateTime date => $"ISODate('{date.ToUniversalTime():yyyy-MM-ddTHH:mm:ss.fffZ}')",
+            BsonBinaryData { SubType: BsonBinarySubType.UuidStandard } uuid => $"UUID('{uuid.ToGuid()}')",
+            BsonDouble number => number.Value.ToString(CultureInfo.InvariantCulture),
+            BsonInt32 number => number.Value.ToString(CultureInfo.InvariantCulture),
+            BsonBoolean flag => flag.Value ? "true" : "false",
+            BsonNull => "null",
+            _ => throw new NotSupportedException($"No mongosh rendering for {value.BsonType} in this schema"),
+        };
+    }
 
     public const string StationId = "283164601";
     public static readonly Guid FetchId = Guid.Parse("0f8fad5b-d9cb-469f-a165-70867728950e");
