@@ -6,23 +6,26 @@ using static Harmattan.Storage.MongoDb.MongoSchema;
 namespace Harmattan.Storage.MongoDb;
 
 /// <summary>
-/// Every filter, update, write model, sort and index the MongoDB store sends, built in one place so that
+/// Every filter, write model, sort and index the MongoDB store sends, built in one place so that
 /// tests render each to BSON without a server.
 /// </summary>
 public static class MongoCommands
 {
     private static readonly FilterDefinitionBuilder<BsonDocument> Filter = Builders<BsonDocument>.Filter;
-    private static readonly UpdateDefinitionBuilder<BsonDocument> Update = Builders<BsonDocument>.Update;
     private static readonly SortDefinitionBuilder<BsonDocument> Sort = Builders<BsonDocument>.Sort;
     private static readonly IndexKeysDefinitionBuilder<BsonDocument> Keys = Builders<BsonDocument>.IndexKeys;
 
-    public static IEnumerable<UpdateOneModel<BsonDocument>> DailyUpserts(AveragesComputed averages) =>
-        averages.Daily.Select(day => new UpdateOneModel<BsonDocument>(
-            DailyUpsertFilter(averages, day.Date), SetAll(DailyFields(averages, day))) { IsUpsert = true });
+    /// <summary>
+    /// Whole-document replacements rather than $set: the newest version wins entirely, and the fields keep
+    /// the schema's order in mongosh ($set adds new fields in lexicographic order).
+    /// </summary>
+    public static IEnumerable<ReplaceOneModel<BsonDocument>> DailyUpserts(AveragesComputed averages) =>
+        averages.Daily.Select(day => new ReplaceOneModel<BsonDocument>(
+            DailyUpsertFilter(averages, day.Date), ToDocument(averages, day)) { IsUpsert = true });
 
-    public static IEnumerable<UpdateOneModel<BsonDocument>> HourlyUpserts(AveragesComputed averages) =>
-        averages.Hourly.Select(hour => new UpdateOneModel<BsonDocument>(
-            HourlyUpsertFilter(averages, hour.Hour), SetAll(HourlyFields(averages, hour))) { IsUpsert = true });
+    public static IEnumerable<ReplaceOneModel<BsonDocument>> HourlyUpserts(AveragesComputed averages) =>
+        averages.Hourly.Select(hour => new ReplaceOneModel<BsonDocument>(
+            HourlyUpsertFilter(averages, hour.Hour), ToDocument(averages, hour)) { IsUpsert = true });
 
     /// <summary>
     /// Matches the day only when the stored version is not newer than this write. When it is newer the
@@ -44,9 +47,6 @@ public static class MongoCommands
             Filter.Lt(AlgorithmVersion, (BsonValue)averages.AlgorithmVersion),
             Filter.Eq(AlgorithmVersion, (BsonValue)averages.AlgorithmVersion)
             & Filter.Lte(SourceFetchedAt, (BsonValue)ToBson(averages.SourceFetchedAt)));
-
-    private static UpdateDefinition<BsonDocument> SetAll(BsonDocument fields) =>
-        Update.Combine(fields.Select(field => Update.Set(field.Name, field.Value)));
 
     public static InsertOneModel<BsonDocument> ArchiveInsert(RawReadingsFetched fetch) => new(ToDocument(fetch));
 

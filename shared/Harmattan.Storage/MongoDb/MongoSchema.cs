@@ -59,9 +59,11 @@ public static class MongoSchema
 
     public static Guid ToGuid(BsonValue value) => value.AsBsonBinaryData.ToGuid(GuidRepresentation.Standard);
 
-    /// <summary>The fields an upsert of one day sets; station_id and date come from the filter.</summary>
-    public static BsonDocument DailyFields(AveragesComputed source, DailyAverage day) => new()
+    /// <summary>A day's document, without _id (the server assigns an ObjectId on insert and keeps it on replace).</summary>
+    public static BsonDocument ToDocument(AveragesComputed source, DailyAverage day) => new()
     {
+        { StationId, source.StationId },
+        { Date, ToBson(day.Date) },
         { TimeZone, source.TimeZone },
         { HoursCovered, day.HoursCovered },
         { HoursInDay, day.HoursInDay },
@@ -73,9 +75,11 @@ public static class MongoSchema
         { SourceFetchedAt, ToBson(source.SourceFetchedAt) },
     };
 
-    /// <summary>The fields an upsert of one hour sets; station_id and hour come from the filter.</summary>
-    public static BsonDocument HourlyFields(AveragesComputed source, HourlyAverage hour) => new()
+    /// <summary>An hour's document, without _id.</summary>
+    public static BsonDocument ToDocument(AveragesComputed source, HourlyAverage hour) => new()
     {
+        { StationId, source.StationId },
+        { Hour, ToBson(hour.Hour) },
         { Quantities, ToBson(hour.Quantities) },
         { AlgorithmVersion, source.AlgorithmVersion },
         { SourceFetchId, ToBson(source.SourceFetchId) },

@@ -5,7 +5,7 @@ using static Harmattan.Tests.Storage.MongoBson;
 
 namespace Harmattan.Tests.Storage;
 
-/// <summary>Every filter, update, write model, sort and index of the MongoDB store, rendered as the driver sends it.</summary>
+/// <summary>Every filter, write model, sort and index of the MongoDB store, rendered as the driver sends it.</summary>
 public class MongoCommandsTests
 {
     [Fact]
@@ -43,69 +43,73 @@ public class MongoCommandsTests
     }
 
     [Fact]
-    public void Mongo_daily_upsert_is_an_upsert_whose_filter_and_set_cover_every_field()
+    public void Mongo_daily_upsert_replaces_the_whole_document_when_the_version_filter_matches()
     {
         var model = Assert.Single(MongoCommands.DailyUpserts(StationDay()));
 
-        Assert.Equal(WriteModelType.UpdateOne, model.ModelType);
+        Assert.Equal(WriteModelType.ReplaceOne, model.ModelType);
         Assert.True(model.IsUpsert);
         Assert.Null(model.Hint);
         Assert.Null(model.Collation);
-        Assert.Null(model.ArrayFilters);
+        Assert.Null(model.Sort);
         AssertBson(Canonical(Render(MongoCommands.DailyUpsertFilter(StationDay(), Day))), Render(model.Filter));
         AssertBson("""
             {
-              "$set": {
-                "time_zone": "Africa/Abidjan",
-                "hours_covered": 20,
-                "hours_in_day": 24,
-                "completeness": 0.83333333333333337,
-                "is_complete": true,
-                "quantities": {
-                  "co": { "mean": 0.61, "min": -0.4, "max": 1.2, "count": 19, "rejected": 1 },
-                  "pm2_5": { "mean": 18.4, "min": 9.5, "max": 31.25, "count": 20, "rejected": 0 }
-                },
-                "algorithm_version": 2,
-                "source_fetch_id": UUID("0f8fad5b-d9cb-469f-a165-70867728950e"),
-                "source_fetched_at": ISODate("2024-03-02T00:05:12.345Z")
-              }
+              "station_id": "283164601",
+              "date": ISODate("2024-03-01T00:00:00Z"),
+              "time_zone": "Africa/Abidjan",
+              "hours_covered": 20,
+              "hours_in_day": 24,
+              "completeness": 0.83333333333333337,
+              "is_complete": true,
+              "quantities": {
+                "co": { "mean": 0.61, "min": -0.4, "max": 1.2, "count": 19, "rejected": 1 },
+                "pm2_5": { "mean": 18.4, "min": 9.5, "max": 31.25, "count": 20, "rejected": 0 }
+              },
+              "algorithm_version": 2,
+              "source_fetch_id": UUID("0f8fad5b-d9cb-469f-a165-70867728950e"),
+              "source_fetched_at": ISODate("2024-03-02T00:05:12.345Z")
             }
-            """, Render(model.Update));
+            """, model.Replacement);
     }
 
     [Fact]
-    public void Mongo_hourly_upserts_are_one_upsert_per_hour_with_nulls_for_a_quantity_without_values()
+    public void Mongo_hourly_upserts_are_one_replacement_per_hour_with_nulls_for_a_quantity_without_values()
     {
         var models = MongoCommands.HourlyUpserts(StationDay()).ToList();
 
         Assert.Equal(2, models.Count);
         Assert.All(models, model => Assert.True(model.IsUpsert));
-        Assert.Equal(
-            [DayStart.UtcDateTime, DayStart.AddHours(1).UtcDateTime],
-            models.Select(model => Render(model.Filter)["hour"].ToUniversalTime()));
+        Assert.All(models, model => Assert.Equal(WriteModelType.ReplaceOne, model.ModelType));
+        AssertBson(Canonical(Render(MongoCommands.HourlyUpsertFilter(StationDay(), DayStart))), Render(models[0].Filter));
+        AssertBson(Canonical(Render(MongoCommands.HourlyUpsertFilter(StationDay(), DayStart.AddHours(1)))), Render(models[1].Filter));
         AssertBson("""
             {
-              "$set": {
-                "quantities": {
-                  "co": { "mean": null, "min": null, "max": null, "count": 0, "rejected": 1 },
-                  "pm2_5": { "mean": 14.5, "min": 14.5, "max": 14.5, "count": 1, "rejected": 0 }
-                },
-                "algorithm_version": 2,
-                "source_fetch_id": UUID("0f8fad5b-d9cb-469f-a165-70867728950e"),
-                "source_fetched_at": ISODate("2024-03-02T00:05:12.345Z")
-              }
+              "station_id": "283164601",
+              "hour": ISODate("2024-03-01T01:00:00Z"),
+              "quantities": {
+                "co": { "mean": null, "min": null, "max": null, "count": 0, "rejected": 1 },
+                "pm2_5": { "mean": 14.5, "min": 14.5, "max": 14.5, "count": 1, "rejected": 0 }
+              },
+              "algorithm_version": 2,
+              "source_fetch_id": UUID("0f8fad5b-d9cb-469f-a165-70867728950e"),
+              "source_fetched_at": ISODate("2024-03-02T00:05:12.345Z")
             }
-            """, Render(models[1].Update));
+            """, models[1].Replacement);
     }
 
     [Fact]
-    public void Mongo_upsert_never_sets_the_key_fields_so_the_filter_alone_places_a_new_document()
+    public void Mongo_replacements_carry_the_filter_key_and_leave_the_id_to_the_server()
     {
-        var update = Render(Assert.Single(MongoCommands.DailyUpserts(StationDay())).Update).AsBsonDocument;
+        var models = MongoCommands.DailyUpserts(StationDay()).Concat(MongoCommands.HourlyUpserts(StationDay()));
 
-        Assert.Equal(["$set"], update.Names);
-        Assert.DoesNotContain("station_id", update["$set"].AsBsonDocument.Names);
-        Assert.DoesNotContain("date", update["$set"].AsBsonDocument.Names);
+        Assert.All(models, model =>
+        {
+            var filter = Render(model.Filter);
+            Assert.False(model.Replacement.Contains("_id"));
+            foreach (var key in filter.Names.Where(name => !name.StartsWith('$')))
+                Assert.Equal(filter[key], model.Replacement[key]);
+        });
     }
 
     [Fact]

@@ -1,21 +1,19 @@
 using Harmattan.Storage.MongoDb;
 using MongoDB.Bson;
-using MongoDB.Driver;
 using static Harmattan.Tests.Storage.MongoBson;
 
 namespace Harmattan.Tests.Storage;
 
 /// <summary>
-/// The schema as a reader of <c>db.daily_averages.find()</c> in mongosh sees it. The averages documents are
-/// what the server makes of the store's upserts on an empty collection (the server also adds an ObjectId
-/// <c>_id</c>, left out here).
+/// The schema as a reader of <c>db.daily_averages.find()</c> in mongosh sees it: the documents the store's
+/// upserts write (the server puts an ObjectId <c>_id</c> first in averages documents, left out here).
 /// </summary>
 public class MongoDocumentsTests
 {
     [Fact]
     public void Mongo_daily_document_of_one_station_day_as_seen_in_mongosh()
     {
-        var daily = Assert.Single(MongoCommands.DailyUpserts(StationDay()).Select(UpsertIntoEmptyCollection));
+        var daily = Assert.Single(MongoCommands.DailyUpserts(StationDay())).Replacement;
 
         Assert.Equal("""
             {
@@ -60,7 +58,7 @@ public class MongoDocumentsTests
     [Fact]
     public void Mongo_hourly_documents_of_one_station_day_as_seen_in_mongosh()
     {
-        var hourly = MongoCommands.HourlyUpserts(StationDay()).Select(UpsertIntoEmptyCollection).ToList();
+        var hourly = MongoCommands.HourlyUpserts(StationDay()).Select(upsert => upsert.Replacement).ToList();
 
         Assert.Equal(2, hourly.Count);
         Assert.Equal("""
@@ -136,7 +134,7 @@ public class MongoDocumentsTests
         var averages = StationDay();
         var day = Assert.Single(averages.Daily);
 
-        var stored = MongoSchema.ToDailyAverage(UpsertIntoEmptyCollection(Assert.Single(MongoCommands.DailyUpserts(averages))));
+        var stored = MongoSchema.ToDailyAverage(Assert.Single(MongoCommands.DailyUpserts(averages)).Replacement);
 
         Assert.Equivalent(new
         {
@@ -151,7 +149,7 @@ public class MongoDocumentsTests
         var averages = StationDay();
 
         var stored = MongoCommands.HourlyUpserts(averages)
-            .Select(upsert => MongoSchema.ToHourlyAverage(UpsertIntoEmptyCollection(upsert))).ToList();
+            .Select(upsert => MongoSchema.ToHourlyAverage(upsert.Replacement)).ToList();
 
         Assert.Equivalent(averages.Hourly.Select(hour => new
         {
@@ -172,21 +170,6 @@ public class MongoDocumentsTests
         Assert.Equal(["co", "pm2_5"], stored.Readings[1].Values.Keys);
         Assert.Null(stored.Readings[1].Values["co"]);
     }
-
-    /// <summary>
-    /// What the server inserts for an upsert that matched nothing: the filter's top-level equalities, then the
-    /// update's $set.
-    /// </summary>
-    internal static BsonDocument UpsertIntoEmptyCollection(UpdateOneModel<BsonDocument> upsert)
-    {
-        var document = new BsonDocument(Render(upsert.Filter).Where(element =>
-            !element.Name.StartsWith('$') && !IsOperatorExpression(element.Value)));
-        document.Merge(Render(upsert.Update)["$set"].AsBsonDocument, overwriteExistingElements: true);
-        return document;
-    }
-
-    private static bool IsOperatorExpression(BsonValue value) =>
-        value is BsonDocument { ElementCount: > 0 } expression && expression.GetElement(0).Name.StartsWith('$');
 
     private static void AssertTypes(BsonDocument document, params (string Field, BsonType Type)[] expected) =>
         Assert.Equal(expected, document.Select(e => (e.Name, e.Value.BsonType)));
