@@ -1,4 +1,5 @@
 using Harmattan.Hosting;
+using Harmattan.Storage.MongoDb;
 using Harmattan.Storage.Sqlite;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Configuration;
@@ -29,8 +30,8 @@ public static class StorageRegistration
                 services.AddSingleton<IPipelineStore>(_ => new SqlitePipelineStore(connectionString));
                 break;
             case StorageProvider.MongoDb:
-                throw new InvalidOperationException(
-                    "Storage:Provider=MongoDb: the MongoDB store is not available in this build; use Sqlite (Storage__Provider=Sqlite).");
+                services.AddMongoPipelineStore(configuration);
+                break;
             default:
                 throw new InvalidOperationException("Storage:Provider must be Sqlite or MongoDb.");
         }

@@ -46,7 +46,7 @@ public static class MongoCommands
         Filter.Or(
             Filter.Lt(AlgorithmVersion, (BsonValue)averages.AlgorithmVersion),
             Filter.Eq(AlgorithmVersion, (BsonValue)averages.AlgorithmVersion)
-            & Filter.Lte(SourceFetchedAt, (BsonValue)ToBson(averages.SourceFetchedAt)));
+            & Filter.Lte(SourceFetchedAtTicks, (BsonValue)ToTicks(averages.SourceFetchedAt)));
 
     public static InsertOneModel<BsonDocument> ArchiveInsert(RawReadingsFetched fetch) => new(ToDocument(fetch));
 
@@ -71,7 +71,7 @@ public static class MongoCommands
     public static readonly SortDefinition<BsonDocument> ByDate = Sort.Ascending(Date);
     public static readonly SortDefinition<BsonDocument> ByHour = Sort.Ascending(Hour);
     public static readonly SortDefinition<BsonDocument> ByWindowStartThenFetchedAt =
-        Sort.Ascending(WindowStart).Ascending(FetchedAt);
+        Sort.Ascending(WindowStart).Ascending(FetchedAtTicks);
 
     public static readonly CreateIndexModel<BsonDocument> DailyKey = new(
         Keys.Ascending(StationId).Ascending(Date), new CreateIndexOptions { Unique = true });
@@ -81,7 +81,7 @@ public static class MongoCommands
 
     /// <summary>Serves <see cref="RawFetchesOverlapping"/>; the fetch id is the <c>_id</c>, unique already.</summary>
     public static readonly CreateIndexModel<BsonDocument> RawFetchesByStationWindow = new(
-        Keys.Ascending(StationId).Ascending(WindowStart).Ascending(FetchedAt));
+        Keys.Ascending(StationId).Ascending(WindowStart).Ascending(FetchedAtTicks));
 
     public static readonly BsonDocument Ping = new("ping", 1);
 }

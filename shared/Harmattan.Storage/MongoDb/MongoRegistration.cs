@@ -1,3 +1,4 @@
+using Harmattan.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -15,10 +16,7 @@ public static class MongoRegistration
     {
         var settings = ClientSettings(configuration.GetConnectionString(MongoStoreOptions.ConnectionStringName)
             ?? MongoStoreOptions.DefaultConnectionString);
-        services.AddOptions<MongoStoreOptions>()
-            .BindConfiguration(MongoStoreOptions.Section, o => o.ErrorOnUnknownConfiguration = false)
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
+        services.AddValidatedOptions<MongoStoreOptions>(MongoStoreOptions.Section);
         services.TryAddSingleton<IMongoClient>(_ => new MongoClient(settings));
         services.AddSingleton<IPipelineStore, MongoPipelineStore>();
         return services;

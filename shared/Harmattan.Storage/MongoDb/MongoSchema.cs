@@ -26,10 +26,12 @@ public static class MongoSchema
     public const string AlgorithmVersion = "algorithm_version";
     public const string SourceFetchId = "source_fetch_id";
     public const string SourceFetchedAt = "source_fetched_at";
+    public const string SourceFetchedAtTicks = "source_fetched_at_ticks";
     public const string WindowStart = "window_start";
     public const string WindowEnd = "window_end";
     public const string Source = "source";
     public const string FetchedAt = "fetched_at";
+    public const string FetchedAtTicks = "fetched_at_ticks";
     public const string Readings = "readings";
     public const string Values = "values";
 
@@ -48,8 +50,16 @@ public static class MongoSchema
     public static BsonDateTime ToBson(DateOnly date) =>
         new(date.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc));
 
-    /// <summary>BSON dates hold milliseconds; finer ticks are dropped.</summary>
+    /// <summary>BSON dates hold milliseconds; finer ticks are dropped (see <see cref="ToTicks"/>).</summary>
     public static BsonDateTime ToBson(DateTimeOffset instant) => new(instant.UtcDateTime);
+
+    /// <summary>
+    /// Fetch instants are also kept as UTC .NET ticks (100 ns): the no-regression rule and replays compare them
+    /// exactly, as the SQLite store does, while the BSON date beside them is what people query.
+    /// </summary>
+    public static BsonInt64 ToTicks(DateTimeOffset instant) => new(instant.UtcTicks);
+
+    public static DateTimeOffset FromTicks(BsonValue ticks) => new(ticks.AsInt64, TimeSpan.Zero);
 
     public static BsonBinaryData ToBson(Guid id) => new(id, GuidRepresentation.Standard);
 
@@ -73,6 +83,7 @@ public static class MongoSchema
         { AlgorithmVersion, source.AlgorithmVersion },
         { SourceFetchId, ToBson(source.SourceFetchId) },
         { SourceFetchedAt, ToBson(source.SourceFetchedAt) },
+        { SourceFetchedAtTicks, ToTicks(source.SourceFetchedAt) },
     };
 
     /// <summary>An hour's document, without _id.</summary>
@@ -84,6 +95,7 @@ public static class MongoSchema
         { AlgorithmVersion, source.AlgorithmVersion },
         { SourceFetchId, ToBson(source.SourceFetchId) },
         { SourceFetchedAt, ToBson(source.SourceFetchedAt) },
+        { SourceFetchedAtTicks, ToTicks(source.SourceFetchedAt) },
     };
 
     public static BsonDocument ToDocument(RawReadingsFetched fetch) => new()
@@ -95,6 +107,7 @@ public static class MongoSchema
         { TimeZone, fetch.TimeZone },
         { Source, fetch.Source },
         { FetchedAt, ToBson(fetch.FetchedAt) },
+        { FetchedAtTicks, ToTicks(fetch.FetchedAt) },
         { Readings, new BsonArray(fetch.Readings.Select(ToBson)) },
     };
 
@@ -109,7 +122,7 @@ public static class MongoSchema
         Quantities = ToQuantities(document[Quantities].AsBsonDocument),
         AlgorithmVersion = document[AlgorithmVersion].ToInt32(),
         SourceFetchId = ToGuid(document[SourceFetchId]),
-        SourceFetchedAt = ToInstant(document[SourceFetchedAt]),
+        SourceFetchedAt = FromTicks(document[SourceFetchedAtTicks]),
     };
 
     public static StoredHourlyAverage ToHourlyAverage(BsonDocument document) => new()
@@ -119,7 +132,7 @@ public static class MongoSchema
         Quantities = ToQuantities(document[Quantities].AsBsonDocument),
         AlgorithmVersion = document[AlgorithmVersion].ToInt32(),
         SourceFetchId = ToGuid(document[SourceFetchId]),
-        SourceFetchedAt = ToInstant(document[SourceFetchedAt]),
+        SourceFetchedAt = FromTicks(document[SourceFetchedAtTicks]),
     };
 
     public static RawReadingsFetched ToRawFetch(BsonDocument document) => new()
@@ -130,7 +143,7 @@ public static class MongoSchema
         WindowEnd = ToInstant(document[WindowEnd]),
         TimeZone = document[TimeZone].AsString,
         Source = document[Source].AsString,
-        FetchedAt = ToInstant(document[FetchedAt]),
+        FetchedAt = FromTicks(document[FetchedAtTicks]),
         Readings = document[Readings].AsBsonArray.Select(r => ToReading(r.AsBsonDocument)).ToList(),
     };
 

@@ -47,6 +47,7 @@ internal static class MongoBson
             BsonBinaryData { SubType: BsonBinarySubType.UuidStandard } uuid => $"UUID('{uuid.ToGuid()}')",
             BsonDouble number => number.Value.ToString(CultureInfo.InvariantCulture),
             BsonInt32 number => number.Value.ToString(CultureInfo.InvariantCulture),
+            BsonInt64 number => $"Long('{number.Value.ToString(CultureInfo.InvariantCulture)}')",
             BsonBoolean flag => flag.Value ? "true" : "false",
             BsonNull => "null",
             _ => throw new NotSupportedException($"No mongosh rendering for {value.BsonType} in this schema"),
@@ -55,7 +56,7 @@ internal static class MongoBson
 
     public const string StationId = "283164601";
     public static readonly Guid FetchId = Guid.Parse("0f8fad5b-d9cb-469f-a165-70867728950e");
-    public static readonly DateTimeOffset FetchedAt = new(2024, 3, 2, 0, 5, 12, 345, TimeSpan.Zero);
+    public static readonly DateTimeOffset FetchedAt = new DateTimeOffset(2024, 3, 2, 0, 5, 12, 345, TimeSpan.Zero).AddTicks(6789);
     public static readonly DateOnly Day = new(2024, 3, 1);
     public static readonly DateTimeOffset DayStart = new(2024, 3, 1, 0, 0, 0, TimeSpan.Zero);
 

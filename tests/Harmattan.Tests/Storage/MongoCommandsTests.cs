@@ -19,7 +19,7 @@ public class MongoCommandsTests
               "date": ISODate("2024-03-01T00:00:00Z"),
               "$or": [
                 { "algorithm_version": { "$lt": 2 } },
-                { "algorithm_version": 2, "source_fetched_at": { "$lte": ISODate("2024-03-02T00:05:12.345Z") } }
+                { "algorithm_version": 2, "source_fetched_at_ticks": { "$lte": NumberLong("638449347123456789") } }
               ]
             }
             """, Render(filter));
@@ -36,7 +36,7 @@ public class MongoCommandsTests
               "hour": ISODate("2024-03-01T01:00:00Z"),
               "$or": [
                 { "algorithm_version": { "$lt": 3 } },
-                { "algorithm_version": 3, "source_fetched_at": { "$lte": ISODate("2024-03-02T00:05:12.345Z") } }
+                { "algorithm_version": 3, "source_fetched_at_ticks": { "$lte": NumberLong("638449347123456789") } }
               ]
             }
             """, Render(filter));
@@ -68,7 +68,8 @@ public class MongoCommandsTests
               },
               "algorithm_version": 2,
               "source_fetch_id": UUID("0f8fad5b-d9cb-469f-a165-70867728950e"),
-              "source_fetched_at": ISODate("2024-03-02T00:05:12.345Z")
+              "source_fetched_at": ISODate("2024-03-02T00:05:12.345Z"),
+              "source_fetched_at_ticks": NumberLong("638449347123456789")
             }
             """, model.Replacement);
     }
@@ -93,7 +94,8 @@ public class MongoCommandsTests
               },
               "algorithm_version": 2,
               "source_fetch_id": UUID("0f8fad5b-d9cb-469f-a165-70867728950e"),
-              "source_fetched_at": ISODate("2024-03-02T00:05:12.345Z")
+              "source_fetched_at": ISODate("2024-03-02T00:05:12.345Z"),
+              "source_fetched_at_ticks": NumberLong("638449347123456789")
             }
             """, models[1].Replacement);
     }
@@ -128,6 +130,7 @@ public class MongoCommandsTests
               "time_zone": "Africa/Abidjan",
               "source": "https://airqino-api.magentalab.it/v3/getStationHourlyAvg/283164601",
               "fetched_at": ISODate("2024-03-02T00:05:12.345Z"),
+              "fetched_at_ticks": NumberLong("638449347123456789"),
               "readings": [
                 { "hour": ISODate("2024-03-01T00:00:00Z"), "values": { "co": 0.5, "pm2_5": 12.25 } },
                 { "hour": ISODate("2024-03-01T01:00:00Z"), "values": { "co": null, "pm2_5": 14.5 } }
@@ -182,7 +185,7 @@ public class MongoCommandsTests
     {
         AssertBson("""{ "date": 1 }""", Render(MongoCommands.ByDate));
         AssertBson("""{ "hour": 1 }""", Render(MongoCommands.ByHour));
-        AssertBson("""{ "window_start": 1, "fetched_at": 1 }""", Render(MongoCommands.ByWindowStartThenFetchedAt));
+        AssertBson("""{ "window_start": 1, "fetched_at_ticks": 1 }""", Render(MongoCommands.ByWindowStartThenFetchedAt));
     }
 
     [Fact]
@@ -197,7 +200,7 @@ public class MongoCommandsTests
     [Fact]
     public void Mongo_raw_fetch_index_serves_the_station_window_query_and_is_not_unique()
     {
-        AssertBson("""{ "station_id": 1, "window_start": 1, "fetched_at": 1 }""",
+        AssertBson("""{ "station_id": 1, "window_start": 1, "fetched_at_ticks": 1 }""",
             Render(MongoCommands.RawFetchesByStationWindow.Keys));
         Assert.NotEqual(true, MongoCommands.RawFetchesByStationWindow.Options?.Unique);
     }
@@ -217,13 +220,13 @@ public class MongoCommandsTests
     }
 
     [Fact]
-    public void Mongo_instants_are_stored_to_the_millisecond()
+    public void Mongo_fetch_instants_are_dates_to_the_millisecond_and_exact_ticks_for_comparisons()
     {
-        var fetchedAt = FetchedAt.AddTicks(6789);
-        var filter = MongoCommands.DailyUpsertFilter(StationDay() with { SourceFetchedAt = fetchedAt }, Day);
+        var replacement = Assert.Single(MongoCommands.DailyUpserts(StationDay())).Replacement;
+        var filter = Render(MongoCommands.DailyUpsertFilter(StationDay(), Day));
 
-        var rendered = Render(filter)["$or"][1]["source_fetched_at"]["$lte"];
-
-        Assert.Equal(FetchedAt.UtcDateTime, rendered.ToUniversalTime());
+        Assert.Equal(new DateTime(2024, 3, 2, 0, 5, 12, 345, DateTimeKind.Utc), replacement["source_fetched_at"].ToUniversalTime());
+        Assert.Equal(FetchedAt.UtcTicks, replacement["source_fetched_at_ticks"].AsInt64);
+        Assert.Equal(FetchedAt.UtcTicks, filter["$or"][1]["source_fetched_at_ticks"]["$lte"].AsInt64);
     }
 }

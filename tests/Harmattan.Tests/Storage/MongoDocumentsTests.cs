@@ -42,14 +42,16 @@ public class MongoDocumentsTests
               },
               algorithm_version: 2,
               source_fetch_id: UUID('0f8fad5b-d9cb-469f-a165-70867728950e'),
-              source_fetched_at: ISODate('2024-03-02T00:05:12.345Z')
+              source_fetched_at: ISODate('2024-03-02T00:05:12.345Z'),
+              source_fetched_at_ticks: Long('638449347123456789')
             }
             """, Mongosh(daily));
         AssertTypes(daily,
             ("station_id", BsonType.String), ("date", BsonType.DateTime), ("time_zone", BsonType.String),
             ("hours_covered", BsonType.Int32), ("hours_in_day", BsonType.Int32), ("completeness", BsonType.Double),
             ("is_complete", BsonType.Boolean), ("quantities", BsonType.Document), ("algorithm_version", BsonType.Int32),
-            ("source_fetch_id", BsonType.Binary), ("source_fetched_at", BsonType.DateTime));
+            ("source_fetch_id", BsonType.Binary), ("source_fetched_at", BsonType.DateTime),
+            ("source_fetched_at_ticks", BsonType.Int64));
         AssertTypes(daily["quantities"]["co"].AsBsonDocument,
             ("mean", BsonType.Double), ("min", BsonType.Double), ("max", BsonType.Double),
             ("count", BsonType.Int32), ("rejected", BsonType.Int32));
@@ -83,13 +85,14 @@ public class MongoDocumentsTests
               },
               algorithm_version: 2,
               source_fetch_id: UUID('0f8fad5b-d9cb-469f-a165-70867728950e'),
-              source_fetched_at: ISODate('2024-03-02T00:05:12.345Z')
+              source_fetched_at: ISODate('2024-03-02T00:05:12.345Z'),
+              source_fetched_at_ticks: Long('638449347123456789')
             }
             """, Mongosh(hourly[1]));
         AssertTypes(hourly[0],
             ("station_id", BsonType.String), ("hour", BsonType.DateTime), ("quantities", BsonType.Document),
             ("algorithm_version", BsonType.Int32), ("source_fetch_id", BsonType.Binary),
-            ("source_fetched_at", BsonType.DateTime));
+            ("source_fetched_at", BsonType.DateTime), ("source_fetched_at_ticks", BsonType.Int64));
         Assert.Equal(BsonType.Null, hourly[1]["quantities"]["co"]["mean"].BsonType);
     }
 
@@ -107,6 +110,7 @@ public class MongoDocumentsTests
               time_zone: 'Africa/Abidjan',
               source: 'https://airqino-api.magentalab.it/v3/getStationHourlyAvg/283164601',
               fetched_at: ISODate('2024-03-02T00:05:12.345Z'),
+              fetched_at_ticks: Long('638449347123456789'),
               readings: [
                 {
                   hour: ISODate('2024-03-01T00:00:00.000Z'),

@@ -1,7 +1,9 @@
+using Harmattan.Hosting;
 using Harmattan.Storage;
 using Harmattan.Storage.MongoDb;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 using MongoDB.Driver;
 
@@ -70,6 +72,27 @@ public class MongoRegistrationTests
         var settings = services.GetRequiredService<IMongoClient>().Settings;
         Assert.Equal("localhost", Assert.Single(settings.Servers).Host);
         Assert.Equal("rs0", settings.ReplicaSetName);
+    }
+
+    [Fact]
+    public async Task Mongo_is_the_store_when_the_provider_is_MongoDb_and_readiness_pings_it()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Storage:Provider"] = "MongoDb",
+            ["Storage:MongoDatabase"] = "air_quality",
+        }).Build();
+        await using var services = new ServiceCollection()
+            .AddSingleton<IConfiguration>(configuration)
+            .AddLogging()
+            .AddPipelineStore(configuration)
+            .BuildServiceProvider();
+
+        var store = Assert.IsType<MongoPipelineStore>(services.GetRequiredService<IPipelineStore>());
+
+        Assert.Equal("air_quality", store.DatabaseName);
+        Assert.Contains(services.GetRequiredService<IOptions<HealthCheckServiceOptions>>().Value.Registrations,
+            check => check.Name == "pipeline-store" && check.Tags.Contains(ServiceDefaults.ReadyTag));
     }
 
     [Theory]

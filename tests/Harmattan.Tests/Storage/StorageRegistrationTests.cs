@@ -51,14 +51,6 @@ public class StorageRegistrationTests
     }
 
     [Fact]
-    public void The_MongoDb_provider_is_refused_with_a_message_naming_the_setting()
-    {
-        var error = Assert.Throws<InvalidOperationException>(() => Services(("Storage:Provider", "MongoDb")));
-
-        Assert.Contains("Storage:Provider", error.Message);
-    }
-
-    [Fact]
     public void A_malformed_SQLite_connection_string_is_reported_by_key_without_its_value()
     {
         var error = Assert.Throws<InvalidOperationException>(() => Services(("ConnectionStrings:Sqlite", "Nonsense=secret-value")));
