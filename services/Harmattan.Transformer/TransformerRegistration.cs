@@ -1,3 +1,4 @@
+using Harmattan.Hosting;
 using MassTransit;
 
 namespace Harmattan.Transformer;
@@ -6,11 +7,13 @@ public static class TransformerRegistration
 {
     public static IServiceCollection AddTransformer(this IServiceCollection services, IConfiguration configuration)
     {
+        services.AddValidatedOptions<QualityOptions>(QualityOptions.Section, options => options.Validate());
         return services;
     }
 
     public static IBusRegistrationConfigurator AddTransformerConsumers(this IBusRegistrationConfigurator bus)
     {
+        bus.AddConsumer<RawReadingsFetchedConsumer, RawReadingsFetchedConsumerDefinition>();
         return bus;
     }
 }

@@ -1,0 +1,24 @@
+using Harmattan.Contracts;
+using Harmattan.Storage;
+using MassTransit;
+
+namespace Harmattan.Loader;
+
+/// <summary>Archives raw fetches (for replay) in one transaction per batch; a fetch already archived is skipped.</summary>
+public sealed class RawReadingsFetchedConsumer(IPipelineStore store, ILogger<RawReadingsFetchedConsumer> logger)
+    : IConsumer<Batch<RawReadingsFetched>>
+{
+    public async Task Consume(ConsumeContext<Batch<RawReadingsFetched>> context)
+    {
+        var batch = new RawReadingsFetched[context.Message.Length];
+        for (var i = 0; i < batch.Length; i++)
+            batch[i] = context.Message[i].Message;
+
+        var archived = await store.ArchiveRawFetchesAsync(batch, context.CancellationToken);
+
+        logger.LogInformation(
+            "Archived {Archived} of {Messages} raw fetches for stations {StationIds} ({AlreadyArchived} already archived)",
+            archived, batch.Length, batch.Select(f => f.StationId).Distinct().Order(StringComparer.Ordinal).ToArray(),
+            batch.Length - archived);
+    }
+}

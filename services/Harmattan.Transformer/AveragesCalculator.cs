@@ -1,0 +1,243 @@
+using Harmattan.Contracts;
+
+namespace Harmattan.Transformer;
+
+/// <summary>
+/// The averaging rule (ARCHITECTURE section 2) as a pure function of one fetch: same input, same output, bit for bit.
+/// </summary>
+public static class AveragesCalculator
+{
+    /// <summary>Raise when the rule changes, so replayed history overwrites what the older rule stored.</summary>
+    public const int AlgorithmVersion = 1;
+
+    private static readonly QuantityStats RejectedValue = new() { Count = 0, Rejected = 1 };
+
+    public static AveragesComputed Compute(RawReadingsFetched fetch, QualityOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(fetch);
+        ArgumentNullException.ThrowIfNull(options);
+
+        var zone = TimeZoneInfo.FindSystemTimeZoneById(fetch.TimeZone);
+        var days = CalendarDays(zone, fetch.WindowStart.UtcTicks, fetch.WindowEnd.UtcTicks);
+        var rows = LastRowPerTimestamp(fetch.Readings, fetch.WindowStart.UtcTicks, fetch.WindowEnd.UtcTicks);
+
+        var hourly = new List<HourlyAverage>(rows.Length);
+        var ranges = new Dictionary<string, PlausibleRange>(StringComparer.Ordinal);
+        var day = 0;
+        foreach (var row in rows)
+        {
+            var reading = fetch.Readings[row];
+            var ticks = reading.Hour.UtcTicks;
+            while (ticks >= days[day].EndTicks)
+                day++;
+            if (reading.Values.Count == 0)
+                continue;
+
+            var accumulator = days[day];
+            var quantities = new Dictionary<string, QuantityStats>(reading.Values.Count, StringComparer.Ordinal);
+            var anyValid = false;
+            // Enumerating the concrete dictionary avoids boxing an enumerator per reading on the hot path.
+            if (reading.Values is Dictionary<string, double?> concrete)
+                foreach (var (quantity, value) in concrete)
+                    anyValid |= Accept(quantity, value, accumulator, quantities, ranges, options);
+            else
+                foreach (var (quantity, value) in reading.Values)
+                    anyValid |= Accept(quantity, value, accumulator, quantities, ranges, options);
+
+            if (anyValid)
+                accumulator.CoverHour(ticks - ticks % TimeSpan.TicksPerHour);
+            hourly.Add(new HourlyAverage { Hour = new DateTimeOffset(ticks, TimeSpan.Zero), Quantities = quantities });
+        }
+
+        var daily = new List<DailyAverage>(days.Count);
+        foreach (var d in days)
+            daily.Add(d.ToDailyAverage(fetch.FetchedAt.UtcTicks, options.CompleteThreshold));
+
+        return new AveragesComputed
+        {
+            StationId = fetch.StationId,
+            WindowStart = fetch.WindowStart,
+            WindowEnd = fetch.WindowEnd,
+            TimeZone = fetch.TimeZone,
+            SourceFetchId = fetch.FetchId,
+            SourceFetchedAt = fetch.FetchedAt,
+            AlgorithmVersion = options.AlgorithmVersion,
+            Hourly = hourly,
+            Daily = daily,
+        };
+    }
+
+    private static bool Accept(string quantity, double? value, DayAccumulator day,
+        Dictionary<string, QuantityStats> hour, Dictionary<string, PlausibleRange> ranges, QualityOptions options)
+    {
+        if (!ranges.TryGetValue(quantity, out var range))
+            ranges[quantity] = range = options.RangeOf(quantity);
+
+        var stats = day.Quantity(quantity);
+        if (value is not { } v || !double.IsFinite(v) || !range.Contains(v))
+        {
+            stats.Rejected++;
+            hour[quantity] = RejectedValue;
+            return false;
+        }
+
+        stats.Add(v);
+        hour[quantity] = new QuantityStats { Mean = v, Min = v, Max = v, Count = 1, Rejected = 0 };
+        return true;
+    }
+
+    /// <summary>Indexes of the readings inside [start, end), one per timestamp (the last row wins), by ascending time.</summary>
+    private static int[] LastRowPerTimestamp(IReadOnlyList<RawReading> readings, long startTicks, long endTicks)
+    {
+        var ascending = true;
+        var inWindow = 0;
+        var previous = long.MinValue;
+        for (var i = 0; i < readings.Count; i++)
+        {
+            var ticks = readings[i].Hour.UtcTicks;
+            if (ticks < startTicks || ticks >= endTicks)
+                continue;
+            ascending &= ticks > previous;
+            previous = ticks;
+            inWindow++;
+        }
+
+        if (ascending)
+        {
+            var rows = new int[inWindow];
+            var n = 0;
+            for (var i = 0; i < readings.Count; i++)
+            {
+                var ticks = readings[i].Hour.UtcTicks;
+                if (ticks >= startTicks && ticks < endTicks)
+                    rows[n++] = i;
+            }
+            return rows;
+        }
+
+        var last = new Dictionary<long, int>(inWindow);
+        for (var i = 0; i < readings.Count; i++)
+        {
+            var ticks = readings[i].Hour.UtcTicks;
+            if (ticks >= startTicks && ticks < endTicks)
+                last[ticks] = i;
+        }
+        var keys = new long[last.Count];
+        var indexes = new int[last.Count];
+        var k = 0;
+        foreach (var (ticks, index) in last)
+        {
+            keys[k] = ticks;
+            indexes[k++] = index;
+        }
+        Array.Sort(keys, indexes);
+        return indexes;
+    }
+
+    /// <summary>Every calendar day the window touches, each as [local 00:00, next local 00:00) in UTC ticks.</summary>
+    private static List<DayAccumulator> CalendarDays(TimeZoneInfo zone, long startTicks, long endTicks)
+    {
+        var days = new List<DayAccumulator>();
+        if (endTicks <= startTicks)
+            return days;
+        var first = LocalDate(zone, startTicks);
+        var last = LocalDate(zone, endTicks - 1);
+        var dayStart = StartOfDay(zone, first);
+        for (var date = first; date <= last; date = date.AddDays(1))
+        {
+            var next = StartOfDay(zone, date.AddDays(1));
+            days.Add(new DayAccumulator(date, dayStart, next));
+            dayStart = next;
+        }
+        return days;
+    }
+
+    private static DateOnly LocalDate(TimeZoneInfo zone, long utcTicks) =>
+        DateOnly.FromDateTime(TimeZoneInfo.ConvertTimeFromUtc(new DateTime(utcTicks, DateTimeKind.Utc), zone));
+
+    /// <summary>
+    /// The first instant whose local date is <paramref name="date"/>. When midnight falls in a DST gap or overlap,
+    /// only one of the offsets around it maps back to that date, so both are tried.
+    /// </summary>
+    private static long StartOfDay(TimeZoneInfo zone, DateOnly date)
+    {
+        var midnight = date.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc);
+        var before = zone.GetUtcOffset(midnight.AddDays(-1)).Ticks;
+        var after = zone.GetUtcOffset(midnight.AddDays(1)).Ticks;
+        var start = long.MaxValue;
+        foreach (var offset in (ReadOnlySpan<long>)[before, after])
+        {
+            var candidate = midnight.Ticks - offset;
+            if (candidate < start && LocalDate(zone, candidate) == date)
+                start = candidate;
+        }
+        return start == long.MaxValue ? midnight.Ticks - before : start;
+    }
+
+    private sealed class DayAccumulator(DateOnly date, long startTicks, long endTicks)
+    {
+        private readonly Dictionary<string, QuantityAccumulator> _quantities = new(StringComparer.Ordinal);
+        private long _lastCoveredHour = long.MinValue;
+        private int _hoursCovered;
+
+        public long EndTicks { get; } = endTicks;
+
+        public QuantityAccumulator Quantity(string quantity)
+        {
+            if (!_quantities.TryGetValue(quantity, out var stats))
+                _quantities[quantity] = stats = new QuantityAccumulator();
+            return stats;
+        }
+
+        /// <summary>Rows arrive in ascending time, so a new hour is one greater than the last counted.</summary>
+        public void CoverHour(long hourTicks)
+        {
+            if (hourTicks == _lastCoveredHour)
+                return;
+            _lastCoveredHour = hourTicks;
+            _hoursCovered++;
+        }
+
+        public DailyAverage ToDailyAverage(long fetchedAtTicks, double completeThreshold)
+        {
+            var hoursInDay = (int)Math.Round((double)(EndTicks - startTicks) / TimeSpan.TicksPerHour);
+            var completeness = (double)_hoursCovered / hoursInDay;
+            var names = _quantities.Keys.ToArray();
+            Array.Sort(names, StringComparer.Ordinal);
+            var quantities = new Dictionary<string, QuantityStats>(names.Length, StringComparer.Ordinal);
+            foreach (var name in names)
+                quantities[name] = _quantities[name].ToStats();
+            return new DailyAverage
+            {
+                Date = date,
+                HoursCovered = _hoursCovered,
+                HoursInDay = hoursInDay,
+                Completeness = completeness,
+                IsComplete = EndTicks <= fetchedAtTicks && completeness >= completeThreshold,
+                Quantities = quantities,
+            };
+        }
+    }
+
+    private sealed class QuantityAccumulator
+    {
+        private double _sum;
+        private double _min = double.PositiveInfinity;
+        private double _max = double.NegativeInfinity;
+        private int _count;
+
+        public int Rejected { get; set; }
+
+        public void Add(double value)
+        {
+            _sum += value;
+            _min = Math.Min(_min, value);
+            _max = Math.Max(_max, value);
+            _count++;
+        }
+
+        public QuantityStats ToStats() => _count == 0
+            ? new QuantityStats { Count = 0, Rejected = Rejected }
+            : new QuantityStats { Mean = _sum / _count, Min = _min, Max = _max, Count = _count, Rejected = Rejected };
+    }
+}

@@ -1,0 +1,68 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Harmattan.Transformer;
+
+/// <summary>Quality rules of the averages: plausibility ranges, the completeness threshold and the algorithm version.</summary>
+public sealed class QualityOptions
+{
+    public const string Section = "Quality";
+
+    /// <summary>
+    /// Inclusive plausible range per canonical quantity. The defaults keep everything the recorded AirQino samples
+    /// hold (v3 calibrated values: CO -1.01..2.87 mg/m3, O3 -41.6..50.2, NO2 15.8..32.7, PM10 1.6..364.8,
+    /// PM2.5 0.03..102.5, T 6.2..37.1, RH 27.5..99.8, T. int. 86..510; the older getHourlyAvg endpoint reports CO
+    /// 213..546 and NO2/O3 up to 645 on another scale) with head room for Harmattan dust peaks, and drop the
+    /// sentinels -999, -9999, 9999 and 65535.
+    /// </summary>
+    public Dictionary<string, PlausibleRange> Ranges { get; set; } = new(StringComparer.Ordinal)
+    {
+        ["co"] = new(-5, 1_000),
+        ["no2"] = new(-50, 2_000),
+        ["o3"] = new(-100, 2_000),
+        ["pm10"] = new(-10, 5_000),
+        ["pm2_5"] = new(-10, 5_000),
+        ["temperature"] = new(-50, 70),
+        ["relative_humidity"] = new(-5, 105),
+        ["internal_temperature"] = new(-50, 1_000),
+    };
+
+    /// <summary>Range for quantities without their own: wide, but still below 9999 and above -999.</summary>
+    public PlausibleRange DefaultRange { get; set; } = new(-990, 9_990);
+
+    [Range(0.0, 1.0, ErrorMessage = "Quality:CompleteThreshold must be between 0 and 1 (0.75 = 18 of 24 hours).")]
+    public double CompleteThreshold { get; set; } = 0.75;
+
+    /// <summary>Stamped on every result; raise it (or the constant) when the rules change so a replay overwrites.</summary>
+    [Range(1, int.MaxValue, ErrorMessage = "Quality:AlgorithmVersion must be a positive integer.")]
+    public int AlgorithmVersion { get; set; } = AveragesCalculator.AlgorithmVersion;
+
+    public PlausibleRange RangeOf(string quantity) =>
+        Ranges.TryGetValue(quantity, out var range) ? range : DefaultRange;
+
+    /// <summary>Checks what data annotations cannot: every range has Min &lt;= Max.</summary>
+    public string? Validate()
+    {
+        if (DefaultRange.Min > DefaultRange.Max)
+            return "Quality:DefaultRange:Min must not be greater than Quality:DefaultRange:Max.";
+        foreach (var (quantity, range) in Ranges)
+            if (range is null || range.Min > range.Max || double.IsNaN(range.Min) || double.IsNaN(range.Max))
+                return $"Quality:Ranges:{quantity} must have Min <= Max.";
+        return null;
+    }
+}
+
+public sealed class PlausibleRange
+{
+    public PlausibleRange() { }
+
+    public PlausibleRange(double min, double max)
+    {
+        Min = min;
+        Max = max;
+    }
+
+    public double Min { get; set; }
+    public double Max { get; set; }
+
+    public bool Contains(double value) => value >= Min && value <= Max;
+}

@@ -1,0 +1,21 @@
+using MassTransit;
+
+namespace Harmattan.Transformer;
+
+public sealed class RawReadingsFetchedConsumerDefinition : ConsumerDefinition<RawReadingsFetchedConsumer>
+{
+    public const string QueueName = "compute-averages";
+
+    public RawReadingsFetchedConsumerDefinition()
+    {
+        EndpointName = QueueName;
+        // CPU-bound and stateless: one message per core keeps the cores busy without queueing work in memory.
+        ConcurrentMessageLimit = Environment.ProcessorCount;
+    }
+
+    protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator,
+        IConsumerConfigurator<RawReadingsFetchedConsumer> consumerConfigurator, IRegistrationContext context)
+    {
+        endpointConfigurator.PrefetchCount = Math.Max(endpointConfigurator.PrefetchCount, 2 * Environment.ProcessorCount);
+    }
+}

@@ -1,0 +1,87 @@
+using Harmattan.Contracts;
+using MongoDB.Bson;
+using MongoDB.Driver;
+using static Harmattan.Storage.MongoDb.MongoSchema;
+
+namespace Harmattan.Storage.MongoDb;
+
+/// <summary>
+/// Every filter, write model, sort and index the MongoDB store sends, built in one place so that
+/// tests render each to BSON without a server.
+/// </summary>
+public static class MongoCommands
+{
+    private static readonly FilterDefinitionBuilder<BsonDocument> Filter = Builders<BsonDocument>.Filter;
+    private static readonly SortDefinitionBuilder<BsonDocument> Sort = Builders<BsonDocument>.Sort;
+    private static readonly IndexKeysDefinitionBuilder<BsonDocument> Keys = Builders<BsonDocument>.IndexKeys;
+
+    /// <summary>
+    /// Whole-document replacements rather than $set: the newest version wins entirely, and the fields keep
+    /// the schema's order in mongosh ($set adds new fields in lexicographic order).
+    /// </summary>
+    public static IEnumerable<ReplaceOneModel<BsonDocument>> DailyUpserts(AveragesComputed averages) =>
+        averages.Daily.Select(day => new ReplaceOneModel<BsonDocument>(
+            DailyUpsertFilter(averages, day.Date), ToDocument(averages, day)) { IsUpsert = true });
+
+    public static IEnumerable<ReplaceOneModel<BsonDocument>> HourlyUpserts(AveragesComputed averages) =>
+        averages.Hourly.Select(hour => new ReplaceOneModel<BsonDocument>(
+            HourlyUpsertFilter(averages, hour.Hour), ToDocument(averages, hour)) { IsUpsert = true });
+
+    /// <summary>
+    /// Matches the day only when the stored version is not newer than this write. When it is newer the
+    /// filter matches nothing, the upsert tries to insert a second document for the key, and the unique
+    /// index rejects it with a duplicate-key error: the server's answer to "older, ignored".
+    /// </summary>
+    public static FilterDefinition<BsonDocument> DailyUpsertFilter(AveragesComputed averages, DateOnly date) =>
+        Filter.Eq(StationId, (BsonValue)averages.StationId)
+        & Filter.Eq(Date, (BsonValue)ToBson(date))
+        & NotNewerThan(averages);
+
+    public static FilterDefinition<BsonDocument> HourlyUpsertFilter(AveragesComputed averages, DateTimeOffset hour) =>
+        Filter.Eq(StationId, (BsonValue)averages.StationId)
+        & Filter.Eq(Hour, (BsonValue)ToBson(hour))
+        & NotNewerThan(averages);
+
+    private static FilterDefinition<BsonDocument> NotNewerThan(AveragesComputed averages) =>
+        Filter.Or(
+            Filter.Lt(AlgorithmVersion, (BsonValue)averages.AlgorithmVersion),
+            Filter.Eq(AlgorithmVersion, (BsonValue)averages.AlgorithmVersion)
+            & Filter.Lte(SourceFetchedAtTicks, (BsonValue)ToTicks(averages.SourceFetchedAt)));
+
+    public static InsertOneModel<BsonDocument> ArchiveInsert(RawReadingsFetched fetch) => new(ToDocument(fetch));
+
+    /// <summary>Days from..to, both inclusive.</summary>
+    public static FilterDefinition<BsonDocument> DailyRange(string stationId, DateOnly from, DateOnly to) =>
+        Filter.Eq(StationId, (BsonValue)stationId)
+        & Filter.Gte(Date, (BsonValue)ToBson(from))
+        & Filter.Lte(Date, (BsonValue)ToBson(to));
+
+    /// <summary>Hours in [from, to).</summary>
+    public static FilterDefinition<BsonDocument> HourlyRange(string stationId, DateTimeOffset from, DateTimeOffset to) =>
+        Filter.Eq(StationId, (BsonValue)stationId)
+        & Filter.Gte(Hour, (BsonValue)ToBson(from))
+        & Filter.Lt(Hour, (BsonValue)ToBson(to));
+
+    /// <summary>Fetches whose window [window_start, window_end) overlaps [from, to).</summary>
+    public static FilterDefinition<BsonDocument> RawFetchesOverlapping(string stationId, DateTimeOffset from, DateTimeOffset to) =>
+        Filter.Eq(StationId, (BsonValue)stationId)
+        & Filter.Lt(WindowStart, (BsonValue)ToBson(to))
+        & Filter.Gt(WindowEnd, (BsonValue)ToBson(from));
+
+    public static readonly SortDefinition<BsonDocument> ByDate = Sort.Ascending(Date);
+    public static readonly SortDefinition<BsonDocument> ByHour = Sort.Ascending(Hour);
+    public static readonly SortDefinition<BsonDocument> ByWindowStartThenFetchedAt =
+        Sort.Ascending(WindowStart).Ascending(FetchedAtTicks);
+
+    public static readonly CreateIndexModel<BsonDocument> DailyKey = new(
+        Keys.Ascending(StationId).Ascending(Date), new CreateIndexOptions { Unique = true });
+
+    public static readonly CreateIndexModel<BsonDocument> HourlyKey = new(
+        Keys.Ascending(StationId).Ascending(Hour), new CreateIndexOptions { Unique = true });
+
+    /// <summary>Serves <see cref="RawFetchesOverlapping"/>; the fetch id is the <c>_id</c>, unique already.</summary>
+    public static readonly CreateIndexModel<BsonDocument> RawFetchesByStationWindow = new(
+        Keys.Ascending(StationId).Ascending(WindowStart).Ascending(FetchedAtTicks));
+
+    public static readonly BsonDocument Ping = new("ping", 1);
+}

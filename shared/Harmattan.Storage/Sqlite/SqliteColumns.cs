@@ -1,0 +1,115 @@
+using System.Buffers;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Harmattan.Contracts;
+
+namespace Harmattan.Storage.Sqlite;
+
+/// <summary>
+/// How values are written to SQLite columns. Instants are fixed-width UTC text (sortable, indexable, exact to the
+/// tick, readable with the sqlite3 shell); days are yyyy-MM-dd; quantities and readings are compact JSON.
+/// </summary>
+internal static class SqliteColumns
+{
+    private const string InstantFormat = "yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'";
+    private const string DateFormat = "yyyy-MM-dd";
+
+    public static string Instant(DateTimeOffset value) =>
+        value.UtcDateTime.ToString(InstantFormat, CultureInfo.InvariantCulture);
+
+    public static DateTimeOffset ParseInstant(string value) =>
+        new(DateTime.SpecifyKind(DateTime.ParseExact(value, InstantFormat, CultureInfo.InvariantCulture), DateTimeKind.Utc));
+
+    public static string Date(DateOnly value) => value.ToString(DateFormat, CultureInfo.InvariantCulture);
+
+    public static DateOnly ParseDate(string value) => DateOnly.ParseExact(value, DateFormat, CultureInfo.InvariantCulture);
+
+    /// <summary><c>{"co":{"mean":0.5,"min":0.1,"max":0.9,"count":3,"rejected":0}}</c>; absent statistics are left out.</summary>
+    public static string Quantities(IReadOnlyDictionary<string, QuantityStats> quantities)
+    {
+        var buffer = new ArrayBufferWriter<byte>(64 * Math.Max(1, quantities.Count));
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            json.WriteStartObject();
+            foreach (var (name, stats) in quantities)
+            {
+                json.WriteStartObject(name);
+                if (stats.Mean is { } mean)
+                    json.WriteNumber("mean", mean);
+                if (stats.Min is { } min)
+                    json.WriteNumber("min", min);
+                if (stats.Max is { } max)
+                    json.WriteNumber("max", max);
+                json.WriteNumber("count", stats.Count);
+                json.WriteNumber("rejected", stats.Rejected);
+                json.WriteEndObject();
+            }
+            json.WriteEndObject();
+        }
+        return Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+
+    public static IReadOnlyDictionary<string, QuantityStats> ParseQuantities(string value)
+    {
+        using var document = JsonDocument.Parse(value);
+        var quantities = new Dictionary<string, QuantityStats>(StringComparer.Ordinal);
+        foreach (var quantity in document.RootElement.EnumerateObject())
+        {
+            var stats = quantity.Value;
+            quantities[quantity.Name] = new QuantityStats
+            {
+                Mean = OptionalDouble(stats, "mean"),
+                Min = OptionalDouble(stats, "min"),
+                Max = OptionalDouble(stats, "max"),
+                Count = stats.GetProperty("count").GetInt32(),
+                Rejected = stats.GetProperty("rejected").GetInt32(),
+            };
+        }
+        return quantities;
+    }
+
+    /// <summary><c>[{"h":"2023-01-01T00:00:00.0000000Z","v":{"co":0.5,"o3":null}}]</c>, rows and keys in source order.</summary>
+    public static string Readings(IReadOnlyList<RawReading> readings)
+    {
+        var buffer = new ArrayBufferWriter<byte>(128 * Math.Max(1, readings.Count));
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            json.WriteStartArray();
+            foreach (var reading in readings)
+            {
+                json.WriteStartObject();
+                json.WriteString("h", Instant(reading.Hour));
+                json.WriteStartObject("v");
+                foreach (var (name, value) in reading.Values)
+                {
+                    if (value is { } number)
+                        json.WriteNumber(name, number);
+                    else
+                        json.WriteNull(name);
+                }
+                json.WriteEndObject();
+                json.WriteEndObject();
+            }
+            json.WriteEndArray();
+        }
+        return Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+
+    public static IReadOnlyList<RawReading> ParseReadings(string value)
+    {
+        using var document = JsonDocument.Parse(value);
+        var readings = new List<RawReading>(document.RootElement.GetArrayLength());
+        foreach (var row in document.RootElement.EnumerateArray())
+        {
+            var values = new Dictionary<string, double?>(StringComparer.Ordinal);
+            foreach (var property in row.GetProperty("v").EnumerateObject())
+                values[property.Name] = property.Value.ValueKind == JsonValueKind.Null ? null : property.Value.GetDouble();
+            readings.Add(new RawReading { Hour = ParseInstant(row.GetProperty("h").GetString()!), Values = values });
+        }
+        return readings;
+    }
+
+    private static double? OptionalDouble(JsonElement element, string name) =>
+        element.TryGetProperty(name, out var property) && property.ValueKind == JsonValueKind.Number ? property.GetDouble() : null;
+}

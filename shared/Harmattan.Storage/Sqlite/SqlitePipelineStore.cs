@@ -1,0 +1,346 @@
+using Harmattan.Contracts;
+using Microsoft.Data.Sqlite;
+
+namespace Harmattan.Storage.Sqlite;
+
+/// <summary>
+/// The store on one SQLite file, shared by several processes (the three services on one machine): WAL lets readers
+/// run beside the single writer, write transactions take the lock up front (BEGIN IMMEDIATE) and wait for it
+/// (busy timeout), and a transaction that still meets a busy database is retried whole.
+/// </summary>
+public sealed class SqlitePipelineStore : IPipelineStore, IDisposable
+{
+    private const int BusyTimeoutMilliseconds = 10_000;
+    private const int BusyAttempts = 5;
+
+    private const string Schema = """
+        CREATE TABLE IF NOT EXISTS raw_fetches (
+            fetch_id     TEXT NOT NULL PRIMARY KEY,
+            station_id   TEXT NOT NULL,
+            window_start TEXT NOT NULL,
+            window_end   TEXT NOT NULL,
+            time_zone    TEXT NOT NULL,
+            source       TEXT NOT NULL,
+            fetched_at   TEXT NOT NULL,
+            readings     TEXT NOT NULL
+        );
+        CREATE INDEX IF NOT EXISTS ix_raw_fetches_station_window ON raw_fetches (station_id, window_start, fetched_at);
+
+        CREATE TABLE IF NOT EXISTS hourly_averages (
+            station_id        TEXT    NOT NULL,
+            hour              TEXT    NOT NULL,
+            quantities        TEXT    NOT NULL,
+            algorithm_version INTEGER NOT NULL,
+            source_fetch_id   TEXT    NOT NULL,
+            source_fetched_at TEXT    NOT NULL,
+            PRIMARY KEY (station_id, hour)
+        ) WITHOUT ROWID;
+
+        CREATE TABLE IF NOT EXISTS daily_averages (
+            station_id        TEXT    NOT NULL,
+            date              TEXT    NOT NULL,
+            hours_covered     INTEGER NOT NULL,
+            hours_in_day      INTEGER NOT NULL,
+            completeness      REAL    NOT NULL,
+            is_complete       INTEGER NOT NULL,
+            quantities        TEXT    NOT NULL,
+            algorithm_version INTEGER NOT NULL,
+            source_fetch_id   TEXT    NOT NULL,
+            source_fetched_at TEXT    NOT NULL,
+            PRIMARY KEY (station_id, date)
+        ) WITHOUT ROWID;
+        """;
+
+    // A row is replaced only by a newer algorithm version, or by the same version from a fetch at least as recent.
+    private const string UpsertHourly = """
+        INSERT INTO hourly_averages (station_id, hour, quantities, algorithm_version, source_fetch_id, source_fetched_at)
+        VALUES ($station_id, $hour, $quantities, $algorithm_version, $source_fetch_id, $source_fetched_at)
+        ON CONFLICT (station_id, hour) DO UPDATE SET
+            quantities = excluded.quantities,
+            algorithm_version = excluded.algorithm_version,
+            source_fetch_id = excluded.source_fetch_id,
+            source_fetched_at = excluded.source_fetched_at
+        WHERE excluded.algorithm_version > hourly_averages.algorithm_version
+           OR (excluded.algorithm_version = hourly_averages.algorithm_version
+               AND excluded.source_fetched_at >= hourly_averages.source_fetched_at)
+        """;
+
+    private const string UpsertDaily = """
+        INSERT INTO daily_averages (station_id, date, hours_covered, hours_in_day, completeness, is_complete, quantities,
+                                    algorithm_version, source_fetch_id, source_fetched_at)
+        VALUES ($station_id, $date, $hours_covered, $hours_in_day, $completeness, $is_complete, $quantities,
+                $algorithm_version, $source_fetch_id, $source_fetched_at)
+        ON CONFLICT (station_id, date) DO UPDATE SET
+            hours_covered = excluded.hours_covered,
+            hours_in_day = excluded.hours_in_day,
+            completeness = excluded.completeness,
+            is_complete = excluded.is_complete,
+            quantities = excluded.quantities,
+            algorithm_version = excluded.algorithm_version,
+            source_fetch_id = excluded.source_fetch_id,
+            source_fetched_at = excluded.source_fetched_at
+        WHERE excluded.algorithm_version > daily_averages.algorithm_version
+           OR (excluded.algorithm_version = daily_averages.algorithm_version
+               AND excluded.source_fetched_at >= daily_averages.source_fetched_at)
+        """;
+
+    private const string InsertRawFetch = """
+        INSERT INTO raw_fetches (fetch_id, station_id, window_start, window_end, time_zone, source, fetched_at, readings)
+        VALUES ($fetch_id, $station_id, $window_start, $window_end, $time_zone, $source, $fetched_at, $readings)
+        ON CONFLICT (fetch_id) DO NOTHING
+        """;
+
+    private readonly string _connectionString;
+
+    public SqlitePipelineStore(string connectionString)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
+        var builder = new SqliteConnectionStringBuilder(connectionString);
+        if (builder.DefaultTimeout < BusyTimeoutMilliseconds / 1000)
+            builder.DefaultTimeout = BusyTimeoutMilliseconds / 1000;
+        _connectionString = builder.ToString();
+        DataSource = builder.DataSource;
+    }
+
+    /// <summary>The database file (or <c>:memory:</c>).</summary>
+    public string DataSource { get; }
+
+    public async Task InitializeAsync(CancellationToken cancellationToken = default)
+    {
+        if (DataSource is not ("" or ":memory:") && Path.GetDirectoryName(Path.GetFullPath(DataSource)) is { Length: > 0 } directory)
+            Directory.CreateDirectory(directory);
+
+        await WithConnectionAsync(async connection =>
+        {
+            // WAL is a property of the file: set once, every later connection (from any process) uses it.
+            await ExecuteAsync(connection, "PRAGMA journal_mode = WAL;", cancellationToken);
+            await ExecuteAsync(connection, Schema, cancellationToken);
+            return 0;
+        }, cancellationToken);
+    }
+
+    public Task PingAsync(CancellationToken cancellationToken = default) =>
+        WithConnectionAsync(async connection =>
+        {
+            await using var command = connection.CreateCommand();
+            command.CommandText = "SELECT count(*) FROM sqlite_master";
+            return await command.ExecuteScalarAsync(cancellationToken);
+        }, cancellationToken);
+
+    public Task<int> ArchiveRawFetchesAsync(IReadOnlyCollection<RawReadingsFetched> fetches, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(fetches);
+        if (fetches.Count == 0)
+            return Task.FromResult(0);
+
+        return WithConnectionAsync(async connection =>
+        {
+            await using var transaction = connection.BeginTransaction(deferred: false);
+            await using var insert = Prepare(connection, transaction, InsertRawFetch,
+                "$fetch_id", "$station_id", "$window_start", "$window_end", "$time_zone", "$source", "$fetched_at", "$readings");
+            var archived = 0;
+            foreach (var fetch in fetches)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                Set(insert, fetch.FetchId.ToString("D"), fetch.StationId, SqliteColumns.Instant(fetch.WindowStart),
+                    SqliteColumns.Instant(fetch.WindowEnd), fetch.TimeZone, fetch.Source, SqliteColumns.Instant(fetch.FetchedAt),
+                    SqliteColumns.Readings(fetch.Readings));
+                archived += await insert.ExecuteNonQueryAsync(cancellationToken);
+            }
+            await transaction.CommitAsync(cancellationToken);
+            return archived;
+        }, cancellationToken);
+    }
+
+    public Task<UpsertResult> UpsertAveragesAsync(IReadOnlyCollection<AveragesComputed> batch, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        if (batch.Count == 0)
+            return Task.FromResult(default(UpsertResult));
+
+        return WithConnectionAsync(async connection =>
+        {
+            await using var transaction = connection.BeginTransaction(deferred: false);
+            await using var hourly = Prepare(connection, transaction, UpsertHourly,
+                "$station_id", "$hour", "$quantities", "$algorithm_version", "$source_fetch_id", "$source_fetched_at");
+            await using var daily = Prepare(connection, transaction, UpsertDaily,
+                "$station_id", "$date", "$hours_covered", "$hours_in_day", "$completeness", "$is_complete", "$quantities",
+                "$algorithm_version", "$source_fetch_id", "$source_fetched_at");
+
+            var written = 0;
+            var rows = 0;
+            foreach (var averages in batch)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var fetchId = averages.SourceFetchId.ToString("D");
+                var fetchedAt = SqliteColumns.Instant(averages.SourceFetchedAt);
+                foreach (var hour in averages.Hourly)
+                {
+                    Set(hourly, averages.StationId, SqliteColumns.Instant(hour.Hour), SqliteColumns.Quantities(hour.Quantities),
+                        averages.AlgorithmVersion, fetchId, fetchedAt);
+                    written += await hourly.ExecuteNonQueryAsync(cancellationToken);
+                    rows++;
+                }
+                foreach (var day in averages.Daily)
+                {
+                    Set(daily, averages.StationId, SqliteColumns.Date(day.Date), day.HoursCovered, day.HoursInDay, day.Completeness,
+                        day.IsComplete ? 1 : 0, SqliteColumns.Quantities(day.Quantities), averages.AlgorithmVersion, fetchId, fetchedAt);
+                    written += await daily.ExecuteNonQueryAsync(cancellationToken);
+                    rows++;
+                }
+            }
+            await transaction.CommitAsync(cancellationToken);
+            return new UpsertResult(written, rows - written);
+        }, cancellationToken);
+    }
+
+    public Task<IReadOnlyList<StoredDailyAverage>> GetDailyAveragesAsync(string stationId, DateOnly from, DateOnly to,
+        CancellationToken cancellationToken = default) =>
+        WithConnectionAsync<IReadOnlyList<StoredDailyAverage>>(async connection =>
+        {
+            await using var command = connection.CreateCommand();
+            command.CommandText = """
+                SELECT date, hours_covered, hours_in_day, completeness, is_complete, quantities,
+                       algorithm_version, source_fetch_id, source_fetched_at
+                FROM daily_averages
+                WHERE station_id = $station_id AND date >= $from AND date <= $to
+                ORDER BY date
+                """;
+            command.Parameters.AddWithValue("$station_id", stationId);
+            command.Parameters.AddWithValue("$from", SqliteColumns.Date(from));
+            command.Parameters.AddWithValue("$to", SqliteColumns.Date(to));
+            var rows = new List<StoredDailyAverage>();
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+                rows.Add(new StoredDailyAverage
+                {
+                    StationId = stationId,
+                    Date = SqliteColumns.ParseDate(reader.GetString(0)),
+                    HoursCovered = reader.GetInt32(1),
+                    HoursInDay = reader.GetInt32(2),
+                    Completeness = reader.GetDouble(3),
+                    IsComplete = reader.GetInt64(4) != 0,
+                    Quantities = SqliteColumns.ParseQuantities(reader.GetString(5)),
+                    AlgorithmVersion = reader.GetInt32(6),
+                    SourceFetchId = Guid.Parse(reader.GetString(7)),
+                    SourceFetchedAt = SqliteColumns.ParseInstant(reader.GetString(8)),
+                });
+            return rows;
+        }, cancellationToken);
+
+    public Task<IReadOnlyList<StoredHourlyAverage>> GetHourlyAveragesAsync(string stationId, DateTimeOffset from, DateTimeOffset to,
+        CancellationToken cancellationToken = default) =>
+        WithConnectionAsync<IReadOnlyList<StoredHourlyAverage>>(async connection =>
+        {
+            await using var command = connection.CreateCommand();
+            command.CommandText = """
+                SELECT hour, quantities, algorithm_version, source_fetch_id, source_fetched_at
+                FROM hourly_averages
+                WHERE station_id = $station_id AND hour >= $from AND hour < $to
+                ORDER BY hour
+                """;
+            command.Parameters.AddWithValue("$station_id", stationId);
+            command.Parameters.AddWithValue("$from", SqliteColumns.Instant(from));
+            command.Parameters.AddWithValue("$to", SqliteColumns.Instant(to));
+            var rows = new List<StoredHourlyAverage>();
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+                rows.Add(new StoredHourlyAverage
+                {
+                    StationId = stationId,
+                    Hour = SqliteColumns.ParseInstant(reader.GetString(0)),
+                    Quantities = SqliteColumns.ParseQuantities(reader.GetString(1)),
+                    AlgorithmVersion = reader.GetInt32(2),
+                    SourceFetchId = Guid.Parse(reader.GetString(3)),
+                    SourceFetchedAt = SqliteColumns.ParseInstant(reader.GetString(4)),
+                });
+            return rows;
+        }, cancellationToken);
+
+    public Task<IReadOnlyList<RawReadingsFetched>> GetRawFetchesAsync(string stationId, DateTimeOffset from, DateTimeOffset to,
+        CancellationToken cancellationToken = default) =>
+        WithConnectionAsync<IReadOnlyList<RawReadingsFetched>>(async connection =>
+        {
+            await using var command = connection.CreateCommand();
+            command.CommandText = """
+                SELECT fetch_id, window_start, window_end, time_zone, source, fetched_at, readings
+                FROM raw_fetches
+                WHERE station_id = $station_id AND window_start < $to AND window_end > $from
+                ORDER BY window_start, fetched_at, fetch_id
+                """;
+            command.Parameters.AddWithValue("$station_id", stationId);
+            command.Parameters.AddWithValue("$from", SqliteColumns.Instant(from));
+            command.Parameters.AddWithValue("$to", SqliteColumns.Instant(to));
+            var fetches = new List<RawReadingsFetched>();
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+                fetches.Add(new RawReadingsFetched
+                {
+                    FetchId = Guid.Parse(reader.GetString(0)),
+                    StationId = stationId,
+                    WindowStart = SqliteColumns.ParseInstant(reader.GetString(1)),
+                    WindowEnd = SqliteColumns.ParseInstant(reader.GetString(2)),
+                    TimeZone = reader.GetString(3),
+                    Source = reader.GetString(4),
+                    FetchedAt = SqliteColumns.ParseInstant(reader.GetString(5)),
+                    Readings = SqliteColumns.ParseReadings(reader.GetString(6)),
+                });
+            return fetches;
+        }, cancellationToken);
+
+    /// <summary>Closes this file's pooled connections, so the file can be moved or deleted.</summary>
+    public void Dispose()
+    {
+        using var connection = new SqliteConnection(_connectionString);
+        SqliteConnection.ClearPool(connection);
+    }
+
+    /// <summary>
+    /// Runs one unit of work on a pooled connection. Microsoft.Data.Sqlite and the busy timeout already wait for locks;
+    /// what is still busy after that (e.g. a checkpoint, or another process initialising the file) is retried whole.
+    /// </summary>
+    private async Task<T> WithConnectionAsync<T>(Func<SqliteConnection, Task<T>> work, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await using var connection = new SqliteConnection(_connectionString);
+                await connection.OpenAsync(cancellationToken);
+                await ExecuteAsync(connection, $"PRAGMA busy_timeout = {BusyTimeoutMilliseconds}; PRAGMA synchronous = NORMAL;",
+                    cancellationToken);
+                return await work(connection);
+            }
+            catch (SqliteException ex) when (ex.SqliteErrorCode is SQLitePCL.raw.SQLITE_BUSY or SQLitePCL.raw.SQLITE_LOCKED
+                                             && attempt < BusyAttempts)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(50 * attempt * attempt), cancellationToken);
+            }
+        }
+    }
+
+    private static async Task ExecuteAsync(SqliteConnection connection, string sql, CancellationToken cancellationToken)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    private static SqliteCommand Prepare(SqliteConnection connection, SqliteTransaction transaction, string sql,
+        params string[] parameterNames)
+    {
+        var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = sql;
+        foreach (var name in parameterNames)
+            command.Parameters.Add(new SqliteParameter { ParameterName = name });
+        command.Prepare();
+        return command;
+    }
+
+    private static void Set(SqliteCommand command, params object[] values)
+    {
+        for (var i = 0; i < values.Length; i++)
+            command.Parameters[i].Value = values[i];
+    }
+}

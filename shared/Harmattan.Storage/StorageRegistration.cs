@@ -1,0 +1,63 @@
+using Harmattan.Hosting;
+using Harmattan.Storage.MongoDb;
+using Harmattan.Storage.Sqlite;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Harmattan.Storage;
+
+public static class StorageRegistration
+{
+    public const string SqliteConnectionName = "Sqlite";
+    public const string DefaultSqliteConnectionString = "Data Source=harmattan.db";
+
+    /// <summary>
+    /// The <see cref="IPipelineStore"/> chosen by <c>Storage:Provider</c>, as a singleton that is initialised at start
+    /// and checked by <c>/health/ready</c>. Calling it twice (all services in one process) registers it once.
+    /// </summary>
+    public static IServiceCollection AddPipelineStore(this IServiceCollection services, IConfiguration configuration)
+    {
+        if (services.Any(d => d.ServiceType == typeof(IPipelineStore)))
+            return services;
+
+        services.AddValidatedOptions<StorageOptions>(StorageOptions.Section);
+        var options = configuration.GetSection(StorageOptions.Section).Get<StorageOptions>() ?? new StorageOptions();
+        switch (options.Provider)
+        {
+            case StorageProvider.Sqlite:
+                var connectionString = SqliteConnectionString(configuration);
+                services.AddSingleton<IPipelineStore>(_ => new SqlitePipelineStore(connectionString));
+                break;
+            case StorageProvider.MongoDb:
+                services.AddMongoPipelineStore(configuration);
+                break;
+            default:
+                throw new InvalidOperationException("Storage:Provider must be Sqlite or MongoDb.");
+        }
+
+        services.AddHostedService<PipelineStoreInitializer>();
+        services.AddHealthChecks().AddCheck<PipelineStoreHealthCheck>("pipeline-store", tags: [ServiceDefaults.ReadyTag]);
+        return services;
+    }
+
+    /// <summary><c>ConnectionStrings:Sqlite</c>, or <c>Data Source=harmattan.db</c>; a malformed value is reported by key.</summary>
+    public static string SqliteConnectionString(IConfiguration configuration)
+    {
+        var value = configuration.GetConnectionString(SqliteConnectionName);
+        if (string.IsNullOrWhiteSpace(value))
+            return DefaultSqliteConnectionString;
+        try
+        {
+            _ = new SqliteConnectionStringBuilder(value);
+        }
+        catch (ArgumentException)
+        {
+            // The value is not echoed: a connection string may carry a password.
+            throw new InvalidOperationException(
+                "ConnectionStrings:Sqlite must be a SQLite connection string such as \"Data Source=harmattan.db\" " +
+                "(environment variable ConnectionStrings__Sqlite).");
+        }
+        return value;
+    }
+}

@@ -1,0 +1,121 @@
+using Harmattan.Hosting;
+using Harmattan.Storage;
+using Harmattan.Storage.MongoDb;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
+using MongoDB.Driver;
+
+namespace Harmattan.Tests.Storage;
+
+public class MongoRegistrationTests
+{
+    [Fact]
+    public void Mongo_writes_default_to_majority_journaled_and_retryable()
+    {
+        var settings = MongoRegistration.ClientSettings(MongoStoreOptions.DefaultConnectionString);
+
+        Assert.Equal(WriteConcern.WValue.Parse("majority"), settings.WriteConcern.W);
+        Assert.True(settings.WriteConcern.Journal);
+        Assert.True(settings.RetryWrites);
+        Assert.Equal("rs0", settings.ReplicaSetName);
+    }
+
+    [Fact]
+    public void Mongo_write_settings_written_in_the_uri_win_over_the_defaults()
+    {
+        var settings = MongoRegistration.ClientSettings("mongodb://localhost:27017/?w=2&journal=false&retryWrites=false");
+
+        Assert.Equal(new WriteConcern.WCount(2), settings.WriteConcern.W);
+        Assert.False(settings.WriteConcern.Journal);
+        Assert.False(settings.RetryWrites);
+    }
+
+    [Fact]
+    public void Mongo_invalid_uri_is_reported_by_key_without_quoting_its_credentials()
+    {
+        var error = Assert.Throws<InvalidOperationException>(() =>
+            MongoRegistration.ClientSettings("mongodb://analyst:s3cret-pass@db.example:notaport/?replicaSet=rs0"));
+
+        Assert.Contains("ConnectionStrings:MongoDb", error.Message);
+        Assert.DoesNotContain("s3cret-pass", error.ToString());
+        Assert.Null(error.InnerException);
+    }
+
+    [Fact]
+    public async Task Mongo_registration_shares_one_client_and_opens_the_configured_database()
+    {
+        await using var services = Build(new()
+        {
+            ["ConnectionStrings:MongoDb"] = "mongodb://db.example:27017/?replicaSet=rs0",
+            ["Storage:MongoDatabase"] = "air_quality",
+        });
+
+        var store = Assert.IsType<MongoPipelineStore>(services.GetRequiredService<IPipelineStore>());
+
+        Assert.Equal("air_quality", store.DatabaseName);
+        Assert.Same(services.GetRequiredService<IMongoClient>(), services.GetRequiredService<IMongoClient>());
+        var settings = services.GetRequiredService<IMongoClient>().Settings;
+        Assert.Equal("db.example", Assert.Single(settings.Servers).Host);
+        Assert.Equal(WriteConcern.WValue.Parse("majority"), settings.WriteConcern.W);
+    }
+
+    [Fact]
+    public async Task Mongo_registration_defaults_to_the_harmattan_database_on_the_local_replica_set()
+    {
+        await using var services = Build([]);
+
+        var store = Assert.IsType<MongoPipelineStore>(services.GetRequiredService<IPipelineStore>());
+
+        Assert.Equal("harmattan", store.DatabaseName);
+        var settings = services.GetRequiredService<IMongoClient>().Settings;
+        Assert.Equal("localhost", Assert.Single(settings.Servers).Host);
+        Assert.Equal("rs0", settings.ReplicaSetName);
+    }
+
+    [Fact]
+    public async Task Mongo_is_the_store_when_the_provider_is_MongoDb_and_readiness_pings_it()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Storage:Provider"] = "MongoDb",
+            ["Storage:MongoDatabase"] = "air_quality",
+        }).Build();
+        await using var services = new ServiceCollection()
+            .AddSingleton<IConfiguration>(configuration)
+            .AddLogging()
+            .AddPipelineStore(configuration)
+            .BuildServiceProvider();
+
+        var store = Assert.IsType<MongoPipelineStore>(services.GetRequiredService<IPipelineStore>());
+
+        Assert.Equal("air_quality", store.DatabaseName);
+        Assert.Contains(services.GetRequiredService<IOptions<HealthCheckServiceOptions>>().Value.Registrations,
+            check => check.Name == "pipeline-store" && check.Tags.Contains(ServiceDefaults.ReadyTag));
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("air.quality")]
+    [InlineData("air quality")]
+    [InlineData("a/b")]
+    public async Task Mongo_database_name_that_MongoDB_refuses_fails_validation_naming_the_key(string name)
+    {
+        await using var services = Build(new() { ["Storage:MongoDatabase"] = name });
+
+        var error = Assert.Throws<OptionsValidationException>(() =>
+            services.GetRequiredService<IOptions<MongoStoreOptions>>().Value);
+
+        Assert.Contains("Storage:MongoDatabase", error.Message);
+    }
+
+    private static ServiceProvider Build(Dictionary<string, string?> settings)
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
+        return new ServiceCollection()
+            .AddSingleton<IConfiguration>(configuration)
+            .AddMongoPipelineStore(configuration)
+            .BuildServiceProvider();
+    }
+}

@@ -1,0 +1,348 @@
+using Harmattan.Contracts;
+using Harmattan.Storage;
+
+namespace Harmattan.Tests.Storage;
+
+/// <summary>
+/// The semantics every <see cref="IPipelineStore"/> adapter must have. Each adapter's test class derives
+/// from this one and only says how to create (and dispose) a fresh, empty, initialised store.
+/// </summary>
+public abstract class PipelineStoreContract : IAsyncLifetime
+{
+    protected abstract Task<IPipelineStore> CreateStoreAsync();   // a fresh, empty, initialised store
+    protected virtual Task DisposeStoreAsync() => Task.CompletedTask;
+
+    /// <summary>
+    /// A second store instance on the same data (another process's view, e.g. a second service on the same file or
+    /// database). Adapters that can open one override this; by default the concurrency test shares one instance.
+    /// </summary>
+    protected virtual Task<IPipelineStore> OpenAnotherStoreOnTheSameDataAsync() => Task.FromResult(Store);
+
+    protected const string Station1 = "283164601";
+    protected const string Station2 = "283181971";
+    protected static readonly DateOnly Day = new(2023, 6, 1);
+    protected static readonly DateTimeOffset DayStart = new(2023, 6, 1, 0, 0, 0, TimeSpan.Zero);
+    protected static readonly DateTimeOffset FetchedAt = new(2023, 6, 2, 0, 5, 0, TimeSpan.Zero);
+
+    protected IPipelineStore Store { get; private set; } = null!;
+
+    protected static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    public async ValueTask InitializeAsync() => Store = await CreateStoreAsync();
+
+    public async ValueTask DisposeAsync()
+    {
+        await DisposeStoreAsync();
+        GC.SuppressFinalize(this);
+    }
+
+    [Fact]
+    public async Task Initialising_twice_is_harmless_and_the_store_answers_a_ping()
+    {
+        await Store.InitializeAsync(Ct);
+        await Store.PingAsync(Ct);
+        Assert.Empty(await Store.GetDailyAveragesAsync(Station1, new DateOnly(2023, 1, 1), new DateOnly(2023, 12, 31), Ct));
+    }
+
+    [Fact]
+    public async Task Upserted_averages_read_back_exactly()
+    {
+        var averages = Averages(Station1, FetchedAt, version: 1, co: 0.1 + 0.2);
+
+        var result = await Store.UpsertAveragesAsync([averages], Ct);
+
+        Assert.Equal(new UpsertResult(3, 0), result);
+        var daily = Assert.Single(await Store.GetDailyAveragesAsync(Station1, Day, Day, Ct));
+        AssertStored(averages, averages.Daily[0], daily);
+        var hourly = await Store.GetHourlyAveragesAsync(Station1, DayStart, DayStart.AddDays(1), Ct);
+        Assert.Equal(2, hourly.Count);
+        for (var i = 0; i < hourly.Count; i++)
+            AssertStored(averages, averages.Hourly[i], hourly[i]);
+    }
+
+    [Fact]
+    public async Task Re_upserting_the_same_averages_changes_nothing()
+    {
+        var averages = Averages(Station1, FetchedAt, version: 1, co: 1.5);
+        await Store.UpsertAveragesAsync([averages], Ct);
+
+        await Store.UpsertAveragesAsync([averages, averages], Ct);
+
+        var daily = Assert.Single(await Store.GetDailyAveragesAsync(Station1, Day.AddDays(-1), Day.AddDays(1), Ct));
+        AssertStored(averages, averages.Daily[0], daily);
+        Assert.Equal(2, (await Store.GetHourlyAveragesAsync(Station1, DayStart.AddDays(-1), DayStart.AddDays(2), Ct)).Count);
+    }
+
+    [Fact]
+    public async Task Replaying_an_older_fetch_never_overwrites_a_newer_one()
+    {
+        var newer = Averages(Station1, FetchedAt, version: 1, co: 2.0);
+        var older = Averages(Station1, FetchedAt.AddTicks(-1), version: 1, co: 1.0);
+        await Store.UpsertAveragesAsync([newer], Ct);
+
+        var result = await Store.UpsertAveragesAsync([older], Ct);
+
+        Assert.Equal(new UpsertResult(0, 3), result);
+        AssertStored(newer, newer.Daily[0], Assert.Single(await Store.GetDailyAveragesAsync(Station1, Day, Day, Ct)));
+        var hourly = await Store.GetHourlyAveragesAsync(Station1, DayStart, DayStart.AddDays(1), Ct);
+        Assert.All(hourly, h => Assert.Equal(newer.SourceFetchId, h.SourceFetchId));
+    }
+
+    [Fact]
+    public async Task A_fetch_with_the_same_fetchedAt_is_applied_again()
+    {
+        var first = Averages(Station1, FetchedAt, version: 1, co: 1.0);
+        var again = Averages(Station1, FetchedAt, version: 1, co: 4.0) with { SourceFetchId = Guid.NewGuid() };
+        await Store.UpsertAveragesAsync([first], Ct);
+
+        var result = await Store.UpsertAveragesAsync([again], Ct);
+
+        Assert.Equal(new UpsertResult(3, 0), result);
+        AssertStored(again, again.Daily[0], Assert.Single(await Store.GetDailyAveragesAsync(Station1, Day, Day, Ct)));
+    }
+
+    [Fact]
+    public async Task A_newer_algorithm_version_replaces_even_an_older_fetch()
+    {
+        var stored = Averages(Station1, FetchedAt, version: 1, co: 1.0);
+        var recomputed = Averages(Station1, FetchedAt.AddDays(-1), version: 2, co: 3.0);
+        await Store.UpsertAveragesAsync([stored], Ct);
+
+        var result = await Store.UpsertAveragesAsync([recomputed], Ct);
+
+        Assert.Equal(new UpsertResult(3, 0), result);
+        AssertStored(recomputed, recomputed.Daily[0], Assert.Single(await Store.GetDailyAveragesAsync(Station1, Day, Day, Ct)));
+        var hourly = await Store.GetHourlyAveragesAsync(Station1, DayStart, DayStart.AddDays(1), Ct);
+        Assert.All(hourly, h => Assert.Equal(2, h.AlgorithmVersion));
+    }
+
+    [Fact]
+    public async Task An_older_algorithm_version_never_replaces_a_newer_one()
+    {
+        var stored = Averages(Station1, FetchedAt, version: 2, co: 1.0);
+        var legacy = Averages(Station1, FetchedAt.AddDays(1), version: 1, co: 3.0);
+        await Store.UpsertAveragesAsync([stored], Ct);
+
+        var result = await Store.UpsertAveragesAsync([legacy], Ct);
+
+        Assert.Equal(new UpsertResult(0, 3), result);
+        AssertStored(stored, stored.Daily[0], Assert.Single(await Store.GetDailyAveragesAsync(Station1, Day, Day, Ct)));
+    }
+
+    [Fact]
+    public async Task A_mixed_batch_counts_rows_written_and_rows_ignored()
+    {
+        await Store.UpsertAveragesAsync([Averages(Station1, FetchedAt, version: 1, co: 1.0)], Ct);
+        var olderSameDay = Averages(Station1, FetchedAt.AddHours(-1), version: 1, co: 9.0);
+        var nextDay = Averages(Station1, FetchedAt.AddDays(1), version: 1, co: 2.0, day: Day.AddDays(1));
+        var otherStation = Averages(Station2, FetchedAt.AddHours(-1), version: 1, co: 3.0);
+
+        var result = await Store.UpsertAveragesAsync([olderSameDay, nextDay, otherStation], Ct);
+
+        Assert.Equal(new UpsertResult(6, 3), result);
+        var days = await Store.GetDailyAveragesAsync(Station1, Day, Day.AddDays(1), Ct);
+        Assert.Equal([1.0, 2.0], days.Select(d => d.Quantities["co"].Mean!.Value));
+    }
+
+    [Fact]
+    public async Task Within_one_batch_the_newest_version_wins_whatever_the_order()
+    {
+        var newest = Averages(Station1, FetchedAt, version: 1, co: 5.0);
+        var older = Averages(Station1, FetchedAt.AddMinutes(-30), version: 1, co: 1.0);
+
+        var result = await Store.UpsertAveragesAsync([newest, older], Ct);
+
+        Assert.Equal(new UpsertResult(3, 3), result);
+        AssertStored(newest, newest.Daily[0], Assert.Single(await Store.GetDailyAveragesAsync(Station1, Day, Day, Ct)));
+    }
+
+    [Fact]
+    public async Task Archiving_a_fetch_twice_stores_it_once_and_reads_it_back_identical()
+    {
+        var fetch = RawFetch(Station1, DayStart, days: 2);
+
+        Assert.Equal(1, await Store.ArchiveRawFetchesAsync([fetch], Ct));
+        Assert.Equal(0, await Store.ArchiveRawFetchesAsync([fetch], Ct));
+        Assert.Equal(0, await Store.ArchiveRawFetchesAsync([fetch with { FetchedAt = FetchedAt.AddDays(1) }], Ct));
+
+        var stored = Assert.Single(await Store.GetRawFetchesAsync(Station1, DayStart.AddHours(30), DayStart.AddHours(31), Ct));
+        AssertSameFetch(fetch, stored);
+    }
+
+    [Fact]
+    public async Task Archived_fetches_are_found_by_overlapping_window_in_order()
+    {
+        var first = RawFetch(Station1, DayStart, days: 1);
+        var second = RawFetch(Station1, DayStart.AddDays(1), days: 1);
+        var secondRefetched = second with { FetchId = Guid.NewGuid(), FetchedAt = second.FetchedAt.AddHours(2) };
+        var third = RawFetch(Station1, DayStart.AddDays(2), days: 1);
+        Assert.Equal(4, await Store.ArchiveRawFetchesAsync([third, secondRefetched, first, second], Ct));
+
+        var all = await Store.GetRawFetchesAsync(Station1, DayStart, DayStart.AddDays(3), Ct);
+        var middle = await Store.GetRawFetchesAsync(Station1, DayStart.AddDays(1), DayStart.AddDays(2), Ct);
+        var straddling = await Store.GetRawFetchesAsync(Station1, DayStart.AddDays(1).AddHours(-1), DayStart.AddDays(1).AddHours(1), Ct);
+        var after = await Store.GetRawFetchesAsync(Station1, DayStart.AddDays(3), DayStart.AddDays(4), Ct);
+
+        Assert.Equal([first.FetchId, second.FetchId, secondRefetched.FetchId, third.FetchId], all.Select(f => f.FetchId));
+        Assert.Equal([second.FetchId, secondRefetched.FetchId], middle.Select(f => f.FetchId));
+        Assert.Equal([first.FetchId, second.FetchId, secondRefetched.FetchId], straddling.Select(f => f.FetchId));
+        Assert.Empty(after);
+    }
+
+    [Fact]
+    public async Task Daily_reads_include_both_ends_and_hourly_reads_exclude_the_end()
+    {
+        var batch = Enumerable.Range(0, 5)
+            .Select(i => Averages(Station1, FetchedAt.AddDays(i), version: 1, co: i, day: Day.AddDays(i)))
+            .Reverse()
+            .ToArray();
+        await Store.UpsertAveragesAsync(batch, Ct);
+
+        var days = await Store.GetDailyAveragesAsync(Station1, Day.AddDays(1), Day.AddDays(3), Ct);
+        var hours = await Store.GetHourlyAveragesAsync(Station1, DayStart.AddDays(1), DayStart.AddDays(3), Ct);
+        var hoursFromMidHour = await Store.GetHourlyAveragesAsync(Station1, DayStart.AddDays(1).AddMinutes(1), DayStart.AddDays(2).AddHours(1), Ct);
+
+        Assert.Equal([Day.AddDays(1), Day.AddDays(2), Day.AddDays(3)], days.Select(d => d.Date));
+        Assert.Equal(
+            [DayStart.AddDays(1), DayStart.AddDays(1).AddHours(1), DayStart.AddDays(2), DayStart.AddDays(2).AddHours(1)],
+            hours.Select(h => h.Hour));
+        Assert.Equal([DayStart.AddDays(1).AddHours(1), DayStart.AddDays(2)], hoursFromMidHour.Select(h => h.Hour));
+    }
+
+    [Fact]
+    public async Task One_station_never_sees_another_stations_rows()
+    {
+        var station1 = Averages(Station1, FetchedAt, version: 1, co: 1.0);
+        var station2 = Averages(Station2, FetchedAt.AddHours(-5), version: 1, co: 2.0);
+        await Store.UpsertAveragesAsync([station1, station2], Ct);
+        await Store.ArchiveRawFetchesAsync([RawFetch(Station1, DayStart, days: 1)], Ct);
+
+        var daily2 = Assert.Single(await Store.GetDailyAveragesAsync(Station2, Day, Day, Ct));
+        var hourly2 = await Store.GetHourlyAveragesAsync(Station2, DayStart, DayStart.AddDays(1), Ct);
+
+        Assert.Equal(Station2, daily2.StationId);
+        Assert.Equal(2.0, daily2.Quantities["co"].Mean);
+        Assert.All(hourly2, h => Assert.Equal(station2.SourceFetchId, h.SourceFetchId));
+        Assert.Equal(1.0, Assert.Single(await Store.GetDailyAveragesAsync(Station1, Day, Day, Ct)).Quantities["co"].Mean);
+        Assert.Empty(await Store.GetRawFetchesAsync(Station2, DayStart, DayStart.AddDays(1), Ct));
+        Assert.Empty(await Store.GetDailyAveragesAsync("28316460", Day, Day, Ct));
+    }
+
+    [Fact]
+    public async Task Concurrent_writers_end_with_the_newest_version()
+    {
+        var other = await OpenAnotherStoreOnTheSameDataAsync();
+        var versions = Enumerable.Range(0, 40)
+            .Select(i => Averages(Station1, FetchedAt.AddMinutes(i), version: 1 + i / 20, co: i))
+            .OrderBy(a => a.SourceFetchId)   // random ids: an arbitrary order
+            .ToArray();
+
+        var results = await Task.WhenAll(
+            Task.Run(() => WriteOneByOne(Store, versions.Where((_, i) => i % 2 == 0)), Ct),
+            Task.Run(() => WriteOneByOne(other, versions.Where((_, i) => i % 2 == 1)), Ct));
+
+        var total = results[0] + results[1];
+        Assert.Equal(40 * 3, total.Written + total.IgnoredAsOlder);
+        var daily = Assert.Single(await Store.GetDailyAveragesAsync(Station1, Day, Day, Ct));
+        Assert.Equal((2, 39.0), (daily.AlgorithmVersion, daily.Quantities["co"].Mean!.Value));
+        var hourly = await other.GetHourlyAveragesAsync(Station1, DayStart, DayStart.AddDays(1), Ct);
+        Assert.All(hourly, h => Assert.Equal(FetchedAt.AddMinutes(39), h.SourceFetchedAt));
+
+        static async Task<UpsertResult> WriteOneByOne(IPipelineStore store, IEnumerable<AveragesComputed> batches)
+        {
+            var sum = default(UpsertResult);
+            foreach (var averages in batches)
+                sum += await store.UpsertAveragesAsync([averages], Ct);
+            return sum;
+        }
+    }
+
+    /// <summary>Two hourly rows and one daily row of one station-day; <paramref name="co"/> sets every mean.</summary>
+    protected static AveragesComputed Averages(string stationId, DateTimeOffset fetchedAt, int version, double co, DateOnly? day = null)
+    {
+        var date = day ?? Day;
+        var start = new DateTimeOffset(date.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
+        var stats = new Dictionary<string, QuantityStats>
+        {
+            ["co"] = new() { Mean = co, Min = co - 1e-300, Max = co + 0.25, Count = 2, Rejected = 0 },
+            ["pm2_5"] = new() { Count = 0, Rejected = 3 },
+            ["o3"] = new() { Mean = -41.607136, Min = -41.607136, Max = -41.607136, Count = 1, Rejected = 1 },
+        };
+        return new AveragesComputed
+        {
+            StationId = stationId,
+            WindowStart = start,
+            WindowEnd = start.AddDays(1),
+            TimeZone = "UTC",
+            SourceFetchId = Guid.NewGuid(),
+            SourceFetchedAt = fetchedAt,
+            AlgorithmVersion = version,
+            Hourly =
+            [
+                new HourlyAverage { Hour = start, Quantities = stats },
+                new HourlyAverage { Hour = start.AddHours(1), Quantities = new Dictionary<string, QuantityStats> { ["co"] = stats["co"] } },
+            ],
+            Daily =
+            [
+                new DailyAverage
+                {
+                    Date = date, HoursCovered = 19, HoursInDay = 24, Completeness = 19 / 24.0, IsComplete = true, Quantities = stats,
+                },
+            ],
+        };
+    }
+
+    protected static RawReadingsFetched RawFetch(string stationId, DateTimeOffset windowStart, int days) => new()
+    {
+        FetchId = Guid.NewGuid(),
+        StationId = stationId,
+        WindowStart = windowStart,
+        WindowEnd = windowStart.AddDays(days),
+        TimeZone = "Africa/Abidjan",
+        Source = $"https://airqino-api.magentalab.it/v3/getStationHourlyAvg/{stationId}",
+        FetchedAt = windowStart.AddDays(days).AddTicks(1234567),
+        Readings =
+        [
+            new RawReading { Hour = windowStart, Values = new Dictionary<string, double?> { ["co"] = 0.5717233, ["pm2_5"] = 4.3 } },
+            new RawReading { Hour = windowStart.AddHours(1), Values = new Dictionary<string, double?> { ["pm2_5"] = null, ["co"] = -1.0116867 } },
+            new RawReading { Hour = windowStart, Values = new Dictionary<string, double?> { ["co"] = 0.1 + 0.2 } },
+            new RawReading { Hour = windowStart.AddHours(2), Values = new Dictionary<string, double?>() },
+        ],
+    };
+
+    protected static void AssertStored(AveragesComputed source, DailyAverage expected, StoredDailyAverage actual)
+    {
+        Assert.Equal((source.StationId, expected.Date, expected.HoursCovered, expected.HoursInDay, expected.Completeness, expected.IsComplete),
+            (actual.StationId, actual.Date, actual.HoursCovered, actual.HoursInDay, actual.Completeness, actual.IsComplete));
+        Assert.Equal((source.AlgorithmVersion, source.SourceFetchId, source.SourceFetchedAt),
+            (actual.AlgorithmVersion, actual.SourceFetchId, actual.SourceFetchedAt));
+        AssertSameQuantities(expected.Quantities, actual.Quantities);
+    }
+
+    protected static void AssertStored(AveragesComputed source, HourlyAverage expected, StoredHourlyAverage actual)
+    {
+        Assert.Equal((source.StationId, expected.Hour), (actual.StationId, actual.Hour));
+        Assert.Equal((source.AlgorithmVersion, source.SourceFetchId, source.SourceFetchedAt),
+            (actual.AlgorithmVersion, actual.SourceFetchId, actual.SourceFetchedAt));
+        AssertSameQuantities(expected.Quantities, actual.Quantities);
+    }
+
+    protected static void AssertSameQuantities(IReadOnlyDictionary<string, QuantityStats> expected, IReadOnlyDictionary<string, QuantityStats> actual)
+    {
+        Assert.Equal(expected.Keys.Order(StringComparer.Ordinal), actual.Keys.Order(StringComparer.Ordinal));
+        foreach (var (name, stats) in expected)
+            Assert.Equal(stats, actual[name]);
+    }
+
+    protected static void AssertSameFetch(RawReadingsFetched expected, RawReadingsFetched actual)
+    {
+        Assert.Equal(expected with { Readings = [] }, actual with { Readings = [] });
+        Assert.Equal(expected.FetchedAt.UtcTicks, actual.FetchedAt.UtcTicks);
+        Assert.Equal(expected.Readings.Count, actual.Readings.Count);
+        for (var i = 0; i < expected.Readings.Count; i++)
+        {
+            Assert.Equal(expected.Readings[i].Hour, actual.Readings[i].Hour);
+            Assert.Equal(expected.Readings[i].Values.ToArray(), actual.Readings[i].Values.ToArray());
+        }
+    }
+}

@@ -1,0 +1,81 @@
+using Harmattan.Hosting;
+using Harmattan.Storage;
+using Harmattan.Storage.Sqlite;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace Harmattan.Tests.Storage;
+
+public class StorageRegistrationTests
+{
+    [Fact]
+    public async Task By_default_the_store_is_SQLite_initialised_at_start_and_checked_for_readiness()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"harmattan-registration-{Guid.NewGuid():N}.db");
+        var services = Services(("ConnectionStrings:Sqlite", $"Data Source={path}"));
+        try
+        {
+            await using (var provider = services.BuildServiceProvider())
+            {
+                var store = Assert.IsType<SqlitePipelineStore>(provider.GetRequiredService<IPipelineStore>());
+                Assert.Equal(path, store.DataSource);
+                foreach (var hosted in provider.GetServices<IHostedService>())
+                    await hosted.StartAsync(TestContext.Current.CancellationToken);
+
+                var report = await provider.GetRequiredService<HealthCheckService>()
+                    .CheckHealthAsync(check => check.Tags.Contains(ServiceDefaults.ReadyTag), TestContext.Current.CancellationToken);
+
+                Assert.Equal(HealthStatus.Healthy, report.Status);
+                Assert.Contains("pipeline-store", report.Entries.Keys);
+                Assert.Empty(await store.GetRawFetchesAsync("1", DateTimeOffset.MinValue, DateTimeOffset.MaxValue, TestContext.Current.CancellationToken));
+            }
+        }
+        finally
+        {
+            foreach (var file in new[] { path, path + "-wal", path + "-shm" })
+                File.Delete(file);
+        }
+    }
+
+    [Fact]
+    public void Registering_twice_registers_one_store()
+    {
+        var services = Services();
+        services.AddPipelineStore(new ConfigurationBuilder().Build());
+
+        Assert.Single(services, d => d.ServiceType == typeof(IPipelineStore));
+        Assert.Single(services, d => d.ImplementationType == typeof(PipelineStoreInitializer));
+    }
+
+    [Fact]
+    public void A_malformed_SQLite_connection_string_is_reported_by_key_without_its_value()
+    {
+        var error = Assert.Throws<InvalidOperationException>(() => Services(("ConnectionStrings:Sqlite", "Nonsense=secret-value")));
+
+        Assert.Contains("ConnectionStrings:Sqlite", error.Message);
+        Assert.DoesNotContain("secret-value", error.Message);
+    }
+
+    [Fact]
+    public void The_default_provider_is_Sqlite()
+    {
+        using var provider = Services().BuildServiceProvider();
+
+        Assert.Equal(StorageProvider.Sqlite, provider.GetRequiredService<IOptions<StorageOptions>>().Value.Provider);
+    }
+
+    private static ServiceCollection Services(params (string Key, string Value)[] settings)
+    {
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(settings.Select(s => new KeyValuePair<string, string?>(s.Key, s.Value)))
+            .Build();
+        var services = new ServiceCollection();
+        services.AddSingleton<IConfiguration>(configuration);
+        services.AddLogging();
+        services.AddPipelineStore(configuration);
+        return services;
+    }
+}
