@@ -14,7 +14,7 @@ public sealed class QualityOptions
     /// 213..546 and NO2/O3 up to 645 on another scale) with head room for Harmattan dust peaks, and drop the
     /// sentinels -999, -9999, 9999 and 65535.
     /// </summary>
-    public Dictionary<string, PlausibleRange> Ranges { get; set; } = new(StringComparer.Ordinal)
+    public Dictionary<string, PlausibleRange> Ranges { get; set; } = new(StringComparer.OrdinalIgnoreCase)
     {
         ["co"] = new(-5, 1_000),
         ["no2"] = new(-50, 2_000),

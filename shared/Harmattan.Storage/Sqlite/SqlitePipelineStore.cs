@@ -311,7 +311,7 @@ public sealed class SqlitePipelineStore : IPipelineStore, IDisposable
                     cancellationToken);
                 return await work(connection);
             }
-            catch (SqliteException ex) when (ex.SqliteErrorCode is SQLitePCL.raw.SQLITE_BUSY or SQLitePCL.raw.SQLITE_LOCKED
+            catch (SqliteException ex) when ((ex.SqliteErrorCode & 0xFF) is SQLitePCL.raw.SQLITE_BUSY or SQLitePCL.raw.SQLITE_LOCKED
                                              && attempt < BusyAttempts)
             {
                 await Task.Delay(TimeSpan.FromMilliseconds(50 * attempt * attempt), cancellationToken);
