@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Configuration.Memory;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Serilog;
 using Serilog.Events;
 
@@ -21,6 +22,7 @@ public static class CliHost
         });
         builder.Configuration.Sources.Insert(0, new MemoryConfigurationSource { InitialData = defaults });
         builder.Configuration.AddInMemoryCollection(overrides);
+        builder.Services.TryAddSingleton(TimeProvider.System);
 
         // The console belongs to the command's own output; logs go to stderr, warnings and above unless configured.
         builder.Services.AddSerilog((services, logger) => logger
@@ -29,7 +31,7 @@ public static class CliHost
             .ReadFrom.Services(services)
             .Enrich.FromLogContext()
             .WriteTo.Console(standardErrorFromLevel: LogEventLevel.Verbose,
-                outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {Message:lj}{NewLine}{Exception}"));
+                outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {Message:lj}{NewLine}"));
         return builder;
     }
 

@@ -21,7 +21,7 @@ public static class AirQinoParser
     ];
 
     private static readonly (byte[] Utf8, string Canonical)[] KnownKeys =
-        QuantityNames.KnownSourceKeys.Select(k => (Encoding.UTF8.GetBytes(k), QuantityNames.Canonical(k))).ToArray();
+        AirQinoKeys.KnownSourceKeys.Select(k => (Encoding.UTF8.GetBytes(k), AirQinoKeys.Canonical(k))).ToArray();
 
     /// <summary>Every row with a valid timestamp.</summary>
     public static AirQinoParseResult Parse(ReadOnlySpan<byte> utf8Json, string stationId, string source) =>
@@ -227,7 +227,7 @@ public static class AirQinoParser
                         return canonical;
 
             var key = reader.GetString()!;
-            var name = QuantityNames.Canonical(key);
+            var name = AirQinoKeys.Canonical(key);
             _unknownKeys ??= [];
             if (_unknownKeys.Count < MaxCachedUnknownKeys)
                 _unknownKeys.Add((Encoding.UTF8.GetBytes(key), name));

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Harmattan.Contracts;
 
 namespace Harmattan.Transformer;
 
@@ -16,14 +17,14 @@ public sealed class QualityOptions
     /// </summary>
     public Dictionary<string, PlausibleRange> Ranges { get; set; } = new(StringComparer.OrdinalIgnoreCase)
     {
-        ["co"] = new(-5, 1_000),
-        ["no2"] = new(-50, 2_000),
-        ["o3"] = new(-100, 2_000),
-        ["pm10"] = new(-10, 5_000),
-        ["pm2_5"] = new(-10, 5_000),
-        ["temperature"] = new(-50, 70),
-        ["relative_humidity"] = new(-5, 105),
-        ["internal_temperature"] = new(-50, 1_000),
+        [QuantityNames.Co] = new(-5, 1_000),
+        [QuantityNames.No2] = new(-50, 2_000),
+        [QuantityNames.O3] = new(-100, 2_000),
+        [QuantityNames.Pm10] = new(-10, 5_000),
+        [QuantityNames.Pm2_5] = new(-10, 5_000),
+        [QuantityNames.Temperature] = new(-50, 70),
+        [QuantityNames.RelativeHumidity] = new(-5, 105),
+        [QuantityNames.InternalTemperature] = new(-50, 1_000),
     };
 
     /// <summary>Range for quantities without their own: wide, but still below 9999 and above -999.</summary>

@@ -2,6 +2,7 @@ using MassTransit;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 
 namespace Harmattan.Hosting;
 
@@ -61,6 +62,16 @@ public static class BusRegistration
         });
         return services;
     }
+
+    /// <summary>
+    /// Where to send a command for <paramref name="queue"/>. A <c>queue:</c> address declares the queue, so commands
+    /// wait even before the consumer first starts; with quorum queues the sender must not declare it (RabbitMQ refuses a
+    /// classic declaration of a quorum queue), so commands go to the endpoint's exchange, which the consumer binds.
+    /// </summary>
+    public static Uri CommandAddress(string queue, IServiceProvider services) =>
+        services.GetRequiredService<IOptions<BusOptions>>().Value.QuorumQueues
+            ? new Uri($"exchange:{queue}")
+            : new Uri($"queue:{queue}");
 
     /// <summary>The RabbitMQ URI from <c>ConnectionStrings:RabbitMq</c>, validated so a typo is reported by key.</summary>
     public static Uri RabbitMqUri(IConfiguration configuration)

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Harmattan.Cli.Pipeline;
+using Harmattan.Extractor;
 using Harmattan.Hosting;
 using Harmattan.Storage;
 using MassTransit;
@@ -52,7 +53,7 @@ public static class BackfillCommand
     {
         var builder = CliHost.CreateBuilder(CommonOptions.StoreDefaults, CliHost.Overrides(CommonOptions.DbOverride(db)));
         builder.Services.AddPipelineStore(builder.Configuration);
-        builder.Services.AddExtractorStations(builder.Configuration);
+        builder.Services.AddStations(builder.Configuration);
         builder.Services.AddSingleton<PipelineFaults>();
         builder.Services.AddHarmattanBus(builder.Configuration, bus =>
             bus.AddConsumer<PipelineFaultConsumer>().Endpoint(e => e.Temporary = true));
@@ -66,7 +67,7 @@ public static class BackfillCommand
             // Fetches done before this moment do not count as this backfill's results.
             var startedAt = time.GetUtcNow();
             var endpoint = await host.Services.GetRequiredService<ISendEndpointProvider>()
-                .GetSendEndpoint(new Uri($"queue:{QueueNames.FetchStationWindow}"));
+                .GetSendEndpoint(BusRegistration.CommandAddress(QueueNames.FetchStationWindow, host.Services));
             var sent = 0;
             foreach (var station in asked)
                 foreach (var fetch in StationSelection.Commands(station, chunkDays, requestedBy: "backfill"))

@@ -23,7 +23,12 @@ public static class RunCommand
         var stations = CommonOptions.Stations();
         var from = CommonOptions.From();
         var to = CommonOptions.To();
-        var airQinoUrl = new Option<Uri?>("--airqino-url") { Description = "AirQino API root (default: AirQino__BaseUrl or https://airqino-api.magentalab.it)." };
+        var airQinoUrl = new Option<string?>("--airqino-url") { Description = "AirQino API root (default: AirQino__BaseUrl or https://airqino-api.magentalab.it)." };
+        airQinoUrl.Validators.Add(r =>
+        {
+            if (!Uri.TryCreate(r.GetValueOrDefault<string?>(), UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
+                r.AddError("--airqino-url must be an absolute http(s) URL, e.g. https://airqino-api.magentalab.it");
+        });
         var db = CommonOptions.Db();
         var simulate = new Option<bool>("--simulate") { Description = "Serve simulated data from an in-process AirQino simulator (no network, no credentials)." };
         var timeout = new Option<TimeSpan>("--timeout")
@@ -43,15 +48,11 @@ public static class RunCommand
         return command;
     }
 
-    private sealed record RunRequest(bool Once, string[] Stations, DateOnly? From, DateOnly? To, Uri? AirQinoUrl,
+    private sealed record RunRequest(bool Once, string[] Stations, DateOnly? From, DateOnly? To, string? AirQinoUrl,
         FileInfo? Db, bool Simulate, TimeSpan Timeout);
 
     private static async Task<int> RunAsync(RunRequest request, CancellationToken cancellationToken)
     {
-        await using var simulator = request.Simulate ? await AirQinoSimulatorHost.StartAsync(new SimulatorOptions()) : null;
-        if (simulator is not null)
-            AnsiConsole.MarkupLine($"[yellow]SIMULATED DATA[/]: serving synthetic AirQino readings from {simulator.BaseUrl} — not real measurements.");
-
         var defaults = new Dictionary<string, string?>(CommonOptions.StoreDefaults)
         {
             ["Bus:Transport"] = "InMemory",
@@ -59,8 +60,20 @@ public static class RunCommand
             ["Bus:RetryLimit"] = "1",
         };
         var builder = CliHost.CreateBuilder(defaults, CliHost.Overrides(
-            CommonOptions.DbOverride(request.Db),
-            ("AirQino:BaseUrl", simulator?.BaseUrl.ToString() ?? request.AirQinoUrl?.ToString())));
+            CommonOptions.DbOverride(request.Db), ("AirQino:BaseUrl", request.AirQinoUrl)));
+
+        await using var simulator = request.Simulate
+            ? await AirQinoSimulatorHost.StartAsync(new SimulatorOptions
+            {
+                StationIds = request.Stations.Length > 0 ? request.Stations : [.. StationsOptions.Read(builder.Configuration).Select(s => s.Id)],
+            }, cancellationToken)
+            : null;
+        if (simulator is not null)
+        {
+            builder.Configuration["AirQino:BaseUrl"] = simulator.BaseUrl;
+            AnsiConsole.MarkupLineInterpolated(
+                $"[yellow]SIMULATED DATA[/]: synthetic AirQino readings served by an in-process simulator at {simulator.BaseUrl}; these are not real measurements.");
+        }
 
         builder.Services.AddExtractor(builder.Configuration);
         builder.Services.AddTransformer(builder.Configuration);
@@ -82,8 +95,8 @@ public static class RunCommand
         await host.StartAsync(cancellationToken);
 
         var startedAt = time.GetUtcNow();
-        var sender = host.Services.GetRequiredService<ISendEndpointProvider>();
-        var endpoint = await sender.GetSendEndpoint(new Uri($"queue:{QueueNames.FetchStationWindow}"));
+        var endpoint = await host.Services.GetRequiredService<ISendEndpointProvider>()
+            .GetSendEndpoint(BusRegistration.CommandAddress(QueueNames.FetchStationWindow, host.Services));
         foreach (var station in asked)
             await endpoint.Send(StationSelection.Command(station, requestedBy: "run"), cancellationToken);
 

@@ -24,20 +24,24 @@ public static class StationSelection
 
         return stations.Select(station =>
         {
-            var zone = TimeZoneInfo.FindSystemTimeZoneById(station.TimeZone);
-            var today = DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(time.GetUtcNow(), zone).DateTime);
+            var zone = station.FindTimeZone();
+            var today = DayWindows.LocalDate(time.GetUtcNow(), zone);
             return new StationDays(station.Id, zone, from ?? today.AddDays(-1), to ?? today);
         }).ToList();
     }
 
-    public static FetchStationWindow Command(StationDays days, string requestedBy) => new()
+    public static FetchStationWindow Command(StationDays days, string requestedBy)
     {
-        StationId = days.StationId,
-        WindowStart = DayWindows.StartOfDay(days.From, days.TimeZone),
-        WindowEnd = DayWindows.StartOfDay(days.To.AddDays(1), days.TimeZone),
-        TimeZone = days.TimeZone.Id,
-        RequestedBy = requestedBy,
-    };
+        var window = DayWindows.ForDays(days.From, days.To, days.TimeZone);
+        return new FetchStationWindow
+        {
+            StationId = days.StationId,
+            WindowStart = window.Start,
+            WindowEnd = window.End,
+            TimeZone = days.TimeZone.Id,
+            RequestedBy = requestedBy,
+        };
+    }
 
     /// <summary>Cuts the days into commands of at most <paramref name="chunkDays"/> days, so competing extractors share the work.</summary>
     public static IEnumerable<FetchStationWindow> Commands(StationDays days, int chunkDays, string requestedBy)

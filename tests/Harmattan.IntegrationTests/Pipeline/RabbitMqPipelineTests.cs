@@ -24,7 +24,7 @@ public sealed class RabbitMqPipelineTests : IAsyncLifetime
         _simulator = await AirQinoSimulatorHost.StartAsync(new SimulatorOptions
         {
             DataDirectory = AirQinoSamples.Directory,
-            HonourDates = false,
+            IgnoreDates = true,
         });
         foreach (var service in new[] { "Extractor", "Transformer", "Loader" })
             _services.Add(ServiceProcess.StartService(service, Environment()));

@@ -6,7 +6,7 @@ public static class RepositoryPaths
 
     /// <summary>Debug or Release, as this test assembly was built, so the services run from the same build.</summary>
     public static string Configuration { get; } =
-        new DirectoryInfo(AppContext.BaseDirectory).Parent?.Parent?.Name ?? "Debug";
+        new DirectoryInfo(Path.TrimEndingDirectorySeparator(AppContext.BaseDirectory)).Parent?.Name ?? "Debug";
 
     public static string ServiceDll(string project, string assembly) =>
         Path.Combine(Root, "services", project, "bin", Configuration, "net10.0", assembly + ".dll");

@@ -207,5 +207,5 @@ public class AirQinoParserTests
     [InlineData("batteryVoltage", "battery_voltage")]
     [InlineData("  NH3  ", "nh3")]
     public void Source_keys_map_to_canonical_quantity_names(string sourceKey, string canonical) =>
-        Assert.Equal(canonical, QuantityNames.Canonical(sourceKey));
+        Assert.Equal(canonical, AirQinoKeys.Canonical(sourceKey));
 }

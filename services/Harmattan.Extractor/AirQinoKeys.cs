@@ -1,21 +1,13 @@
 using System.Collections.Frozen;
 using System.Text;
+using static Harmattan.Contracts.QuantityNames;
 
 namespace Harmattan.Extractor;
 
 /// <summary>The one mapping from AirQino's keys to Harmattan's canonical quantity names.</summary>
-public static class QuantityNames
+public static class AirQinoKeys
 {
-    public const string Co = "co";
-    public const string No2 = "no2";
-    public const string O3 = "o3";
-    public const string Pm10 = "pm10";
-    public const string Pm2_5 = "pm2_5";
-    public const string Temperature = "temperature";
-    public const string RelativeHumidity = "relative_humidity";
-    public const string InternalTemperature = "internal_temperature";
-
-    private static readonly FrozenDictionary<string, string> Known = new Dictionary<string, string>(StringComparer.Ordinal)
+    private static readonly FrozenDictionary<string, string> KnownKeys = new Dictionary<string, string>(StringComparer.Ordinal)
     {
         ["CO"] = Co,
         ["NO2"] = No2,
@@ -29,7 +21,7 @@ public static class QuantityNames
     }.ToFrozenDictionary(StringComparer.Ordinal);
 
     /// <summary>AirQino's own spelling of the keys it is known to send.</summary>
-    public static IEnumerable<string> KnownSourceKeys => Known.Keys;
+    public static IEnumerable<string> KnownSourceKeys => KnownKeys.Keys;
 
     /// <summary>
     /// The canonical name of a source key: the known AirQino keys map to their names, any other key becomes
@@ -37,7 +29,7 @@ public static class QuantityNames
     /// </summary>
     public static string Canonical(string sourceKey)
     {
-        if (Known.TryGetValue(sourceKey, out var name))
+        if (KnownKeys.TryGetValue(sourceKey, out var name))
             return name;
 
         var builder = new StringBuilder(sourceKey.Length + 4);
