@@ -85,6 +85,7 @@ public sealed class LoaderConsumersTests : IAsyncLifetime
     private async Task<(ITestHarness Harness, IPipelineStore Store)> StartAsync()
     {
         var configuration = Configuration(
+            ("Storage:Provider", "Sqlite"),
             ("ConnectionStrings:Sqlite", $"Data Source={_path}"),
             ("Loader:BatchSize", "10"),
             ("Loader:BatchTimeLimit", "00:00:00.050"));

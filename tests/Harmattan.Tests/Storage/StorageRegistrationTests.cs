@@ -12,10 +12,10 @@ namespace Harmattan.Tests.Storage;
 public class StorageRegistrationTests
 {
     [Fact]
-    public async Task By_default_the_store_is_SQLite_initialised_at_start_and_checked_for_readiness()
+    public async Task The_SQLite_store_is_initialised_at_start_and_checked_for_readiness()
     {
         var path = Path.Combine(Path.GetTempPath(), $"harmattan-registration-{Guid.NewGuid():N}.db");
-        var services = Services(("ConnectionStrings:Sqlite", $"Data Source={path}"));
+        var services = Services(("Storage:Provider", "Sqlite"), ("ConnectionStrings:Sqlite", $"Data Source={path}"));
         try
         {
             await using (var provider = services.BuildServiceProvider())
@@ -53,18 +53,19 @@ public class StorageRegistrationTests
     [Fact]
     public void A_malformed_SQLite_connection_string_is_reported_by_key_without_its_value()
     {
-        var error = Assert.Throws<InvalidOperationException>(() => Services(("ConnectionStrings:Sqlite", "Nonsense=secret-value")));
+        var error = Assert.Throws<InvalidOperationException>(() =>
+            Services(("Storage:Provider", "Sqlite"), ("ConnectionStrings:Sqlite", "Nonsense=secret-value")));
 
         Assert.Contains("ConnectionStrings:Sqlite", error.Message);
         Assert.DoesNotContain("secret-value", error.Message);
     }
 
     [Fact]
-    public void The_default_provider_is_Sqlite()
+    public void The_services_default_to_MongoDb()
     {
         using var provider = Services().BuildServiceProvider();
 
-        Assert.Equal(StorageProvider.Sqlite, provider.GetRequiredService<IOptions<StorageOptions>>().Value.Provider);
+        Assert.Equal(StorageProvider.MongoDb, provider.GetRequiredService<IOptions<StorageOptions>>().Value.Provider);
     }
 
     private static ServiceCollection Services(params (string Key, string Value)[] settings)
