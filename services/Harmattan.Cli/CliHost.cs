@@ -35,6 +35,14 @@ public static class CliHost
         return builder;
     }
 
+    /// <summary>
+    /// Cancelled by the command's own token or when the host is asked to stop: the host's console lifetime takes
+    /// Ctrl-C and SIGTERM for itself, so a command that waits must listen to both.
+    /// </summary>
+    public static CancellationTokenSource StopOnSignal(IHost host, CancellationToken commandToken) =>
+        CancellationTokenSource.CreateLinkedTokenSource(commandToken,
+            host.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping);
+
     public static Dictionary<string, string?> Overrides(params (string Key, string? Value)[] pairs) =>
         pairs.Where(p => p.Value is not null).ToDictionary(p => p.Key, p => p.Value);
 }

@@ -26,6 +26,8 @@ public static class BusRegistration
             o.WaitUntilStarted = true;
             o.StartTimeout = options.StartTimeout;
             o.StopTimeout = options.StopTimeout;
+            // Consumers still running this long into a stop are cancelled, so the bus stops within StopTimeout.
+            o.ConsumerStopTimeout = options.StopTimeout * 0.8;
         });
         // The host must wait at least as long as MassTransit drains in-flight messages.
         services.Configure<HostOptions>(o => o.ShutdownTimeout = options.StopTimeout + TimeSpan.FromSeconds(15));
@@ -86,7 +88,11 @@ public static class BusRegistration
         return uri;
     }
 
-    private static void ApplyRetryPolicy(IBusFactoryConfigurator cfg, BusOptions options) =>
+    private static void ApplyRetryPolicy(IBusFactoryConfigurator cfg, BusOptions options)
+    {
+        if (options.RetryLimit == 0)
+            return;
         cfg.UseMessageRetry(retry => retry.Exponential(options.RetryLimit, options.RetryMinInterval,
             options.RetryMaxInterval, TimeSpan.FromMilliseconds(Math.Max(1, options.RetryMinInterval.TotalMilliseconds))));
+    }
 }

@@ -58,6 +58,8 @@ public static class BackfillCommand
         builder.Services.AddHarmattanBus(builder.Configuration, bus =>
             bus.AddConsumer<PipelineFaultConsumer>().Endpoint(e => e.Temporary = true));
         using var host = builder.Build();
+        using var stop = CliHost.StopOnSignal(host, cancellationToken);
+        cancellationToken = stop.Token;
         var time = host.Services.GetRequiredService<TimeProvider>();
         var asked = StationSelection.Resolve(host.Services, stationIds, from, to, time);
 
@@ -140,8 +142,9 @@ public static class BackfillCommand
         {
             case "fault":
                 AnsiConsole.MarkupLine("[red]Some fetches failed[/] and are in the error queues:");
+                // Unwrapped on stderr: a reason holds a URL and the fix, which a wrapped line would break.
                 foreach (var fault in faults.All)
-                    AnsiConsole.MarkupLineInterpolated($"  {fault}");
+                    await Console.Error.WriteLineAsync("  " + fault);
                 AnsiConsole.MarkupLine("Fix the cause, move them back with `harmattan redrive --queue fetch-station-window_error`, then run this command again.");
                 return 1;
             case "idle":

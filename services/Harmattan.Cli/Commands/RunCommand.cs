@@ -58,6 +58,8 @@ public static class RunCommand
             ["Bus:Transport"] = "InMemory",
             // The AirQino client already retries; one more bus-level attempt is enough for an interactive run.
             ["Bus:RetryLimit"] = "1",
+            // Ctrl-C should end an interactive run within seconds.
+            ["Bus:StopTimeout"] = "00:00:05",
         };
         var builder = CliHost.CreateBuilder(defaults, CliHost.Overrides(
             CommonOptions.DbOverride(request.Db), ("AirQino:BaseUrl", request.AirQinoUrl)));
@@ -90,6 +92,8 @@ public static class RunCommand
         });
 
         using var host = builder.Build();
+        using var stop = CliHost.StopOnSignal(host, cancellationToken);
+        cancellationToken = stop.Token;
         var time = host.Services.GetRequiredService<TimeProvider>();
         var asked = StationSelection.Resolve(host.Services, request.Stations, request.From, request.To, time);
         await host.StartAsync(cancellationToken);
@@ -151,7 +155,12 @@ public static class RunCommand
                     }
                 });
         }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            AnsiConsole.MarkupLineInterpolated($"Stopped at {stored.Stored} of {total} days; what is stored stays stored.");
+            return 130;
+        }
+        catch (OperationCanceledException)
         {
             AnsiConsole.MarkupLineInterpolated(
                 $"[red]Gave up after {timeout}[/]: {stored.Stored} of {total} days stored. Rerun with a longer --timeout or look at the logs above.");
@@ -162,7 +171,7 @@ public static class RunCommand
         {
             AnsiConsole.MarkupLine("[red]The run failed:[/]");
             foreach (var fault in faults.All)
-                AnsiConsole.MarkupLineInterpolated($"  {fault}");
+                await Console.Error.WriteLineAsync("  " + fault);
             return 1;
         }
         AnsiConsole.MarkupLineInterpolated(

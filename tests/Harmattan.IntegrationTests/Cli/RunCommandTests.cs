@@ -1,0 +1,90 @@
+using Harmattan.AirQinoSimulator;
+using Harmattan.IntegrationTests.Support;
+
+namespace Harmattan.IntegrationTests.Cli;
+
+/// <summary><c>harmattan run --once</c> as a user runs it: a separate process, its output and exit code.</summary>
+public sealed class RunCommandTests : IDisposable
+{
+    private readonly string _workDir = Directory.CreateTempSubdirectory("harmattan-run-").FullName;
+
+    private string Db => Path.Combine(_workDir, "harmattan.db");
+
+    public void Dispose() => Directory.Delete(_workDir, recursive: true);
+
+    [Fact]
+    public async Task Run_once_with_the_simulator_prints_both_default_stations_and_says_the_data_are_simulated()
+    {
+        var (exit, output) = await RunAsync(["run", "--once", "--simulate", "--db", Db]);
+
+        Assert.True(exit == 0, output);
+        Assert.Contains("SIMULATED DATA", output);
+        Assert.Contains("283164601", output);
+        Assert.Contains("283181971", output);
+        Assert.Contains("Stored 4 days", output);
+    }
+
+    [Fact]
+    public async Task Running_the_same_range_twice_leaves_the_export_identical()
+    {
+        await using var simulator = await AirQinoSimulatorHost.StartAsync(new SimulatorOptions { StationIds = ["283164601"] },
+            TestContext.Current.CancellationToken);
+        string[] run = ["run", "--once", "--station", "283164601", "--from", "2026-01-01", "--to", "2026-01-10",
+            "--airqino-url", simulator.BaseUrl, "--db", Db];
+        string[] export = ["export", "--station", "283164601", "--db", Db];
+
+        Assert.Equal(0, (await RunAsync(run)).Exit);
+        var first = await RunAsync(export);
+        Assert.Equal(0, (await RunAsync(run)).Exit);
+        var second = await RunAsync(export);
+
+        Assert.Equal(0, first.Exit);
+        Assert.Equal(11, first.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
+        Assert.Equal(first.Output, second.Output);
+    }
+
+    [Fact]
+    public async Task An_unreachable_API_fails_the_run_with_a_message_naming_the_station_and_the_URL()
+    {
+        var (exit, output) = await RunAsync(["run", "--once", "--station", "283164601", "--airqino-url", "http://127.0.0.1:9", "--db", Db]);
+
+        Assert.NotEqual(0, exit);
+        Assert.Contains("could not be reached for station 283164601", output);
+        Assert.Contains("http://127.0.0.1:9/v3/getStationHourlyAvg/283164601", output);
+    }
+
+    [Fact]
+    public async Task An_API_that_answers_garbage_fails_the_run_with_the_reason()
+    {
+        await using var simulator = await AirQinoSimulatorHost.StartAsync(new SimulatorOptions { StationIds = ["283164601"] },
+            TestContext.Current.CancellationToken);
+        simulator.Faults.TruncateRate = 1;
+
+        var (exit, output) = await RunAsync(["run", "--once", "--station", "283164601", "--airqino-url", simulator.BaseUrl, "--db", Db]);
+
+        Assert.NotEqual(0, exit);
+        Assert.Contains("The run failed", output);
+        Assert.Contains("283164601", output);
+    }
+
+    [Fact]
+    public async Task Half_a_date_range_is_refused_with_what_to_type()
+    {
+        var (exit, output) = await RunAsync(["run", "--once", "--from", "2024-01-01", "--db", Db]);
+
+        Assert.NotEqual(0, exit);
+        Assert.Contains("--from and --to go together", output);
+    }
+
+    private async Task<(int Exit, string Output)> RunAsync(string[] arguments)
+    {
+        // No retries, so that a failing API fails the run in seconds.
+        await using var cli = ServiceProcess.StartCli(arguments, new Dictionary<string, string>
+        {
+            ["AirQino__RetryAttempts"] = "0",
+            ["Bus__RetryLimit"] = "0",
+        });
+        var exit = await cli.WaitForExitAsync(TimeSpan.FromMinutes(2));
+        return (exit, cli.Output);
+    }
+}
