@@ -52,15 +52,18 @@ public sealed class RabbitMqVirtualHost : IAsyncDisposable
             : "rabbitmqctl is not installed (apt-get install rabbitmq-server)";
     }
 
-    public static async Task RabbitMqCtlAsync(params string[] arguments)
+    /// <summary>Runs rabbitmqctl and returns its standard output.</summary>
+    public static async Task<string> RabbitMqCtlAsync(params string[] arguments)
     {
         var info = new ProcessStartInfo("rabbitmqctl") { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var argument in arguments)
             info.ArgumentList.Add(argument);
         using var process = Process.Start(info)!;
-        var output = await process.StandardOutput.ReadToEndAsync() + await process.StandardError.ReadToEndAsync();
+        var output = await process.StandardOutput.ReadToEndAsync();
+        var errors = await process.StandardError.ReadToEndAsync();
         await process.WaitForExitAsync();
         if (process.ExitCode != 0)
-            throw new InvalidOperationException($"rabbitmqctl {string.Join(' ', arguments)} failed ({process.ExitCode}): {output}");
+            throw new InvalidOperationException($"rabbitmqctl {string.Join(' ', arguments)} failed ({process.ExitCode}): {output}{errors}");
+        return output;
     }
 }

@@ -1,0 +1,51 @@
+using Harmattan.Hosting;
+using Harmattan.IntegrationTests.Support;
+
+namespace Harmattan.IntegrationTests.Services;
+
+/// <summary>The services as an operator starts them: configuration errors, health, queue declarations.</summary>
+public sealed class ServiceStartupTests
+{
+    [Fact]
+    public async Task A_service_with_a_bad_setting_stops_at_start_naming_the_key()
+    {
+        await using var extractor = ServiceProcess.StartService("Extractor", new Dictionary<string, string>
+        {
+            ["Bus__Transport"] = "InMemory",
+            ["AirQino__BaseUrl"] = "not a url",
+        });
+
+        var exit = await extractor.WaitForExitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.NotEqual(0, exit);
+        Assert.Contains("AirQino:BaseUrl", extractor.Output);
+    }
+
+    [Fact]
+    public async Task With_quorum_queues_on_every_service_queue_is_declared_as_a_quorum_queue()
+    {
+        await using var vhost = await RabbitMqVirtualHost.CreateAsync();
+        var environment = new Dictionary<string, string>
+        {
+            ["ConnectionStrings__RabbitMq"] = vhost.ConnectionString,
+            ["Bus__QuorumQueues"] = "true",
+            ["Storage__Provider"] = "Sqlite",
+            ["ConnectionStrings__Sqlite"] = $"Data Source={Path.Combine(Path.GetTempPath(), $"harmattan-quorum-{Guid.NewGuid():N}.db")}",
+        };
+        var services = new[] { "Extractor", "Transformer", "Loader" }.Select(s => ServiceProcess.StartService(s, environment)).ToList();
+        try
+        {
+            foreach (var service in services)
+                await service.WaitUntilReadyAsync(TimeSpan.FromSeconds(90));
+
+            var queues = await RabbitMqVirtualHost.RabbitMqCtlAsync("list_queues", "-q", "-p", vhost.Name, "name", "type");
+            foreach (var queue in QueueNames.All)
+                Assert.Matches($@"(?m)^{queue}\s+quorum\s*$", queues);
+        }
+        finally
+        {
+            foreach (var service in services)
+                await service.DisposeAsync();
+        }
+    }
+}

@@ -1,0 +1,82 @@
+using System.Net;
+using Harmattan.Hosting;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
+
+namespace Harmattan.Tests.Hosting;
+
+public class ServiceDefaultsTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task Live_answers_while_ready_reports_the_failing_check()
+    {
+        var builder = WebApplication.CreateBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.AddServiceDefaults("test", defaultPort: 0);
+        builder.Services.AddHealthChecks().AddCheck("store", () => HealthCheckResult.Unhealthy("store unreachable"), [ServiceDefaults.ReadyTag]);
+        await using var app = builder.Build();
+        app.MapDefaultEndpoints();
+        await app.StartAsync(Ct);
+        using var http = new HttpClient { BaseAddress = new Uri(app.Urls.First()) };
+
+        var live = await http.GetAsync("/health/live", Ct);
+        var ready = await http.GetAsync("/health/ready", Ct);
+
+        Assert.Equal(HttpStatusCode.OK, live.StatusCode);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
+        Assert.Contains("store: Unhealthy - store unreachable", await ready.Content.ReadAsStringAsync(Ct));
+        await app.StopAsync(Ct);
+    }
+
+    [Fact]
+    public void A_RabbitMQ_connection_string_that_is_not_an_AMQP_URI_is_reported_by_key_without_its_password()
+    {
+        var configuration = Configuration(("ConnectionStrings:RabbitMq", "host=rabbit;password=s3cret"));
+
+        var error = Assert.Throws<InvalidOperationException>(() => BusRegistration.RabbitMqUri(configuration));
+
+        Assert.Contains("ConnectionStrings:RabbitMq", error.Message);
+        Assert.DoesNotContain("s3cret", error.Message);
+    }
+
+    [Fact]
+    public void The_default_broker_is_the_local_RabbitMQ()
+    {
+        Assert.Equal(new Uri("amqp://guest:guest@localhost:5672/"), BusRegistration.RabbitMqUri(Configuration()));
+    }
+
+    [Theory]
+    [InlineData("Bus:PrefetchCount", "0", "Bus:PrefetchCount")]
+    [InlineData("Bus:RetryLimit", "50", "Bus:RetryLimit")]
+    [InlineData("Bus:StopTimeout", "00:00:00", "Bus:StopTimeout")]
+    public void Bad_bus_settings_are_refused_naming_the_key(string key, string value, string named)
+    {
+        var configuration = Configuration((key, value), ("Bus:Transport", "InMemory"));
+        var services = new ServiceCollection();
+        services.AddSingleton<IConfiguration>(configuration);
+        services.AddHarmattanBus(configuration, _ => { });
+        using var provider = services.BuildServiceProvider();
+
+        var error = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IOptions<BusOptions>>().Value);
+        Assert.Contains(named, error.Message);
+    }
+
+    [Fact]
+    public void An_unknown_transport_is_refused_naming_the_key()
+    {
+        var configuration = Configuration(("Bus:Transport", "Kafka"));
+
+        var error = Assert.ThrowsAny<Exception>(() => new ServiceCollection().AddHarmattanBus(configuration, _ => { }));
+
+        Assert.Contains("Bus:Transport", error.Message);
+    }
+
+    private static IConfiguration Configuration(params (string Key, string Value)[] settings) =>
+        new ConfigurationBuilder().AddInMemoryCollection(settings.Select(s => new KeyValuePair<string, string?>(s.Key, s.Value))).Build();
+}
