@@ -1,14 +1,13 @@
+using Harmattan.Hosting;
 using MassTransit;
 
 namespace Harmattan.Extractor;
 
 public sealed class FetchStationWindowConsumerDefinition : ConsumerDefinition<FetchStationWindowConsumer>
 {
-    public const string QueueName = "fetch-station-window";
-
     public FetchStationWindowConsumerDefinition()
     {
-        EndpointName = QueueName;
+        EndpointName = QueueNames.FetchStationWindow;
         // Each message is one HTTP call of up to a few MB; a handful in flight per replica keeps AirQino and memory calm.
         ConcurrentMessageLimit = 4;
     }

@@ -1,3 +1,4 @@
+using Harmattan.Hosting;
 using MassTransit;
 using Microsoft.Extensions.Options;
 
@@ -5,14 +6,12 @@ namespace Harmattan.Loader;
 
 public sealed class AveragesComputedConsumerDefinition : ConsumerDefinition<AveragesComputedConsumer>
 {
-    public const string QueueName = "store-averages";
-
     private readonly LoaderOptions _options;
 
     public AveragesComputedConsumerDefinition(IOptions<LoaderOptions> options)
     {
         _options = options.Value;
-        EndpointName = QueueName;
+        EndpointName = QueueNames.StoreAverages;
     }
 
     protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator,

@@ -1,3 +1,4 @@
+using Harmattan.Hosting;
 using MassTransit;
 using Microsoft.Extensions.Options;
 
@@ -5,14 +6,12 @@ namespace Harmattan.Loader;
 
 public sealed class RawReadingsFetchedConsumerDefinition : ConsumerDefinition<RawReadingsFetchedConsumer>
 {
-    public const string QueueName = "archive-raw-readings";
-
     private readonly LoaderOptions _options;
 
     public RawReadingsFetchedConsumerDefinition(IOptions<LoaderOptions> options)
     {
         _options = options.Value;
-        EndpointName = QueueName;
+        EndpointName = QueueNames.ArchiveRawReadings;
     }
 
     protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator,

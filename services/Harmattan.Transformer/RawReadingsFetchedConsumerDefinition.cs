@@ -1,14 +1,13 @@
+using Harmattan.Hosting;
 using MassTransit;
 
 namespace Harmattan.Transformer;
 
 public sealed class RawReadingsFetchedConsumerDefinition : ConsumerDefinition<RawReadingsFetchedConsumer>
 {
-    public const string QueueName = "compute-averages";
-
     public RawReadingsFetchedConsumerDefinition()
     {
-        EndpointName = QueueName;
+        EndpointName = QueueNames.ComputeAverages;
         // CPU-bound and stateless: one message per core keeps the cores busy without queueing work in memory.
         ConcurrentMessageLimit = Environment.ProcessorCount;
     }
