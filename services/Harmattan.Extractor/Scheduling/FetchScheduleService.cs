@@ -12,6 +12,8 @@ public sealed class FetchScheduleService(
     TimeProvider time,
     ILogger<FetchScheduleService> logger) : BackgroundService
 {
+    private static readonly TimeSpan MaxSleep = TimeSpan.FromDays(1);
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var cron = options.Value.ParseCron();
@@ -20,23 +22,34 @@ public sealed class FetchScheduleService(
             logger.LogWarning("No store in this process: gaps longer than the {LookbackDays}-day lookback will not be reported; `harmattan status` shows them",
                 options.Value.LookbackDays);
 
+        var lastRun = DateTimeOffset.MinValue;
         while (!stoppingToken.IsCancellationRequested)
         {
             var now = time.GetUtcNow();
-            if (FetchSchedule.NextRun(cron, now) is not { } next)
+            // From the last run too, in case a timer fired a moment early: an occurrence never runs twice.
+            if (FetchSchedule.NextRun(cron, now > lastRun ? now : lastRun) is not { } next)
             {
                 logger.LogWarning("Schedule {Cron} has no further occurrence; the schedule stops", options.Value.Cron);
                 return;
             }
+            if (next - now > MaxSleep)
+            {
+                // Timers take at most ~49 days; a rare schedule is reached in steps.
+                await Task.Delay(MaxSleep, time, stoppingToken);
+                continue;
+            }
             await Task.Delay(next - now, time, stoppingToken);
+            // After a suspension the delay ends late: the run is for now, and the next one is computed from now.
+            var runAt = time.GetUtcNow() is var woke && woke > next ? woke : next;
+            lastRun = runAt;
             try
             {
-                await run.RunAsync(next, stoppingToken);
+                await run.RunAsync(runAt, stoppingToken);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
                 // The next occurrence's lookback covers this one, so the schedule keeps going.
-                logger.LogError(ex, "Scheduled run for {RunAt:yyyy-MM-ddTHH:mmZ} failed: {Reason}", next, ex.Message);
+                logger.LogError(ex, "Scheduled run at {RunAt:yyyy-MM-ddTHH:mmZ} failed: {Reason}", runAt, ex.Message);
             }
         }
     }
