@@ -32,7 +32,7 @@ public static class BackfillCommand
         var noWait = new Option<bool>("--no-wait") { Description = "Send the commands and exit without waiting for the store." };
         var refetch = new Option<bool>("--refetch")
         {
-            Description = "Fetch every day again, even those already stored and complete (by default they are skipped, so an interrupted backfill resumes).",
+            Description = "Fetch every day again, even those already stored after they ended (by default they are skipped, so an interrupted backfill resumes).",
         };
         var idleTimeout = new Option<TimeSpan>("--idle-timeout")
         {
@@ -85,10 +85,10 @@ public static class BackfillCommand
                     sent++;
                 }
             AnsiConsole.MarkupLineInterpolated(
-                $"Sent {sent} fetch commands for {plan.Total - plan.AlreadyComplete} of {plan.Total} station-days ({from:yyyy-MM-dd}..{to:yyyy-MM-dd}, {asked.Count} station(s)).");
-            if (plan.AlreadyComplete > 0)
+                $"Sent {sent} fetch commands for {plan.Total - plan.AlreadyStored} of {plan.Total} station-days ({from:yyyy-MM-dd}..{to:yyyy-MM-dd}, {asked.Count} station(s)).");
+            if (plan.AlreadyStored > 0)
                 AnsiConsole.MarkupLineInterpolated(
-                    $"{plan.AlreadyComplete} day(s) already stored and complete are not fetched again (--refetch fetches them).");
+                    $"{plan.AlreadyStored} day(s) already stored after they ended are skipped (--refetch to fetch them again).");
             if (request.NoWait)
                 return 0;
 
@@ -111,7 +111,7 @@ public static class BackfillCommand
         var lastProgress = time.GetTimestamp();
         var started = lastProgress;
         var outcome = "";
-        BackfillRate Rate() => new(stored.Stored - plan.AlreadyComplete, total - stored.Stored, time.GetElapsedTime(started));
+        BackfillRate Rate() => new(stored.Stored - plan.AlreadyStored, total - stored.Stored, time.GetElapsedTime(started));
         string Description() => $"days stored of {total} ({Rate()})";
         try
         {
@@ -146,14 +146,14 @@ public static class BackfillCommand
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             AnsiConsole.MarkupLineInterpolated(
-                $"Stopped waiting at {stored.Stored} of {total} days. The commands already sent are still processed; run the same command again to finish: days already stored and complete are not fetched again.");
+                $"Stopped waiting at {stored.Stored} of {total} days. The commands already sent are still processed; run the same command again to finish: days already stored are skipped.");
             return 130;
         }
 
         AnsiConsole.MarkupLineInterpolated(
             $"Days stored: {stored.Stored} of {total} — complete {stored.Complete}, incomplete {stored.Incomplete}, missing at the source {stored.MissingAtSource}.");
         AnsiConsole.MarkupLineInterpolated(
-            $"Fetched by this run: {stored.Stored - plan.AlreadyComplete} day(s) in {time.GetElapsedTime(started):hh\\:mm\\:ss} ({Rate().DaysPerSecond ?? 0:0.0} days/s); already complete before: {plan.AlreadyComplete}.");
+            $"This run stored {stored.Stored - plan.AlreadyStored} day(s) in {time.GetElapsedTime(started):hh\\:mm\\:ss} ({Rate().DaysPerSecond ?? 0:0.0} days/s).");
         switch (outcome)
         {
             case "fault":

@@ -46,8 +46,11 @@ public static class TriggerCommand
             var plan = await host.Services.GetRequiredService<ScheduledRun>().RunAsync(runAt, cancellationToken);
             AnsiConsole.MarkupLineInterpolated($"Sent {plan.Count} scheduled fetch command(s) for run hour {FetchSchedule.RunHour(runAt):yyyy-MM-ddTHH:mmZ}:");
             foreach (var fetch in plan)
+            {
+                AnsiConsole.MarkupLineInterpolated($"  station {fetch.Command.StationId}: MessageId {fetch.MessageId}");
                 AnsiConsole.MarkupLineInterpolated(
-                    $"  station {fetch.Command.StationId} {fetch.Command.WindowStart:yyyy-MM-ddTHH:mmZ}..{fetch.Command.WindowEnd:yyyy-MM-ddTHH:mmZ} MessageId {fetch.MessageId}");
+                    $"    window {fetch.Command.WindowStart:yyyy-MM-ddTHH:mmZ}..{fetch.Command.WindowEnd:yyyy-MM-ddTHH:mmZ} ({fetch.Command.TimeZone})");
+            }
             return 0;
         }
         finally

@@ -1,21 +1,22 @@
+using Harmattan.Extractor;
 using Harmattan.Storage;
 
 namespace Harmattan.Cli.Pipeline;
 
 /// <summary>
-/// What a backfill still has to fetch: the asked days minus those already stored and complete, so that running the
-/// same command again after an interruption only fetches the rest. Incomplete days and days missing at the source
-/// are fetched again: the source may have caught up.
+/// What a backfill still has to fetch: the asked days minus those already stored from a fetch made after the day
+/// had ended (what the source had for a finished day, complete or not), so that running the same command again after
+/// an interruption only fetches the rest. A day stored while it was still in progress is fetched again.
 /// </summary>
 public sealed class BackfillPlan
 {
-    private readonly Dictionary<string, HashSet<DateOnly>> _alreadyComplete;
+    private readonly Dictionary<string, HashSet<DateOnly>> _alreadyStored;
 
-    private BackfillPlan(IReadOnlyList<StationDays> asked, Dictionary<string, HashSet<DateOnly>> alreadyComplete)
+    private BackfillPlan(IReadOnlyList<StationDays> asked, Dictionary<string, HashSet<DateOnly>> alreadyStored)
     {
         Asked = asked;
-        _alreadyComplete = alreadyComplete;
-        ToFetch = asked.SelectMany(station => MissingRuns(station, alreadyComplete[station.StationId])).ToList();
+        _alreadyStored = alreadyStored;
+        ToFetch = asked.SelectMany(station => MissingRuns(station, alreadyStored[station.StationId])).ToList();
     }
 
     public IReadOnlyList<StationDays> Asked { get; }
@@ -25,20 +26,24 @@ public sealed class BackfillPlan
 
     public int Total => Asked.Sum(s => s.DayCount);
 
-    public int AlreadyComplete => _alreadyComplete.Values.Sum(days => days.Count);
+    public int AlreadyStored => _alreadyStored.Values.Sum(days => days.Count);
 
-    /// <param name="refetch">Fetch every asked day, even those already stored and complete.</param>
+    /// <param name="refetch">Fetch every asked day, even those already stored.</param>
     public static async Task<BackfillPlan> CreateAsync(IPipelineStore store, IReadOnlyList<StationDays> asked, bool refetch,
         CancellationToken cancellationToken)
     {
-        var complete = new Dictionary<string, HashSet<DateOnly>>();
+        var stored = new Dictionary<string, HashSet<DateOnly>>();
         foreach (var station in asked)
         {
             IReadOnlyList<StoredDailyAverage> days = refetch ? [] : await store.GetDailyAveragesAsync(station.StationId, station.From, station.To, cancellationToken);
-            complete[station.StationId] = days.Where(d => d.IsComplete).Select(d => d.Date).ToHashSet();
+            stored[station.StationId] = days.Where(d => IsFinal(d, station.TimeZone)).Select(d => d.Date).ToHashSet();
         }
-        return new BackfillPlan(asked, complete);
+        return new BackfillPlan(asked, stored);
     }
+
+    /// <summary>Fetched once the day had ended in the station's zone: later fetches would find the same.</summary>
+    public static bool IsFinal(StoredDailyAverage day, TimeZoneInfo zone) =>
+        day.SourceFetchedAt >= DayWindows.StartOfDay(day.Date.AddDays(1), zone);
 
     /// <summary>The days not in <paramref name="done"/>, as runs of consecutive days.</summary>
     public static IEnumerable<StationDays> MissingRuns(StationDays station, IReadOnlySet<DateOnly> done)
@@ -58,16 +63,17 @@ public sealed class BackfillPlan
             yield return station with { From = last, To = station.To };
     }
 
-    /// <summary>Days done: already complete before the backfill, or stored by a fetch made since <paramref name="startedAt"/>.</summary>
+    /// <summary>Days done: already stored before the backfill, or stored by a fetch made since <paramref name="startedAt"/>.</summary>
     public Task<StoredDayCounts> CountStoredAsync(IPipelineStore store, DateTimeOffset startedAt, CancellationToken cancellationToken) =>
         StationDays.CountStoredAsync(store, Asked,
-            day => day.SourceFetchedAt >= startedAt || _alreadyComplete[day.StationId].Contains(day.Date), cancellationToken);
+            day => day.SourceFetchedAt >= startedAt || _alreadyStored[day.StationId].Contains(day.Date), cancellationToken);
 }
 
-/// <summary>Rate and time left of the days this backfill stores (days already complete before it do not count).</summary>
+/// <summary>Rate and time left of the days this backfill stores (days stored before it do not count).</summary>
 public readonly record struct BackfillRate(int Fetched, int Remaining, TimeSpan Elapsed)
 {
-    public double? DaysPerSecond => Fetched > 0 && Elapsed > TimeSpan.Zero ? Fetched / Elapsed.TotalSeconds : null;
+    // Under a second the rate is noise (days stored just before the start would read as thousands per second).
+    public double? DaysPerSecond => Fetched > 0 && Elapsed >= TimeSpan.FromSeconds(1) ? Fetched / Elapsed.TotalSeconds : null;
 
     public TimeSpan? TimeLeft => Remaining == 0 ? TimeSpan.Zero : DaysPerSecond is { } rate ? TimeSpan.FromSeconds(Remaining / rate) : null;
 
