@@ -17,6 +17,7 @@ public static class TriggerCommand
     public static Command Create()
     {
         var db = CommonOptions.Db();
+        db.Description = "SQLite store read for the gap warning, when Storage:Provider is Sqlite (default: harmattan.db; or ConnectionStrings__Sqlite).";
         var command = new Command("trigger",
             "Send one scheduled run's fetch commands (the last Schedule:LookbackDays days of each configured station) to the running services and exit.")
         {
