@@ -5,6 +5,8 @@ var root = new RootCommand("harmattan: extract AirQino air-quality readings, com
 {
     RunCommand.Create(),
     BackfillCommand.Create(),
+    TriggerCommand.Create(),
+    StatusCommand.Create(),
     ExportCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

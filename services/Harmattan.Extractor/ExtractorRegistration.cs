@@ -1,4 +1,5 @@
 using System.Net.Http.Headers;
+using Harmattan.Extractor.Scheduling;
 using Harmattan.Hosting;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -11,13 +12,14 @@ public static class ExtractorRegistration
 {
     /// <summary>
     /// AirQino and station options (validated at start), <see cref="TimeProvider.System"/> unless one is registered,
-    /// and the resilient <see cref="AirQinoClient"/>.
+    /// the hourly fetch schedule (when <c>Schedule:Enabled</c>) and the resilient <see cref="AirQinoClient"/>.
     /// </summary>
     public static IServiceCollection AddExtractor(this IServiceCollection services, IConfiguration configuration)
     {
         services.TryAddSingleton(TimeProvider.System);
         services.AddValidatedOptions<AirQinoOptions>(AirQinoOptions.Section, AirQinoOptions.Validate);
         services.AddStations(configuration);
+        services.AddFetchSchedule(configuration);
 
         services.AddHttpClient<AirQinoClient>(client =>
             {

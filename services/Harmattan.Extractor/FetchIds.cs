@@ -1,6 +1,3 @@
-using System.Buffers.Binary;
-using System.Security.Cryptography;
-using System.Text;
 using Harmattan.Contracts;
 
 namespace Harmattan.Extractor;
@@ -17,51 +14,19 @@ public static class FetchIds
     /// </summary>
     public static Guid For(string stationId, DateTimeOffset windowStart, DateTimeOffset windowEnd, IReadOnlyList<RawReading> readings)
     {
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        Span<byte> scratch = stackalloc byte[9];
-
-        AppendString(hash, stationId);
-        AppendInt64(hash, windowStart.UtcTicks, scratch);
-        AppendInt64(hash, windowEnd.UtcTicks, scratch);
-        AppendInt64(hash, readings.Count, scratch);
+        using var id = new DeterministicGuid();
+        id.Append(stationId).Append(windowStart.UtcTicks).Append(windowEnd.UtcTicks).Append(readings.Count);
         var keys = new List<string>();
         foreach (var reading in readings)
         {
-            AppendInt64(hash, reading.Hour.UtcTicks, scratch);
+            id.Append(reading.Hour.UtcTicks);
             keys.Clear();
             keys.AddRange(reading.Values.Keys);
             keys.Sort(StringComparer.Ordinal);
-            AppendInt64(hash, keys.Count, scratch);
+            id.Append(keys.Count);
             foreach (var key in keys)
-            {
-                AppendString(hash, key);
-                var value = reading.Values[key];
-                scratch[0] = value.HasValue ? (byte)1 : (byte)0;
-                BinaryPrimitives.WriteInt64BigEndian(scratch[1..], value.HasValue ? BitConverter.DoubleToInt64Bits(value.Value) : 0);
-                hash.AppendData(scratch[..9]);
-            }
+                id.Append(key).Append(reading.Values[key]);
         }
-
-        Span<byte> digest = stackalloc byte[32];
-        hash.GetHashAndReset(digest);
-        var bytes = digest[..16];
-        bytes[6] = (byte)((bytes[6] & 0x0F) | 0x80);
-        bytes[8] = (byte)((bytes[8] & 0x3F) | 0x80);
-        return new Guid(bytes, bigEndian: true);
-    }
-
-    private static void AppendInt64(IncrementalHash hash, long value, Span<byte> scratch)
-    {
-        BinaryPrimitives.WriteInt64BigEndian(scratch, value);
-        hash.AppendData(scratch[..8]);
-    }
-
-    private static void AppendString(IncrementalHash hash, string value)
-    {
-        var bytes = Encoding.UTF8.GetBytes(value);
-        Span<byte> length = stackalloc byte[4];
-        BinaryPrimitives.WriteInt32BigEndian(length, bytes.Length);
-        hash.AppendData(length);
-        hash.AppendData(bytes);
+        return id.ToGuid();
     }
 }

@@ -32,7 +32,14 @@ public interface IPipelineStore
 
     /// <summary>Archived fetches of one station whose window overlaps [from, to), by window start then FetchedAt.</summary>
     Task<IReadOnlyList<RawReadingsFetched>> GetRawFetchesAsync(string stationId, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken = default);
+
+    /// <summary>The last hour with averages stored and the last archived fetch of one station (nulls when none).</summary>
+    Task<StationActivity> GetStationActivityAsync(string stationId, CancellationToken cancellationToken = default);
 }
+
+/// <param name="LastReadingHour">Start of the latest hour with stored averages.</param>
+/// <param name="LastFetchedAt">When the latest archived fetch of the station was made.</param>
+public readonly record struct StationActivity(DateTimeOffset? LastReadingHour, DateTimeOffset? LastFetchedAt);
 
 /// <summary>Rows written and rows ignored because the store held a newer version.</summary>
 public readonly record struct UpsertResult(int Written, int IgnoredAsOlder)

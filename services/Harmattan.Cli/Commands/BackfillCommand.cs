@@ -30,6 +30,10 @@ public static class BackfillCommand
                 r.AddError("--chunk-days must be between 1 and 7 (a message holds at most 7 days).");
         });
         var noWait = new Option<bool>("--no-wait") { Description = "Send the commands and exit without waiting for the store." };
+        var refetch = new Option<bool>("--refetch")
+        {
+            Description = "Fetch every day again, even those already stored after they ended (by default they are skipped, so an interrupted backfill resumes).",
+        };
         var idleTimeout = new Option<TimeSpan>("--idle-timeout")
         {
             Description = "Stop waiting when no new day is stored for this long (default 00:10:00).",
@@ -39,19 +43,22 @@ public static class BackfillCommand
 
         var command = new Command("backfill", "Fetch a range of days through the running services (RabbitMQ) and wait until it is stored.")
         {
-            stations, from, to, chunkDays, noWait, idleTimeout, db,
+            stations, from, to, chunkDays, noWait, refetch, idleTimeout, db,
         };
         CommonOptions.ValidateRange(command, from, to);
-        command.SetAction((result, cancellationToken) => RunAsync(result.GetValue(stations) ?? [], result.GetValue(from)!.Value,
-            result.GetValue(to)!.Value, result.GetValue(chunkDays), result.GetValue(noWait), result.GetValue(idleTimeout),
-            result.GetValue(db), cancellationToken));
+        command.SetAction((result, cancellationToken) => RunAsync(new BackfillRequest(result.GetValue(stations) ?? [],
+            result.GetValue(from)!.Value, result.GetValue(to)!.Value, result.GetValue(chunkDays), result.GetValue(noWait),
+            result.GetValue(refetch), result.GetValue(idleTimeout), result.GetValue(db)), cancellationToken));
         return command;
     }
 
-    private static async Task<int> RunAsync(string[] stationIds, DateOnly from, DateOnly to, int chunkDays, bool noWait,
-        TimeSpan idleTimeout, FileInfo? db, CancellationToken cancellationToken)
+    private sealed record BackfillRequest(string[] Stations, DateOnly From, DateOnly To, int ChunkDays, bool NoWait, bool Refetch,
+        TimeSpan IdleTimeout, FileInfo? Db);
+
+    private static async Task<int> RunAsync(BackfillRequest request, CancellationToken cancellationToken)
     {
-        var builder = CliHost.CreateBuilder(CommonOptions.StoreDefaults, CliHost.Overrides(CommonOptions.DbOverride(db)));
+        var (from, to) = (request.From, request.To);
+        var builder = CliHost.CreateBuilder(CommonOptions.StoreDefaults, CliHost.Overrides(CommonOptions.DbOverride(request.Db)));
         builder.Services.AddPipelineStore(builder.Configuration);
         builder.Services.AddStations(builder.Configuration);
         builder.Services.AddSingleton<PipelineFaults>();
@@ -61,29 +68,33 @@ public static class BackfillCommand
         using var stop = CliHost.StopOnSignal(host, cancellationToken);
         cancellationToken = stop.Token;
         var time = host.Services.GetRequiredService<TimeProvider>();
-        var asked = StationSelection.Resolve(host.Services, stationIds, from, to, time);
+        var asked = StationSelection.Resolve(host.Services, request.Stations, from, to, time);
 
         await host.StartAsync(cancellationToken);
         try
         {
+            var plan = await BackfillPlan.CreateAsync(host.Services.GetRequiredService<IPipelineStore>(), asked, request.Refetch,
+                cancellationToken);
             // Fetches done before this moment do not count as this backfill's results.
             var startedAt = time.GetUtcNow();
             var endpoint = await host.Services.GetRequiredService<ISendEndpointProvider>()
                 .GetSendEndpoint(BusRegistration.CommandAddress(QueueNames.FetchStationWindow, host.Services));
             var sent = 0;
-            foreach (var station in asked)
-                foreach (var fetch in StationSelection.Commands(station, chunkDays, requestedBy: "backfill"))
+            foreach (var run in plan.ToFetch)
+                foreach (var fetch in StationSelection.Commands(run, request.ChunkDays, requestedBy: "backfill"))
                 {
                     await endpoint.Send(fetch, cancellationToken);
                     sent++;
                 }
-            var total = asked.Sum(s => s.DayCount);
             AnsiConsole.MarkupLineInterpolated(
-                $"Sent {sent} fetch commands for {total} station-days ({from:yyyy-MM-dd}..{to:yyyy-MM-dd}, {asked.Count} station(s)).");
-            if (noWait)
+                $"Sent {sent} fetch commands for {plan.Total - plan.AlreadyStored} of {plan.Total} station-days ({from:yyyy-MM-dd}..{to:yyyy-MM-dd}, {asked.Count} station(s)).");
+            if (plan.AlreadyStored > 0)
+                AnsiConsole.MarkupLineInterpolated(
+                    $"{plan.AlreadyStored} day(s) already stored after they ended are skipped (--refetch to fetch them again).");
+            if (request.NoWait)
                 return 0;
 
-            return await WaitAsync(host.Services, asked, total, startedAt, idleTimeout, cancellationToken);
+            return await WaitAsync(host.Services, plan, startedAt, request.IdleTimeout, cancellationToken);
         }
         finally
         {
@@ -91,23 +102,27 @@ public static class BackfillCommand
         }
     }
 
-    private static async Task<int> WaitAsync(IServiceProvider services, IReadOnlyList<StationDays> asked, int total,
-        DateTimeOffset startedAt, TimeSpan idleTimeout, CancellationToken cancellationToken)
+    private static async Task<int> WaitAsync(IServiceProvider services, BackfillPlan plan, DateTimeOffset startedAt,
+        TimeSpan idleTimeout, CancellationToken cancellationToken)
     {
+        var total = plan.Total;
         var store = services.GetRequiredService<IPipelineStore>();
         var faults = services.GetRequiredService<PipelineFaults>();
         var time = services.GetRequiredService<TimeProvider>();
-        var stored = new StoredDayCounts();
+        var stored = await plan.CountStoredAsync(store, startedAt, cancellationToken);
         var lastProgress = time.GetTimestamp();
+        var started = lastProgress;
         var outcome = "";
+        BackfillRate Rate() => new(stored.Stored - plan.AlreadyStored, total - stored.Stored, time.GetElapsedTime(started));
+        string Description() => $"days stored of {total} ({Rate()})";
         try
         {
             await AnsiConsole.Progress()
-                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(),
-                    new ElapsedTimeColumn(), new RemainingTimeColumn())
+                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
                 .StartAsync(async progress =>
                 {
-                    var task = progress.AddTask($"days stored (of {total})", maxValue: total);
+                    var task = progress.AddTask(Description(), maxValue: total);
+                    task.Value = stored.Stored;
                     while (stored.Stored < total)
                     {
                         if (faults.Any)
@@ -121,23 +136,26 @@ public static class BackfillCommand
                             return;
                         }
                         await Task.Delay(TimeSpan.FromSeconds(1), time, cancellationToken);
-                        var now = await StationDays.CountStoredAsync(store, asked, startedAt, cancellationToken);
+                        var now = await plan.CountStoredAsync(store, startedAt, cancellationToken);
                         if (now.Stored != stored.Stored)
                             lastProgress = time.GetTimestamp();
                         stored = now;
                         task.Value = stored.Stored;
+                        task.Description = Description();
                     }
                 });
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             AnsiConsole.MarkupLineInterpolated(
-                $"Stopped waiting at {stored.Stored} of {total} days. The commands already sent are still processed; run the same command again to wait for the rest.");
+                $"Stopped waiting at {stored.Stored} of {total} days. The commands already sent are still processed; run the same command again to finish: days already stored are skipped.");
             return 130;
         }
 
         AnsiConsole.MarkupLineInterpolated(
             $"Days stored: {stored.Stored} of {total} — complete {stored.Complete}, incomplete {stored.Incomplete}, missing at the source {stored.MissingAtSource}.");
+        AnsiConsole.MarkupLineInterpolated(
+            $"This run stored {stored.Stored - plan.AlreadyStored} day(s) in {time.GetElapsedTime(started):hh\\:mm\\:ss} ({Rate().DaysPerSecond ?? 0:0.0} days/s).");
         switch (outcome)
         {
             case "fault":

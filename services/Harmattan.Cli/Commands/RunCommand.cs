@@ -3,11 +3,13 @@ using Harmattan.AirQinoSimulator;
 using Harmattan.Cli.Pipeline;
 using Harmattan.Contracts;
 using Harmattan.Extractor;
+using Harmattan.Extractor.Scheduling;
 using Harmattan.Hosting;
 using Harmattan.Loader;
 using Harmattan.Storage;
 using Harmattan.Transformer;
 using MassTransit;
+using Microsoft.Extensions.Options;
 using Spectre.Console;
 
 namespace Harmattan.Cli.Commands;
@@ -62,7 +64,9 @@ public static class RunCommand
             ["Bus:StopTimeout"] = "00:00:05",
         };
         var builder = CliHost.CreateBuilder(defaults, CliHost.Overrides(
-            CommonOptions.DbOverride(request.Db), ("AirQino:BaseUrl", request.AirQinoUrl)));
+            CommonOptions.DbOverride(request.Db), ("AirQino:BaseUrl", request.AirQinoUrl),
+            // Without --once the services keep running and the extractor's schedule fetches every hour.
+            ("Schedule:Enabled", request.Once ? "false" : null)));
 
         await using var simulator = request.Simulate
             ? await AirQinoSimulatorHost.StartAsync(new SimulatorOptions
@@ -110,7 +114,12 @@ public static class RunCommand
 
         if (!request.Once && outcome == 0)
         {
-            AnsiConsole.MarkupLine("Services running; press Ctrl-C to stop.");
+            var schedule = host.Services.GetRequiredService<IOptions<ScheduleOptions>>().Value;
+            if (schedule.Enabled)
+                AnsiConsole.MarkupLineInterpolated(
+                    $"Services running, fetching the last {schedule.LookbackDays} day(s) on schedule '{schedule.Cron}' (UTC); press Ctrl-C to stop.");
+            else
+                AnsiConsole.MarkupLine("Services running (Schedule:Enabled is false: no hourly fetch); press Ctrl-C to stop.");
             try
             {
                 await Task.Delay(Timeout.Infinite, cancellationToken);

@@ -8,17 +8,22 @@ public sealed record StationDays(string StationId, TimeZoneInfo TimeZone, DateOn
     public int DayCount => To.DayNumber - From.DayNumber + 1;
 
     /// <summary>How many of the asked days the store holds with averages fetched at or after <paramref name="notBefore"/>.</summary>
+    public static Task<StoredDayCounts> CountStoredAsync(IPipelineStore store, IEnumerable<StationDays> asked,
+        DateTimeOffset notBefore, CancellationToken cancellationToken) =>
+        CountStoredAsync(store, asked, day => day.SourceFetchedAt >= notBefore, cancellationToken);
+
+    /// <summary>How many of the asked days the store holds that <paramref name="counts"/> accepts.</summary>
     public static async Task<StoredDayCounts> CountStoredAsync(IPipelineStore store, IEnumerable<StationDays> asked,
-        DateTimeOffset notBefore, CancellationToken cancellationToken)
+        Func<StoredDailyAverage, bool> counts, CancellationToken cancellationToken)
     {
-        var counts = new StoredDayCounts();
+        var total = new StoredDayCounts();
         foreach (var station in asked)
         {
             var days = await store.GetDailyAveragesAsync(station.StationId, station.From, station.To, cancellationToken);
-            foreach (var day in days.Where(d => d.SourceFetchedAt >= notBefore))
-                counts = counts.Add(day);
+            foreach (var day in days.Where(counts))
+                total = total.Add(day);
         }
-        return counts;
+        return total;
     }
 }
 

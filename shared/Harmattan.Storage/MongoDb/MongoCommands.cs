@@ -68,6 +68,20 @@ public static class MongoCommands
         & Filter.Lt(WindowStart, (BsonValue)ToBson(to))
         & Filter.Gt(WindowEnd, (BsonValue)ToBson(from));
 
+    public static FilterDefinition<BsonDocument> StationFilter(string stationId) => Filter.Eq(StationId, (BsonValue)stationId);
+
+    /// <summary>With <see cref="StationFilter"/> and a limit of 1: the latest hour, read from the (station, hour) key.</summary>
+    public static readonly SortDefinition<BsonDocument> LatestHourFirst = Sort.Descending(Hour);
+
+    /// <summary>With <see cref="StationFilter"/> and a limit of 1: the latest fetch, read from <see cref="RawFetchesByStationFetchedAt"/>.</summary>
+    public static readonly SortDefinition<BsonDocument> LatestFetchFirst = Sort.Descending(FetchedAtTicks);
+
+    public static readonly ProjectionDefinition<BsonDocument> HourOnly =
+        Builders<BsonDocument>.Projection.Include(Hour).Exclude(Id);
+
+    public static readonly ProjectionDefinition<BsonDocument> FetchedAtOnly =
+        Builders<BsonDocument>.Projection.Include(FetchedAtTicks).Exclude(Id);
+
     public static readonly SortDefinition<BsonDocument> ByDate = Sort.Ascending(Date);
     public static readonly SortDefinition<BsonDocument> ByHour = Sort.Ascending(Hour);
     public static readonly SortDefinition<BsonDocument> ByWindowStartThenFetchedAt =
@@ -82,6 +96,10 @@ public static class MongoCommands
     /// <summary>Serves <see cref="RawFetchesOverlapping"/>; the fetch id is the <c>_id</c>, unique already.</summary>
     public static readonly CreateIndexModel<BsonDocument> RawFetchesByStationWindow = new(
         Keys.Ascending(StationId).Ascending(WindowStart).Ascending(FetchedAtTicks));
+
+    /// <summary>Serves the last-fetch query without reading the archived readings.</summary>
+    public static readonly CreateIndexModel<BsonDocument> RawFetchesByStationFetchedAt = new(
+        Keys.Ascending(StationId).Descending(FetchedAtTicks));
 
     public static readonly BsonDocument Ping = new("ping", 1);
 }

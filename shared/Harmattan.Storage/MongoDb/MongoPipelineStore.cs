@@ -39,6 +39,7 @@ public sealed class MongoPipelineStore : IPipelineStore
         await _daily.Indexes.CreateOneAsync(MongoCommands.DailyKey, cancellationToken: cancellationToken);
         await _hourly.Indexes.CreateOneAsync(MongoCommands.HourlyKey, cancellationToken: cancellationToken);
         await _raw.Indexes.CreateOneAsync(MongoCommands.RawFetchesByStationWindow, cancellationToken: cancellationToken);
+        await _raw.Indexes.CreateOneAsync(MongoCommands.RawFetchesByStationFetchedAt, cancellationToken: cancellationToken);
     }
 
     public Task PingAsync(CancellationToken cancellationToken = default) =>
@@ -81,6 +82,17 @@ public sealed class MongoPipelineStore : IPipelineStore
         var documents = await _raw.Find(MongoCommands.RawFetchesOverlapping(stationId, from, to))
             .Sort(MongoCommands.ByWindowStartThenFetchedAt).ToListAsync(cancellationToken);
         return documents.ConvertAll(MongoSchema.ToRawFetch);
+    }
+
+    public async Task<StationActivity> GetStationActivityAsync(string stationId, CancellationToken cancellationToken = default)
+    {
+        var hour = await _hourly.Find(MongoCommands.StationFilter(stationId)).Sort(MongoCommands.LatestHourFirst)
+            .Project(MongoCommands.HourOnly).Limit(1).FirstOrDefaultAsync(cancellationToken);
+        var fetch = await _raw.Find(MongoCommands.StationFilter(stationId)).Sort(MongoCommands.LatestFetchFirst)
+            .Project(MongoCommands.FetchedAtOnly).Limit(1).FirstOrDefaultAsync(cancellationToken);
+        return new StationActivity(
+            hour is null ? null : MongoSchema.ToInstant(hour[MongoSchema.Hour]),
+            fetch is null ? null : MongoSchema.FromTicks(fetch[MongoSchema.FetchedAtTicks]));
     }
 
     private static async Task<UpsertResult> UpsertAsync(IMongoCollection<BsonDocument> collection,

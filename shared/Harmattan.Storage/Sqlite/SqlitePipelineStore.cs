@@ -288,6 +288,23 @@ public sealed class SqlitePipelineStore : IPipelineStore, IDisposable
             return fetches;
         }, cancellationToken);
 
+    public Task<StationActivity> GetStationActivityAsync(string stationId, CancellationToken cancellationToken = default) =>
+        WithConnectionAsync(async connection =>
+        {
+            await using var command = connection.CreateCommand();
+            // Both maxima are answered from the primary key and the raw_fetches index.
+            command.CommandText = """
+                SELECT (SELECT max(hour) FROM hourly_averages WHERE station_id = $station_id),
+                       (SELECT max(fetched_at) FROM raw_fetches WHERE station_id = $station_id)
+                """;
+            command.Parameters.AddWithValue("$station_id", stationId);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            await reader.ReadAsync(cancellationToken);
+            return new StationActivity(
+                reader.IsDBNull(0) ? null : SqliteColumns.ParseInstant(reader.GetString(0)),
+                reader.IsDBNull(1) ? null : SqliteColumns.ParseInstant(reader.GetString(1)));
+        }, cancellationToken);
+
     /// <summary>Closes this file's pooled connections, so the file can be moved or deleted.</summary>
     public void Dispose()
     {

@@ -18,6 +18,7 @@ internal static class MongoBson
     public static BsonValue Render(UpdateDefinition<BsonDocument> update) => update.Render(Args);
     public static BsonDocument Render(SortDefinition<BsonDocument> sort) => sort.Render(Args);
     public static BsonDocument Render(IndexKeysDefinition<BsonDocument> keys) => keys.Render(Args);
+    public static BsonDocument Render(ProjectionDefinition<BsonDocument> projection) => projection.Render(Args);
 
     /// <summary>Canonical extended JSON keeps every BSON type visible, so equal text means equal BSON.</summary>
     public static string Canonical(BsonValue value) =>

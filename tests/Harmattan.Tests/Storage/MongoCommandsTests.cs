@@ -209,8 +209,20 @@ public class MongoCommandsTests
     public void Mongo_index_definitions_use_default_names_so_creating_them_again_is_a_no_op()
     {
         Assert.All(
-            [MongoCommands.DailyKey, MongoCommands.HourlyKey, MongoCommands.RawFetchesByStationWindow],
+            [MongoCommands.DailyKey, MongoCommands.HourlyKey, MongoCommands.RawFetchesByStationWindow, MongoCommands.RawFetchesByStationFetchedAt],
             index => Assert.Null(index.Options?.Name));
+    }
+
+    [Fact]
+    public void Mongo_station_activity_reads_the_latest_hour_and_fetch_from_an_index_without_the_readings()
+    {
+        AssertBson("""{ "station_id": "283164601" }""", Render(MongoCommands.StationFilter(StationId)));
+        AssertBson("""{ "hour": -1 }""", Render(MongoCommands.LatestHourFirst));
+        AssertBson("""{ "fetched_at_ticks": -1 }""", Render(MongoCommands.LatestFetchFirst));
+        AssertBson("""{ "station_id": 1, "fetched_at_ticks": -1 }""", Render(MongoCommands.RawFetchesByStationFetchedAt.Keys));
+        Assert.NotEqual(true, MongoCommands.RawFetchesByStationFetchedAt.Options?.Unique);
+        AssertBson("""{ "hour": 1, "_id": 0 }""", Render(MongoCommands.HourOnly));
+        AssertBson("""{ "fetched_at_ticks": 1, "_id": 0 }""", Render(MongoCommands.FetchedAtOnly));
     }
 
     [Fact]

@@ -257,6 +257,27 @@ public abstract class PipelineStoreContract : IAsyncLifetime
         }
     }
 
+    [Fact]
+    public async Task Station_activity_is_the_latest_stored_hour_and_the_latest_fetch_of_that_station_only()
+    {
+        Assert.Equal(new StationActivity(null, null), await Store.GetStationActivityAsync(Station1, Ct));
+
+        await Store.UpsertAveragesAsync([Averages(Station1, FetchedAt, version: 1, co: 1.0, day: Day.AddDays(3))], Ct);
+        await Store.UpsertAveragesAsync([Averages(Station1, FetchedAt.AddDays(9), version: 1, co: 1.0)], Ct);
+        await Store.UpsertAveragesAsync([Averages(Station2, FetchedAt, version: 1, co: 1.0, day: Day.AddDays(20))], Ct);
+        var newest = RawFetch(Station1, DayStart, days: 1) with { FetchedAt = FetchedAt.AddTicks(7) };
+        await Store.ArchiveRawFetchesAsync(
+            [RawFetch(Station1, DayStart.AddDays(5), days: 2) with { FetchedAt = FetchedAt.AddTicks(-1) }, newest,
+             RawFetch(Station2, DayStart, days: 1) with { FetchedAt = FetchedAt.AddDays(30) }], Ct);
+
+        var activity = await Store.GetStationActivityAsync(Station1, Ct);
+
+        // The latest hour is that of the latest day, whichever fetch wrote it; the latest fetch is by FetchedAt, not window.
+        Assert.Equal(DayStart.AddDays(3).AddHours(1), activity.LastReadingHour);
+        Assert.Equal(newest.FetchedAt, activity.LastFetchedAt);
+        Assert.Equal(new StationActivity(null, null), await Store.GetStationActivityAsync("another", Ct));
+    }
+
     /// <summary>Two hourly rows and one daily row of one station-day; <paramref name="co"/> sets every mean.</summary>
     protected static AveragesComputed Averages(string stationId, DateTimeOffset fetchedAt, int version, double co, DateOnly? day = null)
     {

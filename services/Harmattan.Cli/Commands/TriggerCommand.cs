@@ -1,0 +1,62 @@
+using System.CommandLine;
+using Harmattan.Extractor;
+using Harmattan.Extractor.Scheduling;
+using Harmattan.Hosting;
+using Harmattan.Storage;
+using MassTransit;
+using Spectre.Console;
+
+namespace Harmattan.Cli.Commands;
+
+/// <summary>
+/// <c>harmattan trigger</c>: one scheduled run (the extractor's planner and MessageIds) sent over RabbitMQ, then exit;
+/// for a Kubernetes CronJob. Two triggers in the same hour send identical MessageIds.
+/// </summary>
+public static class TriggerCommand
+{
+    public static Command Create()
+    {
+        var db = CommonOptions.Db();
+        db.Description = "SQLite store read for the gap warning, when Storage:Provider is Sqlite (default: harmattan.db; or ConnectionStrings__Sqlite).";
+        var command = new Command("trigger",
+            "Send one scheduled run's fetch commands (the last Schedule:LookbackDays days of each configured station) to the running services and exit.")
+        {
+            db,
+        };
+        command.SetAction((result, cancellationToken) => RunAsync(result.GetValue(db), cancellationToken));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(FileInfo? db, CancellationToken cancellationToken)
+    {
+        var builder = CliHost.CreateBuilder(CommonOptions.StoreDefaults, CliHost.Overrides(CommonOptions.DbOverride(db)));
+        // Only for the gap warning: a store that is down must not stop the hourly run.
+        builder.Services.AddPipelineStore(builder.Configuration);
+        builder.Services.AddStations(builder.Configuration);
+        builder.Services.AddScheduledRun();
+        builder.Services.AddHarmattanBus(builder.Configuration, _ => { });
+        using var host = builder.Build();
+
+        // The bus alone is started, not the host: the host would also initialise the store and fail without it.
+        var bus = host.Services.GetRequiredService<IBusControl>();
+        await bus.StartAsync(cancellationToken);
+        try
+        {
+            var time = host.Services.GetRequiredService<TimeProvider>();
+            var runAt = time.GetUtcNow();
+            var plan = await host.Services.GetRequiredService<ScheduledRun>().RunAsync(runAt, cancellationToken);
+            AnsiConsole.MarkupLineInterpolated($"Sent {plan.Count} scheduled fetch command(s) for run hour {FetchSchedule.RunHour(runAt):yyyy-MM-ddTHH:mmZ}:");
+            foreach (var fetch in plan)
+            {
+                AnsiConsole.MarkupLineInterpolated($"  station {fetch.Command.StationId}: MessageId {fetch.MessageId}");
+                AnsiConsole.MarkupLineInterpolated(
+                    $"    window {fetch.Command.WindowStart:yyyy-MM-ddTHH:mmZ}..{fetch.Command.WindowEnd:yyyy-MM-ddTHH:mmZ} ({fetch.Command.TimeZone})");
+            }
+            return 0;
+        }
+        finally
+        {
+            await bus.StopAsync(CancellationToken.None);
+        }
+    }
+}

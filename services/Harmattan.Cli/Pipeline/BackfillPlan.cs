@@ -1,0 +1,84 @@
+using Harmattan.Extractor;
+using Harmattan.Storage;
+
+namespace Harmattan.Cli.Pipeline;
+
+/// <summary>
+/// What a backfill still has to fetch: the asked days minus those already stored from a fetch made after the day
+/// had ended (what the source had for a finished day, complete or not), so that running the same command again after
+/// an interruption only fetches the rest. A day stored while it was still in progress is fetched again.
+/// </summary>
+public sealed class BackfillPlan
+{
+    private readonly Dictionary<string, HashSet<DateOnly>> _alreadyStored;
+
+    private BackfillPlan(IReadOnlyList<StationDays> asked, Dictionary<string, HashSet<DateOnly>> alreadyStored)
+    {
+        Asked = asked;
+        _alreadyStored = alreadyStored;
+        ToFetch = asked.SelectMany(station => MissingRuns(station, alreadyStored[station.StationId])).ToList();
+    }
+
+    public IReadOnlyList<StationDays> Asked { get; }
+
+    /// <summary>Runs of consecutive days to fetch, per station.</summary>
+    public IReadOnlyList<StationDays> ToFetch { get; }
+
+    public int Total => Asked.Sum(s => s.DayCount);
+
+    public int AlreadyStored => _alreadyStored.Values.Sum(days => days.Count);
+
+    /// <param name="refetch">Fetch every asked day, even those already stored.</param>
+    public static async Task<BackfillPlan> CreateAsync(IPipelineStore store, IReadOnlyList<StationDays> asked, bool refetch,
+        CancellationToken cancellationToken)
+    {
+        var stored = new Dictionary<string, HashSet<DateOnly>>();
+        foreach (var station in asked)
+        {
+            IReadOnlyList<StoredDailyAverage> days = refetch ? [] : await store.GetDailyAveragesAsync(station.StationId, station.From, station.To, cancellationToken);
+            stored[station.StationId] = days.Where(d => IsFinal(d, station.TimeZone)).Select(d => d.Date).ToHashSet();
+        }
+        return new BackfillPlan(asked, stored);
+    }
+
+    /// <summary>Fetched once the day had ended in the station's zone: later fetches would find the same.</summary>
+    public static bool IsFinal(StoredDailyAverage day, TimeZoneInfo zone) =>
+        day.SourceFetchedAt >= DayWindows.StartOfDay(day.Date.AddDays(1), zone);
+
+    /// <summary>The days not in <paramref name="done"/>, as runs of consecutive days.</summary>
+    public static IEnumerable<StationDays> MissingRuns(StationDays station, IReadOnlySet<DateOnly> done)
+    {
+        DateOnly? runStart = null;
+        for (var day = station.From; day <= station.To; day = day.AddDays(1))
+        {
+            if (!done.Contains(day))
+                runStart ??= day;
+            else if (runStart is { } start)
+            {
+                yield return station with { From = start, To = day.AddDays(-1) };
+                runStart = null;
+            }
+        }
+        if (runStart is { } last)
+            yield return station with { From = last, To = station.To };
+    }
+
+    /// <summary>Days done: already stored before the backfill, or stored by a fetch made since <paramref name="startedAt"/>.</summary>
+    public Task<StoredDayCounts> CountStoredAsync(IPipelineStore store, DateTimeOffset startedAt, CancellationToken cancellationToken) =>
+        StationDays.CountStoredAsync(store, Asked,
+            day => day.SourceFetchedAt >= startedAt || _alreadyStored[day.StationId].Contains(day.Date), cancellationToken);
+}
+
+/// <summary>Rate and time left of the days this backfill stores (days stored before it do not count).</summary>
+public readonly record struct BackfillRate(int Fetched, int Remaining, TimeSpan Elapsed)
+{
+    // Under a second the rate is noise (days stored just before the start would read as thousands per second).
+    public double? DaysPerSecond => Fetched > 0 && Elapsed >= TimeSpan.FromSeconds(1) ? Fetched / Elapsed.TotalSeconds : null;
+
+    public TimeSpan? TimeLeft => Remaining == 0 ? TimeSpan.Zero : DaysPerSecond is { } rate ? TimeSpan.FromSeconds(Remaining / rate) : null;
+
+    public override string ToString() =>
+        DaysPerSecond is { } rate && TimeLeft is { } left
+            ? FormattableString.Invariant($"{rate:0.0} days/s, ETA {(int)left.TotalHours}:{left.Minutes:00}:{left.Seconds:00}")
+            : "-- days/s, ETA --:--:--";
+}

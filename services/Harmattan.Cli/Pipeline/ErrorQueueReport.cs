@@ -1,0 +1,71 @@
+using Harmattan.Hosting;
+using RabbitMQ.Client;
+using RabbitMQ.Client.Exceptions;
+
+namespace Harmattan.Cli.Pipeline;
+
+/// <summary>The depth of one error queue; null when the queue has not been declared (nothing ever failed there).</summary>
+public sealed record ErrorQueueDepth(string Queue, uint? Messages);
+
+/// <summary>The error queues' depths, or why RabbitMQ could not be asked.</summary>
+public sealed record ErrorQueueReport(string Broker, IReadOnlyList<ErrorQueueDepth> Queues, string? Unreachable)
+{
+    /// <summary>
+    /// Asks RabbitMQ over AMQP with a passive declare per queue (no management plugin needed). A missing queue closes
+    /// the channel with 404, so each queue gets its own channel.
+    /// </summary>
+    public static async Task<ErrorQueueReport> ReadAsync(Uri rabbitMqUri, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var broker = Describe(rabbitMqUri);
+        var factory = new ConnectionFactory
+        {
+            Uri = AmqpUri(rabbitMqUri),
+            ClientProvidedName = "harmattan status",
+            AutomaticRecoveryEnabled = false,
+            RequestedConnectionTimeout = timeout,
+        };
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(timeout);
+        try
+        {
+            await using var connection = await factory.CreateConnectionAsync(deadline.Token);
+            var depths = new List<ErrorQueueDepth>();
+            foreach (var queue in QueueNames.All.Select(QueueNames.ErrorQueue))
+            {
+                await using var channel = await connection.CreateChannelAsync(cancellationToken: deadline.Token);
+                try
+                {
+                    var declared = await channel.QueueDeclarePassiveAsync(queue, deadline.Token);
+                    depths.Add(new ErrorQueueDepth(queue, declared.MessageCount));
+                }
+                catch (OperationInterruptedException ex) when (ex.ShutdownReason?.ReplyCode == Constants.NotFound)
+                {
+                    depths.Add(new ErrorQueueDepth(queue, null));
+                }
+            }
+            return new ErrorQueueReport(broker, depths, null);
+        }
+        catch (Exception ex) when (ex is BrokerUnreachableException or OperationInterruptedException or OperationCanceledException
+                                       or IOException or TimeoutException && !cancellationToken.IsCancellationRequested)
+        {
+            // The exception text names endpoints, never the password; the inner reason is what helps.
+            var reason = ex is OperationCanceledException ? $"no answer within {timeout.TotalSeconds:0} s" : ex.GetBaseException().Message;
+            return new ErrorQueueReport(broker, [], reason);
+        }
+    }
+
+    /// <summary>Host, port and virtual host: what identifies the broker without the credentials.</summary>
+    public static string Describe(Uri uri)
+    {
+        var vhost = Uri.UnescapeDataString(uri.AbsolutePath.TrimStart('/'));
+        return $"{uri.Host}:{(uri.IsDefaultPort || uri.Port < 0 ? 5672 : uri.Port)}, vhost {(vhost.Length == 0 ? "/" : vhost)}";
+    }
+
+    /// <summary>MassTransit also accepts rabbitmq:// and rabbitmqs://; RabbitMQ.Client only amqp:// and amqps://.</summary>
+    private static Uri AmqpUri(Uri uri) => uri.Scheme switch
+    {
+        "rabbitmq" => new UriBuilder(uri) { Scheme = "amqp" }.Uri,
+        "rabbitmqs" => new UriBuilder(uri) { Scheme = "amqps" }.Uri,
+        _ => uri,
+    };
+}

@@ -1,0 +1,38 @@
+using Harmattan.Storage;
+
+namespace Harmattan.Cli.Pipeline;
+
+/// <summary>What <c>harmattan status</c> says about one station, read from the store.</summary>
+public sealed record StationStatus(
+    StationDays Days,
+    StationActivity Activity,
+    TimeSpan? DataAge,
+    int Complete,
+    int Incomplete,
+    int Missing)
+{
+    public const int RecentDays = 30;
+
+    public string StationId => Days.StationId;
+
+    /// <summary>No data at all, or data older than <paramref name="maxAge"/>.</summary>
+    public bool IsOlderThan(TimeSpan maxAge) => DataAge is not { } age || age > maxAge;
+
+    /// <summary>
+    /// The station's activity and its last <see cref="RecentDays"/> local days (today included) at
+    /// <paramref name="now"/>. Data age runs from the end of the last stored hour; a day is missing with no daily row
+    /// or no hour covered.
+    /// </summary>
+    public static async Task<StationStatus> ReadAsync(IPipelineStore store, StationDays station, DateTimeOffset now,
+        CancellationToken cancellationToken)
+    {
+        var recent = station with { From = station.To.AddDays(1 - RecentDays) };
+        var activity = await store.GetStationActivityAsync(recent.StationId, cancellationToken);
+        var counts = new StoredDayCounts();
+        foreach (var day in await store.GetDailyAveragesAsync(recent.StationId, recent.From, recent.To, cancellationToken))
+            counts = counts.Add(day);
+        var age = activity.LastReadingHour is { } hour ? now - hour.AddHours(1) : (TimeSpan?)null;
+        return new StationStatus(recent, activity, age, counts.Complete, counts.Incomplete,
+            recent.DayCount - counts.Complete - counts.Incomplete);
+    }
+}

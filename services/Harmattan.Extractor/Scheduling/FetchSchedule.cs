@@ -1,0 +1,77 @@
+using Cronos;
+using Harmattan.Contracts;
+
+namespace Harmattan.Extractor.Scheduling;
+
+/// <summary>A command of a scheduled run with the MessageId that any other run for the same hour gives it too.</summary>
+public sealed record ScheduledFetch(Guid MessageId, FetchStationWindow Command);
+
+/// <summary>Days a station's scheduled runs did not fetch and the next run will not cover either.</summary>
+public sealed record ScheduleGap(string StationId, DateOnly From, DateOnly To, DateTimeOffset LastFetchedAt)
+{
+    public int Days => To.DayNumber - From.DayNumber + 1;
+
+    public string BackfillCommand => $"harmattan backfill --station {StationId} --from {From:yyyy-MM-dd} --to {To:yyyy-MM-dd}";
+}
+
+/// <summary>
+/// What a scheduled run fetches, as pure functions of the run instant: every run asks each station for its last
+/// <c>LookbackDays</c> local days, so one run after an outage inside the lookback fetches everything missed.
+/// </summary>
+public static class FetchSchedule
+{
+    public const string RequestedBy = "schedule";
+
+    public static DateTimeOffset? NextRun(CronExpression cron, DateTimeOffset after) =>
+        cron.GetNextOccurrence(after.ToUniversalTime(), TimeZoneInfo.Utc);
+
+    /// <summary>The hour a run belongs to (UTC); every run within it sends the same MessageIds.</summary>
+    public static DateTimeOffset RunHour(DateTimeOffset runAt)
+    {
+        var utc = runAt.ToUniversalTime();
+        return new DateTimeOffset(utc.Year, utc.Month, utc.Day, utc.Hour, 0, 0, TimeSpan.Zero);
+    }
+
+    public static IReadOnlyList<ScheduledFetch> Plan(DateTimeOffset runAt, IEnumerable<StationConfig> stations, int lookbackDays)
+    {
+        var runHour = RunHour(runAt);
+        return stations.Select(station =>
+        {
+            var window = DayWindows.LastDays(runAt, lookbackDays, station.FindTimeZone());
+            var command = new FetchStationWindow
+            {
+                StationId = station.Id,
+                WindowStart = window.Start,
+                WindowEnd = window.End,
+                TimeZone = station.TimeZone,
+                RequestedBy = RequestedBy,
+            };
+            return new ScheduledFetch(MessageId(station.Id, window, runHour), command);
+        }).ToList();
+    }
+
+    public static Guid MessageId(string stationId, UtcWindow window, DateTimeOffset runHour)
+    {
+        using var id = new DeterministicGuid();
+        return id.Append(nameof(FetchStationWindow)).Append(RequestedBy).Append(stationId)
+            .Append(window.Start.UtcTicks).Append(window.End.UtcTicks).Append(runHour.UtcTicks)
+            .ToGuid();
+    }
+
+    /// <summary>
+    /// The local days between the station's last fetch and the first day this run covers, or null when the run
+    /// covers everything since (or nothing was ever fetched: a first backfill is the operator's choice).
+    /// The day of the last fetch is included: its hours after that fetch were never fetched.
+    /// </summary>
+    public static ScheduleGap? FindGap(StationConfig station, DateTimeOffset runAt, int lookbackDays, DateTimeOffset? lastFetchedAt)
+    {
+        if (lastFetchedAt is not { } last)
+            return null;
+        var zone = station.FindTimeZone();
+        var firstCovered = DayWindows.LocalDate(runAt, zone).AddDays(1 - lookbackDays);
+        var lastFetchedDay = DayWindows.LocalDate(last, zone);
+        return lastFetchedDay < firstCovered
+            ? new ScheduleGap(station.Id, lastFetchedDay, firstCovered.AddDays(-1), last)
+            : null;
+    }
+}

@@ -1,0 +1,56 @@
+using Microsoft.Extensions.Options;
+
+namespace Harmattan.Extractor.Scheduling;
+
+/// <summary>
+/// The in-process hourly schedule: sleeps until the next cron occurrence (UTC) and runs once. Missed occurrences
+/// (the process was down) are not replayed: the next run's lookback covers them, or warns with a backfill command.
+/// </summary>
+public sealed class FetchScheduleService(
+    ScheduledRun run,
+    IOptions<ScheduleOptions> options,
+    TimeProvider time,
+    ILogger<FetchScheduleService> logger) : BackgroundService
+{
+    private static readonly TimeSpan MaxSleep = TimeSpan.FromDays(1);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var cron = options.Value.ParseCron();
+        logger.LogInformation("Fetch schedule {Cron} (UTC), {LookbackDays} day(s) of lookback", options.Value.Cron, options.Value.LookbackDays);
+        if (!run.HasStore)
+            logger.LogWarning("No store in this process: gaps longer than the {LookbackDays}-day lookback will not be reported; `harmattan status` shows them",
+                options.Value.LookbackDays);
+
+        var lastRun = DateTimeOffset.MinValue;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            var now = time.GetUtcNow();
+            // From the last run too, in case a timer fired a moment early: an occurrence never runs twice.
+            if (FetchSchedule.NextRun(cron, now > lastRun ? now : lastRun) is not { } next)
+            {
+                logger.LogWarning("Schedule {Cron} has no further occurrence; the schedule stops", options.Value.Cron);
+                return;
+            }
+            if (next - now > MaxSleep)
+            {
+                // Timers take at most ~49 days; a rare schedule is reached in steps.
+                await Task.Delay(MaxSleep, time, stoppingToken);
+                continue;
+            }
+            await Task.Delay(next - now, time, stoppingToken);
+            // After a suspension the delay ends late: the run is for now, and the next one is computed from now.
+            var runAt = time.GetUtcNow() is var woke && woke > next ? woke : next;
+            lastRun = runAt;
+            try
+            {
+                await run.RunAsync(runAt, stoppingToken);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // The next occurrence's lookback covers this one, so the schedule keeps going.
+                logger.LogError(ex, "Scheduled run at {RunAt:yyyy-MM-ddTHH:mmZ} failed: {Reason}", runAt, ex.Message);
+            }
+        }
+    }
+}

@@ -1,0 +1,39 @@
+using System.ComponentModel.DataAnnotations;
+using Cronos;
+
+namespace Harmattan.Extractor.Scheduling;
+
+/// <summary>The hourly run: when (a cron expression in UTC) and how many local days back each run fetches.</summary>
+public sealed class ScheduleOptions
+{
+    public const string Section = "Schedule";
+    public const string DefaultCron = "5 * * * *";
+
+    /// <summary>Five fields, evaluated in UTC. The default runs at five past every hour, once AirQino has the last hour.</summary>
+    [Required(ErrorMessage = "Schedule:Cron is required: use a five-field cron expression such as \"5 * * * *\".")]
+    public string Cron { get; set; } = DefaultCron;
+
+    /// <summary>Whether the extractor runs the schedule in-process (off where a Kubernetes CronJob runs `harmattan trigger`).</summary>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>2 = yesterday and today, so that late data for yesterday is picked up.</summary>
+    [Range(1, 31, ErrorMessage = "Schedule:LookbackDays must be between 1 and 31 (2 = yesterday and today).")]
+    public int LookbackDays { get; set; } = 2;
+
+    public CronExpression ParseCron() => CronExpression.Parse(Cron, CronFormat.Standard);
+
+    public static string? Validate(ScheduleOptions options)
+    {
+        if (string.IsNullOrWhiteSpace(options.Cron))
+            return null;
+        try
+        {
+            options.ParseCron();
+            return null;
+        }
+        catch (CronFormatException ex)
+        {
+            return $"Schedule:Cron '{options.Cron}' is not a valid five-field cron expression ({ex.Message}): use e.g. \"5 * * * *\".";
+        }
+    }
+}

@@ -1,0 +1,64 @@
+using Harmattan.Hosting;
+using Harmattan.Storage;
+using MassTransit;
+using Microsoft.Extensions.Options;
+
+namespace Harmattan.Extractor.Scheduling;
+
+/// <summary>
+/// One scheduled run: warns about gaps the lookback cannot cover, then sends each station's
+/// <c>FetchStationWindow</c> with its deterministic MessageId. The in-process schedule and <c>harmattan trigger</c> share it.
+/// </summary>
+public sealed class ScheduledRun(
+    IBus bus,
+    IServiceProvider services,
+    IOptions<ScheduleOptions> schedule,
+    IOptions<StationsOptions> stations,
+    ILogger<ScheduledRun> logger)
+{
+    /// <summary>The store is optional: without one (or when it is unreachable) the run still fetches, without gap detection.</summary>
+    private readonly IPipelineStore? _store = services.GetService<IPipelineStore>();
+
+    public bool HasStore => _store is not null;
+
+    public async Task<IReadOnlyList<ScheduledFetch>> RunAsync(DateTimeOffset runAt, CancellationToken cancellationToken)
+    {
+        var lookbackDays = schedule.Value.LookbackDays;
+        var plan = FetchSchedule.Plan(runAt, stations.Value.Stations, lookbackDays);
+        await WarnAboutGapsAsync(runAt, lookbackDays, cancellationToken);
+
+        var endpoint = await bus.GetSendEndpoint(BusRegistration.CommandAddress(QueueNames.FetchStationWindow, services));
+        foreach (var fetch in plan)
+        {
+            await endpoint.Send(fetch.Command, context => context.MessageId = fetch.MessageId, cancellationToken);
+            logger.LogInformation(
+                "Scheduled fetch of station {StationId} for {WindowStart:yyyy-MM-ddTHH:mmZ}..{WindowEnd:yyyy-MM-ddTHH:mmZ} sent as {MessageId} (run hour {RunHour:yyyy-MM-ddTHH:mmZ})",
+                fetch.Command.StationId, fetch.Command.WindowStart, fetch.Command.WindowEnd, fetch.MessageId, FetchSchedule.RunHour(runAt));
+        }
+        return plan;
+    }
+
+    private async Task WarnAboutGapsAsync(DateTimeOffset runAt, int lookbackDays, CancellationToken cancellationToken)
+    {
+        if (_store is null)
+            return;
+        foreach (var station in stations.Value.Stations)
+        {
+            StationActivity activity;
+            try
+            {
+                activity = await _store.GetStationActivityAsync(station.Id, cancellationToken);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                logger.LogWarning("Could not read station {StationId}'s last fetch from the store ({Reason}); gaps beyond the {LookbackDays}-day lookback are not detected in this run",
+                    station.Id, ex.Message, lookbackDays);
+                return;
+            }
+            if (FetchSchedule.FindGap(station, runAt, lookbackDays, activity.LastFetchedAt) is { } gap)
+                logger.LogWarning(
+                    "Station {StationId} was last fetched at {LastFetchedAt:yyyy-MM-ddTHH:mmZ}: {GapDays} day(s) from {GapFrom:yyyy-MM-dd} to {GapTo:yyyy-MM-dd} lie before the {LookbackDays}-day lookback and will not be fetched by the schedule. Fill them with: {BackfillCommand}",
+                    gap.StationId, gap.LastFetchedAt, gap.Days, gap.From, gap.To, lookbackDays, gap.BackfillCommand);
+        }
+    }
+}

@@ -1,0 +1,111 @@
+using Harmattan.Cli.Pipeline;
+using Harmattan.Storage;
+using Harmattan.Storage.Sqlite;
+using static Harmattan.Tests.Cli.CliStoreSeed;
+
+namespace Harmattan.Tests.Cli;
+
+public sealed class BackfillPlanTests : IDisposable
+{
+    private const string Station = "283164601";
+    private static readonly DateOnly First = new(2024, 3, 1);
+    private static readonly DateTimeOffset Earlier = new(2024, 4, 1, 0, 0, 0, TimeSpan.Zero);
+    private readonly string _path = Path.Combine(Path.GetTempPath(), $"harmattan-backfill-{Guid.NewGuid():N}.db");
+    private readonly SqlitePipelineStore _store;
+
+    public BackfillPlanTests() => _store = new SqlitePipelineStore($"Data Source={_path}");
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private static StationDays Days(int count) => new(Station, TimeZoneInfo.Utc, First, First.AddDays(count - 1));
+
+    [Fact]
+    public void Missing_days_are_cut_into_runs_of_consecutive_days()
+    {
+        var done = new HashSet<DateOnly> { First, First.AddDays(3), First.AddDays(4), First.AddDays(9) };
+
+        var runs = BackfillPlan.MissingRuns(Days(10), done).Select(r => (r.From, r.To)).ToList();
+
+        Assert.Equal([(First.AddDays(1), First.AddDays(2)), (First.AddDays(5), First.AddDays(8))], runs);
+        Assert.Equal([(First, First.AddDays(9))], BackfillPlan.MissingRuns(Days(10), new HashSet<DateOnly>()).Select(r => (r.From, r.To)));
+        Assert.Empty(BackfillPlan.MissingRuns(Days(1), new HashSet<DateOnly> { First }));
+    }
+
+    [Fact]
+    public async Task Days_stored_after_they_ended_are_not_fetched_again_unless_refetch_is_asked()
+    {
+        await _store.InitializeAsync(Ct);
+        var endOfDay3 = new DateTimeOffset(2024, 3, 4, 0, 0, 0, TimeSpan.Zero);
+        await _store.UpsertAveragesAsync(
+        [
+            Day(Station, First, hoursCovered: 24, Earlier),
+            Day(Station, First.AddDays(1), hoursCovered: 10, Earlier),
+            Day(Station, First.AddDays(2), hoursCovered: 0, Earlier),
+            // Fetched while the day was still in progress: its last hours may have arrived since.
+            Day(Station, First.AddDays(3), hoursCovered: 20, endOfDay3.AddHours(23)),
+            Day(Station, First.AddDays(5), hoursCovered: 24, Earlier),
+        ], Ct);
+
+        var plan = await BackfillPlan.CreateAsync(_store, [Days(7)], refetch: false, Ct);
+        var refetch = await BackfillPlan.CreateAsync(_store, [Days(7)], refetch: true, Ct);
+
+        Assert.Equal((7, 4), (plan.Total, plan.AlreadyStored));
+        Assert.Equal([(First.AddDays(3), First.AddDays(4)), (First.AddDays(6), First.AddDays(6))], plan.ToFetch.Select(r => (r.From, r.To)));
+        Assert.Equal((7, 0), (refetch.Total, refetch.AlreadyStored));
+        Assert.Equal([(First, First.AddDays(6))], refetch.ToFetch.Select(r => (r.From, r.To)));
+    }
+
+    [Fact]
+    public void A_day_is_final_once_fetched_after_its_local_midnight()
+    {
+        var tokyo = TimeZoneInfo.FindSystemTimeZoneById("Asia/Tokyo");
+        var day = Day(Station, First, 24, Earlier);
+        var stored = new StoredDailyAverage
+        {
+            StationId = Station, Date = First, HoursCovered = 24, HoursInDay = 24, Completeness = 1, IsComplete = true,
+            Quantities = day.Daily[0].Quantities, AlgorithmVersion = 1, SourceFetchId = Guid.NewGuid(),
+            // 2024-03-02 00:00 in Tokyo is 2024-03-01 15:00 UTC.
+            SourceFetchedAt = new DateTimeOffset(2024, 3, 1, 15, 0, 0, TimeSpan.Zero),
+        };
+
+        Assert.True(BackfillPlan.IsFinal(stored, tokyo));
+        Assert.False(BackfillPlan.IsFinal(stored with { SourceFetchedAt = stored.SourceFetchedAt.AddTicks(-1) }, tokyo));
+        Assert.False(BackfillPlan.IsFinal(stored, TimeZoneInfo.Utc));
+    }
+
+    [Fact]
+    public async Task Progress_counts_the_days_complete_before_and_the_days_stored_since_the_start()
+    {
+        await _store.InitializeAsync(Ct);
+        var inProgress = new DateTimeOffset(2024, 3, 2, 12, 0, 0, TimeSpan.Zero);
+        await _store.UpsertAveragesAsync([Day(Station, First, 24, Earlier), Day(Station, First.AddDays(1), 5, inProgress)], Ct);
+        var plan = await BackfillPlan.CreateAsync(_store, [Days(4)], refetch: false, Ct);
+        var startedAt = Earlier.AddDays(10);
+
+        Assert.Equal(new StoredDayCounts(1, 1, 0, 0), await plan.CountStoredAsync(_store, startedAt, Ct));
+
+        await _store.UpsertAveragesAsync([Day(Station, First.AddDays(1), 6, startedAt), Day(Station, First.AddDays(2), 0, startedAt)], Ct);
+
+        Assert.Equal(new StoredDayCounts(3, 1, 1, 1), await plan.CountStoredAsync(_store, startedAt, Ct));
+    }
+
+    [Fact]
+    public void The_rate_counts_only_days_fetched_by_this_run_and_gives_the_time_left()
+    {
+        var rate = new BackfillRate(Fetched: 30, Remaining: 60, Elapsed: TimeSpan.FromSeconds(10));
+
+        Assert.Equal(3.0, rate.DaysPerSecond);
+        Assert.Equal(TimeSpan.FromSeconds(20), rate.TimeLeft);
+        Assert.Equal("3.0 days/s, ETA 0:00:20", rate.ToString());
+        Assert.Equal("-- days/s, ETA --:--:--", new BackfillRate(0, 60, TimeSpan.FromSeconds(3)).ToString());
+        Assert.Null(new BackfillRate(5, 60, TimeSpan.FromMilliseconds(20)).DaysPerSecond);
+        Assert.Equal("2.0 days/s, ETA 1:23:20", new BackfillRate(2, 10_000, TimeSpan.FromSeconds(1)).ToString());
+    }
+
+    public void Dispose()
+    {
+        _store.Dispose();
+        foreach (var file in new[] { _path, _path + "-wal", _path + "-shm" })
+            File.Delete(file);
+    }
+}

@@ -1,0 +1,100 @@
+using Harmattan.Cli.Commands;
+using Harmattan.Cli.Pipeline;
+using Harmattan.Contracts;
+using Harmattan.Storage;
+using Harmattan.Storage.Sqlite;
+using static Harmattan.Tests.Cli.CliStoreSeed;
+
+namespace Harmattan.Tests.Cli;
+
+public sealed class StatusTests : IDisposable
+{
+    private static readonly DateTimeOffset Now = new(2026, 3, 31, 14, 20, 0, TimeSpan.Zero);
+    private static readonly DateOnly Today = new(2026, 3, 31);
+    private readonly string _path = Path.Combine(Path.GetTempPath(), $"harmattan-status-{Guid.NewGuid():N}.db");
+    private readonly SqlitePipelineStore _store;
+
+    public StatusTests() => _store = new SqlitePipelineStore($"Data Source={_path}");
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Theory]
+    [InlineData("3h", 3 * 60)]
+    [InlineData("90m", 90)]
+    [InlineData("1d12h", 36 * 60)]
+    [InlineData("2h30m", 150)]
+    [InlineData("03:00:00", 180)]
+    public void Max_age_is_read_in_short_units_or_as_a_time_span(string text, int minutes)
+    {
+        Assert.True(StatusCommand.TryParseAge(text, out var age));
+        Assert.Equal(TimeSpan.FromMinutes(minutes), age);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("0h")]
+    [InlineData("3 hours")]
+    [InlineData("-1h")]
+    public void A_max_age_that_is_not_a_positive_duration_is_refused(string text) =>
+        Assert.False(StatusCommand.TryParseAge(text, out _));
+
+    [Fact]
+    public async Task A_station_status_gives_its_last_hour_last_fetch_age_and_last_thirty_days()
+    {
+        await _store.InitializeAsync(Ct);
+        const string station = "283164601";
+        var lastFetch = new DateTimeOffset(2026, 3, 31, 11, 5, 0, TimeSpan.Zero);
+        // 20 complete days, 3 incomplete (today among them), 2 with a row but no hour (missing), 5 with no row (missing),
+        // and one complete day before the 30-day window that must not count.
+        var days = new List<AveragesComputed> { Day(station, Today.AddDays(-30), 24, lastFetch) };
+        for (var i = 0; i < 20; i++)
+            days.Add(Day(station, Today.AddDays(-29 + i), 24, lastFetch));
+        days.Add(Day(station, Today.AddDays(-9), 12, lastFetch));
+        days.Add(Day(station, Today.AddDays(-8), 17, lastFetch));
+        days.Add(Day(station, Today.AddDays(-7), 0, lastFetch));
+        days.Add(Day(station, Today.AddDays(-6), 0, lastFetch));
+        days.Add(Day(station, Today, 11, lastFetch, complete: false));
+        await _store.UpsertAveragesAsync(days, Ct);
+        await _store.ArchiveRawFetchesAsync([new RawReadingsFetched
+        {
+            FetchId = Guid.NewGuid(), StationId = station, WindowStart = new DateTimeOffset(Today.AddDays(-1).ToDateTime(TimeOnly.MinValue), TimeSpan.Zero),
+            WindowEnd = new DateTimeOffset(Today.AddDays(1).ToDateTime(TimeOnly.MinValue), TimeSpan.Zero), TimeZone = "UTC", Source = "test", FetchedAt = lastFetch, Readings = [],
+        }], Ct);
+
+        var status = await StationStatus.ReadAsync(_store, new StationDays(station, TimeZoneInfo.Utc, Today.AddDays(-1), Today), Now, Ct);
+
+        Assert.Equal(new StationActivity(new DateTimeOffset(2026, 3, 31, 10, 0, 0, TimeSpan.Zero), lastFetch), status.Activity);
+        // The last hour stored is 10:00-11:00, which ended 3 h 20 min before now.
+        Assert.Equal(TimeSpan.FromMinutes(200), status.DataAge);
+        Assert.Equal((Today.AddDays(-29), Today), (status.Days.From, status.Days.To));
+        Assert.Equal((20, 3, 7), (status.Complete, status.Incomplete, status.Missing));
+        Assert.True(status.IsOlderThan(TimeSpan.FromHours(3)));
+        Assert.False(status.IsOlderThan(TimeSpan.FromHours(4)));
+    }
+
+    [Fact]
+    public async Task A_station_with_nothing_stored_is_older_than_any_max_age()
+    {
+        await _store.InitializeAsync(Ct);
+
+        var status = await StationStatus.ReadAsync(_store, new StationDays("nothing", TimeZoneInfo.Utc, Today, Today), Now, Ct);
+
+        Assert.Null(status.DataAge);
+        Assert.Equal((0, 0, 30), (status.Complete, status.Incomplete, status.Missing));
+        Assert.True(status.IsOlderThan(TimeSpan.FromDays(365)));
+    }
+
+    [Theory]
+    [InlineData(200, "3h 20m")]
+    [InlineData(59, "0h 59m")]
+    [InlineData(3 * 24 * 60 + 65, "3d 1h 05m")]
+    public void Ages_read_in_days_hours_and_minutes(int minutes, string text) =>
+        Assert.Equal(text, StatusCommand.Age(TimeSpan.FromMinutes(minutes)));
+
+    public void Dispose()
+    {
+        _store.Dispose();
+        foreach (var file in new[] { _path, _path + "-wal", _path + "-shm" })
+            File.Delete(file);
+    }
+}

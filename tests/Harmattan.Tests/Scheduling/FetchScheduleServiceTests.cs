@@ -1,0 +1,154 @@
+using Harmattan.Contracts;
+using Harmattan.Extractor;
+using Harmattan.Extractor.Scheduling;
+using Harmattan.Storage;
+using Harmattan.Storage.Sqlite;
+using MassTransit;
+using MassTransit.Testing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Harmattan.Tests.Scheduling;
+
+/// <summary>
+/// The in-process schedule on a fake clock, sending to the MassTransit test harness (whose Start also starts the
+/// hosted schedule), with a real SQLite store.
+/// </summary>
+public sealed class FetchScheduleServiceTests : IAsyncDisposable
+{
+    private static readonly DateTimeOffset Start = new(2026, 6, 10, 12, 59, 0, TimeSpan.Zero);
+    private readonly string _path = Path.Combine(Path.GetTempPath(), $"harmattan-schedule-{Guid.NewGuid():N}.db");
+    private readonly FakeTimeProvider _time = new(Start);
+    private readonly RecordingLoggerProvider _logs = new();
+    private ServiceProvider? _services;
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private static readonly StationConfig[] Stations =
+    [
+        new() { Id = "283164601", TimeZone = "UTC" },
+        new() { Id = "station-b", TimeZone = "Asia/Tokyo" },
+    ];
+
+    [Fact]
+    public async Task The_schedule_runs_at_the_cron_time_warns_about_gaps_beyond_the_lookback_and_skips_missed_hours()
+    {
+        var store = new SqlitePipelineStore($"Data Source={_path}");
+        await store.InitializeAsync(Ct);
+        await store.ArchiveRawFetchesAsync(
+        [
+            Fetch("283164601", fetchedAt: new DateTimeOffset(2026, 6, 10, 12, 5, 0, TimeSpan.Zero)),
+            Fetch("station-b", fetchedAt: new DateTimeOffset(2026, 6, 1, 10, 0, 0, TimeSpan.Zero)),
+        ], Ct);
+        var harness = await StartAsync(store);
+        var schedule = _services!.GetServices<IHostedService>().OfType<FetchScheduleService>().Single();
+        await WaitForLogAsync("Fetch schedule 5 * * * * (UTC)");
+
+        _time.Advance(TimeSpan.FromMinutes(6));
+        var first = await SentAsync(harness, 2);
+
+        var expected = FetchSchedule.Plan(Start.AddMinutes(6), Stations, lookbackDays: 2);
+        Assert.Equal(expected.Select(p => p.MessageId), first.Select(s => s.Context.MessageId!.Value));
+        Assert.Equal(expected.Select(p => p.Command), first.Select(s => s.Context.Message));
+        var warnings = _logs.Entries.Where(e => e.Level == LogLevel.Warning).Select(e => e.Message).ToList();
+        var gap = Assert.Single(warnings);
+        Assert.StartsWith("Station station-b was last fetched at 2026-06-01T10:00Z: 8 day(s) from 2026-06-01 to 2026-06-08", gap);
+        Assert.EndsWith("Fill them with: harmattan backfill --station station-b --from 2026-06-01 --to 2026-06-08", gap);
+
+        // Three days asleep: one run when the process wakes, not one per missed hour.
+        _time.Advance(TimeSpan.FromDays(3));
+        var all = await SentAsync(harness, 4);
+        await Task.Delay(300, Ct);
+        Assert.Equal(4, harness.Sent.Select<FetchStationWindow>(Ct).Count());
+        var woke = FetchSchedule.Plan(Start.AddMinutes(6).AddDays(3), Stations, lookbackDays: 2);
+        Assert.Equal(woke.Select(p => p.MessageId), all.Skip(2).Select(s => s.Context.MessageId!.Value));
+        Assert.Contains(_logs.Entries, e => e.Level == LogLevel.Warning
+            && e.Message.EndsWith(": harmattan backfill --station 283164601 --from 2026-06-10 --to 2026-06-11", StringComparison.Ordinal));
+
+        await schedule.StopAsync(Ct);
+        store.Dispose();
+    }
+
+    [Fact]
+    public async Task Without_a_store_the_schedule_still_sends_and_says_gaps_are_not_detected()
+    {
+        var harness = await StartAsync(store: null);
+        var schedule = _services!.GetServices<IHostedService>().OfType<FetchScheduleService>().Single();
+        await WaitForLogAsync("Fetch schedule 5 * * * * (UTC)");
+
+        _time.Advance(TimeSpan.FromMinutes(6));
+        var sent = await SentAsync(harness, 2);
+
+        Assert.Equal(2, sent.Count);
+        Assert.Contains(_logs.Entries, e => e.Level == LogLevel.Warning && e.Message.StartsWith("No store in this process", StringComparison.Ordinal));
+        await schedule.StopAsync(Ct);
+    }
+
+    private async Task<ITestHarness> StartAsync(IPipelineStore? store)
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Stations:0:Id"] = Stations[0].Id,
+            ["Stations:0:TimeZone"] = Stations[0].TimeZone,
+            ["Stations:1:Id"] = Stations[1].Id,
+            ["Stations:1:TimeZone"] = Stations[1].TimeZone,
+        }).Build();
+        var services = new ServiceCollection()
+            .AddSingleton<IConfiguration>(configuration)
+            .AddSingleton<TimeProvider>(_time)
+            .AddLogging(logging => logging.AddProvider(_logs));
+        if (store is not null)
+            services.AddSingleton(store);
+        services.AddStations(configuration);
+        services.AddFetchSchedule(configuration);
+        services.AddMassTransitTestHarness();
+        _services = services.BuildServiceProvider();
+        var harness = _services.GetRequiredService<ITestHarness>();
+        await harness.Start();
+        return harness;
+    }
+
+    private static async Task<List<ISentMessage<FetchStationWindow>>> SentAsync(ITestHarness harness, int count)
+    {
+        var sent = new List<ISentMessage<FetchStationWindow>>();
+        await foreach (var message in harness.Sent.SelectAsync<FetchStationWindow>(Ct))
+        {
+            sent.Add(message);
+            if (sent.Count == count)
+                break;
+        }
+        return sent;
+    }
+
+    private async Task WaitForLogAsync(string text)
+    {
+        for (var i = 0; i < 200 && !_logs.Entries.Any(e => e.Message.Contains(text, StringComparison.Ordinal)); i++)
+            await Task.Delay(20, Ct);
+        Assert.Contains(_logs.Entries, e => e.Message.Contains(text, StringComparison.Ordinal));
+        // The service logs just before it starts waiting on the clock; let it get there.
+        await Task.Delay(200, Ct);
+    }
+
+    private static RawReadingsFetched Fetch(string stationId, DateTimeOffset fetchedAt) => new()
+    {
+        FetchId = Guid.NewGuid(),
+        StationId = stationId,
+        WindowStart = fetchedAt.Date.AddDays(-1),
+        WindowEnd = fetchedAt.Date.AddDays(1),
+        TimeZone = "UTC",
+        Source = "test",
+        FetchedAt = fetchedAt,
+        Readings = [],
+    };
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_services is not null)
+            await _services.DisposeAsync();
+        foreach (var file in new[] { _path, _path + "-wal", _path + "-shm" })
+            File.Delete(file);
+    }
+}
