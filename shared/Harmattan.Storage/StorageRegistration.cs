@@ -18,6 +18,21 @@ public static class StorageRegistration
     /// </summary>
     public static IServiceCollection AddPipelineStore(this IServiceCollection services, IConfiguration configuration)
     {
+        if (services.Any(d => d.ImplementationType == typeof(PipelineStoreInitializer)))
+            return services;
+
+        services.AddPipelineStoreForReading(configuration);
+        services.AddHostedService<PipelineStoreInitializer>();
+        services.AddHealthChecks().AddCheck<PipelineStoreHealthCheck>("pipeline-store", tags: [ServiceDefaults.ReadyTag]);
+        return services;
+    }
+
+    /// <summary>
+    /// The store alone, for a process that only reads it when it can (the extractor's gap check): it neither creates
+    /// the schema at start nor makes readiness depend on the store.
+    /// </summary>
+    public static IServiceCollection AddPipelineStoreForReading(this IServiceCollection services, IConfiguration configuration)
+    {
         if (services.Any(d => d.ServiceType == typeof(IPipelineStore)))
             return services;
 
@@ -35,9 +50,6 @@ public static class StorageRegistration
             default:
                 throw new InvalidOperationException("Storage:Provider must be Sqlite or MongoDb.");
         }
-
-        services.AddHostedService<PipelineStoreInitializer>();
-        services.AddHealthChecks().AddCheck<PipelineStoreHealthCheck>("pipeline-store", tags: [ServiceDefaults.ReadyTag]);
         return services;
     }
 

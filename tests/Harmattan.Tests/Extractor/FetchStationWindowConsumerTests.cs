@@ -34,7 +34,7 @@ public class FetchStationWindowConsumerTests
         await using var services = ExtractorTestServices.Build(ExtractorTestServices.Settings(simulator.BaseUrl), s =>
         {
             s.AddSingleton<TimeProvider>(new FakeTimeProvider(FetchTime));
-            s.AddMassTransitTestHarness(x => x.AddConsumer<FetchStationWindowConsumer, FetchStationWindowConsumerDefinition>());
+            s.AddHarmattanTestHarness(x => x.AddConsumer<FetchStationWindowConsumer, FetchStationWindowConsumerDefinition>());
         });
         var harness = services.GetRequiredService<ITestHarness>();
         await harness.Start();
@@ -126,7 +126,7 @@ public class FetchStationWindowConsumerTests
     {
         await using var simulator = await StartSimulator(seed: 5);
         await using var services = ExtractorTestServices.Build(ExtractorTestServices.Settings(simulator.BaseUrl), s =>
-            s.AddMassTransitTestHarness(x => x.AddConsumer<FetchStationWindowConsumer, FetchStationWindowConsumerDefinition>()));
+            s.AddHarmattanTestHarness(x => x.AddConsumer<FetchStationWindowConsumer, FetchStationWindowConsumerDefinition>()));
         var harness = services.GetRequiredService<ITestHarness>();
         await harness.Start();
         var start = new DateTimeOffset(2023, 11, 20, 0, 0, 0, TimeSpan.Zero);

@@ -92,7 +92,7 @@ public sealed class LoaderConsumersTests : IAsyncLifetime
         var services = new ServiceCollection();
         services.AddSingleton<IConfiguration>(configuration);
         services.AddLoader(configuration);
-        services.AddMassTransitTestHarness(bus => bus.AddLoaderConsumers());
+        services.AddHarmattanTestHarness(bus => bus.AddLoaderConsumers());
         _provider = services.BuildServiceProvider(validateScopes: true);
 
         var store = _provider.GetRequiredService<IPipelineStore>();

@@ -43,7 +43,7 @@ public sealed class InMemoryPipelineTests : IAsyncLifetime
         services.AddExtractor(configuration);
         services.AddTransformer(configuration);
         services.AddLoader(configuration);
-        services.AddMassTransitTestHarness(bus =>
+        services.AddHarmattanTestHarness(bus =>
         {
             bus.AddExtractorConsumers();
             bus.AddTransformerConsumers();

@@ -104,7 +104,7 @@ public sealed class FetchScheduleServiceTests : IAsyncDisposable
             services.AddSingleton(store);
         services.AddStations(configuration);
         services.AddFetchSchedule(configuration);
-        services.AddMassTransitTestHarness();
+        services.AddHarmattanTestHarness();
         _services = services.BuildServiceProvider();
         var harness = _services.GetRequiredService<ITestHarness>();
         await harness.Start();

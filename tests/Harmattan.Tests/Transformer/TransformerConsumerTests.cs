@@ -71,7 +71,7 @@ public class TransformerConsumerTests
         var services = new ServiceCollection();
         services.AddSingleton<IConfiguration>(configuration);
         services.AddTransformer(configuration);
-        services.AddMassTransitTestHarness(bus => bus.AddTransformerConsumers());
+        services.AddHarmattanTestHarness(bus => bus.AddTransformerConsumers());
         return services.BuildServiceProvider(validateScopes: true);
     }
 }
