@@ -6,5 +6,7 @@ var root = new RootCommand("harmattan: extract AirQino air-quality readings, com
     RunCommand.Create(),
     BackfillCommand.Create(),
     ExportCommand.Create(),
+    ReplayCommand.Create(),
+    RedriveCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();
