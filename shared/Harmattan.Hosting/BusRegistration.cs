@@ -86,7 +86,12 @@ public static class BusRegistration
         return uri;
     }
 
-    private static void ApplyRetryPolicy(IBusFactoryConfigurator cfg, BusOptions options) =>
+    private static void ApplyRetryPolicy(IBusFactoryConfigurator cfg, BusOptions options)
+    {
+        // MassTransit's exponential policy with no retries fails with IndexOutOfRangeException, hiding the real error.
+        if (options.RetryLimit == 0)
+            return;
         cfg.UseMessageRetry(retry => retry.Exponential(options.RetryLimit, options.RetryMinInterval,
             options.RetryMaxInterval, TimeSpan.FromMilliseconds(Math.Max(1, options.RetryMinInterval.TotalMilliseconds))));
+    }
 }

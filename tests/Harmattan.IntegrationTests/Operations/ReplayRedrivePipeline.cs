@@ -33,12 +33,15 @@ public sealed class ReplayRedrivePipeline : IAsyncDisposable
     public SqlitePipelineStore Store { get; }
     public string AllServiceOutput => string.Join("\n", _services.Select(s => $"--- {s.Name} ---\n{s.Output}"));
 
-    public static async Task<ReplayRedrivePipeline> StartAsync()
+    public AirQinoSimulatorHost Simulator => _simulator;
+
+    public static async Task<ReplayRedrivePipeline> StartAsync(SimulatorTokenOptions? tokens = null)
     {
         var vhost = await RabbitMqVirtualHost.CreateAsync();
         var simulator = await AirQinoSimulatorHost.StartAsync(new SimulatorOptions
         {
             SyntheticStations = 1, Days = 30, Seed = 7, Now = new DateTimeOffset(2026, 3, 10, 0, 0, 0, TimeSpan.Zero),
+            Tokens = tokens ?? new SimulatorTokenOptions(),
         });
         var pipeline = new ReplayRedrivePipeline(vhost, simulator);
         await pipeline.Store.InitializeAsync();
@@ -124,7 +127,7 @@ public sealed class ReplayRedrivePipeline : IAsyncDisposable
             await service.DisposeAsync();
         await _simulator.DisposeAsync();
         await _vhost.DisposeAsync();
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Store.Dispose();
         Directory.Delete(_workDir, recursive: true);
     }
 }
