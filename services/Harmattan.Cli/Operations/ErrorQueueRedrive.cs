@@ -22,6 +22,9 @@ public static class ErrorQueueRedrive
     public const string RedriveCountHeader = "Harmattan-Redrive-Count";
     public const string FaultInputAddressHeader = "MT-Fault-InputAddress";
 
+    /// <summary>Messages taken (unacknowledged) and re-published before their confirms are awaited.</summary>
+    public const int BatchSize = 100;
+
     /// <summary>Why <paramref name="queue"/> cannot be redriven, or null.</summary>
     public static string? Refusal(string queue) =>
         queue.EndsWith(ErrorSuffix, StringComparison.Ordinal) && queue.Length > ErrorSuffix.Length
@@ -79,36 +82,57 @@ public static class ErrorQueueRedrive
             ?? throw new RedriveException($"The queue {errorQueue} does not exist on {Describe(rabbitMq)}: check the name (see `rabbitmqctl list_queues`).");
         var limit = Math.Min((uint)(max ?? int.MaxValue), waiting);
         var movedTo = new Dictionary<string, int>(StringComparer.Ordinal);
-        for (var count = 0u; count < limit && !cancellationToken.IsCancellationRequested; count++)
+        var checkedDestinations = new HashSet<string>(StringComparer.Ordinal);
+        for (var taken = 0u; taken < limit && !cancellationToken.IsCancellationRequested;)
         {
-            // Once a message is taken, its move completes even on Ctrl-C; the check above stops between messages.
-            var message = await channel.BasicGetAsync(errorQueue, autoAck: false, CancellationToken.None);
-            if (message is null)
+            // Once a batch is taken, its move completes even on Ctrl-C; the check above stops between batches.
+            var batch = new List<(BasicGetResult Message, string Destination)>();
+            while (batch.Count < BatchSize && taken < limit
+                   && await channel.BasicGetAsync(errorQueue, autoAck: false, CancellationToken.None) is { } message)
+            {
+                taken++;
+                batch.Add((message, DestinationOf(errorQueue, message.BasicProperties.Headers)));
+            }
+            if (batch.Count == 0)
                 break;
-            var destination = DestinationOf(errorQueue, message.BasicProperties.Headers);
-            if (!movedTo.ContainsKey(destination) && await MessageCountAsync(connection, destination, CancellationToken.None) is null)
-                throw new RedriveException(
-                    $"The queue {destination}, where the messages of {errorQueue} came from, does not exist on {Describe(rabbitMq)}: " +
-                    "start the service that consumes it once, then redrive again. The message stays in the error queue.");
-            try
+            foreach (var destination in batch.Select(b => b.Destination).Where(checkedDestinations.Add))
+                if (await MessageCountAsync(connection, destination, CancellationToken.None) is null)
+                    throw new RedriveException(
+                        $"The queue {destination}, where the messages of {errorQueue} came from, does not exist on {Describe(rabbitMq)}: " +
+                        "start the service that consumes it once, then redrive again. The messages stay in the error queue.");
+
+            // The copies are confirmed together (one disk sync for many), and each original is acknowledged only
+            // after its own copy was confirmed.
+            var published = batch.Select(b => PublishAsync(channel, b.Destination, b.Message)).ToList();
+            Exception? failure = null;
+            foreach (var ((message, destination), publish) in batch.Zip(published))
             {
-                await channel.BasicPublishAsync("", destination, mandatory: true, PropertiesForRedrive(message.BasicProperties),
-                    message.Body, CancellationToken.None);
+                try
+                {
+                    await publish;
+                }
+                catch (PublishException ex)
+                {
+                    failure ??= new RedriveException(
+                        $"RabbitMQ {(ex.IsReturn ? "could not route" : "refused")} the copy of a message to {destination}; " +
+                        "the message stays in the error queue.", ex);
+                    continue;
+                }
+                await channel.BasicAckAsync(message.DeliveryTag, multiple: false, CancellationToken.None);
+                movedTo[destination] = movedTo.GetValueOrDefault(destination) + 1;
+                moved?.Invoke(destination);
             }
-            catch (PublishException ex)
-            {
-                throw new RedriveException(
-                    $"RabbitMQ {(ex.IsReturn ? "could not route" : "refused")} the copy of a message to {destination}; " +
-                    "the message stays in the error queue.", ex);
-            }
-            await channel.BasicAckAsync(message.DeliveryTag, multiple: false, CancellationToken.None);
-            movedTo[destination] = movedTo.GetValueOrDefault(destination) + 1;
-            moved?.Invoke(destination);
+            if (failure is not null)
+                throw failure;
         }
 
         var left = await MessageCountAsync(connection, errorQueue, CancellationToken.None) ?? 0;
         return new RedriveResult(errorQueue, movedTo, left);
     }
+
+    private static Task PublishAsync(IChannel channel, string destination, BasicGetResult message) =>
+        channel.BasicPublishAsync("", destination, mandatory: true, PropertiesForRedrive(message.BasicProperties), message.Body,
+            CancellationToken.None).AsTask();
 
     /// <summary>Where the CLI connects, for messages: host, port and virtual host, never the user or password.</summary>
     public static string Describe(Uri rabbitMq) =>
