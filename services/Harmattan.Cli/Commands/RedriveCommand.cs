@@ -47,7 +47,7 @@ public static class RedriveCommand
         var where = ErrorQueueRedrive.Describe(rabbitMq);
         try
         {
-            var result = await ErrorQueueRedrive.RunAsync(rabbitMq, errorQueue, max, moved: null, cancellationToken);
+            var result = await ErrorQueueRedrive.RunAsync(rabbitMq, errorQueue, max, cancellationToken);
             if (result.Moved == 0)
                 AnsiConsole.MarkupLineInterpolated($"Nothing to move: {errorQueue} on {where} is empty.");
             foreach (var (destination, count) in result.MovedTo)

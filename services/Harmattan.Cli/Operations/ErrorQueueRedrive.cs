@@ -70,8 +70,7 @@ public static class ErrorQueueRedrive
     /// message that fails again right away is not moved round in circles.
     /// </summary>
     /// <exception cref="RedriveException">A queue is missing or the broker refused a copy; nothing was lost.</exception>
-    public static async Task<RedriveResult> RunAsync(Uri rabbitMq, string errorQueue, int? max, Action<string>? moved,
-        CancellationToken cancellationToken)
+    public static async Task<RedriveResult> RunAsync(Uri rabbitMq, string errorQueue, int? max, CancellationToken cancellationToken)
     {
         var factory = new ConnectionFactory { Uri = AmqpUri(rabbitMq), ClientProvidedName = "harmattan redrive" };
         await using var connection = await factory.CreateConnectionAsync(cancellationToken);
@@ -120,7 +119,6 @@ public static class ErrorQueueRedrive
                 }
                 await channel.BasicAckAsync(message.DeliveryTag, multiple: false, CancellationToken.None);
                 movedTo[destination] = movedTo.GetValueOrDefault(destination) + 1;
-                moved?.Invoke(destination);
             }
             if (failure is not null)
                 throw failure;

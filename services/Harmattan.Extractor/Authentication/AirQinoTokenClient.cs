@@ -134,12 +134,9 @@ public sealed class AirQinoTokenClient(IHttpClientFactory httpClients, IOptions<
     private AirQinoAuthenticationException Refused(string grant, HttpStatusCode status, string? reason, string? errorCode)
     {
         var code = $"{(int)status} {reason ?? status.ToString()}".TrimEnd();
-        var keys = grant switch
-        {
-            "password" => "AirQino:ClientId, AirQino:ClientSecret, AirQino:Username and AirQino:Password",
-            "client_credentials" => "AirQino:ClientId and AirQino:ClientSecret",
-            _ => "AirQino:ClientId and AirQino:ClientSecret",
-        };
+        var keys = grant == "password"
+            ? "AirQino:ClientId, AirQino:ClientSecret, AirQino:Username and AirQino:Password"
+            : "AirQino:ClientId and AirQino:ClientSecret";
         var detail = errorCode is null ? "" : $" ({errorCode})";
         var advice = status is HttpStatusCode.BadRequest or HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden
             ? $"check {keys}"
@@ -181,8 +178,7 @@ public sealed class AirQinoTokenClient(IHttpClientFactory httpClients, IOptions<
         catch (JsonException ex)
         {
             throw new AirQinoAuthenticationException(
-                $"The AirQino token endpoint {_options.TokenUrl} answered the {grant} grant without a usable token: {ex.Message}.",
-                innerException: null);
+                $"The AirQino token endpoint {_options.TokenUrl} answered the {grant} grant without a usable token: {ex.Message}.");
         }
     }
 
