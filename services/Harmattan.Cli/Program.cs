@@ -8,5 +8,7 @@ var root = new RootCommand("harmattan: extract AirQino air-quality readings, com
     TriggerCommand.Create(),
     StatusCommand.Create(),
     ExportCommand.Create(),
+    ReplayCommand.Create(),
+    RedriveCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Globalization;
 using System.Net;
+using Harmattan.Extractor.Authentication;
 using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Options;
 using Polly.CircuitBreaker;
@@ -92,6 +93,11 @@ public sealed class AirQinoClient(HttpClient http, IOptions<AirQinoOptions> opti
         {
             throw;
         }
+        catch (AirQinoAuthenticationException ex)
+        {
+            throw new AirQinoResponseException(stationId, url, $"No AirQino access token for station {stationId}: {ex.Message}",
+                ex.StatusCode, ex);
+        }
         catch (TimeoutRejectedException ex)
         {
             throw new AirQinoResponseException(stationId, url,
@@ -119,7 +125,7 @@ public sealed class AirQinoClient(HttpClient http, IOptions<AirQinoOptions> opti
         {
             HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden =>
                 $"AirQino refused the request for station {stationId} with {code} at {url}: the API refused the credentials " +
-                "or needs a bearer token, which this version of Harmattan does not send.",
+                "or needs a bearer token: set AirQino:TokenUrl with AirQino:ClientId and the credentials.",
             HttpStatusCode.NotFound =>
                 $"AirQino answered {code} for station {stationId} at {url}: check the station id (Stations:N:Id) and AirQino:BaseUrl.",
             HttpStatusCode.TooManyRequests =>

@@ -28,6 +28,17 @@ public sealed class AirQinoOptions
     [Range(1L, 2_000_000_000L, ErrorMessage = "AirQino:MaxResponseBytes must be between 1 and 2000000000 bytes.")]
     public long MaxResponseBytes { get; set; } = 64L * 1024 * 1024;
 
+    /// <summary>Keycloak token endpoint; when set, every request carries a bearer token. Unset: anonymous.</summary>
+    public string? TokenUrl { get; set; }
+
+    public string? ClientId { get; set; }
+    public string? ClientSecret { get; set; }
+
+    /// <summary>With <see cref="Password"/>: the password grant; without: the client credentials grant.</summary>
+    public string? Username { get; set; }
+
+    public string? Password { get; set; }
+
     /// <summary>Checks what data annotations cannot; returns the first problem or null.</summary>
     public static string? Validate(AirQinoOptions options)
     {
@@ -37,6 +48,28 @@ public sealed class AirQinoOptions
             return "AirQino:BaseUrl must be the API root only, without user info, query or fragment.";
         if (options.Timeout > options.TotalTimeout)
             return "AirQino:Timeout (one attempt) must not be longer than AirQino:TotalTimeout (all attempts).";
+        return ValidateAuthentication(options);
+    }
+
+    private static string? ValidateAuthentication(AirQinoOptions options)
+    {
+        if (string.IsNullOrWhiteSpace(options.TokenUrl))
+            return string.IsNullOrEmpty(options.ClientId) && string.IsNullOrEmpty(options.Username)
+                ? null
+                : "AirQino:ClientId or AirQino:Username is set but AirQino:TokenUrl is not: set AirQino:TokenUrl to the Keycloak " +
+                  "token endpoint, e.g. https://airqino-auth.magentalab.it/realms/airqino/protocol/openid-connect/token.";
+        if (!Uri.TryCreate(options.TokenUrl, UriKind.Absolute, out var token) || token.Scheme is not ("http" or "https")
+            || token.UserInfo.Length > 0)
+            return "AirQino:TokenUrl must be an absolute http(s) URL without user info, e.g. " +
+                   "https://airqino-auth.magentalab.it/realms/airqino/protocol/openid-connect/token.";
+        if (string.IsNullOrWhiteSpace(options.ClientId))
+            return "AirQino:ClientId is required when AirQino:TokenUrl is set: the Keycloak client to ask tokens for.";
+        if (string.IsNullOrEmpty(options.Username) != string.IsNullOrEmpty(options.Password))
+            return "AirQino:Username and AirQino:Password go together (password grant); set both, or neither to use the " +
+                   "client credentials grant with AirQino:ClientSecret.";
+        if (string.IsNullOrEmpty(options.Username) && string.IsNullOrEmpty(options.ClientSecret))
+            return "AirQino:TokenUrl is set without credentials: set AirQino:Username and AirQino:Password (password grant) " +
+                   "or AirQino:ClientSecret (client credentials grant).";
         return null;
     }
 }

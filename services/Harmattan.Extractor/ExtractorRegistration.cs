@@ -1,4 +1,5 @@
 using System.Net.Http.Headers;
+using Harmattan.Extractor.Authentication;
 using Harmattan.Extractor.Scheduling;
 using Harmattan.Hosting;
 using MassTransit;
@@ -21,6 +22,9 @@ public static class ExtractorRegistration
         services.AddStations(configuration);
         services.AddFetchSchedule(configuration);
 
+        services.AddHttpClient(AirQinoTokenClient.HttpClientName);
+        services.TryAddSingleton<AirQinoTokenClient>();
+        services.TryAddTransient<AirQinoBearerTokenHandler>();
         services.AddHttpClient<AirQinoClient>(client =>
             {
                 // The resilience handler owns the timeouts (per attempt and in total).
@@ -28,6 +32,8 @@ public static class ExtractorRegistration
                 client.DefaultRequestHeaders.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
                 client.DefaultRequestHeaders.UserAgent.Add(new ProductInfoHeaderValue("Harmattan", "1.0"));
             })
+            // Outside the resilience handler: a 401 is answered once with a fresh token, not retried as transient.
+            .AddHttpMessageHandler<AirQinoBearerTokenHandler>()
             .AddStandardResilienceHandler()
             .Configure((HttpStandardResilienceOptions resilience, IServiceProvider provider) =>
                 AirQinoClient.ConfigureResilience(resilience, provider.GetRequiredService<IOptions<AirQinoOptions>>().Value));

@@ -1,4 +1,5 @@
 using Harmattan.Contracts;
+using Harmattan.Hosting;
 using MassTransit;
 using Microsoft.Extensions.Options;
 
@@ -11,9 +12,17 @@ public sealed class RawReadingsFetchedConsumer(IOptionsMonitor<QualityOptions> o
     public async Task Consume(ConsumeContext<RawReadingsFetched> context)
     {
         var fetch = context.Message;
+        var replay = HarmattanHeaders.IsReplay(context.Headers);
+        if (replay)
+            logger.LogInformation("Replaying archived fetch {FetchId} of station {StationId}, fetched at {FetchedAt:O}",
+                fetch.FetchId, fetch.StationId, fetch.FetchedAt);
         var averages = AveragesCalculator.Compute(fetch, options.CurrentValue);
 
-        await context.Publish(averages, context.CancellationToken);
+        await context.Publish(averages, published =>
+        {
+            if (replay)
+                published.Headers.Set(HarmattanHeaders.Replay, true);
+        }, context.CancellationToken);
 
         logger.LogInformation(
             "Computed averages of fetch {FetchId} for station {StationId}: {Readings} readings, {Hours} hours, {Days} days ({CompleteDays} complete), algorithm v{AlgorithmVersion}",

@@ -49,9 +49,10 @@ public static class BusRegistration
 
             var uri = RabbitMqUri(configuration);
             if (options.QuorumQueues)
-                bus.AddConfigureEndpointsCallback((_, endpoint) =>
+                // Only the service queues: the CLI's temporary (auto-delete) queues cannot be quorum queues.
+                bus.AddConfigureEndpointsCallback((name, endpoint) =>
                 {
-                    if (endpoint is IRabbitMqReceiveEndpointConfigurator rabbit)
+                    if (endpoint is IRabbitMqReceiveEndpointConfigurator rabbit && QueueNames.All.Contains(name))
                         rabbit.SetQuorumQueue();
                 });
             bus.UsingRabbitMq((context, cfg) =>
@@ -90,6 +91,7 @@ public static class BusRegistration
 
     private static void ApplyRetryPolicy(IBusFactoryConfigurator cfg, BusOptions options)
     {
+        // MassTransit's exponential policy with no retries fails with IndexOutOfRangeException, hiding the real error.
         if (options.RetryLimit == 0)
             return;
         cfg.UseMessageRetry(retry => retry.Exponential(options.RetryLimit, options.RetryMinInterval,

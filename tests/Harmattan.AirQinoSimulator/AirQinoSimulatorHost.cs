@@ -9,7 +9,8 @@ namespace Harmattan.AirQinoSimulator;
 /// <summary>
 /// An AirQino-compatible HTTP server: <c>GET /v3/getStationHourlyAvg/{id}?start_date=yyyyMMdd-HHmm&amp;end_date=...</c>
 /// answers <c>{"header": {...}, "data": [...]}</c> from recorded files or the synthetic series, with injectable faults;
-/// <c>GET /_sim/stats</c> counts requests per station and status.
+/// <c>GET /_sim/stats</c> counts requests per station and status; with <see cref="SimulatorTokenOptions.RequireToken"/>
+/// the data wants a bearer token from <see cref="SimulatorTokens"/>.
 /// </summary>
 public sealed class AirQinoSimulatorHost : IAsyncDisposable
 {
@@ -29,11 +30,14 @@ public sealed class AirQinoSimulatorHost : IAsyncDisposable
         SyntheticStationIds = options.SyntheticStationIds();
         _synthetic = new HashSet<string>(SyntheticStationIds, StringComparer.Ordinal);
         _generator = new SyntheticAirQino(options.Seed);
+        Tokens = new SimulatorTokens(options.Tokens, () => options.TimeProvider.GetUtcNow());
     }
 
     public string BaseUrl { get; private set; } = "";
     public SimulatorFaults Faults => _options.Faults;
     public SimulatorStats Stats { get; } = new();
+    public SimulatorTokens Tokens { get; }
+    public string TokenUrl => BaseUrl + SimulatorTokenOptions.TokenPath;
     public IReadOnlyList<string> SyntheticStationIds { get; }
     public RecordedStations? Recorded => _recorded;
 
@@ -56,6 +60,7 @@ public sealed class AirQinoSimulatorHost : IAsyncDisposable
         var host = new AirQinoSimulatorHost(app, options, recorded);
         app.MapGet("/v3/getStationHourlyAvg/{id}", (HttpContext http, string id) => host.ServeHourlyAsync(http, id));
         app.MapGet("/_sim/stats", host.ServeStatsAsync);
+        app.MapPost(SimulatorTokenOptions.TokenPath, host.Tokens.ServeTokenAsync);
         await app.StartAsync(cancellationToken);
 
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
@@ -88,6 +93,8 @@ public sealed class AirQinoSimulatorHost : IAsyncDisposable
 
     private async Task<int> AnswerAsync(HttpContext http, string id)
     {
+        if (!Tokens.Authorize(http))
+            return await ErrorAsync(http, StatusCodes.Status401Unauthorized, "a valid bearer token is required");
         var requestNumber = Stats.NextRequestNumber(id);
         var faults = _options.Faults;
         if (faults.Delay > TimeSpan.Zero)

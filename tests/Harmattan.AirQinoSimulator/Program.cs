@@ -3,7 +3,7 @@ using Harmattan.AirQinoSimulator;
 
 // dotnet run --project tests/Harmattan.AirQinoSimulator -- --urls http://127.0.0.1:5080 [--data DIR]
 //   [--synthetic-stations N --days D --seed S] [--station ID]... [--now 2023-12-10T00:00Z] [--ignore-dates]
-//   [--fail-rate R] [--throttle-rate R] [--truncate-rate R] [--delay-ms MS]
+//   [--fail-rate R] [--throttle-rate R] [--truncate-rate R] [--delay-ms MS] [--require-token --token-lifetime S]
 SimulatorOptions? options;
 try
 {
@@ -42,6 +42,9 @@ if (simulator.SyntheticStationIds.Count > 0)
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
         $"  synthetic stations (seed {options.Seed}, {options.Days} days up to {simulator.SeriesEnd():yyyy-MM-dd HH:mm}Z): {string.Join(", ", simulator.SyntheticStationIds)}"));
 Console.WriteLine($"  faults: {options.Faults}");
+if (options.Tokens.RequireToken)
+    Console.WriteLine($"  bearer token required: POST {simulator.TokenUrl} (client {options.Tokens.ClientId}, " +
+                      $"tokens valid {options.Tokens.AccessTokenLifetime.TotalSeconds:0} s)");
 Console.WriteLine("Press Ctrl+C to stop.");
 await simulator.WaitForShutdownAsync();
 return 0;

@@ -22,6 +22,12 @@ public static class SimulatorCommandLine
           --throttle-rate R          share of requests answered 429 with Retry-After: 1 (0..1)
           --truncate-rate R          share of responses cut in the middle of the JSON (0..1)
           --delay-ms MS              wait before every answer
+          --require-token            data needs a bearer token from POST /realms/airqino/protocol/openid-connect/token
+          --token-lifetime S         access token lifetime in seconds (default 300; refresh tokens live 6 times longer)
+          --client-id ID             token endpoint client (default harmattan)
+          --client-secret SECRET     client secret (default simulator-client-secret; empty: a public client)
+          --username NAME            password grant user (default harmattan)
+          --password PASSWORD        password grant password (default simulator-password)
         Without --data, --synthetic-stations or --station, the two default stations 283164601 and 283181971 are synthetic.
         """;
 
@@ -50,6 +56,15 @@ public static class SimulatorCommandLine
                 case "--throttle-rate": options.Faults.ThrottleRate = Rate(arg, Value()); break;
                 case "--truncate-rate": options.Faults.TruncateRate = Rate(arg, Value()); break;
                 case "--delay-ms": options.Faults.Delay = TimeSpan.FromMilliseconds(Int(arg, Value(), 0)); break;
+                case "--require-token": options.Tokens.RequireToken = true; break;
+                case "--token-lifetime":
+                    options.Tokens.AccessTokenLifetime = TimeSpan.FromSeconds(Int(arg, Value(), 1));
+                    options.Tokens.RefreshTokenLifetime = options.Tokens.AccessTokenLifetime * 6;
+                    break;
+                case "--client-id": options.Tokens.ClientId = Value(); break;
+                case "--client-secret": options.Tokens.ClientSecret = Value(); break;
+                case "--username": options.Tokens.Username = Value(); break;
+                case "--password": options.Tokens.Password = Value(); break;
                 default: throw new ArgumentException($"Unknown option {arg}.");
             }
         }

@@ -29,6 +29,9 @@ public sealed class SimulatorOptions
 
     public SimulatorFaults Faults { get; set; } = new();
 
+    /// <summary>The token endpoint's accounts and lifetimes; <see cref="SimulatorTokenOptions.RequireToken"/> turns it on.</summary>
+    public SimulatorTokenOptions Tokens { get; set; } = new();
+
     /// <summary>Log requests to the console (the command line does; tests do not).</summary>
     public bool LogToConsole { get; set; }
 

@@ -41,6 +41,11 @@ public sealed class ServiceStartupTests
             var queues = await RabbitMqVirtualHost.RabbitMqCtlAsync("list_queues", "-q", "-p", vhost.Name, "name", "type");
             foreach (var queue in QueueNames.All)
                 Assert.Matches($@"(?m)^{queue}\s+quorum\s*$", queues);
+
+            // The CLI's own temporary queue stays classic, and its commands reach the quorum queue.
+            await using var backfill = ServiceProcess.StartCli(
+                ["backfill", "--station", "283164601", "--from", "2024-01-01", "--to", "2024-01-01", "--no-wait"], environment);
+            Assert.True(await backfill.WaitForExitAsync(TimeSpan.FromSeconds(60)) == 0, backfill.Output);
         }
         finally
         {

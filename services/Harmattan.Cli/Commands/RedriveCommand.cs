@@ -1,0 +1,70 @@
+using System.CommandLine;
+using Harmattan.Cli.Operations;
+using Harmattan.Hosting;
+using RabbitMQ.Client.Exceptions;
+using Spectre.Console;
+
+namespace Harmattan.Cli.Commands;
+
+/// <summary>
+/// <c>harmattan redrive</c>: moves the messages of a MassTransit error queue back to the queue they failed on, once the
+/// cause is fixed. Connects to <c>ConnectionStrings:RabbitMq</c>.
+/// </summary>
+public static class RedriveCommand
+{
+    public static Command Create()
+    {
+        var queue = new Option<string>("--queue")
+        {
+            Description = "The error queue to empty, e.g. store-averages_error; its messages go back to store-averages.",
+            Required = true,
+        };
+        queue.Validators.Add(r =>
+        {
+            if (ErrorQueueRedrive.Refusal(r.GetValueOrDefault<string>() ?? "") is { } refusal)
+                r.AddError(refusal);
+        });
+        var max = new Option<int?>("--max") { Description = "Move at most this many messages (default: all those waiting now)." };
+        max.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<int?>() is < 1)
+                r.AddError("--max must be at least 1.");
+        });
+
+        var command = new Command("redrive", "Move the messages of a RabbitMQ error queue (NAME_error) back to the queue they failed on.")
+        {
+            queue, max,
+        };
+        command.SetAction((result, cancellationToken) =>
+            RunAsync(result.GetValue(queue)!, result.GetValue(max), cancellationToken));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(string errorQueue, int? max, CancellationToken cancellationToken)
+    {
+        var builder = CliHost.CreateBuilder(new Dictionary<string, string?>(), new Dictionary<string, string?>());
+        var rabbitMq = BusRegistration.RabbitMqUri(builder.Configuration);
+        var where = ErrorQueueRedrive.Describe(rabbitMq);
+        try
+        {
+            var result = await ErrorQueueRedrive.RunAsync(rabbitMq, errorQueue, max, cancellationToken);
+            if (result.Moved == 0)
+                AnsiConsole.MarkupLineInterpolated($"Nothing to move: {errorQueue} on {where} is empty.");
+            foreach (var (destination, count) in result.MovedTo)
+                AnsiConsole.MarkupLineInterpolated($"Moved {count} message(s) from {errorQueue} to {destination} on {where}.");
+            AnsiConsole.MarkupLineInterpolated($"{result.LeftInErrorQueue} message(s) left in {errorQueue}.");
+            return cancellationToken.IsCancellationRequested ? 130 : 0;
+        }
+        catch (RedriveException ex)
+        {
+            AnsiConsole.MarkupLineInterpolated($"[red]{ex.Message}[/]");
+            return 1;
+        }
+        catch (BrokerUnreachableException)
+        {
+            AnsiConsole.MarkupLineInterpolated(
+                $"[red]RabbitMQ at {where} could not be reached[/] (or refused the user): check ConnectionStrings:RabbitMq (ConnectionStrings__RabbitMq).");
+            return 1;
+        }
+    }
+}

@@ -1,0 +1,180 @@
+using System.CommandLine;
+using Harmattan.Cli.Operations;
+using Harmattan.Cli.Pipeline;
+using Harmattan.Contracts;
+using Harmattan.Extractor;
+using Harmattan.Hosting;
+using Harmattan.Storage;
+using MassTransit;
+using Spectre.Console;
+
+namespace Harmattan.Cli.Commands;
+
+/// <summary>
+/// <c>harmattan replay</c>: re-sends the archived <c>RawReadingsFetched</c> of a range to the transformer, marked as a
+/// replay, so the running services recompute the averages with the current algorithm, and waits until they are stored.
+/// </summary>
+public static class ReplayCommand
+{
+    public static Command Create()
+    {
+        var stations = CommonOptions.Stations();
+        var from = CommonOptions.From(required: true);
+        var to = CommonOptions.To(required: true);
+        var noWait = new Option<bool>("--no-wait") { Description = "Send the archived fetches and exit without waiting for the store." };
+        var idleTimeout = new Option<TimeSpan>("--idle-timeout")
+        {
+            Description = "Stop waiting when no recomputed fetch arrives for this long (default 00:10:00).",
+            DefaultValueFactory = _ => TimeSpan.FromMinutes(10),
+        };
+        var db = CommonOptions.Db();
+
+        var command = new Command("replay",
+            "Recompute the averages of a range from the archived raw fetches, through the running services (RabbitMQ).")
+        {
+            stations, from, to, noWait, idleTimeout, db,
+        };
+        CommonOptions.ValidateRange(command, from, to);
+        command.SetAction((result, cancellationToken) => RunAsync(result.GetValue(stations) ?? [], result.GetValue(from)!.Value,
+            result.GetValue(to)!.Value, result.GetValue(noWait), result.GetValue(idleTimeout), result.GetValue(db), cancellationToken));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(string[] stationIds, DateOnly from, DateOnly to, bool noWait, TimeSpan idleTimeout,
+        FileInfo? db, CancellationToken cancellationToken)
+    {
+        var builder = CliHost.CreateBuilder(CommonOptions.StoreDefaults, CliHost.Overrides(CommonOptions.DbOverride(db)));
+        builder.Services.AddPipelineStore(builder.Configuration);
+        builder.Services.AddStations(builder.Configuration);
+        builder.Services.AddSingleton<PipelineFaults>();
+        builder.Services.AddSingleton<ReplayProgress>();
+        builder.Services.AddHarmattanBus(builder.Configuration, bus =>
+        {
+            bus.AddConsumer<PipelineFaultConsumer>().Endpoint(e => e.Temporary = true);
+            bus.AddConsumer<ReplayedAveragesConsumer>().Endpoint(e => e.Temporary = true);
+        });
+        using var host = builder.Build();
+        var time = host.Services.GetRequiredService<TimeProvider>();
+        var store = host.Services.GetRequiredService<IPipelineStore>();
+        var asked = StationSelection.Resolve(host.Services, stationIds, from, to, time);
+
+        await host.StartAsync(cancellationToken);
+        try
+        {
+            var fetches = await ArchivedFetchesAsync(store, asked, cancellationToken);
+            if (fetches.Count == 0)
+            {
+                AnsiConsole.MarkupLineInterpolated(
+                    $"Nothing to replay: the store holds no raw fetch for {from:yyyy-MM-dd}..{to:yyyy-MM-dd} ({asked.Count} station(s)). Run `harmattan backfill` for that range first.");
+                return 0;
+            }
+
+            var progress = host.Services.GetRequiredService<ReplayProgress>();
+            progress.Expect(fetches.Select(f => f.FetchId));
+            var endpoint = await host.Services.GetRequiredService<ISendEndpointProvider>()
+                .GetSendEndpoint(BusRegistration.CommandAddress(QueueNames.ComputeAverages, host.Services));
+            foreach (var fetch in fetches)
+                await endpoint.Send(fetch, context => context.Headers.Set(HarmattanHeaders.Replay, true), cancellationToken);
+            AnsiConsole.MarkupLineInterpolated(
+                $"Replayed {fetches.Count} archived fetches ({fetches.Sum(f => f.Readings.Count)} readings) of {asked.Count} station(s) for {from:yyyy-MM-dd}..{to:yyyy-MM-dd} to {QueueNames.ComputeAverages}.");
+            if (noWait)
+                return 0;
+
+            return await WaitAsync(host.Services, progress, asked, idleTimeout, cancellationToken);
+        }
+        finally
+        {
+            await host.StopAsync(CancellationToken.None);
+        }
+    }
+
+    /// <summary>
+    /// The newest archived fetch of each window that overlaps the range. An older fetch of the same window can never
+    /// win over the newer one (same algorithm, older fetch time), so re-sending it would only cost work; fetches of
+    /// other windows covering the same days are all sent and the loader keeps the newest per day.
+    /// </summary>
+    private static async Task<IReadOnlyList<RawReadingsFetched>> ArchivedFetchesAsync(IPipelineStore store,
+        IReadOnlyList<StationDays> asked, CancellationToken cancellationToken)
+    {
+        var fetches = new List<RawReadingsFetched>();
+        foreach (var station in asked)
+        {
+            var range = DayWindows.ForDays(station.From, station.To, station.TimeZone);
+            var archived = await store.GetRawFetchesAsync(station.StationId, range.Start, range.End, cancellationToken);
+            fetches.AddRange(archived.GroupBy(f => (f.WindowStart, f.WindowEnd))
+                .Select(window => window.MaxBy(f => (f.FetchedAt, f.FetchId))!));
+        }
+        return fetches;
+    }
+
+    private static async Task<int> WaitAsync(IServiceProvider services, ReplayProgress progress, IReadOnlyList<StationDays> asked,
+        TimeSpan idleTimeout, CancellationToken cancellationToken)
+    {
+        var store = services.GetRequiredService<IPipelineStore>();
+        var faults = services.GetRequiredService<PipelineFaults>();
+        var time = services.GetRequiredService<TimeProvider>();
+        var lastProgress = time.GetTimestamp();
+        var outcome = "";
+        try
+        {
+            await AnsiConsole.Progress()
+                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(),
+                    new ElapsedTimeColumn(), new RemainingTimeColumn())
+                .StartAsync(async context =>
+                {
+                    var task = context.AddTask($"fetches recomputed and stored (of {progress.Expected})", maxValue: progress.Expected);
+                    while (progress.Stored < progress.Expected)
+                    {
+                        if (faults.Any)
+                        {
+                            outcome = "fault";
+                            return;
+                        }
+                        if (time.GetElapsedTime(lastProgress) > idleTimeout)
+                        {
+                            outcome = "idle";
+                            return;
+                        }
+                        await Task.Delay(TimeSpan.FromMilliseconds(500), time, cancellationToken);
+                        var before = progress.Stored;
+                        await progress.CheckStoreAsync(store, cancellationToken);
+                        if (progress.Stored != before)
+                            lastProgress = time.GetTimestamp();
+                        task.Value = progress.Stored;
+                    }
+                });
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            AnsiConsole.MarkupLineInterpolated(
+                $"Stopped waiting at {progress.Stored} of {progress.Expected} fetches. The replayed fetches are still processed.");
+            return 130;
+        }
+
+        var versions = progress.Results.Select(r => r.AlgorithmVersion).Distinct().Order().Select(v => $"v{v}");
+        AnsiConsole.MarkupLineInterpolated(
+            $"Recomputed {progress.Computed} of {progress.Expected} fetches (algorithm {string.Join(", ", versions)}); stored {progress.Stored}.");
+        var stored = new Dictionary<int, int>();
+        foreach (var station in asked)
+            foreach (var day in await store.GetDailyAveragesAsync(station.StationId, station.From, station.To, cancellationToken))
+                stored[day.AlgorithmVersion] = stored.GetValueOrDefault(day.AlgorithmVersion) + 1;
+        AnsiConsole.MarkupLineInterpolated(
+            $"Days stored by algorithm version: {string.Join(", ", stored.OrderBy(e => e.Key).Select(e => $"v{e.Key}: {e.Value}"))}.");
+
+        switch (outcome)
+        {
+            case "fault":
+                AnsiConsole.MarkupLine("[red]Some replayed fetches failed[/] and are in the error queues:");
+                foreach (var fault in faults.All)
+                    AnsiConsole.MarkupLineInterpolated($"  {fault}");
+                AnsiConsole.MarkupLine("Fix the cause, then `harmattan redrive --queue compute-averages_error` (or store-averages_error).");
+                return 1;
+            case "idle":
+                AnsiConsole.MarkupLineInterpolated(
+                    $"[red]No replayed fetch was recomputed and stored for {idleTimeout}.[/] Are the transformer and loader running against this RabbitMQ and this store?");
+                return 1;
+            default:
+                return 0;
+        }
+    }
+}

@@ -1,0 +1,169 @@
+using System.Text;
+using RabbitMQ.Client;
+using RabbitMQ.Client.Exceptions;
+
+namespace Harmattan.Cli.Operations;
+
+/// <summary>What a redrive did: messages moved per destination queue, and how many are still in the error queue.</summary>
+public sealed record RedriveResult(string ErrorQueue, IReadOnlyDictionary<string, int> MovedTo, uint LeftInErrorQueue)
+{
+    public int Moved => MovedTo.Values.Sum();
+}
+
+/// <summary>
+/// Moves messages from a MassTransit <c>_error</c> queue back to the queue they failed on. Each message is taken
+/// unacknowledged, re-published with publisher confirms, and acknowledged on the error queue only after the broker
+/// confirmed the copy: an interruption at any point loses nothing, at worst a message is delivered twice, which the
+/// pipeline's idempotent consumers absorb.
+/// </summary>
+public static class ErrorQueueRedrive
+{
+    public const string ErrorSuffix = "_error";
+    public const string RedriveCountHeader = "Harmattan-Redrive-Count";
+    public const string FaultInputAddressHeader = "MT-Fault-InputAddress";
+
+    /// <summary>Messages taken (unacknowledged) and re-published before their confirms are awaited.</summary>
+    public const int BatchSize = 100;
+
+    /// <summary>Why <paramref name="queue"/> cannot be redriven, or null.</summary>
+    public static string? Refusal(string queue) =>
+        queue.EndsWith(ErrorSuffix, StringComparison.Ordinal) && queue.Length > ErrorSuffix.Length
+            ? null
+            : $"'{queue}' is not an error queue: --queue must name a MassTransit error queue ending in {ErrorSuffix}, " +
+              "e.g. store-averages_error, compute-averages_error, archive-raw-readings_error or fetch-station-window_error.";
+
+    /// <summary>The queue a failed message came from: MassTransit's fault header, else the error queue's name without <c>_error</c>.</summary>
+    public static string DestinationOf(string errorQueue, IDictionary<string, object?>? headers)
+    {
+        if (headers is not null && headers.TryGetValue(FaultInputAddressHeader, out var value)
+            && Text(value) is { } address && Uri.TryCreate(address, UriKind.Absolute, out var input)
+            && input.AbsolutePath.TrimEnd('/').Split('/')[^1] is { Length: > 0 } name)
+            return Uri.UnescapeDataString(name);
+        return errorQueue[..^ErrorSuffix.Length];
+    }
+
+    /// <summary>
+    /// The original properties and headers, without MassTransit's fault description (it described the failure being
+    /// retried) and with the number of redrives so far plus one.
+    /// </summary>
+    public static BasicProperties PropertiesForRedrive(IReadOnlyBasicProperties original)
+    {
+        var properties = new BasicProperties(original);
+        var headers = new Dictionary<string, object?>(StringComparer.Ordinal);
+        var redrives = 0;
+        foreach (var (key, value) in original.Headers ?? new Dictionary<string, object?>())
+        {
+            if (key.StartsWith("MT-Fault-", StringComparison.Ordinal) || key == "MT-Reason")
+                continue;
+            if (key == RedriveCountHeader)
+                redrives = value switch { int i => i, long l => (int)l, _ => 0 };
+            else
+                headers[key] = value;
+        }
+        headers[RedriveCountHeader] = redrives + 1;
+        properties.Headers = headers;
+        return properties;
+    }
+
+    /// <summary>
+    /// Moves at most <paramref name="max"/> messages, and never more than the error queue held at the start, so a
+    /// message that fails again right away is not moved round in circles.
+    /// </summary>
+    /// <exception cref="RedriveException">A queue is missing or the broker refused a copy; nothing was lost.</exception>
+    public static async Task<RedriveResult> RunAsync(Uri rabbitMq, string errorQueue, int? max, CancellationToken cancellationToken)
+    {
+        var factory = new ConnectionFactory { Uri = AmqpUri(rabbitMq), ClientProvidedName = "harmattan redrive" };
+        await using var connection = await factory.CreateConnectionAsync(cancellationToken);
+        await using var channel = await connection.CreateChannelAsync(
+            new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true), cancellationToken);
+
+        var waiting = await MessageCountAsync(connection, errorQueue, cancellationToken)
+            ?? throw new RedriveException($"The queue {errorQueue} does not exist on {Describe(rabbitMq)}: check the name (see `rabbitmqctl list_queues`).");
+        var limit = Math.Min((uint)(max ?? int.MaxValue), waiting);
+        var movedTo = new Dictionary<string, int>(StringComparer.Ordinal);
+        var checkedDestinations = new HashSet<string>(StringComparer.Ordinal);
+        for (var taken = 0u; taken < limit && !cancellationToken.IsCancellationRequested;)
+        {
+            // Once a batch is taken, its move completes even on Ctrl-C; the check above stops between batches.
+            var batch = new List<(BasicGetResult Message, string Destination)>();
+            while (batch.Count < BatchSize && taken < limit
+                   && await channel.BasicGetAsync(errorQueue, autoAck: false, CancellationToken.None) is { } message)
+            {
+                taken++;
+                batch.Add((message, DestinationOf(errorQueue, message.BasicProperties.Headers)));
+            }
+            if (batch.Count == 0)
+                break;
+            foreach (var destination in batch.Select(b => b.Destination).Where(checkedDestinations.Add))
+                if (await MessageCountAsync(connection, destination, CancellationToken.None) is null)
+                    throw new RedriveException(
+                        $"The queue {destination}, where the messages of {errorQueue} came from, does not exist on {Describe(rabbitMq)}: " +
+                        "start the service that consumes it once, then redrive again. The messages stay in the error queue.");
+
+            // The copies are confirmed together (one disk sync for many), and each original is acknowledged only
+            // after its own copy was confirmed.
+            var published = batch.Select(b => PublishAsync(channel, b.Destination, b.Message)).ToList();
+            Exception? failure = null;
+            foreach (var ((message, destination), publish) in batch.Zip(published))
+            {
+                try
+                {
+                    await publish;
+                }
+                catch (PublishException ex)
+                {
+                    failure ??= new RedriveException(
+                        $"RabbitMQ {(ex.IsReturn ? "could not route" : "refused")} the copy of a message to {destination}; " +
+                        "the message stays in the error queue.", ex);
+                    continue;
+                }
+                await channel.BasicAckAsync(message.DeliveryTag, multiple: false, CancellationToken.None);
+                movedTo[destination] = movedTo.GetValueOrDefault(destination) + 1;
+            }
+            if (failure is not null)
+                throw failure;
+        }
+
+        var left = await MessageCountAsync(connection, errorQueue, CancellationToken.None) ?? 0;
+        return new RedriveResult(errorQueue, movedTo, left);
+    }
+
+    private static Task PublishAsync(IChannel channel, string destination, BasicGetResult message) =>
+        channel.BasicPublishAsync("", destination, mandatory: true, PropertiesForRedrive(message.BasicProperties), message.Body,
+            CancellationToken.None).AsTask();
+
+    /// <summary>Where the CLI connects, for messages: host, port and virtual host, never the user or password.</summary>
+    public static string Describe(Uri rabbitMq) =>
+        $"{rabbitMq.Host}:{(rabbitMq.IsDefaultPort ? 5672 : rabbitMq.Port)}{(rabbitMq.AbsolutePath is "" or "/" ? "/" : rabbitMq.AbsolutePath)}";
+
+    /// <summary>Messages ready in <paramref name="queue"/>, or null when it does not exist.</summary>
+    private static async Task<uint?> MessageCountAsync(IConnection connection, string queue, CancellationToken cancellationToken)
+    {
+        // A passive declare of a missing queue closes its channel, so it gets a channel of its own.
+        await using var probe = await connection.CreateChannelAsync(cancellationToken: cancellationToken);
+        try
+        {
+            return (await probe.QueueDeclarePassiveAsync(queue, cancellationToken)).MessageCount;
+        }
+        catch (OperationInterruptedException ex) when (ex.ShutdownReason?.ReplyCode == 404)
+        {
+            return null;
+        }
+    }
+
+    private static Uri AmqpUri(Uri uri) => uri.Scheme switch
+    {
+        "rabbitmq" => new UriBuilder(uri) { Scheme = "amqp" }.Uri,
+        "rabbitmqs" => new UriBuilder(uri) { Scheme = "amqps" }.Uri,
+        _ => uri,
+    };
+
+    private static string? Text(object? value) => value switch
+    {
+        byte[] bytes => Encoding.UTF8.GetString(bytes),
+        string text => text,
+        _ => null,
+    };
+}
+
+public sealed class RedriveException(string message, Exception? innerException = null) : Exception(message, innerException);

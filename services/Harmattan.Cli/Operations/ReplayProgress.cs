@@ -1,0 +1,70 @@
+using System.Collections.Concurrent;
+using Harmattan.Contracts;
+using Harmattan.Storage;
+using MassTransit;
+
+namespace Harmattan.Cli.Operations;
+
+/// <summary>
+/// The fetches a replay re-sent and what became of them: the averages the transformer computed from each (seen on a
+/// temporary queue bound to <see cref="AveragesComputed"/>), and whether the store reflects them.
+/// </summary>
+public sealed class ReplayProgress
+{
+    private readonly ConcurrentDictionary<Guid, AveragesComputed?> _results = new();
+    private readonly ConcurrentDictionary<Guid, bool> _stored = new();
+
+    public int Expected => _results.Count;
+    public int Computed => _results.Values.Count(r => r is not null);
+    public int Stored => _stored.Count;
+
+    public void Expect(IEnumerable<Guid> fetchIds)
+    {
+        foreach (var id in fetchIds)
+            _results.TryAdd(id, null);
+    }
+
+    /// <summary>Keeps the averages of a replayed fetch; others (the hourly schedule's, say) are not this replay's.</summary>
+    public void Record(AveragesComputed averages)
+    {
+        if (_results.ContainsKey(averages.SourceFetchId))
+            _results[averages.SourceFetchId] = averages;
+    }
+
+    public IReadOnlyList<AveragesComputed> Results => [.. _results.Values.OfType<AveragesComputed>()];
+
+    /// <summary>
+    /// Marks as stored each computed result whose every day the store holds at that (algorithm version, fetch time)
+    /// or newer. The loader's rule keeps the newest, so a row that is not older is this result or one that
+    /// rightly won over it; with an unchanged algorithm the rows already match and the replay finishes at once.
+    /// </summary>
+    public async Task CheckStoreAsync(IPipelineStore store, CancellationToken cancellationToken)
+    {
+        foreach (var result in Results.Where(r => !_stored.ContainsKey(r.SourceFetchId)))
+        {
+            if (result.Daily.Count > 0)
+            {
+                var rows = await store.GetDailyAveragesAsync(result.StationId, result.Daily.Min(d => d.Date),
+                    result.Daily.Max(d => d.Date), cancellationToken);
+                var reflected = result.Daily.All(day => rows.Any(row => row.Date == day.Date && NotOlder(row, result)));
+                if (!reflected)
+                    continue;
+            }
+            _stored.TryAdd(result.SourceFetchId, true);
+        }
+    }
+
+    private static bool NotOlder(StoredDailyAverage row, AveragesComputed result) =>
+        row.AlgorithmVersion > result.AlgorithmVersion
+        || (row.AlgorithmVersion == result.AlgorithmVersion && row.SourceFetchedAt >= result.SourceFetchedAt);
+}
+
+/// <summary>Feeds <see cref="ReplayProgress"/>; bound to a temporary queue that lives as long as the command.</summary>
+public sealed class ReplayedAveragesConsumer(ReplayProgress progress) : IConsumer<AveragesComputed>
+{
+    public Task Consume(ConsumeContext<AveragesComputed> context)
+    {
+        progress.Record(context.Message);
+        return Task.CompletedTask;
+    }
+}

@@ -1,0 +1,112 @@
+using Harmattan.Cli.Operations;
+using Harmattan.Contracts;
+using Harmattan.Storage.Sqlite;
+
+namespace Harmattan.Tests.Cli;
+
+/// <summary>When a replay counts a fetch as done: its averages were computed and the store reflects them.</summary>
+public sealed class ReplayProgressTests : IAsyncLifetime
+{
+    private static readonly DateTimeOffset FetchedAt = new(2026, 3, 4, 10, 0, 0, TimeSpan.Zero);
+    private static readonly Guid Fetch = Guid.Parse("00000000-0000-0000-0000-0000000000a1");
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private readonly string _path = Path.Combine(Path.GetTempPath(), $"harmattan-replay-{Guid.NewGuid():N}.db");
+    private SqlitePipelineStore _store = null!;
+
+    public async ValueTask InitializeAsync()
+    {
+        _store = new SqlitePipelineStore($"Data Source={_path}");
+        await _store.InitializeAsync(Ct);
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        _store.Dispose();
+        foreach (var file in new[] { _path, _path + "-wal", _path + "-shm" })
+            File.Delete(file);
+        return ValueTask.CompletedTask;
+    }
+
+    private static AveragesComputed Averages(int version, Guid? fetchId = null, DateTimeOffset? fetchedAt = null) => new()
+    {
+        StationId = "283164601",
+        WindowStart = new DateTimeOffset(2026, 3, 1, 0, 0, 0, TimeSpan.Zero),
+        WindowEnd = new DateTimeOffset(2026, 3, 3, 0, 0, 0, TimeSpan.Zero),
+        SourceFetchId = fetchId ?? Fetch,
+        SourceFetchedAt = fetchedAt ?? FetchedAt,
+        AlgorithmVersion = version,
+        Hourly = [],
+        Daily = [Day(new DateOnly(2026, 3, 1), version), Day(new DateOnly(2026, 3, 2), version)],
+    };
+
+    private static DailyAverage Day(DateOnly date, int version) => new()
+    {
+        Date = date,
+        HoursCovered = 24,
+        HoursInDay = 24,
+        Completeness = 1,
+        IsComplete = true,
+        Quantities = new Dictionary<string, QuantityStats>
+        {
+            [QuantityNames.Co] = new() { Mean = 0.5 * version, Min = 0.1, Max = 0.9, Count = 24, Rejected = 0 },
+        },
+    };
+
+    private ReplayProgress Replaying(params Guid[] fetchIds)
+    {
+        var progress = new ReplayProgress();
+        progress.Expect(fetchIds);
+        return progress;
+    }
+
+    [Fact]
+    public async Task With_the_same_version_a_result_counts_as_stored_at_once_because_the_rows_already_match()
+    {
+        await _store.UpsertAveragesAsync([Averages(1)], Ct);
+        var progress = Replaying(Fetch);
+
+        progress.Record(Averages(1));
+        await progress.CheckStoreAsync(_store, Ct);
+
+        Assert.Equal((1, 1, 1), (progress.Expected, progress.Computed, progress.Stored));
+    }
+
+    [Fact]
+    public async Task A_newer_version_counts_only_once_the_loader_has_written_it()
+    {
+        await _store.UpsertAveragesAsync([Averages(1)], Ct);
+        var progress = Replaying(Fetch);
+        progress.Record(Averages(2));
+
+        await progress.CheckStoreAsync(_store, Ct);
+        Assert.Equal((1, 0), (progress.Computed, progress.Stored));
+
+        await _store.UpsertAveragesAsync([Averages(2)], Ct);
+        await progress.CheckStoreAsync(_store, Ct);
+        Assert.Equal(1, progress.Stored);
+    }
+
+    [Fact]
+    public async Task A_row_the_store_keeps_because_it_is_newer_than_the_replay_counts_as_stored()
+    {
+        await _store.UpsertAveragesAsync([Averages(3, Guid.NewGuid(), FetchedAt.AddHours(1))], Ct);
+        var progress = Replaying(Fetch);
+
+        progress.Record(Averages(2));
+        await progress.CheckStoreAsync(_store, Ct);
+
+        Assert.Equal(1, progress.Stored);
+    }
+
+    [Fact]
+    public async Task Averages_of_fetches_that_were_not_replayed_are_ignored()
+    {
+        var progress = Replaying(Fetch);
+
+        progress.Record(Averages(1, Guid.NewGuid()));
+        await progress.CheckStoreAsync(_store, Ct);
+
+        Assert.Equal((1, 0, 0), (progress.Expected, progress.Computed, progress.Stored));
+    }
+}
