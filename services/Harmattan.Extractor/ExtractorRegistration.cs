@@ -2,6 +2,7 @@ using System.Net.Http.Headers;
 using Harmattan.Extractor.Authentication;
 using Harmattan.Extractor.Scheduling;
 using Harmattan.Hosting;
+using Harmattan.Storage;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Http.Resilience;
@@ -21,6 +22,9 @@ public static class ExtractorRegistration
         services.AddValidatedOptions<AirQinoOptions>(AirQinoOptions.Section, AirQinoOptions.Validate);
         services.AddStations(configuration);
         services.AddFetchSchedule(configuration);
+        // The schedule reads each station's last fetch to warn about gaps beyond its lookback.
+        if (configuration.GetSection(ScheduleOptions.Section).Get<ScheduleOptions>()?.Enabled ?? true)
+            services.AddPipelineStoreForReading(configuration);
 
         services.AddHttpClient(AirQinoTokenClient.HttpClientName);
         services.TryAddSingleton<AirQinoTokenClient>();

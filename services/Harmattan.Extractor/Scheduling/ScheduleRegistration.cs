@@ -1,5 +1,4 @@
 using Harmattan.Hosting;
-using Harmattan.Storage;
 
 namespace Harmattan.Extractor.Scheduling;
 
@@ -14,10 +13,7 @@ public static class ScheduleRegistration
         services.AddScheduledRun();
         var options = configuration.GetSection(ScheduleOptions.Section).Get<ScheduleOptions>() ?? new ScheduleOptions();
         if (options.Enabled)
-        {
             services.AddHostedService<FetchScheduleService>();
-            services.AddPipelineStoreForReading(configuration);
-        }
         return services;
     }
 

@@ -25,7 +25,6 @@ public sealed class ScheduledRun(
     {
         var lookbackDays = schedule.Value.LookbackDays;
         var plan = FetchSchedule.Plan(runAt, stations.Value.Stations, lookbackDays);
-        await WarnAboutGapsAsync(runAt, lookbackDays, cancellationToken);
 
         var endpoint = await bus.GetSendEndpoint(BusRegistration.CommandAddress(QueueNames.FetchStationWindow, services));
         foreach (var fetch in plan)
@@ -35,6 +34,8 @@ public sealed class ScheduledRun(
                 "Scheduled fetch of station {StationId} for {WindowStart:yyyy-MM-ddTHH:mmZ}..{WindowEnd:yyyy-MM-ddTHH:mmZ} sent as {MessageId} (run hour {RunHour:yyyy-MM-ddTHH:mmZ})",
                 fetch.Command.StationId, fetch.Command.WindowStart, fetch.Command.WindowEnd, fetch.MessageId, FetchSchedule.RunHour(runAt));
         }
+        // After the sends: a slow or unreachable store may delay the warning, never the fetches.
+        await WarnAboutGapsAsync(runAt, lookbackDays, cancellationToken);
         return plan;
     }
 
