@@ -60,7 +60,9 @@ public static class AirQinoParser
         }
 
         if (rows.Received == 0)
-            throw Failure(stationId, source, "has no rows in its data array", "the station may have no data at all in AirQino");
+            throw new AirQinoResponseException(stationId, source,
+                $"AirQino returned a response for station {stationId} that has no rows in its data array from {source}; the station may have no data for that window.",
+                hasNoRows: true);
         if (rows.Unparseable == rows.Received)
             throw Failure(stationId, source,
                 $"has {rows.Received:N0} rows but none with a timestamp such as \"{ExampleTimestamp}\" (first: {rows.FirstBadTimestamp})",

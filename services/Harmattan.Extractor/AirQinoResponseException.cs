@@ -9,12 +9,13 @@ namespace Harmattan.Extractor;
 public sealed class AirQinoResponseException : Exception
 {
     public AirQinoResponseException(string stationId, string requestUrl, string message, HttpStatusCode? statusCode = null,
-        Exception? innerException = null)
+        Exception? innerException = null, bool hasNoRows = false)
         : base(message, innerException)
     {
         StationId = stationId;
         RequestUrl = requestUrl;
         StatusCode = statusCode;
+        HasNoRows = hasNoRows;
     }
 
     public string StationId { get; }
@@ -22,4 +23,7 @@ public sealed class AirQinoResponseException : Exception
 
     /// <summary>The HTTP status when the failure is an error status, otherwise null.</summary>
     public HttpStatusCode? StatusCode { get; }
+
+    /// <summary>A well-formed AirQino response whose data array is empty: the station has nothing for the request.</summary>
+    public bool HasNoRows { get; }
 }

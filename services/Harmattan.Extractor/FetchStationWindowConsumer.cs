@@ -21,7 +21,27 @@ public sealed class FetchStationWindowConsumer(AirQinoClient airQino, TimeProvid
             throw new ArgumentException(
                 $"FetchStationWindow for station {command.StationId} names an unknown time zone '{command.TimeZone}': use an IANA id such as UTC or Africa/Abidjan.");
 
-        var fetch = await airQino.GetHourlyAsync(command.StationId, command.WindowStart, command.WindowEnd, context.CancellationToken);
+        AirQinoFetch fetch;
+        try
+        {
+            fetch = await airQino.GetHourlyAsync(command.StationId, command.WindowStart, command.WindowEnd, context.CancellationToken);
+        }
+        catch (AirQinoResponseException ex) when (ex.HasNoRows)
+        {
+            // Asking again gets the same empty answer, so the days are published without rows and stored as missing
+            // at the source, where status and exports show the gap, instead of filling the error queue every hour.
+            logger.LogWarning("{Reason} Its days are stored as missing at the source.", ex.Message);
+            fetch = new AirQinoFetch
+            {
+                StationId = command.StationId,
+                WindowStart = command.WindowStart,
+                WindowEnd = command.WindowEnd,
+                Source = ex.RequestUrl,
+                Readings = [],
+                RowsReceived = 0,
+                RowsUnparseable = 0,
+            };
+        }
         var fetchedAt = time.GetUtcNow();
         var chunks = DayWindows.Split(command.WindowStart, command.WindowEnd, zone);
 

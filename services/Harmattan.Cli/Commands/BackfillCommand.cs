@@ -107,45 +107,17 @@ public static class BackfillCommand
     {
         var total = plan.Total;
         var store = services.GetRequiredService<IPipelineStore>();
-        var faults = services.GetRequiredService<PipelineFaults>();
         var time = services.GetRequiredService<TimeProvider>();
-        var stored = await plan.CountStoredAsync(store, startedAt, cancellationToken);
-        var lastProgress = time.GetTimestamp();
-        var started = lastProgress;
-        var outcome = "";
+        var wait = new ProgressWait(services.GetRequiredService<PipelineFaults>(), time);
+        var stored = new StoredDayCounts();
+        var started = time.GetTimestamp();
         BackfillRate Rate() => new(stored.Stored - plan.AlreadyStored, total - stored.Stored, time.GetElapsedTime(started));
-        string Description() => $"days stored of {total} ({Rate()})";
-        try
-        {
-            await AnsiConsole.Progress()
-                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
-                .StartAsync(async progress =>
-                {
-                    var task = progress.AddTask(Description(), maxValue: total);
-                    task.Value = stored.Stored;
-                    while (stored.Stored < total)
-                    {
-                        if (faults.Any)
-                        {
-                            outcome = "fault";
-                            return;
-                        }
-                        if (time.GetElapsedTime(lastProgress) > idleTimeout)
-                        {
-                            outcome = "idle";
-                            return;
-                        }
-                        await Task.Delay(TimeSpan.FromSeconds(1), time, cancellationToken);
-                        var now = await plan.CountStoredAsync(store, startedAt, cancellationToken);
-                        if (now.Stored != stored.Stored)
-                            lastProgress = time.GetTimestamp();
-                        stored = now;
-                        task.Value = stored.Stored;
-                        task.Description = Description();
-                    }
-                });
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+
+        var outcome = await wait.RunAsync(new WaitPlan(total,
+            async ct => (stored = await plan.CountStoredAsync(store, startedAt, ct)).Stored,
+            _ => $"days stored of {total} ({Rate()})",
+            idleTimeout, TimeSpan.FromSeconds(1)), cancellationToken);
+        if (outcome == WaitOutcome.Stopped)
         {
             AnsiConsole.MarkupLineInterpolated(
                 $"Stopped waiting at {stored.Stored} of {total} days. The commands already sent are still processed; run the same command again to finish: days already stored are skipped.");
@@ -158,14 +130,11 @@ public static class BackfillCommand
             $"This run stored {stored.Stored - plan.AlreadyStored} day(s) in {time.GetElapsedTime(started):hh\\:mm\\:ss} ({Rate().DaysPerSecond ?? 0:0.0} days/s).");
         switch (outcome)
         {
-            case "fault":
-                AnsiConsole.MarkupLine("[red]Some fetches failed[/] and are in the error queues:");
-                // Unwrapped on stderr: a reason holds a URL and the fix, which a wrapped line would break.
-                foreach (var fault in faults.All)
-                    await Console.Error.WriteLineAsync("  " + fault);
-                AnsiConsole.MarkupLine("Fix the cause, move them back with `harmattan redrive --queue fetch-station-window_error`, then run this command again.");
+            case WaitOutcome.Faulted:
+                await wait.ReportFaultsAsync("Some fetches failed and are in the error queues:",
+                    "Fix the cause, move them back with `harmattan redrive --queue fetch-station-window_error`, then run this command again.");
                 return 1;
-            case "idle":
+            case WaitOutcome.Idle:
                 AnsiConsole.MarkupLineInterpolated(
                     $"[red]No new day stored for {idleTimeout}.[/] Are the extractor, transformer and loader running against this RabbitMQ and this store?");
                 return 1;

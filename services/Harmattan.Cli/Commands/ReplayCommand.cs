@@ -54,6 +54,8 @@ public static class ReplayCommand
             bus.AddConsumer<ReplayedAveragesConsumer>().Endpoint(e => e.Temporary = true);
         });
         using var host = builder.Build();
+        using var stop = CliHost.StopOnSignal(host, cancellationToken);
+        cancellationToken = stop.Token;
         var time = host.Services.GetRequiredService<TimeProvider>();
         var store = host.Services.GetRequiredService<IPipelineStore>();
         var asked = StationSelection.Resolve(host.Services, stationIds, from, to, time);
@@ -111,40 +113,16 @@ public static class ReplayCommand
         TimeSpan idleTimeout, CancellationToken cancellationToken)
     {
         var store = services.GetRequiredService<IPipelineStore>();
-        var faults = services.GetRequiredService<PipelineFaults>();
-        var time = services.GetRequiredService<TimeProvider>();
-        var lastProgress = time.GetTimestamp();
-        var outcome = "";
-        try
-        {
-            await AnsiConsole.Progress()
-                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(),
-                    new ElapsedTimeColumn(), new RemainingTimeColumn())
-                .StartAsync(async context =>
-                {
-                    var task = context.AddTask($"fetches recomputed and stored (of {progress.Expected})", maxValue: progress.Expected);
-                    while (progress.Stored < progress.Expected)
-                    {
-                        if (faults.Any)
-                        {
-                            outcome = "fault";
-                            return;
-                        }
-                        if (time.GetElapsedTime(lastProgress) > idleTimeout)
-                        {
-                            outcome = "idle";
-                            return;
-                        }
-                        await Task.Delay(TimeSpan.FromMilliseconds(500), time, cancellationToken);
-                        var before = progress.Stored;
-                        await progress.CheckStoreAsync(store, cancellationToken);
-                        if (progress.Stored != before)
-                            lastProgress = time.GetTimestamp();
-                        task.Value = progress.Stored;
-                    }
-                });
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        var wait = new ProgressWait(services.GetRequiredService<PipelineFaults>(), services.GetRequiredService<TimeProvider>());
+        var outcome = await wait.RunAsync(new WaitPlan(progress.Expected,
+            async ct =>
+            {
+                await progress.CheckStoreAsync(store, ct);
+                return progress.Stored;
+            },
+            _ => $"fetches recomputed and stored (of {progress.Expected})",
+            idleTimeout, TimeSpan.FromMilliseconds(500)), cancellationToken);
+        if (outcome == WaitOutcome.Stopped)
         {
             AnsiConsole.MarkupLineInterpolated(
                 $"Stopped waiting at {progress.Stored} of {progress.Expected} fetches. The replayed fetches are still processed.");
@@ -163,13 +141,11 @@ public static class ReplayCommand
 
         switch (outcome)
         {
-            case "fault":
-                AnsiConsole.MarkupLine("[red]Some replayed fetches failed[/] and are in the error queues:");
-                foreach (var fault in faults.All)
-                    AnsiConsole.MarkupLineInterpolated($"  {fault}");
-                AnsiConsole.MarkupLine("Fix the cause, then `harmattan redrive --queue compute-averages_error` (or store-averages_error).");
+            case WaitOutcome.Faulted:
+                await wait.ReportFaultsAsync("Some replayed fetches failed and are in the error queues:",
+                    "Fix the cause, then `harmattan redrive --queue compute-averages_error` (or store-averages_error).");
                 return 1;
-            case "idle":
+            case WaitOutcome.Idle:
                 AnsiConsole.MarkupLineInterpolated(
                     $"[red]No replayed fetch was recomputed and stored for {idleTimeout}.[/] Are the transformer and loader running against this RabbitMQ and this store?");
                 return 1;

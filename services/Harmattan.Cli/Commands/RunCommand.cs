@@ -35,7 +35,7 @@ public static class RunCommand
         var simulate = new Option<bool>("--simulate") { Description = "Serve simulated data from an in-process AirQino simulator (no network, no credentials)." };
         var timeout = new Option<TimeSpan>("--timeout")
         {
-            Description = "With --once: give up after this long (default 00:10:00).",
+            Description = "Give up when nothing is stored for this long (default 00:10:00).",
             DefaultValueFactory = _ => TimeSpan.FromMinutes(10),
         };
 
@@ -137,51 +137,29 @@ public static class RunCommand
         DateTimeOffset startedAt, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var store = services.GetRequiredService<IPipelineStore>();
-        var faults = services.GetRequiredService<PipelineFaults>();
         var activity = services.GetRequiredService<ReceiveActivity>();
-        var time = services.GetRequiredService<TimeProvider>();
+        var wait = new ProgressWait(services.GetRequiredService<PipelineFaults>(), services.GetRequiredService<TimeProvider>());
         var total = asked.Sum(s => s.DayCount);
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        deadline.CancelAfter(timeout);
-
         var stored = new StoredDayCounts();
-        try
-        {
-            await AnsiConsole.Progress()
-                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
-                .StartAsync(async progress =>
-                {
-                    var task = progress.AddTask($"days stored (of {total})", maxValue: total);
-                    // Done when every asked day is stored by this pass and the remaining messages (the raw archive)
-                    // have been consumed.
-                    while (!faults.Any)
-                    {
-                        stored = await StationDays.CountStoredAsync(store, asked, startedAt, deadline.Token);
-                        task.Value = stored.Stored;
-                        if (stored.Stored >= total && activity.IsQuietFor(TimeSpan.FromMilliseconds(500)))
-                            break;
-                        await Task.Delay(TimeSpan.FromMilliseconds(100), time, deadline.Token);
-                    }
-                });
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            AnsiConsole.MarkupLineInterpolated($"Stopped at {stored.Stored} of {total} days; what is stored stays stored.");
-            return 130;
-        }
-        catch (OperationCanceledException)
-        {
-            AnsiConsole.MarkupLineInterpolated(
-                $"[red]Gave up after {timeout}[/]: {stored.Stored} of {total} days stored. Rerun with a longer --timeout or look at the logs above.");
-            return 1;
-        }
 
-        if (faults.Any)
+        // Done when every asked day is stored by this pass and the remaining messages (the raw archive) are consumed.
+        var outcome = await wait.RunAsync(new WaitPlan(total,
+            async ct => (stored = await StationDays.CountStoredAsync(store, asked, startedAt, ct)).Stored,
+            _ => $"days stored (of {total})",
+            timeout, TimeSpan.FromMilliseconds(100),
+            done => done >= total && activity.IsQuietFor(TimeSpan.FromMilliseconds(500))), cancellationToken);
+        switch (outcome)
         {
-            AnsiConsole.MarkupLine("[red]The run failed:[/]");
-            foreach (var fault in faults.All)
-                await Console.Error.WriteLineAsync("  " + fault);
-            return 1;
+            case WaitOutcome.Stopped:
+                AnsiConsole.MarkupLineInterpolated($"Stopped at {stored.Stored} of {total} days; what is stored stays stored.");
+                return 130;
+            case WaitOutcome.Idle:
+                AnsiConsole.MarkupLineInterpolated(
+                    $"[red]Gave up: nothing was stored for {timeout}[/] ({stored.Stored} of {total} days stored). Rerun with a longer --timeout or look at the logs above.");
+                return 1;
+            case WaitOutcome.Faulted:
+                await wait.ReportFaultsAsync("The run failed:", "");
+                return 1;
         }
         AnsiConsole.MarkupLineInterpolated(
             $"Stored {stored.Stored} days: {stored.Complete} complete, {stored.Incomplete} incomplete, {stored.MissingAtSource} with no data at the source.");

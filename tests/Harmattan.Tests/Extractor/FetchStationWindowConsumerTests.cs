@@ -119,6 +119,22 @@ public class FetchStationWindowConsumerTests
         Assert.Equal((start.AddDays(7), start.AddDays(10)), (published[1].WindowStart, published[1].WindowEnd));
     }
 
+    [Fact]
+    public async Task An_empty_answer_from_an_API_that_honours_the_dates_stores_the_days_as_missing_at_the_source()
+    {
+        await using var simulator = await AirQinoSimulatorHost.StartAsync(
+            new SimulatorOptions { SyntheticStations = 1, Days = 60, Seed = 5, Now = SeriesEnd }, Ct);
+        // Long before the series starts: the simulator answers {"data": []} for the asked dates.
+        var start = new DateTimeOffset(2020, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
+        var published = await Fetch(simulator, Command(start, start.AddDays(3)));
+
+        var chunk = Assert.Single(published);
+        Assert.Empty(chunk.Readings);
+        Assert.Equal((start, start.AddDays(3)), (chunk.WindowStart, chunk.WindowEnd));
+        Assert.Equal(1, simulator.Stats.Total);
+    }
+
     [Theory]
     [InlineData("../admin", 0, "not a valid station id")]
     [InlineData("", -1, "empty window")]

@@ -1,0 +1,78 @@
+using Spectre.Console;
+
+namespace Harmattan.Cli.Pipeline;
+
+public enum WaitOutcome
+{
+    Done,
+    Faulted,
+    Idle,
+    Stopped,
+}
+
+/// <summary>
+/// The CLI's wait for work done by running services: a progress bar fed by polling (the store, usually) until the work
+/// is finished, a message reaches an error queue, nothing progresses for the idle timeout, or the user stops it.
+/// </summary>
+public sealed class ProgressWait(PipelineFaults faults, TimeProvider time)
+{
+    public async Task<WaitOutcome> RunAsync(WaitPlan plan, CancellationToken cancellationToken)
+    {
+        var lastProgress = time.GetTimestamp();
+        var done = await plan.Poll(cancellationToken);
+        var outcome = WaitOutcome.Done;
+        try
+        {
+            await AnsiConsole.Progress()
+                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
+                .StartAsync(async progress =>
+                {
+                    var task = progress.AddTask(plan.Describe(done), maxValue: plan.Total);
+                    task.Value = done;
+                    while (!plan.IsFinished(done))
+                    {
+                        if (faults.Any)
+                        {
+                            outcome = WaitOutcome.Faulted;
+                            return;
+                        }
+                        if (time.GetElapsedTime(lastProgress) > plan.IdleTimeout)
+                        {
+                            outcome = WaitOutcome.Idle;
+                            return;
+                        }
+                        await Task.Delay(plan.PollInterval, time, cancellationToken);
+                        var now = await plan.Poll(cancellationToken);
+                        if (now != done)
+                            lastProgress = time.GetTimestamp();
+                        done = now;
+                        task.Value = done;
+                        task.Description = plan.Describe(done);
+                    }
+                });
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            return WaitOutcome.Stopped;
+        }
+        return outcome;
+    }
+
+    /// <summary>Each fault on its own unwrapped stderr line: a reason holds a URL and the fix, which wrapping would break.</summary>
+    public async Task ReportFaultsAsync(string heading, string remedy)
+    {
+        AnsiConsole.MarkupLineInterpolated($"[red]{heading}[/]");
+        foreach (var fault in faults.All)
+            await Console.Error.WriteLineAsync("  " + fault);
+        if (remedy.Length > 0)
+            AnsiConsole.WriteLine(remedy);
+    }
+}
+
+/// <param name="Poll">How much of the work is done now (days stored, fetches recomputed).</param>
+/// <param name="IsFinished">Done; by default when <paramref name="Total"/> is reached.</param>
+public sealed record WaitPlan(int Total, Func<CancellationToken, Task<int>> Poll, Func<int, string> Describe,
+    TimeSpan IdleTimeout, TimeSpan PollInterval, Func<int, bool>? Finished = null)
+{
+    public bool IsFinished(int done) => Finished?.Invoke(done) ?? done >= Total;
+}
