@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Harmattan.Hosting;
 using MassTransit;
 using MassTransit.Metadata;
 using MassTransit.Serialization;
@@ -7,10 +8,13 @@ namespace Harmattan.Benchmarks;
 
 /// <summary>
 /// A message body exactly as MassTransit 8 puts it on the wire: the JSON envelope (ids, addresses, message types, host)
-/// around the message, serialised by System.Text.Json with <see cref="SystemTextJsonMessageSerializer.Options"/>.
+/// around the message, serialised by System.Text.Json with <see cref="SystemTextJsonMessageSerializer.Options"/> as the
+/// services configure them (<see cref="BusRegistration.CompactJson"/>).
 /// </summary>
 public static class MassTransitJson
 {
+    private static readonly JsonSerializerOptions Options = BusRegistration.CompactJson(new JsonSerializerOptions(SystemTextJsonMessageSerializer.Options));
+
     private static readonly Guid ConversationId = NewId.NextGuid();
 
     public static byte[] Serialize<T>(T message)
@@ -28,13 +32,13 @@ public static class MassTransitJson
             Headers = new Dictionary<string, object?>(),
             Host = HostMetadataCache.Host,
         };
-        return JsonSerializer.SerializeToUtf8Bytes(envelope, SystemTextJsonMessageSerializer.Options);
+        return JsonSerializer.SerializeToUtf8Bytes(envelope, Options);
     }
 
     public static T Deserialize<T>(byte[] body)
         where T : class
     {
-        var envelope = JsonSerializer.Deserialize<JsonMessageEnvelope>(body, SystemTextJsonMessageSerializer.Options)!;
-        return ((JsonElement)envelope.Message!).Deserialize<T>(SystemTextJsonMessageSerializer.Options)!;
+        var envelope = JsonSerializer.Deserialize<JsonMessageEnvelope>(body, Options)!;
+        return ((JsonElement)envelope.Message!).Deserialize<T>(Options)!;
     }
 }

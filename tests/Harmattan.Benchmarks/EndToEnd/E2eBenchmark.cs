@@ -72,38 +72,41 @@ public static class E2eBenchmark
         var fetchedAt = SyntheticDataset.SeriesEnd.AddHours(1);
         var stations = dataset.Backfill;
 
-        // Warm-up, so the first station does not pay for JIT compilation.
-        var warmUp = dataset.StationResponse(stations[0].StationId);
-        for (var i = 0; i < 3; i++)
-        {
-            CorePipeline.Run(warmUp, stations[0], fetchedAt, quality);
-            CorePipeline.WalkJson(warmUp);
-        }
-
         long readings = 0, maxBytes = 0, hourlyRows = 0;
         var coreTime = TimeSpan.Zero;
         var parseTime = TimeSpan.Zero;
-        foreach (var station in stations)
+        // Two passes, the first to warm up: tiered compilation reaches the optimised code only after some calls, and
+        // later still on a busy machine. The second pass is the one reported.
+        for (var pass = 0; pass < 2; pass++)
         {
-            var response = dataset.StationResponse(station.StationId);
-            var started = Stopwatch.GetTimestamp();
-            CorePipeline.WalkJson(response);
-            parseTime += Stopwatch.GetElapsedTime(started);
-
-            started = Stopwatch.GetTimestamp();
-            readings += CorePipeline.Run(response, station, fetchedAt, quality);
-            coreTime += Stopwatch.GetElapsedTime(started);
-
-            // Outside the timing: every message this station causes, serialised as MassTransit sends it.
-            foreach (var command in StationSelection.Commands(station, CorePipeline.ChunkDays, "backfill"))
-                maxBytes = Math.Max(maxBytes, MassTransitJson.Serialize(command).Length);
-            foreach (var fetch in CorePipeline.Extract(response, station, fetchedAt))
+            readings = maxBytes = hourlyRows = 0;
+            coreTime = parseTime = TimeSpan.Zero;
+            foreach (var station in stations)
             {
-                var averages = AveragesCalculator.Compute(fetch, quality);
-                hourlyRows += averages.Hourly.Count;
-                maxBytes = Math.Max(maxBytes, MassTransitJson.Serialize(fetch).Length);
-                maxBytes = Math.Max(maxBytes, MassTransitJson.Serialize(averages).Length);
+                var response = dataset.StationResponse(station.StationId);
+                var started = Stopwatch.GetTimestamp();
+                CorePipeline.WalkJson(response);
+                parseTime += Stopwatch.GetElapsedTime(started);
+
+                started = Stopwatch.GetTimestamp();
+                readings += CorePipeline.Run(response, station, fetchedAt, quality);
+                coreTime += Stopwatch.GetElapsedTime(started);
+
+                if (pass == 0)
+                    continue;
+                // Outside the timing: every message this station causes, serialised as MassTransit sends it.
+                foreach (var command in StationSelection.Commands(station, CorePipeline.ChunkDays, "backfill"))
+                    maxBytes = Math.Max(maxBytes, MassTransitJson.Serialize(command).Length);
+                foreach (var fetch in CorePipeline.Extract(response, station, fetchedAt))
+                {
+                    var averages = AveragesCalculator.Compute(fetch, quality);
+                    hourlyRows += averages.Hourly.Count;
+                    maxBytes = Math.Max(maxBytes, MassTransitJson.Serialize(fetch).Length);
+                    maxBytes = Math.Max(maxBytes, MassTransitJson.Serialize(averages).Length);
+                }
             }
+            if (pass == 0)
+                Thread.Sleep(500);
         }
         return new CoreFigures(readings, readings / coreTime.TotalSeconds, readings / parseTime.TotalSeconds, maxBytes, hourlyRows);
     }
