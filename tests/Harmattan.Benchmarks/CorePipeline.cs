@@ -11,6 +11,23 @@ public static class CorePipeline
 {
     public const int ChunkDays = 7;
 
+    /// <summary>
+    /// The backfill's commands: windows of at most <see cref="ChunkDays"/> days, balanced (365 days are 47 x 7 + 6 x 6
+    /// rather than 52 x 7 + 1) so that no window is a lone day, which the source may have no rows for at all: the
+    /// extractor refuses an empty answer, as it would for an unknown station.
+    /// </summary>
+    public static IEnumerable<FetchStationWindow> Commands(StationDays station, string requestedBy)
+    {
+        var chunks = (station.DayCount + ChunkDays - 1) / ChunkDays;
+        var first = station.From;
+        for (var i = 0; i < chunks; i++)
+        {
+            var days = station.DayCount / chunks + (i < station.DayCount % chunks ? 1 : 0);
+            yield return StationSelection.Command(station with { From = first, To = first.AddDays(days - 1) }, requestedBy);
+            first = first.AddDays(days);
+        }
+    }
+
     /// <summary>The <see cref="RawReadingsFetched"/> messages the extractor publishes for a backfill of <paramref name="station"/>.</summary>
     public static List<RawReadingsFetched> Extract(byte[] response, StationDays station, DateTimeOffset fetchedAt)
     {
@@ -18,7 +35,7 @@ public static class CorePipeline
         var readings = AirQinoParser.Parse(response, station.StationId, source).Readings;
         var fetches = new List<RawReadingsFetched>();
         var next = 0;
-        foreach (var command in StationSelection.Commands(station, ChunkDays, requestedBy: "benchmark"))
+        foreach (var command in Commands(station, requestedBy: "benchmark"))
         {
             var chunk = new List<RawReading>(ChunkDays * 24);
             for (; next < readings.Count && readings[next].Hour < command.WindowEnd; next++)

@@ -23,6 +23,7 @@ public static class E2eBenchmark
 {
     private static readonly string[] Services = ["Extractor", "Transformer", "Loader"];
     private static readonly TimeSpan IdleTimeout = TimeSpan.FromMinutes(5);
+    private static readonly TimeSpan FaultCheckInterval = TimeSpan.FromSeconds(10);
 
     public static async Task<int> RunAsync(E2eOptions options)
     {
@@ -95,7 +96,7 @@ public static class E2eBenchmark
                 if (pass == 0)
                     continue;
                 // Outside the timing: every message this station causes, serialised as MassTransit sends it.
-                foreach (var command in StationSelection.Commands(station, CorePipeline.ChunkDays, "backfill"))
+                foreach (var command in CorePipeline.Commands(station, "backfill"))
                     maxBytes = Math.Max(maxBytes, MassTransitJson.Serialize(command).Length);
                 foreach (var fetch in CorePipeline.Extract(response, station, fetchedAt))
                 {
@@ -156,7 +157,7 @@ public static class E2eBenchmark
                 Console.WriteLine($"Backfill of {asked.Count} stations x {dataset.Days} days over RabbitMQ...");
                 var started = Stopwatch.GetTimestamp();
                 foreach (var station in asked)
-                    foreach (var command in StationSelection.Commands(station, CorePipeline.ChunkDays, requestedBy: "backfill"))
+                    foreach (var command in CorePipeline.Commands(station, requestedBy: "backfill"))
                         await endpoint.Send(command);
                 var expectedDays = (long)asked.Count * dataset.Days;
                 var elapsed = await WaitForAsync(() => progress.DailyRowsAsync(asked, CancellationToken.None), expectedDays, started,
@@ -200,6 +201,7 @@ public static class E2eBenchmark
 
         var latencies = new Dictionary<string, double>(StringComparer.Ordinal);
         var lastProgress = Stopwatch.GetTimestamp();
+        var lastFaultCheck = lastProgress;
         while (latencies.Count < asked.Length)
         {
             var counts = await progress.DaysFetchedSinceAsync(asked, notBefore, CancellationToken.None);
@@ -209,6 +211,11 @@ public static class E2eBenchmark
                     lastProgress = Stopwatch.GetTimestamp();
             if (Stopwatch.GetElapsedTime(lastProgress) > IdleTimeout)
                 throw await StuckAsync(broker, services, $"{latencies.Count} of {asked.Length} stations of the hourly run stored");
+            if (Stopwatch.GetElapsedTime(lastProgress) > FaultCheckInterval && Stopwatch.GetElapsedTime(lastFaultCheck) > FaultCheckInterval)
+            {
+                await ThrowIfFaultedAsync(broker, services);
+                lastFaultCheck = Stopwatch.GetTimestamp();
+            }
             await Task.Delay(10);
         }
         return [.. latencies.Values];
@@ -219,6 +226,7 @@ public static class E2eBenchmark
     {
         long last = -1;
         var lastProgress = Stopwatch.GetTimestamp();
+        var lastFaultCheck = lastProgress;
         while (true)
         {
             var now = await count();
@@ -231,8 +239,26 @@ public static class E2eBenchmark
             }
             if (Stopwatch.GetElapsedTime(lastProgress) > IdleTimeout)
                 throw await StuckAsync(broker, services, $"{now:N0} of {expected:N0} {what} stored");
+            // rabbitmqctl starts an Erlang node: ask only once progress has stalled, not while measuring a busy pipeline.
+            if (Stopwatch.GetElapsedTime(lastProgress) > FaultCheckInterval && Stopwatch.GetElapsedTime(lastFaultCheck) > FaultCheckInterval)
+            {
+                await ThrowIfFaultedAsync(broker, services);
+                lastFaultCheck = Stopwatch.GetTimestamp();
+            }
             await Task.Delay(100);
         }
+    }
+
+    /// <summary>A message in an <c>_error</c> queue will never be stored: say which, instead of waiting for the idle timeout.</summary>
+    private static async Task ThrowIfFaultedAsync(RabbitMqBroker broker, IReadOnlyList<ServiceProcess> services)
+    {
+        var faulted = (await broker.QueueDepthsAsync()).Where(q => q.Key.EndsWith("_error", StringComparison.Ordinal) && q.Value > 0).ToList();
+        if (faulted.Count == 0)
+            return;
+        var errors = services.SelectMany(s => s.Output.Split('\n').Where(l => l.Contains("\"@l\":\"Error\"", StringComparison.Ordinal)
+                                                                                 || l.Contains("Exception", StringComparison.Ordinal)).TakeLast(3));
+        throw new InvalidOperationException(
+            $"Messages failed: {string.Join(", ", faulted.Select(q => $"{q.Key}={q.Value}"))}.\n{string.Join('\n', errors)}");
     }
 
     private static async Task<Exception> StuckAsync(RabbitMqBroker broker, IReadOnlyList<ServiceProcess> services, string state)

@@ -71,6 +71,25 @@ public sealed class EndToEndBenchmarkTests : IDisposable
     }
 
     [Theory]
+    [InlineData(365, 53)]
+    [InlineData(90, 13)]
+    [InlineData(7, 1)]
+    [InlineData(8, 2)]
+    public void The_backfill_covers_every_day_in_windows_of_six_or_seven_days_not_a_lone_day(int days, int windows)
+    {
+        var dataset = new SyntheticDataset(1, days);
+        var station = dataset.Backfill[0];
+
+        var commands = CorePipeline.Commands(station, "backfill").ToList();
+
+        Assert.Equal(windows, commands.Count);
+        Assert.Equal(station.From.ToDateTime(TimeOnly.MinValue), commands[0].WindowStart.UtcDateTime);
+        Assert.Equal(station.To.AddDays(1).ToDateTime(TimeOnly.MinValue), commands[^1].WindowEnd.UtcDateTime);
+        Assert.All(commands.Zip(commands.Skip(1)), pair => Assert.Equal(pair.First.WindowEnd, pair.Second.WindowStart));
+        Assert.All(commands, c => Assert.InRange((c.WindowEnd - c.WindowStart).TotalDays, Math.Min(days, 4), 7));
+    }
+
+    [Theory]
     [InlineData(new[] { "--stations", "100", "--days", "365" }, 100, 365, null, null)]
     [InlineData(new[] { "--days", "90", "--stations", "20", "--keep-data", "data", "--json", "out.json" }, 20, 90, "data", "out.json")]
     public void Options_are_read_in_any_order(string[] args, int stations, int days, string? keepData, string? json)
