@@ -37,6 +37,36 @@ public class FetchIdsTests
     }
 
     [Fact]
+    public void The_id_of_the_same_content_never_changes_between_versions()
+    {
+        // Stored fetches are recognised by this id: an implementation change must not change it.
+        Assert.Equal(Guid.Parse("1bbf9c0b-4463-87d9-86e5-81c4c5fc2b1d"), FetchIds.For("283164601", Start, End, Readings()));
+    }
+
+    [Fact]
+    public void Rows_with_other_keys_after_a_row_are_hashed_by_their_own_keys()
+    {
+        List<RawReading> pm10First =
+        [
+            new() { Hour = Start, Values = new Dictionary<string, double?> { ["pm10"] = 1, ["co"] = 2 } },
+            new() { Hour = Start.AddHours(1), Values = new Dictionary<string, double?> { ["pm2_5"] = 1, ["co"] = 2 } },
+        ];
+        List<RawReading> sortedKeys =
+        [
+            new() { Hour = Start, Values = new Dictionary<string, double?> { ["co"] = 2, ["pm10"] = 1 } },
+            new() { Hour = Start.AddHours(1), Values = new SortedList<string, double?>(StringComparer.Ordinal) { ["co"] = 2, ["pm2_5"] = 1 } },
+        ];
+        List<RawReading> sameKeysSecondRow =
+        [
+            new() { Hour = Start, Values = new Dictionary<string, double?> { ["pm10"] = 1, ["co"] = 2 } },
+            new() { Hour = Start.AddHours(1), Values = new Dictionary<string, double?> { ["pm10"] = 1, ["co"] = 2 } },
+        ];
+
+        Assert.Equal(FetchIds.For("283164601", Start, End, pm10First), FetchIds.For("283164601", Start, End, sortedKeys));
+        Assert.NotEqual(FetchIds.For("283164601", Start, End, pm10First), FetchIds.For("283164601", Start, End, sameKeysSecondRow));
+    }
+
+    [Fact]
     public void The_id_is_a_version_8_guid()
     {
         var id = FetchIds.For("283164601", Start, End, []);

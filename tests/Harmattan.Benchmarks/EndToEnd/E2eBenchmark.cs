@@ -1,0 +1,330 @@
+using System.Diagnostics;
+using System.Globalization;
+using Harmattan.AirQinoSimulator;
+using Harmattan.Cli.Pipeline;
+using Harmattan.Contracts;
+using Harmattan.Hosting;
+using Harmattan.IntegrationTests.Support;
+using Harmattan.Storage;
+using Harmattan.Transformer;
+using MassTransit;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Harmattan.Benchmarks.EndToEnd;
+
+/// <summary>
+/// The whole pipeline on one data set: the three services as separate processes on RabbitMQ, the same workload through
+/// <c>harmattan run</c> in one process, and the core and the JSON floor on one thread.
+/// </summary>
+public static class E2eBenchmark
+{
+    private static readonly string[] Services = ["Extractor", "Transformer", "Loader"];
+    private static readonly TimeSpan IdleTimeout = TimeSpan.FromMinutes(5);
+    private static readonly TimeSpan FaultCheckInterval = TimeSpan.FromSeconds(10);
+
+    public static async Task<int> RunAsync(E2eOptions options)
+    {
+        var dataset = new SyntheticDataset(options.Stations, options.Days);
+        if (options.KeepData is { } keep)
+            Console.WriteLine($"Wrote {dataset.WriteFiles(keep).Count} station files to {Path.GetFullPath(keep)}.");
+
+        Console.WriteLine($"Core and parse-only over {options.Stations} stations x {options.Days} days (one thread)...");
+        var core = MeasureCore(dataset);
+        Console.WriteLine($"  {core.Readings:N0} readings; core {core.CoreRate:N0}/s, parse-only {core.ParseOnlyRate:N0}/s, largest message {core.MaxMessageBytes:N0} bytes");
+
+        var workDir = Directory.CreateTempSubdirectory("harmattan-bench-").FullName;
+        try
+        {
+            await using var simulator = await AirQinoSimulatorHost.StartAsync(dataset.SimulatorOptions());
+            var (e2eRate, peakRss, latencies) = await MeasureServicesAsync(dataset, simulator, workDir, core);
+            var inMemoryRate = await MeasureInMemoryAsync(dataset, simulator, workDir, core.Readings);
+
+            var report = new E2eReport
+            {
+                Readings = core.Readings,
+                E2eReadingsPerSecond = Math.Round(e2eRate),
+                InMemoryReadingsPerSecond = Math.Round(inMemoryRate),
+                CoreReadingsPerSecond = Math.Round(core.CoreRate),
+                ParseOnlyReadingsPerSecond = Math.Round(core.ParseOnlyRate),
+                PeakRssMb = peakRss,
+                MaxMessageBytes = core.MaxMessageBytes,
+                HourlyLatencyMs = Percentiles.Of(latencies),
+            };
+            Console.WriteLine();
+            Console.WriteLine(report.ToTable(options));
+            if (options.JsonFile is { } json)
+                await File.WriteAllTextAsync(json, report.ToJson());
+            return 0;
+        }
+        finally
+        {
+            Directory.Delete(workDir, recursive: true);
+        }
+    }
+
+    private sealed record CoreFigures(long Readings, double CoreRate, double ParseOnlyRate, long MaxMessageBytes, long HourlyRows);
+
+    private static CoreFigures MeasureCore(SyntheticDataset dataset)
+    {
+        var quality = new QualityOptions();
+        var fetchedAt = SyntheticDataset.SeriesEnd.AddHours(1);
+        var stations = dataset.Backfill;
+
+        long readings = 0, maxBytes = 0, hourlyRows = 0;
+        var coreTime = TimeSpan.Zero;
+        var parseTime = TimeSpan.Zero;
+        // Two passes, the first to warm up: tiered compilation reaches the optimised code only after some calls, and
+        // later still on a busy machine. The second pass is the one reported.
+        for (var pass = 0; pass < 2; pass++)
+        {
+            readings = maxBytes = hourlyRows = 0;
+            coreTime = parseTime = TimeSpan.Zero;
+            foreach (var station in stations)
+            {
+                var response = dataset.StationResponse(station.StationId);
+                var started = Stopwatch.GetTimestamp();
+                CorePipeline.WalkJson(response);
+                parseTime += Stopwatch.GetElapsedTime(started);
+
+                started = Stopwatch.GetTimestamp();
+                readings += CorePipeline.Run(response, station, fetchedAt, quality);
+                coreTime += Stopwatch.GetElapsedTime(started);
+
+                if (pass == 0)
+                    continue;
+                // Outside the timing: every message this station causes, serialised as MassTransit sends it.
+                foreach (var command in CorePipeline.Commands(station, "backfill"))
+                    maxBytes = Math.Max(maxBytes, MassTransitJson.Serialize(command).Length);
+                foreach (var fetch in CorePipeline.Extract(response, station, fetchedAt))
+                {
+                    var averages = AveragesCalculator.Compute(fetch, quality);
+                    hourlyRows += averages.Hourly.Count;
+                    maxBytes = Math.Max(maxBytes, MassTransitJson.Serialize(fetch).Length);
+                    maxBytes = Math.Max(maxBytes, MassTransitJson.Serialize(averages).Length);
+                }
+            }
+            if (pass == 0)
+                Thread.Sleep(500);
+        }
+        return new CoreFigures(readings, readings / coreTime.TotalSeconds, readings / parseTime.TotalSeconds, maxBytes, hourlyRows);
+    }
+
+    private static async Task<(double Rate, IReadOnlyDictionary<string, double> PeakRss, List<double> Latencies)> MeasureServicesAsync(
+        SyntheticDataset dataset, AirQinoSimulatorHost simulator, string workDir, CoreFigures core)
+    {
+        await using var broker = await RabbitMqBroker.StartAsync();
+        var dbPath = Path.Combine(workDir, "services.db");
+        var environment = new Dictionary<string, string>
+        {
+            ["ConnectionStrings__RabbitMq"] = broker.ConnectionString,
+            ["Bus__Transport"] = "RabbitMq",
+            ["AirQino__BaseUrl"] = simulator.BaseUrl,
+        };
+        var mongo = Environment.GetEnvironmentVariable("ConnectionStrings__MongoDb");
+        var mongoDatabase = "harmattan_bench_" + broker.VirtualHost[^12..];
+        if (string.IsNullOrEmpty(mongo))
+        {
+            environment["Storage__Provider"] = "Sqlite";
+            environment["ConnectionStrings__Sqlite"] = $"Data Source={dbPath}";
+        }
+        else
+        {
+            environment["Storage__Provider"] = "MongoDb";
+            environment["Storage__MongoDatabase"] = mongoDatabase;
+        }
+
+        var services = new List<ServiceProcess>();
+        try
+        {
+            foreach (var service in Services)
+                services.Add(ServiceProcess.StartService(service, environment));
+            foreach (var service in services)
+                await service.WaitUntilReadyAsync(TimeSpan.FromMinutes(2));
+            Console.WriteLine($"Services ready on RabbitMQ virtual host {broker.VirtualHost} ({environment["Storage__Provider"]} store).");
+
+            using var client = BuildClient(environment);
+            await client.StartAsync();
+            try
+            {
+                var progress = ProgressFor(client.Services, dbPath, string.IsNullOrEmpty(mongo));
+                var endpoint = await client.Services.GetRequiredService<ISendEndpointProvider>()
+                    .GetSendEndpoint(BusRegistration.CommandAddress(QueueNames.FetchStationWindow, client.Services));
+                var asked = dataset.Backfill;
+
+                Console.WriteLine($"Backfill of {asked.Count} stations x {dataset.Days} days over RabbitMQ...");
+                var started = Stopwatch.GetTimestamp();
+                foreach (var station in asked)
+                    foreach (var command in CorePipeline.Commands(station, requestedBy: "backfill"))
+                        await endpoint.Send(command);
+                var expectedDays = (long)asked.Count * dataset.Days;
+                var elapsed = await WaitForAsync(() => progress.DailyRowsAsync(asked, CancellationToken.None), expectedDays, started,
+                    broker, services, "daily averages");
+                var rate = core.Readings / elapsed.TotalSeconds;
+                Console.WriteLine($"  stored {expectedDays:N0} days in {elapsed.TotalSeconds:N1} s: {rate:N0} readings/s");
+
+                var hourly = await progress.HourlyRowsAsync(asked, CancellationToken.None);
+                if (hourly != core.HourlyRows)
+                    throw new InvalidOperationException($"The services stored {hourly:N0} hourly rows; the core computed {core.HourlyRows:N0}.");
+
+                var latencies = await MeasureHourlyLatencyAsync(dataset, endpoint, progress, broker, services);
+                var peakRss = services.ToDictionary(s => s.Name.ToLowerInvariant(), s => PeakRssMb(s.Id));
+                return (rate, peakRss, latencies);
+            }
+            finally
+            {
+                await client.StopAsync();
+            }
+        }
+        finally
+        {
+            foreach (var service in services)
+                await service.DisposeAsync();
+        }
+    }
+
+    /// <summary>
+    /// The hourly case: every station asks for its last two days at once, as the schedule does; the latency of a station
+    /// is from the command sent to both days stored from the new fetch.
+    /// </summary>
+    private static async Task<List<double>> MeasureHourlyLatencyAsync(SyntheticDataset dataset, ISendEndpoint endpoint,
+        IStoredProgress progress, RabbitMqBroker broker, IReadOnlyList<ServiceProcess> services)
+    {
+        var asked = dataset.StationIds.Select(id => new StationDays(id, TimeZoneInfo.Utc, dataset.LastDay.AddDays(-1), dataset.LastDay)).ToArray();
+        Console.WriteLine($"Hourly run: {asked.Length} stations x last 2 days...");
+        var notBefore = DateTimeOffset.UtcNow;
+        var started = Stopwatch.GetTimestamp();
+        foreach (var station in asked)
+            await endpoint.Send(StationSelection.Command(station, requestedBy: "schedule"));
+
+        var latencies = new Dictionary<string, double>(StringComparer.Ordinal);
+        var lastProgress = Stopwatch.GetTimestamp();
+        var lastFaultCheck = lastProgress;
+        while (latencies.Count < asked.Length)
+        {
+            var counts = await progress.DaysFetchedSinceAsync(asked, notBefore, CancellationToken.None);
+            var now = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+            foreach (var (station, days) in counts)
+                if (days >= 2 && latencies.TryAdd(station, now))
+                    lastProgress = Stopwatch.GetTimestamp();
+            if (Stopwatch.GetElapsedTime(lastProgress) > IdleTimeout)
+                throw await StuckAsync(broker, services, $"{latencies.Count} of {asked.Length} stations of the hourly run stored");
+            if (Stopwatch.GetElapsedTime(lastProgress) > FaultCheckInterval && Stopwatch.GetElapsedTime(lastFaultCheck) > FaultCheckInterval)
+            {
+                await ThrowIfFaultedAsync(broker, services);
+                lastFaultCheck = Stopwatch.GetTimestamp();
+            }
+            await Task.Delay(10);
+        }
+        return [.. latencies.Values];
+    }
+
+    private static async Task<TimeSpan> WaitForAsync(Func<Task<long>> count, long expected, long started, RabbitMqBroker broker,
+        IReadOnlyList<ServiceProcess> services, string what)
+    {
+        long last = -1;
+        var lastProgress = Stopwatch.GetTimestamp();
+        var lastFaultCheck = lastProgress;
+        while (true)
+        {
+            var now = await count();
+            if (now >= expected)
+                return Stopwatch.GetElapsedTime(started);
+            if (now != last)
+            {
+                last = now;
+                lastProgress = Stopwatch.GetTimestamp();
+            }
+            if (Stopwatch.GetElapsedTime(lastProgress) > IdleTimeout)
+                throw await StuckAsync(broker, services, $"{now:N0} of {expected:N0} {what} stored");
+            // rabbitmqctl starts an Erlang node: ask only once progress has stalled, not while measuring a busy pipeline.
+            if (Stopwatch.GetElapsedTime(lastProgress) > FaultCheckInterval && Stopwatch.GetElapsedTime(lastFaultCheck) > FaultCheckInterval)
+            {
+                await ThrowIfFaultedAsync(broker, services);
+                lastFaultCheck = Stopwatch.GetTimestamp();
+            }
+            await Task.Delay(100);
+        }
+    }
+
+    /// <summary>A message in an <c>_error</c> queue will never be stored: say which, instead of waiting for the idle timeout.</summary>
+    private static async Task ThrowIfFaultedAsync(RabbitMqBroker broker, IReadOnlyList<ServiceProcess> services)
+    {
+        var faulted = (await broker.QueueDepthsAsync()).Where(q => q.Key.EndsWith("_error", StringComparison.Ordinal) && q.Value > 0).ToList();
+        if (faulted.Count == 0)
+            return;
+        var errors = services.SelectMany(s => s.Output.Split('\n').Where(l => l.Contains("\"@l\":\"Error\"", StringComparison.Ordinal)
+                                                                                 || l.Contains("Exception", StringComparison.Ordinal)).TakeLast(3));
+        throw new InvalidOperationException(
+            $"Messages failed: {string.Join(", ", faulted.Select(q => $"{q.Key}={q.Value}"))}.\n{string.Join('\n', errors)}");
+    }
+
+    private static async Task<Exception> StuckAsync(RabbitMqBroker broker, IReadOnlyList<ServiceProcess> services, string state)
+    {
+        var queues = await broker.QueueDepthsAsync();
+        var output = string.Join("\n", services.Select(s => $"--- {s.Name} (last lines) ---\n" +
+                                                          string.Join('\n', s.Output.Split('\n').TakeLast(20))));
+        return new TimeoutException(
+            $"No progress for {IdleTimeout}: {state}. Queues: {string.Join(", ", queues.Select(q => $"{q.Key}={q.Value}"))}\n{output}");
+    }
+
+    private static IHost BuildClient(IReadOnlyDictionary<string, string> environment)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [], DisableDefaults = true });
+        builder.Configuration.AddInMemoryCollection(environment.Select(e => KeyValuePair.Create(e.Key.Replace("__", ":"), (string?)e.Value)));
+        builder.Logging.ClearProviders();
+        if (builder.Configuration["Storage:Provider"] == "MongoDb")
+            builder.Services.AddPipelineStore(builder.Configuration);
+        builder.Services.AddHarmattanBus(builder.Configuration, _ => { });
+        return builder.Build();
+    }
+
+    private static IStoredProgress ProgressFor(IServiceProvider services, string dbPath, bool sqlite) =>
+        sqlite ? new SqliteProgress(dbPath) : new StoreProgress(services.GetRequiredService<IPipelineStore>());
+
+    /// <summary>
+    /// <c>harmattan run --once</c> on the same stations and days, timed from the process start to its "Stored" line
+    /// (so it includes the host start-up, which the services had already done).
+    /// </summary>
+    private static async Task<double> MeasureInMemoryAsync(SyntheticDataset dataset, AirQinoSimulatorHost simulator, string workDir,
+        long readings)
+    {
+        Console.WriteLine("The same workload through `harmattan run --once` (one process, in-memory bus, SQLite)...");
+        var arguments = new List<string>
+        {
+            "run", "--once", "--from", dataset.FirstDay.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+            "--to", dataset.LastDay.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+            "--airqino-url", simulator.BaseUrl, "--db", Path.Combine(workDir, "inmemory.db"), "--timeout", "01:00:00",
+        };
+        foreach (var id in dataset.StationIds)
+            arguments.AddRange(["--station", id]);
+
+        var started = Stopwatch.GetTimestamp();
+        await using var run = ServiceProcess.StartCli(arguments, new Dictionary<string, string> { ["Storage__Provider"] = "Sqlite" });
+        var expected = $"Stored {(long)dataset.StationIds.Count * dataset.Days} days";
+        while (!run.Output.Contains(expected, StringComparison.Ordinal))
+        {
+            if (run.HasExited)
+                throw new InvalidOperationException($"harmattan run exited before storing every day:\n{run.Output}");
+            await Task.Delay(50);
+        }
+        var elapsed = Stopwatch.GetElapsedTime(started);
+        var exit = await run.WaitForExitAsync(TimeSpan.FromMinutes(10));
+        if (exit != 0)
+            throw new InvalidOperationException($"harmattan run exited {exit}:\n{run.Output}");
+        var rate = readings / elapsed.TotalSeconds;
+        Console.WriteLine($"  {elapsed.TotalSeconds:N1} s: {rate:N0} readings/s");
+        return rate;
+    }
+
+    /// <summary>VmHWM of a live process: its peak resident set so far, in MiB.</summary>
+    public static double PeakRssMb(int pid)
+    {
+        foreach (var line in File.ReadLines($"/proc/{pid}/status"))
+            if (line.StartsWith("VmHWM:", StringComparison.Ordinal))
+                return Math.Round(long.Parse(line[6..].Trim().Split(' ')[0], CultureInfo.InvariantCulture) / 1024.0, 1);
+        throw new InvalidOperationException($"/proc/{pid}/status has no VmHWM line.");
+    }
+}

@@ -1,0 +1,77 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Harmattan.Benchmarks.EndToEnd;
+
+/// <summary>The figures of one end-to-end run; its JSON has exactly the keys the performance issue names.</summary>
+public sealed record E2eReport
+{
+    [JsonPropertyName("readings")]
+    public required long Readings { get; init; }
+
+    [JsonPropertyName("e2e_readings_per_s")]
+    public required double E2eReadingsPerSecond { get; init; }
+
+    [JsonPropertyName("inmemory_readings_per_s")]
+    public required double InMemoryReadingsPerSecond { get; init; }
+
+    [JsonPropertyName("core_readings_per_s")]
+    public required double CoreReadingsPerSecond { get; init; }
+
+    [JsonPropertyName("parse_only_readings_per_s")]
+    public required double ParseOnlyReadingsPerSecond { get; init; }
+
+    /// <summary>Peak resident set (VmHWM) of each service process, in MiB.</summary>
+    [JsonPropertyName("peak_rss_mb")]
+    public required IReadOnlyDictionary<string, double> PeakRssMb { get; init; }
+
+    [JsonPropertyName("max_message_bytes")]
+    public required long MaxMessageBytes { get; init; }
+
+    [JsonPropertyName("hourly_latency_ms")]
+    public required Percentiles HourlyLatencyMs { get; init; }
+
+    public string ToJson() => JsonSerializer.Serialize(this, new JsonSerializerOptions { WriteIndented = true });
+
+    public string ToTable(E2eOptions options)
+    {
+        static string Rate(double value) => value.ToString("N0", CultureInfo.InvariantCulture) + " readings/s";
+        var rows = new List<(string, string)>
+        {
+            ("readings", Readings.ToString("N0", CultureInfo.InvariantCulture)),
+            ("e2e_readings_per_s", $"{Rate(E2eReadingsPerSecond)}  ({E2eReadingsPerSecond / InMemoryReadingsPerSecond:P0} of in-memory; target >= 50%)"),
+            ("inmemory_readings_per_s", Rate(InMemoryReadingsPerSecond)),
+            ("core_readings_per_s", $"{Rate(CoreReadingsPerSecond)}  ({CoreReadingsPerSecond / ParseOnlyReadingsPerSecond:P0} of parse-only; target >= 50%)"),
+            ("parse_only_readings_per_s", Rate(ParseOnlyReadingsPerSecond)),
+        };
+        foreach (var (service, mb) in PeakRssMb)
+            rows.Add(($"peak_rss_mb.{service}", mb.ToString("N1", CultureInfo.InvariantCulture) + " MB  (target <= 200)"));
+        rows.Add(("max_message_bytes", MaxMessageBytes.ToString("N0", CultureInfo.InvariantCulture) + " bytes  (target <= 1,048,576)"));
+        rows.Add(("hourly_latency_ms", $"p50 {HourlyLatencyMs.P50:N0} ms, p99 {HourlyLatencyMs.P99:N0} ms ({options.Stations} stations, last 2 days each)"));
+
+        var width = rows.Max(r => r.Item1.Length);
+        var lines = new List<string> { $"Harmattan end-to-end benchmark: {options.Stations} stations x {options.Days} days" };
+        lines.AddRange(rows.Select(r => r.Item1.PadRight(width) + "  " + r.Item2));
+        return string.Join(Environment.NewLine, lines);
+    }
+}
+
+public sealed record Percentiles
+{
+    [JsonPropertyName("p50")]
+    public required double P50 { get; init; }
+
+    [JsonPropertyName("p99")]
+    public required double P99 { get; init; }
+
+    /// <summary>Nearest-rank percentiles.</summary>
+    public static Percentiles Of(IReadOnlyCollection<double> values)
+    {
+        if (values.Count == 0)
+            throw new ArgumentException("No values to take percentiles of.", nameof(values));
+        var sorted = values.Order().ToArray();
+        double Rank(double p) => sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Length) - 1, 0, sorted.Length - 1)];
+        return new Percentiles { P50 = Rank(0.50), P99 = Rank(0.99) };
+    }
+}

@@ -1,0 +1,111 @@
+using System.Text.Json;
+using Harmattan.Benchmarks;
+using Harmattan.Benchmarks.EndToEnd;
+using Harmattan.Extractor;
+
+namespace Harmattan.Tests.Benchmarks;
+
+public sealed class EndToEndBenchmarkTests : IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("harmattan-bench-test-").FullName;
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    [Fact]
+    public void The_json_report_has_exactly_the_keys_the_issue_names()
+    {
+        var report = new E2eReport
+        {
+            Readings = 876_000,
+            E2eReadingsPerSecond = 10_000,
+            InMemoryReadingsPerSecond = 15_000,
+            CoreReadingsPerSecond = 300_000,
+            ParseOnlyReadingsPerSecond = 500_000,
+            PeakRssMb = new Dictionary<string, double> { ["extractor"] = 120.5, ["transformer"] = 110, ["loader"] = 150 },
+            MaxMessageBytes = 130_000,
+            HourlyLatencyMs = Percentiles.Of([10.0, 20, 30]),
+        };
+
+        using var json = JsonDocument.Parse(report.ToJson());
+        var root = json.RootElement;
+
+        Assert.Equal(
+            ["core_readings_per_s", "e2e_readings_per_s", "hourly_latency_ms", "inmemory_readings_per_s", "max_message_bytes",
+                "parse_only_readings_per_s", "peak_rss_mb", "readings"],
+            root.EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal));
+        Assert.Equal(876_000, root.GetProperty("readings").GetInt64());
+        Assert.Equal(["extractor", "loader", "transformer"], root.GetProperty("peak_rss_mb").EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal));
+        Assert.Equal(["p50", "p99"], root.GetProperty("hourly_latency_ms").EnumerateObject().Select(p => p.Name));
+        Assert.Equal(20, root.GetProperty("hourly_latency_ms").GetProperty("p50").GetDouble());
+        Assert.Equal(30, root.GetProperty("hourly_latency_ms").GetProperty("p99").GetDouble());
+    }
+
+    [Fact]
+    public void Kept_data_is_one_AirQino_v3_file_per_station_that_the_parser_reads()
+    {
+        var dataset = new SyntheticDataset(stations: 3, days: 4);
+
+        var paths = dataset.WriteFiles(_directory);
+
+        Assert.Equal(dataset.StationIds.Select(id => Path.Combine(_directory, id + ".json")), paths);
+        var first = new DateTimeOffset(dataset.FirstDay.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
+        foreach (var (id, path) in dataset.StationIds.Zip(paths))
+        {
+            using (var json = JsonDocument.Parse(File.ReadAllBytes(path)))
+            {
+                Assert.Equal(id, json.RootElement.GetProperty("header").GetProperty("station_id").GetString());
+                Assert.Equal(JsonValueKind.Array, json.RootElement.GetProperty("data").ValueKind);
+            }
+            using var stream = File.OpenRead(path);
+            var parsed = AirQinoParser.Parse(stream, id, path);
+            Assert.Equal(0, parsed.RowsUnparseable);
+            Assert.InRange(parsed.Readings.Count, 1, 4 * 24 + 4);
+            Assert.All(parsed.Readings, r => Assert.InRange(r.Hour, first, first.AddDays(4).AddTicks(-1)));
+        }
+    }
+
+    [Fact]
+    public void A_station_has_the_same_bytes_whatever_the_size_of_the_run()
+    {
+        Assert.Equal(new SyntheticDataset(2, 3).StationResponse("900000002"), new SyntheticDataset(5, 3).StationResponse("900000002"));
+    }
+
+    [Theory]
+    [InlineData(365, 53)]
+    [InlineData(90, 13)]
+    [InlineData(7, 1)]
+    [InlineData(8, 2)]
+    public void The_backfill_covers_every_day_in_windows_of_six_or_seven_days_not_a_lone_day(int days, int windows)
+    {
+        var dataset = new SyntheticDataset(1, days);
+        var station = dataset.Backfill[0];
+
+        var commands = CorePipeline.Commands(station, "backfill").ToList();
+
+        Assert.Equal(windows, commands.Count);
+        Assert.Equal(station.From.ToDateTime(TimeOnly.MinValue), commands[0].WindowStart.UtcDateTime);
+        Assert.Equal(station.To.AddDays(1).ToDateTime(TimeOnly.MinValue), commands[^1].WindowEnd.UtcDateTime);
+        Assert.All(commands.Zip(commands.Skip(1)), pair => Assert.Equal(pair.First.WindowEnd, pair.Second.WindowStart));
+        Assert.All(commands, c => Assert.InRange((c.WindowEnd - c.WindowStart).TotalDays, Math.Min(days, 4), 7));
+    }
+
+    [Theory]
+    [InlineData(new[] { "--stations", "100", "--days", "365" }, 100, 365, null, null)]
+    [InlineData(new[] { "--days", "90", "--stations", "20", "--keep-data", "data", "--json", "out.json" }, 20, 90, "data", "out.json")]
+    public void Options_are_read_in_any_order(string[] args, int stations, int days, string? keepData, string? json)
+    {
+        Assert.True(E2eOptions.TryParse(args, out var options, out var error), error);
+        Assert.Equal(new E2eOptions(stations, days, keepData, json), options);
+    }
+
+    [Theory]
+    [InlineData(new[] { "--stations", "zero" }, "--stations must be a whole number")]
+    [InlineData(new[] { "--days", "1" }, "--days must be a whole number (2-3650)")]
+    [InlineData(new[] { "--stations" }, "--stations needs a value")]
+    [InlineData(new[] { "--station", "3" }, "Unknown option --station")]
+    public void Bad_options_are_refused_with_what_to_type(string[] args, string message)
+    {
+        Assert.False(E2eOptions.TryParse(args, out _, out var error));
+        Assert.Contains(message, error);
+    }
+}

@@ -1,0 +1,55 @@
+using System.Text.Json;
+using Harmattan.Benchmarks;
+using Harmattan.Contracts;
+using Harmattan.Hosting;
+
+namespace Harmattan.Tests.Benchmarks;
+
+public class MessageJsonTests
+{
+    private static readonly DateTimeOffset Start = new(2025, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
+    private static RawReadingsFetched Fetch() => new()
+    {
+        FetchId = Guid.Parse("1bbf9c0b-4463-87d9-86e5-81c4c5fc2b1d"),
+        StationId = "900000001",
+        WindowStart = Start,
+        WindowEnd = Start.AddDays(1),
+        Source = "synthetic:900000001",
+        FetchedAt = Start.AddDays(2),
+        Readings =
+        [
+            new RawReading { Hour = Start, Values = new Dictionary<string, double?> { ["co"] = 0.25, ["o3"] = null, ["pm10"] = -999 } },
+            new RawReading { Hour = Start.AddHours(1), Values = new Dictionary<string, double?> { ["co"] = -0.5 } },
+        ],
+    };
+
+    [Fact]
+    public void Messages_go_on_the_wire_without_indentation_and_keep_their_nulls()
+    {
+        var body = MassTransitJson.Serialize(Fetch());
+
+        Assert.DoesNotContain((byte)'\n', body);
+        var back = MassTransitJson.Deserialize<RawReadingsFetched>(body);
+        Assert.Equal(Fetch().FetchId, back.FetchId);
+        Assert.Equal(2, back.Readings.Count);
+        Assert.Equal(Fetch().Readings[0].Values, back.Readings[0].Values);
+        Assert.Null(back.Readings[0].Values["o3"]);
+        Assert.Equal(-0.5, back.Readings[1].Values["co"]);
+    }
+
+    [Fact]
+    public void Compact_options_are_applied_even_when_the_shared_options_are_already_in_use()
+    {
+        var inUse = new JsonSerializerOptions { WriteIndented = true };
+        inUse.MakeReadOnly(populateMissingResolver: true);
+
+        var compact = BusRegistration.CompactJson(inUse);
+
+        Assert.False(compact.WriteIndented);
+        Assert.True(inUse.WriteIndented);
+        var writable = new JsonSerializerOptions { WriteIndented = true };
+        Assert.Same(writable, BusRegistration.CompactJson(writable));
+        Assert.False(writable.WriteIndented);
+    }
+}
