@@ -143,10 +143,11 @@ public static class RunCommand
         var stored = new StoredDayCounts();
 
         // Done when every asked day is stored by this pass and the remaining messages (the raw archive) are consumed.
+        var tracker = new StoredDaysTracker(store, asked, startedAt);
         var outcome = await wait.RunAsync(new WaitPlan(total,
-            async ct => (stored = await StationDays.CountStoredAsync(store, asked, startedAt, ct)).Stored,
+            async ct => (stored = await tracker.CountAsync(ct)).Stored,
             _ => $"days stored (of {total})",
-            timeout, TimeSpan.FromMilliseconds(100),
+            timeout, TimeSpan.FromMilliseconds(total > 1000 ? 1000 : 100),
             done => done >= total && activity.IsQuietFor(TimeSpan.FromMilliseconds(500))), cancellationToken);
         switch (outcome)
         {

@@ -35,4 +35,32 @@ public readonly record struct StoredDayCounts(int Stored, int Complete, int Inco
         { IsComplete: true } => this with { Stored = Stored + 1, Complete = Complete + 1 },
         _ => this with { Stored = Stored + 1, Incomplete = Incomplete + 1 },
     };
+
+    public static StoredDayCounts operator +(StoredDayCounts a, StoredDayCounts b) =>
+        new(a.Stored + b.Stored, a.Complete + b.Complete, a.Incomplete + b.Incomplete, a.MissingAtSource + b.MissingAtSource);
+}
+
+/// <summary>
+/// Counts the asked days stored since <paramref name="notBefore"/>, reading again only the stations not yet
+/// complete: a long run polls often, and re-reading a year of finished stations would slow the pipeline it watches.
+/// </summary>
+public sealed class StoredDaysTracker(IPipelineStore store, IReadOnlyList<StationDays> asked, DateTimeOffset notBefore)
+{
+    private readonly Dictionary<string, StoredDayCounts> _finished = [];
+
+    public async Task<StoredDayCounts> CountAsync(CancellationToken cancellationToken)
+    {
+        var total = new StoredDayCounts();
+        foreach (var station in asked)
+        {
+            if (!_finished.TryGetValue(station.StationId, out var counts))
+            {
+                counts = await StationDays.CountStoredAsync(store, [station], notBefore, cancellationToken);
+                if (counts.Stored == station.DayCount)
+                    _finished[station.StationId] = counts;
+            }
+            total += counts;
+        }
+        return total;
+    }
 }
