@@ -80,6 +80,10 @@ public sealed class AirQinoClient(HttpClient http, IOptions<AirQinoOptions> opti
         // The breaker's sampling window must hold at least two attempts (a rule of the standard handler).
         var sampling = TimeSpan.FromTicks(Math.Max(TimeSpan.FromSeconds(30).Ticks, options.Timeout.Ticks * 2));
         resilience.CircuitBreaker.SamplingDuration = sampling;
+        // AirQino throttles (429) and fails now and then; at the default 10% the circuit opened under a merely faulty API
+        // and every queued fetch then failed instantly through its bus retries into the error queue. Open only when
+        // AirQino is essentially down.
+        resilience.CircuitBreaker.FailureRatio = 0.9;
     }
 
     private async Task<HttpResponseMessage> SendAsync(string stationId, string url, CancellationToken cancellationToken)

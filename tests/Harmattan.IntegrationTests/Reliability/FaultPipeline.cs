@@ -1,0 +1,125 @@
+using Harmattan.AirQinoSimulator;
+using Harmattan.IntegrationTests.Support;
+
+namespace Harmattan.IntegrationTests.Reliability;
+
+/// <summary>
+/// One fault scenario's pipeline: its own virtual host on the dedicated node, a fresh SQLite store, the simulator
+/// serving three synthetic stations, and the three services as separate processes that a test can kill and restart.
+/// </summary>
+public sealed class FaultPipeline : IAsyncDisposable
+{
+    public const int Stations = 3;
+    public static readonly DateOnly From = new(2026, 2, 1);
+    public static readonly DateOnly To = new(2026, 2, 21);
+    public static int StationDays => Stations * (To.DayNumber - From.DayNumber + 1);
+    public static readonly string[] ServiceNames = ["Extractor", "Transformer", "Loader"];
+
+    private readonly DedicatedRabbitMqNode _node;
+    private readonly Dictionary<string, string> _extraEnvironment;
+    private readonly string _workDir = Directory.CreateTempSubdirectory("harmattan-faults-").FullName;
+
+    private FaultPipeline(DedicatedRabbitMqNode node, string virtualHost, AirQinoSimulatorHost simulator, Dictionary<string, string> extra)
+    {
+        _node = node;
+        VirtualHost = virtualHost;
+        Simulator = simulator;
+        _extraEnvironment = extra;
+    }
+
+    public string VirtualHost { get; }
+    public AirQinoSimulatorHost Simulator { get; }
+    public Dictionary<string, ServiceProcess> Services { get; } = [];
+    public string DbPath => Path.Combine(_workDir, "harmattan.db");
+    public static IReadOnlyList<string> StationIds { get; } = Enumerable.Range(0, Stations).Select(SyntheticAirQino.StationId).ToArray();
+
+    /// <summary>The same synthetic series in every scenario: fixed seed and fixed end, so fetch ids repeat.</summary>
+    public static SimulatorOptions SimulatorOptions() => new()
+    {
+        SyntheticStations = Stations,
+        Days = 40,
+        Seed = 7,
+        Now = new DateTimeOffset(2026, 3, 1, 0, 0, 0, TimeSpan.Zero),
+    };
+
+    public static async Task<FaultPipeline> StartAsync(DedicatedRabbitMqNode node, Action<SimulatorFaults>? faults = null,
+        Dictionary<string, string>? environment = null)
+    {
+        var vhost = "faults-" + Guid.NewGuid().ToString("N")[..10];
+        await node.AddVirtualHostAsync(vhost);
+        var simulator = await AirQinoSimulatorHost.StartAsync(SimulatorOptions());
+        faults?.Invoke(simulator.Faults);
+        var pipeline = new FaultPipeline(node, vhost, simulator, environment ?? []);
+        foreach (var name in ServiceNames)
+            pipeline.Services[name] = ServiceProcess.StartService(name, pipeline.Environment());
+        foreach (var service in pipeline.Services.Values)
+            await service.WaitUntilReadyAsync(TimeSpan.FromSeconds(120));
+        return pipeline;
+    }
+
+    public Dictionary<string, string> Environment()
+    {
+        var env = new Dictionary<string, string>
+        {
+            ["ConnectionStrings__RabbitMq"] = _node.ConnectionString(VirtualHost),
+            ["Bus__Transport"] = "RabbitMq",
+            ["Storage__Provider"] = "Sqlite",
+            ["ConnectionStrings__Sqlite"] = $"Data Source={DbPath}",
+            ["AirQino__BaseUrl"] = Simulator.BaseUrl.ToString(),
+            ["AirQino__RetryDelay"] = "00:00:00.200",
+        };
+        foreach (var (key, value) in _extraEnvironment)
+            env[key] = value;
+        return env;
+    }
+
+    /// <summary>SIGKILL: no shutdown hook runs, in-flight messages stay unacknowledged.</summary>
+    public async Task KillAsync(string service)
+    {
+        Services[service].Kill();
+        await Services[service].WaitForExitAsync(TimeSpan.FromSeconds(30));
+    }
+
+    public async Task RestartAsync(string service)
+    {
+        var old = Services[service];
+        Services[service] = ServiceProcess.StartService(service, Environment());
+        await old.DisposeAsync();
+        await Services[service].WaitUntilReadyAsync(TimeSpan.FromSeconds(120));
+    }
+
+    /// <summary>The backfill of every station over From..To, one command per day, as a separate CLI process.</summary>
+    public ServiceProcess StartBackfill()
+    {
+        List<string> arguments = ["backfill", "--from", From.ToString("yyyy-MM-dd"), "--to", To.ToString("yyyy-MM-dd"),
+            "--chunk-days", "1", "--db", DbPath, "--idle-timeout", "00:02:00"];
+        foreach (var station in StationIds)
+            arguments.AddRange(["--station", station]);
+        return ServiceProcess.StartCli(arguments, Environment());
+    }
+
+    public async Task RunBackfillToCompletionAsync(ServiceProcess backfill)
+    {
+        var exit = await backfill.WaitForExitAsync(TimeSpan.FromMinutes(5));
+        Assert.True(exit == 0, $"backfill exited {exit}:\n{backfill.Output}\n{ServicesOutput()}");
+        Assert.Contains($"Days stored: {StationDays} of {StationDays}", backfill.Output);
+    }
+
+    public string ServicesOutput() => string.Join("\n", Services.Select(s => $"--- {s.Key} ---\n{s.Value.Output}"));
+
+    /// <summary>Kills the services so the store file is closed (a comparison reads it afterwards).</summary>
+    public async Task StopServicesAsync()
+    {
+        foreach (var service in Services.Values)
+            await service.DisposeAsync();
+        Services.Clear();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopServicesAsync();
+        await Simulator.DisposeAsync();
+        try { await _node.CtlAsync("delete_vhost", VirtualHost); } catch (InvalidOperationException) { }
+        Directory.Delete(_workDir, recursive: true);
+    }
+}
