@@ -5,7 +5,7 @@ using MassTransit;
 namespace Harmattan.Loader;
 
 /// <summary>Upserts a batch of computed averages in one transaction; older versions are ignored by the store.</summary>
-public sealed class AveragesComputedConsumer(IPipelineStore store, ILogger<AveragesComputedConsumer> logger)
+public sealed class AveragesComputedConsumer(IPipelineStore store, StoreWriteMonitor writes, ILogger<AveragesComputedConsumer> logger)
     : IConsumer<Batch<AveragesComputed>>
 {
     public async Task Consume(ConsumeContext<Batch<AveragesComputed>> context)
@@ -14,7 +14,17 @@ public sealed class AveragesComputedConsumer(IPipelineStore store, ILogger<Avera
         for (var i = 0; i < batch.Length; i++)
             batch[i] = context.Message[i].Message;
 
-        var result = await store.UpsertAveragesAsync(batch, context.CancellationToken);
+        UpsertResult result;
+        try
+        {
+            result = await store.UpsertAveragesAsync(batch, context.CancellationToken);
+            writes.Succeeded();
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            writes.Failed(ex);
+            throw;
+        }
 
         logger.LogInformation(
             "Stored averages of {Messages} fetches for stations {StationIds}: {RowsWritten} rows written, {RowsIgnored} ignored as older",

@@ -5,7 +5,7 @@ using MassTransit;
 namespace Harmattan.Loader;
 
 /// <summary>Archives raw fetches (for replay) in one transaction per batch; a fetch already archived is skipped.</summary>
-public sealed class RawReadingsFetchedConsumer(IPipelineStore store, ILogger<RawReadingsFetchedConsumer> logger)
+public sealed class RawReadingsFetchedConsumer(IPipelineStore store, StoreWriteMonitor writes, ILogger<RawReadingsFetchedConsumer> logger)
     : IConsumer<Batch<RawReadingsFetched>>
 {
     public async Task Consume(ConsumeContext<Batch<RawReadingsFetched>> context)
@@ -14,7 +14,17 @@ public sealed class RawReadingsFetchedConsumer(IPipelineStore store, ILogger<Raw
         for (var i = 0; i < batch.Length; i++)
             batch[i] = context.Message[i].Message;
 
-        var archived = await store.ArchiveRawFetchesAsync(batch, context.CancellationToken);
+        int archived;
+        try
+        {
+            archived = await store.ArchiveRawFetchesAsync(batch, context.CancellationToken);
+            writes.Succeeded();
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            writes.Failed(ex);
+            throw;
+        }
 
         logger.LogInformation(
             "Archived {Archived} of {Messages} raw fetches for stations {StationIds} ({AlreadyArchived} already archived)",

@@ -4,6 +4,7 @@ using Harmattan.Storage.Sqlite;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Harmattan.Storage;
 
@@ -22,6 +23,8 @@ public static class StorageRegistration
             return services;
 
         services.AddPipelineStoreForReading(configuration);
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<StoreWriteMonitor>();
         services.AddHostedService<PipelineStoreInitializer>();
         services.AddHealthChecks().AddCheck<PipelineStoreHealthCheck>("pipeline-store", tags: [ServiceDefaults.ReadyTag]);
         return services;
