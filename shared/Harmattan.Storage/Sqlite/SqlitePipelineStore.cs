@@ -1,3 +1,4 @@
+using System.Data.Common;
 using Harmattan.Contracts;
 using Microsoft.Data.Sqlite;
 
@@ -10,7 +11,7 @@ namespace Harmattan.Storage.Sqlite;
 /// </summary>
 public sealed class SqlitePipelineStore : IPipelineStore, IDisposable
 {
-    private const int BusyTimeoutMilliseconds = 10_000;
+    private const int DefaultBusyTimeoutSeconds = 10;
     private const int BusyAttempts = 5;
 
     private const string Schema = """
@@ -91,13 +92,17 @@ public sealed class SqlitePipelineStore : IPipelineStore, IDisposable
         """;
 
     private readonly string _connectionString;
+    private readonly int _busyTimeoutMilliseconds;
 
     public SqlitePipelineStore(string connectionString)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
         var builder = new SqliteConnectionStringBuilder(connectionString);
-        if (builder.DefaultTimeout < BusyTimeoutMilliseconds / 1000)
-            builder.DefaultTimeout = BusyTimeoutMilliseconds / 1000;
+        // "Default Timeout" (seconds) is how long a write waits for another process's lock before it is retried.
+        var given = new DbConnectionStringBuilder { ConnectionString = connectionString };
+        if (!given.ContainsKey("Default Timeout") && !given.ContainsKey("Command Timeout"))
+            builder.DefaultTimeout = DefaultBusyTimeoutSeconds;
+        _busyTimeoutMilliseconds = builder.DefaultTimeout * 1000;
         _connectionString = builder.ToString();
         DataSource = builder.DataSource;
     }
@@ -324,7 +329,7 @@ public sealed class SqlitePipelineStore : IPipelineStore, IDisposable
             {
                 await using var connection = new SqliteConnection(_connectionString);
                 await connection.OpenAsync(cancellationToken);
-                await ExecuteAsync(connection, $"PRAGMA busy_timeout = {BusyTimeoutMilliseconds}; PRAGMA synchronous = NORMAL;",
+                await ExecuteAsync(connection, $"PRAGMA busy_timeout = {_busyTimeoutMilliseconds}; PRAGMA synchronous = NORMAL;",
                     cancellationToken);
                 return await work(connection);
             }

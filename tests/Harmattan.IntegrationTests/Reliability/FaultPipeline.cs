@@ -27,6 +27,8 @@ public sealed class FaultPipeline : IAsyncDisposable
         _extraEnvironment = extra;
     }
 
+    private string _sqliteOptions = "";
+
     public string VirtualHost { get; }
     public AirQinoSimulatorHost Simulator { get; }
     public Dictionary<string, ServiceProcess> Services { get; } = [];
@@ -42,14 +44,15 @@ public sealed class FaultPipeline : IAsyncDisposable
         Now = new DateTimeOffset(2026, 3, 1, 0, 0, 0, TimeSpan.Zero),
     };
 
+    /// <param name="sqliteOptions">Appended to the SQLite connection string, e.g. ";Default Timeout=1".</param>
     public static async Task<FaultPipeline> StartAsync(DedicatedRabbitMqNode node, Action<SimulatorFaults>? faults = null,
-        Dictionary<string, string>? environment = null)
+        Dictionary<string, string>? environment = null, string sqliteOptions = "")
     {
         var vhost = "faults-" + Guid.NewGuid().ToString("N")[..10];
         await node.AddVirtualHostAsync(vhost);
         var simulator = await AirQinoSimulatorHost.StartAsync(SimulatorOptions());
         faults?.Invoke(simulator.Faults);
-        var pipeline = new FaultPipeline(node, vhost, simulator, environment ?? []);
+        var pipeline = new FaultPipeline(node, vhost, simulator, environment ?? []) { _sqliteOptions = sqliteOptions };
         foreach (var name in ServiceNames)
             pipeline.Services[name] = ServiceProcess.StartService(name, pipeline.Environment());
         foreach (var service in pipeline.Services.Values)
@@ -64,7 +67,7 @@ public sealed class FaultPipeline : IAsyncDisposable
             ["ConnectionStrings__RabbitMq"] = _node.ConnectionString(VirtualHost),
             ["Bus__Transport"] = "RabbitMq",
             ["Storage__Provider"] = "Sqlite",
-            ["ConnectionStrings__Sqlite"] = $"Data Source={DbPath}",
+            ["ConnectionStrings__Sqlite"] = $"Data Source={DbPath}{_sqliteOptions}",
             ["AirQino__BaseUrl"] = Simulator.BaseUrl.ToString(),
             ["AirQino__RetryDelay"] = "00:00:00.200",
         };
