@@ -14,17 +14,7 @@ public sealed class AveragesComputedConsumer(IPipelineStore store, StoreWriteMon
         for (var i = 0; i < batch.Length; i++)
             batch[i] = context.Message[i].Message;
 
-        UpsertResult result;
-        try
-        {
-            result = await store.UpsertAveragesAsync(batch, context.CancellationToken);
-            writes.Succeeded();
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            writes.Failed(ex);
-            throw;
-        }
+        var result = await writes.TrackAsync(store.UpsertAveragesAsync(batch, context.CancellationToken));
 
         logger.LogInformation(
             "Stored averages of {Messages} fetches for stations {StationIds}: {RowsWritten} rows written, {RowsIgnored} ignored as older",

@@ -14,17 +14,7 @@ public sealed class RawReadingsFetchedConsumer(IPipelineStore store, StoreWriteM
         for (var i = 0; i < batch.Length; i++)
             batch[i] = context.Message[i].Message;
 
-        int archived;
-        try
-        {
-            archived = await store.ArchiveRawFetchesAsync(batch, context.CancellationToken);
-            writes.Succeeded();
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            writes.Failed(ex);
-            throw;
-        }
+        var archived = await writes.TrackAsync(store.ArchiveRawFetchesAsync(batch, context.CancellationToken));
 
         logger.LogInformation(
             "Archived {Archived} of {Messages} raw fetches for stations {StationIds} ({AlreadyArchived} already archived)",

@@ -13,6 +13,22 @@ public sealed class StoreWriteMonitor(TimeProvider time)
     private DateTimeOffset? _failedAt;
     private string? _reason;
 
+    /// <summary>Awaits a write and records how it went; the exception, if any, goes on to the caller.</summary>
+    public async Task<T> TrackAsync<T>(Task<T> write)
+    {
+        try
+        {
+            var result = await write;
+            Succeeded();
+            return result;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            Failed(ex);
+            throw;
+        }
+    }
+
     public void Succeeded()
     {
         lock (_gate)

@@ -29,16 +29,12 @@ public static class BackfillCommand
             if (r.GetValueOrDefault<int>() is < 1 or > 7)
                 r.AddError("--chunk-days must be between 1 and 7 (a message holds at most 7 days).");
         });
-        var noWait = new Option<bool>("--no-wait") { Description = "Send the commands and exit without waiting for the store." };
+        var noWait = CommonOptions.NoWait("Send the commands and exit without waiting for the store.");
         var refetch = new Option<bool>("--refetch")
         {
             Description = "Fetch every day again, even those already stored after they ended (by default they are skipped, so an interrupted backfill resumes).",
         };
-        var idleTimeout = new Option<TimeSpan>("--idle-timeout")
-        {
-            Description = "Stop waiting when no new day is stored for this long (default 00:10:00).",
-            DefaultValueFactory = _ => TimeSpan.FromMinutes(10),
-        };
+        var idleTimeout = CommonOptions.IdleTimeout("no new day is stored");
         var db = CommonOptions.Db();
 
         var command = new Command("backfill", "Fetch a range of days through the running services (RabbitMQ) and wait until it is stored.")

@@ -37,6 +37,14 @@ public static class CommonOptions
         Required = required,
     };
 
+    public static Option<bool> NoWait(string description) => new("--no-wait") { Description = description };
+
+    public static Option<TimeSpan> IdleTimeout(string whatStalls) => new("--idle-timeout")
+    {
+        Description = $"Stop waiting when {whatStalls} for this long (default 00:10:00).",
+        DefaultValueFactory = _ => TimeSpan.FromMinutes(10),
+    };
+
     /// <summary>Rejects half a range or a reversed one with a message that says what to type.</summary>
     public static void ValidateRange(Command command, Option<DateOnly?> from, Option<DateOnly?> to) =>
         command.Validators.Add(result =>

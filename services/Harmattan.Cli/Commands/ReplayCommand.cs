@@ -21,12 +21,8 @@ public static class ReplayCommand
         var stations = CommonOptions.Stations();
         var from = CommonOptions.From(required: true);
         var to = CommonOptions.To(required: true);
-        var noWait = new Option<bool>("--no-wait") { Description = "Send the archived fetches and exit without waiting for the store." };
-        var idleTimeout = new Option<TimeSpan>("--idle-timeout")
-        {
-            Description = "Stop waiting when no recomputed fetch arrives for this long (default 00:10:00).",
-            DefaultValueFactory = _ => TimeSpan.FromMinutes(10),
-        };
+        var noWait = CommonOptions.NoWait("Send the archived fetches and exit without waiting for the store.");
+        var idleTimeout = CommonOptions.IdleTimeout("no recomputed fetch arrives");
         var db = CommonOptions.Db();
 
         var command = new Command("replay",
