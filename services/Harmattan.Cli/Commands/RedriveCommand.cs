@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Harmattan.Cli.Operations;
+using Harmattan.Cli.Pipeline;
 using Harmattan.Hosting;
 using RabbitMQ.Client.Exceptions;
 using Spectre.Console;
@@ -44,7 +45,7 @@ public static class RedriveCommand
     {
         var builder = CliHost.CreateBuilder(new Dictionary<string, string?>(), new Dictionary<string, string?>());
         var rabbitMq = BusRegistration.RabbitMqUri(builder.Configuration);
-        var where = ErrorQueueRedrive.Describe(rabbitMq);
+        var where = RabbitMqAddress.Describe(rabbitMq);
         try
         {
             var result = await ErrorQueueRedrive.RunAsync(rabbitMq, errorQueue, max, cancellationToken);

@@ -1,3 +1,4 @@
+using Harmattan.Cli.Pipeline;
 using System.Text;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Exceptions;
@@ -72,13 +73,13 @@ public static class ErrorQueueRedrive
     /// <exception cref="RedriveException">A queue is missing or the broker refused a copy; nothing was lost.</exception>
     public static async Task<RedriveResult> RunAsync(Uri rabbitMq, string errorQueue, int? max, CancellationToken cancellationToken)
     {
-        var factory = new ConnectionFactory { Uri = AmqpUri(rabbitMq), ClientProvidedName = "harmattan redrive" };
+        var factory = new ConnectionFactory { Uri = RabbitMqAddress.ForRabbitMqClient(rabbitMq), ClientProvidedName = "harmattan redrive" };
         await using var connection = await factory.CreateConnectionAsync(cancellationToken);
         await using var channel = await connection.CreateChannelAsync(
             new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true), cancellationToken);
 
         var waiting = await MessageCountAsync(connection, errorQueue, cancellationToken)
-            ?? throw new RedriveException($"The queue {errorQueue} does not exist on {Describe(rabbitMq)}: check the name (see `rabbitmqctl list_queues`).");
+            ?? throw new RedriveException($"The queue {errorQueue} does not exist on {RabbitMqAddress.Describe(rabbitMq)}: check the name (see `rabbitmqctl list_queues`).");
         var limit = Math.Min((uint)(max ?? int.MaxValue), waiting);
         var movedTo = new Dictionary<string, int>(StringComparer.Ordinal);
         var checkedDestinations = new HashSet<string>(StringComparer.Ordinal);
@@ -97,7 +98,7 @@ public static class ErrorQueueRedrive
             foreach (var destination in batch.Select(b => b.Destination).Where(checkedDestinations.Add))
                 if (await MessageCountAsync(connection, destination, CancellationToken.None) is null)
                     throw new RedriveException(
-                        $"The queue {destination}, where the messages of {errorQueue} came from, does not exist on {Describe(rabbitMq)}: " +
+                        $"The queue {destination}, where the messages of {errorQueue} came from, does not exist on {RabbitMqAddress.Describe(rabbitMq)}: " +
                         "start the service that consumes it once, then redrive again. The messages stay in the error queue.");
 
             // The copies are confirmed together (one disk sync for many), and each original is acknowledged only
@@ -132,9 +133,6 @@ public static class ErrorQueueRedrive
         channel.BasicPublishAsync("", destination, mandatory: true, PropertiesForRedrive(message.BasicProperties), message.Body,
             CancellationToken.None).AsTask();
 
-    /// <summary>Where the CLI connects, for messages: host, port and virtual host, never the user or password.</summary>
-    public static string Describe(Uri rabbitMq) =>
-        $"{rabbitMq.Host}:{(rabbitMq.IsDefaultPort ? 5672 : rabbitMq.Port)}{(rabbitMq.AbsolutePath is "" or "/" ? "/" : rabbitMq.AbsolutePath)}";
 
     /// <summary>Messages ready in <paramref name="queue"/>, or null when it does not exist.</summary>
     private static async Task<uint?> MessageCountAsync(IConnection connection, string queue, CancellationToken cancellationToken)
@@ -150,13 +148,6 @@ public static class ErrorQueueRedrive
             return null;
         }
     }
-
-    private static Uri AmqpUri(Uri uri) => uri.Scheme switch
-    {
-        "rabbitmq" => new UriBuilder(uri) { Scheme = "amqp" }.Uri,
-        "rabbitmqs" => new UriBuilder(uri) { Scheme = "amqps" }.Uri,
-        _ => uri,
-    };
 
     private static string? Text(object? value) => value switch
     {

@@ -16,10 +16,10 @@ public sealed record ErrorQueueReport(string Broker, IReadOnlyList<ErrorQueueDep
     /// </summary>
     public static async Task<ErrorQueueReport> ReadAsync(Uri rabbitMqUri, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        var broker = Describe(rabbitMqUri);
+        var broker = RabbitMqAddress.Describe(rabbitMqUri);
         var factory = new ConnectionFactory
         {
-            Uri = AmqpUri(rabbitMqUri),
+            Uri = RabbitMqAddress.ForRabbitMqClient(rabbitMqUri),
             ClientProvidedName = "harmattan status",
             AutomaticRecoveryEnabled = false,
             RequestedConnectionTimeout = timeout,
@@ -54,18 +54,5 @@ public sealed record ErrorQueueReport(string Broker, IReadOnlyList<ErrorQueueDep
         }
     }
 
-    /// <summary>Host, port and virtual host: what identifies the broker without the credentials.</summary>
-    public static string Describe(Uri uri)
-    {
-        var vhost = Uri.UnescapeDataString(uri.AbsolutePath.TrimStart('/'));
-        return $"{uri.Host}:{(uri.IsDefaultPort || uri.Port < 0 ? 5672 : uri.Port)}, vhost {(vhost.Length == 0 ? "/" : vhost)}";
-    }
 
-    /// <summary>MassTransit also accepts rabbitmq:// and rabbitmqs://; RabbitMQ.Client only amqp:// and amqps://.</summary>
-    private static Uri AmqpUri(Uri uri) => uri.Scheme switch
-    {
-        "rabbitmq" => new UriBuilder(uri) { Scheme = "amqp" }.Uri,
-        "rabbitmqs" => new UriBuilder(uri) { Scheme = "amqps" }.Uri,
-        _ => uri,
-    };
 }

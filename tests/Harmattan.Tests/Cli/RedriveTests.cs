@@ -1,3 +1,4 @@
+using Harmattan.Cli.Pipeline;
 using System.CommandLine;
 using System.Text;
 using Harmattan.Cli.Commands;
@@ -75,5 +76,5 @@ public class RedriveTests
 
     [Fact]
     public void The_broker_is_described_without_user_or_password() =>
-        Assert.Equal("rabbit.example:5672/prod", ErrorQueueRedrive.Describe(new Uri("amqp://harmattan:s3cret@rabbit.example/prod")));
+        Assert.Equal("rabbit.example:5672, vhost prod", RabbitMqAddress.Describe(new Uri("amqp://harmattan:s3cret@rabbit.example/prod")));
 }
