@@ -3,7 +3,6 @@ using Harmattan.Extractor;
 using Harmattan.Extractor.Scheduling;
 using Harmattan.Hosting;
 using Harmattan.Storage;
-using MassTransit;
 using Spectre.Console;
 
 namespace Harmattan.Cli.Commands;
@@ -31,15 +30,13 @@ public static class TriggerCommand
     {
         var builder = CliHost.CreateBuilder(CommonOptions.StoreDefaults, CliHost.Overrides(CommonOptions.DbOverride(db)));
         // Only for the gap warning: a store that is down must not stop the hourly run.
-        builder.Services.AddPipelineStore(builder.Configuration);
+        builder.Services.AddPipelineStoreForReading(builder.Configuration);
         builder.Services.AddStations(builder.Configuration);
         builder.Services.AddScheduledRun();
         builder.Services.AddHarmattanBus(builder.Configuration, _ => { });
         using var host = builder.Build();
 
-        // The bus alone is started, not the host: the host would also initialise the store and fail without it.
-        var bus = host.Services.GetRequiredService<IBusControl>();
-        await bus.StartAsync(cancellationToken);
+        await host.StartAsync(cancellationToken);
         try
         {
             var time = host.Services.GetRequiredService<TimeProvider>();
@@ -56,7 +53,7 @@ public static class TriggerCommand
         }
         finally
         {
-            await bus.StopAsync(CancellationToken.None);
+            await host.StopAsync(CancellationToken.None);
         }
     }
 }
