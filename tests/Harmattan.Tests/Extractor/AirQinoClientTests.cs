@@ -242,6 +242,6 @@ public class AirQinoClientTests
         var error = await Assert.ThrowsAsync<ArgumentException>(() => client.GetHourlyAsync(stationId, WindowStart, WindowEnd, Ct));
 
         Assert.Contains("not a valid station id", error.Message);
-        Assert.Equal(0, simulator.Stats.Total);
+        Assert.Equal(0, simulator.Stats.Requests(stationId));
     }
 }
