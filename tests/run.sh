@@ -27,6 +27,19 @@ fi
 if [ -n "$started_rabbitmq" ]; then
   trap 'echo "== stopping RabbitMQ"; as_root rabbitmqctl -q stop >/dev/null 2>&1 || true' EXIT
 fi
-as_root timeout 120 rabbitmqctl -q await_startup
+# `rabbitmq-server -detached` returns before the Erlang node registers, and `await_startup` fails at once on a node
+# that is not registered yet, so poll until it answers (up to two minutes).
+rabbitmq_ready=""
+deadline=$((SECONDS + 120))
+while [ $SECONDS -lt $deadline ]; do
+  if as_root timeout 60 rabbitmqctl -q await_startup >/dev/null 2>&1; then rabbitmq_ready=yes; break; fi
+  sleep 1
+done
+if [ -z "$rabbitmq_ready" ]; then
+  echo "RabbitMQ did not start within two minutes. Its log (/var/log/rabbitmq) ends with:" >&2
+  as_root sh -c 'tail -n 40 /var/log/rabbitmq/*.log' >&2 || true
+  exit 1
+fi
+echo "== RabbitMQ is up"
 
 dotnet test Harmattan.slnx -c Release --logger "console;verbosity=normal" "$@"

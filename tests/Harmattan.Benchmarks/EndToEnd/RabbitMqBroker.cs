@@ -18,7 +18,7 @@ public sealed class RabbitMqBroker : IAsyncDisposable
         {
             Console.WriteLine("RabbitMQ is not running on localhost:5672; starting it (rabbitmq-server -detached).");
             await RunAsync("rabbitmq-server", "-detached");
-            await RunAsync("rabbitmqctl", "await_startup");
+            await AwaitStartupAsync();
         }
         var name = "harmattan-bench-" + Guid.NewGuid().ToString("N")[..12];
         await RunAsync("rabbitmqctl", "add_vhost", name);
@@ -41,6 +41,25 @@ public sealed class RabbitMqBroker : IAsyncDisposable
     }
 
     public async ValueTask DisposeAsync() => await RunAsync("rabbitmqctl", "delete_vhost", VirtualHost);
+
+    // `rabbitmq-server -detached` returns before the Erlang node registers, and `await_startup` fails at once on a node
+    // that is not registered yet, so it is asked again until the node answers.
+    private static async Task AwaitStartupAsync()
+    {
+        var deadline = DateTime.UtcNow.AddMinutes(2);
+        while (true)
+        {
+            try
+            {
+                await RunAsync("rabbitmqctl", "await_startup");
+                return;
+            }
+            catch (InvalidOperationException) when (DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(TimeSpan.FromSeconds(1));
+            }
+        }
+    }
 
     private static async Task<bool> AnswersAsync()
     {
