@@ -152,9 +152,13 @@ public static class AirQinoParser
     private sealed class RowReader(string stationId, string source, DateTimeOffset windowStart, DateTimeOffset windowEnd)
     {
         private const int MaxCachedUnknownKeys = 256;
+        private const int MaxCachedShapes = 64;
 
-        private readonly List<(string Name, double? Value)> _row = new(12);
+        private readonly List<(byte[] Utf8, string Canonical)> _rowKeys = new(12);
+        private readonly List<double?> _rowValues = new(12);
+        private readonly List<RowShape> _shapes = [];
         private List<(byte[] Utf8, string Canonical)>? _unknownKeys;
+        private RowShape? _lastShape;
 
         public List<RawReading> Readings { get; } = [];
         public int Received { get; private set; }
@@ -179,9 +183,15 @@ public static class AirQinoParser
             }
         }
 
+        /// <summary>
+        /// Rows nearly always repeat the previous row's keys in the same order, so each key is first compared with the
+        /// key at the same position of the last row's shape; only a row that differs looks its keys up.
+        /// </summary>
         private void ReadRow(ref Utf8JsonReader reader)
         {
-            _row.Clear();
+            _rowValues.Clear();
+            _rowKeys.Clear();
+            var predicted = _lastShape;
             DateTimeOffset? hour = null;
             var timestampText = "(none)";
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
@@ -192,11 +202,16 @@ public static class AirQinoParser
                     hour = ReadTimestamp(ref reader, out timestampText);
                     continue;
                 }
-                var name = CanonicalName(ref reader);
+                var position = _rowValues.Count;
+                if (predicted is null || position >= predicted.Keys.Length || !reader.ValueTextEquals(predicted.Keys[position].Utf8))
+                {
+                    if (predicted is not null)
+                        _rowKeys.AddRange(predicted.Keys.AsSpan(0, position));
+                    predicted = null;
+                    _rowKeys.Add(Key(ref reader));
+                }
                 reader.Read();
-                var value = ReadValue(ref reader);
-                if (name.Length > 0)
-                    _row.Add((name, value));
+                _rowValues.Add(ReadValue(ref reader));
             }
 
             if (hour is not { } start)
@@ -206,10 +221,34 @@ public static class AirQinoParser
             }
             if (start < windowStart || start >= windowEnd)
                 return;
-            var values = new Dictionary<string, double?>(_row.Count, StringComparer.Ordinal);
-            foreach (var (name, value) in _row)
-                values[name] = value;
-            Readings.Add(new RawReading { Hour = start, Values = values });
+            RowShape shape;
+            if (predicted is null)
+                shape = ShapeOf(_rowKeys);
+            else if (predicted.Keys.Length == _rowValues.Count)
+                shape = predicted;
+            else
+            {
+                // A prefix of the last shape: the row stopped early.
+                _rowKeys.AddRange(predicted.Keys.AsSpan(0, _rowValues.Count));
+                shape = ShapeOf(_rowKeys);
+            }
+            _lastShape = shape;
+            var values = new double?[shape.Quantities.Count];
+            for (var i = 0; i < _rowValues.Count; i++)
+                if (shape.Slots[i] >= 0)
+                    values[shape.Slots[i]] = _rowValues[i];
+            Readings.Add(new RawReading { Hour = start, Values = new QuantityMap<double?>(shape.Quantities, values) });
+        }
+
+        private RowShape ShapeOf(List<(byte[] Utf8, string Canonical)> keys)
+        {
+            foreach (var cached in _shapes)
+                if (cached.Matches(keys))
+                    return cached;
+            var shape = RowShape.Of(keys);
+            if (_shapes.Count < MaxCachedShapes)
+                _shapes.Add(shape);
+            return shape;
         }
 
         private void Reject(string what)
@@ -218,22 +257,22 @@ public static class AirQinoParser
                 FirstBadTimestamp = what;
         }
 
-        private string CanonicalName(ref Utf8JsonReader reader)
+        private (byte[] Utf8, string Canonical) Key(ref Utf8JsonReader reader)
         {
-            foreach (var (utf8, canonical) in KnownKeys)
-                if (reader.ValueTextEquals(utf8))
-                    return canonical;
+            foreach (var known in KnownKeys)
+                if (reader.ValueTextEquals(known.Utf8))
+                    return known;
             if (_unknownKeys is not null)
-                foreach (var (utf8, canonical) in _unknownKeys)
-                    if (reader.ValueTextEquals(utf8))
-                        return canonical;
+                foreach (var unknown in _unknownKeys)
+                    if (reader.ValueTextEquals(unknown.Utf8))
+                        return unknown;
 
-            var key = reader.GetString()!;
-            var name = AirQinoKeys.Canonical(key);
+            var name = reader.GetString()!;
+            var key = (Encoding.UTF8.GetBytes(name), AirQinoKeys.Canonical(name));
             _unknownKeys ??= [];
             if (_unknownKeys.Count < MaxCachedUnknownKeys)
-                _unknownKeys.Add((Encoding.UTF8.GetBytes(key), name));
-            return name;
+                _unknownKeys.Add(key);
+            return key;
         }
 
         private static double? ReadValue(ref Utf8JsonReader reader)
@@ -298,6 +337,54 @@ public static class AirQinoParser
                     return false;
                 value = value * 10 + (b - '0');
             }
+            return true;
+        }
+    }
+
+    /// <summary>
+    /// The keys of a row as the source spelled them, and for each the slot of its canonical quantity in
+    /// <see cref="Quantities"/>: -1 for a key that is ignored (empty canonical name), the same slot for keys that name
+    /// the same quantity (the last one wins, as it would in a dictionary).
+    /// </summary>
+    private sealed class RowShape
+    {
+        private RowShape((byte[] Utf8, string Canonical)[] keys, int[] slots, QuantityKeys quantities) =>
+            (Keys, Slots, Quantities) = (keys, slots, quantities);
+
+        public (byte[] Utf8, string Canonical)[] Keys { get; }
+        public int[] Slots { get; }
+        public QuantityKeys Quantities { get; }
+
+        public static RowShape Of(List<(byte[] Utf8, string Canonical)> keys)
+        {
+            var names = new List<string>(keys.Count);
+            var slots = new int[keys.Count];
+            for (var i = 0; i < keys.Count; i++)
+            {
+                var canonical = keys[i].Canonical;
+                if (canonical.Length == 0)
+                {
+                    slots[i] = -1;
+                    continue;
+                }
+                var slot = names.IndexOf(canonical);
+                if (slot < 0)
+                {
+                    slot = names.Count;
+                    names.Add(canonical);
+                }
+                slots[i] = slot;
+            }
+            return new RowShape([.. keys], slots, new QuantityKeys(names));
+        }
+
+        public bool Matches(List<(byte[] Utf8, string Canonical)> keys)
+        {
+            if (keys.Count != Keys.Length)
+                return false;
+            for (var i = 0; i < Keys.Length; i++)
+                if (!ReferenceEquals(keys[i].Utf8, Keys[i].Utf8) && !keys[i].Utf8.AsSpan().SequenceEqual(Keys[i].Utf8))
+                    return false;
             return true;
         }
     }

@@ -34,10 +34,15 @@ public sealed class DeterministicGuid(int capacity = 256) : IDisposable
 
     public DeterministicGuid Append(double? value)
     {
-        var bytes = Reserve(9);
-        bytes[0] = value.HasValue ? (byte)1 : (byte)0;
-        BinaryPrimitives.WriteInt64BigEndian(bytes[1..], value.HasValue ? BitConverter.DoubleToInt64Bits(value.Value) : 0);
+        Write(Reserve(9), value);
         return this;
+    }
+
+    /// <summary>The 9 bytes <see cref="Append(double?)"/> appends: presence of a number, then its IEEE 754 bits.</summary>
+    public static void Write(Span<byte> nineBytes, double? value)
+    {
+        nineBytes[0] = value.HasValue ? (byte)1 : (byte)0;
+        BinaryPrimitives.WriteInt64BigEndian(nineBytes[1..], value.HasValue ? BitConverter.DoubleToInt64Bits(value.Value) : 0);
     }
 
     public Guid ToGuid()
@@ -56,7 +61,8 @@ public sealed class DeterministicGuid(int capacity = 256) : IDisposable
         _buffer = [];
     }
 
-    private Span<byte> Reserve(int size)
+    /// <summary>The next <paramref name="size"/> bytes of the input, for a caller that writes them in this class's encoding.</summary>
+    public Span<byte> Reserve(int size)
     {
         if (_length + size > _buffer.Length)
         {

@@ -1,3 +1,5 @@
+using System.Buffers.Binary;
+using System.Text;
 using Harmattan.Contracts;
 
 namespace Harmattan.Extractor;
@@ -16,49 +18,61 @@ public static class FetchIds
     {
         using var id = new DeterministicGuid(256 + readings.Count * 160);
         id.Append(stationId).Append(windowStart.UtcTicks).Append(windowEnd.UtcTicks).Append(readings.Count);
-        var order = new KeyOrder();
+        var orders = new Dictionary<QuantityKeys, KeyOrder>();
+        KeyOrder? order = null;
         foreach (var reading in readings)
         {
             id.Append(reading.Hour.UtcTicks);
-            var (keys, values, sorted) = order.Sort(reading.Values);
-            id.Append(sorted.Length);
-            foreach (var i in sorted)
-                id.Append(keys[i]).Append(values[i]);
+            var row = QuantityMap<double?>.From(reading.Values);
+            // Consecutive rows usually share one key set instance: no lookup then.
+            if (order is null || !ReferenceEquals(order.Keys, row.Keys))
+                if (!orders.TryGetValue(row.Keys, out order))
+                    orders[row.Keys] = order = new KeyOrder(row.Keys);
+            order.AppendRow(id, row.ValueSpan);
         }
         return id.ToGuid();
     }
 
-    /// <summary>The readings' keys in ordinal order; rows with the same keys in the same order (the usual case) reuse the last sort.</summary>
+    /// <summary>A shape's keys in ordinal order, each already encoded as <see cref="DeterministicGuid.Append(string)"/> writes it.</summary>
     private sealed class KeyOrder
     {
-        private string[] _keys = new string[16];
-        private double?[] _values = new double?[16];
-        private string[] _lastKeys = [];
-        private int[] _order = [];
-
-        public (string[] Keys, double?[] Values, int[] Order) Sort(IReadOnlyDictionary<string, double?> row)
+        public KeyOrder(QuantityKeys keys)
         {
-            var count = row.Count;
-            if (_keys.Length < count)
-            {
-                _keys = new string[count];
-                _values = new double?[count];
-            }
-            var n = 0;
-            if (row is Dictionary<string, double?> concrete)
-                foreach (var (key, value) in concrete)
-                    (_keys[n], _values[n++]) = (key, value);
-            else
-                foreach (var (key, value) in row)
-                    (_keys[n], _values[n++]) = (key, value);
+            Keys = keys;
+            Sorted = Enumerable.Range(0, keys.Count).ToArray();
+            var names = keys.Names.ToArray();
+            Array.Sort(names, Sorted, StringComparer.Ordinal);
+            EncodedKeys = names.Select(Encode).ToArray();
+            RowBytes = 8 + EncodedKeys.Sum(key => key.Length + 9);
+        }
 
-            if (!_keys.AsSpan(0, n).SequenceEqual(_lastKeys))
+        public QuantityKeys Keys { get; }
+        public int[] Sorted { get; }
+        public byte[][] EncodedKeys { get; }
+        public int RowBytes { get; }
+
+        /// <summary>The key count, then each key and its value in key order, written into one reserved span.</summary>
+        public void AppendRow(DeterministicGuid id, ReadOnlySpan<double?> values)
+        {
+            var row = id.Reserve(RowBytes);
+            BinaryPrimitives.WriteInt64BigEndian(row, Sorted.Length);
+            var at = 8;
+            for (var i = 0; i < Sorted.Length; i++)
             {
-                _lastKeys = _keys[..n];
-                _order = Enumerable.Range(0, n).ToArray();
-                Array.Sort(_keys[..n], _order, StringComparer.Ordinal);
+                var key = EncodedKeys[i];
+                key.CopyTo(row[at..]);
+                at += key.Length;
+                DeterministicGuid.Write(row.Slice(at, 9), values[Sorted[i]]);
+                at += 9;
             }
-            return (_keys, _values, _order);
+        }
+
+        private static byte[] Encode(string key)
+        {
+            var encoded = new byte[4 + Encoding.UTF8.GetByteCount(key)];
+            BinaryPrimitives.WriteInt32BigEndian(encoded, encoded.Length - 4);
+            Encoding.UTF8.GetBytes(key, encoded.AsSpan(4));
+            return encoded;
         }
     }
 }

@@ -22,7 +22,12 @@ public static class AveragesCalculator
         var rows = LastRowPerTimestamp(fetch.Readings, fetch.WindowStart.UtcTicks, fetch.WindowEnd.UtcTicks);
 
         var hourly = new List<HourlyAverage>(rows.Length);
-        var ranges = new Dictionary<string, PlausibleRange>(StringComparer.Ordinal);
+        var rangesByShape = new Dictionary<QuantityKeys, PlausibleRange[]>();
+        // Per-quantity state is resolved once per row shape and day, not once per value: rows of a fetch share shapes.
+        QuantityKeys? keys = null;
+        PlausibleRange[] ranges = [];
+        QuantityAccumulator[] accumulators = [];
+        DayAccumulator? accumulatorsDay = null;
         var day = 0;
         foreach (var row in rows)
         {
@@ -30,23 +35,42 @@ public static class AveragesCalculator
             var ticks = reading.Hour.UtcTicks;
             while (ticks >= days[day].EndTicks)
                 day++;
-            if (reading.Values.Count == 0)
+            var values = QuantityMap<double?>.From(reading.Values);
+            if (values.Count == 0)
                 continue;
 
-            var accumulator = days[day];
-            var quantities = new Dictionary<string, QuantityStats>(reading.Values.Count, StringComparer.Ordinal);
+            if (!ReferenceEquals(values.Keys, keys))
+            {
+                keys = values.Keys;
+                if (!rangesByShape.TryGetValue(keys, out ranges!))
+                    rangesByShape[keys] = ranges = [.. keys.Names.Select(options.RangeOf)];
+                accumulatorsDay = null;
+            }
+            if (accumulatorsDay != days[day])
+            {
+                accumulatorsDay = days[day];
+                accumulators = accumulatorsDay.Quantities(keys);
+            }
+
+            var stats = new QuantityStats[values.Count];
             var anyValid = false;
-            // Enumerating the concrete dictionary avoids boxing an enumerator per reading on the hot path.
-            if (reading.Values is Dictionary<string, double?> concrete)
-                foreach (var (quantity, value) in concrete)
-                    anyValid |= Accept(quantity, value, accumulator, quantities, ranges, options);
-            else
-                foreach (var (quantity, value) in reading.Values)
-                    anyValid |= Accept(quantity, value, accumulator, quantities, ranges, options);
+            var span = values.ValueSpan;
+            for (var i = 0; i < span.Length; i++)
+            {
+                if (span[i] is not { } v || !double.IsFinite(v) || !ranges[i].Contains(v))
+                {
+                    accumulators[i].Rejected++;
+                    stats[i] = RejectedValue;
+                    continue;
+                }
+                accumulators[i].Add(v);
+                stats[i] = new QuantityStats { Mean = v, Min = v, Max = v, Count = 1, Rejected = 0 };
+                anyValid = true;
+            }
 
             if (anyValid)
-                accumulator.CoverHour(ticks - ticks % TimeSpan.TicksPerHour);
-            hourly.Add(new HourlyAverage { Hour = new DateTimeOffset(ticks, TimeSpan.Zero), Quantities = quantities });
+                accumulatorsDay.CoverHour(ticks - ticks % TimeSpan.TicksPerHour);
+            hourly.Add(new HourlyAverage { Hour = new DateTimeOffset(ticks, TimeSpan.Zero), Quantities = new QuantityMap<QuantityStats>(keys, stats) });
         }
 
         var daily = new List<DailyAverage>(days.Count);
@@ -65,25 +89,6 @@ public static class AveragesCalculator
             Hourly = hourly,
             Daily = daily,
         };
-    }
-
-    private static bool Accept(string quantity, double? value, DayAccumulator day,
-        Dictionary<string, QuantityStats> hour, Dictionary<string, PlausibleRange> ranges, QualityOptions options)
-    {
-        if (!ranges.TryGetValue(quantity, out var range))
-            ranges[quantity] = range = options.RangeOf(quantity);
-
-        var stats = day.Quantity(quantity);
-        if (value is not { } v || !double.IsFinite(v) || !range.Contains(v))
-        {
-            stats.Rejected++;
-            hour[quantity] = RejectedValue;
-            return false;
-        }
-
-        stats.Add(v);
-        hour[quantity] = new QuantityStats { Mean = v, Min = v, Max = v, Count = 1, Rejected = 0 };
-        return true;
     }
 
     /// <summary>Indexes of the readings inside [start, end), one per timestamp (the last row wins), by ascending time.</summary>
@@ -182,11 +187,14 @@ public static class AveragesCalculator
 
         public long EndTicks { get; } = endTicks;
 
-        public QuantityAccumulator Quantity(string quantity)
+        /// <summary>The accumulator of each of <paramref name="keys"/>, in the same order.</summary>
+        public QuantityAccumulator[] Quantities(QuantityKeys keys)
         {
-            if (!_quantities.TryGetValue(quantity, out var stats))
-                _quantities[quantity] = stats = new QuantityAccumulator();
-            return stats;
+            var accumulators = new QuantityAccumulator[keys.Count];
+            for (var i = 0; i < accumulators.Length; i++)
+                if (!_quantities.TryGetValue(keys[i], out accumulators[i]!))
+                    _quantities[keys[i]] = accumulators[i] = new QuantityAccumulator();
+            return accumulators;
         }
 
         /// <summary>Rows arrive in ascending time, so a new hour is one greater than the last counted.</summary>

@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace Harmattan.Contracts;
 
 /// <summary>
@@ -29,5 +31,6 @@ public record RawReadingsFetched
 public record RawReading
 {
     public required DateTimeOffset Hour { get; init; }
+    [JsonConverter(typeof(QuantityMapJsonConverter<double?>))]
     public required IReadOnlyDictionary<string, double?> Values { get; init; }
 }
