@@ -8,7 +8,7 @@ public sealed class LoaderOptions
     public const string Section = "Loader";
 
     [Range(1, 10_000, ErrorMessage = "Loader:BatchSize must be between 1 and 10000.")]
-    public int BatchSize { get; set; } = 100;
+    public int BatchSize { get; set; } = 10;
 
     [Range(typeof(TimeSpan), "00:00:00.001", "00:01:00", ErrorMessage = "Loader:BatchTimeLimit must be between 00:00:00.001 and 00:01:00.")]
     public TimeSpan BatchTimeLimit { get; set; } = TimeSpan.FromMilliseconds(200);

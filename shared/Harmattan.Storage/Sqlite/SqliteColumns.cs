@@ -25,29 +25,41 @@ internal static class SqliteColumns
 
     public static DateOnly ParseDate(string value) => DateOnly.ParseExact(value, DateFormat, CultureInfo.InvariantCulture);
 
-    /// <summary><c>{"co":{"mean":0.5,"min":0.1,"max":0.9,"count":3,"rejected":0}}</c>; absent statistics are left out.</summary>
-    public static string Quantities(IReadOnlyDictionary<string, QuantityStats> quantities)
+    /// <summary>
+    /// <c>{"co":{"mean":0.5,"min":0.1,"max":0.9,"count":3,"rejected":0}}</c>; absent statistics are left out. One writer
+    /// serves a whole batch of rows, so a row costs its string and nothing else.
+    /// </summary>
+    public sealed class QuantitiesWriter : IDisposable
     {
-        var buffer = new ArrayBufferWriter<byte>(64 * Math.Max(1, quantities.Count));
-        using (var json = new Utf8JsonWriter(buffer))
+        private readonly ArrayBufferWriter<byte> _buffer = new(1024);
+        private readonly Utf8JsonWriter _json;
+
+        public QuantitiesWriter() => _json = new Utf8JsonWriter(_buffer);
+
+        public string Write(IReadOnlyDictionary<string, QuantityStats> quantities)
         {
-            json.WriteStartObject();
+            _buffer.ResetWrittenCount();
+            _json.Reset(_buffer);
+            _json.WriteStartObject();
             foreach (var (name, stats) in quantities)
             {
-                json.WriteStartObject(name);
+                _json.WriteStartObject(name);
                 if (stats.Mean is { } mean)
-                    json.WriteNumber("mean", mean);
+                    _json.WriteNumber("mean", mean);
                 if (stats.Min is { } min)
-                    json.WriteNumber("min", min);
+                    _json.WriteNumber("min", min);
                 if (stats.Max is { } max)
-                    json.WriteNumber("max", max);
-                json.WriteNumber("count", stats.Count);
-                json.WriteNumber("rejected", stats.Rejected);
-                json.WriteEndObject();
+                    _json.WriteNumber("max", max);
+                _json.WriteNumber("count", stats.Count);
+                _json.WriteNumber("rejected", stats.Rejected);
+                _json.WriteEndObject();
             }
-            json.WriteEndObject();
+            _json.WriteEndObject();
+            _json.Flush();
+            return Encoding.UTF8.GetString(_buffer.WrittenSpan);
         }
-        return Encoding.UTF8.GetString(buffer.WrittenSpan);
+
+        public void Dispose() => _json.Dispose();
     }
 
     public static IReadOnlyDictionary<string, QuantityStats> ParseQuantities(string value)

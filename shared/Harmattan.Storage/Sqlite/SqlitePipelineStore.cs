@@ -172,6 +172,7 @@ public sealed class SqlitePipelineStore : IPipelineStore, IDisposable
                 "$station_id", "$date", "$hours_covered", "$hours_in_day", "$completeness", "$is_complete", "$quantities",
                 "$algorithm_version", "$source_fetch_id", "$source_fetched_at");
 
+            using var quantities = new SqliteColumns.QuantitiesWriter();
             var written = 0;
             var rows = 0;
             foreach (var averages in batch)
@@ -181,7 +182,7 @@ public sealed class SqlitePipelineStore : IPipelineStore, IDisposable
                 var fetchedAt = SqliteColumns.Instant(averages.SourceFetchedAt);
                 foreach (var hour in averages.Hourly)
                 {
-                    Set(hourly, averages.StationId, SqliteColumns.Instant(hour.Hour), SqliteColumns.Quantities(hour.Quantities),
+                    Set(hourly, averages.StationId, SqliteColumns.Instant(hour.Hour), quantities.Write(hour.Quantities),
                         averages.AlgorithmVersion, fetchId, fetchedAt);
                     written += await hourly.ExecuteNonQueryAsync(cancellationToken);
                     rows++;
@@ -189,7 +190,7 @@ public sealed class SqlitePipelineStore : IPipelineStore, IDisposable
                 foreach (var day in averages.Daily)
                 {
                     Set(daily, averages.StationId, SqliteColumns.Date(day.Date), day.HoursCovered, day.HoursInDay, day.Completeness,
-                        day.IsComplete ? 1 : 0, SqliteColumns.Quantities(day.Quantities), averages.AlgorithmVersion, fetchId, fetchedAt);
+                        day.IsComplete ? 1 : 0, quantities.Write(day.Quantities), averages.AlgorithmVersion, fetchId, fetchedAt);
                     written += await daily.ExecuteNonQueryAsync(cancellationToken);
                     rows++;
                 }

@@ -74,6 +74,32 @@ public class AirQinoParserTests
     }
 
     [Fact]
+    public void Rows_whose_keys_differ_from_the_row_before_keep_their_own_values()
+    {
+        var readings = Parse("""
+            [{"timestamp":"2022-12-10 01:00:00","CO":1,"PM2.5":2,"RH":3},
+             {"timestamp":"2022-12-10 02:00:00","CO":4,"PM2.5":5},
+             {"timestamp":"2022-12-10 03:00:00","PM2.5":6,"CO":7,"RH":8,"NO2":9},
+             {"timestamp":"2022-12-10 04:00:00","Wind":10,"CO":11},
+             {"timestamp":"2022-12-10 05:00:00","CO":12,"PM2.5":13,"RH":14}]
+            """).Readings;
+
+        Assert.Equal(
+        [
+            "co=1,pm2_5=2,relative_humidity=3", "co=4,pm2_5=5", "pm2_5=6,co=7,relative_humidity=8,no2=9", "wind=10,co=11",
+            "co=12,pm2_5=13,relative_humidity=14",
+        ], readings.Select(r => string.Join(",", r.Values.Select(v => $"{v.Key}={v.Value}"))));
+    }
+
+    [Fact]
+    public void Two_spellings_of_one_quantity_in_a_row_keep_the_last_value()
+    {
+        var reading = Parse("""[{"timestamp":"2022-12-10 01:00:00","T. int.":30,"Temp. int.":31.5}]""").Readings.Single();
+
+        Assert.Equal(31.5, Assert.Single(reading.Values).Value);
+    }
+
+    [Fact]
     public void The_older_internal_temperature_key_maps_to_the_same_name()
     {
         var reading = Parse("""[{"timestamp":"2022-12-10 01:00:00","Temp. int.":31.5}]""").Readings.Single();
