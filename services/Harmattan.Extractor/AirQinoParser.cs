@@ -157,6 +157,7 @@ public static class AirQinoParser
         private readonly List<(byte[] Utf8, string Canonical)> _rowKeys = new(12);
         private readonly List<double?> _rowValues = new(12);
         private readonly List<RowShape> _shapes = [];
+        private readonly HourParser _hours = new();
         private List<(byte[] Utf8, string Canonical)>? _unknownKeys;
         private RowShape? _lastShape;
 
@@ -196,14 +197,16 @@ public static class AirQinoParser
             var timestampText = "(none)";
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
-                if (reader.ValueTextEquals("timestamp"u8))
+                var position = _rowValues.Count;
+                // A shape never holds "timestamp", so a key that matches the prediction is a quantity.
+                var asPredicted = predicted is not null && position < predicted.Keys.Length && reader.ValueTextEquals(predicted.Keys[position].Utf8);
+                if (!asPredicted && reader.ValueTextEquals("timestamp"u8))
                 {
                     reader.Read();
                     hour = ReadTimestamp(ref reader, out timestampText);
                     continue;
                 }
-                var position = _rowValues.Count;
-                if (predicted is null || position >= predicted.Keys.Length || !reader.ValueTextEquals(predicted.Keys[position].Utf8))
+                if (!asPredicted)
                 {
                     if (predicted is not null)
                         _rowKeys.AddRange(predicted.Keys.AsSpan(0, position));
@@ -289,7 +292,7 @@ public static class AirQinoParser
             }
         }
 
-        private static DateTimeOffset? ReadTimestamp(ref Utf8JsonReader reader, out string text)
+        private DateTimeOffset? ReadTimestamp(ref Utf8JsonReader reader, out string text)
         {
             if (reader.TokenType != JsonTokenType.String)
             {
@@ -297,7 +300,7 @@ public static class AirQinoParser
                 reader.Skip();
                 return null;
             }
-            if (!reader.ValueIsEscaped && !reader.HasValueSequence && TryParseHourFast(reader.ValueSpan, out var fast))
+            if (!reader.ValueIsEscaped && !reader.HasValueSequence && _hours.TryParse(reader.ValueSpan, out var fast))
             {
                 text = "";
                 return fast;
@@ -311,20 +314,36 @@ public static class AirQinoParser
             return null;
         }
 
-        /// <summary>"yyyy-MM-dd HH:mm:ss" or "yyyy-MM-ddTHH:mm:ss[Z]" on the hour, without allocating.</summary>
-        private static bool TryParseHourFast(ReadOnlySpan<byte> s, out DateTimeOffset hour)
+    }
+
+    /// <summary>
+    /// "yyyy-MM-dd HH:mm:ss" or "yyyy-MM-ddTHH:mm:ss[Z]" on the hour, without allocating. Consecutive rows share their
+    /// date, so the date's ticks are kept from the row before.
+    /// </summary>
+    private sealed class HourParser
+    {
+        private readonly byte[] _lastDate = new byte[10];
+        private long _lastDateTicks = -1;
+
+        public bool TryParse(ReadOnlySpan<byte> s, out DateTimeOffset hour)
         {
             hour = default;
             if (s.Length == 20 && s[19] == (byte)'Z')
                 s = s[..19];
             if (s.Length != 19 || s[4] != '-' || s[7] != '-' || s[10] is not ((byte)' ' or (byte)'T') || s[13] != ':' || s[16] != ':')
                 return false;
-            if (!TryDigits(s[..4], out var year) || !TryDigits(s.Slice(5, 2), out var month) || !TryDigits(s.Slice(8, 2), out var day)
-                || !TryDigits(s.Slice(11, 2), out var h) || !TryDigits(s.Slice(14, 2), out var minute) || !TryDigits(s.Slice(17, 2), out var second))
+            if (!TryDigits(s.Slice(11, 2), out var h) || !TryDigits(s.Slice(14, 2), out var minute) || !TryDigits(s.Slice(17, 2), out var second)
+                || h > 23 || minute != 0 || second != 0)
                 return false;
-            if (year < 1 || month is < 1 or > 12 || day < 1 || day > DateTime.DaysInMonth(year, month) || h > 23 || minute != 0 || second != 0)
-                return false;
-            hour = new DateTimeOffset(year, month, day, h, 0, 0, TimeSpan.Zero);
+            if (_lastDateTicks < 0 || !s[..10].SequenceEqual(_lastDate))
+            {
+                if (!TryDigits(s[..4], out var year) || !TryDigits(s.Slice(5, 2), out var month) || !TryDigits(s.Slice(8, 2), out var day)
+                    || year < 1 || month is < 1 or > 12 || day < 1 || day > DateTime.DaysInMonth(year, month))
+                    return false;
+                _lastDateTicks = new DateTime(year, month, day).Ticks;
+                s[..10].CopyTo(_lastDate);
+            }
+            hour = new DateTimeOffset(_lastDateTicks + h * TimeSpan.TicksPerHour, TimeSpan.Zero);
             return true;
         }
 

@@ -39,11 +39,43 @@ public record DailyAverage
 }
 
 /// <summary>Mean, Min and Max are null when no value was accepted (Count = 0).</summary>
-public record QuantityStats
+/// <remarks>
+/// A value type of 40 bytes: an hour's statistics are one array of these rather than an object per quantity, which
+/// the transformer makes for every value it reads. <c>default</c> is "nothing accepted, nothing rejected".
+/// </remarks>
+public readonly record struct QuantityStats
 {
-    public double? Mean { get; init; }
-    public double? Min { get; init; }
-    public double? Max { get; init; }
+    private readonly double _mean;
+    private readonly double _min;
+    private readonly double _max;
+    private readonly Present _present;
+
+    public double? Mean
+    {
+        get => (_present & Present.Mean) != 0 ? _mean : null;
+        init => (_mean, _present) = value is { } v ? (v, _present | Present.Mean) : (0, _present & ~Present.Mean);
+    }
+
+    public double? Min
+    {
+        get => (_present & Present.Min) != 0 ? _min : null;
+        init => (_min, _present) = value is { } v ? (v, _present | Present.Min) : (0, _present & ~Present.Min);
+    }
+
+    public double? Max
+    {
+        get => (_present & Present.Max) != 0 ? _max : null;
+        init => (_max, _present) = value is { } v ? (v, _present | Present.Max) : (0, _present & ~Present.Max);
+    }
+
     public required int Count { get; init; }
     public required int Rejected { get; init; }
+
+    [Flags]
+    private enum Present : byte
+    {
+        Mean = 1,
+        Min = 2,
+        Max = 4,
+    }
 }
