@@ -43,57 +43,14 @@ public sealed class FetchStationWindowConsumer(AirQinoClient airQino, TimeProvid
             };
         }
         var fetchedAt = time.GetUtcNow();
-        var chunks = DayWindows.Split(command.WindowStart, command.WindowEnd, zone);
-
-        foreach (var (window, readings) in Partition(fetch.Readings, chunks))
-        {
-            await context.Publish(new RawReadingsFetched
-            {
-                FetchId = FetchIds.For(command.StationId, window.Start, window.End, readings),
-                StationId = command.StationId,
-                WindowStart = window.Start,
-                WindowEnd = window.End,
-                TimeZone = command.TimeZone,
-                Source = fetch.Source,
-                FetchedAt = fetchedAt,
-                Readings = readings,
-            }, context.CancellationToken);
-        }
+        var messages = RawReadingsMessages.Cut(command, zone, fetch.Source, fetchedAt, fetch.Readings);
+        foreach (var message in messages)
+            await context.Publish(message, context.CancellationToken);
 
         logger.LogInformation(
             "Fetched station {StationId} for {WindowStart:o} to {WindowEnd:o} ({RequestedBy}): {RowsReceived} rows received, " +
             "{RowsInWindow} in window, {RowsSkipped} skipped; published {Chunks} chunks",
             command.StationId, command.WindowStart, command.WindowEnd, command.RequestedBy, fetch.RowsReceived,
-            fetch.RowsInWindow, fetch.RowsUnparseable, chunks.Count);
-    }
-
-    /// <summary>Each chunk with its readings, in source order; every reading is already inside the whole window.</summary>
-    private static IEnumerable<(UtcWindow Window, List<RawReading> Readings)> Partition(IReadOnlyList<RawReading> readings,
-        IReadOnlyList<UtcWindow> chunks)
-    {
-        var byChunk = chunks.Select(_ => new List<RawReading>()).ToArray();
-        foreach (var reading in readings)
-        {
-            var index = FindChunk(chunks, reading.Hour);
-            if (index >= 0)
-                byChunk[index].Add(reading);
-        }
-        return chunks.Select((window, i) => (window, byChunk[i]));
-    }
-
-    private static int FindChunk(IReadOnlyList<UtcWindow> chunks, DateTimeOffset hour)
-    {
-        int low = 0, high = chunks.Count - 1;
-        while (low <= high)
-        {
-            var middle = (low + high) / 2;
-            if (hour < chunks[middle].Start)
-                high = middle - 1;
-            else if (hour >= chunks[middle].End)
-                low = middle + 1;
-            else
-                return middle;
-        }
-        return -1;
+            fetch.RowsInWindow, fetch.RowsUnparseable, messages.Count);
     }
 }

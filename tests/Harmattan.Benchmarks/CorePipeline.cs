@@ -32,26 +32,17 @@ public static class CorePipeline
     public static List<RawReadingsFetched> Extract(byte[] response, StationDays station, DateTimeOffset fetchedAt)
     {
         var source = "synthetic:" + station.StationId;
-        var readings = AirQinoParser.Parse(response, station.StationId, source).Readings;
+        RawReading[] readings = [.. AirQinoParser.Parse(response, station.StationId, source).Readings];
         var fetches = new List<RawReadingsFetched>();
         var next = 0;
         foreach (var command in Commands(station, requestedBy: "benchmark"))
         {
-            var chunk = new List<RawReading>(ChunkDays * 24);
-            for (; next < readings.Count && readings[next].Hour < command.WindowEnd; next++)
-                if (readings[next].Hour >= command.WindowStart)
-                    chunk.Add(readings[next]);
-            fetches.Add(new RawReadingsFetched
-            {
-                FetchId = FetchIds.For(station.StationId, command.WindowStart, command.WindowEnd, chunk),
-                StationId = station.StationId,
-                WindowStart = command.WindowStart,
-                WindowEnd = command.WindowEnd,
-                TimeZone = command.TimeZone,
-                Source = source,
-                FetchedAt = fetchedAt,
-                Readings = chunk,
-            });
+            // The simulator answers each command with its window's rows: the readings from here on, up to its end.
+            var first = next;
+            while (next < readings.Length && readings[next].Hour < command.WindowEnd)
+                next++;
+            var zone = TimeZoneInfo.FindSystemTimeZoneById(command.TimeZone);
+            fetches.AddRange(RawReadingsMessages.Cut(command, zone, source, fetchedAt, new ArraySegment<RawReading>(readings, first, next - first)));
         }
         return fetches;
     }
