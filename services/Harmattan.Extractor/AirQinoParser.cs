@@ -193,13 +193,15 @@ public static class AirQinoParser
             _rowValues.Clear();
             _rowKeys.Clear();
             var predicted = _lastShape;
+            // While the keys follow the prediction, values go straight to their slots.
+            var slotted = predicted is null ? null : new double?[predicted.Quantities.Count];
+            var count = 0;
             DateTimeOffset? hour = null;
             var timestampText = "(none)";
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
-                var position = _rowValues.Count;
                 // A shape never holds "timestamp", so a key that matches the prediction is a quantity.
-                var asPredicted = predicted is not null && position < predicted.Keys.Length && reader.ValueTextEquals(predicted.Keys[position].Utf8);
+                var asPredicted = predicted is not null && count < predicted.Keys.Length && reader.ValueTextEquals(predicted.Keys[count].Utf8);
                 if (!asPredicted && reader.ValueTextEquals("timestamp"u8))
                 {
                     reader.Read();
@@ -209,12 +211,18 @@ public static class AirQinoParser
                 if (!asPredicted)
                 {
                     if (predicted is not null)
-                        _rowKeys.AddRange(predicted.Keys.AsSpan(0, position));
+                        LeavePrediction(predicted, slotted!, count);
                     predicted = null;
+                    slotted = null;
                     _rowKeys.Add(Key(ref reader));
                 }
                 reader.Read();
-                _rowValues.Add(ReadValue(ref reader));
+                var value = ReadValue(ref reader);
+                if (slotted is null)
+                    _rowValues.Add(value);
+                else if (predicted!.Slots[count] >= 0)
+                    slotted[predicted.Slots[count]] = value;
+                count++;
             }
 
             if (hour is not { } start)
@@ -224,23 +232,35 @@ public static class AirQinoParser
             }
             if (start < windowStart || start >= windowEnd)
                 return;
-            RowShape shape;
-            if (predicted is null)
-                shape = ShapeOf(_rowKeys);
-            else if (predicted.Keys.Length == _rowValues.Count)
-                shape = predicted;
-            else
+            if (predicted is not null && predicted.Keys.Length == count)
             {
-                // A prefix of the last shape: the row stopped early.
-                _rowKeys.AddRange(predicted.Keys.AsSpan(0, _rowValues.Count));
-                shape = ShapeOf(_rowKeys);
+                _lastShape = predicted;
+                Readings.Add(new RawReading { Hour = start, Values = new QuantityMap<double?>(predicted.Quantities, slotted!) });
+                return;
             }
+            if (predicted is not null)
+                // A prefix of the last shape: the row stopped early.
+                LeavePrediction(predicted, slotted!, count);
+            var shape = ShapeOf(_rowKeys);
             _lastShape = shape;
             var values = new double?[shape.Quantities.Count];
             for (var i = 0; i < _rowValues.Count; i++)
                 if (shape.Slots[i] >= 0)
                     values[shape.Slots[i]] = _rowValues[i];
             Readings.Add(new RawReading { Hour = start, Values = new QuantityMap<double?>(shape.Quantities, values) });
+        }
+
+        /// <summary>
+        /// The row's first <paramref name="count"/> keys followed the prediction; lists them and their values in row
+        /// order. A key that shares its slot with a later one reads the later value, which wins in the end anyway.
+        /// </summary>
+        private void LeavePrediction(RowShape predicted, double?[] slotted, int count)
+        {
+            for (var i = 0; i < count; i++)
+            {
+                _rowKeys.Add(predicted.Keys[i]);
+                _rowValues.Add(predicted.Slots[i] >= 0 ? slotted[predicted.Slots[i]] : null);
+            }
         }
 
         private RowShape ShapeOf(List<(byte[] Utf8, string Canonical)> keys)
