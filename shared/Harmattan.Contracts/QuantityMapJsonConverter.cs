@@ -34,7 +34,7 @@ public sealed class QuantityMapJsonConverter<TValue> : JsonConverter<IReadOnlyDi
                 }
                 else
                 {
-                    names ??= shape is null ? [] : [.. shape.Keys.Names.Take(count)];
+                    names ??= NamesBefore(shape, count);
                     names.Add(reader.GetString()!);
                 }
                 reader.Read();
@@ -45,8 +45,7 @@ public sealed class QuantityMapJsonConverter<TValue> : JsonConverter<IReadOnlyDi
 
             if (names is null && shape is not null && count == shape.Keys.Count)
                 return new QuantityMap<TValue>(shape.Keys, values.AsSpan(0, count).ToArray());
-            names ??= shape is null ? [] : [.. shape.Keys.Names.Take(count)];
-            return NewShape(names, values.AsSpan(0, count));
+            return NewShape(names ?? NamesBefore(shape, count), values.AsSpan(0, count));
         }
         finally
         {
@@ -70,6 +69,9 @@ public sealed class QuantityMapJsonConverter<TValue> : JsonConverter<IReadOnlyDi
         }
         writer.WriteEndObject();
     }
+
+    /// <summary>The names of the first <paramref name="count"/> properties, which followed <paramref name="shape"/>.</summary>
+    private static List<string> NamesBefore(Shape? shape, int count) => shape is null ? [] : [.. shape.Keys.Names.Take(count)];
 
     /// <summary>A repeated name keeps its last value, as a dictionary would.</summary>
     private QuantityMap<TValue> NewShape(List<string> names, ReadOnlySpan<TValue> values)
