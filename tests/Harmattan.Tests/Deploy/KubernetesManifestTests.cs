@@ -134,13 +134,18 @@ public class KubernetesManifestTests
 
         var rabbitmq = Labels("rabbitmq");
         var mongodb = Labels("mongodb");
-        var dns = Labels("kube-dns", key: "k8s-app");
+        var coreDns = Labels("kube-dns", key: "k8s-app");
+        var otherDns = Labels("rke2-coredns-rke2-coredns", key: "app.kubernetes.io/instance");
+        const string nodeLocalDnsCache = "169.254.20.10";
         foreach (var workload in documents.HarmattanWorkloads())
         {
             var pod = workload.PodTemplate().Labels("metadata", "labels");
             Assert.True(policies.IsIsolated(pod, "Egress"));
             Assert.True(policies.AllowsEgress(pod, rabbitmq, 5672), $"{workload.Name()} cannot reach RabbitMQ");
-            Assert.True(policies.AllowsEgress(pod, dns, 53, toNamespace: "kube-system"), $"{workload.Name()} cannot resolve names");
+            Assert.True(policies.AllowsEgress(pod, coreDns, 53, toNamespace: "kube-system"), $"{workload.Name()} cannot resolve names");
+            Assert.True(policies.AllowsEgress(pod, otherDns, 53, toNamespace: "kube-system"), $"{workload.Name()}: DNS depends on CoreDNS's labels");
+            Assert.True(policies.AllowsEgressToAddress(pod, nodeLocalDnsCache, 53), $"{workload.Name()} cannot reach NodeLocal DNSCache");
+            Assert.False(policies.AllowsEgress(pod, rabbitmq, 15672), $"{workload.Name()} reaches the management API it does not use");
         }
 
         var extractor = PodLabels(documents, "extractor");
@@ -179,7 +184,29 @@ public class KubernetesManifestTests
         Assert.True(policies.AllowsIngress(mongodb, PodLabels(documents, "loader"), null, 27017));
         Assert.False(policies.AllowsIngress(mongodb, PodLabels(documents, "extractor"), null, 27017));
         Assert.False(policies.AllowsIngress(rabbitmq, PodLabels(documents, "extractor"), null, 15672));
+        // The CLI reads queue depths over AMQP: no management API access.
+        var cli = documents.OfKind("CronJob").Single().PodTemplate().Labels("metadata", "labels");
+        Assert.False(policies.AllowsIngress(rabbitmq, cli, null, 15672));
         Assert.False(policies.AllowsIngress(rabbitmq, null, "default", 5672));
+    }
+
+    [Fact]
+    public void Prod_stores_reach_the_kubernetes_api_only_at_the_address_set_per_cluster()
+    {
+        var documents = RenderedManifests.Render(RenderedManifests.Prod);
+        var policies = new NetworkPolicies(documents);
+        var mongodb = Labels("mongodb");
+        var rabbitmq = Labels("rabbitmq");
+
+        var api = Assert.Single(policies.All, p => p.Name() == "mongodb-to-kubernetes-api");
+        var cidr = api.List("spec", "egress").Single().List("to").Single().Text("ipBlock", "cidr")!;
+        Assert.EndsWith("/32", cidr);
+        Assert.True(policies.AllowsEgressToAddress(mongodb, cidr.Split('/')[0], 6443));
+        foreach (var (address, port) in new[] { ("10.0.0.1", 443), ("10.0.0.1", 6443), ("203.0.113.10", 443) })
+        {
+            Assert.False(policies.AllowsEgressToAddress(mongodb, address, port), $"MongoDB reaches {address}:{port}");
+            Assert.False(policies.AllowsEgressToAddress(rabbitmq, address, port), $"RabbitMQ reaches {address}:{port}");
+        }
     }
 
     [Theory]
@@ -200,31 +227,10 @@ public class KubernetesManifestTests
 
     [Theory]
     [MemberData(nameof(Kustomizations))]
-    public void Every_referenced_config_and_secret_exists(string kustomization)
+    public void Every_reference_between_the_objects_resolves(string kustomization)
     {
-        var documents = RenderedManifests.Render(kustomization);
-        // Written by the operators at run time in prod, or created by the operator (optional AirQino credentials).
-        string[] madeElsewhere = ["rabbitmq-default-user", "harmattan-mongodb-connection"];
-        var secrets = documents.OfKind("Secret").Select(d => d.Name()).Concat(madeElsewhere).ToHashSet();
-        var configMaps = documents.OfKind("ConfigMap").Select(d => d.Name()).ToHashSet();
-
-        foreach (var workload in documents.Where(d => d.Kind() is "Deployment" or "CronJob" or "StatefulSet"))
-        foreach (var container in workload.Containers())
-        {
-            foreach (var env in container.List("env"))
-            {
-                if (env.Text("valueFrom", "secretKeyRef", "name") is { } secret)
-                    Assert.Contains(secret, secrets);
-                Assert.False(env.At("value") is not null && env.At("valueFrom") is not null, $"{workload.Name()}: {env.Text("name")} has value and valueFrom");
-            }
-            foreach (var source in container.List("envFrom"))
-            {
-                if (source.Text("configMapRef", "name") is { } configMap)
-                    Assert.Contains(configMap, configMaps);
-                if (source.Text("secretRef", "name") is { } secret && source.Text("secretRef", "optional") != "true")
-                    Assert.Contains(secret, secrets);
-            }
-        }
+        var problems = ManifestReferences.Problems(RenderedManifests.Render(kustomization));
+        Assert.True(problems.Count == 0, string.Join('\n', problems));
     }
 
     [Fact]
@@ -308,7 +314,7 @@ public class KubernetesManifestTests
 
         foreach (var deployment in documents.OfKind("Deployment"))
         {
-            Assert.Equal("1", deployment.Text("spec", "replicas"));
+            Assert.Null(deployment.At("spec", "replicas")); // the HPA owns the count
             var hpa = Assert.Single(documents.OfKind("HorizontalPodAutoscaler"), h => h.Text("spec", "scaleTargetRef", "name") == deployment.Name());
             Assert.Equal("cpu", hpa.List("spec", "metrics").Single().Text("resource", "name"));
         }
