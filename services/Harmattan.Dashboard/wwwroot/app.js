@@ -188,6 +188,7 @@ function dailyChart(canvas, q, summary) {
       borderColor: COLORS.guideline,
       borderDash: [6, 5],
       borderWidth: 2,
+      pointStyle: "line",
       pointRadius: 0,
       pointHitRadius: 0,
       fill: false,
@@ -239,7 +240,8 @@ function renderDaysTable() {
       class: missing ? "missing" : d.isComplete ? "" : "incomplete", "data-date": d.date, tabindex: "0",
       onclick: () => showDay(d.date, quantities[0]),
       onkeydown: (e) => { if (e.key === "Enter") showDay(d.date, quantities[0]); },
-    }, el("td", {}, d.date), el("td", {}, `${d.hoursCovered}/${d.hoursInDay}`), el("td", {}, percent(d.completeness)),
+    }, el("td", {}, d.date, missing ? el("span", { class: "flag" }, "no data") : d.isComplete ? "" : el("span", { class: "flag" }, "incomplete")),
+    el("td", {}, `${d.hoursCovered}/${d.hoursInDay}`), el("td", {}, percent(d.completeness)),
     ...quantities.map((q) => el("td", {}, number(d.quantities[q]?.mean ?? null)))));
   }
   table.append(body);
