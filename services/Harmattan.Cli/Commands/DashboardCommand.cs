@@ -18,13 +18,13 @@ public static class DashboardCommand
         var db = CommonOptions.Db();
         var port = new Option<int>("--port")
         {
-            Description = $"Port to listen on at http://localhost (default {DefaultPort}; 0 picks a free one).",
+            Description = $"Port to listen on at http://localhost (default {DefaultPort}).",
             DefaultValueFactory = _ => DefaultPort,
         };
         port.Validators.Add(r =>
         {
-            if (r.GetValueOrDefault<int>() is < 0 or > 65535)
-                r.AddError($"--port must be a TCP port from 1 to 65535 (or 0 for any free one), e.g. --port {DefaultPort}.");
+            if (r.GetValueOrDefault<int>() is < 1 or > 65535)
+                r.AddError($"--port must be a TCP port from 1 to 65535, e.g. --port {DefaultPort}.");
         });
         var command = new Command("dashboard", "Serve the dashboard of the stored averages on http://localhost (SQLite store, read only).")
         {

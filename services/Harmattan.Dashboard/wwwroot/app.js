@@ -305,8 +305,8 @@ async function showDay(date, q) {
 function renderFreshness() {
   const table = $("freshness");
   table.replaceChildren(el("thead", {}, el("tr", {},
-    el("th", {}, "Station"), el("th", {}, "Last hour stored"), el("th", {}, "Data age"),
-    el("th", {}, "Last 30 days"), el("th", {}, "Complete / incomplete / missing"))));
+    el("th", {}, "Station"), el("th", {}, "Data age"), el("th", {}, "Last 30 days"),
+    el("th", {}, "Last hour stored"), el("th", {}, "Complete / incomplete / missing"))));
   const body = el("tbody");
   for (const s of state.stations) {
     const last = s.lastHour
@@ -316,9 +316,9 @@ function renderFreshness() {
     const bar = el("span", { class: "bar" }, el("i", { style: `width:${Math.round(r.completeness * 100)}%` }));
     body.append(el("tr", { "data-station": s.id },
       el("td", {}, el("span", { class: "station-name" }, s.name || s.id), el("span", { class: "station-id" }, `${s.id} · ${s.timeZone}`)),
-      el("td", {}, last),
       el("td", { class: `age ${ageClass(s.dataAgeSeconds)}` }, age(s.dataAgeSeconds)),
       el("td", {}, bar, percent(r.completeness)),
+      el("td", {}, last),
       el("td", {}, `${r.complete} / ${r.incomplete} / ${r.missing}`)));
   }
   table.append(body);
