@@ -20,6 +20,14 @@ public static class CliHost
             Args = [],
             ContentRootPath = AppContext.BaseDirectory,
         });
+        Configure(builder, defaults, overrides);
+        return builder;
+    }
+
+    /// <summary>The configuration and logging of <see cref="CreateBuilder"/>, for a command that hosts a web application.</summary>
+    public static void Configure(IHostApplicationBuilder builder, IReadOnlyDictionary<string, string?> defaults,
+        IReadOnlyDictionary<string, string?> overrides)
+    {
         builder.Configuration.Sources.Insert(0, new MemoryConfigurationSource { InitialData = defaults });
         builder.Configuration.AddInMemoryCollection(overrides);
         builder.Services.TryAddSingleton(TimeProvider.System);
@@ -32,7 +40,6 @@ public static class CliHost
             .Enrich.FromLogContext()
             .WriteTo.Console(standardErrorFromLevel: LogEventLevel.Verbose,
                 outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {Message:lj}{NewLine}"));
-        return builder;
     }
 
     /// <summary>

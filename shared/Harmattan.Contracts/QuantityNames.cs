@@ -14,4 +14,11 @@ public static class QuantityNames
 
     /// <summary>The known quantities in the order exports list them; unknown ones follow alphabetically.</summary>
     public static readonly IReadOnlyList<string> Known = [Co, No2, O3, Pm10, Pm2_5, Temperature, RelativeHumidity, InternalTemperature];
+
+    /// <summary>The names given, each once, in the order exports and the dashboard list them.</summary>
+    public static IReadOnlyList<string> InDisplayOrder(IEnumerable<string> names)
+    {
+        var present = names.ToHashSet(StringComparer.Ordinal);
+        return [.. Known.Where(present.Contains), .. present.Except(Known).Order(StringComparer.Ordinal)];
+    }
 }

@@ -33,6 +33,9 @@ public interface IPipelineStore
     /// <summary>Archived fetches of one station whose window overlaps [from, to), by window start then FetchedAt.</summary>
     Task<IReadOnlyList<RawReadingsFetched>> GetRawFetchesAsync(string stationId, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken = default);
 
+    /// <summary>The ids of the stations with daily averages stored, in ordinal order.</summary>
+    Task<IReadOnlyList<string>> GetStationIdsAsync(CancellationToken cancellationToken = default);
+
     /// <summary>The last hour with averages stored and the last archived fetch of one station (nulls when none).</summary>
     Task<StationActivity> GetStationActivityAsync(string stationId, CancellationToken cancellationToken = default);
 }

@@ -39,13 +39,8 @@ public static class DailyAveragesCsv
         }
     }
 
-    public static IReadOnlyList<string> QuantitiesPresent(IEnumerable<StoredDailyAverage> days)
-    {
-        var present = days.SelectMany(d => d.Quantities.Keys).ToHashSet(StringComparer.Ordinal);
-        var known = QuantityNames.Known.Where(present.Contains);
-        var others = present.Except(QuantityNames.Known).Order(StringComparer.Ordinal);
-        return [.. known, .. others];
-    }
+    public static IReadOnlyList<string> QuantitiesPresent(IEnumerable<StoredDailyAverage> days) =>
+        QuantityNames.InDisplayOrder(days.SelectMany(d => d.Quantities.Keys));
 
     private static string Number(double? value) => value?.ToString("R", CultureInfo.InvariantCulture) ?? "";
 }

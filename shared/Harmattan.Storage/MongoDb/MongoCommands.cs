@@ -68,6 +68,9 @@ public static class MongoCommands
         & Filter.Lt(WindowStart, (BsonValue)ToBson(to))
         & Filter.Gt(WindowEnd, (BsonValue)ToBson(from));
 
+    /// <summary>With a distinct on <c>station_id</c>: the stored stations, answered from the (station, date) key.</summary>
+    public static readonly FilterDefinition<BsonDocument> AllDocuments = Filter.Empty;
+
     public static FilterDefinition<BsonDocument> StationFilter(string stationId) => Filter.Eq(StationId, (BsonValue)stationId);
 
     /// <summary>With <see cref="StationFilter"/> and a limit of 1: the latest hour, read from the (station, hour) key.</summary>

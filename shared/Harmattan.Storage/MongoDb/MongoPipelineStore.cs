@@ -84,6 +84,14 @@ public sealed class MongoPipelineStore : IPipelineStore
         return documents.ConvertAll(MongoSchema.ToRawFetch);
     }
 
+    public async Task<IReadOnlyList<string>> GetStationIdsAsync(CancellationToken cancellationToken = default)
+    {
+        using var cursor = await _daily.DistinctAsync<string>(MongoSchema.StationId, MongoCommands.AllDocuments, cancellationToken: cancellationToken);
+        var ids = await cursor.ToListAsync(cancellationToken);
+        ids.Sort(StringComparer.Ordinal);
+        return ids;
+    }
+
     public async Task<StationActivity> GetStationActivityAsync(string stationId, CancellationToken cancellationToken = default)
     {
         var hour = await _hourly.Find(MongoCommands.StationFilter(stationId)).Sort(MongoCommands.LatestHourFirst)

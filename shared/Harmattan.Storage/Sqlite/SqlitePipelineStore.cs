@@ -294,6 +294,19 @@ public sealed class SqlitePipelineStore : IPipelineStore, IDisposable
             return fetches;
         }, cancellationToken);
 
+    public Task<IReadOnlyList<string>> GetStationIdsAsync(CancellationToken cancellationToken = default) =>
+        WithConnectionAsync<IReadOnlyList<string>>(async connection =>
+        {
+            await using var command = connection.CreateCommand();
+            // Read from the primary key's leading column, without touching the rows.
+            command.CommandText = "SELECT DISTINCT station_id FROM daily_averages ORDER BY station_id COLLATE BINARY";
+            var ids = new List<string>();
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+                ids.Add(reader.GetString(0));
+            return ids;
+        }, cancellationToken);
+
     public Task<StationActivity> GetStationActivityAsync(string stationId, CancellationToken cancellationToken = default) =>
         WithConnectionAsync(async connection =>
         {

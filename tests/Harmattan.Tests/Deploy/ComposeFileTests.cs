@@ -51,7 +51,7 @@ public class ComposeFileTests
     [Fact]
     public void The_pipeline_runs_on_rabbitmq_and_a_three_node_mongodb_replica_set()
     {
-        string[] expected = ["rabbitmq", "mongo1", "mongo2", "mongo3", "mongo-init", "extractor", "transformer", "loader", "simulator"];
+        string[] expected = ["rabbitmq", "mongo1", "mongo2", "mongo3", "mongo-init", "extractor", "transformer", "loader", "dashboard", "simulator"];
         Assert.Equal(expected.Order(), ((Document)Compose.At("services")!).Keys.Cast<string>().Order());
 
         Assert.Contains("15672", string.Join(' ', Service("rabbitmq").List("ports")));
@@ -88,6 +88,19 @@ public class ComposeFileTests
         Assert.Equal("service_completed_successfully", Service("loader").Text("depends_on", "mongo-init", "condition"));
         foreach (var node in new[] { "mongo1", "mongo2", "mongo3" })
             Assert.Equal("service_healthy", Service("mongo-init").Text("depends_on", node, "condition"));
+    }
+
+    [Fact]
+    public void The_dashboard_reads_the_replica_set_once_initiated_and_answers_on_localhost_5104()
+    {
+        var dashboard = Service("dashboard");
+        Assert.Equal("service_completed_successfully", dashboard.Text("depends_on", "mongo-init", "condition"));
+        Assert.Equal("MongoDb", dashboard.Text("environment", "Storage__Provider"));
+        Assert.Contains("replicaSet=rs0", dashboard.Text("environment", "ConnectionStrings__MongoDb"));
+        Assert.Null(dashboard.At("environment", "ConnectionStrings__RabbitMq"));
+        Assert.Contains("/health/ready", string.Join(' ', dashboard.List("healthcheck", "test")));
+        Assert.Equal(["127.0.0.1:5104:8080"], dashboard.List("ports").Cast<string>());
+        Assert.True(File.Exists(Repository.PathOf(dashboard.Text("build", "dockerfile")!)));
     }
 
     [Fact]

@@ -15,6 +15,7 @@ public class DockerfileTests
         { "services/Harmattan.Transformer/Dockerfile", "services/Harmattan.Transformer/Harmattan.Transformer.csproj" },
         { "services/Harmattan.Loader/Dockerfile", "services/Harmattan.Loader/Harmattan.Loader.csproj" },
         { "services/Harmattan.Cli/Dockerfile", "services/Harmattan.Cli/Harmattan.Cli.csproj" },
+        { "services/Harmattan.Dashboard.Host/Dockerfile", "services/Harmattan.Dashboard.Host/Harmattan.Dashboard.Host.csproj" },
         { "tests/Harmattan.AirQinoSimulator/Dockerfile", "tests/Harmattan.AirQinoSimulator/Harmattan.AirQinoSimulator.csproj" },
     };
 

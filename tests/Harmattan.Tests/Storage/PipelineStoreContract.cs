@@ -278,6 +278,20 @@ public abstract class PipelineStoreContract : IAsyncLifetime
         Assert.Equal(new StationActivity(null, null), await Store.GetStationActivityAsync("another", Ct));
     }
 
+    [Fact]
+    public async Task The_stored_stations_are_those_with_daily_averages_each_listed_once_in_order()
+    {
+        Assert.Empty(await Store.GetStationIdsAsync(Ct));
+
+        await Store.UpsertAveragesAsync(
+            [Averages(Station2, FetchedAt, version: 1, co: 1.0), Averages(Station1, FetchedAt, version: 1, co: 1.0),
+             Averages(Station2, FetchedAt, version: 1, co: 2.0, day: Day.AddDays(1))], Ct);
+        await Store.ArchiveRawFetchesAsync([RawFetch("900000001", DayStart, days: 1)], Ct);
+
+        // A fetch archived but not yet averaged has nothing to show.
+        Assert.Equal([Station1, Station2], await Store.GetStationIdsAsync(Ct));
+    }
+
     /// <summary>Two hourly rows and one daily row of one station-day; <paramref name="co"/> sets every mean.</summary>
     protected static AveragesComputed Averages(string stationId, DateTimeOffset fetchedAt, int version, double co, DateOnly? day = null)
     {

@@ -1,0 +1,68 @@
+using System.CommandLine;
+using Harmattan.Dashboard;
+using Harmattan.Storage;
+using Microsoft.Data.Sqlite;
+
+namespace Harmattan.Cli.Commands;
+
+/// <summary>
+/// <c>harmattan dashboard</c>: the dashboard's page and API on localhost, reading the SQLite store that
+/// <c>harmattan run</c> writes. Only reads: it neither creates the file nor its tables.
+/// </summary>
+public static class DashboardCommand
+{
+    public const int DefaultPort = 5104;
+
+    public static Command Create()
+    {
+        var db = CommonOptions.Db();
+        var port = new Option<int>("--port")
+        {
+            Description = $"Port to listen on at http://localhost (default {DefaultPort}).",
+            DefaultValueFactory = _ => DefaultPort,
+        };
+        port.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<int>() is < 1 or > 65535)
+                r.AddError($"--port must be a TCP port from 1 to 65535, e.g. --port {DefaultPort}.");
+        });
+        var command = new Command("dashboard", "Serve the dashboard of the stored averages on http://localhost (SQLite store, read only).")
+        {
+            db, port,
+        };
+        command.SetAction((result, cancellationToken) => RunAsync(result.GetValue(db), result.GetValue(port), cancellationToken));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(FileInfo? db, int port, CancellationToken cancellationToken)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = [], ContentRootPath = AppContext.BaseDirectory });
+        CliHost.Configure(builder, CommonOptions.StoreDefaults, CliHost.Overrides(CommonOptions.DbOverride(db)));
+        var file = Path.GetFullPath(new SqliteConnectionStringBuilder(StorageRegistration.SqliteConnectionString(builder.Configuration)).DataSource);
+        if (!File.Exists(file))
+        {
+            await Console.Error.WriteLineAsync(
+                $"No database at {file}: run `harmattan run --once` (or a backfill) first, or point --db at the file the pipeline writes.");
+            return 1;
+        }
+
+        builder.WebHost.UseUrls($"http://localhost:{port}");
+        builder.Services.AddPipelineStoreForReading(builder.Configuration);
+        builder.Services.AddDashboard(builder.Configuration);
+        await using var app = builder.Build();
+        app.MapDashboard();
+        try
+        {
+            await app.StartAsync(cancellationToken);
+        }
+        catch (IOException ex) when (ex.Message.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
+        {
+            await Console.Error.WriteLineAsync($"Port {port} is already in use on localhost: choose another with --port N.");
+            return 1;
+        }
+
+        Console.WriteLine($"Dashboard of {file} at {app.Urls.First()}/ (Ctrl-C to stop)");
+        await app.WaitForShutdownAsync(cancellationToken);
+        return 0;
+    }
+}

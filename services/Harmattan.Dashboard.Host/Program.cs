@@ -1,0 +1,28 @@
+using Harmattan.Dashboard;
+using Harmattan.Hosting;
+using Harmattan.Storage;
+using Serilog;
+
+ServiceDefaults.CreateBootstrapLogger();
+try
+{
+    var builder = WebApplication.CreateBuilder(args);
+    builder.AddServiceDefaults("dashboard", defaultPort: 5104);
+    builder.Services.AddDashboard(builder.Configuration);
+    builder.Services.AddPipelineStoreForReading(builder.Configuration);
+
+    var app = builder.Build();
+    app.MapDefaultEndpoints();
+    app.MapDashboard();
+    await app.RunAsync();
+    return 0;
+}
+catch (Exception ex) when (ex is not HostAbortedException)
+{
+    Log.Fatal(ex, "The dashboard stopped: {Reason}", ex.Message);
+    return 1;
+}
+finally
+{
+    await Log.CloseAndFlushAsync();
+}

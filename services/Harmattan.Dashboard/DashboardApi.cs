@@ -1,0 +1,155 @@
+using System.Globalization;
+using Harmattan.Contracts;
+using Harmattan.Storage;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace Harmattan.Dashboard;
+
+/// <summary>
+/// The read-only JSON API under <c>/api</c>. Daily rows carry the numbers <c>harmattan export</c> writes (mean, min,
+/// max, count per quantity; hours covered, completeness, is_complete); a bad parameter is a 400 problem naming it and
+/// the format expected, an unknown station a 404.
+/// </summary>
+public static class DashboardApi
+{
+    public const int RecentDays = 30;
+
+    /// <summary>A bound on one answer's size: ten years of days.</summary>
+    public const int MaxDays = 3660;
+
+    private const string DateFormat = "yyyy-MM-dd";
+
+    public static RouteGroupBuilder MapDashboardApi(this IEndpointRouteBuilder endpoints)
+    {
+        var api = endpoints.MapGroup("/api");
+        api.MapGet("/stations", ListStationsAsync);
+        api.MapGet("/stations/{id}/daily", GetDailyAsync);
+        api.MapGet("/stations/{id}/hourly", GetHourlyAsync);
+        return api;
+    }
+
+    private static async Task<IResult> ListStationsAsync(StationDirectory stations, IPipelineStore store, TimeProvider time,
+        CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var summaries = new List<StationSummary>();
+        foreach (var station in await stations.ListAsync(cancellationToken))
+            summaries.Add(await SummariseAsync(store, station, now, cancellationToken));
+        return Results.Ok(new StationsResponse(now, summaries));
+    }
+
+    private static async Task<StationSummary> SummariseAsync(IPipelineStore store, KnownStation station, DateTimeOffset now,
+        CancellationToken cancellationToken)
+    {
+        var activity = await store.GetStationActivityAsync(station.Id, cancellationToken);
+        var to = station.Today(now);
+        var from = to.AddDays(1 - RecentDays);
+        var days = await store.GetDailyAveragesAsync(station.Id, from, to, cancellationToken);
+        var withData = days.Where(d => d.HoursCovered > 0).ToList();
+        var complete = withData.Count(d => d.IsComplete);
+        var recent = new RecentDaysSummary(from, to, complete, withData.Count - complete, RecentDays - withData.Count,
+            // A day without a row, or without an hour, counts as 0 %.
+            withData.Sum(d => d.Completeness) / RecentDays);
+        var age = activity.LastReadingHour is { } hour ? now - hour.AddHours(1) : (TimeSpan?)null;
+        return new StationSummary(station.Id, station.Name, station.TimeZone.Id, activity.LastReadingHour, activity.LastFetchedAt,
+            age is { } a ? Math.Max(0, (long)a.TotalSeconds) : null, recent);
+    }
+
+    private static async Task<IResult> GetDailyAsync(string id, string? from, string? to, StationDirectory stations,
+        IPipelineStore store, TimeProvider time, CancellationToken cancellationToken)
+    {
+        if (await stations.FindAsync(id, cancellationToken) is not { } station)
+            return UnknownStation(id);
+        var today = station.Today(time.GetUtcNow());
+        if (!TryParseDate(to, today, out var last))
+            return BadParameter("to", to, "a date YYYY-MM-DD (default: today in the station's time zone)");
+        if (!TryParseDate(from, last.AddDays(1 - RecentDays), out var first))
+            return BadParameter("from", from, $"a date YYYY-MM-DD (default: {RecentDays} days up to 'to')");
+        if (first > last)
+            return BadParameter("from", from, $"a date YYYY-MM-DD on or before 'to' ({last.ToString(DateFormat, CultureInfo.InvariantCulture)})");
+        if (last.DayNumber - first.DayNumber + 1 > MaxDays)
+            return BadParameter("to", to, $"a date YYYY-MM-DD at most {MaxDays} days after 'from'; ask for a longer range in parts");
+
+        var days = await store.GetDailyAveragesAsync(id, first, last, cancellationToken);
+        return Results.Ok(new DailyResponse(id, station.Name, station.TimeZone.Id, first, last,
+            QuantityNames.InDisplayOrder(days.SelectMany(d => d.Quantities.Keys)),
+            days.Select(DayRow.From).ToList()));
+    }
+
+    private static async Task<IResult> GetHourlyAsync(string id, string? date, StationDirectory stations, IPipelineStore store,
+        CancellationToken cancellationToken)
+    {
+        if (await stations.FindAsync(id, cancellationToken) is not { } station)
+            return UnknownStation(id);
+        if (string.IsNullOrEmpty(date) || !TryParseDate(date, default, out var day))
+            return BadParameter("date", date, "a date YYYY-MM-DD: the station's local day whose hours to show");
+
+        var start = station.StartOfDay(day);
+        var end = station.StartOfDay(day.AddDays(1));
+        var hours = await store.GetHourlyAveragesAsync(id, start, end, cancellationToken);
+        var daily = (await store.GetDailyAveragesAsync(id, day, day, cancellationToken)).FirstOrDefault();
+        return Results.Ok(new HourlyResponse(id, station.Name, station.TimeZone.Id, day, start, (int)(end - start).TotalHours,
+            daily is null ? null : DayRow.From(daily),
+            QuantityNames.InDisplayOrder(hours.SelectMany(h => h.Quantities.Keys)),
+            hours.Select(h => new HourRow(TimeZoneInfo.ConvertTime(h.Hour, station.TimeZone), QuantityNumbers.Of(h.Quantities))).ToList()));
+    }
+
+    private static bool TryParseDate(string? text, DateOnly whenAbsent, out DateOnly date)
+    {
+        if (string.IsNullOrEmpty(text))
+        {
+            date = whenAbsent;
+            return true;
+        }
+        return DateOnly.TryParseExact(text, DateFormat, CultureInfo.InvariantCulture, DateTimeStyles.None, out date);
+    }
+
+    private static IResult BadParameter(string parameter, string? given, string expected) =>
+        Results.Problem(
+            statusCode: StatusCodes.Status400BadRequest,
+            title: $"Invalid query parameter '{parameter}'",
+            detail: $"'{parameter}' must be {expected}; got '{given}'.",
+            extensions: new Dictionary<string, object?> { ["parameter"] = parameter, ["expected"] = expected });
+
+    private static IResult UnknownStation(string id) =>
+        Results.Problem(
+            statusCode: StatusCodes.Status404NotFound,
+            title: "Unknown station",
+            detail: $"No station '{id}' is configured or has data in the store; GET /api/stations lists them.");
+}
+
+public sealed record StationsResponse(DateTimeOffset Now, IReadOnlyList<StationSummary> Stations);
+
+/// <param name="DataAgeSeconds">Time since the end of the last stored hour; null without data.</param>
+public sealed record StationSummary(string Id, string? Name, string TimeZone, DateTimeOffset? LastHour, DateTimeOffset? LastFetchedAt,
+    long? DataAgeSeconds, RecentDaysSummary Last30Days);
+
+/// <param name="Completeness">The mean of the days' completeness, a day without data counting 0.</param>
+public sealed record RecentDaysSummary(DateOnly From, DateOnly To, int Complete, int Incomplete, int Missing, double Completeness);
+
+public sealed record DailyResponse(string StationId, string? Name, string TimeZone, DateOnly From, DateOnly To,
+    IReadOnlyList<string> Quantities, IReadOnlyList<DayRow> Days);
+
+public sealed record DayRow(DateOnly Date, int HoursCovered, int HoursInDay, double Completeness, bool IsComplete,
+    IReadOnlyDictionary<string, QuantityNumbers> Quantities)
+{
+    public static DayRow From(StoredDailyAverage day) =>
+        new(day.Date, day.HoursCovered, day.HoursInDay, day.Completeness, day.IsComplete, QuantityNumbers.Of(day.Quantities));
+}
+
+/// <param name="Start">The UTC instant the local day begins.</param>
+/// <param name="HoursInDay">24, or 23 and 25 on days the clocks change.</param>
+public sealed record HourlyResponse(string StationId, string? Name, string TimeZone, DateOnly Date, DateTimeOffset Start, int HoursInDay,
+    DayRow? Day, IReadOnlyList<string> Quantities, IReadOnlyList<HourRow> Hours);
+
+/// <param name="Hour">The start of the hour, at the station's UTC offset.</param>
+public sealed record HourRow(DateTimeOffset Hour, IReadOnlyDictionary<string, QuantityNumbers> Quantities);
+
+/// <summary>The numbers an export writes for one quantity; the means are null when no value was accepted.</summary>
+public sealed record QuantityNumbers(double? Mean, double? Min, double? Max, int Count)
+{
+    public static IReadOnlyDictionary<string, QuantityNumbers> Of(IReadOnlyDictionary<string, QuantityStats> quantities) =>
+        quantities.ToDictionary(q => q.Key, q => new QuantityNumbers(q.Value.Mean, q.Value.Min, q.Value.Max, q.Value.Count), StringComparer.Ordinal);
+}

@@ -1,0 +1,43 @@
+using Microsoft.Extensions.Options;
+
+namespace Harmattan.Dashboard;
+
+/// <summary>A station as the dashboard labels it: <c>Stations:N:Id</c>, <c>:Name</c> and <c>:TimeZone</c>.</summary>
+public sealed class DashboardStation
+{
+    public string Id { get; set; } = "";
+    public string? Name { get; set; }
+    public string TimeZone { get; set; } = "UTC";
+}
+
+/// <summary>
+/// The configured stations, read from the same <c>Stations</c> list the extractor polls. The dashboard shows every
+/// station with data in the store; this list adds names, the time zone that cuts a station's days (UTC otherwise)
+/// and configured stations that have no data yet.
+/// </summary>
+public sealed class DashboardOptions
+{
+    public const string StationsSection = "Stations";
+
+    public List<DashboardStation> Stations { get; set; } = [];
+
+    /// <summary>The first problem, naming the configuration key and the fix, or null.</summary>
+    public static string? Validate(DashboardOptions options)
+    {
+        for (var i = 0; i < options.Stations.Count; i++)
+        {
+            var station = options.Stations[i];
+            if (string.IsNullOrWhiteSpace(station.Id))
+                return $"{StationsSection}:{i}:Id is empty: give the station's AirQino id.";
+            if (!TimeZoneInfo.TryFindSystemTimeZoneById(station.TimeZone, out _))
+                return $"{StationsSection}:{i}:TimeZone '{station.TimeZone}' is not a known time zone: use an IANA id such as UTC or Africa/Abidjan.";
+        }
+        return null;
+    }
+}
+
+internal sealed class DashboardOptionsValidator : IValidateOptions<DashboardOptions>
+{
+    public ValidateOptionsResult Validate(string? name, DashboardOptions options) =>
+        DashboardOptions.Validate(options) is { } error ? ValidateOptionsResult.Fail(error) : ValidateOptionsResult.Success;
+}

@@ -1,0 +1,49 @@
+using Harmattan.Hosting;
+using Harmattan.Storage;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.FileProviders;
+using Microsoft.Extensions.Options;
+
+namespace Harmattan.Dashboard;
+
+public static class DashboardRegistration
+{
+    /// <summary>
+    /// The dashboard's services over an <see cref="IPipelineStore"/> registered beside it (read side only: it never
+    /// creates the schema nor writes), and a readiness check that the store answers.
+    /// </summary>
+    public static IServiceCollection AddDashboard(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<DashboardOptions>()
+            .Configure(options => options.Stations =
+                configuration.GetSection(DashboardOptions.StationsSection).Get<List<DashboardStation>>() ?? [])
+            .ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<DashboardOptions>, DashboardOptionsValidator>());
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<StoreWriteMonitor>();
+        services.TryAddSingleton<StationDirectory>();
+        services.AddProblemDetails();
+        services.AddHealthChecks().AddCheck<PipelineStoreHealthCheck>("pipeline-store", tags: [ServiceDefaults.ReadyTag]);
+        return services;
+    }
+
+    /// <summary>The page at <c>/</c>, its scripts and the chart library (embedded in this assembly), and the JSON API under <c>/api</c>.</summary>
+    public static WebApplication MapDashboard(this WebApplication app)
+    {
+        var files = new EmbeddedFileProvider(typeof(DashboardRegistration).Assembly, "Harmattan.Dashboard.wwwroot");
+        app.UseStatusCodePages();
+        app.UseDefaultFiles(new DefaultFilesOptions { FileProvider = files });
+        app.UseStaticFiles(new StaticFileOptions
+        {
+            FileProvider = files,
+            // The files change only with a new build; a revalidation per page load is cheap and never serves a stale page.
+            OnPrepareResponse = context => context.Context.Response.Headers.CacheControl = "no-cache",
+        });
+        app.MapDashboardApi();
+        return app;
+    }
+}

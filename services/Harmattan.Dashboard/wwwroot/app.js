@@ -1,0 +1,327 @@
+"use strict";
+
+// WHO global air quality guidelines 2021, 24-hour mean (µg/m³).
+const GUIDELINES = { pm2_5: 15, pm10: 45 };
+const LABELS = {
+  co: ["CO", "mg/m³"], no2: ["NO₂", ""], o3: ["O₃", ""], pm10: ["PM10", "µg/m³"], pm2_5: ["PM2.5", "µg/m³"],
+  temperature: ["Temperature", "°C"], relative_humidity: ["Relative humidity", "%"],
+  internal_temperature: ["Internal temperature", "°C"],
+};
+const DEFAULT_QUANTITIES = ["pm2_5", "co"];
+const DEFAULT_DAYS = 30;
+const COLORS = { complete: "#2f6f8f", incomplete: "#d39a12", guideline: "#c0392b", hourly: "#c2631b" };
+
+const state = { stations: [], station: null, daily: null, selected: new Set(DEFAULT_QUANTITIES), charts: [], hourlyChart: null };
+const $ = (id) => document.getElementById(id);
+
+function label(q) { return (LABELS[q] || [q.replace(/_/g, " "), ""])[0]; }
+function unit(q) { return (LABELS[q] || ["", ""])[1]; }
+function withUnit(q) { return unit(q) ? `${label(q)} (${unit(q)})` : label(q); }
+function number(v) {
+  if (v === null || v === undefined) return "—";
+  return v.toLocaleString(undefined, { maximumFractionDigits: Math.abs(v) >= 100 ? 0 : Math.abs(v) >= 10 ? 1 : 2 });
+}
+function percent(v) { return `${Math.round(v * 100)} %`; }
+function isoDay(date, timeZone) {
+  return new Intl.DateTimeFormat("en-CA", { timeZone, year: "numeric", month: "2-digit", day: "2-digit" }).format(date);
+}
+function addDays(day, n) {
+  const d = new Date(`${day}T00:00:00Z`);
+  d.setUTCDate(d.getUTCDate() + n);
+  return d.toISOString().slice(0, 10);
+}
+function age(seconds) {
+  if (seconds === null) return "no data";
+  const d = Math.floor(seconds / 86400), h = Math.floor(seconds % 86400 / 3600), m = Math.floor(seconds % 3600 / 60);
+  return d > 0 ? `${d} d ${h} h` : h > 0 ? `${h} h ${m} min` : `${m} min`;
+}
+function ageClass(seconds) {
+  if (seconds === null || seconds > 86400) return "bad";
+  return seconds > 3 * 3600 ? "warn" : "good";
+}
+function el(tag, attributes = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attributes)) {
+    if (k === "class") node.className = v; else if (k.startsWith("on")) node.addEventListener(k.slice(2), v); else node.setAttribute(k, v);
+  }
+  for (const child of children) node.append(child);
+  return node;
+}
+
+async function getJson(url) {
+  const response = await fetch(url, { headers: { Accept: "application/json" } });
+  const body = await response.json().catch(() => null);
+  if (!response.ok) throw new Error(body?.detail || `${url} answered ${response.status}`);
+  return body;
+}
+function showMessage(text, isError = false) {
+  const message = $("message");
+  message.hidden = !text;
+  message.textContent = text || "";
+  message.classList.toggle("error", isError);
+}
+
+async function start() {
+  Chart.defaults.font.family = getComputedStyle(document.body).fontFamily;
+  Chart.defaults.color = "#5d6b73";
+  try {
+    const answer = await getJson("api/stations");
+    state.stations = answer.stations;
+  } catch (error) {
+    showMessage(`The stations could not be read: ${error.message}`, true);
+    return;
+  }
+  renderFreshness();
+  if (state.stations.length === 0) {
+    showMessage("No station has data in the store yet: run `harmattan run --once` or a backfill, then reload this page.");
+    return;
+  }
+  const select = $("station");
+  for (const s of state.stations) select.append(el("option", { value: s.id }, s.name ? `${s.name} · ${s.id}` : s.id));
+  const fromUrl = new URLSearchParams(location.search).get("station");
+  const first = state.stations.find((s) => s.id === fromUrl) || state.stations.find((s) => s.lastHour) || state.stations[0];
+  select.value = first.id;
+  select.addEventListener("change", () => chooseStation(select.value));
+  $("from").addEventListener("change", loadDaily);
+  $("to").addEventListener("change", loadDaily);
+  for (const button of document.querySelectorAll(".ranges button")) {
+    button.addEventListener("click", () => {
+      $("from").value = addDays($("to").value, 1 - Number(button.dataset.days));
+      loadDaily();
+    });
+  }
+  chooseStation(first.id);
+}
+
+function chooseStation(id) {
+  state.station = state.stations.find((s) => s.id === id);
+  // The range ends on the last stored day, so a station with old data still opens on its data.
+  const last = state.station.lastHour ? isoDay(new Date(state.station.lastHour), state.station.timeZone) : state.station.last30Days.to;
+  $("to").value = last;
+  $("from").value = addDays(last, 1 - DEFAULT_DAYS);
+  loadDaily();
+}
+
+async function loadDaily() {
+  const { id } = state.station;
+  const from = $("from").value, to = $("to").value;
+  if (!from || !to) return;
+  $("day").hidden = true;
+  try {
+    state.daily = await getJson(`api/stations/${encodeURIComponent(id)}/daily?from=${from}&to=${to}`);
+  } catch (error) {
+    showMessage(error.message, true);
+    return;
+  }
+  const stored = state.daily.days.length;
+  showMessage(stored === 0 ? `No days stored for this station from ${from} to ${to}.` : "");
+  renderChips();
+  renderCharts();
+  renderDaysTable();
+}
+
+function renderChips() {
+  const chips = $("quantities");
+  chips.replaceChildren();
+  const available = state.daily.quantities;
+  if (![...state.selected].some((q) => available.includes(q))) available.slice(0, 2).forEach((q) => state.selected.add(q));
+  for (const q of available) {
+    chips.append(el("button", {
+      type: "button", "data-quantity": q, "aria-pressed": String(state.selected.has(q)),
+      onclick: () => {
+        if (state.selected.has(q)) state.selected.delete(q); else state.selected.add(q);
+        renderChips();
+        renderCharts();
+        renderDaysTable();
+      },
+    }, label(q)));
+  }
+}
+
+function shownQuantities() { return state.daily.quantities.filter((q) => state.selected.has(q)); }
+
+function renderCharts() {
+  state.charts.forEach((c) => c.destroy());
+  state.charts = [];
+  const box = $("charts");
+  box.replaceChildren();
+  for (const q of shownQuantities()) {
+    const canvas = el("canvas", { "data-quantity": q, "aria-label": `Daily means of ${label(q)}` });
+    const summary = el("p", { class: "summary" });
+    box.append(el("section", { class: "card daily-card", "data-quantity": q },
+      el("h2", {}, `${withUnit(q)} · daily mean`), summary, el("div", { class: "chart-box" }, canvas)));
+    state.charts.push(dailyChart(canvas, q, summary));
+  }
+}
+
+function dailyChart(canvas, q, summary) {
+  const days = state.daily.days;
+  const means = days.map((d) => d.quantities[q]?.mean ?? null);
+  const incomplete = days.map((d) => !d.isComplete);
+  const guideline = GUIDELINES[q];
+  const withData = means.filter((m) => m !== null).length;
+  const incompleteCount = days.filter((d, i) => incomplete[i] && means[i] !== null).length;
+  summary.replaceChildren(`${withData} days with data, ${incompleteCount} incomplete. `);
+  if (guideline !== undefined) {
+    const above = means.filter((m) => m !== null && m > guideline).length;
+    summary.append(el("strong", { class: above > 0 ? "above guideline-count" : "guideline-count", "data-days-above": String(above) },
+      `${above} of ${withData} days above the WHO 24-hour guideline (${guideline} ${unit(q)})`));
+  }
+  const datasets = [{
+    label: `${label(q)} daily mean`,
+    data: means,
+    borderColor: COLORS.complete,
+    backgroundColor: incomplete.map((x) => (x ? "#fff" : COLORS.complete)),
+    pointBorderColor: incomplete.map((x) => (x ? COLORS.incomplete : COLORS.complete)),
+    pointStyle: incomplete.map((x) => (x ? "triangle" : "circle")),
+    pointRadius: incomplete.map((x) => (x ? 6 : 3.5)),
+    pointHoverRadius: 8,
+    pointBorderWidth: incomplete.map((x) => (x ? 2.5 : 1)),
+    borderWidth: 2,
+    tension: 0.25,
+    spanGaps: false,
+  }];
+  if (guideline !== undefined) {
+    datasets.push({
+      label: `WHO 2021 24-hour guideline (${guideline} ${unit(q)})`,
+      data: days.map(() => guideline),
+      borderColor: COLORS.guideline,
+      borderDash: [6, 5],
+      borderWidth: 2,
+      pointStyle: "line",
+      pointRadius: 0,
+      pointHitRadius: 0,
+      fill: false,
+    });
+  }
+  return new Chart(canvas, {
+    type: "line",
+    data: { labels: days.map((d) => d.date), datasets },
+    options: {
+      maintainAspectRatio: false,
+      animation: false,
+      interaction: { mode: "nearest", intersect: false, axis: "x" },
+      scales: {
+        x: { ticks: { maxRotation: 0, autoSkipPadding: 12 }, grid: { display: false } },
+        y: { beginAtZero: true, title: { display: !!unit(q), text: unit(q) }, suggestedMax: guideline ? guideline * 1.2 : undefined },
+      },
+      plugins: {
+        legend: { position: "bottom", labels: { usePointStyle: true, boxHeight: 6 } },
+        tooltip: {
+          filter: (item) => item.datasetIndex === 0,
+          callbacks: {
+            title: (items) => items[0].label,
+            label: (item) => `${label(q)}: ${number(item.raw)} ${unit(q)}`,
+            afterLabel: (item) => {
+              const d = days[item.dataIndex];
+              return `${d.hoursCovered} of ${d.hoursInDay} hours${d.isComplete ? "" : " · incomplete"} · click for hours`;
+            },
+          },
+        },
+      },
+      onClick: (_, elements) => {
+        const hit = elements.find((e) => e.datasetIndex === 0);
+        if (hit) showDay(days[hit.index].date, q);
+      },
+      onHover: (event, elements) => { event.native.target.style.cursor = elements.length ? "pointer" : "default"; },
+    },
+  });
+}
+
+function renderDaysTable() {
+  const table = $("days-table");
+  const quantities = shownQuantities();
+  table.replaceChildren(el("thead", {}, el("tr", {}, el("th", {}, "Day"), el("th", {}, "Hours"), el("th", {}, "Completeness"),
+    ...quantities.map((q) => el("th", {}, withUnit(q))))));
+  const body = el("tbody");
+  for (const d of state.daily.days) {
+    const missing = d.hoursCovered === 0;
+    body.append(el("tr", {
+      class: missing ? "missing" : d.isComplete ? "" : "incomplete", "data-date": d.date, tabindex: "0",
+      onclick: () => showDay(d.date, quantities[0]),
+      onkeydown: (e) => { if (e.key === "Enter") showDay(d.date, quantities[0]); },
+    }, el("td", {}, d.date, missing ? el("span", { class: "flag" }, "no data") : d.isComplete ? "" : el("span", { class: "flag" }, "incomplete")),
+    el("td", {}, `${d.hoursCovered}/${d.hoursInDay}`), el("td", {}, percent(d.completeness)),
+    ...quantities.map((q) => el("td", {}, number(d.quantities[q]?.mean ?? null)))));
+  }
+  table.append(body);
+}
+
+async function showDay(date, q) {
+  const { id, timeZone } = state.station;
+  let day;
+  try {
+    day = await getJson(`api/stations/${encodeURIComponent(id)}/hourly?date=${date}`);
+  } catch (error) {
+    showMessage(error.message, true);
+    return;
+  }
+  const hourLabel = new Intl.DateTimeFormat("en-GB", { timeZone, hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
+  const byInstant = new Map(day.hours.map((h) => [new Date(h.hour).getTime(), h]));
+  const slots = Array.from({ length: day.hoursInDay }, (_, i) => {
+    const instant = new Date(new Date(day.start).getTime() + i * 3600_000);
+    return { label: hourLabel.format(instant), row: byInstant.get(instant.getTime()) };
+  });
+  const quantity = q && day.quantities.includes(q) ? q : day.quantities[0];
+  const covered = slots.filter((s) => s.row).length;
+  $("day").hidden = false;
+  $("day-title").textContent = `${date} · hour by hour${quantity ? ` · ${withUnit(quantity)}` : ""}`;
+  $("day-summary").textContent =
+    `${slots.length} hours in this day (${timeZone}), ${covered} with data` +
+    (day.day ? `; stored as ${day.day.isComplete ? "complete" : "incomplete"} (${percent(day.day.completeness)}).` : ".");
+
+  state.hourlyChart?.destroy();
+  state.hourlyChart = new Chart($("hourly-chart"), {
+    type: "bar",
+    data: {
+      labels: slots.map((s) => s.label),
+      datasets: [{
+        label: quantity ? `${label(quantity)} hourly mean` : "no data",
+        data: slots.map((s) => (quantity ? s.row?.quantities[quantity]?.mean ?? null : null)),
+        backgroundColor: COLORS.hourly,
+        borderRadius: 3,
+      }],
+    },
+    options: {
+      maintainAspectRatio: false,
+      animation: false,
+      scales: { x: { grid: { display: false }, ticks: { maxRotation: 0, autoSkipPadding: 6 } }, y: { beginAtZero: true } },
+      plugins: { legend: { display: false } },
+    },
+  });
+
+  const shown = day.quantities.filter((x) => state.selected.has(x));
+  const table = $("hours-table");
+  table.replaceChildren(el("thead", {}, el("tr", {}, el("th", {}, "Hour"), ...shown.map((x) => el("th", {}, withUnit(x))))));
+  const body = el("tbody");
+  for (const s of slots)
+    body.append(el("tr", { class: s.row ? "" : "missing" }, el("td", {}, s.label),
+      ...shown.map((x) => el("td", {}, number(s.row?.quantities[x]?.mean ?? null)))));
+  table.append(body);
+  for (const row of document.querySelectorAll("#days-table tr")) row.classList.toggle("selected", row.dataset.date === date);
+  $("day").scrollIntoView({ behavior: "smooth", block: "nearest" });
+}
+
+function renderFreshness() {
+  const table = $("freshness");
+  table.replaceChildren(el("thead", {}, el("tr", {},
+    el("th", {}, "Station"), el("th", {}, "Data age"), el("th", {}, "Last 30 days"),
+    el("th", {}, "Last hour stored"), el("th", {}, "Complete / incomplete / missing"))));
+  const body = el("tbody");
+  for (const s of state.stations) {
+    const last = s.lastHour
+      ? new Intl.DateTimeFormat("en-GB", { timeZone: s.timeZone, dateStyle: "medium", timeStyle: "short" }).format(new Date(s.lastHour))
+      : "never";
+    const r = s.last30Days;
+    const bar = el("span", { class: "bar" }, el("i", { style: `width:${Math.round(r.completeness * 100)}%` }));
+    body.append(el("tr", { "data-station": s.id },
+      el("td", {}, el("span", { class: "station-name" }, s.name || s.id), el("span", { class: "station-id" }, `${s.id} · ${s.timeZone}`)),
+      el("td", { class: `age ${ageClass(s.dataAgeSeconds)}` }, age(s.dataAgeSeconds)),
+      el("td", {}, bar, percent(r.completeness)),
+      el("td", {}, last),
+      el("td", {}, `${r.complete} / ${r.incomplete} / ${r.missing}`)));
+  }
+  table.append(body);
+}
+
+document.addEventListener("DOMContentLoaded", start);

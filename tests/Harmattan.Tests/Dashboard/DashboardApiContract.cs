@@ -1,0 +1,235 @@
+using System.Globalization;
+using System.Net;
+using System.Text.Json;
+using Harmattan.Cli.Export;
+using Harmattan.Storage;
+using Harmattan.Storage.MongoDb;
+using Harmattan.Storage.Sqlite;
+using Harmattan.Tests.Storage;
+using static Harmattan.Tests.Dashboard.DashboardSite;
+
+namespace Harmattan.Tests.Dashboard;
+
+/// <summary>
+/// The dashboard's API over a seeded store, as a browser or a script calls it. Each store's test class derives from
+/// this one and only says how to create a fresh, empty, initialised store.
+/// </summary>
+public abstract class DashboardApiContract : IAsyncLifetime
+{
+    protected abstract Task<IPipelineStore> CreateStoreAsync();
+    protected virtual Task DisposeStoreAsync() => Task.CompletedTask;
+
+    private IPipelineStore _store = null!;
+    private DashboardSite _site = null!;
+
+    protected static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    public async ValueTask InitializeAsync()
+    {
+        _store = await CreateStoreAsync();
+        await SeedAsync(_store, Ct);
+        _site = await DashboardSite.StartAsync(_store, Ct);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_site is not null)
+            await _site.DisposeAsync();
+        await DisposeStoreAsync();
+        GC.SuppressFinalize(this);
+    }
+
+    [Fact]
+    public async Task Stations_lists_configured_then_stored_stations_with_freshness_and_the_last_30_days()
+    {
+        using var json = await GetJsonAsync("api/stations");
+        var stations = json.RootElement.GetProperty("stations").EnumerateArray().ToList();
+
+        Assert.Equal([Smart188, Paris, ConfiguredWithoutData, Smart189], stations.Select(s => s.GetProperty("id").GetString()));
+        var smart188 = stations[0];
+        Assert.Equal("SMART188", smart188.GetProperty("name").GetString());
+        Assert.Equal("UTC", smart188.GetProperty("timeZone").GetString());
+        Assert.Equal(new DateTimeOffset(2023, 6, 10, 23, 0, 0, TimeSpan.Zero), smart188.GetProperty("lastHour").GetDateTimeOffset());
+        Assert.Equal(2 * 3600, smart188.GetProperty("dataAgeSeconds").GetInt64());
+        var recent = smart188.GetProperty("last30Days");
+        Assert.Equal(("2023-05-13", "2023-06-11"), (recent.GetProperty("from").GetString(), recent.GetProperty("to").GetString()));
+        // Ten days stored: eight complete, one with 12 of 24 hours, one with no hour at the source (counted missing).
+        Assert.Equal((8, 1, 21), (recent.GetProperty("complete").GetInt32(), recent.GetProperty("incomplete").GetInt32(),
+            recent.GetProperty("missing").GetInt32()));
+        Assert.Equal((8 + 0.5) / 30, recent.GetProperty("completeness").GetDouble(), 12);
+
+        Assert.Equal("Europe/Paris", stations[1].GetProperty("timeZone").GetString());
+        var empty = stations[2];
+        Assert.Equal(JsonValueKind.Null, empty.GetProperty("name").ValueKind);
+        Assert.Equal(JsonValueKind.Null, empty.GetProperty("lastHour").ValueKind);
+        Assert.Equal(JsonValueKind.Null, empty.GetProperty("dataAgeSeconds").ValueKind);
+        Assert.Equal(30, empty.GetProperty("last30Days").GetProperty("missing").GetInt32());
+        Assert.Equal(JsonValueKind.Null, stations[3].GetProperty("name").ValueKind);
+    }
+
+    [Fact]
+    public async Task Daily_rows_carry_exactly_the_numbers_of_the_csv_export()
+    {
+        var from = FirstDay;
+        var to = FirstDay.AddDays(StoredDays - 1);
+        using var json = await GetJsonAsync($"api/stations/{Smart188}/daily?from={from:yyyy-MM-dd}&to={to:yyyy-MM-dd}");
+        var csv = new StringWriter(CultureInfo.InvariantCulture);
+        await DailyAveragesCsv.WriteAsync(csv, await _store.GetDailyAveragesAsync(Smart188, from, to, Ct), Ct);
+
+        var lines = csv.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var header = lines[0].Split(',');
+        var days = json.RootElement.GetProperty("days").EnumerateArray().ToList();
+        Assert.Equal(StoredDays, days.Count);
+        Assert.Equal(lines.Length - 1, days.Count);
+        var quantities = json.RootElement.GetProperty("quantities").EnumerateArray().Select(q => q.GetString()!).ToList();
+        Assert.Equal(["co", "pm2_5", "temperature"], quantities);
+        Assert.Equal(header.Where(h => h.EndsWith("_mean", StringComparison.Ordinal)).Select(h => h[..^5]), quantities);
+
+        for (var i = 0; i < days.Count; i++)
+        {
+            var cells = header.Zip(lines[i + 1].Split(',')).ToDictionary(p => p.First, p => p.Second);
+            var day = days[i];
+            Assert.Equal(cells["date"], day.GetProperty("date").GetString());
+            Assert.Equal(cells["hours_covered"], day.GetProperty("hoursCovered").GetInt32().ToString(CultureInfo.InvariantCulture));
+            Assert.Equal(double.Parse(cells["completeness"], CultureInfo.InvariantCulture), day.GetProperty("completeness").GetDouble());
+            Assert.Equal(cells["is_complete"], day.GetProperty("isComplete").GetBoolean() ? "true" : "false");
+            foreach (var q in quantities)
+            {
+                var present = day.GetProperty("quantities").TryGetProperty(q, out var numbers);
+                Assert.Equal(cells[$"{q}_count"], present ? numbers.GetProperty("count").GetInt32().ToString(CultureInfo.InvariantCulture) : "0");
+                foreach (var field in new[] { "mean", "min", "max" })
+                    Assert.Equal(cells[$"{q}_{field}"] is { Length: > 0 } text ? double.Parse(text, CultureInfo.InvariantCulture) : null,
+                        present && numbers.GetProperty(field).ValueKind == JsonValueKind.Number ? numbers.GetProperty(field).GetDouble() : (double?)null);
+            }
+        }
+        Assert.Equal(Pm25(6), days[6].GetProperty("quantities").GetProperty("pm2_5").GetProperty("mean").GetDouble(), 9);
+    }
+
+    [Fact]
+    public async Task Daily_without_a_range_is_the_last_30_days_up_to_today_in_the_station_time_zone()
+    {
+        using var json = await GetJsonAsync($"api/stations/{Smart188}/daily");
+
+        Assert.Equal(("2023-05-13", "2023-06-11"), (json.RootElement.GetProperty("from").GetString(), json.RootElement.GetProperty("to").GetString()));
+        Assert.Equal(StoredDays, json.RootElement.GetProperty("days").GetArrayLength());
+    }
+
+    [Fact]
+    public async Task Hourly_gives_the_hours_of_one_local_day()
+    {
+        using var utc = await GetJsonAsync($"api/stations/{Smart188}/hourly?date={IncompleteDay:yyyy-MM-dd}");
+        using var paris = await GetJsonAsync($"api/stations/{Paris}/hourly?date={ParisDay:yyyy-MM-dd}");
+
+        Assert.Equal(24, utc.RootElement.GetProperty("hoursInDay").GetInt32());
+        Assert.Equal(12, utc.RootElement.GetProperty("hours").GetArrayLength());
+        Assert.False(utc.RootElement.GetProperty("day").GetProperty("isComplete").GetBoolean());
+
+        // The clocks go forward in Paris that night: 23 hours, from 00:00 +01:00 to 23:00 +02:00, and not the next day's hour.
+        var hours = paris.RootElement.GetProperty("hours").EnumerateArray().Select(h => h.GetProperty("hour").GetDateTimeOffset()).ToList();
+        Assert.Equal(23, paris.RootElement.GetProperty("hoursInDay").GetInt32());
+        Assert.Equal(new DateTimeOffset(2023, 3, 25, 23, 0, 0, TimeSpan.Zero), paris.RootElement.GetProperty("start").GetDateTimeOffset());
+        Assert.Equal(23, hours.Count);
+        Assert.Equal((TimeSpan.FromHours(1), TimeSpan.FromHours(2)), (hours[0].Offset, hours[^1].Offset));
+        Assert.Equal(new DateTimeOffset(2023, 3, 26, 21, 0, 0, TimeSpan.Zero), hours[^1]);
+    }
+
+    [Theory]
+    [InlineData("api/stations/283164601/daily?from=2023-13-01&to=2023-06-10", "from")]
+    [InlineData("api/stations/283164601/daily?from=2023-06-01&to=10/06/2023", "to")]
+    [InlineData("api/stations/283164601/daily?from=2023-06-10&to=2023-06-01", "from")]
+    [InlineData("api/stations/283164601/daily?from=2000-01-01&to=2023-06-01", "to")]
+    [InlineData("api/stations/283164601/hourly", "date")]
+    [InlineData("api/stations/283164601/hourly?date=yesterday", "date")]
+    public async Task A_bad_parameter_is_a_400_problem_naming_it_and_the_format_expected(string url, string parameter)
+    {
+        using var response = await _site.Client.GetAsync(url, Ct);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        using var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync(Ct));
+        Assert.Equal(parameter, problem.RootElement.GetProperty("parameter").GetString());
+        Assert.Contains("YYYY-MM-DD", problem.RootElement.GetProperty("expected").GetString());
+        Assert.Contains($"'{parameter}'", problem.RootElement.GetProperty("detail").GetString());
+    }
+
+    [Theory]
+    [InlineData("api/stations/283164602/daily")]
+    [InlineData("api/stations/283164602/hourly?date=2023-06-01")]
+    public async Task An_unknown_station_is_a_404_problem(string url)
+    {
+        using var response = await _site.Client.GetAsync(url, Ct);
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("283164602", await response.Content.ReadAsStringAsync(Ct));
+    }
+
+    [Fact]
+    public async Task The_page_its_chart_library_with_licence_and_the_health_endpoints_are_served()
+    {
+        var page = await _site.Client.GetStringAsync("", Ct);
+        using var library = await _site.Client.GetAsync("vendor/chart.umd.min.js", Ct);
+        var licence = await _site.Client.GetStringAsync("vendor/chart.js.LICENSE.md", Ct);
+        using var ready = await _site.Client.GetAsync("health/ready", Ct);
+
+        Assert.Contains("<script src=\"vendor/chart.umd.min.js\"", page);
+        Assert.Equal(HttpStatusCode.OK, library.StatusCode);
+        Assert.Equal("text/javascript", library.Content.Headers.ContentType?.MediaType);
+        Assert.StartsWith("/*!\n * Chart.js v4.6.1", await library.Content.ReadAsStringAsync(Ct));
+        Assert.Contains("The MIT License", licence);
+        Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
+    }
+
+    private async Task<JsonDocument> GetJsonAsync(string url)
+    {
+        using var response = await _site.Client.GetAsync(url, Ct);
+        var body = await response.Content.ReadAsStringAsync(Ct);
+        Assert.True(response.IsSuccessStatusCode, $"GET {url}: {(int)response.StatusCode} {body}");
+        return JsonDocument.Parse(body);
+    }
+}
+
+/// <summary>The dashboard API on a SQLite file.</summary>
+public sealed class SqliteDashboardApiTests : DashboardApiContract
+{
+    private readonly string _path = Path.Combine(Path.GetTempPath(), $"harmattan-dashboard-{Guid.NewGuid():N}.db");
+    private SqlitePipelineStore? _store;
+
+    protected override async Task<IPipelineStore> CreateStoreAsync()
+    {
+        _store = new SqlitePipelineStore($"Data Source={_path}");
+        await _store.InitializeAsync(Ct);
+        return _store;
+    }
+
+    protected override Task DisposeStoreAsync()
+    {
+        _store?.Dispose();
+        foreach (var file in new[] { _path, _path + "-wal", _path + "-shm" })
+            File.Delete(file);
+        return Task.CompletedTask;
+    }
+}
+
+/// <summary>The dashboard API on MongoDB (or the server named by ConnectionStrings__MongoDb); skipped without one.</summary>
+public sealed class MongoDashboardApiTests : DashboardApiContract
+{
+    private readonly string _databaseName = MongoTestServer.FreshDatabaseName();
+    private MongoDB.Driver.IMongoClient? _client;
+
+    protected override async Task<IPipelineStore> CreateStoreAsync()
+    {
+        _client = MongoTestServer.CreateClient(await MongoTestServer.RequireAsync());
+        var store = new MongoPipelineStore(_client, _databaseName);
+        await store.InitializeAsync(Ct);
+        return store;
+    }
+
+    protected override async Task DisposeStoreAsync()
+    {
+        if (_client is null)
+            return;
+        await _client.DropDatabaseAsync(_databaseName, CancellationToken.None);
+        _client.Dispose();
+    }
+}

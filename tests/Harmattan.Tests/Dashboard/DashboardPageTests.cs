@@ -1,0 +1,145 @@
+using Harmattan.Storage.Sqlite;
+using Microsoft.Playwright;
+using static Harmattan.Tests.Dashboard.DashboardSite;
+
+namespace Harmattan.Tests.Dashboard;
+
+/// <summary>
+/// The page in a real browser (Debian's chromium, headless, driven by Playwright; no browser is downloaded) over a
+/// seeded SQLite store: what a person sees. Screenshots go to <c>screenshots/</c> in the test output folder.
+/// </summary>
+public sealed class DashboardPageTests : IAsyncLifetime
+{
+    private const string ChromiumPath = "/usr/bin/chromium";
+    private const string Pm25Canvas = "canvas[data-quantity='pm2_5']";
+
+    private readonly string _path = Path.Combine(Path.GetTempPath(), $"harmattan-dashboard-page-{Guid.NewGuid():N}.db");
+    private SqlitePipelineStore _store = null!;
+    private DashboardSite _site = null!;
+    private IPlaywright _playwright = null!;
+    private IBrowser _browser = null!;
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    public static string ScreenshotFolder => Path.Combine(AppContext.BaseDirectory, "screenshots");
+
+    public async ValueTask InitializeAsync()
+    {
+        if (!File.Exists(ChromiumPath))
+        {
+            const string reason = $"Browser test needs Debian's chromium at {ChromiumPath}: apt-get install -y chromium (.ci/run installs it).";
+            if (string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase))
+                Assert.Fail(reason);
+            Assert.Skip(reason);
+        }
+        _store = new SqlitePipelineStore($"Data Source={_path}");
+        await _store.InitializeAsync(Ct);
+        await SeedAsync(_store, Ct);
+        _site = await DashboardSite.StartAsync(_store, Ct);
+        _playwright = await Playwright.CreateAsync();
+        _browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = ChromiumPath,
+            Headless = true,
+            // Root in CI has no user namespaces for chromium's sandbox.
+            Args = ["--no-sandbox"],
+        });
+        Directory.CreateDirectory(ScreenshotFolder);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_browser is not null)
+            await _browser.DisposeAsync();
+        _playwright?.Dispose();
+        if (_site is not null)
+            await _site.DisposeAsync();
+        _store?.Dispose();
+        foreach (var file in new[] { _path, _path + "-wal", _path + "-shm" })
+            File.Delete(file);
+    }
+
+    [Fact]
+    public async Task The_page_charts_each_stored_day_with_the_guideline_marks_incomplete_days_and_shows_the_hours_of_a_clicked_day()
+    {
+        var page = await OpenAsync(1280, 900, mobile: false);
+
+        // One point per stored day of the range (the last 30 days up to the last stored one), dates as labels.
+        Assert.Equal(StoredDays, await page.EvaluateAsync<int>($"() => Chart.getChart(document.querySelector(\"{Pm25Canvas}\")).data.datasets[0].data.length"));
+        Assert.Equal(Enumerable.Range(0, StoredDays).Select(i => FirstDay.AddDays(i).ToString("yyyy-MM-dd")),
+            await page.EvaluateAsync<string[]>($"() => Chart.getChart(document.querySelector(\"{Pm25Canvas}\")).data.labels"));
+        Assert.Equal(StoredDays, await page.Locator("#days-table tbody tr").CountAsync());
+
+        // The WHO line at 15 µg/m³ across the chart, and the count of days above it.
+        Assert.Equal("WHO 2021 24-hour guideline (15 µg/m³)",
+            await page.EvaluateAsync<string>($"() => Chart.getChart(document.querySelector(\"{Pm25Canvas}\")).data.datasets[1].label"));
+        Assert.All(await page.EvaluateAsync<double[]>($"() => Chart.getChart(document.querySelector(\"{Pm25Canvas}\")).data.datasets[1].data"),
+            value => Assert.Equal(15, value));
+        Assert.Equal($"{DaysAbovePm25Guideline} of {StoredDays - 1} days above the WHO 24-hour guideline (15 µg/m³)",
+            await page.Locator(".daily-card[data-quantity='pm2_5'] .guideline-count").InnerTextAsync());
+        Assert.Equal(0, await page.Locator("canvas[data-quantity='co']").EvaluateAsync<int>("c => Chart.getChart(c).data.datasets.length - 1"));
+
+        // The incomplete day is drawn as a hollow amber triangle and flagged in the table.
+        var incompleteIndex = IncompleteDay.DayNumber - FirstDay.DayNumber;
+        Assert.Equal(["triangle", "circle"], await page.EvaluateAsync<string[]>(
+            $"() => {{ const s = Chart.getChart(document.querySelector(\"{Pm25Canvas}\")).data.datasets[0].pointStyle; return [s[{incompleteIndex}], s[0]]; }}"));
+        await page.Locator("#days-details summary").ClickAsync();
+        Assert.Contains("incomplete", await page.Locator($"#days-table tr[data-date='{IncompleteDay:yyyy-MM-dd}']").InnerTextAsync());
+        Assert.DoesNotContain("incomplete", await page.Locator($"#days-table tr[data-date='{FirstDay:yyyy-MM-dd}']").InnerTextAsync());
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ScreenshotFolder, "dashboard-desktop.png"), FullPage = true });
+
+        // A click on a day's point shows its 24 hours.
+        var clicked = FirstDay.AddDays(7);
+        await ClickPointAsync(page, Pm25Canvas, 7);
+        await Assertions.Expect(page.Locator("#day")).ToBeVisibleAsync();
+        Assert.Contains(clicked.ToString("yyyy-MM-dd"), await page.Locator("#day-title").InnerTextAsync());
+        Assert.Equal(24, await page.Locator("#hours-table tbody tr").CountAsync());
+        Assert.Equal(24, await page.EvaluateAsync<int>("() => Chart.getChart(document.getElementById('hourly-chart')).data.datasets[0].data.filter(v => v !== null).length"));
+        Assert.Equal("00:00", await page.Locator("#hours-table tbody tr").First.Locator("td").First.TextContentAsync());
+        await page.Locator("#day").ScreenshotAsync(new LocatorScreenshotOptions { Path = Path.Combine(ScreenshotFolder, "dashboard-day.png") });
+
+        // The freshness table lists every station.
+        Assert.Equal(4, await page.Locator("#freshness tbody tr").CountAsync());
+        Assert.Contains("2 h 0 min", await page.Locator($"#freshness tr[data-station='{Smart188}']").InnerTextAsync());
+    }
+
+    [Fact]
+    public async Task On_a_phone_the_page_fits_the_screen_width()
+    {
+        var page = await OpenAsync(390, 844, mobile: true);
+
+        Assert.True(await page.EvaluateAsync<bool>("() => document.documentElement.scrollWidth <= window.innerWidth"),
+            "The page scrolls sideways on a 390 px wide screen.");
+        var chart = await page.Locator(Pm25Canvas).BoundingBoxAsync();
+        Assert.NotNull(chart);
+        Assert.InRange(chart.Width, 300, 390);
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ScreenshotFolder, "dashboard-phone.png"), FullPage = true });
+    }
+
+    private async Task<IPage> OpenAsync(int width, int height, bool mobile)
+    {
+        var context = await _browser.NewContextAsync(new BrowserNewContextOptions
+        {
+            ViewportSize = new ViewportSize { Width = width, Height = height },
+            IsMobile = mobile,
+            HasTouch = mobile,
+            DeviceScaleFactor = mobile ? 2 : 1,
+            Locale = "en-GB",
+        });
+        var page = await context.NewPageAsync();
+        var errors = new List<string>();
+        page.PageError += (_, error) => errors.Add(error);
+        await page.GotoAsync(_site.Address.ToString());
+        await page.WaitForFunctionAsync($"() => {{ const c = document.querySelector(\"{Pm25Canvas}\"); return c && Chart.getChart(c); }}");
+        Assert.Empty(errors);
+        return page;
+    }
+
+    private static async Task ClickPointAsync(IPage page, string canvas, int index)
+    {
+        var box = await page.Locator(canvas).BoundingBoxAsync();
+        var point = await page.EvaluateAsync<double[]>(
+            $"() => {{ const p = Chart.getChart(document.querySelector(\"{canvas}\")).getDatasetMeta(0).data[{index}]; return [p.x, p.y]; }}");
+        await page.Mouse.ClickAsync(box!.X + (float)point[0], box.Y + (float)point[1]);
+    }
+}

@@ -1,0 +1,141 @@
+using Harmattan.Contracts;
+using Harmattan.Dashboard;
+using Harmattan.Hosting;
+using Harmattan.Storage;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Harmattan.Tests.Dashboard;
+
+/// <summary>
+/// The dashboard as its host wires it (page, API, health endpoints) on a free localhost port, over a given store,
+/// at a fixed "now". The seeded data are described by the constants below.
+/// </summary>
+public sealed class DashboardSite : IAsyncDisposable
+{
+    public const string Smart188 = "283164601";   // configured with a name, UTC: ten days
+    public const string Smart189 = "283181971";   // stored but not configured: two days
+    public const string Paris = "900000001";      // configured in Europe/Paris: the day the clocks go forward
+    public const string ConfiguredWithoutData = "900000002";
+
+    public static readonly DateOnly FirstDay = new(2023, 6, 1);
+    public const int StoredDays = 10;
+    public static readonly DateOnly IncompleteDay = new(2023, 6, 3);   // 12 hours covered
+    public static readonly DateOnly MissingDay = new(2023, 6, 5);      // stored with no hour at the source
+    public static readonly DateOnly ParisDay = new(2023, 3, 26);       // 23 hours in Europe/Paris
+
+    /// <summary>Two hours after the end of the last stored hour (2023-06-10 23:00 UTC).</summary>
+    public static readonly DateTimeOffset Now = new(2023, 6, 11, 2, 0, 0, TimeSpan.Zero);
+
+    private readonly WebApplication _app;
+
+    private DashboardSite(WebApplication app, Uri address)
+    {
+        _app = app;
+        Address = address;
+        Client = new HttpClient { BaseAddress = address };
+    }
+
+    public Uri Address { get; }
+    public HttpClient Client { get; }
+
+    public static async Task<DashboardSite> StartAsync(IPipelineStore store, CancellationToken cancellationToken)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Production" });
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Stations:0:Id"] = Smart188,
+            ["Stations:0:Name"] = "SMART188",
+            ["Stations:1:Id"] = Paris,
+            ["Stations:1:Name"] = "Paris test station",
+            ["Stations:1:TimeZone"] = "Europe/Paris",
+            ["Stations:2:Id"] = ConfiguredWithoutData,
+        });
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.Services.AddSingleton(store);
+        builder.Services.AddSingleton<TimeProvider>(new FakeTimeProvider(Now));
+        builder.Services.AddDashboard(builder.Configuration);
+        var app = builder.Build();
+        app.MapDefaultEndpoints();
+        app.MapDashboard();
+        await app.StartAsync(cancellationToken);
+        return new DashboardSite(app, new Uri(app.Urls.First() + "/"));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Client.Dispose();
+        await _app.DisposeAsync();
+    }
+
+    /// <summary>PM2.5 on day i (0-based) of <see cref="Smart188"/>: hour h reads <c>Pm25(i) + h % 3 - 1</c>, mean Pm25(i).</summary>
+    public static double Pm25(int day) => 6 + 3 * day;
+
+    /// <summary>Days of <see cref="Smart188"/> whose PM2.5 mean exceeds the WHO guideline of 15 µg/m³.</summary>
+    public static int DaysAbovePm25Guideline =>
+        Enumerable.Range(0, StoredDays).Count(i => FirstDay.AddDays(i) != MissingDay && Pm25(i) > 15);
+
+    public static async Task SeedAsync(IPipelineStore store, CancellationToken cancellationToken)
+    {
+        var batch = new List<AveragesComputed>();
+        for (var i = 0; i < StoredDays; i++)
+        {
+            var day = FirstDay.AddDays(i);
+            var hours = day == MissingDay ? 0 : day == IncompleteDay ? 12 : 24;
+            batch.Add(Day(Smart188, day, DayStart(day, TimeZoneInfo.Utc), 24, hours,
+                h => new() { ["pm2_5"] = Pm25(i) + h % 3 - 1, ["co"] = 0.4 + 0.01 * i + 0.1 / 3 * (h % 3), ["temperature"] = 27 + h % 5 }));
+        }
+        for (var i = 0; i < 2; i++)
+        {
+            var day = FirstDay.AddDays(i);
+            batch.Add(Day(Smart189, day, DayStart(day, TimeZoneInfo.Utc), 24, 24, h => new() { ["pm10"] = 40 + 10 * i, ["co"] = 0.3 }));
+        }
+        var paris = TimeZoneInfo.FindSystemTimeZoneById("Europe/Paris");
+        batch.Add(Day(Paris, ParisDay, DayStart(ParisDay, paris), 23, 23, h => new() { ["pm2_5"] = h }));
+        // An hour of the next local day, which the hourly view of ParisDay must leave out.
+        batch.Add(Day(Paris, ParisDay.AddDays(1), DayStart(ParisDay.AddDays(1), paris), 24, 1, h => new() { ["pm2_5"] = 99 }));
+        await store.UpsertAveragesAsync(batch, cancellationToken);
+    }
+
+    private static DateTimeOffset DayStart(DateOnly day, TimeZoneInfo zone) =>
+        new KnownStation("", null, zone).StartOfDay(day);
+
+    private static AveragesComputed Day(string station, DateOnly day, DateTimeOffset start, int hoursInDay, int hoursCovered,
+        Func<int, Dictionary<string, double>> values)
+    {
+        var hourly = Enumerable.Range(0, hoursCovered)
+            .Select(h => new HourlyAverage { Hour = start.AddHours(h), Quantities = Stats(values(h).ToDictionary(v => v.Key, v => new[] { v.Value })) })
+            .ToList();
+        var perQuantity = Enumerable.Range(0, hoursCovered).SelectMany(h => values(h))
+            .GroupBy(v => v.Key).ToDictionary(g => g.Key, g => g.Select(v => v.Value).ToArray());
+        var completeness = hoursCovered / (double)hoursInDay;
+        return new AveragesComputed
+        {
+            StationId = station,
+            WindowStart = start,
+            WindowEnd = start.AddHours(hoursInDay),
+            TimeZone = "UTC",
+            SourceFetchId = Guid.NewGuid(),
+            SourceFetchedAt = start.AddDays(1).AddMinutes(5),
+            AlgorithmVersion = 1,
+            Hourly = hourly,
+            Daily =
+            [
+                new DailyAverage
+                {
+                    Date = day, HoursCovered = hoursCovered, HoursInDay = hoursInDay, Completeness = completeness,
+                    IsComplete = completeness >= 0.75, Quantities = Stats(perQuantity),
+                },
+            ],
+        };
+    }
+
+    private static Dictionary<string, QuantityStats> Stats(Dictionary<string, double[]> values) =>
+        values.ToDictionary(v => v.Key, v => new QuantityStats
+        {
+            Mean = v.Value.Average(), Min = v.Value.Min(), Max = v.Value.Max(), Count = v.Value.Length, Rejected = 0,
+        });
+}
