@@ -64,15 +64,17 @@ public static class HarmattanCli
         }
     }
 
-    /// <summary>Output that is not a terminal (a file, a pipe, a test) is not wrapped: a reader or a parser gets whole lines.</summary>
-    public static void UseWholeLinesWhenRedirected()
+    /// <summary>
+    /// Output that is not a terminal (a file, a pipe) is not wrapped: Spectre.Console would wrap it at 80 columns in the
+    /// middle of words, and a reader or a parser wants whole lines. A terminal keeps its own width.
+    /// </summary>
+    public static void WriteUnwrappedTo(TextWriter output)
     {
-        if (!Console.IsOutputRedirected)
-            return;
-        AnsiConsole.Console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Out) });
+        AnsiConsole.Console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(output) });
         AnsiConsole.Profile.Width = UnwrappedWidth;
     }
 
+    /// <summary>Wide enough for any line the commands print; a table is only as wide as its content.</summary>
     public const int UnwrappedWidth = 4096;
 
     private static string CommandPath(Command command) =>

@@ -1,4 +1,5 @@
 using Harmattan.Cli;
 
-HarmattanCli.UseWholeLinesWhenRedirected();
+if (Console.IsOutputRedirected)
+    HarmattanCli.WriteUnwrappedTo(Console.Out);
 return await HarmattanCli.InvokeAsync(args);

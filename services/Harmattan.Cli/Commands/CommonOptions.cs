@@ -134,7 +134,8 @@ public static class CommonOptions
         {
             if (!TryGetValue(result, from, out var f) || !TryGetValue(result, to, out var t))
                 return;
-            if (together && f is null != t is null)
+            // A required option that is missing has its own error.
+            if (together && f is null != t is null && !from.Required && !to.Required)
                 result.AddError("--from and --to go together: give both (e.g. --from 2023-01-01 --to 2023-01-31) or neither.");
             else if (f > t)
                 result.AddError($"--from {f:yyyy-MM-dd} is after --to {t:yyyy-MM-dd}: the range is from..to, both included.");

@@ -19,7 +19,9 @@ public static partial class Durations
                     duration += unit * int.Parse(match.Groups[group].Value, CultureInfo.InvariantCulture);
             return duration > TimeSpan.Zero;
         }
-        return TimeSpan.TryParseExact(text.Trim(), ["c"], CultureInfo.InvariantCulture, out duration) && duration > TimeSpan.Zero;
+        // A bare number has no unit to read it by ("10": days? seconds?), so a time span needs its colons.
+        return text.Contains(':') && TimeSpan.TryParseExact(text.Trim(), "c", CultureInfo.InvariantCulture, out duration)
+            && duration > TimeSpan.Zero;
     }
 
     /// <summary>In the syntax the options read: <c>10m</c>, <c>1d12h</c>, <c>2h30m</c>.</summary>

@@ -27,8 +27,8 @@ public static class RedriveCommand
         var max = new Option<int?>("--max") { Description = "Move at most this many messages (default: all those waiting now)." };
         max.Validators.Add(r =>
         {
-            if (r.GetValueOrDefault<int?>() is < 1)
-                r.AddError("--max must be at least 1.");
+            if (r.GetValueOrDefault<int?>() is < 1 and var n)
+                r.AddError($"--max: {n} moves nothing; use 1 or more, or leave it out to move every message waiting.");
         });
 
         var command = new Command("redrive", "Move the messages of a RabbitMQ error queue (NAME_error) back to the queue they failed on.")
