@@ -12,8 +12,9 @@ namespace Harmattan.Cli;
 /// </summary>
 public static class CliHost
 {
+    /// <param name="verbose">Log the services' information and retries too (<c>--verbose</c>).</param>
     public static HostApplicationBuilder CreateBuilder(IReadOnlyDictionary<string, string?> defaults,
-        IReadOnlyDictionary<string, string?> overrides)
+        IReadOnlyDictionary<string, string?> overrides, bool verbose = false)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
         {
@@ -33,8 +34,13 @@ public static class CliHost
         builder.Services.TryAddSingleton(TimeProvider.System);
 
         // The console belongs to the command's own output; logs go to stderr, warnings and above unless configured.
-        builder.Services.AddSerilog((services, logger) => logger
-            .MinimumLevel.Warning()
+        // A retry is the client doing its job, and a message that fails for good is reported by the command itself (one
+        // line per station); both are logged only with --verbose. Serilog__MinimumLevel__* still overrides.
+        builder.Services.AddSerilog((services, logger) => (verbose
+                ? logger.MinimumLevel.Debug()
+                : logger.MinimumLevel.Warning()
+                    .MinimumLevel.Override("Polly", LogEventLevel.Fatal)
+                    .MinimumLevel.Override("MassTransit", LogEventLevel.Fatal))
             .ReadFrom.Configuration(builder.Configuration)
             .ReadFrom.Services(services)
             .Enrich.FromLogContext()

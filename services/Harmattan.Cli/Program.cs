@@ -1,15 +1,5 @@
-using System.CommandLine;
-using Harmattan.Cli.Commands;
+using Harmattan.Cli;
 
-var root = new RootCommand("harmattan: extract AirQino air-quality readings, compute hourly and daily averages, store them.")
-{
-    RunCommand.Create(),
-    BackfillCommand.Create(),
-    TriggerCommand.Create(),
-    StatusCommand.Create(),
-    ExportCommand.Create(),
-    ReplayCommand.Create(),
-    RedriveCommand.Create(),
-    DashboardCommand.Create(),
-};
-return await root.Parse(args).InvokeAsync();
+if (Console.IsOutputRedirected)
+    HarmattanCli.WriteUnwrappedTo(Console.Out);
+return await HarmattanCli.InvokeAsync(args);

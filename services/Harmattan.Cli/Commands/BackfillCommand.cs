@@ -21,13 +21,14 @@ public static class BackfillCommand
         var to = CommonOptions.To(required: true);
         var chunkDays = new Option<int>("--chunk-days")
         {
-            Description = "Days per fetch command (1-7, default 7); smaller chunks spread the work over more extractors.",
+            Description = "Days per fetch command, 1 to 7; smaller chunks spread the work over more extractors.",
             DefaultValueFactory = _ => 7,
         };
         chunkDays.Validators.Add(r =>
         {
-            if (r.GetValueOrDefault<int>() is < 1 or > 7)
-                r.AddError("--chunk-days must be between 1 and 7 (a message holds at most 7 days).");
+            var days = r.GetValueOrDefault<int>();
+            if (days is < 1 or > 7)
+                r.AddError($"--chunk-days: {days} is out of range; use 1 to 7 (a message holds at most 7 days).");
         });
         var noWait = CommonOptions.NoWait("Send the commands and exit without waiting for the store.");
         var refetch = new Option<bool>("--refetch")
@@ -36,25 +37,39 @@ public static class BackfillCommand
         };
         var idleTimeout = CommonOptions.IdleTimeout("no new day is stored");
         var db = CommonOptions.Db();
+        var rabbitMq = CommonOptions.RabbitMq();
 
         var command = new Command("backfill", "Fetch a range of days through the running services (RabbitMQ) and wait until it is stored.")
         {
-            stations, from, to, chunkDays, noWait, refetch, idleTimeout, db,
+            stations, from, to, chunkDays, noWait, refetch, idleTimeout, db, rabbitMq,
         };
         CommonOptions.ValidateRange(command, from, to);
         command.SetAction((result, cancellationToken) => RunAsync(new BackfillRequest(result.GetValue(stations) ?? [],
             result.GetValue(from)!.Value, result.GetValue(to)!.Value, result.GetValue(chunkDays), result.GetValue(noWait),
-            result.GetValue(refetch), result.GetValue(idleTimeout), result.GetValue(db)), cancellationToken));
+            result.GetValue(refetch), result.GetValue(idleTimeout) ?? CommonOptions.DefaultIdleTimeout, result.GetValue(db),
+            result.GetValue(rabbitMq)), cancellationToken));
         return command;
     }
 
     private sealed record BackfillRequest(string[] Stations, DateOnly From, DateOnly To, int ChunkDays, bool NoWait, bool Refetch,
-        TimeSpan IdleTimeout, FileInfo? Db);
+        TimeSpan IdleTimeout, FileInfo? Db, Uri? RabbitMq);
+
+    /// <summary>How soon after sending a backfill warns that nothing consumes the commands.</summary>
+    private static readonly TimeSpan ConsumerGrace = TimeSpan.FromSeconds(3);
 
     private static async Task<int> RunAsync(BackfillRequest request, CancellationToken cancellationToken)
     {
         var (from, to) = (request.From, request.To);
-        var builder = CliHost.CreateBuilder(CommonOptions.StoreDefaults, CliHost.Overrides(CommonOptions.DbOverride(request.Db)));
+        var builder = CliHost.CreateBuilder(CommonOptions.StoreDefaults,
+            CliHost.Overrides(CommonOptions.DbOverride(request.Db), CommonOptions.RabbitMqOverride(request.RabbitMq)));
+        var asked = StationSelection.Resolve(builder.Configuration, request.Stations, from, to, TimeProvider.System);
+        // The services create the store; a backfill into a store that does not exist would wait at 0 % for ever.
+        StoreLocation.RequireExisting(builder.Configuration);
+        var broker = RabbitMqAddress.FromConfiguration(builder.Configuration);
+        AnsiConsole.MarkupLineInterpolated($"Broker: RabbitMQ {RabbitMqAddress.Describe(broker)}; store: {StoreLocation.Describe(builder.Configuration)}");
+        // Fails in seconds with one line when the broker is unreachable, before MassTransit retries for a minute.
+        await using var probe = await RabbitMqAddress.ConnectAsync(broker, "harmattan backfill", cancellationToken);
+
         builder.Services.AddPipelineStore(builder.Configuration);
         builder.Services.AddStations(builder.Configuration);
         builder.Services.AddSingleton<PipelineFaults>();
@@ -64,7 +79,6 @@ public static class BackfillCommand
         using var stop = CliHost.StopOnSignal(host, cancellationToken);
         cancellationToken = stop.Token;
         var time = host.Services.GetRequiredService<TimeProvider>();
-        var asked = StationSelection.Resolve(host.Services, request.Stations, from, to, time);
 
         await host.StartAsync(cancellationToken);
         try
@@ -83,10 +97,12 @@ public static class BackfillCommand
                     sent++;
                 }
             AnsiConsole.MarkupLineInterpolated(
-                $"Sent {sent} fetch commands for {plan.Total - plan.AlreadyStored} of {plan.Total} station-days ({from:yyyy-MM-dd}..{to:yyyy-MM-dd}, {asked.Count} station(s)).");
+                $"Sent {sent} fetch commands for {plan.Total - plan.AlreadyStored} of {plan.Total} station-days ({DayRange.Format(from, to)}, {asked.Count} station(s)).");
             if (plan.AlreadyStored > 0)
                 AnsiConsole.MarkupLineInterpolated(
                     $"{plan.AlreadyStored} day(s) already stored after they ended are skipped (--refetch to fetch them again).");
+            if (sent > 0)
+                await WarnWithoutConsumerAsync(probe, cancellationToken);
             if (request.NoWait)
                 return 0;
 
@@ -96,6 +112,23 @@ public static class BackfillCommand
         {
             await host.StopAsync(CancellationToken.None);
         }
+    }
+
+    /// <summary>
+    /// The commands wait in the queue until an extractor takes them: say so within seconds rather than show 0 % until the
+    /// idle timeout. The passive declare gives the queue's consumer count.
+    /// </summary>
+    private static async Task WarnWithoutConsumerAsync(RabbitMQ.Client.IConnection connection, CancellationToken cancellationToken)
+    {
+        var consumers = await RabbitMqAddress.ConsumerCountAsync(connection, QueueNames.FetchStationWindow, cancellationToken);
+        if (consumers is 0 or null)
+        {
+            await Task.Delay(ConsumerGrace, cancellationToken);
+            consumers = await RabbitMqAddress.ConsumerCountAsync(connection, QueueNames.FetchStationWindow, cancellationToken);
+        }
+        if (consumers is 0 or null)
+            AnsiConsole.MarkupLineInterpolated(
+                $"[yellow]Warning[/]: no extractor is consuming {QueueNames.FetchStationWindow}: start the services (see README, \"Running the three services on RabbitMQ\"); the commands wait in the queue until then.");
     }
 
     private static async Task<int> WaitAsync(IServiceProvider services, BackfillPlan plan, DateTimeOffset startedAt,
@@ -132,7 +165,7 @@ public static class BackfillCommand
                 return 1;
             case WaitOutcome.Idle:
                 AnsiConsole.MarkupLineInterpolated(
-                    $"[red]No new day stored for {idleTimeout}.[/] Are the extractor, transformer and loader running against this RabbitMQ and this store?");
+                    $"[red]No new day stored for {Durations.Format(idleTimeout)}.[/] Are the extractor, transformer and loader running against this RabbitMQ and this store?");
                 return 1;
             default:
                 return 0;

@@ -1,9 +1,19 @@
 using System.CommandLine;
+using System.CommandLine.Parsing;
+using System.Globalization;
+using Harmattan.Extractor;
+using Harmattan.Hosting;
 
 namespace Harmattan.Cli.Commands;
 
+/// <summary>
+/// The options several commands share, each parsed and checked before the command runs: a bad value ends in one error
+/// line that names it and says what to type (exit code 2), before any store or broker is touched.
+/// </summary>
 public static class CommonOptions
 {
+    public const string DateFormat = "yyyy-MM-dd";
+
     /// <summary>The CLI reads and writes the SQLite file in the current directory unless told otherwise.</summary>
     public static readonly IReadOnlyDictionary<string, string?> StoreDefaults = new Dictionary<string, string?>
     {
@@ -13,47 +23,138 @@ public static class CommonOptions
 
     public static Option<FileInfo?> Db() => new("--db")
     {
-        Description = "SQLite database file (default: harmattan.db in the current directory; or ConnectionStrings__Sqlite).",
+        Description = "SQLite database file, relative to the current directory (default: harmattan.db; or ConnectionStrings__Sqlite).",
     };
 
     public static (string, string?) DbOverride(FileInfo? db) =>
         ("ConnectionStrings:Sqlite", db is null ? null : $"Data Source={db.FullName}");
 
-    public static Option<string[]> Stations() => new("--station")
+    public static Option<Uri?> RabbitMq()
     {
-        Description = "Station id; repeat for several (default: the configured stations, 283164601 and 283181971).",
-        AllowMultipleArgumentsPerToken = false,
-    };
+        var option = new Option<Uri?>("--rabbitmq")
+        {
+            Description = "RabbitMQ URI, amqp://user:password@host:5672/vhost (default: ConnectionStrings__RabbitMq, else amqp://guest:guest@localhost:5672/).",
+            CustomParser = result =>
+            {
+                var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : "";
+                if (Uri.TryCreate(text, UriKind.Absolute, out var uri) && uri.Scheme is "amqp" or "amqps" or "rabbitmq" or "rabbitmqs")
+                    return uri;
+                // The value is not echoed: it may hold a password.
+                result.AddError("--rabbitmq is not an AMQP URI: use amqp://user:password@host:5672/vhost.");
+                return null;
+            },
+        };
+        return option;
+    }
 
-    public static Option<DateOnly?> From(bool required = false) => new("--from")
-    {
-        Description = "First day, YYYY-MM-DD, inclusive, in each station's time zone.",
-        Required = required,
-    };
+    public static (string, string?) RabbitMqOverride(Uri? rabbitMq) =>
+        ($"ConnectionStrings:{BusRegistration.RabbitMqConnectionName}", rabbitMq?.OriginalString);
 
-    public static Option<DateOnly?> To(bool required = false) => new("--to")
+    public static Option<string[]> Stations()
     {
-        Description = "Last day, YYYY-MM-DD, inclusive.",
+        var option = new Option<string[]>("--station")
+        {
+            Description = "Station id; repeat for several (default: the configured stations, 283164601 and 283181971).",
+            AllowMultipleArgumentsPerToken = false,
+        };
+        option.Validators.Add(result =>
+        {
+            foreach (var id in result.GetValueOrDefault<string[]>() ?? [])
+                CheckStationId(result, id);
+        });
+        return option;
+    }
+
+    public static Option<string> Station(string description)
+    {
+        var option = new Option<string>("--station") { Description = description, Required = true };
+        option.Validators.Add(result => CheckStationId(result, result.GetValueOrDefault<string>() ?? ""));
+        return option;
+    }
+
+    /// <summary>The extractor's rule: an id goes into a URL path, a message and database keys.</summary>
+    private static void CheckStationId(OptionResult result, string id)
+    {
+        if (!StationId.IsValid(id))
+            result.AddError($"--station: '{Shortened(id)}' is not a valid station id; use {StationId.Rule}.");
+    }
+
+    public static Option<DateOnly?> From(string description = "First day, YYYY-MM-DD, inclusive, in each station's time zone.",
+        bool required = false) => Date("--from", description, required);
+
+    public static Option<DateOnly?> To(string description = "Last day, YYYY-MM-DD, inclusive; at the latest today in the station's time zone.",
+        bool required = false) => Date("--to", description, required);
+
+    private static Option<DateOnly?> Date(string name, string description, bool required) => new(name)
+    {
+        Description = description,
         Required = required,
+        CustomParser = result =>
+        {
+            var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : "";
+            if (DateOnly.TryParseExact(text, DateFormat, CultureInfo.InvariantCulture, DateTimeStyles.None, out var date))
+                return date;
+            result.AddError($"{name}: '{Shortened(text)}' is not a date; use YYYY-MM-DD.");
+            return null;
+        },
     };
 
     public static Option<bool> NoWait(string description) => new("--no-wait") { Description = description };
 
-    public static Option<TimeSpan> IdleTimeout(string whatStalls) => new("--idle-timeout")
+    public static readonly TimeSpan DefaultIdleTimeout = TimeSpan.FromMinutes(10);
+
+    public static Option<TimeSpan?> IdleTimeout(string whatStalls) =>
+        Duration("--idle-timeout", $"Stop waiting when {whatStalls} for this long ({Durations.Examples}; default {Durations.Format(DefaultIdleTimeout)}).");
+
+    /// <summary>
+    /// A duration in the one syntax of <see cref="Durations"/>. No default value here: the description states it, so that
+    /// help shows it once and in the same syntax; the command applies it when the option is absent.
+    /// </summary>
+    public static Option<TimeSpan?> Duration(string name, string description) => new(name)
     {
-        Description = $"Stop waiting when {whatStalls} for this long (default 00:10:00).",
-        DefaultValueFactory = _ => TimeSpan.FromMinutes(10),
+        Description = description,
+        CustomParser = result =>
+        {
+            var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : "";
+            if (Durations.TryParse(text, out var duration))
+                return duration;
+            result.AddError($"{name}: '{Shortened(text)}' is not a duration; use e.g. {Durations.Examples}.");
+            return null;
+        },
+    };
+
+    public static Option<bool> Verbose() => new("--verbose")
+    {
+        Description = "Log every retry and the services' progress (by default: warnings and errors only).",
     };
 
     /// <summary>Rejects half a range or a reversed one with a message that says what to type.</summary>
-    public static void ValidateRange(Command command, Option<DateOnly?> from, Option<DateOnly?> to) =>
+    public static void ValidateRange(Command command, Option<DateOnly?> from, Option<DateOnly?> to, bool together = true) =>
         command.Validators.Add(result =>
         {
-            var f = result.GetValue(from);
-            var t = result.GetValue(to);
-            if (f is null != t is null)
+            if (!TryGetValue(result, from, out var f) || !TryGetValue(result, to, out var t))
+                return;
+            // A required option that is missing has its own error.
+            if (together && f is null != t is null && !from.Required && !to.Required)
                 result.AddError("--from and --to go together: give both (e.g. --from 2023-01-01 --to 2023-01-31) or neither.");
             else if (f > t)
-                result.AddError($"--from {f:yyyy-MM-dd} is after --to {t:yyyy-MM-dd}.");
+                result.AddError($"--from {f:yyyy-MM-dd} is after --to {t:yyyy-MM-dd}: the range is from..to, both included.");
         });
+
+    /// <summary>False when the value did not parse: its own error says so, and reading it would throw.</summary>
+    private static bool TryGetValue(CommandResult result, Option<DateOnly?> option, out DateOnly? value)
+    {
+        try
+        {
+            value = result.GetValue(option);
+            return true;
+        }
+        catch (InvalidOperationException)
+        {
+            value = null;
+            return false;
+        }
+    }
+
+    private static string Shortened(string text) => text.Length > 80 ? text[..80] + "..." : text;
 }

@@ -1,7 +1,7 @@
 using System.CommandLine;
+using Harmattan.Cli.Pipeline;
 using Harmattan.Dashboard;
 using Harmattan.Storage;
-using Microsoft.Data.Sqlite;
 
 namespace Harmattan.Cli.Commands;
 
@@ -38,13 +38,7 @@ public static class DashboardCommand
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = [], ContentRootPath = AppContext.BaseDirectory });
         CliHost.Configure(builder, CommonOptions.StoreDefaults, CliHost.Overrides(CommonOptions.DbOverride(db)));
-        var file = Path.GetFullPath(new SqliteConnectionStringBuilder(StorageRegistration.SqliteConnectionString(builder.Configuration)).DataSource);
-        if (!File.Exists(file))
-        {
-            await Console.Error.WriteLineAsync(
-                $"No database at {file}: run `harmattan run --once` (or a backfill) first, or point --db at the file the pipeline writes.");
-            return 1;
-        }
+        StoreLocation.RequireExisting(builder.Configuration);
 
         builder.WebHost.UseUrls($"http://localhost:{port}");
         builder.Services.AddPipelineStoreForReading(builder.Configuration);
@@ -61,7 +55,7 @@ public static class DashboardCommand
             return 1;
         }
 
-        Console.WriteLine($"Dashboard of {file} at {app.Urls.First()}/ (Ctrl-C to stop)");
+        Console.WriteLine($"Dashboard of {StoreLocation.Describe(builder.Configuration)} at {app.Urls.First()}/ (Ctrl-C to stop)");
         await app.WaitForShutdownAsync(cancellationToken);
         return 0;
     }

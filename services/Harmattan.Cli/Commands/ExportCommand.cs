@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Harmattan.Cli.Export;
+using Harmattan.Cli.Pipeline;
 using Harmattan.Storage;
 
 namespace Harmattan.Cli.Commands;
@@ -8,29 +9,32 @@ public static class ExportCommand
 {
     public static Command Create()
     {
-        var station = new Option<string>("--station") { Description = "Station id to export.", Required = true };
-        var from = new Option<DateOnly?>("--from") { Description = "First day (YYYY-MM-DD), inclusive. Default: the first day stored." };
-        var to = new Option<DateOnly?>("--to") { Description = "Last day (YYYY-MM-DD), inclusive. Default: the last day stored." };
-        var output = new Option<FileInfo?>("--out") { Description = "CSV file to write. Default: standard output." };
+        var station = CommonOptions.Station("Station id to export.");
+        var from = CommonOptions.From("First day, YYYY-MM-DD, inclusive (default: the first day stored).");
+        var to = CommonOptions.To("Last day, YYYY-MM-DD, inclusive (default: the last day stored).");
+        var output = new Option<FileInfo?>("--out") { Description = "CSV file to write, relative to the current directory (default: standard output)." };
         var db = CommonOptions.Db();
 
         var command = new Command("export", "Write a station's daily averages as CSV.") { station, from, to, output, db };
+        CommonOptions.ValidateRange(command, from, to, together: false);
         command.SetAction(async (result, cancellationToken) =>
         {
+            var stationId = result.GetValue(station)!;
             var builder = CliHost.CreateBuilder(CommonOptions.StoreDefaults,
                 CliHost.Overrides(CommonOptions.DbOverride(result.GetValue(db))));
+            StoreLocation.RequireExisting(builder.Configuration);
             builder.Services.AddPipelineStore(builder.Configuration);
             using var host = builder.Build();
             var store = host.Services.GetRequiredService<IPipelineStore>();
             await store.InitializeAsync(cancellationToken);
 
-            var days = await store.GetDailyAveragesAsync(result.GetValue(station)!,
+            var days = await store.GetDailyAveragesAsync(stationId,
                 result.GetValue(from) ?? DateOnly.MinValue, result.GetValue(to) ?? DateOnly.MaxValue, cancellationToken);
             if (result.GetValue(output) is { } file)
             {
                 await using var writer = new StreamWriter(file.FullName);
                 await DailyAveragesCsv.WriteAsync(writer, days, cancellationToken);
-                await Console.Error.WriteLineAsync($"Wrote {days.Count} days of station {result.GetValue(station)} to {file.FullName}");
+                await Console.Error.WriteLineAsync($"Wrote {days.Count} days of station {stationId} to {file.FullName}");
             }
             else
             {
@@ -38,7 +42,7 @@ public static class ExportCommand
             }
             if (days.Count == 0)
                 await Console.Error.WriteLineAsync(
-                    $"No daily averages stored for station {result.GetValue(station)} in that range; run `harmattan run` or `harmattan backfill` first.");
+                    $"No daily averages stored for station {stationId} in that range; run `harmattan run` or `harmattan backfill` first.");
             return 0;
         });
         return command;

@@ -1,8 +1,6 @@
 using System.CommandLine;
 using Harmattan.Cli.Operations;
 using Harmattan.Cli.Pipeline;
-using Harmattan.Hosting;
-using RabbitMQ.Client.Exceptions;
 using Spectre.Console;
 
 namespace Harmattan.Cli.Commands;
@@ -25,30 +23,37 @@ public static class RedriveCommand
             if (ErrorQueueRedrive.Refusal(r.GetValueOrDefault<string>() ?? "") is { } refusal)
                 r.AddError(refusal);
         });
+        var rabbitMq = CommonOptions.RabbitMq();
         var max = new Option<int?>("--max") { Description = "Move at most this many messages (default: all those waiting now)." };
         max.Validators.Add(r =>
         {
-            if (r.GetValueOrDefault<int?>() is < 1)
-                r.AddError("--max must be at least 1.");
+            if (r.GetValueOrDefault<int?>() is < 1 and var n)
+                r.AddError($"--max: {n} moves nothing; use 1 or more, or leave it out to move every message waiting.");
         });
 
         var command = new Command("redrive", "Move the messages of a RabbitMQ error queue (NAME_error) back to the queue they failed on.")
         {
-            queue, max,
+            queue, max, rabbitMq,
         };
         command.SetAction((result, cancellationToken) =>
-            RunAsync(result.GetValue(queue)!, result.GetValue(max), cancellationToken));
+            RunAsync(result.GetValue(queue)!, result.GetValue(max), result.GetValue(rabbitMq), cancellationToken));
         return command;
     }
 
-    private static async Task<int> RunAsync(string errorQueue, int? max, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(string errorQueue, int? max, Uri? rabbitMqOption, CancellationToken cancellationToken)
     {
-        var builder = CliHost.CreateBuilder(new Dictionary<string, string?>(), new Dictionary<string, string?>());
-        var rabbitMq = BusRegistration.RabbitMqUri(builder.Configuration);
+        var builder = CliHost.CreateBuilder(new Dictionary<string, string?>(), CliHost.Overrides(CommonOptions.RabbitMqOverride(rabbitMqOption)));
+        var rabbitMq = RabbitMqAddress.FromConfiguration(builder.Configuration);
         var where = RabbitMqAddress.Describe(rabbitMq);
         try
         {
             var result = await ErrorQueueRedrive.RunAsync(rabbitMq, errorQueue, max, cancellationToken);
+            if (!result.QueueExists)
+            {
+                AnsiConsole.MarkupLineInterpolated(
+                    $"Nothing to move: {errorQueue} does not exist on {where}; MassTransit creates it with the first message that fails there.");
+                return 0;
+            }
             if (result.Moved == 0)
                 AnsiConsole.MarkupLineInterpolated($"Nothing to move: {errorQueue} on {where} is empty.");
             foreach (var (destination, count) in result.MovedTo)
@@ -59,12 +64,6 @@ public static class RedriveCommand
         catch (RedriveException ex)
         {
             AnsiConsole.MarkupLineInterpolated($"[red]{ex.Message}[/]");
-            return 1;
-        }
-        catch (BrokerUnreachableException)
-        {
-            AnsiConsole.MarkupLineInterpolated(
-                $"[red]RabbitMQ at {where} could not be reached[/] (or refused the user): check ConnectionStrings:RabbitMq (ConnectionStrings__RabbitMq).");
             return 1;
         }
     }

@@ -24,22 +24,32 @@ public static class ReplayCommand
         var noWait = CommonOptions.NoWait("Send the archived fetches and exit without waiting for the store.");
         var idleTimeout = CommonOptions.IdleTimeout("no recomputed fetch arrives");
         var db = CommonOptions.Db();
+        var rabbitMq = CommonOptions.RabbitMq();
 
         var command = new Command("replay",
             "Recompute the averages of a range from the archived raw fetches, through the running services (RabbitMQ).")
         {
-            stations, from, to, noWait, idleTimeout, db,
+            stations, from, to, noWait, idleTimeout, db, rabbitMq,
         };
         CommonOptions.ValidateRange(command, from, to);
         command.SetAction((result, cancellationToken) => RunAsync(result.GetValue(stations) ?? [], result.GetValue(from)!.Value,
-            result.GetValue(to)!.Value, result.GetValue(noWait), result.GetValue(idleTimeout), result.GetValue(db), cancellationToken));
+            result.GetValue(to)!.Value, result.GetValue(noWait), result.GetValue(idleTimeout) ?? CommonOptions.DefaultIdleTimeout,
+            result.GetValue(db), result.GetValue(rabbitMq), cancellationToken));
         return command;
     }
 
     private static async Task<int> RunAsync(string[] stationIds, DateOnly from, DateOnly to, bool noWait, TimeSpan idleTimeout,
-        FileInfo? db, CancellationToken cancellationToken)
+        FileInfo? db, Uri? rabbitMq, CancellationToken cancellationToken)
     {
-        var builder = CliHost.CreateBuilder(CommonOptions.StoreDefaults, CliHost.Overrides(CommonOptions.DbOverride(db)));
+        var builder = CliHost.CreateBuilder(CommonOptions.StoreDefaults,
+            CliHost.Overrides(CommonOptions.DbOverride(db), CommonOptions.RabbitMqOverride(rabbitMq)));
+        var asked = StationSelection.Resolve(builder.Configuration, stationIds, from, to, TimeProvider.System);
+        // The archived fetches are read from the store: a mistyped path must not create an empty one.
+        StoreLocation.RequireExisting(builder.Configuration);
+        var broker = RabbitMqAddress.FromConfiguration(builder.Configuration);
+        AnsiConsole.MarkupLineInterpolated($"Broker: RabbitMQ {RabbitMqAddress.Describe(broker)}; store: {StoreLocation.Describe(builder.Configuration)}");
+        await (await RabbitMqAddress.ConnectAsync(broker, "harmattan replay", cancellationToken)).DisposeAsync();
+
         builder.Services.AddPipelineStore(builder.Configuration);
         builder.Services.AddStations(builder.Configuration);
         builder.Services.AddSingleton<PipelineFaults>();
@@ -52,9 +62,7 @@ public static class ReplayCommand
         using var host = builder.Build();
         using var stop = CliHost.StopOnSignal(host, cancellationToken);
         cancellationToken = stop.Token;
-        var time = host.Services.GetRequiredService<TimeProvider>();
         var store = host.Services.GetRequiredService<IPipelineStore>();
-        var asked = StationSelection.Resolve(host.Services, stationIds, from, to, time);
 
         await host.StartAsync(cancellationToken);
         try
@@ -63,7 +71,7 @@ public static class ReplayCommand
             if (fetches.Count == 0)
             {
                 AnsiConsole.MarkupLineInterpolated(
-                    $"Nothing to replay: the store holds no raw fetch for {from:yyyy-MM-dd}..{to:yyyy-MM-dd} ({asked.Count} station(s)). Run `harmattan backfill` for that range first.");
+                    $"Nothing to replay: the store holds no raw fetch for {DayRange.Format(from, to)} ({asked.Count} station(s)). Run `harmattan backfill` for that range first.");
                 return 0;
             }
 
@@ -74,7 +82,7 @@ public static class ReplayCommand
             foreach (var fetch in fetches)
                 await endpoint.Send(fetch, context => context.Headers.Set(HarmattanHeaders.Replay, true), cancellationToken);
             AnsiConsole.MarkupLineInterpolated(
-                $"Replayed {fetches.Count} archived fetches ({fetches.Sum(f => f.Readings.Count)} readings) of {asked.Count} station(s) for {from:yyyy-MM-dd}..{to:yyyy-MM-dd} to {QueueNames.ComputeAverages}.");
+                $"Replayed {fetches.Count} archived fetches ({fetches.Sum(f => f.Readings.Count)} readings) of {asked.Count} station(s) for {DayRange.Format(from, to)} to {QueueNames.ComputeAverages}.");
             if (noWait)
                 return 0;
 
@@ -143,7 +151,7 @@ public static class ReplayCommand
                 return 1;
             case WaitOutcome.Idle:
                 AnsiConsole.MarkupLineInterpolated(
-                    $"[red]No replayed fetch was recomputed and stored for {idleTimeout}.[/] Are the transformer and loader running against this RabbitMQ and this store?");
+                    $"[red]No replayed fetch was recomputed and stored for {Durations.Format(idleTimeout)}.[/] Are the transformer and loader running against this RabbitMQ and this store?");
                 return 1;
             default:
                 return 0;

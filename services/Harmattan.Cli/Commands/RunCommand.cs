@@ -19,6 +19,8 @@ namespace Harmattan.Cli.Commands;
 /// </summary>
 public static class RunCommand
 {
+    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromMinutes(10);
+
     public static Command Create()
     {
         var once = new Option<bool>("--once") { Description = "Run one pass, wait until it is stored, print the daily averages and exit." };
@@ -28,51 +30,51 @@ public static class RunCommand
         var airQinoUrl = new Option<string?>("--airqino-url") { Description = "AirQino API root (default: AirQino__BaseUrl or https://airqino-api.magentalab.it)." };
         airQinoUrl.Validators.Add(r =>
         {
-            if (!Uri.TryCreate(r.GetValueOrDefault<string?>(), UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
-                r.AddError("--airqino-url must be an absolute http(s) URL, e.g. https://airqino-api.magentalab.it");
+            var text = r.GetValueOrDefault<string?>();
+            if (!Uri.TryCreate(text, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
+                r.AddError($"--airqino-url: '{text}' is not an absolute http(s) URL; use e.g. https://airqino-api.magentalab.it");
         });
         var db = CommonOptions.Db();
         var simulate = new Option<bool>("--simulate") { Description = "Serve simulated data from an in-process AirQino simulator (no network, no credentials)." };
-        var timeout = new Option<TimeSpan>("--timeout")
-        {
-            Description = "Give up when nothing is stored for this long (default 00:10:00).",
-            DefaultValueFactory = _ => TimeSpan.FromMinutes(10),
-        };
+        var timeout = CommonOptions.Duration("--timeout",
+            $"Give up when nothing is stored for this long ({Durations.Examples}; default {Durations.Format(DefaultTimeout)}).");
+        var verbose = CommonOptions.Verbose();
 
         var command = new Command("run", "Extract, average and store in one process (in-memory bus, SQLite store).")
         {
-            once, stations, from, to, airQinoUrl, db, simulate, timeout,
+            once, stations, from, to, airQinoUrl, db, simulate, timeout, verbose,
         };
         CommonOptions.ValidateRange(command, from, to);
         command.SetAction((result, cancellationToken) => RunAsync(new RunRequest(
             result.GetValue(once), result.GetValue(stations) ?? [], result.GetValue(from), result.GetValue(to),
-            result.GetValue(airQinoUrl), result.GetValue(db), result.GetValue(simulate), result.GetValue(timeout)), cancellationToken));
+            result.GetValue(airQinoUrl), result.GetValue(db), result.GetValue(simulate), result.GetValue(timeout) ?? DefaultTimeout,
+            result.GetValue(verbose)), cancellationToken));
         return command;
     }
 
     private sealed record RunRequest(bool Once, string[] Stations, DateOnly? From, DateOnly? To, string? AirQinoUrl,
-        FileInfo? Db, bool Simulate, TimeSpan Timeout);
+        FileInfo? Db, bool Simulate, TimeSpan Timeout, bool Verbose);
 
     private static async Task<int> RunAsync(RunRequest request, CancellationToken cancellationToken)
     {
         var defaults = new Dictionary<string, string?>(CommonOptions.StoreDefaults)
         {
             ["Bus:Transport"] = "InMemory",
-            // The AirQino client already retries; one more bus-level attempt is enough for an interactive run.
-            ["Bus:RetryLimit"] = "1",
+            // The AirQino client already retries within AirQino:RetryAttempts and AirQino:TotalTimeout: a bus-level
+            // retry on top would multiply that budget before the run can say the source is unreachable.
+            ["Bus:RetryLimit"] = "0",
             // Ctrl-C should end an interactive run within seconds.
             ["Bus:StopTimeout"] = "00:00:05",
         };
         var builder = CliHost.CreateBuilder(defaults, CliHost.Overrides(
             CommonOptions.DbOverride(request.Db), ("AirQino:BaseUrl", request.AirQinoUrl),
             // Without --once the services keep running and the extractor's schedule fetches every hour.
-            ("Schedule:Enabled", request.Once ? "false" : null)));
+            ("Schedule:Enabled", request.Once ? "false" : null)), request.Verbose);
+        // Checked before anything starts, so that a day in the future stores nothing.
+        var asked = StationSelection.Resolve(builder.Configuration, request.Stations, request.From, request.To, TimeProvider.System);
 
         await using var simulator = request.Simulate
-            ? await AirQinoSimulatorHost.StartAsync(new SimulatorOptions
-            {
-                StationIds = request.Stations.Length > 0 ? request.Stations : [.. StationsOptions.Read(builder.Configuration).Select(s => s.Id)],
-            }, cancellationToken)
+            ? await AirQinoSimulatorHost.StartAsync(new SimulatorOptions { StationIds = [.. asked.Select(s => s.StationId)] }, cancellationToken)
             : null;
         if (simulator is not null)
         {
@@ -99,7 +101,7 @@ public static class RunCommand
         using var stop = CliHost.StopOnSignal(host, cancellationToken);
         cancellationToken = stop.Token;
         var time = host.Services.GetRequiredService<TimeProvider>();
-        var asked = StationSelection.Resolve(host.Services, request.Stations, request.From, request.To, time);
+        AnsiConsole.MarkupLineInterpolated($"Store: {StoreLocation.Describe(builder.Configuration)}");
         await host.StartAsync(cancellationToken);
 
         var startedAt = time.GetUtcNow();
@@ -108,62 +110,90 @@ public static class RunCommand
         foreach (var station in asked)
             await endpoint.Send(StationSelection.Command(station, requestedBy: "run"), cancellationToken);
 
-        var outcome = await WaitForPassAsync(host.Services, asked, startedAt, request.Timeout, cancellationToken);
-        if (outcome == 0)
-            await PrintDailyTableAsync(host.Services.GetRequiredService<IPipelineStore>(), asked, simulator is not null, cancellationToken);
-
-        if (!request.Once && outcome == 0)
+        var pass = await WaitForPassAsync(host.Services, asked, startedAt, request.Timeout, cancellationToken);
+        if (pass.Outcome != WaitOutcome.Done || request.Once)
         {
-            var schedule = host.Services.GetRequiredService<IOptions<ScheduleOptions>>().Value;
-            if (schedule.Enabled)
-                AnsiConsole.MarkupLineInterpolated(
-                    $"Services running, fetching the last {schedule.LookbackDays} day(s) on schedule '{schedule.Cron}' (UTC); press Ctrl-C to stop.");
-            else
-                AnsiConsole.MarkupLine("Services running (Schedule:Enabled is false: no hourly fetch); press Ctrl-C to stop.");
-            try
-            {
-                await Task.Delay(Timeout.Infinite, cancellationToken);
-            }
-            catch (OperationCanceledException)
-            {
-            }
+            // Stopped before the summary, so that nothing the services log comes after it.
+            await host.StopAsync(CancellationToken.None);
+            return await ReportAsync(pass, host.Services, asked, simulator is not null, request.Timeout);
         }
 
+        var outcome = await ReportAsync(pass, host.Services, asked, simulator is not null, request.Timeout);
+        var schedule = host.Services.GetRequiredService<IOptions<ScheduleOptions>>().Value;
+        if (schedule.Enabled)
+            AnsiConsole.MarkupLineInterpolated(
+                $"Services running, fetching the last {schedule.LookbackDays} day(s) on schedule '{schedule.Cron}' (UTC); press Ctrl-C to stop.");
+        else
+            AnsiConsole.MarkupLine("Services running (Schedule:Enabled is false: no hourly fetch); press Ctrl-C to stop.");
+        try
+        {
+            await Task.Delay(Timeout.Infinite, cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+        }
         await host.StopAsync(CancellationToken.None);
         return outcome;
     }
 
-    private static async Task<int> WaitForPassAsync(IServiceProvider services, IReadOnlyList<StationDays> asked,
+    private sealed record Pass(WaitOutcome Outcome, StoredDayCounts Stored, int Total, StoredDaysTracker Tracker);
+
+    private static async Task<Pass> WaitForPassAsync(IServiceProvider services, IReadOnlyList<StationDays> asked,
         DateTimeOffset startedAt, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var store = services.GetRequiredService<IPipelineStore>();
         var activity = services.GetRequiredService<ReceiveActivity>();
-        var wait = new ProgressWait(services.GetRequiredService<PipelineFaults>(), services.GetRequiredService<TimeProvider>());
+        var faults = services.GetRequiredService<PipelineFaults>();
+        var wait = new ProgressWait(faults, services.GetRequiredService<TimeProvider>());
         var total = asked.Sum(s => s.DayCount);
         var stored = new StoredDayCounts();
 
-        // Done when every asked day is stored by this pass and the remaining messages (the raw archive) are consumed.
+        // Done when every station has all its days stored by this pass or has failed, and the remaining messages (the
+        // raw archive) are consumed: one station's failure does not hide how the others went.
         var tracker = new StoredDaysTracker(store, asked, startedAt);
         var outcome = await wait.RunAsync(new WaitPlan(total,
             async ct => (stored = await tracker.CountAsync(ct)).Stored,
             _ => $"days stored (of {total})",
             timeout, TimeSpan.FromMilliseconds(total > 1000 ? 1000 : 100),
-            done => done >= total && activity.IsQuietFor(TimeSpan.FromMilliseconds(500))), cancellationToken);
-        switch (outcome)
+            _ => asked.All(s => tracker.IsFinished(s.StationId) || faults.HasFailed(s.StationId))
+                 && activity.IsQuietFor(TimeSpan.FromMilliseconds(500)),
+            StopAtFirstFault: false), cancellationToken);
+        return new Pass(outcome, stored, total, tracker);
+    }
+
+    private static async Task<int> ReportAsync(Pass pass, IServiceProvider services, IReadOnlyList<StationDays> asked,
+        bool simulated, TimeSpan timeout)
+    {
+        var stored = pass.Stored;
+        switch (pass.Outcome)
         {
             case WaitOutcome.Stopped:
-                AnsiConsole.MarkupLineInterpolated($"Stopped at {stored.Stored} of {total} days; what is stored stays stored.");
+                AnsiConsole.MarkupLineInterpolated($"Stopped at {stored.Stored} of {pass.Total} days; what is stored stays stored.");
                 return 130;
             case WaitOutcome.Idle:
                 AnsiConsole.MarkupLineInterpolated(
-                    $"[red]Gave up: nothing was stored for {timeout}[/] ({stored.Stored} of {total} days stored). Rerun with a longer --timeout or look at the logs above.");
+                    $"[red]Gave up: nothing was stored for {Durations.Format(timeout)}[/] ({stored.Stored} of {pass.Total} days stored). Rerun with a longer --timeout or --verbose to see the services' logs.");
                 return 1;
             case WaitOutcome.Faulted:
-                await wait.ReportFaultsAsync("The run failed:", "");
+                var faults = services.GetRequiredService<PipelineFaults>();
+                AnsiConsole.MarkupLine("[red]The run failed:[/]");
+                foreach (var station in asked)
+                {
+                    // Unwrapped on stderr: a reason holds a URL and the fix.
+                    if (faults.All.FirstOrDefault(f => f.StationId == station.StationId) is { } fault)
+                        await Console.Error.WriteLineAsync($"  station {station.StationId}: {fault}");
+                    else
+                        AnsiConsole.MarkupLineInterpolated(
+                            $"  station {station.StationId}: stored {pass.Tracker.Of(station.StationId).Stored} of {station.DayCount} days");
+                }
+                if (faults.All.Any(f => f.What.StartsWith("fetching", StringComparison.Ordinal)))
+                    AnsiConsole.MarkupLine(
+                        "No network or no access to AirQino? --simulate serves simulated data; --airqino-url points to another AirQino server.");
                 return 1;
         }
         AnsiConsole.MarkupLineInterpolated(
             $"Stored {stored.Stored} days: {stored.Complete} complete, {stored.Incomplete} incomplete, {stored.MissingAtSource} with no data at the source.");
+        await PrintDailyTableAsync(services.GetRequiredService<IPipelineStore>(), asked, simulated, CancellationToken.None);
         return 0;
     }
 

@@ -1,47 +1,49 @@
 using System.CommandLine;
-using System.CommandLine.Parsing;
 using System.Globalization;
-using System.Text.RegularExpressions;
 using Harmattan.Cli.Pipeline;
-using Harmattan.Extractor;
-using Harmattan.Hosting;
 using Harmattan.Storage;
 using Spectre.Console;
 
 namespace Harmattan.Cli.Commands;
 
 /// <summary>
-/// <c>harmattan status</c>: per station the last hour stored, the last fetch, the data age and the last 30 days;
-/// the depth of every error queue. Exits 2 when a station's data is older than <c>--max-age</c>, for cron or monitoring.
+/// <c>harmattan status</c>: per station the last hour stored, the last fetch, the data age and the stored days of the
+/// last 30 days or of <c>--from..--to</c>; the depth of every error queue. Exits 2 only when <c>--max-age</c> is given
+/// and a station's data is older, for cron or monitoring.
 /// </summary>
-public static partial class StatusCommand
+public static class StatusCommand
 {
     public const int StaleExitCode = 2;
 
     public static Command Create()
     {
         var stations = CommonOptions.Stations();
-        var maxAge = new Option<TimeSpan>("--max-age")
-        {
-            Description = "Exit with code 2 when a station's newest stored hour ended longer ago than this: 3h, 90m, 1d12h or 03:00:00 (default 3h).",
-            DefaultValueFactory = _ => TimeSpan.FromHours(3),
-            CustomParser = ParseMaxAge,
-        };
+        var from = CommonOptions.From("First day of the range to report, YYYY-MM-DD, inclusive (default: the last 30 days).");
+        var to = CommonOptions.To("Last day of the range to report, YYYY-MM-DD, inclusive; at the latest today in the station's time zone.");
+        var maxAge = CommonOptions.Duration("--max-age",
+            $"Exit with code 2 when a station's newest stored hour ended longer ago than this ({Durations.Examples}); without it the exit code is 0.");
         var db = CommonOptions.Db();
-        var command = new Command("status", "Show each station's data age and last 30 days, and the depth of the error queues.")
+        var rabbitMq = CommonOptions.RabbitMq();
+        var command = new Command("status", "Show each station's data age and stored days (the last 30 or --from..--to), and the depth of the error queues.")
         {
-            stations, maxAge, db,
+            stations, from, to, maxAge, db, rabbitMq,
         };
+        CommonOptions.ValidateRange(command, from, to);
         command.SetAction((result, cancellationToken) =>
-            RunAsync(result.GetValue(stations) ?? [], result.GetValue(maxAge), result.GetValue(db), cancellationToken));
+            RunAsync(result.GetValue(stations) ?? [], result.GetValue(from), result.GetValue(to), result.GetValue(maxAge),
+                result.GetValue(db), result.GetValue(rabbitMq), cancellationToken));
         return command;
     }
 
-    private static async Task<int> RunAsync(string[] stationIds, TimeSpan maxAge, FileInfo? db, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(string[] stationIds, DateOnly? from, DateOnly? to, TimeSpan? maxAge, FileInfo? db,
+        Uri? rabbitMq, CancellationToken cancellationToken)
     {
-        var builder = CliHost.CreateBuilder(CommonOptions.StoreDefaults, CliHost.Overrides(CommonOptions.DbOverride(db)));
+        var builder = CliHost.CreateBuilder(CommonOptions.StoreDefaults,
+            CliHost.Overrides(CommonOptions.DbOverride(db), CommonOptions.RabbitMqOverride(rabbitMq)));
+        var asked = StationSelection.Resolve(builder.Configuration, stationIds, from, to, TimeProvider.System);
+        StoreLocation.RequireExisting(builder.Configuration);
+        var broker = RabbitMqAddress.FromConfiguration(builder.Configuration);
         builder.Services.AddPipelineStore(builder.Configuration);
-        builder.Services.AddStations(builder.Configuration);
         using var host = builder.Build();
         var time = host.Services.GetRequiredService<TimeProvider>();
         var store = host.Services.GetRequiredService<IPipelineStore>();
@@ -49,45 +51,47 @@ public static partial class StatusCommand
 
         var now = time.GetUtcNow();
         var statuses = new List<StationStatus>();
-        foreach (var station in StationSelection.Resolve(host.Services, stationIds, null, null, time))
-            statuses.Add(await StationStatus.ReadAsync(store, station, now, cancellationToken));
+        foreach (var station in asked)
+            statuses.Add(await StationStatus.ReadAsync(store, station, now, wholeRange: from is not null, cancellationToken));
         foreach (var status in statuses)
-            WriteStation(status);
+            WriteStation(status, from is not null);
 
-        var queues = await ErrorQueueReport.ReadAsync(BusRegistration.RabbitMqUri(builder.Configuration), TimeSpan.FromSeconds(5),
-            cancellationToken);
-        WriteErrorQueues(queues);
+        WriteErrorQueues(await ErrorQueueReport.ReadAsync(broker, RabbitMqAddress.ConnectTimeout, cancellationToken));
 
-        var stale = statuses.Where(s => s.IsOlderThan(maxAge)).ToList();
+        if (maxAge is not { } limit)
+            return 0;
+        var stale = statuses.Where(s => s.IsOlderThan(limit)).ToList();
         foreach (var status in stale)
         {
             if (status.DataAge is { } age)
-                AnsiConsole.MarkupLineInterpolated($"[red]STALE[/]: station {status.StationId}'s data is {Age(age)} old, older than --max-age {Age(maxAge)}.");
+                AnsiConsole.MarkupLineInterpolated($"[red]STALE[/]: station {status.StationId}'s data is {Age(age)} old, older than --max-age {Durations.Format(limit)}.");
             else
-                AnsiConsole.MarkupLineInterpolated($"[red]STALE[/]: station {status.StationId} has no data stored (--max-age {Age(maxAge)}).");
+                AnsiConsole.MarkupLineInterpolated($"[red]STALE[/]: station {status.StationId} has no data stored (--max-age {Durations.Format(limit)}).");
         }
         if (stale.Count > 0)
             return StaleExitCode;
-        AnsiConsole.MarkupLineInterpolated($"OK: every station's data is younger than {Age(maxAge)}.");
+        AnsiConsole.MarkupLineInterpolated($"OK: every station's data is younger than {Durations.Format(limit)}.");
         return 0;
     }
 
-    private static void WriteStation(StationStatus status)
+    private static void WriteStation(StationStatus status, bool asked)
     {
+        var range = DayRange.Format(status.Days.From, status.Days.To);
+        var label = asked ? $"days {range}" : $"last {StationStatus.RecentDays} days";
         AnsiConsole.MarkupLineInterpolated(
-            $"[bold]Station {status.StationId}[/] ({status.Days.TimeZone.Id}; last {StationStatus.RecentDays} days: {status.Days.From:yyyy-MM-dd}..{status.Days.To:yyyy-MM-dd})");
+            $"[bold]Station {status.StationId}[/] ({status.Days.TimeZone.Id}; {(asked ? range : $"last {StationStatus.RecentDays} days: {range}")})");
         AnsiConsole.MarkupLineInterpolated($"  last hour stored   {Instant(status.Activity.LastReadingHour)}");
         AnsiConsole.MarkupLineInterpolated($"  last fetch         {Instant(status.Activity.LastFetchedAt)}");
         AnsiConsole.MarkupLineInterpolated($"  data age           {(status.DataAge is { } age ? Age(age) : "no data")}");
         AnsiConsole.MarkupLineInterpolated(
-            $"  last {StationStatus.RecentDays} days       {status.Complete} complete, {status.Incomplete} incomplete, {status.Missing} missing");
+            $"  {label,-18} {status.Complete} complete, {status.Incomplete} incomplete, {status.Missing} missing (of {status.Days.DayCount})");
     }
 
     private static void WriteErrorQueues(ErrorQueueReport report)
     {
         if (report.Unreachable is { } reason)
         {
-            AnsiConsole.MarkupLineInterpolated($"[yellow]Error queues: RabbitMQ ({report.Broker}) is unreachable[/]: {reason}");
+            AnsiConsole.MarkupLineInterpolated($"[yellow]Error queues unknown[/]: {reason}");
             return;
         }
         AnsiConsole.MarkupLineInterpolated($"Error queues (RabbitMQ {report.Broker}):");
@@ -108,30 +112,4 @@ public static partial class StatusCommand
         var days = (int)age.TotalDays;
         return days > 0 ? $"{days}d {age.Hours}h {age.Minutes:00}m" : $"{age.Hours}h {age.Minutes:00}m";
     }
-
-    private static TimeSpan ParseMaxAge(ArgumentResult result)
-    {
-        var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : "";
-        if (TryParseAge(text, out var age))
-            return age;
-        result.AddError($"--max-age '{text}' is not a duration: use e.g. 3h, 90m, 1d12h or 03:00:00.");
-        return default;
-    }
-
-    public static bool TryParseAge(string text, out TimeSpan age)
-    {
-        age = default;
-        var match = AgePattern().Match(text.Trim());
-        if (match.Success && match.Length > 0)
-        {
-            foreach (var (group, unit) in new[] { ("d", TimeSpan.FromDays(1)), ("h", TimeSpan.FromHours(1)), ("m", TimeSpan.FromMinutes(1)), ("s", TimeSpan.FromSeconds(1)) })
-                if (match.Groups[group].Success)
-                    age += unit * int.Parse(match.Groups[group].Value, CultureInfo.InvariantCulture);
-            return age > TimeSpan.Zero;
-        }
-        return TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out age) && age > TimeSpan.Zero;
-    }
-
-    [GeneratedRegex(@"^(?:(?<d>\d{1,4})d)?(?:(?<h>\d{1,5})h)?(?:(?<m>\d{1,6})m)?(?:(?<s>\d{1,7})s)?$", RegexOptions.CultureInvariant)]
-    private static partial Regex AgePattern();
 }

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Harmattan.Cli.Pipeline;
 using Harmattan.Extractor;
 using Harmattan.Extractor.Scheduling;
 using Harmattan.Hosting;
@@ -16,21 +17,26 @@ public static class TriggerCommand
     public static Command Create()
     {
         var db = CommonOptions.Db();
-        db.Description = "SQLite store read for the gap warning, when Storage:Provider is Sqlite (default: harmattan.db; or ConnectionStrings__Sqlite).";
+        db.Description = "SQLite store read for the gap warning, when Storage:Provider is Sqlite, relative to the current directory (default: harmattan.db; or ConnectionStrings__Sqlite); never created.";
+        var rabbitMq = CommonOptions.RabbitMq();
         var command = new Command("trigger",
             "Send one scheduled run's fetch commands (the last Schedule:LookbackDays days of each configured station) to the running services and exit.")
         {
-            db,
+            db, rabbitMq,
         };
-        command.SetAction((result, cancellationToken) => RunAsync(result.GetValue(db), cancellationToken));
+        command.SetAction((result, cancellationToken) => RunAsync(result.GetValue(db), result.GetValue(rabbitMq), cancellationToken));
         return command;
     }
 
-    private static async Task<int> RunAsync(FileInfo? db, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(FileInfo? db, Uri? rabbitMq, CancellationToken cancellationToken)
     {
-        var builder = CliHost.CreateBuilder(CommonOptions.StoreDefaults, CliHost.Overrides(CommonOptions.DbOverride(db)));
-        // Only for the gap warning: a store that is down must not stop the hourly run.
-        builder.Services.AddPipelineStoreForReading(builder.Configuration);
+        var builder = CliHost.CreateBuilder(CommonOptions.StoreDefaults,
+            CliHost.Overrides(CommonOptions.DbOverride(db), CommonOptions.RabbitMqOverride(rabbitMq)));
+        var broker = RabbitMqAddress.FromConfiguration(builder.Configuration);
+        await (await RabbitMqAddress.ConnectAsync(broker, "harmattan trigger", cancellationToken)).DisposeAsync();
+        // Only for the gap warning: a store that is down (or absent: it is never created here) must not stop the hourly run.
+        if (StoreLocation.SqliteFile(builder.Configuration) is not { } file || File.Exists(file))
+            builder.Services.AddPipelineStoreForReading(builder.Configuration);
         builder.Services.AddStations(builder.Configuration);
         builder.Services.AddScheduledRun();
         builder.Services.AddHarmattanBus(builder.Configuration, _ => { });
@@ -47,7 +53,7 @@ public static class TriggerCommand
             {
                 AnsiConsole.MarkupLineInterpolated($"  station {fetch.Command.StationId}: MessageId {fetch.MessageId}");
                 AnsiConsole.MarkupLineInterpolated(
-                    $"    window {fetch.Command.WindowStart:yyyy-MM-ddTHH:mmZ}..{fetch.Command.WindowEnd:yyyy-MM-ddTHH:mmZ} ({fetch.Command.TimeZone})");
+                    $"    days {DayRange.Format(fetch.Command.WindowStart, fetch.Command.WindowEnd, fetch.Command.TimeZone)} ({fetch.Command.TimeZone})");
             }
             return 0;
         }

@@ -6,7 +6,8 @@ using RabbitMQ.Client.Exceptions;
 namespace Harmattan.Cli.Operations;
 
 /// <summary>What a redrive did: messages moved per destination queue, and how many are still in the error queue.</summary>
-public sealed record RedriveResult(string ErrorQueue, IReadOnlyDictionary<string, int> MovedTo, uint LeftInErrorQueue)
+public sealed record RedriveResult(string ErrorQueue, IReadOnlyDictionary<string, int> MovedTo, uint LeftInErrorQueue,
+    bool QueueExists = true)
 {
     public int Moved => MovedTo.Values.Sum();
 }
@@ -70,16 +71,17 @@ public static class ErrorQueueRedrive
     /// Moves at most <paramref name="max"/> messages, and never more than the error queue held at the start, so a
     /// message that fails again right away is not moved round in circles.
     /// </summary>
-    /// <exception cref="RedriveException">A queue is missing or the broker refused a copy; nothing was lost.</exception>
+    /// <exception cref="RedriveException">A destination queue is missing or the broker refused a copy; nothing was lost.</exception>
+    /// <exception cref="CliException">The broker cannot be reached.</exception>
     public static async Task<RedriveResult> RunAsync(Uri rabbitMq, string errorQueue, int? max, CancellationToken cancellationToken)
     {
-        var factory = new ConnectionFactory { Uri = RabbitMqAddress.ForRabbitMqClient(rabbitMq), ClientProvidedName = "harmattan redrive" };
-        await using var connection = await factory.CreateConnectionAsync(cancellationToken);
+        await using var connection = await RabbitMqAddress.ConnectAsync(rabbitMq, "harmattan redrive", cancellationToken);
         await using var channel = await connection.CreateChannelAsync(
             new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true), cancellationToken);
 
-        var waiting = await MessageCountAsync(connection, errorQueue, cancellationToken)
-            ?? throw new RedriveException($"The queue {errorQueue} does not exist on {RabbitMqAddress.Describe(rabbitMq)}: check the name (see `rabbitmqctl list_queues`).");
+        // MassTransit declares an error queue with the first message that fails: no queue, nothing ever failed there.
+        if (await MessageCountAsync(connection, errorQueue, cancellationToken) is not { } waiting)
+            return new RedriveResult(errorQueue, new Dictionary<string, int>(), 0, QueueExists: false);
         var limit = Math.Min((uint)(max ?? int.MaxValue), waiting);
         var movedTo = new Dictionary<string, int>(StringComparer.Ordinal);
         var checkedDestinations = new HashSet<string>(StringComparer.Ordinal);

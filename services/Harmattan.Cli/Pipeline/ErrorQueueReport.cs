@@ -17,13 +17,8 @@ public sealed record ErrorQueueReport(string Broker, IReadOnlyList<ErrorQueueDep
     public static async Task<ErrorQueueReport> ReadAsync(Uri rabbitMqUri, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var broker = RabbitMqAddress.Describe(rabbitMqUri);
-        var factory = new ConnectionFactory
-        {
-            Uri = RabbitMqAddress.ForRabbitMqClient(rabbitMqUri),
-            ClientProvidedName = "harmattan status",
-            AutomaticRecoveryEnabled = false,
-            RequestedConnectionTimeout = timeout,
-        };
+        var factory = RabbitMqAddress.Factory(rabbitMqUri, "harmattan status");
+        factory.RequestedConnectionTimeout = timeout;
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(timeout);
         try
@@ -45,14 +40,9 @@ public sealed record ErrorQueueReport(string Broker, IReadOnlyList<ErrorQueueDep
             }
             return new ErrorQueueReport(broker, depths, null);
         }
-        catch (Exception ex) when (ex is BrokerUnreachableException or OperationInterruptedException or OperationCanceledException
-                                       or IOException or TimeoutException && !cancellationToken.IsCancellationRequested)
+        catch (Exception ex) when (RabbitMqAddress.IsUnreachable(ex) && !cancellationToken.IsCancellationRequested)
         {
-            // The exception text names endpoints, never the password; the inner reason is what helps.
-            var reason = ex is OperationCanceledException ? $"no answer within {timeout.TotalSeconds:0} s" : ex.GetBaseException().Message;
-            return new ErrorQueueReport(broker, [], reason);
+            return new ErrorQueueReport(broker, [], RabbitMqAddress.Unreachable(rabbitMqUri, ex));
         }
     }
-
-
 }

@@ -4,16 +4,24 @@ using MassTransit;
 
 namespace Harmattan.Cli.Pipeline;
 
-/// <summary>Failures that reached a pipeline's error queues while the CLI watched, with the consumer's reason.</summary>
+/// <summary>A failure of one station's message that reached an error queue, with the consumer's reason.</summary>
+public sealed record PipelineFault(string StationId, string What, string Reason)
+{
+    public override string ToString() => $"{What}: {Reason}";
+}
+
+/// <summary>Failures that reached a pipeline's error queues while the CLI watched.</summary>
 public sealed class PipelineFaults
 {
-    private readonly ConcurrentQueue<string> _faults = new();
+    private readonly ConcurrentQueue<PipelineFault> _faults = new();
 
     public bool Any => !_faults.IsEmpty;
 
-    public IReadOnlyList<string> All => [.. _faults];
+    public IReadOnlyList<PipelineFault> All => [.. _faults];
 
-    public void Record(string what, string reason) => _faults.Enqueue($"{what}: {reason}");
+    public bool HasFailed(string stationId) => _faults.Any(f => f.StationId == stationId);
+
+    public void Record(PipelineFault fault) => _faults.Enqueue(fault);
 }
 
 /// <summary>
@@ -28,24 +36,24 @@ public sealed class PipelineFaultConsumer(PipelineFaults faults) :
     public Task Consume(ConsumeContext<Fault<FetchStationWindow>> context)
     {
         var m = context.Message.Message;
-        faults.Record($"fetching station {m.StationId} {m.WindowStart:yyyy-MM-dd}..{m.WindowEnd:yyyy-MM-dd}", Reason(context.Message));
+        Record(m.StationId, $"fetching station {m.StationId} {DayRange.Format(m.WindowStart, m.WindowEnd, m.TimeZone)}", context.Message);
         return Task.CompletedTask;
     }
 
     public Task Consume(ConsumeContext<Fault<RawReadingsFetched>> context)
     {
         var m = context.Message.Message;
-        faults.Record($"processing the readings of station {m.StationId} {m.WindowStart:yyyy-MM-dd}..{m.WindowEnd:yyyy-MM-dd}", Reason(context.Message));
+        Record(m.StationId, $"processing the readings of station {m.StationId} {DayRange.Format(m.WindowStart, m.WindowEnd, m.TimeZone)}", context.Message);
         return Task.CompletedTask;
     }
 
     public Task Consume(ConsumeContext<Fault<AveragesComputed>> context)
     {
         var m = context.Message.Message;
-        faults.Record($"storing the averages of station {m.StationId} {m.WindowStart:yyyy-MM-dd}..{m.WindowEnd:yyyy-MM-dd}", Reason(context.Message));
+        Record(m.StationId, $"storing the averages of station {m.StationId} {DayRange.Format(m.WindowStart, m.WindowEnd, m.TimeZone)}", context.Message);
         return Task.CompletedTask;
     }
 
-    private static string Reason(Fault fault) =>
-        fault.Exceptions.FirstOrDefault()?.Message ?? "unknown error";
+    private void Record(string stationId, string what, Fault fault) =>
+        faults.Record(new PipelineFault(stationId, what, fault.Exceptions.FirstOrDefault()?.Message ?? "unknown error"));
 }

@@ -31,7 +31,7 @@ public sealed class ProgressWait(PipelineFaults faults, TimeProvider time)
                     task.Value = done;
                     while (!plan.IsFinished(done))
                     {
-                        if (faults.Any)
+                        if (faults.Any && plan.StopAtFirstFault)
                         {
                             outcome = WaitOutcome.Faulted;
                             return;
@@ -49,6 +49,8 @@ public sealed class ProgressWait(PipelineFaults faults, TimeProvider time)
                         task.Value = done;
                         task.Description = plan.Describe(done);
                     }
+                    if (faults.Any)
+                        outcome = WaitOutcome.Faulted;
                 });
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -63,16 +65,17 @@ public sealed class ProgressWait(PipelineFaults faults, TimeProvider time)
     {
         AnsiConsole.MarkupLineInterpolated($"[red]{heading}[/]");
         foreach (var fault in faults.All)
-            await Console.Error.WriteLineAsync("  " + fault);
+            await Console.Error.WriteLineAsync($"  {fault}");
         if (remedy.Length > 0)
             AnsiConsole.WriteLine(remedy);
     }
 }
 
 /// <param name="Poll">How much of the work is done now (days stored, fetches recomputed).</param>
-/// <param name="IsFinished">Done; by default when <paramref name="Total"/> is reached.</param>
+/// <param name="Finished">Done; by default when <paramref name="Total"/> is reached.</param>
+/// <param name="StopAtFirstFault">Stop waiting at the first failure; otherwise wait until <paramref name="Finished"/>.</param>
 public sealed record WaitPlan(int Total, Func<CancellationToken, Task<int>> Poll, Func<int, string> Describe,
-    TimeSpan IdleTimeout, TimeSpan PollInterval, Func<int, bool>? Finished = null)
+    TimeSpan IdleTimeout, TimeSpan PollInterval, Func<int, bool>? Finished = null, bool StopAtFirstFault = true)
 {
     public bool IsFinished(int done) => Finished?.Invoke(done) ?? done >= Total;
 }

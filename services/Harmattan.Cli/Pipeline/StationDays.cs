@@ -48,6 +48,14 @@ public sealed class StoredDaysTracker(IPipelineStore store, IReadOnlyList<Statio
 {
     private readonly Dictionary<string, StoredDayCounts> _finished = [];
 
+    /// <summary>Every asked day of the station is stored (as of the last <see cref="CountAsync"/>).</summary>
+    public bool IsFinished(string stationId) => _finished.ContainsKey(stationId);
+
+    /// <summary>The station's days counted by the last <see cref="CountAsync"/>.</summary>
+    public StoredDayCounts Of(string stationId) => _last.GetValueOrDefault(stationId);
+
+    private readonly Dictionary<string, StoredDayCounts> _last = [];
+
     public async Task<StoredDayCounts> CountAsync(CancellationToken cancellationToken)
     {
         var total = new StoredDayCounts();
@@ -59,6 +67,7 @@ public sealed class StoredDaysTracker(IPipelineStore store, IReadOnlyList<Statio
                 if (counts.Stored == station.DayCount)
                     _finished[station.StationId] = counts;
             }
+            _last[station.StationId] = counts;
             total += counts;
         }
         return total;

@@ -1,6 +1,5 @@
 using Harmattan.Contracts;
 using Harmattan.Extractor;
-using Microsoft.Extensions.Options;
 
 namespace Harmattan.Cli.Pipeline;
 
@@ -8,24 +7,32 @@ public static class StationSelection
 {
     /// <summary>
     /// The stations asked on the command line (or the configured ones) with their time zones, and the days to cover:
-    /// from..to, or yesterday and today in each station's zone.
+    /// from..to, or yesterday and today in each station's zone. Read from the configuration, so that a command checks
+    /// what it was asked before it starts anything.
     /// </summary>
-    public static IReadOnlyList<StationDays> Resolve(IServiceProvider services, IReadOnlyCollection<string> requested,
+    /// <exception cref="CliException">
+    /// The configured stations are invalid, or a day after today in a station's time zone was asked: the source has no
+    /// data for it yet.
+    /// </exception>
+    public static IReadOnlyList<StationDays> Resolve(IConfiguration configuration, IReadOnlyCollection<string> requested,
         DateOnly? from, DateOnly? to, TimeProvider time)
     {
-        var configured = services.GetRequiredService<IOptions<StationsOptions>>().Value.Stations;
+        var options = new StationsOptions { Stations = StationsOptions.Read(configuration) };
+        if (StationsOptions.Validate(options) is { } problem)
+            throw CliException.Usage(problem);
+        var configured = options.Stations;
         var stations = requested.Count == 0
             ? configured
-            : requested.Distinct().Select(id =>
-            {
-                StationId.Validate(id);
-                return configured.FirstOrDefault(s => s.Id == id) ?? new StationConfig { Id = id };
-            }).ToList();
+            : requested.Distinct().Select(id => configured.FirstOrDefault(s => s.Id == id) ?? new StationConfig { Id = StationId.Validate(id) }).ToList();
 
         return stations.Select(station =>
         {
             var zone = station.FindTimeZone();
             var today = DayWindows.LocalDate(time.GetUtcNow(), zone);
+            if (to > today || from > today)
+                throw CliException.Usage(
+                    $"--{(to > today ? "to" : "from")} {(to > today ? to : from):yyyy-MM-dd} is in the future for station {station.Id} " +
+                    $"(time zone {zone.Id}): the last allowed date is {today:yyyy-MM-dd}.");
             return new StationDays(station.Id, zone, from ?? today.AddDays(-1), to ?? today);
         }).ToList();
     }

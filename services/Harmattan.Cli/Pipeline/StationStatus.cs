@@ -23,10 +23,17 @@ public sealed record StationStatus(
     /// <paramref name="now"/>. Data age runs from the end of the last stored hour; a day is missing with no daily row
     /// or no hour covered.
     /// </summary>
-    public static async Task<StationStatus> ReadAsync(IPipelineStore store, StationDays station, DateTimeOffset now,
+    public static Task<StationStatus> ReadAsync(IPipelineStore store, StationDays station, DateTimeOffset now,
+        CancellationToken cancellationToken) =>
+        ReadAsync(store, station with { From = station.To.AddDays(1 - RecentDays) }, now, wholeRange: true, cancellationToken);
+
+    /// <summary>The station's activity and the days of <paramref name="station"/>'s range, as asked (<c>--from/--to</c>).</summary>
+    public static async Task<StationStatus> ReadAsync(IPipelineStore store, StationDays station, DateTimeOffset now, bool wholeRange,
         CancellationToken cancellationToken)
     {
-        var recent = station with { From = station.To.AddDays(1 - RecentDays) };
+        if (!wholeRange)
+            return await ReadAsync(store, station, now, cancellationToken);
+        var recent = station;
         var activity = await store.GetStationActivityAsync(recent.StationId, cancellationToken);
         var counts = new StoredDayCounts();
         foreach (var day in await store.GetDailyAveragesAsync(recent.StationId, recent.From, recent.To, cancellationToken))

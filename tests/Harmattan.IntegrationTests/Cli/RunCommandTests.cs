@@ -48,7 +48,7 @@ public sealed class RunCommandTests : IDisposable
     {
         var (exit, output) = await RunAsync(["run", "--once", "--station", "283164601", "--airqino-url", "http://127.0.0.1:9", "--db", Db]);
 
-        Assert.NotEqual(0, exit);
+        Assert.Equal(1, exit);
         Assert.Contains("could not be reached for station 283164601", output);
         Assert.Contains("http://127.0.0.1:9/v3/getStationHourlyAvg/283164601", output);
     }
@@ -72,8 +72,9 @@ public sealed class RunCommandTests : IDisposable
     {
         var (exit, output) = await RunAsync(["run", "--once", "--from", "2024-01-01", "--db", Db]);
 
-        Assert.NotEqual(0, exit);
+        Assert.Equal(2, exit);
         Assert.Contains("--from and --to go together", output);
+        Assert.DoesNotContain("Usage:", output);
     }
 
     private async Task<(int Exit, string Output)> RunAsync(string[] arguments)

@@ -79,12 +79,12 @@ public sealed class RedriveTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Redriving_a_missing_error_queue_says_so()
+    public async Task Redriving_an_error_queue_that_does_not_exist_yet_has_nothing_to_move()
     {
         var (exit, output) = await _pipeline.CliAsync("redrive", "--queue", "no-such-queue_error");
 
-        Assert.Equal(1, exit);
-        Assert.Contains("The queue no-such-queue_error does not exist", output);
+        Assert.Equal(0, exit);
+        Assert.Contains("Nothing to move: no-such-queue_error does not exist on", output);
         Assert.DoesNotContain(":guest@", output);
     }
 }

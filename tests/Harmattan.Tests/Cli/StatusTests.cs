@@ -18,26 +18,6 @@ public sealed class StatusTests : IDisposable
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    [Theory]
-    [InlineData("3h", 3 * 60)]
-    [InlineData("90m", 90)]
-    [InlineData("1d12h", 36 * 60)]
-    [InlineData("2h30m", 150)]
-    [InlineData("03:00:00", 180)]
-    public void Max_age_is_read_in_short_units_or_as_a_time_span(string text, int minutes)
-    {
-        Assert.True(StatusCommand.TryParseAge(text, out var age));
-        Assert.Equal(TimeSpan.FromMinutes(minutes), age);
-    }
-
-    [Theory]
-    [InlineData("")]
-    [InlineData("0h")]
-    [InlineData("3 hours")]
-    [InlineData("-1h")]
-    public void A_max_age_that_is_not_a_positive_duration_is_refused(string text) =>
-        Assert.False(StatusCommand.TryParseAge(text, out _));
-
     [Fact]
     public async Task A_station_status_gives_its_last_hour_last_fetch_age_and_last_thirty_days()
     {

@@ -16,11 +16,15 @@ internal static class Repository
         .Select(dir => Path.Combine(dir, name))
         .FirstOrDefault(File.Exists);
 
-    public static (int ExitCode, string Output, string Error) Run(string tool, params string[] arguments)
+    public static (int ExitCode, string Output, string Error) Run(string tool, params string[] arguments) =>
+        RunIn(Root, TimeSpan.FromMinutes(2), tool, arguments);
+
+    public static (int ExitCode, string Output, string Error) RunIn(string workingDirectory, TimeSpan timeout, string tool,
+        params string[] arguments)
     {
         var start = new ProcessStartInfo(tool)
         {
-            WorkingDirectory = Root,
+            WorkingDirectory = workingDirectory,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
@@ -30,10 +34,10 @@ internal static class Repository
         using var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {tool}");
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(TimeSpan.FromMinutes(2)))
+        if (!process.WaitForExit(timeout))
         {
             process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{tool} {string.Join(' ', arguments)} did not finish within 2 minutes");
+            throw new TimeoutException($"{tool} {string.Join(' ', arguments)} did not finish within {timeout}");
         }
         return (process.ExitCode, output.Result, error.Result);
     }

@@ -1,0 +1,40 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+
+namespace Harmattan.Cli.Commands;
+
+/// <summary>The one duration syntax of every option: <c>90s</c>, <c>10m</c>, <c>3h</c>, <c>1d12h</c>, or <c>03:00:00</c>.</summary>
+public static partial class Durations
+{
+    public const string Examples = "90s, 10m, 3h, 1d12h or 03:00:00";
+
+    public static bool TryParse(string text, out TimeSpan duration)
+    {
+        duration = default;
+        var match = Pattern().Match(text.Trim());
+        if (match.Success && match.Length > 0)
+        {
+            foreach (var (group, unit) in new[] { ("d", TimeSpan.FromDays(1)), ("h", TimeSpan.FromHours(1)), ("m", TimeSpan.FromMinutes(1)), ("s", TimeSpan.FromSeconds(1)) })
+                if (match.Groups[group].Success)
+                    duration += unit * int.Parse(match.Groups[group].Value, CultureInfo.InvariantCulture);
+            return duration > TimeSpan.Zero;
+        }
+        // A bare number has no unit to read it by ("10": days? seconds?), so a time span needs its colons.
+        return text.Contains(':') && TimeSpan.TryParseExact(text.Trim(), "c", CultureInfo.InvariantCulture, out duration)
+            && duration > TimeSpan.Zero;
+    }
+
+    /// <summary>In the syntax the options read: <c>10m</c>, <c>1d12h</c>, <c>2h30m</c>.</summary>
+    public static string Format(TimeSpan duration)
+    {
+        if (duration <= TimeSpan.Zero)
+            return "0s";
+        var parts = new[] { (duration.Days, "d"), (duration.Hours, "h"), (duration.Minutes, "m"), (duration.Seconds, "s") }
+            .Where(p => p.Item1 > 0).Select(p => $"{p.Item1}{p.Item2}");
+        var text = string.Concat(parts);
+        return text.Length > 0 ? text : "1s";
+    }
+
+    [GeneratedRegex(@"^(?:(?<d>\d{1,4})d)?(?:(?<h>\d{1,5})h)?(?:(?<m>\d{1,6})m)?(?:(?<s>\d{1,7})s)?$", RegexOptions.CultureInvariant)]
+    private static partial Regex Pattern();
+}

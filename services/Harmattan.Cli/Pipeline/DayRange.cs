@@ -1,0 +1,16 @@
+using Harmattan.Extractor;
+
+namespace Harmattan.Cli.Pipeline;
+
+/// <summary>Every range the CLI prints is of days, both ends included, as the options read them.</summary>
+public static class DayRange
+{
+    public static string Format(DateOnly from, DateOnly to) => $"{from:yyyy-MM-dd}..{to:yyyy-MM-dd}";
+
+    /// <summary>A message's UTC window [start, end) as the local days it covers in <paramref name="timeZone"/>.</summary>
+    public static string Format(DateTimeOffset windowStart, DateTimeOffset windowEnd, string timeZone)
+    {
+        var zone = TimeZoneInfo.TryFindSystemTimeZoneById(timeZone, out var found) ? found : TimeZoneInfo.Utc;
+        return Format(DayWindows.LocalDate(windowStart, zone), DayWindows.LocalDate(windowEnd.AddTicks(-1), zone));
+    }
+}

@@ -1,0 +1,33 @@
+using Harmattan.Storage;
+using Microsoft.Data.Sqlite;
+
+namespace Harmattan.Cli.Pipeline;
+
+/// <summary>Which store a command uses, said without credentials, and the check that a reading command never creates one.</summary>
+public static class StoreLocation
+{
+    public static string Describe(IConfiguration configuration) =>
+        SqliteFile(configuration) is { } file ? $"SQLite {file}" : "MongoDB (ConnectionStrings:MongoDb)";
+
+    /// <summary>
+    /// A command that only reads the store refuses a SQLite file that does not exist: opening it would create an empty
+    /// database at a mistyped path and report "no data" instead of the typo.
+    /// </summary>
+    /// <exception cref="CliException">The file is missing.</exception>
+    public static void RequireExisting(IConfiguration configuration)
+    {
+        if (SqliteFile(configuration) is { } file && !File.Exists(file))
+            throw CliException.Usage(
+                $"no store at {file}: check --db (or ConnectionStrings__Sqlite); `harmattan run` or the services create it.");
+    }
+
+    /// <summary>The SQLite file's full path (relative paths are relative to the current directory), or null for MongoDB or an in-memory database.</summary>
+    public static string? SqliteFile(IConfiguration configuration)
+    {
+        var provider = configuration.GetSection(StorageOptions.Section).Get<StorageOptions>()?.Provider;
+        if (provider != StorageProvider.Sqlite)
+            return null;
+        var dataSource = new SqliteConnectionStringBuilder(StorageRegistration.SqliteConnectionString(configuration)).DataSource;
+        return dataSource is "" or ":memory:" ? null : Path.GetFullPath(dataSource);
+    }
+}

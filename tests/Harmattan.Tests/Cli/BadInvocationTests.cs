@@ -1,0 +1,143 @@
+using System.Text.Json;
+using Harmattan.Storage.Sqlite;
+using Harmattan.Tests.Deploy;
+using Microsoft.Data.Sqlite;
+
+namespace Harmattan.Tests.Cli;
+
+/// <summary>
+/// Every bad invocation a new user was seen to type: one error line naming the value and the fix, exit code 2 (1 for a
+/// broker that cannot be reached), no stack trace, and the folder (with its store) exactly as it was.
+/// </summary>
+[Collection(typeof(CliCollection))]
+public sealed class BadInvocationTests : IDisposable
+{
+    private const string Range = "--from 2023-11-01 --to 2023-11-02";
+    private static readonly string Today = DateOnly.FromDateTime(DateTime.UtcNow).ToString("yyyy-MM-dd");
+    private static readonly string[] Commands = ["run --once", $"backfill {Range}", $"replay {Range}", "status", "export"];
+
+    private readonly CliRun _cli = new();
+
+    public BadInvocationTests()
+    {
+        // An existing store in the user's folder, which no bad invocation may change.
+        new SqlitePipelineStore($"Data Source={_cli.PathOf("harmattan.db")}").InitializeAsync().GetAwaiter().GetResult();
+        SqliteConnection.ClearAllPools();
+    }
+
+    public void Dispose() => _cli.Dispose();
+
+    public static TheoryData<string, int, string[]> Invocations()
+    {
+        var rows = new TheoryData<string, int, string[]>
+        {
+            // Impossible and misformatted dates, in every command that takes them.
+            { "run --once --from 2023-02-30 --to 2023-03-01", 2, ["--from: '2023-02-30' is not a date; use YYYY-MM-DD"] },
+            { "run --once --from 30/11/2023 --to 2023-12-01", 2, ["--from: '30/11/2023' is not a date; use YYYY-MM-DD"] },
+            { "backfill --from 30/11/2023 --to 2023-12-01", 2, ["--from: '30/11/2023' is not a date; use YYYY-MM-DD"] },
+            { "backfill --from 2023-11-01 --to 2023-02-30", 2, ["--to: '2023-02-30' is not a date; use YYYY-MM-DD"] },
+            { "replay --from 2023-11-01 --to 1/12/2023", 2, ["--to: '1/12/2023' is not a date; use YYYY-MM-DD"] },
+            { "status --from 2023-11-01 --to 2023-11-31", 2, ["--to: '2023-11-31' is not a date; use YYYY-MM-DD"] },
+            { "export --station 283164601 --from 30/11/2023", 2, ["--from: '30/11/2023' is not a date; use YYYY-MM-DD"] },
+            // Reversed and half ranges.
+            { "run --once --from 2023-12-01 --to 2023-11-01", 2, ["--from 2023-12-01 is after --to 2023-11-01", "both included"] },
+            { "backfill --from 2023-12-01 --to 2023-11-01", 2, ["--from 2023-12-01 is after --to 2023-11-01", "both included"] },
+            { "replay --from 2023-12-01 --to 2023-11-01", 2, ["--from 2023-12-01 is after --to 2023-11-01", "both included"] },
+            { "status --from 2023-12-01 --to 2023-11-01", 2, ["--from 2023-12-01 is after --to 2023-11-01", "both included"] },
+            { "export --station 283164601 --from 2023-12-01 --to 2023-11-01", 2, ["--from 2023-12-01 is after --to 2023-11-01", "both included"] },
+            { "run --once --from 2023-11-01", 2, ["--from and --to go together", "--from 2023-01-01 --to 2023-01-31"] },
+            // Days after today in the station's time zone (the default stations are in UTC).
+            { $"run --once --from {Today} --to 2099-01-01", 2, ["--to 2099-01-01 is in the future", $"the last allowed date is {Today}"] },
+            { $"backfill --from {Today} --to 2099-01-01", 2, ["--to 2099-01-01 is in the future", $"the last allowed date is {Today}"] },
+            { $"replay --from {Today} --to 2099-01-01", 2, ["--to 2099-01-01 is in the future", $"the last allowed date is {Today}"] },
+            { $"status --from {Today} --to 2099-01-01", 2, ["--to 2099-01-01 is in the future", $"the last allowed date is {Today}"] },
+            // Durations, in the one syntax.
+            { "run --once --timeout 5x", 2, ["--timeout: '5x' is not a duration", "90s, 10m, 3h, 1d12h"] },
+            { $"backfill {Range} --idle-timeout 0s", 2, ["--idle-timeout: '0s' is not a duration", "90s, 10m, 3h, 1d12h"] },
+            { $"replay {Range} --idle-timeout 10", 2, ["--idle-timeout: '10' is not a duration", "90s, 10m, 3h, 1d12h"] },
+            { "status --max-age 3hours", 2, ["--max-age: '3hours' is not a duration", "90s, 10m, 3h, 1d12h"] },
+            // Other values.
+            { $"backfill {Range} --chunk-days 9", 2, ["--chunk-days: 9 is out of range; use 1 to 7"] },
+            { "run --once --airqino-url ftp://example.org", 2, ["--airqino-url: 'ftp://example.org' is not an absolute http(s) URL"] },
+            { $"backfill {Range} --rabbitmq amqp//localhost", 2, ["--rabbitmq is not an AMQP URI", "amqp://user:password@host:5672/vhost"] },
+            { "redrive --queue store-averages", 2, ["'store-averages' is not an error queue", "ending in _error"] },
+            { "redrive --queue store-averages_error --max 0", 2, ["--max: 0 moves nothing", "use 1 or more"] },
+            // Reading commands never create a store.
+            { "export --station 283164601 --db missing.db", 2, ["no store at ", "missing.db", "check --db"] },
+            { "status --db missing.db", 2, ["no store at ", "missing.db", "check --db"] },
+            { $"replay {Range} --db missing.db", 2, ["no store at ", "missing.db", "check --db"] },
+            { $"backfill {Range} --db missing.db", 2, ["no store at ", "missing.db", "check --db"] },
+            // A broker that cannot be reached: a runtime failure, named without its password.
+            { $"backfill {Range} --rabbitmq amqp://guest:wrong-pw@localhost:5672/", 1, ["RabbitMQ at localhost:5672, vhost / could not be reached", "ConnectionStrings__RabbitMq"] },
+            { $"backfill {Range} --rabbitmq amqp://guest:s3cret@127.0.0.1:1/ops", 1, ["RabbitMQ at 127.0.0.1:1, vhost ops could not be reached", "ConnectionStrings__RabbitMq"] },
+            { $"replay {Range} --rabbitmq amqp://guest:s3cret@127.0.0.1:1/ops", 1, ["RabbitMQ at 127.0.0.1:1, vhost ops could not be reached", "ConnectionStrings__RabbitMq"] },
+            { "trigger --rabbitmq amqp://guest:s3cret@127.0.0.1:1/ops", 1, ["RabbitMQ at 127.0.0.1:1, vhost ops could not be reached", "ConnectionStrings__RabbitMq"] },
+            { "redrive --queue store-averages_error --rabbitmq amqp://guest:s3cret@127.0.0.1:1/ops", 1, ["RabbitMQ at 127.0.0.1:1, vhost ops could not be reached", "ConnectionStrings__RabbitMq"] },
+        };
+
+        // Station ids that break the extractor's rule: the hostile corpus's, an empty-looking one and one too long.
+        var hostile = HostileStationIds().Append(new string('7', 65));
+        foreach (var id in hostile)
+            foreach (var command in Commands)
+                rows.Add($"{command} --station {id}", 2, [$"--station: '{id}' is not a valid station id", "letter, a digit"]);
+        return rows;
+    }
+
+    [Theory]
+    [MemberData(nameof(Invocations))]
+    public async Task A_bad_invocation_gets_one_error_line_naming_the_value_and_the_fix_and_changes_nothing(
+        string arguments, int exitCode, string[] expected)
+    {
+        var before = _cli.Snapshot();
+
+        var (exit, output) = await _cli.InvokeAsync(arguments.Split(' '));
+
+        Assert.True(exit == exitCode, $"exit {exit}, expected {exitCode}:\n{output}");
+        var errors = output.Split('\n').Where(l => l.StartsWith("error:", StringComparison.Ordinal)).ToList();
+        var error = Assert.Single(errors);
+        foreach (var fragment in expected)
+            Assert.Contains(fragment, error);
+        Assert.DoesNotContain("Unhandled exception", output);
+        Assert.DoesNotContain(output.Split('\n'), l => l.StartsWith("   at ", StringComparison.Ordinal));
+        Assert.DoesNotContain("Usage:", output);
+        Assert.DoesNotContain("wrong-pw", output);
+        Assert.DoesNotContain("s3cret", output);
+        if (exitCode == 2)
+            Assert.Contains($"see 'harmattan {arguments.Split(' ')[0]} --help'", output);
+        Assert.Equal(before, _cli.Snapshot());
+    }
+
+    [Fact]
+    public async Task A_missing_required_option_names_it_without_the_help()
+    {
+        var (exit, output) = await _cli.InvokeAsync(["backfill", "--from", "2023-11-01"]);
+
+        Assert.Equal(2, exit);
+        Assert.Equal(["error: Option '--to' is required.", "see 'harmattan backfill --help'", ""], output.Split('\n'));
+    }
+
+    [Fact]
+    public async Task A_malformed_broker_url_in_the_environment_is_one_line_naming_the_variable()
+    {
+        var before = _cli.Snapshot();
+
+        var (exit, output) = await _cli.InvokeAsync(["backfill", "--from", "2023-11-01", "--to", "2023-11-02"],
+            new Dictionary<string, string> { ["ConnectionStrings__RabbitMq"] = "amqp://guest:s3cret@localhost:notaport/" });
+
+        Assert.Equal(1, exit);
+        Assert.Contains("error: ConnectionStrings:RabbitMq must be an AMQP URI", output);
+        Assert.Contains("ConnectionStrings__RabbitMq", output);
+        Assert.DoesNotContain("s3cret", output);
+        Assert.Equal(before, _cli.Snapshot());
+    }
+
+    private static IEnumerable<string> HostileStationIds()
+    {
+        var manifest = Repository.PathOf("tests/Harmattan.Tests/HostileInput/manifest.json");
+        using var json = JsonDocument.Parse(File.ReadAllText(manifest));
+        return json.RootElement.GetProperty("cases").EnumerateArray()
+            .Where(c => c.TryGetProperty("stationId", out _))
+            .Select(c => c.GetProperty("stationId").GetString()!)
+            .ToList();
+    }
+}

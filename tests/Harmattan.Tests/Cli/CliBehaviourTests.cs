@@ -1,0 +1,114 @@
+using System.CommandLine;
+using Harmattan.Cli;
+using Harmattan.Storage.Sqlite;
+using Microsoft.Data.Sqlite;
+using static Harmattan.Tests.Cli.CliStoreSeed;
+
+namespace Harmattan.Tests.Cli;
+
+/// <summary>What a new user meets in the first hour, run in this process as the program runs.</summary>
+[Collection(typeof(CliCollection))]
+public sealed class CliBehaviourTests : IDisposable
+{
+    private readonly CliRun _cli = new();
+
+    public void Dispose() => _cli.Dispose();
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    public static TheoryData<string> CommandNames() => [.. HarmattanCli.CreateRoot().Subcommands.Select(c => c.Name)];
+
+    [Theory]
+    [MemberData(nameof(CommandNames))]
+    public async Task Help_shows_each_default_once_and_durations_in_the_syntax_the_options_read(string command)
+    {
+        var (exit, help) = await _cli.InvokeAsync([command, "--help"]);
+
+        Assert.Equal(0, exit);
+        foreach (var line in help.Split('\n'))
+            Assert.True(line.Split("default", StringSplitOptions.None).Length <= 2, $"a default shown twice: {line}");
+        Assert.DoesNotMatch(@"\d\d:\d\d:\d\d\)?\.? *\[default", help);
+    }
+
+    [Fact]
+    public async Task A_relative_store_path_is_relative_to_the_folder_the_command_was_typed_in()
+    {
+        var (exit, output) = await _cli.InvokeAsync(["export", "--station", "283164601", "--db", "data/typo.db"]);
+
+        Assert.Equal(2, exit);
+        Assert.Contains($"no store at {Path.Combine(_cli.Folder, "data", "typo.db")}", output);
+        Assert.False(Directory.Exists(_cli.PathOf("data")));
+    }
+
+    [Fact]
+    public async Task Status_of_a_range_reports_its_days_and_exits_0_without_max_age_however_old_the_data()
+    {
+        await SeedAsync("283164601", new DateOnly(2023, 11, 1), 30, hours: day => day % 10 == 0 ? 0 : day % 3 == 0 ? 12 : 24);
+
+        var (exit, output) = await _cli.InvokeAsync(["status", "--station", "283164601", "--from", "2023-10-30", "--to", "2023-11-30",
+            "--db", "harmattan.db", "--rabbitmq", "amqp://guest:guest@127.0.0.1:1/"]);
+
+        Assert.True(exit == 0, output);
+        Assert.Contains("Station 283164601 (UTC; 2023-10-30..2023-11-30)", output);
+        // 30 days stored: 3 with no hour, 9 with 12 hours (incomplete), 18 complete; and 2 days before them with no row.
+        Assert.Contains("18 complete, 9 incomplete, 5 missing (of 32)", output);
+        Assert.DoesNotContain("STALE", output);
+    }
+
+    [Fact]
+    public async Task Status_exits_2_only_when_max_age_is_given_and_exceeded()
+    {
+        await SeedAsync("283164601", new DateOnly(2023, 11, 1), 2, hours: _ => 24);
+
+        var (exit, output) = await _cli.InvokeAsync(["status", "--station", "283164601", "--max-age", "3h", "--db", "harmattan.db",
+            "--rabbitmq", "amqp://guest:guest@127.0.0.1:1/"]);
+
+        Assert.Equal(2, exit);
+        Assert.Contains("STALE: station 283164601's data is", output);
+        Assert.Contains("older than --max-age 3h.", output);
+    }
+
+    [Fact]
+    public async Task Output_that_is_not_a_terminal_keeps_long_lines_whole()
+    {
+        var station = new string('4', 64);
+        await SeedAsync(station, new DateOnly(2023, 11, 1), 1, hours: _ => 24);
+
+        var (_, output) = await _cli.InvokeAsync(["status", "--station", station, "--db", "harmattan.db",
+            "--rabbitmq", "amqp://guest:guest@127.0.0.1:1/"]);
+
+        Assert.Contains($"Station {station} (UTC; last 30 days: ", output.Split('\n').Single(l => l.StartsWith("Station ", StringComparison.Ordinal)));
+        Assert.Contains(output.Split('\n'), l => l.StartsWith("Error queues unknown: RabbitMQ at 127.0.0.1:1, vhost / could not be reached", StringComparison.Ordinal)
+            && l.EndsWith("are right.", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task An_offline_run_names_every_station_on_one_line_quietly_and_suggests_the_simulator()
+    {
+        var (exit, output) = await _cli.InvokeAsync(["run", "--once", "--airqino-url", "http://127.0.0.1:9", "--db", "harmattan.db"],
+            new Dictionary<string, string> { ["AirQino__RetryAttempts"] = "2", ["AirQino__RetryDelay"] = "00:00:00.1" });
+
+        Assert.True(exit == 1, output);
+        var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var failed = Array.FindIndex(lines, l => l.Contains("The run failed", StringComparison.Ordinal));
+        Assert.True(failed >= 0, output);
+        // After the heading: one line per station, then the suggestion, and nothing else.
+        Assert.Equal(4, lines.Length - failed);
+        Assert.StartsWith("  station 283164601: fetching station 283164601 ", lines[failed + 1]);
+        Assert.Contains("could not be reached", lines[failed + 1]);
+        Assert.StartsWith("  station 283181971: fetching station 283181971 ", lines[failed + 2]);
+        Assert.Contains("--simulate", lines[failed + 3]);
+        Assert.Contains("--airqino-url", lines[failed + 3]);
+        // Retries are the client's business: logged only with --verbose.
+        Assert.DoesNotContain(lines, l => l.Contains(" WRN]", StringComparison.Ordinal) || l.Contains(" ERR]", StringComparison.Ordinal));
+    }
+
+    private async Task SeedAsync(string station, DateOnly first, int days, Func<int, int> hours)
+    {
+        var store = new SqlitePipelineStore($"Data Source={_cli.PathOf("harmattan.db")}");
+        await store.InitializeAsync(Ct);
+        var fetchedAt = new DateTimeOffset(first.AddDays(days).ToDateTime(TimeOnly.MinValue), TimeSpan.Zero).AddHours(1);
+        await store.UpsertAveragesAsync([.. Enumerable.Range(0, days).Select(i => Day(station, first.AddDays(i), hours(i + 1), fetchedAt))], Ct);
+        SqliteConnection.ClearAllPools();
+    }
+}
