@@ -27,7 +27,7 @@ public sealed class StationFreshness : BackgroundService
         foreach (var station in stations)
             _newestHour.TryAdd(station, DateTimeOffset.MinValue);
         // From the container's meter factory, so the gauge ends with this host (tests run several in one process).
-        meters.Create(HarmattanTelemetry.Name).CreateObservableGauge("harmattan.station.data.age", Observe, unit: "s",
+        meters.Create(HarmattanTelemetry.Name).CreateObservableGauge(HarmattanTelemetry.StationDataAge, Observe, unit: "s",
             description: "Age of the newest stored hour of each station, from the end of that hour");
     }
 

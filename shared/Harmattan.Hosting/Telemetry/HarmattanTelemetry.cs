@@ -11,6 +11,9 @@ public static class HarmattanTelemetry
 {
     public const string Name = "Harmattan";
 
+    /// <summary>The loader's gauge: observed per host, so created from the host's meter factory.</summary>
+    public const string StationDataAge = "harmattan.station.data.age";
+
     public static readonly ActivitySource ActivitySource = new(Name);
     public static readonly Meter Meter = new(Name);
 
