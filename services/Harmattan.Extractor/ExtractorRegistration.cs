@@ -29,7 +29,8 @@ public static class ExtractorRegistration
         services.AddHttpClient(AirQinoTokenClient.HttpClientName);
         services.TryAddSingleton<AirQinoTokenClient>();
         services.TryAddTransient<AirQinoBearerTokenHandler>();
-        services.AddHttpClient<AirQinoClient>(client =>
+        services.TryAddTransient<AirQinoRequestMetricsHandler>();
+        var airQino = services.AddHttpClient<AirQinoClient>(client =>
             {
                 // The resilience handler owns the timeouts (per attempt and in total).
                 client.Timeout = Timeout.InfiniteTimeSpan;
@@ -37,10 +38,12 @@ public static class ExtractorRegistration
                 client.DefaultRequestHeaders.UserAgent.Add(new ProductInfoHeaderValue("Harmattan", "1.0"));
             })
             // Outside the resilience handler: a 401 is answered once with a fresh token, not retried as transient.
-            .AddHttpMessageHandler<AirQinoBearerTokenHandler>()
-            .AddStandardResilienceHandler()
+            .AddHttpMessageHandler<AirQinoBearerTokenHandler>();
+        airQino.AddStandardResilienceHandler()
             .Configure((HttpStandardResilienceOptions resilience, IServiceProvider provider) =>
                 AirQinoClient.ConfigureResilience(resilience, provider.GetRequiredService<IOptions<AirQinoOptions>>().Value));
+        // Inside it: every attempt is counted.
+        airQino.AddHttpMessageHandler<AirQinoRequestMetricsHandler>();
         return services;
     }
 

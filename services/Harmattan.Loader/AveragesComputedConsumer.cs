@@ -5,7 +5,8 @@ using MassTransit;
 namespace Harmattan.Loader;
 
 /// <summary>Upserts a batch of computed averages in one transaction; older versions are ignored by the store.</summary>
-public sealed class AveragesComputedConsumer(IPipelineStore store, StoreWriteMonitor writes, ILogger<AveragesComputedConsumer> logger)
+public sealed class AveragesComputedConsumer(IPipelineStore store, StoreWriteMonitor writes, StationFreshness freshness,
+    ILogger<AveragesComputedConsumer> logger)
     : IConsumer<Batch<AveragesComputed>>
 {
     public async Task Consume(ConsumeContext<Batch<AveragesComputed>> context)
@@ -14,7 +15,12 @@ public sealed class AveragesComputedConsumer(IPipelineStore store, StoreWriteMon
         for (var i = 0; i < batch.Length; i++)
             batch[i] = context.Message[i].Message;
 
-        var result = await writes.TrackAsync(store.UpsertAveragesAsync(batch, context.CancellationToken));
+        var rows = batch.Sum(a => a.Hourly.Count + a.Daily.Count);
+        var result = await StoreWriteMetrics.MeasureAsync(StoreWriteMetrics.Averages, rows,
+            () => writes.TrackAsync(store.UpsertAveragesAsync(batch, context.CancellationToken)));
+        StoreWriteMetrics.Written(StoreWriteMetrics.Averages, result.Written, result.IgnoredAsOlder, "ignored_as_older");
+        StoreWriteMetrics.DaysStored(batch);
+        freshness.Stored(batch);
 
         logger.LogInformation(
             "Stored averages of {Messages} fetches for stations {StationIds}: {RowsWritten} rows written, {RowsIgnored} ignored as older",

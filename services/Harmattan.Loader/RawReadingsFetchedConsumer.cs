@@ -14,7 +14,9 @@ public sealed class RawReadingsFetchedConsumer(IPipelineStore store, StoreWriteM
         for (var i = 0; i < batch.Length; i++)
             batch[i] = context.Message[i].Message;
 
-        var archived = await writes.TrackAsync(store.ArchiveRawFetchesAsync(batch, context.CancellationToken));
+        var archived = await StoreWriteMetrics.MeasureAsync(StoreWriteMetrics.RawFetches, batch.Length,
+            () => writes.TrackAsync(store.ArchiveRawFetchesAsync(batch, context.CancellationToken)));
+        StoreWriteMetrics.Written(StoreWriteMetrics.RawFetches, archived, batch.Length - archived, "already_archived");
 
         logger.LogInformation(
             "Archived {Archived} of {Messages} raw fetches for stations {StationIds} ({AlreadyArchived} already archived)",

@@ -12,7 +12,10 @@ public static class AveragesCalculator
 
     private static readonly QuantityStats RejectedValue = new() { Count = 0, Rejected = 1 };
 
-    public static AveragesComputed Compute(RawReadingsFetched fetch, QualityOptions options)
+    public static AveragesComputed Compute(RawReadingsFetched fetch, QualityOptions options) => Compute(fetch, options, null);
+
+    /// <param name="outcomes">When given, counts each value accepted or rejected, by rule.</param>
+    public static AveragesComputed Compute(RawReadingsFetched fetch, QualityOptions options, ReadingOutcomes? outcomes)
     {
         ArgumentNullException.ThrowIfNull(fetch);
         ArgumentNullException.ThrowIfNull(options);
@@ -59,11 +62,14 @@ public static class AveragesCalculator
             {
                 if (span[i] is not { } v || !double.IsFinite(v) || !ranges[i].Contains(v))
                 {
+                    outcomes?.Reject(span[i]);
                     accumulators[i].Rejected++;
                     stats[i] = RejectedValue;
                     continue;
                 }
                 accumulators[i].Add(v);
+                if (outcomes is not null)
+                    outcomes.Accepted++;
                 stats[i] = new QuantityStats { Mean = v, Min = v, Max = v, Count = 1, Rejected = 0 };
                 anyValid = true;
             }
@@ -72,6 +78,8 @@ public static class AveragesCalculator
                 accumulatorsDay.CoverHour(ticks - ticks % TimeSpan.TicksPerHour);
             hourly.Add(new HourlyAverage { Hour = new DateTimeOffset(ticks, TimeSpan.Zero), Quantities = new QuantityMap<QuantityStats>(keys, stats) });
         }
+
+        outcomes?.CountRepeatedTimestamps(fetch, rows);
 
         var daily = new List<DailyAverage>(days.Count);
         foreach (var d in days)

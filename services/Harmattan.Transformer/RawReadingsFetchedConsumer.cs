@@ -16,13 +16,15 @@ public sealed class RawReadingsFetchedConsumer(IOptionsMonitor<QualityOptions> o
         if (replay)
             logger.LogInformation("Replaying archived fetch {FetchId} of station {StationId}, fetched at {FetchedAt:O}",
                 fetch.FetchId, fetch.StationId, fetch.FetchedAt);
-        var averages = AveragesCalculator.Compute(fetch, options.CurrentValue);
+        var outcomes = new ReadingOutcomes();
+        var averages = AveragesCalculator.Compute(fetch, options.CurrentValue, outcomes);
 
         await context.Publish(averages, published =>
         {
             if (replay)
                 published.Headers.Set(HarmattanHeaders.Replay, true);
         }, context.CancellationToken);
+        TransformerMetrics.Record(outcomes);
 
         logger.LogInformation(
             "Computed averages of fetch {FetchId} for station {StationId}: {Readings} readings, {Hours} hours, {Days} days ({CompleteDays} complete), algorithm v{AlgorithmVersion}",

@@ -1,3 +1,4 @@
+using Harmattan.Hosting.Telemetry;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Hosting;
@@ -36,6 +37,7 @@ public static class ServiceDefaults
                     .Enrich.WithProperty("Service", serviceName)));
 
         builder.Services.AddHealthChecks();
+        builder.Services.AddHarmattanTelemetry(builder.Configuration, serviceName);
 
         // Three services share a development machine: give each its own port unless one is configured.
         if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["http_ports"])
@@ -45,7 +47,10 @@ public static class ServiceDefaults
         return builder;
     }
 
-    /// <summary><c>/health/live</c>: the process answers. <c>/health/ready</c>: every check tagged "ready" passes.</summary>
+    /// <summary>
+    /// <c>/health/live</c>: the process answers. <c>/health/ready</c>: every check tagged "ready" passes.
+    /// <c>/metrics</c>: Prometheus.
+    /// </summary>
     public static WebApplication MapDefaultEndpoints(this WebApplication app)
     {
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
@@ -54,6 +59,7 @@ public static class ServiceDefaults
             Predicate = check => check.Tags.Contains(ReadyTag),
             ResponseWriter = WriteReport,
         });
+        app.MapMetricsEndpoint();
         return app;
     }
 

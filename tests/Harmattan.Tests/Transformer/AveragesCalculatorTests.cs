@@ -29,6 +29,28 @@ public class AveragesCalculatorTests
     }
 
     [Fact]
+    public void Each_value_is_counted_as_accepted_or_under_the_rule_that_rejected_it()
+    {
+        var fetch = Fetch(Day1, days: 1,
+            Row(Day1, ("co", 1.0), ("pm2_5", 9.0)),
+            Row(Day1.AddHours(1), ("co", null), ("pm2_5", double.NaN)),
+            Row(Day1.AddHours(2), ("co", -999.0), ("pm2_5", 12.0)),
+            Row(Day1, ("co", 2.0)));
+        var outcomes = new ReadingOutcomes();
+
+        var result = AveragesCalculator.Compute(fetch, Defaults, outcomes);
+
+        Assert.Equal(2, outcomes.Accepted);
+        Assert.Equal(1, outcomes.Missing);
+        Assert.Equal(1, outcomes.NotFinite);
+        Assert.Equal(1, outcomes.OutOfRange);
+        // The first row's two values are replaced by the last row, which has their timestamp.
+        Assert.Equal(2, outcomes.RepeatedTimestamp);
+        // Counting changes nothing in what is computed.
+        Assert.Equal(JsonSerializer.Serialize(AveragesCalculator.Compute(fetch, Defaults)), JsonSerializer.Serialize(result));
+    }
+
+    [Fact]
     public void A_left_out_key_is_skipped_and_not_counted_as_rejected()
     {
         var fetch = Fetch(Day1, days: 1,

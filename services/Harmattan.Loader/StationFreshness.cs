@@ -1,0 +1,74 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
+using Harmattan.Contracts;
+using Harmattan.Hosting.Telemetry;
+using Harmattan.Storage;
+
+namespace Harmattan.Loader;
+
+/// <summary>
+/// <c>harmattan_station_data_age_seconds{station}</c>: how old the newest stored hour of each station is, measured from
+/// the end of that hour (as <c>harmattan status</c> measures it). The newest hour follows the loader's own writes and
+/// is re-read from the store every <see cref="RefreshInterval"/>, so other loader replicas' writes show too.
+/// </summary>
+public sealed class StationFreshness : BackgroundService
+{
+    public static readonly TimeSpan RefreshInterval = TimeSpan.FromMinutes(1);
+
+    private readonly ConcurrentDictionary<string, DateTimeOffset> _newestHour = new(StringComparer.Ordinal);
+    private readonly IPipelineStore _store;
+    private readonly TimeProvider _time;
+    private readonly ILogger<StationFreshness> _logger;
+
+    public StationFreshness(IPipelineStore store, TimeProvider time, IMeterFactory meters, IEnumerable<string> stations,
+        ILogger<StationFreshness> logger)
+    {
+        (_store, _time, _logger) = (store, time, logger);
+        foreach (var station in stations)
+            _newestHour.TryAdd(station, DateTimeOffset.MinValue);
+        // From the container's meter factory, so the gauge ends with this host (tests run several in one process).
+        meters.Create(HarmattanTelemetry.Name).CreateObservableGauge(HarmattanTelemetry.StationDataAge, Observe, unit: "s",
+            description: "Age of the newest stored hour of each station, from the end of that hour");
+    }
+
+    public void Stored(IEnumerable<AveragesComputed> batch)
+    {
+        foreach (var averages in batch)
+            if (averages.Hourly.Count > 0)
+                Advance(averages.StationId, averages.Hourly.Max(h => h.Hour));
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(RefreshInterval, _time);
+        do
+        {
+            foreach (var station in _newestHour.Keys)
+            {
+                try
+                {
+                    var activity = await _store.GetStationActivityAsync(station, stoppingToken);
+                    if (activity.LastReadingHour is { } hour)
+                        Advance(station, hour);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    _logger.LogDebug(ex, "Could not read the newest hour of station {StationId}", station);
+                }
+            }
+        }
+        while (await timer.WaitForNextTickAsync(stoppingToken));
+    }
+
+    private void Advance(string station, DateTimeOffset hour) =>
+        _newestHour.AddOrUpdate(station, hour, (_, known) => hour > known ? hour : known);
+
+    private IEnumerable<Measurement<double>> Observe()
+    {
+        var now = _time.GetUtcNow();
+        foreach (var (station, hour) in _newestHour)
+            if (hour != DateTimeOffset.MinValue)
+                yield return new Measurement<double>((now - hour.AddHours(1)).TotalSeconds,
+                    new KeyValuePair<string, object?>("station", station));
+    }
+}

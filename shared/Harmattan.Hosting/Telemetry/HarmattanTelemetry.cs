@@ -1,0 +1,45 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+
+namespace Harmattan.Hosting.Telemetry;
+
+/// <summary>
+/// The pipeline's own meter and trace source. Prometheus sees each instrument with dots as underscores, the unit as a
+/// suffix and <c>_total</c> on counters: <c>harmattan.store.writes</c> is scraped as <c>harmattan_store_writes_total</c>.
+/// </summary>
+public static class HarmattanTelemetry
+{
+    public const string Name = "Harmattan";
+
+    /// <summary>The loader's gauge: observed per host, so created from the host's meter factory.</summary>
+    public const string StationDataAge = "harmattan.station.data.age";
+
+    public static readonly ActivitySource ActivitySource = new(Name);
+    public static readonly Meter Meter = new(Name);
+
+    /// <summary>Every HTTP attempt to AirQino (retries included), by station and HTTP status (or "error").</summary>
+    public static readonly Counter<long> AirQinoRequests =
+        Meter.CreateCounter<long>("harmattan.airqino.requests", description: "HTTP requests sent to AirQino, by station and status");
+
+    /// <summary>Bucket bounds for durations in seconds (the SDK's defaults are for milliseconds).</summary>
+    private static readonly InstrumentAdvice<double> Seconds = new()
+    {
+        HistogramBucketBoundaries = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+    };
+
+    public static readonly Histogram<double> AirQinoRequestDuration = Meter.CreateHistogram(
+        "harmattan.airqino.request.duration", unit: "s", description: "Duration of one HTTP request to AirQino", tags: null, advice: Seconds);
+
+    /// <summary>One value of one quantity at one hour, accepted or rejected by a data-quality rule.</summary>
+    public static readonly Counter<long> Readings =
+        Meter.CreateCounter<long>("harmattan.readings", description: "Values read from fetches: accepted, or rejected by the rule named");
+
+    public static readonly Counter<long> DaysStored =
+        Meter.CreateCounter<long>("harmattan.days.stored", description: "Daily averages stored, by completeness");
+
+    public static readonly Counter<long> StoreWrites =
+        Meter.CreateCounter<long>("harmattan.store.writes", description: "Rows sent to the store: written, ignored as older, or failed");
+
+    public static readonly Histogram<double> StoreWriteDuration = Meter.CreateHistogram(
+        "harmattan.store.write.duration", unit: "s", description: "Duration of one batch write to the store", tags: null, advice: Seconds);
+}

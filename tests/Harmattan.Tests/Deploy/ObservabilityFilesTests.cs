@@ -1,0 +1,46 @@
+using System.Diagnostics.Metrics;
+using System.Reflection;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Harmattan.Hosting.Telemetry;
+
+namespace Harmattan.Tests.Deploy;
+
+/// <summary>The Grafana dashboard and the alert rules query metrics the services really expose.</summary>
+public class ObservabilityFilesTests
+{
+    [Theory]
+    [InlineData("deploy/observability/grafana-dashboard.json")]
+    [InlineData("deploy/observability/alerts.yml")]
+    public void Every_harmattan_metric_queried_is_one_the_services_expose(string file)
+    {
+        var text = File.ReadAllText(Repository.PathOf(file));
+        var queried = Regex.Matches(text, @"\bharmattan_[a-z0-9_]+").Select(m => Regex.Replace(m.Value, "_(bucket|sum|count)$", "")).ToHashSet();
+
+        Assert.NotEmpty(queried);
+        Assert.All(queried, name => Assert.Contains(name, ExposedNames()));
+    }
+
+    [Fact]
+    public void The_dashboard_is_valid_json_with_a_query_in_every_panel()
+    {
+        using var dashboard = JsonDocument.Parse(File.ReadAllText(Repository.PathOf("deploy/observability/grafana-dashboard.json")));
+
+        var panels = dashboard.RootElement.GetProperty("panels").EnumerateArray().ToList();
+        Assert.NotEmpty(panels);
+        Assert.All(panels, panel => Assert.Contains(panel.GetProperty("targets").EnumerateArray(),
+            target => !string.IsNullOrWhiteSpace(target.GetProperty("expr").GetString())));
+    }
+
+    /// <summary>The Prometheus names of the pipeline's instruments: dots become underscores, then unit and counter suffixes.</summary>
+    private static HashSet<string> ExposedNames()
+    {
+        var instruments = typeof(HarmattanTelemetry).GetFields(BindingFlags.Public | BindingFlags.Static)
+            .Select(f => f.GetValue(null)).OfType<Instrument>()
+            .Select(i => PrometheusName(i.Name, i.Unit, i.GetType().Name.StartsWith("Counter", StringComparison.Ordinal)));
+        return [.. instruments, PrometheusName(HarmattanTelemetry.StationDataAge, "s", counter: false)];
+    }
+
+    private static string PrometheusName(string name, string? unit, bool counter) =>
+        name.Replace('.', '_') + (unit == "s" ? "_seconds" : "") + (counter ? "_total" : "");
+}
