@@ -36,25 +36,26 @@ public static class BackfillCommand
         };
         var idleTimeout = CommonOptions.IdleTimeout("no new day is stored");
         var db = CommonOptions.Db();
+        var mongo = CommonOptions.Mongo(db);
 
         var command = new Command("backfill", "Fetch a range of days through the running services (RabbitMQ) and wait until it is stored.")
         {
-            stations, from, to, chunkDays, noWait, refetch, idleTimeout, db,
+            stations, from, to, chunkDays, noWait, refetch, idleTimeout, db, mongo,
         };
         CommonOptions.ValidateRange(command, from, to);
         command.SetAction((result, cancellationToken) => RunAsync(new BackfillRequest(result.GetValue(stations) ?? [],
             result.GetValue(from)!.Value, result.GetValue(to)!.Value, result.GetValue(chunkDays), result.GetValue(noWait),
-            result.GetValue(refetch), result.GetValue(idleTimeout), result.GetValue(db)), cancellationToken));
+            result.GetValue(refetch), result.GetValue(idleTimeout), result.GetValue(db), result.GetValue(mongo)), cancellationToken));
         return command;
     }
 
     private sealed record BackfillRequest(string[] Stations, DateOnly From, DateOnly To, int ChunkDays, bool NoWait, bool Refetch,
-        TimeSpan IdleTimeout, FileInfo? Db);
+        TimeSpan IdleTimeout, FileInfo? Db, string? Mongo);
 
     private static async Task<int> RunAsync(BackfillRequest request, CancellationToken cancellationToken)
     {
         var (from, to) = (request.From, request.To);
-        var builder = CliHost.CreateBuilder(CommonOptions.StoreDefaults, CliHost.Overrides(CommonOptions.DbOverride(request.Db)));
+        var builder = CliHost.CreateBuilder(CommonOptions.StoreDefaults, CliHost.Overrides(CommonOptions.StoreOverrides(request.Db, request.Mongo)));
         builder.Services.AddPipelineStore(builder.Configuration);
         builder.Services.AddStations(builder.Configuration);
         builder.Services.AddSingleton<PipelineFaults>();

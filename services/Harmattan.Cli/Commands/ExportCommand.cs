@@ -13,12 +13,13 @@ public static class ExportCommand
         var to = new Option<DateOnly?>("--to") { Description = "Last day (YYYY-MM-DD), inclusive. Default: the last day stored." };
         var output = new Option<FileInfo?>("--out") { Description = "CSV file to write. Default: standard output." };
         var db = CommonOptions.Db();
+        var mongo = CommonOptions.Mongo(db);
 
-        var command = new Command("export", "Write a station's daily averages as CSV.") { station, from, to, output, db };
+        var command = new Command("export", "Write a station's daily averages as CSV.") { station, from, to, output, db, mongo };
         command.SetAction(async (result, cancellationToken) =>
         {
             var builder = CliHost.CreateBuilder(CommonOptions.StoreDefaults,
-                CliHost.Overrides(CommonOptions.DbOverride(result.GetValue(db))));
+                CliHost.Overrides(CommonOptions.StoreOverrides(result.GetValue(db), result.GetValue(mongo))));
             builder.Services.AddPipelineStore(builder.Configuration);
             using var host = builder.Build();
             var store = host.Services.GetRequiredService<IPipelineStore>();

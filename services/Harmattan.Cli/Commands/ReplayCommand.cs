@@ -24,22 +24,23 @@ public static class ReplayCommand
         var noWait = CommonOptions.NoWait("Send the archived fetches and exit without waiting for the store.");
         var idleTimeout = CommonOptions.IdleTimeout("no recomputed fetch arrives");
         var db = CommonOptions.Db();
+        var mongo = CommonOptions.Mongo(db);
 
         var command = new Command("replay",
             "Recompute the averages of a range from the archived raw fetches, through the running services (RabbitMQ).")
         {
-            stations, from, to, noWait, idleTimeout, db,
+            stations, from, to, noWait, idleTimeout, db, mongo,
         };
         CommonOptions.ValidateRange(command, from, to);
         command.SetAction((result, cancellationToken) => RunAsync(result.GetValue(stations) ?? [], result.GetValue(from)!.Value,
-            result.GetValue(to)!.Value, result.GetValue(noWait), result.GetValue(idleTimeout), result.GetValue(db), cancellationToken));
+            result.GetValue(to)!.Value, result.GetValue(noWait), result.GetValue(idleTimeout), result.GetValue(db), result.GetValue(mongo), cancellationToken));
         return command;
     }
 
     private static async Task<int> RunAsync(string[] stationIds, DateOnly from, DateOnly to, bool noWait, TimeSpan idleTimeout,
-        FileInfo? db, CancellationToken cancellationToken)
+        FileInfo? db, string? mongo, CancellationToken cancellationToken)
     {
-        var builder = CliHost.CreateBuilder(CommonOptions.StoreDefaults, CliHost.Overrides(CommonOptions.DbOverride(db)));
+        var builder = CliHost.CreateBuilder(CommonOptions.StoreDefaults, CliHost.Overrides(CommonOptions.StoreOverrides(db, mongo)));
         builder.Services.AddPipelineStore(builder.Configuration);
         builder.Services.AddStations(builder.Configuration);
         builder.Services.AddSingleton<PipelineFaults>();

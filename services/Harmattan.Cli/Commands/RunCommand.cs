@@ -32,6 +32,7 @@ public static class RunCommand
                 r.AddError("--airqino-url must be an absolute http(s) URL, e.g. https://airqino-api.magentalab.it");
         });
         var db = CommonOptions.Db();
+        var mongo = CommonOptions.Mongo(db);
         var simulate = new Option<bool>("--simulate") { Description = "Serve simulated data from an in-process AirQino simulator (no network, no credentials)." };
         var timeout = new Option<TimeSpan>("--timeout")
         {
@@ -39,19 +40,19 @@ public static class RunCommand
             DefaultValueFactory = _ => TimeSpan.FromMinutes(10),
         };
 
-        var command = new Command("run", "Extract, average and store in one process (in-memory bus, SQLite store).")
+        var command = new Command("run", "Extract, average and store in one process (in-memory bus, SQLite store unless --mongo).")
         {
-            once, stations, from, to, airQinoUrl, db, simulate, timeout,
+            once, stations, from, to, airQinoUrl, db, mongo, simulate, timeout,
         };
         CommonOptions.ValidateRange(command, from, to);
         command.SetAction((result, cancellationToken) => RunAsync(new RunRequest(
             result.GetValue(once), result.GetValue(stations) ?? [], result.GetValue(from), result.GetValue(to),
-            result.GetValue(airQinoUrl), result.GetValue(db), result.GetValue(simulate), result.GetValue(timeout)), cancellationToken));
+            result.GetValue(airQinoUrl), result.GetValue(db), result.GetValue(mongo), result.GetValue(simulate), result.GetValue(timeout)), cancellationToken));
         return command;
     }
 
     private sealed record RunRequest(bool Once, string[] Stations, DateOnly? From, DateOnly? To, string? AirQinoUrl,
-        FileInfo? Db, bool Simulate, TimeSpan Timeout);
+        FileInfo? Db, string? Mongo, bool Simulate, TimeSpan Timeout);
 
     private static async Task<int> RunAsync(RunRequest request, CancellationToken cancellationToken)
     {
@@ -63,10 +64,10 @@ public static class RunCommand
             // Ctrl-C should end an interactive run within seconds.
             ["Bus:StopTimeout"] = "00:00:05",
         };
-        var builder = CliHost.CreateBuilder(defaults, CliHost.Overrides(
-            CommonOptions.DbOverride(request.Db), ("AirQino:BaseUrl", request.AirQinoUrl),
+        var builder = CliHost.CreateBuilder(defaults, CliHost.Overrides([
+            .. CommonOptions.StoreOverrides(request.Db, request.Mongo), ("AirQino:BaseUrl", request.AirQinoUrl),
             // Without --once the services keep running and the extractor's schedule fetches every hour.
-            ("Schedule:Enabled", request.Once ? "false" : null)));
+            ("Schedule:Enabled", request.Once ? "false" : null)]));
 
         await using var simulator = request.Simulate
             ? await AirQinoSimulatorHost.StartAsync(new SimulatorOptions

@@ -28,18 +28,19 @@ public static partial class StatusCommand
             CustomParser = ParseMaxAge,
         };
         var db = CommonOptions.Db();
+        var mongo = CommonOptions.Mongo(db);
         var command = new Command("status", "Show each station's data age and last 30 days, and the depth of the error queues.")
         {
-            stations, maxAge, db,
+            stations, maxAge, db, mongo,
         };
         command.SetAction((result, cancellationToken) =>
-            RunAsync(result.GetValue(stations) ?? [], result.GetValue(maxAge), result.GetValue(db), cancellationToken));
+            RunAsync(result.GetValue(stations) ?? [], result.GetValue(maxAge), result.GetValue(db), result.GetValue(mongo), cancellationToken));
         return command;
     }
 
-    private static async Task<int> RunAsync(string[] stationIds, TimeSpan maxAge, FileInfo? db, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(string[] stationIds, TimeSpan maxAge, FileInfo? db, string? mongo, CancellationToken cancellationToken)
     {
-        var builder = CliHost.CreateBuilder(CommonOptions.StoreDefaults, CliHost.Overrides(CommonOptions.DbOverride(db)));
+        var builder = CliHost.CreateBuilder(CommonOptions.StoreDefaults, CliHost.Overrides(CommonOptions.StoreOverrides(db, mongo)));
         builder.Services.AddPipelineStore(builder.Configuration);
         builder.Services.AddStations(builder.Configuration);
         using var host = builder.Build();

@@ -17,18 +17,20 @@ public static class TriggerCommand
     {
         var db = CommonOptions.Db();
         db.Description = "SQLite store read for the gap warning, when Storage:Provider is Sqlite (default: harmattan.db; or ConnectionStrings__Sqlite).";
+        var mongo = CommonOptions.Mongo(db);
+        mongo.Description = "MongoDB store read for the gap warning instead of SQLite, e.g. mongodb://localhost:27017/?replicaSet=rs0 (or Storage__Provider=MongoDb with ConnectionStrings__MongoDb).";
         var command = new Command("trigger",
             "Send one scheduled run's fetch commands (the last Schedule:LookbackDays days of each configured station) to the running services and exit.")
         {
-            db,
+            db, mongo,
         };
-        command.SetAction((result, cancellationToken) => RunAsync(result.GetValue(db), cancellationToken));
+        command.SetAction((result, cancellationToken) => RunAsync(result.GetValue(db), result.GetValue(mongo), cancellationToken));
         return command;
     }
 
-    private static async Task<int> RunAsync(FileInfo? db, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(FileInfo? db, string? mongo, CancellationToken cancellationToken)
     {
-        var builder = CliHost.CreateBuilder(CommonOptions.StoreDefaults, CliHost.Overrides(CommonOptions.DbOverride(db)));
+        var builder = CliHost.CreateBuilder(CommonOptions.StoreDefaults, CliHost.Overrides(CommonOptions.StoreOverrides(db, mongo)));
         // Only for the gap warning: a store that is down must not stop the hourly run.
         builder.Services.AddPipelineStoreForReading(builder.Configuration);
         builder.Services.AddStations(builder.Configuration);

@@ -68,6 +68,10 @@ public static class MongoCommands
         & Filter.Lt(WindowStart, (BsonValue)ToBson(to))
         & Filter.Gt(WindowEnd, (BsonValue)ToBson(from));
 
+    /// <summary>The stored documents with the keys (station and <paramref name="keyField"/>) of these replacements.</summary>
+    public static FilterDefinition<BsonDocument> StoredKeys(IEnumerable<BsonDocument> replacements, string keyField) =>
+        Filter.Or(replacements.Select(r => Filter.Eq(StationId, r[StationId]) & Filter.Eq(keyField, r[keyField])));
+
     public static FilterDefinition<BsonDocument> StationFilter(string stationId) => Filter.Eq(StationId, (BsonValue)stationId);
 
     /// <summary>With <see cref="StationFilter"/> and a limit of 1: the latest hour, read from the (station, hour) key.</summary>
