@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every Harmattan test. On Debian it installs RabbitMQ when it is absent and starts it when it is not
-# running (and stops it again at the end if it started it). Extra arguments go to `dotnet test`,
+# running (and stops it again at the end if it started it); without a MongoDB it starts the MongoDB wire stand-in
+# from ../shared/mongo-standin when that exists (see below). Extra arguments go to `dotnet test`,
 # e.g. tests/run.sh --filter "FullyQualifiedName~Transformer".
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -26,7 +26,7 @@ public sealed class MongoPipelineStore : IPipelineStore
     private readonly ILogger _logger;
     private volatile bool _uniqueKeysVerified;
 
-    public MongoPipelineStore(IMongoClient client, IOptions<MongoStoreOptions> options, ILogger<MongoPipelineStore> logger)
+    public MongoPipelineStore(IMongoClient client, IOptions<MongoStoreOptions> options, ILogger<MongoPipelineStore>? logger = null)
         : this(client, options.Value.MongoDatabase, options.Value.MongoOperationTimeout, logger)
     {
     }
@@ -220,9 +220,11 @@ public sealed class MongoPipelineStore : IPipelineStore
         deadline.CancelAfter(_operationTimeout);
         try
         {
-            return await run(deadline.Token);
+            // The driver does not notice a cancellation in every state of a connection that never answers (it may
+            // wait for its own server selection timeout), so the wait itself is bounded too.
+            return await run(deadline.Token).WaitAsync(_operationTimeout, cancellationToken);
         }
-        catch (Exception e) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        catch (Exception e) when (e is TimeoutException || (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested))
         {
             throw new TimeoutException(
                 $"MongoDB did not answer {operation} within {_operationTimeout} (Storage:MongoOperationTimeout): check that the " +
