@@ -43,7 +43,7 @@ public readonly record struct StationActivity(DateTimeOffset? LastReadingHour, D
 
 /// <summary>
 /// Rows written, rows ignored because the store held a newer version, and rows refused because the stored row has
-/// no valid version to compare with (it can only have been written outside Harmattan; each one is logged as an error).
+/// no valid version to compare with (e.g. written by hand or by another tool; each one is logged as an error).
 /// </summary>
 public readonly record struct UpsertResult(int Written, int IgnoredAsOlder, int RefusedUnversioned = 0)
 {

@@ -19,14 +19,14 @@ public static class CommonOptions
     };
 
     /// <summary>
-    /// <c>--mongo URI</c>: read the store from MongoDB instead of SQLite. Without it the CLI follows
+    /// <c>--mongo URI</c>: the store is MongoDB instead of SQLite. Without it the CLI follows
     /// <c>Storage__Provider</c> and <c>ConnectionStrings__MongoDb</c>; with <paramref name="db"/> as well it is an error.
     /// </summary>
     public static Option<string?> Mongo(Option<FileInfo?> db)
     {
         var mongo = new Option<string?>("--mongo")
         {
-            Description = "MongoDB URI to read the store from instead of SQLite, e.g. mongodb://localhost:27017/?replicaSet=rs0 " +
+            Description = "MongoDB URI of the store, instead of SQLite, e.g. mongodb://localhost:27017/?replicaSet=rs0 " +
                 "(or Storage__Provider=MongoDb with ConnectionStrings__MongoDb). Database: Storage__MongoDatabase (default harmattan).",
         };
         mongo.Validators.Add(result =>

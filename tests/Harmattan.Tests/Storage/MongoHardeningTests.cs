@@ -1,14 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
-using Harmattan.Contracts;
-using Harmattan.Hosting;
-using Harmattan.Loader;
 using Harmattan.Storage;
 using Harmattan.Storage.MongoDb;
-using MassTransit;
-using MassTransit.Testing;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging;
 using MongoDB.Bson;
@@ -63,48 +56,6 @@ public sealed class MongoHardeningTests : IAsyncLifetime
         }, Ct);
         Assert.Equal(HealthStatus.Unhealthy, health.Status);
         Assert.Contains("Storage:MongoOperationTimeout", health.Description);
-    }
-
-    [Fact]
-    public async Task Mongo_on_a_server_that_never_answers_the_loader_faults_the_message_instead_of_holding_it()
-    {
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["Storage:Provider"] = "MongoDb",
-            ["ConnectionStrings:MongoDb"] = SilentServer(),
-            ["Storage:MongoDatabase"] = _databaseName,
-            ["Storage:MongoWriteConcernTimeout"] = "00:00:00.500",
-            ["Storage:MongoOperationTimeout"] = "00:00:01",
-            ["Loader:BatchTimeLimit"] = "00:00:00.050",
-        }).Build();
-        var services = new ServiceCollection();
-        services.AddSingleton<IConfiguration>(configuration);
-        services.AddLogging();
-        services.AddLoader(configuration);
-        services.AddHarmattanTestHarness(bus => bus.AddLoaderConsumers());
-        await using var provider = services.BuildServiceProvider(validateScopes: true);
-        var harness = provider.GetRequiredService<ITestHarness>();
-        await harness.Start();
-        try
-        {
-            // Start-up leaves the loader up and not ready rather than stopping it.
-            await provider.GetRequiredService<PipelineStoreInitializer>().StartAsync(Ct);
-
-            await harness.Bus.Publish(StationDay(), Ct);
-
-            // Without a bound this fault never comes: the batch waits for an answer forever.
-            Assert.True(await harness.Published.Any<Fault<AveragesComputed>>(Ct), "the message was neither stored nor faulted");
-            var fault = harness.Published.Select<Fault<AveragesComputed>>(Ct).First().Context.Message;
-            Assert.True(fault.Exceptions.Any(e => e.Message.Contains("Storage:MongoOperationTimeout")),
-                string.Join("\n", fault.Exceptions.Select(e => $"{e.ExceptionType}: {e.Message}\n{e.StackTrace}")));
-            var health = await provider.GetRequiredService<HealthCheckService>()
-                .CheckHealthAsync(r => r.Tags.Contains(ServiceDefaults.ReadyTag), Ct);
-            Assert.Equal(HealthStatus.Unhealthy, health.Status);
-        }
-        finally
-        {
-            await harness.Stop(Ct);
-        }
     }
 
     [Fact]
