@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every Harmattan test. On Debian it installs RabbitMQ when it is absent and starts it when it is not
-# running (and stops it again at the end if it started it). Extra arguments go to `dotnet test`,
+# running (and stops it again at the end if it started it); without a MongoDB it starts the MongoDB wire stand-in
+# from ../shared/mongo-standin when that exists (see below). Extra arguments go to `dotnet test`,
 # e.g. tests/run.sh --filter "FullyQualifiedName~Transformer".
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,9 +25,12 @@ if ! as_root rabbitmqctl -q status >/dev/null 2>&1; then
   as_root rabbitmq-server -detached
   started_rabbitmq=yes
 fi
-if [ -n "$started_rabbitmq" ]; then
-  trap 'echo "== stopping RabbitMQ"; as_root rabbitmqctl -q stop >/dev/null 2>&1 || true' EXIT
-fi
+mongo_pid=""
+cleanup() {
+  if [ -n "$mongo_pid" ]; then echo "== stopping the MongoDB wire stand-in (PID $mongo_pid)"; kill "$mongo_pid" 2>/dev/null || true; fi
+  if [ -n "$started_rabbitmq" ]; then echo "== stopping RabbitMQ"; as_root rabbitmqctl -q stop >/dev/null 2>&1 || true; fi
+}
+trap cleanup EXIT
 # `rabbitmq-server -detached` returns before the Erlang node registers, and `await_startup` fails at once on a node
 # that is not registered yet, so poll until it answers (up to two minutes).
 rabbitmq_ready=""
@@ -41,5 +45,26 @@ if [ -z "$rabbitmq_ready" ]; then
   exit 1
 fi
 echo "== RabbitMQ is up"
+
+# MongoDB: a real server named by ConnectionStrings__MongoDb, or one Testcontainers starts where Docker answers, takes
+# precedence. Without either, the MongoDB wire stand-in beside the repository (../shared/mongo-standin, absent on a
+# user's machine) serves the MongoDB suites, and the tests label their target "MongoDB wire stand-in": a pass there
+# is not a MongoDB pass. With none of the three, the MongoDB tests skip with their reason.
+standin=../shared/mongo-standin/start.sh
+docker_answers() { [ -n "${DOCKER_HOST:-}" ] || { command -v docker >/dev/null 2>&1 && docker info >/dev/null 2>&1; }; }
+port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+if [ -z "${ConnectionStrings__MongoDb:-}" ] && [ -x "$standin" ] && ! docker_answers; then
+  if ! command -v node >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then
+    echo "== installing nodejs and npm (Debian packages) for the MongoDB wire stand-in"
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null
+  fi
+  mongo_port=27117
+  while port_in_use "$mongo_port"; do mongo_port=$((mongo_port + 1)); done
+  echo "== starting the MongoDB wire stand-in on 127.0.0.1:$mongo_port (not MongoDB: see ../shared/mongo-standin/README.md)"
+  mongo_pid=$("$standin" "$mongo_port")
+  export ConnectionStrings__MongoDb="mongodb://127.0.0.1:$mongo_port/?directConnection=true"
+  export HARMATTAN_MONGO_TARGET=standin
+fi
 
 dotnet test Harmattan.slnx -c Release --logger "console;verbosity=normal" "$@"

@@ -4,7 +4,7 @@ using MassTransit;
 
 namespace Harmattan.Loader;
 
-/// <summary>Upserts a batch of computed averages in one transaction; older versions are ignored by the store.</summary>
+/// <summary>Upserts a batch of computed averages in one store write (SQLite: one transaction; MongoDB: two bulk writes); older versions are ignored by the store.</summary>
 public sealed class AveragesComputedConsumer(IPipelineStore store, StoreWriteMonitor writes, StationFreshness freshness,
     ILogger<AveragesComputedConsumer> logger)
     : IConsumer<Batch<AveragesComputed>>
@@ -23,8 +23,9 @@ public sealed class AveragesComputedConsumer(IPipelineStore store, StoreWriteMon
         freshness.Stored(batch);
 
         logger.LogInformation(
-            "Stored averages of {Messages} fetches for stations {StationIds}: {RowsWritten} rows written, {RowsIgnored} ignored as older",
+            "Stored averages of {Messages} fetches for stations {StationIds}: {RowsWritten} rows written, {RowsIgnored} ignored as older, " +
+            "{RowsRefused} refused because the stored row has no valid version (logged as errors)",
             batch.Length, batch.Select(a => a.StationId).Distinct().Order(StringComparer.Ordinal).ToArray(),
-            result.Written, result.IgnoredAsOlder);
+            result.Written, result.IgnoredAsOlder, result.RefusedUnversioned);
     }
 }

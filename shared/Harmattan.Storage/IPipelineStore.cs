@@ -44,9 +44,12 @@ public interface IPipelineStore
 /// <param name="LastFetchedAt">When the latest archived fetch of the station was made.</param>
 public readonly record struct StationActivity(DateTimeOffset? LastReadingHour, DateTimeOffset? LastFetchedAt);
 
-/// <summary>Rows written and rows ignored because the store held a newer version.</summary>
-public readonly record struct UpsertResult(int Written, int IgnoredAsOlder)
+/// <summary>
+/// Rows written, rows ignored because the store held a newer version, and rows refused because the stored row has
+/// no valid version to compare with (e.g. written by hand or by another tool; each one is logged as an error).
+/// </summary>
+public readonly record struct UpsertResult(int Written, int IgnoredAsOlder, int RefusedUnversioned = 0)
 {
     public static UpsertResult operator +(UpsertResult a, UpsertResult b) =>
-        new(a.Written + b.Written, a.IgnoredAsOlder + b.IgnoredAsOlder);
+        new(a.Written + b.Written, a.IgnoredAsOlder + b.IgnoredAsOlder, a.RefusedUnversioned + b.RefusedUnversioned);
 }

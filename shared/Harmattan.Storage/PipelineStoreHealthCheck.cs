@@ -15,7 +15,7 @@ public sealed class PipelineStoreHealthCheck(IPipelineStore store, StoreWriteMon
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            return new HealthCheckResult(context.Registration.FailureStatus, "the pipeline store cannot be reached", ex);
+            return new HealthCheckResult(context.Registration.FailureStatus, $"the pipeline store is not ready: {ex.Message}", ex);
         }
     }
 }

@@ -25,7 +25,8 @@ public static class StorageRegistration
         services.AddPipelineStoreForReading(configuration);
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<StoreWriteMonitor>();
-        services.AddHostedService<PipelineStoreInitializer>();
+        services.AddSingleton<PipelineStoreInitializer>();
+        services.AddHostedService(provider => provider.GetRequiredService<PipelineStoreInitializer>());
         services.AddHealthChecks().AddCheck<PipelineStoreHealthCheck>("pipeline-store", tags: [ServiceDefaults.ReadyTag]);
         return services;
     }

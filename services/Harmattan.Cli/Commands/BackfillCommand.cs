@@ -37,22 +37,24 @@ public static class BackfillCommand
         };
         var idleTimeout = CommonOptions.IdleTimeout("no new day is stored");
         var db = CommonOptions.Db();
+        var mongo = CommonOptions.Mongo(db);
         var rabbitMq = CommonOptions.RabbitMq();
 
         var command = new Command("backfill", "Fetch a range of days through the running services (RabbitMQ) and wait until it is stored.")
         {
-            stations, from, to, chunkDays, noWait, refetch, idleTimeout, db, rabbitMq,
+            stations, from, to, chunkDays, noWait, refetch, idleTimeout, db, mongo, rabbitMq,
         };
         CommonOptions.ValidateRange(command, from, to);
         command.SetAction((result, cancellationToken) => RunAsync(new BackfillRequest(result.GetValue(stations) ?? [],
             result.GetValue(from)!.Value, result.GetValue(to)!.Value, result.GetValue(chunkDays), result.GetValue(noWait),
-            result.GetValue(refetch), result.GetValue(idleTimeout) ?? CommonOptions.DefaultIdleTimeout, result.GetValue(db),
+            result.GetValue(refetch), result.GetValue(idleTimeout) ?? CommonOptions.DefaultIdleTimeout,
+            CommonOptions.StoreOverrides(result.GetValue(db), result.GetValue(mongo)),
             result.GetValue(rabbitMq)), cancellationToken));
         return command;
     }
 
     private sealed record BackfillRequest(string[] Stations, DateOnly From, DateOnly To, int ChunkDays, bool NoWait, bool Refetch,
-        TimeSpan IdleTimeout, FileInfo? Db, Uri? RabbitMq);
+        TimeSpan IdleTimeout, (string, string?)[] Store, Uri? RabbitMq);
 
     /// <summary>How soon after sending a backfill warns that nothing consumes the commands.</summary>
     private static readonly TimeSpan ConsumerGrace = TimeSpan.FromSeconds(3);
@@ -61,7 +63,7 @@ public static class BackfillCommand
     {
         var (from, to) = (request.From, request.To);
         var builder = CliHost.CreateBuilder(CommonOptions.StoreDefaults,
-            CliHost.Overrides(CommonOptions.DbOverride(request.Db), CommonOptions.RabbitMqOverride(request.RabbitMq)));
+            CliHost.Overrides([.. request.Store, CommonOptions.RabbitMqOverride(request.RabbitMq)]));
         var asked = StationSelection.Resolve(builder.Configuration, request.Stations, from, to, TimeProvider.System);
         // The services create the store; a backfill into a store that does not exist would wait at 0 % for ever.
         StoreLocation.RequireExisting(builder.Configuration);

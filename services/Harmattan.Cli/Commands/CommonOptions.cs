@@ -3,6 +3,8 @@ using System.CommandLine.Parsing;
 using System.Globalization;
 using Harmattan.Extractor;
 using Harmattan.Hosting;
+using Harmattan.Storage;
+using Harmattan.Storage.MongoDb;
 
 namespace Harmattan.Cli.Commands;
 
@@ -26,8 +28,45 @@ public static class CommonOptions
         Description = "SQLite database file, relative to the current directory (default: harmattan.db; or ConnectionStrings__Sqlite).",
     };
 
-    public static (string, string?) DbOverride(FileInfo? db) =>
-        ("ConnectionStrings:Sqlite", db is null ? null : $"Data Source={db.FullName}");
+    /// <summary>
+    /// <c>--mongo URI</c>: the store is MongoDB instead of SQLite. Without it the CLI follows
+    /// <c>Storage__Provider</c> and <c>ConnectionStrings__MongoDb</c>; with <paramref name="db"/> as well it is an error.
+    /// </summary>
+    public static Option<string?> Mongo(Option<FileInfo?> db)
+    {
+        var mongo = new Option<string?>("--mongo")
+        {
+            Description = "MongoDB URI of the store, instead of SQLite, e.g. mongodb://localhost:27017/?replicaSet=rs0 " +
+                "(or Storage__Provider=MongoDb with ConnectionStrings__MongoDb). Database: Storage__MongoDatabase (default harmattan).",
+        };
+        mongo.Validators.Add(result =>
+        {
+            if (result.GetResult(db) is { Implicit: false })
+                result.AddError("--db and --mongo name two different stores: give one of them (--db PATH for SQLite, --mongo URI for MongoDB).");
+            else if (!IsMongoUri(result.GetValueOrDefault<string?>()))
+                // The value is not echoed: a MongoDB URI can carry a password.
+                result.AddError("--mongo is not a MongoDB URI: expected mongodb://[user:password@]host:27017/?replicaSet=rs0.");
+        });
+        return mongo;
+    }
+
+    private static bool IsMongoUri(string? value)
+    {
+        try
+        {
+            MongoRegistration.ClientSettings(value ?? "");
+            return true;
+        }
+        catch (InvalidOperationException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>The configuration the store options select: <c>--mongo</c> wins over the SQLite defaults, <c>--db</c> names the SQLite file.</summary>
+    public static (string, string?)[] StoreOverrides(FileInfo? db, string? mongo) => mongo is null
+        ? [("ConnectionStrings:Sqlite", db is null ? null : $"Data Source={db.FullName}")]
+        : [("Storage:Provider", nameof(StorageProvider.MongoDb)), ("ConnectionStrings:MongoDb", mongo)];
 
     public static Option<Uri?> RabbitMq()
     {

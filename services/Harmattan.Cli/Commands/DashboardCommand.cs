@@ -37,7 +37,7 @@ public static class DashboardCommand
     private static async Task<int> RunAsync(FileInfo? db, int port, CancellationToken cancellationToken)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = [], ContentRootPath = AppContext.BaseDirectory });
-        CliHost.Configure(builder, CommonOptions.StoreDefaults, CliHost.Overrides(CommonOptions.DbOverride(db)));
+        CliHost.Configure(builder, CommonOptions.StoreDefaults, CliHost.Overrides(CommonOptions.StoreOverrides(db, mongo: null)));
         StoreLocation.RequireExisting(builder.Configuration);
 
         builder.WebHost.UseUrls($"http://localhost:{port}");

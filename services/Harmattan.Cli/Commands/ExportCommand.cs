@@ -14,6 +14,7 @@ public static class ExportCommand
         var to = CommonOptions.To("Last day, YYYY-MM-DD, inclusive (default: the last day stored).");
         var output = new Option<FileInfo?>("--out") { Description = "CSV file to write, relative to the current directory (default: standard output)." };
         var db = CommonOptions.Db();
+        var mongo = CommonOptions.Mongo(db);
 
         var command = new Command("export", "Write a station's daily averages as CSV.") { station, from, to, output, db };
         CommonOptions.ValidateRange(command, from, to, together: false);
@@ -21,7 +22,7 @@ public static class ExportCommand
         {
             var stationId = result.GetValue(station)!;
             var builder = CliHost.CreateBuilder(CommonOptions.StoreDefaults,
-                CliHost.Overrides(CommonOptions.DbOverride(result.GetValue(db))));
+                CliHost.Overrides(CommonOptions.StoreOverrides(result.GetValue(db), result.GetValue(mongo))));
             StoreLocation.RequireExisting(builder.Configuration);
             builder.Services.AddPipelineStore(builder.Configuration);
             using var host = builder.Build();

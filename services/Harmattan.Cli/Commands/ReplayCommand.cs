@@ -24,25 +24,26 @@ public static class ReplayCommand
         var noWait = CommonOptions.NoWait("Send the archived fetches and exit without waiting for the store.");
         var idleTimeout = CommonOptions.IdleTimeout("no recomputed fetch arrives");
         var db = CommonOptions.Db();
+        var mongo = CommonOptions.Mongo(db);
         var rabbitMq = CommonOptions.RabbitMq();
 
         var command = new Command("replay",
             "Recompute the averages of a range from the archived raw fetches, through the running services (RabbitMQ).")
         {
-            stations, from, to, noWait, idleTimeout, db, rabbitMq,
+            stations, from, to, noWait, idleTimeout, db, mongo, rabbitMq,
         };
         CommonOptions.ValidateRange(command, from, to);
         command.SetAction((result, cancellationToken) => RunAsync(result.GetValue(stations) ?? [], result.GetValue(from)!.Value,
             result.GetValue(to)!.Value, result.GetValue(noWait), result.GetValue(idleTimeout) ?? CommonOptions.DefaultIdleTimeout,
-            result.GetValue(db), result.GetValue(rabbitMq), cancellationToken));
+            CommonOptions.StoreOverrides(result.GetValue(db), result.GetValue(mongo)), result.GetValue(rabbitMq), cancellationToken));
         return command;
     }
 
     private static async Task<int> RunAsync(string[] stationIds, DateOnly from, DateOnly to, bool noWait, TimeSpan idleTimeout,
-        FileInfo? db, Uri? rabbitMq, CancellationToken cancellationToken)
+        (string, string?)[] store, Uri? rabbitMq, CancellationToken cancellationToken)
     {
         var builder = CliHost.CreateBuilder(CommonOptions.StoreDefaults,
-            CliHost.Overrides(CommonOptions.DbOverride(db), CommonOptions.RabbitMqOverride(rabbitMq)));
+            CliHost.Overrides([.. store, CommonOptions.RabbitMqOverride(rabbitMq)]));
         var asked = StationSelection.Resolve(builder.Configuration, stationIds, from, to, TimeProvider.System);
         // The archived fetches are read from the store: a mistyped path must not create an empty one.
         StoreLocation.RequireExisting(builder.Configuration);

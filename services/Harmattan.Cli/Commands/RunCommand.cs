@@ -35,6 +35,7 @@ public static class RunCommand
                 r.AddError($"--airqino-url: '{text}' is not an absolute http(s) URL; use e.g. https://airqino-api.magentalab.it");
         });
         var db = CommonOptions.Db();
+        var mongo = CommonOptions.Mongo(db);
         var simulate = new Option<bool>("--simulate") { Description = "Serve simulated data from an in-process AirQino simulator (no network, no credentials)." };
         var timeout = CommonOptions.Duration("--timeout",
             $"Give up when nothing is stored for this long ({Durations.Examples}; default {Durations.Format(DefaultTimeout)}).");
@@ -42,18 +43,18 @@ public static class RunCommand
 
         var command = new Command("run", "Extract, average and store in one process (in-memory bus, SQLite store).")
         {
-            once, stations, from, to, airQinoUrl, db, simulate, timeout, verbose,
+            once, stations, from, to, airQinoUrl, db, mongo, simulate, timeout, verbose,
         };
         CommonOptions.ValidateRange(command, from, to);
         command.SetAction((result, cancellationToken) => RunAsync(new RunRequest(
             result.GetValue(once), result.GetValue(stations) ?? [], result.GetValue(from), result.GetValue(to),
-            result.GetValue(airQinoUrl), result.GetValue(db), result.GetValue(simulate), result.GetValue(timeout) ?? DefaultTimeout,
+            result.GetValue(airQinoUrl), CommonOptions.StoreOverrides(result.GetValue(db), result.GetValue(mongo)), result.GetValue(simulate), result.GetValue(timeout) ?? DefaultTimeout,
             result.GetValue(verbose)), cancellationToken));
         return command;
     }
 
     private sealed record RunRequest(bool Once, string[] Stations, DateOnly? From, DateOnly? To, string? AirQinoUrl,
-        FileInfo? Db, bool Simulate, TimeSpan Timeout, bool Verbose);
+        (string, string?)[] Store, bool Simulate, TimeSpan Timeout, bool Verbose);
 
     private static async Task<int> RunAsync(RunRequest request, CancellationToken cancellationToken)
     {
@@ -66,10 +67,10 @@ public static class RunCommand
             // Ctrl-C should end an interactive run within seconds.
             ["Bus:StopTimeout"] = "00:00:05",
         };
-        var builder = CliHost.CreateBuilder(defaults, CliHost.Overrides(
-            CommonOptions.DbOverride(request.Db), ("AirQino:BaseUrl", request.AirQinoUrl),
+        var builder = CliHost.CreateBuilder(defaults, CliHost.Overrides([
+            .. request.Store, ("AirQino:BaseUrl", request.AirQinoUrl),
             // Without --once the services keep running and the extractor's schedule fetches every hour.
-            ("Schedule:Enabled", request.Once ? "false" : null)), request.Verbose);
+            ("Schedule:Enabled", request.Once ? "false" : null)]), request.Verbose);
         // Checked before anything starts, so that a day in the future stores nothing.
         var asked = StationSelection.Resolve(builder.Configuration, request.Stations, request.From, request.To, TimeProvider.System);
 

@@ -23,23 +23,24 @@ public static class StatusCommand
         var maxAge = CommonOptions.Duration("--max-age",
             $"Exit with code 2 when a station's newest stored hour ended longer ago than this ({Durations.Examples}); without it the exit code is 0.");
         var db = CommonOptions.Db();
+        var mongo = CommonOptions.Mongo(db);
         var rabbitMq = CommonOptions.RabbitMq();
         var command = new Command("status", "Show each station's data age and stored days (the last 30 or --from..--to), and the depth of the error queues.")
         {
-            stations, from, to, maxAge, db, rabbitMq,
+            stations, from, to, maxAge, db, mongo, rabbitMq,
         };
         CommonOptions.ValidateRange(command, from, to);
         command.SetAction((result, cancellationToken) =>
             RunAsync(result.GetValue(stations) ?? [], result.GetValue(from), result.GetValue(to), result.GetValue(maxAge),
-                result.GetValue(db), result.GetValue(rabbitMq), cancellationToken));
+                CommonOptions.StoreOverrides(result.GetValue(db), result.GetValue(mongo)), result.GetValue(rabbitMq), cancellationToken));
         return command;
     }
 
-    private static async Task<int> RunAsync(string[] stationIds, DateOnly? from, DateOnly? to, TimeSpan? maxAge, FileInfo? db,
-        Uri? rabbitMq, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(string[] stationIds, DateOnly? from, DateOnly? to, TimeSpan? maxAge,
+        (string, string?)[] store, Uri? rabbitMq, CancellationToken cancellationToken)
     {
         var builder = CliHost.CreateBuilder(CommonOptions.StoreDefaults,
-            CliHost.Overrides(CommonOptions.DbOverride(db), CommonOptions.RabbitMqOverride(rabbitMq)));
+            CliHost.Overrides([.. store, CommonOptions.RabbitMqOverride(rabbitMq)]));
         var asked = StationSelection.Resolve(builder.Configuration, stationIds, from, to, TimeProvider.System);
         StoreLocation.RequireExisting(builder.Configuration);
         var broker = RabbitMqAddress.FromConfiguration(builder.Configuration);

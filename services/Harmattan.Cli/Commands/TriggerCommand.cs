@@ -18,20 +18,23 @@ public static class TriggerCommand
     {
         var db = CommonOptions.Db();
         db.Description = "SQLite store read for the gap warning, when Storage:Provider is Sqlite, relative to the current directory (default: harmattan.db; or ConnectionStrings__Sqlite); never created.";
+        var mongo = CommonOptions.Mongo(db);
+        mongo.Description = "MongoDB store read for the gap warning instead of SQLite, e.g. mongodb://localhost:27017/?replicaSet=rs0 (or Storage__Provider=MongoDb with ConnectionStrings__MongoDb).";
         var rabbitMq = CommonOptions.RabbitMq();
         var command = new Command("trigger",
             "Send one scheduled run's fetch commands (the last Schedule:LookbackDays days of each configured station) to the running services and exit.")
         {
-            db, rabbitMq,
+            db, mongo, rabbitMq,
         };
-        command.SetAction((result, cancellationToken) => RunAsync(result.GetValue(db), result.GetValue(rabbitMq), cancellationToken));
+        command.SetAction((result, cancellationToken) => RunAsync(
+            CommonOptions.StoreOverrides(result.GetValue(db), result.GetValue(mongo)), result.GetValue(rabbitMq), cancellationToken));
         return command;
     }
 
-    private static async Task<int> RunAsync(FileInfo? db, Uri? rabbitMq, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync((string, string?)[] store, Uri? rabbitMq, CancellationToken cancellationToken)
     {
         var builder = CliHost.CreateBuilder(CommonOptions.StoreDefaults,
-            CliHost.Overrides(CommonOptions.DbOverride(db), CommonOptions.RabbitMqOverride(rabbitMq)));
+            CliHost.Overrides([.. store, CommonOptions.RabbitMqOverride(rabbitMq)]));
         var broker = RabbitMqAddress.FromConfiguration(builder.Configuration);
         await (await RabbitMqAddress.ConnectAsync(broker, "harmattan trigger", cancellationToken)).DisposeAsync();
         // Only for the gap warning: a store that is down (or absent: it is never created here) must not stop the hourly run.

@@ -71,6 +71,10 @@ public static class MongoCommands
     /// <summary>With a distinct on <c>station_id</c>: the stored stations, answered from the (station, date) key.</summary>
     public static readonly FilterDefinition<BsonDocument> AllDocuments = Filter.Empty;
 
+    /// <summary>The stored documents with the keys (station and <paramref name="keyField"/>) of these replacements.</summary>
+    public static FilterDefinition<BsonDocument> StoredKeys(IEnumerable<BsonDocument> replacements, string keyField) =>
+        Filter.Or(replacements.Select(r => Filter.Eq(StationId, r[StationId]) & Filter.Eq(keyField, r[keyField])));
+
     public static FilterDefinition<BsonDocument> StationFilter(string stationId) => Filter.Eq(StationId, (BsonValue)stationId);
 
     /// <summary>With <see cref="StationFilter"/> and a limit of 1: the latest hour, read from the (station, hour) key.</summary>

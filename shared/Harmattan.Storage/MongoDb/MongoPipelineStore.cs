@@ -1,4 +1,6 @@
 using Harmattan.Contracts;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using MongoDB.Bson;
 using MongoDB.Driver;
@@ -7,7 +9,9 @@ namespace Harmattan.Storage.MongoDb;
 
 /// <summary>
 /// The production store: upserts go out as unordered bulk writes whose filters carry the no-regression rule,
-/// so the server decides atomically which write wins; nothing is read before it is written.
+/// so the server decides atomically which write wins; nothing is read before it is written. Every operation is
+/// bounded by <see cref="MongoStoreOptions.MongoOperationTimeout"/>, and nothing is written until the unique
+/// indexes the rule rests on are verified (<see cref="MongoUniqueKeys"/>).
 /// </summary>
 public sealed class MongoPipelineStore : IPipelineStore
 {
@@ -18,14 +22,19 @@ public sealed class MongoPipelineStore : IPipelineStore
     private readonly IMongoCollection<BsonDocument> _daily;
     private readonly IMongoCollection<BsonDocument> _hourly;
     private readonly IMongoCollection<BsonDocument> _raw;
+    private readonly TimeSpan _operationTimeout;
+    private readonly ILogger _logger;
+    private volatile bool _uniqueKeysVerified;
 
-    public MongoPipelineStore(IMongoClient client, IOptions<MongoStoreOptions> options)
-        : this(client, options.Value.MongoDatabase)
+    public MongoPipelineStore(IMongoClient client, IOptions<MongoStoreOptions> options, ILogger<MongoPipelineStore>? logger = null)
+        : this(client, options.Value.MongoDatabase, options.Value.MongoOperationTimeout, logger)
     {
     }
 
-    public MongoPipelineStore(IMongoClient client, string databaseName)
+    public MongoPipelineStore(IMongoClient client, string databaseName, TimeSpan? operationTimeout = null, ILogger? logger = null)
     {
+        _operationTimeout = operationTimeout ?? MongoStoreOptions.DefaultOperationTimeout;
+        _logger = logger ?? NullLogger.Instance;
         _database = client.GetDatabase(databaseName);
         _daily = _database.GetCollection<BsonDocument>(MongoSchema.DailyAverages);
         _hourly = _database.GetCollection<BsonDocument>(MongoSchema.HourlyAverages);
@@ -34,29 +43,64 @@ public sealed class MongoPipelineStore : IPipelineStore
 
     public string DatabaseName => _database.DatabaseNamespace.DatabaseName;
 
-    public async Task InitializeAsync(CancellationToken cancellationToken = default)
-    {
-        await _daily.Indexes.CreateOneAsync(MongoCommands.DailyKey, cancellationToken: cancellationToken);
-        await _hourly.Indexes.CreateOneAsync(MongoCommands.HourlyKey, cancellationToken: cancellationToken);
-        await _raw.Indexes.CreateOneAsync(MongoCommands.RawFetchesByStationWindow, cancellationToken: cancellationToken);
-        await _raw.Indexes.CreateOneAsync(MongoCommands.RawFetchesByStationFetchedAt, cancellationToken: cancellationToken);
-    }
+    /// <summary>
+    /// Creates the indexes and verifies that both unique keys exist and are unique; throws, naming the collection,
+    /// the index and the fix, when they cannot be created (e.g. duplicates already stored) or are not unique.
+    /// </summary>
+    public Task InitializeAsync(CancellationToken cancellationToken = default) =>
+        BoundedAsync("the index creation", async bounded =>
+        {
+            foreach (var (collection, index) in MongoUniqueKeys.All)
+            {
+                try
+                {
+                    await _database.GetCollection<BsonDocument>(collection).Indexes.CreateOneAsync(index, cancellationToken: bounded);
+                }
+                catch (MongoCommandException e)
+                {
+                    throw new StoreNotReadyException(MongoUniqueKeys.CreationFailed(collection, index, e.ErrorMessage), e);
+                }
+            }
+            await _raw.Indexes.CreateOneAsync(MongoCommands.RawFetchesByStationWindow, cancellationToken: bounded);
+            await _raw.Indexes.CreateOneAsync(MongoCommands.RawFetchesByStationFetchedAt, cancellationToken: bounded);
 
-    public Task PingAsync(CancellationToken cancellationToken = default) =>
-        _database.RunCommandAsync<BsonDocument>(MongoCommands.Ping, cancellationToken: cancellationToken);
+            foreach (var (collection, index) in MongoUniqueKeys.All)
+            {
+                var indexes = await (await _database.GetCollection<BsonDocument>(collection).Indexes.ListAsync(bounded))
+                    .ToListAsync(bounded);
+                if (MongoUniqueKeys.Problem(collection, index, indexes) is { } problem)
+                    throw new StoreNotReadyException(problem);
+            }
+            _uniqueKeysVerified = true;
+            return true;
+        }, cancellationToken);
+
+    /// <summary>Until the unique keys are verified, a readiness check retries the verification and reports its failure.</summary>
+    public Task PingAsync(CancellationToken cancellationToken = default) => _uniqueKeysVerified
+        ? BoundedAsync("a ping", bounded => _database.RunCommandAsync<BsonDocument>(MongoCommands.Ping, cancellationToken: bounded),
+            cancellationToken)
+        : InitializeAsync(cancellationToken);
 
     public async Task<int> ArchiveRawFetchesAsync(IReadOnlyCollection<RawReadingsFetched> fetches,
         CancellationToken cancellationToken = default)
     {
+        await EnsureUniqueKeysAsync(cancellationToken);
         var (inserted, _) = await WriteAsync(_raw, fetches.Select(MongoCommands.ArchiveInsert).ToList(), cancellationToken);
         return inserted;
     }
 
+    /// <summary>
+    /// Two bulk writes, not one transaction: the hourly rows first, then the daily rows. A crash between them leaves
+    /// the hours of the batch stored and its days not; the message was not acknowledged, so it is redelivered, the
+    /// hourly upserts find their own version stored (not newer, so they rewrite the same rows) and the daily ones
+    /// are written. Days last, because a stored day is what the CLI reads as "done".
+    /// </summary>
     public async Task<UpsertResult> UpsertAveragesAsync(IReadOnlyCollection<AveragesComputed> batch,
         CancellationToken cancellationToken = default)
     {
-        var hourly = await UpsertAsync(_hourly, batch.SelectMany(MongoCommands.HourlyUpserts).ToList(), cancellationToken);
-        var daily = await UpsertAsync(_daily, batch.SelectMany(MongoCommands.DailyUpserts).ToList(), cancellationToken);
+        await EnsureUniqueKeysAsync(cancellationToken);
+        var hourly = await UpsertAsync(_hourly, MongoSchema.Hour, batch.SelectMany(MongoCommands.HourlyUpserts).ToList(), cancellationToken);
+        var daily = await UpsertAsync(_daily, MongoSchema.Date, batch.SelectMany(MongoCommands.DailyUpserts).ToList(), cancellationToken);
         return hourly + daily;
     }
 
@@ -103,7 +147,13 @@ public sealed class MongoPipelineStore : IPipelineStore
             fetch is null ? null : MongoSchema.FromTicks(fetch[MongoSchema.FetchedAtTicks]));
     }
 
-    private static async Task<UpsertResult> UpsertAsync(IMongoCollection<BsonDocument> collection,
+    private async Task EnsureUniqueKeysAsync(CancellationToken cancellationToken)
+    {
+        if (!_uniqueKeysVerified)
+            await InitializeAsync(cancellationToken);
+    }
+
+    private async Task<UpsertResult> UpsertAsync(IMongoCollection<BsonDocument> collection, string keyField,
         IReadOnlyList<WriteModel<BsonDocument>> upserts, CancellationToken cancellationToken)
     {
         var (written, rejected) = await WriteAsync(collection, upserts, cancellationToken);
@@ -112,18 +162,49 @@ public sealed class MongoPipelineStore : IPipelineStore
 
         // A duplicate key is also what a write gets when it loses the race to insert a new key against a
         // concurrent writer. Documents are never deleted, so on this second try the key exists and the
-        // version condition alone decides: a duplicate key now can only mean the stored row is newer.
-        var (rewritten, older) = await WriteAsync(collection, rejected, cancellationToken);
-        return new UpsertResult(written + rewritten, older.Count);
+        // version condition alone decides: a duplicate key now means the stored row is newer, or that it has
+        // no comparable version at all, which would block every later write of that key: those are told apart.
+        var (rewritten, refused) = await WriteAsync(collection, rejected, cancellationToken);
+        if (refused.Count == 0)
+            return new UpsertResult(written + rewritten, 0);
+        var unversioned = await CountUnversionedAsync(collection, keyField, refused, cancellationToken);
+        return new UpsertResult(written + rewritten, refused.Count - unversioned, unversioned);
+    }
+
+    /// <summary>Reads back the stored documents that refused a write and logs every one without a valid version as an error.</summary>
+    private async Task<int> CountUnversionedAsync(IMongoCollection<BsonDocument> collection, string keyField,
+        IReadOnlyList<WriteModel<BsonDocument>> refused, CancellationToken cancellationToken)
+    {
+        var stored = await BoundedAsync($"a read of {collection.CollectionNamespace.CollectionName}", bounded =>
+            collection.Find(MongoCommands.StoredKeys(refused.Select(w => ((ReplaceOneModel<BsonDocument>)w).Replacement), keyField))
+                .ToListAsync(bounded), cancellationToken);
+        var unversioned = 0;
+        foreach (var document in stored.Where(d => !MongoSchema.HasValidVersion(d)))
+        {
+            unversioned++;
+            _logger.LogError(
+                "Station {StationId} {KeyField} {Key} in {Collection}: the stored document has no valid {AlgorithmVersion} and " +
+                "{SourceFetchedAtTicks}, so no write can replace it and this one was refused. Fix the document by hand " +
+                "(or delete it and run `harmattan replay` for that day).",
+                document.GetValue(MongoSchema.StationId, BsonNull.Value).ToString(), keyField, MongoSchema.Describe(keyField, document.GetValue(keyField, BsonNull.Value)),
+                collection.CollectionNamespace.CollectionName, MongoSchema.AlgorithmVersion, MongoSchema.SourceFetchedAtTicks);
+        }
+        return unversioned;
     }
 
     /// <summary>One unordered bulk write; returns the writes applied and those rejected as duplicate keys.</summary>
-    private static async Task<(int Applied, IReadOnlyList<WriteModel<BsonDocument>> DuplicateKeys)> WriteAsync(
+    private Task<(int Applied, IReadOnlyList<WriteModel<BsonDocument>> DuplicateKeys)> WriteAsync(
+        IMongoCollection<BsonDocument> collection, IReadOnlyList<WriteModel<BsonDocument>> writes,
+        CancellationToken cancellationToken) =>
+        writes.Count == 0
+            ? Task.FromResult<(int, IReadOnlyList<WriteModel<BsonDocument>>)>((0, []))
+            : BoundedAsync($"a bulk write to {collection.CollectionNamespace.CollectionName}",
+                bounded => BulkWriteAsync(collection, writes, bounded), cancellationToken);
+
+    private static async Task<(int Applied, IReadOnlyList<WriteModel<BsonDocument>> DuplicateKeys)> BulkWriteAsync(
         IMongoCollection<BsonDocument> collection, IReadOnlyList<WriteModel<BsonDocument>> writes,
         CancellationToken cancellationToken)
     {
-        if (writes.Count == 0)
-            return (0, []);
         try
         {
             var result = await collection.BulkWriteAsync(writes, Unordered, cancellationToken);
@@ -133,6 +214,29 @@ public sealed class MongoPipelineStore : IPipelineStore
             when (e.WriteConcernError is null && e.WriteErrors.All(error => error.Code == DuplicateKey))
         {
             return (Applied(e.Result), e.WriteErrors.Select(error => writes[error.Index]).ToList());
+        }
+    }
+
+    /// <summary>
+    /// Runs one operation under <see cref="MongoStoreOptions.MongoOperationTimeout"/>: a server that accepts the
+    /// connection and never answers, or a write concern that is never satisfied, fails the operation with a
+    /// <see cref="TimeoutException"/> instead of holding the caller (and the loader's batch) forever.
+    /// </summary>
+    private async Task<T> BoundedAsync<T>(string operation, Func<CancellationToken, Task<T>> run, CancellationToken cancellationToken)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(_operationTimeout);
+        try
+        {
+            // The driver does not notice a cancellation in every state of a connection that never answers (it may
+            // wait for its own server selection timeout), so the wait itself is bounded too.
+            return await run(deadline.Token).WaitAsync(_operationTimeout, cancellationToken);
+        }
+        catch (Exception e) when (e is TimeoutException || (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested))
+        {
+            throw new TimeoutException(
+                $"MongoDB did not answer {operation} within {_operationTimeout} (Storage:MongoOperationTimeout): check that the " +
+                "server named by ConnectionStrings:MongoDb is up and that a majority of its replica set is reachable.", e);
         }
     }
 

@@ -2,6 +2,7 @@ using Harmattan.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 using MongoDB.Driver;
 
 namespace Harmattan.Storage.MongoDb;
@@ -14,19 +15,24 @@ public static class MongoRegistration
     /// </summary>
     public static IServiceCollection AddMongoPipelineStore(this IServiceCollection services, IConfiguration configuration)
     {
-        var settings = ClientSettings(configuration.GetConnectionString(MongoStoreOptions.ConnectionStringName)
-            ?? MongoStoreOptions.DefaultConnectionString);
-        services.AddValidatedOptions<MongoStoreOptions>(MongoStoreOptions.Section);
-        services.TryAddSingleton<IMongoClient>(_ => new MongoClient(settings));
+        var connectionString = configuration.GetConnectionString(MongoStoreOptions.ConnectionStringName)
+            ?? MongoStoreOptions.DefaultConnectionString;
+        // Parsed now so that a malformed URI stops the process at start, before the options are bound.
+        _ = ClientSettings(connectionString);
+        services.AddValidatedOptions<MongoStoreOptions>(MongoStoreOptions.Section, MongoStoreOptions.Validate);
+        services.TryAddSingleton<IMongoClient>(provider => new MongoClient(ClientSettings(connectionString,
+            provider.GetRequiredService<IOptions<MongoStoreOptions>>().Value.MongoWriteConcernTimeout)));
         services.AddSingleton<IPipelineStore, MongoPipelineStore>();
         return services;
     }
 
     /// <summary>
-    /// Writes are acknowledged by a majority of the replica set and journaled, and retried once on a
-    /// failover, unless the URI says otherwise (w=, journal=, retryWrites=).
+    /// Writes are acknowledged by a majority of the replica set and journaled, the server answering with an
+    /// error when that takes longer than <paramref name="writeConcernTimeout"/> (default
+    /// <see cref="MongoStoreOptions.DefaultWriteConcernTimeout"/>), and retried once on a failover, unless the URI
+    /// says otherwise (w=, journal=, wtimeoutMS=, retryWrites=).
     /// </summary>
-    public static MongoClientSettings ClientSettings(string connectionString)
+    public static MongoClientSettings ClientSettings(string connectionString, TimeSpan? writeConcernTimeout = null)
     {
         MongoUrl url;
         try
@@ -43,7 +49,7 @@ public static class MongoRegistration
         var settings = MongoClientSettings.FromUrl(url);
         settings.WriteConcern = new WriteConcern(
             url.W ?? WriteConcern.WValue.Parse("majority"),
-            url.WTimeout,
+            url.WTimeout ?? writeConcernTimeout ?? MongoStoreOptions.DefaultWriteConcernTimeout,
             url.FSync,
             url.Journal ?? true);
         settings.RetryWrites = url.RetryWrites ?? true;

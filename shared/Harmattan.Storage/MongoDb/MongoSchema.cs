@@ -1,3 +1,4 @@
+using System.Globalization;
 using Harmattan.Contracts;
 using MongoDB.Bson;
 
@@ -66,6 +67,19 @@ public static class MongoSchema
     public static DateOnly ToDate(BsonValue value) => DateOnly.FromDateTime(value.ToUniversalTime());
 
     public static DateTimeOffset ToInstant(BsonValue value) => new(value.ToUniversalTime(), TimeSpan.Zero);
+
+    /// <summary>
+    /// Whether a stored average carries the version the no-regression filters compare; one without it (written by
+    /// hand or by another tool) matches no filter, so every later write of its key is refused.
+    /// </summary>
+    public static bool HasValidVersion(BsonDocument document) =>
+        document.TryGetValue(AlgorithmVersion, out var version) && version.IsInt32
+        && document.TryGetValue(SourceFetchedAtTicks, out var ticks) && ticks.IsInt64;
+
+    /// <summary>A stored day (yyyy-MM-dd) or hour (ISO 8601, UTC) as a log line shows it; a malformed value as BSON.</summary>
+    public static string Describe(string keyField, BsonValue key) => key.IsValidDateTime
+        ? key.ToUniversalTime().ToString(keyField == Date ? "yyyy-MM-dd" : "yyyy-MM-dd'T'HH:mm'Z'", CultureInfo.InvariantCulture)
+        : key.ToString() ?? "";
 
     public static Guid ToGuid(BsonValue value) => value.AsBsonBinaryData.ToGuid(GuidRepresentation.Standard);
 

@@ -1,0 +1,166 @@
+using System.Globalization;
+using Harmattan.AirQinoSimulator;
+using Harmattan.IntegrationTests.Support;
+using Harmattan.Storage.MongoDb;
+using MongoDB.Bson;
+using MongoDB.Driver;
+
+namespace Harmattan.IntegrationTests.MongoDb;
+
+/// <summary>
+/// The production store path end to end: the three services as separate processes on a real RabbitMQ with
+/// <c>Storage__Provider=MongoDb</c>, the simulator serving the recorded SMART188 year, and the CLI reading MongoDB with
+/// <c>--mongo</c>. Runs against the server named by <c>ConnectionStrings__MongoDb</c> (tests/run.sh starts the MongoDB
+/// wire stand-in when no real MongoDB is configured, and the output says which one answered), in a database of its own.
+/// </summary>
+public sealed class MongoPipelineTests : IAsyncLifetime
+{
+    private const string Station = "283164601";
+    private const string From = "2022-12-10";
+    private const string To = "2023-12-10";
+    private readonly string _workDir = Directory.CreateTempSubdirectory("harmattan-it-mongo-").FullName;
+    private readonly string _databaseName = $"harmattan_it_{Guid.NewGuid():N}";
+    private readonly List<ServiceProcess> _services = [];
+    private string _mongo = null!;
+    private RabbitMqVirtualHost? _vhost;
+    private AirQinoSimulatorHost? _simulator;
+
+    public async ValueTask InitializeAsync()
+    {
+        _mongo = Environment.GetEnvironmentVariable("ConnectionStrings__MongoDb")!;
+        Assert.SkipWhen(string.IsNullOrWhiteSpace(_mongo),
+            "MongoDB end-to-end test skipped: set ConnectionStrings__MongoDb (a replica set, or the wire stand-in that " +
+            "tests/run.sh starts from ../shared/mongo-standin).");
+        Assert.SkipWhen(AirQinoSamples.Directory is null, AirQinoSamples.MissingReason);
+        TestContext.Current.TestOutputHelper?.WriteLine($"MongoDB target: {await DescribeTargetAsync()}");
+
+        _vhost = await RabbitMqVirtualHost.CreateAsync();
+        _simulator = await AirQinoSimulatorHost.StartAsync(new SimulatorOptions
+        {
+            DataDirectory = AirQinoSamples.Directory,
+            IgnoreDates = true,
+        });
+        foreach (var service in new[] { "Extractor", "Transformer", "Loader" })
+            _services.Add(ServiceProcess.StartService(service, Services()));
+        foreach (var service in _services)
+            await service.WaitUntilReadyAsync(TimeSpan.FromSeconds(90));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var service in _services)
+            await service.DisposeAsync();
+        if (_simulator is not null)
+            await _simulator.DisposeAsync();
+        if (_vhost is not null)
+            await _vhost.DisposeAsync();
+        if (!string.IsNullOrWhiteSpace(_mongo))
+        {
+            using var client = new MongoClient(MongoRegistration.ClientSettings(_mongo));
+            await client.DropDatabaseAsync(_databaseName, CancellationToken.None);
+        }
+        Directory.Delete(_workDir, recursive: true);
+    }
+
+    [Fact]
+    public async Task Mongo_backfill_export_replay_and_status_on_MongoDB_reproduce_the_seed_and_change_nothing_when_repeated()
+    {
+        var first = await BackfillAndExportAsync("first.csv");
+
+        var exported = ExportedCsv.Read(Path.Combine(_workDir, "first.csv"));
+        var seed = SeedDailyMeans.Read(AirQinoSamples.PathOf(AirQinoSamples.SeedDailyStation1File));
+        var compared = 0;
+        foreach (var row in exported.Rows)
+        {
+            var date = DateOnly.Parse(exported.Cell(row, "date"), CultureInfo.InvariantCulture);
+            Assert.Equal(Station, exported.Cell(row, "station_id"));
+            // The seed fetched its first and last (partial) day at another hour than the recording.
+            if (date == new DateOnly(2022, 12, 10) || date == new DateOnly(2023, 12, 10) || !seed.TryGetValue(date, out var expected))
+                continue;
+            Assert.Equal(expected.Co, exported.Number(row, "co_mean")!.Value, 1e-9);
+            Assert.Equal(expected.Pm25, exported.Number(row, "pm2_5_mean")!.Value, 1e-9);
+            compared++;
+        }
+        Assert.Equal(347, compared);
+
+        var second = await BackfillAndExportAsync("second.csv");
+        Assert.Equal(first, second);
+
+        var (replayExit, replayOutput) = await CliAsync(TimeSpan.FromMinutes(6),
+            "replay", "--station", Station, "--from", From, "--to", To, "--mongo", _mongo, "--idle-timeout", "00:02:00");
+        Assert.True(replayExit == 0, $"replay exited {replayExit}:\n{replayOutput}\n{ServiceOutput()}");
+        Assert.Equal(first, await ExportAsync("replayed.csv"));
+
+        // Data of 2023 are older than --max-age, so status exits 2; the figures it prints come from MongoDB.
+        var (statusExit, statusOutput) = await CliAsync(TimeSpan.FromMinutes(1), "status", "--station", Station, "--mongo", _mongo);
+        Assert.True(statusExit == 2, $"status exited {statusExit}:\n{statusOutput}");
+        var (lastHour, lastFetch) = await LastHourAndFetchInMongoAsync();
+        Assert.Contains($"last hour stored   {lastHour:yyyy-MM-dd HH:mm} UTC", statusOutput);
+        Assert.Contains($"last fetch         {lastFetch:yyyy-MM-dd HH:mm} UTC", statusOutput);
+    }
+
+    private async Task<string> BackfillAndExportAsync(string csvName)
+    {
+        var (exit, output) = await CliAsync(TimeSpan.FromMinutes(8),
+            "backfill", "--station", Station, "--from", From, "--to", To, "--mongo", _mongo, "--idle-timeout", "00:02:00");
+        Assert.True(exit == 0, $"backfill exited {exit}:\n{output}\n--- services ---\n{ServiceOutput()}");
+        Assert.Contains("Days stored: 366 of 366", output);
+        return await ExportAsync(csvName);
+    }
+
+    private async Task<string> ExportAsync(string csvName)
+    {
+        var csv = Path.Combine(_workDir, csvName);
+        var (exit, output) = await CliAsync(TimeSpan.FromMinutes(1), "export", "--station", Station, "--mongo", _mongo, "--out", csv);
+        Assert.True(exit == 0, $"export exited {exit}:\n{output}");
+        return await File.ReadAllTextAsync(csv);
+    }
+
+    private async Task<(int Exit, string Output)> CliAsync(TimeSpan timeout, params string[] arguments)
+    {
+        // The CLI gets the database name from the environment and the store from --mongo alone.
+        await using var cli = ServiceProcess.StartCli(arguments, new Dictionary<string, string>
+        {
+            ["ConnectionStrings__RabbitMq"] = _vhost!.ConnectionString,
+            ["Storage__MongoDatabase"] = _databaseName,
+        });
+        var exit = await cli.WaitForExitAsync(timeout);
+        return (exit, cli.Output);
+    }
+
+    private async Task<(DateTime LastHour, DateTime LastFetch)> LastHourAndFetchInMongoAsync()
+    {
+        using var client = new MongoClient(MongoRegistration.ClientSettings(_mongo));
+        var database = client.GetDatabase(_databaseName);
+        var hour = await database.GetCollection<BsonDocument>(MongoSchema.HourlyAverages)
+            .Find(MongoCommands.StationFilter(Station)).Sort(MongoCommands.LatestHourFirst).Limit(1).FirstAsync();
+        var fetch = await database.GetCollection<BsonDocument>(MongoSchema.RawFetches)
+            .Find(MongoCommands.StationFilter(Station)).Sort(MongoCommands.LatestFetchFirst).Limit(1).FirstAsync();
+        return (hour[MongoSchema.Hour].ToUniversalTime(), MongoSchema.FromTicks(fetch[MongoSchema.FetchedAtTicks]).UtcDateTime);
+    }
+
+    /// <summary>"MongoDB 8.0.4", or the stand-in named as such when tests/run.sh started it (HARMATTAN_MONGO_TARGET=standin).</summary>
+    private async Task<string> DescribeTargetAsync()
+    {
+        using var client = new MongoClient(MongoRegistration.ClientSettings(_mongo));
+        var buildInfo = await client.GetDatabase("admin").RunCommandAsync<BsonDocument>(new BsonDocument("buildInfo", 1));
+        var version = buildInfo.GetValue("version", "unknown").ToString();
+        return string.Equals(Environment.GetEnvironmentVariable("HARMATTAN_MONGO_TARGET"), "standin", StringComparison.OrdinalIgnoreCase)
+            ? $"MongoDB wire stand-in, NOT MongoDB (it answers buildInfo as {version})"
+            : $"MongoDB {version}";
+    }
+
+    private string ServiceOutput() => string.Join("\n", _services.Select(s => $"--- {s.Name} ---\n{s.Output}"));
+
+    private Dictionary<string, string> Services() => new()
+    {
+        ["ConnectionStrings__RabbitMq"] = _vhost!.ConnectionString,
+        ["Bus__Transport"] = "RabbitMq",
+        ["Storage__Provider"] = "MongoDb",
+        ["ConnectionStrings__MongoDb"] = _mongo,
+        ["Storage__MongoDatabase"] = _databaseName,
+        ["AirQino__BaseUrl"] = _simulator!.BaseUrl.ToString(),
+        // The extractor's hourly schedule would add days of its own to the store during the test.
+        ["Schedule__Enabled"] = "false",
+    };
+}

@@ -1,0 +1,183 @@
+using System.Net;
+using System.Net.Sockets;
+using Harmattan.Storage;
+using Harmattan.Storage.MongoDb;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Logging;
+using MongoDB.Bson;
+using MongoDB.Driver;
+using static Harmattan.Tests.Storage.MongoBson;
+
+namespace Harmattan.Tests.Storage;
+
+/// <summary>
+/// What the review of the MongoDB adapter asked for: writes that cannot hang, unique keys verified before anything is
+/// written, and a stored row without a version told apart from an older one. The tests that need a server run on the
+/// one <see cref="MongoTestServer"/> finds and skip with the reason otherwise; those against a silent TCP listener
+/// need none.
+/// </summary>
+public sealed class MongoHardeningTests : IAsyncLifetime
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private readonly string _databaseName = MongoTestServer.FreshDatabaseName();
+    private readonly List<IDisposable> _disposables = [];
+    private IMongoClient? _client;
+
+    public ValueTask InitializeAsync() => ValueTask.CompletedTask;
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_client is not null)
+        {
+            await _client.DropDatabaseAsync(_databaseName, CancellationToken.None);
+            _client.Dispose();
+        }
+        foreach (var disposable in _disposables)
+            disposable.Dispose();
+    }
+
+    [Fact]
+    public async Task Mongo_a_server_that_never_answers_fails_the_write_within_the_operation_timeout_and_the_loader_is_not_ready()
+    {
+        var uri = SilentServer();
+        using var client = new MongoClient(MongoRegistration.ClientSettings(uri));
+        var store = new MongoPipelineStore(client, _databaseName, operationTimeout: TimeSpan.FromSeconds(1));
+        var writes = new StoreWriteMonitor(TimeProvider.System);
+
+        var error = await Assert.ThrowsAsync<TimeoutException>(() =>
+            writes.TrackAsync(store.UpsertAveragesAsync([StationDay()], Ct)).WaitAsync(TimeSpan.FromMinutes(1), Ct));
+        Assert.Contains("Storage:MongoOperationTimeout", error.Message);
+
+        var check = new PipelineStoreHealthCheck(store, writes);
+        var health = await check.CheckHealthAsync(new HealthCheckContext
+        {
+            Registration = new HealthCheckRegistration("pipeline-store", check, HealthStatus.Unhealthy, null),
+        }, Ct);
+        Assert.Equal(HealthStatus.Unhealthy, health.Status);
+        Assert.Contains("Storage:MongoOperationTimeout", health.Description);
+    }
+
+    [Fact]
+    public void Mongo_the_unique_keys_are_accepted_only_when_an_index_on_them_is_unique()
+    {
+        var (collection, index) = MongoUniqueKeys.All[0];
+        var keys = MongoUniqueKeys.Keys(index);
+        var idIndex = new BsonDocument { { "v", 2 }, { "key", new BsonDocument("_id", 1) }, { "name", "_id_" } };
+
+        Assert.Null(MongoUniqueKeys.Problem(collection, index,
+            [idIndex, new BsonDocument { { "v", 2 }, { "key", keys }, { "name", "station_id_1_date_1" }, { "unique", true } }]));
+
+        var missing = MongoUniqueKeys.Problem(collection, index, [idIndex]);
+        Assert.Contains("daily_averages", missing);
+        Assert.Contains("station_id_1_date_1", missing);
+        Assert.Contains("Fix:", missing);
+
+        var notUnique = MongoUniqueKeys.Problem(collection, index,
+            [idIndex, new BsonDocument { { "v", 2 }, { "key", keys }, { "name", "by_station_and_day" } }]);
+        Assert.Contains("not unique", notUnique);
+        Assert.Contains("dropIndex(\"station_id_1_date_1\")", notUnique);
+    }
+
+    [Fact]
+    public async Task Mongo_duplicates_already_stored_leave_the_store_not_ready_naming_the_collection_the_index_and_the_fix()
+    {
+        var connectionString = await MongoTestServer.RequireAsync();
+        _client = MongoTestServer.CreateClient(connectionString);
+        var daily = _client.GetDatabase(_databaseName).GetCollection<BsonDocument>(MongoSchema.DailyAverages);
+        var duplicate = new BsonDocument { { MongoSchema.StationId, StationId }, { MongoSchema.Date, MongoSchema.ToBson(Day) } };
+        await daily.InsertManyAsync([duplicate.DeepClone().AsBsonDocument, duplicate.DeepClone().AsBsonDocument], cancellationToken: Ct);
+        var store = new MongoPipelineStore(_client, _databaseName);
+
+        var error = await Assert.ThrowsAsync<StoreNotReadyException>(() => store.InitializeAsync(Ct));
+        Assert.Contains("daily_averages", error.Message);
+        Assert.Contains("station_id_1_date_1", error.Message);
+        Assert.Contains("Fix:", error.Message);
+        await Assert.ThrowsAsync<StoreNotReadyException>(() => store.PingAsync(Ct));
+        await Assert.ThrowsAsync<StoreNotReadyException>(() => store.UpsertAveragesAsync([StationDay()], Ct));
+        Assert.Equal(2, await daily.CountDocumentsAsync(FilterDefinition<BsonDocument>.Empty, cancellationToken: Ct));
+
+        // Once the duplicates are gone, the next readiness check creates the index and the store is ready again.
+        await daily.DeleteManyAsync(FilterDefinition<BsonDocument>.Empty, Ct);
+        await store.PingAsync(Ct);
+        Assert.Equal(new(3, 0), await store.UpsertAveragesAsync([StationDay()], Ct));
+    }
+
+    [Fact]
+    public async Task Mongo_a_stored_day_without_a_version_refuses_the_write_and_is_logged_and_counted_apart_from_older()
+    {
+        var connectionString = await MongoTestServer.RequireAsync();
+        _client = MongoTestServer.CreateClient(connectionString);
+        var logger = new CapturingLogger();
+        var store = new MongoPipelineStore(_client, _databaseName, logger: logger);
+        await store.InitializeAsync(Ct);
+        var daily = _client.GetDatabase(_databaseName).GetCollection<BsonDocument>(MongoSchema.DailyAverages);
+        var handWritten = new BsonDocument
+        {
+            { MongoSchema.StationId, StationId }, { MongoSchema.Date, MongoSchema.ToBson(Day) }, { MongoSchema.AlgorithmVersion, "2" },
+        };
+        await daily.InsertOneAsync(handWritten, cancellationToken: Ct);
+
+        var result = await store.UpsertAveragesAsync([StationDay()], Ct);
+
+        Assert.Equal(new Harmattan.Storage.UpsertResult(Written: 2, IgnoredAsOlder: 0, RefusedUnversioned: 1), result);
+        var error = Assert.Single(logger.Errors);
+        Assert.Contains(StationId, error);
+        Assert.Contains("2024-03-01", error);
+        Assert.Contains("daily_averages", error);
+        Assert.Equal("2", (await daily.Find(FilterDefinition<BsonDocument>.Empty).SingleAsync(Ct))[MongoSchema.AlgorithmVersion].AsString);
+    }
+
+    /// <summary>A MongoDB URI whose server accepts connections and never sends a byte.</summary>
+    private string SilentServer()
+    {
+        var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var accepted = new List<Socket>();
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                while (true)
+                    accepted.Add(await listener.AcceptSocketAsync());
+            }
+            catch (Exception e) when (e is SocketException or ObjectDisposedException)
+            {
+            }
+        });
+        _disposables.Add(new Disposer(() =>
+        {
+            listener.Stop();
+            foreach (var socket in accepted.ToArray())
+                socket.Dispose();
+        }));
+        return $"mongodb://127.0.0.1:{((IPEndPoint)listener.LocalEndpoint).Port}/?directConnection=true";
+    }
+
+    private sealed class Disposer(Action dispose) : IDisposable
+    {
+        public void Dispose() => dispose();
+    }
+
+    private sealed class CapturingLogger : ILogger
+    {
+        private readonly List<string> _errors = [];
+
+        public IReadOnlyList<string> Errors
+        {
+            get { lock (_errors) return [.. _errors]; }
+        }
+
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception,
+            Func<TState, Exception?, string> formatter)
+        {
+            if (logLevel >= LogLevel.Error)
+                lock (_errors)
+                    _errors.Add(formatter(state, exception));
+        }
+    }
+}
