@@ -21,13 +21,13 @@ public static class CliHost
             Args = [],
             ContentRootPath = AppContext.BaseDirectory,
         });
-        Configure(builder, defaults, overrides);
+        Configure(builder, defaults, overrides, verbose);
         return builder;
     }
 
     /// <summary>The configuration and logging of <see cref="CreateBuilder"/>, for a command that hosts a web application.</summary>
     public static void Configure(IHostApplicationBuilder builder, IReadOnlyDictionary<string, string?> defaults,
-        IReadOnlyDictionary<string, string?> overrides)
+        IReadOnlyDictionary<string, string?> overrides, bool verbose = false)
     {
         builder.Configuration.Sources.Insert(0, new MemoryConfigurationSource { InitialData = defaults });
         builder.Configuration.AddInMemoryCollection(overrides);

@@ -40,10 +40,10 @@ public static class ReplayCommand
     }
 
     private static async Task<int> RunAsync(string[] stationIds, DateOnly from, DateOnly to, bool noWait, TimeSpan idleTimeout,
-        (string, string?)[] store, Uri? rabbitMq, CancellationToken cancellationToken)
+        (string, string?)[] storeOverrides, Uri? rabbitMq, CancellationToken cancellationToken)
     {
         var builder = CliHost.CreateBuilder(CommonOptions.StoreDefaults,
-            CliHost.Overrides([.. store, CommonOptions.RabbitMqOverride(rabbitMq)]));
+            CliHost.Overrides([.. storeOverrides, CommonOptions.RabbitMqOverride(rabbitMq)]));
         var asked = StationSelection.Resolve(builder.Configuration, stationIds, from, to, TimeProvider.System);
         // The archived fetches are read from the store: a mistyped path must not create an empty one.
         StoreLocation.RequireExisting(builder.Configuration);

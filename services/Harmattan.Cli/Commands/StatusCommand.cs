@@ -37,10 +37,10 @@ public static class StatusCommand
     }
 
     private static async Task<int> RunAsync(string[] stationIds, DateOnly? from, DateOnly? to, TimeSpan? maxAge,
-        (string, string?)[] store, Uri? rabbitMq, CancellationToken cancellationToken)
+        (string, string?)[] storeOverrides, Uri? rabbitMq, CancellationToken cancellationToken)
     {
         var builder = CliHost.CreateBuilder(CommonOptions.StoreDefaults,
-            CliHost.Overrides([.. store, CommonOptions.RabbitMqOverride(rabbitMq)]));
+            CliHost.Overrides([.. storeOverrides, CommonOptions.RabbitMqOverride(rabbitMq)]));
         var asked = StationSelection.Resolve(builder.Configuration, stationIds, from, to, TimeProvider.System);
         StoreLocation.RequireExisting(builder.Configuration);
         var broker = RabbitMqAddress.FromConfiguration(builder.Configuration);
