@@ -61,7 +61,7 @@ compose() {
   printf '   $ docker compose %s%s\n' "$([ "$store" = sqlite ] && echo '-f docker-compose.yml -f deploy/compose/sqlite.yml ')" "$*"
   "${compose_bin[@]}" -p "$project" --env-file "$work/empty.env" "${files[@]}" "$@"
 }
-cli() { compose --profile offline run --rm cli "$@"; }
+cli() { compose --profile offline run --rm -T cli "$@" < /dev/null; }
 container() { "${compose_bin[@]}" -p "$project" --env-file "$work/empty.env" "${files[@]}" ps -q "$1" | head -n 1; }
 rabbitmqctl() { docker exec "$(container rabbitmq)" rabbitmqctl -q "$@"; }
 
@@ -71,7 +71,7 @@ cleanup() {
     echo "--- last logs of the stack (exit $status)"
     "${compose_bin[@]}" -p "$project" --env-file "$work/empty.env" "${files[@]}" --profile offline logs --tail 30 2>&1 | tail -n 150 || true
     "${compose_bin[@]}" -p "$project" --env-file "$work/empty.env" "${files[@]}" --profile offline --profile cli \
-      down -v --remove-orphans >/dev/null 2>&1 || true
+      down -v --remove-orphans 2>&1 | tail -n 3 || true
   fi
   rm -rf "$work"
   [ -n "$standins" ] && ../shared/containers/stop.sh
@@ -134,7 +134,7 @@ for service in extractor transformer loader simulator; do
   echo "$service: read-only root file system, UID $(docker exec "$id" id -u), healthy"
 done
 echo "the simulator serves:"
-compose --profile offline logs --no-color simulator | grep -E '(recorded|synthetic|dates):' | sed -E 's/^[^|]*\| */  /' || true
+compose --profile offline logs --no-color simulator | grep -E '(recorded:|synthetic \(|dates)' | sed -E 's/^[^|]*\| */  /' || true
 
 step "a fresh stack fetched the default stations at start (Schedule__RunAtStart), no backfill needed"
 today=$(date -u +%F) yesterday=$(date -u -d yesterday +%F)

@@ -29,7 +29,8 @@ public static class SimulatorCommandLine
           --username NAME            password grant user (default harmattan)
           --password PASSWORD        password grant password (default simulator-password)
         Without --synthetic-stations or --station, any station id ({StationIdRule.Rule}) is served,
-        synthetic (deterministic per station and hour) except for the hours a recording in --data spans. A request with start_date/end_date gets any range of up to {AirQinoSimulatorHost.MaxRequestDays} days, up to the hour in progress.
+        synthetic (deterministic per station and hour) except for the hours a recording in --data spans.
+        A request with start_date/end_date gets any range of up to {AirQinoSimulatorHost.MaxRequestDays} days, up to the hour in progress.
         """;
 
     /// <summary>The options, or null when help was asked for.</summary>
