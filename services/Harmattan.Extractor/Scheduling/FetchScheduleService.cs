@@ -3,13 +3,15 @@ using Microsoft.Extensions.Options;
 namespace Harmattan.Extractor.Scheduling;
 
 /// <summary>
-/// The in-process hourly schedule: sleeps until the next cron occurrence (UTC) and runs once. Missed occurrences
+/// The in-process hourly schedule: sleeps until the next cron occurrence (UTC) and runs once; with
+/// <c>Schedule:RunAtStart</c> it runs once first, as soon as the host (and so the bus) has started. Missed occurrences
 /// (the process was down) are not replayed: the next run's lookback covers them, or warns with a backfill command.
 /// </summary>
 public sealed class FetchScheduleService(
     ScheduledRun run,
     IOptions<ScheduleOptions> options,
     TimeProvider time,
+    IServiceProvider services,
     ILogger<FetchScheduleService> logger) : BackgroundService
 {
     private static readonly TimeSpan MaxSleep = TimeSpan.FromDays(1);
@@ -23,6 +25,13 @@ public sealed class FetchScheduleService(
                 options.Value.LookbackDays);
 
         var lastRun = DateTimeOffset.MinValue;
+        if (options.Value.RunAtStart)
+        {
+            await HostStartedAsync(stoppingToken);
+            lastRun = time.GetUtcNow();
+            logger.LogInformation("Schedule:RunAtStart: running once now, then on the schedule");
+            await RunAsync(lastRun, stoppingToken);
+        }
         while (!stoppingToken.IsCancellationRequested)
         {
             var now = time.GetUtcNow();
@@ -42,15 +51,30 @@ public sealed class FetchScheduleService(
             // After a suspension the delay ends late: the run is for now, and the next one is computed from now.
             var runAt = time.GetUtcNow() is var woke && woke > next ? woke : next;
             lastRun = runAt;
-            try
-            {
-                await run.RunAsync(runAt, stoppingToken);
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                // The next occurrence's lookback covers this one, so the schedule keeps going.
-                logger.LogError(ex, "Scheduled run at {RunAt:yyyy-MM-ddTHH:mmZ} failed: {Reason}", runAt, ex.Message);
-            }
+            await RunAsync(runAt, stoppingToken);
         }
+    }
+
+    private async Task RunAsync(DateTimeOffset runAt, CancellationToken stoppingToken)
+    {
+        try
+        {
+            await run.RunAsync(runAt, stoppingToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // The next occurrence's lookback covers this one, so the schedule keeps going.
+            logger.LogError(ex, "Scheduled run at {RunAt:yyyy-MM-ddTHH:mmZ} failed: {Reason}", runAt, ex.Message);
+        }
+    }
+
+    /// <summary>Hosted services start in order and the bus may come after this one: wait until every one has started.</summary>
+    private async Task HostStartedAsync(CancellationToken stoppingToken)
+    {
+        if (services.GetService<IHostApplicationLifetime>() is not { } lifetime)
+            return;
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var registration = lifetime.ApplicationStarted.Register(() => started.TrySetResult());
+        await started.Task.WaitAsync(stoppingToken);
     }
 }

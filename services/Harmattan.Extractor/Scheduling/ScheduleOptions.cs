@@ -16,6 +16,13 @@ public sealed class ScheduleOptions
     /// <summary>Whether the extractor runs the schedule in-process (off where a Kubernetes CronJob runs `harmattan trigger`).</summary>
     public bool Enabled { get; set; } = true;
 
+    /// <summary>
+    /// Also run once as soon as the extractor has started, so a fresh stack has data within a minute. Off by default:
+    /// every restart or added replica would fetch again (harmless, the upserts see to it, but API calls); docker compose
+    /// turns it on.
+    /// </summary>
+    public bool RunAtStart { get; set; }
+
     /// <summary>2 = yesterday and today, so that late data for yesterday is picked up.</summary>
     [Range(1, 31, ErrorMessage = "Schedule:LookbackDays must be between 1 and 31 (2 = yesterday and today).")]
     public int LookbackDays { get; set; } = 2;

@@ -83,7 +83,7 @@ public sealed class ReadmeExamplesTests(ReadmeExamplesRun run) : IClassFixture<R
             l => l.StartsWith("SIMULATED DATA:", StringComparison.Ordinal) && l.TrimEnd().EndsWith("not real measurements.", StringComparison.Ordinal));
     }
 
-    [Fact(Skip = "Needs issue 11's simulator, which answers any date range (today's serves only the last 365 days); remove this Skip once it is merged.")]
+    [Fact]
     public void The_simulated_november_2023_has_data()
     {
         var csv = File.ReadAllLines(Path.Combine(run.Folder, "november.csv"));

@@ -6,6 +6,7 @@ using Document = Dictionary<object, object?>;
 public class ComposeFileTests
 {
     private const string ComposeFile = "docker-compose.yml";
+    private const string SqliteOverride = "deploy/compose/sqlite.yml";
     private static readonly string? DockerCompose = Repository.FindTool("docker-compose");
     private const string DockerComposeMissing = "docker-compose is not on PATH (Debian: apt-get install docker-compose)";
 
@@ -51,7 +52,8 @@ public class ComposeFileTests
     [Fact]
     public void The_pipeline_runs_on_rabbitmq_and_a_three_node_mongodb_replica_set()
     {
-        string[] expected = ["rabbitmq", "mongo1", "mongo2", "mongo3", "mongo-init", "extractor", "transformer", "loader", "dashboard", "simulator"];
+        string[] expected = ["rabbitmq", "mongo1", "mongo2", "mongo3", "mongo-init", "extractor", "transformer", "loader", "dashboard",
+            "simulator", "cli", "prometheus", "grafana"];
         Assert.Equal(expected.Order(), ((Document)Compose.At("services")!).Keys.Cast<string>().Order());
 
         Assert.Contains("15672", string.Join(' ', Service("rabbitmq").List("ports")));
@@ -109,6 +111,9 @@ public class ComposeFileTests
         Assert.Equal(["offline"], Service("simulator").List("profiles").Cast<string>());
         Assert.Null(Service("extractor").At("profiles"));
         Assert.Equal("true", Service("extractor").Text("environment", "Schedule__Enabled"));
+        Assert.Equal("true", Service("extractor").Text("environment", "Schedule__RunAtStart"));
+        Assert.Equal(["--urls", "http://0.0.0.0:8080", "--data", "/samples"], Service("simulator").List("command").Cast<string>());
+        Assert.Contains("/health/ready", string.Join(' ', Service("simulator").List("healthcheck", "test")));
         var entrypoint = string.Join(' ', Service("extractor").List("entrypoint"));
         Assert.Contains("getent hosts simulator", entrypoint);
         Assert.Contains("AirQino__BaseUrl=http://simulator:8080", entrypoint);
@@ -127,6 +132,75 @@ public class ComposeFileTests
         var text = File.ReadAllText(Repository.PathOf(ComposeFile));
         Assert.Contains("${RABBITMQ_PASSWORD:-", text);
         Assert.DoesNotContain("${RABBITMQ_PASSWORD}", text);
+    }
+
+    [Fact]
+    public void The_cli_service_runs_only_when_asked_with_the_stack_settings_and_writes_to_a_host_folder()
+    {
+        var cli = Service("cli");
+        Assert.Equal(["cli"], cli.List("profiles").Cast<string>());
+        Assert.Equal("services/Harmattan.Cli/Dockerfile", cli.Text("build", "dockerfile"));
+        Assert.Equal("/exports", cli.Text("working_dir"));
+        Assert.Contains("${HARMATTAN_EXPORTS_DIR:-./exports}:/exports", cli.List("volumes").Cast<string>());
+        foreach (var key in new[] { "ConnectionStrings__RabbitMq", "ConnectionStrings__MongoDb", "Storage__Provider" })
+            Assert.Equal(Service("loader").Text("environment", key), cli.Text("environment", key));
+    }
+
+    [Theory]
+    [InlineData("extractor")]
+    [InlineData("transformer")]
+    [InlineData("loader")]
+    [InlineData("simulator")]
+    [InlineData("cli")]
+    public void Every_harmattan_container_has_a_read_only_root_and_tmp_in_memory_like_the_pods(string name)
+    {
+        Assert.Equal("true", Service(name).Text("read_only"));
+        Assert.Contains("/tmp", Service(name).List("tmpfs").Cast<string>());
+    }
+
+    [Fact]
+    public void Every_host_port_is_on_localhost_and_comes_from_a_variable()
+    {
+        var ports = ((Document)Compose.At("services")!).Keys.Cast<string>()
+            .SelectMany(name => Service(name).List("ports").Cast<string>()).ToList();
+
+        Assert.NotEmpty(ports);
+        Assert.All(ports, port => Assert.Matches(@"^127\.0\.0\.1:\$\{[A-Z_]+_PORT:-\d+\}:\d+$", port));
+        Assert.Null(Service("transformer").At("ports")); // it scales: replicas cannot share a host port
+    }
+
+    [Fact]
+    public void RabbitMQ_runs_the_supported_4_2_series()
+    {
+        Assert.Equal("rabbitmq:4.2.5-management", Service("rabbitmq").Text("image"));
+    }
+
+    [Fact]
+    public void The_deployment_guide_names_the_password_compose_uses_without_a_dot_env()
+    {
+        var text = File.ReadAllText(Repository.PathOf(ComposeFile));
+        var password = System.Text.RegularExpressions.Regex.Match(text, @"\$\{RABBITMQ_PASSWORD:-([^}]+)\}").Groups[1].Value;
+        var user = System.Text.RegularExpressions.Regex.Match(text, @"\$\{RABBITMQ_USER:-([^}]+)\}").Groups[1].Value;
+
+        Assert.Contains($"`{user}` / `{password}`", File.ReadAllText(Repository.PathOf("deploy/README.md")));
+        Assert.Contains($"{user} / {password}", File.ReadAllText(Repository.PathOf(".env.example")));
+    }
+
+    [Fact]
+    public void The_sqlite_override_puts_the_loader_the_extractor_and_the_cli_on_one_shared_file()
+    {
+        var sqlite = Yaml.ParseAll(File.ReadAllText(Repository.PathOf(SqliteOverride))).Single();
+        foreach (var name in new[] { "extractor", "loader", "cli" })
+        {
+            Assert.Equal("Sqlite", sqlite.Text("services", name, "environment", "Storage__Provider"));
+            Assert.Equal("Data Source=/home/app/harmattan.db", sqlite.Text("services", name, "environment", "ConnectionStrings__Sqlite"));
+            Assert.Equal(["sqlite-data:/home/app"], sqlite.List("services", name, "volumes").Cast<string>());
+        }
+
+        Assert.SkipWhen(DockerCompose is null, DockerComposeMissing);
+        var (exitCode, _, error) = Repository.Run(DockerCompose!,
+            "-f", ComposeFile, "-f", SqliteOverride, "--profile", "offline", "--profile", "cli", "config", "-q");
+        Assert.True(exitCode == 0, $"docker-compose config -q with {SqliteOverride} failed:\n{error}");
     }
 
     private static string? ArgumentAfter(IReadOnlyList<object?> arguments, string name)

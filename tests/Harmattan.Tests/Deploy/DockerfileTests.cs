@@ -16,7 +16,7 @@ public class DockerfileTests
         { "services/Harmattan.Loader/Dockerfile", "services/Harmattan.Loader/Harmattan.Loader.csproj" },
         { "services/Harmattan.Cli/Dockerfile", "services/Harmattan.Cli/Harmattan.Cli.csproj" },
         { "services/Harmattan.Dashboard.Host/Dockerfile", "services/Harmattan.Dashboard.Host/Harmattan.Dashboard.Host.csproj" },
-        { "tests/Harmattan.AirQinoSimulator/Dockerfile", "tests/Harmattan.AirQinoSimulator/Harmattan.AirQinoSimulator.csproj" },
+        { "services/Harmattan.AirQinoSimulator/Dockerfile", "services/Harmattan.AirQinoSimulator/Harmattan.AirQinoSimulator.csproj" },
     };
 
     [Theory]
@@ -72,6 +72,16 @@ public class DockerfileTests
             var folder = Path.GetDirectoryName(referenced)!.Replace('\\', '/') + "/";
             Assert.Contains(copied, c => folder.StartsWith(c, StringComparison.Ordinal));
         }
+    }
+
+    [Theory]
+    [MemberData(nameof(Images))]
+    public void No_image_copies_anything_from_the_tests_folder(string dockerfile, string project)
+    {
+        _ = project;
+        var fromTests = Copies(Instructions(dockerfile)).SelectMany(c => c.Sources).Where(s => s.StartsWith("tests/", StringComparison.Ordinal));
+
+        Assert.Empty(fromTests);
     }
 
     [Fact]

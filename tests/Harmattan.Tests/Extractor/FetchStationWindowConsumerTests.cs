@@ -123,7 +123,7 @@ public class FetchStationWindowConsumerTests
     public async Task An_empty_answer_from_an_API_that_honours_the_dates_stores_the_days_as_missing_at_the_source()
     {
         await using var simulator = await AirQinoSimulatorHost.StartAsync(
-            new SimulatorOptions { SyntheticStations = 1, Days = 60, Seed = 5, Now = SeriesEnd }, Ct);
+            new SimulatorOptions { SyntheticStations = 1, Days = 60, AnyRange = false, Seed = 5, Now = SeriesEnd }, Ct);
         // Long before the series starts: the simulator answers {"data": []} for the asked dates.
         var start = new DateTimeOffset(2020, 1, 1, 0, 0, 0, TimeSpan.Zero);
 

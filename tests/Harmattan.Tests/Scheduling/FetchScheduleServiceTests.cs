@@ -87,7 +87,26 @@ public sealed class FetchScheduleServiceTests : IAsyncDisposable
         await schedule.StopAsync(Ct);
     }
 
-    private async Task<ITestHarness> StartAsync(IPipelineStore? store)
+    [Fact]
+    public async Task With_run_at_start_the_schedule_fetches_once_at_start_then_at_the_cron_time()
+    {
+        var harness = await StartAsync(store: null, runAtStart: true);
+        var schedule = _services!.GetServices<IHostedService>().OfType<FetchScheduleService>().Single();
+
+        var atStart = await SentAsync(harness, 2);
+        var expected = FetchSchedule.Plan(Start, Stations, lookbackDays: 2);
+        Assert.Equal(expected.Select(p => p.MessageId), atStart.Select(s => s.Context.MessageId!.Value));
+        Assert.Equal(expected.Select(p => p.Command), atStart.Select(s => s.Context.Message));
+
+        await WaitForLogAsync("Fetch schedule 5 * * * * (UTC)");
+        _time.Advance(TimeSpan.FromMinutes(6));
+        var all = await SentAsync(harness, 4);
+        var onTime = FetchSchedule.Plan(Start.AddMinutes(6), Stations, lookbackDays: 2);
+        Assert.Equal(onTime.Select(p => p.MessageId), all.Skip(2).Select(s => s.Context.MessageId!.Value));
+        await schedule.StopAsync(Ct);
+    }
+
+    private async Task<ITestHarness> StartAsync(IPipelineStore? store, bool runAtStart = false)
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
@@ -95,6 +114,7 @@ public sealed class FetchScheduleServiceTests : IAsyncDisposable
             ["Stations:0:TimeZone"] = Stations[0].TimeZone,
             ["Stations:1:Id"] = Stations[1].Id,
             ["Stations:1:TimeZone"] = Stations[1].TimeZone,
+            ["Schedule:RunAtStart"] = runAtStart ? "true" : null,
         }).Build();
         var services = new ServiceCollection()
             .AddSingleton<IConfiguration>(configuration)

@@ -18,11 +18,12 @@ public class ScheduleOptionsTests
     }
 
     [Fact]
-    public void The_defaults_run_at_five_past_every_hour_over_two_days()
+    public void The_defaults_run_at_five_past_every_hour_over_two_days_and_not_at_start()
     {
         var options = Resolve();
 
-        Assert.Equal(("5 * * * *", true, 2), (options.Cron, options.Enabled, options.LookbackDays));
+        Assert.Equal(("5 * * * *", true, 2, false), (options.Cron, options.Enabled, options.LookbackDays, options.RunAtStart));
+        Assert.True(Resolve(("Schedule:RunAtStart", "true")).RunAtStart);
     }
 
     [Theory]

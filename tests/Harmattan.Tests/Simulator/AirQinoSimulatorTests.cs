@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using Harmattan.AirQinoSimulator;
+using Harmattan.Contracts;
 using Harmattan.Extractor;
 
 namespace Harmattan.Tests.Simulator;
@@ -155,6 +156,118 @@ public class AirQinoSimulatorTests
     }
 
     [Fact]
+    public async Task Serving_any_station_answers_every_valid_id_for_any_range_the_same_way_every_time()
+    {
+        await using var first = await Start(new SimulatorOptions { AnyStation = true });
+        await using var second = await Start(new SimulatorOptions { AnyStation = true });
+        using var http = new HttpClient();
+        const string november = "start_date=20231101-0000&end_date=20231108-0000";
+        const string tenYearsAgo = "start_date=20131101-0000&end_date=20131108-0000";
+
+        var station1 = await http.GetByteArrayAsync($"{first.BaseUrl}/v3/getStationHourlyAvg/283164601?{november}", Ct);
+        var again = await http.GetByteArrayAsync($"{second.BaseUrl}/v3/getStationHourlyAvg/283164601?{november}", Ct);
+        var station2 = await http.GetByteArrayAsync($"{first.BaseUrl}/v3/getStationHourlyAvg/283181971?{november}", Ct);
+        var old = AirQinoParser.Parse(await http.GetByteArrayAsync($"{first.BaseUrl}/v3/getStationHourlyAvg/SMART_188?{tenYearsAgo}", Ct), "SMART_188", "s");
+
+        Assert.Equal(station1, again);
+        Assert.NotEqual(station1, station2);
+        Assert.InRange(AirQinoParser.Parse(station1, "283164601", "s").RowsReceived, 7 * 24 * 0.85, 7 * 24 * 1.05);
+        Assert.InRange(old.RowsReceived, 7 * 24 * 0.85, 7 * 24 * 1.05);
+        Assert.All(old.Readings, r => Assert.Equal(2013, r.Hour.Year));
+    }
+
+    [Fact]
+    public async Task A_dated_request_gets_nothing_after_the_hour_in_progress_and_at_most_the_maximum_range()
+    {
+        await using var simulator = await Start(new SimulatorOptions { AnyStation = true });
+        using var http = new HttpClient();
+
+        var future = AirQinoParser.Parse(await http.GetByteArrayAsync(
+            $"{simulator.BaseUrl}/v3/getStationHourlyAvg/S1?start_date=20231209-0000&end_date=20231215-0000", Ct), "S1", "s");
+        using var tooLong = await http.GetAsync($"{simulator.BaseUrl}/v3/getStationHourlyAvg/S1?start_date=19900101-0000&end_date=20231201-0000", Ct);
+
+        Assert.Equal(new DateTimeOffset(2023, 12, 10, 0, 0, 0, TimeSpan.Zero), future.Readings.Max(r => r.Hour));
+        Assert.Equal(HttpStatusCode.BadRequest, tooLong.StatusCode);
+        Assert.Contains($"{AirQinoSimulatorHost.MaxRequestDays} days", await tooLong.Content.ReadAsStringAsync(Ct));
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("abc def")]
+    [InlineData("..")]
+    [InlineData("a%2Fb")]
+    [InlineData("%C3%A9")]
+    public async Task An_id_that_breaks_the_station_id_rule_is_unknown_even_when_serving_any_station(string id)
+    {
+        await using var simulator = await Start(new SimulatorOptions { AnyStation = true });
+        using var http = new HttpClient();
+
+        using var response = await http.GetAsync($"{simulator.BaseUrl}/v3/getStationHourlyAvg/{id}", Ct);
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+    }
+
+    [Theory]
+    [InlineData("283164601")]
+    [InlineData("SMART_188-b")]
+    [InlineData("")]
+    [InlineData("abc def")]
+    [InlineData("a/b")]
+    [InlineData("é")]
+    [InlineData("1234567890123456789012345678901234567890123456789012345678901234")]
+    [InlineData("12345678901234567890123456789012345678901234567890123456789012345")]
+    public void The_simulator_serves_exactly_the_ids_the_extractor_accepts(string id)
+    {
+        Assert.Equal(StationId.Rule, StationIdRule.Rule);
+        Assert.Equal(StationId.IsValid(id), StationIdRule.IsValid(id));
+    }
+
+    [Fact]
+    public async Task With_recordings_a_recorded_station_gets_its_recording_and_synthetic_hours_around_it()
+    {
+        var directory = Directory.CreateTempSubdirectory("airqino-sim-");
+        try
+        {
+            await File.WriteAllTextAsync(Path.Combine(directory.FullName, "ST1.json"),
+                """[{"timestamp":"2023-12-01 00:00:00","CO":1},{"timestamp":"2023-12-01 01:00:00","CO":2}]""", Ct);
+            await using var simulator = await Start(new SimulatorOptions { DataDirectory = directory.FullName, AnyStation = true });
+            using var http = new HttpClient();
+            async Task<(string Source, List<RawReading> Rows)> Get(string station, string from, string to)
+            {
+                var body = await http.GetByteArrayAsync($"{simulator.BaseUrl}/v3/getStationHourlyAvg/{station}?start_date={from}&end_date={to}", Ct);
+                using var document = JsonDocument.Parse(body);
+                return (document.RootElement.GetProperty("header").GetProperty("source").GetString()!,
+                    AirQinoParser.Parse(body, station, "s").Readings.ToList());
+            }
+
+            var inside = await Get("ST1", "20231201-0000", "20231201-0200");
+            var around = await Get("ST1", "20231130-0000", "20231203-0000");
+            var outside = await Get("ST1", "20231101-0000", "20231103-0000");
+            var other = await Get("ST2", "20231130-0000", "20231203-0000");
+            using var description = JsonDocument.Parse(await http.GetStringAsync(simulator.BaseUrl + "/", Ct));
+
+            Assert.Equal("recorded", inside.Source);
+            Assert.Equal([1.0, 2.0], inside.Rows.Select(r => r.Values["co"]!.Value));
+            Assert.Equal("recorded+synthetic", around.Source);
+            Assert.Equal([1.0, 2.0], around.Rows.Where(r => r.Hour.Day == 1 && r.Hour.Hour < 2).Select(r => r.Values["co"]!.Value));
+            Assert.Contains(around.Rows, r => r.Hour.Day == 30);
+            Assert.Contains(around.Rows, r => r.Hour.Day == 2);
+            Assert.Equal(around.Rows.Select(r => r.Hour).Order(), around.Rows.Select(r => r.Hour));
+            Assert.Equal("synthetic", outside.Source);
+            Assert.InRange(outside.Rows.Count, 40, 52);
+            Assert.Equal("synthetic", other.Source);
+            var serves = description.RootElement.GetProperty("serves").EnumerateArray().Select(e => e.GetString()!).ToList();
+            Assert.Contains("recorded: ST1.json, 2 rows from 2023-12-01 00:00Z to 2023-12-01 01:00Z", serves);
+            Assert.Contains(serves, l => l.StartsWith("synthetic (seed 1): any station id of", StringComparison.Ordinal));
+            Assert.Equal("Healthy", await http.GetStringAsync(simulator.BaseUrl + "/health/ready", Ct));
+        }
+        finally
+        {
+            directory.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
     public void The_command_line_reads_every_switch()
     {
         var options = SimulatorCommandLine.Parse([
@@ -169,6 +282,15 @@ public class AirQinoSimulatorTests
         Assert.Equal(new DateTimeOffset(2023, 12, 10, 0, 0, 0, TimeSpan.Zero), options.Now);
         Assert.Equal((0.1, 0.2, 0.05, TimeSpan.FromMilliseconds(15)),
             (options.Faults.FailRate, options.Faults.ThrottleRate, options.Faults.TruncateRate, options.Faults.Delay));
+    }
+
+    [Fact]
+    public void The_command_line_serves_any_station_unless_stations_are_listed()
+    {
+        Assert.True(SimulatorCommandLine.Parse([])!.AnyStation);
+        Assert.True(SimulatorCommandLine.Parse(["--data", "/samples"])!.AnyStation);
+        Assert.False(SimulatorCommandLine.Parse(["--station", "X1"])!.AnyStation);
+        Assert.False(SimulatorCommandLine.Parse(["--synthetic-stations", "2"])!.AnyStation);
     }
 
     [Fact]

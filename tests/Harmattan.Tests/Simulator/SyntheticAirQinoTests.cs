@@ -42,6 +42,31 @@ public class SyntheticAirQinoTests
     }
 
     [Fact]
+    public void Any_range_however_old_has_the_same_rows_in_every_window_that_holds_them()
+    {
+        var generator = new SyntheticAirQino(7);
+        var from = new DateTimeOffset(2009, 6, 1, 0, 0, 0, TimeSpan.Zero);
+
+        var week = AirQinoParser.Parse(Range(generator, from, from.AddDays(7)), Station, "week", from.AddDays(2), from.AddDays(3));
+        var day = AirQinoParser.Parse(Range(generator, from.AddDays(2), from.AddDays(3)), Station, "day");
+
+        Assert.InRange(day.RowsReceived, 18, 26);
+        Assert.Equal(week.Readings.Select(r => (r.Hour, string.Join(",", r.Values))), day.Readings.Select(r => (r.Hour, string.Join(",", r.Values))));
+    }
+
+    private static byte[] Range(SyntheticAirQino generator, DateTimeOffset from, DateTimeOffset to)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartArray();
+            generator.WriteRange(writer, Station, from, to);
+            writer.WriteEndArray();
+        }
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    [Fact]
     public void The_series_ends_with_the_hour_in_progress_and_spans_the_days_asked_for()
     {
         var rows = AirQinoParser.Parse(new SyntheticAirQino(1).GenerateDataArray(Station, End, 30), Station, "synthetic").Readings;

@@ -8,13 +8,13 @@ public static class SimulatorCommandLine
     public const string DefaultUrls = "http://127.0.0.1:5080";
     public static readonly IReadOnlyList<string> DefaultStationIds = ["283164601", "283181971"];
 
-    public const string Usage = """
+    public static readonly string Usage = $"""
         Usage: Harmattan.AirQinoSimulator [options]
           --urls URL                 listen address (default http://127.0.0.1:5080)
           --data DIR                 recorded responses, one file per station: <id>.json or *_<id>_*.json
-          --synthetic-stations N     serve N synthetic stations 900000001, 900000002, ...
-          --station ID               also serve ID with synthetic data (repeatable)
-          --days D                   length of each synthetic series in days (default 365)
+          --synthetic-stations N     serve only N synthetic stations 900000001, 900000002, ... (and --station, --data)
+          --station ID               serve only these ids with synthetic data (repeatable; and --data)
+          --days D                   days served to a request without dates or with --ignore-dates (default 365)
           --seed S                   synthetic data and fault seed (default 1)
           --now INSTANT              end of the synthetic series (default: now), e.g. 2023-12-10T00:00Z
           --ignore-dates             ignore start_date/end_date and serve the whole series, as the 2023 API did
@@ -28,7 +28,9 @@ public static class SimulatorCommandLine
           --client-secret SECRET     client secret (default simulator-client-secret; empty: a public client)
           --username NAME            password grant user (default harmattan)
           --password PASSWORD        password grant password (default simulator-password)
-        Without --data, --synthetic-stations or --station, the two default stations 283164601 and 283181971 are synthetic.
+        Without --synthetic-stations or --station, any station id ({StationIdRule.Rule}) is served,
+        synthetic (deterministic per station and hour) except for the hours a recording in --data spans.
+        A request with start_date/end_date gets any range of up to {AirQinoSimulatorHost.MaxRequestDays} days, up to the hour in progress.
         """;
 
     /// <summary>The options, or null when help was asked for.</summary>
@@ -68,9 +70,14 @@ public static class SimulatorCommandLine
                 default: throw new ArgumentException($"Unknown option {arg}.");
             }
         }
-        if (options.DataDirectory is null && options.SyntheticStations == 0 && options.StationIds.Count == 0)
-            foreach (var id in DefaultStationIds)
-                options.StationIds.Add(id);
+        if (options.SyntheticStations == 0 && options.StationIds.Count == 0)
+        {
+            options.AnyStation = true;
+            // Named as examples when nothing is recorded: the stations a default extractor asks for.
+            if (options.DataDirectory is null)
+                foreach (var id in DefaultStationIds)
+                    options.StationIds.Add(id);
+        }
         return options;
     }
 

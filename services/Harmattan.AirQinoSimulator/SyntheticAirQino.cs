@@ -70,7 +70,18 @@ public sealed class SyntheticAirQino(int seed)
             firstHour = Math.Max(firstHour, CeilingHour(f.UtcTicks));
         if (to is { } t)
             lastHour = Math.Min(lastHour, CeilingHour(t.UtcTicks) - 1);
+        return WriteHours(writer, stationId, firstHour, lastHour);
+    }
 
+    /// <summary>
+    /// Writes the rows whose hour is in [<paramref name="from"/>, <paramref name="to"/>), whatever the dates: the
+    /// series has no first day, and any hour's rows are the same in every window that holds it.
+    /// </summary>
+    public int WriteRange(Utf8JsonWriter writer, string stationId, DateTimeOffset from, DateTimeOffset to) =>
+        WriteHours(writer, stationId, CeilingHour(from.UtcTicks), CeilingHour(to.UtcTicks) - 1);
+
+    private int WriteHours(Utf8JsonWriter writer, string stationId, long firstHour, long lastHour)
+    {
         var station = StationKey(stationId);
         var rows = 0;
         for (var hour = firstHour; hour <= lastHour; hour++)

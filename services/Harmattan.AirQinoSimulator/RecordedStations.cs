@@ -12,12 +12,17 @@ public sealed class RecordedStation
         Path = path;
         Bytes = bytes;
         Rows = rows;
+        var hours = rows.Where(r => r.Hour is not null).Select(r => r.Hour!.Value).ToArray();
+        Span = hours.Length > 0 ? (hours.Min(), hours.Max()) : null;
     }
 
     public string Path { get; }
     internal byte[] Bytes { get; }
     internal Row[] Rows { get; }
     public int RowCount => Rows.Length;
+
+    /// <summary>The first and last hour with a timestamp, or null for a recording without any.</summary>
+    public (DateTimeOffset First, DateTimeOffset Last)? Span { get; }
 
     internal readonly record struct Row(DateTimeOffset? Hour, int Start, int Length)
     {
@@ -77,7 +82,7 @@ public sealed class RecordedStation
 /// </summary>
 public sealed class RecordedStations(string directory)
 {
-    private readonly ConcurrentDictionary<string, Lazy<RecordedStation?>> _loaded = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Lazy<RecordedStation>> _loaded = new(StringComparer.Ordinal);
 
     public string Directory { get; } = directory;
 
@@ -89,7 +94,9 @@ public sealed class RecordedStations(string directory)
         Files.FirstOrDefault(f => f == stationId + ".json")
         ?? Files.FirstOrDefault(f => f.Contains('_' + stationId + '_', StringComparison.Ordinal));
 
-    public RecordedStation? Find(string stationId) =>
-        _loaded.GetOrAdd(stationId, id => new Lazy<RecordedStation?>(() =>
-            FileFor(id) is { } file ? RecordedStation.Load(Path.Combine(Directory, file)) : null)).Value;
+    public RecordedStation? Find(string stationId) => FileFor(stationId) is { } file ? Load(file) : null;
+
+    /// <summary>A file of <see cref="Files"/>, read once.</summary>
+    public RecordedStation Load(string file) =>
+        _loaded.GetOrAdd(file, name => new Lazy<RecordedStation>(() => RecordedStation.Load(Path.Combine(Directory, name)))).Value;
 }

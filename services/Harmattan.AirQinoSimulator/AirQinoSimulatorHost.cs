@@ -9,12 +9,16 @@ namespace Harmattan.AirQinoSimulator;
 /// <summary>
 /// An AirQino-compatible HTTP server: <c>GET /v3/getStationHourlyAvg/{id}?start_date=yyyyMMdd-HHmm&amp;end_date=...</c>
 /// answers <c>{"header": {...}, "data": [...]}</c> from recorded files or the synthetic series, with injectable faults;
-/// <c>GET /_sim/stats</c> counts requests per station and status; with <see cref="SimulatorTokenOptions.RequireToken"/>
-/// the data wants a bearer token from <see cref="SimulatorTokens"/>.
+/// <c>GET /</c> says what it serves, <c>GET /_sim/stats</c> counts requests per station and status, <c>/health/live</c>
+/// and <c>/health/ready</c> answer once it listens; with <see cref="SimulatorTokenOptions.RequireToken"/> the data wants
+/// a bearer token from <see cref="SimulatorTokens"/>.
 /// </summary>
 public sealed class AirQinoSimulatorHost : IAsyncDisposable
 {
     public const string DateFormat = "yyyyMMdd-HHmm";
+
+    /// <summary>The longest range one request may ask for: the extractor asks for 7 days, the 2023 API served a year.</summary>
+    public const int MaxRequestDays = 3660;
 
     private readonly WebApplication _app;
     private readonly SimulatorOptions _options;
@@ -59,6 +63,9 @@ public sealed class AirQinoSimulatorHost : IAsyncDisposable
         var app = builder.Build();
         var host = new AirQinoSimulatorHost(app, options, recorded);
         app.MapGet("/v3/getStationHourlyAvg/{id}", (HttpContext http, string id) => host.ServeHourlyAsync(http, id));
+        app.MapGet("/", host.ServeDescriptionAsync);
+        app.MapGet("/health/live", () => "Healthy");
+        app.MapGet("/health/ready", () => "Healthy");
         app.MapGet("/_sim/stats", host.ServeStatsAsync);
         app.MapPost(SimulatorTokenOptions.TokenPath, host.Tokens.ServeTokenAsync);
         await app.StartAsync(cancellationToken);
@@ -115,6 +122,9 @@ public sealed class AirQinoSimulatorHost : IAsyncDisposable
         {
             if (!TryParseDate(http.Request.Query["start_date"], out from) || !TryParseDate(http.Request.Query["end_date"], out to))
                 return await ErrorAsync(http, StatusCodes.Status400BadRequest, $"start_date and end_date must look like {DateFormat}");
+            if (_options.AnyRange && (from is not null || to is not null)
+                && DatedRange(from, to) is var (first, end) && end - first > TimeSpan.FromDays(MaxRequestDays))
+                return await ErrorAsync(http, StatusCodes.Status400BadRequest, $"ask for at most {MaxRequestDays} days per request");
         }
 
         var body = new ArrayBufferWriter<byte>(64 * 1024);
@@ -137,33 +147,123 @@ public sealed class AirQinoSimulatorHost : IAsyncDisposable
     private bool TryWriteResponse(Utf8JsonWriter writer, string id, DateTimeOffset? from, DateTimeOffset? to)
     {
         var recorded = _recorded?.Find(id);
-        if (recorded is null && !_synthetic.Contains(id))
+        var synthetic = _synthetic.Contains(id) || (_options.AnyStation && StationIdRule.IsValid(id));
+        if (recorded is null && !synthetic)
             return false;
+        var dated = from is not null || to is not null;
+
+        // A recording replaces the synthetic series for the hours it spans; a dated request for a station that is also
+        // served synthetically gets synthetic hours before and after it.
+        (DateTimeOffset From, DateTimeOffset To) before = default, after = default;
+        var recordedRows = recorded is not null;
+        if (recorded?.Span is { } span && synthetic && dated && _options.AnyRange)
+        {
+            var (first, end) = DatedRange(from, to);
+            before = (first, end < span.First ? end : span.First);
+            after = (first > span.Last.AddHours(1) ? first : span.Last.AddHours(1), end);
+            recordedRows = first <= span.Last && end > span.First;
+        }
+        var fills = before.From < before.To || after.From < after.To;
 
         writer.WriteStartObject();
         writer.WriteStartObject("header");
         writer.WriteString("station_id", id);
-        writer.WriteString("source", recorded is null ? "synthetic" : "recorded");
+        writer.WriteString("source", (recordedRows, fills) switch
+        {
+            (true, true) => "recorded+synthetic",
+            (true, false) => "recorded",
+            _ => "synthetic",
+        });
         writer.WriteString("generator", "Harmattan.AirQinoSimulator");
         writer.WriteEndObject();
         writer.WriteStartArray("data");
         if (recorded is not null)
         {
+            _generator.WriteRange(writer, id, before.From, before.To);
             foreach (var row in recorded.Rows)
             {
-                var filtered = from is not null || to is not null;
-                if (filtered && (row.Hour is not { } hour || hour < from || hour >= to))
+                if (dated && (row.Hour is not { } hour || hour < from || hour >= to))
                     continue;
                 writer.WriteRawValue(row.Json(recorded.Bytes), skipInputValidation: true);
             }
+            _generator.WriteRange(writer, id, after.From, after.To);
+        }
+        else if (!dated || !_options.AnyRange)
+        {
+            _generator.WriteRows(writer, id, SeriesEnd(), _options.Days, from, to);
         }
         else
         {
-            _generator.WriteRows(writer, id, SeriesEnd(), _options.Days, from, to);
+            var (first, end) = DatedRange(from, to);
+            _generator.WriteRange(writer, id, first, end);
         }
         writer.WriteEndArray();
         writer.WriteEndObject();
         return true;
+    }
+
+    /// <summary>
+    /// The synthetic hours a dated request gets: its whole range however old (from the start of the undated series when
+    /// it gives no start), never past the hour in progress.
+    /// </summary>
+    private (DateTimeOffset From, DateTimeOffset To) DatedRange(DateTimeOffset? from, DateTimeOffset? to)
+    {
+        var end = SeriesEnd().AddHours(1);
+        return (from ?? SyntheticAirQino.SeriesHours(SeriesEnd(), _options.Days).First, to is { } t && t < end ? t : end);
+    }
+
+    /// <summary>What this simulator serves, one line each: printed at start and answered at <c>GET /</c>.</summary>
+    public IReadOnlyList<string> Describe()
+    {
+        var lines = new List<string>();
+        if (_recorded is not null)
+        {
+            foreach (var file in _recorded.Files)
+            {
+                var station = _recorded.Load(file);
+                lines.Add(station.Span is { } span
+                    ? string.Create(CultureInfo.InvariantCulture,
+                        $"recorded: {file}, {station.RowCount} rows from {span.First:yyyy-MM-dd HH:mm}Z to {span.Last:yyyy-MM-dd HH:mm}Z")
+                    : $"recorded: {file}, {station.RowCount} rows without timestamps");
+            }
+        }
+        var examples = SyntheticStationIds.Count > 0 ? $", e.g. {string.Join(", ", SyntheticStationIds)}" : "";
+        if (_options.AnyStation)
+            lines.Add($"synthetic (seed {_options.Seed}): any station id of {StationIdRule.Rule}{examples}" +
+                      (_recorded is null ? "" : "; a recorded station's synthetic hours are those before and after its recording"));
+        else if (SyntheticStationIds.Count > 0)
+            lines.Add($"synthetic (seed {_options.Seed}): stations {string.Join(", ", SyntheticStationIds)}; any other id is answered 404");
+        var seriesEnd = SeriesEnd().ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture);
+        lines.Add(_options switch
+        {
+            { IgnoreDates: true } => $"dates ignored: every request gets the last {_options.Days} days up to {seriesEnd}Z, as the 2023 API did",
+            { AnyRange: false } => $"dates: synthetic data for the last {_options.Days} days up to {seriesEnd}Z only",
+            _ => $"dates: any range of at most {MaxRequestDays} days up to the hour in progress ({seriesEnd}Z); without dates the last {_options.Days} days",
+        });
+        lines.Add($"faults: {_options.Faults}");
+        if (_options.Tokens.RequireToken)
+            lines.Add($"bearer token required: POST {TokenUrl} (client {_options.Tokens.ClientId}, " +
+                      $"tokens valid {_options.Tokens.AccessTokenLifetime.TotalSeconds:0} s)");
+        return lines;
+    }
+
+    private async Task ServeDescriptionAsync(HttpContext http)
+    {
+        var body = new ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(body, new JsonWriterOptions { Indented = true }))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("simulator", "Harmattan.AirQinoSimulator");
+            writer.WriteString("data", "simulated: recorded or synthetic AirQino responses, not live measurements");
+            writer.WriteString("endpoint", $"/v3/getStationHourlyAvg/{{id}}?start_date={DateFormat}&end_date={DateFormat}");
+            writer.WriteStartArray("serves");
+            foreach (var line in Describe())
+                writer.WriteStringValue(line);
+            writer.WriteEndArray();
+            writer.WriteEndObject();
+        }
+        http.Response.ContentType = "application/json";
+        await http.Response.Body.WriteAsync(body.WrittenMemory, http.RequestAborted);
     }
 
     private static bool TryParseDate(string? text, out DateTimeOffset? value)

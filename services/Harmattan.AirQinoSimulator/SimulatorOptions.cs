@@ -14,8 +14,21 @@ public sealed class SimulatorOptions
     /// <summary>More ids served with synthetic data (a recorded file for the same id wins).</summary>
     public IList<string> StationIds { get; set; } = [];
 
-    /// <summary>Length of each synthetic series; AirQino's v3 endpoint was seen to return about a year.</summary>
+    /// <summary>
+    /// Serve every id that passes <see cref="StationIdRule"/> (synthetic unless a recorded file has it), not only the
+    /// listed ones; the command line's default. Off, an unlisted id is answered 404 as by the real API.
+    /// </summary>
+    public bool AnyStation { get; set; }
+
+    /// <summary>
+    /// Length of the synthetic series served to a request without dates (or with <see cref="IgnoreDates"/>); AirQino's v3
+    /// endpoint was seen to return about a year. A request with dates gets any range up to <see cref="Now"/> unless
+    /// <see cref="AnyRange"/> is off.
+    /// </summary>
     public int Days { get; set; } = 365;
+
+    /// <summary>A dated request gets synthetic data for any range; off, only the last <see cref="Days"/> days have data.</summary>
+    public bool AnyRange { get; set; } = true;
 
     public int Seed { get; set; } = 1;
 
