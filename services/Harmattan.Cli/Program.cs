@@ -10,5 +10,6 @@ var root = new RootCommand("harmattan: extract AirQino air-quality readings, com
     ExportCommand.Create(),
     ReplayCommand.Create(),
     RedriveCommand.Create(),
+    ArchiveCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

@@ -53,6 +53,7 @@ public static partial class StatusCommand
             statuses.Add(await StationStatus.ReadAsync(store, station, now, cancellationToken));
         foreach (var status in statuses)
             WriteStation(status);
+        ArchiveCommand.WriteSizes(await ArchiveCommand.ReadSizesAsync(store, cancellationToken));
 
         var queues = await ErrorQueueReport.ReadAsync(BusRegistration.RabbitMqUri(builder.Configuration), TimeSpan.FromSeconds(5),
             cancellationToken);

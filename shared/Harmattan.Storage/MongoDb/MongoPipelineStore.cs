@@ -9,7 +9,7 @@ namespace Harmattan.Storage.MongoDb;
 /// The production store: upserts go out as unordered bulk writes whose filters carry the no-regression rule,
 /// so the server decides atomically which write wins; nothing is read before it is written.
 /// </summary>
-public sealed class MongoPipelineStore : IPipelineStore
+public sealed partial class MongoPipelineStore : IPipelineStore
 {
     private const int DuplicateKey = 11000;
     private static readonly BulkWriteOptions Unordered = new() { IsOrdered = false };
