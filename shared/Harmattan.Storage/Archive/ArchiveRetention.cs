@@ -1,3 +1,5 @@
+using Harmattan.Contracts;
+
 namespace Harmattan.Storage.Archive;
 
 /// <summary>
@@ -37,6 +39,13 @@ public static class ArchiveRetention
             .Where(f => f.FetchedAt < keepAllSince && !needed.Contains(f.FetchId) && !undatable.Contains(f.FetchId))
             .ToList();
     }
+
+    /// <summary>
+    /// What <c>harmattan replay</c> sends: the newest archived fetch of each window. An older fetch of the same window can
+    /// never win over the newer one (same algorithm, older fetch time), so re-sending it would only cost work.
+    /// </summary>
+    public static IEnumerable<RawReadingsFetched> NewestPerWindow(IEnumerable<RawReadingsFetched> fetches) =>
+        fetches.GroupBy(f => (f.WindowStart, f.WindowEnd)).Select(window => window.MaxBy(f => (f.FetchedAt, f.FetchId))!);
 
     /// <summary>The local days of the fetch's window, in the fetch's time zone, as the transformer cuts them.</summary>
     public static bool TryCoveredDays(ArchivedFetch fetch, out DateOnly first, out DateOnly last)
