@@ -37,7 +37,7 @@ public sealed class ArchivePruneService(
         }
     }
 
-    public async Task<ArchivePruneReport?> PruneOnceAsync(CancellationToken cancellationToken)
+    private async Task PruneOnceAsync(CancellationToken cancellationToken)
     {
         try
         {
@@ -45,13 +45,11 @@ public sealed class ArchivePruneService(
             logger.LogInformation(
                 "Pruned the raw archive: {FetchesDropped} fetches ({BytesDropped} bytes of readings) dropped, {FetchesKept} ({BytesKept} bytes) kept over {Stations} stations",
                 report.FetchesDropped, report.BytesDropped, report.FetchesKept, report.BytesKept, report.Stations.Count);
-            return report;
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             // Nothing is lost by a failed prune; the next occurrence tries again.
             logger.LogError(ex, "Pruning the raw archive failed: {Reason}", ex.Message);
-            return null;
         }
     }
 }

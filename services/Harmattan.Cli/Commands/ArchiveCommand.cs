@@ -5,6 +5,7 @@ using Harmattan.Loader;
 using Harmattan.Storage;
 using Harmattan.Storage.Archive;
 using Harmattan.Storage.Sqlite;
+using Microsoft.Extensions.Options;
 using Spectre.Console;
 
 namespace Harmattan.Cli.Commands;
@@ -75,7 +76,7 @@ public static class ArchiveCommand
 
         using var host = BuildHost(db);
         var store = host.Services.GetRequiredService<IPipelineStore>();
-        var options = host.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<ArchiveOptions>>().Value;
+        var options = host.Services.GetRequiredService<IOptions<ArchiveOptions>>().Value;
         var now = host.Services.GetRequiredService<TimeProvider>().GetUtcNow();
         await store.InitializeAsync(cancellationToken);
 
