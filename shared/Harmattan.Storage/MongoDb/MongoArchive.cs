@@ -23,8 +23,8 @@ public static class MongoArchive
         return document;
     }
 
-    /// <summary>The bytes a readings array takes as a BSON field.</summary>
-    public static long SizeOf(BsonArray readings) => new BsonDocument(MongoSchema.Readings, readings).ToBson().LongLength;
+    /// <summary>The bytes a readings array takes as a BSON field (an int: a document is at most 16 MiB).</summary>
+    public static int SizeOf(BsonArray readings) => new BsonDocument(MongoSchema.Readings, readings).ToBson().Length;
 
     public static readonly ProjectionDefinition<BsonDocument> FetchWithoutReadings = Builders<BsonDocument>.Projection
         .Include(MongoSchema.Id).Include(MongoSchema.StationId).Include(MongoSchema.WindowStart).Include(MongoSchema.WindowEnd)

@@ -127,7 +127,7 @@ public class MongoDocumentsTests
                   }
                 }
               ],
-              readings_bytes: Long('136')
+              readings_bytes: 136
             }
             """, Mongosh(raw));
         Assert.Equal(BsonBinarySubType.UuidStandard, raw["_id"].AsBsonBinaryData.SubType);
