@@ -23,6 +23,7 @@ public static class HarmattanCli
             ReplayCommand.Create(),
             RedriveCommand.Create(),
             DashboardCommand.Create(),
+            ArchiveCommand.Create(),
         };
 
     public static async Task<int> InvokeAsync(string[] args, CancellationToken cancellationToken = default)

@@ -1,6 +1,7 @@
 using Harmattan.Hosting;
 using Harmattan.Storage;
 using MassTransit;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Harmattan.Loader;
 
@@ -12,6 +13,17 @@ public static class LoaderRegistration
         services.AddPipelineStore(configuration);
         services.AddSingleton(provider => ActivatorUtilities.CreateInstance<StationFreshness>(provider, ConfiguredStationIds(configuration)));
         services.AddHostedService(provider => provider.GetRequiredService<StationFreshness>());
+        services.AddArchivePruning(configuration);
+        return services;
+    }
+
+    /// <summary>The periodic prune of the raw archive, unless <c>Archive:PruneEnabled</c> is false.</summary>
+    public static IServiceCollection AddArchivePruning(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddValidatedOptions<ArchiveOptions>(ArchiveOptions.Section, ArchiveOptions.Validate);
+        services.TryAddSingleton(TimeProvider.System);
+        if (configuration.GetSection(ArchiveOptions.Section).Get<ArchiveOptions>()?.PruneEnabled ?? true)
+            services.AddHostedService<ArchivePruneService>();
         return services;
     }
 

@@ -1,4 +1,5 @@
 using Harmattan.Contracts;
+using Harmattan.Storage.Archive;
 
 namespace Harmattan.Storage;
 
@@ -38,6 +39,18 @@ public interface IPipelineStore
 
     /// <summary>The last hour with averages stored and the last archived fetch of one station (nulls when none).</summary>
     Task<StationActivity> GetStationActivityAsync(string stationId, CancellationToken cancellationToken = default);
+
+    /// <summary>Every station with at least one archived fetch, ordered.</summary>
+    Task<IReadOnlyList<string>> GetArchivedStationIdsAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>One station's archived fetches without their readings, with the bytes the readings take.</summary>
+    Task<IReadOnlyList<ArchivedFetch>> GetArchivedFetchesAsync(string stationId, CancellationToken cancellationToken = default);
+
+    /// <summary>Deletes archived fetches by id in bounded batches (short transactions); returns how many were deleted.</summary>
+    Task<int> DeleteRawFetchesAsync(IReadOnlyCollection<Guid> fetchIds, CancellationToken cancellationToken = default);
+
+    /// <summary>Gives the space of deleted fetches back where the store can (SQLite: the file shrinks).</summary>
+    Task ReclaimArchiveSpaceAsync(CancellationToken cancellationToken = default);
 }
 
 /// <param name="LastReadingHour">Start of the latest hour with stored averages.</param>

@@ -5,6 +5,7 @@ using Harmattan.Contracts;
 using Harmattan.Extractor;
 using Harmattan.Hosting;
 using Harmattan.Storage;
+using Harmattan.Storage.Archive;
 using MassTransit;
 using Spectre.Console;
 
@@ -108,8 +109,7 @@ public static class ReplayCommand
         {
             var range = DayWindows.ForDays(station.From, station.To, station.TimeZone);
             var archived = await store.GetRawFetchesAsync(station.StationId, range.Start, range.End, cancellationToken);
-            fetches.AddRange(archived.GroupBy(f => (f.WindowStart, f.WindowEnd))
-                .Select(window => window.MaxBy(f => (f.FetchedAt, f.FetchId))!));
+            fetches.AddRange(ArchiveRetention.NewestPerWindow(archived));
         }
         return fetches;
     }

@@ -56,6 +56,7 @@ public static class StatusCommand
             statuses.Add(await StationStatus.ReadAsync(store, station, now, wholeRange: from is not null, cancellationToken));
         foreach (var status in statuses)
             WriteStation(status, from is not null);
+        ArchiveCommand.WriteSizes(await ArchiveCommand.ReadSizesAsync(store, cancellationToken));
 
         WriteErrorQueues(await ErrorQueueReport.ReadAsync(broker, RabbitMqAddress.ConnectTimeout, cancellationToken));
 

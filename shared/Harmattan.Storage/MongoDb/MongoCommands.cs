@@ -48,7 +48,7 @@ public static class MongoCommands
             Filter.Eq(AlgorithmVersion, (BsonValue)averages.AlgorithmVersion)
             & Filter.Lte(SourceFetchedAtTicks, (BsonValue)ToTicks(averages.SourceFetchedAt)));
 
-    public static InsertOneModel<BsonDocument> ArchiveInsert(RawReadingsFetched fetch) => new(ToDocument(fetch));
+    public static InsertOneModel<BsonDocument> ArchiveInsert(RawReadingsFetched fetch) => new(MongoArchive.ToDocument(fetch));
 
     /// <summary>Days from..to, both inclusive.</summary>
     public static FilterDefinition<BsonDocument> DailyRange(string stationId, DateOnly from, DateOnly to) =>

@@ -13,7 +13,7 @@ namespace Harmattan.Storage.MongoDb;
 /// bounded by <see cref="MongoStoreOptions.MongoOperationTimeout"/>, and nothing is written until the unique
 /// indexes the rule rests on are verified (<see cref="MongoUniqueKeys"/>).
 /// </summary>
-public sealed class MongoPipelineStore : IPipelineStore
+public sealed partial class MongoPipelineStore : IPipelineStore
 {
     private const int DuplicateKey = 11000;
     private static readonly BulkWriteOptions Unordered = new() { IsOrdered = false };

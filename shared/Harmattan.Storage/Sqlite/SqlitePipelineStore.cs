@@ -9,7 +9,7 @@ namespace Harmattan.Storage.Sqlite;
 /// run beside the single writer, write transactions take the lock up front (BEGIN IMMEDIATE) and wait for it
 /// (busy timeout), and a transaction that still meets a busy database is retried whole.
 /// </summary>
-public sealed class SqlitePipelineStore : IPipelineStore, IDisposable
+public sealed partial class SqlitePipelineStore : IPipelineStore, IDisposable
 {
     private const int DefaultBusyTimeoutSeconds = 10;
     private const int BusyAttempts = 5;
@@ -23,7 +23,7 @@ public sealed class SqlitePipelineStore : IPipelineStore, IDisposable
             time_zone    TEXT NOT NULL,
             source       TEXT NOT NULL,
             fetched_at   TEXT NOT NULL,
-            readings     TEXT NOT NULL
+            readings     TEXT NOT NULL  -- Brotli-compressed JSON as a BLOB; rows archived before compression hold the JSON as TEXT
         );
         CREATE INDEX IF NOT EXISTS ix_raw_fetches_station_window ON raw_fetches (station_id, window_start, fetched_at);
 
@@ -117,6 +117,7 @@ public sealed class SqlitePipelineStore : IPipelineStore, IDisposable
 
         await WithConnectionAsync(async connection =>
         {
+            await EnsureIncrementalVacuumAsync(connection, cancellationToken);
             // WAL is a property of the file: set once, every later connection (from any process) uses it.
             await ExecuteAsync(connection, "PRAGMA journal_mode = WAL;", cancellationToken);
             await ExecuteAsync(connection, Schema, cancellationToken);
@@ -289,7 +290,7 @@ public sealed class SqlitePipelineStore : IPipelineStore, IDisposable
                     TimeZone = reader.GetString(3),
                     Source = reader.GetString(4),
                     FetchedAt = SqliteColumns.ParseInstant(reader.GetString(5)),
-                    Readings = SqliteColumns.ParseReadings(reader.GetString(6)),
+                    Readings = SqliteColumns.ParseReadings(reader.GetValue(6)),
                 });
             return fetches;
         }, cancellationToken);

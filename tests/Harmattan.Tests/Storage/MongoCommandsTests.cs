@@ -134,7 +134,8 @@ public class MongoCommandsTests
               "readings": [
                 { "hour": ISODate("2024-03-01T00:00:00Z"), "values": { "co": 0.5, "pm2_5": 12.25 } },
                 { "hour": ISODate("2024-03-01T01:00:00Z"), "values": { "co": null, "pm2_5": 14.5 } }
-              ]
+              ],
+              "readings_bytes": 136
             }
             """, model.Document);
     }

@@ -126,7 +126,8 @@ public class MongoDocumentsTests
                     pm2_5: 14.5
                   }
                 }
-              ]
+              ],
+              readings_bytes: 136
             }
             """, Mongosh(raw));
         Assert.Equal(BsonBinarySubType.UuidStandard, raw["_id"].AsBsonBinaryData.SubType);

@@ -1,5 +1,6 @@
 using Harmattan.Contracts;
 using Harmattan.Storage;
+using Harmattan.Storage.Archive;
 
 namespace Harmattan.Tests.Storage;
 
@@ -290,6 +291,135 @@ public abstract class PipelineStoreContract : IAsyncLifetime
 
         // A fetch archived but not yet averaged has nothing to show.
         Assert.Equal([Station1, Station2], await Store.GetStationIdsAsync(Ct));
+    }
+
+    /// <summary>Now, for the archive tests: 40 days after <see cref="DayStart"/>, so its first days are past the 30-day window.</summary>
+    protected static readonly DateTimeOffset ArchiveNow = DayStart.AddDays(40);
+
+    /// <summary>
+    /// The hourly schedule's shape: on each of days 1..4 two fetches of (yesterday, today), at 06:00 and 18:00; one fetch
+    /// inside the keep-all window; one older fetch of another station, alone on its day. Returns the fetches replay needs.
+    /// </summary>
+    private async Task<(List<RawReadingsFetched> All, HashSet<Guid> Needed)> ArchiveScheduleShapeAsync()
+    {
+        var all = new List<RawReadingsFetched>();
+        var needed = new HashSet<Guid>();
+        for (var day = 1; day <= 4; day++)
+            foreach (var hour in new[] { 6, 18 })
+            {
+                var fetch = RawFetch(Station1, DayStart.AddDays(day - 1), days: 2) with { FetchedAt = DayStart.AddDays(day).AddHours(hour) };
+                all.Add(fetch);
+                // 18:00 of day d is the newest fetch of day d-1 (and of day 4 for d = 4); 06:00 is superseded on both its days.
+                if (hour == 18)
+                    needed.Add(fetch.FetchId);
+            }
+        var young = RawFetch(Station1, ArchiveNow.AddDays(-2), days: 2) with { FetchedAt = ArchiveNow.AddDays(-1) };
+        var alone = RawFetch(Station2, DayStart, days: 1);
+        all.AddRange([young, alone]);
+        needed.UnionWith([young.FetchId, alone.FetchId]);
+        Assert.Equal(all.Count, await Store.ArchiveRawFetchesAsync(all, Ct));
+        return (all, needed);
+    }
+
+    private async Task<HashSet<Guid>> ArchivedIdsAsync()
+    {
+        var ids = new HashSet<Guid>();
+        foreach (var station in await Store.GetArchivedStationIdsAsync(Ct))
+            ids.UnionWith((await Store.GetArchivedFetchesAsync(station, Ct)).Select(f => f.FetchId));
+        return ids;
+    }
+
+    [Fact]
+    public async Task The_archive_lists_each_stations_fetches_without_readings_and_with_their_size()
+    {
+        var (all, _) = await ArchiveScheduleShapeAsync();
+
+        Assert.Equal([Station1, Station2], await Store.GetArchivedStationIdsAsync(Ct));
+        var listed = await Store.GetArchivedFetchesAsync(Station1, Ct);
+        Assert.Equal(all.Count(f => f.StationId == Station1), listed.Count);
+        foreach (var fetch in listed)
+        {
+            var source = all.Single(f => f.FetchId == fetch.FetchId);
+            Assert.Equal((source.StationId, source.WindowStart, source.WindowEnd, source.TimeZone, source.FetchedAt.UtcTicks),
+                (fetch.StationId, fetch.WindowStart, fetch.WindowEnd, fetch.TimeZone, fetch.FetchedAt.UtcTicks));
+            Assert.InRange(fetch.ReadingsBytes, 20, 10_000);
+        }
+    }
+
+    [Fact]
+    public async Task Prune_keeps_the_keep_all_window_and_the_newest_fetch_of_every_older_station_day()
+    {
+        var (all, needed) = await ArchiveScheduleShapeAsync();
+
+        var report = await ArchivePruner.PruneAsync(Store, ArchiveNow, keepAllDays: 30, dryRun: false, Ct);
+
+        Assert.Equal(needed, await ArchivedIdsAsync());
+        Assert.Equal(all.Count - needed.Count, report.FetchesDropped);
+        Assert.Equal(needed.Count, report.FetchesKept);
+        Assert.True(report.BytesDropped > 0);
+        // What replay sends for every day is unchanged: the newest fetch covering it.
+        foreach (var day in Enumerable.Range(0, 5).Select(i => DayStart.AddDays(i)))
+        {
+            var covering = all.Where(f => f.StationId == Station1 && f.WindowStart <= day && f.WindowEnd > day);
+            var newest = covering.MaxBy(f => (f.FetchedAt, f.FetchId))!;
+            Assert.Equal(newest.FetchId, (await Store.GetRawFetchesAsync(Station1, day, day.AddDays(1), Ct)).MaxBy(f => (f.FetchedAt, f.FetchId))!.FetchId);
+        }
+    }
+
+    [Fact]
+    public async Task Prune_is_idempotent_and_a_dry_run_changes_nothing()
+    {
+        var (all, needed) = await ArchiveScheduleShapeAsync();
+
+        var dryRun = await ArchivePruner.PruneAsync(Store, ArchiveNow, keepAllDays: 30, dryRun: true, Ct);
+        Assert.Equal(all.Select(f => f.FetchId).ToHashSet(), await ArchivedIdsAsync());
+        var first = await ArchivePruner.PruneAsync(Store, ArchiveNow, keepAllDays: 30, dryRun: false, Ct);
+        var second = await ArchivePruner.PruneAsync(Store, ArchiveNow, keepAllDays: 30, dryRun: false, Ct);
+
+        Assert.Equal(dryRun.Stations, first.Stations);
+        Assert.Equal(0, second.FetchesDropped);
+        Assert.Equal(first.FetchesKept, second.FetchesKept);
+        Assert.Equal(needed, await ArchivedIdsAsync());
+    }
+
+    [Fact]
+    public async Task A_longer_keep_all_window_keeps_everything_younger()
+    {
+        var (all, _) = await ArchiveScheduleShapeAsync();
+
+        var report = await ArchivePruner.PruneAsync(Store, ArchiveNow, keepAllDays: 40, dryRun: false, Ct);
+
+        Assert.Equal(0, report.FetchesDropped);
+        Assert.Equal(all.Count, (await ArchivedIdsAsync()).Count);
+    }
+
+    [Fact]
+    public async Task Prune_while_fetches_are_being_archived_loses_nothing_and_archives_nothing_twice()
+    {
+        var (all, needed) = await ArchiveScheduleShapeAsync();
+        // A backfill running meanwhile: 600 fetches archived in batches of 10 as the loader does, 50 of them twice
+        // (redelivery). They are young, so all stay; the one older fetch of station 2 is superseded by them.
+        var backfill = Enumerable.Range(0, 600)
+            .Select(i => RawFetch(Station2, DayStart.AddDays(i % 300), days: 1) with { FetchedAt = ArchiveNow.AddMinutes(-i) })
+            .ToList();
+        var writer = Task.Run(async () =>
+        {
+            foreach (var batch in backfill.Concat(backfill.Take(50)).Chunk(10))
+                await Store.ArchiveRawFetchesAsync(batch, Ct);
+        }, Ct);
+        var prunes = Task.Run(async () =>
+        {
+            for (var i = 0; i < 5; i++)
+                await ArchivePruner.PruneAsync(Store, ArchiveNow, keepAllDays: 30, dryRun: false, Ct);
+        }, Ct);
+        await Task.WhenAll(writer, prunes);
+        await ArchivePruner.PruneAsync(Store, ArchiveNow, keepAllDays: 30, dryRun: false, Ct);
+
+        var station2 = await Store.GetArchivedFetchesAsync(Station2, Ct);
+        Assert.Equal(backfill.Count, station2.Count);
+        Assert.Equal(backfill.Select(f => f.FetchId).ToHashSet(), station2.Select(f => f.FetchId).ToHashSet());
+        needed.Remove(all[^1].FetchId);
+        Assert.Equal(needed, (await Store.GetArchivedFetchesAsync(Station1, Ct)).Select(f => f.FetchId).ToHashSet());
     }
 
     /// <summary>Two hourly rows and one daily row of one station-day; <paramref name="co"/> sets every mean.</summary>

@@ -1,5 +1,9 @@
+using System.Text;
+using Harmattan.Contracts;
 using Harmattan.Storage;
+using Harmattan.Storage.Archive;
 using Harmattan.Storage.Sqlite;
+using Microsoft.Data.Sqlite;
 
 namespace Harmattan.Tests.Storage;
 
@@ -54,6 +58,73 @@ public sealed class SqlitePipelineStoreTests : PipelineStoreContract
             store.Dispose();
             Directory.Delete(folder, recursive: true);
         }
+    }
+
+    [Fact]
+    public async Task An_existing_file_without_incremental_vacuum_is_converted_its_plain_json_rows_still_read_and_a_prune_shrinks_it()
+    {
+        // A file as the store wrote it before compression and auto-vacuum: readings as JSON text, auto_vacuum off.
+        await DisposeStoreAsync();
+        var legacy = Enumerable.Range(0, 400).Select(i => RawFetch(Station1, DayStart, days: 2) with
+        {
+            FetchedAt = DayStart.AddHours(i),
+            Readings = Enumerable.Range(0, 48).Select(h => new RawReading
+            {
+                Hour = DayStart.AddHours(h),
+                Values = new Dictionary<string, double?> { ["co"] = i + h / 7.0, ["pm2_5"] = i * 3.1 + h, ["no2"] = null },
+            }).ToList(),
+        }).ToList();
+        await using (var connection = new SqliteConnection($"Data Source={_path};Pooling=False"))
+        {
+            await connection.OpenAsync(Ct);
+            await using var create = connection.CreateCommand();
+            create.CommandText = """
+                PRAGMA journal_mode = WAL;
+                CREATE TABLE raw_fetches (fetch_id TEXT NOT NULL PRIMARY KEY, station_id TEXT NOT NULL, window_start TEXT NOT NULL,
+                    window_end TEXT NOT NULL, time_zone TEXT NOT NULL, source TEXT NOT NULL, fetched_at TEXT NOT NULL, readings TEXT NOT NULL);
+                """;
+            await create.ExecuteNonQueryAsync(Ct);
+            foreach (var fetch in legacy)
+            {
+                await using var insert = connection.CreateCommand();
+                insert.CommandText = "INSERT INTO raw_fetches VALUES ($id, $station, $start, $end, $zone, $source, $at, $readings)";
+                insert.Parameters.AddWithValue("$id", fetch.FetchId.ToString("D"));
+                insert.Parameters.AddWithValue("$station", fetch.StationId);
+                insert.Parameters.AddWithValue("$start", SqliteColumns.Instant(fetch.WindowStart));
+                insert.Parameters.AddWithValue("$end", SqliteColumns.Instant(fetch.WindowEnd));
+                insert.Parameters.AddWithValue("$zone", fetch.TimeZone);
+                insert.Parameters.AddWithValue("$source", fetch.Source);
+                insert.Parameters.AddWithValue("$at", SqliteColumns.Instant(fetch.FetchedAt));
+                insert.Parameters.AddWithValue("$readings", Encoding.UTF8.GetString(SqliteColumns.ReadingsJson(fetch.Readings)));
+                await insert.ExecuteNonQueryAsync(Ct);
+            }
+        }
+        Assert.Equal(0L, await PragmaAsync("auto_vacuum"));
+
+        var store = Open();
+        await store.InitializeAsync(Ct);
+        Assert.Equal(2L, await PragmaAsync("auto_vacuum"));
+        AssertSameFetch(legacy[7], (await store.GetRawFetchesAsync(Station1, DayStart, DayStart.AddDays(1), Ct)).Single(f => f.FetchId == legacy[7].FetchId));
+        var compressed = RawFetch(Station1, DayStart.AddDays(2), days: 1);
+        await store.ArchiveRawFetchesAsync([compressed], Ct);
+        AssertSameFetch(compressed, Assert.Single(await store.GetRawFetchesAsync(Station1, DayStart.AddDays(2), DayStart.AddDays(3), Ct)));
+        await store.ReclaimArchiveSpaceAsync(Ct);
+        var before = new FileInfo(_path).Length;
+
+        var report = await ArchivePruner.PruneAsync(store, DayStart.AddDays(100), keepAllDays: 30, dryRun: false, Ct);
+
+        Assert.Equal(legacy.Count - 1, report.FetchesDropped);
+        var after = new FileInfo(_path).Length + (File.Exists(_path + "-wal") ? new FileInfo(_path + "-wal").Length : 0);
+        Assert.True(after < before / 4, $"the file shrank from {before} to {after} bytes");
+    }
+
+    private async Task<long> PragmaAsync(string name)
+    {
+        await using var connection = new SqliteConnection($"Data Source={_path};Pooling=False");
+        await connection.OpenAsync(Ct);
+        await using var command = connection.CreateCommand();
+        command.CommandText = $"PRAGMA {name}";
+        return (long)(await command.ExecuteScalarAsync(Ct))!;
     }
 
     private SqlitePipelineStore Open()

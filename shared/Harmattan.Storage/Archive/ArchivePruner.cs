@@ -1,0 +1,42 @@
+namespace Harmattan.Storage.Archive;
+
+/// <summary>What a prune dropped (or, in a dry run, would drop) and kept, per station.</summary>
+public sealed record ArchivePruneReport(DateTimeOffset KeepAllSince, bool DryRun, IReadOnlyList<ArchivePruneStation> Stations)
+{
+    public long FetchesDropped => Stations.Sum(s => s.Dropped.Fetches);
+    public long BytesDropped => Stations.Sum(s => s.Dropped.ReadingsBytes);
+    public long FetchesKept => Stations.Sum(s => s.Kept.Fetches);
+    public long BytesKept => Stations.Sum(s => s.Kept.ReadingsBytes);
+}
+
+public sealed record ArchivePruneStation(string StationId, ArchiveStationSize Dropped, ArchiveStationSize Kept);
+
+/// <summary>
+/// Applies <see cref="ArchiveRetention"/> to a store, one station at a time (a station's fetch list, without readings,
+/// is all it holds in memory). Safe beside running writers: a fetch archived meanwhile is younger than the keep-all
+/// window, and a plan made before it arrived only drops fetches that a kept one already supersedes.
+/// </summary>
+public static class ArchivePruner
+{
+    public static async Task<ArchivePruneReport> PruneAsync(IPipelineStore store, DateTimeOffset now, int keepAllDays, bool dryRun,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentOutOfRangeException.ThrowIfNegative(keepAllDays);
+        var keepAllSince = now.AddDays(-keepAllDays);
+        var stations = new List<ArchivePruneStation>();
+        foreach (var stationId in await store.GetArchivedStationIdsAsync(cancellationToken))
+        {
+            var fetches = await store.GetArchivedFetchesAsync(stationId, cancellationToken);
+            var dropped = ArchiveRetention.Superseded(fetches, keepAllSince);
+            if (!dryRun && dropped.Count > 0)
+                await store.DeleteRawFetchesAsync(dropped.Select(f => f.FetchId).ToList(), cancellationToken);
+            var droppedIds = dropped.Select(f => f.FetchId).ToHashSet();
+            stations.Add(new ArchivePruneStation(stationId, ArchiveStationSize.Of(stationId, dropped),
+                ArchiveStationSize.Of(stationId, fetches.Where(f => !droppedIds.Contains(f.FetchId)))));
+        }
+        if (!dryRun && stations.Any(s => s.Dropped.Fetches > 0))
+            await store.ReclaimArchiveSpaceAsync(cancellationToken);
+        return new ArchivePruneReport(keepAllSince, dryRun, stations);
+    }
+}

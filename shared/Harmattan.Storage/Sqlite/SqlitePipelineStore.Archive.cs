@@ -1,0 +1,113 @@
+using Harmattan.Storage.Archive;
+using Microsoft.Data.Sqlite;
+
+namespace Harmattan.Storage.Sqlite;
+
+/// <summary>Reading the archive's shape and pruning it, in transactions short enough not to hold up the writers.</summary>
+public sealed partial class SqlitePipelineStore
+{
+    /// <summary>Fetches deleted per transaction.</summary>
+    private const int DeleteBatchSize = 500;
+
+    /// <summary>Free pages handed back to the file system per <c>incremental_vacuum</c> step (4 MiB at 4 KiB pages).</summary>
+    private const int VacuumPagesPerStep = 1024;
+
+    public Task<IReadOnlyList<string>> GetArchivedStationIdsAsync(CancellationToken cancellationToken = default) =>
+        WithConnectionAsync<IReadOnlyList<string>>(async connection =>
+        {
+            await using var command = connection.CreateCommand();
+            command.CommandText = "SELECT DISTINCT station_id FROM raw_fetches ORDER BY station_id";
+            var stations = new List<string>();
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+                stations.Add(reader.GetString(0));
+            return stations;
+        }, cancellationToken);
+
+    public Task<IReadOnlyList<ArchivedFetch>> GetArchivedFetchesAsync(string stationId, CancellationToken cancellationToken = default) =>
+        WithConnectionAsync<IReadOnlyList<ArchivedFetch>>(async connection =>
+        {
+            await using var command = connection.CreateCommand();
+            // length() of a BLOB is its size in bytes without reading it; a legacy TEXT row is ASCII JSON, one byte a character.
+            command.CommandText = """
+                SELECT fetch_id, window_start, window_end, time_zone, fetched_at, length(readings)
+                FROM raw_fetches
+                WHERE station_id = $station_id
+                ORDER BY window_start, fetched_at, fetch_id
+                """;
+            command.Parameters.AddWithValue("$station_id", stationId);
+            var fetches = new List<ArchivedFetch>();
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+                fetches.Add(new ArchivedFetch(Guid.Parse(reader.GetString(0)), stationId,
+                    SqliteColumns.ParseInstant(reader.GetString(1)), SqliteColumns.ParseInstant(reader.GetString(2)),
+                    reader.GetString(3), SqliteColumns.ParseInstant(reader.GetString(4)), reader.GetInt64(5)));
+            return fetches;
+        }, cancellationToken);
+
+    public async Task<int> DeleteRawFetchesAsync(IReadOnlyCollection<Guid> fetchIds, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(fetchIds);
+        var deleted = 0;
+        foreach (var batch in fetchIds.Chunk(DeleteBatchSize))
+            deleted += await WithConnectionAsync(async connection =>
+            {
+                await using var transaction = connection.BeginTransaction(deferred: false);
+                await using var delete = Prepare(connection, transaction, "DELETE FROM raw_fetches WHERE fetch_id = $fetch_id", "$fetch_id");
+                var count = 0;
+                foreach (var id in batch)
+                {
+                    Set(delete, id.ToString("D"));
+                    count += await delete.ExecuteNonQueryAsync(cancellationToken);
+                }
+                await transaction.CommitAsync(cancellationToken);
+                return count;
+            }, cancellationToken);
+        return deleted;
+    }
+
+    /// <summary>
+    /// Hands the free pages back in steps (each a short write), then checkpoints the WAL into the main file and truncates
+    /// both, so the file on disk shrinks. A checkpoint that a reader holds up is left for SQLite's next automatic one.
+    /// </summary>
+    public async Task ReclaimArchiveSpaceAsync(CancellationToken cancellationToken = default)
+    {
+        // Stops when a step frees nothing more, which is also what a file without incremental auto-vacuum does.
+        var free = long.MaxValue;
+        while (true)
+        {
+            var left = await WithConnectionAsync(async connection =>
+            {
+                await ExecuteAsync(connection, $"PRAGMA incremental_vacuum({VacuumPagesPerStep});", cancellationToken);
+                return await ScalarAsync(connection, "PRAGMA freelist_count;", cancellationToken);
+            }, cancellationToken);
+            if (left == 0 || left >= free)
+                break;
+            free = left;
+        }
+        await WithConnectionAsync(connection => ScalarAsync(connection, "PRAGMA wal_checkpoint(TRUNCATE);", cancellationToken),
+            cancellationToken);
+    }
+
+    /// <summary>
+    /// Makes the file one that can shrink (<c>auto_vacuum = INCREMENTAL</c>). A new file takes the setting at once; an
+    /// existing file made without it is rebuilt once with VACUUM, which needs up to its size again in free disk space and
+    /// holds every other writer off while it runs.
+    /// </summary>
+    private static async Task EnsureIncrementalVacuumAsync(SqliteConnection connection, CancellationToken cancellationToken)
+    {
+        const long Incremental = 2;
+        if (await ScalarAsync(connection, "PRAGMA auto_vacuum;", cancellationToken) == Incremental)
+            return;
+        await ExecuteAsync(connection, "PRAGMA auto_vacuum = INCREMENTAL;", cancellationToken);
+        if (await ScalarAsync(connection, "PRAGMA auto_vacuum;", cancellationToken) != Incremental)
+            await ExecuteAsync(connection, "VACUUM;", cancellationToken);
+    }
+
+    private static async Task<long> ScalarAsync(SqliteConnection connection, string sql, CancellationToken cancellationToken)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture);
+    }
+}
