@@ -7,6 +7,8 @@
 // - Core kinds: the Kubernetes OpenAPI schemas of kubernetes-models (package.json pins the release), plus
 //   unknown fields at any depth, which those schemas let through but `kubectl apply` (strict field validation)
 //   rejects.
+// - prometheus-operator kinds (PodMonitor, ServiceMonitor, PrometheusRule): the schemas of
+//   @kubernetes-models/prometheus-operator, checked the same way.
 // - Operator kinds (KEDA, RabbitMQ cluster operator, MongoDB operator): the openAPIV3Schema of their CRDs, read
 //   from HARMATTAN_K8S_CRDS (default: ../shared/k8s-crds beside the repository) with unknown fields rejected as
 //   the API server does for structural schemas. Without that folder those objects are reported as not checked.
@@ -23,6 +25,8 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const repository = path.resolve(here, "../../..");
 const crdFolder = process.env.HARMATTAN_K8S_CRDS ?? path.resolve(repository, "../shared/k8s-crds");
 const operatorGroups = ["keda.sh", "rabbitmq.com", "mongodbcommunity.mongodb.com"];
+// Operator kinds whose schemas come as kubernetes-models packages (package.json pins them), checked like core kinds.
+const modelPackages = { "monitoring.coreos.com": "@kubernetes-models/prometheus-operator" };
 
 if (Number(process.versions.node.split(".")[0]) < 20) {
   console.log(`SKIPPED: Kubernetes schema validation needs Node.js 20 or later (found ${process.versions.node}).`);
@@ -125,13 +129,17 @@ async function validateCore(object, schema = null) {
 async function coreValidator(object) {
   if (typeof object.apiVersion !== "string" || typeof object.kind !== "string") return "no apiVersion or kind";
   const [group, version] = object.apiVersion.includes("/") ? object.apiVersion.split("/") : [null, object.apiVersion];
-  const module = group === null ? `kubernetes-models/${version}/${object.kind}` : `kubernetes-models/${group}/${version}/${object.kind}`;
-  const schema = `IoK8sApi${pascal(group === null ? "core" : group.replace(/\.k8s\.io$/, ""))}${pascal(version)}${object.kind}`;
+  const models = modelPackages[group] ?? "kubernetes-models";
+  const module = group === null ? `${models}/${version}/${object.kind}` : `${models}/${group}/${version}/${object.kind}`;
+  const schema = group === "monitoring.coreos.com"
+    ? `ComGithubPrometheusOperatorPrometheusOperatorPkgApisMonitoring${pascal(version)}${object.kind}`
+    : `IoK8sApi${pascal(group === null ? "core" : group.replace(/\.k8s\.io$/, ""))}${pascal(version)}${object.kind}`;
   try {
     await import(module);
-    return (await import(`kubernetes-models/_schemas/${schema}`)).validate;
+    // Not every package exports its compiled schemas; they sit in _schemas beside the package's index either way.
+    return (await import(new URL(`_schemas/${schema}.js`, import.meta.resolve(models)).href)).validate;
   } catch {
-    return `unknown kind ${object.kind} in ${object.apiVersion} (Kubernetes OpenAPI schemas of kubernetes-models)`;
+    return `unknown kind ${object.kind} in ${object.apiVersion} (schemas of ${models})`;
   }
 }
 

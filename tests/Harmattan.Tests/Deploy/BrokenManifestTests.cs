@@ -18,7 +18,7 @@ public class BrokenManifestTests
         { "wrong type", "base/cronjob.yaml", "startingDeadlineSeconds: 600", "startingDeadlineSeconds: ten minutes", "startingDeadlineSeconds: must be integer" },
         { "unknown key in a CRD kind", "overlays/prod/rabbitmq-cluster.yaml", "  replicas: 3", "  replica: 3", "/spec/replica: unknown field" },
         { "wrong type in a CRD kind", "overlays/prod/keda.yaml", "minReplicaCount: 1", "minReplicaCount: one", "minReplicaCount: must be integer" },
-        { "missing Secret", "overlays/prod/mongodb-loader.yaml", "name: harmattan-mongodb-connection", "name: harmattan-mongodb-connexion", "reads Secret harmattan-mongodb-connexion," },
+        { "missing Secret", "overlays/prod/mongodb-connection.yaml", "name: harmattan-mongodb-connection", "name: harmattan-mongodb-connexion", "reads Secret harmattan-mongodb-connexion," },
         { "missing ConfigMap", "base/transformer.yaml", "name: harmattan-config", "name: harmattan-configuration", "reads ConfigMap harmattan-configuration," },
         { "missing Secret key", "overlays/prod/keda.yaml", "      key: host", "      key: hostname", "reads key hostname of Secret harmattan-keda-rabbitmq" },
         { "replicas on an autoscaled Deployment", "base/transformer.yaml", "  revisionHistoryLimit: 5", "  replicas: 2\n  revisionHistoryLimit: 5", "Deployment transformer: sets spec.replicas" },
@@ -26,6 +26,11 @@ public class BrokenManifestTests
         { "Service on a missing port name", "base/services.yaml", "      targetPort: http\n---", "      targetPort: web\n---", "targetPort web is not a port of Deployment extractor" },
         { "probe on a missing port", "base/loader.yaml", "path: /health/ready\n              port: http", "path: /health/ready\n              port: 8081", "readinessProbe of container app uses port 8081" },
         { "selector matching no pod", "base/pdb.yaml", "app.kubernetes.io/name: loader", "app.kubernetes.io/name: loaders", "PodDisruptionBudget loader: its selector matches no pod" },
+        { "dashboard probe on a missing port", "base/dashboard.yaml", "path: /health/ready\n              port: http", "path: /health/ready\n              port: 8081", "Deployment dashboard: readinessProbe of container app uses port 8081" },
+        { "dashboard budget matching no pod", "base/pdb.yaml", "app.kubernetes.io/name: dashboard", "app.kubernetes.io/name: dashbord", "PodDisruptionBudget dashboard: its selector matches no pod" },
+        { "unknown key in a prometheus-operator kind", "overlays/prod/monitoring.yaml", "  podMetricsEndpoints:", "  podMetricEndpoints:", "/spec/podMetricEndpoints: unknown field" },
+        { "wrong type in a PrometheusRule", "overlays/prod/prometheusrule.yaml", "for: 15m", "for: [15m]", "/spec/groups/0/rules/0/for: must be string" },
+        { "PodMonitor on a missing port", "overlays/prod/monitoring.yaml", "    - port: http", "    - port: metrics", "PodMonitor harmattan: port metrics is not a port of Deployment dashboard" },
     };
 
     [Fact]

@@ -14,14 +14,15 @@ public class KubernetesManifestTests
         [RenderedManifests.Base, RenderedManifests.Dev, RenderedManifests.Prod];
 
     private static readonly string[] Services = ["extractor", "transformer", "loader"];
+    private const string Dashboard = "dashboard";
 
     [Theory]
     [MemberData(nameof(Kustomizations))]
-    public void Every_kustomization_renders_the_three_services_and_the_trigger(string kustomization)
+    public void Every_kustomization_renders_the_three_services_the_dashboard_and_the_trigger(string kustomization)
     {
         var documents = RenderedManifests.Render(kustomization);
 
-        Assert.Equal(Services.Order(), documents.OfKind("Deployment").Select(d => d.Name()).Order());
+        Assert.Equal(Services.Append(Dashboard).Order(), documents.OfKind("Deployment").Select(d => d.Name()).Order());
         Assert.Single(documents.OfKind("CronJob"));
         Assert.All(documents.Where(d => d.Kind() != "Namespace"), d => Assert.Equal("harmattan", d.Text("metadata", "namespace")));
     }
@@ -88,8 +89,8 @@ public class KubernetesManifestTests
     [MemberData(nameof(Kustomizations))]
     public void Every_service_gets_longer_to_stop_than_it_takes_to_drain(string kustomization)
     {
-        // Bus:StopTimeout (30 s) + the host's 15 s margin.
-        foreach (var workload in RenderedManifests.Render(kustomization).HarmattanWorkloads())
+        // Bus:StopTimeout (30 s) + the host's 15 s margin. The dashboard consumes no messages.
+        foreach (var workload in RenderedManifests.Render(kustomization).HarmattanWorkloads().Where(w => w.Name() != Dashboard))
             Assert.True(int.Parse(workload.PodTemplate().Text("spec", "terminationGracePeriodSeconds") ?? "30") >= 60,
                 $"{workload.Name()}: terminationGracePeriodSeconds below 60");
     }
@@ -141,7 +142,8 @@ public class KubernetesManifestTests
         {
             var pod = workload.PodTemplate().Labels("metadata", "labels");
             Assert.True(policies.IsIsolated(pod, "Egress"));
-            Assert.True(policies.AllowsEgress(pod, rabbitmq, 5672), $"{workload.Name()} cannot reach RabbitMQ");
+            Assert.True(policies.AllowsEgress(pod, rabbitmq, 5672) == (workload.Name() != Dashboard),
+                $"{workload.Name()}: RabbitMQ reachable from the bus clients only");
             Assert.True(policies.AllowsEgress(pod, coreDns, 53, toNamespace: "kube-system"), $"{workload.Name()} cannot resolve names");
             Assert.True(policies.AllowsEgress(pod, otherDns, 53, toNamespace: "kube-system"), $"{workload.Name()}: DNS depends on CoreDNS's labels");
             Assert.True(policies.AllowsEgressToAddress(pod, nodeLocalDnsCache, 53), $"{workload.Name()} cannot reach NodeLocal DNSCache");
@@ -151,9 +153,11 @@ public class KubernetesManifestTests
         var extractor = PodLabels(documents, "extractor");
         var transformer = PodLabels(documents, "transformer");
         var loader = PodLabels(documents, "loader");
+        var dashboard = PodLabels(documents, Dashboard);
         var cli = documents.OfKind("CronJob").Single().PodTemplate().Labels("metadata", "labels");
 
         Assert.True(policies.AllowsEgress(loader, mongodb, 27017));
+        Assert.True(policies.AllowsEgress(dashboard, mongodb, 27017));
         Assert.True(policies.AllowsEgress(cli, mongodb, 27017));
         Assert.False(policies.AllowsEgress(transformer, mongodb, 27017));
         Assert.False(policies.AllowsEgress(extractor, mongodb, 27017));
@@ -164,9 +168,13 @@ public class KubernetesManifestTests
         Assert.False(policies.AllowsEgressToAddress(extractor, "169.254.169.254", 80));
         Assert.False(policies.AllowsEgressToAddress(transformer, publicAddress, 443));
         Assert.False(policies.AllowsEgressToAddress(loader, publicAddress, 443));
+        Assert.False(policies.AllowsEgressToAddress(dashboard, publicAddress, 443));
 
-        foreach (var service in new[] { extractor, transformer, loader })
+        foreach (var service in new[] { extractor, transformer, loader, dashboard })
             Assert.True(policies.AllowsIngress(service, null, "kube-system", 8080), "kubelet probes must reach port 8080");
+        // Its readers: an ingress controller in its own namespace.
+        Assert.True(policies.AllowsIngress(dashboard, null, "ingress-nginx", 8080));
+        Assert.False(policies.AllowsIngress(dashboard, null, "ingress-nginx", 27017));
     }
 
     [Theory]
@@ -182,6 +190,8 @@ public class KubernetesManifestTests
         foreach (var name in Services)
             Assert.True(policies.AllowsIngress(rabbitmq, PodLabels(documents, name), null, 5672), $"RabbitMQ refuses {name}");
         Assert.True(policies.AllowsIngress(mongodb, PodLabels(documents, "loader"), null, 27017));
+        Assert.True(policies.AllowsIngress(mongodb, PodLabels(documents, Dashboard), null, 27017));
+        Assert.False(policies.AllowsIngress(rabbitmq, PodLabels(documents, Dashboard), null, 5672));
         Assert.False(policies.AllowsIngress(mongodb, PodLabels(documents, "extractor"), null, 27017));
         Assert.False(policies.AllowsIngress(rabbitmq, PodLabels(documents, "extractor"), null, 15672));
         // The CLI reads queue depths over AMQP: no management API access.
@@ -246,7 +256,7 @@ public class KubernetesManifestTests
         var authentications = documents.OfKind("TriggerAuthentication").ToDictionary(d => d.Name());
         var secrets = documents.OfKind("Secret").ToDictionary(d => d.Name());
 
-        foreach (var deployment in documents.OfKind("Deployment"))
+        foreach (var deployment in documents.OfKind("Deployment").Where(d => d.Name() != Dashboard))
         {
             var scaledObject = Assert.Single(documents.OfKind("ScaledObject"), s => s.Text("spec", "scaleTargetRef", "name") == deployment.Name());
             Assert.True(int.Parse(scaledObject.Text("spec", "minReplicaCount")!) >= 1);
@@ -293,7 +303,7 @@ public class KubernetesManifestTests
         var documents = RenderedManifests.Render(RenderedManifests.Prod);
         Assert.DoesNotContain(documents.OfKind("Secret"), s => s.Name() == "harmattan-secrets");
 
-        foreach (var workload in documents.HarmattanWorkloads())
+        foreach (var workload in documents.HarmattanWorkloads().Where(w => w.Name() != Dashboard))
         {
             var env = workload.Containers().Single().List("env").ToDictionary(e => e.Text("name")!);
             Assert.Equal("amqp://$(RABBITMQ_USERNAME):$(RABBITMQ_PASSWORD)@rabbitmq:5672/", env["ConnectionStrings__RabbitMq"].Text("value"));
@@ -302,17 +312,22 @@ public class KubernetesManifestTests
             Assert.True(names.IndexOf("RABBITMQ_PASSWORD") < names.IndexOf("ConnectionStrings__RabbitMq"));
             Assert.Equal("rabbitmq-default-user", env["RABBITMQ_PASSWORD"].Text("valueFrom", "secretKeyRef", "name"));
         }
-        var loader = documents.OfKind("Deployment").Single(d => d.Name() == "loader").Containers().Single();
-        Assert.Contains(loader.List("env"), e => e.Text("name") == "ConnectionStrings__MongoDb"
-            && e.Text("valueFrom", "secretKeyRef", "name") == "harmattan-mongodb-connection");
+        foreach (var name in new[] { "loader", Dashboard })
+        {
+            var container = documents.OfKind("Deployment").Single(d => d.Name() == name).Containers().Single();
+            Assert.Contains(container.List("env"), e => e.Text("name") == "ConnectionStrings__MongoDb"
+                && e.Text("valueFrom", "secretKeyRef", "name") == "harmattan-mongodb-connection");
+        }
+        var dashboard = documents.OfKind("Deployment").Single(d => d.Name() == Dashboard).Containers().Single();
+        Assert.DoesNotContain(dashboard.List("env"), e => e.Text("name")!.Contains("RABBITMQ", StringComparison.OrdinalIgnoreCase));
     }
 
     [Fact]
-    public void Dev_autoscales_every_deployment_on_cpu_and_runs_its_own_stores()
+    public void Dev_autoscales_every_consumer_on_cpu_and_runs_its_own_stores()
     {
         var documents = RenderedManifests.Render(RenderedManifests.Dev);
 
-        foreach (var deployment in documents.OfKind("Deployment"))
+        foreach (var deployment in documents.OfKind("Deployment").Where(d => d.Name() != Dashboard))
         {
             Assert.Null(deployment.At("spec", "replicas")); // the HPA owns the count
             var hpa = Assert.Single(documents.OfKind("HorizontalPodAutoscaler"), h => h.Text("spec", "scaleTargetRef", "name") == deployment.Name());
@@ -320,6 +335,55 @@ public class KubernetesManifestTests
         }
         Assert.Equal(["mongodb", "rabbitmq"], documents.OfKind("StatefulSet").Select(s => s.Name()).Order());
         Assert.Empty(documents.OfKind("ScaledObject"));
+    }
+
+    [Theory]
+    [MemberData(nameof(Kustomizations))]
+    public void The_dashboard_runs_two_replicas_that_no_autoscaler_touches_and_a_drain_never_takes_both(string kustomization)
+    {
+        var documents = RenderedManifests.Render(kustomization);
+        var dashboard = Assert.Single(documents.OfKind("Deployment"), d => d.Name() == Dashboard);
+
+        Assert.Equal("2", dashboard.Text("spec", "replicas"));
+        Assert.DoesNotContain(documents.OfKind("HorizontalPodAutoscaler").Concat(documents.OfKind("ScaledObject")),
+            a => a.Text("spec", "scaleTargetRef", "name") == Dashboard);
+        var budget = Assert.Single(documents.OfKind("PodDisruptionBudget"),
+            b => NetworkPolicies.Selects(b.At("spec", "selector"), dashboard.PodTemplate().Labels("metadata", "labels")));
+        Assert.Equal("1", budget.Text("spec", "minAvailable"));
+        var config = Assert.Single(documents.OfKind("ConfigMap"), c => c.Name() == "harmattan-config");
+        Assert.Contains(dashboard.Containers().Single().List("envFrom"), e => e.Text("configMapRef", "name") == config.Name());
+        Assert.Equal("MongoDb", config.Text("data", "Storage__Provider"));
+    }
+
+    [Fact]
+    public void Prod_prometheus_scrapes_every_harmattan_pod_and_the_rabbitmq_queues_from_the_monitoring_namespace()
+    {
+        var documents = RenderedManifests.Render(RenderedManifests.Prod);
+        var policies = new NetworkPolicies(documents);
+        const string monitoring = "monitoring";
+
+        var podMonitor = Assert.Single(documents.OfKind("PodMonitor"));
+        var endpoint = Assert.Single(podMonitor.List("spec", "podMetricsEndpoints"));
+        Assert.Equal("/metrics", endpoint.Text("path"));
+        foreach (var deployment in documents.OfKind("Deployment"))
+        {
+            var pod = deployment.PodTemplate().Labels("metadata", "labels");
+            Assert.True(NetworkPolicies.Selects(podMonitor.At("spec", "selector"), pod), $"{deployment.Name()} is not scraped");
+            Assert.Contains(deployment.Containers().Single().List("ports"), p => p.Text("name") == endpoint.Text("port") && p.Text("containerPort") == "8080");
+            Assert.True(policies.AllowsIngress(pod, null, monitoring, 8080), $"Prometheus cannot reach {deployment.Name()}");
+        }
+
+        // The labels the RabbitMQ cluster operator puts on the Service it names after the RabbitmqCluster.
+        var rabbitmqService = new Dictionary<string, string> { ["app.kubernetes.io/name"] = "rabbitmq", ["app.kubernetes.io/component"] = "rabbitmq" };
+        var serviceMonitor = Assert.Single(documents.OfKind("ServiceMonitor"));
+        Assert.True(NetworkPolicies.Selects(serviceMonitor.At("spec", "selector"), rabbitmqService));
+        var rabbitmqEndpoint = Assert.Single(serviceMonitor.List("spec", "endpoints"));
+        Assert.Equal("prometheus", rabbitmqEndpoint.Text("port"));
+        Assert.Equal("/metrics/detailed", rabbitmqEndpoint.Text("path"));
+        Assert.Equal(["queue_coarse_metrics"], rabbitmqEndpoint.List("params", "family").Cast<string>());
+        Assert.True(policies.AllowsIngress(Labels("rabbitmq"), null, monitoring, 15692));
+        Assert.False(policies.AllowsIngress(Labels("rabbitmq"), null, "default", 15692));
+        Assert.False(policies.AllowsIngress(Labels("rabbitmq"), null, monitoring, 15672));
     }
 
     private static Dictionary<string, string> Labels(string name, string key = "app.kubernetes.io/name") => new() { [key] = name };

@@ -6,7 +6,8 @@ using Document = Dictionary<object, object?>;
 
 /// <summary>
 /// The references between the objects of one rendered kustomization that no schema checks: selectors that match
-/// pods, ports that exist, Secrets and ConfigMaps that exist (or that an operator makes), autoscalers whose targets
+/// pods (Services, PodDisruptionBudgets, PodMonitors), ports that exist, Secrets and ConfigMaps that exist (or that
+/// an operator makes), autoscalers whose targets
 /// exist and set no replica count, KEDA triggers on the queues the services declare. Each problem is one sentence
 /// naming the object; an empty list means the manifests hold together.
 /// </summary>
@@ -42,6 +43,16 @@ internal static class ManifestReferences
         foreach (var budget in documents.OfKind("PodDisruptionBudget"))
             if (!pods.Any(p => NetworkPolicies.Selects(budget.At("spec", "selector"), p.Labels)))
                 problems.Add($"{Id(budget)}: its selector matches no pod of the manifests");
+
+        foreach (var monitor in documents.OfKind("PodMonitor"))
+        {
+            var selected = pods.Where(p => NetworkPolicies.Selects(monitor.At("spec", "selector"), p.Labels)).ToList();
+            if (selected.Count == 0)
+                problems.Add($"{Id(monitor)}: its selector matches no pod of the manifests");
+            foreach (var port in monitor.List("spec", "podMetricsEndpoints").Select(e => e.Text("port")).OfType<string>())
+            foreach (var (workload, _) in selected.Where(p => !p.Workload.Containers().Any(c => HasPort(c, port))))
+                problems.Add($"{Id(monitor)}: port {port} is not a port of {Id(workload)}");
+        }
 
         foreach (var workload in workloads)
         foreach (var container in workload.Containers())

@@ -6,12 +6,16 @@ using Harmattan.Hosting.Telemetry;
 
 namespace Harmattan.Tests.Deploy;
 
-/// <summary>The Grafana dashboard and the alert rules query metrics the services really expose.</summary>
+/// <summary>
+/// The Grafana dashboard and the alert rules (compose and Kubernetes) query metrics the services really expose, and
+/// both copies of the rules agree.
+/// </summary>
 public class ObservabilityFilesTests
 {
     [Theory]
     [InlineData("deploy/observability/grafana-dashboard.json")]
     [InlineData("deploy/observability/alerts.yml")]
+    [InlineData("deploy/k8s/overlays/prod/prometheusrule.yaml")]
     public void Every_harmattan_metric_queried_is_one_the_services_expose(string file)
     {
         var text = File.ReadAllText(Repository.PathOf(file));
@@ -19,6 +23,18 @@ public class ObservabilityFilesTests
 
         Assert.NotEmpty(queried);
         Assert.All(queried, name => Assert.Contains(name, ExposedNames()));
+    }
+
+    [Fact]
+    public void The_kubernetes_prometheus_rule_carries_the_same_rules_as_alerts_yml()
+    {
+        var alerts = Yaml.ParseAll(File.ReadAllText(Repository.PathOf("deploy/observability/alerts.yml"))).Single();
+        var rule = Yaml.ParseAll(File.ReadAllText(Repository.PathOf("deploy/k8s/overlays/prod/prometheusrule.yaml"))).Single();
+
+        Assert.Equal("PrometheusRule", rule.Kind());
+        Assert.NotEmpty(alerts.List("groups"));
+        var serializer = new YamlDotNet.Serialization.SerializerBuilder().Build();
+        Assert.Equal(serializer.Serialize(alerts.At("groups")), serializer.Serialize(rule.At("spec", "groups")));
     }
 
     [Fact]
