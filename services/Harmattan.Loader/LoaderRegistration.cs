@@ -11,6 +11,7 @@ public static class LoaderRegistration
     {
         services.AddValidatedOptions<LoaderOptions>(LoaderOptions.Section);
         services.AddPipelineStore(configuration);
+        services.AddMetrics();
         services.AddSingleton(provider => ActivatorUtilities.CreateInstance<StationFreshness>(provider, ConfiguredStationIds(configuration)));
         services.AddHostedService(provider => provider.GetRequiredService<StationFreshness>());
         services.AddArchivePruning(configuration);

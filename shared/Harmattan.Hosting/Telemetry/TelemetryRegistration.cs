@@ -41,10 +41,14 @@ public static class TelemetryRegistration
         return services;
     }
 
-    /// <summary><c>/metrics</c> in the Prometheus text format, on the port of the health endpoints.</summary>
+    /// <summary>
+    /// <c>/metrics</c> in the Prometheus text format, on the port of the health endpoints, where
+    /// <see cref="AddHarmattanTelemetry"/> was called.
+    /// </summary>
     public static WebApplication MapMetricsEndpoint(this WebApplication app)
     {
-        app.MapPrometheusScrapingEndpoint("/metrics");
+        if (app.Services.GetService<MeterProvider>() is not null)
+            app.MapPrometheusScrapingEndpoint("/metrics");
         return app;
     }
 }

@@ -101,7 +101,7 @@ public class ComposeFileTests
         Assert.Contains("replicaSet=rs0", dashboard.Text("environment", "ConnectionStrings__MongoDb"));
         Assert.Null(dashboard.At("environment", "ConnectionStrings__RabbitMq"));
         Assert.Contains("/health/ready", string.Join(' ', dashboard.List("healthcheck", "test")));
-        Assert.Equal(["127.0.0.1:5104:8080"], dashboard.List("ports").Cast<string>());
+        Assert.Equal(["127.0.0.1:${DASHBOARD_PORT:-5104}:8080"], dashboard.List("ports").Cast<string>());
         Assert.True(File.Exists(Repository.PathOf(dashboard.Text("build", "dockerfile")!)));
     }
 
