@@ -2,6 +2,7 @@ using System.Net.Http.Headers;
 using Harmattan.Extractor.Authentication;
 using Harmattan.Extractor.Scheduling;
 using Harmattan.Hosting;
+using Harmattan.Stations;
 using Harmattan.Storage;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -41,18 +42,6 @@ public static class ExtractorRegistration
             .AddStandardResilienceHandler()
             .Configure((HttpStandardResilienceOptions resilience, IServiceProvider provider) =>
                 AirQinoClient.ConfigureResilience(resilience, provider.GetRequiredService<IOptions<AirQinoOptions>>().Value));
-        return services;
-    }
-
-    /// <summary>
-    /// <c>IOptions&lt;StationsOptions&gt;</c> from the <c>Stations</c> list, or the two default stations when it is empty.
-    /// </summary>
-    public static IServiceCollection AddStations(this IServiceCollection services, IConfiguration configuration)
-    {
-        services.AddOptions<StationsOptions>()
-            .Configure(options => options.Stations = StationsOptions.Read(configuration))
-            .ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<StationsOptions>, StationsOptionsValidator>());
         return services;
     }
 

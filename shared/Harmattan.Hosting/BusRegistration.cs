@@ -13,8 +13,8 @@ public static class BusRegistration
     public const string DefaultRabbitMqUri = "amqp://guest:guest@localhost:5672/";
 
     /// <summary>
-    /// MassTransit on RabbitMQ or in memory (<c>Bus:Transport</c>), with the retry policy every consumer shares:
-    /// in-process exponential retries, then the endpoint's <c>_error</c> queue.
+    /// MassTransit on RabbitMQ or in memory (<c>Bus:Transport</c>). Each consumer definition sets its endpoint's retry
+    /// policy (see <see cref="MessageRetry"/>); a message that still fails goes to the endpoint's <c>_error</c> queue.
     /// </summary>
     public static IServiceCollection AddHarmattanBus(this IServiceCollection services, IConfiguration configuration,
         Action<IBusRegistrationConfigurator> registerConsumers)
@@ -43,7 +43,6 @@ public static class BusRegistration
                 bus.UsingInMemory((context, cfg) =>
                 {
                     cfg.ConfigureJsonSerializerOptions(CompactJson);
-                    ApplyRetryPolicy(cfg, options);
                     cfg.ConfigureEndpoints(context);
                 });
                 return;
@@ -62,7 +61,6 @@ public static class BusRegistration
                 cfg.Host(uri);
                 cfg.PrefetchCount = options.PrefetchCount;
                 cfg.ConfigureJsonSerializerOptions(CompactJson);
-                ApplyRetryPolicy(cfg, options);
                 cfg.ConfigureEndpoints(context);
             });
         });
@@ -104,14 +102,5 @@ public static class BusRegistration
                 "ConnectionStrings:RabbitMq must be an AMQP URI such as amqp://user:password@host:5672/vhost " +
                 "(environment variable ConnectionStrings__RabbitMq).");
         return uri;
-    }
-
-    private static void ApplyRetryPolicy(IBusFactoryConfigurator cfg, BusOptions options)
-    {
-        // MassTransit's exponential policy with no retries fails with IndexOutOfRangeException, hiding the real error.
-        if (options.RetryLimit == 0)
-            return;
-        cfg.UseMessageRetry(retry => retry.Exponential(options.RetryLimit, options.RetryMinInterval,
-            options.RetryMaxInterval, TimeSpan.FromMilliseconds(Math.Max(1, options.RetryMinInterval.TotalMilliseconds))));
     }
 }

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Harmattan.Benchmarks;
 using Harmattan.Contracts;
 using Harmattan.Hosting;
 

@@ -4,7 +4,7 @@ using MassTransit;
 using MassTransit.Metadata;
 using MassTransit.Serialization;
 
-namespace Harmattan.Benchmarks;
+namespace Harmattan.Testing;
 
 /// <summary>
 /// A message body exactly as MassTransit 8 puts it on the wire: the JSON envelope (ids, addresses, message types, host)
