@@ -1,4 +1,3 @@
-using System.Text.Json;
 using MassTransit;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -42,7 +41,7 @@ public static class BusRegistration
             {
                 bus.UsingInMemory((context, cfg) =>
                 {
-                    cfg.ConfigureJsonSerializerOptions(CompactJson);
+                    cfg.ConfigureJsonSerializerOptions(MessageJson.Configure);
                     cfg.ConfigureEndpoints(context);
                 });
                 return;
@@ -60,25 +59,11 @@ public static class BusRegistration
             {
                 cfg.Host(uri);
                 cfg.PrefetchCount = options.PrefetchCount;
-                cfg.ConfigureJsonSerializerOptions(CompactJson);
+                cfg.ConfigureJsonSerializerOptions(MessageJson.Configure);
                 cfg.ConfigureEndpoints(context);
             });
         });
         return services;
-    }
-
-    /// <summary>
-    /// MassTransit's System.Text.Json options write indented JSON, which nearly doubles the size of a message of
-    /// averages and the time to write and read it; readers accept either form.
-    /// </summary>
-    public static JsonSerializerOptions CompactJson(JsonSerializerOptions options)
-    {
-        if (!options.WriteIndented)
-            return options;
-        // The options are shared by every bus in the process and locked once used.
-        var compact = options.IsReadOnly ? new JsonSerializerOptions(options) : options;
-        compact.WriteIndented = false;
-        return compact;
     }
 
     /// <summary>
