@@ -1,3 +1,4 @@
+using Harmattan.Stations;
 using Harmattan.Storage;
 using Microsoft.Extensions.Options;
 
@@ -7,20 +8,7 @@ namespace Harmattan.Dashboard;
 public sealed record KnownStation(string Id, string? Name, TimeZoneInfo TimeZone)
 {
     /// <summary>The UTC instant at which <paramref name="day"/> begins in the station's time zone (23 or 25 hours on clock changes).</summary>
-    public DateTimeOffset StartOfDay(DateOnly day)
-    {
-        var midnight = day.ToDateTime(TimeOnly.MinValue, DateTimeKind.Unspecified);
-        TimeSpan offset;
-        if (TimeZone.IsInvalidTime(midnight))
-            // Clocks jumped over midnight: the day begins at the jump, still at the offset of the evening before.
-            offset = TimeZone.GetUtcOffset(midnight.AddHours(-12));
-        else if (TimeZone.IsAmbiguousTime(midnight))
-            // Midnight happened twice; the day begins at the first one, which has the larger offset.
-            offset = TimeZone.GetAmbiguousTimeOffsets(midnight).Max();
-        else
-            offset = TimeZone.GetUtcOffset(midnight);
-        return new DateTimeOffset(midnight - offset, TimeSpan.Zero);
-    }
+    public DateTimeOffset StartOfDay(DateOnly day) => DayWindows.StartOfDay(day, TimeZone);
 
     public DateOnly Today(DateTimeOffset now) => DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(now, TimeZone).DateTime);
 }

@@ -2,6 +2,7 @@ using System.Net.Http.Headers;
 using Harmattan.Extractor.Authentication;
 using Harmattan.Extractor.Scheduling;
 using Harmattan.Hosting;
+using Harmattan.Stations;
 using Harmattan.Storage;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -44,18 +45,6 @@ public static class ExtractorRegistration
                 AirQinoClient.ConfigureResilience(resilience, provider.GetRequiredService<IOptions<AirQinoOptions>>().Value));
         // Inside it: every attempt is counted.
         airQino.AddHttpMessageHandler<AirQinoRequestMetricsHandler>();
-        return services;
-    }
-
-    /// <summary>
-    /// <c>IOptions&lt;StationsOptions&gt;</c> from the <c>Stations</c> list, or the two default stations when it is empty.
-    /// </summary>
-    public static IServiceCollection AddStations(this IServiceCollection services, IConfiguration configuration)
-    {
-        services.AddOptions<StationsOptions>()
-            .Configure(options => options.Stations = StationsOptions.Read(configuration))
-            .ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<StationsOptions>, StationsOptionsValidator>());
         return services;
     }
 

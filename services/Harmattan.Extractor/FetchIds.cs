@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Text;
 using Harmattan.Contracts;
+using Harmattan.Hosting;
 
 namespace Harmattan.Extractor;
 

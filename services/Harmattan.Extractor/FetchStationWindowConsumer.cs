@@ -1,4 +1,5 @@
 using Harmattan.Contracts;
+using Harmattan.Stations;
 using MassTransit;
 
 namespace Harmattan.Extractor;

@@ -1,12 +1,16 @@
 using Harmattan.Hosting;
 using MassTransit;
+using Microsoft.Extensions.Options;
 
 namespace Harmattan.Extractor;
 
 public sealed class FetchStationWindowConsumerDefinition : ConsumerDefinition<FetchStationWindowConsumer>
 {
-    public FetchStationWindowConsumerDefinition()
+    private readonly BusOptions _bus;
+
+    public FetchStationWindowConsumerDefinition(IOptions<BusOptions> bus)
     {
+        _bus = bus.Value;
         EndpointName = QueueNames.FetchStationWindow;
         // Each message is one HTTP call of up to a few MB; a handful in flight per replica keeps AirQino and memory calm.
         ConcurrentMessageLimit = 4;
@@ -16,5 +20,9 @@ public sealed class FetchStationWindowConsumerDefinition : ConsumerDefinition<Fe
         IConsumerConfigurator<FetchStationWindowConsumer> consumerConfigurator, IRegistrationContext context)
     {
         endpointConfigurator.PrefetchCount = 8;
+        // AirQinoClient already retried throttling (429, spaced by Retry-After), 5xx, timeouts and network failures, up to
+        // AirQino:RetryAttempts: a bus retry on top would multiply the requests to an API that asked us to slow down. The
+        // bus retries only what the HTTP client did not: a broken or unreadable body, a failed publish.
+        endpointConfigurator.UseExponentialRetry(_bus, retry => retry.Ignore<AirQinoResponseException>(ex => ex.RetriedByHttpClient));
     }
 }

@@ -7,14 +7,21 @@ namespace Harmattan.Loader;
 public sealed class RawReadingsFetchedConsumerDefinition : ConsumerDefinition<RawReadingsFetchedConsumer>
 {
     private readonly LoaderOptions _options;
+    private readonly BusOptions _bus;
 
-    public RawReadingsFetchedConsumerDefinition(IOptions<LoaderOptions> options)
+    public RawReadingsFetchedConsumerDefinition(IOptions<LoaderOptions> options, IOptions<BusOptions> bus)
     {
         _options = options.Value;
+        _bus = bus.Value;
         EndpointName = QueueNames.ArchiveRawReadings;
     }
 
     protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator,
-        IConsumerConfigurator<RawReadingsFetchedConsumer> consumerConfigurator, IRegistrationContext context) =>
+        IConsumerConfigurator<RawReadingsFetchedConsumer> consumerConfigurator, IRegistrationContext context)
+    {
         LoaderBatching.Configure(endpointConfigurator, consumerConfigurator, _options);
+        // A store that is down or locked usually comes back within the retries; beyond them the batch waits in the
+        // error queue for a redrive.
+        endpointConfigurator.UseExponentialRetry(_bus);
+    }
 }

@@ -1,9 +1,11 @@
 using Harmattan.Contracts;
+using Harmattan.Hosting;
 
 namespace Harmattan.Transformer;
 
 /// <summary>
-/// The averaging rule (ARCHITECTURE section 2) as a pure function of one fetch: same input, same output, bit for bit.
+/// The averaging rule (docs/architecture.md, "The averaging rule") as a pure function of one fetch: same input, same
+/// output, bit for bit.
 /// </summary>
 public static class AveragesCalculator
 {

@@ -1,12 +1,16 @@
 using Harmattan.Hosting;
 using MassTransit;
+using Microsoft.Extensions.Options;
 
 namespace Harmattan.Transformer;
 
 public sealed class RawReadingsFetchedConsumerDefinition : ConsumerDefinition<RawReadingsFetchedConsumer>
 {
-    public RawReadingsFetchedConsumerDefinition()
+    private readonly BusOptions _bus;
+
+    public RawReadingsFetchedConsumerDefinition(IOptions<BusOptions> bus)
     {
+        _bus = bus.Value;
         EndpointName = QueueNames.ComputeAverages;
         // CPU-bound and stateless: one message per core keeps the cores busy without queueing work in memory.
         ConcurrentMessageLimit = Environment.ProcessorCount;
@@ -16,5 +20,7 @@ public sealed class RawReadingsFetchedConsumerDefinition : ConsumerDefinition<Ra
         IConsumerConfigurator<RawReadingsFetchedConsumer> consumerConfigurator, IRegistrationContext context)
     {
         endpointConfigurator.PrefetchCount = Math.Max(endpointConfigurator.PrefetchCount, 2 * Environment.ProcessorCount);
+        // A pure function of the message: what fails is an invalid message (to the error queue at once) or a failed publish.
+        endpointConfigurator.UseExponentialRetry(_bus);
     }
 }

@@ -1,5 +1,3 @@
-using System.Text.Json.Serialization;
-
 namespace Harmattan.Contracts;
 
 /// <summary>
@@ -22,7 +20,6 @@ public record HourlyAverage
 {
     /// <summary>UTC start of the hour.</summary>
     public required DateTimeOffset Hour { get; init; }
-    [JsonConverter(typeof(QuantityMapJsonConverter<QuantityStats>))]
     public required IReadOnlyDictionary<string, QuantityStats> Quantities { get; init; }
 }
 
@@ -34,7 +31,6 @@ public record DailyAverage
     public required int HoursInDay { get; init; }
     public required double Completeness { get; init; }
     public required bool IsComplete { get; init; }
-    [JsonConverter(typeof(QuantityMapJsonConverter<QuantityStats>))]
     public required IReadOnlyDictionary<string, QuantityStats> Quantities { get; init; }
 }
 

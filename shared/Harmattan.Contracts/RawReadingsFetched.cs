@@ -1,5 +1,3 @@
-using System.Text.Json.Serialization;
-
 namespace Harmattan.Contracts;
 
 /// <summary>
@@ -31,6 +29,5 @@ public record RawReadingsFetched
 public record RawReading
 {
     public required DateTimeOffset Hour { get; init; }
-    [JsonConverter(typeof(QuantityMapJsonConverter<double?>))]
     public required IReadOnlyDictionary<string, double?> Values { get; init; }
 }

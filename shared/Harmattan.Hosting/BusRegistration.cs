@@ -1,4 +1,3 @@
-using System.Text.Json;
 using MassTransit;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -13,8 +12,8 @@ public static class BusRegistration
     public const string DefaultRabbitMqUri = "amqp://guest:guest@localhost:5672/";
 
     /// <summary>
-    /// MassTransit on RabbitMQ or in memory (<c>Bus:Transport</c>), with the retry policy every consumer shares:
-    /// in-process exponential retries, then the endpoint's <c>_error</c> queue.
+    /// MassTransit on RabbitMQ or in memory (<c>Bus:Transport</c>). Each consumer definition sets its endpoint's retry
+    /// policy (see <see cref="MessageRetry"/>); a message that still fails goes to the endpoint's <c>_error</c> queue.
     /// </summary>
     public static IServiceCollection AddHarmattanBus(this IServiceCollection services, IConfiguration configuration,
         Action<IBusRegistrationConfigurator> registerConsumers)
@@ -42,8 +41,7 @@ public static class BusRegistration
             {
                 bus.UsingInMemory((context, cfg) =>
                 {
-                    cfg.ConfigureJsonSerializerOptions(CompactJson);
-                    ApplyRetryPolicy(cfg, options);
+                    cfg.ConfigureJsonSerializerOptions(MessageJson.Configure);
                     cfg.ConfigureEndpoints(context);
                 });
                 return;
@@ -61,26 +59,11 @@ public static class BusRegistration
             {
                 cfg.Host(uri);
                 cfg.PrefetchCount = options.PrefetchCount;
-                cfg.ConfigureJsonSerializerOptions(CompactJson);
-                ApplyRetryPolicy(cfg, options);
+                cfg.ConfigureJsonSerializerOptions(MessageJson.Configure);
                 cfg.ConfigureEndpoints(context);
             });
         });
         return services;
-    }
-
-    /// <summary>
-    /// MassTransit's System.Text.Json options write indented JSON, which nearly doubles the size of a message of
-    /// averages and the time to write and read it; readers accept either form.
-    /// </summary>
-    public static JsonSerializerOptions CompactJson(JsonSerializerOptions options)
-    {
-        if (!options.WriteIndented)
-            return options;
-        // The options are shared by every bus in the process and locked once used.
-        var compact = options.IsReadOnly ? new JsonSerializerOptions(options) : options;
-        compact.WriteIndented = false;
-        return compact;
     }
 
     /// <summary>
@@ -104,14 +87,5 @@ public static class BusRegistration
                 "ConnectionStrings:RabbitMq must be an AMQP URI such as amqp://user:password@host:5672/vhost " +
                 "(environment variable ConnectionStrings__RabbitMq).");
         return uri;
-    }
-
-    private static void ApplyRetryPolicy(IBusFactoryConfigurator cfg, BusOptions options)
-    {
-        // MassTransit's exponential policy with no retries fails with IndexOutOfRangeException, hiding the real error.
-        if (options.RetryLimit == 0)
-            return;
-        cfg.UseMessageRetry(retry => retry.Exponential(options.RetryLimit, options.RetryMinInterval,
-            options.RetryMaxInterval, TimeSpan.FromMilliseconds(Math.Max(1, options.RetryMinInterval.TotalMilliseconds))));
     }
 }

@@ -1,5 +1,6 @@
 using Cronos;
 using Harmattan.Contracts;
+using Harmattan.Stations;
 
 namespace Harmattan.Extractor.Scheduling;
 

@@ -1,4 +1,5 @@
 using Harmattan.Hosting;
+using Harmattan.Stations;
 using Harmattan.Storage;
 using MassTransit;
 using Microsoft.Extensions.Options;

@@ -4,7 +4,6 @@ using Harmattan.AirQinoSimulator;
 using Harmattan.Cli.Pipeline;
 using Harmattan.Contracts;
 using Harmattan.Hosting;
-using Harmattan.IntegrationTests.Support;
 using Harmattan.Storage;
 using Harmattan.Transformer;
 using MassTransit;

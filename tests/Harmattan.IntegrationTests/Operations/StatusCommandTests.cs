@@ -87,24 +87,8 @@ public sealed class StatusCommandTests : IAsyncLifetime
 
     private static AveragesComputed Hours(string stationId, DateTimeOffset lastHour)
     {
-        var stats = new Dictionary<string, QuantityStats> { ["co"] = new() { Mean = 0.4, Min = 0.4, Max = 0.4, Count = 1, Rejected = 0 } };
         var day = DateOnly.FromDateTime(lastHour.UtcDateTime);
-        var start = new DateTimeOffset(day.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
-        var hours = (int)(lastHour - start).TotalHours + 1;
-        return new AveragesComputed
-        {
-            StationId = stationId,
-            WindowStart = start,
-            WindowEnd = start.AddDays(1),
-            TimeZone = "UTC",
-            SourceFetchId = Guid.NewGuid(),
-            SourceFetchedAt = lastHour.AddMinutes(65),
-            AlgorithmVersion = 1,
-            Hourly = [.. Enumerable.Range(0, hours).Select(h => new HourlyAverage { Hour = start.AddHours(h), Quantities = stats })],
-            Daily =
-            [
-                new DailyAverage { Date = day, HoursCovered = hours, HoursInDay = 24, Completeness = hours / 24.0, IsComplete = false, Quantities = stats },
-            ],
-        };
+        var hours = (int)(lastHour - Builders.Midnight(day)).TotalHours + 1;
+        return Builders.Averages(stationId, day, hours, Builders.Co(0.4), fetchedAt: lastHour.AddMinutes(65), isComplete: false);
     }
 }

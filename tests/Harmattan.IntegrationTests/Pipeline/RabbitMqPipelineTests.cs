@@ -54,7 +54,7 @@ public sealed class RabbitMqPipelineTests : IAsyncLifetime
         {
             var date = DateOnly.Parse(first.Cell(row, "date"));
             Assert.Equal(Station, first.Cell(row, "station_id"));
-            // The seed fetched the first and last (partial) day at another hour; ARCHITECTURE section 2.
+            // The seed fetched the first and last (partial) day at another hour, so their means differ (docs/architecture.md).
             if (date == new DateOnly(2022, 12, 10) || date == new DateOnly(2023, 12, 10) || !seed.TryGetValue(date, out var expected))
                 continue;
             Assert.Equal(expected.Co, first.Number(row, "co_mean")!.Value, 1e-9);

@@ -17,7 +17,7 @@ public sealed class AirQinoTokenTests : IAsyncLifetime
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     private readonly FakeTimeProvider _time = new(Now);
-    private readonly CapturedLogs _logs = new();
+    private readonly LogCapture _logs = new();
     private readonly List<ServiceProvider> _providers = [];
     private AirQinoSimulatorHost _simulator = null!;
 

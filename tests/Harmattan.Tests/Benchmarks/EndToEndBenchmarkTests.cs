@@ -1,6 +1,4 @@
 using System.Text.Json;
-using Harmattan.Benchmarks;
-using Harmattan.Benchmarks.EndToEnd;
 using Harmattan.Extractor;
 
 namespace Harmattan.Tests.Benchmarks;

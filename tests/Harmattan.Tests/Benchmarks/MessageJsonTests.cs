@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Harmattan.Benchmarks;
 using Harmattan.Contracts;
 using Harmattan.Hosting;
 
@@ -39,17 +38,28 @@ public class MessageJsonTests
     }
 
     [Fact]
-    public void Compact_options_are_applied_even_when_the_shared_options_are_already_in_use()
+    public void Message_options_are_applied_even_when_the_shared_options_are_already_in_use()
     {
         var inUse = new JsonSerializerOptions { WriteIndented = true };
         inUse.MakeReadOnly(populateMissingResolver: true);
 
-        var compact = BusRegistration.CompactJson(inUse);
+        var message = MessageJson.Configure(inUse);
 
-        Assert.False(compact.WriteIndented);
+        Assert.False(message.WriteIndented);
         Assert.True(inUse.WriteIndented);
         var writable = new JsonSerializerOptions { WriteIndented = true };
-        Assert.Same(writable, BusRegistration.CompactJson(writable));
+        Assert.Same(writable, MessageJson.Configure(writable));
         Assert.False(writable.WriteIndented);
+        Assert.Same(writable, MessageJson.Configure(writable));
+        Assert.Equal(2, writable.Converters.Count(c => c is QuantityMapJsonConverter<double?> or QuantityMapJsonConverter<QuantityStats>));
+    }
+
+    [Fact]
+    public void Quantity_maps_come_back_as_maps_that_share_their_key_set_row_after_row()
+    {
+        var back = MassTransitJson.Deserialize<RawReadingsFetched>(MassTransitJson.Serialize(Fetch()));
+
+        Assert.IsType<QuantityMap<double?>>(back.Readings[0].Values);
+        Assert.IsType<QuantityMap<double?>>(back.Readings[1].Values);
     }
 }

@@ -28,30 +28,9 @@ public sealed class ReplayProgressTests : IAsyncLifetime
         return ValueTask.CompletedTask;
     }
 
-    private static AveragesComputed Averages(int version, Guid? fetchId = null, DateTimeOffset? fetchedAt = null) => new()
-    {
-        StationId = "283164601",
-        WindowStart = new DateTimeOffset(2026, 3, 1, 0, 0, 0, TimeSpan.Zero),
-        WindowEnd = new DateTimeOffset(2026, 3, 3, 0, 0, 0, TimeSpan.Zero),
-        SourceFetchId = fetchId ?? Fetch,
-        SourceFetchedAt = fetchedAt ?? FetchedAt,
-        AlgorithmVersion = version,
-        Hourly = [],
-        Daily = [Day(new DateOnly(2026, 3, 1), version), Day(new DateOnly(2026, 3, 2), version)],
-    };
-
-    private static DailyAverage Day(DateOnly date, int version) => new()
-    {
-        Date = date,
-        HoursCovered = 24,
-        HoursInDay = 24,
-        Completeness = 1,
-        IsComplete = true,
-        Quantities = new Dictionary<string, QuantityStats>
-        {
-            [QuantityNames.Co] = new() { Mean = 0.5 * version, Min = 0.1, Max = 0.9, Count = 24, Rejected = 0 },
-        },
-    };
+    private static AveragesComputed Averages(int version, Guid? fetchId = null, DateTimeOffset? fetchedAt = null) =>
+        Builders.Averages("283164601", new DateOnly(2026, 3, 1), days: 2, quantities: Builders.Co(0.5 * version, count: 24),
+            fetchedAt: fetchedAt ?? FetchedAt, algorithmVersion: version, fetchId: fetchId ?? Fetch);
 
     private ReplayProgress Replaying(params Guid[] fetchIds)
     {

@@ -1,11 +1,12 @@
 using System.Text.Json;
 using Harmattan.Contracts;
+using Harmattan.Hosting;
 
 namespace Harmattan.Tests.Contracts;
 
 public class QuantityMapTests
 {
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+    private static readonly JsonSerializerOptions Json = MessageJson.Configure(new JsonSerializerOptions(JsonSerializerDefaults.Web));
 
     [Fact]
     public void A_map_answers_like_a_dictionary_in_key_order()

@@ -117,7 +117,7 @@ public class ComposeFileTests
         var entrypoint = string.Join(' ', Service("extractor").List("entrypoint"));
         Assert.Contains("getent hosts simulator", entrypoint);
         Assert.Contains("AirQino__BaseUrl=http://simulator:8080", entrypoint);
-        Assert.Contains("exec dotnet Harmattan.Extractor.dll", entrypoint);
+        Assert.Contains("exec dotnet Harmattan.Extractor.Host.dll", entrypoint);
     }
 
     [Fact]

@@ -11,9 +11,9 @@ public class DockerfileTests
 {
     public static TheoryData<string, string> Images => new()
     {
-        { "services/Harmattan.Extractor/Dockerfile", "services/Harmattan.Extractor/Harmattan.Extractor.csproj" },
-        { "services/Harmattan.Transformer/Dockerfile", "services/Harmattan.Transformer/Harmattan.Transformer.csproj" },
-        { "services/Harmattan.Loader/Dockerfile", "services/Harmattan.Loader/Harmattan.Loader.csproj" },
+        { "services/Harmattan.Extractor.Host/Dockerfile", "services/Harmattan.Extractor.Host/Harmattan.Extractor.Host.csproj" },
+        { "services/Harmattan.Transformer.Host/Dockerfile", "services/Harmattan.Transformer.Host/Harmattan.Transformer.Host.csproj" },
+        { "services/Harmattan.Loader.Host/Dockerfile", "services/Harmattan.Loader.Host/Harmattan.Loader.Host.csproj" },
         { "services/Harmattan.Cli/Dockerfile", "services/Harmattan.Cli/Harmattan.Cli.csproj" },
         { "services/Harmattan.Dashboard.Host/Dockerfile", "services/Harmattan.Dashboard.Host/Harmattan.Dashboard.Host.csproj" },
         { "services/Harmattan.AirQinoSimulator/Dockerfile", "services/Harmattan.AirQinoSimulator/Harmattan.AirQinoSimulator.csproj" },

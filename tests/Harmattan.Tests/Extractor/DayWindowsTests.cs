@@ -1,4 +1,5 @@
 using Harmattan.Extractor;
+using Harmattan.Stations;
 
 namespace Harmattan.Tests.Extractor;
 

@@ -1,9 +1,11 @@
 using Harmattan.AirQinoSimulator;
 using Harmattan.Contracts;
 using Harmattan.Extractor;
+using Harmattan.Hosting;
 using MassTransit;
 using MassTransit.Testing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Harmattan.Tests.Extractor;
@@ -163,7 +165,7 @@ public class FetchStationWindowConsumerTests
     [Fact]
     public void The_endpoint_is_the_fetch_station_window_queue_with_bounded_concurrency()
     {
-        var definition = new FetchStationWindowConsumerDefinition();
+        var definition = new FetchStationWindowConsumerDefinition(Options.Create(new BusOptions()));
         Assert.Equal("fetch-station-window", ((IConsumerDefinition)definition).GetEndpointName(KebabCaseEndpointNameFormatter.Instance));
         Assert.Equal(4, definition.ConcurrentMessageLimit);
     }

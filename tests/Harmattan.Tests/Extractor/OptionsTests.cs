@@ -1,4 +1,5 @@
 using Harmattan.Extractor;
+using Harmattan.Stations;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Harmattan.Contracts;
 using Harmattan.Extractor;
+using Harmattan.Stations;
 using Harmattan.Tests.Deploy;
 using Harmattan.Transformer;
 

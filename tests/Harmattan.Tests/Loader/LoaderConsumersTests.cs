@@ -117,38 +117,9 @@ public sealed class LoaderConsumersTests : IAsyncLifetime
             .AddInMemoryCollection(values.Select(v => new KeyValuePair<string, string?>(v.Key, v.Value)))
             .Build();
 
-    private static AveragesComputed Averages(string stationId, DateTimeOffset dayStart)
-    {
-        var co = stationId == "283164601" ? 1.0 : 2.0;
-        var quantities = new Dictionary<string, QuantityStats> { ["co"] = new() { Mean = co, Min = co, Max = co, Count = 1, Rejected = 0 } };
-        return new AveragesComputed
-        {
-            StationId = stationId,
-            WindowStart = dayStart,
-            WindowEnd = dayStart.AddDays(1),
-            SourceFetchId = Guid.NewGuid(),
-            SourceFetchedAt = dayStart.AddDays(1).AddMinutes(5),
-            AlgorithmVersion = 1,
-            Hourly = [new HourlyAverage { Hour = dayStart.AddHours(3), Quantities = quantities }],
-            Daily =
-            [
-                new DailyAverage
-                {
-                    Date = DateOnly.FromDateTime(dayStart.UtcDateTime), HoursCovered = 1, HoursInDay = 24, Completeness = 1 / 24.0,
-                    IsComplete = false, Quantities = quantities,
-                },
-            ],
-        };
-    }
+    private static AveragesComputed Averages(string stationId, DateTimeOffset dayStart) =>
+        Builders.Averages(stationId, DateOnly.FromDateTime(dayStart.UtcDateTime), quantities: Builders.Co(stationId == "283164601" ? 1.0 : 2.0),
+            hours: [3]);
 
-    private static RawReadingsFetched RawFetch(DateTimeOffset dayStart) => new()
-    {
-        FetchId = Guid.NewGuid(),
-        StationId = "283164601",
-        WindowStart = dayStart,
-        WindowEnd = dayStart.AddDays(1),
-        Source = "https://airqino.test/v3/getStationHourlyAvg/283164601",
-        FetchedAt = dayStart.AddDays(1).AddMinutes(5),
-        Readings = [new RawReading { Hour = dayStart, Values = new Dictionary<string, double?> { ["co"] = 0.5 } }],
-    };
+    private static RawReadingsFetched RawFetch(DateTimeOffset dayStart) => Builders.RawFetch("283164601", dayStart);
 }

@@ -2,6 +2,7 @@ using Harmattan.AirQinoSimulator;
 using Harmattan.Contracts;
 using Harmattan.Extractor;
 using Harmattan.Loader;
+using Harmattan.Stations;
 using Harmattan.Storage;
 using Harmattan.Transformer;
 using MassTransit;

@@ -1,6 +1,7 @@
 using Harmattan.Contracts;
 using Harmattan.Extractor;
 using Harmattan.Extractor.Scheduling;
+using Harmattan.Stations;
 using Harmattan.Storage;
 using Harmattan.Storage.Sqlite;
 using MassTransit;
@@ -22,7 +23,7 @@ public sealed class FetchScheduleServiceTests : IAsyncDisposable
     private static readonly DateTimeOffset Start = new(2026, 6, 10, 12, 59, 0, TimeSpan.Zero);
     private readonly string _path = Path.Combine(Path.GetTempPath(), $"harmattan-schedule-{Guid.NewGuid():N}.db");
     private readonly FakeTimeProvider _time = new(Start);
-    private readonly RecordingLoggerProvider _logs = new();
+    private readonly LogCapture _logs = new();
     private ServiceProvider? _services;
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;

@@ -1,5 +1,6 @@
 using Harmattan.Extractor;
 using Harmattan.Extractor.Scheduling;
+using Harmattan.Stations;
 
 namespace Harmattan.Tests.Scheduling;
 

@@ -425,55 +425,29 @@ public abstract class PipelineStoreContract : IAsyncLifetime
     /// <summary>Two hourly rows and one daily row of one station-day; <paramref name="co"/> sets every mean.</summary>
     protected static AveragesComputed Averages(string stationId, DateTimeOffset fetchedAt, int version, double co, DateOnly? day = null)
     {
-        var date = day ?? Day;
-        var start = new DateTimeOffset(date.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
         var stats = new Dictionary<string, QuantityStats>
         {
             ["co"] = new() { Mean = co, Min = co - 1e-300, Max = co + 0.25, Count = 2, Rejected = 0 },
             ["pm2_5"] = new() { Count = 0, Rejected = 3 },
             ["o3"] = new() { Mean = -41.607136, Min = -41.607136, Max = -41.607136, Count = 1, Rejected = 1 },
         };
-        return new AveragesComputed
+        var averages = Builders.Averages(stationId, day ?? Day, quantities: stats, fetchedAt: fetchedAt, algorithmVersion: version, hours: [0, 1]);
+        return averages with
         {
-            StationId = stationId,
-            WindowStart = start,
-            WindowEnd = start.AddDays(1),
-            TimeZone = "UTC",
-            SourceFetchId = Guid.NewGuid(),
-            SourceFetchedAt = fetchedAt,
-            AlgorithmVersion = version,
-            Hourly =
-            [
-                new HourlyAverage { Hour = start, Quantities = stats },
-                new HourlyAverage { Hour = start.AddHours(1), Quantities = new Dictionary<string, QuantityStats> { ["co"] = stats["co"] } },
-            ],
-            Daily =
-            [
-                new DailyAverage
-                {
-                    Date = date, HoursCovered = 19, HoursInDay = 24, Completeness = 19 / 24.0, IsComplete = true, Quantities = stats,
-                },
-            ],
+            Hourly = [averages.Hourly[0], averages.Hourly[1] with { Quantities = new Dictionary<string, QuantityStats> { ["co"] = stats["co"] } }],
+            Daily = [averages.Daily[0] with { HoursCovered = 19, Completeness = 19 / 24.0, IsComplete = true }],
         };
     }
 
-    protected static RawReadingsFetched RawFetch(string stationId, DateTimeOffset windowStart, int days) => new()
-    {
-        FetchId = Guid.NewGuid(),
-        StationId = stationId,
-        WindowStart = windowStart,
-        WindowEnd = windowStart.AddDays(days),
-        TimeZone = "Africa/Abidjan",
-        Source = $"https://airqino-api.magentalab.it/v3/getStationHourlyAvg/{stationId}",
-        FetchedAt = windowStart.AddDays(days).AddTicks(1234567),
-        Readings =
-        [
-            new RawReading { Hour = windowStart, Values = new Dictionary<string, double?> { ["co"] = 0.5717233, ["pm2_5"] = 4.3 } },
-            new RawReading { Hour = windowStart.AddHours(1), Values = new Dictionary<string, double?> { ["pm2_5"] = null, ["co"] = -1.0116867 } },
-            new RawReading { Hour = windowStart, Values = new Dictionary<string, double?> { ["co"] = 0.1 + 0.2 } },
-            new RawReading { Hour = windowStart.AddHours(2), Values = new Dictionary<string, double?>() },
-        ],
-    };
+    protected static RawReadingsFetched RawFetch(string stationId, DateTimeOffset windowStart, int days) =>
+        Builders.RawFetch(stationId, windowStart, days, timeZone: "Africa/Abidjan", fetchedAt: windowStart.AddDays(days).AddTicks(1234567),
+            readings:
+            [
+                Builders.Reading(windowStart, ("co", 0.5717233), ("pm2_5", 4.3)),
+                Builders.Reading(windowStart.AddHours(1), ("pm2_5", null), ("co", -1.0116867)),
+                Builders.Reading(windowStart, ("co", 0.1 + 0.2)),
+                Builders.Reading(windowStart.AddHours(2)),
+            ]);
 
     protected static void AssertStored(AveragesComputed source, DailyAverage expected, StoredDailyAverage actual)
     {

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
-namespace Harmattan.Benchmarks.EndToEnd;
+namespace Harmattan.Testing;
 
 /// <summary>The figures of one end-to-end run; its JSON has exactly the keys the performance issue names.</summary>
 public sealed record E2eReport

@@ -1,7 +1,7 @@
 using System.Collections;
 using System.Diagnostics.CodeAnalysis;
 
-namespace Harmattan.Contracts;
+namespace Harmattan.Hosting;
 
 /// <summary>
 /// The distinct quantity names of one row shape, in row order. Rows of the same shape share one instance, so a

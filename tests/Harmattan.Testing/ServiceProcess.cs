@@ -3,7 +3,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 
-namespace Harmattan.IntegrationTests.Support;
+namespace Harmattan.Testing;
 
 /// <summary>A Harmattan service or the CLI as a separate OS process, with its output captured for assertions.</summary>
 public sealed class ServiceProcess : IAsyncDisposable
@@ -29,7 +29,7 @@ public sealed class ServiceProcess : IAsyncDisposable
     {
         var port = FreePort();
         var env = new Dictionary<string, string>(environment) { ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}" };
-        return Start(service, RepositoryPaths.ServiceDll($"Harmattan.{service}", $"Harmattan.{service}"), [], env,
+        return Start(service, RepositoryPaths.ServiceDll($"Harmattan.{service}.Host", $"Harmattan.{service}.Host"), [], env,
             new Uri($"http://127.0.0.1:{port}"));
     }
 

@@ -1,6 +1,7 @@
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 
-namespace Harmattan.Extractor;
+namespace Harmattan.Stations;
 
 /// <summary>One station to poll: its AirQino id and the IANA time zone whose days cut its windows.</summary>
 public sealed class StationConfig

@@ -1,4 +1,4 @@
-namespace Harmattan.IntegrationTests.Support;
+namespace Harmattan.Testing;
 
 public static class RepositoryPaths
 {

@@ -1,4 +1,4 @@
-namespace Harmattan.Extractor;
+namespace Harmattan.Stations;
 
 /// <summary>A UTC interval [Start, End).</summary>
 public readonly record struct UtcWindow(DateTimeOffset Start, DateTimeOffset End)

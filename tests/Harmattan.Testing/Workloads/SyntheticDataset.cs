@@ -3,7 +3,7 @@ using System.Text.Json;
 using Harmattan.AirQinoSimulator;
 using Harmattan.Cli.Pipeline;
 
-namespace Harmattan.Benchmarks;
+namespace Harmattan.Testing;
 
 /// <summary>
 /// The benchmark's data: <c>stations</c> synthetic AirQino stations (the simulator's generator, seed 1) with

@@ -9,13 +9,14 @@ namespace Harmattan.Extractor;
 public sealed class AirQinoResponseException : Exception
 {
     public AirQinoResponseException(string stationId, string requestUrl, string message, HttpStatusCode? statusCode = null,
-        Exception? innerException = null, bool hasNoRows = false)
+        Exception? innerException = null, bool hasNoRows = false, bool retriedByHttpClient = false)
         : base(message, innerException)
     {
         StationId = stationId;
         RequestUrl = requestUrl;
         StatusCode = statusCode;
         HasNoRows = hasNoRows;
+        RetriedByHttpClient = retriedByHttpClient;
     }
 
     public string StationId { get; }
@@ -26,4 +27,10 @@ public sealed class AirQinoResponseException : Exception
 
     /// <summary>A well-formed AirQino response whose data array is empty: the station has nothing for the request.</summary>
     public bool HasNoRows { get; }
+
+    /// <summary>
+    /// The failure came out of the HTTP client's resilience pipeline (an error status, a timeout, a network failure, an
+    /// open circuit), which already retried what was worth retrying: asking again from the bus would multiply requests.
+    /// </summary>
+    public bool RetriedByHttpClient { get; }
 }

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Globalization;
 using System.Net;
 using Harmattan.Extractor.Authentication;
+using Harmattan.Stations;
 using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Options;
 using Polly.CircuitBreaker;
@@ -106,19 +107,19 @@ public sealed class AirQinoClient(HttpClient http, IOptions<AirQinoOptions> opti
         {
             throw new AirQinoResponseException(stationId, url,
                 $"AirQino did not answer in time for station {stationId} at {url} ({ex.Timeout.TotalSeconds:0.###} s); " +
-                "raise AirQino:Timeout or AirQino:TotalTimeout if the API is just slow.", innerException: ex);
+                "raise AirQino:Timeout or AirQino:TotalTimeout if the API is just slow.", innerException: ex, retriedByHttpClient: true);
         }
         catch (BrokenCircuitException ex)
         {
             throw new AirQinoResponseException(stationId, url,
                 $"AirQino is failing repeatedly, so requests are paused (circuit open) for station {stationId} at {url}; " +
-                "the fetch will work again once AirQino recovers.", innerException: ex);
+                "the fetch will work again once AirQino recovers.", innerException: ex, retriedByHttpClient: true);
         }
         catch (HttpRequestException ex)
         {
             throw new AirQinoResponseException(stationId, url,
                 $"AirQino could not be reached for station {stationId} at {url}: {ex.Message}; check AirQino:BaseUrl and the network.",
-                innerException: ex);
+                innerException: ex, retriedByHttpClient: true);
         }
     }
 
@@ -139,7 +140,7 @@ public sealed class AirQinoClient(HttpClient http, IOptions<AirQinoOptions> opti
                 $"AirQino answered {code} for station {stationId} at {url} after {_options.RetryAttempts} retries; the API is failing, try again later.",
             _ => $"AirQino answered {code} for station {stationId} at {url}.",
         };
-        return new AirQinoResponseException(stationId, url, message, status);
+        return new AirQinoResponseException(stationId, url, message, status, retriedByHttpClient: true);
     }
 
     /// <summary>Reads the body into a pooled buffer, refusing it as soon as it passes AirQino:MaxResponseBytes.</summary>

@@ -4,16 +4,16 @@ using MassTransit;
 using MassTransit.Metadata;
 using MassTransit.Serialization;
 
-namespace Harmattan.Benchmarks;
+namespace Harmattan.Testing;
 
 /// <summary>
 /// A message body exactly as MassTransit 8 puts it on the wire: the JSON envelope (ids, addresses, message types, host)
 /// around the message, serialised by System.Text.Json with <see cref="SystemTextJsonMessageSerializer.Options"/> as the
-/// services configure them (<see cref="BusRegistration.CompactJson"/>).
+/// services configure them (<see cref="MessageJson.Configure"/>).
 /// </summary>
 public static class MassTransitJson
 {
-    private static readonly JsonSerializerOptions Options = BusRegistration.CompactJson(new JsonSerializerOptions(SystemTextJsonMessageSerializer.Options));
+    private static readonly JsonSerializerOptions Options = MessageJson.Configure(new JsonSerializerOptions(SystemTextJsonMessageSerializer.Options));
 
     private static readonly Guid ConversationId = NewId.NextGuid();
 

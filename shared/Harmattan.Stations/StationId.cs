@@ -1,7 +1,7 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Text.RegularExpressions;
 
-namespace Harmattan.Extractor;
+namespace Harmattan.Stations;
 
 /// <summary>
 /// A station id goes into a URL path, a queue message and database keys, so only a safe alphabet is accepted.

@@ -3,7 +3,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
-namespace Harmattan.Contracts;
+namespace Harmattan.Hosting;
 
 /// <summary>
 /// Reads a JSON object of quantities into a <see cref="QuantityMap{TValue}"/>, reusing the key set of the previous

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Harmattan.Contracts;
+using Harmattan.Hosting;
 
 namespace Harmattan.Extractor;
 

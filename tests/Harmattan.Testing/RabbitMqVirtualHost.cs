@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Net.Sockets;
 
-namespace Harmattan.IntegrationTests.Support;
+namespace Harmattan.Testing;
 
 /// <summary>
 /// The local RabbitMQ broker (.ci/run installs and starts it). Each test gets its own virtual host so that tests

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Harmattan.Benchmarks.EndToEnd;
+namespace Harmattan.Testing;
 
 public sealed record E2eOptions(int Stations, int Days, string? KeepData, string? JsonFile)
 {

@@ -4,7 +4,7 @@ using Harmattan.Contracts;
 using Harmattan.Extractor;
 using Harmattan.Transformer;
 
-namespace Harmattan.Benchmarks;
+namespace Harmattan.Testing;
 
 /// <summary>What the extractor and the transformer do to a response, without bus or store: parse, cut into windows, average.</summary>
 public static class CorePipeline
