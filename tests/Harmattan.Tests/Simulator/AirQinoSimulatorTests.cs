@@ -1,3 +1,4 @@
+using Harmattan.Stations;
 using System.Net;
 using System.Text.Json;
 using Harmattan.AirQinoSimulator;

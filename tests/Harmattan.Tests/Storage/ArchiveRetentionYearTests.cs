@@ -1,3 +1,4 @@
+using Harmattan.Stations;
 using System.Text;
 using Harmattan.AirQinoSimulator;
 using Harmattan.Cli.Export;
