@@ -16,21 +16,17 @@ public static class DashboardCommand
     public static Command Create()
     {
         var db = CommonOptions.Db();
-        var port = new Option<int>("--port")
-        {
-            Description = $"Port to listen on at http://localhost (default {DefaultPort}).",
-            DefaultValueFactory = _ => DefaultPort,
-        };
+        var port = new Option<int?>("--port") { Description = $"Port to listen on at http://localhost (default {DefaultPort})." };
         port.Validators.Add(r =>
         {
-            if (r.GetValueOrDefault<int>() is < 1 or > 65535)
+            if (r.GetValueOrDefault<int?>() is < 1 or > 65535)
                 r.AddError($"--port must be a TCP port from 1 to 65535, e.g. --port {DefaultPort}.");
         });
         var command = new Command("dashboard", "Serve the dashboard of the stored averages on http://localhost (SQLite store, read only).")
         {
             db, port,
         };
-        command.SetAction((result, cancellationToken) => RunAsync(result.GetValue(db), result.GetValue(port), cancellationToken));
+        command.SetAction((result, cancellationToken) => RunAsync(result.GetValue(db), result.GetValue(port) ?? DefaultPort, cancellationToken));
         return command;
     }
 
