@@ -9,10 +9,11 @@ namespace Harmattan.AirQinoSimulator;
 /// </summary>
 public static partial class StationIdRule
 {
-    public const string Rule = "1 to 64 characters, each a letter, a digit, '_' or '-'";
+    public const string Rule = "1 to 64 characters, each a letter, a digit, '_' or '-', the first a letter or a digit; at most 18 digits when all are digits";
 
     public static bool IsValid([NotNullWhen(true)] string? id) => id is not null && Pattern().IsMatch(id);
 
-    [GeneratedRegex("^[A-Za-z0-9_-]{1,64}$", RegexOptions.CultureInvariant)]
+    // AirQino's numeric ids fit a 64-bit integer; a leading '-' would read as an option on a command line.
+    [GeneratedRegex("^(?![0-9]{19,}$)[A-Za-z0-9][A-Za-z0-9_-]{0,63}$", RegexOptions.CultureInvariant)]
     private static partial Regex Pattern();
 }

@@ -76,7 +76,7 @@ public sealed class BadInvocationTests : IDisposable
         };
 
         // Station ids that break the extractor's rule: the hostile corpus's, an empty-looking one and one too long.
-        var hostile = HostileStationIds().Append(new string('7', 65));
+        var hostile = HostileStationIds().Append(new string('7', 65)).Append("99999999999999999999999");
         foreach (var id in hostile)
             foreach (var command in Commands)
                 rows.Add($"{command} --station {id}", 2, [$"--station: '{id}' is not a valid station id", "letter, a digit"]);

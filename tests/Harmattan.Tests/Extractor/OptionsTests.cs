@@ -101,5 +101,9 @@ public class OptionsTests
     [InlineData("a.b", false)]
     [InlineData("é", false)]
     [InlineData("", false)]
+    [InlineData("-5", false)]
+    [InlineData("_x", false)]
+    [InlineData("999999999999999999", true)]
+    [InlineData("99999999999999999999999", false)]
     public void Station_ids_use_a_url_safe_alphabet(string id, bool valid) => Assert.Equal(valid, StationId.IsValid(id));
 }
