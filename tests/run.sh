@@ -67,4 +67,14 @@ if [ -z "${ConnectionStrings__MongoDb:-}" ] && [ -x "$standin" ] && ! docker_ans
   export HARMATTAN_MONGO_TARGET=standin
 fi
 
-dotnet test Harmattan.slnx -c Release --logger "console;verbosity=normal" "$@"
+status=0
+dotnet test Harmattan.slnx -c Release --logger "console;verbosity=normal" "$@" || status=$?
+# Said once more at the end, so that nobody reads a stand-in pass as a MongoDB pass.
+if [ "${HARMATTAN_MONGO_TARGET:-}" = standin ]; then
+  echo "== The MongoDB tests ran against the MongoDB wire stand-in, not MongoDB (see README: MongoDB tests)."
+elif [ -n "${ConnectionStrings__MongoDb:-}" ]; then
+  echo "== The MongoDB tests ran against the server named by ConnectionStrings__MongoDb."
+else
+  echo "== The MongoDB tests ran against a Testcontainers MongoDB where Docker answered, or were skipped (each says why)."
+fi
+exit $status
