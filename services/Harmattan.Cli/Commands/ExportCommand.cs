@@ -16,7 +16,7 @@ public static class ExportCommand
         var db = CommonOptions.Db();
         var mongo = CommonOptions.Mongo(db);
 
-        var command = new Command("export", "Write a station's daily averages as CSV.") { station, from, to, output, db };
+        var command = new Command("export", "Write a station's daily averages as CSV.") { station, from, to, output, db, mongo };
         CommonOptions.ValidateRange(command, from, to, together: false);
         command.SetAction(async (result, cancellationToken) =>
         {
