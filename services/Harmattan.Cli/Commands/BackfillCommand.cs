@@ -70,7 +70,7 @@ public static class BackfillCommand
         var broker = RabbitMqAddress.FromConfiguration(builder.Configuration);
         AnsiConsole.MarkupLineInterpolated($"Broker: RabbitMQ {RabbitMqAddress.Describe(broker)}; store: {StoreLocation.Describe(builder.Configuration)}");
         // Fails in seconds with one line when the broker is unreachable, before MassTransit retries for a minute.
-        await using var probe = await RabbitMqAddress.ConnectAsync(broker, "harmattan backfill", cancellationToken);
+        await (await RabbitMqAddress.ConnectAsync(broker, "harmattan backfill", cancellationToken)).DisposeAsync();
 
         builder.Services.AddPipelineStore(builder.Configuration);
         builder.Services.AddStations(builder.Configuration);
@@ -104,7 +104,7 @@ public static class BackfillCommand
                 AnsiConsole.MarkupLineInterpolated(
                     $"{plan.AlreadyStored} day(s) already stored after they ended are skipped (--refetch to fetch them again).");
             if (sent > 0)
-                await WarnWithoutConsumerAsync(probe, cancellationToken);
+                await WarnWithoutConsumerAsync(broker, cancellationToken);
             if (request.NoWait)
                 return 0;
 
@@ -118,15 +118,25 @@ public static class BackfillCommand
 
     /// <summary>
     /// The commands wait in the queue until an extractor takes them: say so within seconds rather than show 0 % until the
-    /// idle timeout. The passive declare gives the queue's consumer count.
+    /// idle timeout. The passive declare gives the queue's consumer count. Only advice: a broker that restarts meanwhile
+    /// ends the check, not the backfill, whose bus reconnects.
     /// </summary>
-    private static async Task WarnWithoutConsumerAsync(RabbitMQ.Client.IConnection connection, CancellationToken cancellationToken)
+    private static async Task WarnWithoutConsumerAsync(Uri broker, CancellationToken cancellationToken)
     {
-        var consumers = await RabbitMqAddress.ConsumerCountAsync(connection, QueueNames.FetchStationWindow, cancellationToken);
-        if (consumers is 0 or null)
+        uint? consumers;
+        try
         {
-            await Task.Delay(ConsumerGrace, cancellationToken);
+            await using var connection = await RabbitMqAddress.ConnectAsync(broker, "harmattan backfill", cancellationToken);
             consumers = await RabbitMqAddress.ConsumerCountAsync(connection, QueueNames.FetchStationWindow, cancellationToken);
+            if (consumers is 0 or null)
+            {
+                await Task.Delay(ConsumerGrace, cancellationToken);
+                consumers = await RabbitMqAddress.ConsumerCountAsync(connection, QueueNames.FetchStationWindow, cancellationToken);
+            }
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            return;
         }
         if (consumers is 0 or null)
             AnsiConsole.MarkupLineInterpolated(
