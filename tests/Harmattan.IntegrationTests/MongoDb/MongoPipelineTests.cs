@@ -123,6 +123,7 @@ public sealed class MongoPipelineTests : IAsyncLifetime
         {
             ["ConnectionStrings__RabbitMq"] = _vhost!.ConnectionString,
             ["Storage__MongoDatabase"] = _databaseName,
+            ["Storage__MongoOperationTimeout"] = SlowServerOperationTimeout,
         });
         var exit = await cli.WaitForExitAsync(timeout);
         return (exit, cli.Output);
@@ -150,6 +151,12 @@ public sealed class MongoPipelineTests : IAsyncLifetime
             : $"MongoDB {version}";
     }
 
+    /// <summary>
+    /// The wire stand-in answers a year's reads by scanning in one JavaScript thread, which on a busy machine takes
+    /// longer than the 30 s default meant to catch a hung server; a real server answers well within it.
+    /// </summary>
+    private const string SlowServerOperationTimeout = "00:05:00";
+
     private string ServiceOutput() => string.Join("\n", _services.Select(s => $"--- {s.Name} ---\n{s.Output}"));
 
     private Dictionary<string, string> Services() => new()
@@ -159,6 +166,7 @@ public sealed class MongoPipelineTests : IAsyncLifetime
         ["Storage__Provider"] = "MongoDb",
         ["ConnectionStrings__MongoDb"] = _mongo,
         ["Storage__MongoDatabase"] = _databaseName,
+        ["Storage__MongoOperationTimeout"] = SlowServerOperationTimeout,
         ["AirQino__BaseUrl"] = _simulator!.BaseUrl.ToString(),
         // The extractor's hourly schedule would add days of its own to the store during the test.
         ["Schedule__Enabled"] = "false",
