@@ -92,7 +92,8 @@ public sealed class MongoPipelineTests : IAsyncLifetime
         Assert.Equal(first, await ExportAsync("replayed.csv"));
 
         // Data of 2023 are older than --max-age, so status exits 2; the figures it prints come from MongoDB.
-        var (statusExit, statusOutput) = await CliAsync(TimeSpan.FromMinutes(1), "status", "--station", Station, "--mongo", _mongo);
+        var (statusExit, statusOutput) = await CliAsync(TimeSpan.FromMinutes(1),
+            "status", "--station", Station, "--max-age", "3h", "--mongo", _mongo);
         Assert.True(statusExit == 2, $"status exited {statusExit}:\n{statusOutput}");
         var (lastHour, lastFetch) = await LastHourAndFetchInMongoAsync();
         Assert.Contains($"last hour stored   {lastHour:yyyy-MM-dd HH:mm} UTC", statusOutput);
