@@ -1,4 +1,5 @@
 using Harmattan.Hosting;
+using Harmattan.Stations;
 using Harmattan.Storage;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -28,9 +29,9 @@ public static class LoaderRegistration
         return services;
     }
 
-    /// <summary>The stations of <c>Stations:N:Id</c>: their data age is reported even before this loader writes for them.</summary>
+    /// <summary>The configured stations (or the defaults): their data age is reported even before this loader writes for them.</summary>
     private static IEnumerable<string> ConfiguredStationIds(IConfiguration configuration) =>
-        configuration.GetSection("Stations").GetChildren().Select(s => s["Id"]).OfType<string>().ToArray();
+        StationsOptions.Read(configuration).Select(s => s.Id).ToArray();
 
     public static IBusRegistrationConfigurator AddLoaderConsumers(this IBusRegistrationConfigurator bus)
     {
