@@ -38,7 +38,7 @@ public static class E2eBenchmark
         try
         {
             await using var simulator = await AirQinoSimulatorHost.StartAsync(dataset.SimulatorOptions());
-            var (e2eRate, peakRss, latencies) = await MeasureServicesAsync(dataset, simulator, workDir, core);
+            var (e2eRate, peakRss, cpu, latencies) = await MeasureServicesAsync(dataset, simulator, workDir, core);
             var inMemoryRate = await MeasureInMemoryAsync(dataset, simulator, workDir, core.Readings);
 
             var report = new E2eReport
@@ -49,6 +49,8 @@ public static class E2eBenchmark
                 CoreReadingsPerSecond = Math.Round(core.CoreRate),
                 ParseOnlyReadingsPerSecond = Math.Round(core.ParseOnlyRate),
                 PeakRssMb = peakRss,
+                CpuSecondsPerMillionReadings = cpu.ToDictionary(c => c.Key, c => Math.Round(c.Value.TotalSeconds * 1e6 / core.Readings, 2)),
+                LoaderCpuMicrosecondsPerHourlyRow = Math.Round(cpu["loader"].TotalMicroseconds / core.HourlyRows, 1),
                 MaxMessageBytes = core.MaxMessageBytes,
                 HourlyLatencyMs = Percentiles.Of(latencies),
             };
@@ -111,7 +113,8 @@ public static class E2eBenchmark
         return new CoreFigures(readings, readings / coreTime.TotalSeconds, readings / parseTime.TotalSeconds, maxBytes, hourlyRows);
     }
 
-    private static async Task<(double Rate, IReadOnlyDictionary<string, double> PeakRss, List<double> Latencies)> MeasureServicesAsync(
+    private static async Task<(double Rate, IReadOnlyDictionary<string, double> PeakRss, IReadOnlyDictionary<string, TimeSpan> Cpu,
+        List<double> Latencies)> MeasureServicesAsync(
         SyntheticDataset dataset, AirQinoSimulatorHost simulator, string workDir, CoreFigures core)
     {
         await using var broker = await RabbitMqBroker.StartAsync();
@@ -154,6 +157,7 @@ public static class E2eBenchmark
                 var asked = dataset.Backfill;
 
                 Console.WriteLine($"Backfill of {asked.Count} stations x {dataset.Days} days over RabbitMQ...");
+                var cpuBefore = CpuTimes(services);
                 var started = Stopwatch.GetTimestamp();
                 foreach (var station in asked)
                     foreach (var command in CorePipeline.Commands(station, requestedBy: "backfill"))
@@ -161,6 +165,8 @@ public static class E2eBenchmark
                 var expectedDays = (long)asked.Count * dataset.Days;
                 var elapsed = await WaitForAsync(() => progress.DailyRowsAsync(asked, CancellationToken.None), expectedDays, started,
                     broker, services, "daily averages");
+                var cpuAfter = CpuTimes(services);
+                var cpu = cpuAfter.ToDictionary(c => c.Key, c => c.Value - cpuBefore[c.Key]);
                 var rate = core.Readings / elapsed.TotalSeconds;
                 Console.WriteLine($"  stored {expectedDays:N0} days in {elapsed.TotalSeconds:N1} s: {rate:N0} readings/s");
 
@@ -170,7 +176,7 @@ public static class E2eBenchmark
 
                 var latencies = await MeasureHourlyLatencyAsync(dataset, endpoint, progress, broker, services);
                 var peakRss = services.ToDictionary(s => s.Name.ToLowerInvariant(), s => PeakRssMb(s.Id));
-                return (rate, peakRss, latencies);
+                return (rate, peakRss, cpu, latencies);
             }
             finally
             {
@@ -316,6 +322,19 @@ public static class E2eBenchmark
         var rate = readings / elapsed.TotalSeconds;
         Console.WriteLine($"  {elapsed.TotalSeconds:N1} s: {rate:N0} readings/s");
         return rate;
+    }
+
+    /// <summary>
+    /// CPU time so far of each service process and of the RabbitMQ node on this machine (the Erlang VM, <c>beam.smp</c>;
+    /// left out when the broker runs elsewhere).
+    /// </summary>
+    private static Dictionary<string, TimeSpan> CpuTimes(IReadOnlyList<ServiceProcess> services)
+    {
+        var times = services.ToDictionary(s => s.Name.ToLowerInvariant(), s => Process.GetProcessById(s.Id).TotalProcessorTime);
+        var brokers = Process.GetProcessesByName("beam.smp");
+        if (brokers.Length > 0)
+            times["rabbitmq"] = brokers.Aggregate(TimeSpan.Zero, (sum, p) => sum + p.TotalProcessorTime);
+        return times;
     }
 
     /// <summary>VmHWM of a live process: its peak resident set so far, in MiB.</summary>

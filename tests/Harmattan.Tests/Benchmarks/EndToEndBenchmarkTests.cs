@@ -20,6 +20,8 @@ public sealed class EndToEndBenchmarkTests : IDisposable
             CoreReadingsPerSecond = 300_000,
             ParseOnlyReadingsPerSecond = 500_000,
             PeakRssMb = new Dictionary<string, double> { ["extractor"] = 120.5, ["transformer"] = 110, ["loader"] = 150 },
+            CpuSecondsPerMillionReadings = new Dictionary<string, double> { ["extractor"] = 10, ["transformer"] = 12, ["loader"] = 30, ["rabbitmq"] = 20 },
+            LoaderCpuMicrosecondsPerHourlyRow = 35,
             MaxMessageBytes = 130_000,
             HourlyLatencyMs = Percentiles.Of([10.0, 20, 30]),
         };
@@ -28,8 +30,8 @@ public sealed class EndToEndBenchmarkTests : IDisposable
         var root = json.RootElement;
 
         Assert.Equal(
-            ["core_readings_per_s", "e2e_readings_per_s", "hourly_latency_ms", "inmemory_readings_per_s", "max_message_bytes",
-                "parse_only_readings_per_s", "peak_rss_mb", "readings"],
+            ["core_readings_per_s", "cpu_s_per_million_readings", "e2e_readings_per_s", "hourly_latency_ms", "inmemory_readings_per_s",
+                "loader_cpu_us_per_hourly_row", "max_message_bytes", "parse_only_readings_per_s", "peak_rss_mb", "readings"],
             root.EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal));
         Assert.Equal(876_000, root.GetProperty("readings").GetInt64());
         Assert.Equal(["extractor", "loader", "transformer"], root.GetProperty("peak_rss_mb").EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal));
