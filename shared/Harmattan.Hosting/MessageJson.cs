@@ -12,7 +12,8 @@ public static class MessageJson
     /// <summary>
     /// Compact output: MassTransit's default is indented, which nearly doubles the size of a message of averages and
     /// the time to write and read it (readers accept either form). Quantity maps are read with
-    /// <see cref="QuantityMapJsonConverter{TValue}"/>, which shares one key set between rows with the same names.
+    /// <see cref="QuantityMapJsonConverter{TValue}"/>, which shares one key set between rows with the same names, and an
+    /// hour's single value is written as that number (<see cref="QuantityStatsJsonConverter"/>).
     /// </summary>
     public static JsonSerializerOptions Configure(JsonSerializerOptions options)
     {
@@ -26,6 +27,7 @@ public static class MessageJson
             // First: MassTransit's own converter for interface types would otherwise claim IReadOnlyDictionary.
             message.Converters.Insert(0, new QuantityMapJsonConverter<double?>());
             message.Converters.Insert(1, new QuantityMapJsonConverter<QuantityStats>());
+            message.Converters.Insert(2, QuantityStatsJsonConverter.Instance);
         }
         return message;
     }

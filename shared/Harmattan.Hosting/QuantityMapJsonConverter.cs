@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Harmattan.Contracts;
 
 namespace Harmattan.Hosting;
 
@@ -105,6 +106,8 @@ public sealed class QuantityMapJsonConverter<TValue> : JsonConverter<IReadOnlyDi
             if (reader.TokenType == JsonTokenType.Number)
                 return (TValue)(object)reader.GetDouble();
         }
+        if (typeof(TValue) == typeof(QuantityStats))
+            return (TValue)(object)QuantityStatsJsonConverter.Instance.Read(ref reader, typeof(QuantityStats), options);
         return JsonSerializer.Deserialize<TValue>(ref reader, options)!;
     }
 
@@ -124,6 +127,11 @@ public sealed class QuantityMapJsonConverter<TValue> : JsonConverter<IReadOnlyDi
                 writer.WriteNumberValue(number.Value);
                 return;
             }
+        }
+        if (typeof(TValue) == typeof(QuantityStats))
+        {
+            QuantityStatsJsonConverter.Instance.Write(writer, (QuantityStats)(object)value!, options);
+            return;
         }
         JsonSerializer.Serialize(writer, value, options);
     }
