@@ -34,7 +34,7 @@ public sealed class ServiceProcess : IAsyncDisposable
     }
 
     public static ServiceProcess StartCli(IReadOnlyList<string> arguments, IReadOnlyDictionary<string, string> environment) =>
-        Start("harmattan", RepositoryPaths.ServiceDll("Harmattan.Cli", "harmattan"), arguments, environment, null);
+        Start("harmattan", RepositoryPaths.ServiceDll("Harmattan.Cli.Host", "harmattan"), arguments, environment, null);
 
     private static ServiceProcess Start(string name, string dll, IReadOnlyList<string> arguments,
         IReadOnlyDictionary<string, string> environment, Uri? baseAddress)

@@ -16,7 +16,7 @@ public sealed class ToolPackageTests : IDisposable
         var packages = Path.Combine(_workDir, "nupkg");
         var tools = Path.Combine(_workDir, "tools");
 
-        await RunAsync("dotnet", "pack", Path.Combine(RepositoryPaths.Root, "services", "Harmattan.Cli"), "--no-build",
+        await RunAsync("dotnet", "pack", Path.Combine(RepositoryPaths.Root, "services", "Harmattan.Cli.Host"), "--no-build",
             "-c", RepositoryPaths.Configuration, "-o", packages);
         await RunAsync("dotnet", "tool", "install", "--tool-path", tools, "--add-source", packages, "Harmattan.Cli");
         var help = await RunAsync(Path.Combine(tools, OperatingSystem.IsWindows() ? "harmattan.exe" : "harmattan"), "--help");

@@ -41,7 +41,7 @@ public sealed partial class ReadmeTests
 }
 
 /// <summary>
-/// Runs the README's offline examples once, as written, with <c>dotnet run --project .../services/Harmattan.Cli</c>, in a
+/// Runs the README's offline examples once, as written, with <c>dotnet run --project .../services/Harmattan.Cli.Host</c>, in a
 /// folder of their own standing for the user's: the store and the CSV must land there.
 /// </summary>
 public sealed class ReadmeExamplesRun : IDisposable
@@ -52,7 +52,7 @@ public sealed class ReadmeExamplesRun : IDisposable
         foreach (var example in ReadmeTests.OfflineExamples())
         {
             Assert.Equal("harmattan", example[0]);
-            string[] arguments = ["run", "--project", Repository.PathOf("services/Harmattan.Cli"), "--no-build", "-c", configuration, "--",
+            string[] arguments = ["run", "--project", Repository.PathOf("services/Harmattan.Cli.Host"), "--no-build", "-c", configuration, "--",
                 .. example[1..]];
             var (exit, output, error) = Repository.RunIn(Folder, TimeSpan.FromMinutes(5), "dotnet", arguments);
             Results.Add((string.Join(' ', example), exit, output + error));

@@ -139,7 +139,7 @@ public class ComposeFileTests
     {
         var cli = Service("cli");
         Assert.Equal(["cli"], cli.List("profiles").Cast<string>());
-        Assert.Equal("services/Harmattan.Cli/Dockerfile", cli.Text("build", "dockerfile"));
+        Assert.Equal("services/Harmattan.Cli.Host/Dockerfile", cli.Text("build", "dockerfile"));
         Assert.Equal("/exports", cli.Text("working_dir"));
         Assert.Contains("${HARMATTAN_EXPORTS_DIR:-./exports}:/exports", cli.List("volumes").Cast<string>());
         foreach (var key in new[] { "ConnectionStrings__RabbitMq", "ConnectionStrings__MongoDb", "Storage__Provider" })

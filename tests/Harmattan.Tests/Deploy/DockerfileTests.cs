@@ -14,9 +14,9 @@ public class DockerfileTests
         { "services/Harmattan.Extractor.Host/Dockerfile", "services/Harmattan.Extractor.Host/Harmattan.Extractor.Host.csproj" },
         { "services/Harmattan.Transformer.Host/Dockerfile", "services/Harmattan.Transformer.Host/Harmattan.Transformer.Host.csproj" },
         { "services/Harmattan.Loader.Host/Dockerfile", "services/Harmattan.Loader.Host/Harmattan.Loader.Host.csproj" },
-        { "services/Harmattan.Cli/Dockerfile", "services/Harmattan.Cli/Harmattan.Cli.csproj" },
+        { "services/Harmattan.Cli.Host/Dockerfile", "services/Harmattan.Cli.Host/Harmattan.Cli.Host.csproj" },
         { "services/Harmattan.Dashboard.Host/Dockerfile", "services/Harmattan.Dashboard.Host/Harmattan.Dashboard.Host.csproj" },
-        { "services/Harmattan.AirQinoSimulator/Dockerfile", "services/Harmattan.AirQinoSimulator/Harmattan.AirQinoSimulator.csproj" },
+        { "services/Harmattan.AirQinoSimulator.Host/Dockerfile", "services/Harmattan.AirQinoSimulator.Host/Harmattan.AirQinoSimulator.Host.csproj" },
     };
 
     [Theory]

@@ -1,6 +1,6 @@
 using Harmattan.AirQinoSimulator;
 
-// dotnet run --project services/Harmattan.AirQinoSimulator -- --urls http://127.0.0.1:5080 [--data DIR]
+// dotnet run --project services/Harmattan.AirQinoSimulator.Host -- --urls http://127.0.0.1:5080 [--data DIR]
 //   [--synthetic-stations N --days D --seed S] [--station ID]... [--now 2023-12-10T00:00Z] [--ignore-dates]
 //   [--fail-rate R] [--throttle-rate R] [--truncate-rate R] [--delay-ms MS] [--require-token --token-lifetime S]
 SimulatorOptions? options;
