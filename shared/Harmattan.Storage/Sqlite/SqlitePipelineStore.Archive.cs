@@ -50,7 +50,7 @@ public sealed partial class SqlitePipelineStore
         ArgumentNullException.ThrowIfNull(fetchIds);
         var deleted = 0;
         foreach (var batch in fetchIds.Chunk(DeleteBatchSize))
-            deleted += await WithConnectionAsync(async connection =>
+            deleted += await WithWriteConnectionAsync(async connection =>
             {
                 await using var transaction = connection.BeginTransaction(deferred: false);
                 await using var delete = Prepare(connection, transaction, "DELETE FROM raw_fetches WHERE fetch_id = $fetch_id", "$fetch_id");
@@ -76,7 +76,7 @@ public sealed partial class SqlitePipelineStore
         var free = long.MaxValue;
         while (true)
         {
-            var left = await WithConnectionAsync(async connection =>
+            var left = await WithWriteConnectionAsync(async connection =>
             {
                 await ExecuteAsync(connection, $"PRAGMA incremental_vacuum({VacuumPagesPerStep});", cancellationToken);
                 return await ScalarAsync(connection, "PRAGMA freelist_count;", cancellationToken);

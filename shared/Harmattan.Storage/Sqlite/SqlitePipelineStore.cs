@@ -94,6 +94,13 @@ public sealed partial class SqlitePipelineStore : IPipelineStore, IDisposable
     private readonly string _connectionString;
     private readonly int _busyTimeoutMilliseconds;
 
+    /// <summary>
+    /// The write transactions of this process take turns here before BEGIN IMMEDIATE. SQLite's busy handler waits for
+    /// the lock by sleeping in growing steps (up to 100 ms), so the loader's two writers (archive and averages) would
+    /// otherwise sleep past the moment the other one commits. Writers in other processes still meet the busy timeout.
+    /// </summary>
+    private readonly SemaphoreSlim _writeTurn = new(1, 1);
+
     public SqlitePipelineStore(string connectionString)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
@@ -139,7 +146,7 @@ public sealed partial class SqlitePipelineStore : IPipelineStore, IDisposable
         if (fetches.Count == 0)
             return Task.FromResult(0);
 
-        return WithConnectionAsync(async connection =>
+        return WithWriteConnectionAsync(async connection =>
         {
             await using var transaction = connection.BeginTransaction(deferred: false);
             await using var insert = Prepare(connection, transaction, InsertRawFetch,
@@ -164,7 +171,7 @@ public sealed partial class SqlitePipelineStore : IPipelineStore, IDisposable
         if (batch.Count == 0)
             return Task.FromResult(default(UpsertResult));
 
-        return WithConnectionAsync(async connection =>
+        return WithWriteConnectionAsync(async connection =>
         {
             await using var transaction = connection.BeginTransaction(deferred: false);
             await using var hourly = Prepare(connection, transaction, UpsertHourly,
@@ -330,6 +337,19 @@ public sealed partial class SqlitePipelineStore : IPipelineStore, IDisposable
     {
         using var connection = new SqliteConnection(_connectionString);
         SqliteConnection.ClearPool(connection);
+    }
+
+    private async Task<T> WithWriteConnectionAsync<T>(Func<SqliteConnection, Task<T>> work, CancellationToken cancellationToken)
+    {
+        await _writeTurn.WaitAsync(cancellationToken);
+        try
+        {
+            return await WithConnectionAsync(work, cancellationToken);
+        }
+        finally
+        {
+            _writeTurn.Release();
+        }
     }
 
     /// <summary>
