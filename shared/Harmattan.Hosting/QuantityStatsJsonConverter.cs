@@ -64,7 +64,7 @@ public sealed class QuantityStatsJsonConverter : JsonConverter<QuantityStats>
     }
 
     /// <summary>One accepted value and nothing rejected: the value says it all.</summary>
-    public static bool IsSingleValue(QuantityStats stats) =>
+    private static bool IsSingleValue(QuantityStats stats) =>
         stats is { Count: 1, Rejected: 0, Mean: { } mean } && stats.Min == mean && stats.Max == mean;
 
     private enum Field { Other, Mean, Min, Max, Count, Rejected }
