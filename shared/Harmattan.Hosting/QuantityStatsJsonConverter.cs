@@ -47,10 +47,14 @@ public sealed class QuantityStatsJsonConverter : JsonConverter<QuantityStats>
     public override void Write(Utf8JsonWriter writer, QuantityStats value, JsonSerializerOptions options)
     {
         if (IsSingleValue(value))
-        {
             writer.WriteNumberValue(value.Mean!.Value);
-            return;
-        }
+        else
+            WriteObject(writer, value);
+    }
+
+    /// <summary>The long form alone, for stores whose documents users query with the field names.</summary>
+    public static void WriteObject(Utf8JsonWriter writer, QuantityStats value)
+    {
         writer.WriteStartObject();
         if (value.Mean is { } mean)
             writer.WriteNumber("mean", mean);

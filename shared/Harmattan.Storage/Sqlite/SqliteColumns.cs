@@ -4,6 +4,7 @@ using System.IO.Compression;
 using System.Text;
 using System.Text.Json;
 using Harmattan.Contracts;
+using Harmattan.Hosting;
 
 namespace Harmattan.Storage.Sqlite;
 
@@ -44,16 +45,8 @@ internal static class SqliteColumns
             _json.WriteStartObject();
             foreach (var (name, stats) in quantities)
             {
-                _json.WriteStartObject(name);
-                if (stats.Mean is { } mean)
-                    _json.WriteNumber("mean", mean);
-                if (stats.Min is { } min)
-                    _json.WriteNumber("min", min);
-                if (stats.Max is { } max)
-                    _json.WriteNumber("max", max);
-                _json.WriteNumber("count", stats.Count);
-                _json.WriteNumber("rejected", stats.Rejected);
-                _json.WriteEndObject();
+                _json.WritePropertyName(name);
+                QuantityStatsJsonConverter.WriteObject(_json, stats);
             }
             _json.WriteEndObject();
             _json.Flush();
