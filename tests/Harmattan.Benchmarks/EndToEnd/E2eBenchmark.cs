@@ -128,8 +128,6 @@ public static class E2eBenchmark
             ["ConnectionStrings__RabbitMq"] = broker.ConnectionString,
             ["Bus__Transport"] = "RabbitMq",
             ["AirQino__BaseUrl"] = simulator.BaseUrl,
-            // Only the benchmark's own commands: the hourly schedule would add fetches of the default stations at :05.
-            ["Schedule__Enabled"] = "false",
         };
         var mongo = Environment.GetEnvironmentVariable("ConnectionStrings__MongoDb");
         var mongoDatabase = "harmattan_bench_" + broker.VirtualHost[^12..];

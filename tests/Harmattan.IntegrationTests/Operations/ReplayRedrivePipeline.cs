@@ -57,8 +57,6 @@ public sealed class ReplayRedrivePipeline : IAsyncDisposable
             ["Storage__Provider"] = "Sqlite",
             ["ConnectionStrings__Sqlite"] = $"Data Source={DbPath}",
             ["AirQino__BaseUrl"] = _simulator.BaseUrl,
-            // The scenarios send their own commands; the hourly schedule would add fetches of the default stations at :05.
-            ["Schedule__Enabled"] = "false",
         };
         foreach (var (key, value) in overrides)
             environment[key] = value;

@@ -70,9 +70,6 @@ public sealed class FaultPipeline : IAsyncDisposable
             ["ConnectionStrings__Sqlite"] = $"Data Source={DbPath}{_sqliteOptions}",
             ["AirQino__BaseUrl"] = Simulator.BaseUrl.ToString(),
             ["AirQino__RetryDelay"] = "00:00:00.200",
-            // The hourly schedule would fetch the default stations at :05 from a simulator that has none of their days,
-            // and its faults would land in the error queues the scenarios count.
-            ["Schedule__Enabled"] = "false",
         };
         foreach (var (key, value) in _extraEnvironment)
             env[key] = value;
