@@ -63,12 +63,22 @@ if [ -z "${ConnectionStrings__MongoDb:-}" ] && [ -x "$standin" ] && ! docker_ans
   while port_in_use "$mongo_port"; do mongo_port=$((mongo_port + 1)); done
   echo "== starting the MongoDB wire stand-in on 127.0.0.1:$mongo_port (not MongoDB: see ../shared/mongo-standin/README.md)"
   mongo_pid=$("$standin" "$mongo_port")
-  export ConnectionStrings__MongoDb="mongodb://127.0.0.1:$mongo_port/?directConnection=true"
+  # The stand-in answers in one JavaScript thread, so a long scan can keep the driver's heartbeat waiting past its
+  # default 30 s (connectTimeoutMS); the driver then closes every connection in use. A real server answers heartbeats
+  # while it works.
+  export ConnectionStrings__MongoDb="mongodb://127.0.0.1:$mongo_port/?directConnection=true&connectTimeoutMS=300000"
   export HARMATTAN_MONGO_TARGET=standin
 fi
 
 status=0
-dotnet test Harmattan.slnx -c Release --logger "console;verbosity=normal" "$@" || status=$?
+log=$(mktemp)
+dotnet test Harmattan.slnx -c Release --logger "console;verbosity=normal" "$@" 2>&1 | tee "$log" || status=$?
+# The test projects run side by side, so a failure can scroll far up: each failed test again, with its message's start.
+if [ $status -ne 0 ]; then
+  echo "== dotnet test failed (exit $status). Failed tests:"
+  awk '/^  Failed / { n = 12 } /^  Stack Trace:/ { n = 0 } n > 0 { print; n-- }' "$log" | cut -c1-400
+fi
+rm -f "$log"
 # Said once more at the end, so that nobody reads a stand-in pass as a MongoDB pass.
 if [ "${HARMATTAN_MONGO_TARGET:-}" = standin ]; then
   echo "== The MongoDB tests ran against the MongoDB wire stand-in, not MongoDB (see README: MongoDB tests)."

@@ -60,8 +60,11 @@ public static class HarmattanCli
         }
         catch (Exception ex)
         {
-            // Not a stack trace on the user's terminal: the innermost reason is the one that says what went wrong.
-            await Console.Error.WriteLineAsync($"error: {ex.GetBaseException().Message}");
+            // Not a stack trace on the user's terminal: the innermost reason says what went wrong, the outermost where
+            // ("MongoDB did not answer ... (Operation canceled)"); an AggregateException's own message says neither.
+            var reason = ex.GetBaseException();
+            var message = reason == ex || ex is AggregateException ? reason.Message : $"{ex.Message} ({reason.Message})";
+            await Console.Error.WriteLineAsync($"error: {message}");
             return CliException.FailureExitCode;
         }
     }

@@ -1,3 +1,5 @@
+using System.Runtime.ExceptionServices;
+using Harmattan.Cli.Commands;
 using Spectre.Console;
 
 namespace Harmattan.Cli.Pipeline;
@@ -13,6 +15,8 @@ public enum WaitOutcome
 /// <summary>
 /// The CLI's wait for work done by running services: a progress bar fed by polling (the store, usually) until the work
 /// is finished, a message reaches an error queue, nothing progresses for the idle timeout, or the user stops it.
+/// A poll that fails (the store busy or briefly unreachable) does not end the wait, because the services go on with
+/// the work: the bar says so and the next poll tries again. A failure that lasts the whole idle timeout is thrown.
 /// </summary>
 public sealed class ProgressWait(PipelineFaults faults, TimeProvider time)
 {
@@ -21,6 +25,7 @@ public sealed class ProgressWait(PipelineFaults faults, TimeProvider time)
         var lastProgress = time.GetTimestamp();
         var done = await plan.Poll(cancellationToken);
         var outcome = WaitOutcome.Done;
+        ExceptionDispatchInfo? pollFailure = null;
         try
         {
             await AnsiConsole.Progress()
@@ -38,16 +43,29 @@ public sealed class ProgressWait(PipelineFaults faults, TimeProvider time)
                         }
                         if (time.GetElapsedTime(lastProgress) > plan.IdleTimeout)
                         {
+                            pollFailure?.Throw();
                             outcome = WaitOutcome.Idle;
                             return;
                         }
                         await Task.Delay(plan.PollInterval, time, cancellationToken);
-                        var now = await plan.Poll(cancellationToken);
-                        if (now != done)
-                            lastProgress = time.GetTimestamp();
-                        done = now;
+                        try
+                        {
+                            var now = await plan.Poll(cancellationToken);
+                            pollFailure = null;
+                            if (now != done)
+                                lastProgress = time.GetTimestamp();
+                            done = now;
+                            task.Description = plan.Describe(done);
+                        }
+                        catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+                        {
+                            // Said once per run of failures; a bar that is not on a terminal is only redrawn now and then.
+                            if (pollFailure is null)
+                                AnsiConsole.MarkupLineInterpolated(
+                                    $"[yellow]Warning[/]: reading the progress failed ({e.Message}); the services go on with the work, and the next read is in {Durations.Format(plan.PollInterval)}.");
+                            pollFailure = ExceptionDispatchInfo.Capture(e);
+                        }
                         task.Value = done;
-                        task.Description = plan.Describe(done);
                     }
                     if (faults.Any)
                         outcome = WaitOutcome.Faulted;

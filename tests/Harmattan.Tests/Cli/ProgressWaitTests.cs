@@ -1,0 +1,70 @@
+using Harmattan.Cli;
+using Harmattan.Cli.Pipeline;
+using Spectre.Console;
+
+namespace Harmattan.Tests.Cli;
+
+/// <summary>
+/// The wait of backfill, replay and run: a failed progress read (the store busy or briefly gone) must not end a wait
+/// while the services go on with the work, and a failure that lasts the idle timeout must name its reason.
+/// </summary>
+[Collection(typeof(CliCollection))]
+public sealed class ProgressWaitTests
+{
+    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(10);
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task A_progress_read_that_fails_between_successful_ones_is_retried_and_the_wait_completes()
+    {
+        var polls = 0;
+        var (outcome, output) = await WaitAsync(_ =>
+        {
+            polls++;
+            if (polls is 3 or 4)
+                throw new TimeoutException("MongoDB did not answer a count within 00:00:30");
+            return Task.FromResult(Math.Min(polls, 6));
+        }, total: 6, idleTimeout: TimeSpan.FromMinutes(1));
+
+        Assert.Equal(WaitOutcome.Done, outcome);
+        Assert.Single(output.Split('\n'), line => line.Contains("reading the progress failed (MongoDB did not answer a count within 00:00:30); the services go on"));
+    }
+
+    [Fact]
+    public async Task A_progress_read_that_fails_for_the_whole_idle_timeout_ends_the_wait_with_its_reason()
+    {
+        var polls = 0;
+        var failure = await Assert.ThrowsAsync<TimeoutException>(() => WaitAsync(_ =>
+            ++polls == 1 ? Task.FromResult(2) : throw new TimeoutException("MongoDB did not answer a count within 00:00:30"),
+            total: 6, idleTimeout: TimeSpan.FromMilliseconds(200)));
+
+        Assert.Equal("MongoDB did not answer a count within 00:00:30", failure.Message);
+        Assert.True(polls > 2, $"polled {polls} times");
+    }
+
+    [Fact]
+    public async Task No_progress_without_a_failure_ends_the_wait_as_idle()
+    {
+        var (outcome, _) = await WaitAsync(_ => Task.FromResult(2), total: 6, idleTimeout: TimeSpan.FromMilliseconds(200));
+
+        Assert.Equal(WaitOutcome.Idle, outcome);
+    }
+
+    private static async Task<(WaitOutcome Outcome, string Output)> WaitAsync(Func<CancellationToken, Task<int>> poll, int total,
+        TimeSpan idleTimeout)
+    {
+        var console = AnsiConsole.Console;
+        var output = new StringWriter();
+        try
+        {
+            HarmattanCli.WriteUnwrappedTo(output);
+            var wait = new ProgressWait(new PipelineFaults(), TimeProvider.System);
+            var outcome = await wait.RunAsync(new WaitPlan(total, poll, done => $"{done} of {total} done", idleTimeout, PollInterval), Ct);
+            return (outcome, output.ToString());
+        }
+        finally
+        {
+            AnsiConsole.Console = console;
+        }
+    }
+}
