@@ -14,7 +14,7 @@ namespace Harmattan.Storage.Sqlite;
 /// </summary>
 internal static class SqliteColumns
 {
-    private const string InstantFormat = "yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'";
+    internal const string InstantFormat = "yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'";
     private const string DateFormat = "yyyy-MM-dd";
 
     public static string Instant(DateTimeOffset value) =>
@@ -29,7 +29,7 @@ internal static class SqliteColumns
 
     /// <summary>
     /// <c>{"co":{"mean":0.5,"min":0.1,"max":0.9,"count":3,"rejected":0}}</c>; absent statistics are left out. One writer
-    /// serves a whole batch of rows, so a row costs its string and nothing else.
+    /// serves a whole batch of rows, so a row costs its encoding and nothing else.
     /// </summary>
     public sealed class QuantitiesWriter : IDisposable
     {
@@ -38,7 +38,8 @@ internal static class SqliteColumns
 
         public QuantitiesWriter() => _json = new Utf8JsonWriter(_buffer);
 
-        public string Write(IReadOnlyDictionary<string, QuantityStats> quantities)
+        /// <summary>The row's JSON as UTF-8, valid until the next call.</summary>
+        public ReadOnlySpan<byte> Write(IReadOnlyDictionary<string, QuantityStats> quantities)
         {
             _buffer.ResetWrittenCount();
             _json.Reset(_buffer);
@@ -50,7 +51,7 @@ internal static class SqliteColumns
             }
             _json.WriteEndObject();
             _json.Flush();
-            return Encoding.UTF8.GetString(_buffer.WrittenSpan);
+            return _buffer.WrittenSpan;
         }
 
         public void Dispose() => _json.Dispose();

@@ -174,12 +174,8 @@ public sealed partial class SqlitePipelineStore : IPipelineStore, IDisposable
         return WithWriteConnectionAsync(async connection =>
         {
             await using var transaction = connection.BeginTransaction(deferred: false);
-            await using var hourly = Prepare(connection, transaction, UpsertHourly,
-                "$station_id", "$hour", "$quantities", "$algorithm_version", "$source_fetch_id", "$source_fetched_at");
-            await using var daily = Prepare(connection, transaction, UpsertDaily,
-                "$station_id", "$date", "$hours_covered", "$hours_in_day", "$completeness", "$is_complete", "$quantities",
-                "$algorithm_version", "$source_fetch_id", "$source_fetched_at");
-
+            using var hourly = new SqliteStatement(connection, UpsertHourly);
+            using var daily = new SqliteStatement(connection, UpsertDaily);
             using var quantities = new SqliteColumns.QuantitiesWriter();
             var written = 0;
             var rows = 0;
@@ -187,19 +183,30 @@ public sealed partial class SqlitePipelineStore : IPipelineStore, IDisposable
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 var fetchId = averages.SourceFetchId.ToString("D");
-                var fetchedAt = SqliteColumns.Instant(averages.SourceFetchedAt);
                 foreach (var hour in averages.Hourly)
                 {
-                    Set(hourly, averages.StationId, SqliteColumns.Instant(hour.Hour), quantities.Write(hour.Quantities),
-                        averages.AlgorithmVersion, fetchId, fetchedAt);
-                    written += await hourly.ExecuteNonQueryAsync(cancellationToken);
+                    hourly.Bind(1, averages.StationId);
+                    hourly.BindInstant(2, hour.Hour);
+                    hourly.BindUtf8(3, quantities.Write(hour.Quantities));
+                    hourly.Bind(4, averages.AlgorithmVersion);
+                    hourly.Bind(5, fetchId);
+                    hourly.BindInstant(6, averages.SourceFetchedAt);
+                    written += hourly.Execute();
                     rows++;
                 }
                 foreach (var day in averages.Daily)
                 {
-                    Set(daily, averages.StationId, SqliteColumns.Date(day.Date), day.HoursCovered, day.HoursInDay, day.Completeness,
-                        day.IsComplete ? 1 : 0, quantities.Write(day.Quantities), averages.AlgorithmVersion, fetchId, fetchedAt);
-                    written += await daily.ExecuteNonQueryAsync(cancellationToken);
+                    daily.Bind(1, averages.StationId);
+                    daily.Bind(2, SqliteColumns.Date(day.Date));
+                    daily.Bind(3, day.HoursCovered);
+                    daily.Bind(4, day.HoursInDay);
+                    daily.Bind(5, day.Completeness);
+                    daily.Bind(6, day.IsComplete ? 1 : 0);
+                    daily.BindUtf8(7, quantities.Write(day.Quantities));
+                    daily.Bind(8, averages.AlgorithmVersion);
+                    daily.Bind(9, fetchId);
+                    daily.BindInstant(10, averages.SourceFetchedAt);
+                    written += daily.Execute();
                     rows++;
                 }
             }
