@@ -73,7 +73,7 @@ fi
 status=0
 log=$(mktemp)
 dotnet test Harmattan.slnx -c Release --logger "console;verbosity=normal" "$@" 2>&1 | tee "$log" || status=$?
-# The test projects run side by side, so a failure can scroll far up: each failed test again, with its message's start.
+# A failure can scroll far up behind the other project's output: each failed test again, with its message's start.
 if [ $status -ne 0 ]; then
   echo "== dotnet test failed (exit $status). Failed tests:"
   awk '/^  Failed / { n = 12 } /^  Stack Trace:/ { n = 0 } n > 0 { print; n-- }' "$log" | cut -c1-400

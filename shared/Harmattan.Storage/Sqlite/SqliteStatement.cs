@@ -6,9 +6,9 @@ namespace Harmattan.Storage.Sqlite;
 
 /// <summary>
 /// One prepared statement executed row after row on SQLite's own API, for the loader's per-row upserts. A
-/// <see cref="SqliteCommand"/> looks every parameter up by name and opens a data reader on each execution, which cost
-/// more than the row's write itself; here parameters are bound by position (1-based, in the order of the SQL) and
-/// values go in as UTF-8 without an intermediate string.
+/// <see cref="SqliteCommand"/> looks every parameter up by name and opens a data reader on each execution, a cost paid
+/// on every hourly row; here parameters are bound by position (1-based, in the order of the SQL) and values go in as
+/// UTF-8 without an intermediate string.
 /// </summary>
 internal sealed class SqliteStatement : IDisposable
 {
