@@ -3,6 +3,7 @@ using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Running;
 using BenchmarkDotNet.Toolchains.InProcess.Emit;
 using Harmattan.Benchmarks.EndToEnd;
+using Harmattan.Benchmarks.MongoWrites;
 
 namespace Harmattan.Benchmarks;
 
@@ -19,6 +20,8 @@ public static class Program
                     return 2;
                 }
                 return await E2eBenchmark.RunAsync(options);
+            case "mongo-writes":
+                return await MongoWriteBenchmark.RunAsync(args[1..]);
             case "micro":
                 // In-process: no per-benchmark project build on a busy machine; pass BenchmarkDotNet's own switches after "micro".
                 var config = DefaultConfig.Instance.AddJob(Job.Default.WithToolchain(InProcessEmitToolchain.Instance).AsDefault());
@@ -27,7 +30,8 @@ public static class Program
             default:
                 await Console.Error.WriteLineAsync(
                     "usage: dotnet run -c Release --project tests/Harmattan.Benchmarks -- micro [BenchmarkDotNet arguments, e.g. --filter '*']\n" +
-                    "       dotnet run -c Release --project tests/Harmattan.Benchmarks -- " + E2eOptions.Usage);
+                    "       dotnet run -c Release --project tests/Harmattan.Benchmarks -- " + E2eOptions.Usage + "\n" +
+                    "       dotnet run -c Release --project tests/Harmattan.Benchmarks -- " + MongoWriteBenchmark.Usage);
                 return 2;
         }
     }

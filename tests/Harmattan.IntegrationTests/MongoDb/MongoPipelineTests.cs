@@ -32,7 +32,7 @@ public sealed class MongoPipelineTests : IAsyncLifetime
             "MongoDB end-to-end test skipped: set ConnectionStrings__MongoDb (a replica set, or the wire stand-in that " +
             "tests/run.sh starts from ../shared/mongo-standin).");
         Assert.SkipWhen(AirQinoSamples.Directory is null, AirQinoSamples.MissingReason);
-        TestContext.Current.TestOutputHelper?.WriteLine($"MongoDB target: {await DescribeTargetAsync()}");
+        TestContext.Current.TestOutputHelper?.WriteLine($"MongoDB target: {await MongoTarget.DescribeAsync(_mongo)}");
 
         _vhost = await RabbitMqVirtualHost.CreateAsync();
         _simulator = await AirQinoSimulatorHost.StartAsync(new SimulatorOptions
@@ -139,17 +139,6 @@ public sealed class MongoPipelineTests : IAsyncLifetime
         var fetch = await database.GetCollection<BsonDocument>(MongoSchema.RawFetches)
             .Find(MongoCommands.StationFilter(Station)).Sort(MongoCommands.LatestFetchFirst).Limit(1).FirstAsync();
         return (hour[MongoSchema.Hour].ToUniversalTime(), MongoSchema.FromTicks(fetch[MongoSchema.FetchedAtTicks]).UtcDateTime);
-    }
-
-    /// <summary>"MongoDB 8.0.4", or the stand-in named as such when tests/run.sh started it (HARMATTAN_MONGO_TARGET=standin).</summary>
-    private async Task<string> DescribeTargetAsync()
-    {
-        using var client = new MongoClient(MongoRegistration.ClientSettings(_mongo));
-        var buildInfo = await client.GetDatabase("admin").RunCommandAsync<BsonDocument>(new BsonDocument("buildInfo", 1));
-        var version = buildInfo.GetValue("version", "unknown").ToString();
-        return string.Equals(Environment.GetEnvironmentVariable("HARMATTAN_MONGO_TARGET"), "standin", StringComparison.OrdinalIgnoreCase)
-            ? $"MongoDB wire stand-in, NOT MongoDB (it answers buildInfo as {version})"
-            : $"MongoDB {version}";
     }
 
     /// <summary>

@@ -9,8 +9,7 @@ namespace Harmattan.Tests.Storage;
 /// <summary>
 /// The MongoDB server the Mongo tests run against: <c>ConnectionStrings__MongoDb</c> when set, otherwise a
 /// Testcontainers replica set when a Docker daemon answers, otherwise none (and the tests report why).
-/// Every test that uses it writes its target to its output, so that a pass on the MongoDB wire stand-in
-/// (<c>HARMATTAN_MONGO_TARGET=standin</c>, set by tests/run.sh) is never read as a pass on MongoDB.
+/// Every test that uses it writes its target to its output (<see cref="MongoTarget"/>).
 /// </summary>
 public static class MongoTestServer
 {
@@ -18,10 +17,8 @@ public static class MongoTestServer
         "MongoDB tests skipped: set ConnectionStrings__MongoDb=mongodb://host:27017/?replicaSet=rs0 "
         + "or run where a Docker daemon is available (Testcontainers.MongoDb).";
 
-    public const string StandInTargetVariable = "HARMATTAN_MONGO_TARGET";
-
     private static readonly Lazy<Task<string?>> ConnectionString = new(FindAsync);
-    private static readonly Lazy<Task<string>> Target = new(DescribeTargetAsync);
+    private static readonly Lazy<Task<string>> Target = new(async () => await MongoTarget.DescribeAsync((await ConnectionString.Value)!));
 
     /// <summary>Skips the calling test when no server is available; returns the server's URI otherwise.</summary>
     public static async Task<string> RequireAsync()
@@ -30,23 +27,6 @@ public static class MongoTestServer
         Assert.SkipWhen(connectionString is null, SkipReason);
         TestContext.Current.TestOutputHelper?.WriteLine($"MongoDB target: {await Target.Value}");
         return connectionString!;
-    }
-
-    /// <summary>True when tests/run.sh pointed the tests at the MongoDB wire stand-in rather than a MongoDB server.</summary>
-    public static bool IsStandIn =>
-        string.Equals(Environment.GetEnvironmentVariable(StandInTargetVariable), "standin", StringComparison.OrdinalIgnoreCase);
-
-    /// <summary>"MongoDB 8.0.4 (replica set rs0)", or "MongoDB wire stand-in ..." when that is what answers.</summary>
-    private static async Task<string> DescribeTargetAsync()
-    {
-        var connectionString = (await ConnectionString.Value)!;
-        using var client = CreateClient(connectionString);
-        var buildInfo = await client.GetDatabase("admin").RunCommandAsync<BsonDocument>(new BsonDocument("buildInfo", 1));
-        var version = buildInfo.GetValue("version", "unknown").ToString();
-        if (IsStandIn)
-            return $"MongoDB wire stand-in, NOT MongoDB (it answers buildInfo as {version}; no replica set, write concern or failover)";
-        var replicaSet = MongoUrl.Create(connectionString).ReplicaSetName;
-        return replicaSet is null ? $"MongoDB {version}" : $"MongoDB {version} (replica set {replicaSet})";
     }
 
     /// <summary>A client configured as in production, as a separate loader process would have.</summary>
