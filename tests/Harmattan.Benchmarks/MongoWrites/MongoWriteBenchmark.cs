@@ -36,13 +36,13 @@ public static class MongoWriteBenchmark
         }
 
         var target = await MongoTarget.DescribeAsync(uri);
-        var commands = new List<(string Name, int Bytes)>();
+        var commandBytes = new List<int>();
         var settings = MongoRegistration.ClientSettings(uri);
         settings.ClusterConfigurator = cluster => cluster.Subscribe<CommandStartedEvent>(e =>
         {
             if (e.CommandName is "insert" or "update")
-                lock (commands)
-                    commands.Add((e.CommandName, e.Command.ToBson().Length));
+                lock (commandBytes)
+                    commandBytes.Add(e.Command.ToBson().Length);
         });
         using var client = new MongoClient(settings);
         var database = $"harmattan_bench_{Guid.NewGuid():N}";
@@ -58,11 +58,11 @@ public static class MongoWriteBenchmark
             Console.WriteLine($"MongoDB write path: {MicroWorkload.Readings:N0} readings of one station in {workload.Averages.Count} messages, " +
                 $"batches of {BatchSize} ({batches} batches), against {target}");
             // Each line as soon as its writes are done: on a slow server the three take minutes.
-            Report("archive (insert)", await MeasureAsync(commands, () => InBatchesAsync(workload.Fetches, f => store.ArchiveRawFetchesAsync(f))),
+            Report("archive (insert)", await MeasureAsync(commandBytes, () => InBatchesAsync(workload.Fetches, f => store.ArchiveRawFetchesAsync(f))),
                 batches, workload.Fetches.Sum(f => f.Readings.Count), "reading");
-            Report("averages, first write (update, upserts)", await MeasureAsync(commands, () => InBatchesAsync(workload.Averages, a => store.UpsertAveragesAsync(a))),
+            Report("averages, first write (update, upserts)", await MeasureAsync(commandBytes, () => InBatchesAsync(workload.Averages, a => store.UpsertAveragesAsync(a))),
                 batches, hourlyRows + dailyRows, "row");
-            Report("averages, written again (update, replaces)", await MeasureAsync(commands, () => InBatchesAsync(workload.Averages, a => store.UpsertAveragesAsync(a))),
+            Report("averages, written again (update, replaces)", await MeasureAsync(commandBytes, () => InBatchesAsync(workload.Averages, a => store.UpsertAveragesAsync(a))),
                 batches, hourlyRows + dailyRows, "row");
             var sample = MongoSchema.ToDocument(workload.Averages[0], workload.Averages[0].Hourly[0]);
             var names = FieldNameBytes(sample);
@@ -78,15 +78,15 @@ public static class MongoWriteBenchmark
 
     private sealed record Measured(int Commands, long Bytes, TimeSpan Elapsed);
 
-    private static async Task<Measured> MeasureAsync(List<(string Name, int Bytes)> commands, Func<Task> work)
+    private static async Task<Measured> MeasureAsync(List<int> commandBytes, Func<Task> work)
     {
-        lock (commands)
-            commands.Clear();
+        lock (commandBytes)
+            commandBytes.Clear();
         var clock = Stopwatch.StartNew();
         await work();
         clock.Stop();
-        lock (commands)
-            return new Measured(commands.Count, commands.Sum(c => (long)c.Bytes), clock.Elapsed);
+        lock (commandBytes)
+            return new Measured(commandBytes.Count, commandBytes.Sum(b => (long)b), clock.Elapsed);
     }
 
     private static async Task InBatchesAsync<T>(IReadOnlyList<T> messages, Func<IReadOnlyCollection<T>, Task> write)

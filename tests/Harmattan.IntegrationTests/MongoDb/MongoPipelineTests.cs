@@ -164,7 +164,5 @@ public sealed class MongoPipelineTests : IAsyncLifetime
         ["Storage__MongoDatabase"] = _databaseName,
         ["Storage__MongoOperationTimeout"] = SlowServerOperationTimeout,
         ["AirQino__BaseUrl"] = _simulator!.BaseUrl.ToString(),
-        // The extractor's hourly schedule would add days of its own to the store during the test.
-        ["Schedule__Enabled"] = "false",
     };
 }

@@ -125,7 +125,6 @@ public sealed class TelemetryTests : IAsyncLifetime
         ["Storage__Provider"] = "Sqlite",
         ["ConnectionStrings__Sqlite"] = $"Data Source={Path.Combine(_workDir, "harmattan.db")}",
         ["AirQino__BaseUrl"] = _simulator!.BaseUrl,
-        ["Schedule__Enabled"] = "false",
         ["OTEL_EXPORTER_OTLP_ENDPOINT"] = _receiver!.Endpoint,
         ["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf",
         // Export spans within a second instead of the default five.

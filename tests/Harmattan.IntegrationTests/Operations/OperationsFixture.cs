@@ -39,8 +39,6 @@ public sealed class OperationsFixture : IAsyncLifetime
         ["Storage__Provider"] = "Sqlite",
         ["ConnectionStrings__Sqlite"] = $"Data Source={DbPath}",
         ["AirQino__BaseUrl"] = Simulator.BaseUrl.ToString(),
-        // The tests trigger runs themselves; an hourly run of the default stations would only add noise.
-        ["Schedule__Enabled"] = "false",
     };
 
     public async ValueTask DisposeAsync()

@@ -92,7 +92,5 @@ public sealed class RabbitMqPipelineTests : IAsyncLifetime
         ["Storage__Provider"] = "Sqlite",
         ["ConnectionStrings__Sqlite"] = $"Data Source={DbPath}",
         ["AirQino__BaseUrl"] = _simulator!.BaseUrl.ToString(),
-        // The extractor's hourly schedule would add days of its own to the store during the test.
-        ["Schedule__Enabled"] = "false",
     };
 }

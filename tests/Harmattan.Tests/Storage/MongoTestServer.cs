@@ -1,6 +1,5 @@
 using System.Net.Sockets;
 using Harmattan.Storage.MongoDb;
-using MongoDB.Bson;
 using MongoDB.Driver;
 using Testcontainers.MongoDb;
 
