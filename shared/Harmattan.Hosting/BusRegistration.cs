@@ -42,6 +42,7 @@ public static class BusRegistration
                 bus.UsingInMemory((context, cfg) =>
                 {
                     cfg.ConfigureJsonSerializerOptions(MessageJson.Configure);
+                    cfg.AddDeserializer(EnvelopeJsonDeserializer.Factory, isDefault: true);
                     cfg.ConfigureEndpoints(context);
                 });
                 return;
@@ -60,6 +61,7 @@ public static class BusRegistration
                 cfg.Host(uri);
                 cfg.PrefetchCount = options.PrefetchCount;
                 cfg.ConfigureJsonSerializerOptions(MessageJson.Configure);
+                cfg.AddDeserializer(EnvelopeJsonDeserializer.Factory, isDefault: true);
                 cfg.ConfigureEndpoints(context);
             });
         });

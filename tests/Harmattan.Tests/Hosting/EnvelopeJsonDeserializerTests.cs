@@ -1,0 +1,154 @@
+using System.Runtime.Serialization;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Harmattan.Contracts;
+using Harmattan.Hosting;
+using Harmattan.Testing;
+using MassTransit;
+using MassTransit.Serialization;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Harmattan.Tests.Hosting;
+
+public class EnvelopeJsonDeserializerTests
+{
+    static EnvelopeJsonDeserializerTests() =>
+        // As every bus of the services configures MassTransit's options.
+        SystemTextJsonMessageSerializer.Options = MessageJson.Configure(SystemTextJsonMessageSerializer.Options);
+
+    private static readonly DateTimeOffset Start = new(2025, 3, 1, 0, 0, 0, TimeSpan.Zero);
+
+    private static RawReadingsFetched Fetched() => new()
+    {
+        FetchId = Guid.Parse("6f1e0a52-9d1c-4a53-8b1e-3c0b8f6a2d11"),
+        StationId = "283164601",
+        WindowStart = Start,
+        WindowEnd = Start.AddDays(2),
+        TimeZone = "Africa/Abidjan",
+        Source = "https://airqino-api.magentalab.it/v3/getStationHourlyAvg/283164601",
+        FetchedAt = Start.AddDays(2).AddMinutes(7),
+        Readings = Enumerable.Range(0, 48).Select(hour => new RawReading
+        {
+            Hour = Start.AddHours(hour),
+            Values = hour % 5 == 0
+                ? new Dictionary<string, double?> { ["co"] = null, ["pm2_5"] = hour * 1.25, ["t"] = -0.0 }
+                : new Dictionary<string, double?> { ["co"] = 0.1 + hour / 3.0, ["pm2_5"] = 1e-7 * hour, ["no2"] = 42 },
+        }).ToList(),
+    };
+
+    private static AveragesComputed Averages() => new()
+    {
+        StationId = "283181971",
+        WindowStart = Start,
+        WindowEnd = Start.AddDays(1),
+        TimeZone = "UTC",
+        SourceFetchId = Guid.Parse("1bbf9c0b-4463-87d9-86e5-81c4c5fc2b1d"),
+        SourceFetchedAt = Start.AddDays(1),
+        AlgorithmVersion = 2,
+        Hourly = Enumerable.Range(0, 24).Select(hour => new HourlyAverage
+        {
+            Hour = Start.AddHours(hour),
+            Quantities = new Dictionary<string, QuantityStats>
+            {
+                ["co"] = new() { Mean = hour / 7.0, Min = hour / 7.0, Max = hour / 7.0, Count = 1, Rejected = 0 },
+                ["pm2_5"] = new() { Mean = 2.0 / 3, Min = 0.25, Max = 1.5, Count = 3, Rejected = hour % 2 },
+            },
+        }).ToList(),
+        Daily = [new DailyAverage { Date = DateOnly.FromDateTime(Start.UtcDateTime), HoursCovered = 24, HoursInDay = 24, Completeness = 1, IsComplete = true,
+            Quantities = new Dictionary<string, QuantityStats> { ["co"] = new() { Mean = 1.6, Min = 0, Max = 3.2857142857142856, Count = 24, Rejected = 0 } } }],
+    };
+
+    /// <summary>The body as MassTransit writes it, and as it looks written indented (MassTransit's default) with a comment.</summary>
+    private static IEnumerable<byte[]> Bodies<T>(T message)
+        where T : class
+    {
+        var compact = MassTransitJson.Serialize(message);
+        yield return compact;
+        var indented = JsonNode.Parse(compact)!.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
+        yield return Encoding.UTF8.GetBytes("/* written by hand */\n" + indented.Replace("\"message\": {", "\"message\": { // the message\n", StringComparison.Ordinal));
+    }
+
+    private static SerializerContext Ours(byte[] body) =>
+        new EnvelopeJsonDeserializer().Deserialize(new BytesMessageBody(body), new DictionarySendHeaders(new Dictionary<string, object?>()));
+
+    private static SerializerContext MassTransits(byte[] body) =>
+        SystemTextJsonMessageSerializer.Instance.Deserialize(new BytesMessageBody(body), new DictionarySendHeaders(new Dictionary<string, object?>()));
+
+    [Fact]
+    public void Messages_and_their_envelopes_read_exactly_as_MassTransit_reads_them()
+    {
+        AssertSameAsMassTransit(Fetched());
+        AssertSameAsMassTransit(Averages());
+    }
+
+    private static void AssertSameAsMassTransit<T>(T message)
+        where T : class
+    {
+        foreach (var body in Bodies(message))
+        {
+            var ours = Ours(body);
+            var theirs = MassTransits(body);
+
+            Assert.True(ours.TryGetMessage<T>(out var read));
+            Assert.True(theirs.TryGetMessage<T>(out var expected));
+            Assert.Equal(JsonSerializer.Serialize(expected, SystemTextJsonMessageSerializer.Options), JsonSerializer.Serialize(read, SystemTextJsonMessageSerializer.Options));
+            Assert.Equal(JsonSerializer.Serialize(message, SystemTextJsonMessageSerializer.Options), JsonSerializer.Serialize(read, SystemTextJsonMessageSerializer.Options));
+            Assert.Equal(theirs.MessageId, ours.MessageId);
+            Assert.NotNull(ours.MessageId);
+            Assert.Equal(theirs.ConversationId, ours.ConversationId);
+            Assert.Equal(theirs.SourceAddress, ours.SourceAddress);
+            Assert.Equal(theirs.DestinationAddress, ours.DestinationAddress);
+            Assert.Equal(theirs.SentTime, ours.SentTime);
+            Assert.Equal(theirs.SupportedMessageTypes, ours.SupportedMessageTypes);
+            Assert.Equal(theirs.Host.MachineName, ours.Host.MachineName);
+            Assert.True(ours.TryGetMessage<JsonObject>(out var asObject));
+            Assert.Equal(theirs.TryGetMessage<JsonObject>(out var theirObject) ? theirObject!.ToJsonString() : null, asObject!.ToJsonString());
+        }
+    }
+
+    [Fact]
+    public void A_type_the_envelope_does_not_name_is_not_read_from_it()
+    {
+        var body = MassTransitJson.Serialize(Fetched());
+
+        Assert.False(Ours(body).TryGetMessage<AveragesComputed>(out var averages));
+        Assert.Null(averages);
+        Assert.False(MassTransits(body).TryGetMessage<AveragesComputed>(out _));
+    }
+
+    [Theory]
+    [InlineData("not json")]
+    [InlineData("null")]
+    [InlineData("{\"messageId\":\"9c1e0000-0000-0000-0000-000000000000\"}")]
+    [InlineData("{\"message\":{},\"sentTime\":\"yesterday\"}")]
+    public void A_body_that_is_not_an_envelope_fails_as_MassTransit_fails_it(string text)
+    {
+        var body = Encoding.UTF8.GetBytes(text);
+
+        Assert.Throws<SerializationException>(() => MassTransits(body));
+        Assert.Throws<SerializationException>(() => Ours(body));
+    }
+
+    [Fact]
+    public void A_message_that_does_not_match_its_type_fails_as_MassTransit_fails_it()
+    {
+        var body = Encoding.UTF8.GetBytes(Encoding.UTF8.GetString(MassTransitJson.Serialize(Fetched()))
+            .Replace("\"stationId\":\"283164601\"", "\"stationId\":{\"not\":\"a string\"}", StringComparison.Ordinal));
+
+        Assert.Throws<JsonException>(() => MassTransits(body).TryGetMessage<RawReadingsFetched>(out _));
+        Assert.Throws<JsonException>(() => Ours(body).TryGetMessage<RawReadingsFetched>(out _));
+    }
+
+    [Fact]
+    public async Task The_services_bus_reads_json_with_it()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Bus:Transport"] = "InMemory" }).Build();
+        await using var provider = new ServiceCollection().AddLogging().AddHarmattanBus(configuration, _ => { }).BuildServiceProvider();
+
+        var probe = JsonSerializer.Serialize(provider.GetRequiredService<IBusControl>().GetProbeResult(TestContext.Current.CancellationToken));
+
+        Assert.Contains("envelope read in one pass", probe);
+    }
+}
