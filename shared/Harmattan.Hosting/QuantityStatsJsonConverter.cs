@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Harmattan.Contracts;
@@ -56,15 +57,40 @@ public sealed class QuantityStatsJsonConverter : JsonConverter<QuantityStats>
     public static void WriteObject(Utf8JsonWriter writer, QuantityStats value)
     {
         writer.WriteStartObject();
-        if (value.Mean is { } mean)
-            writer.WriteNumber("mean", mean);
-        if (value.Min is { } min)
-            writer.WriteNumber("min", min);
-        if (value.Max is { } max)
-            writer.WriteNumber("max", max);
-        writer.WriteNumber("count", value.Count);
-        writer.WriteNumber("rejected", value.Rejected);
+        // An hour of one reading has min = mean = max: the number is formatted once and its text written three times,
+        // as the shortest round-trip text of a double costs more than the rest of the object.
+        Span<byte> text = stackalloc byte[MaxNumberLength];
+        var textOf = double.NaN;
+        var length = 0;
+        WriteStatistic(writer, "mean"u8, value.Mean, text, ref textOf, ref length);
+        WriteStatistic(writer, "min"u8, value.Min, text, ref textOf, ref length);
+        WriteStatistic(writer, "max"u8, value.Max, text, ref textOf, ref length);
+        writer.WriteNumber("count"u8, value.Count);
+        writer.WriteNumber("rejected"u8, value.Rejected);
         writer.WriteEndObject();
+    }
+
+    /// <summary>Longer than the shortest round-trip text of any double (24 characters at most).</summary>
+    private const int MaxNumberLength = 32;
+
+    private static void WriteStatistic(Utf8JsonWriter writer, ReadOnlySpan<byte> name, double? statistic, Span<byte> text,
+        ref double textOf, ref int length)
+    {
+        if (statistic is not { } number)
+            return;
+        if (!double.IsFinite(number))
+        {
+            writer.WriteNumber(name, number); // refuses it with the writer's own message
+            return;
+        }
+        if (length == 0 || BitConverter.DoubleToInt64Bits(number) != BitConverter.DoubleToInt64Bits(textOf))
+        {
+            if (!number.TryFormat(text, out length, provider: CultureInfo.InvariantCulture))
+                throw new InvalidOperationException($"{number:R} does not fit {MaxNumberLength} bytes.");
+            textOf = number;
+        }
+        writer.WritePropertyName(name);
+        writer.WriteRawValue(text[..length], skipInputValidation: true);
     }
 
     /// <summary>One accepted value and nothing rejected: the value says it all.</summary>

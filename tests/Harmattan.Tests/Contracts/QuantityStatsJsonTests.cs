@@ -83,4 +83,55 @@ public class QuantityStatsJsonTests
 
         Assert.Contains(reason, error.Message);
     }
+
+    [Fact]
+    public void The_object_form_writes_each_statistic_as_the_json_writer_would_equal_values_sharing_one_text()
+    {
+        var random = new Random(20261130);
+        var values = new List<double> { 0, -0.0, 0.1 + 0.2, double.Epsilon, double.MaxValue, double.MinValue, 1e21, 1e-7, 12, -3.5e-7 };
+        for (var i = 0; i < 2000; i++)
+            values.Add(BitConverter.Int64BitsToDouble(random.NextInt64()) is var bits && double.IsFinite(bits) ? bits : random.NextDouble() * 1000);
+        for (var i = 0; i < values.Count; i++)
+        {
+            var same = values[i];
+            var other = values[(i + 1) % values.Count];
+            foreach (var stats in new[]
+            {
+                new QuantityStats { Mean = same, Min = same, Max = same, Count = 2, Rejected = 1 },
+                new QuantityStats { Mean = same, Min = other, Max = same, Count = 3, Rejected = 0 },
+                new QuantityStats { Mean = null, Min = other, Max = same, Count = 0, Rejected = 4 },
+            })
+                Assert.Equal(Expected(stats), Written(stats));
+        }
+
+        static string Written(QuantityStats stats) => Json(writer => QuantityStatsJsonConverter.WriteObject(writer, stats));
+
+        static string Expected(QuantityStats stats) => Json(writer =>
+        {
+            writer.WriteStartObject();
+            if (stats.Mean is { } mean) writer.WriteNumber("mean", mean);
+            if (stats.Min is { } min) writer.WriteNumber("min", min);
+            if (stats.Max is { } max) writer.WriteNumber("max", max);
+            writer.WriteNumber("count", stats.Count);
+            writer.WriteNumber("rejected", stats.Rejected);
+            writer.WriteEndObject();
+        });
+
+        static string Json(Action<Utf8JsonWriter> write)
+        {
+            using var stream = new MemoryStream();
+            using (var writer = new Utf8JsonWriter(stream))
+                write(writer);
+            return Encoding.UTF8.GetString(stream.ToArray());
+        }
+    }
+
+    [Fact]
+    public void A_statistic_that_is_not_a_finite_number_is_refused_by_the_object_form()
+    {
+        using var writer = new Utf8JsonWriter(new MemoryStream());
+
+        Assert.Throws<ArgumentException>(() => QuantityStatsJsonConverter.WriteObject(writer,
+            new QuantityStats { Mean = double.NaN, Min = 1, Max = 1, Count = 1, Rejected = 0 }));
+    }
 }
