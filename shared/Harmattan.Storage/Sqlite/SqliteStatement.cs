@@ -1,4 +1,3 @@
-using System.Globalization;
 using Microsoft.Data.Sqlite;
 using SQLitePCL;
 
@@ -32,10 +31,8 @@ internal sealed class SqliteStatement : IDisposable
     /// <summary>The same text as <see cref="SqliteColumns.Instant"/>, formatted straight into UTF-8.</summary>
     public void BindInstant(int index, DateTimeOffset value)
     {
-        Span<byte> utf8 = stackalloc byte[32];
-        if (!value.UtcDateTime.TryFormat(utf8, out var written, SqliteColumns.InstantFormat, CultureInfo.InvariantCulture))
-            throw new InvalidOperationException($"{value:O} does not fit the instant column's format.");
-        BindUtf8(index, utf8[..written]);
+        Span<byte> utf8 = stackalloc byte[SqliteColumns.InstantLength];
+        BindUtf8(index, utf8[..SqliteColumns.WriteInstant(value, utf8)]);
     }
 
     /// <summary>Runs the statement with the values bound, and returns how many rows it changed.</summary>

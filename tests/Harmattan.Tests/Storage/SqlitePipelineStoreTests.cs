@@ -32,6 +32,25 @@ public sealed class SqlitePipelineStoreTests : PipelineStoreContract
     }
 
     [Fact]
+    public void Instants_are_stored_as_fixed_width_utc_text_to_the_tick_whatever_their_offset()
+    {
+        var random = new Random(20261130);
+        var instants = new List<DateTimeOffset> { DateTimeOffset.MinValue, DateTimeOffset.MaxValue, new(2025, 3, 30, 1, 0, 0, TimeSpan.FromHours(2)) };
+        for (var i = 0; i < 1000; i++)
+            instants.Add(new DateTimeOffset(random.NextInt64(DateTime.MinValue.Ticks + TimeSpan.TicksPerDay, DateTime.MaxValue.Ticks - TimeSpan.TicksPerDay),
+                TimeSpan.FromMinutes(random.Next(-14 * 60, 14 * 60))));
+        Span<byte> utf8 = stackalloc byte[SqliteColumns.InstantLength];
+        foreach (var instant in instants)
+        {
+            var expected = instant.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", System.Globalization.CultureInfo.InvariantCulture);
+
+            Assert.Equal(expected, SqliteColumns.Instant(instant));
+            Assert.Equal(expected, Encoding.UTF8.GetString(utf8[..SqliteColumns.WriteInstant(instant, utf8)]));
+            Assert.Equal(instant, SqliteColumns.ParseInstant(expected));
+        }
+    }
+
+    [Fact]
     public async Task The_database_file_uses_write_ahead_logging()
     {
         await using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={_path}");
