@@ -31,6 +31,9 @@ public static class ServiceDefaults
                     .MinimumLevel.Override("Microsoft.AspNetCore", LogEventLevel.Warning)
                     .MinimumLevel.Override("Microsoft.Extensions.Http", LogEventLevel.Warning)
                     .MinimumLevel.Override("System.Net.Http.HttpClient", LogEventLevel.Warning)
+                    // Polly writes an Information line for every request through the AirQino resilience pipeline;
+                    // its retries, timeouts and circuit breaks are warnings and errors, and stay.
+                    .MinimumLevel.Override("Polly", LogEventLevel.Warning)
                     .ReadFrom.Configuration(builder.Configuration)
                     .ReadFrom.Services(services)
                     .Enrich.FromLogContext()
