@@ -83,7 +83,9 @@ public sealed class QuantityStatsJsonConverter : JsonConverter<QuantityStats>
             writer.WriteNumber(name, number); // refuses it with the writer's own message
             return;
         }
-        if (length == 0 || BitConverter.DoubleToInt64Bits(number) != BitConverter.DoubleToInt64Bits(textOf))
+        // By bits, not by value: 0 and -0 are equal but written differently. textOf starts as NaN, which no finite
+        // number's bits match.
+        if (BitConverter.DoubleToInt64Bits(number) != BitConverter.DoubleToInt64Bits(textOf))
         {
             if (!number.TryFormat(text, out length, provider: CultureInfo.InvariantCulture))
                 throw new InvalidOperationException($"{number:R} does not fit {MaxNumberLength} bytes.");
