@@ -1,4 +1,5 @@
 using Harmattan.AirQinoSimulator;
+using Harmattan.Hosting;
 using Harmattan.IntegrationTests.Support;
 
 namespace Harmattan.IntegrationTests.Reliability;
@@ -101,11 +102,24 @@ public sealed class FaultPipeline : IAsyncDisposable
         return ServiceProcess.StartCli(arguments, Environment());
     }
 
+    /// <summary>
+    /// The backfill's exit, then the pipeline's queues empty: the CLI returns once the days are stored, while the raw
+    /// archive is written by its own endpoint and can still hold the last batch.
+    /// </summary>
     public async Task RunBackfillToCompletionAsync(ServiceProcess backfill)
     {
         var exit = await backfill.WaitForExitAsync(TimeSpan.FromMinutes(5));
         Assert.True(exit == 0, $"backfill exited {exit}:\n{backfill.Output}\n{ServicesOutput()}");
         Assert.Contains($"Days stored: {StationDays} of {StationDays}", backfill.Output);
+
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        Dictionary<string, long> depths;
+        while ((depths = await _node.QueueDepthsAsync(VirtualHost)).Any(d => QueueNames.All.Contains(d.Key) && d.Value > 0)
+               && DateTime.UtcNow < deadline)
+            await Task.Delay(250);
+        var waiting = depths.Where(d => QueueNames.All.Contains(d.Key) && d.Value > 0).Select(d => $"{d.Key}={d.Value}").ToList();
+        Assert.True(waiting.Count == 0,
+            $"the backfill finished but its queues still hold messages 60 s later ({string.Join(", ", waiting)}):\n{ServicesOutput()}");
     }
 
     public string ServicesOutput() => string.Join("\n", Services.Select(s => $"--- {s.Key} ---\n{s.Value.Output}"));
