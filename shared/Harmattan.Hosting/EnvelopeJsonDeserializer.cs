@@ -48,7 +48,7 @@ public sealed class EnvelopeJsonDeserializer : IMessageDeserializer
             var bytes = body.GetBytes();
             var envelope = JsonSerializer.Deserialize<SkippedMessageEnvelope>(bytes, options)
                 ?? throw new SerializationException("Message envelope not found");
-            (envelope.Message as MessageBytes)?.Attach(bytes, options);
+            (envelope.Message as MessageBytes)?.Attach(bytes);
             var messageContext = new EnvelopeMessageContext(envelope, SystemTextJsonMessageSerializer.Instance);
             return new EnvelopeSerializerContext(options, ContentType, messageContext, envelope);
         }
@@ -73,23 +73,22 @@ public sealed class EnvelopeJsonDeserializer : IMessageDeserializer
             : base(SystemTextJsonMessageSerializer.Instance, options, contentType, messageContext, envelope.MessageType ?? [], envelope) =>
             _envelope = envelope;
 
+        /// <summary>Always set: a null or missing message fails in the base constructor.</summary>
+        private MessageBytes Bytes => (MessageBytes)Message;
+
         public override bool TryGetMessage<T>(out T? message)
             where T : class
         {
-            if (Message is not MessageBytes bytes)
-                return base.TryGetMessage(out message);
             if (typeof(T) == typeof(JsonObject))
-                message = JsonObject.Create(bytes.Element) as T;
+                message = JsonObject.Create(Bytes.Element) as T;
             else
-                message = IsSupportedMessageType<T>() ? JsonSerializer.Deserialize<T>(bytes.Utf8.Span, Options) : null;
+                message = IsSupportedMessageType<T>() ? JsonSerializer.Deserialize<T>(Bytes.Utf8.Span, Options) : null;
             return message != null;
         }
 
         public override bool TryGetMessage(Type messageType, [NotNullWhen(true)] out object? message)
         {
-            if (Message is not MessageBytes bytes)
-                return base.TryGetMessage(messageType, out message);
-            message = JsonSerializer.Deserialize(bytes.Utf8.Span, messageType, Options);
+            message = JsonSerializer.Deserialize(Bytes.Utf8.Span, messageType, Options);
             return message != null;
         }
 
@@ -123,14 +122,14 @@ public sealed class EnvelopeJsonDeserializer : IMessageDeserializer
     private sealed class MessageBytes(int start, int end)
     {
         private byte[] _body = [];
-        private JsonSerializerOptions _options = SystemTextJsonMessageSerializer.Options;
         private JsonElement? _element;
 
         public ReadOnlyMemory<byte> Utf8 => _body.AsMemory(start, end - start);
 
-        public JsonElement Element => _element ??= JsonSerializer.Deserialize<JsonElement>(Utf8.Span, _options);
+        /// <summary>The message as MassTransit's reader would hold it, parsed on first use.</summary>
+        public JsonElement Element => _element ??= JsonSerializer.Deserialize<JsonElement>(Utf8.Span, SystemTextJsonMessageSerializer.Options);
 
-        public void Attach(byte[] body, JsonSerializerOptions options) => (_body, _options) = (body, options);
+        public void Attach(byte[] body) => _body = body;
     }
 
     private sealed class MessageBytesReader : JsonConverter<object?>

@@ -113,14 +113,16 @@ public sealed class FaultPipeline : IAsyncDisposable
         Assert.Contains($"Days stored: {StationDays} of {StationDays}", backfill.Output);
 
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        Dictionary<string, long> depths;
-        while ((depths = await _node.QueueDepthsAsync(VirtualHost)).Any(d => QueueNames.All.Contains(d.Key) && d.Value > 0)
-               && DateTime.UtcNow < deadline)
+        List<string> waiting;
+        while ((waiting = await PipelineQueuesHoldingMessagesAsync()).Count > 0 && DateTime.UtcNow < deadline)
             await Task.Delay(250);
-        var waiting = depths.Where(d => QueueNames.All.Contains(d.Key) && d.Value > 0).Select(d => $"{d.Key}={d.Value}").ToList();
         Assert.True(waiting.Count == 0,
             $"the backfill finished but its queues still hold messages 60 s later ({string.Join(", ", waiting)}):\n{ServicesOutput()}");
     }
+
+    private async Task<List<string>> PipelineQueuesHoldingMessagesAsync() =>
+        (await _node.QueueDepthsAsync(VirtualHost)).Where(d => QueueNames.All.Contains(d.Key) && d.Value > 0)
+            .Select(d => $"{d.Key}={d.Value}").ToList();
 
     public string ServicesOutput() => string.Join("\n", Services.Select(s => $"--- {s.Key} ---\n{s.Value.Output}"));
 
