@@ -51,11 +51,17 @@ public sealed class StationsOptions
             if (!seen.Add(station.Id))
                 return $"{Section}:{i}:Id '{station.Id}' is listed twice: remove one of the entries.";
             if (!TryFindTimeZone(station.TimeZone, out _))
-                return $"{Section}:{i}:TimeZone '{station.TimeZone}' is not a known time zone: use an IANA id such as UTC or Africa/Abidjan.";
+                return TimeZoneInfo.TryConvertWindowsIdToIanaId(station.TimeZone, out var iana)
+                    ? $"{Section}:{i}:TimeZone '{station.TimeZone}' is a Windows time zone id, which the services do not resolve: use its IANA id '{iana}'."
+                    : $"{Section}:{i}:TimeZone '{station.TimeZone}' is not a known time zone: use an IANA id such as UTC or Africa/Abidjan.";
         }
         return null;
     }
 
+    /// <summary>
+    /// IANA ids only: a Windows id resolves only in a process with culture data (ICU), and the services run without it,
+    /// so a command the CLI accepted with one would fail in the extractor.
+    /// </summary>
     public static bool TryFindTimeZone(string? id, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out TimeZoneInfo? zone)
     {
         zone = null;
@@ -63,7 +69,10 @@ public sealed class StationsOptions
             return false;
         try
         {
-            zone = TimeZoneInfo.FindSystemTimeZoneById(id);
+            var found = TimeZoneInfo.FindSystemTimeZoneById(id);
+            if (!found.HasIanaId)
+                return false;
+            zone = found;
             return true;
         }
         catch (Exception ex) when (ex is TimeZoneNotFoundException or InvalidTimeZoneException)

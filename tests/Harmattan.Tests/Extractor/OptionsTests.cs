@@ -34,6 +34,8 @@ public class OptionsTests
     [Theory]
     [InlineData("Stations:1:Id", "bad/id", "Stations:1:Id 'bad/id' is not a valid station id")]
     [InlineData("Stations:1:TimeZone", "Africa/Atlantis", "Stations:1:TimeZone 'Africa/Atlantis' is not a known time zone")]
+    [InlineData("Stations:1:TimeZone", "W. Central Africa Standard Time",
+        "Stations:1:TimeZone 'W. Central Africa Standard Time' is a Windows time zone id, which the services do not resolve: use its IANA id 'Africa/Lagos'")]
     [InlineData("Stations:1:Id", "283164601", "Stations:1:Id '283164601' is listed twice")]
     public void A_bad_station_entry_is_reported_by_its_key(string key, string value, string message)
     {
