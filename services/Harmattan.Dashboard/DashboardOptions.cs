@@ -1,3 +1,4 @@
+using Harmattan.Stations;
 using Microsoft.Extensions.Options;
 
 namespace Harmattan.Dashboard;
@@ -29,8 +30,8 @@ public sealed class DashboardOptions
             var station = options.Stations[i];
             if (string.IsNullOrWhiteSpace(station.Id))
                 return $"{StationsSection}:{i}:Id is empty: give the station's AirQino id.";
-            if (!TimeZoneInfo.TryFindSystemTimeZoneById(station.TimeZone, out _))
-                return $"{StationsSection}:{i}:TimeZone '{station.TimeZone}' is not a known time zone: use an IANA id such as UTC or Africa/Abidjan.";
+            if (StationsOptions.TimeZoneProblem($"{StationsSection}:{i}:TimeZone", station.TimeZone) is { } problem)
+                return problem;
         }
         return null;
     }

@@ -50,12 +50,20 @@ public sealed class StationsOptions
                 return $"{Section}:{i}:Id '{station.Id}' is not a valid station id: use {StationId.Rule}.";
             if (!seen.Add(station.Id))
                 return $"{Section}:{i}:Id '{station.Id}' is listed twice: remove one of the entries.";
-            if (!TryFindTimeZone(station.TimeZone, out _))
-                return TimeZoneInfo.TryConvertWindowsIdToIanaId(station.TimeZone, out var iana)
-                    ? $"{Section}:{i}:TimeZone '{station.TimeZone}' is a Windows time zone id, which the services do not resolve: use its IANA id '{iana}'."
-                    : $"{Section}:{i}:TimeZone '{station.TimeZone}' is not a known time zone: use an IANA id such as UTC or Africa/Abidjan.";
+            if (TimeZoneProblem($"{Section}:{i}:TimeZone", station.TimeZone) is { } problem)
+                return problem;
         }
         return null;
+    }
+
+    /// <summary>What is wrong with <paramref name="id"/> as the value of <paramref name="key"/>, naming the fix, or null.</summary>
+    public static string? TimeZoneProblem(string key, string? id)
+    {
+        if (TryFindTimeZone(id, out _))
+            return null;
+        return id is not null && TimeZoneInfo.TryConvertWindowsIdToIanaId(id, out var iana)
+            ? $"{key} '{id}' is a Windows time zone id, which the services do not resolve: use its IANA id '{iana}'."
+            : $"{key} '{id}' is not a known time zone: use an IANA id such as UTC or Africa/Abidjan.";
     }
 
     /// <summary>
