@@ -50,6 +50,7 @@ internal static class SqliteColumns
     {
         private readonly ArrayBufferWriter<byte> _buffer = new(1024);
         private readonly Utf8JsonWriter _json;
+        private readonly EncodedQuantityNames _names = new();
 
         public QuantitiesWriter() => _json = new Utf8JsonWriter(_buffer);
 
@@ -59,10 +60,23 @@ internal static class SqliteColumns
             _buffer.ResetWrittenCount();
             _json.Reset(_buffer);
             _json.WriteStartObject();
-            foreach (var (name, stats) in quantities)
+            if (quantities is QuantityMap<QuantityStats> map)
             {
-                _json.WritePropertyName(name);
-                QuantityStatsJsonConverter.WriteObject(_json, stats);
+                var names = _names.Of(map.Keys);
+                var values = map.ValueSpan;
+                for (var i = 0; i < values.Length; i++)
+                {
+                    _json.WritePropertyName(names[i]);
+                    QuantityStatsJsonConverter.WriteObject(_json, values[i]);
+                }
+            }
+            else
+            {
+                foreach (var (name, stats) in quantities)
+                {
+                    _json.WritePropertyName(name);
+                    QuantityStatsJsonConverter.WriteObject(_json, stats);
+                }
             }
             _json.WriteEndObject();
             _json.Flush();
@@ -130,24 +144,64 @@ internal static class SqliteColumns
     private static void WriteReadingsJson(ArrayBufferWriter<byte> buffer, IReadOnlyList<RawReading> readings)
     {
         using var json = new Utf8JsonWriter(buffer);
+        var encodedNames = new EncodedQuantityNames();
         Span<byte> hour = stackalloc byte[InstantLength];
         json.WriteStartArray();
         foreach (var reading in readings)
         {
             json.WriteStartObject();
             json.WriteString("h"u8, hour[..WriteInstant(reading.Hour, hour)]);
-            json.WriteStartObject("v");
-            foreach (var (name, value) in reading.Values)
+            json.WriteStartObject("v"u8);
+            if (reading.Values is QuantityMap<double?> map)
             {
-                if (value is { } number)
-                    json.WriteNumber(name, number);
-                else
-                    json.WriteNull(name);
+                var names = encodedNames.Of(map.Keys);
+                var values = map.ValueSpan;
+                for (var i = 0; i < values.Length; i++)
+                {
+                    json.WritePropertyName(names[i]);
+                    WriteReadingValue(json, values[i]);
+                }
+            }
+            else
+            {
+                foreach (var (name, value) in reading.Values)
+                {
+                    json.WritePropertyName(name);
+                    WriteReadingValue(json, value);
+                }
             }
             json.WriteEndObject();
             json.WriteEndObject();
         }
         json.WriteEndArray();
+    }
+
+    private static void WriteReadingValue(Utf8JsonWriter json, double? value)
+    {
+        if (value is { } number)
+            json.WriteNumberValue(number);
+        else
+            json.WriteNullValue();
+    }
+
+    /// <summary>
+    /// The names of the last row shape, escaped and encoded as UTF-8 once: the rows of a message share one
+    /// <see cref="QuantityKeys"/>, and writing a name given as a string checks and transcodes it on every row.
+    /// </summary>
+    private sealed class EncodedQuantityNames
+    {
+        private QuantityKeys? _keys;
+        private JsonEncodedText[] _names = [];
+
+        public ReadOnlySpan<JsonEncodedText> Of(QuantityKeys keys)
+        {
+            if (!ReferenceEquals(keys, _keys))
+            {
+                _names = [.. keys.Names.Select(name => JsonEncodedText.Encode(name))];
+                _keys = keys;
+            }
+            return _names;
+        }
     }
 
     /// <summary>Reads both forms of the column: compressed JSON (a BLOB) and the JSON text of rows archived before.</summary>

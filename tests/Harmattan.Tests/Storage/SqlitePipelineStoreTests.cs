@@ -1,5 +1,6 @@
 using System.Text;
 using Harmattan.Contracts;
+using Harmattan.Hosting;
 using Harmattan.Storage;
 using Harmattan.Storage.Archive;
 using Harmattan.Storage.Sqlite;
@@ -48,6 +49,38 @@ public sealed class SqlitePipelineStoreTests : PipelineStoreContract
             Assert.Equal(expected, Encoding.UTF8.GetString(utf8[..SqliteColumns.WriteInstant(instant, utf8)]));
             Assert.Equal(instant, SqliteColumns.ParseInstant(expected));
         }
+    }
+
+    [Fact]
+    public void Rows_of_a_shared_shape_are_written_as_rows_given_as_dictionaries_names_escaped_and_shapes_switched()
+    {
+        var escaped = new QuantityKeys(["co", "température", "a\"b"]);
+        var plain = new QuantityKeys(["co", "o3"]);
+        var hour = new DateTimeOffset(2025, 1, 1, 5, 0, 0, TimeSpan.Zero);
+        using var writer = new SqliteColumns.QuantitiesWriter();
+        var sharedReadings = new List<RawReading>();
+        var dictionaryReadings = new List<RawReading>();
+        foreach (var keys in new[] { escaped, plain, escaped })
+        {
+            var stats = keys.Names.Select((_, i) => new QuantityStats { Mean = 0.5 + i, Min = 0.1, Max = 0.9 + i, Count = 3, Rejected = i }).ToArray();
+            var statsByName = keys.Names.Zip(stats).ToDictionary(p => p.First, p => p.Second);
+            var expected = Encoding.UTF8.GetString(writer.Write(statsByName));
+            Assert.Equal(expected, Encoding.UTF8.GetString(writer.Write(new QuantityMap<QuantityStats>(keys, stats))));
+
+            var values = keys.Names.Select((_, i) => i == 1 ? null : (double?)(0.25 * (i + 1))).ToArray();
+            sharedReadings.Add(new RawReading { Hour = hour, Values = new QuantityMap<double?>(keys, values) });
+            dictionaryReadings.Add(new RawReading { Hour = hour, Values = keys.Names.Zip(values).ToDictionary(p => p.First, p => p.Second) });
+        }
+
+        Assert.Equal(
+            """{"co":{"mean":0.5,"min":0.1,"max":0.9,"count":3,"rejected":0},"temp\u00E9rature":{"mean":1.5,"min":0.1,"max":1.9,"count":3,"rejected":1},"a\u0022b":{"mean":2.5,"min":0.1,"max":2.9,"count":3,"rejected":2}}""",
+            Encoding.UTF8.GetString(writer.Write(new QuantityMap<QuantityStats>(escaped,
+                [.. escaped.Names.Select((_, i) => new QuantityStats { Mean = 0.5 + i, Min = 0.1, Max = 0.9 + i, Count = 3, Rejected = i })]))));
+        var archived = Encoding.UTF8.GetString(SqliteColumns.ReadingsJson(sharedReadings));
+        Assert.Equal(Encoding.UTF8.GetString(SqliteColumns.ReadingsJson(dictionaryReadings)), archived);
+        Assert.StartsWith("""[{"h":"2025-01-01T05:00:00.0000000Z","v":{"co":0.25,"temp\u00E9rature":null,"a\u0022b":0.75}},""", archived);
+        Assert.Equal(sharedReadings.Select(r => r.Values.ToList()),
+            SqliteColumns.ParseReadings(SqliteColumns.Readings(sharedReadings)).Select(r => r.Values.ToList()));
     }
 
     [Fact]
