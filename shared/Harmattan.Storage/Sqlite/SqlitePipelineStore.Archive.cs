@@ -9,8 +9,8 @@ public sealed partial class SqlitePipelineStore
     /// <summary>Fetches deleted per transaction.</summary>
     private const int DeleteBatchSize = 500;
 
-    /// <summary>Free pages handed back to the file system per <c>incremental_vacuum</c> step (4 MiB at 4 KiB pages).</summary>
-    private const int VacuumPagesPerStep = 1024;
+    /// <summary>Free space handed back to the file system per <c>incremental_vacuum</c> step, whatever the file's page size.</summary>
+    private const int VacuumBytesPerStep = 4 * 1024 * 1024;
 
     public Task<IReadOnlyList<string>> GetArchivedStationIdsAsync(CancellationToken cancellationToken = default) =>
         WithConnectionAsync<IReadOnlyList<string>>(async connection =>
@@ -72,13 +72,15 @@ public sealed partial class SqlitePipelineStore
     /// </summary>
     public async Task ReclaimArchiveSpaceAsync(CancellationToken cancellationToken = default)
     {
+        var pagesPerStep = VacuumBytesPerStep /
+                           await WithConnectionAsync(connection => ScalarAsync(connection, "PRAGMA page_size;", cancellationToken), cancellationToken);
         // Stops when a step frees nothing more, which is also what a file without incremental auto-vacuum does.
         var free = long.MaxValue;
         while (true)
         {
             var left = await WithWriteConnectionAsync(async connection =>
             {
-                await ExecuteAsync(connection, $"PRAGMA incremental_vacuum({VacuumPagesPerStep});", cancellationToken);
+                await ExecuteAsync(connection, $"PRAGMA incremental_vacuum({pagesPerStep});", cancellationToken);
                 return await ScalarAsync(connection, "PRAGMA freelist_count;", cancellationToken);
             }, cancellationToken);
             if (left == 0 || left >= free)

@@ -14,6 +14,14 @@ public sealed partial class SqlitePipelineStore : IPipelineStore, IDisposable
     private const int DefaultBusyTimeoutSeconds = 10;
     private const int BusyAttempts = 5;
 
+    /// <summary>
+    /// The page size of a new file (SQLite's default is 4 KiB). Every page the loader changes is written twice, to the
+    /// WAL and at the checkpoint, with two system calls per WAL frame; at 16 KiB the same rows take a quarter of the
+    /// calls, and an archived fetch (a few KB compressed) stays in its row instead of spilling into overflow pages.
+    /// A file keeps the page size it was made with: WAL mode does not change it afterwards.
+    /// </summary>
+    internal const int NewFilePageSize = 16 * 1024;
+
     private const string Schema = """
         CREATE TABLE IF NOT EXISTS raw_fetches (
             fetch_id     TEXT NOT NULL PRIMARY KEY,
@@ -124,6 +132,8 @@ public sealed partial class SqlitePipelineStore : IPipelineStore, IDisposable
 
         await WithConnectionAsync(async connection =>
         {
+            // Before anything is written: it only takes effect on an empty file.
+            await ExecuteAsync(connection, $"PRAGMA page_size = {NewFilePageSize};", cancellationToken);
             await EnsureIncrementalVacuumAsync(connection, cancellationToken);
             // WAL is a property of the file: set once, every later connection (from any process) uses it.
             await ExecuteAsync(connection, "PRAGMA journal_mode = WAL;", cancellationToken);

@@ -84,7 +84,7 @@ public sealed class SqlitePipelineStoreTests : PipelineStoreContract
     }
 
     [Fact]
-    public async Task The_database_file_uses_write_ahead_logging()
+    public async Task A_new_database_file_uses_write_ahead_logging_and_16_KiB_pages()
     {
         await using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={_path}");
         await connection.OpenAsync(Ct);
@@ -92,6 +92,7 @@ public sealed class SqlitePipelineStoreTests : PipelineStoreContract
         command.CommandText = "PRAGMA journal_mode";
 
         Assert.Equal("wal", await command.ExecuteScalarAsync(Ct));
+        Assert.Equal(16384L, await PragmaAsync("page_size"));
     }
 
     [Fact]
@@ -113,7 +114,7 @@ public sealed class SqlitePipelineStoreTests : PipelineStoreContract
     }
 
     [Fact]
-    public async Task An_existing_file_without_incremental_vacuum_is_converted_its_plain_json_rows_still_read_and_a_prune_shrinks_it()
+    public async Task An_existing_file_without_incremental_vacuum_is_converted_keeps_its_page_size_its_plain_json_rows_still_read_and_a_prune_shrinks_it()
     {
         // A file as the store wrote it before compression and auto-vacuum: readings as JSON text, auto_vacuum off.
         await DisposeStoreAsync();
@@ -156,6 +157,7 @@ public sealed class SqlitePipelineStoreTests : PipelineStoreContract
         var store = Open();
         await store.InitializeAsync(Ct);
         Assert.Equal(2L, await PragmaAsync("auto_vacuum"));
+        Assert.Equal(4096L, await PragmaAsync("page_size"));
         AssertSameFetch(legacy[7], (await store.GetRawFetchesAsync(Station1, DayStart, DayStart.AddDays(1), Ct)).Single(f => f.FetchId == legacy[7].FetchId));
         var compressed = RawFetch(Station1, DayStart.AddDays(2), days: 1);
         await store.ArchiveRawFetchesAsync([compressed], Ct);
