@@ -50,7 +50,7 @@ internal static class SqliteColumns
     {
         private readonly ArrayBufferWriter<byte> _buffer = new(1024);
         private readonly Utf8JsonWriter _json;
-        private readonly EncodedQuantityNames _names = new();
+        private readonly QuantityPropertiesWriter _properties = new();
 
         public QuantitiesWriter() => _json = new Utf8JsonWriter(_buffer);
 
@@ -60,24 +60,7 @@ internal static class SqliteColumns
             _buffer.ResetWrittenCount();
             _json.Reset(_buffer);
             _json.WriteStartObject();
-            if (quantities is QuantityMap<QuantityStats> map)
-            {
-                var names = _names.Of(map.Keys);
-                var values = map.ValueSpan;
-                for (var i = 0; i < values.Length; i++)
-                {
-                    _json.WritePropertyName(names[i]);
-                    QuantityStatsJsonConverter.WriteObject(_json, values[i]);
-                }
-            }
-            else
-            {
-                foreach (var (name, stats) in quantities)
-                {
-                    _json.WritePropertyName(name);
-                    QuantityStatsJsonConverter.WriteObject(_json, stats);
-                }
-            }
+            _properties.Write(_json, quantities, QuantityStatsJsonConverter.WriteObject);
             _json.WriteEndObject();
             _json.Flush();
             return _buffer.WrittenSpan;
@@ -144,7 +127,7 @@ internal static class SqliteColumns
     private static void WriteReadingsJson(ArrayBufferWriter<byte> buffer, IReadOnlyList<RawReading> readings)
     {
         using var json = new Utf8JsonWriter(buffer);
-        var encodedNames = new EncodedQuantityNames();
+        var properties = new QuantityPropertiesWriter();
         Span<byte> hour = stackalloc byte[InstantLength];
         json.WriteStartArray();
         foreach (var reading in readings)
@@ -152,24 +135,7 @@ internal static class SqliteColumns
             json.WriteStartObject();
             json.WriteString("h"u8, hour[..WriteInstant(reading.Hour, hour)]);
             json.WriteStartObject("v"u8);
-            if (reading.Values is QuantityMap<double?> map)
-            {
-                var names = encodedNames.Of(map.Keys);
-                var values = map.ValueSpan;
-                for (var i = 0; i < values.Length; i++)
-                {
-                    json.WritePropertyName(names[i]);
-                    WriteReadingValue(json, values[i]);
-                }
-            }
-            else
-            {
-                foreach (var (name, value) in reading.Values)
-                {
-                    json.WritePropertyName(name);
-                    WriteReadingValue(json, value);
-                }
-            }
+            properties.Write(json, reading.Values, WriteReadingValue);
             json.WriteEndObject();
             json.WriteEndObject();
         }
@@ -185,22 +151,37 @@ internal static class SqliteColumns
     }
 
     /// <summary>
-    /// The names of the last row shape, escaped and encoded as UTF-8 once: the rows of a message share one
-    /// <see cref="QuantityKeys"/>, and writing a name given as a string checks and transcodes it on every row.
+    /// Writes a row's quantities as the properties of a JSON object. The names of the last row shape are escaped and
+    /// encoded as UTF-8 once: the rows of a message share one <see cref="QuantityKeys"/>, and a name given to the JSON
+    /// writer as a string is checked and transcoded on every row.
     /// </summary>
-    private sealed class EncodedQuantityNames
+    private sealed class QuantityPropertiesWriter
     {
         private QuantityKeys? _keys;
         private JsonEncodedText[] _names = [];
 
-        public ReadOnlySpan<JsonEncodedText> Of(QuantityKeys keys)
+        public void Write<TValue>(Utf8JsonWriter json, IReadOnlyDictionary<string, TValue> quantities, Action<Utf8JsonWriter, TValue> writeValue)
         {
-            if (!ReferenceEquals(keys, _keys))
+            if (quantities is not QuantityMap<TValue> map)
             {
-                _names = [.. keys.Names.Select(name => JsonEncodedText.Encode(name))];
-                _keys = keys;
+                foreach (var (name, value) in quantities)
+                {
+                    json.WritePropertyName(name);
+                    writeValue(json, value);
+                }
+                return;
             }
-            return _names;
+            if (!ReferenceEquals(map.Keys, _keys))
+            {
+                _names = [.. map.Keys.Names.Select(name => JsonEncodedText.Encode(name))];
+                _keys = map.Keys;
+            }
+            var values = map.ValueSpan;
+            for (var i = 0; i < values.Length; i++)
+            {
+                json.WritePropertyName(_names[i]);
+                writeValue(json, values[i]);
+            }
         }
     }
 

@@ -20,7 +20,7 @@ public sealed partial class SqlitePipelineStore : IPipelineStore, IDisposable
     /// calls, and an archived fetch (a few KB compressed) stays in its row instead of spilling into overflow pages.
     /// A file keeps the page size it was made with: WAL mode does not change it afterwards.
     /// </summary>
-    internal const int NewFilePageSize = 16 * 1024;
+    private const int NewFilePageSize = 16 * 1024;
 
     /// <summary>
     /// Each connection's page cache, in KiB (SQLite's default is 2,000). The operating system caches the file as well, and
