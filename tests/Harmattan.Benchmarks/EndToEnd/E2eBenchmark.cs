@@ -139,6 +139,7 @@ public static class E2eBenchmark
         else
         {
             environment["Storage__Provider"] = "MongoDb";
+            environment["ConnectionStrings__MongoDb"] = mongo;
             environment["Storage__MongoDatabase"] = mongoDatabase;
         }
 
@@ -167,7 +168,8 @@ public static class E2eBenchmark
                     foreach (var command in CorePipeline.Commands(station, requestedBy: "backfill"))
                         await endpoint.Send(command);
                 var expectedDays = (long)asked.Count * dataset.Days;
-                var elapsed = await WaitForAsync(() => progress.DailyRowsAsync(asked, CancellationToken.None), expectedDays, started,
+                var stored = new DailyRowsInSentOrder(progress, asked);
+                var elapsed = await WaitForAsync(() => stored.CountAsync(CancellationToken.None), expectedDays, started,
                     broker, services, "daily averages");
                 var cpuAfter = CpuTimes(services);
                 var cpu = cpuAfter.ToDictionary(c => c.Key, c => c.Value - cpuBefore[c.Key]);
@@ -213,7 +215,8 @@ public static class E2eBenchmark
         var lastFaultCheck = lastProgress;
         while (latencies.Count < asked.Length)
         {
-            var counts = await progress.DaysFetchedSinceAsync(asked, notBefore, CancellationToken.None);
+            var waiting = asked.Where(s => !latencies.ContainsKey(s.StationId)).ToList();
+            var counts = await progress.DaysFetchedSinceAsync(waiting, notBefore, CancellationToken.None);
             var now = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
             foreach (var (station, days) in counts)
                 if (days >= 2 && latencies.TryAdd(station, now))
