@@ -6,8 +6,9 @@ using Harmattan.Transformer;
 namespace Harmattan.Benchmarks.Micro;
 
 /// <summary>
-/// The first <see cref="Readings"/> rows of one synthetic station, as an AirQino response and as the 7-day messages of
-/// a backfill. Per-reading figures divide by <see cref="Readings"/>, an attribute constant, so the rows are cut to it.
+/// The first <see cref="Readings"/> rows of one synthetic station, as the AirQino answers to a backfill's commands and
+/// as the 7-day messages the extractor makes of them. Per-reading figures divide by <see cref="Readings"/>, an
+/// attribute constant, so the last answer is cut to it.
 /// </summary>
 internal sealed class MicroWorkload
 {
@@ -17,11 +18,20 @@ internal sealed class MicroWorkload
     {
         var dataset = new SyntheticDataset(stations: 1, days: 365);
         Station = dataset.Backfill[0];
-        var response = JsonNode.Parse(dataset.StationResponse(Station.StationId))!;
-        response["data"] = new JsonArray(response["data"]!.AsArray().Take(Readings).Select(row => row!.DeepClone()).ToArray());
-        Response = System.Text.Encoding.UTF8.GetBytes(response.ToJsonString());
+        var rows = 0;
+        foreach (var window in CorePipeline.Windows(dataset, Station))
+        {
+            var response = JsonNode.Parse(window.Body)!;
+            var data = response["data"]!.AsArray();
+            var kept = Math.Min(data.Count, Readings - rows);
+            response["data"] = new JsonArray(data.Take(kept).Select(row => row!.DeepClone()).ToArray());
+            Windows.Add(window with { Body = System.Text.Encoding.UTF8.GetBytes(response.ToJsonString()) });
+            rows += kept;
+            if (rows == Readings)
+                break;
+        }
 
-        Fetches = CorePipeline.Extract(Response, Station, FetchedAt).Where(f => f.Readings.Count > 0).ToList();
+        Fetches = CorePipeline.Extract(Windows, FetchedAt).Where(f => f.Readings.Count > 0).ToList();
         if (Fetches.Sum(f => f.Readings.Count) != Readings)
             throw new InvalidOperationException($"The workload has {Fetches.Sum(f => f.Readings.Count)} readings, not {Readings}.");
         Averages = Fetches.Select(f => AveragesCalculator.Compute(f, Quality)).ToList();
@@ -30,7 +40,7 @@ internal sealed class MicroWorkload
     public static DateTimeOffset FetchedAt { get; } = SyntheticDataset.SeriesEnd.AddHours(1);
     public StationDays Station { get; }
     public QualityOptions Quality { get; } = new();
-    public byte[] Response { get; }
+    public List<WindowResponse> Windows { get; } = [];
     public List<RawReadingsFetched> Fetches { get; }
     public List<AveragesComputed> Averages { get; }
 }

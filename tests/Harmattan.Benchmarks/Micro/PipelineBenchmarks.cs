@@ -23,13 +23,13 @@ public class PipelineBenchmarks
     }
 
     [Benchmark(OperationsPerInvoke = MicroWorkload.Readings, Description = "System.Text.Json walk (floor)")]
-    public int ParseOnly() => CorePipeline.WalkJson(_workload.Response);
+    public int ParseOnly() => _workload.Windows.Sum(w => CorePipeline.WalkJson(w.Body));
 
     [Benchmark(OperationsPerInvoke = MicroWorkload.Readings, Description = "AirQinoParser.Parse")]
-    public int Parse() => AirQinoParser.Parse(_workload.Response, _workload.Station.StationId, "benchmark").Readings.Count;
+    public int Parse() => _workload.Windows.Sum(w => AirQinoParser.Parse(w.Body, _workload.Station.StationId, "benchmark").Readings.Count);
 
     [Benchmark(OperationsPerInvoke = MicroWorkload.Readings, Description = "Parse + 7-day messages + FetchIds")]
-    public int Extract() => CorePipeline.Extract(_workload.Response, _workload.Station, MicroWorkload.FetchedAt).Count;
+    public int Extract() => CorePipeline.Extract(_workload.Windows, MicroWorkload.FetchedAt).Count;
 
     [Benchmark(OperationsPerInvoke = MicroWorkload.Readings, Description = "AveragesCalculator.Compute (quality + aggregation)")]
     public int Aggregate()
@@ -41,7 +41,7 @@ public class PipelineBenchmarks
     }
 
     [Benchmark(OperationsPerInvoke = MicroWorkload.Readings, Description = "Core: parse + quality + aggregation")]
-    public int Core() => CorePipeline.Run(_workload.Response, _workload.Station, MicroWorkload.FetchedAt, _workload.Quality);
+    public int Core() => CorePipeline.Run(_workload.Windows, MicroWorkload.FetchedAt, _workload.Quality);
 
     [Benchmark(OperationsPerInvoke = MicroWorkload.Readings, Description = "Serialize RawReadingsFetched (MassTransit envelope)")]
     public long SerializeRaw() => _workload.Fetches.Sum(f => (long)MassTransitJson.Serialize(f).Length);

@@ -28,35 +28,42 @@ public static class CorePipeline
         }
     }
 
-    /// <summary>The <see cref="RawReadingsFetched"/> messages the extractor publishes for a backfill of <paramref name="station"/>.</summary>
-    public static List<RawReadingsFetched> Extract(byte[] response, StationDays station, DateTimeOffset fetchedAt)
-    {
-        var source = "synthetic:" + station.StationId;
-        RawReading[] readings = [.. AirQinoParser.Parse(response, station.StationId, source).Readings];
-        var fetches = new List<RawReadingsFetched>();
-        var next = 0;
-        foreach (var command in Commands(station, requestedBy: "benchmark"))
-        {
-            // The simulator answers each command with its window's rows: the readings from here on, up to its end.
-            var first = next;
-            while (next < readings.Length && readings[next].Hour < command.WindowEnd)
-                next++;
-            var zone = TimeZoneInfo.FindSystemTimeZoneById(command.TimeZone);
-            fetches.AddRange(RawReadingsMessages.Cut(command, zone, source, fetchedAt, new ArraySegment<RawReading>(readings, first, next - first)));
-        }
-        return fetches;
-    }
+    /// <summary>
+    /// Every command of a backfill of <paramref name="station"/> with the simulator's answer to it. The extractor
+    /// parses one window's answer at a time, never a whole year, so the core is measured on these.
+    /// </summary>
+    public static IReadOnlyList<WindowResponse> Windows(SyntheticDataset dataset, StationDays station) =>
+        Commands(station, requestedBy: "backfill")
+            .Select(command => new WindowResponse(command, dataset.WindowResponse(station.StationId, command.WindowStart, command.WindowEnd)))
+            .ToArray();
 
-    /// <summary>Parse, quality rules and aggregation of one response; returns the readings processed.</summary>
-    public static int Run(byte[] response, StationDays station, DateTimeOffset fetchedAt, QualityOptions quality)
+    /// <summary>The <see cref="RawReadingsFetched"/> messages the extractor publishes for <paramref name="windows"/>.</summary>
+    public static List<RawReadingsFetched> Extract(IEnumerable<WindowResponse> windows, DateTimeOffset fetchedAt) =>
+        windows.SelectMany(window => Extract(window, fetchedAt)).ToList();
+
+    /// <summary>
+    /// Parse, quality rules and aggregation of each window's answer in turn, as the services hold one window at a
+    /// time; returns the readings processed.
+    /// </summary>
+    public static int Run(IEnumerable<WindowResponse> windows, DateTimeOffset fetchedAt, QualityOptions quality)
     {
         var readings = 0;
-        foreach (var fetch in Extract(response, station, fetchedAt))
-        {
-            AveragesCalculator.Compute(fetch, quality);
-            readings += fetch.Readings.Count;
-        }
+        foreach (var window in windows)
+            foreach (var fetch in Extract(window, fetchedAt))
+            {
+                AveragesCalculator.Compute(fetch, quality);
+                readings += fetch.Readings.Count;
+            }
         return readings;
+    }
+
+    private static IReadOnlyList<RawReadingsFetched> Extract(WindowResponse window, DateTimeOffset fetchedAt)
+    {
+        var (command, body) = window;
+        var source = "synthetic:" + command.StationId;
+        var readings = AirQinoParser.Parse(body, command.StationId, source, command.WindowStart, command.WindowEnd).Readings;
+        var zone = TimeZoneInfo.FindSystemTimeZoneById(command.TimeZone);
+        return RawReadingsMessages.Cut(command, zone, source, fetchedAt, readings);
     }
 
     /// <summary>The floor: every token of the response read by System.Text.Json, numbers decoded, nothing kept.</summary>
@@ -80,3 +87,6 @@ public static class CorePipeline
         return double.IsNaN(sum) ? -rows : rows;
     }
 }
+
+/// <summary>A backfill command and the source's answer to it.</summary>
+public sealed record WindowResponse(FetchStationWindow Command, byte[] Body);

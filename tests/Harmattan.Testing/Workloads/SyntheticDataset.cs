@@ -46,9 +46,15 @@ public sealed class SyntheticDataset
     };
 
     /// <summary>One station's whole series as AirQino v3 answers it: <c>{"header": {...}, "data": [...]}</c>.</summary>
-    public byte[] StationResponse(string stationId)
+    public byte[] StationResponse(string stationId) => Response(stationId, Days * 24, from: null, to: null);
+
+    /// <summary>The rows of one station whose hour is in [<paramref name="from"/>, <paramref name="to"/>), as the simulator answers that request.</summary>
+    public byte[] WindowResponse(string stationId, DateTimeOffset from, DateTimeOffset to) =>
+        Response(stationId, (int)Math.Max(0, (to - from).TotalHours), from, to);
+
+    private byte[] Response(string stationId, int hours, DateTimeOffset? from, DateTimeOffset? to)
     {
-        var buffer = new ArrayBufferWriter<byte>(Days * 24 * 200 + 256);
+        var buffer = new ArrayBufferWriter<byte>(hours * 200 + 256);
         using (var writer = new Utf8JsonWriter(buffer))
         {
             writer.WriteStartObject();
@@ -59,7 +65,7 @@ public sealed class SyntheticDataset
             writer.WriteNumber("seed", Seed);
             writer.WriteEndObject();
             writer.WriteStartArray("data");
-            _generator.WriteRows(writer, stationId, SeriesEnd, Days);
+            _generator.WriteRows(writer, stationId, SeriesEnd, Days, from, to);
             writer.WriteEndArray();
             writer.WriteEndObject();
         }

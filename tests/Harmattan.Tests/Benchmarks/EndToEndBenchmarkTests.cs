@@ -70,6 +70,26 @@ public sealed class EndToEndBenchmarkTests : IDisposable
         Assert.Equal(new SyntheticDataset(2, 3).StationResponse("900000002"), new SyntheticDataset(5, 3).StationResponse("900000002"));
     }
 
+    [Fact]
+    public void The_answers_to_a_backfills_commands_hold_every_row_of_the_series_once_and_in_order()
+    {
+        var dataset = new SyntheticDataset(1, 30);
+        var station = dataset.Backfill[0];
+
+        var windows = CorePipeline.Windows(dataset, station);
+
+        Assert.Equal(CorePipeline.Commands(station, "backfill"), windows.Select(w => w.Command));
+        Assert.Equal(Rows(dataset.StationResponse(station.StationId)), windows.SelectMany(w => Rows(w.Body)));
+        Assert.Equal(AirQinoParser.Parse(dataset.StationResponse(station.StationId), station.StationId, "test").Readings.Count,
+            CorePipeline.Extract(windows, SyntheticDataset.SeriesEnd).Sum(f => f.Readings.Count));
+    }
+
+    private static List<string> Rows(byte[] response)
+    {
+        using var document = JsonDocument.Parse(response);
+        return document.RootElement.GetProperty("data").EnumerateArray().Select(row => row.GetRawText()).ToList();
+    }
+
     [Theory]
     [InlineData(365, 53)]
     [InlineData(90, 13)]
