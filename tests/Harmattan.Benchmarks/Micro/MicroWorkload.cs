@@ -19,19 +19,19 @@ internal sealed class MicroWorkload
         var dataset = new SyntheticDataset(stations: 1, days: 365);
         Station = dataset.Backfill[0];
         var rows = 0;
-        foreach (var window in CorePipeline.Windows(dataset, Station))
+        foreach (var answer in CorePipeline.Answers(dataset, Station))
         {
-            var response = JsonNode.Parse(window.Body)!;
+            var response = JsonNode.Parse(answer.Body)!;
             var data = response["data"]!.AsArray();
             var kept = Math.Min(data.Count, Readings - rows);
             response["data"] = new JsonArray(data.Take(kept).Select(row => row!.DeepClone()).ToArray());
-            Windows.Add(window with { Body = System.Text.Encoding.UTF8.GetBytes(response.ToJsonString()) });
+            Answers.Add(answer with { Body = System.Text.Encoding.UTF8.GetBytes(response.ToJsonString()) });
             rows += kept;
             if (rows == Readings)
                 break;
         }
 
-        Fetches = CorePipeline.Extract(Windows, FetchedAt).Where(f => f.Readings.Count > 0).ToList();
+        Fetches = CorePipeline.Extract(Answers, FetchedAt).Where(f => f.Readings.Count > 0).ToList();
         if (Fetches.Sum(f => f.Readings.Count) != Readings)
             throw new InvalidOperationException($"The workload has {Fetches.Sum(f => f.Readings.Count)} readings, not {Readings}.");
         Averages = Fetches.Select(f => AveragesCalculator.Compute(f, Quality)).ToList();
@@ -40,7 +40,7 @@ internal sealed class MicroWorkload
     public static DateTimeOffset FetchedAt { get; } = SyntheticDataset.SeriesEnd.AddHours(1);
     public StationDays Station { get; }
     public QualityOptions Quality { get; } = new();
-    public List<WindowResponse> Windows { get; } = [];
+    public List<CommandAnswer> Answers { get; } = [];
     public List<RawReadingsFetched> Fetches { get; }
     public List<AveragesComputed> Averages { get; }
 }

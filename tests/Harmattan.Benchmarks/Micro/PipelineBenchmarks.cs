@@ -23,13 +23,13 @@ public class PipelineBenchmarks
     }
 
     [Benchmark(OperationsPerInvoke = MicroWorkload.Readings, Description = "System.Text.Json walk (floor)")]
-    public int ParseOnly() => _workload.Windows.Sum(w => CorePipeline.WalkJson(w.Body));
+    public int ParseOnly() => _workload.Answers.Sum(a => CorePipeline.WalkJson(a.Body));
 
     [Benchmark(OperationsPerInvoke = MicroWorkload.Readings, Description = "AirQinoParser.Parse")]
-    public int Parse() => _workload.Windows.Sum(w => AirQinoParser.Parse(w.Body, _workload.Station.StationId, "benchmark").Readings.Count);
+    public int Parse() => _workload.Answers.Sum(a => AirQinoParser.Parse(a.Body, _workload.Station.StationId, "benchmark").Readings.Count);
 
     [Benchmark(OperationsPerInvoke = MicroWorkload.Readings, Description = "Parse + 7-day messages + FetchIds")]
-    public int Extract() => CorePipeline.Extract(_workload.Windows, MicroWorkload.FetchedAt).Count;
+    public int Extract() => CorePipeline.Extract(_workload.Answers, MicroWorkload.FetchedAt).Count;
 
     [Benchmark(OperationsPerInvoke = MicroWorkload.Readings, Description = "AveragesCalculator.Compute (quality + aggregation)")]
     public int Aggregate()
@@ -41,7 +41,7 @@ public class PipelineBenchmarks
     }
 
     [Benchmark(OperationsPerInvoke = MicroWorkload.Readings, Description = "Core: parse + quality + aggregation")]
-    public int Core() => CorePipeline.Run(_workload.Windows, MicroWorkload.FetchedAt, _workload.Quality);
+    public int Core() => CorePipeline.Run(_workload.Answers, MicroWorkload.FetchedAt, _workload.Quality);
 
     [Benchmark(OperationsPerInvoke = MicroWorkload.Readings, Description = "Serialize RawReadingsFetched (MassTransit envelope)")]
     public long SerializeRaw() => _workload.Fetches.Sum(f => (long)MassTransitJson.Serialize(f).Length);

@@ -6,7 +6,7 @@ using Harmattan.Transformer;
 
 namespace Harmattan.Testing;
 
-/// <summary>What the extractor and the transformer do to a response, without bus or store: parse, cut into windows, average.</summary>
+/// <summary>What the extractor and the transformer do to the source's answers, without bus or store: parse, cut into messages, average.</summary>
 public static class CorePipeline
 {
     public const int ChunkDays = 7;
@@ -32,24 +32,24 @@ public static class CorePipeline
     /// Every command of a backfill of <paramref name="station"/> with the simulator's answer to it. The extractor
     /// parses one window's answer at a time, never a whole year, so the core is measured on these.
     /// </summary>
-    public static IReadOnlyList<WindowResponse> Windows(SyntheticDataset dataset, StationDays station) =>
+    public static IReadOnlyList<CommandAnswer> Answers(SyntheticDataset dataset, StationDays station) =>
         Commands(station, requestedBy: "backfill")
-            .Select(command => new WindowResponse(command, dataset.WindowResponse(station.StationId, command.WindowStart, command.WindowEnd)))
+            .Select(command => new CommandAnswer(command, dataset.WindowResponse(station.StationId, command.WindowStart, command.WindowEnd)))
             .ToArray();
 
-    /// <summary>The <see cref="RawReadingsFetched"/> messages the extractor publishes for <paramref name="windows"/>.</summary>
-    public static List<RawReadingsFetched> Extract(IEnumerable<WindowResponse> windows, DateTimeOffset fetchedAt) =>
-        windows.SelectMany(window => Extract(window, fetchedAt)).ToList();
+    /// <summary>The <see cref="RawReadingsFetched"/> messages the extractor publishes for <paramref name="answers"/>.</summary>
+    public static List<RawReadingsFetched> Extract(IEnumerable<CommandAnswer> answers, DateTimeOffset fetchedAt) =>
+        answers.SelectMany(answer => Messages(answer, fetchedAt)).ToList();
 
     /// <summary>
-    /// Parse, quality rules and aggregation of each window's answer in turn, as the services hold one window at a
-    /// time; returns the readings processed.
+    /// Parse, quality rules and aggregation of each answer in turn, as the services hold one window at a time;
+    /// returns the readings processed.
     /// </summary>
-    public static int Run(IEnumerable<WindowResponse> windows, DateTimeOffset fetchedAt, QualityOptions quality)
+    public static int Run(IEnumerable<CommandAnswer> answers, DateTimeOffset fetchedAt, QualityOptions quality)
     {
         var readings = 0;
-        foreach (var window in windows)
-            foreach (var fetch in Extract(window, fetchedAt))
+        foreach (var answer in answers)
+            foreach (var fetch in Messages(answer, fetchedAt))
             {
                 AveragesCalculator.Compute(fetch, quality);
                 readings += fetch.Readings.Count;
@@ -57,9 +57,9 @@ public static class CorePipeline
         return readings;
     }
 
-    private static IReadOnlyList<RawReadingsFetched> Extract(WindowResponse window, DateTimeOffset fetchedAt)
+    private static IReadOnlyList<RawReadingsFetched> Messages(CommandAnswer answer, DateTimeOffset fetchedAt)
     {
-        var (command, body) = window;
+        var (command, body) = answer;
         var source = "synthetic:" + command.StationId;
         var readings = AirQinoParser.Parse(body, command.StationId, source, command.WindowStart, command.WindowEnd).Readings;
         var zone = TimeZoneInfo.FindSystemTimeZoneById(command.TimeZone);
@@ -89,4 +89,4 @@ public static class CorePipeline
 }
 
 /// <summary>A backfill command and the source's answer to it.</summary>
-public sealed record WindowResponse(FetchStationWindow Command, byte[] Body);
+public sealed record CommandAnswer(FetchStationWindow Command, byte[] Body);

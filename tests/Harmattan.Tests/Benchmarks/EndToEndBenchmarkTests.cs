@@ -76,12 +76,12 @@ public sealed class EndToEndBenchmarkTests : IDisposable
         var dataset = new SyntheticDataset(1, 30);
         var station = dataset.Backfill[0];
 
-        var windows = CorePipeline.Windows(dataset, station);
+        var answers = CorePipeline.Answers(dataset, station);
 
-        Assert.Equal(CorePipeline.Commands(station, "backfill"), windows.Select(w => w.Command));
-        Assert.Equal(Rows(dataset.StationResponse(station.StationId)), windows.SelectMany(w => Rows(w.Body)));
+        Assert.Equal(CorePipeline.Commands(station, "backfill"), answers.Select(a => a.Command));
+        Assert.Equal(Rows(dataset.StationResponse(station.StationId)), answers.SelectMany(a => Rows(a.Body)));
         Assert.Equal(AirQinoParser.Parse(dataset.StationResponse(station.StationId), station.StationId, "test").Readings.Count,
-            CorePipeline.Extract(windows, SyntheticDataset.SeriesEnd).Sum(f => f.Readings.Count));
+            CorePipeline.Extract(answers, SyntheticDataset.SeriesEnd).Sum(f => f.Readings.Count));
     }
 
     private static List<string> Rows(byte[] response)
