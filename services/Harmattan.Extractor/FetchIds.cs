@@ -34,7 +34,11 @@ public static class FetchIds
         return id.ToGuid();
     }
 
-    /// <summary>A shape's keys in ordinal order, each already encoded as <see cref="DeterministicGuid.Append(string)"/> writes it.</summary>
+    /// <summary>
+    /// A shape's row as <see cref="DeterministicGuid"/> writes it, keys in ordinal order: the key count, then each key
+    /// and its value. The count and the keys are the same in every row of the shape, so they are written once into
+    /// <see cref="Template"/> and each row copies it and fills in its values.
+    /// </summary>
     private sealed class KeyOrder
     {
         public KeyOrder(QuantityKeys keys)
@@ -43,29 +47,30 @@ public static class FetchIds
             Sorted = Enumerable.Range(0, keys.Count).ToArray();
             var names = keys.Names.ToArray();
             Array.Sort(names, Sorted, StringComparer.Ordinal);
-            EncodedKeys = names.Select(Encode).ToArray();
-            RowBytes = 8 + EncodedKeys.Sum(key => key.Length + 9);
+            var encodedKeys = names.Select(Encode).ToArray();
+            Template = new byte[8 + encodedKeys.Sum(key => key.Length + 9)];
+            ValueOffsets = new int[encodedKeys.Length];
+            BinaryPrimitives.WriteInt64BigEndian(Template, Sorted.Length);
+            var at = 8;
+            for (var i = 0; i < encodedKeys.Length; i++)
+            {
+                encodedKeys[i].CopyTo(Template, at);
+                ValueOffsets[i] = at + encodedKeys[i].Length;
+                at = ValueOffsets[i] + 9;
+            }
         }
 
         public QuantityKeys Keys { get; }
         public int[] Sorted { get; }
-        public byte[][] EncodedKeys { get; }
-        public int RowBytes { get; }
+        public byte[] Template { get; }
+        public int[] ValueOffsets { get; }
 
-        /// <summary>The key count, then each key and its value in key order, written into one reserved span.</summary>
         public void AppendRow(DeterministicGuid id, ReadOnlySpan<double?> values)
         {
-            var row = id.Reserve(RowBytes);
-            BinaryPrimitives.WriteInt64BigEndian(row, Sorted.Length);
-            var at = 8;
-            for (var i = 0; i < Sorted.Length; i++)
-            {
-                var key = EncodedKeys[i];
-                key.CopyTo(row[at..]);
-                at += key.Length;
-                DeterministicGuid.Write(row.Slice(at, 9), values[Sorted[i]]);
-                at += 9;
-            }
+            var row = id.Reserve(Template.Length);
+            Template.CopyTo(row);
+            for (var i = 0; i < ValueOffsets.Length; i++)
+                DeterministicGuid.Write(row.Slice(ValueOffsets[i], 9), values[Sorted[i]]);
         }
 
         private static byte[] Encode(string key)
