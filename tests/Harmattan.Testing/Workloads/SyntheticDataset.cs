@@ -46,14 +46,14 @@ public sealed class SyntheticDataset
     };
 
     /// <summary>One station's whole series as AirQino v3 answers it: <c>{"header": {...}, "data": [...]}</c>.</summary>
-    public byte[] StationResponse(string stationId) => Response(stationId, Days * 24, from: null, to: null);
+    public byte[] StationResponse(string stationId) => Response(stationId, from: null, to: null);
 
     /// <summary>The rows of one station whose hour is in [<paramref name="from"/>, <paramref name="to"/>), as the simulator answers that request.</summary>
-    public byte[] WindowResponse(string stationId, DateTimeOffset from, DateTimeOffset to) =>
-        Response(stationId, (int)Math.Max(0, (to - from).TotalHours), from, to);
+    public byte[] WindowResponse(string stationId, DateTimeOffset from, DateTimeOffset to) => Response(stationId, from, to);
 
-    private byte[] Response(string stationId, int hours, DateTimeOffset? from, DateTimeOffset? to)
+    private byte[] Response(string stationId, DateTimeOffset? from, DateTimeOffset? to)
     {
+        var hours = from is { } first && to is { } end ? (int)Math.Max(0, (end - first).TotalHours) : Days * 24;
         var buffer = new ArrayBufferWriter<byte>(hours * 200 + 256);
         using (var writer = new Utf8JsonWriter(buffer))
         {
