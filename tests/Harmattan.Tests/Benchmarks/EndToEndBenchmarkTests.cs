@@ -41,6 +41,31 @@ public sealed class EndToEndBenchmarkTests : IDisposable
     }
 
     [Fact]
+    public void The_cpu_bound_is_the_rate_at_which_the_measured_processes_would_fill_every_core()
+    {
+        var report = new E2eReport
+        {
+            Readings = 876_000,
+            E2eReadingsPerSecond = 20_000,
+            InMemoryReadingsPerSecond = 30_000,
+            CoreReadingsPerSecond = 1_000_000,
+            ParseOnlyReadingsPerSecond = 2_000_000,
+            PeakRssMb = new Dictionary<string, double> { ["loader"] = 150 },
+            CpuSecondsPerMillionReadings = new Dictionary<string, double> { ["extractor"] = 12, ["transformer"] = 11, ["loader"] = 19, ["rabbitmq"] = 30 },
+            LoaderCpuMicrosecondsPerHourlyRow = 19,
+            MaxMessageBytes = 44_000,
+            HourlyLatencyMs = Percentiles.Of([400.0]),
+        };
+
+        // 72 CPU seconds per million readings: two cores process a million in 36 s.
+        Assert.Equal(1e6 / 36, report.CpuBoundReadingsPerSecond(cores: 2), precision: 6);
+        Assert.Equal(4 * 1e6 / 72, report.CpuBoundReadingsPerSecond(cores: 4), precision: 6);
+        // 4 % of 2,000,000 is 80,000 readings/s, which two cores reach at 25 s per million.
+        Assert.Equal(25, report.CpuSecondsPerMillionForTarget(cores: 2), precision: 9);
+        Assert.Contains("cpu_bound_readings_per_s", report.ToTable(new E2eOptions(10, 365, null, null)));
+    }
+
+    [Fact]
     public void Kept_data_is_one_AirQino_v3_file_per_station_that_the_parser_reads()
     {
         var dataset = new SyntheticDataset(stations: 3, days: 4);
