@@ -12,19 +12,7 @@ public sealed class EndToEndBenchmarkTests : IDisposable
     [Fact]
     public void The_json_report_has_exactly_the_keys_the_issue_names()
     {
-        var report = new E2eReport
-        {
-            Readings = 876_000,
-            E2eReadingsPerSecond = 10_000,
-            InMemoryReadingsPerSecond = 15_000,
-            CoreReadingsPerSecond = 300_000,
-            ParseOnlyReadingsPerSecond = 500_000,
-            PeakRssMb = new Dictionary<string, double> { ["extractor"] = 120.5, ["transformer"] = 110, ["loader"] = 150 },
-            CpuSecondsPerMillionReadings = new Dictionary<string, double> { ["extractor"] = 10, ["transformer"] = 12, ["loader"] = 30, ["rabbitmq"] = 20 },
-            LoaderCpuMicrosecondsPerHourlyRow = 35,
-            MaxMessageBytes = 130_000,
-            HourlyLatencyMs = Percentiles.Of([10.0, 20, 30]),
-        };
+        var report = SampleReport();
 
         using var json = JsonDocument.Parse(report.ToJson());
         var root = json.RootElement;
@@ -43,19 +31,7 @@ public sealed class EndToEndBenchmarkTests : IDisposable
     [Fact]
     public void The_cpu_bound_is_the_rate_at_which_the_measured_processes_would_fill_every_core()
     {
-        var report = new E2eReport
-        {
-            Readings = 876_000,
-            E2eReadingsPerSecond = 20_000,
-            InMemoryReadingsPerSecond = 30_000,
-            CoreReadingsPerSecond = 1_000_000,
-            ParseOnlyReadingsPerSecond = 2_000_000,
-            PeakRssMb = new Dictionary<string, double> { ["loader"] = 150 },
-            CpuSecondsPerMillionReadings = new Dictionary<string, double> { ["extractor"] = 12, ["transformer"] = 11, ["loader"] = 19, ["rabbitmq"] = 30 },
-            LoaderCpuMicrosecondsPerHourlyRow = 19,
-            MaxMessageBytes = 44_000,
-            HourlyLatencyMs = Percentiles.Of([400.0]),
-        };
+        var report = SampleReport() with { ParseOnlyReadingsPerSecond = 2_000_000 };
 
         // 72 CPU seconds per million readings: two cores process a million in 36 s.
         Assert.Equal(1e6 / 36, report.CpuBoundReadingsPerSecond(cores: 2), precision: 6);
@@ -64,6 +40,21 @@ public sealed class EndToEndBenchmarkTests : IDisposable
         Assert.Equal(25, report.CpuSecondsPerMillionForTarget(cores: 2), precision: 9);
         Assert.Contains("cpu_bound_readings_per_s", report.ToTable(new E2eOptions(10, 365, null, null)));
     }
+
+    /// <summary>A report whose processes spent 72 CPU seconds per million readings together.</summary>
+    private static E2eReport SampleReport() => new()
+    {
+        Readings = 876_000,
+        E2eReadingsPerSecond = 10_000,
+        InMemoryReadingsPerSecond = 15_000,
+        CoreReadingsPerSecond = 300_000,
+        ParseOnlyReadingsPerSecond = 500_000,
+        PeakRssMb = new Dictionary<string, double> { ["extractor"] = 120.5, ["transformer"] = 110, ["loader"] = 150 },
+        CpuSecondsPerMillionReadings = new Dictionary<string, double> { ["extractor"] = 10, ["transformer"] = 12, ["loader"] = 30, ["rabbitmq"] = 20 },
+        LoaderCpuMicrosecondsPerHourlyRow = 35,
+        MaxMessageBytes = 130_000,
+        HourlyLatencyMs = Percentiles.Of([10.0, 20, 30]),
+    };
 
     [Fact]
     public void Kept_data_is_one_AirQino_v3_file_per_station_that_the_parser_reads()
