@@ -1,7 +1,9 @@
 using System.CommandLine;
 using Harmattan.Cli.Pipeline;
+using Harmattan.Contracts;
 using Harmattan.Extractor;
 using Harmattan.Hosting;
+using Harmattan.Stations;
 using Harmattan.Storage;
 using MassTransit;
 using Spectre.Console;
@@ -19,17 +21,9 @@ public static class BackfillCommand
         var stations = CommonOptions.Stations();
         var from = CommonOptions.From(required: true);
         var to = CommonOptions.To(required: true);
-        var chunkDays = new Option<int>("--chunk-days")
-        {
-            Description = "Days per fetch command, 1 to 7; smaller chunks spread the work over more extractors.",
-            DefaultValueFactory = _ => 7,
-        };
-        chunkDays.Validators.Add(r =>
-        {
-            var days = r.GetValueOrDefault<int>();
-            if (days is < 1 or > 7)
-                r.AddError($"--chunk-days: {days} is out of range; use 1 to 7 (a message holds at most 7 days).");
-        });
+        var chunkDays = CommonOptions.WholeNumber("--chunk-days",
+            $"Days per fetch command, 1 to {DayWindows.MaxDaysPerFetch} (default {DayWindows.MaxDaysPerFetch}); smaller chunks spread the work over more extractors.",
+            1, DayWindows.MaxDaysPerFetch, $"use 1 to {DayWindows.MaxDaysPerFetch} (a message holds at most {DayWindows.MaxDaysPerFetch} days)");
         var noWait = CommonOptions.NoWait("Send the commands and exit without waiting for the store.");
         var refetch = new Option<bool>("--refetch")
         {
@@ -46,7 +40,7 @@ public static class BackfillCommand
         };
         CommonOptions.ValidateRange(command, from, to);
         command.SetAction((result, cancellationToken) => RunAsync(new BackfillRequest(result.GetValue(stations) ?? [],
-            result.GetValue(from)!.Value, result.GetValue(to)!.Value, result.GetValue(chunkDays), result.GetValue(noWait),
+            result.GetValue(from)!.Value, result.GetValue(to)!.Value, result.GetValue(chunkDays) ?? DayWindows.MaxDaysPerFetch, result.GetValue(noWait),
             result.GetValue(refetch), result.GetValue(idleTimeout) ?? CommonOptions.DefaultIdleTimeout,
             CommonOptions.StoreOverrides(result.GetValue(db), result.GetValue(mongo)),
             result.GetValue(rabbitMq)), cancellationToken));
@@ -82,22 +76,23 @@ public static class BackfillCommand
         cancellationToken = stop.Token;
         var time = host.Services.GetRequiredService<TimeProvider>();
 
-        await host.StartAsync(cancellationToken);
+        var sent = 0;
+        List<FetchStationWindow>? commands = null;
         try
         {
+            await host.StartAsync(cancellationToken);
             var plan = await BackfillPlan.CreateAsync(host.Services.GetRequiredService<IPipelineStore>(), asked, request.Refetch,
                 cancellationToken);
             // Fetches done before this moment do not count as this backfill's results.
             var startedAt = time.GetUtcNow();
             var endpoint = await host.Services.GetRequiredService<ISendEndpointProvider>()
                 .GetSendEndpoint(BusRegistration.CommandAddress(QueueNames.FetchStationWindow, host.Services));
-            var sent = 0;
-            foreach (var run in plan.ToFetch)
-                foreach (var fetch in StationSelection.Commands(run, request.ChunkDays, requestedBy: "backfill"))
-                {
-                    await endpoint.Send(fetch, cancellationToken);
-                    sent++;
-                }
+            commands = [.. plan.ToFetch.SelectMany(run => StationSelection.Commands(run, request.ChunkDays, requestedBy: "backfill"))];
+            foreach (var fetch in commands)
+            {
+                await endpoint.Send(fetch, cancellationToken);
+                sent++;
+            }
             AnsiConsole.MarkupLineInterpolated(
                 $"Sent {sent} fetch commands for {plan.Total - plan.AlreadyStored} of {plan.Total} station-days ({DayRange.Format(from, to)}, {asked.Count} station(s)).");
             if (plan.AlreadyStored > 0)
@@ -109,6 +104,16 @@ public static class BackfillCommand
                 return 0;
 
             return await WaitAsync(host.Services, plan, startedAt, request.IdleTimeout, cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Ctrl-C before the wait, which reports its own stop.
+            if (commands is null)
+                AnsiConsole.MarkupLine("Stopped before any fetch command was sent; run the same command again.");
+            else
+                AnsiConsole.MarkupLineInterpolated(
+                    $"Stopped after sending {sent} of {commands.Count} fetch commands. Those sent are still processed; run the same command again to finish: days already stored are skipped.");
+            return 130;
         }
         finally
         {

@@ -138,6 +138,26 @@ public static class CommonOptions
         },
     };
 
+    /// <summary>
+    /// A whole number from <paramref name="min"/> to <paramref name="max"/>. A value that is not one, or is out of range,
+    /// is one error line ending in <paramref name="fix"/> (e.g. "use 1 to 7"), never the parser's exception.
+    /// </summary>
+    public static Option<int?> WholeNumber(string name, string description, int min, int max, string fix) => new(name)
+    {
+        Description = description,
+        CustomParser = result =>
+        {
+            var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : "";
+            if (!int.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value))
+                result.AddError($"{name}: '{Shortened(text)}' is not a whole number; {fix}.");
+            else if (value < min || value > max)
+                result.AddError($"{name}: {value} is out of range; {fix}.");
+            else
+                return value;
+            return null;
+        },
+    };
+
     public static Option<bool> NoWait(string description) => new("--no-wait") { Description = description };
 
     public static readonly TimeSpan DefaultIdleTimeout = TimeSpan.FromMinutes(10);
@@ -157,7 +177,7 @@ public static class CommonOptions
             var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : "";
             if (Durations.TryParse(text, out var duration))
                 return duration;
-            result.AddError($"{name}: '{Shortened(text)}' is not a duration; use e.g. {Durations.Examples}.");
+            result.AddError($"{name}: '{Shortened(text)}' is not a duration longer than zero; use e.g. {Durations.Examples}.");
             return null;
         },
     };

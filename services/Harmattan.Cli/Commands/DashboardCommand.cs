@@ -16,12 +16,8 @@ public static class DashboardCommand
     public static Command Create()
     {
         var db = CommonOptions.Db();
-        var port = new Option<int?>("--port") { Description = $"Port to listen on at http://localhost (default {DefaultPort})." };
-        port.Validators.Add(r =>
-        {
-            if (r.GetValueOrDefault<int?>() is < 1 or > 65535)
-                r.AddError($"--port must be a TCP port from 1 to 65535, e.g. --port {DefaultPort}.");
-        });
+        var port = CommonOptions.WholeNumber("--port", $"Port to listen on at http://localhost (default {DefaultPort}).", 1, 65535,
+            $"use a TCP port from 1 to 65535, e.g. --port {DefaultPort}");
         var command = new Command("dashboard", "Serve the dashboard of the stored averages on http://localhost (SQLite store, read only).")
         {
             db, port,

@@ -21,6 +21,8 @@ public static class ExportCommand
         command.SetAction(async (result, cancellationToken) =>
         {
             var stationId = result.GetValue(station)!;
+            if (result.GetValue(output)?.Directory is { Exists: false } folder)
+                throw CliException.Usage($"--out: the folder {folder.FullName} does not exist; create it first or write the file elsewhere.");
             var builder = CliHost.CreateBuilder(CommonOptions.StoreDefaults,
                 CliHost.Overrides(CommonOptions.StoreOverrides(result.GetValue(db), result.GetValue(mongo))));
             StoreLocation.RequireExisting(builder.Configuration);
@@ -33,7 +35,7 @@ public static class ExportCommand
                 result.GetValue(from) ?? DateOnly.MinValue, result.GetValue(to) ?? DateOnly.MaxValue, cancellationToken);
             if (result.GetValue(output) is { } file)
             {
-                await using var writer = new StreamWriter(file.FullName);
+                await using var writer = OpenForWriting(file);
                 await DailyAveragesCsv.WriteAsync(writer, days, cancellationToken);
                 await Console.Error.WriteLineAsync($"Wrote {days.Count} days of station {stationId} to {file.FullName}");
             }
@@ -47,5 +49,17 @@ public static class ExportCommand
             return 0;
         });
         return command;
+    }
+
+    private static StreamWriter OpenForWriting(FileInfo file)
+    {
+        try
+        {
+            return new StreamWriter(file.FullName);
+        }
+        catch (Exception ex) when (ex is UnauthorizedAccessException or IOException)
+        {
+            throw CliException.Usage($"--out: {file.FullName} cannot be written ({ex.Message}); choose another file.");
+        }
     }
 }

@@ -24,12 +24,8 @@ public static class RedriveCommand
                 r.AddError(refusal);
         });
         var rabbitMq = CommonOptions.RabbitMq();
-        var max = new Option<int?>("--max") { Description = "Move at most this many messages (default: all those waiting now)." };
-        max.Validators.Add(r =>
-        {
-            if (r.GetValueOrDefault<int?>() is < 1 and var n)
-                r.AddError($"--max: {n} moves nothing; use 1 or more, or leave it out to move every message waiting.");
-        });
+        var max = CommonOptions.WholeNumber("--max", "Move at most this many messages (default: all those waiting now).", 1, int.MaxValue,
+            "use 1 or more, or leave it out to move every message waiting");
 
         var command = new Command("redrive", "Move the messages of a RabbitMQ error queue (NAME_error) back to the queue they failed on.")
         {
@@ -48,6 +44,9 @@ public static class RedriveCommand
         try
         {
             var result = await ErrorQueueRedrive.RunAsync(rabbitMq, errorQueue, max, cancellationToken);
+            if (!result.QueueExists && !ErrorQueueRedrive.PipelineErrorQueues.Contains(errorQueue))
+                throw CliException.Usage(
+                    $"--queue: {errorQueue} does not exist on {where}, and it is not one of the pipeline's error queues: {ErrorQueueRedrive.PipelineErrorQueueList}.");
             if (!result.QueueExists)
             {
                 AnsiConsole.MarkupLineInterpolated(

@@ -66,10 +66,12 @@ public static class ReplayCommand
         cancellationToken = stop.Token;
         var store = host.Services.GetRequiredService<IPipelineStore>();
 
-        await host.StartAsync(cancellationToken);
+        var sent = 0;
+        IReadOnlyList<RawReadingsFetched>? fetches = null;
         try
         {
-            var fetches = await ArchivedFetchesAsync(store, asked, cancellationToken);
+            await host.StartAsync(cancellationToken);
+            fetches = await ArchivedFetchesAsync(store, asked, cancellationToken);
             if (fetches.Count == 0)
             {
                 AnsiConsole.MarkupLineInterpolated(
@@ -82,13 +84,26 @@ public static class ReplayCommand
             var endpoint = await host.Services.GetRequiredService<ISendEndpointProvider>()
                 .GetSendEndpoint(BusRegistration.CommandAddress(QueueNames.ComputeAverages, host.Services));
             foreach (var fetch in fetches)
+            {
                 await endpoint.Send(fetch, context => context.Headers.Set(HarmattanHeaders.Replay, true), cancellationToken);
+                sent++;
+            }
             AnsiConsole.MarkupLineInterpolated(
                 $"Replayed {fetches.Count} archived fetches ({fetches.Sum(f => f.Readings.Count)} readings) of {asked.Count} station(s) for {DayRange.Format(from, to)} to {QueueNames.ComputeAverages}.");
             if (noWait)
                 return 0;
 
             return await WaitAsync(host.Services, progress, asked, idleTimeout, cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Ctrl-C before the wait, which reports its own stop.
+            if (fetches is null)
+                AnsiConsole.MarkupLine("Stopped before any archived fetch was sent; run the same command again.");
+            else
+                AnsiConsole.MarkupLineInterpolated(
+                    $"Stopped after sending {sent} of {fetches.Count} archived fetches. Those sent are still recomputed; run the same command again to replay them all (a fetch replayed twice changes nothing).");
+            return 130;
         }
         finally
         {

@@ -1,4 +1,5 @@
 using Harmattan.Cli.Pipeline;
+using Harmattan.Hosting;
 using System.Text;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Exceptions;
@@ -27,12 +28,19 @@ public static class ErrorQueueRedrive
     /// <summary>Messages taken (unacknowledged) and re-published before their confirms are awaited.</summary>
     public const int BatchSize = 100;
 
+    /// <summary>The error queues of the pipeline's four queues, where MassTransit moves what failed there.</summary>
+    public static readonly IReadOnlyList<string> PipelineErrorQueues =
+        [.. new[] { QueueNames.StoreAverages, QueueNames.ComputeAverages, QueueNames.ArchiveRawReadings, QueueNames.FetchStationWindow }
+            .Select(QueueNames.ErrorQueue)];
+
+    public static string PipelineErrorQueueList => $"{string.Join(", ", PipelineErrorQueues.SkipLast(1))} or {PipelineErrorQueues[^1]}";
+
     /// <summary>Why <paramref name="queue"/> cannot be redriven, or null.</summary>
     public static string? Refusal(string queue) =>
         queue.EndsWith(ErrorSuffix, StringComparison.Ordinal) && queue.Length > ErrorSuffix.Length
             ? null
             : $"'{queue}' is not an error queue: --queue must name a MassTransit error queue ending in {ErrorSuffix}, " +
-              "e.g. store-averages_error, compute-averages_error, archive-raw-readings_error or fetch-station-window_error.";
+              $"e.g. {PipelineErrorQueueList}.";
 
     /// <summary>The queue a failed message came from: MassTransit's fault header, else the error queue's name without <c>_error</c>.</summary>
     public static string DestinationOf(string errorQueue, IDictionary<string, object?>? headers)

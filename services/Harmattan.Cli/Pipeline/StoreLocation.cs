@@ -24,7 +24,7 @@ public static class StoreLocation
     /// <summary>The SQLite file's full path (relative paths are relative to the current directory), or null for MongoDB or an in-memory database.</summary>
     public static string? SqliteFile(IConfiguration configuration)
     {
-        var provider = configuration.GetSection(StorageOptions.Section).Get<StorageOptions>()?.Provider;
+        var provider = StorageOptions.Read(configuration).Provider;
         if (provider != StorageProvider.Sqlite)
             return null;
         var dataSource = new SqliteConnectionStringBuilder(StorageRegistration.SqliteConnectionString(configuration)).DataSource;

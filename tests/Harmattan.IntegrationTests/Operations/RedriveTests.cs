@@ -79,12 +79,24 @@ public sealed class RedriveTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Redriving_an_error_queue_that_does_not_exist_yet_has_nothing_to_move()
+    public async Task Redriving_a_pipeline_error_queue_that_does_not_exist_yet_has_nothing_to_move()
     {
-        var (exit, output) = await _pipeline.CliAsync("redrive", "--queue", "no-such-queue_error");
+        // Nothing failed in the transformer here, and MassTransit creates an error queue with its first message.
+        var (exit, output) = await _pipeline.CliAsync("redrive", "--queue", QueueNames.ErrorQueue(QueueNames.ComputeAverages));
 
         Assert.Equal(0, exit);
-        Assert.Contains("Nothing to move: no-such-queue_error does not exist on", output);
+        Assert.Contains($"Nothing to move: {QueueNames.ErrorQueue(QueueNames.ComputeAverages)}", output);
+        Assert.DoesNotContain(":guest@", output);
+    }
+
+    [Fact]
+    public async Task Redriving_a_misspelt_error_queue_names_the_pipeline_error_queues()
+    {
+        var (exit, output) = await _pipeline.CliAsync("redrive", "--queue", "store-average_error");
+
+        Assert.Equal(2, exit);
+        Assert.Contains("--queue: store-average_error does not exist on", output);
+        Assert.Contains("not one of the pipeline's error queues: store-averages_error, compute-averages_error, archive-raw-readings_error or fetch-station-window_error", output);
         Assert.DoesNotContain(":guest@", output);
     }
 }

@@ -53,7 +53,7 @@ public sealed class BadInvocationTests : IDisposable
             { $"status --from {Today} --to 2099-01-01", 2, ["--to 2099-01-01 is in the future", $"the last allowed date is {Today}"] },
             // Durations, in the one syntax.
             { "run --once --timeout 5x", 2, ["--timeout: '5x' is not a duration", "90s, 10m, 3h, 1d12h"] },
-            { $"backfill {Range} --idle-timeout 0s", 2, ["--idle-timeout: '0s' is not a duration", "90s, 10m, 3h, 1d12h"] },
+            { $"backfill {Range} --idle-timeout 0s", 2, ["--idle-timeout: '0s' is not a duration longer than zero", "90s, 10m, 3h, 1d12h"] },
             { $"replay {Range} --idle-timeout 10", 2, ["--idle-timeout: '10' is not a duration", "90s, 10m, 3h, 1d12h"] },
             { "status --max-age 3hours", 2, ["--max-age: '3hours' is not a duration", "90s, 10m, 3h, 1d12h"] },
             // Other values.
@@ -61,7 +61,15 @@ public sealed class BadInvocationTests : IDisposable
             { "run --once --airqino-url ftp://example.org", 2, ["--airqino-url: 'ftp://example.org' is not an absolute http(s) URL"] },
             { $"backfill {Range} --rabbitmq amqp//localhost", 2, ["--rabbitmq is not an AMQP URI", "amqp://user:password@host:5672/vhost"] },
             { "redrive --queue store-averages", 2, ["'store-averages' is not an error queue", "ending in _error"] },
-            { "redrive --queue store-averages_error --max 0", 2, ["--max: 0 moves nothing", "use 1 or more"] },
+            { "redrive --queue store-averages_error --max 0", 2, ["--max: 0 is out of range", "use 1 or more"] },
+            // Whole numbers: text where a number belongs is one line too, not the parser's exception.
+            { $"backfill {Range} --chunk-days abc", 2, ["--chunk-days: 'abc' is not a whole number; use 1 to 7"] },
+            { "redrive --queue store-averages_error --max abc", 2, ["--max: 'abc' is not a whole number; use 1 or more"] },
+            { "redrive --queue store-averages_error --max 1.5", 2, ["--max: '1.5' is not a whole number; use 1 or more"] },
+            { "dashboard --port abc", 2, ["--port: 'abc' is not a whole number", "use a TCP port from 1 to 65535"] },
+            { "dashboard --port 70000", 2, ["--port: 70000 is out of range", "use a TCP port from 1 to 65535"] },
+            { "export --station 283164601 --out no-such-folder/x.csv", 2, ["--out: the folder ", "no-such-folder does not exist; create it first"] },
+            { "export --station 283164601 --out .", 2, ["--out: ", "cannot be written", "choose another file"] },
             // Reading commands never create a store.
             { "export --station 283164601 --db missing.db", 2, ["no store at ", "missing.db", "check --db"] },
             { "status --db missing.db", 2, ["no store at ", "missing.db", "check --db"] },
@@ -128,6 +136,21 @@ public sealed class BadInvocationTests : IDisposable
         Assert.Contains("error: ConnectionStrings:RabbitMq must be an AMQP URI", output);
         Assert.Contains("ConnectionStrings__RabbitMq", output);
         Assert.DoesNotContain("s3cret", output);
+        Assert.Equal(before, _cli.Snapshot());
+    }
+
+    [Theory]
+    [InlineData("Storage__Provider", "Mongo", "error: Storage:Provider 'Mongo' is not a store: use Sqlite or MongoDb (environment variable Storage__Provider).")]
+    [InlineData("Stations__0__TimeZone", "Africa/Abidjan", "error: Stations:0:Id is missing: every configured station needs its Id")]
+    public async Task A_bad_setting_in_the_environment_is_one_line_naming_the_key_and_the_fix(string variable, string value, string expected)
+    {
+        var before = _cli.Snapshot();
+
+        var (exit, output) = await _cli.InvokeAsync(["status"], new Dictionary<string, string> { [variable] = value });
+
+        Assert.Equal(2, exit);
+        Assert.Contains(expected, output);
+        Assert.Single(output.Split('\n'), l => l.StartsWith("error:", StringComparison.Ordinal));
         Assert.Equal(before, _cli.Snapshot());
     }
 

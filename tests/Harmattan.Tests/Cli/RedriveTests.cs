@@ -71,7 +71,7 @@ public class RedriveTests
     {
         var result = new RootCommand { RedriveCommand.Create() }.Parse(["redrive", "--queue", "store-averages_error", "--max", "0"]);
 
-        Assert.Contains(result.Errors, e => e.Message.Contains("--max: 0 moves nothing; use 1 or more"));
+        Assert.Contains(result.Errors, e => e.Message.Contains("--max: 0 is out of range; use 1 or more"));
     }
 
     [Fact]
