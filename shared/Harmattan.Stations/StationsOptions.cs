@@ -46,6 +46,8 @@ public sealed class StationsOptions
         for (var i = 0; i < options.Stations.Count; i++)
         {
             var station = options.Stations[i];
+            if (string.IsNullOrEmpty(station.Id))
+                return $"{Section}:{i}:Id is missing: every configured station needs its Id (configuring any {Section}:N key replaces the default stations {string.Join(" and ", Defaults.Select(d => d.Id))}).";
             if (!StationId.IsValid(station.Id))
                 return $"{Section}:{i}:Id '{station.Id}' is not a valid station id: use {StationId.Rule}.";
             if (!seen.Add(station.Id))
@@ -61,8 +63,11 @@ public sealed class StationsOptions
     {
         if (TryFindTimeZone(id, out _))
             return null;
-        return id is not null && TimeZoneInfo.TryConvertWindowsIdToIanaId(id, out var iana)
-            ? $"{key} '{id}' is a Windows time zone id, which the services do not resolve: use its IANA id '{iana}'."
+        if (id is not null && TimeZoneInfo.TryConvertWindowsIdToIanaId(id, out var iana))
+            return $"{key} '{id}' is a Windows time zone id, which the services do not resolve: use its IANA id '{iana}'.";
+        // The services run without culture data, which the conversion above needs; no IANA id holds a space.
+        return id is not null && id.Contains(' ')
+            ? $"{key} '{id}' looks like a Windows time zone id, which the services do not resolve: use its IANA id (e.g. Europe/Berlin for 'W. Europe Standard Time', Africa/Lagos for 'W. Central Africa Standard Time')."
             : $"{key} '{id}' is not a known time zone: use an IANA id such as UTC or Africa/Abidjan.";
     }
 

@@ -41,8 +41,7 @@ public static class StorageRegistration
             return services;
 
         services.AddValidatedOptions<StorageOptions>(StorageOptions.Section);
-        var options = configuration.GetSection(StorageOptions.Section).Get<StorageOptions>() ?? new StorageOptions();
-        switch (options.Provider)
+        switch (StorageOptions.Read(configuration).Provider)
         {
             case StorageProvider.Sqlite:
                 var connectionString = SqliteConnectionString(configuration);

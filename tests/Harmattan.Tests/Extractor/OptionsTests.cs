@@ -36,7 +36,10 @@ public class OptionsTests
     [InlineData("Stations:1:TimeZone", "Africa/Atlantis", "Stations:1:TimeZone 'Africa/Atlantis' is not a known time zone")]
     [InlineData("Stations:1:TimeZone", "W. Central Africa Standard Time",
         "Stations:1:TimeZone 'W. Central Africa Standard Time' is a Windows time zone id, which the services do not resolve: use its IANA id 'Africa/Lagos'")]
+    [InlineData("Stations:1:TimeZone", "Abidjan Standard Time",
+        "Stations:1:TimeZone 'Abidjan Standard Time' looks like a Windows time zone id, which the services do not resolve: use its IANA id (e.g. Europe/Berlin")]
     [InlineData("Stations:1:Id", "283164601", "Stations:1:Id '283164601' is listed twice")]
+    [InlineData("Stations:1:Id", "", "Stations:1:Id is missing: every configured station needs its Id (configuring any Stations:N key replaces the default stations 283164601 and 283181971)")]
     public void A_bad_station_entry_is_reported_by_its_key(string key, string value, string message)
     {
         var settings = new Dictionary<string, string?> { ["Stations:0:Id"] = "283164601", ["Stations:1:Id"] = "283181971", [key] = value };

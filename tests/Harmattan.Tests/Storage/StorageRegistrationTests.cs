@@ -61,6 +61,14 @@ public class StorageRegistrationTests
     }
 
     [Fact]
+    public void An_unknown_provider_is_reported_by_key_with_the_values_to_choose_from()
+    {
+        var error = Assert.Throws<OptionsValidationException>(() => Services(("Storage:Provider", "Mongo")));
+
+        Assert.Equal("Storage:Provider 'Mongo' is not a store: use Sqlite or MongoDb (environment variable Storage__Provider).", error.Message);
+    }
+
+    [Fact]
     public void The_services_default_to_MongoDb()
     {
         using var provider = Services().BuildServiceProvider();
