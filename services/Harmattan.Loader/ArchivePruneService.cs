@@ -18,6 +18,18 @@ public sealed class ArchivePruneService(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        try
+        {
+            await PruneOnScheduleAsync(stoppingToken);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // The host stops, also when it could not start (a broker that cannot be reached): not this service's failure.
+        }
+    }
+
+    private async Task PruneOnScheduleAsync(CancellationToken stoppingToken)
+    {
         var cron = options.Value.ParsePruneCron();
         logger.LogInformation("Archive prune {Cron} (UTC): every fetch kept for {KeepAllDays} days, then the newest per station-day",
             options.Value.PruneCron, options.Value.KeepAllDays);

@@ -40,6 +40,18 @@ public sealed class StationFreshness : BackgroundService
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        try
+        {
+            await RefreshAsync(stoppingToken);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // The host stops, also when it could not start (a broker that cannot be reached): not this service's failure.
+        }
+    }
+
+    private async Task RefreshAsync(CancellationToken stoppingToken)
+    {
         using var timer = new PeriodicTimer(RefreshInterval, _time);
         do
         {

@@ -18,6 +18,18 @@ public sealed class FetchScheduleService(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        try
+        {
+            await RunOnScheduleAsync(stoppingToken);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // The host stops, also when it could not start (a broker that cannot be reached): not this service's failure.
+        }
+    }
+
+    private async Task RunOnScheduleAsync(CancellationToken stoppingToken)
+    {
         var cron = options.Value.ParseCron();
         logger.LogInformation("Fetch schedule {Cron} (UTC), {LookbackDays} day(s) of lookback", options.Value.Cron, options.Value.LookbackDays);
         if (!run.HasStore)

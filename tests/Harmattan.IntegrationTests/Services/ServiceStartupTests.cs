@@ -21,6 +21,37 @@ public sealed class ServiceStartupTests
         Assert.Contains("AirQino:BaseUrl", extractor.Output);
     }
 
+    [Theory]
+    [InlineData("Extractor")]
+    [InlineData("Loader")]
+    public async Task A_service_that_cannot_reach_the_broker_stops_with_one_fatal_line_naming_it(string service)
+    {
+        var sqlite = Path.Combine(Path.GetTempPath(), $"harmattan-startup-{Guid.NewGuid():N}.db");
+        try
+        {
+            await using var process = ServiceProcess.StartService(service, new Dictionary<string, string>
+            {
+                ["ConnectionStrings__RabbitMq"] = "amqp://guest:guest@127.0.0.1:9/",
+                ["Bus__StartTimeout"] = "00:00:05",
+                ["Storage__Provider"] = "Sqlite",
+                ["ConnectionStrings__Sqlite"] = $"Data Source={sqlite}",
+            });
+
+            var exit = await process.WaitForExitAsync(TimeSpan.FromSeconds(60));
+
+            Assert.Equal(1, exit);
+            // The schedules and timers stopped with the host are not failures of their own.
+            var fatal = Assert.Single(process.Output.Split('\n'), line => line.Contains("\"@l\":\"Fatal\""));
+            Assert.Contains("Broker unreachable", fatal);
+            Assert.DoesNotContain("BackgroundService failed", process.Output);
+        }
+        finally
+        {
+            foreach (var file in Directory.GetFiles(Path.GetTempPath(), Path.GetFileName(sqlite) + "*"))
+                File.Delete(file);
+        }
+    }
+
     [Fact]
     public async Task With_quorum_queues_on_every_service_queue_is_declared_as_a_quorum_queue()
     {
