@@ -236,6 +236,8 @@ public sealed class AirQinoSimulatorHost : IAsyncDisposable
         var seriesEnd = SeriesEnd().ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture);
         lines.Add(_options switch
         {
+            { IgnoreDates: true } when _recorded is not null =>
+                $"dates ignored, as the 2023 API did: a recorded station gets its whole recording, a synthetic one the last {_options.Days} days up to {seriesEnd}Z",
             { IgnoreDates: true } => $"dates ignored: every request gets the last {_options.Days} days up to {seriesEnd}Z, as the 2023 API did",
             { AnyRange: false } => $"dates: synthetic data for the last {_options.Days} days up to {seriesEnd}Z only",
             _ => $"dates: any range of at most {MaxRequestDays} days up to the hour in progress ({seriesEnd}Z); without dates the last {_options.Days} days",

@@ -77,6 +77,36 @@ public class AirQinoSimulatorTests
     }
 
     [Fact]
+    public async Task With_ignore_dates_a_recorded_station_gets_its_whole_recording_and_the_description_says_so()
+    {
+        var directory = Directory.CreateTempSubdirectory("airqino-sim-");
+        try
+        {
+            await File.WriteAllTextAsync(Path.Combine(directory.FullName, "ST1.json"),
+                """[{"timestamp":"2023-12-01 00:00:00","CO":1},{"timestamp":"2023-12-01 01:00:00","CO":2}]""", Ct);
+            await using var simulator = await Start(new SimulatorOptions
+            {
+                DataDirectory = directory.FullName, SyntheticStations = 1, Days = 10, IgnoreDates = true,
+            });
+            using var http = new HttpClient();
+
+            var recorded = AirQinoParser.Parse(await http.GetByteArrayAsync(
+                simulator.BaseUrl + "/v3/getStationHourlyAvg/ST1?start_date=20260101-0000&end_date=20260102-0000", Ct), "ST1", "s");
+            using var description = JsonDocument.Parse(await http.GetStringAsync(simulator.BaseUrl + "/", Ct));
+
+            Assert.Equal([1.0, 2.0], recorded.Readings.Select(r => r.Values["co"]!.Value));
+            var serves = description.RootElement.GetProperty("serves").EnumerateArray().Select(e => e.GetString()!).ToList();
+            Assert.Contains(serves, l => l.StartsWith(
+                "dates ignored, as the 2023 API did: a recorded station gets its whole recording, a synthetic one the last 10 days up to ",
+                StringComparison.Ordinal));
+        }
+        finally
+        {
+            directory.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task Faults_and_the_request_counter_follow_each_station_and_status()
     {
         await using var simulator = await Start(new SimulatorOptions { StationIds = ["A1", "B2"], Days = 2 });
