@@ -5,10 +5,12 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.DependencyModel;
 using Microsoft.Extensions.Hosting;
 using Serilog;
 using Serilog.Events;
 using Serilog.Formatting.Compact;
+using Serilog.Settings.Configuration;
 
 namespace Harmattan.Hosting;
 
@@ -34,7 +36,9 @@ public static class ServiceDefaults
                     // Polly writes an Information line for every request through the AirQino resilience pipeline;
                     // its retries, timeouts and circuit breaks are warnings and errors, and stay.
                     .MinimumLevel.Override("Polly", LogEventLevel.Warning)
-                    .ReadFrom.Configuration(builder.Configuration)
+                    // Sinks named in configuration are found in the deps file; without it Serilog also opens every DLL
+                    // in the application's folder at start to look for them.
+                    .ReadFrom.Configuration(builder.Configuration, new ConfigurationReaderOptions(DependencyContext.Default))
                     .ReadFrom.Services(services)
                     .Enrich.FromLogContext()
                     .Enrich.WithProperty("Service", serviceName)));

@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Harmattan.Tests.Hosting;
@@ -32,6 +33,30 @@ public class ServiceDefaultsTests
         Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
         Assert.Contains("store: Unhealthy - store unreachable", await ready.Content.ReadAsStringAsync(Ct));
         await app.StopAsync(Ct);
+    }
+
+    [Fact]
+    public async Task A_sink_named_in_configuration_receives_the_log()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"harmattan-sink-{Guid.NewGuid():N}.log");
+        try
+        {
+            var builder = WebApplication.CreateBuilder();
+            builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["Serilog:WriteTo:0:Name"] = "File",
+                ["Serilog:WriteTo:0:Args:path"] = path,
+            });
+            builder.AddServiceDefaults("test", defaultPort: 0);
+            await using (var app = builder.Build())
+                app.Services.GetRequiredService<ILogger<ServiceDefaultsTests>>().LogWarning("configured sink {Marker}", "c0ffee");
+
+            Assert.Contains("configured sink c0ffee", await File.ReadAllTextAsync(path, Ct));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
     }
 
     [Fact]
