@@ -1,3 +1,4 @@
+using Harmattan.Hosting;
 using Harmattan.Storage;
 using Harmattan.Storage.Archive;
 using Microsoft.Extensions.Options;
@@ -12,23 +13,11 @@ public sealed class ArchivePruneService(
     IPipelineStore store,
     IOptions<ArchiveOptions> options,
     TimeProvider time,
-    ILogger<ArchivePruneService> logger) : BackgroundService
+    ILogger<ArchivePruneService> logger) : StoppableBackgroundService
 {
     private static readonly TimeSpan MaxSleep = TimeSpan.FromDays(1);
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        try
-        {
-            await PruneOnScheduleAsync(stoppingToken);
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-            // The host stops, also when it could not start (a broker that cannot be reached): not this service's failure.
-        }
-    }
-
-    private async Task PruneOnScheduleAsync(CancellationToken stoppingToken)
+    protected override async Task RunAsync(CancellationToken stoppingToken)
     {
         var cron = options.Value.ParsePruneCron();
         logger.LogInformation("Archive prune {Cron} (UTC): every fetch kept for {KeepAllDays} days, then the newest per station-day",

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using Harmattan.Contracts;
+using Harmattan.Hosting;
 using Harmattan.Hosting.Telemetry;
 using Harmattan.Storage;
 
@@ -11,7 +12,7 @@ namespace Harmattan.Loader;
 /// the end of that hour (as <c>harmattan status</c> measures it). The newest hour follows the loader's own writes and
 /// is re-read from the store every <see cref="RefreshInterval"/>, so other loader replicas' writes show too.
 /// </summary>
-public sealed class StationFreshness : BackgroundService
+public sealed class StationFreshness : StoppableBackgroundService
 {
     public static readonly TimeSpan RefreshInterval = TimeSpan.FromMinutes(1);
 
@@ -38,19 +39,7 @@ public sealed class StationFreshness : BackgroundService
                 Advance(averages.StationId, averages.Hourly.Max(h => h.Hour));
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        try
-        {
-            await RefreshAsync(stoppingToken);
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-            // The host stops, also when it could not start (a broker that cannot be reached): not this service's failure.
-        }
-    }
-
-    private async Task RefreshAsync(CancellationToken stoppingToken)
+    protected override async Task RunAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(RefreshInterval, _time);
         do

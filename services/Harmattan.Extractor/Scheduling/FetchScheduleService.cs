@@ -1,3 +1,4 @@
+using Harmattan.Hosting;
 using Microsoft.Extensions.Options;
 
 namespace Harmattan.Extractor.Scheduling;
@@ -12,23 +13,11 @@ public sealed class FetchScheduleService(
     IOptions<ScheduleOptions> options,
     TimeProvider time,
     IServiceProvider services,
-    ILogger<FetchScheduleService> logger) : BackgroundService
+    ILogger<FetchScheduleService> logger) : StoppableBackgroundService
 {
     private static readonly TimeSpan MaxSleep = TimeSpan.FromDays(1);
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        try
-        {
-            await RunOnScheduleAsync(stoppingToken);
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-            // The host stops, also when it could not start (a broker that cannot be reached): not this service's failure.
-        }
-    }
-
-    private async Task RunOnScheduleAsync(CancellationToken stoppingToken)
+    protected override async Task RunAsync(CancellationToken stoppingToken)
     {
         var cron = options.Value.ParseCron();
         logger.LogInformation("Fetch schedule {Cron} (UTC), {LookbackDays} day(s) of lookback", options.Value.Cron, options.Value.LookbackDays);
@@ -42,7 +31,7 @@ public sealed class FetchScheduleService(
             await HostStartedAsync(stoppingToken);
             lastRun = time.GetUtcNow();
             logger.LogInformation("Schedule:RunAtStart: running once now, then on the schedule");
-            await RunAsync(lastRun, stoppingToken);
+            await RunOnceAsync(lastRun, stoppingToken);
         }
         while (!stoppingToken.IsCancellationRequested)
         {
@@ -63,11 +52,11 @@ public sealed class FetchScheduleService(
             // After a suspension the delay ends late: the run is for now, and the next one is computed from now.
             var runAt = time.GetUtcNow() is var woke && woke > next ? woke : next;
             lastRun = runAt;
-            await RunAsync(runAt, stoppingToken);
+            await RunOnceAsync(runAt, stoppingToken);
         }
     }
 
-    private async Task RunAsync(DateTimeOffset runAt, CancellationToken stoppingToken)
+    private async Task RunOnceAsync(DateTimeOffset runAt, CancellationToken stoppingToken)
     {
         try
         {
