@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.CommandLine.Help;
+using System.Runtime.InteropServices;
 using Harmattan.Cli.Commands;
 using Microsoft.Extensions.Options;
 using Spectre.Console;
@@ -37,9 +38,22 @@ public static class HarmattanCli
             return CliException.UsageExitCode;
         }
 
+        // Ctrl-C or SIGTERM cancels the command, which stops at its next step and says where it stopped; a second one
+        // ends the process, unless a command's host has taken the signal as well (it then stops within its shutdown
+        // timeout). System.CommandLine's own handling is off: two seconds after the signal it ended the process without
+        // a word, while a command was still starting its bus.
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        void StopOnSignal(PosixSignalContext context)
+        {
+            context.Cancel = !stop.IsCancellationRequested;
+            stop.Cancel();
+        }
+        using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, StopOnSignal);
+        using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, StopOnSignal);
         try
         {
-            return await result.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false }, cancellationToken);
+            return await result.InvokeAsync(
+                new InvocationConfiguration { EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null }, stop.Token);
         }
         catch (CliException ex)
         {
@@ -54,8 +68,9 @@ public static class HarmattanCli
             await Console.Error.WriteLineAsync($"error: {ex.Message}");
             return CliException.UsageExitCode;
         }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
+            await Console.Error.WriteLineAsync("Stopped before the command finished; run it again to complete it.");
             return 130;
         }
         catch (Exception ex)
