@@ -44,11 +44,11 @@ public static class RedriveCommand
         try
         {
             var result = await ErrorQueueRedrive.RunAsync(rabbitMq, errorQueue, max, cancellationToken);
-            if (!result.QueueExists && !ErrorQueueRedrive.PipelineErrorQueues.Contains(errorQueue))
-                throw CliException.Usage(
-                    $"--queue: {errorQueue} does not exist on {where}, and it is not one of the pipeline's error queues: {ErrorQueueRedrive.PipelineErrorQueueList}.");
             if (!result.QueueExists)
             {
+                if (!ErrorQueueRedrive.PipelineErrorQueues.Contains(errorQueue))
+                    throw CliException.Usage(
+                        $"--queue: {errorQueue} does not exist on {where}, and it is not one of the pipeline's error queues: {ErrorQueueRedrive.PipelineErrorQueueList}.");
                 AnsiConsole.MarkupLineInterpolated(
                     $"Nothing to move: {errorQueue} does not exist on {where}; MassTransit creates it with the first message that fails there.");
                 return 0;
