@@ -3,6 +3,7 @@ using Microsoft.Extensions.Configuration.Memory;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Serilog;
 using Serilog.Events;
+using Spectre.Console;
 
 namespace Harmattan.Cli;
 
@@ -55,6 +56,19 @@ public static class CliHost
     public static CancellationTokenSource StopOnSignal(IHost host, CancellationToken commandToken) =>
         CancellationTokenSource.CreateLinkedTokenSource(commandToken,
             host.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping);
+
+    /// <summary>
+    /// What a command that sends messages says when a signal stops it before it waits: how far it got, and how to
+    /// finish (<paramref name="total"/> is null when it had not counted its messages yet). Returns the exit code, 130.
+    /// </summary>
+    public static int StoppedWhileSending(int sent, int? total, string one, string many, string howToFinish)
+    {
+        if (total is null)
+            AnsiConsole.MarkupLineInterpolated($"Stopped before any {one} was sent; run the same command again.");
+        else
+            AnsiConsole.MarkupLineInterpolated($"Stopped after sending {sent} of {total} {many}. {howToFinish}");
+        return 130;
+    }
 
     public static Dictionary<string, string?> Overrides(params (string Key, string? Value)[] pairs) =>
         pairs.Where(p => p.Value is not null).ToDictionary(p => p.Key, p => p.Value);

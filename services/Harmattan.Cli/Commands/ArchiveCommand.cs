@@ -25,11 +25,9 @@ public static class ArchiveCommand
 
     private static Command CreatePrune()
     {
-        // Read as text so that a bad value gets one line and exit code 2, like every other usage error of this command.
-        var keepAllDays = new Option<string?>("--keep-all-days")
-        {
-            Description = "Keep every fetch made in the last N days; older ones only where replay needs them (default: Archive:KeepAllDays, 30).",
-        };
+        var keepAllDays = CommonOptions.WholeNumber("--keep-all-days",
+            "Keep every fetch made in the last N days; older ones only where replay needs them (default: Archive:KeepAllDays, 30).",
+            0, 36_500, "use a whole number of days from 0 to 36500, e.g. --keep-all-days 30");
         var dryRun = new Option<bool>("--dry-run") { Description = "Print what would be dropped and change nothing." };
         var db = CommonOptions.Db();
         var mongo = CommonOptions.Mongo(db);
@@ -61,18 +59,9 @@ public static class ArchiveCommand
         return command;
     }
 
-    private static async Task<int> PruneAsync(string? keepAllDaysText, bool dryRun, (string, string?)[] storeOverrides,
+    private static async Task<int> PruneAsync(int? keepAllDays, bool dryRun, (string, string?)[] storeOverrides,
         CancellationToken cancellationToken)
     {
-        int? keepAllDays = null;
-        if (keepAllDaysText is not null)
-        {
-            if (!int.TryParse(keepAllDaysText, NumberStyles.None, CultureInfo.InvariantCulture, out var days) || days > 36_500)
-                throw CliException.Usage(
-                    $"--keep-all-days '{keepAllDaysText}' is not a number of days: use a whole number from 0 to 36500, e.g. --keep-all-days 30.");
-            keepAllDays = days;
-        }
-
         using var host = BuildHost(storeOverrides);
         var store = host.Services.GetRequiredService<IPipelineStore>();
         var options = host.Services.GetRequiredService<IOptions<ArchiveOptions>>().Value;

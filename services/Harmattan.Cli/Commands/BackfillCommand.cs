@@ -108,12 +108,8 @@ public static class BackfillCommand
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             // Ctrl-C before the wait, which reports its own stop.
-            if (commands is null)
-                AnsiConsole.MarkupLine("Stopped before any fetch command was sent; run the same command again.");
-            else
-                AnsiConsole.MarkupLineInterpolated(
-                    $"Stopped after sending {sent} of {commands.Count} fetch commands. Those sent are still processed; run the same command again to finish: days already stored are skipped.");
-            return 130;
+            return CliHost.StoppedWhileSending(sent, commands?.Count, "fetch command", "fetch commands",
+                "Those sent are still processed; run the same command again to finish: days already stored are skipped.");
         }
         finally
         {

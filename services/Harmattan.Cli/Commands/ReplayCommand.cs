@@ -98,12 +98,8 @@ public static class ReplayCommand
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             // Ctrl-C before the wait, which reports its own stop.
-            if (fetches is null)
-                AnsiConsole.MarkupLine("Stopped before any archived fetch was sent; run the same command again.");
-            else
-                AnsiConsole.MarkupLineInterpolated(
-                    $"Stopped after sending {sent} of {fetches.Count} archived fetches. Those sent are still recomputed; run the same command again to replay them all (a fetch replayed twice changes nothing).");
-            return 130;
+            return CliHost.StoppedWhileSending(sent, fetches?.Count, "archived fetch", "archived fetches",
+                "Those sent are still recomputed; run the same command again to replay them all (a fetch replayed twice changes nothing).");
         }
         finally
         {
