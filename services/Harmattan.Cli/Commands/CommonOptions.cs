@@ -16,16 +16,24 @@ public static class CommonOptions
 {
     public const string DateFormat = "yyyy-MM-dd";
 
-    /// <summary>The CLI reads and writes the SQLite file in the current directory unless told otherwise.</summary>
+    /// <summary>The SQLite file in the current directory that the CLI reads and writes unless told otherwise.</summary>
+    public const string DefaultStoreFile = "harmattan.db";
+
+    /// <summary>
+    /// Where <c>run --simulate</c> stores unless <c>--db</c> or <c>--mongo</c> names a store: synthetic averages must never
+    /// be taken for measurements, so they do not land in the store of real ones by default.
+    /// </summary>
+    public const string SimulatedStoreFile = "harmattan-simulated.db";
+
     public static readonly IReadOnlyDictionary<string, string?> StoreDefaults = new Dictionary<string, string?>
     {
-        ["Storage:Provider"] = "Sqlite",
-        ["ConnectionStrings:Sqlite"] = "Data Source=harmattan.db",
+        ["Storage:Provider"] = nameof(StorageProvider.Sqlite),
+        ["ConnectionStrings:Sqlite"] = $"Data Source={DefaultStoreFile}",
     };
 
     public static Option<FileInfo?> Db() => new("--db")
     {
-        Description = "SQLite database file, relative to the current directory (default: harmattan.db; or ConnectionStrings__Sqlite).",
+        Description = $"SQLite database file, relative to the current directory (default: {DefaultStoreFile}; or ConnectionStrings__Sqlite).",
     };
 
     /// <summary>
@@ -63,10 +71,16 @@ public static class CommonOptions
         }
     }
 
-    /// <summary>The configuration the store options select: <c>--mongo</c> wins over the SQLite defaults, <c>--db</c> names the SQLite file.</summary>
-    public static (string, string?)[] StoreOverrides(FileInfo? db, string? mongo) => mongo is null
-        ? [("ConnectionStrings:Sqlite", db is null ? null : $"Data Source={db.FullName}")]
-        : [("Storage:Provider", nameof(StorageProvider.MongoDb)), ("ConnectionStrings:MongoDb", mongo)];
+    /// <summary>
+    /// The configuration the store options select, over the defaults and the environment: <c>--db</c> a SQLite file (even
+    /// where <c>Storage__Provider</c> says MongoDb), <c>--mongo</c> a MongoDB store; neither, nothing.
+    /// </summary>
+    public static (string, string?)[] StoreOverrides(FileInfo? db, string? mongo) => (db, mongo) switch
+    {
+        ({ } file, _) => [("Storage:Provider", nameof(StorageProvider.Sqlite)), ("ConnectionStrings:Sqlite", $"Data Source={file.FullName}")],
+        (null, { } uri) => [("Storage:Provider", nameof(StorageProvider.MongoDb)), ("ConnectionStrings:MongoDb", uri)],
+        _ => [],
+    };
 
     public static Option<Uri?> RabbitMq()
     {

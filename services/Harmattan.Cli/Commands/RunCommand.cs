@@ -36,7 +36,11 @@ public static class RunCommand
         });
         var db = CommonOptions.Db();
         var mongo = CommonOptions.Mongo(db);
-        var simulate = new Option<bool>("--simulate") { Description = "Serve simulated data from an in-process AirQino simulator (no network, no credentials)." };
+        var simulate = new Option<bool>("--simulate")
+        {
+            Description = "Serve simulated data from an in-process AirQino simulator (no network, no credentials), stored in " +
+                $"{CommonOptions.SimulatedStoreFile} unless --db or --mongo names the store.",
+        };
         var timeout = CommonOptions.Duration("--timeout",
             $"Give up when nothing is stored for this long ({Durations.Examples}; default {Durations.Format(DefaultTimeout)}).");
         var verbose = CommonOptions.Verbose();
@@ -67,8 +71,13 @@ public static class RunCommand
             // Ctrl-C should end an interactive run within seconds.
             ["Bus:StopTimeout"] = "00:00:05",
         };
+        // Simulated averages go where the command line says, or to a file of their own: never, by default or through the
+        // environment, into the store of real ones.
+        var store = request.Simulate && request.Store.Length == 0
+            ? CommonOptions.StoreOverrides(new FileInfo(CommonOptions.SimulatedStoreFile), mongo: null)
+            : request.Store;
         var builder = CliHost.CreateBuilder(defaults, CliHost.Overrides([
-            .. request.Store, ("AirQino:BaseUrl", request.AirQinoUrl),
+            .. store, ("AirQino:BaseUrl", request.AirQinoUrl),
             // Without --once the services keep running and the extractor's schedule fetches every hour.
             ("Schedule:Enabled", request.Once ? "false" : null)]), request.Verbose);
         // Checked before anything starts, so that a day in the future stores nothing.

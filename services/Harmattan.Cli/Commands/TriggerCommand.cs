@@ -17,7 +17,8 @@ public static class TriggerCommand
     public static Command Create()
     {
         var db = CommonOptions.Db();
-        db.Description = "SQLite store read for the gap warning, when Storage:Provider is Sqlite, relative to the current directory (default: harmattan.db; or ConnectionStrings__Sqlite); never created.";
+        db.Description = "SQLite store read for the gap warning, relative to the current directory (default: " +
+            $"{CommonOptions.DefaultStoreFile} when Storage:Provider is Sqlite; or ConnectionStrings__Sqlite); never created.";
         var mongo = CommonOptions.Mongo(db);
         mongo.Description = "MongoDB store read for the gap warning instead of SQLite, e.g. mongodb://localhost:27017/?replicaSet=rs0 (or Storage__Provider=MongoDb with ConnectionStrings__MongoDb).";
         var rabbitMq = CommonOptions.RabbitMq();

@@ -1,3 +1,4 @@
+using Harmattan.Cli.Commands;
 using Harmattan.Storage;
 using Microsoft.Data.Sqlite;
 
@@ -18,7 +19,16 @@ public static class StoreLocation
     {
         if (SqliteFile(configuration) is { } file && !File.Exists(file))
             throw CliException.Usage(
-                $"no store at {file}: check --db (or ConnectionStrings__Sqlite); `harmattan run` or the services create it.");
+                $"no store at {file}: check --db (or ConnectionStrings__Sqlite); `harmattan run` or the services create it.{SimulatedStoreHint(file)}");
+    }
+
+    /// <summary>Where the default file is missing, a user who only ran <c>run --simulate</c> is looking for that run's file.</summary>
+    private static string SimulatedStoreHint(string missing)
+    {
+        var folder = Path.GetDirectoryName(missing) ?? "";
+        return Path.GetFileName(missing) == CommonOptions.DefaultStoreFile && File.Exists(Path.Combine(folder, CommonOptions.SimulatedStoreFile))
+            ? $" The simulated data of `harmattan run --simulate` are in {CommonOptions.SimulatedStoreFile}: add --db {CommonOptions.SimulatedStoreFile}."
+            : "";
     }
 
     /// <summary>The SQLite file's full path (relative paths are relative to the current directory), or null for MongoDB or an in-memory database.</summary>

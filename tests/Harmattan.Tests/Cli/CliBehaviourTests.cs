@@ -103,6 +103,44 @@ public sealed class CliBehaviourTests : IDisposable
         Assert.DoesNotContain(lines, l => l.Contains(" WRN]", StringComparison.Ordinal) || l.Contains(" ERR]", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task A_simulated_run_stores_apart_from_real_data_and_the_reading_commands_say_where()
+    {
+        var (exit, output) = await _cli.InvokeAsync(["run", "--once", "--simulate", "--station", "283164601", "--from", "2023-11-01", "--to", "2023-11-02"],
+            new Dictionary<string, string> { ["ConnectionStrings__Sqlite"] = $"Data Source={_cli.PathOf("real.db")}" });
+
+        Assert.True(exit == 0, output);
+        Assert.Contains($"Store: SQLite {_cli.PathOf("harmattan-simulated.db")}", output);
+        Assert.True(File.Exists(_cli.PathOf("harmattan-simulated.db")));
+        Assert.False(File.Exists(_cli.PathOf("real.db")), "the simulated run wrote into the store the environment names");
+        Assert.False(File.Exists(_cli.PathOf("harmattan.db")), "the simulated run wrote into the default store of real data");
+
+        (exit, output) = await _cli.InvokeAsync(["export", "--station", "283164601"]);
+        Assert.Equal(2, exit);
+        Assert.Contains($"no store at {_cli.PathOf("harmattan.db")}", output);
+        Assert.Contains("The simulated data of `harmattan run --simulate` are in harmattan-simulated.db: add --db harmattan-simulated.db.", output);
+
+        (exit, output) = await _cli.InvokeAsync(["export", "--station", "283164601", "--db", "harmattan-simulated.db"]);
+        Assert.True(exit == 0, output);
+        Assert.Contains("283164601,2023-11-02,", output);
+    }
+
+    [Fact]
+    public async Task The_db_option_names_the_store_even_where_the_environment_says_MongoDb()
+    {
+        await SeedAsync("283164601", new DateOnly(2023, 11, 1), 2, hours: _ => 24);
+
+        var (exit, output) = await _cli.InvokeAsync(["export", "--station", "283164601", "--db", "harmattan.db"],
+            new Dictionary<string, string>
+            {
+                ["Storage__Provider"] = "MongoDb",
+                ["ConnectionStrings__MongoDb"] = "mongodb://127.0.0.1:9/?serverSelectionTimeoutMS=500",
+            });
+
+        Assert.True(exit == 0, output);
+        Assert.Contains("283164601,2023-11-02,", output);
+    }
+
     private async Task SeedAsync(string station, DateOnly first, int days, Func<int, int> hours)
     {
         var store = new SqlitePipelineStore($"Data Source={_cli.PathOf("harmattan.db")}");

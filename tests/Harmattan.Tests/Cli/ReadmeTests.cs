@@ -73,7 +73,8 @@ public sealed class ReadmeExamplesTests(ReadmeExamplesRun run) : IClassFixture<R
     {
         foreach (var (example, exit, output) in run.Results)
             Assert.True(exit == 0, $"`{example}` exited {exit}:\n{output}");
-        Assert.True(File.Exists(Path.Combine(run.Folder, "harmattan.db")));
+        Assert.True(File.Exists(Path.Combine(run.Folder, "harmattan-simulated.db")));
+        Assert.False(File.Exists(Path.Combine(run.Folder, "harmattan.db")), "simulated data landed in the default store of real data");
         var csv = File.ReadAllLines(Path.Combine(run.Folder, "november.csv"));
         Assert.Equal(31, csv.Length);
         Assert.StartsWith("283164601,2023-11-01,", csv[1]);
