@@ -123,8 +123,10 @@ public static class RunCommand
         var pass = await WaitForPassAsync(host.Services, asked, startedAt, request.Timeout, cancellationToken);
         if (pass.Outcome != WaitOutcome.Done || request.Once)
         {
-            // Stopped before the summary, so that nothing the services log comes after it.
+            // Stopped before the summary, so that nothing the services log comes after it; and counted again, as the
+            // services store the messages they hold while they stop.
             await host.StopAsync(CancellationToken.None);
+            pass = pass with { Stored = await pass.Tracker.CountAsync(CancellationToken.None) };
             return await ReportAsync(pass, host.Services, asked, simulator is not null, request.Timeout);
         }
 

@@ -1,5 +1,9 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.RegularExpressions;
 using Harmattan.AirQinoSimulator;
 using Harmattan.IntegrationTests.Support;
+using Microsoft.Data.Sqlite;
 
 namespace Harmattan.IntegrationTests.Cli;
 
@@ -75,6 +79,41 @@ public sealed class RunCommandTests : IDisposable
         Assert.Equal(2, exit);
         Assert.Contains("--from and --to go together", output);
         Assert.DoesNotContain("Usage:", output);
+    }
+
+    [Fact]
+    public async Task Stopped_during_a_run_it_reports_every_day_it_stored()
+    {
+        // Eight years of two stations take seconds to store; SIGTERM, which takes Ctrl-C's path, lands once the first
+        // days are stored, while the services still hold messages that they store as they stop.
+        await using var cli = ServiceProcess.StartCli(
+            ["run", "--once", "--simulate", "--from", "2015-01-01", "--to", "2022-12-31", "--db", Db], new Dictionary<string, string>());
+        var deadline = DateTime.UtcNow.AddMinutes(2);
+        while (await StoredDaysAsync() == 0 && !cli.HasExited && DateTime.UtcNow < deadline)
+            await Task.Delay(50, TestContext.Current.CancellationToken);
+        using (var signal = Process.Start("kill", ["-TERM", cli.Id.ToString(CultureInfo.InvariantCulture)]))
+            await signal.WaitForExitAsync(TestContext.Current.CancellationToken);
+        var exit = await cli.WaitForExitAsync(TimeSpan.FromMinutes(1));
+
+        Assert.True(exit == 130, $"exit {exit}:\n{cli.Output}");
+        var reported = Regex.Match(cli.Output, @"Stopped at (\d+) of 5844 days; what is stored stays stored\.");
+        Assert.True(reported.Success, cli.Output);
+        Assert.Equal(await StoredDaysAsync(), int.Parse(reported.Groups[1].Value, CultureInfo.InvariantCulture));
+    }
+
+    /// <summary>Daily rows in the run's store, read as any SQLite client would while the run writes.</summary>
+    private async Task<long> StoredDaysAsync()
+    {
+        if (!File.Exists(Db))
+            return 0;
+        await using var connection = new SqliteConnection($"Data Source={Db};Mode=ReadOnly;Pooling=False");
+        await connection.OpenAsync(TestContext.Current.CancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT count(*) FROM sqlite_master WHERE name = 'daily_averages'";
+        if ((long)(await command.ExecuteScalarAsync(TestContext.Current.CancellationToken))! == 0)
+            return 0;
+        command.CommandText = "SELECT count(*) FROM daily_averages";
+        return (long)(await command.ExecuteScalarAsync(TestContext.Current.CancellationToken))!;
     }
 
     private async Task<(int Exit, string Output)> RunAsync(string[] arguments)
