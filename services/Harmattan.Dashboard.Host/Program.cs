@@ -6,7 +6,7 @@ using Serilog;
 ServiceDefaults.CreateBootstrapLogger();
 try
 {
-    var builder = WebApplication.CreateBuilder(args);
+    var builder = ServiceDefaults.CreateBuilder(args);
     builder.AddServiceDefaults("dashboard", defaultPort: 5104);
     builder.Services.AddDashboard(builder.Configuration);
     builder.Services.AddPipelineStoreForReading(builder.Configuration);

@@ -52,9 +52,8 @@ public static class DashboardApi
         var recent = new RecentDaysSummary(from, to, complete, withData.Count - complete, RecentDays - withData.Count,
             // A day without a row, or without an hour, counts as 0 %.
             withData.Sum(d => d.Completeness) / RecentDays);
-        var age = activity.LastReadingHour is { } hour ? now - hour.AddHours(1) : (TimeSpan?)null;
         return new StationSummary(station.Id, station.Name, station.TimeZone.Id, activity.LastReadingHour, activity.LastFetchedAt,
-            age is { } a ? Math.Max(0, (long)a.TotalSeconds) : null, recent);
+            activity.DataAge(now) is { } age ? (long)age.TotalSeconds : null, recent);
     }
 
     private static async Task<IResult> GetDailyAsync(string id, string? from, string? to, StationDirectory stations,

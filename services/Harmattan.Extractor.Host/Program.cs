@@ -5,7 +5,7 @@ using Serilog;
 ServiceDefaults.CreateBootstrapLogger();
 try
 {
-    var builder = WebApplication.CreateBuilder(args);
+    var builder = ServiceDefaults.CreateBuilder(args);
     builder.AddServiceDefaults("extractor", defaultPort: 5101);
     builder.Services.AddExtractor(builder.Configuration);
     builder.Services.AddHarmattanBus(builder.Configuration, bus => bus.AddExtractorConsumers());

@@ -5,7 +5,7 @@ using Serilog;
 ServiceDefaults.CreateBootstrapLogger();
 try
 {
-    var builder = WebApplication.CreateBuilder(args);
+    var builder = ServiceDefaults.CreateBuilder(args);
     builder.AddServiceDefaults("loader", defaultPort: 5103);
     builder.Services.AddLoader(builder.Configuration);
     builder.Services.AddHarmattanBus(builder.Configuration, bus => bus.AddLoaderConsumers());

@@ -9,7 +9,7 @@ namespace Harmattan.Loader;
 
 /// <summary>
 /// <c>harmattan_station_data_age_seconds{station}</c>: how old the newest stored hour of each station is, measured from
-/// the end of that hour (as <c>harmattan status</c> measures it). The newest hour follows the loader's own writes and
+/// the end of that hour, zero while it is in progress (as <c>harmattan status</c> measures it). The newest hour follows the loader's own writes and
 /// is re-read from the store every <see cref="RefreshInterval"/>, so other loader replicas' writes show too.
 /// </summary>
 public sealed class StationFreshness : StoppableBackgroundService
@@ -69,7 +69,7 @@ public sealed class StationFreshness : StoppableBackgroundService
         var now = _time.GetUtcNow();
         foreach (var (station, hour) in _newestHour)
             if (hour != DateTimeOffset.MinValue)
-                yield return new Measurement<double>((now - hour.AddHours(1)).TotalSeconds,
+                yield return new Measurement<double>(StationActivity.AgeOfHour(hour, now).TotalSeconds,
                     new KeyValuePair<string, object?>("station", station));
     }
 }

@@ -5,7 +5,7 @@ using Serilog;
 ServiceDefaults.CreateBootstrapLogger();
 try
 {
-    var builder = WebApplication.CreateBuilder(args);
+    var builder = ServiceDefaults.CreateBuilder(args);
     builder.AddServiceDefaults("transformer", defaultPort: 5102);
     builder.Services.AddTransformer(builder.Configuration);
     builder.Services.AddHarmattanBus(builder.Configuration, bus => bus.AddTransformerConsumers());

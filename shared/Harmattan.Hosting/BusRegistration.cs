@@ -35,6 +35,9 @@ public static class BusRegistration
         services.AddMassTransit(bus =>
         {
             bus.SetKebabCaseEndpointNameFormatter();
+            // MassTransit otherwise reports how the bus is configured to its makers over the internet after start: the
+            // pipeline sends nothing anywhere its operators did not configure (and offline it logged a warning each time).
+            bus.DisableUsageTelemetry();
             registerConsumers(bus);
 
             if (options.Transport == BusTransport.InMemory)

@@ -23,6 +23,13 @@ public static class ServiceDefaults
         Log.Logger = ConfigureConsole(new LoggerConfiguration().MinimumLevel.Information()).CreateBootstrapLogger();
 
     /// <summary>
+    /// A service's builder, reading its <c>appsettings.json</c> beside the program wherever it is started from (the
+    /// default is the current directory, where a service started from another folder found no settings file).
+    /// </summary>
+    public static WebApplicationBuilder CreateBuilder(string[] args) =>
+        WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+
+    /// <summary>
     /// Logging, health checks, shutdown timing and a default listen address for a Harmattan service.
     /// </summary>
     public static WebApplicationBuilder AddServiceDefaults(this WebApplicationBuilder builder, string serviceName, int defaultPort)

@@ -55,7 +55,15 @@ public interface IPipelineStore
 
 /// <param name="LastReadingHour">Start of the latest hour with stored averages.</param>
 /// <param name="LastFetchedAt">When the latest archived fetch of the station was made.</param>
-public readonly record struct StationActivity(DateTimeOffset? LastReadingHour, DateTimeOffset? LastFetchedAt);
+public readonly record struct StationActivity(DateTimeOffset? LastReadingHour, DateTimeOffset? LastFetchedAt)
+{
+    /// <summary>How old the station's data are at <paramref name="now"/> (<see cref="AgeOfHour"/>); null without data.</summary>
+    public TimeSpan? DataAge(DateTimeOffset now) => LastReadingHour is { } hour ? AgeOfHour(hour, now) : null;
+
+    /// <summary>The time since the end of the hour that starts at <paramref name="hour"/>; zero while that hour is in progress.</summary>
+    public static TimeSpan AgeOfHour(DateTimeOffset hour, DateTimeOffset now) =>
+        TimeSpan.FromTicks(Math.Max(0, (now - hour.AddHours(1)).Ticks));
+}
 
 /// <summary>
 /// Rows written, rows ignored because the store held a newer version, and rows refused because the stored row has

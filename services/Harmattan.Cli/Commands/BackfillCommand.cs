@@ -173,8 +173,7 @@ public static class BackfillCommand
         switch (outcome)
         {
             case WaitOutcome.Faulted:
-                await wait.ReportFaultsAsync("Some fetches failed and are in the error queues:",
-                    "Fix the cause, move them back with `harmattan redrive --queue fetch-station-window_error`, then run this command again.");
+                await wait.ReportFaultsAsync("Some fetches failed and are in the error queues:", ", then run this command again.");
                 return 1;
             case WaitOutcome.Idle:
                 AnsiConsole.MarkupLineInterpolated(

@@ -145,9 +145,9 @@ public static class ReplayCommand
             return 130;
         }
 
-        var versions = progress.Results.Select(r => r.AlgorithmVersion).Distinct().Order().Select(v => $"v{v}");
+        var versions = progress.Results.Select(r => r.AlgorithmVersion).Distinct().Order().Select(v => $"v{v}").ToList();
         AnsiConsole.MarkupLineInterpolated(
-            $"Recomputed {progress.Computed} of {progress.Expected} fetches (algorithm {string.Join(", ", versions)}); stored {progress.Stored}.");
+            $"Recomputed {progress.Computed} of {progress.Expected} fetches{(versions.Count > 0 ? $" (algorithm {string.Join(", ", versions)})" : "")}; stored {progress.Stored}.");
         var stored = new Dictionary<int, int>();
         foreach (var station in asked)
             foreach (var day in await store.GetDailyAveragesAsync(station.StationId, station.From, station.To, cancellationToken))
@@ -158,8 +158,7 @@ public static class ReplayCommand
         switch (outcome)
         {
             case WaitOutcome.Faulted:
-                await wait.ReportFaultsAsync("Some replayed fetches failed and are in the error queues:",
-                    "Fix the cause, then `harmattan redrive --queue compute-averages_error` (or store-averages_error).");
+                await wait.ReportFaultsAsync("Some replayed fetches failed and are in the error queues:", ".");
                 return 1;
             case WaitOutcome.Idle:
                 AnsiConsole.MarkupLineInterpolated(

@@ -1,11 +1,13 @@
 using System.Collections.Concurrent;
 using Harmattan.Contracts;
+using Harmattan.Hosting;
 using MassTransit;
 
 namespace Harmattan.Cli.Pipeline;
 
 /// <summary>A failure of one station's message that reached an error queue, with the consumer's reason.</summary>
-public sealed record PipelineFault(string StationId, string What, string Reason)
+/// <param name="ErrorQueue">The error queue the message went to, where <c>harmattan redrive</c> takes it from.</param>
+public sealed record PipelineFault(string StationId, string What, string Reason, string ErrorQueue)
 {
     public override string ToString() => $"{What}: {Reason}";
 }
@@ -36,24 +38,34 @@ public sealed class PipelineFaultConsumer(PipelineFaults faults) :
     public Task Consume(ConsumeContext<Fault<FetchStationWindow>> context)
     {
         var m = context.Message.Message;
-        Record(m.StationId, $"fetching station {m.StationId} {DayRange.Format(m.WindowStart, m.WindowEnd, m.TimeZone)}", context.Message);
+        Record(context, m.StationId, $"fetching station {m.StationId} {DayRange.Format(m.WindowStart, m.WindowEnd, m.TimeZone)}",
+            QueueNames.FetchStationWindow);
         return Task.CompletedTask;
     }
 
     public Task Consume(ConsumeContext<Fault<RawReadingsFetched>> context)
     {
         var m = context.Message.Message;
-        Record(m.StationId, $"processing the readings of station {m.StationId} {DayRange.Format(m.WindowStart, m.WindowEnd, m.TimeZone)}", context.Message);
+        Record(context, m.StationId, $"processing the readings of station {m.StationId} {DayRange.Format(m.WindowStart, m.WindowEnd, m.TimeZone)}",
+            QueueNames.ComputeAverages);
         return Task.CompletedTask;
     }
 
     public Task Consume(ConsumeContext<Fault<AveragesComputed>> context)
     {
         var m = context.Message.Message;
-        Record(m.StationId, $"storing the averages of station {m.StationId} {DayRange.Format(m.WindowStart, m.WindowEnd, m.TimeZone)}", context.Message);
+        Record(context, m.StationId, $"storing the averages of station {m.StationId} {DayRange.Format(m.WindowStart, m.WindowEnd, m.TimeZone)}",
+            QueueNames.StoreAverages);
         return Task.CompletedTask;
     }
 
-    private void Record(string stationId, string what, Fault fault) =>
-        faults.Record(new PipelineFault(stationId, what, fault.Exceptions.FirstOrDefault()?.Message ?? "unknown error"));
+    /// <param name="usualQueue">Where the message type fails when the fault does not say (a raw fetch can also fail in the archive).</param>
+    private void Record<T>(ConsumeContext<Fault<T>> context, string stationId, string what, string usualQueue)
+    {
+        // A fault is published from the receive endpoint whose consumer failed: its address ends in the queue's name.
+        var failedOn = context.SourceAddress?.Segments is [.., var last] ? last.Trim('/') : null;
+        var queue = QueueNames.All.FirstOrDefault(q => q == failedOn) ?? usualQueue;
+        faults.Record(new PipelineFault(stationId, what, context.Message.Exceptions.FirstOrDefault()?.Message ?? "unknown error",
+            QueueNames.ErrorQueue(queue)));
+    }
 }

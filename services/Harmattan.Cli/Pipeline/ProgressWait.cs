@@ -79,13 +79,15 @@ public sealed class ProgressWait(PipelineFaults faults, TimeProvider time)
     }
 
     /// <summary>Each fault on its own unwrapped stderr line: a reason holds a URL and the fix, which wrapping would break.</summary>
-    public async Task ReportFaultsAsync(string heading, string remedy)
+    /// <summary>The failures, then the redrive of each error queue they went to, then <paramref name="afterRedrive"/>.</summary>
+    public async Task ReportFaultsAsync(string heading, string afterRedrive)
     {
         AnsiConsole.MarkupLineInterpolated($"[red]{heading}[/]");
-        foreach (var fault in faults.All)
+        var all = faults.All;
+        foreach (var fault in all)
             await Console.Error.WriteLineAsync($"  {fault}");
-        if (remedy.Length > 0)
-            AnsiConsole.WriteLine(remedy);
+        var redrives = all.Select(f => f.ErrorQueue).Distinct().Order(StringComparer.Ordinal).Select(q => $"`harmattan redrive --queue {q}`");
+        AnsiConsole.WriteLine($"Fix the cause, move them back with {string.Join(" and ", redrives)}{afterRedrive}");
     }
 }
 

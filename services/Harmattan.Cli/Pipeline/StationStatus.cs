@@ -38,8 +38,7 @@ public sealed record StationStatus(
         var counts = new StoredDayCounts();
         foreach (var day in await store.GetDailyAveragesAsync(recent.StationId, recent.From, recent.To, cancellationToken))
             counts = counts.Add(day);
-        var age = activity.LastReadingHour is { } hour ? now - hour.AddHours(1) : (TimeSpan?)null;
-        return new StationStatus(recent, activity, age, counts.Complete, counts.Incomplete,
+        return new StationStatus(recent, activity, activity.DataAge(now), counts.Complete, counts.Incomplete,
             recent.DayCount - counts.Complete - counts.Incomplete);
     }
 }

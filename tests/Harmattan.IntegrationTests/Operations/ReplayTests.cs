@@ -69,4 +69,28 @@ public sealed class ReplayTests : IAsyncLifetime
         Assert.Contains(before.Zip(after), pair => pair.Second.Quantities["pm2_5"].Count < pair.First.Quantities["pm2_5"].Count);
         Assert.NotEqual(original, await _pipeline.ExportAsync("newer-version.csv"));
     }
+
+    [Fact]
+    public async Task Without_a_transformer_the_replay_gives_up_and_says_nothing_was_recomputed()
+    {
+        var station = ReplayRedrivePipeline.Station;
+        await _pipeline.StartServiceAsync("Extractor");
+        var transformer = await _pipeline.StartServiceAsync("Transformer");
+        await _pipeline.StartServiceAsync("Loader");
+        var backfill = await _pipeline.CliAsync("backfill", "--station", station, "--from", "2026-03-01", "--to", "2026-03-01",
+            "--db", _pipeline.DbPath, "--idle-timeout", "00:01:00");
+        Assert.True(backfill.Exit == 0, backfill.Output + _pipeline.AllServiceOutput);
+        var windowStart = new DateTimeOffset(2026, 3, 1, 0, 0, 0, TimeSpan.Zero);
+        await ReplayRedrivePipeline.EventuallyAsync(
+            async () => (await _pipeline.Store.GetRawFetchesAsync(station, windowStart, windowStart.AddDays(1))).Count == 1,
+            TimeSpan.FromSeconds(30), () => _pipeline.AllServiceOutput);
+        await _pipeline.StopServiceAsync(transformer);
+
+        var (exit, output) = await _pipeline.CliAsync("replay", "--station", station, "--from", "2026-03-01", "--to", "2026-03-01",
+            "--db", _pipeline.DbPath, "--idle-timeout", "3s");
+
+        Assert.True(exit == 1, output);
+        Assert.Contains("Recomputed 0 of 1 fetches; stored 0.", output);
+        Assert.Contains("Are the transformer and loader running", output);
+    }
 }

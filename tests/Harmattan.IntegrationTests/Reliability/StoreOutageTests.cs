@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using Harmattan.Hosting;
 using Harmattan.IntegrationTests.Support;
 using Microsoft.Data.Sqlite;
@@ -89,6 +90,10 @@ public sealed class StoreOutageTests(FaultSuiteFixture suite)
         await backfill.WaitForExitAsync(TimeSpan.FromMinutes(3));
         var before = await suite.Node.QueueDepthsAsync(pipeline.VirtualHost);
         var inError = QueueNames.All.Sum(q => before.GetValueOrDefault(QueueNames.ErrorQueue(q)));
+        // The backfill names the redrive of the queues its failures went to, the store's here, not the fetches' queue.
+        var named = Regex.Matches(backfill.Output, @"harmattan redrive --queue ([a-z-]+_error)").Select(m => m.Groups[1].Value).ToList();
+        Assert.True(named.Count > 0, backfill.Output);
+        Assert.All(named, q => Assert.True(before.GetValueOrDefault(q) > 0, $"the backfill says to redrive {q}, which is empty:\n{backfill.Output}"));
 
         foreach (var queue in QueueNames.All.Where(q => before.GetValueOrDefault(QueueNames.ErrorQueue(q)) > 0))
         {

@@ -1,5 +1,6 @@
 using System.Net;
 using Harmattan.Hosting;
+using MassTransit;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
@@ -90,6 +91,20 @@ public class ServiceDefaultsTests
 
         var error = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IOptions<BusOptions>>().Value);
         Assert.Contains(named, error.Message);
+    }
+
+    [Theory]
+    [InlineData("InMemory")]
+    [InlineData("RabbitMq")]
+    public void The_bus_reports_no_usage_telemetry_to_MassTransits_makers(string transport)
+    {
+        var configuration = Configuration(("Bus:Transport", transport));
+        var services = new ServiceCollection();
+        services.AddSingleton<IConfiguration>(configuration);
+        services.AddHarmattanBus(configuration, _ => { });
+        using var provider = services.BuildServiceProvider();
+
+        Assert.False(provider.GetRequiredService<IOptions<UsageTelemetryOptions>>().Value.Enabled);
     }
 
     [Fact]
