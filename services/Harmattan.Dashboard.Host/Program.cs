@@ -19,7 +19,7 @@ try
 }
 catch (Exception ex) when (ex is not HostAbortedException)
 {
-    Log.Fatal(ex, "The dashboard stopped: {Reason}", ex.Message);
+    Log.Fatal(ex, "The dashboard stopped: {Reason}", ServiceDefaults.StopReason(ex));
     return 1;
 }
 finally

@@ -17,7 +17,7 @@ try
 }
 catch (Exception ex) when (ex is not HostAbortedException)
 {
-    Log.Fatal(ex, "The loader stopped: {Reason}", ex.Message);
+    Log.Fatal(ex, "The loader stopped: {Reason}", ServiceDefaults.StopReason(ex));
     return 1;
 }
 finally

@@ -17,7 +17,7 @@ try
 }
 catch (Exception ex) when (ex is not HostAbortedException)
 {
-    Log.Fatal(ex, "The transformer stopped: {Reason}", ex.Message);
+    Log.Fatal(ex, "The transformer stopped: {Reason}", ServiceDefaults.StopReason(ex));
     return 1;
 }
 finally

@@ -108,6 +108,18 @@ public class ServiceDefaultsTests
     }
 
     [Fact]
+    public void A_refused_broker_login_is_named_in_the_reason_a_service_gives_for_stopping()
+    {
+        var refused = new RabbitMqConnectionException("Broker unreachable: guest@localhost:5672/",
+            new RabbitMQ.Client.Exceptions.BrokerUnreachableException(
+                new RabbitMQ.Client.Exceptions.AuthenticationFailureException("ACCESS_REFUSED - Login was refused using authentication mechanism PLAIN.")));
+
+        Assert.Equal("Broker unreachable: guest@localhost:5672/ (ACCESS_REFUSED - Login was refused using authentication mechanism PLAIN.)",
+            ServiceDefaults.StopReason(refused));
+        Assert.Equal("Stations:0:Id is missing", ServiceDefaults.StopReason(new InvalidOperationException("Stations:0:Id is missing")));
+    }
+
+    [Fact]
     public void An_unknown_transport_is_refused_naming_the_key()
     {
         var configuration = Configuration(("Bus:Transport", "Kafka"));
