@@ -41,6 +41,9 @@ public static class TriggerCommand
         // Only for the gap warning: a store that is down (or absent: it is never created here) must not stop the hourly run.
         if (StoreLocation.SqliteFile(builder.Configuration) is not { } file || File.Exists(file))
             builder.Services.AddPipelineStoreForReading(builder.Configuration);
+        else
+            AnsiConsole.MarkupLineInterpolated(
+                $"No store at {file}: the check for days missed before the lookback is skipped (--db names the store the services write).");
         builder.Services.AddStations(builder.Configuration);
         builder.Services.AddScheduledRun();
         builder.Services.AddHarmattanBus(builder.Configuration, _ => { });

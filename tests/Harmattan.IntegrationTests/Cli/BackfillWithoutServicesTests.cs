@@ -41,6 +41,20 @@ public sealed class BackfillWithoutServicesTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_trigger_without_the_store_still_sends_the_run_and_says_the_gap_check_was_skipped()
+    {
+        var missing = Path.Combine(_workDir, "missing.db");
+        await using var cli = ServiceProcess.StartCli(["trigger", "--db", missing],
+            new Dictionary<string, string> { ["ConnectionStrings__RabbitMq"] = _vhost!.ConnectionString });
+        var exit = await cli.WaitForExitAsync(TimeSpan.FromMinutes(1));
+
+        Assert.True(exit == 0, cli.Output);
+        Assert.Contains($"No store at {missing}: the check for days missed before the lookback is skipped", cli.Output);
+        Assert.Contains("Sent 2 scheduled fetch command(s)", cli.Output);
+        Assert.False(File.Exists(missing));
+    }
+
+    [Fact]
     public async Task Stopped_while_the_commands_are_sent_it_says_so_and_how_to_finish()
     {
         // 5,844 one-day commands. SIGTERM takes the same path as Ctrl-C, and unlike SIGINT it is not ignored in a
