@@ -68,6 +68,13 @@ public static class HarmattanCli
             await Console.Error.WriteLineAsync($"error: {ex.Message}");
             return CliException.UsageExitCode;
         }
+        catch (AggregateException ex) when (ex.Flatten().InnerExceptions.All(e => e is OptionsValidationException))
+        {
+            // Several options checked at start refused together; each options registration reports its own, often the same.
+            foreach (var message in ex.Flatten().InnerExceptions.Select(e => e.Message).Distinct())
+                await Console.Error.WriteLineAsync($"error: {message}");
+            return CliException.UsageExitCode;
+        }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
             await Console.Error.WriteLineAsync("Stopped before the command finished; run it again to complete it.");

@@ -141,6 +141,18 @@ public sealed class CliBehaviourTests : IDisposable
         Assert.Contains("283164601,2023-11-02,", output);
     }
 
+    [Fact]
+    public async Task A_setting_refused_at_start_is_said_once_with_exit_code_2()
+    {
+        var (exit, output) = await _cli.InvokeAsync(["run", "--once", "--simulate", "--station", "283164601", "--from", "2023-11-01", "--to", "2023-11-01"],
+            new Dictionary<string, string> { ["AirQino__RetryAttempts"] = "99" });
+
+        Assert.Equal(2, exit);
+        var errors = output.Split('\n').Where(l => l.StartsWith("error: ", StringComparison.Ordinal)).ToList();
+        Assert.Single(errors);
+        Assert.Contains("AirQino:RetryAttempts must be between 0 and 20.", errors[0]);
+    }
+
     private async Task SeedAsync(string station, DateOnly first, int days, Func<int, int> hours)
     {
         var store = new SqlitePipelineStore($"Data Source={_cli.PathOf("harmattan.db")}");
