@@ -174,6 +174,8 @@ public static class BackfillCommand
         {
             case WaitOutcome.Faulted:
                 await wait.ReportFaultsAsync("Some fetches failed and are in the error queues:", ", then run this command again.");
+                AnsiConsole.WriteLine(
+                    "This command stopped waiting at the first failure; the other commands are still processed (`harmattan status` shows the days stored).");
                 return 1;
             case WaitOutcome.Idle:
                 AnsiConsole.MarkupLineInterpolated(
