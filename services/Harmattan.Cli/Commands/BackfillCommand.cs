@@ -178,8 +178,10 @@ public static class BackfillCommand
                     "This command stopped waiting at the first failure; the other commands are still processed (`harmattan status` shows the days stored).");
                 return 1;
             case WaitOutcome.Idle:
-                AnsiConsole.MarkupLineInterpolated(
-                    $"[red]No new day stored for {Durations.Format(idleTimeout)}.[/] Are the extractor, transformer and loader running against this RabbitMQ and this store?");
+                var (held, version) = await plan.HeldFromBeforeAsync(store, startedAt, CancellationToken.None);
+                AnsiConsole.MarkupLineInterpolated($"[red]No new day stored for {Durations.Format(idleTimeout)}.[/] {(held > 0
+                    ? $"{held} of the days still waiting are stored from an earlier fetch with algorithm v{version}, which the loader keeps over a result of an older algorithm version (it logs those rows as ignored as older): check the transformer's Quality:AlgorithmVersion."
+                    : "Are the extractor, transformer and loader running against this RabbitMQ and this store?")}");
                 return 1;
             default:
                 return 0;

@@ -63,6 +63,21 @@ public sealed class BackfillPlan
             yield return station with { From = last, To = station.To };
     }
 
+    /// <summary>
+    /// The days still waiting that the store holds from a fetch made before <paramref name="startedAt"/>, and the highest
+    /// algorithm version among them: the loader keeps such a day when this run's result has an older algorithm version.
+    /// </summary>
+    public async Task<(int Days, int AlgorithmVersion)> HeldFromBeforeAsync(IPipelineStore store, DateTimeOffset startedAt,
+        CancellationToken cancellationToken)
+    {
+        var (days, version) = (0, 0);
+        foreach (var station in Asked)
+            foreach (var day in await store.GetDailyAveragesAsync(station.StationId, station.From, station.To, cancellationToken))
+                if (day.SourceFetchedAt < startedAt && !_alreadyStored[day.StationId].Contains(day.Date))
+                    (days, version) = (days + 1, Math.Max(version, day.AlgorithmVersion));
+        return (days, version);
+    }
+
     /// <summary>Days done: already stored before the backfill, or stored by a fetch made since <paramref name="startedAt"/>.</summary>
     public Task<StoredDayCounts> CountStoredAsync(IPipelineStore store, DateTimeOffset startedAt, CancellationToken cancellationToken) =>
         StationDays.CountStoredAsync(store, Asked,

@@ -54,7 +54,7 @@ public sealed class ReplayTests : IAsyncLifetime
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), $"a same-version replay of 3 fetches took {clock.Elapsed}");
 
         await _pipeline.StopServiceAsync(transformer);
-        await _pipeline.StartServiceAsync("Transformer",
+        var newerTransformer = await _pipeline.StartServiceAsync("Transformer",
             ("Quality__AlgorithmVersion", "2"), ("Quality__Ranges__pm2_5__Min", "0"), ("Quality__Ranges__pm2_5__Max", "10"));
         var newer = await ReplayAsync();
 
@@ -68,6 +68,16 @@ public sealed class ReplayTests : IAsyncLifetime
         Assert.All(after, day => Assert.True(day.Quantities["pm2_5"].Max is null or <= 10));
         Assert.Contains(before.Zip(after), pair => pair.Second.Quantities["pm2_5"].Count < pair.First.Quantities["pm2_5"].Count);
         Assert.NotEqual(original, await _pipeline.ExportAsync("newer-version.csv"));
+
+        // Back to the older algorithm, a refetch stores nothing new: the backfill says why instead of blaming the services.
+        await _pipeline.StopServiceAsync(newerTransformer);
+        await _pipeline.StartServiceAsync("Transformer");
+        var refetch = await _pipeline.CliAsync("backfill", "--station", station, "--from", "2026-03-01", "--to", "2026-03-03",
+            "--refetch", "--db", _pipeline.DbPath, "--idle-timeout", "5s");
+
+        Assert.True(refetch.Exit == 1, refetch.Output + _pipeline.AllServiceOutput);
+        Assert.Contains("3 of the days still waiting are stored from an earlier fetch with algorithm v2", refetch.Output);
+        Assert.DoesNotContain("Are the extractor, transformer and loader running", refetch.Output);
     }
 
     [Fact]
