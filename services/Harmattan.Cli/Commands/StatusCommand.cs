@@ -50,6 +50,7 @@ public static class StatusCommand
         var store = host.Services.GetRequiredService<IPipelineStore>();
         await store.InitializeAsync(cancellationToken);
 
+        AnsiConsole.MarkupLineInterpolated($"Store: {StoreLocation.Describe(builder.Configuration)}");
         var now = time.GetUtcNow();
         var statuses = new List<StationStatus>();
         foreach (var station in asked)

@@ -1,5 +1,6 @@
 using Harmattan.Cli.Commands;
 using Harmattan.Storage;
+using Harmattan.Storage.MongoDb;
 using Microsoft.Data.Sqlite;
 
 namespace Harmattan.Cli.Pipeline;
@@ -8,7 +9,25 @@ namespace Harmattan.Cli.Pipeline;
 public static class StoreLocation
 {
     public static string Describe(IConfiguration configuration) =>
-        SqliteFile(configuration) is { } file ? $"SQLite {file}" : "MongoDB (ConnectionStrings:MongoDb)";
+        SqliteFile(configuration) is { } file ? $"SQLite {file}" : $"MongoDB {MongoServers(configuration)}, database {MongoDatabase(configuration)}";
+
+    /// <summary>The hosts of <c>ConnectionStrings:MongoDb</c>, without user or password.</summary>
+    private static string MongoServers(IConfiguration configuration)
+    {
+        try
+        {
+            var uri = configuration.GetConnectionString(MongoStoreOptions.ConnectionStringName) ?? MongoStoreOptions.DefaultConnectionString;
+            return string.Join(",", MongoRegistration.ClientSettings(uri).Servers.Select(server => $"{server.Host}:{server.Port}"));
+        }
+        catch (InvalidOperationException)
+        {
+            // Said in full when the store is opened.
+            return "(ConnectionStrings:MongoDb is not a MongoDB URI)";
+        }
+    }
+
+    private static string MongoDatabase(IConfiguration configuration) =>
+        configuration.GetSection(MongoStoreOptions.Section)[nameof(MongoStoreOptions.MongoDatabase)] ?? new MongoStoreOptions().MongoDatabase;
 
     /// <summary>
     /// A command that only reads the store refuses a SQLite file that does not exist: opening it would create an empty

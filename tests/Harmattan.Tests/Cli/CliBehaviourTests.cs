@@ -49,6 +49,7 @@ public sealed class CliBehaviourTests : IDisposable
             "--db", "harmattan.db", "--rabbitmq", "amqp://guest:guest@127.0.0.1:1/"]);
 
         Assert.True(exit == 0, output);
+        Assert.Contains($"Store: SQLite {_cli.PathOf("harmattan.db")}", output);
         Assert.Contains("Station 283164601 (UTC; 2023-10-30..2023-11-30)", output);
         // 30 days stored: 3 with no hour, 9 with 12 hours (incomplete), 18 complete; and 2 days before them with no row.
         Assert.Contains("18 complete, 9 incomplete, 5 missing (of 32)", output);
