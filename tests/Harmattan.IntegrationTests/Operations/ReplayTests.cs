@@ -47,6 +47,7 @@ public sealed class ReplayTests : IAsyncLifetime
 
         Assert.True(same.Exit == 0, same.Output + _pipeline.AllServiceOutput);
         Assert.Contains("Replayed 3 archived fetches", same.Output);
+        Assert.DoesNotContain("Not replayed", same.Output);
         Assert.Contains("Recomputed 3 of 3 fetches (algorithm v1)", same.Output);
         Assert.Contains("Days stored by algorithm version: v1: 3.", same.Output);
         Assert.Equal(original, await _pipeline.ExportAsync("same-version.csv"));
@@ -81,7 +82,7 @@ public sealed class ReplayTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Without_a_transformer_the_replay_gives_up_and_says_nothing_was_recomputed()
+    public async Task Without_a_transformer_the_replay_gives_up_and_says_what_was_neither_archived_nor_recomputed()
     {
         var station = ReplayRedrivePipeline.Station;
         await _pipeline.StartServiceAsync("Extractor");
@@ -96,10 +97,11 @@ public sealed class ReplayTests : IAsyncLifetime
             TimeSpan.FromSeconds(30), () => _pipeline.AllServiceOutput);
         await _pipeline.StopServiceAsync(transformer);
 
-        var (exit, output) = await _pipeline.CliAsync("replay", "--station", station, "--from", "2026-03-01", "--to", "2026-03-01",
+        var (exit, output) = await _pipeline.CliAsync("replay", "--station", station, "--from", "2026-03-01", "--to", "2026-03-02",
             "--db", _pipeline.DbPath, "--idle-timeout", "3s");
 
         Assert.True(exit == 1, output);
+        Assert.Contains($"Not replayed, as no fetch of theirs is archived: 1 day(s) of station {station}.", output);
         Assert.Contains("Recomputed 0 of 1 fetches; stored 0.", output);
         Assert.Contains("Are the transformer and loader running", output);
     }
