@@ -55,7 +55,12 @@ public interface IPipelineStore
 
 /// <param name="LastReadingHour">Start of the latest hour with stored averages.</param>
 /// <param name="LastFetchedAt">When the latest archived fetch of the station was made.</param>
-public readonly record struct StationActivity(DateTimeOffset? LastReadingHour, DateTimeOffset? LastFetchedAt)
+/// <param name="FetchedUntil">
+/// The instant up to which the station's archived fetches reach: of the fetch whose window ends last, its window's end,
+/// or its fetch time when it was made before the window ended. A backfill of older days does not move it.
+/// </param>
+public readonly record struct StationActivity(DateTimeOffset? LastReadingHour, DateTimeOffset? LastFetchedAt,
+    DateTimeOffset? FetchedUntil = null)
 {
     /// <summary>How old the station's data are at <paramref name="now"/> (<see cref="AgeOfHour"/>); null without data.</summary>
     public TimeSpan? DataAge(DateTimeOffset now) => LastReadingHour is { } hour ? AgeOfHour(hour, now) : null;

@@ -8,7 +8,7 @@ namespace Harmattan.Extractor.Scheduling;
 public sealed record ScheduledFetch(Guid MessageId, FetchStationWindow Command);
 
 /// <summary>Days a station's scheduled runs did not fetch and the next run will not cover either.</summary>
-public sealed record ScheduleGap(string StationId, DateOnly From, DateOnly To, DateTimeOffset LastFetchedAt)
+public sealed record ScheduleGap(string StationId, DateOnly From, DateOnly To, DateTimeOffset FetchedUntil)
 {
     public int Days => To.DayNumber - From.DayNumber + 1;
 
@@ -60,13 +60,13 @@ public static class FetchSchedule
     }
 
     /// <summary>
-    /// The local days between the station's last fetch and the first day this run covers, or null when the run
-    /// covers everything since (or nothing was ever fetched: a first backfill is the operator's choice).
-    /// The day of the last fetch is included: its hours after that fetch were never fetched.
+    /// The local days between the instant the station's fetches reach (<see cref="Harmattan.Storage.StationActivity.FetchedUntil"/>)
+    /// and the first day this run covers, or null when the run covers everything since (or nothing was ever fetched: a
+    /// first backfill is the operator's choice). The day of that instant is included: its later hours were never fetched.
     /// </summary>
-    public static ScheduleGap? FindGap(StationConfig station, DateTimeOffset runAt, int lookbackDays, DateTimeOffset? lastFetchedAt)
+    public static ScheduleGap? FindGap(StationConfig station, DateTimeOffset runAt, int lookbackDays, DateTimeOffset? fetchedUntil)
     {
-        if (lastFetchedAt is not { } last)
+        if (fetchedUntil is not { } last)
             return null;
         var zone = station.FindTimeZone();
         var firstCovered = DayWindows.LocalDate(runAt, zone).AddDays(1 - lookbackDays);

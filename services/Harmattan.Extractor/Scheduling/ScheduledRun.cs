@@ -57,10 +57,10 @@ public sealed class ScheduledRun(
                     station.Id, ex.Message, lookbackDays);
                 return;
             }
-            if (FetchSchedule.FindGap(station, runAt, lookbackDays, activity.LastFetchedAt) is { } gap)
+            if (FetchSchedule.FindGap(station, runAt, lookbackDays, activity.FetchedUntil) is { } gap)
                 logger.LogWarning(
-                    "Station {StationId} was last fetched at {LastFetchedAt:yyyy-MM-ddTHH:mmZ}: {GapDays} day(s) from {GapFrom:yyyy-MM-dd} to {GapTo:yyyy-MM-dd} lie before the {LookbackDays}-day lookback and will not be fetched by the schedule. Fill them with: {BackfillCommand}",
-                    gap.StationId, gap.LastFetchedAt, gap.Days, gap.From, gap.To, lookbackDays, gap.BackfillCommand);
+                    "Station {StationId} was fetched up to {FetchedUntil:yyyy-MM-ddTHH:mmZ}: {GapDays} day(s) from {GapFrom:yyyy-MM-dd} to {GapTo:yyyy-MM-dd} lie before the {LookbackDays}-day lookback and will not be fetched by the schedule. Fill them with: {BackfillCommand}",
+                    gap.StationId, gap.FetchedUntil, gap.Days, gap.From, gap.To, lookbackDays, gap.BackfillCommand);
         }
     }
 }

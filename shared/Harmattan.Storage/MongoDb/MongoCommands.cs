@@ -83,6 +83,15 @@ public static class MongoCommands
     /// <summary>With <see cref="StationFilter"/> and a limit of 1: the latest fetch, read from <see cref="RawFetchesByStationFetchedAt"/>.</summary>
     public static readonly SortDefinition<BsonDocument> LatestFetchFirst = Sort.Descending(FetchedAtTicks);
 
+    /// <summary>
+    /// With <see cref="StationFilter"/> and a limit of 1: the fetch whose window ends last (the latest of those). No index
+    /// serves it: the server keeps the top document while it reads the station's fetches, once per station and run.
+    /// </summary>
+    public static readonly SortDefinition<BsonDocument> LatestWindowEndFirst = Sort.Descending(WindowEnd).Descending(FetchedAtTicks);
+
+    public static readonly ProjectionDefinition<BsonDocument> WindowEndAndFetchedAtOnly =
+        Builders<BsonDocument>.Projection.Include(WindowEnd).Include(FetchedAtTicks).Exclude(Id);
+
     public static readonly ProjectionDefinition<BsonDocument> HourOnly =
         Builders<BsonDocument>.Projection.Include(Hour).Exclude(Id);
 

@@ -142,10 +142,16 @@ public sealed partial class MongoPipelineStore : IPipelineStore
             .Project(MongoCommands.HourOnly).Limit(1).FirstOrDefaultAsync(cancellationToken);
         var fetch = await _raw.Find(MongoCommands.StationFilter(stationId)).Sort(MongoCommands.LatestFetchFirst)
             .Project(MongoCommands.FetchedAtOnly).Limit(1).FirstOrDefaultAsync(cancellationToken);
+        var lastEnding = await _raw.Find(MongoCommands.StationFilter(stationId)).Sort(MongoCommands.LatestWindowEndFirst)
+            .Project(MongoCommands.WindowEndAndFetchedAtOnly).Limit(1).FirstOrDefaultAsync(cancellationToken);
         return new StationActivity(
             hour is null ? null : MongoSchema.ToInstant(hour[MongoSchema.Hour]),
-            fetch is null ? null : MongoSchema.FromTicks(fetch[MongoSchema.FetchedAtTicks]));
+            fetch is null ? null : MongoSchema.FromTicks(fetch[MongoSchema.FetchedAtTicks]),
+            lastEnding is null ? null : Earlier(MongoSchema.ToInstant(lastEnding[MongoSchema.WindowEnd]),
+                MongoSchema.FromTicks(lastEnding[MongoSchema.FetchedAtTicks])));
     }
+
+    private static DateTimeOffset Earlier(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
 
     private async Task EnsureUniqueKeysAsync(CancellationToken cancellationToken)
     {

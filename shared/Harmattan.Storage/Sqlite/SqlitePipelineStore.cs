@@ -343,17 +343,21 @@ public sealed partial class SqlitePipelineStore : IPipelineStore, IDisposable
         WithConnectionAsync(async connection =>
         {
             await using var command = connection.CreateCommand();
-            // Both maxima are answered from the primary key and the raw_fetches index.
+            // Both maxima are answered from the primary key and the raw_fetches index; the fetch that ends last reads the
+            // station's archived fetches (instants are fixed-width text, so they compare as text).
             command.CommandText = """
                 SELECT (SELECT max(hour) FROM hourly_averages WHERE station_id = $station_id),
-                       (SELECT max(fetched_at) FROM raw_fetches WHERE station_id = $station_id)
+                       (SELECT max(fetched_at) FROM raw_fetches WHERE station_id = $station_id),
+                       (SELECT min(fetched_at, window_end) FROM raw_fetches WHERE station_id = $station_id
+                        ORDER BY window_end DESC, fetched_at DESC LIMIT 1)
                 """;
             command.Parameters.AddWithValue("$station_id", stationId);
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
             await reader.ReadAsync(cancellationToken);
             return new StationActivity(
                 reader.IsDBNull(0) ? null : SqliteColumns.ParseInstant(reader.GetString(0)),
-                reader.IsDBNull(1) ? null : SqliteColumns.ParseInstant(reader.GetString(1)));
+                reader.IsDBNull(1) ? null : SqliteColumns.ParseInstant(reader.GetString(1)),
+                reader.IsDBNull(2) ? null : SqliteColumns.ParseInstant(reader.GetString(2)));
         }, cancellationToken);
 
     /// <summary>Closes this file's pooled connections, so the file can be moved or deleted.</summary>

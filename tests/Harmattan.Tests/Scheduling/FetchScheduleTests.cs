@@ -108,16 +108,16 @@ public class FetchScheduleTests
     public void Downtime_inside_the_lookback_is_covered_by_the_next_run()
     {
         // Down from 07:05 yesterday to 13:05 today: the run fetches yesterday and today whole.
-        Assert.Null(FetchSchedule.FindGap(Station("UTC"), Utc(2026, 6, 10, 13, 5), 2, lastFetchedAt: Utc(2026, 6, 9, 7, 5)));
+        Assert.Null(FetchSchedule.FindGap(Station("UTC"), Utc(2026, 6, 10, 13, 5), 2, fetchedUntil: Utc(2026, 6, 9, 7, 5)));
         // The last run of a normal night, at 23:05, and the first after midnight.
-        Assert.Null(FetchSchedule.FindGap(Station("UTC"), Utc(2026, 6, 10, 0, 5), 2, lastFetchedAt: Utc(2026, 6, 9, 23, 5)));
-        Assert.Null(FetchSchedule.FindGap(Station("UTC"), Utc(2026, 6, 10, 0, 5), 2, lastFetchedAt: null));
+        Assert.Null(FetchSchedule.FindGap(Station("UTC"), Utc(2026, 6, 10, 0, 5), 2, fetchedUntil: Utc(2026, 6, 9, 23, 5)));
+        Assert.Null(FetchSchedule.FindGap(Station("UTC"), Utc(2026, 6, 10, 0, 5), 2, fetchedUntil: null));
     }
 
     [Fact]
     public void Downtime_beyond_the_lookback_is_a_gap_with_the_backfill_command_that_fills_it()
     {
-        var gap = FetchSchedule.FindGap(Station("UTC"), Utc(2026, 6, 10, 13, 5), 2, lastFetchedAt: Utc(2026, 6, 5, 22, 5));
+        var gap = FetchSchedule.FindGap(Station("UTC"), Utc(2026, 6, 10, 13, 5), 2, fetchedUntil: Utc(2026, 6, 5, 22, 5));
 
         Assert.NotNull(gap);
         Assert.Equal((new DateOnly(2026, 6, 5), new DateOnly(2026, 6, 8), 4), (gap.From, gap.To, gap.Days));
@@ -128,7 +128,7 @@ public class FetchScheduleTests
     public void A_gap_is_counted_in_local_days_across_a_year_boundary()
     {
         // Last fetch at 16:00 UTC on Dec 28 is Dec 29 01:00 in Tokyo; the run on Jan 2 (Tokyo) covers Jan 1 and 2.
-        var gap = FetchSchedule.FindGap(Station("Asia/Tokyo", "tokyo-1"), Utc(2027, 1, 2, 3, 5), 2, lastFetchedAt: Utc(2026, 12, 28, 16, 0));
+        var gap = FetchSchedule.FindGap(Station("Asia/Tokyo", "tokyo-1"), Utc(2027, 1, 2, 3, 5), 2, fetchedUntil: Utc(2026, 12, 28, 16, 0));
 
         Assert.NotNull(gap);
         Assert.Equal("harmattan backfill --station tokyo-1 --from 2026-12-29 --to 2026-12-31", gap.BackfillCommand);
