@@ -81,6 +81,7 @@ public static class BackfillCommand
         try
         {
             await host.StartAsync(cancellationToken);
+            await TimeZoneCheck.WarnOfOtherZonesAsync(host.Services.GetRequiredService<IPipelineStore>(), asked, cancellationToken);
             var plan = await BackfillPlan.CreateAsync(host.Services.GetRequiredService<IPipelineStore>(), asked, request.Refetch,
                 cancellationToken);
             // Fetches done before this moment do not count as this backfill's results.

@@ -113,6 +113,7 @@ public static class RunCommand
         var time = host.Services.GetRequiredService<TimeProvider>();
         AnsiConsole.MarkupLineInterpolated($"Store: {StoreLocation.Describe(builder.Configuration)}");
         await host.StartAsync(cancellationToken);
+        await TimeZoneCheck.WarnOfOtherZonesAsync(host.Services.GetRequiredService<IPipelineStore>(), asked, cancellationToken);
 
         var startedAt = time.GetUtcNow();
         var endpoint = await host.Services.GetRequiredService<ISendEndpointProvider>()

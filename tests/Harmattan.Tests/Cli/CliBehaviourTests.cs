@@ -154,6 +154,27 @@ public sealed class CliBehaviourTests : IDisposable
         Assert.Contains("AirQino:RetryAttempts must be between 0 and 20.", errors[0]);
     }
 
+    [Fact]
+    public async Task A_run_that_cuts_a_stations_days_in_another_time_zone_than_before_warns()
+    {
+        string[] run = ["run", "--once", "--simulate", "--station", "283164601", "--from", "2023-11-01", "--to", "2023-11-01", "--db", "zones.db"];
+        var (exit, output) = await _cli.InvokeAsync(run);
+        Assert.True(exit == 0, output);
+        Assert.DoesNotContain("Warning:", output);
+
+        (exit, output) = await _cli.InvokeAsync(run,
+            new Dictionary<string, string> { ["Stations__0__Id"] = "283164601", ["Stations__0__TimeZone"] = "Asia/Tokyo" });
+
+        Assert.True(exit == 0, output);
+        Assert.Contains("Warning: station 283164601 was last fetched with its days cut in UTC; this command cuts them in Asia/Tokyo", output);
+
+        // Fetched in the new zone since, the change is taken as meant.
+        (exit, output) = await _cli.InvokeAsync(run,
+            new Dictionary<string, string> { ["Stations__0__Id"] = "283164601", ["Stations__0__TimeZone"] = "Asia/Tokyo" });
+        Assert.True(exit == 0, output);
+        Assert.DoesNotContain("Warning:", output);
+    }
+
     private async Task SeedAsync(string station, DateOnly first, int days, Func<int, int> hours)
     {
         var store = new SqlitePipelineStore($"Data Source={_cli.PathOf("harmattan.db")}");

@@ -1,0 +1,27 @@
+using Harmattan.Storage;
+using Spectre.Console;
+
+namespace Harmattan.Cli.Pipeline;
+
+/// <summary>
+/// A station's days are cut in the time zone of the command that fetched them, and a stored day does not say which: a
+/// command configured with another zone than the one the station was fetched in stores days that replace those of the
+/// same dates cut the other way. The archive's latest fetch says which zone is in use; once a change of zone is meant
+/// and fetched, the warning ends.
+/// </summary>
+public static class TimeZoneCheck
+{
+    public static async Task WarnOfOtherZonesAsync(IPipelineStore store, IEnumerable<StationDays> asked, CancellationToken cancellationToken)
+    {
+        foreach (var station in asked)
+        {
+            var fetches = await store.GetArchivedFetchesAsync(station.StationId, cancellationToken);
+            if (fetches.Count > 0 && fetches.MaxBy(fetch => fetch.FetchedAt).TimeZone is var zone && !SameRules(zone, station.TimeZone))
+                AnsiConsole.MarkupLineInterpolated(
+                    $"[yellow]Warning:[/] station {station.StationId} was last fetched with its days cut in {zone}; this command cuts them in {station.TimeZone.Id} (Stations:N:TimeZone), and the days it stores replace those of the same dates. Give the command the services' station configuration.");
+        }
+    }
+
+    private static bool SameRules(string zone, TimeZoneInfo expected) =>
+        zone == expected.Id || (TimeZoneInfo.TryFindSystemTimeZoneById(zone, out var found) && found.HasSameRules(expected));
+}
