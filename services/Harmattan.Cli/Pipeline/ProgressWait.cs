@@ -78,8 +78,10 @@ public sealed class ProgressWait(PipelineFaults faults, TimeProvider time)
         return outcome;
     }
 
-    /// <summary>Each fault on its own unwrapped stderr line: a reason holds a URL and the fix, which wrapping would break.</summary>
-    /// <summary>The failures, then the redrive of each error queue they went to, then <paramref name="afterRedrive"/>.</summary>
+    /// <summary>
+    /// The failures, each on its own unwrapped stderr line (a reason holds a URL and the fix, which wrapping would break),
+    /// then the redrive of each error queue they went to, followed by <paramref name="afterRedrive"/>.
+    /// </summary>
     public async Task ReportFaultsAsync(string heading, string afterRedrive)
     {
         AnsiConsole.MarkupLineInterpolated($"[red]{heading}[/]");
