@@ -40,6 +40,13 @@ public interface IPipelineStore
     /// <summary>The last hour with averages stored and the last archived fetch of one station (nulls when none).</summary>
     Task<StationActivity> GetStationActivityAsync(string stationId, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// The instant up to which the station's archived fetches reach (null when none): of the fetch whose window ends
+    /// last, its window's end, or its fetch time when it was made before the window ended. A backfill of older days
+    /// does not move it. Reads the station's archived fetches: for the schedule's gap check, once per run.
+    /// </summary>
+    Task<DateTimeOffset?> GetFetchedUntilAsync(string stationId, CancellationToken cancellationToken = default);
+
     /// <summary>Every station with at least one archived fetch, ordered.</summary>
     Task<IReadOnlyList<string>> GetArchivedStationIdsAsync(CancellationToken cancellationToken = default);
 
@@ -55,12 +62,7 @@ public interface IPipelineStore
 
 /// <param name="LastReadingHour">Start of the latest hour with stored averages.</param>
 /// <param name="LastFetchedAt">When the latest archived fetch of the station was made.</param>
-/// <param name="FetchedUntil">
-/// The instant up to which the station's archived fetches reach: of the fetch whose window ends last, its window's end,
-/// or its fetch time when it was made before the window ended. A backfill of older days does not move it.
-/// </param>
-public readonly record struct StationActivity(DateTimeOffset? LastReadingHour, DateTimeOffset? LastFetchedAt,
-    DateTimeOffset? FetchedUntil = null)
+public readonly record struct StationActivity(DateTimeOffset? LastReadingHour, DateTimeOffset? LastFetchedAt)
 {
     /// <summary>How old the station's data are at <paramref name="now"/> (<see cref="AgeOfHour"/>); null without data.</summary>
     public TimeSpan? DataAge(DateTimeOffset now) => LastReadingHour is { } hour ? AgeOfHour(hour, now) : null;

@@ -81,9 +81,9 @@ public static class BackfillCommand
         try
         {
             await host.StartAsync(cancellationToken);
-            await TimeZoneCheck.WarnOfOtherZonesAsync(host.Services.GetRequiredService<IPipelineStore>(), asked, cancellationToken);
-            var plan = await BackfillPlan.CreateAsync(host.Services.GetRequiredService<IPipelineStore>(), asked, request.Refetch,
-                cancellationToken);
+            var store = host.Services.GetRequiredService<IPipelineStore>();
+            await TimeZoneCheck.WarnOfOtherZonesAsync(store, asked, cancellationToken);
+            var plan = await BackfillPlan.CreateAsync(store, asked, request.Refetch, cancellationToken);
             // Fetches done before this moment do not count as this backfill's results.
             var startedAt = time.GetUtcNow();
             var endpoint = await host.Services.GetRequiredService<ISendEndpointProvider>()

@@ -60,7 +60,7 @@ public static class FetchSchedule
     }
 
     /// <summary>
-    /// The local days between the instant the station's fetches reach (<see cref="Harmattan.Storage.StationActivity.FetchedUntil"/>)
+    /// The local days between the instant the station's fetches reach (<see cref="Harmattan.Storage.IPipelineStore.GetFetchedUntilAsync"/>)
     /// and the first day this run covers, or null when the run covers everything since (or nothing was ever fetched: a
     /// first backfill is the operator's choice). The day of that instant is included: its later hours were never fetched.
     /// </summary>

@@ -46,10 +46,10 @@ public sealed class ScheduledRun(
             return;
         foreach (var station in stations.Value.Stations)
         {
-            StationActivity activity;
+            DateTimeOffset? fetchedUntil;
             try
             {
-                activity = await _store.GetStationActivityAsync(station.Id, cancellationToken);
+                fetchedUntil = await _store.GetFetchedUntilAsync(station.Id, cancellationToken);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
@@ -57,7 +57,7 @@ public sealed class ScheduledRun(
                     station.Id, ex.Message, lookbackDays);
                 return;
             }
-            if (FetchSchedule.FindGap(station, runAt, lookbackDays, activity.FetchedUntil) is { } gap)
+            if (FetchSchedule.FindGap(station, runAt, lookbackDays, fetchedUntil) is { } gap)
                 logger.LogWarning(
                     "Station {StationId} was fetched up to {FetchedUntil:yyyy-MM-ddTHH:mmZ}: {GapDays} day(s) from {GapFrom:yyyy-MM-dd} to {GapTo:yyyy-MM-dd} lie before the {LookbackDays}-day lookback and will not be fetched by the schedule. Fill them with: {BackfillCommand}",
                     gap.StationId, gap.FetchedUntil, gap.Days, gap.From, gap.To, lookbackDays, gap.BackfillCommand);

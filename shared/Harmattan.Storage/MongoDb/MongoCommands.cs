@@ -85,7 +85,7 @@ public static class MongoCommands
 
     /// <summary>
     /// With <see cref="StationFilter"/> and a limit of 1: the fetch whose window ends last (the latest of those). No index
-    /// serves it: the server keeps the top document while it reads the station's fetches, once per station and run.
+    /// serves it: the server keeps the top document while it reads the station's fetches, once per station and scheduled run.
     /// </summary>
     public static readonly SortDefinition<BsonDocument> LatestWindowEndFirst = Sort.Descending(WindowEnd).Descending(FetchedAtTicks);
 

@@ -142,16 +142,20 @@ public sealed partial class MongoPipelineStore : IPipelineStore
             .Project(MongoCommands.HourOnly).Limit(1).FirstOrDefaultAsync(cancellationToken);
         var fetch = await _raw.Find(MongoCommands.StationFilter(stationId)).Sort(MongoCommands.LatestFetchFirst)
             .Project(MongoCommands.FetchedAtOnly).Limit(1).FirstOrDefaultAsync(cancellationToken);
-        var lastEnding = await _raw.Find(MongoCommands.StationFilter(stationId)).Sort(MongoCommands.LatestWindowEndFirst)
-            .Project(MongoCommands.WindowEndAndFetchedAtOnly).Limit(1).FirstOrDefaultAsync(cancellationToken);
         return new StationActivity(
             hour is null ? null : MongoSchema.ToInstant(hour[MongoSchema.Hour]),
-            fetch is null ? null : MongoSchema.FromTicks(fetch[MongoSchema.FetchedAtTicks]),
-            lastEnding is null ? null : Earlier(MongoSchema.ToInstant(lastEnding[MongoSchema.WindowEnd]),
-                MongoSchema.FromTicks(lastEnding[MongoSchema.FetchedAtTicks])));
+            fetch is null ? null : MongoSchema.FromTicks(fetch[MongoSchema.FetchedAtTicks]));
     }
 
-    private static DateTimeOffset Earlier(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
+    public async Task<DateTimeOffset?> GetFetchedUntilAsync(string stationId, CancellationToken cancellationToken = default)
+    {
+        var lastEnding = await _raw.Find(MongoCommands.StationFilter(stationId)).Sort(MongoCommands.LatestWindowEndFirst)
+            .Project(MongoCommands.WindowEndAndFetchedAtOnly).Limit(1).FirstOrDefaultAsync(cancellationToken);
+        if (lastEnding is null)
+            return null;
+        var (windowEnd, fetchedAt) = (MongoSchema.ToInstant(lastEnding[MongoSchema.WindowEnd]), MongoSchema.FromTicks(lastEnding[MongoSchema.FetchedAtTicks]));
+        return windowEnd < fetchedAt ? windowEnd : fetchedAt;
+    }
 
     private async Task EnsureUniqueKeysAsync(CancellationToken cancellationToken)
     {

@@ -343,21 +343,30 @@ public sealed partial class SqlitePipelineStore : IPipelineStore, IDisposable
         WithConnectionAsync(async connection =>
         {
             await using var command = connection.CreateCommand();
-            // Both maxima are answered from the primary key and the raw_fetches index; the fetch that ends last reads the
-            // station's archived fetches (instants are fixed-width text, so they compare as text).
+            // Both maxima are answered from the primary key and the raw_fetches index.
             command.CommandText = """
                 SELECT (SELECT max(hour) FROM hourly_averages WHERE station_id = $station_id),
-                       (SELECT max(fetched_at) FROM raw_fetches WHERE station_id = $station_id),
-                       (SELECT min(fetched_at, window_end) FROM raw_fetches WHERE station_id = $station_id
-                        ORDER BY window_end DESC, fetched_at DESC LIMIT 1)
+                       (SELECT max(fetched_at) FROM raw_fetches WHERE station_id = $station_id)
                 """;
             command.Parameters.AddWithValue("$station_id", stationId);
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
             await reader.ReadAsync(cancellationToken);
             return new StationActivity(
                 reader.IsDBNull(0) ? null : SqliteColumns.ParseInstant(reader.GetString(0)),
-                reader.IsDBNull(1) ? null : SqliteColumns.ParseInstant(reader.GetString(1)),
-                reader.IsDBNull(2) ? null : SqliteColumns.ParseInstant(reader.GetString(2)));
+                reader.IsDBNull(1) ? null : SqliteColumns.ParseInstant(reader.GetString(1)));
+        }, cancellationToken);
+
+    public Task<DateTimeOffset?> GetFetchedUntilAsync(string stationId, CancellationToken cancellationToken = default) =>
+        WithConnectionAsync(async connection =>
+        {
+            await using var command = connection.CreateCommand();
+            // Instants are fixed-width UTC text, so they compare as text.
+            command.CommandText = """
+                SELECT min(fetched_at, window_end) FROM raw_fetches WHERE station_id = $station_id
+                ORDER BY window_end DESC, fetched_at DESC LIMIT 1
+                """;
+            command.Parameters.AddWithValue("$station_id", stationId);
+            return await command.ExecuteScalarAsync(cancellationToken) is string until ? SqliteColumns.ParseInstant(until) : (DateTimeOffset?)null;
         }, cancellationToken);
 
     /// <summary>Closes this file's pooled connections, so the file can be moved or deleted.</summary>

@@ -277,14 +277,15 @@ public abstract class PipelineStoreContract : IAsyncLifetime
         Assert.Equal(DayStart.AddDays(3).AddHours(1), activity.LastReadingHour);
         Assert.Equal(newest.FetchedAt, activity.LastFetchedAt);
         // The fetches reach as far as the fetch whose window ends last: here made before its window began.
-        Assert.Equal(FetchedAt.AddTicks(-1), activity.FetchedUntil);
+        Assert.Equal(FetchedAt.AddTicks(-1), await Store.GetFetchedUntilAsync(Station1, Ct));
         Assert.Equal(new StationActivity(null, null), await Store.GetStationActivityAsync("another", Ct));
+        Assert.Null(await Store.GetFetchedUntilAsync("another", Ct));
 
         // A window fetched after it ended reaches its end; a backfill of older days, however recent, moves nothing.
         await Store.ArchiveRawFetchesAsync([RawFetch(Station1, DayStart.AddDays(10), days: 1) with { FetchedAt = FetchedAt.AddDays(30) }], Ct);
-        Assert.Equal(DayStart.AddDays(11), (await Store.GetStationActivityAsync(Station1, Ct)).FetchedUntil);
+        Assert.Equal(DayStart.AddDays(11), await Store.GetFetchedUntilAsync(Station1, Ct));
         await Store.ArchiveRawFetchesAsync([RawFetch(Station1, DayStart.AddDays(-100), days: 7) with { FetchedAt = FetchedAt.AddDays(60) }], Ct);
-        Assert.Equal(DayStart.AddDays(11), (await Store.GetStationActivityAsync(Station1, Ct)).FetchedUntil);
+        Assert.Equal(DayStart.AddDays(11), await Store.GetFetchedUntilAsync(Station1, Ct));
     }
 
     [Fact]
