@@ -26,6 +26,8 @@ public static class CliHost
         return builder;
     }
 
+    private const string HostFailedToStart = "Hosting failed to start";
+
     /// <summary>The configuration and logging of <see cref="CreateBuilder"/>, for a command that hosts a web application.</summary>
     public static void Configure(IHostApplicationBuilder builder, IReadOnlyDictionary<string, string?> defaults,
         IReadOnlyDictionary<string, string?> overrides, bool verbose = false)
@@ -36,12 +38,14 @@ public static class CliHost
 
         // The console belongs to the command's own output; logs go to stderr, warnings and above unless configured.
         // A retry is the client doing its job, and a message that fails for good is reported by the command itself (one
-        // line per station); both are logged only with --verbose. Serilog__MinimumLevel__* still overrides.
+        // line per station); both are logged only with --verbose, as is the host's "Hosting failed to start", which the
+        // command follows with its own line naming the cause and the fix. Serilog__MinimumLevel__* still overrides.
         builder.Services.AddSerilog((services, logger) => (verbose
                 ? logger.MinimumLevel.Debug()
                 : logger.MinimumLevel.Warning()
                     .MinimumLevel.Override("Polly", LogEventLevel.Fatal)
-                    .MinimumLevel.Override("MassTransit", LogEventLevel.Fatal))
+                    .MinimumLevel.Override("MassTransit", LogEventLevel.Fatal)
+                    .Filter.ByExcluding(e => e.MessageTemplate.Text == HostFailedToStart))
             .ReadFrom.Configuration(builder.Configuration)
             .ReadFrom.Services(services)
             .Enrich.FromLogContext()

@@ -36,4 +36,10 @@ public sealed class BusOptions
     /// <summary>How long a stopping service waits for in-flight messages.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "00:10:00", ErrorMessage = "Bus:StopTimeout must be between 00:00:01 and 00:10:00.")]
     public TimeSpan StopTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    public static string? Validate(BusOptions options) =>
+        options.RetryMinInterval <= options.RetryMaxInterval
+            ? null
+            : $"Bus:RetryMinInterval ({options.RetryMinInterval}) must not be longer than Bus:RetryMaxInterval " +
+              $"({options.RetryMaxInterval}): the retries wait between the two. Lower the first or raise the second.";
 }

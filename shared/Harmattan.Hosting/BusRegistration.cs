@@ -18,7 +18,7 @@ public static class BusRegistration
     public static IServiceCollection AddHarmattanBus(this IServiceCollection services, IConfiguration configuration,
         Action<IBusRegistrationConfigurator> registerConsumers)
     {
-        services.AddValidatedOptions<BusOptions>(BusOptions.Section);
+        services.AddValidatedOptions<BusOptions>(BusOptions.Section, BusOptions.Validate);
         var options = configuration.GetSection(BusOptions.Section).Get<BusOptions>() ?? new BusOptions();
 
         services.AddOptions<MassTransitHostOptions>().Configure(o =>

@@ -1,4 +1,6 @@
 using System.CommandLine;
+using System.Net;
+using System.Net.Sockets;
 using Harmattan.Cli;
 using Harmattan.Storage.Sqlite;
 using Microsoft.Data.Sqlite;
@@ -152,6 +154,21 @@ public sealed class CliBehaviourTests : IDisposable
         var errors = output.Split('\n').Where(l => l.StartsWith("error: ", StringComparison.Ordinal)).ToList();
         Assert.Single(errors);
         Assert.Contains("AirQino:RetryAttempts must be between 0 and 20.", errors[0]);
+        Assert.DoesNotContain("Hosting failed to start", output);
+    }
+
+    [Fact]
+    public async Task A_dashboard_on_a_port_already_taken_says_so_in_one_line()
+    {
+        using var taken = new TcpListener(IPAddress.Loopback, 0);
+        taken.Start();
+        var port = ((IPEndPoint)taken.LocalEndpoint).Port;
+        await File.WriteAllBytesAsync(_cli.PathOf("empty.db"), [], TestContext.Current.CancellationToken);
+
+        var (exit, output) = await _cli.InvokeAsync(["dashboard", "--db", "empty.db", "--port", port.ToString()]);
+
+        Assert.Equal(1, exit);
+        Assert.Equal($"Port {port} is already in use on localhost: choose another with --port N.\n", output);
     }
 
     [Fact]

@@ -93,6 +93,20 @@ public class ServiceDefaultsTests
         Assert.Contains(named, error.Message);
     }
 
+    [Fact]
+    public void A_retry_floor_above_its_ceiling_is_refused_naming_both_keys()
+    {
+        var configuration = Configuration(("Bus:Transport", "InMemory"),
+            ("Bus:RetryMinInterval", "00:00:30"), ("Bus:RetryMaxInterval", "00:00:10"));
+        var services = new ServiceCollection();
+        services.AddSingleton<IConfiguration>(configuration);
+        services.AddHarmattanBus(configuration, _ => { });
+        using var provider = services.BuildServiceProvider();
+
+        var error = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IOptions<BusOptions>>().Value);
+        Assert.Contains("Bus:RetryMinInterval (00:00:30) must not be longer than Bus:RetryMaxInterval (00:00:10)", error.Message);
+    }
+
     [Theory]
     [InlineData("InMemory")]
     [InlineData("RabbitMq")]
