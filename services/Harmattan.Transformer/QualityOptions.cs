@@ -1,10 +1,11 @@
 using System.ComponentModel.DataAnnotations;
+using System.Text.RegularExpressions;
 using Harmattan.Contracts;
 
 namespace Harmattan.Transformer;
 
 /// <summary>Quality rules of the averages: plausibility ranges, the completeness threshold and the algorithm version.</summary>
-public sealed class QualityOptions
+public sealed partial class QualityOptions
 {
     public const string Section = "Quality";
 
@@ -40,16 +41,42 @@ public sealed class QualityOptions
     public PlausibleRange RangeOf(string quantity) =>
         Ranges.TryGetValue(quantity, out var range) ? range : DefaultRange;
 
-    /// <summary>Checks what data annotations cannot: every range has Min &lt;= Max.</summary>
+    /// <summary>
+    /// Checks what data annotations cannot: every range has Min &lt;= Max and is named so that it can apply. New
+    /// quantities stay welcome (AirQino adds sensors), but a known quantity spelt otherwise ("pm25", "PM2.5") or a name
+    /// no quantity can have would leave the default range in force without a word.
+    /// </summary>
     public string? Validate()
     {
         if (DefaultRange.Min > DefaultRange.Max)
             return "Quality:DefaultRange:Min must not be greater than Quality:DefaultRange:Max.";
         foreach (var (quantity, range) in Ranges)
+        {
             if (range is null || range.Min > range.Max || double.IsNaN(range.Min) || double.IsNaN(range.Max))
                 return $"Quality:Ranges:{quantity} must have Min <= Max.";
+            if (MisspeltQuantity(quantity) is { } error)
+                return error;
+        }
         return null;
     }
+
+    private static string? MisspeltQuantity(string name)
+    {
+        var known = QuantityNames.Known.FirstOrDefault(k => LettersAndDigits(k) == LettersAndDigits(name));
+        if (known is not null && !known.Equals(name, StringComparison.OrdinalIgnoreCase))
+            return $"Quality:Ranges:{name} names no quantity: the averages call it {known}. Rename the key " +
+                   $"Quality:Ranges:{known} (environment variables Quality__Ranges__{known}__Min and __Max).";
+        if (known is null && !QuantityName().IsMatch(name))
+            return $"Quality:Ranges:{name} can never apply: quantity names are lower case letters and digits joined by " +
+                   $"single underscores, as in {QuantityNames.RelativeHumidity} (see the quantity names of an export).";
+        return null;
+    }
+
+    private static string LettersAndDigits(string name) =>
+        string.Concat(name.Where(char.IsAsciiLetterOrDigit)).ToLowerInvariant();
+
+    [GeneratedRegex("^[a-z0-9]+(_[a-z0-9]+)*$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex QuantityName();
 }
 
 public sealed class PlausibleRange

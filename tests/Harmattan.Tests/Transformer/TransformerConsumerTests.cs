@@ -55,12 +55,28 @@ public class TransformerConsumerTests
     [InlineData("Quality:CompleteThreshold", "1.5", "Quality:CompleteThreshold")]
     [InlineData("Quality:Ranges:co:Min", "5000", "Quality:Ranges:co")]
     [InlineData("Quality:AlgorithmVersion", "0", "Quality:AlgorithmVersion")]
+    [InlineData("Quality:Ranges:pm25:Max", "500", "Quality:Ranges:pm25 names no quantity: the averages call it pm2_5.")]
+    [InlineData("Quality:Ranges:PM2.5:Max", "500", "Quality:Ranges:PM2.5 names no quantity: the averages call it pm2_5.")]
+    [InlineData("Quality:Ranges:RelativeHumidity:Max", "100", "the averages call it relative_humidity")]
+    [InlineData("Quality:Ranges:Wind Speed:Max", "60", "Quality:Ranges:Wind Speed can never apply")]
     public void Bad_quality_settings_are_refused_naming_the_key(string key, string value, string named)
     {
         using var provider = Build((key, value));
 
         var error = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IOptions<QualityOptions>>().Value);
         Assert.Contains(named, error.Message);
+    }
+
+    [Theory]
+    [InlineData("co")]
+    [InlineData("CO")]
+    [InlineData("wind_speed")]
+    public void A_range_for_a_known_or_new_quantity_is_accepted(string quantity)
+    {
+        using var provider = Build(($"Quality:Ranges:{quantity}:Min", "0"), ($"Quality:Ranges:{quantity}:Max", "50"));
+
+        var options = provider.GetRequiredService<IOptions<QualityOptions>>().Value;
+        Assert.Equal(50, options.RangeOf(quantity.ToLowerInvariant()).Max);
     }
 
     private static ServiceProvider Build(params (string Key, string Value)[] settings)
