@@ -17,6 +17,13 @@ public interface IPipelineStore
     /// <summary>Creates tables, collections and indexes; safe to call on every start.</summary>
     Task InitializeAsync(CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Readies the store for a command that only reads it, failing with the reason when it cannot be reached. Where it
+    /// can, it writes nothing: MongoDB is only asked to answer, so a user allowed only to read can run the reading
+    /// commands; SQLite creates the tables a file of an older version lacks.
+    /// </summary>
+    Task PrepareForReadingAsync(CancellationToken cancellationToken = default);
+
     /// <summary>Fails when the store cannot be reached; used by the readiness check.</summary>
     Task PingAsync(CancellationToken cancellationToken = default);
 

@@ -50,7 +50,7 @@ public static class ArchiveCommand
         {
             using var host = BuildHost(CommonOptions.StoreOverrides(result.GetValue(db), result.GetValue(mongo)));
             var store = host.Services.GetRequiredService<IPipelineStore>();
-            await store.InitializeAsync(cancellationToken);
+            await store.PrepareForReadingAsync(cancellationToken);
             var sizes = await ReadSizesAsync(store, cancellationToken);
             WriteSizes(sizes);
             WriteFileSize(store);

@@ -66,7 +66,7 @@ public static class BackfillCommand
         // Fails in seconds with one line when the broker is unreachable, before MassTransit retries for a minute.
         await (await RabbitMqAddress.ConnectAsync(broker, "harmattan backfill", cancellationToken)).DisposeAsync();
 
-        builder.Services.AddPipelineStore(builder.Configuration);
+        builder.Services.AddPipelineStoreForReading(builder.Configuration);
         builder.Services.AddStations(builder.Configuration);
         builder.Services.AddSingleton<PipelineFaults>();
         builder.Services.AddHarmattanBus(builder.Configuration, bus =>
@@ -82,6 +82,7 @@ public static class BackfillCommand
         {
             await host.StartAsync(cancellationToken);
             var store = host.Services.GetRequiredService<IPipelineStore>();
+            await store.PrepareForReadingAsync(cancellationToken);
             await TimeZoneCheck.WarnOfOtherZonesAsync(store, asked, cancellationToken);
             var plan = await BackfillPlan.CreateAsync(store, asked, request.Refetch, cancellationToken);
             // Fetches done before this moment do not count as this backfill's results.

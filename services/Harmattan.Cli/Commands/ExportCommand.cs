@@ -26,10 +26,10 @@ public static class ExportCommand
             var builder = CliHost.CreateBuilder(CommonOptions.StoreDefaults,
                 CliHost.Overrides(CommonOptions.StoreOverrides(result.GetValue(db), result.GetValue(mongo))));
             StoreLocation.RequireExisting(builder.Configuration);
-            builder.Services.AddPipelineStore(builder.Configuration);
+            builder.Services.AddPipelineStoreForReading(builder.Configuration);
             using var host = builder.Build();
             var store = host.Services.GetRequiredService<IPipelineStore>();
-            await store.InitializeAsync(cancellationToken);
+            await store.PrepareForReadingAsync(cancellationToken);
 
             var days = await store.GetDailyAveragesAsync(stationId,
                 result.GetValue(from) ?? DateOnly.MinValue, result.GetValue(to) ?? DateOnly.MaxValue, cancellationToken);

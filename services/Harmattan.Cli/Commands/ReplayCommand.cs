@@ -52,7 +52,7 @@ public static class ReplayCommand
         AnsiConsole.MarkupLineInterpolated($"Broker: RabbitMQ {RabbitMqAddress.Describe(broker)}; store: {StoreLocation.Describe(builder.Configuration)}");
         await (await RabbitMqAddress.ConnectAsync(broker, "harmattan replay", cancellationToken)).DisposeAsync();
 
-        builder.Services.AddPipelineStore(builder.Configuration);
+        builder.Services.AddPipelineStoreForReading(builder.Configuration);
         builder.Services.AddStations(builder.Configuration);
         builder.Services.AddSingleton<PipelineFaults>();
         builder.Services.AddSingleton<ReplayProgress>();
@@ -71,6 +71,7 @@ public static class ReplayCommand
         try
         {
             await host.StartAsync(cancellationToken);
+            await store.PrepareForReadingAsync(cancellationToken);
             fetches = await ArchivedFetchesAsync(store, asked, cancellationToken);
             if (fetches.Count == 0)
             {

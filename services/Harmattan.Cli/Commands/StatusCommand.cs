@@ -44,11 +44,11 @@ public static class StatusCommand
         var asked = StationSelection.Resolve(builder.Configuration, stationIds, from, to, TimeProvider.System);
         StoreLocation.RequireExisting(builder.Configuration);
         var broker = RabbitMqAddress.FromConfiguration(builder.Configuration);
-        builder.Services.AddPipelineStore(builder.Configuration);
+        builder.Services.AddPipelineStoreForReading(builder.Configuration);
         using var host = builder.Build();
         var time = host.Services.GetRequiredService<TimeProvider>();
         var store = host.Services.GetRequiredService<IPipelineStore>();
-        await store.InitializeAsync(cancellationToken);
+        await store.PrepareForReadingAsync(cancellationToken);
 
         AnsiConsole.MarkupLineInterpolated($"Store: {StoreLocation.Describe(builder.Configuration)}");
         var now = time.GetUtcNow();

@@ -77,9 +77,15 @@ public sealed partial class MongoPipelineStore : IPipelineStore
 
     /// <summary>Until the unique keys are verified, a readiness check retries the verification and reports its failure.</summary>
     public Task PingAsync(CancellationToken cancellationToken = default) => _uniqueKeysVerified
-        ? BoundedAsync("a ping", bounded => _database.RunCommandAsync<BsonDocument>(MongoCommands.Ping, cancellationToken: bounded),
-            cancellationToken)
+        ? AnswerAsync(cancellationToken)
         : InitializeAsync(cancellationToken);
+
+    /// <summary>Reading needs no index: the server is only asked to answer (a user with the read role may create none).</summary>
+    public Task PrepareForReadingAsync(CancellationToken cancellationToken = default) => AnswerAsync(cancellationToken);
+
+    private Task AnswerAsync(CancellationToken cancellationToken) =>
+        BoundedAsync("a ping", bounded => _database.RunCommandAsync<BsonDocument>(MongoCommands.Ping, cancellationToken: bounded),
+            cancellationToken);
 
     public async Task<int> ArchiveRawFetchesAsync(IReadOnlyCollection<RawReadingsFetched> fetches,
         CancellationToken cancellationToken = default)

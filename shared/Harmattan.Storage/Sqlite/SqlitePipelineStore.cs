@@ -149,6 +149,8 @@ public sealed partial class SqlitePipelineStore : IPipelineStore, IDisposable
         }, cancellationToken);
     }
 
+    public Task PrepareForReadingAsync(CancellationToken cancellationToken = default) => InitializeAsync(cancellationToken);
+
     public Task PingAsync(CancellationToken cancellationToken = default) =>
         WithConnectionAsync(async connection =>
         {

@@ -3,7 +3,9 @@ using System.Net;
 using System.Net.Sockets;
 using Harmattan.Cli;
 using Harmattan.Storage.Sqlite;
+using Harmattan.Tests.Storage;
 using Microsoft.Data.Sqlite;
+using MongoDB.Driver;
 using static Harmattan.Tests.Cli.CliStoreSeed;
 
 namespace Harmattan.Tests.Cli;
@@ -142,6 +144,36 @@ public sealed class CliBehaviourTests : IDisposable
 
         Assert.True(exit == 0, output);
         Assert.Contains("283164601,2023-11-02,", output);
+    }
+
+    [Fact]
+    public async Task Mongo_the_reading_commands_create_nothing_in_the_database_so_a_read_only_user_can_run_them()
+    {
+        var connectionString = await MongoTestServer.RequireAsync();
+        var database = MongoTestServer.FreshDatabaseName();
+        using var client = MongoTestServer.CreateClient(connectionString);
+        try
+        {
+            var environment = new Dictionary<string, string> { ["Storage__MongoDatabase"] = database };
+            string[][] readingCommands =
+            [
+                ["status", "--mongo", connectionString],
+                ["export", "--station", "283164601", "--mongo", connectionString],
+                ["archive", "stats", "--mongo", connectionString],
+            ];
+            foreach (var command in readingCommands)
+            {
+                var (exit, output) = await _cli.InvokeAsync(command, environment);
+                Assert.True(exit == 0, $"{command[0]}: {output}");
+            }
+
+            var collections = await (await client.GetDatabase(database).ListCollectionNamesAsync(cancellationToken: Ct)).ToListAsync(Ct);
+            Assert.Empty(collections);
+        }
+        finally
+        {
+            await client.DropDatabaseAsync(database, CancellationToken.None);
+        }
     }
 
     [Fact]
