@@ -13,6 +13,8 @@ namespace Harmattan.Cli;
 /// </summary>
 public static class CliHost
 {
+    private const string HostFailedToStart = "Hosting failed to start";
+
     /// <param name="verbose">Log the services' information and retries too (<c>--verbose</c>).</param>
     public static HostApplicationBuilder CreateBuilder(IReadOnlyDictionary<string, string?> defaults,
         IReadOnlyDictionary<string, string?> overrides, bool verbose = false)
@@ -25,8 +27,6 @@ public static class CliHost
         Configure(builder, defaults, overrides, verbose);
         return builder;
     }
-
-    private const string HostFailedToStart = "Hosting failed to start";
 
     /// <summary>The configuration and logging of <see cref="CreateBuilder"/>, for a command that hosts a web application.</summary>
     public static void Configure(IHostApplicationBuilder builder, IReadOnlyDictionary<string, string?> defaults,
