@@ -50,6 +50,18 @@ public static class MongoCommands
 
     public static InsertOneModel<BsonDocument> ArchiveInsert(RawReadingsFetched fetch) => new(MongoArchive.ToDocument(fetch));
 
+    /// <summary>
+    /// For an <see cref="ArchiveInsert"/> refused as already archived: the stored fetch takes its fetch time, where later.
+    /// The whole document is replaced, readings included (the same readings: the id is their hash), because the MongoDB
+    /// wire stand-in the tests run on here mangles binary ids under <c>$set</c>.
+    /// </summary>
+    public static ReplaceOneModel<BsonDocument> ArchiveRefetched(WriteModel<BsonDocument> refusedInsert)
+    {
+        var document = ((InsertOneModel<BsonDocument>)refusedInsert).Document;
+        return new ReplaceOneModel<BsonDocument>(
+            Filter.Eq(Id, document[Id]) & Filter.Lt(FetchedAtTicks, document[FetchedAtTicks]), document);
+    }
+
     /// <summary>Days from..to, both inclusive.</summary>
     public static FilterDefinition<BsonDocument> DailyRange(string stationId, DateOnly from, DateOnly to) =>
         Filter.Eq(StationId, (BsonValue)stationId)

@@ -91,7 +91,10 @@ public sealed partial class MongoPipelineStore : IPipelineStore
         CancellationToken cancellationToken = default)
     {
         await EnsureUniqueKeysAsync(cancellationToken);
-        var (inserted, _) = await WriteAsync(_raw, fetches.Select(MongoCommands.ArchiveInsert).ToList(), cancellationToken);
+        var (inserted, archivedBefore) = await WriteAsync(_raw, fetches.Select(MongoCommands.ArchiveInsert).ToList(), cancellationToken);
+        // The same readings fetched again (their id is a hash of them): the later fetch time is the one replay,
+        // pruning and the time-zone check must see, or an older fetch of the day would pass for the newest.
+        await WriteAsync(_raw, archivedBefore.Select(MongoCommands.ArchiveRefetched).ToList(), cancellationToken);
         return inserted;
     }
 

@@ -106,6 +106,10 @@ public sealed partial class SqlitePipelineStore : IPipelineStore, IDisposable
         ON CONFLICT (fetch_id) DO NOTHING
         """;
 
+    private const string RefetchRawFetch = """
+        UPDATE raw_fetches SET fetched_at = $fetched_at WHERE fetch_id = $fetch_id AND fetched_at < $fetched_at
+        """;
+
     private readonly string _connectionString;
     private readonly int _busyTimeoutMilliseconds;
 
@@ -170,14 +174,24 @@ public sealed partial class SqlitePipelineStore : IPipelineStore, IDisposable
             await using var transaction = connection.BeginTransaction(deferred: false);
             await using var insert = Prepare(connection, transaction, InsertRawFetch,
                 "$fetch_id", "$station_id", "$window_start", "$window_end", "$time_zone", "$source", "$fetched_at", "$readings");
+            await using var refetch = Prepare(connection, transaction, RefetchRawFetch, "$fetched_at", "$fetch_id");
             var archived = 0;
             foreach (var fetch in fetches)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                Set(insert, fetch.FetchId.ToString("D"), fetch.StationId, SqliteColumns.Instant(fetch.WindowStart),
-                    SqliteColumns.Instant(fetch.WindowEnd), fetch.TimeZone, fetch.Source, SqliteColumns.Instant(fetch.FetchedAt),
+                var (fetchId, fetchedAt) = (fetch.FetchId.ToString("D"), SqliteColumns.Instant(fetch.FetchedAt));
+                Set(insert, fetchId, fetch.StationId, SqliteColumns.Instant(fetch.WindowStart),
+                    SqliteColumns.Instant(fetch.WindowEnd), fetch.TimeZone, fetch.Source, fetchedAt,
                     SqliteColumns.Readings(fetch.Readings));
-                archived += await insert.ExecuteNonQueryAsync(cancellationToken);
+                if (await insert.ExecuteNonQueryAsync(cancellationToken) == 1)
+                {
+                    archived++;
+                    continue;
+                }
+                // The same readings fetched again (their id is a hash of them): the later fetch time is the one replay,
+                // pruning and the time-zone check must see, or an older fetch of the day would pass for the newest.
+                Set(refetch, fetchedAt, fetchId);
+                await refetch.ExecuteNonQueryAsync(cancellationToken);
             }
             await transaction.CommitAsync(cancellationToken);
             return archived;

@@ -164,10 +164,28 @@ public abstract class PipelineStoreContract : IAsyncLifetime
 
         Assert.Equal(1, await Store.ArchiveRawFetchesAsync([fetch], Ct));
         Assert.Equal(0, await Store.ArchiveRawFetchesAsync([fetch], Ct));
-        Assert.Equal(0, await Store.ArchiveRawFetchesAsync([fetch with { FetchedAt = FetchedAt.AddDays(1) }], Ct));
+        Assert.Equal(0, await Store.ArchiveRawFetchesAsync([fetch with { FetchedAt = FetchedAt.AddDays(-1) }], Ct));
 
         var stored = Assert.Single(await Store.GetRawFetchesAsync(Station1, DayStart.AddHours(30), DayStart.AddHours(31), Ct));
         AssertSameFetch(fetch, stored);
+    }
+
+    [Fact]
+    public async Task The_same_readings_fetched_again_later_are_stored_once_with_the_later_fetch_time()
+    {
+        // A fetch cut in a wrong zone between two fetches of the same readings: the second is the newest of the day.
+        var first = RawFetch(Station1, DayStart, days: 1);
+        var otherZone = RawFetch(Station1, DayStart.AddHours(-1), days: 1) with { FetchedAt = first.FetchedAt.AddMinutes(1) };
+        Assert.Equal(2, await Store.ArchiveRawFetchesAsync([first, otherZone], Ct));
+
+        var again = first with { FetchedAt = first.FetchedAt.AddMinutes(2) };
+        Assert.Equal(0, await Store.ArchiveRawFetchesAsync([again], Ct));
+
+        var stored = await Store.GetRawFetchesAsync(Station1, DayStart, DayStart.AddDays(1), Ct);
+        AssertSameFetch(again, Assert.Single(stored, f => f.FetchId == first.FetchId));
+        var listed = Assert.Single(await Store.GetArchivedFetchesAsync(Station1, Ct), f => f.FetchId == first.FetchId);
+        Assert.Equal(again.FetchedAt, listed.FetchedAt);
+        Assert.Equal(2, (await Store.GetArchivedFetchesAsync(Station1, Ct)).Count);
     }
 
     [Fact]
