@@ -1,4 +1,5 @@
 using Harmattan.Stations;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 
 namespace Harmattan.Dashboard;
@@ -14,13 +15,18 @@ public sealed class DashboardStation
 /// <summary>
 /// The configured stations, read from the same <c>Stations</c> list the extractor polls. The dashboard shows every
 /// station with data in the store; this list adds names, the time zone that cuts a station's days (UTC otherwise)
-/// and configured stations that have no data yet.
+/// and configured stations that have no data yet. Without the list, the extractor's two default stations.
 /// </summary>
 public sealed class DashboardOptions
 {
     public const string StationsSection = "Stations";
 
     public List<DashboardStation> Stations { get; set; } = [];
+
+    public static List<DashboardStation> Read(IConfiguration configuration) =>
+        configuration.GetSection(StationsSection).Get<List<DashboardStation>>() is { Count: > 0 } configured
+            ? configured
+            : [.. StationsOptions.Defaults.Select(s => new DashboardStation { Id = s.Id, TimeZone = s.TimeZone })];
 
     /// <summary>The first problem, naming the configuration key and the fix, or null.</summary>
     public static string? Validate(DashboardOptions options)

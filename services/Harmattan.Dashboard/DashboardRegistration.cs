@@ -19,8 +19,7 @@ public static class DashboardRegistration
     public static IServiceCollection AddDashboard(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<DashboardOptions>()
-            .Configure(options => options.Stations =
-                configuration.GetSection(DashboardOptions.StationsSection).Get<List<DashboardStation>>() ?? [])
+            .Configure(options => options.Stations = DashboardOptions.Read(configuration))
             .ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<DashboardOptions>, DashboardOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);

@@ -1,4 +1,6 @@
 using Harmattan.Dashboard;
+using Harmattan.Stations;
+using Microsoft.Extensions.Configuration;
 
 namespace Harmattan.Tests.Dashboard;
 
@@ -15,5 +17,26 @@ public class DashboardOptionsTests
         var options = new DashboardOptions { Stations = [new DashboardStation { Id = "283164601", TimeZone = timeZone }] };
 
         Assert.Equal(expected, DashboardOptions.Validate(options));
+    }
+
+    [Fact]
+    public void Without_a_stations_list_the_dashboard_shows_the_stations_the_extractor_polls_by_default()
+    {
+        var stations = DashboardOptions.Read(new ConfigurationBuilder().Build());
+
+        Assert.Equal(StationsOptions.Defaults.Select(s => (s.Id, s.TimeZone)), stations.Select(s => (s.Id, s.TimeZone)));
+        Assert.All(stations, s => Assert.Null(s.Name));
+    }
+
+    [Fact]
+    public void A_stations_list_replaces_the_defaults()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Stations:0:Id"] = "900000001", ["Stations:0:Name"] = "Plateau", ["Stations:0:TimeZone"] = "Africa/Abidjan",
+        }).Build();
+
+        var station = Assert.Single(DashboardOptions.Read(configuration));
+        Assert.Equal(("900000001", "Plateau", "Africa/Abidjan"), (station.Id, station.Name, station.TimeZone));
     }
 }
