@@ -83,9 +83,12 @@ public static class HarmattanCli
         catch (Exception ex)
         {
             // Not a stack trace on the user's terminal: the innermost reason says what went wrong, the outermost where
-            // ("MongoDB did not answer ... (Operation canceled)"); an AggregateException's own message says neither.
+            // ("MongoDB did not answer ... (Operation canceled)"); an AggregateException's own message says neither. A
+            // time-out says both itself: below it is only the time-out again, or the driver's description of its cluster.
             var reason = ex.GetBaseException();
-            var message = reason == ex || ex is AggregateException ? reason.Message : $"{ex.Message} ({reason.Message})";
+            var message = reason == ex || ex is AggregateException ? reason.Message
+                : ex is TimeoutException ? ex.Message
+                : $"{ex.Message} ({reason.Message})";
             await Console.Error.WriteLineAsync($"error: {message}");
             return CliException.FailureExitCode;
         }

@@ -55,7 +55,8 @@ public static class TriggerCommand
             var time = host.Services.GetRequiredService<TimeProvider>();
             var runAt = time.GetUtcNow();
             var plan = await host.Services.GetRequiredService<ScheduledRun>().RunAsync(runAt, cancellationToken);
-            AnsiConsole.MarkupLineInterpolated($"Sent {plan.Count} scheduled fetch command(s) for run hour {FetchSchedule.RunHour(runAt):yyyy-MM-ddTHH:mmZ}:");
+            AnsiConsole.MarkupLineInterpolated(
+                $"Sent {plan.Count} scheduled fetch command(s) for run hour {FetchSchedule.RunHour(runAt):yyyy-MM-ddTHH:mmZ} to RabbitMQ {RabbitMqAddress.Describe(broker)}:");
             foreach (var fetch in plan)
             {
                 AnsiConsole.MarkupLineInterpolated($"  station {fetch.Command.StationId}: MessageId {fetch.MessageId}");

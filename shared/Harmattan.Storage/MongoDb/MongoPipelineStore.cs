@@ -251,6 +251,15 @@ public sealed partial class MongoPipelineStore : IPipelineStore
             // wait for its own server selection timeout), so the wait itself is bounded too.
             return await run(deadline.Token).WaitAsync(_operationTimeout, cancellationToken);
         }
+        catch (TimeoutException e) when (!deadline.IsCancellationRequested)
+        {
+            // The driver's own limit came first: no server could be selected within the URI's serverSelectionTimeoutMS.
+            // Its message goes on to describe the whole cluster; the first words say what timed out.
+            var driverSaid = e.Message.Split(" using ")[0].TrimEnd('.');
+            throw new TimeoutException(
+                $"MongoDB did not answer {operation}: {driverSaid} (serverSelectionTimeoutMS of ConnectionStrings:MongoDb): " +
+                "check that the server named by ConnectionStrings:MongoDb is up and that a majority of its replica set is reachable.", e);
+        }
         catch (Exception e) when (e is TimeoutException || (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested))
         {
             throw new TimeoutException(

@@ -51,6 +51,7 @@ public sealed class BackfillWithoutServicesTests : IAsyncLifetime
         Assert.True(exit == 0, cli.Output);
         Assert.Contains($"No store at {missing}: the check for days missed before the lookback is skipped", cli.Output);
         Assert.Contains("Sent 2 scheduled fetch command(s)", cli.Output);
+        Assert.Contains($"to RabbitMQ localhost:5672, vhost {_vhost.Name}:", cli.Output);
         Assert.False(File.Exists(missing));
     }
 

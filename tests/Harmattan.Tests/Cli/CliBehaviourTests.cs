@@ -177,6 +177,17 @@ public sealed class CliBehaviourTests : IDisposable
     }
 
     [Fact]
+    public async Task An_unreachable_MongoDB_is_one_line_with_the_drivers_own_time_limit()
+    {
+        var (exit, output) = await _cli.InvokeAsync(["export", "--station", "283164601", "--mongo", "mongodb://127.0.0.1:9/?serverSelectionTimeoutMS=500"]);
+
+        Assert.Equal(1, exit);
+        var line = Assert.Single(output.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Matches(@"^error: MongoDB did not answer a ping: A timeout occurred after \d+ms selecting a server \(serverSelectionTimeoutMS", line);
+        Assert.DoesNotContain("Storage:MongoOperationTimeout", line);
+    }
+
+    [Fact]
     public async Task A_setting_refused_at_start_is_said_once_with_exit_code_2()
     {
         var (exit, output) = await _cli.InvokeAsync(["run", "--once", "--simulate", "--station", "283164601", "--from", "2023-11-01", "--to", "2023-11-01"],
