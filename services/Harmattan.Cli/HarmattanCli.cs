@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.CommandLine.Help;
 using System.Runtime.InteropServices;
 using Harmattan.Cli.Commands;
+using Harmattan.Hosting;
 using Microsoft.Extensions.Options;
 using Spectre.Console;
 
@@ -73,6 +74,11 @@ public static class HarmattanCli
             // Several options checked at start refused together; each options registration reports its own, often the same.
             foreach (var message in ex.Flatten().InnerExceptions.Select(e => e.Message).Distinct())
                 await Console.Error.WriteLineAsync($"error: {message}");
+            return CliException.UsageExitCode;
+        }
+        catch (Exception ex) when (ConfigurationValueError.Describe(ex) is { } refused)
+        {
+            await Console.Error.WriteLineAsync($"error: {refused}");
             return CliException.UsageExitCode;
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)

@@ -23,13 +23,15 @@ public static class ServiceDefaults
         Log.Logger = ConfigureConsole(new LoggerConfiguration().MinimumLevel.Information()).CreateBootstrapLogger();
 
     /// <summary>
-    /// Why a service stopped, in one line: the exception's message, and its innermost cause where that says more. A
-    /// refused RabbitMQ login, for one, reaches the service as "Broker unreachable" with the broker's answer inside.
+    /// Why a service stopped, in one line: a setting's value it could not read, or the exception's message and its
+    /// innermost cause where that says more. A refused RabbitMQ login, for one, reaches the service as "Broker
+    /// unreachable" with the broker's answer inside.
     /// </summary>
     public static string StopReason(Exception ex) =>
-        ex.GetBaseException() is var cause && cause != ex && !ex.Message.Contains(cause.Message, StringComparison.Ordinal)
+        ConfigurationValueError.Describe(ex) ??
+        (ex.GetBaseException() is var cause && cause != ex && !ex.Message.Contains(cause.Message, StringComparison.Ordinal)
             ? $"{ex.Message} ({cause.Message})"
-            : ex.Message;
+            : ex.Message);
 
     /// <summary>
     /// A service's builder, reading its <c>appsettings.json</c> beside the program wherever it is started from (the

@@ -154,6 +154,26 @@ public sealed class BadInvocationTests : IDisposable
         Assert.Equal(before, _cli.Snapshot());
     }
 
+    [Theory]
+    [InlineData("AirQino__RetryAttempts", "abc", "error: AirQino:RetryAttempts 'abc' is not a whole number (environment variable AirQino__RetryAttempts).")]
+    [InlineData("Quality__CompleteThreshold", "0,75", "error: Quality:CompleteThreshold '0,75' is not a number (with a dot for decimals, e.g. 0.75) (environment variable Quality__CompleteThreshold).")]
+    [InlineData("AirQino__Timeout", "xyz", "error: AirQino:Timeout 'xyz' is not a duration as hh:mm:ss (e.g. 00:00:30) (environment variable AirQino__Timeout).")]
+    [InlineData("Bus__Transport", "Kafka", "error: Bus:Transport 'Kafka' is not one of RabbitMq, InMemory (environment variable Bus__Transport).")]
+    public async Task A_value_of_the_wrong_type_in_the_environment_is_one_line_naming_the_key_and_what_it_takes(
+        string variable, string value, string expected)
+    {
+        var before = _cli.Snapshot();
+
+        var (exit, output) = await _cli.InvokeAsync(
+            ["run", "--once", "--simulate", "--station", "283164601", "--from", "2023-11-01", "--to", "2023-11-01"],
+            new Dictionary<string, string> { [variable] = value });
+
+        Assert.Equal(2, exit);
+        Assert.Equal(expected, Assert.Single(output.Split('\n'), l => l.StartsWith("error:", StringComparison.Ordinal)));
+        Assert.DoesNotContain("Failed to convert", output);
+        Assert.Equal(before, _cli.Snapshot());
+    }
+
     private static IEnumerable<string> HostileStationIds()
     {
         var manifest = Repository.PathOf("tests/Harmattan.Tests/HostileInput/manifest.json");

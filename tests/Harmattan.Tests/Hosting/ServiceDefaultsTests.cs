@@ -134,6 +134,18 @@ public class ServiceDefaultsTests
     }
 
     [Fact]
+    public void A_setting_of_the_wrong_type_is_named_in_the_reason_a_service_gives_for_stopping()
+    {
+        var configuration = Configuration(("Bus:Transport", "InMemory"), ("Bus:PrefetchCount", "many"));
+        var services = new ServiceCollection();
+        services.AddSingleton<IConfiguration>(configuration);
+
+        var error = Assert.ThrowsAny<Exception>(() => services.AddHarmattanBus(configuration, _ => { }));
+        Assert.Equal("Bus:PrefetchCount 'many' is not a whole number (environment variable Bus__PrefetchCount).",
+            ServiceDefaults.StopReason(error));
+    }
+
+    [Fact]
     public void An_unknown_transport_is_refused_naming_the_key()
     {
         var configuration = Configuration(("Bus:Transport", "Kafka"));
