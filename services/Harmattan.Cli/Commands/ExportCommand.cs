@@ -44,8 +44,12 @@ public static class ExportCommand
                 await DailyAveragesCsv.WriteAsync(Console.Out, days, cancellationToken);
             }
             if (days.Count == 0)
+            {
+                var range = result.GetValue(from) is null && result.GetValue(to) is null ? "" : " in that range";
                 await Console.Error.WriteLineAsync(
-                    $"No daily averages stored for station {stationId} in that range; run `harmattan run` or `harmattan backfill` first.");
+                    $"No daily averages stored for station {stationId}{range}; run `harmattan run` or `harmattan backfill` first." +
+                    StoreLocation.SimulatedStoreHint(builder.Configuration));
+            }
             return 0;
         });
         return command;

@@ -57,6 +57,8 @@ public static class StatusCommand
             statuses.Add(await StationStatus.ReadAsync(store, station, now, wholeRange: from is not null, cancellationToken));
         foreach (var status in statuses)
             WriteStation(status, from is not null);
+        if (statuses.All(s => s.Activity.LastReadingHour is null) && StoreLocation.SimulatedStoreHint(builder.Configuration) is { Length: > 0 } hint)
+            AnsiConsole.MarkupLineInterpolated($"Nothing stored here.{hint}");
         ArchiveCommand.WriteSizes(await ArchiveCommand.ReadSizesAsync(store, cancellationToken));
 
         WriteErrorQueues(await ErrorQueueReport.ReadAsync(broker, RabbitMqAddress.ConnectTimeout, cancellationToken));

@@ -41,11 +41,17 @@ public static class StoreLocation
                 $"no store at {file}: check --db (or ConnectionStrings__Sqlite); `harmattan run` or the services create it.{SimulatedStoreHint(file)}");
     }
 
-    /// <summary>Where the default file is missing, a user who only ran <c>run --simulate</c> is looking for that run's file.</summary>
-    private static string SimulatedStoreHint(string missing)
+    /// <summary>
+    /// For a command that found nothing in the default store: where the simulated store lies beside it, a user who
+    /// only ran <c>run --simulate</c> (or whose offline <c>run</c> created an empty default store) is looking for that.
+    /// </summary>
+    public static string SimulatedStoreHint(IConfiguration configuration) =>
+        SqliteFile(configuration) is { } file ? SimulatedStoreHint(file) : "";
+
+    private static string SimulatedStoreHint(string store)
     {
-        var folder = Path.GetDirectoryName(missing) ?? "";
-        return Path.GetFileName(missing) == CommonOptions.DefaultStoreFile && File.Exists(Path.Combine(folder, CommonOptions.SimulatedStoreFile))
+        var folder = Path.GetDirectoryName(store) ?? "";
+        return Path.GetFileName(store) == CommonOptions.DefaultStoreFile && File.Exists(Path.Combine(folder, CommonOptions.SimulatedStoreFile))
             ? $" The simulated data of `harmattan run --simulate` are in {CommonOptions.SimulatedStoreFile}: add --db {CommonOptions.SimulatedStoreFile}."
             : "";
     }

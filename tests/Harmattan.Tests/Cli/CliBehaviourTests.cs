@@ -131,6 +131,27 @@ public sealed class CliBehaviourTests : IDisposable
     }
 
     [Fact]
+    public async Task An_empty_default_store_beside_the_simulated_one_points_to_it()
+    {
+        var (exit, output) = await _cli.InvokeAsync(["run", "--once", "--simulate", "--station", "283164601", "--from", "2023-11-01", "--to", "2023-11-02"]);
+        Assert.True(exit == 0, output);
+        // What an offline `harmattan run --once` leaves: the store it created before the fetches failed.
+        using (var empty = new SqlitePipelineStore($"Data Source={_cli.PathOf("harmattan.db")}"))
+            await empty.InitializeAsync(Ct);
+        const string hint = "The simulated data of `harmattan run --simulate` are in harmattan-simulated.db: add --db harmattan-simulated.db.";
+
+        (exit, output) = await _cli.InvokeAsync(["export", "--station", "283164601"]);
+        Assert.Equal(0, exit);
+        Assert.Contains($"No daily averages stored for station 283164601; run `harmattan run` or `harmattan backfill` first. {hint}", output);
+
+        (exit, output) = await _cli.InvokeAsync(["status"]);
+        Assert.Contains($"Nothing stored here. {hint}", output);
+
+        (exit, output) = await _cli.InvokeAsync(["status", "--db", "harmattan-simulated.db"]);
+        Assert.DoesNotContain("Nothing stored here", output);
+    }
+
+    [Fact]
     public async Task The_db_option_names_the_store_even_where_the_environment_says_MongoDb()
     {
         await SeedAsync("283164601", new DateOnly(2023, 11, 1), 2, hours: _ => 24);
