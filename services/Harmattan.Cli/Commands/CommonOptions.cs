@@ -191,7 +191,9 @@ public static class CommonOptions
             var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : "";
             if (Durations.TryParse(text, out var duration))
                 return duration;
-            result.AddError($"{name}: '{Shortened(text)}' is not a duration longer than zero; use e.g. {Durations.Examples}.");
+            result.AddError(text.Trim().All(char.IsAsciiDigit) && text.Trim().Length > 0
+                ? $"{name}: '{Shortened(text)}' has no unit; add one, e.g. {text.Trim()}s, {text.Trim()}m or {text.Trim()}h ({Durations.Examples})."
+                : $"{name}: '{Shortened(text)}' is not a duration longer than zero; use e.g. {Durations.Examples}.");
             return null;
         },
     };

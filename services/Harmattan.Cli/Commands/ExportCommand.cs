@@ -23,6 +23,8 @@ public static class ExportCommand
             var stationId = result.GetValue(station)!;
             if (result.GetValue(output)?.Directory is { Exists: false } folder)
                 throw CliException.Usage($"--out: the folder {folder.FullName} does not exist; create it first or write the file elsewhere.");
+            if (result.GetValue(output) is { } target && Directory.Exists(target.FullName))
+                throw CliException.Usage($"--out: {target.FullName} is a folder; name the file to write, e.g. --out {Path.Combine(target.ToString(), "averages.csv")}.");
             var builder = CliHost.CreateBuilder(CommonOptions.StoreDefaults,
                 CliHost.Overrides(CommonOptions.StoreOverrides(result.GetValue(db), result.GetValue(mongo))));
             StoreLocation.RequireExisting(builder.Configuration);

@@ -91,10 +91,10 @@ public static class ReplayCommand
             }
             AnsiConsole.MarkupLineInterpolated(
                 $"Replayed {fetches.Count} archived fetches ({fetches.Sum(f => f.Readings.Count)} readings) of {asked.Count} station(s) for {DayRange.Format(from, to)} to {QueueNames.ComputeAverages}.");
-            var notArchived = asked.Select(station => (station.StationId, Days: DaysNotArchived(station, fetches))).Where(s => s.Days > 0).ToList();
+            var notArchived = asked.SelectMany(station => BackfillPlan.MissingRuns(station, DaysArchived(station, fetches))).ToList();
             if (notArchived.Count > 0)
                 AnsiConsole.MarkupLineInterpolated(
-                    $"Not replayed, as no fetch of theirs is archived: {string.Join(", ", notArchived.Select(s => $"{s.Days} day(s) of station {s.StationId}"))}. `harmattan backfill` fetches them.");
+                    $"Not replayed, as no fetch of theirs is archived: {string.Join(", ", notArchived.Select(run => $"{DayRange.Format(run.From, run.To)} of station {run.StationId}"))}. `harmattan backfill` fetches them.");
             if (noWait)
                 return 0;
 
@@ -113,14 +113,14 @@ public static class ReplayCommand
     }
 
     /// <summary>The asked days of <paramref name="station"/> that no replayed fetch's window covers.</summary>
-    private static int DaysNotArchived(StationDays station, IEnumerable<RawReadingsFetched> fetches)
+    private static HashSet<DateOnly> DaysArchived(StationDays station, IEnumerable<RawReadingsFetched> fetches)
     {
         var covered = new HashSet<DateOnly>();
         foreach (var fetch in fetches.Where(f => f.StationId == station.StationId))
             for (var day = DayWindows.LocalDate(fetch.WindowStart, station.TimeZone);
                  day <= DayWindows.LocalDate(fetch.WindowEnd.AddTicks(-1), station.TimeZone); day = day.AddDays(1))
                 covered.Add(day);
-        return station.DayCount - covered.Count(day => day >= station.From && day <= station.To);
+        return covered;
     }
 
     /// <summary>

@@ -54,7 +54,7 @@ public sealed class BadInvocationTests : IDisposable
             // Durations, in the one syntax.
             { "run --once --timeout 5x", 2, ["--timeout: '5x' is not a duration", "90s, 10m, 3h, 1d12h"] },
             { $"backfill {Range} --idle-timeout 0s", 2, ["--idle-timeout: '0s' is not a duration longer than zero", "90s, 10m, 3h, 1d12h"] },
-            { $"replay {Range} --idle-timeout 10", 2, ["--idle-timeout: '10' is not a duration", "90s, 10m, 3h, 1d12h"] },
+            { $"replay {Range} --idle-timeout 10", 2, ["--idle-timeout: '10' has no unit; add one, e.g. 10s, 10m or 10h", "90s, 10m, 3h, 1d12h"] },
             { "status --max-age 3hours", 2, ["--max-age: '3hours' is not a duration", "90s, 10m, 3h, 1d12h"] },
             // Other values.
             { $"backfill {Range} --chunk-days 9", 2, ["--chunk-days: 9 is out of range; use 1 to 7"] },
@@ -69,7 +69,7 @@ public sealed class BadInvocationTests : IDisposable
             { "dashboard --port abc", 2, ["--port: 'abc' is not a whole number", "use a TCP port from 1 to 65535"] },
             { "dashboard --port 70000", 2, ["--port: 70000 is out of range", "use a TCP port from 1 to 65535"] },
             { "export --station 283164601 --out no-such-folder/x.csv", 2, ["--out: the folder ", "no-such-folder does not exist; create it first"] },
-            { "export --station 283164601 --out .", 2, ["--out: ", "cannot be written", "choose another file"] },
+            { "export --station 283164601 --out .", 2, ["--out: ", "is a folder; name the file to write, e.g. --out ./averages.csv"] },
             // Reading commands never create a store.
             { "export --station 283164601 --db missing.db", 2, ["no store at ", "missing.db", "check --db"] },
             { "status --db missing.db", 2, ["no store at ", "missing.db", "check --db"] },
