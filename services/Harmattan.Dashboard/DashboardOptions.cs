@@ -43,8 +43,10 @@ public sealed class DashboardOptions
     }
 }
 
-internal sealed class DashboardOptionsValidator : IValidateOptions<DashboardOptions>
+internal sealed class DashboardOptionsValidator(IConfiguration configuration) : IValidateOptions<DashboardOptions>
 {
     public ValidateOptionsResult Validate(string? name, DashboardOptions options) =>
-        DashboardOptions.Validate(options) is { } error ? ValidateOptionsResult.Fail(error) : ValidateOptionsResult.Success;
+        (StationsOptions.UnknownSetting(configuration) ?? DashboardOptions.Validate(options)) is { } error
+            ? ValidateOptionsResult.Fail(error)
+            : ValidateOptionsResult.Success;
 }

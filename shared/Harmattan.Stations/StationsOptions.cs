@@ -1,3 +1,4 @@
+using Harmattan.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 
@@ -58,6 +59,26 @@ public sealed class StationsOptions
         return null;
     }
 
+    /// <summary>
+    /// The first key under <c>Stations</c> that is no station's setting ("Stations:0:TimeZon", or "Stations:Id" without
+    /// the station's index), said with the fix; or null.
+    /// </summary>
+    public static string? UnknownSetting(IConfiguration configuration)
+    {
+        foreach (var station in configuration.GetSection(Section).GetChildren())
+        {
+            if (!station.Key.All(char.IsAsciiDigit))
+                return $"{Section}:{station.Key} is not a setting: the stations are a list, {Section}:0:Id, {Section}:0:TimeZone, " +
+                       $"{Section}:1:Id and so on (environment variables {Section}__0__Id, ...).";
+            if (UnknownSettings.Find(configuration, $"{Section}:{station.Key}", StationSettings) is { } error)
+                return error;
+        }
+        return null;
+    }
+
+    /// <summary>A station's settings: the extractor's, and the name the dashboard shows.</summary>
+    private static readonly string[] StationSettings = [nameof(StationConfig.Id), nameof(StationConfig.TimeZone), "Name"];
+
     /// <summary>What is wrong with <paramref name="id"/> as the value of <paramref name="key"/>, naming the fix, or null.</summary>
     public static string? TimeZoneProblem(string key, string? id)
     {
@@ -95,8 +116,10 @@ public sealed class StationsOptions
     }
 }
 
-internal sealed class StationsOptionsValidator : IValidateOptions<StationsOptions>
+internal sealed class StationsOptionsValidator(IConfiguration configuration) : IValidateOptions<StationsOptions>
 {
     public ValidateOptionsResult Validate(string? name, StationsOptions options) =>
-        StationsOptions.Validate(options) is { } error ? ValidateOptionsResult.Fail(error) : ValidateOptionsResult.Success;
+        (StationsOptions.UnknownSetting(configuration) ?? StationsOptions.Validate(options)) is { } error
+            ? ValidateOptionsResult.Fail(error)
+            : ValidateOptionsResult.Success;
 }

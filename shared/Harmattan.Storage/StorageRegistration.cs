@@ -40,7 +40,7 @@ public static class StorageRegistration
         if (services.Any(d => d.ServiceType == typeof(IPipelineStore)))
             return services;
 
-        services.AddValidatedOptions<StorageOptions>(StorageOptions.Section);
+        services.AddValidatedOptions<StorageOptions>(StorageOptions.Section, sectionSharedWith: typeof(MongoStoreOptions));
         switch (StorageOptions.Read(configuration).Provider)
         {
             case StorageProvider.Sqlite:

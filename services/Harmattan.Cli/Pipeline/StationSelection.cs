@@ -18,7 +18,7 @@ public static class StationSelection
         DateOnly? from, DateOnly? to, TimeProvider time)
     {
         var options = new StationsOptions { Stations = StationsOptions.Read(configuration) };
-        if (StationsOptions.Validate(options) is { } problem)
+        if ((StationsOptions.UnknownSetting(configuration) ?? StationsOptions.Validate(options)) is { } problem)
             throw CliException.Usage(problem);
         var configured = options.Stations;
         var stations = requested.Count == 0

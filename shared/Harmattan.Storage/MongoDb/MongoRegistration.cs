@@ -19,7 +19,7 @@ public static class MongoRegistration
             ?? MongoStoreOptions.DefaultConnectionString;
         // Parsed now so that a malformed URI stops the process at start, before the options are bound.
         _ = ClientSettings(connectionString);
-        services.AddValidatedOptions<MongoStoreOptions>(MongoStoreOptions.Section, MongoStoreOptions.Validate);
+        services.AddValidatedOptions<MongoStoreOptions>(MongoStoreOptions.Section, MongoStoreOptions.Validate, typeof(StorageOptions));
         services.TryAddSingleton<IMongoClient>(provider => new MongoClient(ClientSettings(connectionString,
             provider.GetRequiredService<IOptions<MongoStoreOptions>>().Value.MongoWriteConcernTimeout)));
         services.AddSingleton<IPipelineStore, MongoPipelineStore>();

@@ -142,6 +142,8 @@ public sealed class BadInvocationTests : IDisposable
     [Theory]
     [InlineData("Storage__Provider", "Mongo", "error: Storage:Provider 'Mongo' is not a store: use Sqlite or MongoDb (environment variable Storage__Provider).")]
     [InlineData("Stations__0__TimeZone", "Africa/Abidjan", "error: Stations:0:Id is missing: every configured station needs its Id")]
+    [InlineData("Stations__0__TimeZon", "Europe/Rome", "error: Stations:0:TimeZon is not a setting (environment variable Stations__0__TimeZon): did you mean Stations:0:TimeZone?")]
+    [InlineData("Stations__Id", "283164601", "error: Stations:Id is not a setting: the stations are a list, Stations:0:Id, Stations:0:TimeZone")]
     public async Task A_bad_setting_in_the_environment_is_one_line_naming_the_key_and_the_fix(string variable, string value, string expected)
     {
         var before = _cli.Snapshot();
@@ -159,7 +161,8 @@ public sealed class BadInvocationTests : IDisposable
     [InlineData("Quality__CompleteThreshold", "0,75", "error: Quality:CompleteThreshold '0,75' is not a number (with a dot for decimals, e.g. 0.75) (environment variable Quality__CompleteThreshold).")]
     [InlineData("AirQino__Timeout", "xyz", "error: AirQino:Timeout 'xyz' is not a duration as hh:mm:ss (e.g. 00:00:30) (environment variable AirQino__Timeout).")]
     [InlineData("Bus__Transport", "Kafka", "error: Bus:Transport 'Kafka' is not one of RabbitMq, InMemory (environment variable Bus__Transport).")]
-    public async Task A_value_of_the_wrong_type_in_the_environment_is_one_line_naming_the_key_and_what_it_takes(
+    [InlineData("AirQino__Retries", "2", "error: AirQino:Retries is not a setting (environment variable AirQino__Retries): the AirQino settings are BaseUrl, ClientId, ClientSecret, MaxResponseBytes, Password, RetryAttempts, RetryDelay, Timeout, TokenUrl, TotalTimeout, Username.")]
+    public async Task A_setting_the_run_cannot_read_is_one_line_naming_the_key_and_what_it_takes(
         string variable, string value, string expected)
     {
         var before = _cli.Snapshot();

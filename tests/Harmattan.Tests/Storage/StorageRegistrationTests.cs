@@ -69,6 +69,18 @@ public class StorageRegistrationTests
     }
 
     [Fact]
+    public void A_misspelt_storage_setting_is_refused_naming_the_one_meant_and_MongoDB_settings_stay_valid_on_SQLite()
+    {
+        using var misspelt = Services(("Storage:Provider", "Sqlite"), ("Storage:MongoDatabse", "air")).BuildServiceProvider();
+        var error = Assert.Throws<OptionsValidationException>(() => misspelt.GetRequiredService<IOptions<StorageOptions>>().Value);
+        Assert.Equal("Storage:MongoDatabse is not a setting (environment variable Storage__MongoDatabse): did you mean Storage:MongoDatabase?",
+            error.Message);
+
+        using var shared = Services(("Storage:Provider", "Sqlite"), ("Storage:MongoDatabase", "air")).BuildServiceProvider();
+        Assert.Equal(StorageProvider.Sqlite, shared.GetRequiredService<IOptions<StorageOptions>>().Value.Provider);
+    }
+
+    [Fact]
     public void The_services_default_to_MongoDb()
     {
         using var provider = Services().BuildServiceProvider();

@@ -59,6 +59,10 @@ public class TransformerConsumerTests
     [InlineData("Quality:Ranges:PM2.5:Max", "500", "Quality:Ranges:PM2.5 names no quantity: the averages call it pm2_5.")]
     [InlineData("Quality:Ranges:RelativeHumidity:Max", "100", "the averages call it relative_humidity")]
     [InlineData("Quality:Ranges:Wind Speed:Max", "60", "Quality:Ranges:Wind Speed can never apply")]
+    [InlineData("Quality:CompleteTreshold", "0.9",
+        "Quality:CompleteTreshold is not a setting (environment variable Quality__CompleteTreshold): did you mean Quality:CompleteThreshold?")]
+    [InlineData("Quality:Strict", "true",
+        "Quality:Strict is not a setting (environment variable Quality__Strict): the Quality settings are AlgorithmVersion, CompleteThreshold, DefaultRange, Ranges.")]
     public void Bad_quality_settings_are_refused_naming_the_key(string key, string value, string named)
     {
         using var provider = Build((key, value));
