@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.CommandLine.Help;
 using System.Runtime.InteropServices;
+using System.Text.RegularExpressions;
 using Harmattan.Cli.Commands;
 using Harmattan.Hosting;
 using Microsoft.Extensions.Options;
@@ -12,7 +13,7 @@ namespace Harmattan.Cli;
 /// The <c>harmattan</c> command line: every command, and how a bad invocation or a failure is reported (one line and
 /// a hint, never the whole help or a stack trace).
 /// </summary>
-public static class HarmattanCli
+public static partial class HarmattanCli
 {
     public static RootCommand CreateRoot() =>
         new("harmattan: extract AirQino air-quality readings, compute hourly and daily averages, store them.")
@@ -66,15 +67,12 @@ public static class HarmattanCli
         catch (OptionsValidationException ex)
         {
             // A configuration value (appsettings.json or an environment variable) refused at start; the message names the key.
-            await Console.Error.WriteLineAsync($"error: {ex.Message}");
-            return CliException.UsageExitCode;
+            return await SettingsRefusedAsync([ex]);
         }
         catch (AggregateException ex) when (ex.Flatten().InnerExceptions.All(e => e is OptionsValidationException))
         {
             // Several options checked at start refused together; each options registration reports its own, often the same.
-            foreach (var message in ex.Flatten().InnerExceptions.Select(e => e.Message).Distinct())
-                await Console.Error.WriteLineAsync($"error: {message}");
-            return CliException.UsageExitCode;
+            return await SettingsRefusedAsync(ex.Flatten().InnerExceptions.Cast<OptionsValidationException>());
         }
         catch (Exception ex) when (ConfigurationValueError.Describe(ex) is { } refused)
         {
@@ -99,6 +97,21 @@ public static class HarmattanCli
             return CliException.FailureExitCode;
         }
     }
+
+    /// <summary>One line per refused setting, each once, in the words of its own message.</summary>
+    private static async Task<int> SettingsRefusedAsync(IEnumerable<OptionsValidationException> refusals)
+    {
+        foreach (var failure in refusals.SelectMany(e => e.Failures).Select(WithoutAnnotationWrapper).Distinct())
+            await Console.Error.WriteLineAsync($"error: {failure}");
+        return CliException.UsageExitCode;
+    }
+
+    /// <summary>"DataAnnotation validation failed for 'X' members: 'Y' with the error: 'M'." says no more than M, which names the key.</summary>
+    private static string WithoutAnnotationWrapper(string failure) =>
+        AnnotationFailure().Match(failure) is { Success: true } match ? match.Groups["error"].Value : failure;
+
+    [GeneratedRegex(@"^DataAnnotation validation failed for '[^']*' members: '[^']*' with the error: '(?<error>.*)'\.$", RegexOptions.Singleline)]
+    private static partial Regex AnnotationFailure();
 
     /// <summary>
     /// Output that is not a terminal (a file, a pipe) is not wrapped: Spectre.Console would wrap it at 80 columns in the

@@ -43,12 +43,25 @@ public sealed class DedicatedRabbitMqNode : IAsyncDisposable
         var port = FreePortPair();
         var node = new DedicatedRabbitMqNode($"harmattan-faults-{id}@localhost", port, baseDir);
         await RunAsync("rabbitmq-server", ["-detached"], environment: node.ServerEnvironment());
+        // `rabbitmqctl wait` fails at once ("garbage_in_pid_file") when it reads the file while the server is still writing it.
+        await node.PidWrittenAsync(TimeSpan.FromMinutes(2));
         await node.CtlAsync("wait", node.PidFile, "--timeout", "120");
         await node.CtlAsync("await_startup", "--timeout", "120");
         return node;
     }
 
     private string PidFile => Path.Combine(_baseDir, "pid");
+
+    private async Task PidWrittenAsync(TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (!(File.Exists(PidFile) && int.TryParse((await File.ReadAllTextAsync(PidFile)).Trim(), out _)))
+        {
+            if (DateTime.UtcNow > deadline)
+                throw new TimeoutException($"rabbitmq-server wrote no pid to {PidFile} within {timeout}; see {LogDirectory}.");
+            await Task.Delay(100);
+        }
+    }
 
     /// <summary>Stops the broker application (connections drop, durable queues and persistent messages stay).</summary>
     public Task StopAppAsync() => CtlAsync("stop_app");

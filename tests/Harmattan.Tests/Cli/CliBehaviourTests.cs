@@ -217,7 +217,7 @@ public sealed class CliBehaviourTests : IDisposable
         Assert.Equal(2, exit);
         var errors = output.Split('\n').Where(l => l.StartsWith("error: ", StringComparison.Ordinal)).ToList();
         Assert.Single(errors);
-        Assert.Contains("AirQino:RetryAttempts must be between 0 and 20.", errors[0]);
+        Assert.Equal("error: AirQino:RetryAttempts must be between 0 and 20.", errors[0]);
         Assert.DoesNotContain("Hosting failed to start", output);
     }
 
