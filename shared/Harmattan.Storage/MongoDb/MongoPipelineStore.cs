@@ -245,13 +245,15 @@ public sealed partial class MongoPipelineStore : IPipelineStore
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(_operationTimeout);
+        Task<T>? running = null;
         try
         {
             // The driver does not notice a cancellation in every state of a connection that never answers (it may
             // wait for its own server selection timeout), so the wait itself is bounded too.
-            return await run(deadline.Token).WaitAsync(_operationTimeout, cancellationToken);
+            running = run(deadline.Token);
+            return await running.WaitAsync(_operationTimeout, cancellationToken);
         }
-        catch (TimeoutException e) when (!deadline.IsCancellationRequested)
+        catch (TimeoutException e) when (running is { IsFaulted: true } && running.Exception.InnerException == e)
         {
             // The driver's own limit came first: no server could be selected within the URI's serverSelectionTimeoutMS.
             // Its message goes on to describe the whole cluster; the first words say what timed out.
