@@ -24,8 +24,8 @@ public static class OptionsRegistration
             services.AddSingleton<IValidateOptions<T>>(new DelegateValidator<T>(validate));
         if (!services.Any(d => d.ServiceType == typeof(UnknownSettings.Validator<T>)))
         {
-            var names = UnknownSettings.NamesOf([typeof(T), .. sectionSharedWith]);
-            services.AddSingleton(provider => new UnknownSettings.Validator<T>(provider.GetRequiredService<IConfiguration>(), section, names));
+            Type[] types = [typeof(T), .. sectionSharedWith];
+            services.AddSingleton(provider => new UnknownSettings.Validator<T>(provider.GetRequiredService<IConfiguration>(), section, types));
             services.AddSingleton<IValidateOptions<T>>(provider => provider.GetRequiredService<UnknownSettings.Validator<T>>());
         }
         return builder;

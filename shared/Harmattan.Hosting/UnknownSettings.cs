@@ -10,25 +10,55 @@ namespace Harmattan.Hosting;
 public static class UnknownSettings
 {
     /// <summary>The first key under <paramref name="section"/> that none of <paramref name="names"/> matches, said with the fix; or null.</summary>
-    public static string? Find(IConfiguration configuration, string section, IReadOnlyCollection<string> names)
+    public static string? Find(IConfiguration configuration, string section, IReadOnlyCollection<string> names) =>
+        configuration.GetSection(section).GetChildren()
+            .FirstOrDefault(child => !names.Contains(child.Key, StringComparer.OrdinalIgnoreCase)) is { } unknown
+            ? Refusal(section, unknown.Key, names)
+            : null;
+
+    /// <summary>
+    /// The first key under <paramref name="section"/> that is none of the settings of <paramref name="types"/>, nor of
+    /// the settings nested in them (<c>Quality:DefaultRange:Min</c>, <c>Quality:Ranges:co:Max</c>), said with the fix;
+    /// or null.
+    /// </summary>
+    public static string? Find(IConfiguration configuration, string section, IReadOnlyCollection<Type> types)
     {
+        var settings = types.SelectMany(t => t.GetProperties()).Where(p => p.CanWrite)
+            .DistinctBy(p => p.Name, StringComparer.OrdinalIgnoreCase).ToList();
+        var names = settings.Select(p => p.Name).ToList();
         foreach (var child in configuration.GetSection(section).GetChildren())
         {
-            if (names.Contains(child.Key, StringComparer.OrdinalIgnoreCase))
-                continue;
+            var setting = settings.Find(p => string.Equals(p.Name, child.Key, StringComparison.OrdinalIgnoreCase));
+            if (setting is null)
+                return Refusal(section, child.Key, names);
             var key = $"{section}:{child.Key}";
-            var closest = names.MinBy(name => Distance(name.ToLowerInvariant(), child.Key.ToLowerInvariant()));
-            var fix = closest is not null && Distance(closest.ToLowerInvariant(), child.Key.ToLowerInvariant()) <= Math.Max(2, closest.Length / 4)
-                ? $"did you mean {section}:{closest}?"
-                : $"the {section} settings are {string.Join(", ", names.Order(StringComparer.Ordinal))}.";
-            return $"{key} is not a setting (environment variable {key.Replace(":", "__", StringComparison.Ordinal)}): {fix}";
+            var error = setting.PropertyType switch
+            {
+                var type when HasSettings(type) => Find(configuration, key, [type]),
+                { IsGenericType: true } type when type.GetGenericTypeDefinition() == typeof(Dictionary<,>) && HasSettings(type.GetGenericArguments()[1]) =>
+                    child.GetChildren().Select(entry => Find(configuration, $"{key}:{entry.Key}", [type.GetGenericArguments()[1]]))
+                        .FirstOrDefault(e => e is not null),
+                _ => null,
+            };
+            if (error is not null)
+                return error;
         }
         return null;
     }
 
-    /// <summary>The settings an options class reads: its public writable properties.</summary>
-    public static IReadOnlyCollection<string> NamesOf(params Type[] types) =>
-        types.SelectMany(t => t.GetProperties()).Where(p => p.CanWrite).Select(p => p.Name).Distinct().ToList();
+    /// <summary>A class whose own writable properties are settings one level further down (not a string, a list or a value).</summary>
+    private static bool HasSettings(Type type) =>
+        type.IsClass && type != typeof(string) && !type.IsArray && !type.IsGenericType && type.Namespace?.StartsWith("System", StringComparison.Ordinal) != true;
+
+    private static string Refusal(string section, string unknown, IReadOnlyCollection<string> names)
+    {
+        var key = $"{section}:{unknown}";
+        var closest = names.MinBy(name => Distance(name.ToLowerInvariant(), unknown.ToLowerInvariant()));
+        var fix = closest is not null && Distance(closest.ToLowerInvariant(), unknown.ToLowerInvariant()) <= Math.Max(2, closest.Length / 4)
+            ? $"did you mean {section}:{closest}?"
+            : $"the {section} settings are {string.Join(", ", names.Order(StringComparer.Ordinal))}.";
+        return $"{key} is not a setting (environment variable {key.Replace(":", "__", StringComparison.Ordinal)}): {fix}";
+    }
 
     private static int Distance(string a, string b)
     {
@@ -44,10 +74,10 @@ public static class UnknownSettings
         return previous[b.Length];
     }
 
-    internal sealed class Validator<T>(IConfiguration configuration, string section, IReadOnlyCollection<string> names)
+    internal sealed class Validator<T>(IConfiguration configuration, string section, IReadOnlyCollection<Type> types)
         : IValidateOptions<T> where T : class
     {
         public ValidateOptionsResult Validate(string? name, T options) =>
-            Find(configuration, section, names) is { } error ? ValidateOptionsResult.Fail(error) : ValidateOptionsResult.Success;
+            Find(configuration, section, types) is { } error ? ValidateOptionsResult.Fail(error) : ValidateOptionsResult.Success;
     }
 }

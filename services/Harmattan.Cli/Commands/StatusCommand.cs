@@ -57,6 +57,13 @@ public static class StatusCommand
             statuses.Add(await StationStatus.ReadAsync(store, station, now, wholeRange: from is not null, cancellationToken));
         foreach (var status in statuses)
             WriteStation(status, from is not null);
+        if (stationIds.Length == 0)
+        {
+            var unconfigured = (await store.GetStationIdsAsync(cancellationToken)).Except(asked.Select(s => s.StationId)).Order(StringComparer.Ordinal).ToList();
+            if (unconfigured.Count > 0)
+                AnsiConsole.MarkupLineInterpolated(
+                    $"Also stored, not among the configured stations (so not checked by --max-age): {string.Join(", ", unconfigured)}. Add --station ID to see one.");
+        }
         if (statuses.All(s => s.Activity.LastReadingHour is null) && StoreLocation.SimulatedStoreHint(builder.Configuration) is { Length: > 0 } hint)
             AnsiConsole.MarkupLineInterpolated($"Nothing stored here.{hint}");
         ArchiveCommand.WriteSizes(await ArchiveCommand.ReadSizesAsync(store, cancellationToken));

@@ -74,6 +74,23 @@ public sealed class CliBehaviourTests : IDisposable
     }
 
     [Fact]
+    public async Task Status_names_the_stations_stored_that_are_not_configured()
+    {
+        await SeedAsync("283164601", new DateOnly(2023, 11, 1), 2, hours: _ => 24);
+        await SeedAsync("283000001", new DateOnly(2023, 11, 1), 2, hours: _ => 24);
+
+        var (exit, output) = await _cli.InvokeAsync(["status", "--db", "harmattan.db", "--rabbitmq", "amqp://guest:guest@127.0.0.1:1/"]);
+
+        Assert.True(exit == 0, output);
+        Assert.Contains("Station 283164601 (UTC;", output);
+        Assert.Contains("Station 283181971 (UTC;", output);
+        Assert.Contains("Also stored, not among the configured stations (so not checked by --max-age): 283000001. Add --station ID to see one.", output);
+        (_, output) = await _cli.InvokeAsync(["status", "--station", "283000001", "--db", "harmattan.db", "--rabbitmq", "amqp://guest:guest@127.0.0.1:1/"]);
+        Assert.Contains("Station 283000001 (UTC;", output);
+        Assert.DoesNotContain("Also stored", output);
+    }
+
+    [Fact]
     public async Task Output_that_is_not_a_terminal_keeps_long_lines_whole()
     {
         var station = "S" + new string('4', 63);

@@ -61,6 +61,10 @@ public class TransformerConsumerTests
     [InlineData("Quality:Ranges:Wind Speed:Max", "60", "Quality:Ranges:Wind Speed can never apply")]
     [InlineData("Quality:CompleteTreshold", "0.9",
         "Quality:CompleteTreshold is not a setting (environment variable Quality__CompleteTreshold): did you mean Quality:CompleteThreshold?")]
+    [InlineData("Quality:DefaultRange:Mn", "-5",
+        "Quality:DefaultRange:Mn is not a setting (environment variable Quality__DefaultRange__Mn): did you mean Quality:DefaultRange:Min?")]
+    [InlineData("Quality:Ranges:co:Maxx", "50",
+        "Quality:Ranges:co:Maxx is not a setting (environment variable Quality__Ranges__co__Maxx): did you mean Quality:Ranges:co:Max?")]
     [InlineData("Quality:Strict", "true",
         "Quality:Strict is not a setting (environment variable Quality__Strict): the Quality settings are AlgorithmVersion, CompleteThreshold, DefaultRange, Ranges.")]
     public void Bad_quality_settings_are_refused_naming_the_key(string key, string value, string named)
@@ -81,6 +85,15 @@ public class TransformerConsumerTests
 
         var options = provider.GetRequiredService<IOptions<QualityOptions>>().Value;
         Assert.Equal(50, options.RangeOf(quantity.ToLowerInvariant()).Max);
+    }
+
+    [Fact]
+    public void The_default_range_is_set_by_its_own_keys()
+    {
+        using var provider = Build(("Quality:DefaultRange:Min", "-1"), ("Quality:DefaultRange:Max", "70"));
+
+        var options = provider.GetRequiredService<IOptions<QualityOptions>>().Value;
+        Assert.Equal((-1, 70), (options.DefaultRange.Min, options.DefaultRange.Max));
     }
 
     private static ServiceProvider Build(params (string Key, string Value)[] settings)
