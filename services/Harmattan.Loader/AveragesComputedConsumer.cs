@@ -15,8 +15,7 @@ public sealed class AveragesComputedConsumer(IPipelineStore store, StoreWriteMon
         for (var i = 0; i < batch.Length; i++)
             batch[i] = context.Message[i].Message;
 
-        var rows = batch.Sum(a => a.Hourly.Count + a.Daily.Count);
-        var result = await StoreWriteMetrics.MeasureAsync(StoreWriteMetrics.Averages, rows,
+        var result = await StoreWriteMetrics.MeasureAsync(StoreWriteMetrics.Averages, context.Message, a => a.Hourly.Count + a.Daily.Count,
             () => writes.TrackAsync(store.UpsertAveragesAsync(batch, context.CancellationToken)));
         StoreWriteMetrics.Written(StoreWriteMetrics.Averages, result.Written, result.IgnoredAsOlder, "ignored_as_older");
         StoreWriteMetrics.DaysStored(batch);

@@ -14,7 +14,7 @@ public sealed class RawReadingsFetchedConsumer(IPipelineStore store, StoreWriteM
         for (var i = 0; i < batch.Length; i++)
             batch[i] = context.Message[i].Message;
 
-        var archived = await StoreWriteMetrics.MeasureAsync(StoreWriteMetrics.RawFetches, batch.Length,
+        var archived = await StoreWriteMetrics.MeasureAsync(StoreWriteMetrics.RawFetches, context.Message, _ => 1,
             () => writes.TrackAsync(store.ArchiveRawFetchesAsync(batch, context.CancellationToken)));
         StoreWriteMetrics.Written(StoreWriteMetrics.RawFetches, archived, batch.Length - archived, "already_archived");
 

@@ -9,12 +9,19 @@ namespace Harmattan.Loader;
 
 /// <summary>
 /// <c>harmattan_station_data_age_seconds{station}</c>: how old the newest stored hour of each station is, measured from
-/// the end of that hour, zero while it is in progress (as <c>harmattan status</c> measures it). The newest hour follows the loader's own writes and
-/// is re-read from the store every <see cref="RefreshInterval"/>, so other loader replicas' writes show too.
+/// the end of that hour, zero while it is in progress (as <c>harmattan status</c> measures it), and +Inf for a configured
+/// station the store holds no hour of (so an alert on the age fires for it too). The newest hour follows the loader's own
+/// writes and is re-read from the store every <see cref="RefreshInterval"/>, so other loader replicas' writes show too.
 /// </summary>
 public sealed class StationFreshness : StoppableBackgroundService
 {
     public static readonly TimeSpan RefreshInterval = TimeSpan.FromMinutes(1);
+
+    /// <summary>Before the store was first read: no age is reported, rather than a false "no data".</summary>
+    private static readonly DateTimeOffset NotReadYet = DateTimeOffset.MinValue;
+
+    /// <summary>The store was read and holds no hour of the station.</summary>
+    private static readonly DateTimeOffset NothingStored = DateTimeOffset.MinValue.AddTicks(1);
 
     private readonly ConcurrentDictionary<string, DateTimeOffset> _newestHour = new(StringComparer.Ordinal);
     private readonly IPipelineStore _store;
@@ -26,7 +33,7 @@ public sealed class StationFreshness : StoppableBackgroundService
     {
         (_store, _time, _logger) = (store, time, logger);
         foreach (var station in stations)
-            _newestHour.TryAdd(station, DateTimeOffset.MinValue);
+            _newestHour.TryAdd(station, NotReadYet);
         // From the container's meter factory, so the gauge ends with this host (tests run several in one process).
         meters.Create(HarmattanTelemetry.Name).CreateObservableGauge(HarmattanTelemetry.StationDataAge, Observe, unit: "s",
             description: "Age of the newest stored hour of each station, from the end of that hour");
@@ -49,8 +56,7 @@ public sealed class StationFreshness : StoppableBackgroundService
                 try
                 {
                     var activity = await _store.GetStationActivityAsync(station, stoppingToken);
-                    if (activity.LastReadingHour is { } hour)
-                        Advance(station, hour);
+                    Advance(station, activity.LastReadingHour ?? NothingStored);
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {
@@ -68,8 +74,11 @@ public sealed class StationFreshness : StoppableBackgroundService
     {
         var now = _time.GetUtcNow();
         foreach (var (station, hour) in _newestHour)
-            if (hour != DateTimeOffset.MinValue)
-                yield return new Measurement<double>(StationActivity.AgeOfHour(hour, now).TotalSeconds,
-                    new KeyValuePair<string, object?>("station", station));
+        {
+            if (hour == NotReadYet)
+                continue;
+            var age = hour == NothingStored ? double.PositiveInfinity : StationActivity.AgeOfHour(hour, now).TotalSeconds;
+            yield return new Measurement<double>(age, new KeyValuePair<string, object?>("station", station));
+        }
     }
 }

@@ -1,19 +1,29 @@
 using System.Diagnostics;
 using Harmattan.Contracts;
 using Harmattan.Hosting.Telemetry;
+using MassTransit;
+using MassTransit.Logging;
 
 namespace Harmattan.Loader;
 
-/// <summary>A span, a duration and row counts for each batch the loader writes to the store.</summary>
+/// <summary>Spans, a duration and row counts for each batch the loader writes to the store.</summary>
 internal static class StoreWriteMetrics
 {
     public const string Averages = "averages";
     public const string RawFetches = "raw_fetches";
 
-    public static async Task<T> MeasureAsync<T>(string collection, int rows, Func<Task<T>> write)
+    /// <summary>
+    /// Times one batch write. Each fetch of the batch gets its own span in its own trace (a batch holds fetches of
+    /// several traces, so one span could belong to one of them only).
+    /// </summary>
+    public static async Task<T> MeasureAsync<T, TMessage>(string collection, Batch<TMessage> batch, Func<TMessage, int> rowsOf,
+        Func<Task<T>> write)
+        where TMessage : class
     {
-        using var activity = HarmattanTelemetry.ActivitySource.StartActivity("store " + collection);
-        activity?.SetTag("harmattan.store.rows", rows);
+        var spans = StartSpans(collection, batch, rowsOf);
+        var rows = 0;
+        for (var i = 0; i < batch.Length; i++)
+            rows += rowsOf(batch[i].Message);
         var tag = new KeyValuePair<string, object?>("collection", collection);
         var started = Stopwatch.GetTimestamp();
         try
@@ -22,15 +32,47 @@ internal static class StoreWriteMetrics
         }
         catch (Exception ex)
         {
-            activity?.SetStatus(ActivityStatusCode.Error, ex.Message);
+            foreach (var span in spans)
+                span.SetStatus(ActivityStatusCode.Error, ex.Message);
             HarmattanTelemetry.StoreWrites.Add(rows, tag, new("result", "failed"));
             throw;
         }
         finally
         {
             HarmattanTelemetry.StoreWriteDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, tag);
+            var current = Activity.Current;
+            foreach (var span in spans)
+                span.Dispose();
+            Activity.Current = current;
         }
     }
+
+    private static List<Activity> StartSpans<TMessage>(string collection, Batch<TMessage> batch, Func<TMessage, int> rowsOf)
+        where TMessage : class
+    {
+        var spans = new List<Activity>();
+        if (!HarmattanTelemetry.ActivitySource.HasListeners())
+            return spans;
+        var current = Activity.Current;
+        for (var i = 0; i < batch.Length; i++)
+        {
+            var parent = TraceOf(batch[i]) ?? current?.Context ?? default;
+            if (HarmattanTelemetry.ActivitySource.StartActivity("store " + collection, ActivityKind.Internal, parent) is not { } span)
+                continue;
+            span.SetTag("harmattan.store.rows", rowsOf(batch[i].Message));
+            span.SetTag("harmattan.store.batch_messages", batch.Length);
+            spans.Add(span);
+            Activity.Current = current;
+        }
+        return spans;
+    }
+
+    /// <summary>The trace a message was sent in, from the header MassTransit writes it to.</summary>
+    private static ActivityContext? TraceOf(ConsumeContext message) =>
+        (message.ReceiveContext.TransportHeaders.Get<string>(DiagnosticHeaders.ActivityId) ?? message.Headers.Get<string>(DiagnosticHeaders.ActivityId))
+            is { } id && ActivityContext.TryParse(id, null, out var context)
+            ? context
+            : null;
 
     public static void Written(string collection, long written, long ignored, string ignoredAs)
     {

@@ -46,7 +46,7 @@ public sealed class TelemetryTests : IAsyncLifetime
     [Fact]
     public async Task After_a_backfill_metrics_hold_each_stage_and_one_fetch_is_one_trace_across_the_three_services()
     {
-        await BackfillTwoDaysAsync();
+        await BackfillAsync();
 
         var extractor = await ScrapeAsync("Extractor");
         Assert.True(Value(extractor, "harmattan_airqino_requests_total", $"station=\"{_station}\"", "status=\"200\"") >= 1, extractor);
@@ -72,12 +72,36 @@ public sealed class TelemetryTests : IAsyncLifetime
         Assert.Contains(trace, s => s.Service == "harmattan-loader" && s.Name == "store averages");
     }
 
-    private async Task BackfillTwoDaysAsync()
+    [Fact]
+    public async Task Each_fetch_of_a_batch_the_loader_stores_at_once_has_its_store_spans_in_its_own_trace()
+    {
+        // Four one-day commands, written by the loader in batches of several fetches (it waits up to 3 s to fill one).
+        await BackfillAsync(days: 4, chunkDays: 1);
+
+        string[] stores = ["store averages", "store raw_fetches"];
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (true)
+        {
+            var fetches = _receiver!.Spans.Where(s => s.Service == "harmattan-extractor" && s.Name.StartsWith("GET", StringComparison.Ordinal))
+                .Select(s => s.TraceId).Distinct().ToList();
+            var complete = fetches.Count(trace => stores.All(store => _receiver.Spans.Any(s => s.TraceId == trace && s.Service == "harmattan-loader" && s.Name == store)));
+            if (fetches.Count == 4 && complete == 4)
+                break;
+            if (DateTime.UtcNow > deadline)
+                Assert.Fail($"{complete} of {fetches.Count} fetch traces hold both of the loader's store spans. Spans received:\n" +
+                    string.Join('\n', _receiver.Spans.Select(s => $"{s.TraceId} {s.Service} {s.Name}")));
+            await Task.Delay(250, TestContext.Current.CancellationToken);
+        }
+        Assert.True(_receiver.Spans.Count(s => s.Name == "store averages") >= 4);
+    }
+
+    private async Task BackfillAsync(int days = 2, int chunkDays = 7)
     {
         var yesterday = DateOnly.FromDateTime(DateTime.UtcNow).AddDays(-1);
         await using var backfill = ServiceProcess.StartCli(
-            ["backfill", "--station", _station, "--from", yesterday.AddDays(-1).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
-             "--to", yesterday.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), "--db", Path.Combine(_workDir, "harmattan.db")],
+            ["backfill", "--station", _station, "--from", yesterday.AddDays(1 - days).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+             "--to", yesterday.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), "--chunk-days", chunkDays.ToString(CultureInfo.InvariantCulture),
+             "--db", Path.Combine(_workDir, "harmattan.db")],
             Environment());
         var exit = await backfill.WaitForExitAsync(TimeSpan.FromMinutes(3));
         Assert.True(exit == 0, $"backfill exited {exit}:\n{backfill.Output}");
@@ -129,5 +153,6 @@ public sealed class TelemetryTests : IAsyncLifetime
         ["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf",
         // Export spans within a second instead of the default five.
         ["OTEL_BSP_SCHEDULE_DELAY"] = "500",
+        ["Loader__BatchTimeLimit"] = "00:00:03",
     };
 }

@@ -1,0 +1,66 @@
+using System.Diagnostics.Metrics;
+using Harmattan.Hosting.Telemetry;
+using Harmattan.Loader;
+using Harmattan.Storage.Sqlite;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Harmattan.Tests.Loader;
+
+/// <summary>The data-age gauge the stale-station alert reads, over a real SQLite file.</summary>
+public sealed class StationFreshnessTests : IDisposable
+{
+    private readonly string _path = Path.Combine(Path.GetTempPath(), $"harmattan-freshness-{Guid.NewGuid():N}.db");
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task A_configured_station_with_nothing_stored_is_infinitely_old_once_the_store_was_read_and_not_before()
+    {
+        using var store = new SqlitePipelineStore($"Data Source={_path}");
+        await store.InitializeAsync(Ct);
+        await store.UpsertAveragesAsync([Builders.Averages("283164601", new DateOnly(2023, 11, 1))], Ct);
+        var time = new FakeTimeProvider(new DateTimeOffset(2023, 11, 2, 3, 0, 0, TimeSpan.Zero));
+        await using var meters = new ServiceCollection().AddMetrics().BuildServiceProvider();
+        using var freshness = new StationFreshness(store, time, meters.GetRequiredService<IMeterFactory>(), ["283164601", "283181971"],
+            NullLogger<StationFreshness>.Instance);
+
+        Assert.Empty(Ages());
+
+        await freshness.StartAsync(Ct);
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (Ages().Count < 2)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the store was not read within 20 seconds");
+            await Task.Delay(20, Ct);
+        }
+        await freshness.StopAsync(Ct);
+
+        var ages = Ages();
+        // The newest hour stored is 2023-11-01 23:00, which ended at midnight: three hours before now.
+        Assert.Equal(TimeSpan.FromHours(3).TotalSeconds, ages["283164601"]);
+        Assert.Equal(double.PositiveInfinity, ages["283181971"]);
+    }
+
+    public void Dispose()
+    {
+        foreach (var file in new[] { _path, _path + "-wal", _path + "-shm" })
+            File.Delete(file);
+    }
+
+    private static Dictionary<string, double> Ages()
+    {
+        var ages = new Dictionary<string, double>();
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == HarmattanTelemetry.Name && instrument.Name == HarmattanTelemetry.StationDataAge)
+                l.EnableMeasurementEvents(instrument);
+        };
+        listener.SetMeasurementEventCallback<double>((_, value, tags, _) => ages[(string)tags[0].Value!] = value);
+        listener.Start();
+        listener.RecordObservableInstruments();
+        return ages;
+    }
+}
