@@ -31,6 +31,8 @@ public class BrokenManifestTests
         { "unknown key in a prometheus-operator kind", "overlays/prod/monitoring.yaml", "  podMetricsEndpoints:", "  podMetricEndpoints:", "/spec/podMetricEndpoints: unknown field" },
         { "wrong type in a PrometheusRule", "overlays/prod/prometheusrule.yaml", "for: 15m", "for: [15m]", "/spec/groups/0/rules/0/for: must be string" },
         { "PodMonitor on a missing port", "overlays/prod/monitoring.yaml", "    - port: http", "    - port: metrics", "PodMonitor harmattan: port metrics is not a port of Deployment dashboard" },
+        { "store budget matching no member", "overlays/prod/mongodb.yaml", "app: mongodb-svc", "app: mongodb", "PodDisruptionBudget mongodb: its selector matches no pod" },
+        { "broker budget matching no node", "overlays/prod/rabbitmq-cluster.yaml", "      app.kubernetes.io/component: rabbitmq", "      app.kubernetes.io/component: broker", "PodDisruptionBudget rabbitmq: its selector matches no pod" },
     };
 
     [Fact]
