@@ -18,6 +18,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { formats } from "@kubernetes-models/validate";
 import Ajv from "ajv";
 import { parseAllDocuments } from "yaml";
 
@@ -28,10 +29,16 @@ const operatorGroups = ["keda.sh", "rabbitmq.com", "mongodbcommunity.mongodb.com
 // Operator kinds whose schemas come as kubernetes-models packages (package.json pins them), checked like core kinds.
 const modelPackages = { "monitoring.coreos.com": "@kubernetes-models/prometheus-operator" };
 
+// The schema packages declare Node.js 22 or later; 20 is the oldest this script has been run on (20.20.2).
 if (Number(process.versions.node.split(".")[0]) < 20) {
   console.log(`SKIPPED: Kubernetes schema validation needs Node.js 20 or later (found ${process.versions.node}).`);
   process.exit(0);
 }
+
+// kustomize wraps a generated Secret's base64 `data` over several lines, and the API server's decoder (Go's
+// encoding/base64) skips line breaks, while the packaged check of the `byte` format refuses them.
+const packagedBase64Check = formats.byte.validate;
+formats.byte.validate = (value) => packagedBase64Check(value.replace(/[\r\n]/g, ""));
 
 const inputs = process.argv.slice(2);
 if (inputs.length === 0) {
@@ -222,6 +229,7 @@ function message({ instancePath, keyword, params, message }) {
     case "required": return `${where}: missing required field ${params.missingProperty}`;
     case "type": return `${where}: must be ${params.type}`;
     case "enum": return `${where}: must be one of ${params.allowedValues.join(", ")}`;
+    case "format": return `${where}: must be in format ${params.format}${params.format === "byte" ? " (base64)" : ""}`;
     default: return `${where}: ${message ?? keyword} ${JSON.stringify(params)}`;
   }
 }

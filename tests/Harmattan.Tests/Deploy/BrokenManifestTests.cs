@@ -31,6 +31,8 @@ public class BrokenManifestTests
         { "unknown key in a prometheus-operator kind", "overlays/prod/monitoring.yaml", "  podMetricsEndpoints:", "  podMetricEndpoints:", "/spec/podMetricEndpoints: unknown field" },
         { "wrong type in a PrometheusRule", "overlays/prod/prometheusrule.yaml", "for: 15m", "for: [15m]", "/spec/groups/0/rules/0/for: must be string" },
         { "PodMonitor on a missing port", "overlays/prod/monitoring.yaml", "    - port: http", "    - port: metrics", "PodMonitor harmattan: port metrics is not a port of Deployment dashboard" },
+        { "store budget matching no member", "overlays/prod/mongodb.yaml", "app: mongodb-svc", "app: mongodb", "PodDisruptionBudget mongodb: its selector matches no pod" },
+        { "broker budget matching no node", "overlays/prod/rabbitmq-cluster.yaml", "      app.kubernetes.io/component: rabbitmq", "      app.kubernetes.io/component: broker", "PodDisruptionBudget rabbitmq: its selector matches no pod" },
     };
 
     [Fact]
@@ -61,6 +63,43 @@ public class BrokenManifestTests
         Assert.Contains(expected, failures);
     }
 
+    [Fact]
+    public void A_generated_secret_wrapped_over_lines_passes_and_one_that_is_not_base64_fails()
+    {
+        Assert.SkipWhen(RenderedManifests.Kubectl is null, RenderedManifests.KubectlMissing);
+        Assert.SkipWhen(Node is null, "node is not on PATH (Debian: apt-get install nodejs npm)");
+        Assert.SkipWhen(!Directory.Exists(Repository.PathOf("deploy/k8s/validate/node_modules")),
+            "the validator's packages are not installed: npm ci --prefix deploy/k8s/validate");
+        using var copy = new ManifestCopy();
+        // As deploy/README.md has the operator write it: the operator's user and password make any real host URL
+        // longer than the line kustomize wraps its base64 at.
+        var host = "http://default_user_EXAMPLE0EXAMPLE0EXA:EXAMPLE0EXAMPLE0EXAMPLE0EXAMPLE0@rabbitmq.harmattan.svc:15672/";
+        var local = Path.Combine(copy.Root, "overlays", "prod-local");
+        File.WriteAllText(Path.Combine(local, "keda-rabbitmq.env"), $"host={host}\n");
+        File.WriteAllText(Path.Combine(local, "mongodb-password.env"), "password=CHANGE_ME\n");
+
+        var (renderExitCode, rendered, renderError) = Repository.Run(RenderedManifests.Kubectl!, "kustomize", local);
+        Assert.True(renderExitCode == 0, $"kubectl kustomize failed:\n{renderError}");
+        var encoded = Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(host));
+        Assert.DoesNotContain(encoded, rendered); // wrapped, or this case proves nothing
+        Assert.Contains(encoded[..40], rendered);
+
+        var (exitCode, output) = Validate(copy, "prod-local.yaml", rendered);
+        Assert.True(exitCode == 0, output);
+
+        (exitCode, output) = Validate(copy, "not-base64.yaml", rendered.Replace(encoded[..40], encoded[..39] + "%"));
+        Assert.Equal(1, exitCode);
+        Assert.Contains("Secret/harmattan-keda-rabbitmq: /data/host: must be in format byte (base64)", output);
+    }
+
+    private static (int ExitCode, string Output) Validate(ManifestCopy copy, string fileName, string rendered)
+    {
+        var file = Path.Combine(copy.Root, fileName);
+        File.WriteAllText(file, rendered);
+        var (exitCode, output, error) = Repository.Run(Node!, Repository.PathOf(Validator), file);
+        return (exitCode, output + error);
+    }
+
     /// <summary>Renders the copy's prod overlay once and runs both checks on it.</summary>
     private static (int SchemaExitCode, string SchemaOutput, IReadOnlyList<string> References) Check(string copy)
     {
@@ -78,18 +117,18 @@ public class BrokenManifestTests
         return (exitCode, output + error, ManifestReferences.Problems(Yaml.ParseAll(rendered)));
     }
 
-    /// <summary>A throw-away copy of deploy/k8s/base and overlays/prod, in the same layout.</summary>
+    /// <summary>A throw-away copy of deploy/k8s/base, overlays/prod and prod-local.example (as prod-local), in the same layout.</summary>
     private sealed class ManifestCopy : IDisposable
     {
         public string Root { get; } = Directory.CreateTempSubdirectory("harmattan-k8s-").FullName;
 
         public ManifestCopy()
         {
-            foreach (var folder in new[] { "base", "overlays/prod" })
+            foreach (var (folder, copyFolder) in new[] { ("base", "base"), ("overlays/prod", "overlays/prod"), ("overlays/prod-local.example", "overlays/prod-local") })
             {
-                Directory.CreateDirectory(Path.Combine(Root, folder));
+                Directory.CreateDirectory(Path.Combine(Root, copyFolder));
                 foreach (var file in Directory.GetFiles(Repository.PathOf($"deploy/k8s/{folder}")))
-                    File.Copy(file, Path.Combine(Root, folder, Path.GetFileName(file)));
+                    File.Copy(file, Path.Combine(Root, copyFolder, Path.GetFileName(file)));
             }
         }
 

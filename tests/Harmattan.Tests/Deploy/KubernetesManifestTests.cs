@@ -1,4 +1,7 @@
+using System.Globalization;
 using System.Text.RegularExpressions;
+using Harmattan.Hosting;
+using Harmattan.Storage.MongoDb;
 
 namespace Harmattan.Tests.Deploy;
 
@@ -38,6 +41,51 @@ public class KubernetesManifestTests
             Assert.Equal("/health/live", container.Text("livenessProbe", "httpGet", "path"));
             var port = container.Text("readinessProbe", "httpGet", "port");
             Assert.Contains(container.List("ports"), p => p.Text("name") == port && p.Text("containerPort") == "8080");
+        }
+    }
+
+    /// <summary>
+    /// How long after a process's own start deadline its startup probe may fire at the earliest: until then the
+    /// process stops by itself and logs why (broker or store unreachable), instead of being killed mid-stop.
+    /// </summary>
+    private static readonly TimeSpan OwnStopMargin = TimeSpan.FromSeconds(20);
+
+    [Theory]
+    [MemberData(nameof(Kustomizations))]
+    public void Every_startup_probe_outlasts_what_the_process_waits_for_by_itself(string kustomization)
+    {
+        var documents = RenderedManifests.Render(kustomization);
+        foreach (var deployment in documents.OfKind("Deployment"))
+        {
+            var container = Assert.Single(deployment.Containers());
+            var waits = TimeSpan.Zero;
+            if (Services.Contains(deployment.Name()))
+                waits += Duration(Setting(documents, container, "Bus__StartTimeout")) ?? new BusOptions().StartTimeout;
+            // The loader initialises the store before its bus starts; the others only read it when they can.
+            if (deployment.Name() == "loader")
+                waits += Duration(Setting(documents, container, "Storage__MongoOperationTimeout")) ?? MongoStoreOptions.DefaultOperationTimeout;
+
+            var probe = container.At("startupProbe");
+            Assert.NotNull(probe);
+            var budget = TimeSpan.FromSeconds(Seconds(probe, "initialDelaySeconds", 0)
+                + Seconds(probe, "periodSeconds", 10) * Seconds(probe, "failureThreshold", 3));
+            Assert.True(budget >= waits + OwnStopMargin,
+                $"{deployment.Name()}: its startup probe gives up after {budget.TotalSeconds} s, the process itself waits up to "
+                + $"{waits.TotalSeconds} s (Bus:StartTimeout, and for the loader Storage:MongoOperationTimeout)");
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Kustomizations))]
+    public void Every_harmattan_process_counts_a_fixed_number_of_cores_not_the_nodes(string kustomization)
+    {
+        var documents = RenderedManifests.Render(kustomization);
+        foreach (var workload in documents.HarmattanWorkloads())
+        foreach (var container in workload.Containers())
+        {
+            var count = Setting(documents, container, "DOTNET_PROCESSOR_COUNT");
+            Assert.True(int.TryParse(count, CultureInfo.InvariantCulture, out var cores) && cores >= 1,
+                $"{workload.Name()}: DOTNET_PROCESSOR_COUNT is {count ?? "not set"}");
         }
     }
 
@@ -298,6 +346,23 @@ public class KubernetesManifestTests
     }
 
     [Fact]
+    public void Prod_store_clusters_each_lose_at_most_one_member_to_a_drain()
+    {
+        var documents = RenderedManifests.Render(RenderedManifests.Prod);
+        var storePods = ManifestReferences.OperatorMadePods(documents).ToList();
+        Assert.Equal(["MongoDBCommunity mongodb", "RabbitmqCluster rabbitmq"], storePods.Select(p => p.Owner).Order());
+        var harmattanPods = documents.HarmattanWorkloads().Select(w => w.PodTemplate().Labels("metadata", "labels")).ToList();
+
+        foreach (var (owner, labels) in storePods)
+        {
+            var budget = Assert.Single(documents.OfKind("PodDisruptionBudget"), b => NetworkPolicies.Selects(b.At("spec", "selector"), labels));
+            Assert.Equal("1", budget.Text("spec", "maxUnavailable"));
+            Assert.DoesNotContain(harmattanPods, pod => NetworkPolicies.Selects(budget.At("spec", "selector"), pod));
+            Assert.DoesNotContain(storePods, other => other.Owner != owner && NetworkPolicies.Selects(budget.At("spec", "selector"), other.Labels));
+        }
+    }
+
+    [Fact]
     public void Prod_services_take_their_credentials_from_the_operators()
     {
         var documents = RenderedManifests.Render(RenderedManifests.Prod);
@@ -385,6 +450,26 @@ public class KubernetesManifestTests
         Assert.False(policies.AllowsIngress(Labels("rabbitmq"), null, "default", 15692));
         Assert.False(policies.AllowsIngress(Labels("rabbitmq"), null, monitoring, 15672));
     }
+
+    /// <summary>
+    /// The value a container sees for an environment variable: its own <c>env</c> first, else the last
+    /// <c>envFrom</c> ConfigMap that holds the key, as Kubernetes resolves them; null when none sets it.
+    /// </summary>
+    private static string? Setting(IReadOnlyList<Document> documents, object? container, string name)
+    {
+        if (container.List("env").FirstOrDefault(e => e.Text("name") == name) is { } env)
+            return env.Text("value");
+        return container.List("envFrom")
+            .Select(source => source.Text("configMapRef", "name"))
+            .Select(configMap => documents.OfKind("ConfigMap").SingleOrDefault(c => c.Name() == configMap).Text("data", name))
+            .LastOrDefault(value => value is not null);
+    }
+
+    private static TimeSpan? Duration(string? setting) =>
+        setting is null ? null : TimeSpan.Parse(setting, CultureInfo.InvariantCulture);
+
+    private static int Seconds(object? probe, string field, int kubernetesDefault) =>
+        probe.Text(field) is { } value ? int.Parse(value, CultureInfo.InvariantCulture) : kubernetesDefault;
 
     private static Dictionary<string, string> Labels(string name, string key = "app.kubernetes.io/name") => new() { [key] = name };
 

@@ -6,9 +6,9 @@ using Document = Dictionary<object, object?>;
 
 /// <summary>
 /// The references between the objects of one rendered kustomization that no schema checks: selectors that match
-/// pods (Services, PodDisruptionBudgets, PodMonitors), ports that exist, Secrets and ConfigMaps that exist (or that
-/// an operator makes), autoscalers whose targets
-/// exist and set no replica count, KEDA triggers on the queues the services declare. Each problem is one sentence
+/// pods (Services, PodMonitors, and PodDisruptionBudgets, which may select an operator's pods), ports that exist,
+/// Secrets and ConfigMaps that exist (or that an operator makes), autoscalers whose targets exist and set no replica
+/// count, KEDA triggers on the queues the services declare. Each problem is one sentence
 /// naming the object; an empty list means the manifests hold together.
 /// </summary>
 internal static class ManifestReferences
@@ -40,8 +40,9 @@ internal static class ManifestReferences
             }
         }
 
+        var operatorPods = OperatorMadePods(documents).Select(p => p.Labels).ToList();
         foreach (var budget in documents.OfKind("PodDisruptionBudget"))
-            if (!pods.Any(p => NetworkPolicies.Selects(budget.At("spec", "selector"), p.Labels)))
+            if (!pods.Select(p => p.Labels).Concat(operatorPods).Any(labels => NetworkPolicies.Selects(budget.At("spec", "selector"), labels)))
                 problems.Add($"{Id(budget)}: its selector matches no pod of the manifests");
 
         foreach (var monitor in documents.OfKind("PodMonitor"))
@@ -72,6 +73,30 @@ internal static class ManifestReferences
             .Concat(documents.OfKind("MongoDBCommunity").SelectMany(m => m.List("spec", "users"))
                 .SelectMany(u => new[] { u.Text("connectionStringSecretName"), u.Text("scramCredentialsSecretName") })
                 .OfType<string>());
+
+    /// <summary>
+    /// The labels of the pods an operator runs, named by the resources that make it run them: the RabbitMQ cluster
+    /// operator labels each node's pod with the cluster's name, component and part-of rabbitmq
+    /// (internal/metadata/label.go); the MongoDB operator labels each member's pod <c>app: &lt;name&gt;-svc</c> (or the
+    /// service name the resource sets), beside the labels of its <c>statefulSet</c> override
+    /// (mongodb-community-operator/controllers/construct/mongodbstatefulset.go).
+    /// </summary>
+    public static IEnumerable<(string Owner, IReadOnlyDictionary<string, string> Labels)> OperatorMadePods(IReadOnlyList<Document> documents)
+    {
+        foreach (var cluster in documents.OfKind("RabbitmqCluster"))
+            yield return (Id(cluster), new Dictionary<string, string>
+            {
+                ["app.kubernetes.io/name"] = cluster.Name(),
+                ["app.kubernetes.io/component"] = "rabbitmq",
+                ["app.kubernetes.io/part-of"] = "rabbitmq",
+            });
+        foreach (var mongodb in documents.OfKind("MongoDBCommunity"))
+        {
+            var labels = mongodb.Labels("spec", "statefulSet", "spec", "template", "metadata", "labels").ToDictionary();
+            labels["app"] = mongodb.Text("spec", "statefulSet", "spec", "serviceName") ?? mongodb.Name() + "-svc";
+            yield return (Id(mongodb), labels);
+        }
+    }
 
     private static IEnumerable<string> MissingSecretsAndConfigMaps(IReadOnlyList<Document> documents, List<Document> workloads)
     {
