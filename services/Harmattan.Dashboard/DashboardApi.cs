@@ -16,7 +16,7 @@ public static class DashboardApi
 {
     public const int RecentDays = 30;
 
-    /// <summary>A bound on one answer's size: ten years of days.</summary>
+    /// <summary>A bound on one answer's size: ten years of days, counting both ends of the range.</summary>
     public const int MaxDays = 3660;
 
     private const string DateFormat = "yyyy-MM-dd";
@@ -69,7 +69,8 @@ public static class DashboardApi
         if (first > last)
             return BadParameter("from", from, $"a date YYYY-MM-DD on or before 'to' ({last.ToString(DateFormat, CultureInfo.InvariantCulture)})");
         if (last.DayNumber - first.DayNumber + 1 > MaxDays)
-            return BadParameter("to", to, $"a date YYYY-MM-DD at most {MaxDays} days after 'from'; ask for a longer range in parts");
+            return BadParameter("to", to,
+                $"a date YYYY-MM-DD at most {MaxDays - 1} days after 'from' (a range of at most {MaxDays} days, 'from' and 'to' included); ask for a longer range in parts");
 
         var days = await store.GetDailyAveragesAsync(id, first, last, cancellationToken);
         return Results.Ok(new DailyResponse(id, station.Name, station.TimeZone.Id, first, last,

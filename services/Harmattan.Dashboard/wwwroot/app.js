@@ -30,6 +30,12 @@ function addDays(day, n) {
   d.setUTCDate(d.getUTCDate() + n);
   return d.toISOString().slice(0, 10);
 }
+// As "+02:00", the form the API's hours carry their offsets in.
+function utcOffset(instant, timeZone) {
+  const name = new Intl.DateTimeFormat("en-GB", { timeZone, timeZoneName: "longOffset" })
+    .formatToParts(instant).find((p) => p.type === "timeZoneName").value;
+  return name === "GMT" ? "+00:00" : name.slice(3);
+}
 function age(seconds) {
   if (seconds === null) return "no data";
   const d = Math.floor(seconds / 86400), h = Math.floor(seconds % 86400 / 3600), m = Math.floor(seconds % 3600 / 60);
@@ -154,13 +160,21 @@ function renderCharts() {
   }
 }
 
+// Every day of the asked range, a day without a stored row as undefined, so the x axis keeps days never fetched.
+function everyDayOfRange() {
+  const stored = new Map(state.daily.days.map((d) => [d.date, d]));
+  const dates = [];
+  for (let day = state.daily.from; day <= state.daily.to; day = addDays(day, 1)) dates.push(day);
+  return { dates, rows: dates.map((date) => stored.get(date)) };
+}
+
 function dailyChart(canvas, q, summary) {
-  const days = state.daily.days;
-  const means = days.map((d) => d.quantities[q]?.mean ?? null);
-  const incomplete = days.map((d) => !d.isComplete);
+  const { dates, rows } = everyDayOfRange();
+  const means = rows.map((d) => d?.quantities[q]?.mean ?? null);
+  const incomplete = rows.map((d) => d !== undefined && !d.isComplete);
   const guideline = GUIDELINES[q];
   const withData = means.filter((m) => m !== null).length;
-  const incompleteCount = days.filter((d, i) => incomplete[i] && means[i] !== null).length;
+  const incompleteCount = means.filter((m, i) => incomplete[i] && m !== null).length;
   summary.replaceChildren(`${withData} days with data, ${incompleteCount} incomplete. `);
   if (guideline !== undefined) {
     const above = means.filter((m) => m !== null && m > guideline).length;
@@ -184,7 +198,7 @@ function dailyChart(canvas, q, summary) {
   if (guideline !== undefined) {
     datasets.push({
       label: `WHO 2021 24-hour guideline (${guideline} ${unit(q)})`,
-      data: days.map(() => guideline),
+      data: dates.map(() => guideline),
       borderColor: COLORS.guideline,
       borderDash: [6, 5],
       borderWidth: 2,
@@ -196,7 +210,7 @@ function dailyChart(canvas, q, summary) {
   }
   return new Chart(canvas, {
     type: "line",
-    data: { labels: days.map((d) => d.date), datasets },
+    data: { labels: dates, datasets },
     options: {
       maintainAspectRatio: false,
       animation: false,
@@ -213,7 +227,7 @@ function dailyChart(canvas, q, summary) {
             title: (items) => items[0].label,
             label: (item) => `${label(q)}: ${number(item.raw)} ${unit(q)}`,
             afterLabel: (item) => {
-              const d = days[item.dataIndex];
+              const d = rows[item.dataIndex];
               return `${d.hoursCovered} of ${d.hoursInDay} hours${d.isComplete ? "" : " · incomplete"} · click for hours`;
             },
           },
@@ -221,7 +235,7 @@ function dailyChart(canvas, q, summary) {
       },
       onClick: (_, elements) => {
         const hit = elements.find((e) => e.datasetIndex === 0);
-        if (hit) showDay(days[hit.index].date, q);
+        if (hit) showDay(dates[hit.index], q);
       },
       onHover: (event, elements) => { event.native.target.style.cursor = elements.length ? "pointer" : "default"; },
     },
@@ -256,12 +270,16 @@ async function showDay(date, q) {
     showMessage(error.message, true);
     return;
   }
-  const hourLabel = new Intl.DateTimeFormat("en-GB", { timeZone, hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
+  const clock = new Intl.DateTimeFormat("en-GB", { timeZone, hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
   const byInstant = new Map(day.hours.map((h) => [new Date(h.hour).getTime(), h]));
-  const slots = Array.from({ length: day.hoursInDay }, (_, i) => {
-    const instant = new Date(new Date(day.start).getTime() + i * 3600_000);
-    return { label: hourLabel.format(instant), row: byInstant.get(instant.getTime()) };
-  });
+  const instants = Array.from({ length: day.hoursInDay }, (_, i) => new Date(new Date(day.start).getTime() + i * 3600_000));
+  const offsets = instants.map((instant) => utcOffset(instant, timeZone));
+  // On the day the clocks change an hour repeats (or is skipped): its offset tells 02:00 +02:00 from 02:00 +01:00.
+  const clocksChange = new Set(offsets).size > 1;
+  const slots = instants.map((instant, i) => ({
+    label: clocksChange ? `${clock.format(instant)} ${offsets[i]}` : clock.format(instant),
+    row: byInstant.get(instant.getTime()),
+  }));
   const quantity = q && day.quantities.includes(q) ? q : day.quantities[0];
   const covered = slots.filter((s) => s.row).length;
   $("day").hidden = false;

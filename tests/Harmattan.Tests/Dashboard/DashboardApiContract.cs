@@ -152,6 +152,23 @@ public abstract class DashboardApiContract : IAsyncLifetime
         Assert.Contains($"'{parameter}'", problem.RootElement.GetProperty("detail").GetString());
     }
 
+    [Fact]
+    public async Task A_daily_range_is_at_most_3660_days_from_and_to_included_and_a_longer_one_is_refused_saying_so()
+    {
+        var from = new DateOnly(2016, 1, 1);
+        var lastAccepted = new DateOnly(2026, 1, 7);
+        Assert.Equal(3660, lastAccepted.DayNumber - from.DayNumber + 1);
+
+        using var longest = await _site.Client.GetAsync($"api/stations/{Smart188}/daily?from={from:yyyy-MM-dd}&to={lastAccepted:yyyy-MM-dd}", Ct);
+        using var tooLong = await _site.Client.GetAsync($"api/stations/{Smart188}/daily?from={from:yyyy-MM-dd}&to=2026-01-08", Ct);
+
+        Assert.Equal(HttpStatusCode.OK, longest.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, tooLong.StatusCode);
+        using var problem = JsonDocument.Parse(await tooLong.Content.ReadAsStringAsync(Ct));
+        Assert.Equal("'to' must be a date YYYY-MM-DD at most 3659 days after 'from' (a range of at most 3660 days, 'from' and 'to' included); "
+            + "ask for a longer range in parts; got '2026-01-08'.", problem.RootElement.GetProperty("detail").GetString());
+    }
+
     [Theory]
     [InlineData("api/stations/283164602/daily")]
     [InlineData("api/stations/283164602/hourly?date=2023-06-01")]

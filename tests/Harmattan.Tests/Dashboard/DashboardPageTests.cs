@@ -60,29 +60,33 @@ public sealed class DashboardPageTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task The_page_charts_each_stored_day_with_the_guideline_marks_incomplete_days_and_shows_the_hours_of_a_clicked_day()
+    public async Task The_page_charts_each_day_of_the_range_with_the_guideline_marks_incomplete_days_and_shows_the_hours_of_a_clicked_day()
     {
         var page = await OpenAsync(1280, 900, mobile: false);
 
-        // One point per stored day of the range (the last 30 days up to the last stored one), dates as labels.
-        Assert.Equal(StoredDays, await page.EvaluateAsync<int>($"() => Chart.getChart(document.querySelector(\"{Pm25Canvas}\")).data.datasets[0].data.length"));
-        Assert.Equal(Enumerable.Range(0, StoredDays).Select(i => FirstDay.AddDays(i).ToString("yyyy-MM-dd")),
+        // The range is the 30 days up to the last stored one: every one of them on the axis, the 20 before the first
+        // stored day without a point; the table lists the stored days.
+        const int shownDays = 30;
+        const int daysBeforeFirstStored = shownDays - StoredDays;
+        Assert.Equal(Enumerable.Range(-daysBeforeFirstStored, shownDays).Select(i => FirstDay.AddDays(i).ToString("yyyy-MM-dd")),
             await page.EvaluateAsync<string[]>($"() => Chart.getChart(document.querySelector(\"{Pm25Canvas}\")).data.labels"));
+        Assert.Equal(Enumerable.Range(-daysBeforeFirstStored, shownDays).Select(i => i >= 0 && FirstDay.AddDays(i) != MissingDay),
+            await page.EvaluateAsync<bool[]>($"() => Chart.getChart(document.querySelector(\"{Pm25Canvas}\")).getDatasetMeta(0).data.map(p => !p.skip)"));
         Assert.Equal(StoredDays, await page.Locator("#days-table tbody tr").CountAsync());
 
         // The WHO line at 15 µg/m³ across the chart, and the count of days above it.
         Assert.Equal("WHO 2021 24-hour guideline (15 µg/m³)",
             await page.EvaluateAsync<string>($"() => Chart.getChart(document.querySelector(\"{Pm25Canvas}\")).data.datasets[1].label"));
-        Assert.All(await page.EvaluateAsync<double[]>($"() => Chart.getChart(document.querySelector(\"{Pm25Canvas}\")).data.datasets[1].data"),
-            value => Assert.Equal(15, value));
+        Assert.Equal(Enumerable.Repeat(15.0, shownDays),
+            await page.EvaluateAsync<double[]>($"() => Chart.getChart(document.querySelector(\"{Pm25Canvas}\")).data.datasets[1].data"));
         Assert.Equal($"{DaysAbovePm25Guideline} of {StoredDays - 1} days above the WHO 24-hour guideline (15 µg/m³)",
             await page.Locator(".daily-card[data-quantity='pm2_5'] .guideline-count").InnerTextAsync());
         Assert.Equal(0, await page.Locator("canvas[data-quantity='co']").EvaluateAsync<int>("c => Chart.getChart(c).data.datasets.length - 1"));
 
         // The incomplete day is drawn as a hollow amber triangle and flagged in the table.
-        var incompleteIndex = IncompleteDay.DayNumber - FirstDay.DayNumber;
+        var incompleteIndex = daysBeforeFirstStored + IncompleteDay.DayNumber - FirstDay.DayNumber;
         Assert.Equal(["triangle", "circle"], await page.EvaluateAsync<string[]>(
-            $"() => {{ const s = Chart.getChart(document.querySelector(\"{Pm25Canvas}\")).data.datasets[0].pointStyle; return [s[{incompleteIndex}], s[0]]; }}"));
+            $"() => {{ const s = Chart.getChart(document.querySelector(\"{Pm25Canvas}\")).data.datasets[0].pointStyle; return [s[{incompleteIndex}], s[{daysBeforeFirstStored}]]; }}"));
         await page.Locator("#days-details summary").ClickAsync();
         Assert.Contains("incomplete", await page.Locator($"#days-table tr[data-date='{IncompleteDay:yyyy-MM-dd}']").InnerTextAsync());
         Assert.DoesNotContain("incomplete", await page.Locator($"#days-table tr[data-date='{FirstDay:yyyy-MM-dd}']").InnerTextAsync());
@@ -90,7 +94,7 @@ public sealed class DashboardPageTests : IAsyncLifetime
 
         // A click on a day's point shows its 24 hours.
         var clicked = FirstDay.AddDays(7);
-        await ClickPointAsync(page, Pm25Canvas, 7);
+        await ClickPointAsync(page, Pm25Canvas, daysBeforeFirstStored + 7);
         await Assertions.Expect(page.Locator("#day")).ToBeVisibleAsync();
         Assert.Contains(clicked.ToString("yyyy-MM-dd"), await page.Locator("#day-title").InnerTextAsync());
         Assert.Equal(24, await page.Locator("#hours-table tbody tr").CountAsync());
@@ -101,6 +105,68 @@ public sealed class DashboardPageTests : IAsyncLifetime
         // The freshness table lists every station.
         Assert.Equal(4, await page.Locator("#freshness tbody tr").CountAsync());
         Assert.Contains("2 h 0 min", await page.Locator($"#freshness tr[data-station='{Smart188}']").InnerTextAsync());
+    }
+
+    [Fact]
+    public async Task Days_never_fetched_keep_their_place_on_the_axis_as_a_gap_in_the_line()
+    {
+        const string pm10Canvas = "canvas[data-quantity='pm10']";
+        var page = await OpenAsync(1280, 900, mobile: false, station: Smart189, canvas: "canvas[data-quantity='co']");
+        var (from, to) = (Smart189Days[0], Smart189Days[^1]);
+        await page.Locator("#from").FillAsync(from.ToString("yyyy-MM-dd"));
+        await page.WaitForFunctionAsync(
+            $"() => Chart.getChart(document.querySelector(\"canvas[data-quantity='co']\"))?.data.labels[0] === '{from:yyyy-MM-dd}'");
+        await page.Locator("#quantities button[data-quantity='pm10']").ClickAsync();
+
+        var everyDay = Enumerable.Range(0, to.DayNumber - from.DayNumber + 1).Select(from.AddDays).ToList();
+        Assert.Equal(everyDay.Select(d => d.ToString("yyyy-MM-dd")),
+            await page.EvaluateAsync<string[]>($"() => Chart.getChart(document.querySelector(\"{pm10Canvas}\")).data.labels"));
+        Assert.Equal(everyDay.Select(d => Array.IndexOf(Smart189Days, d) is var i and >= 0 ? 40 + 10 * i : (double?)null),
+            await page.EvaluateAsync<double?[]>($"() => Chart.getChart(document.querySelector(\"{pm10Canvas}\")).data.datasets[0].data"));
+        Assert.Equal(everyDay.Select(d => Smart189Days.Contains(d)),
+            await page.EvaluateAsync<bool[]>($"() => Chart.getChart(document.querySelector(\"{pm10Canvas}\")).getDatasetMeta(0).data.map(p => !p.skip)"));
+        // The line stops at the last day before the week never fetched and starts again after it.
+        Assert.Equal(["0..1", "9..9"], await page.EvaluateAsync<string[]>(
+            $"() => Chart.getChart(document.querySelector(\"{pm10Canvas}\")).getDatasetMeta(0).dataset.segments.map(s => `${{s.start}}..${{s.end}}`)"));
+        // The days are evenly spaced: the last point lies eight days' widths after the second.
+        var x = await page.EvaluateAsync<double[]>(
+            $"() => Chart.getChart(document.querySelector(\"{pm10Canvas}\")).getDatasetMeta(0).data.map(p => p.x)");
+        Assert.Equal(8 * (x[1] - x[0]), x[9] - x[1], 1);
+
+        // The guideline spans the whole range; only the days with a mean count in "N of M days".
+        Assert.Equal(Enumerable.Repeat(45.0, everyDay.Count),
+            await page.EvaluateAsync<double[]>($"() => Chart.getChart(document.querySelector(\"{pm10Canvas}\")).data.datasets[1].data"));
+        Assert.Equal("2 of 3 days above the WHO 24-hour guideline (45 µg/m³)",
+            await page.Locator(".daily-card[data-quantity='pm10'] .guideline-count").InnerTextAsync());
+        Assert.StartsWith("3 days with data, 0 incomplete.", await page.Locator(".daily-card[data-quantity='pm10'] .summary").InnerTextAsync());
+        await page.Locator(".daily-card[data-quantity='pm10']").ScreenshotAsync(
+            new LocatorScreenshotOptions { Path = Path.Combine(ScreenshotFolder, "dashboard-gap.png") });
+    }
+
+    [Fact]
+    public async Task On_the_days_the_clocks_change_each_hour_is_labelled_with_its_utc_offset()
+    {
+        var page = await OpenAsync(1280, 900, mobile: false, station: Paris);
+        await page.Locator("#from").FillAsync(ParisAutumnDay.AddDays(-1).ToString("yyyy-MM-dd"));
+        await page.Locator($"#days-table tr[data-date='{ParisAutumnDay:yyyy-MM-dd}']").WaitForAsync(new() { State = WaitForSelectorState.Attached });
+        await page.Locator("#days-details summary").ClickAsync();
+
+        await page.Locator($"#days-table tr[data-date='{ParisAutumnDay:yyyy-MM-dd}']").ClickAsync();
+        await Assertions.Expect(page.Locator("#day-title")).ToContainTextAsync(ParisAutumnDay.ToString("yyyy-MM-dd"));
+        var autumn = await HourLabelsAsync(page);
+        Assert.Equal(25, autumn.Length);
+        Assert.Equal(25, autumn.Distinct().Count());
+        Assert.Equal(["00:00 +02:00", "01:00 +02:00", "02:00 +02:00", "02:00 +01:00", "03:00 +01:00"], autumn[..5]);
+        Assert.Equal("23:00 +01:00", autumn[^1]);
+        Assert.Equal(autumn, await page.Locator("#hours-table tbody tr td:first-child").AllTextContentsAsync());
+        await page.Locator("#day").ScreenshotAsync(new LocatorScreenshotOptions { Path = Path.Combine(ScreenshotFolder, "dashboard-day-25-hours.png") });
+
+        await page.Locator($"#days-table tr[data-date='{ParisDay:yyyy-MM-dd}']").ClickAsync();
+        await Assertions.Expect(page.Locator("#day-title")).ToContainTextAsync(ParisDay.ToString("yyyy-MM-dd"));
+        var spring = await HourLabelsAsync(page);
+        Assert.Equal(23, spring.Length);
+        Assert.Equal(["00:00 +01:00", "01:00 +01:00", "03:00 +02:00", "04:00 +02:00"], spring[..4]);
+        Assert.Equal("23:00 +02:00", spring[^1]);
     }
 
     [Fact]
@@ -116,7 +182,7 @@ public sealed class DashboardPageTests : IAsyncLifetime
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ScreenshotFolder, "dashboard-phone.png"), FullPage = true });
     }
 
-    private async Task<IPage> OpenAsync(int width, int height, bool mobile)
+    private async Task<IPage> OpenAsync(int width, int height, bool mobile, string? station = null, string canvas = Pm25Canvas)
     {
         var context = await _browser.NewContextAsync(new BrowserNewContextOptions
         {
@@ -129,11 +195,14 @@ public sealed class DashboardPageTests : IAsyncLifetime
         var page = await context.NewPageAsync();
         var errors = new List<string>();
         page.PageError += (_, error) => errors.Add(error);
-        await page.GotoAsync(_site.Address.ToString());
-        await page.WaitForFunctionAsync($"() => {{ const c = document.querySelector(\"{Pm25Canvas}\"); return c && Chart.getChart(c); }}");
+        await page.GotoAsync(station is null ? _site.Address.ToString() : $"{_site.Address}?station={station}");
+        await page.WaitForFunctionAsync($"() => {{ const c = document.querySelector(\"{canvas}\"); return c && Chart.getChart(c); }}");
         Assert.Empty(errors);
         return page;
     }
+
+    private static Task<string[]> HourLabelsAsync(IPage page) =>
+        page.EvaluateAsync<string[]>("() => Chart.getChart(document.getElementById('hourly-chart')).data.labels");
 
     private static async Task ClickPointAsync(IPage page, string canvas, int index)
     {

@@ -17,7 +17,7 @@ namespace Harmattan.Tests.Dashboard;
 public sealed class DashboardSite : IAsyncDisposable
 {
     public const string Smart188 = "283164601";   // configured with a name, UTC: ten days
-    public const string Smart189 = "283181971";   // stored but not configured: two days
+    public const string Smart189 = "283181971";   // stored but not configured: three days, a week never fetched between two of them
     public const string Paris = "900000001";      // configured in Europe/Paris: the day the clocks go forward
     public const string ConfiguredWithoutData = "900000002";
 
@@ -26,6 +26,10 @@ public sealed class DashboardSite : IAsyncDisposable
     public static readonly DateOnly IncompleteDay = new(2023, 6, 3);   // 12 hours covered
     public static readonly DateOnly MissingDay = new(2023, 6, 5);      // stored with no hour at the source
     public static readonly DateOnly ParisDay = new(2023, 3, 26);       // 23 hours in Europe/Paris
+    public static readonly DateOnly ParisAutumnDay = new(2022, 10, 30); // 25 hours in Europe/Paris: 02:00 twice
+
+    /// <summary>The days stored for <see cref="Smart189"/>, the i-th with a PM10 mean of <c>40 + 10 i</c> µg/m³.</summary>
+    public static readonly DateOnly[] Smart189Days = [FirstDay, FirstDay.AddDays(1), FirstDay.AddDays(9)];
 
     /// <summary>Two hours after the end of the last stored hour (2023-06-10 23:00 UTC).</summary>
     public static readonly DateTimeOffset Now = new(2023, 6, 11, 2, 0, 0, TimeSpan.Zero);
@@ -88,13 +92,14 @@ public sealed class DashboardSite : IAsyncDisposable
             batch.Add(Day(Smart188, day, DayStart(day, TimeZoneInfo.Utc), 24, hours,
                 h => new() { ["pm2_5"] = Pm25(i) + h % 3 - 1, ["co"] = 0.4 + 0.01 * i + 0.1 / 3 * (h % 3), ["temperature"] = 27 + h % 5 }));
         }
-        for (var i = 0; i < 2; i++)
+        for (var i = 0; i < Smart189Days.Length; i++)
         {
-            var day = FirstDay.AddDays(i);
+            var day = Smart189Days[i];
             batch.Add(Day(Smart189, day, DayStart(day, TimeZoneInfo.Utc), 24, 24, h => new() { ["pm10"] = 40 + 10 * i, ["co"] = 0.3 }));
         }
         var paris = TimeZoneInfo.FindSystemTimeZoneById("Europe/Paris");
         batch.Add(Day(Paris, ParisDay, DayStart(ParisDay, paris), 23, 23, h => new() { ["pm2_5"] = h }));
+        batch.Add(Day(Paris, ParisAutumnDay, DayStart(ParisAutumnDay, paris), 25, 25, h => new() { ["pm2_5"] = h }));
         // An hour of the next local day, which the hourly view of ParisDay must leave out.
         batch.Add(Day(Paris, ParisDay.AddDays(1), DayStart(ParisDay.AddDays(1), paris), 24, 1, h => new() { ["pm2_5"] = 99 }));
         await store.UpsertAveragesAsync(batch, cancellationToken);
