@@ -19,7 +19,7 @@ public sealed class FetchStationWindowConsumerDefinition : ConsumerDefinition<Fe
     protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator,
         IConsumerConfigurator<FetchStationWindowConsumer> consumerConfigurator, IRegistrationContext context)
     {
-        endpointConfigurator.PrefetchCount = 8;
+        endpointConfigurator.PrefetchCount = _bus.PrefetchCount ?? 8;
         // AirQinoClient already retried throttling (429, spaced by Retry-After), 5xx, timeouts and network failures, up to
         // AirQino:RetryAttempts: a bus retry on top would multiply the requests to an API that asked us to slow down. The
         // bus retries only what the HTTP client did not: a broken or unreadable body, a failed publish.

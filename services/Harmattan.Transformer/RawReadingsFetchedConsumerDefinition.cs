@@ -19,7 +19,7 @@ public sealed class RawReadingsFetchedConsumerDefinition : ConsumerDefinition<Ra
     protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator,
         IConsumerConfigurator<RawReadingsFetchedConsumer> consumerConfigurator, IRegistrationContext context)
     {
-        endpointConfigurator.PrefetchCount = Math.Max(endpointConfigurator.PrefetchCount, 2 * Environment.ProcessorCount);
+        endpointConfigurator.PrefetchCount = _bus.PrefetchCount ?? 2 * Environment.ProcessorCount;
         // A pure function of the message: what fails is an invalid message (to the error queue at once) or a failed publish.
         endpointConfigurator.UseExponentialRetry(_bus);
     }

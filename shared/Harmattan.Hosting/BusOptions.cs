@@ -18,8 +18,13 @@ public sealed class BusOptions
     /// <summary>Declare service queues as quorum queues (production RabbitMQ clusters).</summary>
     public bool QuorumQueues { get; set; }
 
+    /// <summary>
+    /// Messages the extractor's and the transformer's queues hold unacknowledged. Unset, each takes its own: the
+    /// extractor 8 (a few long HTTP calls at a time, so replicas share the commands), the transformer 2 per core. The
+    /// loader's queues hold <c>Loader:BatchSize</c>, whatever this says: a batch fills only from what is prefetched.
+    /// </summary>
     [Range(1, 10_000, ErrorMessage = "Bus:PrefetchCount must be between 1 and 10000.")]
-    public int PrefetchCount { get; set; } = 32;
+    public int? PrefetchCount { get; set; }
 
     [Range(0, 20, ErrorMessage = "Bus:RetryLimit must be between 0 and 20.")]
     public int RetryLimit { get; set; } = 5;

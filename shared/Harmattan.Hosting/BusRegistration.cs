@@ -62,7 +62,8 @@ public static class BusRegistration
             bus.UsingRabbitMq((context, cfg) =>
             {
                 cfg.Host(uri);
-                cfg.PrefetchCount = options.PrefetchCount;
+                if (options.PrefetchCount is { } prefetch)
+                    cfg.PrefetchCount = prefetch;
                 cfg.ConfigureJsonSerializerOptions(MessageJson.Configure);
                 cfg.AddDeserializer(EnvelopeJsonDeserializer.Factory, isDefault: true);
                 cfg.ConfigureEndpoints(context);

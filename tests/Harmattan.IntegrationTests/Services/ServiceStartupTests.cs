@@ -53,6 +53,37 @@ public sealed class ServiceStartupTests
     }
 
     [Fact]
+    public async Task Bus_PrefetchCount_sets_the_prefetch_of_the_extractor_and_the_transformer_and_the_loader_keeps_its_batch_size()
+    {
+        await using var vhost = await RabbitMqVirtualHost.CreateAsync();
+        var environment = new Dictionary<string, string>
+        {
+            ["ConnectionStrings__RabbitMq"] = vhost.ConnectionString,
+            ["Bus__PrefetchCount"] = "3",
+            ["Loader__BatchSize"] = "6",
+            ["Storage__Provider"] = "Sqlite",
+            ["ConnectionStrings__Sqlite"] = $"Data Source={Path.Combine(Path.GetTempPath(), $"harmattan-prefetch-{Guid.NewGuid():N}.db")}",
+        };
+        var services = new[] { "Extractor", "Transformer", "Loader" }.Select(s => ServiceProcess.StartService(s, environment)).ToList();
+        try
+        {
+            foreach (var service in services)
+                await service.WaitUntilReadyAsync(TimeSpan.FromSeconds(90));
+
+            var consumers = await RabbitMqVirtualHost.RabbitMqCtlAsync("list_consumers", "-q", "-p", vhost.Name, "queue_name", "prefetch_count");
+            Assert.Matches($@"(?m)^{QueueNames.FetchStationWindow}\s+3\s*$", consumers);
+            Assert.Matches($@"(?m)^{QueueNames.ComputeAverages}\s+3\s*$", consumers);
+            Assert.Matches($@"(?m)^{QueueNames.ArchiveRawReadings}\s+6\s*$", consumers);
+            Assert.Matches($@"(?m)^{QueueNames.StoreAverages}\s+6\s*$", consumers);
+        }
+        finally
+        {
+            foreach (var service in services)
+                await service.DisposeAsync();
+        }
+    }
+
+    [Fact]
     public async Task With_quorum_queues_on_every_service_queue_is_declared_as_a_quorum_queue()
     {
         await using var vhost = await RabbitMqVirtualHost.CreateAsync();
