@@ -96,7 +96,7 @@ public static class BackfillCommand
                 sent++;
             }
             AnsiConsole.MarkupLineInterpolated(
-                $"Sent {sent} fetch commands for {plan.Total - plan.AlreadyStored} of {plan.Total} station-days ({DayRange.Format(from, to)}, {asked.Count} station(s)).");
+                $"Sent {sent} fetch command(s) for {plan.Total - plan.AlreadyStored} of {plan.Total} station-days ({DayRange.Format(from, to)}, {asked.Count} station(s)).");
             if (plan.AlreadyStored > 0)
                 AnsiConsole.MarkupLineInterpolated(
                     $"{plan.AlreadyStored} day(s) already stored after they ended are skipped (--refetch to fetch them again).");
@@ -159,7 +159,7 @@ public static class BackfillCommand
 
         var outcome = await wait.RunAsync(new WaitPlan(total,
             async ct => (stored = await plan.CountStoredAsync(store, startedAt, ct)).Stored,
-            _ => $"days stored of {total} ({Rate()})",
+            done => $"{done} of {total} days stored ({Rate()})",
             idleTimeout, TimeSpan.FromSeconds(1)), cancellationToken);
         if (outcome == WaitOutcome.Stopped)
         {

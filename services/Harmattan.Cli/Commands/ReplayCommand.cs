@@ -152,7 +152,7 @@ public static class ReplayCommand
                 await progress.CheckStoreAsync(store, ct);
                 return progress.Stored;
             },
-            _ => $"fetches recomputed and stored (of {progress.Expected})",
+            done => $"{done} of {progress.Expected} fetches recomputed and stored",
             idleTimeout, TimeSpan.FromMilliseconds(500)), cancellationToken);
         if (outcome == WaitOutcome.Stopped)
         {

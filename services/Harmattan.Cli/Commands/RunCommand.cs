@@ -166,7 +166,7 @@ public static class RunCommand
         var tracker = new StoredDaysTracker(store, asked, startedAt);
         var outcome = await wait.RunAsync(new WaitPlan(total,
             async ct => (stored = await tracker.CountAsync(ct)).Stored,
-            _ => $"days stored (of {total})",
+            done => $"{done} of {total} days stored",
             timeout, TimeSpan.FromMilliseconds(total > 1000 ? 1000 : 100),
             _ => asked.All(s => tracker.IsFinished(s.StationId) || faults.HasFailed(s.StationId))
                  && activity.IsQuietFor(TimeSpan.FromMilliseconds(500)),

@@ -49,18 +49,26 @@ public static class RabbitMqAddress
         RequestedConnectionTimeout = ConnectTimeout,
     };
 
-    /// <summary>Connects within <see cref="ConnectTimeout"/> (a closed port fails at once, a silent host after it).</summary>
-    /// <exception cref="CliException">The broker cannot be reached or refuses the user.</exception>
+    /// <summary>
+    /// Connects within <see cref="ConnectTimeout"/> (a closed port fails at once, a silent host after it) and opens a
+    /// channel: a virtual host that does not exist, or that the user may not use, is refused only then.
+    /// </summary>
+    /// <exception cref="CliException">The broker cannot be reached or refuses the user or the virtual host.</exception>
     public static async Task<IConnection> ConnectAsync(Uri uri, string clientName, CancellationToken cancellationToken)
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(ConnectTimeout);
+        IConnection? connection = null;
         try
         {
-            return await Factory(uri, clientName).CreateConnectionAsync(deadline.Token);
+            connection = await Factory(uri, clientName).CreateConnectionAsync(deadline.Token);
+            await (await connection.CreateChannelAsync(cancellationToken: deadline.Token)).DisposeAsync();
+            return connection;
         }
         catch (Exception ex) when (IsUnreachable(ex) && !cancellationToken.IsCancellationRequested)
         {
+            if (connection is not null)
+                await connection.DisposeAsync();
             throw CliException.Failure(Unreachable(uri, ex));
         }
     }
@@ -72,12 +80,15 @@ public static class RabbitMqAddress
     /// <summary>One line: which broker, why (the exception names endpoints, never the password), and what to check.</summary>
     public static string Unreachable(Uri uri, Exception ex) =>
         $"RabbitMQ at {Describe(uri)} could not be reached ({Reason(ex)}): check that it runs and that the host, port, " +
-        "user and password in --rabbitmq or ConnectionStrings__RabbitMq are right.";
+        "virtual host, user and password in --rabbitmq or ConnectionStrings__RabbitMq are right.";
 
     public static string Reason(Exception ex) => ex switch
     {
         OperationCanceledException => $"no answer within {ConnectTimeout.TotalSeconds:0} s",
         _ when Flatten(ex).OfType<AuthenticationFailureException>().Any() => "the user or password was refused",
+        // 530 NOT_ALLOWED: the virtual host does not exist, or the user has no permission on it.
+        _ when Flatten(ex).OfType<OperationInterruptedException>().FirstOrDefault() is { ShutdownReason: { ReplyCode: 530 } refusal } =>
+            $"refused: {refusal.ReplyText}",
         _ when Flatten(ex).OfType<System.Net.Sockets.SocketException>().FirstOrDefault() is { } socket => socket.Message,
         _ => ex.GetBaseException().Message,
     };

@@ -77,6 +77,9 @@ public sealed class BadInvocationTests : IDisposable
             { $"backfill {Range} --db missing.db", 2, ["no store at ", "missing.db", "check --db"] },
             // A broker that cannot be reached: a runtime failure, named without its password.
             { $"backfill {Range} --rabbitmq amqp://guest:wrong-pw@localhost:5672/", 1, ["RabbitMQ at localhost:5672, vhost / could not be reached", "ConnectionStrings__RabbitMq"] },
+            // A virtual host that does not exist is refused only when a channel opens: at once, not after the bus's minute.
+            { $"backfill {Range} --rabbitmq amqp://guest:guest@localhost:5672/no-such-vhost", 1,
+                ["vhost no-such-vhost could not be reached (refused: NOT_ALLOWED - vhost no-such-vhost not found)", "virtual host"] },
             { $"backfill {Range} --rabbitmq amqp://guest:s3cret@127.0.0.1:1/ops", 1, ["RabbitMQ at 127.0.0.1:1, vhost ops could not be reached", "ConnectionStrings__RabbitMq"] },
             { $"replay {Range} --rabbitmq amqp://guest:s3cret@127.0.0.1:1/ops", 1, ["RabbitMQ at 127.0.0.1:1, vhost ops could not be reached", "ConnectionStrings__RabbitMq"] },
             { "trigger --rabbitmq amqp://guest:s3cret@127.0.0.1:1/ops", 1, ["RabbitMQ at 127.0.0.1:1, vhost ops could not be reached", "ConnectionStrings__RabbitMq"] },
