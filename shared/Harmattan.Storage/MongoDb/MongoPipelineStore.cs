@@ -137,20 +137,25 @@ public sealed partial class MongoPipelineStore : IPipelineStore
         return documents.ConvertAll(MongoSchema.ToRawFetch);
     }
 
+    // The three reads below answer with a few small documents, so they are bounded like the writes: a store that is
+    // down fails them within Storage:MongoOperationTimeout, not the driver's server selection time-out.
     public async Task<IReadOnlyList<string>> GetStationIdsAsync(CancellationToken cancellationToken = default)
     {
-        using var cursor = await _daily.DistinctAsync<string>(MongoSchema.StationId, MongoCommands.AllDocuments, cancellationToken: cancellationToken);
-        var ids = await cursor.ToListAsync(cancellationToken);
+        var ids = await BoundedAsync($"a read of {MongoSchema.DailyAverages}", async bounded =>
+        {
+            using var cursor = await _daily.DistinctAsync<string>(MongoSchema.StationId, MongoCommands.AllDocuments, cancellationToken: bounded);
+            return await cursor.ToListAsync(bounded);
+        }, cancellationToken);
         ids.Sort(StringComparer.Ordinal);
         return ids;
     }
 
     public async Task<StationActivity> GetStationActivityAsync(string stationId, CancellationToken cancellationToken = default)
     {
-        var hour = await _hourly.Find(MongoCommands.StationFilter(stationId)).Sort(MongoCommands.LatestHourFirst)
-            .Project(MongoCommands.HourOnly).Limit(1).FirstOrDefaultAsync(cancellationToken);
-        var fetch = await _raw.Find(MongoCommands.StationFilter(stationId)).Sort(MongoCommands.LatestFetchFirst)
-            .Project(MongoCommands.FetchedAtOnly).Limit(1).FirstOrDefaultAsync(cancellationToken);
+        var hour = await BoundedAsync($"a read of {MongoSchema.HourlyAverages}", bounded => _hourly.Find(MongoCommands.StationFilter(stationId))
+            .Sort(MongoCommands.LatestHourFirst).Project(MongoCommands.HourOnly).Limit(1).FirstOrDefaultAsync(bounded), cancellationToken);
+        var fetch = await BoundedAsync($"a read of {MongoSchema.RawFetches}", bounded => _raw.Find(MongoCommands.StationFilter(stationId))
+            .Sort(MongoCommands.LatestFetchFirst).Project(MongoCommands.FetchedAtOnly).Limit(1).FirstOrDefaultAsync(bounded), cancellationToken);
         return new StationActivity(
             hour is null ? null : MongoSchema.ToInstant(hour[MongoSchema.Hour]),
             fetch is null ? null : MongoSchema.FromTicks(fetch[MongoSchema.FetchedAtTicks]));
@@ -158,8 +163,9 @@ public sealed partial class MongoPipelineStore : IPipelineStore
 
     public async Task<DateTimeOffset?> GetFetchedUntilAsync(string stationId, CancellationToken cancellationToken = default)
     {
-        var lastEnding = await _raw.Find(MongoCommands.StationFilter(stationId)).Sort(MongoCommands.LatestWindowEndFirst)
-            .Project(MongoCommands.WindowEndAndFetchedAtOnly).Limit(1).FirstOrDefaultAsync(cancellationToken);
+        var lastEnding = await BoundedAsync($"a read of {MongoSchema.RawFetches}", bounded => _raw.Find(MongoCommands.StationFilter(stationId))
+            .Sort(MongoCommands.LatestWindowEndFirst).Project(MongoCommands.WindowEndAndFetchedAtOnly).Limit(1).FirstOrDefaultAsync(bounded),
+            cancellationToken);
         if (lastEnding is null)
             return null;
         var (windowEnd, fetchedAt) = (MongoSchema.ToInstant(lastEnding[MongoSchema.WindowEnd]), MongoSchema.FromTicks(lastEnding[MongoSchema.FetchedAtTicks]));

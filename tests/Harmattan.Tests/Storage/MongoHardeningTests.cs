@@ -59,6 +59,23 @@ public sealed class MongoHardeningTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Mongo_a_server_that_never_answers_fails_the_small_reads_within_the_operation_timeout()
+    {
+        var uri = SilentServer();
+        using var client = new MongoClient(MongoRegistration.ClientSettings(uri));
+        var store = new MongoPipelineStore(client, _databaseName, operationTimeout: TimeSpan.FromSeconds(1));
+
+        // The hourly trigger's gap check, the loader's data age and the dashboard's list of stations.
+        Func<Task>[] reads = [() => store.GetFetchedUntilAsync(StationId, Ct), () => store.GetStationActivityAsync(StationId, Ct),
+            () => store.GetStationIdsAsync(Ct)];
+        foreach (var read in reads)
+        {
+            var error = await Assert.ThrowsAsync<TimeoutException>(() => read().WaitAsync(TimeSpan.FromSeconds(20), Ct));
+            Assert.Contains("within 00:00:01 (Storage:MongoOperationTimeout)", error.Message);
+        }
+    }
+
+    [Fact]
     public void Mongo_the_unique_keys_are_accepted_only_when_an_index_on_them_is_unique()
     {
         var (collection, index) = MongoUniqueKeys.All[0];
