@@ -133,6 +133,17 @@ public class KubernetesManifestTests
         }
     }
 
+    [Fact]
+    public void The_project_images_are_tagged_with_the_release_the_programs_report()
+    {
+        var version = Regex.Match(File.ReadAllText(Repository.PathOf("Directory.Build.props")), "<Version>(?<v>[^<]+)</Version>").Groups["v"].Value;
+        Assert.NotEmpty(version);
+        var images = RenderedManifests.Render(RenderedManifests.Base).Where(d => d.Kind() is "Deployment" or "CronJob")
+            .SelectMany(w => w.Containers()).Select(c => c.Text("image")!).ToList();
+        Assert.Equal(5, images.Count);
+        Assert.All(images, image => Assert.EndsWith(":" + version, image));
+    }
+
     [Theory]
     [MemberData(nameof(Kustomizations))]
     public void Every_service_gets_longer_to_stop_than_it_takes_to_drain(string kustomization)
