@@ -64,23 +64,14 @@ public sealed class ServiceStartupTests
             ["Storage__Provider"] = "Sqlite",
             ["ConnectionStrings__Sqlite"] = $"Data Source={Path.Combine(Path.GetTempPath(), $"harmattan-prefetch-{Guid.NewGuid():N}.db")}",
         };
-        var services = new[] { "Extractor", "Transformer", "Loader" }.Select(s => ServiceProcess.StartService(s, environment)).ToList();
-        try
+        await WithTheThreeServicesReadyAsync(environment, async () =>
         {
-            foreach (var service in services)
-                await service.WaitUntilReadyAsync(TimeSpan.FromSeconds(90));
-
             var consumers = await RabbitMqVirtualHost.RabbitMqCtlAsync("list_consumers", "-q", "-p", vhost.Name, "queue_name", "prefetch_count");
             Assert.Matches($@"(?m)^{QueueNames.FetchStationWindow}\s+3\s*$", consumers);
             Assert.Matches($@"(?m)^{QueueNames.ComputeAverages}\s+3\s*$", consumers);
             Assert.Matches($@"(?m)^{QueueNames.ArchiveRawReadings}\s+6\s*$", consumers);
             Assert.Matches($@"(?m)^{QueueNames.StoreAverages}\s+6\s*$", consumers);
-        }
-        finally
-        {
-            foreach (var service in services)
-                await service.DisposeAsync();
-        }
+        });
     }
 
     [Fact]
@@ -94,12 +85,8 @@ public sealed class ServiceStartupTests
             ["Storage__Provider"] = "Sqlite",
             ["ConnectionStrings__Sqlite"] = $"Data Source={Path.Combine(Path.GetTempPath(), $"harmattan-quorum-{Guid.NewGuid():N}.db")}",
         };
-        var services = new[] { "Extractor", "Transformer", "Loader" }.Select(s => ServiceProcess.StartService(s, environment)).ToList();
-        try
+        await WithTheThreeServicesReadyAsync(environment, async () =>
         {
-            foreach (var service in services)
-                await service.WaitUntilReadyAsync(TimeSpan.FromSeconds(90));
-
             var queues = await RabbitMqVirtualHost.RabbitMqCtlAsync("list_queues", "-q", "-p", vhost.Name, "name", "type");
             foreach (var queue in QueueNames.All)
                 Assert.Matches($@"(?m)^{queue}\s+quorum\s*$", queues);
@@ -108,6 +95,17 @@ public sealed class ServiceStartupTests
             await using var backfill = ServiceProcess.StartCli(
                 ["backfill", "--station", "283164601", "--from", "2024-01-01", "--to", "2024-01-01", "--no-wait"], environment);
             Assert.True(await backfill.WaitForExitAsync(TimeSpan.FromSeconds(60)) == 0, backfill.Output);
+        });
+    }
+
+    private static async Task WithTheThreeServicesReadyAsync(Dictionary<string, string> environment, Func<Task> check)
+    {
+        var services = new[] { "Extractor", "Transformer", "Loader" }.Select(s => ServiceProcess.StartService(s, environment)).ToList();
+        try
+        {
+            foreach (var service in services)
+                await service.WaitUntilReadyAsync(TimeSpan.FromSeconds(90));
+            await check();
         }
         finally
         {
