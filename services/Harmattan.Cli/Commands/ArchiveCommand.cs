@@ -66,7 +66,8 @@ public static class ArchiveCommand
         var store = host.Services.GetRequiredService<IPipelineStore>();
         var options = host.Services.GetRequiredService<IOptions<ArchiveOptions>>().Value;
         var now = host.Services.GetRequiredService<TimeProvider>().GetUtcNow();
-        await store.InitializeAsync(cancellationToken);
+        // A dry run only reads: on MongoDB it creates no index, so the read role is enough for it.
+        await (dryRun ? store.PrepareForReadingAsync(cancellationToken) : store.InitializeAsync(cancellationToken));
 
         var fileBefore = FileSize(store);
         var report = await ArchivePruner.PruneAsync(store, now, keepAllDays ?? options.KeepAllDays, dryRun, cancellationToken);

@@ -198,6 +198,7 @@ public sealed class CliBehaviourTests : IDisposable
                 ["status", "--mongo", connectionString],
                 ["export", "--station", "283164601", "--mongo", connectionString],
                 ["archive", "stats", "--mongo", connectionString],
+                ["archive", "prune", "--dry-run", "--mongo", connectionString],
             ];
             foreach (var command in readingCommands)
             {

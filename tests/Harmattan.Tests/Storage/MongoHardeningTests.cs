@@ -76,6 +76,22 @@ public sealed class MongoHardeningTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Mongo_the_readiness_of_a_reading_process_creates_nothing_in_the_database()
+    {
+        var connectionString = await MongoTestServer.RequireAsync();
+        _client = MongoTestServer.CreateClient(connectionString);
+        var check = new StoreReadableHealthCheck(new MongoPipelineStore(_client, _databaseName));
+
+        var health = await check.CheckHealthAsync(new HealthCheckContext
+        {
+            Registration = new HealthCheckRegistration("pipeline-store", check, HealthStatus.Unhealthy, null),
+        }, Ct);
+
+        Assert.Equal(HealthStatus.Healthy, health.Status);
+        Assert.Empty(await (await _client.GetDatabase(_databaseName).ListCollectionNamesAsync(cancellationToken: Ct)).ToListAsync(Ct));
+    }
+
+    [Fact]
     public void Mongo_the_unique_keys_are_accepted_only_when_an_index_on_them_is_unique()
     {
         var (collection, index) = MongoUniqueKeys.All[0];
