@@ -50,7 +50,7 @@ public static class ArchiveCommand
         {
             using var host = BuildHost(CommonOptions.StoreOverrides(result.GetValue(db), result.GetValue(mongo)));
             var store = host.Services.GetRequiredService<IPipelineStore>();
-            await store.PrepareForReadingAsync(cancellationToken);
+            await StoreLocation.OpenForReadingAsync(store, host.Services.GetRequiredService<IConfiguration>(), cancellationToken);
             var sizes = await ReadSizesAsync(store, cancellationToken);
             WriteSizes(sizes);
             WriteFileSize(store);
@@ -66,8 +66,11 @@ public static class ArchiveCommand
         var store = host.Services.GetRequiredService<IPipelineStore>();
         var options = host.Services.GetRequiredService<IOptions<ArchiveOptions>>().Value;
         var now = host.Services.GetRequiredService<TimeProvider>().GetUtcNow();
-        // A dry run only reads: on MongoDB it creates no index, so the read role is enough for it.
-        await (dryRun ? store.PrepareForReadingAsync(cancellationToken) : store.InitializeAsync(cancellationToken));
+        // A dry run only reads: on MongoDB it creates no index, so the read role is enough for it. Either way a misspelt
+        // MongoDB database is refused before the indexes would create it.
+        await StoreLocation.OpenForReadingAsync(store, host.Services.GetRequiredService<IConfiguration>(), cancellationToken);
+        if (!dryRun)
+            await store.InitializeAsync(cancellationToken);
 
         var fileBefore = FileSize(store);
         var report = await ArchivePruner.PruneAsync(store, now, keepAllDays ?? options.KeepAllDays, dryRun, cancellationToken);
@@ -76,9 +79,9 @@ public static class ArchiveCommand
             $"Kept: every fetch since {report.KeepAllSince:yyyy-MM-dd HH:mm} UTC, then the newest per station-day.");
         foreach (var station in report.Stations)
             AnsiConsole.MarkupLineInterpolated(
-                $"  station {station.StationId}: {verb} {station.Dropped.Fetches} fetches ({Bytes(station.Dropped.ReadingsBytes)}), keeps {station.Kept.Fetches} ({Bytes(station.Kept.ReadingsBytes)})");
+                $"  station {station.StationId}: {verb} {Counted.Of(station.Dropped.Fetches, "fetch", "fetches")} ({Bytes(station.Dropped.ReadingsBytes)}), keeps {station.Kept.Fetches} ({Bytes(station.Kept.ReadingsBytes)})");
         AnsiConsole.MarkupLineInterpolated(
-            $"{(dryRun ? "Dry run: would drop" : "Dropped")} {report.FetchesDropped} fetches ({Bytes(report.BytesDropped)} of readings) of {report.Stations.Count} station(s); {report.FetchesKept} fetches ({Bytes(report.BytesKept)}) kept.");
+            $"{(dryRun ? "Dry run: would drop" : "Dropped")} {Counted.Of(report.FetchesDropped, "fetch", "fetches")} ({Bytes(report.BytesDropped)} of readings) of {report.Stations.Count} station(s); {Counted.Of(report.FetchesKept, "fetch", "fetches")} ({Bytes(report.BytesKept)}) kept.");
         if (!dryRun && fileBefore is { } before && FileSize(store) is { } after)
             AnsiConsole.MarkupLineInterpolated($"Database file: {Bytes(before)} -> {Bytes(after)}.");
         return 0;
@@ -96,9 +99,9 @@ public static class ArchiveCommand
     public static void WriteSizes(IReadOnlyList<ArchiveStationSize> sizes)
     {
         AnsiConsole.MarkupLineInterpolated(
-            $"Raw archive: {sizes.Sum(s => s.Fetches)} fetches, {Bytes(sizes.Sum(s => s.ReadingsBytes))} of readings, {sizes.Count} station(s)");
+            $"Raw archive: {Counted.Of(sizes.Sum(s => s.Fetches), "fetch", "fetches")}, {Bytes(sizes.Sum(s => s.ReadingsBytes))} of readings, {sizes.Count} station(s)");
         foreach (var size in sizes)
-            AnsiConsole.MarkupLineInterpolated($"  station {size.StationId}: {size.Fetches} fetches, {Bytes(size.ReadingsBytes)}");
+            AnsiConsole.MarkupLineInterpolated($"  station {size.StationId}: {Counted.Of(size.Fetches, "fetch", "fetches")}, {Bytes(size.ReadingsBytes)}");
     }
 
     public static void WriteFileSize(IPipelineStore store)

@@ -63,8 +63,6 @@ public static class BackfillCommand
         StoreLocation.RequireExisting(builder.Configuration);
         var broker = RabbitMqAddress.FromConfiguration(builder.Configuration);
         AnsiConsole.MarkupLineInterpolated($"Broker: RabbitMQ {RabbitMqAddress.Describe(broker)}; store: {StoreLocation.Describe(builder.Configuration)}");
-        // Fails in seconds with one line when the broker is unreachable, before MassTransit retries for a minute.
-        await (await RabbitMqAddress.ConnectAsync(broker, "harmattan backfill", cancellationToken)).DisposeAsync();
 
         builder.Services.AddPipelineStoreForReading(builder.Configuration);
         builder.Services.AddStations(builder.Configuration);
@@ -75,14 +73,16 @@ public static class BackfillCommand
         using var stop = CliHost.StopOnSignal(host, cancellationToken);
         cancellationToken = stop.Token;
         var time = host.Services.GetRequiredService<TimeProvider>();
+        var store = host.Services.GetRequiredService<IPipelineStore>();
+        await StoreLocation.OpenForReadingAsync(store, builder.Configuration, cancellationToken);
+        // Fails in seconds with one line when the broker is unreachable, before MassTransit retries for a minute.
+        await (await RabbitMqAddress.ConnectAsync(broker, "harmattan backfill", cancellationToken)).DisposeAsync();
 
         var sent = 0;
         List<FetchStationWindow>? commands = null;
         try
         {
             await host.StartAsync(cancellationToken);
-            var store = host.Services.GetRequiredService<IPipelineStore>();
-            await store.PrepareForReadingAsync(cancellationToken);
             await TimeZoneCheck.WarnOfOtherZonesAsync(store, asked, cancellationToken);
             var plan = await BackfillPlan.CreateAsync(store, asked, request.Refetch, cancellationToken);
             // Fetches done before this moment do not count as this backfill's results.

@@ -31,10 +31,20 @@ public static class CommonOptions
         ["ConnectionStrings:Sqlite"] = $"Data Source={DefaultStoreFile}",
     };
 
-    public static Option<FileInfo?> Db() => new("--db")
+    public static Option<FileInfo?> Db()
     {
-        Description = $"SQLite database file, relative to the current directory (default: {DefaultStoreFile}; or ConnectionStrings__Sqlite).",
-    };
+        var db = new Option<FileInfo?>("--db")
+        {
+            Description = $"SQLite database file, relative to the current directory (default: {DefaultStoreFile}; or ConnectionStrings__Sqlite).",
+        };
+        db.Validators.Add(result =>
+        {
+            // Read as a path, a URI would become a SQLite file named after it in a folder called "mongodb:".
+            if (result.Tokens is [{ Value: var value }] && value.StartsWith("mongodb", StringComparison.OrdinalIgnoreCase) && value.Contains("://"))
+                result.AddError("--db takes a SQLite file; for a MongoDB store give its URI with --mongo instead.");
+        });
+        return db;
+    }
 
     /// <summary>
     /// <c>--mongo URI</c>: the store is MongoDB instead of SQLite. Without it the CLI follows

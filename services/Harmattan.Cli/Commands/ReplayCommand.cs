@@ -50,7 +50,6 @@ public static class ReplayCommand
         StoreLocation.RequireExisting(builder.Configuration);
         var broker = RabbitMqAddress.FromConfiguration(builder.Configuration);
         AnsiConsole.MarkupLineInterpolated($"Broker: RabbitMQ {RabbitMqAddress.Describe(broker)}; store: {StoreLocation.Describe(builder.Configuration)}");
-        await (await RabbitMqAddress.ConnectAsync(broker, "harmattan replay", cancellationToken)).DisposeAsync();
 
         builder.Services.AddPipelineStoreForReading(builder.Configuration);
         builder.Services.AddStations(builder.Configuration);
@@ -65,13 +64,14 @@ public static class ReplayCommand
         using var stop = CliHost.StopOnSignal(host, cancellationToken);
         cancellationToken = stop.Token;
         var store = host.Services.GetRequiredService<IPipelineStore>();
+        await StoreLocation.OpenForReadingAsync(store, builder.Configuration, cancellationToken);
+        await (await RabbitMqAddress.ConnectAsync(broker, "harmattan replay", cancellationToken)).DisposeAsync();
 
         var sent = 0;
         IReadOnlyList<RawReadingsFetched>? fetches = null;
         try
         {
             await host.StartAsync(cancellationToken);
-            await store.PrepareForReadingAsync(cancellationToken);
             fetches = await ArchivedFetchesAsync(store, asked, cancellationToken);
             if (fetches.Count == 0)
             {
@@ -90,7 +90,7 @@ public static class ReplayCommand
                 sent++;
             }
             AnsiConsole.MarkupLineInterpolated(
-                $"Replayed {fetches.Count} archived fetches ({fetches.Sum(f => f.Readings.Count)} readings) of {asked.Count} station(s) for {DayRange.Format(from, to)} to {QueueNames.ComputeAverages}.");
+                $"Replayed {Counted.Of(fetches.Count, "archived fetch", "archived fetches")} ({fetches.Sum(f => f.Readings.Count)} readings) of {asked.Count} station(s) for {DayRange.Format(from, to)} to {QueueNames.ComputeAverages}.");
             var notArchived = asked.SelectMany(station => BackfillPlan.MissingRuns(station, DaysArchived(station, fetches))).ToList();
             if (notArchived.Count > 0)
                 AnsiConsole.MarkupLineInterpolated(

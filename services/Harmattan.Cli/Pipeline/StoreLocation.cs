@@ -38,7 +38,31 @@ public static class StoreLocation
     {
         if (SqliteFile(configuration) is { } file && !File.Exists(file))
             throw CliException.Usage(
-                $"no store at {file}: check --db (or ConnectionStrings__Sqlite); `harmattan run` or the services create it.{SimulatedStoreHint(file)}");
+                $"no store at {file}: check --db (or ConnectionStrings__Sqlite); `harmattan run` or the services create it.{SimulatedStoreHint(file)}{MongoHint(configuration)}");
+    }
+
+    /// <summary>
+    /// The services follow <c>Storage__Provider</c>, the CLI reads SQLite unless told: a user who set only the MongoDB URI
+    /// for the services is looking for their store there.
+    /// </summary>
+    private static string MongoHint(IConfiguration configuration) =>
+        configuration.GetConnectionString(MongoStoreOptions.ConnectionStringName) is { Length: > 0 }
+            ? " ConnectionStrings__MongoDb is set, but a command reads SQLite unless given --mongo URI (or Storage__Provider=MongoDb)."
+            : "";
+
+    /// <summary>
+    /// Readies the store for a command that reads it: the server answers, and a MongoDB database holds the store. MongoDB
+    /// creates a database at its first write, so a misspelt <c>Storage:MongoDatabase</c> would read as an empty store
+    /// (and a backfill would wait at 0 % while the services store elsewhere).
+    /// </summary>
+    /// <exception cref="CliException">The MongoDB database holds none of the store's collections.</exception>
+    public static async Task OpenForReadingAsync(IPipelineStore store, IConfiguration configuration, CancellationToken cancellationToken)
+    {
+        await store.PrepareForReadingAsync(cancellationToken);
+        if (store is MongoPipelineStore mongo && !await mongo.HoldsTheStoreAsync(cancellationToken))
+            throw CliException.Usage(
+                $"no store in database {MongoDatabase(configuration)} of MongoDB {MongoServers(configuration)}: it holds none of the store's " +
+                "collections. Check Storage__MongoDatabase (default harmattan) and --mongo (or ConnectionStrings__MongoDb); the loader creates the store when it starts.");
     }
 
     /// <summary>

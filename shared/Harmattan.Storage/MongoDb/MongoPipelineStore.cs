@@ -83,6 +83,17 @@ public sealed partial class MongoPipelineStore : IPipelineStore
     /// <summary>Reading needs no index: the server is only asked to answer (a user with the read role may create none).</summary>
     public Task PrepareForReadingAsync(CancellationToken cancellationToken = default) => AnswerAsync(cancellationToken);
 
+    /// <summary>
+    /// Whether the database holds any of the store's collections. MongoDB creates a database at its first write, so a
+    /// misspelt database name reads as an empty store; the loader creates the collections when it starts.
+    /// </summary>
+    public Task<bool> HoldsTheStoreAsync(CancellationToken cancellationToken = default) =>
+        BoundedAsync("the list of collections", async bounded =>
+        {
+            var names = await (await _database.ListCollectionNamesAsync(cancellationToken: bounded)).ToListAsync(bounded);
+            return names.Intersect([MongoSchema.DailyAverages, MongoSchema.HourlyAverages, MongoSchema.RawFetches]).Any();
+        }, cancellationToken);
+
     private Task AnswerAsync(CancellationToken cancellationToken) =>
         BoundedAsync("a ping", bounded => _database.RunCommandAsync<BsonDocument>(MongoCommands.Ping, cancellationToken: bounded),
             cancellationToken);

@@ -75,6 +75,7 @@ public sealed class BadInvocationTests : IDisposable
             { "status --db missing.db", 2, ["no store at ", "missing.db", "check --db"] },
             { $"replay {Range} --db missing.db", 2, ["no store at ", "missing.db", "check --db"] },
             { $"backfill {Range} --db missing.db", 2, ["no store at ", "missing.db", "check --db"] },
+            { "status --db mongodb://localhost:27017/", 2, ["--db takes a SQLite file; for a MongoDB store give its URI with --mongo instead."] },
             // A broker that cannot be reached: a runtime failure, named without its password.
             { $"backfill {Range} --rabbitmq amqp://guest:wrong-pw@localhost:5672/", 1, ["RabbitMQ at localhost:5672, vhost / could not be reached", "ConnectionStrings__RabbitMq"] },
             // A virtual host that does not exist is refused only when a channel opens: at once, not after the bus's minute.

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Net;
 using System.Net.Sockets;
 using Harmattan.Cli;
+using Harmattan.Storage.MongoDb;
 using Harmattan.Storage.Sqlite;
 using Harmattan.Tests.Storage;
 using Microsoft.Data.Sqlite;
@@ -148,6 +149,20 @@ public sealed class CliBehaviourTests : IDisposable
     }
 
     [Fact]
+    public async Task Without_a_SQLite_store_a_MongoDB_URI_in_the_environment_points_to_mongo()
+    {
+        var environment = new Dictionary<string, string> { ["ConnectionStrings__MongoDb"] = "mongodb://mongo.example:27017/?replicaSet=rs0" };
+
+        var (exit, output) = await _cli.InvokeAsync(["status"], environment);
+
+        Assert.Equal(2, exit);
+        Assert.Contains($"no store at {_cli.PathOf("harmattan.db")}", output);
+        Assert.Contains("ConnectionStrings__MongoDb is set, but a command reads SQLite unless given --mongo URI (or Storage__Provider=MongoDb).", output);
+        var withoutUri = new Dictionary<string, string> { ["ConnectionStrings__MongoDb"] = "" };
+        Assert.DoesNotContain("ConnectionStrings__MongoDb is set", (await _cli.InvokeAsync(["status"], withoutUri)).Output);
+    }
+
+    [Fact]
     public async Task An_empty_default_store_beside_the_simulated_one_points_to_it()
     {
         var (exit, output) = await _cli.InvokeAsync(["run", "--once", "--simulate", "--station", "283164601", "--from", "2023-11-01", "--to", "2023-11-02"]);
@@ -184,6 +199,14 @@ public sealed class CliBehaviourTests : IDisposable
         Assert.Contains("283164601,2023-11-02,", output);
     }
 
+    private static string[][] MongoReadingCommands(string connectionString) =>
+    [
+        ["status", "--mongo", connectionString],
+        ["export", "--station", "283164601", "--mongo", connectionString],
+        ["archive", "stats", "--mongo", connectionString],
+        ["archive", "prune", "--dry-run", "--mongo", connectionString],
+    ];
+
     [Fact]
     public async Task Mongo_the_reading_commands_create_nothing_in_the_database_so_a_read_only_user_can_run_them()
     {
@@ -192,22 +215,57 @@ public sealed class CliBehaviourTests : IDisposable
         using var client = MongoTestServer.CreateClient(connectionString);
         try
         {
+            await new MongoPipelineStore(client, database).InitializeAsync(Ct);
+            var indexesBefore = await IndexesAsync(client, database);
             var environment = new Dictionary<string, string> { ["Storage__MongoDatabase"] = database };
-            string[][] readingCommands =
-            [
-                ["status", "--mongo", connectionString],
-                ["export", "--station", "283164601", "--mongo", connectionString],
-                ["archive", "stats", "--mongo", connectionString],
-                ["archive", "prune", "--dry-run", "--mongo", connectionString],
-            ];
-            foreach (var command in readingCommands)
+            foreach (var command in MongoReadingCommands(connectionString))
             {
                 var (exit, output) = await _cli.InvokeAsync(command, environment);
                 Assert.True(exit == 0, $"{command[0]}: {output}");
             }
 
-            var collections = await (await client.GetDatabase(database).ListCollectionNamesAsync(cancellationToken: Ct)).ToListAsync(Ct);
-            Assert.Empty(collections);
+            Assert.Equal(indexesBefore, await IndexesAsync(client, database));
+        }
+        finally
+        {
+            await client.DropDatabaseAsync(database, CancellationToken.None);
+        }
+    }
+
+    private static async Task<List<string>> IndexesAsync(IMongoClient client, string database)
+    {
+        var indexes = new List<string>();
+        foreach (var collection in (await (await client.GetDatabase(database).ListCollectionNamesAsync(cancellationToken: Ct)).ToListAsync(Ct)).Order())
+            foreach (var index in await (await client.GetDatabase(database).GetCollection<MongoDB.Bson.BsonDocument>(collection).Indexes.ListAsync(Ct)).ToListAsync(Ct))
+                indexes.Add($"{collection}.{index["name"]}");
+        return [.. indexes.Order()];
+    }
+
+    [Fact]
+    public async Task Mongo_a_misspelt_database_is_refused_by_the_reading_commands_not_read_as_an_empty_store()
+    {
+        var connectionString = await MongoTestServer.RequireAsync();
+        var database = MongoTestServer.FreshDatabaseName();
+        using var client = MongoTestServer.CreateClient(connectionString);
+        try
+        {
+            var environment = new Dictionary<string, string> { ["Storage__MongoDatabase"] = database };
+            string[][] commands =
+            [
+                .. MongoReadingCommands(connectionString),
+                ["archive", "prune", "--mongo", connectionString],
+                ["replay", "--station", "283164601", "--from", "2023-11-01", "--to", "2023-11-02", "--mongo", connectionString],
+                ["backfill", "--station", "283164601", "--from", "2023-11-01", "--to", "2023-11-02", "--mongo", connectionString],
+            ];
+            foreach (var command in commands)
+            {
+                var (exit, output) = await _cli.InvokeAsync(command, environment);
+                Assert.True(exit == 2, $"{command[0]}: {output}");
+                Assert.Contains($"error: no store in database {database} of MongoDB ", output);
+                Assert.Contains("Check Storage__MongoDatabase (default harmattan)", output);
+            }
+
+            Assert.Empty(await (await client.GetDatabase(database).ListCollectionNamesAsync(cancellationToken: Ct)).ToListAsync(Ct));
         }
         finally
         {
