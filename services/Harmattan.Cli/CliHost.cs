@@ -1,3 +1,4 @@
+using Harmattan.Storage;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Configuration.Memory;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -33,6 +34,10 @@ public static class CliHost
         IReadOnlyDictionary<string, string?> overrides, bool verbose = false)
     {
         builder.Configuration.Sources.Insert(0, new MemoryConfigurationSource { InitialData = defaults });
+        // An option that chooses the store (--db, --mongo, --simulate) overrides Storage:Provider, and would hide a bad
+        // value of it that the services then refuse.
+        if (overrides.ContainsKey($"{StorageOptions.Section}:{nameof(StorageOptions.Provider)}"))
+            StorageOptions.Read(builder.Configuration);
         builder.Configuration.AddInMemoryCollection(overrides);
         builder.Services.TryAddSingleton(TimeProvider.System);
 

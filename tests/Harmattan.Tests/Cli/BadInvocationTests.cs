@@ -164,6 +164,7 @@ public sealed class BadInvocationTests : IDisposable
     [InlineData("AirQino__RetryAttempts", "abc", "error: AirQino:RetryAttempts 'abc' is not a whole number (environment variable AirQino__RetryAttempts).")]
     [InlineData("Quality__CompleteThreshold", "0,75", "error: Quality:CompleteThreshold '0,75' is not a number (with a dot for decimals, e.g. 0.75) (environment variable Quality__CompleteThreshold).")]
     [InlineData("AirQino__Timeout", "xyz", "error: AirQino:Timeout 'xyz' is not a duration as hh:mm:ss (e.g. 00:00:30) (environment variable AirQino__Timeout).")]
+    [InlineData("Storage__Provider", "Postgres", "error: Storage:Provider 'Postgres' is not a store: use Sqlite or MongoDb (environment variable Storage__Provider).")]
     [InlineData("Bus__Transport", "Kafka", "error: Bus:Transport 'Kafka' is not one of RabbitMq, InMemory (environment variable Bus__Transport).")]
     [InlineData("AirQino__Retries", "2", "error: AirQino:Retries is not a setting (environment variable AirQino__Retries): the AirQino settings are BaseUrl, ClientId, ClientSecret, MaxResponseBytes, Password, RetryAttempts, RetryDelay, Timeout, TokenUrl, TotalTimeout, Username.")]
     public async Task A_setting_the_run_cannot_read_is_one_line_naming_the_key_and_what_it_takes(
