@@ -1,7 +1,9 @@
+using Harmattan.Hosting;
 using Harmattan.Storage;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Configuration.Memory;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 using Serilog;
 using Serilog.Events;
 using Spectre.Console;
@@ -38,6 +40,9 @@ public static class CliHost
         // value of it that the services then refuse.
         if (overrides.ContainsKey($"{StorageOptions.Section}:{nameof(StorageOptions.Provider)}"))
             StorageOptions.Read(builder.Configuration);
+        // Most commands read their settings without starting a host, so nothing would validate this section on start.
+        if (UnknownSettings.Find(builder.Configuration, ConnectionStringsOptions.Section, [typeof(ConnectionStringsOptions)]) is { } unknown)
+            throw new OptionsValidationException(ConnectionStringsOptions.Section, typeof(ConnectionStringsOptions), [unknown]);
         builder.Configuration.AddInMemoryCollection(overrides);
         builder.Services.TryAddSingleton(TimeProvider.System);
 

@@ -61,6 +61,7 @@ public static class ServiceDefaults
                     .Enrich.FromLogContext()
                     .Enrich.WithProperty("Service", serviceName)));
 
+        builder.Services.AddValidatedOptions<ConnectionStringsOptions>(ConnectionStringsOptions.Section);
         builder.Services.AddHealthChecks();
         builder.Services.AddHarmattanTelemetry(builder.Configuration, serviceName);
 

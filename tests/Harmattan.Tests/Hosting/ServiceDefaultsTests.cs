@@ -37,6 +37,21 @@ public class ServiceDefaultsTests
     }
 
     [Fact]
+    public async Task A_connection_string_of_no_known_name_stops_the_service_at_start()
+    {
+        var builder = WebApplication.CreateBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["ConnectionStrings:RabitMq"] = "amqp://rabbitmq:5672/" });
+        builder.AddServiceDefaults("test", defaultPort: 0);
+        await using var app = builder.Build();
+
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => app.StartAsync(Ct));
+
+        Assert.Equal("ConnectionStrings:RabitMq is not a setting (environment variable ConnectionStrings__RabitMq): did you mean ConnectionStrings:RabbitMq?",
+            error.Message);
+    }
+
+    [Fact]
     public async Task A_sink_named_in_configuration_receives_the_log()
     {
         var path = Path.Combine(Path.GetTempPath(), $"harmattan-sink-{Guid.NewGuid():N}.log");
