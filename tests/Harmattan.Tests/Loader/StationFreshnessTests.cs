@@ -23,8 +23,9 @@ public sealed class StationFreshnessTests : IDisposable
         await store.UpsertAveragesAsync([Builders.Averages("283164601", new DateOnly(2023, 11, 1))], Ct);
         var time = new FakeTimeProvider(new DateTimeOffset(2023, 11, 2, 3, 0, 0, TimeSpan.Zero));
         await using var meters = new ServiceCollection().AddMetrics().BuildServiceProvider();
-        using var freshness = new StationFreshness(store, time, meters.GetRequiredService<IMeterFactory>(), ["283164601", "283181971"],
-            NullLogger<StationFreshness>.Instance);
+        var factory = meters.GetRequiredService<IMeterFactory>();
+        using var freshness = new StationFreshness(store, time, factory, ["283164601", "283181971"], NullLogger<StationFreshness>.Instance);
+        Dictionary<string, double> Ages() => AgesOf(factory);
 
         Assert.Empty(Ages());
 
@@ -49,13 +50,15 @@ public sealed class StationFreshnessTests : IDisposable
             File.Delete(file);
     }
 
-    private static Dictionary<string, double> Ages()
+    /// <summary>The gauge of this test's meters only: tests running beside it publish the same instrument.</summary>
+    private static Dictionary<string, double> AgesOf(IMeterFactory factory)
     {
         var ages = new Dictionary<string, double>();
         using var listener = new MeterListener();
         listener.InstrumentPublished = (instrument, l) =>
         {
-            if (instrument.Meter.Name == HarmattanTelemetry.Name && instrument.Name == HarmattanTelemetry.StationDataAge)
+            if (instrument.Meter.Scope == factory && instrument.Meter.Name == HarmattanTelemetry.Name
+                && instrument.Name == HarmattanTelemetry.StationDataAge)
                 l.EnableMeasurementEvents(instrument);
         };
         listener.SetMeasurementEventCallback<double>((_, value, tags, _) => ages[(string)tags[0].Value!] = value);
