@@ -1,0 +1,78 @@
+using System.Text.RegularExpressions;
+using Harmattan.Storage.MongoDb;
+using Harmattan.Storage.Sqlite;
+using Harmattan.Tests.Deploy;
+using Microsoft.Data.Sqlite;
+using MongoDB.Bson;
+
+namespace Harmattan.Tests.Storage;
+
+/// <summary>docs/stored-data.md names every column and field the stores write, so a new one cannot go undocumented.</summary>
+public sealed class StoredDataDocTests : IDisposable
+{
+    private static readonly string Doc = File.ReadAllText(Repository.PathOf("docs/stored-data.md"));
+    private readonly string _path = Path.Combine(Path.GetTempPath(), $"harmattan-doc-{Guid.NewGuid():N}.db");
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    public void Dispose()
+    {
+        SqliteConnection.ClearAllPools();
+        foreach (var file in new[] { _path, _path + "-wal", _path + "-shm" })
+            File.Delete(file);
+    }
+
+    [Fact]
+    public async Task Every_SQLite_column_is_documented()
+    {
+        using (var store = new SqlitePipelineStore($"Data Source={_path}"))
+            await store.InitializeAsync(Ct);
+        await using var connection = new SqliteConnection($"Data Source={_path}");
+        await connection.OpenAsync(Ct);
+
+        var columns = new List<string>();
+        foreach (var table in new[] { MongoSchema.DailyAverages, MongoSchema.HourlyAverages, MongoSchema.RawFetches })
+        {
+            await using var command = connection.CreateCommand();
+            command.CommandText = $"SELECT name FROM pragma_table_info('{table}')";
+            await using var reader = await command.ExecuteReaderAsync(Ct);
+            while (await reader.ReadAsync(Ct))
+                columns.Add(reader.GetString(0));
+        }
+
+        Assert.Equal(24, columns.Count);
+        Assert.All(columns, AssertDocumented);
+    }
+
+    [Fact]
+    public void Every_MongoDB_field_is_documented()
+    {
+        var averages = Builders.Averages("283164601", new DateOnly(2024, 3, 1));
+        BsonDocument[] documents =
+        [
+            MongoSchema.ToDocument(averages, averages.Daily[0]),
+            MongoSchema.ToDocument(averages, averages.Hourly[0]),
+            MongoSchema.ToDocument(Builders.RawFetch("283164601", new DateTimeOffset(2024, 3, 1, 0, 0, 0, TimeSpan.Zero))),
+        ];
+
+        var fields = documents.SelectMany(Names).Distinct().ToList();
+
+        Assert.Contains(MongoSchema.Rejected, fields);
+        Assert.All(fields, AssertDocumented);
+    }
+
+    private static IEnumerable<string> Names(BsonValue value) => value switch
+    {
+        BsonDocument document => document.Elements
+            .Where(e => e.Name != MongoSchema.Quantities || !e.Value.IsBsonDocument)
+            .SelectMany(e => Names(e.Value).Prepend(e.Name))
+            .Concat(document.TryGetValue(MongoSchema.Quantities, out var quantities) && quantities is BsonDocument byQuantity
+                ? byQuantity.Elements.SelectMany(q => Names(q.Value)).Prepend(MongoSchema.Quantities)
+                : []),
+        BsonArray array => array.SelectMany(Names),
+        _ => [],
+    };
+
+    private static void AssertDocumented(string name) =>
+        Assert.True(Regex.IsMatch(Doc, $@"`[^`\n]*\b{Regex.Escape(name)}\b[^`\n]*`"), $"docs/stored-data.md does not name `{name}`");
+}
