@@ -12,7 +12,7 @@ public static class ExportCommand
         var station = CommonOptions.Station("Station id to export.");
         var from = CommonOptions.From("First day, YYYY-MM-DD, inclusive (default: the first day stored).");
         var to = CommonOptions.To("Last day, YYYY-MM-DD, inclusive (default: the last day stored).");
-        var output = new Option<FileInfo?>("--out") { Description = "CSV file to write, relative to the current directory (default: standard output)." };
+        var output = new Option<FileInfo?>("--out") { Description = "CSV file to write, relative to the current directory (default, or -: standard output)." };
         var db = CommonOptions.Db();
         var mongo = CommonOptions.Mongo(db);
 
@@ -21,9 +21,11 @@ public static class ExportCommand
         command.SetAction(async (result, cancellationToken) =>
         {
             var stationId = result.GetValue(station)!;
-            if (result.GetValue(output)?.Directory is { Exists: false } folder)
+            // "-" is standard output, as for most tools that write a file.
+            var outFile = result.GetResult(output)?.Tokens is [{ Value: "-" }] ? null : result.GetValue(output);
+            if (outFile?.Directory is { Exists: false } folder)
                 throw CliException.Usage($"--out: the folder {folder.FullName} does not exist; create it first or write the file elsewhere.");
-            if (result.GetValue(output) is { } target && Directory.Exists(target.FullName))
+            if (outFile is { } target && Directory.Exists(target.FullName))
                 throw CliException.Usage($"--out: {target.FullName} is a folder; name the file to write, e.g. --out {Path.Combine(target.ToString(), "averages.csv")}.");
             var builder = CliHost.CreateBuilder(CommonOptions.StoreDefaults,
                 CliHost.Overrides(CommonOptions.StoreOverrides(result.GetValue(db), result.GetValue(mongo))));
@@ -35,7 +37,7 @@ public static class ExportCommand
 
             var days = await store.GetDailyAveragesAsync(stationId,
                 result.GetValue(from) ?? DateOnly.MinValue, result.GetValue(to) ?? DateOnly.MaxValue, cancellationToken);
-            if (result.GetValue(output) is { } file)
+            if (outFile is { } file)
             {
                 await using var writer = OpenForWriting(file);
                 await DailyAveragesCsv.WriteAsync(writer, days, cancellationToken);

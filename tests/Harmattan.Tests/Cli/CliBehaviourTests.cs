@@ -163,6 +163,20 @@ public sealed class CliBehaviourTests : IDisposable
     }
 
     [Fact]
+    public async Task A_run_of_one_day_says_one_day_and_export_to_a_dash_writes_standard_output()
+    {
+        var (exit, output) = await _cli.InvokeAsync(["run", "--once", "--simulate", "--station", "283164601", "--from", "2023-11-01", "--to", "2023-11-01"]);
+        Assert.True(exit == 0, output);
+        Assert.Contains("Stored 1 day: ", output);
+
+        (exit, output) = await _cli.InvokeAsync(["export", "--station", "283164601", "--out", "-", "--db", "harmattan-simulated.db"]);
+
+        Assert.True(exit == 0, output);
+        Assert.Contains("283164601,2023-11-01,", output);
+        Assert.False(File.Exists(_cli.PathOf("-")), "export wrote a file named -");
+    }
+
+    [Fact]
     public async Task An_empty_default_store_beside_the_simulated_one_points_to_it()
     {
         var (exit, output) = await _cli.InvokeAsync(["run", "--once", "--simulate", "--station", "283164601", "--from", "2023-11-01", "--to", "2023-11-02"]);
