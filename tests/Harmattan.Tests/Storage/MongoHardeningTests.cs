@@ -48,6 +48,7 @@ public sealed class MongoHardeningTests : IAsyncLifetime
         var error = await Assert.ThrowsAsync<TimeoutException>(() =>
             writes.TrackAsync(store.UpsertAveragesAsync([StationDay()], Ct)).WaitAsync(TimeSpan.FromMinutes(1), Ct));
         Assert.Contains("Storage:MongoOperationTimeout", error.Message);
+        Assert.StartsWith($"MongoDB at {MongoUrl.Create(uri).Server} did not answer", error.Message);
 
         var check = new PipelineStoreHealthCheck(store, writes);
         var health = await check.CheckHealthAsync(new HealthCheckContext
@@ -72,6 +73,7 @@ public sealed class MongoHardeningTests : IAsyncLifetime
         {
             var error = await Assert.ThrowsAsync<TimeoutException>(() => read().WaitAsync(TimeSpan.FromSeconds(20), Ct));
             Assert.Contains("within 00:00:01 (Storage:MongoOperationTimeout)", error.Message);
+            Assert.StartsWith($"MongoDB at {MongoUrl.Create(uri).Server} did not answer", error.Message);
         }
     }
 
