@@ -118,19 +118,22 @@ public sealed partial class MongoPipelineStore : IPipelineStore
         return hourly + daily;
     }
 
+    // The reads of averages are bounded like the writes: the dashboard and the CLI's progress read them, and a store that
+    // stops answering must fail them within Storage:MongoOperationTimeout, not hold the page or the wait. They are small:
+    // one document a day or an hour of one station, at most ten years of days (DashboardApi.MaxDays) at a time.
     public async Task<IReadOnlyList<StoredDailyAverage>> GetDailyAveragesAsync(string stationId, DateOnly from, DateOnly to,
         CancellationToken cancellationToken = default)
     {
-        var documents = await _daily.Find(MongoCommands.DailyRange(stationId, from, to))
-            .Sort(MongoCommands.ByDate).ToListAsync(cancellationToken);
+        var documents = await BoundedAsync($"a read of {MongoSchema.DailyAverages}", bounded => _daily.Find(MongoCommands.DailyRange(stationId, from, to))
+            .Sort(MongoCommands.ByDate).ToListAsync(bounded), cancellationToken);
         return documents.ConvertAll(MongoSchema.ToDailyAverage);
     }
 
     public async Task<IReadOnlyList<StoredHourlyAverage>> GetHourlyAveragesAsync(string stationId, DateTimeOffset from,
         DateTimeOffset to, CancellationToken cancellationToken = default)
     {
-        var documents = await _hourly.Find(MongoCommands.HourlyRange(stationId, from, to))
-            .Sort(MongoCommands.ByHour).ToListAsync(cancellationToken);
+        var documents = await BoundedAsync($"a read of {MongoSchema.HourlyAverages}", bounded => _hourly.Find(MongoCommands.HourlyRange(stationId, from, to))
+            .Sort(MongoCommands.ByHour).ToListAsync(bounded), cancellationToken);
         return documents.ConvertAll(MongoSchema.ToHourlyAverage);
     }
 

@@ -60,15 +60,17 @@ public sealed class MongoHardeningTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Mongo_a_server_that_never_answers_fails_the_small_reads_within_the_operation_timeout()
+    public async Task Mongo_a_server_that_never_answers_fails_the_small_reads_and_the_reads_of_averages_within_the_operation_timeout()
     {
         var uri = SilentServer();
         using var client = new MongoClient(MongoRegistration.ClientSettings(uri));
         var store = new MongoPipelineStore(client, _databaseName, operationTimeout: TimeSpan.FromSeconds(1));
 
-        // The hourly trigger's gap check, the loader's data age and the dashboard's list of stations.
+        // The hourly trigger's gap check, the loader's data age and the dashboard's list of stations; the dashboard's
+        // charts and the CLI's progress (days stored).
         Func<Task>[] reads = [() => store.GetFetchedUntilAsync(StationId, Ct), () => store.GetStationActivityAsync(StationId, Ct),
-            () => store.GetStationIdsAsync(Ct)];
+            () => store.GetStationIdsAsync(Ct), () => store.GetDailyAveragesAsync(StationId, Day, Day, Ct),
+            () => store.GetHourlyAveragesAsync(StationId, DayStart, DayStart.AddDays(1), Ct)];
         foreach (var read in reads)
         {
             var error = await Assert.ThrowsAsync<TimeoutException>(() => read().WaitAsync(TimeSpan.FromSeconds(20), Ct));
