@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using Harmattan.Storage;
 using Harmattan.Storage.MongoDb;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -77,6 +75,28 @@ public sealed class MongoHardeningTests : IAsyncLifetime
             Assert.Contains("within 00:00:01 (Storage:MongoOperationTimeout)", error.Message);
             Assert.StartsWith($"MongoDB at {MongoUrl.Create(uri).Server} did not answer", error.Message);
         }
+    }
+
+    [Fact]
+    public async Task Mongo_the_loaders_readiness_on_a_server_that_never_answers_is_unhealthy_within_its_ping_limit_naming_the_host()
+    {
+        var uri = SilentServer();
+        using var client = new MongoClient(MongoRegistration.ClientSettings(uri));
+        // Storage:MongoOperationTimeout at its default (30 s): the readiness check must not wait for it.
+        var store = new MongoPipelineStore(client, _databaseName);
+        var check = new PipelineStoreHealthCheck(store, new StoreWriteMonitor(TimeProvider.System));
+        var started = TimeProvider.System.GetTimestamp();
+
+        var health = await check.CheckHealthAsync(new HealthCheckContext
+        {
+            Registration = new HealthCheckRegistration("pipeline-store", check, HealthStatus.Unhealthy, null),
+        }, Ct).WaitAsync(TimeSpan.FromSeconds(20), Ct);
+
+        Assert.Equal(HealthStatus.Unhealthy, health.Status);
+        Assert.Equal($"the pipeline store is not ready: MongoDB at {MongoUrl.Create(uri).Server} did not answer within 3 s, the readiness check's limit",
+            health.Description);
+        // Within the probes' timeoutSeconds (5 s in deploy/k8s).
+        Assert.InRange(TimeProvider.System.GetElapsedTime(started), TimeSpan.Zero, TimeSpan.FromSeconds(5));
     }
 
     [Fact]
@@ -168,32 +188,9 @@ public sealed class MongoHardeningTests : IAsyncLifetime
     /// <summary>A MongoDB URI whose server accepts connections and never sends a byte.</summary>
     private string SilentServer()
     {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var accepted = new List<Socket>();
-        _ = Task.Run(async () =>
-        {
-            try
-            {
-                while (true)
-                    accepted.Add(await listener.AcceptSocketAsync());
-            }
-            catch (Exception e) when (e is SocketException or ObjectDisposedException)
-            {
-            }
-        });
-        _disposables.Add(new Disposer(() =>
-        {
-            listener.Stop();
-            foreach (var socket in accepted.ToArray())
-                socket.Dispose();
-        }));
-        return $"mongodb://127.0.0.1:{((IPEndPoint)listener.LocalEndpoint).Port}/?directConnection=true";
-    }
-
-    private sealed class Disposer(Action dispose) : IDisposable
-    {
-        public void Dispose() => dispose();
+        var server = UnansweringMongoServer.Silent();
+        _disposables.Add(server);
+        return server.ConnectionString;
     }
 
     private sealed class CapturingLogger : ILogger
