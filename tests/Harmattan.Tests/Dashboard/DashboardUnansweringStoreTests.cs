@@ -1,7 +1,9 @@
 using System.Net;
+using System.Text.Json;
 using Harmattan.Dashboard;
 using Harmattan.Storage.MongoDb;
 using Harmattan.Tests.Storage;
+using Microsoft.Extensions.Logging;
 using MongoDB.Driver;
 
 namespace Harmattan.Tests.Dashboard;
@@ -40,5 +42,32 @@ public sealed class DashboardUnansweringStoreTests : IDisposable
         Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
         Assert.Contains($"pipeline-store: Unhealthy - the pipeline store does not answer: MongoDB at {_server.Host} did not answer within 3 s",
             await response.Content.ReadAsStringAsync(Ct));
+    }
+
+    [Theory]
+    [InlineData("api/stations")]
+    [InlineData($"api/stations/{DashboardSite.Smart188}/daily")]
+    [InlineData($"api/stations/{DashboardSite.Smart188}/hourly?date=2023-06-01")]
+    public async Task An_api_read_the_store_does_not_answer_is_a_503_problem_logged_once_naming_the_store(string path)
+    {
+        var logs = new LogCapture();
+        var store = new MongoPipelineStore(_client, "harmattan", operationTimeout: TimeSpan.FromSeconds(1));
+        await using var site = await DashboardSite.StartAsync(store, Ct, logs);
+
+        using var response = await site.Client.GetAsync(path, Ct);
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(TimeSpan.FromSeconds(StoreTimeoutHandler.RetryAfterSeconds), response.Headers.RetryAfter?.Delta);
+        var body = await response.Content.ReadAsStringAsync(Ct);
+        using var problem = JsonDocument.Parse(body);
+        Assert.Equal(503, problem.RootElement.GetProperty("status").GetInt32());
+        Assert.Equal("The store did not answer", problem.RootElement.GetProperty("title").GetString());
+        Assert.DoesNotContain(_server.Host, body);
+
+        var logged = Assert.Single(logs.Entries, entry => entry.Level >= LogLevel.Warning);
+        Assert.Equal(LogLevel.Warning, logged.Level);
+        Assert.StartsWith($"GET /{path.Split('?')[0]} answered 503: MongoDB at {_server.Host} did not answer a read of", logged.Message);
+        Assert.Contains("(Storage:MongoOperationTimeout)", logged.Message);
     }
 }
