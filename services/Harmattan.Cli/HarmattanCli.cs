@@ -86,16 +86,23 @@ public static partial class HarmattanCli
         }
         catch (Exception ex)
         {
-            // Not a stack trace on the user's terminal: the innermost reason says what went wrong, the outermost where
-            // ("MongoDB did not answer ... (Operation canceled)"); an AggregateException's own message says neither. A
-            // time-out says both itself: below it is only the time-out again, or the driver's description of its cluster.
-            var reason = ex.GetBaseException();
-            var message = reason == ex || ex is AggregateException ? reason.Message
-                : ex is TimeoutException ? ex.Message
-                : $"{ex.Message} ({reason.Message})";
-            await Console.Error.WriteLineAsync($"error: {message}");
+            await Console.Error.WriteLineAsync($"error: {Reason(ex)}");
             return CliException.FailureExitCode;
         }
+    }
+
+    /// <summary>
+    /// An unexpected failure in one line, not a stack trace on the user's terminal: the innermost reason says what went
+    /// wrong, the outermost where ("An exception occurred while receiving a message from the server (Operation
+    /// canceled)"); an AggregateException's own message says neither. A time-out says both itself: below it is only the
+    /// time-out again, or the driver's description of its cluster.
+    /// </summary>
+    public static string Reason(Exception ex)
+    {
+        var reason = ex.GetBaseException();
+        return reason == ex || ex is AggregateException ? reason.Message
+            : ex is TimeoutException ? ex.Message
+            : $"{ex.Message} ({reason.Message})";
     }
 
     /// <summary>One line per refused setting, each once, in the words of its own message.</summary>

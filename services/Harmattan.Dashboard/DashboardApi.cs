@@ -10,7 +10,7 @@ namespace Harmattan.Dashboard;
 /// <summary>
 /// The read-only JSON API under <c>/api</c>. Daily rows carry the numbers <c>harmattan export</c> writes (mean, min,
 /// max, count per quantity; hours covered, completeness, is_complete); a bad parameter is a 400 problem naming it and
-/// the format expected, an unknown station a 404.
+/// the format expected, an unknown station a 404, a store that does not answer in time a 503 (<see cref="StoreTimeoutHandler"/>).
 /// </summary>
 public static class DashboardApi
 {

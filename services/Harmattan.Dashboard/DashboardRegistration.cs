@@ -14,7 +14,7 @@ public static class DashboardRegistration
 {
     /// <summary>
     /// The dashboard's services over an <see cref="IPipelineStore"/> registered beside it (read side only: it never
-    /// creates the schema nor writes), and a readiness check that the store answers.
+    /// creates the schema nor writes), a readiness check that the store answers, and problem answers for failures.
     /// </summary>
     public static IServiceCollection AddDashboard(this IServiceCollection services, IConfiguration configuration)
     {
@@ -25,6 +25,7 @@ public static class DashboardRegistration
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<StationDirectory>();
         services.AddProblemDetails();
+        services.AddExceptionHandler<StoreTimeoutHandler>();
         services.AddHealthChecks().AddCheck<StoreReadableHealthCheck>("pipeline-store", tags: [ServiceDefaults.ReadyTag]);
         return services;
     }
@@ -33,6 +34,8 @@ public static class DashboardRegistration
     public static WebApplication MapDashboard(this WebApplication app)
     {
         var files = new EmbeddedFileProvider(typeof(DashboardRegistration).Assembly, "Harmattan.Dashboard.wwwroot");
+        // An exception is a problem body (503 when the store did not answer), not a 500 without one.
+        app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseDefaultFiles(new DefaultFilesOptions { FileProvider = files });
         app.UseStaticFiles(new StaticFileOptions

@@ -14,6 +14,9 @@ namespace Harmattan.Storage;
 /// </remarks>
 public interface IPipelineStore
 {
+    /// <summary>Where the store is, for messages, without credentials: "MongoDB at host:port,..." or "SQLite file".</summary>
+    string Location { get; }
+
     /// <summary>Creates tables, collections and indexes; safe to call on every start.</summary>
     Task InitializeAsync(CancellationToken cancellationToken = default);
 

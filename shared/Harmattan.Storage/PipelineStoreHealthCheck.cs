@@ -2,20 +2,14 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace Harmattan.Storage;
 
+/// <summary>
+/// Readiness of the loader: its recent writes succeeded and the store answers within <see cref="StoreReadiness.PingTimeout"/>
+/// (verifying the unique keys first, until they are).
+/// </summary>
 public sealed class PipelineStoreHealthCheck(IPipelineStore store, StoreWriteMonitor writes) : IHealthCheck
 {
-    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
-    {
-        if (writes.RecentFailure() is { } reason)
-            return new HealthCheckResult(context.Registration.FailureStatus, $"writes to the pipeline store are failing: {reason}");
-        try
-        {
-            await store.PingAsync(cancellationToken);
-            return HealthCheckResult.Healthy();
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            return new HealthCheckResult(context.Registration.FailureStatus, $"the pipeline store is not ready: {ex.Message}", ex);
-        }
-    }
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
+        writes.RecentFailure() is { } reason
+            ? Task.FromResult(new HealthCheckResult(context.Registration.FailureStatus, $"writes to the pipeline store are failing: {reason}"))
+            : StoreReadiness.CheckAsync(store, store.PingAsync, "the pipeline store is not ready", context, cancellationToken);
 }

@@ -105,7 +105,7 @@ public static class BackfillCommand
             if (request.NoWait)
                 return 0;
 
-            return await WaitAsync(host.Services, plan, startedAt, request.IdleTimeout, cancellationToken);
+            return await WaitAsync(host.Services, plan, startedAt, request.IdleTimeout, sent, cancellationToken);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -146,8 +146,13 @@ public static class BackfillCommand
                 $"[yellow]Warning[/]: no extractor is consuming {QueueNames.FetchStationWindow}: start the services (see README, \"Running the three services on RabbitMQ\"); the commands wait in the queue until then.");
     }
 
-    private static async Task<int> WaitAsync(IServiceProvider services, BackfillPlan plan, DateTimeOffset startedAt,
-        TimeSpan idleTimeout, CancellationToken cancellationToken)
+    /// <summary>
+    /// Waits until the days are stored, reading the store. A store that stops answering for the whole idle timeout ends
+    /// the wait with a <see cref="CliException"/> naming it and saying that the commands sent are still processed.
+    /// </summary>
+    /// <param name="sent">The fetch commands sent, which the services go on with whatever the wait does.</param>
+    internal static async Task<int> WaitAsync(IServiceProvider services, BackfillPlan plan, DateTimeOffset startedAt,
+        TimeSpan idleTimeout, int sent, CancellationToken cancellationToken)
     {
         var total = plan.Total;
         var store = services.GetRequiredService<IPipelineStore>();
@@ -157,10 +162,21 @@ public static class BackfillCommand
         var started = time.GetTimestamp();
         BackfillRate Rate() => new(stored.Stored - plan.AlreadyStored, total - stored.Stored, time.GetElapsedTime(started));
 
-        var outcome = await wait.RunAsync(new WaitPlan(total,
-            async ct => (stored = await plan.CountStoredAsync(store, startedAt, ct)).Stored,
-            done => $"{done} of {total} days stored ({Rate()})",
-            idleTimeout, TimeSpan.FromSeconds(1)), cancellationToken);
+        WaitOutcome outcome;
+        try
+        {
+            outcome = await wait.RunAsync(new WaitPlan(total,
+                async ct => (stored = await plan.CountStoredAsync(store, startedAt, ct)).Stored,
+                done => $"{done} of {total} days stored ({Rate()})",
+                idleTimeout, TimeSpan.FromSeconds(1)), cancellationToken);
+        }
+        catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+        {
+            // The wait only reads the store: whatever it throws, the store did not answer.
+            throw CliException.Failure(
+                $"{store.Location} stopped answering while this backfill waited for the days to be stored ({HarmattanCli.Reason(e)}). " +
+                $"The {sent} fetch command(s) already sent go on being processed by the services; run the same backfill again to resume: days already stored are skipped.");
+        }
         if (outcome == WaitOutcome.Stopped)
         {
             AnsiConsole.MarkupLineInterpolated(

@@ -17,7 +17,7 @@ public static class StoreLocation
         try
         {
             var uri = configuration.GetConnectionString(MongoStoreOptions.ConnectionStringName) ?? MongoStoreOptions.DefaultConnectionString;
-            return string.Join(",", MongoRegistration.ClientSettings(uri).Servers.Select(server => $"{server.Host}:{server.Port}"));
+            return MongoRegistration.Hosts(MongoRegistration.ClientSettings(uri));
         }
         catch (InvalidOperationException)
         {

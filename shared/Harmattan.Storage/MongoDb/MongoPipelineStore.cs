@@ -16,6 +16,8 @@ namespace Harmattan.Storage.MongoDb;
 public sealed partial class MongoPipelineStore : IPipelineStore
 {
     private const int DuplicateKey = 11000;
+    private const string CheckTheServer =
+        "check that it is up, that ConnectionStrings:MongoDb names it, and that a majority of its replica set is reachable.";
     private static readonly BulkWriteOptions Unordered = new() { IsOrdered = false };
 
     private readonly IMongoDatabase _database;
@@ -35,6 +37,7 @@ public sealed partial class MongoPipelineStore : IPipelineStore
     {
         _operationTimeout = operationTimeout ?? MongoStoreOptions.DefaultOperationTimeout;
         _logger = logger ?? NullLogger.Instance;
+        Location = $"MongoDB at {MongoRegistration.Hosts(client.Settings)}";
         _database = client.GetDatabase(databaseName);
         _daily = _database.GetCollection<BsonDocument>(MongoSchema.DailyAverages);
         _hourly = _database.GetCollection<BsonDocument>(MongoSchema.HourlyAverages);
@@ -42,6 +45,8 @@ public sealed partial class MongoPipelineStore : IPipelineStore
     }
 
     public string DatabaseName => _database.DatabaseNamespace.DatabaseName;
+
+    public string Location { get; }
 
     /// <summary>
     /// Creates the indexes and verifies that both unique keys exist and are unique; throws, naming the collection,
@@ -124,19 +129,22 @@ public sealed partial class MongoPipelineStore : IPipelineStore
         return hourly + daily;
     }
 
+    // The reads of averages are bounded like the writes: the dashboard and the CLI's progress read them, and a store that
+    // stops answering must fail them within Storage:MongoOperationTimeout, not hold the page or the wait. They are small:
+    // one document a day or an hour of one station, at most ten years of days (DashboardApi.MaxDays) at a time.
     public async Task<IReadOnlyList<StoredDailyAverage>> GetDailyAveragesAsync(string stationId, DateOnly from, DateOnly to,
         CancellationToken cancellationToken = default)
     {
-        var documents = await _daily.Find(MongoCommands.DailyRange(stationId, from, to))
-            .Sort(MongoCommands.ByDate).ToListAsync(cancellationToken);
+        var documents = await BoundedAsync($"a read of {MongoSchema.DailyAverages}", bounded => _daily.Find(MongoCommands.DailyRange(stationId, from, to))
+            .Sort(MongoCommands.ByDate).ToListAsync(bounded), cancellationToken);
         return documents.ConvertAll(MongoSchema.ToDailyAverage);
     }
 
     public async Task<IReadOnlyList<StoredHourlyAverage>> GetHourlyAveragesAsync(string stationId, DateTimeOffset from,
         DateTimeOffset to, CancellationToken cancellationToken = default)
     {
-        var documents = await _hourly.Find(MongoCommands.HourlyRange(stationId, from, to))
-            .Sort(MongoCommands.ByHour).ToListAsync(cancellationToken);
+        var documents = await BoundedAsync($"a read of {MongoSchema.HourlyAverages}", bounded => _hourly.Find(MongoCommands.HourlyRange(stationId, from, to))
+            .Sort(MongoCommands.ByHour).ToListAsync(bounded), cancellationToken);
         return documents.ConvertAll(MongoSchema.ToHourlyAverage);
     }
 
@@ -276,14 +284,12 @@ public sealed partial class MongoPipelineStore : IPipelineStore
             // Its message goes on to describe the whole cluster; the first words say what timed out.
             var driverSaid = e.Message.Split(" using ")[0].TrimEnd('.');
             throw new TimeoutException(
-                $"MongoDB did not answer {operation}: {driverSaid} (serverSelectionTimeoutMS of ConnectionStrings:MongoDb): " +
-                "check that the server named by ConnectionStrings:MongoDb is up and that a majority of its replica set is reachable.", e);
+                $"{Location} did not answer {operation}: {driverSaid} (serverSelectionTimeoutMS of ConnectionStrings:MongoDb): {CheckTheServer}", e);
         }
         catch (Exception e) when (e is TimeoutException || (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested))
         {
             throw new TimeoutException(
-                $"MongoDB did not answer {operation} within {_operationTimeout} (Storage:MongoOperationTimeout): check that the " +
-                "server named by ConnectionStrings:MongoDb is up and that a majority of its replica set is reachable.", e);
+                $"{Location} did not answer {operation} within {_operationTimeout} (Storage:MongoOperationTimeout): {CheckTheServer}", e);
         }
     }
 

@@ -55,4 +55,8 @@ public static class MongoRegistration
         settings.RetryWrites = url.RetryWrites ?? true;
         return settings;
     }
+
+    /// <summary>The servers a client was given, as <c>host:port,host:port</c>: where it looks, said without the URI's credentials.</summary>
+    public static string Hosts(MongoClientSettings settings) =>
+        string.Join(",", settings.Servers.Select(server => $"{server.Host}:{server.Port}"));
 }

@@ -136,6 +136,8 @@ public sealed partial class SqlitePipelineStore : IPipelineStore, IDisposable
     /// <summary>The database file (or <c>:memory:</c>).</summary>
     public string DataSource { get; }
 
+    public string Location => $"SQLite {DataSource}";
+
     public async Task InitializeAsync(CancellationToken cancellationToken = default)
     {
         if (DataSource is not ("" or ":memory:") && Path.GetDirectoryName(Path.GetFullPath(DataSource)) is { Length: > 0 } directory)

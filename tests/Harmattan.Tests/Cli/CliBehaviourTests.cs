@@ -294,7 +294,7 @@ public sealed class CliBehaviourTests : IDisposable
 
         Assert.Equal(1, exit);
         var line = Assert.Single(output.Split('\n', StringSplitOptions.RemoveEmptyEntries));
-        Assert.Matches(@"^error: MongoDB did not answer a ping: A timeout occurred after \d+ms selecting a server \(serverSelectionTimeoutMS", line);
+        Assert.Matches(@"^error: MongoDB at 127\.0\.0\.1:9 did not answer a ping: A timeout occurred after \d+ms selecting a server \(serverSelectionTimeoutMS", line);
         Assert.DoesNotContain("Storage:MongoOperationTimeout", line);
     }
 

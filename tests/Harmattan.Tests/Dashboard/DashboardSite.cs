@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Harmattan.Tests.Dashboard;
@@ -46,7 +47,8 @@ public sealed class DashboardSite : IAsyncDisposable
     public Uri Address { get; }
     public HttpClient Client { get; }
 
-    public static async Task<DashboardSite> StartAsync(IPipelineStore store, CancellationToken cancellationToken)
+    /// <param name="logs">Receives the site's log entries besides the console.</param>
+    public static async Task<DashboardSite> StartAsync(IPipelineStore store, CancellationToken cancellationToken, LogCapture? logs = null)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Production" });
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
@@ -59,6 +61,8 @@ public sealed class DashboardSite : IAsyncDisposable
             ["Stations:2:Id"] = ConfiguredWithoutData,
         });
         builder.WebHost.UseUrls("http://127.0.0.1:0");
+        if (logs is not null)
+            builder.Logging.AddProvider(logs);
         builder.Services.AddSingleton(store);
         builder.Services.AddSingleton<TimeProvider>(new FakeTimeProvider(Now));
         builder.Services.AddDashboard(builder.Configuration);

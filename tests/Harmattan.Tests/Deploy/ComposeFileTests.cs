@@ -1,3 +1,6 @@
+using System.Globalization;
+using Harmattan.Storage;
+
 namespace Harmattan.Tests.Deploy;
 
 using Document = Dictionary<object, object?>;
@@ -82,6 +85,20 @@ public class ComposeFileTests
         Assert.Contains("replicaSet=rs0", service.Text("environment", "ConnectionStrings__MongoDb"));
         Assert.Equal(".", service.Text("build", "context"));
         Assert.True(File.Exists(Repository.PathOf(service.Text("build", "dockerfile")!)));
+    }
+
+    [Theory]
+    [InlineData("extractor")]
+    [InlineData("transformer")]
+    [InlineData("loader")]
+    [InlineData("dashboard")]
+    public void Every_readiness_healthcheck_waits_longer_than_the_store_ping_of_the_readiness_check(string name)
+    {
+        var timeout = Service(name).Text("healthcheck", "timeout");
+        Assert.Matches("^[0-9]+s$", timeout);
+        Assert.True(StoreReadiness.PingTimeout + KubernetesManifestTests.ReadinessAnswerMargin
+            <= TimeSpan.FromSeconds(int.Parse(timeout![..^1], CultureInfo.InvariantCulture)),
+            $"{name}: its healthcheck times out after {timeout}, the readiness check waits up to {StoreReadiness.PingTimeout.TotalSeconds} s for the store");
     }
 
     [Fact]

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 using Harmattan.Hosting;
+using Harmattan.Storage;
 using Harmattan.Storage.MongoDb;
 
 namespace Harmattan.Tests.Deploy;
@@ -41,6 +42,26 @@ public class KubernetesManifestTests
             Assert.Equal("/health/live", container.Text("livenessProbe", "httpGet", "path"));
             var port = container.Text("readinessProbe", "httpGet", "port");
             Assert.Contains(container.List("ports"), p => p.Text("name") == port && p.Text("containerPort") == "8080");
+        }
+    }
+
+    /// <summary>
+    /// What a readiness probe leaves the process beyond the store's ping (<see cref="StoreReadiness.PingTimeout"/>) to
+    /// answer: a store that does not answer is then an Unhealthy answer with its reason, not a probe time-out.
+    /// </summary>
+    internal static readonly TimeSpan ReadinessAnswerMargin = TimeSpan.FromSeconds(1);
+
+    [Theory]
+    [MemberData(nameof(Kustomizations))]
+    public void Every_readiness_probe_waits_longer_than_the_store_ping_of_the_readiness_check(string kustomization)
+    {
+        foreach (var deployment in RenderedManifests.Render(kustomization).OfKind("Deployment"))
+        {
+            var probe = Assert.Single(deployment.Containers()).At("readinessProbe");
+            var timeout = TimeSpan.FromSeconds(Seconds(probe, "timeoutSeconds", 1));
+            Assert.True(StoreReadiness.PingTimeout + ReadinessAnswerMargin <= timeout,
+                $"{deployment.Name()}: its readiness probe times out after {timeout.TotalSeconds} s, the readiness check waits up to "
+                + $"{StoreReadiness.PingTimeout.TotalSeconds} s for the store (StoreReadiness.PingTimeout) and needs {ReadinessAnswerMargin.TotalSeconds} s more to answer");
         }
     }
 

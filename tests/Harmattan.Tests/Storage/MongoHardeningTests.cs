@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using Harmattan.Storage;
 using Harmattan.Storage.MongoDb;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -48,6 +46,7 @@ public sealed class MongoHardeningTests : IAsyncLifetime
         var error = await Assert.ThrowsAsync<TimeoutException>(() =>
             writes.TrackAsync(store.UpsertAveragesAsync([StationDay()], Ct)).WaitAsync(TimeSpan.FromMinutes(1), Ct));
         Assert.Contains("Storage:MongoOperationTimeout", error.Message);
+        Assert.StartsWith($"MongoDB at {MongoUrl.Create(uri).Server} did not answer", error.Message);
 
         var check = new PipelineStoreHealthCheck(store, writes);
         var health = await check.CheckHealthAsync(new HealthCheckContext
@@ -59,20 +58,45 @@ public sealed class MongoHardeningTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Mongo_a_server_that_never_answers_fails_the_small_reads_within_the_operation_timeout()
+    public async Task Mongo_a_server_that_never_answers_fails_the_small_reads_and_the_reads_of_averages_within_the_operation_timeout()
     {
         var uri = SilentServer();
         using var client = new MongoClient(MongoRegistration.ClientSettings(uri));
         var store = new MongoPipelineStore(client, _databaseName, operationTimeout: TimeSpan.FromSeconds(1));
 
-        // The hourly trigger's gap check, the loader's data age and the dashboard's list of stations.
+        // The hourly trigger's gap check, the loader's data age and the dashboard's list of stations; the dashboard's
+        // charts and the CLI's progress (days stored).
         Func<Task>[] reads = [() => store.GetFetchedUntilAsync(StationId, Ct), () => store.GetStationActivityAsync(StationId, Ct),
-            () => store.GetStationIdsAsync(Ct)];
+            () => store.GetStationIdsAsync(Ct), () => store.GetDailyAveragesAsync(StationId, Day, Day, Ct),
+            () => store.GetHourlyAveragesAsync(StationId, DayStart, DayStart.AddDays(1), Ct)];
         foreach (var read in reads)
         {
             var error = await Assert.ThrowsAsync<TimeoutException>(() => read().WaitAsync(TimeSpan.FromSeconds(20), Ct));
             Assert.Contains("within 00:00:01 (Storage:MongoOperationTimeout)", error.Message);
+            Assert.StartsWith($"MongoDB at {MongoUrl.Create(uri).Server} did not answer", error.Message);
         }
+    }
+
+    [Fact]
+    public async Task Mongo_the_loaders_readiness_on_a_server_that_never_answers_is_unhealthy_within_its_ping_limit_naming_the_host()
+    {
+        var uri = SilentServer();
+        using var client = new MongoClient(MongoRegistration.ClientSettings(uri));
+        // Storage:MongoOperationTimeout at its default (30 s): the readiness check must not wait for it.
+        var store = new MongoPipelineStore(client, _databaseName);
+        var check = new PipelineStoreHealthCheck(store, new StoreWriteMonitor(TimeProvider.System));
+        var started = TimeProvider.System.GetTimestamp();
+
+        var health = await check.CheckHealthAsync(new HealthCheckContext
+        {
+            Registration = new HealthCheckRegistration("pipeline-store", check, HealthStatus.Unhealthy, null),
+        }, Ct).WaitAsync(TimeSpan.FromSeconds(20), Ct);
+
+        Assert.Equal(HealthStatus.Unhealthy, health.Status);
+        Assert.Equal($"the pipeline store is not ready: MongoDB at {MongoUrl.Create(uri).Server} did not answer within 3 s, the readiness check's limit",
+            health.Description);
+        // Within the probes' timeoutSeconds (5 s in deploy/k8s).
+        Assert.InRange(TimeProvider.System.GetElapsedTime(started), TimeSpan.Zero, TimeSpan.FromSeconds(5));
     }
 
     [Fact]
@@ -164,32 +188,9 @@ public sealed class MongoHardeningTests : IAsyncLifetime
     /// <summary>A MongoDB URI whose server accepts connections and never sends a byte.</summary>
     private string SilentServer()
     {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var accepted = new List<Socket>();
-        _ = Task.Run(async () =>
-        {
-            try
-            {
-                while (true)
-                    accepted.Add(await listener.AcceptSocketAsync());
-            }
-            catch (Exception e) when (e is SocketException or ObjectDisposedException)
-            {
-            }
-        });
-        _disposables.Add(new Disposer(() =>
-        {
-            listener.Stop();
-            foreach (var socket in accepted.ToArray())
-                socket.Dispose();
-        }));
-        return $"mongodb://127.0.0.1:{((IPEndPoint)listener.LocalEndpoint).Port}/?directConnection=true";
-    }
-
-    private sealed class Disposer(Action dispose) : IDisposable
-    {
-        public void Dispose() => dispose();
+        var server = UnansweringMongoServer.Silent();
+        _disposables.Add(server);
+        return server.ConnectionString;
     }
 
     private sealed class CapturingLogger : ILogger

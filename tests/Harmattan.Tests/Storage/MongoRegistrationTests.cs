@@ -72,6 +72,21 @@ public class MongoRegistrationTests
         var settings = services.GetRequiredService<IMongoClient>().Settings;
         Assert.Equal("localhost", Assert.Single(settings.Servers).Host);
         Assert.Equal("rs0", settings.ReplicaSetName);
+        // What its messages name, so that a user who forgot ConnectionStrings:MongoDb sees where it looked.
+        Assert.Equal("MongoDB at localhost:27017", store.Location);
+    }
+
+    [Fact]
+    public async Task Mongo_store_is_named_by_its_hosts_without_user_or_password()
+    {
+        await using var services = Build(new()
+        {
+            ["ConnectionStrings:MongoDb"] = "mongodb://analyst:s3cret-pass@db1.example:27018,db2.example/?replicaSet=rs0",
+        });
+
+        var store = Assert.IsType<MongoPipelineStore>(services.GetRequiredService<IPipelineStore>());
+
+        Assert.Equal("MongoDB at db1.example:27018,db2.example:27017", store.Location);
     }
 
     [Fact]
