@@ -50,7 +50,7 @@ public static class ArchiveCommand
         {
             using var host = BuildHost(CommonOptions.StoreOverrides(result.GetValue(db), result.GetValue(mongo)));
             var store = host.Services.GetRequiredService<IPipelineStore>();
-            await StoreLocation.OpenForReadingAsync(store, host.Services.GetRequiredService<IConfiguration>(), cancellationToken);
+            await StoreLocation.OpenForReadingAsync(store, cancellationToken);
             var sizes = await ReadSizesAsync(store, cancellationToken);
             WriteSizes(sizes);
             WriteFileSize(store);
@@ -68,7 +68,7 @@ public static class ArchiveCommand
         var now = host.Services.GetRequiredService<TimeProvider>().GetUtcNow();
         // A dry run only reads: on MongoDB it creates no index, so the read role is enough for it. Either way a misspelt
         // MongoDB database is refused before the indexes would create it.
-        await StoreLocation.OpenForReadingAsync(store, host.Services.GetRequiredService<IConfiguration>(), cancellationToken);
+        await StoreLocation.OpenForReadingAsync(store, cancellationToken);
         if (!dryRun)
             await store.InitializeAsync(cancellationToken);
 

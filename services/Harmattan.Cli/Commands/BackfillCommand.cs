@@ -74,7 +74,7 @@ public static class BackfillCommand
         cancellationToken = stop.Token;
         var time = host.Services.GetRequiredService<TimeProvider>();
         var store = host.Services.GetRequiredService<IPipelineStore>();
-        await StoreLocation.OpenForReadingAsync(store, builder.Configuration, cancellationToken);
+        await StoreLocation.OpenForReadingAsync(store, cancellationToken);
         // Fails in seconds with one line when the broker is unreachable, before MassTransit retries for a minute.
         await (await RabbitMqAddress.ConnectAsync(broker, "harmattan backfill", cancellationToken)).DisposeAsync();
 

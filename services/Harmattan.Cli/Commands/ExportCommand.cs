@@ -33,7 +33,7 @@ public static class ExportCommand
             builder.Services.AddPipelineStoreForReading(builder.Configuration);
             using var host = builder.Build();
             var store = host.Services.GetRequiredService<IPipelineStore>();
-            await StoreLocation.OpenForReadingAsync(store, builder.Configuration, cancellationToken);
+            await StoreLocation.OpenForReadingAsync(store, cancellationToken);
 
             var days = await store.GetDailyAveragesAsync(stationId,
                 result.GetValue(from) ?? DateOnly.MinValue, result.GetValue(to) ?? DateOnly.MaxValue, cancellationToken);

@@ -64,7 +64,7 @@ public static class ReplayCommand
         using var stop = CliHost.StopOnSignal(host, cancellationToken);
         cancellationToken = stop.Token;
         var store = host.Services.GetRequiredService<IPipelineStore>();
-        await StoreLocation.OpenForReadingAsync(store, builder.Configuration, cancellationToken);
+        await StoreLocation.OpenForReadingAsync(store, cancellationToken);
         await (await RabbitMqAddress.ConnectAsync(broker, "harmattan replay", cancellationToken)).DisposeAsync();
 
         var sent = 0;

@@ -48,7 +48,7 @@ public static class StatusCommand
         using var host = builder.Build();
         var time = host.Services.GetRequiredService<TimeProvider>();
         var store = host.Services.GetRequiredService<IPipelineStore>();
-        await StoreLocation.OpenForReadingAsync(store, builder.Configuration, cancellationToken);
+        await StoreLocation.OpenForReadingAsync(store, cancellationToken);
 
         AnsiConsole.MarkupLineInterpolated($"Store: {StoreLocation.Describe(builder.Configuration)}");
         var now = time.GetUtcNow();

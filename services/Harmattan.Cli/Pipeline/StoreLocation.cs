@@ -56,12 +56,12 @@ public static class StoreLocation
     /// (and a backfill would wait at 0 % while the services store elsewhere).
     /// </summary>
     /// <exception cref="CliException">The MongoDB database holds none of the store's collections.</exception>
-    public static async Task OpenForReadingAsync(IPipelineStore store, IConfiguration configuration, CancellationToken cancellationToken)
+    public static async Task OpenForReadingAsync(IPipelineStore store, CancellationToken cancellationToken)
     {
         await store.PrepareForReadingAsync(cancellationToken);
         if (store is MongoPipelineStore mongo && !await mongo.HoldsTheStoreAsync(cancellationToken))
             throw CliException.Usage(
-                $"no store in database {MongoDatabase(configuration)} of MongoDB {MongoServers(configuration)}: it holds none of the store's " +
+                $"no store in database {mongo.DatabaseName} of {mongo.Location}: it holds none of the store's " +
                 "collections. Check Storage__MongoDatabase (default harmattan) and --mongo (or ConnectionStrings__MongoDb); the loader creates the store when it starts.");
     }
 
