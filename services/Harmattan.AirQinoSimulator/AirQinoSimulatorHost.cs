@@ -94,8 +94,14 @@ public sealed class AirQinoSimulatorHost : IAsyncDisposable
 
     private async Task ServeHourlyAsync(HttpContext http, string id)
     {
-        var status = await AnswerAsync(http, id);
-        Stats.Record(id, status);
+        // Counted as the answer starts, before the client can read any of it: whoever reads the counts once its request
+        // has been answered finds that request among them.
+        http.Response.OnStarting(() =>
+        {
+            Stats.Record(id, http.Response.StatusCode);
+            return Task.CompletedTask;
+        });
+        await AnswerAsync(http, id);
     }
 
     private async Task<int> AnswerAsync(HttpContext http, string id)
