@@ -43,7 +43,7 @@ public static class DashboardApi
     private static async Task<StationSummary> SummariseAsync(IPipelineStore store, KnownStation station, DateTimeOffset now,
         CancellationToken cancellationToken)
     {
-        var activity = await store.GetStationActivityAsync(station.Id, cancellationToken);
+        var activity = station.Activity;
         var to = station.Today(now);
         var from = to.AddDays(1 - RecentDays);
         var days = await store.GetDailyAveragesAsync(station.Id, from, to, cancellationToken);

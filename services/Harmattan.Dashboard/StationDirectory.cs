@@ -4,8 +4,11 @@ using Microsoft.Extensions.Options;
 
 namespace Harmattan.Dashboard;
 
-/// <summary>A station the dashboard shows: its id, its configured name (or none) and the time zone that cuts its days.</summary>
-public sealed record KnownStation(string Id, string? Name, TimeZoneInfo TimeZone)
+/// <summary>
+/// A station the dashboard shows: its id, its configured name (or none), the time zone that cuts its days and what the
+/// store holds of it.
+/// </summary>
+public sealed record KnownStation(string Id, string? Name, TimeZoneInfo TimeZone, StationActivity Activity = default)
 {
     /// <summary>The UTC instant at which <paramref name="day"/> begins in the station's time zone (23 or 25 hours on clock changes).</summary>
     public DateTimeOffset StartOfDay(DateOnly day) => DayWindows.StartOfDay(day, TimeZone);
@@ -14,8 +17,10 @@ public sealed record KnownStation(string Id, string? Name, TimeZoneInfo TimeZone
 }
 
 /// <summary>
-/// The stations with data in the store, plus the configured ones that have none yet; names and time zones come from
-/// the configuration (<c>Stations:N:Name</c>, <c>Stations:N:TimeZone</c>, UTC when a station is not configured).
+/// The stations with data in the store, plus the configured ones that have none yet. Names come from the configuration
+/// (<c>Stations:N:Name</c>). The time zone is the one the station's latest archived fetch cut its days in: the stored
+/// days and hours are grouped as the services cut them, whatever the dashboard's own <c>Stations:N:TimeZone</c> says
+/// (which counts only for a station not fetched yet; UTC when it is not configured either).
 /// </summary>
 public sealed class StationDirectory(IPipelineStore store, IOptions<DashboardOptions> options)
 {
@@ -23,22 +28,25 @@ public sealed class StationDirectory(IPipelineStore store, IOptions<DashboardOpt
     {
         var configured = options.Value.Stations;
         var stored = await store.GetStationIdsAsync(cancellationToken);
-        return configured.Select(s => s.Id)
-            .Concat(stored.Where(id => configured.All(s => s.Id != id)))
-            .Distinct(StringComparer.Ordinal)
-            .Select(Describe)
-            .ToList();
+        var stations = new List<KnownStation>();
+        foreach (var id in configured.Select(s => s.Id).Concat(stored.Where(id => configured.All(s => s.Id != id))).Distinct(StringComparer.Ordinal))
+            stations.Add(await DescribeAsync(id, cancellationToken));
+        return stations;
     }
 
     public async Task<KnownStation?> FindAsync(string id, CancellationToken cancellationToken) =>
         options.Value.Stations.Any(s => s.Id == id) || (await store.GetStationIdsAsync(cancellationToken)).Contains(id)
-            ? Describe(id)
+            ? await DescribeAsync(id, cancellationToken)
             : null;
 
-    private KnownStation Describe(string id)
+    private async Task<KnownStation> DescribeAsync(string id, CancellationToken cancellationToken)
     {
+        var activity = await store.GetStationActivityAsync(id, cancellationToken);
         var configured = options.Value.Stations.FirstOrDefault(s => s.Id == id);
-        var zone = configured is not null && TimeZoneInfo.TryFindSystemTimeZoneById(configured.TimeZone, out var found) ? found : TimeZoneInfo.Utc;
-        return new KnownStation(id, string.IsNullOrWhiteSpace(configured?.Name) ? null : configured.Name, zone);
+        var zone = Zone(activity.LastFetchTimeZone) ?? Zone(configured?.TimeZone) ?? TimeZoneInfo.Utc;
+        return new KnownStation(id, string.IsNullOrWhiteSpace(configured?.Name) ? null : configured.Name, zone, activity);
     }
+
+    private static TimeZoneInfo? Zone(string? id) =>
+        id is not null && TimeZoneInfo.TryFindSystemTimeZoneById(id, out var found) ? found : null;
 }

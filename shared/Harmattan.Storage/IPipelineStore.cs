@@ -72,7 +72,8 @@ public interface IPipelineStore
 
 /// <param name="LastReadingHour">Start of the latest hour with stored averages.</param>
 /// <param name="LastFetchedAt">When the latest archived fetch of the station was made.</param>
-public readonly record struct StationActivity(DateTimeOffset? LastReadingHour, DateTimeOffset? LastFetchedAt)
+/// <param name="LastFetchTimeZone">The time zone that fetch cut the station's days in.</param>
+public readonly record struct StationActivity(DateTimeOffset? LastReadingHour, DateTimeOffset? LastFetchedAt, string? LastFetchTimeZone = null)
 {
     /// <summary>How old the station's data are at <paramref name="now"/> (<see cref="AgeOfHour"/>); null without data.</summary>
     public TimeSpan? DataAge(DateTimeOffset now) => LastReadingHour is { } hour ? AgeOfHour(hour, now) : null;

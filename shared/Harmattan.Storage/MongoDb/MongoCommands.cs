@@ -107,8 +107,8 @@ public static class MongoCommands
     public static readonly ProjectionDefinition<BsonDocument> HourOnly =
         Builders<BsonDocument>.Projection.Include(Hour).Exclude(Id);
 
-    public static readonly ProjectionDefinition<BsonDocument> FetchedAtOnly =
-        Builders<BsonDocument>.Projection.Include(FetchedAtTicks).Exclude(Id);
+    public static readonly ProjectionDefinition<BsonDocument> FetchedAtAndTimeZoneOnly =
+        Builders<BsonDocument>.Projection.Include(FetchedAtTicks).Include(MongoSchema.TimeZone).Exclude(Id);
 
     public static readonly SortDefinition<BsonDocument> ByDate = Sort.Ascending(Date);
     public static readonly SortDefinition<BsonDocument> ByHour = Sort.Ascending(Hour);

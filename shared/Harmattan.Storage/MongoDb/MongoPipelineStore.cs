@@ -174,10 +174,11 @@ public sealed partial class MongoPipelineStore : IPipelineStore
         var hour = await BoundedAsync($"a read of {MongoSchema.HourlyAverages}", bounded => _hourly.Find(MongoCommands.StationFilter(stationId))
             .Sort(MongoCommands.LatestHourFirst).Project(MongoCommands.HourOnly).Limit(1).FirstOrDefaultAsync(bounded), cancellationToken);
         var fetch = await BoundedAsync($"a read of {MongoSchema.RawFetches}", bounded => _raw.Find(MongoCommands.StationFilter(stationId))
-            .Sort(MongoCommands.LatestFetchFirst).Project(MongoCommands.FetchedAtOnly).Limit(1).FirstOrDefaultAsync(bounded), cancellationToken);
+            .Sort(MongoCommands.LatestFetchFirst).Project(MongoCommands.FetchedAtAndTimeZoneOnly).Limit(1).FirstOrDefaultAsync(bounded), cancellationToken);
         return new StationActivity(
             hour is null ? null : MongoSchema.ToInstant(hour[MongoSchema.Hour]),
-            fetch is null ? null : MongoSchema.FromTicks(fetch[MongoSchema.FetchedAtTicks]));
+            fetch is null ? null : MongoSchema.FromTicks(fetch[MongoSchema.FetchedAtTicks]),
+            fetch?[MongoSchema.TimeZone].AsString);
     }
 
     public async Task<DateTimeOffset?> GetFetchedUntilAsync(string stationId, CancellationToken cancellationToken = default)

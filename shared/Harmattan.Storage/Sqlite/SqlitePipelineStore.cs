@@ -361,17 +361,19 @@ public sealed partial class SqlitePipelineStore : IPipelineStore, IDisposable
         WithConnectionAsync(async connection =>
         {
             await using var command = connection.CreateCommand();
-            // Both maxima are answered from the primary key and the raw_fetches index.
+            // Answered from the primary key and the raw_fetches index. Beside a lone max(), SQLite reads the other columns
+            // from the row that holds the maximum: the zone of the latest fetch.
             command.CommandText = """
-                SELECT (SELECT max(hour) FROM hourly_averages WHERE station_id = $station_id),
-                       (SELECT max(fetched_at) FROM raw_fetches WHERE station_id = $station_id)
+                SELECT (SELECT max(hour) FROM hourly_averages WHERE station_id = $station_id), max(fetched_at), time_zone
+                FROM raw_fetches WHERE station_id = $station_id
                 """;
             command.Parameters.AddWithValue("$station_id", stationId);
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
             await reader.ReadAsync(cancellationToken);
             return new StationActivity(
                 reader.IsDBNull(0) ? null : SqliteColumns.ParseInstant(reader.GetString(0)),
-                reader.IsDBNull(1) ? null : SqliteColumns.ParseInstant(reader.GetString(1)));
+                reader.IsDBNull(1) ? null : SqliteColumns.ParseInstant(reader.GetString(1)),
+                reader.IsDBNull(2) ? null : reader.GetString(2));
         }, cancellationToken);
 
     public Task<DateTimeOffset?> GetFetchedUntilAsync(string stationId, CancellationToken cancellationToken = default) =>

@@ -43,7 +43,7 @@ public sealed class StatusTests : IDisposable
 
         var status = await StationStatus.ReadAsync(_store, new StationDays(station, TimeZoneInfo.Utc, Today.AddDays(-1), Today), Now, Ct);
 
-        Assert.Equal(new StationActivity(new DateTimeOffset(2026, 3, 31, 10, 0, 0, TimeSpan.Zero), lastFetch), status.Activity);
+        Assert.Equal(new StationActivity(new DateTimeOffset(2026, 3, 31, 10, 0, 0, TimeSpan.Zero), lastFetch, "UTC"), status.Activity);
         // The last hour stored is 10:00-11:00, which ended 3 h 20 min before now.
         Assert.Equal(TimeSpan.FromMinutes(200), status.DataAge);
         Assert.Equal((Today.AddDays(-29), Today), (status.Days.From, status.Days.To));

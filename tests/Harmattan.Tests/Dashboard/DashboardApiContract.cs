@@ -133,6 +133,26 @@ public abstract class DashboardApiContract : IAsyncLifetime
         Assert.Equal(new DateTimeOffset(2023, 3, 26, 21, 0, 0, TimeSpan.Zero), hours[^1]);
     }
 
+    [Fact]
+    public async Task A_station_is_shown_in_the_zone_its_latest_fetch_cut_its_days_in_whatever_the_dashboard_is_configured_with()
+    {
+        // The services fetched Smart188 (configured here in UTC) and Smart189 (not configured here) in Paris time.
+        var fetchedAt = Now.AddHours(-1);
+        await _store.ArchiveRawFetchesAsync(
+        [
+            Builders.RawFetch(Smart188, DayStart(FirstDay, TimeZoneInfo.Utc), fetchedAt: fetchedAt, timeZone: "Europe/Paris"),
+            Builders.RawFetch(Smart189, DayStart(FirstDay, TimeZoneInfo.Utc), fetchedAt: fetchedAt, timeZone: "Europe/Paris"),
+        ], Ct);
+
+        using var stations = await GetJsonAsync("api/stations");
+        using var autumn = await GetJsonAsync($"api/stations/{Smart189}/hourly?date={ParisAutumnDay:yyyy-MM-dd}");
+
+        Assert.All(stations.RootElement.GetProperty("stations").EnumerateArray().Where(s => s.GetProperty("id").GetString() is Smart188 or Smart189),
+            station => Assert.Equal("Europe/Paris", station.GetProperty("timeZone").GetString()));
+        Assert.Equal("Europe/Paris", autumn.RootElement.GetProperty("timeZone").GetString());
+        Assert.Equal(25, autumn.RootElement.GetProperty("hoursInDay").GetInt32());
+    }
+
     [Theory]
     [InlineData("api/stations/283164601/daily?from=2023-13-01&to=2023-06-10", "from")]
     [InlineData("api/stations/283164601/daily?from=2023-06-01&to=10/06/2023", "to")]

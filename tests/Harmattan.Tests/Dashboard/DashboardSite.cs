@@ -109,7 +109,7 @@ public sealed class DashboardSite : IAsyncDisposable
         await store.UpsertAveragesAsync(batch, cancellationToken);
     }
 
-    private static DateTimeOffset DayStart(DateOnly day, TimeZoneInfo zone) =>
+    public static DateTimeOffset DayStart(DateOnly day, TimeZoneInfo zone) =>
         new KnownStation("", null, zone).StartOfDay(day);
 
     private static AveragesComputed Day(string station, DateOnly day, DateTimeOffset start, int hoursInDay, int hoursCovered,

@@ -223,7 +223,7 @@ public class MongoCommandsTests
         AssertBson("""{ "station_id": 1, "fetched_at_ticks": -1 }""", Render(MongoCommands.RawFetchesByStationFetchedAt.Keys));
         Assert.NotEqual(true, MongoCommands.RawFetchesByStationFetchedAt.Options?.Unique);
         AssertBson("""{ "hour": 1, "_id": 0 }""", Render(MongoCommands.HourOnly));
-        AssertBson("""{ "fetched_at_ticks": 1, "_id": 0 }""", Render(MongoCommands.FetchedAtOnly));
+        AssertBson("""{ "fetched_at_ticks": 1, "time_zone": 1, "_id": 0 }""", Render(MongoCommands.FetchedAtAndTimeZoneOnly));
     }
 
     [Fact]

@@ -284,9 +284,9 @@ public abstract class PipelineStoreContract : IAsyncLifetime
         await Store.UpsertAveragesAsync([Averages(Station1, FetchedAt, version: 1, co: 1.0, day: Day.AddDays(3))], Ct);
         await Store.UpsertAveragesAsync([Averages(Station1, FetchedAt.AddDays(9), version: 1, co: 1.0)], Ct);
         await Store.UpsertAveragesAsync([Averages(Station2, FetchedAt, version: 1, co: 1.0, day: Day.AddDays(20))], Ct);
-        var newest = RawFetch(Station1, DayStart, days: 1) with { FetchedAt = FetchedAt.AddTicks(7) };
+        var newest = RawFetch(Station1, DayStart, days: 1) with { FetchedAt = FetchedAt.AddTicks(7), TimeZone = "Europe/Paris" };
         await Store.ArchiveRawFetchesAsync(
-            [RawFetch(Station1, DayStart.AddDays(5), days: 2) with { FetchedAt = FetchedAt.AddTicks(-1) }, newest,
+            [RawFetch(Station1, DayStart.AddDays(5), days: 2) with { FetchedAt = FetchedAt.AddTicks(-1), TimeZone = "Africa/Abidjan" }, newest,
              RawFetch(Station2, DayStart, days: 1) with { FetchedAt = FetchedAt.AddDays(30) }], Ct);
 
         var activity = await Store.GetStationActivityAsync(Station1, Ct);
@@ -294,6 +294,7 @@ public abstract class PipelineStoreContract : IAsyncLifetime
         // The latest hour is that of the latest day, whichever fetch wrote it; the latest fetch is by FetchedAt, not window.
         Assert.Equal(DayStart.AddDays(3).AddHours(1), activity.LastReadingHour);
         Assert.Equal(newest.FetchedAt, activity.LastFetchedAt);
+        Assert.Equal("Europe/Paris", activity.LastFetchTimeZone);
         // The fetches reach as far as the fetch whose window ends last: here made before its window began.
         Assert.Equal(FetchedAt.AddTicks(-1), await Store.GetFetchedUntilAsync(Station1, Ct));
         Assert.Equal(new StationActivity(null, null), await Store.GetStationActivityAsync("another", Ct));
