@@ -177,6 +177,18 @@ public sealed class CliBehaviourTests : IDisposable
     }
 
     [Fact]
+    public async Task Today_is_running_in_the_table_of_a_run_and_yesterday_is_not()
+    {
+        var (exit, output) = await _cli.InvokeAsync(["run", "--once", "--simulate", "--station", "283164601"]);
+
+        Assert.True(exit == 0, output);
+        var today = DateOnly.FromDateTime(DateTime.UtcNow);
+        // Yesterday ended before it was fetched: complete or not by its hours (the simulator leaves out a day now and then).
+        Assert.Matches($@"│ 283164601 │ {today.AddDays(-1):yyyy-MM-dd} │ .* │ \d+/24 +│ (yes|no) +│", output);
+        Assert.Matches($@"│ 283164601 │ {today:yyyy-MM-dd} │ .* │ running +│", output);
+    }
+
+    [Fact]
     public async Task An_empty_default_store_beside_the_simulated_one_points_to_it()
     {
         var (exit, output) = await _cli.InvokeAsync(["run", "--once", "--simulate", "--station", "283164601", "--from", "2023-11-01", "--to", "2023-11-02"]);
