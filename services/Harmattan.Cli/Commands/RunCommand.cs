@@ -6,7 +6,6 @@ using Harmattan.Extractor;
 using Harmattan.Extractor.Scheduling;
 using Harmattan.Hosting;
 using Harmattan.Loader;
-using Harmattan.Stations;
 using Harmattan.Storage;
 using Harmattan.Transformer;
 using MassTransit;
@@ -220,18 +219,9 @@ public static class RunCommand
         foreach (var station in asked)
             foreach (var day in await store.GetDailyAveragesAsync(station.StationId, station.From, station.To, cancellationToken))
                 table.AddRow(day.StationId, day.Date.ToString("yyyy-MM-dd"), Mean(day, QuantityNames.Co), Mean(day, QuantityNames.Pm2_5),
-                    $"{day.HoursCovered}/{day.HoursInDay}", Completion(day, station.TimeZone));
+                    $"{day.HoursCovered}/{day.HoursInDay}", day.IsComplete ? "yes" : station.IsRunning(day) ? "running" : "no");
         AnsiConsole.Write(table);
     }
-
-    /// <summary>
-    /// A day that had not ended when it was fetched is not complete yet, which says nothing of its data: the hourly
-    /// schedule fetches it again until it has ended.
-    /// </summary>
-    private static string Completion(StoredDailyAverage day, TimeZoneInfo zone) =>
-        day.IsComplete ? "yes"
-        : DayWindows.StartOfDay(day.Date.AddDays(1), zone) > day.SourceFetchedAt ? "running"
-        : "no";
 
     private static string Mean(StoredDailyAverage day, string quantity) =>
         day.Quantities.TryGetValue(quantity, out var stats) && stats.Mean is { } mean ? mean.ToString("0.###") : "-";

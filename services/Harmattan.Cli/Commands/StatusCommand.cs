@@ -96,7 +96,7 @@ public static class StatusCommand
         AnsiConsole.MarkupLineInterpolated($"  last fetch         {Instant(status.Activity.LastFetchedAt)}");
         AnsiConsole.MarkupLineInterpolated($"  data age           {(status.DataAge is { } age ? Age(age) : "no data")}");
         AnsiConsole.MarkupLineInterpolated(
-            $"  {label,-18} {status.Complete} complete, {status.Incomplete} incomplete, {status.Missing} missing (of {status.Days.DayCount})");
+            $"  {label,-18} {status.Complete} complete, {status.Incomplete} incomplete{(status.Running > 0 ? $" ({status.Running} still running)" : "")}, {status.Missing} missing (of {status.Days.DayCount})");
     }
 
     private static void WriteErrorQueues(ErrorQueueReport report)

@@ -1,3 +1,4 @@
+using Harmattan.Stations;
 using Harmattan.Storage;
 
 namespace Harmattan.Cli.Pipeline;
@@ -6,6 +7,13 @@ namespace Harmattan.Cli.Pipeline;
 public sealed record StationDays(string StationId, TimeZoneInfo TimeZone, DateOnly From, DateOnly To)
 {
     public int DayCount => To.DayNumber - From.DayNumber + 1;
+
+    /// <summary>
+    /// The stored day had not ended when it was fetched (today, usually): not complete yet, which says nothing of its
+    /// data; the hourly schedule fetches it again until it has ended.
+    /// </summary>
+    public bool IsRunning(StoredDailyAverage day) =>
+        !day.IsComplete && DayWindows.StartOfDay(day.Date.AddDays(1), TimeZone) > day.SourceFetchedAt;
 
     /// <summary>How many of the asked days the store holds with averages fetched at or after <paramref name="notBefore"/>.</summary>
     public static Task<StoredDayCounts> CountStoredAsync(IPipelineStore store, IEnumerable<StationDays> asked,

@@ -3,13 +3,15 @@ using Harmattan.Storage;
 namespace Harmattan.Cli.Pipeline;
 
 /// <summary>What <c>harmattan status</c> says about one station, read from the store.</summary>
+/// <param name="Running">Of the incomplete days, those not ended when fetched (<see cref="StationDays.IsRunning"/>).</param>
 public sealed record StationStatus(
     StationDays Days,
     StationActivity Activity,
     TimeSpan? DataAge,
     int Complete,
     int Incomplete,
-    int Missing)
+    int Missing,
+    int Running = 0)
 {
     public const int RecentDays = 30;
 
@@ -36,9 +38,13 @@ public sealed record StationStatus(
         var recent = station;
         var activity = await store.GetStationActivityAsync(recent.StationId, cancellationToken);
         var counts = new StoredDayCounts();
+        var running = 0;
         foreach (var day in await store.GetDailyAveragesAsync(recent.StationId, recent.From, recent.To, cancellationToken))
+        {
             counts = counts.Add(day);
+            running += recent.IsRunning(day) ? 1 : 0;
+        }
         return new StationStatus(recent, activity, activity.DataAge(now), counts.Complete, counts.Incomplete,
-            recent.DayCount - counts.Complete - counts.Incomplete);
+            recent.DayCount - counts.Complete - counts.Incomplete, running);
     }
 }

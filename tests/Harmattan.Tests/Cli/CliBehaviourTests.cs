@@ -177,7 +177,7 @@ public sealed class CliBehaviourTests : IDisposable
     }
 
     [Fact]
-    public async Task Today_is_running_in_the_table_of_a_run_and_yesterday_is_not()
+    public async Task Today_is_running_in_the_table_of_a_run_and_in_status_and_yesterday_is_not()
     {
         var (exit, output) = await _cli.InvokeAsync(["run", "--once", "--simulate", "--station", "283164601"]);
 
@@ -186,6 +186,10 @@ public sealed class CliBehaviourTests : IDisposable
         // Yesterday ended before it was fetched: complete or not by its hours (the simulator leaves out a day now and then).
         Assert.Matches($@"│ 283164601 │ {today.AddDays(-1):yyyy-MM-dd} │ .* │ \d+/24 +│ (yes|no) +│", output);
         Assert.Matches($@"│ 283164601 │ {today:yyyy-MM-dd} │ .* │ running +│", output);
+
+        (exit, output) = await _cli.InvokeAsync(["status", "--station", "283164601", "--db", "harmattan-simulated.db"]);
+        Assert.True(exit == 0, output);
+        Assert.Contains(" incomplete (1 still running), ", output);
     }
 
     [Fact]

@@ -48,6 +48,8 @@ public sealed class StatusTests : IDisposable
         Assert.Equal(TimeSpan.FromMinutes(200), status.DataAge);
         Assert.Equal((Today.AddDays(-29), Today), (status.Days.From, status.Days.To));
         Assert.Equal((20, 3, 7), (status.Complete, status.Incomplete, status.Missing));
+        // Today, fetched at 11:05, had not ended: the one incomplete day still running.
+        Assert.Equal(1, status.Running);
         Assert.True(status.IsOlderThan(TimeSpan.FromHours(3)));
         Assert.False(status.IsOlderThan(TimeSpan.FromHours(4)));
     }
