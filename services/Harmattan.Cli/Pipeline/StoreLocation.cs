@@ -61,8 +61,8 @@ public static class StoreLocation
         await store.PrepareForReadingAsync(cancellationToken);
         if (store is MongoPipelineStore mongo && !await mongo.HoldsTheStoreAsync(cancellationToken))
             throw CliException.Usage(
-                $"no store in database {mongo.DatabaseName} of {mongo.Location}: it holds none of the store's " +
-                "collections. Check Storage__MongoDatabase (default harmattan) and --mongo (or ConnectionStrings__MongoDb); the loader creates the store when it starts.");
+                $"no store: {mongo.NoStore}. Check Storage__MongoDatabase (default harmattan) and --mongo (or " +
+                "ConnectionStrings__MongoDb); the loader creates the store when it starts.");
     }
 
     /// <summary>

@@ -88,6 +88,9 @@ public sealed partial class MongoPipelineStore : IPipelineStore
     /// <summary>Reading needs no index: the server is only asked to answer (a user with the read role may create none).</summary>
     public Task PrepareForReadingAsync(CancellationToken cancellationToken = default) => AnswerAsync(cancellationToken);
 
+    /// <summary>What a process that reads says when <see cref="HoldsTheStoreAsync"/> is false.</summary>
+    public string NoStore => $"database {DatabaseName} of {Location} holds none of the store's collections";
+
     /// <summary>
     /// Whether the database holds any of the store's collections. MongoDB creates a database at its first write, so a
     /// misspelt database name reads as an empty store; the loader creates the collections when it starts.

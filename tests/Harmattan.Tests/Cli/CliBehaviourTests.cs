@@ -291,7 +291,7 @@ public sealed class CliBehaviourTests : IDisposable
             {
                 var (exit, output) = await _cli.InvokeAsync(command, environment);
                 Assert.True(exit == 2, $"{command[0]}: {output}");
-                Assert.Contains($"error: no store in database {database} of MongoDB ", output);
+                Assert.Contains($"error: no store: database {database} of MongoDB at ", output);
                 Assert.Contains("Check Storage__MongoDatabase (default harmattan)", output);
             }
 

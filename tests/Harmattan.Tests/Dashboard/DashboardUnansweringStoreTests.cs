@@ -40,7 +40,7 @@ public sealed class DashboardUnansweringStoreTests : IDisposable
         using var response = await probe.GetAsync("health/ready", Ct);
 
         Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
-        Assert.Contains($"pipeline-store: Unhealthy - the pipeline store does not answer: MongoDB at {_server.Host} did not answer within 3 s",
+        Assert.Contains($"pipeline-store: Unhealthy - the pipeline store is not readable: MongoDB at {_server.Host} did not answer within 3 s",
             await response.Content.ReadAsStringAsync(Ct));
     }
 

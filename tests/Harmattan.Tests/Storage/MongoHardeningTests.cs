@@ -100,19 +100,27 @@ public sealed class MongoHardeningTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Mongo_the_readiness_of_a_reading_process_creates_nothing_in_the_database()
+    public async Task Mongo_the_readiness_of_a_reading_process_creates_nothing_and_needs_the_store_in_the_database()
     {
         var connectionString = await MongoTestServer.RequireAsync();
         _client = MongoTestServer.CreateClient(connectionString);
-        var check = new StoreReadableHealthCheck(new MongoPipelineStore(_client, _databaseName));
-
-        var health = await check.CheckHealthAsync(new HealthCheckContext
+        var store = new MongoPipelineStore(_client, _databaseName);
+        var check = new StoreReadableHealthCheck(store);
+        var context = new HealthCheckContext
         {
             Registration = new HealthCheckRegistration("pipeline-store", check, HealthStatus.Unhealthy, null),
-        }, Ct);
+        };
 
-        Assert.Equal(HealthStatus.Healthy, health.Status);
+        // A database without the store (a misspelt Storage:MongoDatabase, or the loader not started yet).
+        var health = await check.CheckHealthAsync(context, Ct);
+
+        Assert.Equal(HealthStatus.Unhealthy, health.Status);
+        Assert.Equal($"the pipeline store is not readable: database {_databaseName} of {store.Location} holds none of the store's " +
+            "collections: check Storage__MongoDatabase (default harmattan); the loader creates them when it starts", health.Description);
         Assert.Empty(await (await _client.GetDatabase(_databaseName).ListCollectionNamesAsync(cancellationToken: Ct)).ToListAsync(Ct));
+
+        await store.InitializeAsync(Ct);
+        Assert.Equal(HealthStatus.Healthy, (await check.CheckHealthAsync(context, Ct)).Status);
     }
 
     [Fact]
