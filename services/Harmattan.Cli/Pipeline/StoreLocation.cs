@@ -58,11 +58,16 @@ public static class StoreLocation
     /// <exception cref="CliException">The MongoDB database holds none of the store's collections.</exception>
     public static async Task OpenForReadingAsync(IPipelineStore store, CancellationToken cancellationToken)
     {
-        await store.PrepareForReadingAsync(cancellationToken);
-        if (store is MongoPipelineStore mongo && !await mongo.HoldsTheStoreAsync(cancellationToken))
+        try
+        {
+            await store.PrepareForReadingAsync(cancellationToken);
+        }
+        catch (MissingStoreException e)
+        {
             throw CliException.Usage(
-                $"no store: {mongo.NoStore}. Check Storage__MongoDatabase (default harmattan) and --mongo (or " +
-                "ConnectionStrings__MongoDb); the loader creates the store when it starts.");
+                $"no store: {e.WhereNot} holds none of the store's collections. Check Storage__MongoDatabase (default harmattan) " +
+                "and --mongo (or ConnectionStrings__MongoDb); the loader creates the store when it starts.");
+        }
     }
 
     /// <summary>

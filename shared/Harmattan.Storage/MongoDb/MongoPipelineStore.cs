@@ -85,22 +85,21 @@ public sealed partial class MongoPipelineStore : IPipelineStore
         ? AnswerAsync(cancellationToken)
         : InitializeAsync(cancellationToken);
 
-    /// <summary>Reading needs no index: the server is only asked to answer (a user with the read role may create none).</summary>
-    public Task PrepareForReadingAsync(CancellationToken cancellationToken = default) => AnswerAsync(cancellationToken);
-
-    /// <summary>What a process that reads says when <see cref="HoldsTheStoreAsync"/> is false.</summary>
-    public string NoStore => $"database {DatabaseName} of {Location} holds none of the store's collections";
-
     /// <summary>
-    /// Whether the database holds any of the store's collections. MongoDB creates a database at its first write, so a
-    /// misspelt database name reads as an empty store; the loader creates the collections when it starts.
+    /// Reading needs no index: the server is only asked to answer (a user with the read role may create none), and the
+    /// database to hold the store's collections (<see cref="MissingStoreException"/> otherwise).
     /// </summary>
-    public Task<bool> HoldsTheStoreAsync(CancellationToken cancellationToken = default) =>
-        BoundedAsync("the list of collections", async bounded =>
+    public async Task PrepareForReadingAsync(CancellationToken cancellationToken = default)
+    {
+        await AnswerAsync(cancellationToken);
+        var holdsTheStore = await BoundedAsync("the list of collections", async bounded =>
         {
             var names = await (await _database.ListCollectionNamesAsync(cancellationToken: bounded)).ToListAsync(bounded);
             return names.Intersect([MongoSchema.DailyAverages, MongoSchema.HourlyAverages, MongoSchema.RawFetches]).Any();
         }, cancellationToken);
+        if (!holdsTheStore)
+            throw new MissingStoreException($"database {DatabaseName} of {Location}");
+    }
 
     private Task AnswerAsync(CancellationToken cancellationToken) =>
         BoundedAsync("a ping", bounded => _database.RunCommandAsync<BsonDocument>(MongoCommands.Ping, cancellationToken: bounded),
