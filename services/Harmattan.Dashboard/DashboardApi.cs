@@ -132,11 +132,12 @@ public sealed record RecentDaysSummary(DateOnly From, DateOnly To, int Complete,
 public sealed record DailyResponse(string StationId, string? Name, string TimeZone, DateOnly From, DateOnly To,
     IReadOnlyList<string> Quantities, IReadOnlyList<DayRow> Days);
 
-public sealed record DayRow(DateOnly Date, int HoursCovered, int HoursInDay, double Completeness, bool IsComplete,
+/// <param name="TimeZone">The zone the day was cut in; null where the store does not know it (docs/stored-data.md).</param>
+public sealed record DayRow(DateOnly Date, string? TimeZone, int HoursCovered, int HoursInDay, double Completeness, bool IsComplete,
     IReadOnlyDictionary<string, QuantityNumbers> Quantities)
 {
     public static DayRow From(StoredDailyAverage day) =>
-        new(day.Date, day.HoursCovered, day.HoursInDay, day.Completeness, day.IsComplete, QuantityNumbers.Of(day.Quantities));
+        new(day.Date, day.TimeZone, day.HoursCovered, day.HoursInDay, day.Completeness, day.IsComplete, QuantityNumbers.Of(day.Quantities));
 }
 
 /// <param name="Start">The UTC instant the local day begins.</param>
@@ -148,8 +149,8 @@ public sealed record HourlyResponse(string StationId, string? Name, string TimeZ
 public sealed record HourRow(DateTimeOffset Hour, IReadOnlyDictionary<string, QuantityNumbers> Quantities);
 
 /// <summary>The numbers an export writes for one quantity; the means are null when no value was accepted.</summary>
-public sealed record QuantityNumbers(double? Mean, double? Min, double? Max, int Count)
+public sealed record QuantityNumbers(double? Mean, double? Min, double? Max, int Count, int Rejected)
 {
     public static IReadOnlyDictionary<string, QuantityNumbers> Of(IReadOnlyDictionary<string, QuantityStats> quantities) =>
-        quantities.ToDictionary(q => q.Key, q => new QuantityNumbers(q.Value.Mean, q.Value.Min, q.Value.Max, q.Value.Count), StringComparer.Ordinal);
+        quantities.ToDictionary(q => q.Key, q => new QuantityNumbers(q.Value.Mean, q.Value.Min, q.Value.Max, q.Value.Count, q.Value.Rejected), StringComparer.Ordinal);
 }

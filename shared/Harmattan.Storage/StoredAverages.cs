@@ -14,6 +14,12 @@ public record StoredDailyAverage
     public required int AlgorithmVersion { get; init; }
     public required Guid SourceFetchId { get; init; }
     public required DateTimeOffset SourceFetchedAt { get; init; }
+
+    /// <summary>
+    /// The IANA zone the day was cut in; null for a SQLite row stored before rows recorded it, whose fetch is no longer
+    /// archived.
+    /// </summary>
+    public string? TimeZone { get; init; }
 }
 
 public record StoredHourlyAverage

@@ -5,17 +5,17 @@ using Harmattan.Storage;
 namespace Harmattan.Cli.Export;
 
 /// <summary>
-/// Daily averages as CSV: <c>station_id,date</c>, then <c>&lt;q&gt;_mean,_min,_max,_count</c> for each quantity present,
-/// then <c>hours_covered,completeness,is_complete</c>. Invariant culture, round-trip numbers, one row per day, ascending.
+/// Daily averages as CSV: <c>station_id,date,time_zone</c>, then <c>&lt;q&gt;_mean,_min,_max,_count,_rejected</c> for each
+/// quantity present, then <c>hours_covered,completeness,is_complete</c>. Invariant culture, round-trip numbers, one row per day, ascending.
 /// </summary>
 public static class DailyAveragesCsv
 {
     public static async Task WriteAsync(TextWriter writer, IReadOnlyList<StoredDailyAverage> days, CancellationToken cancellationToken = default)
     {
         var quantities = QuantitiesPresent(days);
-        var header = new List<string> { "station_id", "date" };
+        var header = new List<string> { "station_id", "date", "time_zone" };
         foreach (var q in quantities)
-            header.AddRange([$"{q}_mean", $"{q}_min", $"{q}_max", $"{q}_count"]);
+            header.AddRange([$"{q}_mean", $"{q}_min", $"{q}_max", $"{q}_count", $"{q}_rejected"]);
         header.AddRange(["hours_covered", "completeness", "is_complete"]);
         await writer.WriteLineAsync(string.Join(',', header).AsMemory(), cancellationToken);
 
@@ -25,12 +25,13 @@ public static class DailyAveragesCsv
             cells.Clear();
             cells.Add(day.StationId);
             cells.Add(day.Date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
+            cells.Add(day.TimeZone ?? "");
             foreach (var q in quantities)
             {
                 if (day.Quantities.TryGetValue(q, out var stats))
-                    cells.AddRange([Number(stats.Mean), Number(stats.Min), Number(stats.Max), stats.Count.ToString(CultureInfo.InvariantCulture)]);
+                    cells.AddRange([Number(stats.Mean), Number(stats.Min), Number(stats.Max), Count(stats.Count), Count(stats.Rejected)]);
                 else
-                    cells.AddRange(["", "", "", "0"]);
+                    cells.AddRange(["", "", "", "0", "0"]);
             }
             cells.Add(day.HoursCovered.ToString(CultureInfo.InvariantCulture));
             cells.Add(Number(day.Completeness));
@@ -41,6 +42,8 @@ public static class DailyAveragesCsv
 
     public static IReadOnlyList<string> QuantitiesPresent(IEnumerable<StoredDailyAverage> days) =>
         QuantityNames.InDisplayOrder(days.SelectMany(d => d.Quantities.Keys));
+
+    private static string Count(int value) => value.ToString(CultureInfo.InvariantCulture);
 
     private static string Number(double? value) => value?.ToString("R", CultureInfo.InvariantCulture) ?? "";
 }

@@ -137,6 +137,7 @@ public static class MongoSchema
         AlgorithmVersion = document[AlgorithmVersion].ToInt32(),
         SourceFetchId = ToGuid(document[SourceFetchId]),
         SourceFetchedAt = FromTicks(document[SourceFetchedAtTicks]),
+        TimeZone = document.TryGetValue(TimeZone, out var zone) && zone.IsString ? zone.AsString : null,
     };
 
     public static StoredHourlyAverage ToHourlyAverage(BsonDocument document) => new()

@@ -63,6 +63,7 @@ public sealed partial class SqlitePipelineStore : IPipelineStore, IDisposable
             algorithm_version INTEGER NOT NULL,
             source_fetch_id   TEXT    NOT NULL,
             source_fetched_at TEXT    NOT NULL,
+            time_zone         TEXT,  -- NULL only in rows stored before the column was added, of fetches no longer archived
             PRIMARY KEY (station_id, date)
         ) WITHOUT ROWID;
         """;
@@ -83,9 +84,9 @@ public sealed partial class SqlitePipelineStore : IPipelineStore, IDisposable
 
     private const string UpsertDaily = """
         INSERT INTO daily_averages (station_id, date, hours_covered, hours_in_day, completeness, is_complete, quantities,
-                                    algorithm_version, source_fetch_id, source_fetched_at)
+                                    algorithm_version, source_fetch_id, source_fetched_at, time_zone)
         VALUES ($station_id, $date, $hours_covered, $hours_in_day, $completeness, $is_complete, $quantities,
-                $algorithm_version, $source_fetch_id, $source_fetched_at)
+                $algorithm_version, $source_fetch_id, $source_fetched_at, $time_zone)
         ON CONFLICT (station_id, date) DO UPDATE SET
             hours_covered = excluded.hours_covered,
             hours_in_day = excluded.hours_in_day,
@@ -94,7 +95,8 @@ public sealed partial class SqlitePipelineStore : IPipelineStore, IDisposable
             quantities = excluded.quantities,
             algorithm_version = excluded.algorithm_version,
             source_fetch_id = excluded.source_fetch_id,
-            source_fetched_at = excluded.source_fetched_at
+            source_fetched_at = excluded.source_fetched_at,
+            time_zone = excluded.time_zone
         WHERE excluded.algorithm_version > daily_averages.algorithm_version
            OR (excluded.algorithm_version = daily_averages.algorithm_version
                AND excluded.source_fetched_at >= daily_averages.source_fetched_at)
@@ -151,8 +153,43 @@ public sealed partial class SqlitePipelineStore : IPipelineStore, IDisposable
             // WAL is a property of the file: set once, every later connection (from any process) uses it.
             await ExecuteAsync(connection, "PRAGMA journal_mode = WAL;", cancellationToken);
             await ExecuteAsync(connection, Schema, cancellationToken);
+            await AddDailyTimeZoneAsync(connection, cancellationToken);
             return 0;
         }, cancellationToken);
+    }
+
+    /// <summary>
+    /// Files made before daily rows recorded their zone get the column, filled from the archived fetch each row was
+    /// computed from (which recorded the zone its days were cut in); a row whose fetch was pruned keeps NULL. Checked
+    /// again inside the write transaction: the services open the same file at the same time.
+    /// </summary>
+    private static async Task AddDailyTimeZoneAsync(SqliteConnection connection, CancellationToken cancellationToken)
+    {
+        const string HasColumn = "SELECT count(*) FROM pragma_table_info('daily_averages') WHERE name = 'time_zone'";
+        if (await ScalarAsync(connection, null, HasColumn, cancellationToken) > 0)
+            return;
+        await using var transaction = connection.BeginTransaction(deferred: false);
+        if (await ScalarAsync(connection, transaction, HasColumn, cancellationToken) == 0)
+        {
+            await using var migrate = connection.CreateCommand();
+            migrate.Transaction = transaction;
+            migrate.CommandText = """
+                ALTER TABLE daily_averages ADD COLUMN time_zone TEXT;
+                UPDATE daily_averages
+                SET time_zone = (SELECT time_zone FROM raw_fetches WHERE fetch_id = daily_averages.source_fetch_id);
+                """;
+            await migrate.ExecuteNonQueryAsync(cancellationToken);
+        }
+        await transaction.CommitAsync(cancellationToken);
+    }
+
+    private static async Task<long> ScalarAsync(SqliteConnection connection, SqliteTransaction? transaction, string sql,
+        CancellationToken cancellationToken)
+    {
+        await using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = sql;
+        return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
 
     public Task PrepareForReadingAsync(CancellationToken cancellationToken = default) => InitializeAsync(cancellationToken);
@@ -241,6 +278,7 @@ public sealed partial class SqlitePipelineStore : IPipelineStore, IDisposable
                     daily.Bind(8, averages.AlgorithmVersion);
                     daily.Bind(9, fetchId);
                     daily.BindInstant(10, averages.SourceFetchedAt);
+                    daily.Bind(11, averages.TimeZone);
                     written += daily.Execute();
                     rows++;
                 }
@@ -257,7 +295,7 @@ public sealed partial class SqlitePipelineStore : IPipelineStore, IDisposable
             await using var command = connection.CreateCommand();
             command.CommandText = """
                 SELECT date, hours_covered, hours_in_day, completeness, is_complete, quantities,
-                       algorithm_version, source_fetch_id, source_fetched_at
+                       algorithm_version, source_fetch_id, source_fetched_at, time_zone
                 FROM daily_averages
                 WHERE station_id = $station_id AND date >= $from AND date <= $to
                 ORDER BY date
@@ -280,6 +318,7 @@ public sealed partial class SqlitePipelineStore : IPipelineStore, IDisposable
                     AlgorithmVersion = reader.GetInt32(6),
                     SourceFetchId = Guid.Parse(reader.GetString(7)),
                     SourceFetchedAt = SqliteColumns.ParseInstant(reader.GetString(8)),
+                    TimeZone = reader.IsDBNull(9) ? null : reader.GetString(9),
                 });
             return rows;
         }, cancellationToken);

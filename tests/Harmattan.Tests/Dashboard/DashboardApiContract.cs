@@ -90,6 +90,7 @@ public abstract class DashboardApiContract : IAsyncLifetime
             var cells = header.Zip(lines[i + 1].Split(',')).ToDictionary(p => p.First, p => p.Second);
             var day = days[i];
             Assert.Equal(cells["date"], day.GetProperty("date").GetString());
+            Assert.Equal(cells["time_zone"], day.GetProperty("timeZone").GetString());
             Assert.Equal(cells["hours_covered"], day.GetProperty("hoursCovered").GetInt32().ToString(CultureInfo.InvariantCulture));
             Assert.Equal(double.Parse(cells["completeness"], CultureInfo.InvariantCulture), day.GetProperty("completeness").GetDouble());
             Assert.Equal(cells["is_complete"], day.GetProperty("isComplete").GetBoolean() ? "true" : "false");
@@ -97,6 +98,7 @@ public abstract class DashboardApiContract : IAsyncLifetime
             {
                 var present = day.GetProperty("quantities").TryGetProperty(q, out var numbers);
                 Assert.Equal(cells[$"{q}_count"], present ? numbers.GetProperty("count").GetInt32().ToString(CultureInfo.InvariantCulture) : "0");
+                Assert.Equal(cells[$"{q}_rejected"], present ? numbers.GetProperty("rejected").GetInt32().ToString(CultureInfo.InvariantCulture) : "0");
                 foreach (var field in new[] { "mean", "min", "max" })
                     Assert.Equal(cells[$"{q}_{field}"] is { Length: > 0 } text ? double.Parse(text, CultureInfo.InvariantCulture) : null,
                         present && numbers.GetProperty(field).ValueKind == JsonValueKind.Number ? numbers.GetProperty(field).GetDouble() : (double?)null);
@@ -127,6 +129,7 @@ public abstract class DashboardApiContract : IAsyncLifetime
         // The clocks go forward in Paris that night: 23 hours, from 00:00 +01:00 to 23:00 +02:00, and not the next day's hour.
         var hours = paris.RootElement.GetProperty("hours").EnumerateArray().Select(h => h.GetProperty("hour").GetDateTimeOffset()).ToList();
         Assert.Equal(23, paris.RootElement.GetProperty("hoursInDay").GetInt32());
+        Assert.Equal("Europe/Paris", paris.RootElement.GetProperty("day").GetProperty("timeZone").GetString());
         Assert.Equal(new DateTimeOffset(2023, 3, 25, 23, 0, 0, TimeSpan.Zero), paris.RootElement.GetProperty("start").GetDateTimeOffset());
         Assert.Equal(23, hours.Count);
         Assert.Equal((TimeSpan.FromHours(1), TimeSpan.FromHours(2)), (hours[0].Offset, hours[^1].Offset));

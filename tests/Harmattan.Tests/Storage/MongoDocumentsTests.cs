@@ -144,7 +144,7 @@ public class MongoDocumentsTests
         Assert.Equivalent(new
         {
             averages.StationId, day.Date, day.HoursCovered, day.HoursInDay, day.Completeness, day.IsComplete,
-            day.Quantities, averages.AlgorithmVersion, averages.SourceFetchId, averages.SourceFetchedAt,
+            day.Quantities, averages.AlgorithmVersion, averages.SourceFetchId, averages.SourceFetchedAt, averages.TimeZone,
         }, stored, strict: true);
     }
 

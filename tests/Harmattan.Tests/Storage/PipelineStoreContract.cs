@@ -62,6 +62,21 @@ public abstract class PipelineStoreContract : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_day_records_the_zone_it_was_cut_in_and_a_later_fetch_in_another_zone_replaces_it()
+    {
+        var paris = Averages(Station1, FetchedAt, version: 1, co: 1.5) with { TimeZone = "Europe/Paris" };
+        var abidjan = Averages(Station1, FetchedAt.AddHours(1), version: 1, co: 2.5) with { TimeZone = "Africa/Abidjan" };
+
+        await Store.UpsertAveragesAsync([paris], Ct);
+        var first = Assert.Single(await Store.GetDailyAveragesAsync(Station1, Day, Day, Ct));
+        await Store.UpsertAveragesAsync([abidjan], Ct);
+        var second = Assert.Single(await Store.GetDailyAveragesAsync(Station1, Day, Day, Ct));
+
+        Assert.Equal("Europe/Paris", first.TimeZone);
+        AssertStored(abidjan, abidjan.Daily[0], second);
+    }
+
+    [Fact]
     public async Task Re_upserting_the_same_averages_changes_nothing()
     {
         var averages = Averages(Station1, FetchedAt, version: 1, co: 1.5);
@@ -481,8 +496,8 @@ public abstract class PipelineStoreContract : IAsyncLifetime
     {
         Assert.Equal((source.StationId, expected.Date, expected.HoursCovered, expected.HoursInDay, expected.Completeness, expected.IsComplete),
             (actual.StationId, actual.Date, actual.HoursCovered, actual.HoursInDay, actual.Completeness, actual.IsComplete));
-        Assert.Equal((source.AlgorithmVersion, source.SourceFetchId, source.SourceFetchedAt),
-            (actual.AlgorithmVersion, actual.SourceFetchId, actual.SourceFetchedAt));
+        Assert.Equal((source.AlgorithmVersion, source.SourceFetchId, source.SourceFetchedAt, source.TimeZone),
+            (actual.AlgorithmVersion, actual.SourceFetchId, actual.SourceFetchedAt, actual.TimeZone));
         AssertSameQuantities(expected.Quantities, actual.Quantities);
     }
 

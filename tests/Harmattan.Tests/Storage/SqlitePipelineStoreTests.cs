@@ -172,6 +172,46 @@ public sealed class SqlitePipelineStoreTests : PipelineStoreContract
         Assert.True(after < before / 4, $"the file shrank from {before} to {after} bytes");
     }
 
+    [Fact]
+    public async Task A_file_whose_days_did_not_record_their_zone_gets_it_from_each_days_archived_fetch_once_whoever_opens_it()
+    {
+        // Daily rows as the store wrote them before they recorded their zone: one computed from a fetch still archived,
+        // one from a fetch since pruned.
+        await DisposeStoreAsync();
+        var archived = RawFetch(Station1, DayStart, days: 1) with { TimeZone = "Europe/Paris" };
+        var pruned = Guid.NewGuid();
+        await using (var connection = new SqliteConnection($"Data Source={_path};Pooling=False"))
+        {
+            await connection.OpenAsync(Ct);
+            await using var create = connection.CreateCommand();
+            create.CommandText = $$"""
+                PRAGMA journal_mode = WAL;
+                CREATE TABLE raw_fetches (fetch_id TEXT NOT NULL PRIMARY KEY, station_id TEXT NOT NULL, window_start TEXT NOT NULL,
+                    window_end TEXT NOT NULL, time_zone TEXT NOT NULL, source TEXT NOT NULL, fetched_at TEXT NOT NULL, readings TEXT NOT NULL);
+                CREATE TABLE daily_averages (station_id TEXT NOT NULL, date TEXT NOT NULL, hours_covered INTEGER NOT NULL,
+                    hours_in_day INTEGER NOT NULL, completeness REAL NOT NULL, is_complete INTEGER NOT NULL, quantities TEXT NOT NULL,
+                    algorithm_version INTEGER NOT NULL, source_fetch_id TEXT NOT NULL, source_fetched_at TEXT NOT NULL,
+                    PRIMARY KEY (station_id, date)) WITHOUT ROWID;
+                INSERT INTO raw_fetches VALUES ('{{archived.FetchId:D}}', '{{Station1}}', '{{SqliteColumns.Instant(archived.WindowStart)}}',
+                    '{{SqliteColumns.Instant(archived.WindowEnd)}}', 'Europe/Paris', 'https://example.org', '{{SqliteColumns.Instant(archived.FetchedAt)}}', '[]');
+                INSERT INTO daily_averages VALUES ('{{Station1}}', '2023-06-01', 24, 24, 1.0, 1, '{}', 1, '{{archived.FetchId:D}}', '{{SqliteColumns.Instant(FetchedAt)}}');
+                INSERT INTO daily_averages VALUES ('{{Station1}}', '2023-06-02', 24, 24, 1.0, 1, '{}', 1, '{{pruned:D}}', '{{SqliteColumns.Instant(FetchedAt)}}');
+                """;
+            await create.ExecuteNonQueryAsync(Ct);
+        }
+
+        // The three services open the same file at once.
+        var stores = Enumerable.Range(0, 3).Select(_ => Open()).ToList();
+        await Task.WhenAll(stores.Select(store => store.InitializeAsync(Ct)));
+        await stores[0].InitializeAsync(Ct);
+
+        var days = await stores[1].GetDailyAveragesAsync(Station1, Day, Day.AddDays(1), Ct);
+        Assert.Equal(["Europe/Paris", null], days.Select(day => day.TimeZone));
+        var later = Averages(Station1, FetchedAt.AddHours(1), version: 1, co: 2.5, day: Day.AddDays(1)) with { TimeZone = "Africa/Abidjan" };
+        await stores[2].UpsertAveragesAsync([later], Ct);
+        AssertStored(later, later.Daily[0], Assert.Single(await stores[0].GetDailyAveragesAsync(Station1, Day.AddDays(1), Day.AddDays(1), Ct)));
+    }
+
     private async Task<long> PragmaAsync(string name)
     {
         await using var connection = new SqliteConnection($"Data Source={_path};Pooling=False");
