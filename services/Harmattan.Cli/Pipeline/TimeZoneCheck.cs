@@ -5,8 +5,8 @@ namespace Harmattan.Cli.Pipeline;
 
 /// <summary>
 /// A station's days are cut in the time zone of the command that fetched them: a command configured with another zone
-/// than the one the station was fetched in stores days that replace those of the same dates cut the other way. The archive's latest fetch says which zone is in use; once a change of zone is meant
-/// and fetched, the warning ends.
+/// than the one the station was fetched in stores days that replace those of the same dates cut the other way. The
+/// archive's latest fetch says which zone is in use; once a change of zone is meant and fetched, the warning ends.
 /// </summary>
 public static class TimeZoneCheck
 {
