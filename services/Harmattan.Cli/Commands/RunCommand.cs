@@ -205,7 +205,7 @@ public static class RunCommand
                 return 1;
         }
         AnsiConsole.MarkupLineInterpolated(
-            $"Stored {Counted.Of(stored.Stored, "day", "days")}: {stored.Complete} complete, {stored.Incomplete} incomplete, {stored.MissingAtSource} with no data at the source.");
+            $"Stored {Counted.Of(stored.Stored, "day", "days")}: {stored.Complete} complete, {stored.Incomplete} incomplete, {stored.MissingAtSource} with no data at the source{stored.AllRejectedNote}.");
         await PrintDailyTableAsync(services.GetRequiredService<IPipelineStore>(), asked, simulated, CancellationToken.None);
         return 0;
     }
