@@ -57,6 +57,7 @@ public sealed class AirQinoClient(HttpClient http, IOptions<AirQinoOptions> opti
                 Readings = parsed.Readings,
                 RowsReceived = parsed.RowsReceived,
                 RowsUnparseable = parsed.RowsUnparseable,
+                FirstUnparseable = parsed.FirstUnparseable,
             };
         }
         finally
