@@ -43,6 +43,12 @@ public sealed class FetchStationWindowConsumer(AirQinoClient airQino, TimeProvid
                 RowsUnparseable = 0,
             };
         }
+        if (fetch.RowsUnparseable > 0)
+            // Their hours read as not covered, like hours the source never sent: only this says the source did send them.
+            logger.LogWarning(
+                "AirQino's response for station {StationId} from {Source} has {RowsSkipped} of {RowsReceived} rows without the start " +
+                "of an hour as timestamp (first: {FirstSkipped}; expected such as \"{Example}\"); they are left out, and their hours count as not covered.",
+                command.StationId, fetch.Source, fetch.RowsUnparseable, fetch.RowsReceived, fetch.FirstUnparseable, AirQinoParser.ExampleTimestamp);
         var fetchedAt = time.GetUtcNow();
         var messages = RawReadingsMessages.Cut(command, zone, fetch.Source, fetchedAt, fetch.Readings);
         foreach (var message in messages)

@@ -185,7 +185,7 @@ public static class BackfillCommand
         }
 
         AnsiConsole.MarkupLineInterpolated(
-            $"Days stored: {stored.Stored} of {total} — complete {stored.Complete}, incomplete {stored.Incomplete}, missing at the source {stored.MissingAtSource}.");
+            $"Days stored: {stored.Stored} of {total} — complete {stored.Complete}, incomplete {stored.Incomplete}, missing at the source {stored.MissingAtSource}{stored.AllRejectedNote}.");
         AnsiConsole.MarkupLineInterpolated(
             $"This run stored {stored.Stored - plan.AlreadyStored} day(s) in {time.GetElapsedTime(started):hh\\:mm\\:ss} ({Rate().DaysPerSecond ?? 0:0.0} days/s).");
         switch (outcome)

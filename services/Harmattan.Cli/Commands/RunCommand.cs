@@ -65,9 +65,11 @@ public static class RunCommand
         var defaults = new Dictionary<string, string?>(CommonOptions.StoreDefaults)
         {
             ["Bus:Transport"] = "InMemory",
-            // The AirQino client already retries within AirQino:RetryAttempts and AirQino:TotalTimeout: a bus-level
-            // retry on top would multiply that budget before the run can say the source is unreachable.
-            ["Bus:RetryLimit"] = "0",
+            // What the AirQino client retried (statuses, timeouts, the network) the fetch endpoint never retries again, so
+            // these retries only ask again after a body cut short or unreadable, as the services do, and ride out a store
+            // briefly locked; few and short, so that a source that keeps failing still fails the run within seconds.
+            ["Bus:RetryLimit"] = "3",
+            ["Bus:RetryMaxInterval"] = "00:00:02",
             // Ctrl-C should end an interactive run within seconds.
             ["Bus:StopTimeout"] = "00:00:05",
         };
@@ -205,7 +207,7 @@ public static class RunCommand
                 return 1;
         }
         AnsiConsole.MarkupLineInterpolated(
-            $"Stored {Counted.Of(stored.Stored, "day", "days")}: {stored.Complete} complete, {stored.Incomplete} incomplete, {stored.MissingAtSource} with no data at the source.");
+            $"Stored {Counted.Of(stored.Stored, "day", "days")}: {stored.Complete} complete, {stored.Incomplete} incomplete, {stored.MissingAtSource} with no data at the source{stored.AllRejectedNote}.");
         await PrintDailyTableAsync(services.GetRequiredService<IPipelineStore>(), asked, simulated, CancellationToken.None);
         return 0;
     }

@@ -35,17 +35,29 @@ public sealed record StationDays(string StationId, TimeZoneInfo TimeZone, DateOn
     }
 }
 
-public readonly record struct StoredDayCounts(int Stored, int Complete, int Incomplete, int MissingAtSource)
+/// <param name="MissingAtSource">Days the source sent no row for.</param>
+/// <param name="AllRejected">
+/// Days the source sent rows for whose every value was rejected (not a number, or outside Quality:Ranges): no hour is
+/// covered either, but the cause is the values, not the source's silence.
+/// </param>
+public readonly record struct StoredDayCounts(int Stored, int Complete, int Incomplete, int MissingAtSource, int AllRejected = 0)
 {
     public StoredDayCounts Add(StoredDailyAverage day) => day switch
     {
-        { HoursCovered: 0 } => this with { Stored = Stored + 1, MissingAtSource = MissingAtSource + 1 },
+        { HoursCovered: 0, Quantities.Count: 0 } => this with { Stored = Stored + 1, MissingAtSource = MissingAtSource + 1 },
+        { HoursCovered: 0 } => this with { Stored = Stored + 1, AllRejected = AllRejected + 1 },
         { IsComplete: true } => this with { Stored = Stored + 1, Complete = Complete + 1 },
         _ => this with { Stored = Stored + 1, Incomplete = Incomplete + 1 },
     };
 
+    /// <summary>", N with every value rejected ...", or nothing when there is none: appended to a summary of the counts.</summary>
+    public string AllRejectedNote => AllRejected == 0
+        ? ""
+        : $", {AllRejected} with rows whose every value was rejected (not numbers, or outside Quality:Ranges: see the quantities' rejected counts)";
+
     public static StoredDayCounts operator +(StoredDayCounts a, StoredDayCounts b) =>
-        new(a.Stored + b.Stored, a.Complete + b.Complete, a.Incomplete + b.Incomplete, a.MissingAtSource + b.MissingAtSource);
+        new(a.Stored + b.Stored, a.Complete + b.Complete, a.Incomplete + b.Incomplete, a.MissingAtSource + b.MissingAtSource,
+            a.AllRejected + b.AllRejected);
 }
 
 /// <summary>

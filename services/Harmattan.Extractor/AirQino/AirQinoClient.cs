@@ -42,7 +42,7 @@ public sealed class AirQinoClient(HttpClient http, IOptions<AirQinoOptions> opti
 
         using var response = await SendAsync(stationId, url, cancellationToken);
         if (!response.IsSuccessStatusCode)
-            throw StatusFailure(stationId, url, response.StatusCode, response.ReasonPhrase);
+            throw StatusFailure(stationId, url, response.StatusCode, response.ReasonPhrase, RetryAfter(response));
 
         var (buffer, length) = await ReadBodyAsync(stationId, url, response, cancellationToken);
         try
@@ -57,6 +57,7 @@ public sealed class AirQinoClient(HttpClient http, IOptions<AirQinoOptions> opti
                 Readings = parsed.Readings,
                 RowsReceived = parsed.RowsReceived,
                 RowsUnparseable = parsed.RowsUnparseable,
+                FirstUnparseable = parsed.FirstUnparseable,
             };
         }
         finally
@@ -74,6 +75,15 @@ public sealed class AirQinoClient(HttpClient http, IOptions<AirQinoOptions> opti
         resilience.Retry.MaxRetryAttempts = Math.Max(options.RetryAttempts, 1);
         if (options.RetryAttempts == 0)
             resilience.Retry.ShouldHandle = _ => Polly.PredicateResult.False();
+        else
+        {
+            // A wait AirQino asks for that outlasts the whole budget would end in the total timeout, after sitting idle
+            // for it, and read as "AirQino did not answer in time": the 429 is reported at once instead.
+            var transient = resilience.Retry.ShouldHandle;
+            resilience.Retry.ShouldHandle = args => RetryAfter(args.Outcome.Result) > options.TotalTimeout
+                ? Polly.PredicateResult.False()
+                : transient(args);
+        }
         resilience.Retry.Delay = options.RetryDelay;
         resilience.Retry.BackoffType = Polly.DelayBackoffType.Exponential;
         resilience.Retry.UseJitter = true;
@@ -123,11 +133,25 @@ public sealed class AirQinoClient(HttpClient http, IOptions<AirQinoOptions> opti
         }
     }
 
-    private AirQinoResponseException StatusFailure(string stationId, string url, HttpStatusCode status, string? reason)
+    /// <summary>The wait a throttling answer asks for (<c>Retry-After</c> as seconds or as a date), if any.</summary>
+    private static TimeSpan? RetryAfter(HttpResponseMessage? response) =>
+        response?.Headers.RetryAfter switch
+        {
+            { Delta: { } delta } => delta,
+            { Date: { } date } => date - DateTimeOffset.UtcNow,
+            _ => null,
+        };
+
+    private AirQinoResponseException StatusFailure(string stationId, string url, HttpStatusCode status, string? reason,
+        TimeSpan? retryAfter)
     {
         var code = $"{(int)status} {reason ?? status.ToString()}".TrimEnd();
         var message = status switch
         {
+            HttpStatusCode.TooManyRequests when retryAfter > _options.TotalTimeout =>
+                $"AirQino throttled the request for station {stationId} ({code}) at {url} and asked to wait " +
+                $"{retryAfter.Value.TotalSeconds:0} s (Retry-After), longer than AirQino:TotalTimeout ({_options.TotalTimeout.TotalSeconds:0.###} s), " +
+                "so it was not retried; fetch it again once that wait is over.",
             HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden =>
                 $"AirQino refused the request for station {stationId} with {code} at {url}: the API refused the credentials " +
                 "or needs a bearer token: set AirQino:TokenUrl with AirQino:ClientId and the credentials.",

@@ -19,6 +19,9 @@ public sealed record AirQinoFetch
     public int RowsInWindow => Readings.Count;
     public required int RowsUnparseable { get; init; }
 
+    /// <summary>The timestamp of the first row skipped as unparseable, as the source wrote it; empty when none was.</summary>
+    public string FirstUnparseable { get; init; } = "";
+
     /// <summary>Rows with a valid timestamp outside the window (the 2023 API ignored the window and sent a year).</summary>
     public int RowsOutsideWindow => RowsReceived - RowsUnparseable - RowsInWindow;
 }

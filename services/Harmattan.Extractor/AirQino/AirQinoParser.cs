@@ -68,7 +68,7 @@ public static class AirQinoParser
             throw Failure(stationId, source,
                 $"has {rows.Received:N0} rows but none with a timestamp such as \"{ExampleTimestamp}\" (first: {rows.FirstBadTimestamp})",
                 "check AirQino:BaseUrl and the API version (v3)");
-        return new AirQinoParseResult(rows.Readings, rows.Received, rows.Unparseable);
+        return new AirQinoParseResult(rows.Readings, rows.Received, rows.Unparseable, rows.FirstBadTimestamp);
     }
 
     /// <summary>Reads a whole stream (e.g. a recorded file) and parses it.</summary>

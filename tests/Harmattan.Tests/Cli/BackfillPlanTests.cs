@@ -1,6 +1,8 @@
 using Harmattan.Cli.Pipeline;
+using Harmattan.Contracts;
 using Harmattan.Storage;
 using Harmattan.Storage.Sqlite;
+using Harmattan.Testing;
 using static Harmattan.Tests.Cli.CliStoreSeed;
 
 namespace Harmattan.Tests.Cli;
@@ -84,10 +86,33 @@ public sealed class BackfillPlanTests : IDisposable
 
         Assert.Equal(new StoredDayCounts(1, 1, 0, 0), await plan.CountStoredAsync(_store, startedAt, Ct));
 
-        await _store.UpsertAveragesAsync([Day(Station, First.AddDays(1), 6, startedAt), Day(Station, First.AddDays(2), 0, startedAt)], Ct);
+        await _store.UpsertAveragesAsync([Day(Station, First.AddDays(1), 6, startedAt), NoRows(First.AddDays(2), startedAt)], Ct);
 
         Assert.Equal(new StoredDayCounts(3, 1, 1, 1), await plan.CountStoredAsync(_store, startedAt, Ct));
     }
+
+    [Fact]
+    public async Task A_day_whose_every_value_was_rejected_is_not_counted_as_missing_at_the_source()
+    {
+        await _store.InitializeAsync(Ct);
+        var plan = await BackfillPlan.CreateAsync(_store, [Days(2)], refetch: false, Ct);
+        var startedAt = Earlier.AddDays(10);
+        // 24 rows came, every CO value a string or a sentinel: no hour is covered, but the source was not silent.
+        var rejected = new Dictionary<string, QuantityStats> { ["co"] = new() { Count = 0, Rejected = 24 } };
+        var allRejected = NoRows(First, startedAt);
+        allRejected = allRejected with { Daily = [allRejected.Daily[0] with { Quantities = rejected }] };
+        await _store.UpsertAveragesAsync([allRejected, NoRows(First.AddDays(1), startedAt)], Ct);
+
+        var counts = await plan.CountStoredAsync(_store, startedAt, Ct);
+
+        Assert.Equal(new StoredDayCounts(2, 0, 0, MissingAtSource: 1, AllRejected: 1), counts);
+        Assert.Contains("1 with rows whose every value was rejected", counts.AllRejectedNote);
+        Assert.Equal("", new StoredDayCounts(1, 0, 0, 1).AllRejectedNote);
+    }
+
+    /// <summary>A day the source sent no row for, as the transformer stores it: no hour, no quantity.</summary>
+    private static AveragesComputed NoRows(DateOnly date, DateTimeOffset fetchedAt) =>
+        Builders.Averages(Station, date, hoursCovered: 0, new Dictionary<string, QuantityStats>(), fetchedAt);
 
     [Fact]
     public void The_rate_counts_only_days_fetched_by_this_run_and_gives_the_time_left()

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Net;
 using System.Net.Sockets;
+using Harmattan.AirQinoSimulator;
 using Harmattan.Cli;
 using Harmattan.Storage.MongoDb;
 using Harmattan.Storage.Sqlite;
@@ -124,6 +125,23 @@ public sealed class CliBehaviourTests : IDisposable
         Assert.Contains("--airqino-url", lines[failed + 3]);
         // Retries are the client's business: logged only with --verbose.
         Assert.DoesNotContain(lines, l => l.Contains(" WRN]", StringComparison.Ordinal) || l.Contains(" ERR]", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_run_rides_out_a_transfer_cut_short_as_the_services_do()
+    {
+        const string station = "283164601";
+        await using var simulator = await AirQinoSimulatorHost.StartAsync(
+            new SimulatorOptions { StationIds = [station], Now = new DateTimeOffset(2023, 12, 10, 0, 0, 0, TimeSpan.Zero) }, Ct);
+        // The client does not retry a body that stops halfway (the status was 200): only the bus asks again.
+        simulator.Faults.TruncateNext(1);
+
+        var (exit, output) = await _cli.InvokeAsync(["run", "--once", "--airqino-url", simulator.BaseUrl, "--station", station,
+            "--from", "2023-11-01", "--to", "2023-11-02", "--db", "harmattan.db"]);
+
+        Assert.True(exit == 0, output);
+        Assert.Contains("Stored 2 days", output);
+        Assert.Equal(2, simulator.Stats.Requests(station));
     }
 
     [Fact]

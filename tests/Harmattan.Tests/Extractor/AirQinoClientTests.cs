@@ -116,6 +116,25 @@ public class AirQinoClientTests
     }
 
     [Fact]
+    public async Task A_throttling_wait_longer_than_the_total_timeout_is_reported_at_once_as_throttling()
+    {
+        await using var simulator = await StartSimulator();
+        var (services, client) = Client(simulator);
+        await using var _ = services;
+        simulator.Faults.ThrottleNext(100);
+        simulator.Faults.RetryAfterSeconds = 3600;
+
+        var clock = Stopwatch.StartNew();
+        var error = await Assert.ThrowsAsync<AirQinoResponseException>(() => client.GetHourlyAsync(Station, WindowStart, WindowEnd, Ct));
+
+        // Waiting would only have run into AirQino:TotalTimeout (30 s here) and said AirQino did not answer in time.
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"failed after {clock.Elapsed.TotalSeconds} s");
+        Assert.Equal(HttpStatusCode.TooManyRequests, error.StatusCode);
+        Assert.Contains("asked to wait 3600 s (Retry-After), longer than AirQino:TotalTimeout (30 s)", error.Message);
+        Assert.Equal(1, simulator.Stats.Count(Station, 429));
+    }
+
+    [Fact]
     public async Task Random_faults_at_the_simulator_seed_are_ridden_out_by_the_retries()
     {
         await using var simulator = await StartSimulator();

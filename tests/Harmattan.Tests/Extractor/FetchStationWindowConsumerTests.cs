@@ -2,9 +2,11 @@ using Harmattan.AirQinoSimulator;
 using Harmattan.Contracts;
 using Harmattan.Extractor;
 using Harmattan.Hosting;
+using Harmattan.Testing;
 using MassTransit;
 using MassTransit.Testing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 
@@ -134,6 +136,44 @@ public class FetchStationWindowConsumerTests
         var chunk = Assert.Single(published);
         Assert.Empty(chunk.Readings);
         Assert.Equal((start, start.AddDays(3)), (chunk.WindowStart, chunk.WindowEnd));
+    }
+
+    [Fact]
+    public async Task Rows_left_out_for_a_timestamp_that_is_no_hour_start_are_named_in_a_warning()
+    {
+        const string station = "777000778";
+        var folder = Directory.CreateTempSubdirectory("harmattan-offhour-");
+        try
+        {
+            // AirQino moving its buckets to the half hour: every other row would be dropped without a word otherwise.
+            var rows = Enumerable.Range(0, 24).Select(h =>
+                $$"""{"timestamp": "2023-11-20 {{h:00}}:{{(h % 2 == 0 ? "00" : "30")}}:00", "CO": 0.5}""");
+            await File.WriteAllTextAsync(Path.Combine(folder.FullName, station + ".json"), $"[{string.Join(",", rows)}]", Ct);
+            await using var simulator = await AirQinoSimulatorHost.StartAsync(
+                new SimulatorOptions { StationIds = [station], DataDirectory = folder.FullName, IgnoreDates = true, Now = SeriesEnd }, Ct);
+            var logs = new LogCapture();
+            await using var services = ExtractorTestServices.Build(ExtractorTestServices.Settings(simulator.BaseUrl), s =>
+            {
+                s.AddSingleton<ILoggerFactory>(LoggerFactory.Create(b => b.AddProvider(logs)));
+                s.AddSingleton(typeof(ILogger<>), typeof(Logger<>));
+                s.AddHarmattanTestHarness(x => x.AddConsumer<FetchStationWindowConsumer, FetchStationWindowConsumerDefinition>());
+            });
+            var harness = services.GetRequiredService<ITestHarness>();
+            await harness.Start();
+            var start = new DateTimeOffset(2023, 11, 20, 0, 0, 0, TimeSpan.Zero);
+
+            await harness.Bus.Publish(Command(start, start.AddDays(1), station), Ct);
+
+            Assert.True(await harness.Published.Any<RawReadingsFetched>(Ct));
+            Assert.Equal(12, harness.Published.Select<RawReadingsFetched>(Ct).Single().Context.Message.Readings.Count);
+            var warning = Assert.Single(logs.Entries, e => e.Level == LogLevel.Warning && e.Message.Contains(station));
+            Assert.Contains("has 12 of 24 rows without the start of an hour as timestamp (first: \"2023-11-20 01:30:00\"", warning.Message);
+            await harness.Stop(Ct);
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
     }
 
     [Theory]
