@@ -57,13 +57,21 @@ public static class AirQinoParser
             throw IsTruncated(body)
                 ? Failure(stationId, source, $"is truncated JSON (it stops after {body.Length:N0} bytes in the middle of the document)",
                     "the transfer was cut short", ex)
-                : Failure(stationId, source, $"is not valid JSON ({ex.Message})", "check AirQino:BaseUrl", ex);
+                : rows.InsideData
+                    // Rows were being read, so the address is right: a row holds what JSON does not allow.
+                    ? Failure(stationId, source, $"is not valid JSON in row {rows.Received:N0} of its data ({ex.Message})",
+                        "a value such as NaN or Infinity is not JSON; the answer was refused whole and nothing of it was stored", ex)
+                    : Failure(stationId, source, $"is not valid JSON ({ex.Message})", "check AirQino:BaseUrl", ex);
         }
 
         if (rows.Received == 0)
             throw new AirQinoResponseException(stationId, source,
                 $"AirQino returned a response for station {stationId} that has no rows in its data array from {source}; the station may have no data for that window.",
                 hasNoRows: true);
+        if (rows.OffTheHour == rows.Received)
+            throw Failure(stationId, source,
+                $"has {rows.Received:N0} rows, none with the start of an hour as timestamp (first: {rows.FirstBadTimestamp})",
+                $"Harmattan averages AirQino's hourly rows, stamped at the start of each hour such as \"{ExampleTimestamp}\"; nothing of this answer was stored");
         if (rows.Unparseable == rows.Received)
             throw Failure(stationId, source,
                 $"has {rows.Received:N0} rows but none with a timestamp such as \"{ExampleTimestamp}\" (first: {rows.FirstBadTimestamp})",
@@ -167,11 +175,18 @@ public static class AirQinoParser
         public int Unparseable { get; private set; }
         public string FirstBadTimestamp { get; private set; } = "";
 
+        /// <summary>Rows whose timestamp is a date and time, but not the start of an hour.</summary>
+        public int OffTheHour { get; private set; }
+
+        /// <summary>The reader is between the rows of the data array.</summary>
+        public bool InsideData { get; private set; }
+
         public AirQinoResponseException WrongShape(string detail) =>
             Failure(stationId, source, $"is not an AirQino hourly response: {detail}", "check AirQino:BaseUrl and the API version (v3)");
 
         public void ReadArray(ref Utf8JsonReader reader)
         {
+            InsideData = true;
             while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
             {
                 Received++;
@@ -183,6 +198,7 @@ public static class AirQinoParser
                 }
                 ReadRow(ref reader);
             }
+            InsideData = false;
         }
 
         /// <summary>
@@ -328,9 +344,12 @@ public static class AirQinoParser
             }
             text = reader.GetString()!;
             if (DateTimeOffset.TryParseExact(text, FallbackTimestampFormats, CultureInfo.InvariantCulture,
-                    DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var parsed)
-                && parsed.Ticks % TimeSpan.TicksPerHour == 0)
-                return parsed.ToUniversalTime();
+                    DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var parsed))
+            {
+                if (parsed.Ticks % TimeSpan.TicksPerHour == 0)
+                    return parsed.ToUniversalTime();
+                OffTheHour++;
+            }
             text = $"\"{text}\"";
             return null;
         }

@@ -202,6 +202,10 @@ public class AirQinoParserTests
     [InlineData("""[{"timestamp":1670634000,"CO":1},{"timestamp":1670637600,"CO":2}]""", "has 2 rows but none with a timestamp")]
     [InlineData("""[{"timestamp":"2022-12-10 01:00:00"}] trailing""", "is not valid JSON")]
     [InlineData("""[{"timestamp":"2022-12-10 01:00:00",}]""", "is not valid JSON")]
+    [InlineData("""[{"timestamp":"2022-12-10 01:00:00","CO":0.2},{"timestamp":"2022-12-10 02:00:00","CO":NaN}]""",
+        "is not valid JSON in row 2 of its data")]
+    [InlineData("""[{"timestamp":"2022-12-10 01:30:00","CO":1},{"timestamp":"2022-12-10 02:30:00","CO":2}]""",
+        "has 2 rows, none with the start of an hour as timestamp (first: \"2022-12-10 01:30:00\")")]
     public void A_body_that_is_not_an_hourly_response_fails_naming_the_station_and_the_url(string body, string reason)
     {
         var error = Assert.Throws<AirQinoResponseException>(() => Parse(body));
@@ -211,6 +215,17 @@ public class AirQinoParserTests
         Assert.Contains(reason, error.Message);
         Assert.Equal(Station, error.StationId);
         Assert.Equal(Url, error.RequestUrl);
+    }
+
+    [Theory]
+    [InlineData("""[{"timestamp":"2022-12-10 01:00:00","CO":NaN}]""")]
+    [InlineData("""[{"timestamp":"2022-12-10 01:30:00","CO":1}]""")]
+    public void A_response_whose_rows_came_does_not_send_the_user_to_check_the_address(string body)
+    {
+        var error = Assert.Throws<AirQinoResponseException>(() => Parse(body));
+
+        Assert.DoesNotContain("AirQino:BaseUrl", error.Message);
+        Assert.Contains("nothing of", error.Message);
     }
 
     [Fact]
