@@ -124,11 +124,12 @@ public static class ReplayCommand
     }
 
     /// <summary>
-    /// The newest archived fetch of each window that overlaps the range. An older fetch of the same window can never
-    /// win over the newer one (same algorithm, older fetch time), so re-sending it would only cost work; fetches of
-    /// other windows covering the same days are all sent and the loader keeps the newest per day.
+    /// The newest archived fetch of each window that overlaps the range, cut to the days of the range. An older fetch
+    /// of the same window can never win over the newer one (same algorithm, older fetch time), so re-sending it would
+    /// only cost work; fetches of other windows covering the same days are all sent and the loader keeps the newest per
+    /// day.
     /// </summary>
-    private static async Task<IReadOnlyList<RawReadingsFetched>> ArchivedFetchesAsync(IPipelineStore store,
+    internal static async Task<IReadOnlyList<RawReadingsFetched>> ArchivedFetchesAsync(IPipelineStore store,
         IReadOnlyList<StationDays> asked, CancellationToken cancellationToken)
     {
         var fetches = new List<RawReadingsFetched>();
@@ -136,9 +137,36 @@ public static class ReplayCommand
         {
             var range = DayWindows.ForDays(station.From, station.To, station.TimeZone);
             var archived = await store.GetRawFetchesAsync(station.StationId, range.Start, range.End, cancellationToken);
-            fetches.AddRange(ArchiveRetention.NewestPerWindow(archived));
+            foreach (var fetch in ArchiveRetention.NewestPerWindow(archived))
+                if (CutToDays(fetch, station) is { } cut)
+                    fetches.Add(cut);
         }
         return fetches;
+    }
+
+    /// <summary>
+    /// The part of <paramref name="fetch"/> inside the asked days, cut in the fetch's own zone so that it stays whole
+    /// days. A day outside the range may have a newer fetch that the range does not reach: recomputed from this one
+    /// with a raised algorithm version, it would replace that newer fetch's averages with older data.
+    /// </summary>
+    private static RawReadingsFetched? CutToDays(RawReadingsFetched fetch, StationDays station)
+    {
+        // A zone that cannot be found fails in the transformer, which names it; sent whole, that error reaches the user.
+        if (!TimeZoneInfo.TryFindSystemTimeZoneById(fetch.TimeZone, out var zone))
+            return fetch;
+        var range = DayWindows.ForDays(station.From, station.To, zone);
+        var start = fetch.WindowStart > range.Start ? fetch.WindowStart : range.Start;
+        var end = fetch.WindowEnd < range.End ? fetch.WindowEnd : range.End;
+        if (start >= end)
+            return null;
+        if (start == fetch.WindowStart && end == fetch.WindowEnd)
+            return fetch;
+        return fetch with
+        {
+            WindowStart = start,
+            WindowEnd = end,
+            Readings = [.. fetch.Readings.Where(r => r.Hour >= start && r.Hour < end)],
+        };
     }
 
     private static async Task<int> WaitAsync(IServiceProvider services, ReplayProgress progress, IReadOnlyList<StationDays> asked,
