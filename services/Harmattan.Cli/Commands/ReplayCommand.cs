@@ -190,8 +190,12 @@ public static class ReplayCommand
         }
 
         var versions = progress.Results.Select(r => r.AlgorithmVersion).Distinct().Order().Select(v => $"v{v}").ToList();
+        var held = await progress.HeldByNewerVersionAsync(store, cancellationToken);
         AnsiConsole.MarkupLineInterpolated(
-            $"Recomputed {progress.Computed} of {progress.Expected} fetches{(versions.Count > 0 ? $" (algorithm {string.Join(", ", versions)})" : "")}; stored {progress.Stored}.");
+            $"Recomputed {progress.Computed} of {progress.Expected} fetches{(versions.Count > 0 ? $" (algorithm {string.Join(", ", versions)})" : "")}; stored {progress.Stored - held.Fetches}.");
+        if (held.Days > 0)
+            AnsiConsole.MarkupLineInterpolated(
+                $"[red]{Counted.Of(held.Days, "day was", "days were")} not replaced: the store holds {(held.Days == 1 ? "it" : "them")} at algorithm v{held.AlgorithmVersion}, newer than the transformer's {string.Join(", ", versions)}, and the loader never lets an older algorithm version overwrite a newer one.[/] To recompute {(held.Days == 1 ? "it" : "them")}, raise Quality:AlgorithmVersion on the transformer above v{held.AlgorithmVersion}, restart it and replay again.");
         var stored = new Dictionary<int, int>();
         foreach (var station in asked)
             foreach (var day in await store.GetDailyAveragesAsync(station.StationId, station.From, station.To, cancellationToken))
@@ -209,7 +213,7 @@ public static class ReplayCommand
                     $"[red]No replayed fetch was recomputed and stored for {Durations.Format(idleTimeout)}.[/] Are the transformer and loader running against this RabbitMQ and this store?");
                 return 1;
             default:
-                return 0;
+                return held.Days > 0 ? 1 : 0;
         }
     }
 }

@@ -54,6 +54,28 @@ public sealed class ReplayProgress
         }
     }
 
+    /// <summary>
+    /// The days of the computed results that the store holds at a higher algorithm version than the result's, the
+    /// fetches they belong to and the highest such version. The loader keeps those rows, so the replay did not
+    /// recompute them, although <see cref="CheckStoreAsync"/> counts their fetches as stored (there is nothing to wait for).
+    /// </summary>
+    public async Task<(int Days, int Fetches, int AlgorithmVersion)> HeldByNewerVersionAsync(IPipelineStore store,
+        CancellationToken cancellationToken)
+    {
+        var (days, fetches, version) = (0, 0, 0);
+        foreach (var result in Results.Where(r => r.Daily.Count > 0))
+        {
+            var rows = await store.GetDailyAveragesAsync(result.StationId, result.Daily.Min(d => d.Date),
+                result.Daily.Max(d => d.Date), cancellationToken);
+            var held = rows.Where(row => row.AlgorithmVersion > result.AlgorithmVersion
+                                         && result.Daily.Any(day => day.Date == row.Date)).ToList();
+            if (held.Count == 0)
+                continue;
+            (days, fetches, version) = (days + held.Count, fetches + 1, Math.Max(version, held.Max(row => row.AlgorithmVersion)));
+        }
+        return (days, fetches, version);
+    }
+
     private static bool NotOlder(StoredDailyAverage row, AveragesComputed result) =>
         row.AlgorithmVersion > result.AlgorithmVersion
         || (row.AlgorithmVersion == result.AlgorithmVersion && row.SourceFetchedAt >= result.SourceFetchedAt);

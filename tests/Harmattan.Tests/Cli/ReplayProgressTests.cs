@@ -79,6 +79,33 @@ public sealed class ReplayProgressTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Days_the_store_keeps_at_a_newer_version_than_the_transformer_s_are_told_apart_from_those_written()
+    {
+        // A transformer still on v1 (not restarted after the rule change) replays days already recomputed at v2.
+        await _store.UpsertAveragesAsync([Averages(2)], Ct);
+        var progress = Replaying(Fetch);
+        progress.Record(Averages(1));
+
+        await progress.CheckStoreAsync(_store, Ct);
+        var held = await progress.HeldByNewerVersionAsync(_store, Ct);
+
+        Assert.Equal(1, progress.Stored);
+        Assert.Equal((2, 1, 2), held);
+    }
+
+    [Fact]
+    public async Task Nothing_is_held_when_the_replay_wrote_its_days()
+    {
+        await _store.UpsertAveragesAsync([Averages(1), Averages(2)], Ct);
+        var progress = Replaying(Fetch);
+        progress.Record(Averages(2));
+
+        await progress.CheckStoreAsync(_store, Ct);
+
+        Assert.Equal((0, 0, 0), await progress.HeldByNewerVersionAsync(_store, Ct));
+    }
+
+    [Fact]
     public async Task Averages_of_fetches_that_were_not_replayed_are_ignored()
     {
         var progress = Replaying(Fetch);
