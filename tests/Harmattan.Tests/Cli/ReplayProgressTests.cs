@@ -52,6 +52,23 @@ public sealed class ReplayProgressTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Rules_changed_under_the_same_version_count_only_once_the_loader_has_written_their_figures()
+    {
+        await _store.UpsertAveragesAsync([Averages(1)], Ct);
+        var progress = Replaying(Fetch);
+        var recomputed = Builders.Averages("283164601", new DateOnly(2026, 3, 1), days: 2, quantities: Builders.Co(0.7, count: 24),
+            fetchedAt: FetchedAt, algorithmVersion: 1, fetchId: Fetch);
+        progress.Record(recomputed);
+
+        await progress.CheckStoreAsync(_store, Ct);
+        Assert.Equal((1, 0), (progress.Computed, progress.Stored));
+
+        await _store.UpsertAveragesAsync([recomputed], Ct);
+        await progress.CheckStoreAsync(_store, Ct);
+        Assert.Equal(1, progress.Stored);
+    }
+
+    [Fact]
     public async Task A_newer_version_counts_only_once_the_loader_has_written_it()
     {
         await _store.UpsertAveragesAsync([Averages(1)], Ct);
