@@ -7,6 +7,7 @@ using Harmattan.Hosting;
 using Harmattan.Storage;
 using Harmattan.Storage.Archive;
 using MassTransit;
+using Microsoft.Extensions.Configuration;
 using Spectre.Console;
 
 namespace Harmattan.Cli.Commands;
@@ -50,6 +51,11 @@ public static class ReplayCommand
         StoreLocation.RequireExisting(builder.Configuration);
         var broker = RabbitMqAddress.FromConfiguration(builder.Configuration);
         AnsiConsole.MarkupLineInterpolated($"Broker: RabbitMQ {RabbitMqAddress.Describe(broker)}; store: {StoreLocation.Describe(builder.Configuration)}");
+        var qualityGiven = QualitySettingsGiven(builder.Configuration);
+        if (qualityGiven.Count > 0)
+            AnsiConsole.MarkupLineInterpolated(
+                $"[yellow]Not used by replay: {string.Join(", ", qualityGiven)}.[/] The running transformer recomputes with its own Quality settings; set them there and restart it.");
+        var configuredVersion = int.TryParse(builder.Configuration[$"{QualitySection}:AlgorithmVersion"], out var v) ? v : (int?)null;
 
         builder.Services.AddPipelineStoreForReading(builder.Configuration);
         builder.Services.AddStations(builder.Configuration);
@@ -98,7 +104,7 @@ public static class ReplayCommand
             if (noWait)
                 return 0;
 
-            return await WaitAsync(host.Services, progress, asked, idleTimeout, cancellationToken);
+            return await WaitAsync(host.Services, progress, asked, idleTimeout, configuredVersion, cancellationToken);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -169,8 +175,24 @@ public static class ReplayCommand
         };
     }
 
+    private const string QualitySection = "Quality";
+
+    /// <summary>
+    /// The Quality settings this command was given (environment, appsettings). The transformer computes the averages,
+    /// so they change nothing here; a team that set them for the replay believes the new rules apply.
+    /// </summary>
+    internal static IReadOnlyList<string> QualitySettingsGiven(IConfiguration configuration) =>
+        [.. configuration.GetSection(QualitySection).AsEnumerable().Where(e => e.Value is not null)
+            .Select(e => $"{e.Key}={e.Value}").Order(StringComparer.Ordinal)];
+
+    /// <summary>The warning when the transformer computed with another algorithm version than this command was given.</summary>
+    internal static string? VersionMismatch(int? configured, IReadOnlyCollection<int> computed) =>
+        configured is { } version && computed.Count > 0 && computed.Any(c => c != version)
+            ? $"The transformer computed with algorithm {string.Join(", ", computed.Distinct().Order().Select(c => $"v{c}"))}, not the v{version} this command was given (Quality:AlgorithmVersion): the stored averages are the running transformer's. Restart it with the new Quality settings and replay again."
+            : null;
+
     private static async Task<int> WaitAsync(IServiceProvider services, ReplayProgress progress, IReadOnlyList<StationDays> asked,
-        TimeSpan idleTimeout, CancellationToken cancellationToken)
+        TimeSpan idleTimeout, int? configuredVersion, CancellationToken cancellationToken)
     {
         var store = services.GetRequiredService<IPipelineStore>();
         var wait = new ProgressWait(services.GetRequiredService<PipelineFaults>(), services.GetRequiredService<TimeProvider>());
@@ -202,6 +224,9 @@ public static class ReplayCommand
                 stored[day.AlgorithmVersion] = stored.GetValueOrDefault(day.AlgorithmVersion) + 1;
         AnsiConsole.MarkupLineInterpolated(
             $"Days stored by algorithm version: {string.Join(", ", stored.OrderBy(e => e.Key).Select(e => $"v{e.Key}: {e.Value}"))}.");
+        var mismatch = VersionMismatch(configuredVersion, [.. progress.Results.Select(r => r.AlgorithmVersion)]);
+        if (mismatch is not null)
+            AnsiConsole.MarkupLineInterpolated($"[red]{mismatch}[/]");
 
         switch (outcome)
         {
@@ -213,7 +238,7 @@ public static class ReplayCommand
                     $"[red]No replayed fetch was recomputed and stored for {Durations.Format(idleTimeout)}.[/] Are the transformer and loader running against this RabbitMQ and this store?");
                 return 1;
             default:
-                return held.Days > 0 ? 1 : 0;
+                return held.Days > 0 || mismatch is not null ? 1 : 0;
         }
     }
 }
