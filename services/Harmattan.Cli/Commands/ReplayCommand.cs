@@ -67,6 +67,7 @@ public static class ReplayCommand
             bus.AddConsumer<ReplayedAveragesConsumer>().Endpoint(e => e.Temporary = true);
         });
         using var host = builder.Build();
+        WatchOnlyReplayed(host.Services.GetRequiredService<PipelineFaults>(), host.Services.GetRequiredService<ReplayProgress>());
         using var stop = CliHost.StopOnSignal(host, cancellationToken);
         cancellationToken = stop.Token;
         var store = host.Services.GetRequiredService<IPipelineStore>();
@@ -174,6 +175,13 @@ public static class ReplayCommand
             Readings = [.. fetch.Readings.Where(r => r.Hour >= start && r.Hour < end)],
         };
     }
+
+    /// <summary>
+    /// Only the failures of the replayed fetches end the wait: a fetch of the hourly schedule that fails meanwhile (AirQino
+    /// down) is not this replay's, and the fetches it re-sent go on being recomputed.
+    /// </summary>
+    internal static void WatchOnlyReplayed(PipelineFaults faults, ReplayProgress progress) =>
+        faults.Watches = fault => fault.FetchId is { } fetchId && progress.IsExpected(fetchId);
 
     private const string QualitySection = "Quality";
 

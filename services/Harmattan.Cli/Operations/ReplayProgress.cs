@@ -18,6 +18,8 @@ public sealed class ReplayProgress
     public int Computed => _results.Values.Count(r => r is not null);
     public int Stored => _stored.Count;
 
+    public bool IsExpected(Guid fetchId) => _results.ContainsKey(fetchId);
+
     public void Expect(IEnumerable<Guid> fetchIds)
     {
         foreach (var id in fetchIds)
