@@ -7,6 +7,7 @@ using Harmattan.Hosting;
 using Harmattan.Storage;
 using Harmattan.Storage.Archive;
 using MassTransit;
+using Microsoft.Extensions.Configuration;
 using Spectre.Console;
 
 namespace Harmattan.Cli.Commands;
@@ -50,6 +51,11 @@ public static class ReplayCommand
         StoreLocation.RequireExisting(builder.Configuration);
         var broker = RabbitMqAddress.FromConfiguration(builder.Configuration);
         AnsiConsole.MarkupLineInterpolated($"Broker: RabbitMQ {RabbitMqAddress.Describe(broker)}; store: {StoreLocation.Describe(builder.Configuration)}");
+        var qualityGiven = QualitySettingsGiven(builder.Configuration);
+        if (qualityGiven.Count > 0)
+            AnsiConsole.MarkupLineInterpolated(
+                $"[yellow]Not used by replay: {string.Join(", ", qualityGiven)}.[/] The running transformer recomputes with its own Quality settings; set them there and restart it.");
+        var configuredVersion = int.TryParse(builder.Configuration[$"{QualitySection}:AlgorithmVersion"], out var v) ? v : (int?)null;
 
         builder.Services.AddPipelineStoreForReading(builder.Configuration);
         builder.Services.AddStations(builder.Configuration);
@@ -61,6 +67,7 @@ public static class ReplayCommand
             bus.AddConsumer<ReplayedAveragesConsumer>().Endpoint(e => e.Temporary = true);
         });
         using var host = builder.Build();
+        WatchOnlyReplayed(host.Services.GetRequiredService<PipelineFaults>(), host.Services.GetRequiredService<ReplayProgress>());
         using var stop = CliHost.StopOnSignal(host, cancellationToken);
         cancellationToken = stop.Token;
         var store = host.Services.GetRequiredService<IPipelineStore>();
@@ -98,7 +105,7 @@ public static class ReplayCommand
             if (noWait)
                 return 0;
 
-            return await WaitAsync(host.Services, progress, asked, idleTimeout, cancellationToken);
+            return await WaitAsync(host.Services, progress, asked, idleTimeout, configuredVersion, cancellationToken);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -124,11 +131,12 @@ public static class ReplayCommand
     }
 
     /// <summary>
-    /// The newest archived fetch of each window that overlaps the range. An older fetch of the same window can never
-    /// win over the newer one (same algorithm, older fetch time), so re-sending it would only cost work; fetches of
-    /// other windows covering the same days are all sent and the loader keeps the newest per day.
+    /// The newest archived fetch of each window that overlaps the range, cut to the days of the range. An older fetch
+    /// of the same window can never win over the newer one (same algorithm, older fetch time), so re-sending it would
+    /// only cost work; fetches of other windows covering the same days are all sent and the loader keeps the newest per
+    /// day.
     /// </summary>
-    private static async Task<IReadOnlyList<RawReadingsFetched>> ArchivedFetchesAsync(IPipelineStore store,
+    internal static async Task<IReadOnlyList<RawReadingsFetched>> ArchivedFetchesAsync(IPipelineStore store,
         IReadOnlyList<StationDays> asked, CancellationToken cancellationToken)
     {
         var fetches = new List<RawReadingsFetched>();
@@ -136,13 +144,63 @@ public static class ReplayCommand
         {
             var range = DayWindows.ForDays(station.From, station.To, station.TimeZone);
             var archived = await store.GetRawFetchesAsync(station.StationId, range.Start, range.End, cancellationToken);
-            fetches.AddRange(ArchiveRetention.NewestPerWindow(archived));
+            foreach (var fetch in ArchiveRetention.NewestPerWindow(archived))
+                if (CutToDays(fetch, station) is { } cut)
+                    fetches.Add(cut);
         }
         return fetches;
     }
 
+    /// <summary>
+    /// The part of <paramref name="fetch"/> inside the asked days, cut in the fetch's own zone so that it stays whole
+    /// days. A day outside the range may have a newer fetch that the range does not reach: recomputed from this one
+    /// with a raised algorithm version, it would replace that newer fetch's averages with older data.
+    /// </summary>
+    private static RawReadingsFetched? CutToDays(RawReadingsFetched fetch, StationDays station)
+    {
+        // A zone that cannot be found fails in the transformer, which names it; sent whole, that error reaches the user.
+        if (!TimeZoneInfo.TryFindSystemTimeZoneById(fetch.TimeZone, out var zone))
+            return fetch;
+        var range = DayWindows.ForDays(station.From, station.To, zone);
+        var start = fetch.WindowStart > range.Start ? fetch.WindowStart : range.Start;
+        var end = fetch.WindowEnd < range.End ? fetch.WindowEnd : range.End;
+        if (start >= end)
+            return null;
+        if (start == fetch.WindowStart && end == fetch.WindowEnd)
+            return fetch;
+        return fetch with
+        {
+            WindowStart = start,
+            WindowEnd = end,
+            Readings = [.. fetch.Readings.Where(r => r.Hour >= start && r.Hour < end)],
+        };
+    }
+
+    /// <summary>
+    /// Only the failures of the replayed fetches end the wait: a fetch of the hourly schedule that fails meanwhile (AirQino
+    /// down) is not this replay's, and the fetches it re-sent go on being recomputed.
+    /// </summary>
+    internal static void WatchOnlyReplayed(PipelineFaults faults, ReplayProgress progress) =>
+        faults.Watches = fault => fault.FetchId is { } fetchId && progress.IsExpected(fetchId);
+
+    private const string QualitySection = "Quality";
+
+    /// <summary>
+    /// The Quality settings this command was given (environment, appsettings). The transformer computes the averages,
+    /// so they change nothing here; a team that set them for the replay believes the new rules apply.
+    /// </summary>
+    internal static IReadOnlyList<string> QualitySettingsGiven(IConfiguration configuration) =>
+        [.. configuration.GetSection(QualitySection).AsEnumerable().Where(e => e.Value is not null)
+            .Select(e => $"{e.Key}={e.Value}").Order(StringComparer.Ordinal)];
+
+    /// <summary>The warning when the transformer computed with another algorithm version than this command was given.</summary>
+    internal static string? VersionMismatch(int? configured, IReadOnlyCollection<int> computed) =>
+        configured is { } version && computed.Count > 0 && computed.Any(c => c != version)
+            ? $"The transformer computed with algorithm {string.Join(", ", computed.Distinct().Order().Select(c => $"v{c}"))}, not the v{version} this command was given (Quality:AlgorithmVersion): the stored averages are the running transformer's. Restart it with the new Quality settings and replay again."
+            : null;
+
     private static async Task<int> WaitAsync(IServiceProvider services, ReplayProgress progress, IReadOnlyList<StationDays> asked,
-        TimeSpan idleTimeout, CancellationToken cancellationToken)
+        TimeSpan idleTimeout, int? configuredVersion, CancellationToken cancellationToken)
     {
         var store = services.GetRequiredService<IPipelineStore>();
         var wait = new ProgressWait(services.GetRequiredService<PipelineFaults>(), services.GetRequiredService<TimeProvider>());
@@ -162,14 +220,21 @@ public static class ReplayCommand
         }
 
         var versions = progress.Results.Select(r => r.AlgorithmVersion).Distinct().Order().Select(v => $"v{v}").ToList();
+        var held = await progress.HeldByNewerVersionAsync(store, cancellationToken);
         AnsiConsole.MarkupLineInterpolated(
-            $"Recomputed {progress.Computed} of {progress.Expected} fetches{(versions.Count > 0 ? $" (algorithm {string.Join(", ", versions)})" : "")}; stored {progress.Stored}.");
+            $"Recomputed {progress.Computed} of {progress.Expected} fetches{(versions.Count > 0 ? $" (algorithm {string.Join(", ", versions)})" : "")}; stored {progress.Stored - held.Fetches}.");
+        if (held.Days > 0)
+            AnsiConsole.MarkupLineInterpolated(
+                $"[red]{Counted.Of(held.Days, "day was", "days were")} not replaced: the store holds {(held.Days == 1 ? "it" : "them")} at algorithm v{held.AlgorithmVersion}, newer than the transformer's {string.Join(", ", versions)}, and the loader never lets an older algorithm version overwrite a newer one.[/] To recompute {(held.Days == 1 ? "it" : "them")}, raise Quality:AlgorithmVersion on the transformer above v{held.AlgorithmVersion}, restart it and replay again.");
         var stored = new Dictionary<int, int>();
         foreach (var station in asked)
             foreach (var day in await store.GetDailyAveragesAsync(station.StationId, station.From, station.To, cancellationToken))
                 stored[day.AlgorithmVersion] = stored.GetValueOrDefault(day.AlgorithmVersion) + 1;
         AnsiConsole.MarkupLineInterpolated(
             $"Days stored by algorithm version: {string.Join(", ", stored.OrderBy(e => e.Key).Select(e => $"v{e.Key}: {e.Value}"))}.");
+        var mismatch = VersionMismatch(configuredVersion, [.. progress.Results.Select(r => r.AlgorithmVersion)]);
+        if (mismatch is not null)
+            AnsiConsole.MarkupLineInterpolated($"[red]{mismatch}[/]");
 
         switch (outcome)
         {
@@ -181,7 +246,7 @@ public static class ReplayCommand
                     $"[red]No replayed fetch was recomputed and stored for {Durations.Format(idleTimeout)}.[/] Are the transformer and loader running against this RabbitMQ and this store?");
                 return 1;
             default:
-                return 0;
+                return held.Days > 0 || mismatch is not null ? 1 : 0;
         }
     }
 }

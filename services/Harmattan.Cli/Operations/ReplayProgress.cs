@@ -18,6 +18,8 @@ public sealed class ReplayProgress
     public int Computed => _results.Values.Count(r => r is not null);
     public int Stored => _stored.Count;
 
+    public bool IsExpected(Guid fetchId) => _results.ContainsKey(fetchId);
+
     public void Expect(IEnumerable<Guid> fetchIds)
     {
         foreach (var id in fetchIds)
@@ -34,9 +36,10 @@ public sealed class ReplayProgress
     public IReadOnlyList<AveragesComputed> Results => [.. _results.Values.OfType<AveragesComputed>()];
 
     /// <summary>
-    /// Marks as stored each computed result whose every day the store holds at that (algorithm version, fetch time)
-    /// or newer. The loader's rule keeps the newest, so a row that is not older is this result or one that
-    /// rightly won over it; with an unchanged algorithm the rows already match and the replay finishes at once.
+    /// Marks as stored each computed result whose every day the store holds as computed, or at a newer (algorithm
+    /// version, fetch time) that rightly won over it. A row of the same version from the same fetch must hold the
+    /// result's figures: rules changed without raising the algorithm version give other figures under the same
+    /// version, which only the loader's write puts in the store.
     /// </summary>
     public async Task CheckStoreAsync(IPipelineStore store, CancellationToken cancellationToken)
     {
@@ -46,7 +49,7 @@ public sealed class ReplayProgress
             {
                 var rows = await store.GetDailyAveragesAsync(result.StationId, result.Daily.Min(d => d.Date),
                     result.Daily.Max(d => d.Date), cancellationToken);
-                var reflected = result.Daily.All(day => rows.Any(row => row.Date == day.Date && NotOlder(row, result)));
+                var reflected = result.Daily.All(day => rows.Any(row => row.Date == day.Date && Reflects(row, day, result)));
                 if (!reflected)
                     continue;
             }
@@ -54,9 +57,38 @@ public sealed class ReplayProgress
         }
     }
 
-    private static bool NotOlder(StoredDailyAverage row, AveragesComputed result) =>
+    /// <summary>
+    /// The days of the computed results that the store holds at a higher algorithm version than the result's, the
+    /// fetches they belong to and the highest such version. The loader keeps those rows, so the replay did not
+    /// recompute them, although <see cref="CheckStoreAsync"/> counts their fetches as stored (there is nothing to wait for).
+    /// </summary>
+    public async Task<(int Days, int Fetches, int AlgorithmVersion)> HeldByNewerVersionAsync(IPipelineStore store,
+        CancellationToken cancellationToken)
+    {
+        var (days, fetches, version) = (0, 0, 0);
+        foreach (var result in Results.Where(r => r.Daily.Count > 0))
+        {
+            var rows = await store.GetDailyAveragesAsync(result.StationId, result.Daily.Min(d => d.Date),
+                result.Daily.Max(d => d.Date), cancellationToken);
+            var held = rows.Where(row => row.AlgorithmVersion > result.AlgorithmVersion
+                                         && result.Daily.Any(day => day.Date == row.Date)).ToList();
+            if (held.Count == 0)
+                continue;
+            (days, fetches, version) = (days + held.Count, fetches + 1, Math.Max(version, held.Max(row => row.AlgorithmVersion)));
+        }
+        return (days, fetches, version);
+    }
+
+    private static bool Reflects(StoredDailyAverage row, DailyAverage day, AveragesComputed result) =>
         row.AlgorithmVersion > result.AlgorithmVersion
-        || (row.AlgorithmVersion == result.AlgorithmVersion && row.SourceFetchedAt >= result.SourceFetchedAt);
+        || (row.AlgorithmVersion == result.AlgorithmVersion
+            && (row.SourceFetchedAt > result.SourceFetchedAt
+                || (row.SourceFetchedAt == result.SourceFetchedAt && (row.SourceFetchId != result.SourceFetchId || SameFigures(row, day)))));
+
+    private static bool SameFigures(StoredDailyAverage row, DailyAverage day) =>
+        row.HoursCovered == day.HoursCovered && row.HoursInDay == day.HoursInDay && row.Completeness == day.Completeness
+        && row.IsComplete == day.IsComplete && row.Quantities.Count == day.Quantities.Count
+        && day.Quantities.All(q => row.Quantities.TryGetValue(q.Key, out var stored) && stored == q.Value);
 }
 
 /// <summary>Feeds <see cref="ReplayProgress"/>; bound to a temporary queue that lives as long as the command.</summary>

@@ -7,7 +7,8 @@ namespace Harmattan.Cli.Pipeline;
 
 /// <summary>A failure of one station's message that reached an error queue, with the consumer's reason.</summary>
 /// <param name="ErrorQueue">The error queue the message went to, where <c>harmattan redrive</c> takes it from.</param>
-public sealed record PipelineFault(string StationId, string What, string Reason, string ErrorQueue)
+/// <param name="FetchId">The fetch a raw readings or averages message carries; none for a fetch command.</param>
+public sealed record PipelineFault(string StationId, string What, string Reason, string ErrorQueue, Guid? FetchId = null)
 {
     public override string ToString() => $"{What}: {Reason}";
 }
@@ -23,7 +24,15 @@ public sealed class PipelineFaults
 
     public bool HasFailed(string stationId) => _faults.Any(f => f.StationId == stationId);
 
-    public void Record(PipelineFault fault) => _faults.Enqueue(fault);
+    /// <summary>Which failures are this command's; by default all. Others (the hourly schedule's, say) are not recorded.</summary>
+    public Func<PipelineFault, bool>? Watches { get; set; }
+
+    public void Record(PipelineFault fault)
+    {
+        if (Watches?.Invoke(fault) is false)
+            return;
+        _faults.Enqueue(fault);
+    }
 }
 
 /// <summary>
@@ -47,7 +56,7 @@ public sealed class PipelineFaultConsumer(PipelineFaults faults) :
     {
         var m = context.Message.Message;
         Record(context, m.StationId, $"processing the readings of station {m.StationId} {DayRange.Format(m.WindowStart, m.WindowEnd, m.TimeZone)}",
-            QueueNames.ComputeAverages);
+            QueueNames.ComputeAverages, m.FetchId);
         return Task.CompletedTask;
     }
 
@@ -55,17 +64,17 @@ public sealed class PipelineFaultConsumer(PipelineFaults faults) :
     {
         var m = context.Message.Message;
         Record(context, m.StationId, $"storing the averages of station {m.StationId} {DayRange.Format(m.WindowStart, m.WindowEnd, m.TimeZone)}",
-            QueueNames.StoreAverages);
+            QueueNames.StoreAverages, m.SourceFetchId);
         return Task.CompletedTask;
     }
 
     /// <param name="usualQueue">Where the message type fails when the fault does not say (a raw fetch can also fail in the archive).</param>
-    private void Record<T>(ConsumeContext<Fault<T>> context, string stationId, string what, string usualQueue)
+    private void Record<T>(ConsumeContext<Fault<T>> context, string stationId, string what, string usualQueue, Guid? fetchId = null)
     {
         // A fault is published from the receive endpoint whose consumer failed: its address ends in the queue's name.
         var failedOn = context.SourceAddress?.Segments is [.., var last] ? last.Trim('/') : null;
         var queue = QueueNames.All.FirstOrDefault(q => q == failedOn) ?? usualQueue;
         faults.Record(new PipelineFault(stationId, what, context.Message.Exceptions.FirstOrDefault()?.Message ?? "unknown error",
-            QueueNames.ErrorQueue(queue)));
+            QueueNames.ErrorQueue(queue), fetchId));
     }
 }

@@ -52,6 +52,23 @@ public sealed class ReplayProgressTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Rules_changed_under_the_same_version_count_only_once_the_loader_has_written_their_figures()
+    {
+        await _store.UpsertAveragesAsync([Averages(1)], Ct);
+        var progress = Replaying(Fetch);
+        var recomputed = Builders.Averages("283164601", new DateOnly(2026, 3, 1), days: 2, quantities: Builders.Co(0.7, count: 24),
+            fetchedAt: FetchedAt, algorithmVersion: 1, fetchId: Fetch);
+        progress.Record(recomputed);
+
+        await progress.CheckStoreAsync(_store, Ct);
+        Assert.Equal((1, 0), (progress.Computed, progress.Stored));
+
+        await _store.UpsertAveragesAsync([recomputed], Ct);
+        await progress.CheckStoreAsync(_store, Ct);
+        Assert.Equal(1, progress.Stored);
+    }
+
+    [Fact]
     public async Task A_newer_version_counts_only_once_the_loader_has_written_it()
     {
         await _store.UpsertAveragesAsync([Averages(1)], Ct);
@@ -76,6 +93,33 @@ public sealed class ReplayProgressTests : IAsyncLifetime
         await progress.CheckStoreAsync(_store, Ct);
 
         Assert.Equal(1, progress.Stored);
+    }
+
+    [Fact]
+    public async Task Days_the_store_keeps_at_a_newer_version_than_the_transformer_s_are_told_apart_from_those_written()
+    {
+        // A transformer still on v1 (not restarted after the rule change) replays days already recomputed at v2.
+        await _store.UpsertAveragesAsync([Averages(2)], Ct);
+        var progress = Replaying(Fetch);
+        progress.Record(Averages(1));
+
+        await progress.CheckStoreAsync(_store, Ct);
+        var held = await progress.HeldByNewerVersionAsync(_store, Ct);
+
+        Assert.Equal(1, progress.Stored);
+        Assert.Equal((2, 1, 2), held);
+    }
+
+    [Fact]
+    public async Task Nothing_is_held_when_the_replay_wrote_its_days()
+    {
+        await _store.UpsertAveragesAsync([Averages(1), Averages(2)], Ct);
+        var progress = Replaying(Fetch);
+        progress.Record(Averages(2));
+
+        await progress.CheckStoreAsync(_store, Ct);
+
+        Assert.Equal((0, 0, 0), await progress.HeldByNewerVersionAsync(_store, Ct));
     }
 
     [Fact]

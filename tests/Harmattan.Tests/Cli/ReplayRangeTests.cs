@@ -1,0 +1,70 @@
+using Harmattan.Cli.Commands;
+using Harmattan.Cli.Pipeline;
+using Harmattan.Contracts;
+using Harmattan.Storage.Sqlite;
+using Harmattan.Transformer;
+
+namespace Harmattan.Tests.Cli;
+
+/// <summary>What a replay of a range sends, recomputed with a raised algorithm version: the days of the range, no other.</summary>
+public sealed class ReplayRangeTests : IAsyncLifetime
+{
+    private const string Station = "283164601";
+    private static readonly DateOnly September1 = new(2026, 9, 1);
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private readonly string _path = Path.Combine(Path.GetTempPath(), $"harmattan-replay-range-{Guid.NewGuid():N}.db");
+    private SqlitePipelineStore _store = null!;
+
+    public async ValueTask InitializeAsync()
+    {
+        _store = new SqlitePipelineStore($"Data Source={_path}");
+        await _store.InitializeAsync(Ct);
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        _store.Dispose();
+        foreach (var file in new[] { _path, _path + "-wal", _path + "-shm" })
+            File.Delete(file);
+        return ValueTask.CompletedTask;
+    }
+
+    private static RawReadingsFetched Fetch(DateOnly first, int days, double co, DateTimeOffset fetchedAt)
+    {
+        var start = Builders.Midnight(first);
+        return Builders.RawFetch(Station, start, days,
+            [.. Enumerable.Range(0, days * 24).Select(h => Builders.Reading(start.AddHours(h), (QuantityNames.Co, co)))],
+            fetchedAt);
+    }
+
+    private async Task ComputeAndStoreAsync(IEnumerable<RawReadingsFetched> fetches, int algorithmVersion)
+    {
+        var options = new QualityOptions { AlgorithmVersion = algorithmVersion };
+        foreach (var fetch in fetches)
+            await _store.UpsertAveragesAsync([AveragesCalculator.Compute(fetch, options)], Ct);
+    }
+
+    [Fact]
+    public async Task A_day_after_the_range_keeps_the_newer_fetch_that_the_range_does_not_reach()
+    {
+        // A backfill's week, then AirQino's revised data for its last day and the next one, fetched later.
+        var week = Fetch(September1, 7, co: 0.5, fetchedAt: Builders.Midnight(September1.AddDays(7)).AddHours(1));
+        var revised = Fetch(September1.AddDays(6), 2, co: 1.0, fetchedAt: Builders.Midnight(September1.AddDays(8)).AddHours(1));
+        await _store.ArchiveRawFetchesAsync([week, revised], Ct);
+        await ComputeAndStoreAsync([week, revised], algorithmVersion: 1);
+
+        var sent = await ReplayCommand.ArchivedFetchesAsync(_store,
+            [new StationDays(Station, TimeZoneInfo.Utc, September1, September1.AddDays(5))], Ct);
+        await ComputeAndStoreAsync(sent, algorithmVersion: 2);
+
+        var days = await _store.GetDailyAveragesAsync(Station, September1, September1.AddDays(7), Ct);
+        Assert.Equal(8, days.Count);
+        Assert.All(days.Take(6), day => Assert.Equal((2, week.FetchId), (day.AlgorithmVersion, day.SourceFetchId)));
+        Assert.All(days.Skip(6), day => Assert.Equal((1, revised.FetchId, (double?)1.0), (day.AlgorithmVersion, day.SourceFetchId, day.Quantities["co"].Mean)));
+        var hours = await _store.GetHourlyAveragesAsync(Station, Builders.Midnight(September1.AddDays(6)),
+            Builders.Midnight(September1.AddDays(7)), Ct);
+        Assert.All(hours, hour => Assert.Equal((1, revised.FetchId), (hour.AlgorithmVersion, hour.SourceFetchId)));
+        Assert.All(sent.SelectMany(f => f.Readings), r => Assert.True(r.Hour < Builders.Midnight(September1.AddDays(6)), $"{r.Hour:O} sent"));
+    }
+}
