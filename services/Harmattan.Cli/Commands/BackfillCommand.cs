@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.CommandLine;
 using Harmattan.Cli.Pipeline;
 using Harmattan.Contracts;
@@ -70,6 +71,7 @@ public static class BackfillCommand
         builder.Services.AddHarmattanBus(builder.Configuration, bus =>
             bus.AddConsumer<PipelineFaultConsumer>().Endpoint(e => e.Temporary = true));
         using var host = builder.Build();
+        var ours = WatchOnlySent(host.Services.GetRequiredService<PipelineFaults>());
         using var stop = CliHost.StopOnSignal(host, cancellationToken);
         cancellationToken = stop.Token;
         var time = host.Services.GetRequiredService<TimeProvider>();
@@ -90,6 +92,8 @@ public static class BackfillCommand
             var endpoint = await host.Services.GetRequiredService<ISendEndpointProvider>()
                 .GetSendEndpoint(BusRegistration.CommandAddress(QueueNames.FetchStationWindow, host.Services));
             commands = [.. plan.ToFetch.SelectMany(run => StationSelection.Commands(run, request.ChunkDays, requestedBy: "backfill"))];
+            foreach (var fetch in commands)
+                ours.Enqueue(fetch);
             foreach (var fetch in commands)
             {
                 await endpoint.Send(fetch, cancellationToken);
@@ -117,6 +121,19 @@ public static class BackfillCommand
         {
             await host.StopAsync(CancellationToken.None);
         }
+    }
+
+    /// <summary>
+    /// Only the failures within the windows this backfill sends end its wait (the readings and averages of a command
+    /// keep its window, or a part of it): a fetch of the hourly schedule that fails meanwhile is not the backfill's.
+    /// The commands go into the returned queue before they are sent.
+    /// </summary>
+    internal static ConcurrentQueue<FetchStationWindow> WatchOnlySent(PipelineFaults faults)
+    {
+        var ours = new ConcurrentQueue<FetchStationWindow>();
+        faults.Watches = fault => ours.Any(sent => sent.StationId == fault.StationId
+                                                   && sent.WindowStart <= fault.WindowStart && fault.WindowEnd <= sent.WindowEnd);
+        return ours;
     }
 
     /// <summary>

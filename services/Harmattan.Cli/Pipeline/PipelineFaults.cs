@@ -7,8 +7,10 @@ namespace Harmattan.Cli.Pipeline;
 
 /// <summary>A failure of one station's message that reached an error queue, with the consumer's reason.</summary>
 /// <param name="ErrorQueue">The error queue the message went to, where <c>harmattan redrive</c> takes it from.</param>
+/// <param name="WindowStart">The start of the window the message fetched or carries.</param>
 /// <param name="FetchId">The fetch a raw readings or averages message carries; none for a fetch command.</param>
-public sealed record PipelineFault(string StationId, string What, string Reason, string ErrorQueue, Guid? FetchId = null)
+public sealed record PipelineFault(string StationId, string What, string Reason, string ErrorQueue,
+    DateTimeOffset WindowStart, DateTimeOffset WindowEnd, Guid? FetchId = null)
 {
     public override string ToString() => $"{What}: {Reason}";
 }
@@ -48,7 +50,7 @@ public sealed class PipelineFaultConsumer(PipelineFaults faults) :
     {
         var m = context.Message.Message;
         Record(context, m.StationId, $"fetching station {m.StationId} {DayRange.Format(m.WindowStart, m.WindowEnd, m.TimeZone)}",
-            QueueNames.FetchStationWindow);
+            QueueNames.FetchStationWindow, (m.WindowStart, m.WindowEnd));
         return Task.CompletedTask;
     }
 
@@ -56,7 +58,7 @@ public sealed class PipelineFaultConsumer(PipelineFaults faults) :
     {
         var m = context.Message.Message;
         Record(context, m.StationId, $"processing the readings of station {m.StationId} {DayRange.Format(m.WindowStart, m.WindowEnd, m.TimeZone)}",
-            QueueNames.ComputeAverages, m.FetchId);
+            QueueNames.ComputeAverages, (m.WindowStart, m.WindowEnd), m.FetchId);
         return Task.CompletedTask;
     }
 
@@ -64,17 +66,18 @@ public sealed class PipelineFaultConsumer(PipelineFaults faults) :
     {
         var m = context.Message.Message;
         Record(context, m.StationId, $"storing the averages of station {m.StationId} {DayRange.Format(m.WindowStart, m.WindowEnd, m.TimeZone)}",
-            QueueNames.StoreAverages, m.SourceFetchId);
+            QueueNames.StoreAverages, (m.WindowStart, m.WindowEnd), m.SourceFetchId);
         return Task.CompletedTask;
     }
 
     /// <param name="usualQueue">Where the message type fails when the fault does not say (a raw fetch can also fail in the archive).</param>
-    private void Record<T>(ConsumeContext<Fault<T>> context, string stationId, string what, string usualQueue, Guid? fetchId = null)
+    private void Record<T>(ConsumeContext<Fault<T>> context, string stationId, string what, string usualQueue,
+        (DateTimeOffset Start, DateTimeOffset End) window, Guid? fetchId = null)
     {
         // A fault is published from the receive endpoint whose consumer failed: its address ends in the queue's name.
         var failedOn = context.SourceAddress?.Segments is [.., var last] ? last.Trim('/') : null;
         var queue = QueueNames.All.FirstOrDefault(q => q == failedOn) ?? usualQueue;
         faults.Record(new PipelineFault(stationId, what, context.Message.Exceptions.FirstOrDefault()?.Message ?? "unknown error",
-            QueueNames.ErrorQueue(queue), fetchId));
+            QueueNames.ErrorQueue(queue), window.Start, window.End, fetchId));
     }
 }
