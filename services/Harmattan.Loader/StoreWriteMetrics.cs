@@ -85,24 +85,19 @@ internal static class StoreWriteMetrics
     /// <summary>Days whose averages were stored, by what the day's row says of its hours.</summary>
     public static void DaysStored(IEnumerable<AveragesComputed> batch)
     {
-        long complete = 0, incomplete = 0, missing = 0;
-        foreach (var day in batch.SelectMany(a => a.Daily))
-        {
-            if (day.HoursCovered == 0)
-                missing++;
-            else if (day.IsComplete)
-                complete++;
-            else
-                incomplete++;
-        }
-        Add(complete, "complete");
-        Add(incomplete, "incomplete");
-        Add(missing, "missing_at_source");
-
-        static void Add(long days, string completeness)
-        {
-            if (days > 0)
-                HarmattanTelemetry.DaysStored.Add(days, new KeyValuePair<string, object?>("completeness", completeness));
-        }
+        foreach (var days in batch.SelectMany(a => a.Daily).GroupBy(Completeness))
+            HarmattanTelemetry.DaysStored.Add(days.Count(), new KeyValuePair<string, object?>("completeness", days.Key));
     }
+
+    /// <summary>
+    /// A day without a covered hour is missing at the source only when the source sent no row for it; rows whose every
+    /// value was rejected (numbers sent as strings, sentinels) are the values' fault, not the source's silence.
+    /// </summary>
+    internal static string Completeness(DailyAverage day) => day switch
+    {
+        { HoursCovered: 0, Quantities.Count: 0 } => "missing_at_source",
+        { HoursCovered: 0 } => "all_rejected",
+        { IsComplete: true } => "complete",
+        _ => "incomplete",
+    };
 }
