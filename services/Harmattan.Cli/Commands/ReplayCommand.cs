@@ -6,6 +6,7 @@ using Harmattan.Extractor;
 using Harmattan.Hosting;
 using Harmattan.Storage;
 using Harmattan.Storage.Archive;
+using Harmattan.Transformer;
 using MassTransit;
 using Microsoft.Extensions.Configuration;
 using Spectre.Console;
@@ -55,7 +56,9 @@ public static class ReplayCommand
         if (qualityGiven.Count > 0)
             AnsiConsole.MarkupLineInterpolated(
                 $"[yellow]Not used by replay: {string.Join(", ", qualityGiven)}.[/] The running transformer recomputes with its own Quality settings; set them there and restart it.");
-        var configuredVersion = int.TryParse(builder.Configuration[$"{QualitySection}:AlgorithmVersion"], out var v) ? v : (int?)null;
+        var configuredVersion = int.TryParse(builder.Configuration[$"{QualityOptions.Section}:{nameof(QualityOptions.AlgorithmVersion)}"], out var v)
+            ? v
+            : (int?)null;
 
         builder.Services.AddPipelineStoreForReading(builder.Configuration);
         builder.Services.AddStations(builder.Configuration);
@@ -183,19 +186,17 @@ public static class ReplayCommand
     internal static void WatchOnlyReplayed(PipelineFaults faults, ReplayProgress progress) =>
         faults.Watches = fault => fault.FetchId is { } fetchId && progress.IsExpected(fetchId);
 
-    private const string QualitySection = "Quality";
-
     /// <summary>
     /// The Quality settings this command was given (environment, appsettings). The transformer computes the averages,
     /// so they change nothing here; a team that set them for the replay believes the new rules apply.
     /// </summary>
     internal static IReadOnlyList<string> QualitySettingsGiven(IConfiguration configuration) =>
-        [.. configuration.GetSection(QualitySection).AsEnumerable().Where(e => e.Value is not null)
+        [.. configuration.GetSection(QualityOptions.Section).AsEnumerable().Where(e => e.Value is not null)
             .Select(e => $"{e.Key}={e.Value}").Order(StringComparer.Ordinal)];
 
     /// <summary>The warning when the transformer computed with another algorithm version than this command was given.</summary>
     internal static string? VersionMismatch(int? configured, IReadOnlyCollection<int> computed) =>
-        configured is { } version && computed.Count > 0 && computed.Any(c => c != version)
+        configured is { } version && computed.Any(c => c != version)
             ? $"The transformer computed with algorithm {string.Join(", ", computed.Distinct().Order().Select(c => $"v{c}"))}, not the v{version} this command was given (Quality:AlgorithmVersion): the stored averages are the running transformer's. Restart it with the new Quality settings and replay again."
             : null;
 
