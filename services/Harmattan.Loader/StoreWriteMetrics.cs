@@ -89,15 +89,11 @@ internal static class StoreWriteMetrics
             HarmattanTelemetry.DaysStored.Add(days.Count(), new KeyValuePair<string, object?>("completeness", days.Key));
     }
 
-    /// <summary>
-    /// A day without a covered hour is missing at the source only when the source sent no row for it; rows whose every
-    /// value was rejected (numbers sent as strings, sentinels) are the values' fault, not the source's silence.
-    /// </summary>
-    internal static string Completeness(DailyAverage day) => day switch
+    internal static string Completeness(DailyAverage day) => day.Coverage() switch
     {
-        { HoursCovered: 0, Quantities.Count: 0 } => "missing_at_source",
-        { HoursCovered: 0 } => "all_rejected",
-        { IsComplete: true } => "complete",
+        DayCoverage.MissingAtSource => "missing_at_source",
+        DayCoverage.AllRejected => "all_rejected",
+        DayCoverage.Complete => "complete",
         _ => "incomplete",
     };
 }

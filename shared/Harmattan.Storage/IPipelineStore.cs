@@ -10,7 +10,9 @@ namespace Harmattan.Storage;
 /// <remarks>
 /// Upserts are keyed by (station, hour) and (station, date). A row is written only when its
 /// (AlgorithmVersion, SourceFetchedAt) is not older than the stored one, so redelivery,
-/// duplicates, out-of-order delivery and replays never regress data.
+/// duplicates, out-of-order delivery and replays never regress data. A day the source sent no row for
+/// never replaces a day it sent rows for; the stored day's <see cref="StoredDailyAverage.SourceCheckedAt"/>
+/// records the fetch instead.
 /// </remarks>
 public interface IPipelineStore
 {

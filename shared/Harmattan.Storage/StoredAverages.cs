@@ -20,6 +20,22 @@ public record StoredDailyAverage
     /// archived.
     /// </summary>
     public string? TimeZone { get; init; }
+
+    /// <summary>
+    /// <see cref="SourceFetchedAt"/> when the row was written; later, the time of a fetch that sent no row for the day
+    /// and left the row as it was: such a fetch never replaces a day that has rows (an outage answering nothing, or a
+    /// day past what the source still serves, would otherwise erase it). What tells a command that its fetch of the day
+    /// was processed.
+    /// </summary>
+    public DateTimeOffset SourceCheckedAt
+    {
+        get => _sourceCheckedAt ?? SourceFetchedAt;
+        init => _sourceCheckedAt = value;
+    }
+
+    private readonly DateTimeOffset? _sourceCheckedAt;
+
+    public DayCoverage Coverage => DayCoverages.Of(HoursCovered, Quantities.Count, IsComplete);
 }
 
 public record StoredHourlyAverage

@@ -134,10 +134,11 @@ public static class ReplayCommand
     }
 
     /// <summary>
-    /// The newest archived fetch of each window that overlaps the range, cut to the days of the range. An older fetch
-    /// of the same window can never win over the newer one (same algorithm, older fetch time), so re-sending it would
-    /// only cost work; fetches of other windows covering the same days are all sent and the loader keeps the newest per
-    /// day.
+    /// The newest archived fetch of each window that overlaps the range, and the fetches the stored days of the range
+    /// were computed from, cut to the days of the range. An older fetch of the same window can never win over the newer
+    /// one (same algorithm, older fetch time), so re-sending it would only cost work, unless a stored day still holds
+    /// its averages because the newer fetch sent no row for that day. Fetches of other windows covering the same days
+    /// are all sent and the loader keeps the newest per day.
     /// </summary>
     internal static async Task<IReadOnlyList<RawReadingsFetched>> ArchivedFetchesAsync(IPipelineStore store,
         IReadOnlyList<StationDays> asked, CancellationToken cancellationToken)
@@ -147,7 +148,11 @@ public static class ReplayCommand
         {
             var range = DayWindows.ForDays(station.From, station.To, station.TimeZone);
             var archived = await store.GetRawFetchesAsync(station.StationId, range.Start, range.End, cancellationToken);
-            foreach (var fetch in ArchiveRetention.NewestPerWindow(archived))
+            var storedFrom = (await store.GetDailyAveragesAsync(station.StationId, station.From, station.To, cancellationToken))
+                .Select(day => day.SourceFetchId).ToHashSet();
+            var newest = ArchiveRetention.NewestPerWindow(archived).ToList();
+            var sent = newest.Select(f => f.FetchId).ToHashSet();
+            foreach (var fetch in newest.Concat(archived.Where(f => storedFrom.Contains(f.FetchId) && sent.Add(f.FetchId))))
                 if (CutToDays(fetch, station) is { } cut)
                     fetches.Add(cut);
         }

@@ -37,9 +37,10 @@ public sealed class ReplayProgress
 
     /// <summary>
     /// Marks as stored each computed result whose every day the store holds as computed, or at a newer (algorithm
-    /// version, fetch time) that rightly won over it. A row of the same version from the same fetch must hold the
-    /// result's figures: rules changed without raising the algorithm version give other figures under the same
-    /// version, which only the loader's write puts in the store.
+    /// version, fetch time) that rightly won over it, or, for a day the result has no source row for, with rows (which
+    /// such a day never replaces). A row of the same version from the same fetch must hold the result's figures: rules
+    /// changed without raising the algorithm version give other figures under the same version, which only the
+    /// loader's write puts in the store.
     /// </summary>
     public async Task CheckStoreAsync(IPipelineStore store, CancellationToken cancellationToken)
     {
@@ -80,7 +81,8 @@ public sealed class ReplayProgress
     }
 
     private static bool Reflects(StoredDailyAverage row, DailyAverage day, AveragesComputed result) =>
-        row.AlgorithmVersion > result.AlgorithmVersion
+        (day.Coverage() == DayCoverage.MissingAtSource && row.Coverage != DayCoverage.MissingAtSource)
+        || row.AlgorithmVersion > result.AlgorithmVersion
         || (row.AlgorithmVersion == result.AlgorithmVersion
             && (row.SourceFetchedAt > result.SourceFetchedAt
                 || (row.SourceFetchedAt == result.SourceFetchedAt && (row.SourceFetchId != result.SourceFetchId || SameFigures(row, day)))));

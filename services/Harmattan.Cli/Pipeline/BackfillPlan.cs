@@ -73,15 +73,18 @@ public sealed class BackfillPlan
         var (days, version) = (0, 0);
         foreach (var station in Asked)
             foreach (var day in await store.GetDailyAveragesAsync(station.StationId, station.From, station.To, cancellationToken))
-                if (day.SourceFetchedAt < startedAt && !_alreadyStored[day.StationId].Contains(day.Date))
+                if (day.SourceCheckedAt < startedAt && !_alreadyStored[day.StationId].Contains(day.Date))
                     (days, version) = (days + 1, Math.Max(version, day.AlgorithmVersion));
         return (days, version);
     }
 
-    /// <summary>Days done: already stored before the backfill, or stored by a fetch made since <paramref name="startedAt"/>.</summary>
+    /// <summary>
+    /// Days done: already stored before the backfill, or asked of the source since <paramref name="startedAt"/> (stored by a
+    /// fetch made since, or kept because that fetch sent no row for a day that had rows).
+    /// </summary>
     public Task<StoredDayCounts> CountStoredAsync(IPipelineStore store, DateTimeOffset startedAt, CancellationToken cancellationToken) =>
         StationDays.CountStoredAsync(store, Asked,
-            day => day.SourceFetchedAt >= startedAt || _alreadyStored[day.StationId].Contains(day.Date), cancellationToken);
+            day => day.SourceCheckedAt >= startedAt || _alreadyStored[day.StationId].Contains(day.Date), cancellationToken);
 }
 
 /// <summary>Rate and time left of the days this backfill stores (days stored before it do not count).</summary>

@@ -1,3 +1,4 @@
+using Harmattan.Contracts;
 using Harmattan.Stations;
 using Harmattan.Storage;
 
@@ -15,10 +16,13 @@ public sealed record StationDays(string StationId, TimeZoneInfo TimeZone, DateOn
     public bool IsRunning(StoredDailyAverage day) =>
         !day.IsComplete && DayWindows.StartOfDay(day.Date.AddDays(1), TimeZone) > day.SourceFetchedAt;
 
-    /// <summary>How many of the asked days the store holds with averages fetched at or after <paramref name="notBefore"/>.</summary>
+    /// <summary>
+    /// How many of the asked days the store holds as asked of the source at or after <paramref name="notBefore"/>: fetched
+    /// since, or kept since because the fetch sent no row for a day that had rows.
+    /// </summary>
     public static Task<StoredDayCounts> CountStoredAsync(IPipelineStore store, IEnumerable<StationDays> asked,
         DateTimeOffset notBefore, CancellationToken cancellationToken) =>
-        CountStoredAsync(store, asked, day => day.SourceFetchedAt >= notBefore, cancellationToken);
+        CountStoredAsync(store, asked, day => day.SourceCheckedAt >= notBefore, cancellationToken);
 
     /// <summary>How many of the asked days the store holds that <paramref name="counts"/> accepts.</summary>
     public static async Task<StoredDayCounts> CountStoredAsync(IPipelineStore store, IEnumerable<StationDays> asked,
@@ -42,11 +46,11 @@ public sealed record StationDays(string StationId, TimeZoneInfo TimeZone, DateOn
 /// </param>
 public readonly record struct StoredDayCounts(int Stored, int Complete, int Incomplete, int MissingAtSource, int AllRejected = 0)
 {
-    public StoredDayCounts Add(StoredDailyAverage day) => day switch
+    public StoredDayCounts Add(StoredDailyAverage day) => day.Coverage switch
     {
-        { HoursCovered: 0, Quantities.Count: 0 } => this with { Stored = Stored + 1, MissingAtSource = MissingAtSource + 1 },
-        { HoursCovered: 0 } => this with { Stored = Stored + 1, AllRejected = AllRejected + 1 },
-        { IsComplete: true } => this with { Stored = Stored + 1, Complete = Complete + 1 },
+        DayCoverage.MissingAtSource => this with { Stored = Stored + 1, MissingAtSource = MissingAtSource + 1 },
+        DayCoverage.AllRejected => this with { Stored = Stored + 1, AllRejected = AllRejected + 1 },
+        DayCoverage.Complete => this with { Stored = Stored + 1, Complete = Complete + 1 },
         _ => this with { Stored = Stored + 1, Incomplete = Incomplete + 1 },
     };
 

@@ -13,7 +13,7 @@ public sealed record ArchivePruneStation(string StationId, ArchiveStationSize Dr
 
 /// <summary>
 /// Applies <see cref="ArchiveRetention"/> to a store, one station at a time (a station's fetch list, without readings,
-/// is all it holds in memory). Safe beside running writers: a fetch archived meanwhile is younger than the keep-all
+/// and its daily rows are all it holds in memory). Safe beside running writers: a fetch archived meanwhile is younger than the keep-all
 /// window, and a plan made before it arrived only drops fetches that a kept one already supersedes.
 /// </summary>
 public static class ArchivePruner
@@ -28,7 +28,8 @@ public static class ArchivePruner
         foreach (var stationId in await store.GetArchivedStationIdsAsync(cancellationToken))
         {
             var fetches = await store.GetArchivedFetchesAsync(stationId, cancellationToken);
-            var dropped = ArchiveRetention.Superseded(fetches, keepAllSince);
+            var storedDays = await store.GetDailyAveragesAsync(stationId, DateOnly.MinValue, DateOnly.MaxValue, cancellationToken);
+            var dropped = ArchiveRetention.Superseded(fetches, keepAllSince, storedDays.Select(d => d.SourceFetchId).ToHashSet());
             if (!dryRun && dropped.Count > 0)
                 await store.DeleteRawFetchesAsync(dropped.Select(f => f.FetchId).ToList(), cancellationToken);
             var droppedIds = dropped.Select(f => f.FetchId).ToHashSet();

@@ -6,15 +6,21 @@ namespace Harmattan.Storage.Archive;
 /// Which archived fetches replay still needs. Fetches made within the keep-all window are all kept. Older ones are
 /// kept only if they are, for at least one station-day they cover, the newest fetch covering that day: by
 /// <see cref="ArchivedFetch.FetchedAt"/>, then by fetch id, the order <c>harmattan replay</c> picks the newest fetch of
-/// a window by. Every other fetch is superseded on each of its days by a kept one, so the loader would never let it
-/// win; dropping it changes no replay.
+/// a window by; or the fetch a stored day's averages were computed from, which a newer fetch that sent no row for the
+/// day did not replace. Every other fetch is superseded on each of its days by a kept one, so the loader would never
+/// let it win; dropping it changes no replay.
 /// </summary>
 public static class ArchiveRetention
 {
-    /// <summary>The fetches of <paramref name="fetches"/> that can be dropped, fetched before <paramref name="keepAllSince"/>.</summary>
-    public static IReadOnlyList<ArchivedFetch> Superseded(IReadOnlyCollection<ArchivedFetch> fetches, DateTimeOffset keepAllSince)
+    /// <summary>
+    /// The fetches of <paramref name="fetches"/> that can be dropped, fetched before <paramref name="keepAllSince"/> and
+    /// not among <paramref name="storedFrom"/>, the fetches the stored daily averages were computed from.
+    /// </summary>
+    public static IReadOnlyList<ArchivedFetch> Superseded(IReadOnlyCollection<ArchivedFetch> fetches, DateTimeOffset keepAllSince,
+        IReadOnlySet<Guid> storedFrom)
     {
         ArgumentNullException.ThrowIfNull(fetches);
+        ArgumentNullException.ThrowIfNull(storedFrom);
         // Daily averages are keyed by (station, local date), so that is the key here too.
         var newestByDay = new Dictionary<(string StationId, DateOnly Day), ArchivedFetch>();
         var undatable = new HashSet<Guid>();
@@ -36,7 +42,8 @@ public static class ArchiveRetention
 
         var needed = new HashSet<Guid>(newestByDay.Values.Select(f => f.FetchId));
         return fetches
-            .Where(f => f.FetchedAt < keepAllSince && !needed.Contains(f.FetchId) && !undatable.Contains(f.FetchId))
+            .Where(f => f.FetchedAt < keepAllSince && !needed.Contains(f.FetchId) && !storedFrom.Contains(f.FetchId)
+                        && !undatable.Contains(f.FetchId))
             .ToList();
     }
 

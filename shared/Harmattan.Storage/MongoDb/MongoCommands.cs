@@ -21,21 +21,71 @@ public static class MongoCommands
     /// </summary>
     public static IEnumerable<ReplaceOneModel<BsonDocument>> DailyUpserts(AveragesComputed averages) =>
         averages.Daily.Select(day => new ReplaceOneModel<BsonDocument>(
-            DailyUpsertFilter(averages, day.Date), ToDocument(averages, day)) { IsUpsert = true });
+            DailyUpsertFilter(averages, day), ToDocument(averages, day)) { IsUpsert = true });
 
     public static IEnumerable<ReplaceOneModel<BsonDocument>> HourlyUpserts(AveragesComputed averages) =>
         averages.Hourly.Select(hour => new ReplaceOneModel<BsonDocument>(
             HourlyUpsertFilter(averages, hour.Hour), ToDocument(averages, hour)) { IsUpsert = true });
 
     /// <summary>
-    /// Matches the day only when the stored version is not newer than this write. When it is newer the
-    /// filter matches nothing, the upsert tries to insert a second document for the key, and the unique
-    /// index rejects it with a duplicate-key error: the server's answer to "older, ignored".
+    /// Matches the day only when the stored version is not newer than this write, and, for a day the source sent no
+    /// row for, only when the stored day has no row either: such a day never replaces one with rows (an outage
+    /// answering nothing would otherwise erase it). When the filter matches nothing, the upsert tries to insert a second
+    /// document for the key, and the unique index rejects it with a duplicate-key error: the server's answer to "kept".
     /// </summary>
-    public static FilterDefinition<BsonDocument> DailyUpsertFilter(AveragesComputed averages, DateOnly date) =>
-        Filter.Eq(StationId, (BsonValue)averages.StationId)
-        & Filter.Eq(Date, (BsonValue)ToBson(date))
-        & NotNewerThan(averages);
+    public static FilterDefinition<BsonDocument> DailyUpsertFilter(AveragesComputed averages, DailyAverage day)
+    {
+        var filter = DayKey(averages.StationId, day.Date) & NotNewerThan(averages);
+        return day.Coverage() == DayCoverage.MissingAtSource
+            ? filter & Filter.Eq(HoursCovered, 0) & Filter.Eq(Quantities, new BsonDocument())
+            : filter;
+    }
+
+    /// <summary>
+    /// The days of <paramref name="batch"/> the source sent no row for, each with the latest fetch time that asked for it:
+    /// the stored day, kept or just written, was checked then (see <see cref="StoredDailyAverage.SourceCheckedAt"/>).
+    /// </summary>
+    public static IReadOnlyDictionary<(string StationId, DateOnly Date), DateTimeOffset> DaysWithoutRows(
+        IEnumerable<AveragesComputed> batch)
+    {
+        var days = new Dictionary<(string, DateOnly), DateTimeOffset>();
+        foreach (var averages in batch)
+            foreach (var day in averages.Daily.Where(day => day.Coverage() == DayCoverage.MissingAtSource))
+                if (!days.TryGetValue((averages.StationId, day.Date), out var latest) || averages.SourceFetchedAt > latest)
+                    days[(averages.StationId, day.Date)] = averages.SourceFetchedAt;
+        return days;
+    }
+
+    /// <summary>The stored documents of these station-days.</summary>
+    public static FilterDefinition<BsonDocument> StoredDays(IEnumerable<(string StationId, DateOnly Date)> days) =>
+        Filter.Or(days.Select(day => DayKey(day.StationId, day.Date)));
+
+    /// <summary>
+    /// Each stored day of <paramref name="checkedAt"/> last checked before its time, rewritten with that check time. A whole
+    /// replacement of the document as read rather than <c>$max</c>, because the MongoDB wire stand-in the tests run on here
+    /// mangles binary ids under update operators; the filter matches only the document as read, so a day replaced
+    /// meanwhile is left to its new fetch.
+    /// </summary>
+    public static IEnumerable<ReplaceOneModel<BsonDocument>> DailyChecks(IEnumerable<BsonDocument> stored,
+        IReadOnlyDictionary<(string StationId, DateOnly Date), DateTimeOffset> checkedAt)
+    {
+        foreach (var document in stored.Where(MongoSchema.HasValidVersion))
+        {
+            var key = (document[StationId].AsString, ToDate(document[Date]));
+            if (!checkedAt.TryGetValue(key, out var at) || ToDailyAverage(document).SourceCheckedAt >= at)
+                continue;
+            var replacement = document.DeepClone().AsBsonDocument;
+            replacement[SourceCheckedAt] = ToBson(at);
+            replacement[SourceCheckedAtTicks] = ToTicks(at);
+            yield return new ReplaceOneModel<BsonDocument>(
+                Filter.Eq(Id, document[Id])
+                & Filter.Eq(AlgorithmVersion, document[AlgorithmVersion])
+                & Filter.Eq(SourceFetchedAtTicks, document[SourceFetchedAtTicks]), replacement);
+        }
+    }
+
+    private static FilterDefinition<BsonDocument> DayKey(string stationId, DateOnly date) =>
+        Filter.Eq(StationId, (BsonValue)stationId) & Filter.Eq(Date, (BsonValue)ToBson(date));
 
     public static FilterDefinition<BsonDocument> HourlyUpsertFilter(AveragesComputed averages, DateTimeOffset hour) =>
         Filter.Eq(StationId, (BsonValue)averages.StationId)

@@ -128,7 +128,19 @@ public sealed partial class MongoPipelineStore : IPipelineStore
         await EnsureUniqueKeysAsync(cancellationToken);
         var hourly = await UpsertAsync(_hourly, MongoSchema.Hour, batch.SelectMany(MongoCommands.HourlyUpserts).ToList(), cancellationToken);
         var daily = await UpsertAsync(_daily, MongoSchema.Date, batch.SelectMany(MongoCommands.DailyUpserts).ToList(), cancellationToken);
+        await MarkCheckedAsync(MongoCommands.DaysWithoutRows(batch), cancellationToken);
         return hourly + daily;
+    }
+
+    /// <summary>Records on the stored days the source sent no row for that it was asked for them (they keep their rows).</summary>
+    private async Task MarkCheckedAsync(IReadOnlyDictionary<(string StationId, DateOnly Date), DateTimeOffset> checkedAt,
+        CancellationToken cancellationToken)
+    {
+        if (checkedAt.Count == 0)
+            return;
+        var stored = await BoundedAsync($"a read of {MongoSchema.DailyAverages}",
+            bounded => _daily.Find(MongoCommands.StoredDays(checkedAt.Keys)).ToListAsync(bounded), cancellationToken);
+        await WriteAsync(_daily, MongoCommands.DailyChecks(stored, checkedAt).ToList<WriteModel<BsonDocument>>(), cancellationToken);
     }
 
     // The reads of averages are bounded like the writes: the dashboard and the CLI's progress read them, and a store that

@@ -28,6 +28,8 @@ public static class MongoSchema
     public const string SourceFetchId = "source_fetch_id";
     public const string SourceFetchedAt = "source_fetched_at";
     public const string SourceFetchedAtTicks = "source_fetched_at_ticks";
+    public const string SourceCheckedAt = "source_checked_at";
+    public const string SourceCheckedAtTicks = "source_checked_at_ticks";
     public const string WindowStart = "window_start";
     public const string WindowEnd = "window_end";
     public const string Source = "source";
@@ -98,6 +100,8 @@ public static class MongoSchema
         { SourceFetchId, ToBson(source.SourceFetchId) },
         { SourceFetchedAt, ToBson(source.SourceFetchedAt) },
         { SourceFetchedAtTicks, ToTicks(source.SourceFetchedAt) },
+        { SourceCheckedAt, ToBson(source.SourceFetchedAt) },
+        { SourceCheckedAtTicks, ToTicks(source.SourceFetchedAt) },
     };
 
     /// <summary>An hour's document, without _id.</summary>
@@ -138,6 +142,11 @@ public static class MongoSchema
         SourceFetchId = ToGuid(document[SourceFetchId]),
         SourceFetchedAt = FromTicks(document[SourceFetchedAtTicks]),
         TimeZone = document.TryGetValue(TimeZone, out var zone) && zone.IsString ? zone.AsString : null,
+        // A document stored before days recorded it was last checked by its own fetch.
+        SourceCheckedAt = document.TryGetValue(SourceCheckedAtTicks, out var checkedAt) && checkedAt.IsInt64
+                          && checkedAt.AsInt64 > document[SourceFetchedAtTicks].AsInt64
+            ? FromTicks(checkedAt)
+            : FromTicks(document[SourceFetchedAtTicks]),
     };
 
     public static StoredHourlyAverage ToHourlyAverage(BsonDocument document) => new()

@@ -64,6 +64,7 @@ public sealed partial class SqlitePipelineStore : IPipelineStore, IDisposable
             source_fetch_id   TEXT    NOT NULL,
             source_fetched_at TEXT    NOT NULL,
             time_zone         TEXT,  -- NULL only in rows stored before the column was added, of fetches no longer archived
+            source_checked_at TEXT,  -- NULL in rows stored before the column was added: read as source_fetched_at
             PRIMARY KEY (station_id, date)
         ) WITHOUT ROWID;
         """;
@@ -82,11 +83,13 @@ public sealed partial class SqlitePipelineStore : IPipelineStore, IDisposable
                AND excluded.source_fetched_at >= hourly_averages.source_fetched_at)
         """;
 
+    // A day the source sent no row for never replaces one it sent rows for, whatever the version: an outage answering
+    // nothing, or a day past what AirQino still serves, would otherwise erase good averages (see SourceCheckedAt).
     private const string UpsertDaily = """
         INSERT INTO daily_averages (station_id, date, hours_covered, hours_in_day, completeness, is_complete, quantities,
-                                    algorithm_version, source_fetch_id, source_fetched_at, time_zone)
+                                    algorithm_version, source_fetch_id, source_fetched_at, time_zone, source_checked_at)
         VALUES ($station_id, $date, $hours_covered, $hours_in_day, $completeness, $is_complete, $quantities,
-                $algorithm_version, $source_fetch_id, $source_fetched_at, $time_zone)
+                $algorithm_version, $source_fetch_id, $source_fetched_at, $time_zone, $source_fetched_at)
         ON CONFLICT (station_id, date) DO UPDATE SET
             hours_covered = excluded.hours_covered,
             hours_in_day = excluded.hours_in_day,
@@ -96,10 +99,19 @@ public sealed partial class SqlitePipelineStore : IPipelineStore, IDisposable
             algorithm_version = excluded.algorithm_version,
             source_fetch_id = excluded.source_fetch_id,
             source_fetched_at = excluded.source_fetched_at,
-            time_zone = excluded.time_zone
-        WHERE excluded.algorithm_version > daily_averages.algorithm_version
-           OR (excluded.algorithm_version = daily_averages.algorithm_version
-               AND excluded.source_fetched_at >= daily_averages.source_fetched_at)
+            time_zone = excluded.time_zone,
+            source_checked_at = excluded.source_checked_at
+        WHERE (excluded.algorithm_version > daily_averages.algorithm_version
+               OR (excluded.algorithm_version = daily_averages.algorithm_version
+                   AND excluded.source_fetched_at >= daily_averages.source_fetched_at))
+          AND NOT (excluded.hours_covered = 0 AND excluded.quantities = '{}'
+                   AND (daily_averages.hours_covered > 0 OR daily_averages.quantities <> '{}'))
+        """;
+
+    // For a day the source sent no row for that did not replace the stored one: the source was asked, and answered nothing.
+    private const string CheckedDaily = """
+        UPDATE daily_averages SET source_checked_at = $checked_at
+        WHERE station_id = $station_id AND date = $date AND coalesce(source_checked_at, source_fetched_at) < $checked_at
         """;
 
     private const string InsertRawFetch = """
@@ -153,31 +165,35 @@ public sealed partial class SqlitePipelineStore : IPipelineStore, IDisposable
             // WAL is a property of the file: set once, every later connection (from any process) uses it.
             await ExecuteAsync(connection, "PRAGMA journal_mode = WAL;", cancellationToken);
             await ExecuteAsync(connection, Schema, cancellationToken);
-            await AddDailyTimeZoneAsync(connection, cancellationToken);
+            // Files made before daily rows recorded their zone: filled from the archived fetch each row was computed from
+            // (which recorded the zone its days were cut in); a row whose fetch was pruned keeps NULL.
+            await AddDailyColumnAsync(connection, "time_zone", """
+                ALTER TABLE daily_averages ADD COLUMN time_zone TEXT;
+                UPDATE daily_averages
+                SET time_zone = (SELECT time_zone FROM raw_fetches WHERE fetch_id = daily_averages.source_fetch_id);
+                """, cancellationToken);
+            await AddDailyColumnAsync(connection, "source_checked_at",
+                "ALTER TABLE daily_averages ADD COLUMN source_checked_at TEXT;", cancellationToken);
             return 0;
         }, cancellationToken);
     }
 
     /// <summary>
-    /// Files made before daily rows recorded their zone get the column, filled from the archived fetch each row was
-    /// computed from (which recorded the zone its days were cut in); a row whose fetch was pruned keeps NULL. Checked
-    /// again inside the write transaction: the services open the same file at the same time.
+    /// Gives a file made before daily rows had <paramref name="column"/> the column, by <paramref name="migration"/>.
+    /// Checked again inside the write transaction: the services open the same file at the same time.
     /// </summary>
-    private static async Task AddDailyTimeZoneAsync(SqliteConnection connection, CancellationToken cancellationToken)
+    private static async Task AddDailyColumnAsync(SqliteConnection connection, string column, string migration,
+        CancellationToken cancellationToken)
     {
-        const string HasColumn = "SELECT count(*) FROM pragma_table_info('daily_averages') WHERE name = 'time_zone'";
-        if (await ScalarAsync(connection, null, HasColumn, cancellationToken) > 0)
+        var hasColumn = $"SELECT count(*) FROM pragma_table_info('daily_averages') WHERE name = '{column}'";
+        if (await ScalarAsync(connection, null, hasColumn, cancellationToken) > 0)
             return;
         await using var transaction = connection.BeginTransaction(deferred: false);
-        if (await ScalarAsync(connection, transaction, HasColumn, cancellationToken) == 0)
+        if (await ScalarAsync(connection, transaction, hasColumn, cancellationToken) == 0)
         {
             await using var migrate = connection.CreateCommand();
             migrate.Transaction = transaction;
-            migrate.CommandText = """
-                ALTER TABLE daily_averages ADD COLUMN time_zone TEXT;
-                UPDATE daily_averages
-                SET time_zone = (SELECT time_zone FROM raw_fetches WHERE fetch_id = daily_averages.source_fetch_id);
-                """;
+            migrate.CommandText = migration;
             await migrate.ExecuteNonQueryAsync(cancellationToken);
         }
         await transaction.CommitAsync(cancellationToken);
@@ -248,6 +264,7 @@ public sealed partial class SqlitePipelineStore : IPipelineStore, IDisposable
             await using var transaction = connection.BeginTransaction(deferred: false);
             using var hourly = new SqliteStatement(connection, UpsertHourly);
             using var daily = new SqliteStatement(connection, UpsertDaily);
+            using var checkedDaily = new SqliteStatement(connection, CheckedDaily);
             using var quantities = new SqliteColumns.QuantitiesWriter();
             var written = 0;
             var rows = 0;
@@ -279,8 +296,16 @@ public sealed partial class SqlitePipelineStore : IPipelineStore, IDisposable
                     daily.Bind(9, fetchId);
                     daily.BindInstant(10, averages.SourceFetchedAt);
                     daily.Bind(11, averages.TimeZone);
-                    written += daily.Execute();
+                    var dayWritten = daily.Execute();
+                    written += dayWritten;
                     rows++;
+                    if (dayWritten == 0 && day.Coverage() == DayCoverage.MissingAtSource)
+                    {
+                        checkedDaily.BindInstant(1, averages.SourceFetchedAt);
+                        checkedDaily.Bind(2, averages.StationId);
+                        checkedDaily.Bind(3, SqliteColumns.Date(day.Date));
+                        checkedDaily.Execute();
+                    }
                 }
             }
             await transaction.CommitAsync(cancellationToken);
@@ -295,7 +320,8 @@ public sealed partial class SqlitePipelineStore : IPipelineStore, IDisposable
             await using var command = connection.CreateCommand();
             command.CommandText = """
                 SELECT date, hours_covered, hours_in_day, completeness, is_complete, quantities,
-                       algorithm_version, source_fetch_id, source_fetched_at, time_zone
+                       algorithm_version, source_fetch_id, source_fetched_at, time_zone,
+                       coalesce(source_checked_at, source_fetched_at)
                 FROM daily_averages
                 WHERE station_id = $station_id AND date >= $from AND date <= $to
                 ORDER BY date
@@ -319,6 +345,7 @@ public sealed partial class SqlitePipelineStore : IPipelineStore, IDisposable
                     SourceFetchId = Guid.Parse(reader.GetString(7)),
                     SourceFetchedAt = SqliteColumns.ParseInstant(reader.GetString(8)),
                     TimeZone = reader.IsDBNull(9) ? null : reader.GetString(9),
+                    SourceCheckedAt = SqliteColumns.ParseInstant(reader.GetString(10)),
                 });
             return rows;
         }, cancellationToken);

@@ -110,6 +110,23 @@ public sealed class BackfillPlanTests : IDisposable
         Assert.Equal("", new StoredDayCounts(1, 0, 0, 1).AllRejectedNote);
     }
 
+    [Fact]
+    public async Task A_day_kept_because_the_fetch_since_the_start_sent_no_row_for_it_counts_as_done_for_backfill_and_run()
+    {
+        // Stored with rows, then fetched again (backfill --refetch, or run) while AirQino answers nothing for the day.
+        await _store.InitializeAsync(Ct);
+        await _store.UpsertAveragesAsync([Day(Station, First, 24, Earlier), Day(Station, First.AddDays(1), 24, Earlier)], Ct);
+        var plan = await BackfillPlan.CreateAsync(_store, [Days(2)], refetch: true, Ct);
+        var tracker = new StoredDaysTracker(_store, [Days(2)], Earlier.AddDays(10));
+        var startedAt = Earlier.AddDays(10);
+
+        await _store.UpsertAveragesAsync([NoRows(First, startedAt.AddMinutes(1))], Ct);
+
+        Assert.Equal(new StoredDayCounts(1, 1, 0, 0), await plan.CountStoredAsync(_store, startedAt, Ct));
+        Assert.Equal(new StoredDayCounts(1, 1, 0, 0), await tracker.CountAsync(Ct));
+        Assert.Equal((1, 1), await plan.HeldFromBeforeAsync(_store, startedAt, Ct));
+    }
+
     /// <summary>A day the source sent no row for, as the transformer stores it: no hour, no quantity.</summary>
     private static AveragesComputed NoRows(DateOnly date, DateTimeOffset fetchedAt) =>
         Builders.Averages(Station, date, hoursCovered: 0, new Dictionary<string, QuantityStats>(), fetchedAt);

@@ -123,6 +123,21 @@ public sealed class ReplayProgressTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Days_a_replayed_fetch_sent_no_row_for_count_as_stored_while_the_store_holds_them_with_rows()
+    {
+        // An outage's fetch, replayed at v2 while its days still hold v1 averages from an earlier fetch with rows: it can
+        // never replace them, so there is nothing to wait for.
+        await _store.UpsertAveragesAsync([Averages(1, Guid.NewGuid(), FetchedAt.AddHours(-1))], Ct);
+        var progress = Replaying(Fetch);
+
+        progress.Record(Builders.Averages("283164601", new DateOnly(2026, 3, 1), hoursCovered: 0, days: 2,
+            quantities: new Dictionary<string, QuantityStats>(), fetchedAt: FetchedAt, algorithmVersion: 2, fetchId: Fetch));
+        await progress.CheckStoreAsync(_store, Ct);
+
+        Assert.Equal(1, progress.Stored);
+    }
+
+    [Fact]
     public async Task Averages_of_fetches_that_were_not_replayed_are_ignored()
     {
         var progress = Replaying(Fetch);

@@ -67,4 +67,23 @@ public sealed class ReplayRangeTests : IAsyncLifetime
         Assert.All(hours, hour => Assert.Equal((1, revised.FetchId), (hour.AlgorithmVersion, hour.SourceFetchId)));
         Assert.All(sent.SelectMany(f => f.Readings), r => Assert.True(r.Hour < Builders.Midnight(September1.AddDays(6)), $"{r.Hour:O} sent"));
     }
+
+    [Fact]
+    public async Task Days_a_later_fetch_sent_no_row_for_are_recomputed_from_the_fetch_they_were_stored_from()
+    {
+        // The same week fetched again during an outage that answered nothing: the stored days kept the first fetch's rows.
+        var week = Fetch(September1, 7, co: 0.5, fetchedAt: Builders.Midnight(September1.AddDays(7)).AddHours(1));
+        var outage = Builders.RawFetch(Station, week.WindowStart, 7, [], week.FetchedAt.AddDays(30));
+        await _store.ArchiveRawFetchesAsync([week, outage], Ct);
+        await ComputeAndStoreAsync([week, outage], algorithmVersion: 1);
+
+        var sent = await ReplayCommand.ArchivedFetchesAsync(_store,
+            [new StationDays(Station, TimeZoneInfo.Utc, September1, September1.AddDays(6))], Ct);
+        await ComputeAndStoreAsync(sent, algorithmVersion: 2);
+
+        var days = await _store.GetDailyAveragesAsync(Station, September1, September1.AddDays(6), Ct);
+        Assert.Equal([outage.FetchId, week.FetchId], sent.Select(f => f.FetchId));
+        Assert.All(days, day => Assert.Equal((2, week.FetchId, (double?)0.5),
+            (day.AlgorithmVersion, day.SourceFetchId, day.Quantities["co"].Mean)));
+    }
 }

@@ -1,3 +1,4 @@
+using Harmattan.Contracts;
 using Harmattan.Storage.MongoDb;
 using MongoDB.Bson;
 using MongoDB.Driver;
@@ -11,7 +12,7 @@ public class MongoCommandsTests
     [Fact]
     public void Mongo_daily_upsert_filter_matches_the_day_only_when_the_stored_version_is_not_newer()
     {
-        var filter = MongoCommands.DailyUpsertFilter(StationDay(algorithmVersion: 2), Day);
+        var filter = MongoCommands.DailyUpsertFilter(StationDay(algorithmVersion: 2), StationDay().Daily[0]);
 
         AssertBson("""
             {
@@ -52,7 +53,7 @@ public class MongoCommandsTests
         Assert.Null(model.Hint);
         Assert.Null(model.Collation);
         Assert.Null(model.Sort);
-        AssertBson(Canonical(Render(MongoCommands.DailyUpsertFilter(StationDay(), Day))), Render(model.Filter));
+        AssertBson(Canonical(Render(MongoCommands.DailyUpsertFilter(StationDay(), StationDay().Daily[0]))), Render(model.Filter));
         AssertBson("""
             {
               "station_id": "283164601",
@@ -69,9 +70,50 @@ public class MongoCommandsTests
               "algorithm_version": 2,
               "source_fetch_id": UUID("0f8fad5b-d9cb-469f-a165-70867728950e"),
               "source_fetched_at": ISODate("2024-03-02T00:05:12.345Z"),
-              "source_fetched_at_ticks": NumberLong("638449347123456789")
+              "source_fetched_at_ticks": NumberLong("638449347123456789"),
+              "source_checked_at": ISODate("2024-03-02T00:05:12.345Z"),
+              "source_checked_at_ticks": NumberLong("638449347123456789")
             }
             """, model.Replacement);
+    }
+
+    [Fact]
+    public void Mongo_a_day_the_source_sent_no_row_for_replaces_only_a_stored_day_without_rows_and_marks_the_day_checked()
+    {
+        var empty = StationDay() with
+        {
+            Daily = [StationDay().Daily[0] with { HoursCovered = 0, Completeness = 0, IsComplete = false, Quantities = new Dictionary<string, QuantityStats>() }],
+        };
+
+        var filter = MongoCommands.DailyUpsertFilter(empty, empty.Daily[0]);
+        var stored = Assert.Single(MongoCommands.DailyUpserts(StationDay() with { SourceFetchedAt = FetchedAt.AddDays(-1) })).Replacement;
+        stored["_id"] = ObjectId.Parse("65e1a0000000000000000001");
+        var checkedAt = MongoCommands.DaysWithoutRows([StationDay(), empty, empty with { SourceFetchedAt = FetchedAt.AddDays(-2) }]);
+        var check = Assert.Single(MongoCommands.DailyChecks([stored], checkedAt));
+
+        AssertBson("""
+            {
+              "station_id": "283164601",
+              "date": ISODate("2024-03-01T00:00:00Z"),
+              "$or": [
+                { "algorithm_version": { "$lt": 2 } },
+                { "algorithm_version": 2, "source_fetched_at_ticks": { "$lte": NumberLong("638449347123456789") } }
+              ],
+              "hours_covered": 0,
+              "quantities": { }
+            }
+            """, Render(filter));
+        Assert.Equal(FetchedAt, Assert.Single(checkedAt).Value);
+        AssertBson("""
+            {
+              "_id": ObjectId("65e1a0000000000000000001"),
+              "algorithm_version": 2,
+              "source_fetched_at_ticks": NumberLong("638448483123456789")
+            }
+            """, Render(check.Filter));
+        Assert.Equal(FetchedAt.UtcTicks, check.Replacement["source_checked_at_ticks"].AsInt64);
+        Assert.Equal(stored["quantities"], check.Replacement["quantities"]);
+        Assert.Empty(MongoCommands.DailyChecks([check.Replacement], checkedAt));
     }
 
     [Fact]
@@ -236,7 +278,7 @@ public class MongoCommandsTests
     public void Mongo_fetch_instants_are_dates_to_the_millisecond_and_exact_ticks_for_comparisons()
     {
         var replacement = Assert.Single(MongoCommands.DailyUpserts(StationDay())).Replacement;
-        var filter = Render(MongoCommands.DailyUpsertFilter(StationDay(), Day));
+        var filter = Render(MongoCommands.DailyUpsertFilter(StationDay(), StationDay().Daily[0]));
 
         Assert.Equal(new DateTime(2024, 3, 2, 0, 5, 12, 345, DateTimeKind.Utc), replacement["source_fetched_at"].ToUniversalTime());
         Assert.Equal(FetchedAt.UtcTicks, replacement["source_fetched_at_ticks"].AsInt64);

@@ -1,3 +1,4 @@
+using Harmattan.Contracts;
 using Harmattan.Storage.MongoDb;
 using MongoDB.Bson;
 using static Harmattan.Tests.Storage.MongoBson;
@@ -43,7 +44,9 @@ public class MongoDocumentsTests
               algorithm_version: 2,
               source_fetch_id: UUID('0f8fad5b-d9cb-469f-a165-70867728950e'),
               source_fetched_at: ISODate('2024-03-02T00:05:12.345Z'),
-              source_fetched_at_ticks: Long('638449347123456789')
+              source_fetched_at_ticks: Long('638449347123456789'),
+              source_checked_at: ISODate('2024-03-02T00:05:12.345Z'),
+              source_checked_at_ticks: Long('638449347123456789')
             }
             """, Mongosh(daily));
         AssertTypes(daily,
@@ -51,7 +54,8 @@ public class MongoDocumentsTests
             ("hours_covered", BsonType.Int32), ("hours_in_day", BsonType.Int32), ("completeness", BsonType.Double),
             ("is_complete", BsonType.Boolean), ("quantities", BsonType.Document), ("algorithm_version", BsonType.Int32),
             ("source_fetch_id", BsonType.Binary), ("source_fetched_at", BsonType.DateTime),
-            ("source_fetched_at_ticks", BsonType.Int64));
+            ("source_fetched_at_ticks", BsonType.Int64), ("source_checked_at", BsonType.DateTime),
+            ("source_checked_at_ticks", BsonType.Int64));
         AssertTypes(daily["quantities"]["co"].AsBsonDocument,
             ("mean", BsonType.Double), ("min", BsonType.Double), ("max", BsonType.Double),
             ("count", BsonType.Int32), ("rejected", BsonType.Int32));
@@ -145,6 +149,7 @@ public class MongoDocumentsTests
         {
             averages.StationId, day.Date, day.HoursCovered, day.HoursInDay, day.Completeness, day.IsComplete,
             day.Quantities, averages.AlgorithmVersion, averages.SourceFetchId, averages.SourceFetchedAt, averages.TimeZone,
+            SourceCheckedAt = averages.SourceFetchedAt, Coverage = day.Coverage(),
         }, stored, strict: true);
     }
 

@@ -146,6 +146,45 @@ public abstract class PipelineStoreContract : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_day_the_source_sent_no_row_for_never_replaces_a_day_with_rows_and_marks_it_checked()
+    {
+        var stored = Averages(Station1, FetchedAt, version: 1, co: 1.5);
+        await Store.UpsertAveragesAsync([stored], Ct);
+        var outage = NoRowsFrom(Averages(Station1, FetchedAt.AddDays(1), version: 1, co: 0));
+        var recomputed = NoRowsFrom(Averages(Station1, FetchedAt.AddDays(2), version: 2, co: 0));
+
+        var result = await Store.UpsertAveragesAsync([outage], Ct);
+        await Store.UpsertAveragesAsync([recomputed], Ct);
+        await Store.UpsertAveragesAsync([outage], Ct);
+
+        Assert.Equal(new UpsertResult(0, 1), result);
+        var day = Assert.Single(await Store.GetDailyAveragesAsync(Station1, Day, Day, Ct));
+        AssertStored(stored, stored.Daily[0], day);
+        Assert.Equal(recomputed.SourceFetchedAt, day.SourceCheckedAt);
+        Assert.All(await Store.GetHourlyAveragesAsync(Station1, DayStart, DayStart.AddDays(1), Ct),
+            hour => Assert.Equal(stored.SourceFetchId, hour.SourceFetchId));
+    }
+
+    [Fact]
+    public async Task A_day_without_rows_is_replaced_by_a_newer_one_with_or_without_rows()
+    {
+        var first = NoRowsFrom(Averages(Station1, FetchedAt, version: 1, co: 0));
+        var second = NoRowsFrom(Averages(Station1, FetchedAt.AddHours(1), version: 1, co: 0));
+        var withRows = Averages(Station1, FetchedAt.AddHours(2), version: 1, co: 2.5);
+
+        await Store.UpsertAveragesAsync([first], Ct);
+        await Store.UpsertAveragesAsync([second], Ct);
+        var afterSecond = Assert.Single(await Store.GetDailyAveragesAsync(Station1, Day, Day, Ct));
+        await Store.UpsertAveragesAsync([withRows], Ct);
+
+        AssertStored(second, second.Daily[0], afterSecond);
+        Assert.Equal(second.SourceFetchedAt, afterSecond.SourceCheckedAt);
+        var last = Assert.Single(await Store.GetDailyAveragesAsync(Station1, Day, Day, Ct));
+        AssertStored(withRows, withRows.Daily[0], last);
+        Assert.Equal(withRows.SourceFetchedAt, last.SourceCheckedAt);
+    }
+
+    [Fact]
     public async Task A_mixed_batch_counts_rows_written_and_rows_ignored()
     {
         await Store.UpsertAveragesAsync([Averages(Station1, FetchedAt, version: 1, co: 1.0)], Ct);
@@ -410,6 +449,23 @@ public abstract class PipelineStoreContract : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Prune_keeps_the_fetch_a_stored_day_was_computed_from_when_a_newer_fetch_of_it_sent_no_row()
+    {
+        var good = RawFetch(Station1, DayStart, days: 1);
+        var nothingSent = good with { FetchId = Guid.NewGuid(), Readings = [], FetchedAt = good.FetchedAt.AddDays(1) };
+        await Store.ArchiveRawFetchesAsync([good, nothingSent], Ct);
+        var averages = Averages(Station1, good.FetchedAt, version: 1, co: 1.5) with { SourceFetchId = good.FetchId, TimeZone = good.TimeZone };
+        await Store.UpsertAveragesAsync([averages], Ct);
+        await Store.UpsertAveragesAsync(
+            [NoRowsFrom(averages) with { SourceFetchId = nothingSent.FetchId, SourceFetchedAt = nothingSent.FetchedAt }], Ct);
+
+        var report = await ArchivePruner.PruneAsync(Store, ArchiveNow, keepAllDays: 30, dryRun: false, Ct);
+
+        Assert.Equal(0, report.FetchesDropped);
+        Assert.Equal(new HashSet<Guid> { good.FetchId, nothingSent.FetchId }, await ArchivedIdsAsync());
+    }
+
+    [Fact]
     public async Task Prune_is_idempotent_and_a_dry_run_changes_nothing()
     {
         var (all, needed) = await ArchiveScheduleShapeAsync();
@@ -464,6 +520,20 @@ public abstract class PipelineStoreContract : IAsyncLifetime
         needed.Remove(all[^1].FetchId);
         Assert.Equal(needed, (await Store.GetArchivedFetchesAsync(Station1, Ct)).Select(f => f.FetchId).ToHashSet());
     }
+
+    /// <summary>
+    /// A fetch that sent no row for the days of <paramref name="averages"/> (an outage answering nothing, or days past
+    /// what the source still serves): no hour, and days with no hour covered and no quantity seen.
+    /// </summary>
+    protected static AveragesComputed NoRowsFrom(AveragesComputed averages) => averages with
+    {
+        SourceFetchId = Guid.NewGuid(),
+        Hourly = [],
+        Daily = [.. averages.Daily.Select(day => day with
+        {
+            HoursCovered = 0, Completeness = 0, IsComplete = false, Quantities = new Dictionary<string, QuantityStats>(),
+        })],
+    };
 
     /// <summary>Two hourly rows and one daily row of one station-day; <paramref name="co"/> sets every mean.</summary>
     protected static AveragesComputed Averages(string stationId, DateTimeOffset fetchedAt, int version, double co, DateOnly? day = null)

@@ -173,7 +173,7 @@ public sealed class SqlitePipelineStoreTests : PipelineStoreContract
     }
 
     [Fact]
-    public async Task A_file_whose_days_did_not_record_their_zone_gets_it_from_each_days_archived_fetch_once_whoever_opens_it()
+    public async Task A_file_whose_days_did_not_record_their_zone_or_check_time_gets_both_once_whoever_opens_it()
     {
         // Daily rows as the store wrote them before they recorded their zone: one computed from a fetch still archived,
         // one from a fetch since pruned.
@@ -207,6 +207,11 @@ public sealed class SqlitePipelineStoreTests : PipelineStoreContract
 
         var days = await stores[1].GetDailyAveragesAsync(Station1, Day, Day.AddDays(1), Ct);
         Assert.Equal(["Europe/Paris", null], days.Select(day => day.TimeZone));
+        Assert.All(days, day => Assert.Equal(FetchedAt, day.SourceCheckedAt));
+        var nothingSent = NoRowsFrom(Averages(Station1, FetchedAt.AddHours(2), version: 1, co: 0));
+        await stores[2].UpsertAveragesAsync([nothingSent], Ct);
+        var kept = Assert.Single(await stores[0].GetDailyAveragesAsync(Station1, Day, Day, Ct));
+        Assert.Equal((24, FetchedAt, nothingSent.SourceFetchedAt), (kept.HoursCovered, kept.SourceFetchedAt, kept.SourceCheckedAt));
         var later = Averages(Station1, FetchedAt.AddHours(1), version: 1, co: 2.5, day: Day.AddDays(1)) with { TimeZone = "Africa/Abidjan" };
         await stores[2].UpsertAveragesAsync([later], Ct);
         AssertStored(later, later.Daily[0], Assert.Single(await stores[0].GetDailyAveragesAsync(Station1, Day.AddDays(1), Day.AddDays(1), Ct)));

@@ -40,7 +40,7 @@ public sealed class StoredDataDocTests : IDisposable
                 columns.Add(reader.GetString(0));
         }
 
-        Assert.Equal(25, columns.Count);
+        Assert.Equal(26, columns.Count);
         Assert.All(columns, AssertDocumented);
     }
 
