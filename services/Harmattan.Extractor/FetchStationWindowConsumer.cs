@@ -31,7 +31,9 @@ public sealed class FetchStationWindowConsumer(AirQinoClient airQino, TimeProvid
         {
             // Asking again gets the same empty answer, so the days are published without rows and stored as missing
             // at the source, where status and exports show the gap, instead of filling the error queue every hour.
-            logger.LogWarning("{Reason} Its days are stored as missing at the source.", ex.Message);
+            logger.LogWarning(
+                "{Reason} Its days are stored as missing at the source, except those already stored with rows, which keep their averages.",
+                ex.Message);
             fetch = new AirQinoFetch
             {
                 StationId = command.StationId,

@@ -64,7 +64,7 @@ public sealed class BackfillPlan
     }
 
     /// <summary>
-    /// The days still waiting that the store holds from a fetch made before <paramref name="startedAt"/>, and the highest
+    /// The days still waiting that the store holds as last asked of the source before <paramref name="startedAt"/>, and the highest
     /// algorithm version among them: the loader keeps such a day when this run's result has an older algorithm version.
     /// </summary>
     public async Task<(int Days, int AlgorithmVersion)> HeldFromBeforeAsync(IPipelineStore store, DateTimeOffset startedAt,
@@ -84,7 +84,7 @@ public sealed class BackfillPlan
     /// </summary>
     public Task<StoredDayCounts> CountStoredAsync(IPipelineStore store, DateTimeOffset startedAt, CancellationToken cancellationToken) =>
         StationDays.CountStoredAsync(store, Asked,
-            day => day.SourceCheckedAt >= startedAt || _alreadyStored[day.StationId].Contains(day.Date), cancellationToken);
+            day => day.SourceCheckedAt >= startedAt || _alreadyStored[day.StationId].Contains(day.Date), startedAt, cancellationToken);
 }
 
 /// <summary>Rate and time left of the days this backfill stores (days stored before it do not count).</summary>

@@ -1,3 +1,4 @@
+using Harmattan.Cli.Commands;
 using Harmattan.Contracts;
 using Harmattan.Stations;
 using Harmattan.Storage;
@@ -22,18 +23,21 @@ public sealed record StationDays(string StationId, TimeZoneInfo TimeZone, DateOn
     /// </summary>
     public static Task<StoredDayCounts> CountStoredAsync(IPipelineStore store, IEnumerable<StationDays> asked,
         DateTimeOffset notBefore, CancellationToken cancellationToken) =>
-        CountStoredAsync(store, asked, day => day.SourceCheckedAt >= notBefore, cancellationToken);
+        CountStoredAsync(store, asked, day => day.SourceCheckedAt >= notBefore, notBefore, cancellationToken);
 
-    /// <summary>How many of the asked days the store holds that <paramref name="counts"/> accepts.</summary>
+    /// <summary>
+    /// How many of the asked days the store holds that <paramref name="counts"/> accepts, telling apart those a fetch
+    /// since <paramref name="since"/> sent no row for and that kept their earlier averages.
+    /// </summary>
     public static async Task<StoredDayCounts> CountStoredAsync(IPipelineStore store, IEnumerable<StationDays> asked,
-        Func<StoredDailyAverage, bool> counts, CancellationToken cancellationToken)
+        Func<StoredDailyAverage, bool> counts, DateTimeOffset since, CancellationToken cancellationToken)
     {
         var total = new StoredDayCounts();
         foreach (var station in asked)
         {
             var days = await store.GetDailyAveragesAsync(station.StationId, station.From, station.To, cancellationToken);
             foreach (var day in days.Where(counts))
-                total = total.Add(day);
+                total = total.Add(day, kept: day.SourceFetchedAt < since && day.SourceCheckedAt >= since);
         }
         return total;
     }
@@ -44,9 +48,15 @@ public sealed record StationDays(string StationId, TimeZoneInfo TimeZone, DateOn
 /// Days the source sent rows for whose every value was rejected (not a number, or outside Quality:Ranges): no hour is
 /// covered either, but the cause is the values, not the source's silence.
 /// </param>
-public readonly record struct StoredDayCounts(int Stored, int Complete, int Incomplete, int MissingAtSource, int AllRejected = 0)
+/// <param name="Kept">
+/// Days AirQino sent no row for this time that keep the averages of an earlier fetch (an outage answering nothing, or days
+/// older than AirQino still serves): counted as stored, by those averages.
+/// </param>
+public readonly record struct StoredDayCounts(int Stored, int Complete, int Incomplete, int MissingAtSource, int AllRejected = 0, int Kept = 0)
 {
-    public StoredDayCounts Add(StoredDailyAverage day) => day.Coverage switch
+    public StoredDayCounts Add(StoredDailyAverage day, bool kept = false) => (kept ? this with { Kept = Kept + 1 } : this).Add(day.Coverage);
+
+    private StoredDayCounts Add(DayCoverage coverage) => coverage switch
     {
         DayCoverage.MissingAtSource => this with { Stored = Stored + 1, MissingAtSource = MissingAtSource + 1 },
         DayCoverage.AllRejected => this with { Stored = Stored + 1, AllRejected = AllRejected + 1 },
@@ -59,9 +69,14 @@ public readonly record struct StoredDayCounts(int Stored, int Complete, int Inco
         ? ""
         : $", {AllRejected} with rows whose every value was rejected (not numbers, or outside Quality:Ranges: see the quantities' rejected counts)";
 
+    /// <summary>" N of them ... kept ...", or nothing when there is none: appended to a summary of the counts.</summary>
+    public string KeptNote => Kept == 0
+        ? ""
+        : $" {Counted.Of(Kept, "day", "days")} kept the averages of an earlier fetch: AirQino sent no row for {(Kept == 1 ? "it" : "them")} this time, and an answer without rows never replaces a day stored with rows.";
+
     public static StoredDayCounts operator +(StoredDayCounts a, StoredDayCounts b) =>
         new(a.Stored + b.Stored, a.Complete + b.Complete, a.Incomplete + b.Incomplete, a.MissingAtSource + b.MissingAtSource,
-            a.AllRejected + b.AllRejected);
+            a.AllRejected + b.AllRejected, a.Kept + b.Kept);
 }
 
 /// <summary>

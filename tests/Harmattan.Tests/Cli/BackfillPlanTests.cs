@@ -122,9 +122,12 @@ public sealed class BackfillPlanTests : IDisposable
 
         await _store.UpsertAveragesAsync([NoRows(First, startedAt.AddMinutes(1))], Ct);
 
-        Assert.Equal(new StoredDayCounts(1, 1, 0, 0), await plan.CountStoredAsync(_store, startedAt, Ct));
-        Assert.Equal(new StoredDayCounts(1, 1, 0, 0), await tracker.CountAsync(Ct));
+        var counts = await plan.CountStoredAsync(_store, startedAt, Ct);
+        Assert.Equal(new StoredDayCounts(1, 1, 0, 0, Kept: 1), counts);
+        Assert.Equal(new StoredDayCounts(1, 1, 0, 0, Kept: 1), await tracker.CountAsync(Ct));
         Assert.Equal((1, 1), await plan.HeldFromBeforeAsync(_store, startedAt, Ct));
+        Assert.StartsWith(" 1 day kept the averages of an earlier fetch: AirQino sent no row for it this time", counts.KeptNote);
+        Assert.Equal("", new StoredDayCounts(1, 1, 0, 0).KeptNote);
     }
 
     /// <summary>A day the source sent no row for, as the transformer stores it: no hour, no quantity.</summary>
