@@ -22,7 +22,7 @@ public sealed class AveragesComputedConsumer(IPipelineStore store, StoreWriteMon
         freshness.Stored(batch);
 
         logger.LogInformation(
-            "Stored averages of {Messages} fetch(es) for stations {StationIds}: {RowsWritten} rows written, {RowsIgnored} ignored as older, " +
+            "Stored averages of {Messages} fetch(es) for stations {StationIds}: {RowsWritten} rows written, {RowsIgnored} ignored as older (or as days without rows over days stored with rows), " +
             "{RowsRefused} refused because the stored row has no valid version (logged as errors)",
             batch.Length, batch.Select(a => a.StationId).Distinct().Order(StringComparer.Ordinal).ToArray(),
             result.Written, result.IgnoredAsOlder, result.RefusedUnversioned);

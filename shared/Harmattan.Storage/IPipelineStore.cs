@@ -87,8 +87,9 @@ public readonly record struct StationActivity(DateTimeOffset? LastReadingHour, D
 }
 
 /// <summary>
-/// Rows written, rows ignored because the store held a newer version, and rows refused because the stored row has
-/// no valid version to compare with (e.g. written by hand or by another tool; each one is logged as an error).
+/// Rows written, rows ignored because the store held a newer version (or, for a day the source sent no row for, a day
+/// with rows, which it never replaces), and rows refused because the stored row has no valid version to compare with
+/// (e.g. written by hand or by another tool; each one is logged as an error).
 /// </summary>
 public readonly record struct UpsertResult(int Written, int IgnoredAsOlder, int RefusedUnversioned = 0)
 {

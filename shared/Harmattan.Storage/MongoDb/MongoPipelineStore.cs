@@ -221,8 +221,9 @@ public sealed partial class MongoPipelineStore : IPipelineStore
 
         // A duplicate key is also what a write gets when it loses the race to insert a new key against a
         // concurrent writer. Documents are never deleted, so on this second try the key exists and the
-        // version condition alone decides: a duplicate key now means the stored row is newer, or that it has
-        // no comparable version at all, which would block every later write of that key: those are told apart.
+        // version condition alone decides: a duplicate key now means the stored row is newer (or has rows that a day
+        // without rows never replaces), or that it has no comparable version at all, which would block every later
+        // write of that key: those are told apart.
         var (rewritten, refused) = await WriteAsync(collection, rejected, cancellationToken);
         if (refused.Count == 0)
             return new UpsertResult(written + rewritten, 0);
