@@ -35,18 +35,20 @@ public static class MongoRegistration
     public static MongoClientSettings ClientSettings(string connectionString, TimeSpan? writeConcernTimeout = null)
     {
         MongoUrl url;
+        MongoClientSettings settings;
         try
         {
             url = MongoUrl.Create(connectionString);
+            // The credential is built here, so an unknown authMechanism (NotSupportedException) is found here too.
+            settings = MongoClientSettings.FromUrl(url);
         }
-        catch (Exception e) when (e is MongoConfigurationException or ArgumentException or FormatException)
+        catch (Exception e) when (e is MongoConfigurationException or ArgumentException or FormatException or NotSupportedException)
         {
             // The parser's message can quote the URI, credentials included, so it is not passed on.
             throw new InvalidOperationException(
                 "ConnectionStrings:MongoDb is not a valid MongoDB URI; expected mongodb://[user:password@]host:27017/?replicaSet=rs0");
         }
 
-        var settings = MongoClientSettings.FromUrl(url);
         settings.WriteConcern = new WriteConcern(
             url.W ?? WriteConcern.WValue.Parse("majority"),
             url.WTimeout ?? writeConcernTimeout ?? MongoStoreOptions.DefaultWriteConcernTimeout,
