@@ -216,6 +216,22 @@ public sealed class CliBehaviourTests : IDisposable
         Assert.Equal(storeBytes, await File.ReadAllBytesAsync(store, Ct));
     }
 
+    [Theory]
+    [InlineData("status")]
+    [InlineData("export --station 283164601")]
+    [InlineData("archive stats")]
+    public async Task A_file_that_is_not_a_SQLite_database_given_as_the_store_is_named_and_left_as_it_was(string command)
+    {
+        const string notes = "station,comment\n283164601,my own notes\n";
+        await File.WriteAllTextAsync(_cli.PathOf("notes.csv"), notes, Ct);
+
+        var (exit, output) = await _cli.InvokeAsync([.. command.Split(' '), "--db", "notes.csv"]);
+
+        Assert.Equal(2, exit);
+        Assert.Contains($"error: SQLite {_cli.PathOf("notes.csv")} is not a SQLite database: check --db (or ConnectionStrings__Sqlite).", output);
+        Assert.Equal(notes, await File.ReadAllTextAsync(_cli.PathOf("notes.csv"), Ct));
+    }
+
     [Fact]
     public async Task Today_is_running_in_the_table_of_a_run_and_in_status_and_yesterday_is_not()
     {
