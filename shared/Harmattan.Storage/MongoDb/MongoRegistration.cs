@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using MongoDB.Driver;
+using MongoDB.Driver.Core.Configuration;
 
 namespace Harmattan.Storage.MongoDb;
 
@@ -60,5 +61,8 @@ public static class MongoRegistration
 
     /// <summary>The servers a client was given, as <c>host:port,host:port</c>: where it looks, said without the URI's credentials.</summary>
     public static string Hosts(MongoClientSettings settings) =>
-        string.Join(",", settings.Servers.Select(server => $"{server.Host}:{server.Port}"));
+        settings.Scheme == ConnectionStringScheme.MongoDBPlusSrv
+            // The driver keeps the DNS name of a mongodb+srv:// URI with port 53; the servers are its SRV records.
+            ? string.Join(",", settings.Servers.Select(server => $"{server.Host} (DNS SRV)"))
+            : string.Join(",", settings.Servers.Select(server => $"{server.Host}:{server.Port}"));
 }

@@ -46,6 +46,14 @@ public class MongoRegistrationTests
     }
 
     [Fact]
+    public void A_mongodb_srv_uri_is_named_by_its_DNS_name_not_by_the_DNS_port_the_driver_keeps()
+    {
+        var settings = MongoRegistration.ClientSettings("mongodb+srv://analyst:s3cret-pass@cluster0.example.net/?authSource=admin");
+
+        Assert.Equal("cluster0.example.net (DNS SRV)", MongoRegistration.Hosts(settings));
+    }
+
+    [Fact]
     public async Task Mongo_registration_shares_one_client_and_opens_the_configured_database()
     {
         await using var services = Build(new()
