@@ -21,6 +21,14 @@ public static class DashboardApi
 
     private const string DateFormat = "yyyy-MM-dd";
 
+    /// <summary>
+    /// The days a request may name: a default range before the first and the next day after the last, both shifted by
+    /// a time zone's offset, stay within the dates .NET can represent.
+    /// </summary>
+    private static readonly DateOnly FirstDate = new(2, 1, 1), LastDate = new(9998, 12, 31);
+
+    private const string DateExpected = "a date YYYY-MM-DD from 0002-01-01 to 9998-12-31";
+
     public static RouteGroupBuilder MapDashboardApi(this IEndpointRouteBuilder endpoints)
     {
         var api = endpoints.MapGroup("/api");
@@ -63,11 +71,11 @@ public static class DashboardApi
             return UnknownStation(id);
         var today = station.Today(time.GetUtcNow());
         if (!TryParseDate(to, today, out var last))
-            return BadParameter("to", to, "a date YYYY-MM-DD (default: today in the station's time zone)");
+            return BadParameter("to", to, $"{DateExpected} (default: today in the station's time zone)");
         if (!TryParseDate(from, last.AddDays(1 - RecentDays), out var first))
-            return BadParameter("from", from, $"a date YYYY-MM-DD (default: {RecentDays} days up to 'to')");
+            return BadParameter("from", from, $"{DateExpected} (default: {RecentDays} days up to 'to')");
         if (first > last)
-            return BadParameter("from", from, $"a date YYYY-MM-DD on or before 'to' ({last.ToString(DateFormat, CultureInfo.InvariantCulture)})");
+            return BadParameter("from", from, $"{DateExpected}, on or before 'to' ({last.ToString(DateFormat, CultureInfo.InvariantCulture)})");
         if (last.DayNumber - first.DayNumber + 1 > MaxDays)
             return BadParameter("to", to,
                 $"a date YYYY-MM-DD at most {MaxDays - 1} days after 'from' (a range of at most {MaxDays} days, 'from' and 'to' included); ask for a longer range in parts");
@@ -84,7 +92,7 @@ public static class DashboardApi
         if (await stations.FindAsync(id, cancellationToken) is not { } station)
             return UnknownStation(id);
         if (string.IsNullOrEmpty(date) || !TryParseDate(date, default, out var day))
-            return BadParameter("date", date, "a date YYYY-MM-DD: the station's local day whose hours to show");
+            return BadParameter("date", date, $"{DateExpected}: the station's local day whose hours to show");
 
         var start = station.StartOfDay(day);
         var end = station.StartOfDay(day.AddDays(1));
@@ -103,7 +111,8 @@ public static class DashboardApi
             date = whenAbsent;
             return true;
         }
-        return DateOnly.TryParseExact(text, DateFormat, CultureInfo.InvariantCulture, DateTimeStyles.None, out date);
+        return DateOnly.TryParseExact(text, DateFormat, CultureInfo.InvariantCulture, DateTimeStyles.None, out date)
+            && date >= FirstDate && date <= LastDate;
     }
 
     private static IResult BadParameter(string parameter, string? given, string expected) =>

@@ -27,6 +27,9 @@ public static class ExportCommand
                 throw CliException.Usage($"--out: the folder {folder.FullName} does not exist; create it first or write the file elsewhere.");
             if (outFile is { } target && Directory.Exists(target.FullName))
                 throw CliException.Usage($"--out: {target.FullName} is a folder; name the file to write, e.g. --out {Path.Combine(target.ToString(), "averages.csv")}.");
+            if (outFile is { } existing && IsSqliteDatabase(existing))
+                throw CliException.Usage(
+                    $"--out: {existing.FullName} is a SQLite database (a store), which the CSV would overwrite; name another file, e.g. --out averages.csv.");
             var builder = CliHost.CreateBuilder(CommonOptions.StoreDefaults,
                 CliHost.Overrides(CommonOptions.StoreOverrides(result.GetValue(db), result.GetValue(mongo))));
             StoreLocation.RequireExisting(builder.Configuration);
@@ -57,6 +60,30 @@ public static class ExportCommand
             return 0;
         });
         return command;
+    }
+
+    /// <summary>
+    /// An export replaces the file it names; a store given by mistake (<c>--out harmattan.db</c>, the file being read)
+    /// would be lost. Only a regular file long enough for SQLite's 100-byte header is read, so a device or a pipe
+    /// named as the output is never read from.
+    /// </summary>
+    private static bool IsSqliteDatabase(FileInfo file)
+    {
+        ReadOnlySpan<byte> magic = "SQLite format 3\0"u8;
+        try
+        {
+            if (!file.Exists || file.Length < 100)
+                return false;
+            using var stream = file.OpenRead();
+            Span<byte> header = stackalloc byte[magic.Length];
+            stream.ReadExactly(header);
+            return header.SequenceEqual(magic);
+        }
+        catch (Exception ex) when (ex is UnauthorizedAccessException or IOException)
+        {
+            // Unreadable: the write that follows fails with its own message, or succeeds where only writing is allowed.
+            return false;
+        }
     }
 
     private static StreamWriter OpenForWriting(FileInfo file)

@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using MongoDB.Driver;
+using MongoDB.Driver.Core.Configuration;
 
 namespace Harmattan.Storage.MongoDb;
 
@@ -35,18 +36,20 @@ public static class MongoRegistration
     public static MongoClientSettings ClientSettings(string connectionString, TimeSpan? writeConcernTimeout = null)
     {
         MongoUrl url;
+        MongoClientSettings settings;
         try
         {
             url = MongoUrl.Create(connectionString);
+            // The credential is built here, so an unknown authMechanism (NotSupportedException) is found here too.
+            settings = MongoClientSettings.FromUrl(url);
         }
-        catch (Exception e) when (e is MongoConfigurationException or ArgumentException or FormatException)
+        catch (Exception e) when (e is MongoConfigurationException or ArgumentException or FormatException or NotSupportedException)
         {
             // The parser's message can quote the URI, credentials included, so it is not passed on.
             throw new InvalidOperationException(
                 "ConnectionStrings:MongoDb is not a valid MongoDB URI; expected mongodb://[user:password@]host:27017/?replicaSet=rs0");
         }
 
-        var settings = MongoClientSettings.FromUrl(url);
         settings.WriteConcern = new WriteConcern(
             url.W ?? WriteConcern.WValue.Parse("majority"),
             url.WTimeout ?? writeConcernTimeout ?? MongoStoreOptions.DefaultWriteConcernTimeout,
@@ -58,5 +61,8 @@ public static class MongoRegistration
 
     /// <summary>The servers a client was given, as <c>host:port,host:port</c>: where it looks, said without the URI's credentials.</summary>
     public static string Hosts(MongoClientSettings settings) =>
-        string.Join(",", settings.Servers.Select(server => $"{server.Host}:{server.Port}"));
+        settings.Scheme == ConnectionStringScheme.MongoDBPlusSrv
+            // The driver keeps the DNS name of a mongodb+srv:// URI with port 53; the servers are its SRV records.
+            ? string.Join(",", settings.Servers.Select(server => $"{server.Host} (DNS SRV)"))
+            : string.Join(",", settings.Servers.Select(server => $"{server.Host}:{server.Port}"));
 }

@@ -70,6 +70,8 @@ public sealed class BadInvocationTests : IDisposable
             { "dashboard --port 70000", 2, ["--port: 70000 is out of range", "use a TCP port from 1 to 65535"] },
             { "export --station 283164601 --out no-such-folder/x.csv", 2, ["--out: the folder ", "no-such-folder does not exist; create it first"] },
             { "export --station 283164601 --out .", 2, ["--out: ", "is a folder; name the file to write, e.g. --out ./averages.csv"] },
+            { "export --station 283164601 --out harmattan.db", 2, ["--out: ", "harmattan.db is a SQLite database (a store), which the CSV would overwrite"] },
+            { "status --mongo mongodb://analyst:s3cret@localhost:27017/?authMechanism=BOGUS", 2, ["--mongo is not a MongoDB URI"] },
             // Reading commands never create a store.
             { "export --station 283164601 --db missing.db", 2, ["no store at ", "missing.db", "check --db"] },
             { "status --db missing.db", 2, ["no store at ", "missing.db", "check --db"] },

@@ -195,6 +195,44 @@ public sealed class CliBehaviourTests : IDisposable
     }
 
     [Fact]
+    public async Task Export_replaces_a_previous_export_but_refuses_to_overwrite_a_store()
+    {
+        var (exit, output) = await _cli.InvokeAsync(["run", "--once", "--simulate", "--station", "283164601", "--from", "2023-11-01", "--to", "2023-11-01"]);
+        Assert.True(exit == 0, output);
+        var store = _cli.PathOf("harmattan-simulated.db");
+        var storeBytes = await File.ReadAllBytesAsync(store, Ct);
+        await File.WriteAllTextAsync(_cli.PathOf("november.csv"), "station_id,date\nan older export\n", Ct);
+
+        (exit, output) = await _cli.InvokeAsync(["export", "--station", "283164601", "--out", "november.csv", "--db", "harmattan-simulated.db"]);
+        Assert.True(exit == 0, output);
+        Assert.Contains("283164601,2023-11-01,", await File.ReadAllTextAsync(_cli.PathOf("november.csv"), Ct));
+
+        // The store being read, named as the output by mistake.
+        (exit, output) = await _cli.InvokeAsync(["export", "--station", "283164601", "--out", "harmattan-simulated.db", "--db", "harmattan-simulated.db"]);
+
+        Assert.Equal(2, exit);
+        Assert.Contains($"error: --out: {store} is a SQLite database (a store), which the CSV would overwrite; name another file", output);
+        SqliteConnection.ClearAllPools();
+        Assert.Equal(storeBytes, await File.ReadAllBytesAsync(store, Ct));
+    }
+
+    [Theory]
+    [InlineData("status")]
+    [InlineData("export --station 283164601")]
+    [InlineData("archive stats")]
+    public async Task A_file_that_is_not_a_SQLite_database_given_as_the_store_is_named_and_left_as_it_was(string command)
+    {
+        const string notes = "station,comment\n283164601,my own notes\n";
+        await File.WriteAllTextAsync(_cli.PathOf("notes.csv"), notes, Ct);
+
+        var (exit, output) = await _cli.InvokeAsync([.. command.Split(' '), "--db", "notes.csv"]);
+
+        Assert.Equal(2, exit);
+        Assert.Contains($"error: SQLite {_cli.PathOf("notes.csv")} is not a SQLite database: check --db (or ConnectionStrings__Sqlite).", output);
+        Assert.Equal(notes, await File.ReadAllTextAsync(_cli.PathOf("notes.csv"), Ct));
+    }
+
+    [Fact]
     public async Task Today_is_running_in_the_table_of_a_run_and_in_status_and_yesterday_is_not()
     {
         var (exit, output) = await _cli.InvokeAsync(["run", "--once", "--simulate", "--station", "283164601"]);

@@ -163,6 +163,11 @@ public abstract class DashboardApiContract : IAsyncLifetime
     [InlineData("api/stations/283164601/daily?from=2000-01-01&to=2023-06-01", "to")]
     [InlineData("api/stations/283164601/hourly", "date")]
     [InlineData("api/stations/283164601/hourly?date=yesterday", "date")]
+    // Days whose default range or next day, or whose midnight at the station's offset, .NET cannot represent.
+    [InlineData("api/stations/283164601/hourly?date=9999-12-31", "date")]
+    [InlineData("api/stations/" + Smart189 + "/hourly?date=0001-01-01", "date")]
+    [InlineData("api/stations/283164601/daily?to=0001-01-01", "to")]
+    [InlineData("api/stations/283164601/daily?from=0001-01-01&to=0002-01-05", "from")]
     public async Task A_bad_parameter_is_a_400_problem_naming_it_and_the_format_expected(string url, string parameter)
     {
         using var response = await _site.Client.GetAsync(url, Ct);

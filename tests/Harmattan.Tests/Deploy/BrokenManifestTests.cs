@@ -77,6 +77,7 @@ public class BrokenManifestTests
         var local = Path.Combine(copy.Root, "overlays", "prod-local");
         File.WriteAllText(Path.Combine(local, "keda-rabbitmq.env"), $"host={host}\n");
         File.WriteAllText(Path.Combine(local, "mongodb-password.env"), "password=CHANGE_ME\n");
+        File.WriteAllText(Path.Combine(local, "dashboard-mongodb-password.env"), "password=CHANGE_ME\n");
 
         var (renderExitCode, rendered, renderError) = Repository.Run(RenderedManifests.Kubectl!, "kustomize", local);
         Assert.True(renderExitCode == 0, $"kubectl kustomize failed:\n{renderError}");

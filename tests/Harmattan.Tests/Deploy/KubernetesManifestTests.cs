@@ -409,11 +409,15 @@ public class KubernetesManifestTests
             Assert.True(names.IndexOf("RABBITMQ_PASSWORD") < names.IndexOf("ConnectionStrings__RabbitMq"));
             Assert.Equal("rabbitmq-default-user", env["RABBITMQ_PASSWORD"].Text("valueFrom", "secretKeyRef", "name"));
         }
-        foreach (var name in new[] { "loader", Dashboard })
+        // The dashboard, unauthenticated, reads the store as a MongoDB user that can only read it.
+        var users = documents.OfKind("MongoDBCommunity").Single().List("spec", "users").ToList();
+        foreach (var (name, roles) in new (string, string[])[] { ("loader", ["readWrite"]), (Dashboard, ["read"]) })
         {
             var container = documents.OfKind("Deployment").Single(d => d.Name() == name).Containers().Single();
-            Assert.Contains(container.List("env"), e => e.Text("name") == "ConnectionStrings__MongoDb"
-                && e.Text("valueFrom", "secretKeyRef", "name") == "harmattan-mongodb-connection");
+            var uri = Assert.Single(container.List("env"), e => e.Text("name") == "ConnectionStrings__MongoDb");
+            var user = Assert.Single(users, u => u.Text("connectionStringSecretName") == uri.Text("valueFrom", "secretKeyRef", "name"));
+            Assert.Equal(roles, user.List("roles").Select(r => r.Text("name")!));
+            Assert.All(user.List("roles"), r => Assert.Equal("harmattan", r.Text("db")));
         }
         var dashboard = documents.OfKind("Deployment").Single(d => d.Name() == Dashboard).Containers().Single();
         Assert.DoesNotContain(dashboard.List("env"), e => e.Text("name")!.Contains("RABBITMQ", StringComparison.OrdinalIgnoreCase));

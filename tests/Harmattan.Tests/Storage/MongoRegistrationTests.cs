@@ -32,15 +32,25 @@ public class MongoRegistrationTests
         Assert.False(settings.RetryWrites);
     }
 
-    [Fact]
-    public void Mongo_invalid_uri_is_reported_by_key_without_quoting_its_credentials()
+    [Theory]
+    [InlineData("mongodb://analyst:s3cret-pass@db.example:notaport/?replicaSet=rs0")]
+    // Parsed, but the driver refuses the mechanism only when it builds the credential.
+    [InlineData("mongodb://analyst:s3cret-pass@db.example:27017/?authMechanism=BOGUS")]
+    public void Mongo_invalid_uri_is_reported_by_key_without_quoting_its_credentials(string uri)
     {
-        var error = Assert.Throws<InvalidOperationException>(() =>
-            MongoRegistration.ClientSettings("mongodb://analyst:s3cret-pass@db.example:notaport/?replicaSet=rs0"));
+        var error = Assert.Throws<InvalidOperationException>(() => MongoRegistration.ClientSettings(uri));
 
         Assert.Contains("ConnectionStrings:MongoDb", error.Message);
         Assert.DoesNotContain("s3cret-pass", error.ToString());
         Assert.Null(error.InnerException);
+    }
+
+    [Fact]
+    public void A_mongodb_srv_uri_is_named_by_its_DNS_name_not_by_the_DNS_port_the_driver_keeps()
+    {
+        var settings = MongoRegistration.ClientSettings("mongodb+srv://analyst:s3cret-pass@cluster0.example.net/?authSource=admin");
+
+        Assert.Equal("cluster0.example.net (DNS SRV)", MongoRegistration.Hosts(settings));
     }
 
     [Fact]
