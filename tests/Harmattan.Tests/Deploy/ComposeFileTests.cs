@@ -187,6 +187,31 @@ public class ComposeFileTests
     }
 
     [Fact]
+    public void Every_host_port_variable_is_in_the_example_env_file_and_the_guide_and_the_smoke_moves_those_it_starts()
+    {
+        var services = (Document)Compose.At("services")!;
+        var ports = services.Keys.Cast<string>()
+            .SelectMany(name => Service(name).List("ports").Cast<string>()
+                .Select(port => System.Text.RegularExpressions.Regex.Match(port, @"\$\{(?<name>[A-Z_]+):-(?<default>\d+)\}"))
+                .Select(match => (Service: name, Variable: match.Groups["name"].Value, Default: match.Groups["default"].Value)))
+            .ToList();
+        var example = File.ReadAllText(Repository.PathOf(".env.example"));
+        var guide = File.ReadAllText(Repository.PathOf("deploy/README.md"));
+        var smoke = File.ReadAllText(Repository.PathOf("deploy/compose/smoke.sh"));
+
+        Assert.NotEmpty(ports);
+        foreach (var (service, variable, defaultPort) in ports)
+        {
+            Assert.Contains($"# {variable}={defaultPort}\n", example);
+            Assert.Contains($"`{variable}`", guide);
+            // The smoke runs beside a developer's stack on the default ports; it never starts the observability profile.
+            if (!Service(service).List("profiles").Contains("observability"))
+                Assert.True(smoke.Contains($"{variable}=${{SMOKE_{variable}:-", StringComparison.Ordinal),
+                    $"deploy/compose/smoke.sh leaves {variable} ({service}) on the developer's port {defaultPort}");
+        }
+    }
+
+    [Fact]
     public void RabbitMQ_runs_the_supported_4_2_series()
     {
         Assert.Equal("rabbitmq:4.2.5-management", Service("rabbitmq").Text("image"));
