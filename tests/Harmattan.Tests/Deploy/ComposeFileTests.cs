@@ -101,6 +101,22 @@ public class ComposeFileTests
             $"{name}: its healthcheck times out after {timeout}, the readiness check waits up to {StoreReadiness.PingTimeout.TotalSeconds} s for the store");
     }
 
+    [Theory]
+    [InlineData("extractor")]
+    [InlineData("transformer")]
+    [InlineData("loader")]
+    public void Every_service_gets_longer_to_stop_than_it_takes_to_drain(string name)
+    {
+        // Bus:StopTimeout + the host's 15 s margin, as the pods' terminationGracePeriodSeconds; without the setting the
+        // engine kills the container after 10 s.
+        var drain = new Harmattan.Hosting.BusOptions().StopTimeout + TimeSpan.FromSeconds(15);
+        var grace = Service(name).Text("stop_grace_period");
+        Assert.NotNull(grace);
+        Assert.Matches("^[0-9]+s$", grace);
+        Assert.True(TimeSpan.FromSeconds(int.Parse(grace[..^1], CultureInfo.InvariantCulture)) > drain,
+            $"{name}: stop_grace_period {grace} is not longer than the drain, {drain.TotalSeconds} s");
+    }
+
     [Fact]
     public void The_loader_starts_once_the_replica_set_is_initiated()
     {
