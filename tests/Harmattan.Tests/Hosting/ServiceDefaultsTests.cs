@@ -188,7 +188,10 @@ public class ServiceDefaultsTests
             new RabbitMQ.Client.Exceptions.BrokerUnreachableException(
                 new RabbitMQ.Client.Exceptions.AuthenticationFailureException("ACCESS_REFUSED - Login was refused using authentication mechanism PLAIN.")));
 
-        Assert.Equal("Broker unreachable: guest@localhost:5672/ (ACCESS_REFUSED - Login was refused using authentication mechanism PLAIN.)",
+        Assert.Equal("Broker unreachable: guest@localhost:5672/ (ACCESS_REFUSED - Login was refused using authentication mechanism PLAIN.). " +
+            "The broker refused the user or password of ConnectionStrings__RabbitMq: under docker compose RabbitMQ keeps the " +
+            "RABBITMQ_USER and RABBITMQ_PASSWORD its volume was created with; set them back, or change the broker's with " +
+            "rabbitmqctl change_password USER PASSWORD.",
             ServiceDefaults.StopReason(refused));
         Assert.Equal("Stations:0:Id is missing", ServiceDefaults.StopReason(new InvalidOperationException("Stations:0:Id is missing")));
     }
