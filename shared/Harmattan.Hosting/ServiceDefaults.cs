@@ -31,7 +31,22 @@ public static class ServiceDefaults
         ConfigurationValueError.Describe(ex) ??
         (ex.GetBaseException() is var cause && cause != ex && !ex.Message.Contains(cause.Message, StringComparison.Ordinal)
             ? $"{ex.Message} ({cause.Message})"
-            : ex.Message);
+            : ex.Message) + (IsRefusedBrokerLogin(ex) ? RefusedBrokerLoginFix : "");
+
+    // RabbitMQ creates its user from RABBITMQ_DEFAULT_USER/PASS only on an empty volume, so a password changed in a
+    // compose .env afterwards is refused until the broker is told.
+    private const string RefusedBrokerLoginFix =
+        ". The broker refused the user or password of ConnectionStrings__RabbitMq: under docker compose RabbitMQ keeps " +
+        "the RABBITMQ_USER and RABBITMQ_PASSWORD its volume was created with; set them back, or change the broker's with " +
+        "rabbitmqctl change_password USER PASSWORD.";
+
+    private static bool IsRefusedBrokerLogin(Exception ex)
+    {
+        for (Exception? e = ex; e is not null; e = e.InnerException)
+            if (e is RabbitMQ.Client.Exceptions.AuthenticationFailureException)
+                return true;
+        return false;
+    }
 
     /// <summary>
     /// A service's builder, reading its <c>appsettings.json</c> beside the program wherever it is started from (the

@@ -46,6 +46,23 @@ public static class UnknownSettings
         return null;
     }
 
+    /// <summary>
+    /// A section a letter or so away from <paramref name="section"/> ("Buss:PrefetchCount", "ConnectionString:RabbitMq"):
+    /// nothing binds it, so its first key is refused as a setting of <paramref name="section"/> misspelt; or null. Sections
+    /// further away are left alone: the configuration also holds the framework's and the environment's.
+    /// </summary>
+    public static string? FindMisspeltSection(IConfiguration configuration, string section)
+    {
+        var misspelt = configuration.GetChildren().FirstOrDefault(child =>
+            !string.Equals(child.Key, section, StringComparison.OrdinalIgnoreCase) && child.GetChildren().Any()
+            && Distance(child.Key.ToLowerInvariant(), section.ToLowerInvariant()) <= Math.Max(1, section.Length / 4));
+        if (misspelt is null)
+            return null;
+        var setting = misspelt.GetChildren().First().Key;
+        var key = $"{misspelt.Key}:{setting}";
+        return $"{key} is not a setting (environment variable {key.Replace(":", "__", StringComparison.Ordinal)}): did you mean {section}:{setting}?";
+    }
+
     /// <summary>A class whose own writable properties are settings one level further down (not a string, a list or a value).</summary>
     private static bool HasSettings(Type type) =>
         type.IsClass && type != typeof(string) && !type.IsArray && !type.IsGenericType && type.Namespace?.StartsWith("System", StringComparison.Ordinal) != true;
@@ -78,6 +95,8 @@ public static class UnknownSettings
         : IValidateOptions<T> where T : class
     {
         public ValidateOptionsResult Validate(string? name, T options) =>
-            Find(configuration, section, types) is { } error ? ValidateOptionsResult.Fail(error) : ValidateOptionsResult.Success;
+            (Find(configuration, section, types) ?? FindMisspeltSection(configuration, section)) is { } error
+                ? ValidateOptionsResult.Fail(error)
+                : ValidateOptionsResult.Success;
     }
 }

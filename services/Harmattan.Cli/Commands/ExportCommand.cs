@@ -94,7 +94,21 @@ public static class ExportCommand
         }
         catch (Exception ex) when (ex is UnauthorizedAccessException or IOException)
         {
-            throw CliException.Usage($"--out: {file.FullName} cannot be written ({ex.Message}); choose another file.");
+            throw CannotWrite(file, ex);
         }
     }
+
+    /// <summary>Why <paramref name="file"/> could not be opened for writing, and the fix.</summary>
+    internal static CliException CannotWrite(FileInfo file, Exception error) => error switch
+    {
+        UnauthorizedAccessException when File.Exists(file.FullName) =>
+            CliException.Usage($"--out: {file.FullName} exists and this user may not overwrite it; remove it or choose another file."),
+        // The cli service of docker compose writes into a host folder that the engine creates owned by root, which its
+        // non-root user may not write: the fix is on the host, so the message names the host folder's setting.
+        UnauthorizedAccessException =>
+            CliException.Usage($"--out: this user may not create files in {file.DirectoryName}; make the folder writable for it or write " +
+                "the file elsewhere. Under docker compose it is the host folder HARMATTAN_EXPORTS_DIR (default ./exports): " +
+                "mkdir -p exports && chmod a+w exports."),
+        _ => CliException.Usage($"--out: {file.FullName} cannot be written ({error.Message}); choose another file."),
+    };
 }

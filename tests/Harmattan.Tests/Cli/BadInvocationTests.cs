@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Harmattan.Cli.Commands;
 using Harmattan.Storage.Sqlite;
 using Harmattan.Tests.Deploy;
 using Microsoft.Data.Sqlite;
@@ -183,6 +184,32 @@ public sealed class BadInvocationTests : IDisposable
         Assert.Equal(expected, Assert.Single(output.Split('\n'), l => l.StartsWith("error:", StringComparison.Ordinal)));
         Assert.DoesNotContain("Failed to convert", output);
         Assert.Equal(before, _cli.Snapshot());
+    }
+
+    [Fact]
+    public void An_out_folder_this_user_may_not_write_is_named_with_how_to_make_it_writable_under_docker_compose()
+    {
+        // The cli service's /exports is a host folder the engine creates owned by root; the test runs as root, which no
+        // folder refuses, so it hands over the exception the runtime throws for a denied create.
+        var file = new FileInfo(_cli.PathOf("283164601-2023-11.csv"));
+
+        var error = ExportCommand.CannotWrite(file, new UnauthorizedAccessException($"Access to the path '{file.FullName}' is denied."));
+
+        Assert.Equal(2, error.ExitCode);
+        Assert.Contains($"--out: this user may not create files in {file.DirectoryName}", error.Message);
+        Assert.Contains("HARMATTAN_EXPORTS_DIR (default ./exports): mkdir -p exports && chmod a+w exports", error.Message);
+        Assert.DoesNotContain("choose another file", error.Message);
+    }
+
+    [Fact]
+    public void An_out_file_this_user_may_not_overwrite_is_named_as_such()
+    {
+        var file = new FileInfo(_cli.PathOf("written-by-someone-else.csv"));
+        File.WriteAllText(file.FullName, "station_id\n");
+
+        var error = ExportCommand.CannotWrite(file, new UnauthorizedAccessException($"Access to the path '{file.FullName}' is denied."));
+
+        Assert.Equal($"--out: {file.FullName} exists and this user may not overwrite it; remove it or choose another file.", error.Message);
     }
 
     private static IEnumerable<string> HostileStationIds()

@@ -101,6 +101,22 @@ public class ComposeFileTests
             $"{name}: its healthcheck times out after {timeout}, the readiness check waits up to {StoreReadiness.PingTimeout.TotalSeconds} s for the store");
     }
 
+    [Theory]
+    [InlineData("extractor")]
+    [InlineData("transformer")]
+    [InlineData("loader")]
+    public void Every_service_gets_longer_to_stop_than_it_takes_to_drain(string name)
+    {
+        // Bus:StopTimeout + the host's 15 s margin, as the pods' terminationGracePeriodSeconds; without the setting the
+        // engine kills the container after 10 s.
+        var drain = new Harmattan.Hosting.BusOptions().StopTimeout + TimeSpan.FromSeconds(15);
+        var grace = Service(name).Text("stop_grace_period");
+        Assert.NotNull(grace);
+        Assert.Matches("^[0-9]+s$", grace);
+        Assert.True(TimeSpan.FromSeconds(int.Parse(grace[..^1], CultureInfo.InvariantCulture)) > drain,
+            $"{name}: stop_grace_period {grace} is not longer than the drain, {drain.TotalSeconds} s");
+    }
+
     [Fact]
     public void The_loader_starts_once_the_replica_set_is_initiated()
     {
@@ -184,6 +200,31 @@ public class ComposeFileTests
         Assert.NotEmpty(ports);
         Assert.All(ports, port => Assert.Matches(@"^127\.0\.0\.1:\$\{[A-Z_]+_PORT:-\d+\}:\d+$", port));
         Assert.Null(Service("transformer").At("ports")); // it scales: replicas cannot share a host port
+    }
+
+    [Fact]
+    public void Every_host_port_variable_is_in_the_example_env_file_and_the_guide_and_the_smoke_moves_those_it_starts()
+    {
+        var services = (Document)Compose.At("services")!;
+        var ports = services.Keys.Cast<string>()
+            .SelectMany(name => Service(name).List("ports").Cast<string>()
+                .Select(port => System.Text.RegularExpressions.Regex.Match(port, @"\$\{(?<name>[A-Z_]+):-(?<default>\d+)\}"))
+                .Select(match => (Service: name, Variable: match.Groups["name"].Value, Default: match.Groups["default"].Value)))
+            .ToList();
+        var example = File.ReadAllText(Repository.PathOf(".env.example"));
+        var guide = File.ReadAllText(Repository.PathOf("deploy/README.md"));
+        var smoke = File.ReadAllText(Repository.PathOf("deploy/compose/smoke.sh"));
+
+        Assert.NotEmpty(ports);
+        foreach (var (service, variable, defaultPort) in ports)
+        {
+            Assert.Contains($"# {variable}={defaultPort}\n", example);
+            Assert.Contains($"`{variable}`", guide);
+            // The smoke runs beside a developer's stack on the default ports; it never starts the observability profile.
+            if (!Service(service).List("profiles").Contains("observability"))
+                Assert.True(smoke.Contains($"{variable}=${{SMOKE_{variable}:-", StringComparison.Ordinal),
+                    $"deploy/compose/smoke.sh leaves {variable} ({service}) on the developer's port {defaultPort}");
+        }
     }
 
     [Fact]

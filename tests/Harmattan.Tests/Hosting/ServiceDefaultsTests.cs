@@ -52,6 +52,51 @@ public class ServiceDefaultsTests
     }
 
     [Fact]
+    public async Task A_connection_string_under_a_misspelt_section_stops_the_service_at_start()
+    {
+        // Left alone, the service would connect to the default broker, localhost, which in a container is itself.
+        var builder = WebApplication.CreateBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["ConnectionString:RabbitMq"] = "amqp://rabbitmq:5672/" });
+        builder.AddServiceDefaults("test", defaultPort: 0);
+        await using var app = builder.Build();
+
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => app.StartAsync(Ct));
+
+        Assert.Equal("ConnectionString:RabbitMq is not a setting (environment variable ConnectionString__RabbitMq): did you mean ConnectionStrings:RabbitMq?",
+            error.Message);
+    }
+
+    [Theory]
+    [InlineData("Buss:PrefetchCount", "Buss:PrefetchCount is not a setting (environment variable Buss__PrefetchCount): did you mean Bus:PrefetchCount?")]
+    [InlineData("bu:RetryLimit", "bu:RetryLimit is not a setting (environment variable bu__RetryLimit): did you mean Bus:RetryLimit?")]
+    public void A_setting_under_a_misspelt_section_is_refused_naming_the_section_meant(string key, string expected)
+    {
+        var services = new ServiceCollection();
+        services.AddSingleton<IConfiguration>(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { [key] = "4" }).Build());
+        services.AddValidatedOptions<BusOptions>(BusOptions.Section, BusOptions.Validate);
+        using var provider = services.BuildServiceProvider();
+
+        var error = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IOptions<BusOptions>>().Value);
+
+        Assert.Equal(expected, error.Message);
+    }
+
+    [Fact]
+    public void Sections_further_from_a_settings_section_are_left_to_whoever_reads_them()
+    {
+        var services = new ServiceCollection();
+        services.AddSingleton<IConfiguration>(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Bucket:Name"] = "readings", ["Logging:LogLevel:Default"] = "Warning", ["Bus:RetryLimit"] = "3",
+        }).Build());
+        services.AddValidatedOptions<BusOptions>(BusOptions.Section, BusOptions.Validate);
+        using var provider = services.BuildServiceProvider();
+
+        Assert.Equal(3, provider.GetRequiredService<IOptions<BusOptions>>().Value.RetryLimit);
+    }
+
+    [Fact]
     public async Task A_sink_named_in_configuration_receives_the_log()
     {
         var path = Path.Combine(Path.GetTempPath(), $"harmattan-sink-{Guid.NewGuid():N}.log");
@@ -143,7 +188,10 @@ public class ServiceDefaultsTests
             new RabbitMQ.Client.Exceptions.BrokerUnreachableException(
                 new RabbitMQ.Client.Exceptions.AuthenticationFailureException("ACCESS_REFUSED - Login was refused using authentication mechanism PLAIN.")));
 
-        Assert.Equal("Broker unreachable: guest@localhost:5672/ (ACCESS_REFUSED - Login was refused using authentication mechanism PLAIN.)",
+        Assert.Equal("Broker unreachable: guest@localhost:5672/ (ACCESS_REFUSED - Login was refused using authentication mechanism PLAIN.). " +
+            "The broker refused the user or password of ConnectionStrings__RabbitMq: under docker compose RabbitMQ keeps the " +
+            "RABBITMQ_USER and RABBITMQ_PASSWORD its volume was created with; set them back, or change the broker's with " +
+            "rabbitmqctl change_password USER PASSWORD.",
             ServiceDefaults.StopReason(refused));
         Assert.Equal("Stations:0:Id is missing", ServiceDefaults.StopReason(new InvalidOperationException("Stations:0:Id is missing")));
     }
