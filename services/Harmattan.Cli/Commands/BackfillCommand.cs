@@ -204,7 +204,7 @@ public static class BackfillCommand
         AnsiConsole.MarkupLineInterpolated(
             $"Days stored: {stored.Stored} of {total} — complete {stored.Complete}, incomplete {stored.Incomplete}, missing at the source {stored.MissingAtSource}{stored.AllRejectedNote}.{stored.KeptNote}");
         AnsiConsole.MarkupLineInterpolated(
-            $"This run stored {stored.Stored - plan.AlreadyStored} day(s) in {time.GetElapsedTime(started):hh\\:mm\\:ss} ({Rate().DaysPerSecond ?? 0:0.0} days/s).");
+            $"This run stored {stored.Stored - plan.AlreadyStored} day(s) in {time.GetElapsedTime(started):hh\\:mm\\:ss}{Rate().SummaryNote}.");
         switch (outcome)
         {
             case WaitOutcome.Faulted:

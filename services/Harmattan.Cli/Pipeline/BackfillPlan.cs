@@ -95,6 +95,9 @@ public readonly record struct BackfillRate(int Fetched, int Remaining, TimeSpan 
 
     public TimeSpan? TimeLeft => Remaining == 0 ? TimeSpan.Zero : DaysPerSecond is { } rate ? TimeSpan.FromSeconds(Remaining / rate) : null;
 
+    /// <summary>" (3.2 days/s)" for a summary, or nothing where the rate is unknown (no day fetched, or under a second).</summary>
+    public string SummaryNote => DaysPerSecond is { } rate ? FormattableString.Invariant($" ({rate:0.0} days/s)") : "";
+
     public override string ToString() =>
         DaysPerSecond is { } rate && TimeLeft is { } left
             ? FormattableString.Invariant($"{rate:0.0} days/s, ETA {(int)left.TotalHours}:{left.Minutes:00}:{left.Seconds:00}")

@@ -145,6 +145,9 @@ public sealed class BackfillPlanTests : IDisposable
         Assert.Equal("-- days/s, ETA --:--:--", new BackfillRate(0, 60, TimeSpan.FromSeconds(3)).ToString());
         Assert.Null(new BackfillRate(5, 60, TimeSpan.FromMilliseconds(20)).DaysPerSecond);
         Assert.Equal("2.0 days/s, ETA 1:23:20", new BackfillRate(2, 10_000, TimeSpan.FromSeconds(1)).ToString());
+        Assert.Equal(" (3.0 days/s)", rate.SummaryNote);
+        // A backfill whose days were all stored within a second has no rate to report, rather than "0.0 days/s".
+        Assert.Equal("", new BackfillRate(60, 0, TimeSpan.FromMilliseconds(400)).SummaryNote);
     }
 
     public void Dispose()
