@@ -72,7 +72,7 @@ public static class MongoCommands
         foreach (var document in stored.Where(MongoSchema.HasValidVersion))
         {
             var key = (document[StationId].AsString, ToDate(document[Date]));
-            if (!checkedAt.TryGetValue(key, out var at) || ToDailyAverage(document).SourceCheckedAt >= at)
+            if (!checkedAt.TryGetValue(key, out var at) || SourceCheckedAtOf(document) >= at)
                 continue;
             var replacement = document.DeepClone().AsBsonDocument;
             replacement[SourceCheckedAt] = ToBson(at);

@@ -142,12 +142,18 @@ public static class MongoSchema
         SourceFetchId = ToGuid(document[SourceFetchId]),
         SourceFetchedAt = FromTicks(document[SourceFetchedAtTicks]),
         TimeZone = document.TryGetValue(TimeZone, out var zone) && zone.IsString ? zone.AsString : null,
-        // A document stored before days recorded it was last checked by its own fetch.
-        SourceCheckedAt = document.TryGetValue(SourceCheckedAtTicks, out var checkedAt) && checkedAt.IsInt64
-                          && checkedAt.AsInt64 > document[SourceFetchedAtTicks].AsInt64
-            ? FromTicks(checkedAt)
-            : FromTicks(document[SourceFetchedAtTicks]),
+        SourceCheckedAt = SourceCheckedAtOf(document),
     };
+
+    /// <summary>
+    /// A day's <see cref="StoredDailyAverage.SourceCheckedAt"/>, from the two fields alone (a document edited by hand may
+    /// lack others); a document stored before days recorded it was last checked by its own fetch.
+    /// </summary>
+    public static DateTimeOffset SourceCheckedAtOf(BsonDocument document) =>
+        document.TryGetValue(SourceCheckedAtTicks, out var ticks) && ticks.IsInt64
+        && ticks.AsInt64 > document[SourceFetchedAtTicks].AsInt64
+            ? FromTicks(ticks)
+            : FromTicks(document[SourceFetchedAtTicks]);
 
     public static StoredHourlyAverage ToHourlyAverage(BsonDocument document) => new()
     {
