@@ -6,13 +6,19 @@ namespace Harmattan.Cli.Pipeline;
 public static class StationSelection
 {
     /// <summary>
+    /// The earliest day the commands that fetch or compute take: a day window and its time-zone offsets, a day either
+    /// side of it, must stay within the calendar .NET can represent (from 0001-01-01).
+    /// </summary>
+    public static readonly DateOnly EarliestDay = new(2, 1, 1);
+
+    /// <summary>
     /// The stations asked on the command line (or the configured ones) with their time zones, and the days to cover:
     /// from..to, or yesterday and today in each station's zone. Read from the configuration, so that a command checks
     /// what it was asked before it starts anything.
     /// </summary>
     /// <exception cref="CliException">
-    /// The configured stations are invalid, or a day after today in a station's time zone was asked: the source has no
-    /// data for it yet.
+    /// The configured stations are invalid, a day before <see cref="EarliestDay"/> was asked, or a day after today in a
+    /// station's time zone: the source has no data for it yet.
     /// </exception>
     public static IReadOnlyList<StationDays> Resolve(IConfiguration configuration, IReadOnlyCollection<string> requested,
         DateOnly? from, DateOnly? to, TimeProvider time)
@@ -20,6 +26,10 @@ public static class StationSelection
         var options = new StationsOptions { Stations = StationsOptions.Read(configuration) };
         if ((StationsOptions.UnknownSetting(configuration) ?? StationsOptions.Validate(options)) is { } problem)
             throw CliException.Usage(problem);
+        if (from < EarliestDay || to < EarliestDay)
+            throw CliException.Usage(
+                $"--{(from < EarliestDay ? "from" : "to")} {(from < EarliestDay ? from : to):yyyy-MM-dd} is too early: " +
+                $"the first allowed date is {EarliestDay:yyyy-MM-dd}.");
         var configured = options.Stations;
         var stations = requested.Count == 0
             ? configured

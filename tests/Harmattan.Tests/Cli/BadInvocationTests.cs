@@ -52,6 +52,10 @@ public sealed class BadInvocationTests : IDisposable
             { $"backfill --from {Today} --to 2099-01-01", 2, ["--to 2099-01-01 is in the future", $"the last allowed date is {Today}"] },
             { $"replay --from {Today} --to 2099-01-01", 2, ["--to 2099-01-01 is in the future", $"the last allowed date is {Today}"] },
             { $"status --from {Today} --to 2099-01-01", 2, ["--to 2099-01-01 is in the future", $"the last allowed date is {Today}"] },
+            // Days before the calendar's first year plus one: their windows' offsets would leave the calendar.
+            { "run --once --from 0001-01-01 --to 0001-01-02", 2, ["--from 0001-01-01 is too early", "the first allowed date is 0002-01-01"] },
+            { "backfill --from 0001-06-01 --to 0001-06-30", 2, ["--from 0001-06-01 is too early", "the first allowed date is 0002-01-01"] },
+            { "replay --from 0001-12-31 --to 0001-12-31", 2, ["--from 0001-12-31 is too early", "the first allowed date is 0002-01-01"] },
             // Durations, in the one syntax.
             { "run --once --timeout 5x", 2, ["--timeout: '5x' is not a duration", "90s, 10m, 3h, 1d12h"] },
             { $"backfill {Range} --idle-timeout 0s", 2, ["--idle-timeout: '0s' is not a duration longer than zero", "90s, 10m, 3h, 1d12h"] },
