@@ -52,9 +52,15 @@ public static class StatusCommand
 
         AnsiConsole.MarkupLineInterpolated($"Store: {StoreLocation.Describe(builder.Configuration)}");
         var now = time.GetUtcNow();
+        var configured = StationsOptions.Read(builder.Configuration).Select(s => s.Id).ToHashSet(StringComparer.Ordinal);
         var statuses = new List<StationStatus>();
         foreach (var station in asked)
-            statuses.Add(await StationStatus.ReadAsync(store, station, now, wholeRange: from is not null, cancellationToken));
+        {
+            var days = configured.Contains(station.StationId)
+                ? station
+                : await StationStatus.InArchivedZoneAsync(store, station, now, rangeAsked: from is not null, cancellationToken);
+            statuses.Add(await StationStatus.ReadAsync(store, days, now, wholeRange: from is not null, cancellationToken));
+        }
         foreach (var status in statuses)
             WriteStation(status, from is not null);
         if (stationIds.Length == 0)

@@ -3,6 +3,8 @@ using System.Net;
 using System.Net.Sockets;
 using Harmattan.AirQinoSimulator;
 using Harmattan.Cli;
+using Harmattan.Contracts;
+using Harmattan.Stations;
 using Harmattan.Storage.MongoDb;
 using Harmattan.Storage.Sqlite;
 using Harmattan.Tests.Storage;
@@ -90,6 +92,29 @@ public sealed class CliBehaviourTests : IDisposable
         (_, output) = await _cli.InvokeAsync(["status", "--station", "283000001", "--db", "harmattan.db", "--rabbitmq", "amqp://guest:guest@127.0.0.1:1/"]);
         Assert.Contains("Station 283000001 (UTC;", output);
         Assert.DoesNotContain("Also stored", output);
+    }
+
+    [Fact]
+    public async Task Status_of_a_station_removed_from_the_configuration_counts_its_days_in_the_zone_they_were_cut_in()
+    {
+        const string station = "283000001";
+        var zone = TimeZoneInfo.FindSystemTimeZoneById("Etc/GMT+12");
+        var today = DayWindows.LocalDate(DateTimeOffset.UtcNow, zone);
+        var store = new SqlitePipelineStore($"Data Source={_cli.PathOf("harmattan.db")}");
+        await store.InitializeAsync(Ct);
+        var window = DayWindows.ForDays(today.AddDays(-1), today, zone);
+        await store.ArchiveRawFetchesAsync([new RawReadingsFetched
+        {
+            FetchId = Guid.NewGuid(), StationId = station, WindowStart = window.Start, WindowEnd = window.End, TimeZone = zone.Id,
+            Source = "test", FetchedAt = DateTimeOffset.UtcNow, Readings = [],
+        }], Ct);
+        SqliteConnection.ClearAllPools();
+
+        var (exit, output) = await _cli.InvokeAsync(["status", "--station", station, "--db", "harmattan.db",
+            "--rabbitmq", "amqp://guest:guest@127.0.0.1:1/"]);
+
+        Assert.True(exit == 0, output);
+        Assert.Contains($"Station {station} (Etc/GMT+12; last 30 days: {today.AddDays(-29):yyyy-MM-dd}..{today:yyyy-MM-dd})", output);
     }
 
     [Fact]
