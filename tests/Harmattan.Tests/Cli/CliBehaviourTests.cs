@@ -118,6 +118,27 @@ public sealed class CliBehaviourTests : IDisposable
     }
 
     [Fact]
+    public async Task A_mistyped_station_id_in_export_and_status_is_named_with_the_stored_id_it_resembles()
+    {
+        await SeedAsync("283164601", new DateOnly(2023, 11, 1), 2, hours: _ => 24);
+        await SeedAsync("283181971", new DateOnly(2023, 11, 1), 2, hours: _ => 24);
+        const string note = "The store holds no day of station 28316401, but holds 2 other stations: did you mean 283164601? Check --station.";
+
+        var (exit, output) = await _cli.InvokeAsync(["export", "--station", "28316401", "--db", "harmattan.db"]);
+
+        Assert.Equal(0, exit);
+        Assert.Contains($"No daily averages stored for station 28316401. {note}", output);
+        Assert.DoesNotContain("harmattan backfill", output);
+
+        (exit, output) = await _cli.InvokeAsync(["status", "--station", "28316401", "--db", "harmattan.db", "--rabbitmq", "amqp://guest:guest@127.0.0.1:1/"]);
+
+        Assert.Equal(0, exit);
+        Assert.Contains($"  {note}", output);
+        (_, output) = await _cli.InvokeAsync(["export", "--station", "900000001", "--db", "harmattan.db"]);
+        Assert.Contains("The store holds no day of station 900000001, but holds 2 other stations (`harmattan status` names them): check --station.", output);
+    }
+
+    [Fact]
     public async Task Output_that_is_not_a_terminal_keeps_long_lines_whole()
     {
         var station = "S" + new string('4', 63);
