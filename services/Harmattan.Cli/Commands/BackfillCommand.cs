@@ -104,6 +104,9 @@ public static class BackfillCommand
             if (plan.AlreadyStored > 0)
                 AnsiConsole.MarkupLineInterpolated(
                     $"{plan.AlreadyStored} day(s) already stored after they ended are skipped (--refetch to fetch them again).");
+            if (plan.CutInOtherZone > 0)
+                AnsiConsole.MarkupLineInterpolated(
+                    $"{plan.CutInOtherZone} day(s) stored cut in another time zone than the station's (Stations:N:TimeZone) are fetched again, to be cut in its zone.");
             if (sent > 0)
                 await WarnWithoutConsumerAsync(broker, cancellationToken);
             if (request.NoWait)

@@ -21,6 +21,7 @@ public static class TimeZoneCheck
         }
     }
 
-    private static bool SameRules(string zone, TimeZoneInfo expected) =>
+    /// <summary>The zone named <paramref name="zone"/> cuts days as <paramref name="expected"/> does (the same id, or an alias of it).</summary>
+    public static bool SameRules(string zone, TimeZoneInfo expected) =>
         zone == expected.Id || (TimeZoneInfo.TryFindSystemTimeZoneById(zone, out var found) && found.HasSameRules(expected));
 }
