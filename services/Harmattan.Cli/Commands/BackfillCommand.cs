@@ -166,6 +166,13 @@ public static class BackfillCommand
                 $"[yellow]Warning[/]: no extractor is consuming {QueueNames.FetchStationWindow}: start the services (see README, \"Running the three services on RabbitMQ\"); the commands wait in the queue until then.");
     }
 
+    /// <summary>"station A 2026-09-01..2026-09-30 (30 days); station B 2026-09-05", a station's runs of days together.</summary>
+    internal static string MissingAtSourceByStation(IEnumerable<StationDays> runs) =>
+        string.Join("; ", runs.GroupBy(run => run.StationId).Select(station =>
+            $"station {station.Key} {string.Join(", ", station.Select(run => run.DayCount == 1
+                ? $"{run.From:yyyy-MM-dd}"
+                : $"{DayRange.Format(run.From, run.To)} ({run.DayCount} days)"))}"));
+
     /// <summary>
     /// Waits until the days are stored, reading the store. A store that stops answering for the whole idle timeout ends
     /// the wait with a <see cref="CliException"/> naming it and saying that the commands sent are still processed.
@@ -206,6 +213,9 @@ public static class BackfillCommand
 
         AnsiConsole.MarkupLineInterpolated(
             $"Days stored: {stored.Stored} of {total} — complete {stored.Complete}, incomplete {stored.Incomplete}, missing at the source {stored.MissingAtSource}{stored.AllRejectedNote}.{stored.KeptNote}");
+        if (stored.MissingAtSource > 0)
+            AnsiConsole.MarkupLineInterpolated(
+                $"Missing at the source (AirQino sent no row for the day): {MissingAtSourceByStation(await plan.MissingAtSourceAsync(store, startedAt, CancellationToken.None))}.");
         AnsiConsole.MarkupLineInterpolated(
             $"This run stored {stored.Stored - plan.AlreadyStored} day(s) in {time.GetElapsedTime(started):hh\\:mm\\:ss}{Rate().SummaryNote}.");
         switch (outcome)

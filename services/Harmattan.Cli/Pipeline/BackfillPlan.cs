@@ -1,3 +1,4 @@
+using Harmattan.Contracts;
 using Harmattan.Extractor;
 using Harmattan.Storage;
 
@@ -94,6 +95,28 @@ public sealed class BackfillPlan
                 if (day.SourceCheckedAt < startedAt && !_alreadyStored[day.StationId].Contains(day.Date))
                     (days, version) = (days + 1, Math.Max(version, day.AlgorithmVersion));
         return (days, version);
+    }
+
+    /// <summary>
+    /// The days of the plan the source sent no row for, as runs of consecutive days per station, among the days
+    /// <see cref="CountStoredAsync"/> counts: the summary's "missing at the source" by station, so that a station AirQino
+    /// answers nothing for shows by name among two dozen.
+    /// </summary>
+    public async Task<IReadOnlyList<StationDays>> MissingAtSourceAsync(IPipelineStore store, DateTimeOffset startedAt,
+        CancellationToken cancellationToken)
+    {
+        var runs = new List<StationDays>();
+        foreach (var station in Asked)
+        {
+            var missing = (await store.GetDailyAveragesAsync(station.StationId, station.From, station.To, cancellationToken))
+                .Where(day => day.Coverage == DayCoverage.MissingAtSource
+                    && (day.SourceCheckedAt >= startedAt || _alreadyStored[day.StationId].Contains(day.Date)))
+                .Select(day => day.Date)
+                .ToHashSet();
+            var others = Enumerable.Range(0, station.DayCount).Select(station.From.AddDays).Where(day => !missing.Contains(day)).ToHashSet();
+            runs.AddRange(MissingRuns(station, others));
+        }
+        return runs;
     }
 
     /// <summary>
