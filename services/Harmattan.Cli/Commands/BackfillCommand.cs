@@ -86,6 +86,8 @@ public static class BackfillCommand
         {
             await host.StartAsync(cancellationToken);
             await TimeZoneCheck.WarnOfOtherZonesAsync(store, asked, cancellationToken);
+            await TimeZoneCheck.WarnOfUnconfiguredAsync(store, asked,
+                [.. StationsOptions.Read(builder.Configuration).Select(s => s.Id)], cancellationToken);
             var plan = await BackfillPlan.CreateAsync(store, asked, request.Refetch, cancellationToken);
             // Fetches done before this moment do not count as this backfill's results.
             var startedAt = time.GetUtcNow();
