@@ -168,12 +168,23 @@ public static class BackfillCommand
                 $"[yellow]Warning[/]: no extractor is consuming {QueueNames.FetchStationWindow}: start the services (see README, \"Running the three services on RabbitMQ\"); the commands wait in the queue until then.");
     }
 
-    /// <summary>"station A 2026-09-01..2026-09-30 (30 days); station B 2026-09-05", a station's runs of days together.</summary>
+    /// <summary>
+    /// "station A 2026-09-01..2026-09-30 (30 days); station B 2026-09-05", a station's runs of days together, at most
+    /// <see cref="MostRunsNamed"/> of them: a year of scattered gaps in two dozen stations would fill the screen.
+    /// </summary>
     internal static string MissingAtSourceByStation(IEnumerable<StationDays> runs) =>
         string.Join("; ", runs.GroupBy(run => run.StationId).Select(station =>
-            $"station {station.Key} {string.Join(", ", station.Select(run => run.DayCount == 1
+        {
+            var named = string.Join(", ", station.Take(MostRunsNamed).Select(run => run.DayCount == 1
                 ? $"{run.From:yyyy-MM-dd}"
-                : $"{DayRange.Format(run.From, run.To)} ({run.DayCount} days)"))}"));
+                : $"{DayRange.Format(run.From, run.To)} ({run.DayCount} days)"));
+            var rest = station.Skip(MostRunsNamed).ToList();
+            return rest.Count == 0
+                ? $"station {station.Key} {named}"
+                : $"station {station.Key} {named} and {rest.Sum(run => run.DayCount)} more day(s) up to {rest[^1].To:yyyy-MM-dd}";
+        }));
+
+    private const int MostRunsNamed = 5;
 
     /// <summary>
     /// Waits until the days are stored, reading the store. A store that stops answering for the whole idle timeout ends

@@ -83,6 +83,17 @@ public sealed class BackfillWaitTests
     }
 
     [Fact]
+    public void A_station_with_many_gaps_at_the_source_names_its_first_five_and_counts_the_rest()
+    {
+        var first = new DateOnly(2026, 1, 1);
+        var gaps = Enumerable.Range(0, 8).Select(i => new StationDays("900000011", TimeZoneInfo.Utc, first.AddDays(10 * i), first.AddDays(10 * i + i % 2)));
+
+        Assert.Equal("station 900000011 2026-01-01, 2026-01-11..2026-01-12 (2 days), 2026-01-21, 2026-01-31..2026-02-01 (2 days), 2026-02-10 " +
+            "and 5 more day(s) up to 2026-03-13; station 900000012 2026-01-05",
+            BackfillCommand.MissingAtSourceByStation([.. gaps, new StationDays("900000012", TimeZoneInfo.Utc, first.AddDays(4), first.AddDays(4))]));
+    }
+
+    [Fact]
     public async Task Mongo_a_store_that_stops_answering_during_the_wait_ends_it_naming_the_store_and_saying_the_same_backfill_resumes()
     {
         var connectionString = await MongoTestServer.RequireAsync();
