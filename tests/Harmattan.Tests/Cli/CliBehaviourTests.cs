@@ -174,6 +174,24 @@ public sealed class CliBehaviourTests : IDisposable
     }
 
     [Fact]
+    public async Task A_run_with_one_station_unknown_to_airqino_names_it_first_and_does_not_blame_the_network()
+    {
+        await using var simulator = await AirQinoSimulatorHost.StartAsync(
+            new SimulatorOptions { StationIds = ["900000001", "900000002", "900000003"], Now = new DateTimeOffset(2023, 12, 10, 0, 0, 0, TimeSpan.Zero) }, Ct);
+
+        var (exit, output) = await _cli.InvokeAsync(["run", "--once", "--airqino-url", simulator.BaseUrl, "--station", "900000001",
+            "--station", "90000002", "--station", "900000002", "--station", "900000003", "--from", "2023-11-01", "--to", "2023-11-02", "--db", "harmattan.db"]);
+
+        Assert.True(exit == 1, output);
+        var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var failed = Array.FindIndex(lines, l => l.Contains("The run failed", StringComparison.Ordinal));
+        Assert.True(failed >= 0, output);
+        Assert.Equal(3, lines.Length - failed);
+        Assert.StartsWith("  station 90000002: fetching station 90000002 2023-11-01..2023-11-02: AirQino answered 404 Not Found", lines[failed + 1]);
+        Assert.Equal("  the other 3 stations: every day stored", lines[failed + 2]);
+    }
+
+    [Fact]
     public async Task A_run_rides_out_a_transfer_cut_short_as_the_services_do()
     {
         const string station = "283164601";
