@@ -12,6 +12,9 @@ namespace Harmattan.Loader;
 /// the end of that hour, zero while it is in progress (as <c>harmattan status</c> measures it), and +Inf for a configured
 /// station the store holds no hour of (so an alert on the age fires for it too). The newest hour follows the loader's own
 /// writes and is re-read from the store every <see cref="RefreshInterval"/>, so other loader replicas' writes show too.
+/// Only the configured stations are reported, as <c>harmattan status --max-age</c> checks only them: a station removed
+/// from the configuration, whose history a replay or a backfill stores again, would otherwise keep the stale-station
+/// alert firing until the loader restarts.
 /// </summary>
 public sealed class StationFreshness : StoppableBackgroundService
 {
@@ -42,7 +45,7 @@ public sealed class StationFreshness : StoppableBackgroundService
     public void Stored(IEnumerable<AveragesComputed> batch)
     {
         foreach (var averages in batch)
-            if (averages.Hourly.Count > 0)
+            if (averages.Hourly.Count > 0 && _newestHour.ContainsKey(averages.StationId))
                 Advance(averages.StationId, averages.Hourly.Max(h => h.Hour));
     }
 

@@ -86,6 +86,8 @@ public sealed class StationsOptions
             return null;
         if (id is not null && TimeZoneInfo.TryConvertWindowsIdToIanaId(id, out var iana))
             return $"{key} '{id}' is a Windows time zone id, which the services do not resolve: use its IANA id '{iana}'.";
+        if (id is not null && Resembling(id) is { Count: > 0 } meant)
+            return $"{key} '{id}' is not a known time zone: use the IANA id {string.Join(" or ", meant.Select(zone => $"'{zone}'"))}.";
         // The services run without culture data, which the conversion above needs; no IANA id holds a space.
         return id is not null && id.Contains(' ')
             ? $"{key} '{id}' looks like a Windows time zone id, which the services do not resolve: use its IANA id (e.g. Europe/Berlin for 'W. Europe Standard Time', Africa/Lagos for 'W. Central Africa Standard Time')."
@@ -93,8 +95,24 @@ public sealed class StationsOptions
     }
 
     /// <summary>
+    /// The IANA ids <paramref name="id"/> most likely meant: the same id in other letter case ('europe/paris'; the ids are
+    /// file names, case-sensitive on Linux), or the zones named after that city ('Paris', 'new york').
+    /// </summary>
+    private static List<string> Resembling(string id)
+    {
+        var wanted = id.Trim().Replace(' ', '_');
+        return [.. TimeZoneInfo.GetSystemTimeZones().Select(zone => zone.Id)
+            .Where(zone => zone.Contains('/') && (string.Equals(zone, wanted, StringComparison.OrdinalIgnoreCase)
+                || string.Equals(zone[(zone.LastIndexOf('/') + 1)..], wanted, StringComparison.OrdinalIgnoreCase)))
+            .Order(StringComparer.Ordinal)];
+    }
+
+    /// <summary>
     /// IANA ids only: a Windows id resolves only in a process with culture data (ICU), and the services run without it,
-    /// so a command the CLI accepted with one would fail in the extractor.
+    /// so a command the CLI accepted with one would fail in the extractor. Spelt as the zone's file is, too: .NET finds
+    /// 'europe/paris' only once the process has loaded Europe/Paris (its cache ignores case, the files do not), so it
+    /// passed where another station was configured in Europe/Paris before it, and the transformer, which had not loaded
+    /// that zone yet, refused the fetch. "utc" in any case is .NET's own zone, found everywhere.
     /// </summary>
     public static bool TryFindTimeZone(string? id, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out TimeZoneInfo? zone)
     {
@@ -104,7 +122,7 @@ public sealed class StationsOptions
         try
         {
             var found = TimeZoneInfo.FindSystemTimeZoneById(id);
-            if (!found.HasIanaId)
+            if (!found.HasIanaId || (found.Id != id && !string.Equals(id, TimeZoneInfo.Utc.Id, StringComparison.OrdinalIgnoreCase)))
                 return false;
             zone = found;
             return true;

@@ -86,6 +86,8 @@ public static class BackfillCommand
         {
             await host.StartAsync(cancellationToken);
             await TimeZoneCheck.WarnOfOtherZonesAsync(store, asked, cancellationToken);
+            await TimeZoneCheck.WarnOfUnconfiguredAsync(store, asked,
+                [.. StationsOptions.Read(builder.Configuration).Select(s => s.Id)], cancellationToken);
             var plan = await BackfillPlan.CreateAsync(store, asked, request.Refetch, cancellationToken);
             // Fetches done before this moment do not count as this backfill's results.
             var startedAt = time.GetUtcNow();
@@ -104,6 +106,9 @@ public static class BackfillCommand
             if (plan.AlreadyStored > 0)
                 AnsiConsole.MarkupLineInterpolated(
                     $"{plan.AlreadyStored} day(s) already stored after they ended are skipped (--refetch to fetch them again).");
+            if (plan.CutInOtherZone > 0)
+                AnsiConsole.MarkupLineInterpolated(
+                    $"{plan.CutInOtherZone} day(s) stored cut in another time zone than the station's (Stations:N:TimeZone) are fetched again, to be cut in its zone.");
             if (sent > 0)
                 await WarnWithoutConsumerAsync(broker, cancellationToken);
             if (request.NoWait)
@@ -164,6 +169,24 @@ public static class BackfillCommand
     }
 
     /// <summary>
+    /// "station A 2026-09-01..2026-09-30 (30 days); station B 2026-09-05", a station's runs of days together, at most
+    /// <see cref="MostRunsNamed"/> of them: a year of scattered gaps in two dozen stations would fill the screen.
+    /// </summary>
+    internal static string MissingAtSourceByStation(IEnumerable<StationDays> runs) =>
+        string.Join("; ", runs.GroupBy(run => run.StationId).Select(station =>
+        {
+            var named = string.Join(", ", station.Take(MostRunsNamed).Select(run => run.DayCount == 1
+                ? $"{run.From:yyyy-MM-dd}"
+                : $"{DayRange.Format(run.From, run.To)} ({run.DayCount} days)"));
+            var rest = station.Skip(MostRunsNamed).ToList();
+            return rest.Count == 0
+                ? $"station {station.Key} {named}"
+                : $"station {station.Key} {named} and {rest.Sum(run => run.DayCount)} more day(s) up to {rest[^1].To:yyyy-MM-dd}";
+        }));
+
+    private const int MostRunsNamed = 5;
+
+    /// <summary>
     /// Waits until the days are stored, reading the store. A store that stops answering for the whole idle timeout ends
     /// the wait with a <see cref="CliException"/> naming it and saying that the commands sent are still processed.
     /// </summary>
@@ -203,6 +226,9 @@ public static class BackfillCommand
 
         AnsiConsole.MarkupLineInterpolated(
             $"Days stored: {stored.Stored} of {total} — complete {stored.Complete}, incomplete {stored.Incomplete}, missing at the source {stored.MissingAtSource}{stored.AllRejectedNote}.{stored.KeptNote}");
+        if (stored.MissingAtSource > 0)
+            AnsiConsole.MarkupLineInterpolated(
+                $"Missing at the source (AirQino sent no row for the day): {MissingAtSourceByStation(await plan.MissingAtSourceAsync(store, startedAt, CancellationToken.None))}.");
         AnsiConsole.MarkupLineInterpolated(
             $"This run stored {stored.Stored - plan.AlreadyStored} day(s) in {time.GetElapsedTime(started):hh\\:mm\\:ss}{Rate().SummaryNote}.");
         switch (outcome)

@@ -53,9 +53,11 @@ public static class ExportCommand
             if (days.Count == 0)
             {
                 var range = result.GetValue(from) is null && result.GetValue(to) is null ? "" : " in that range";
-                await Console.Error.WriteLineAsync(
-                    $"No daily averages stored for station {stationId}{range}; run `harmattan run` or `harmattan backfill` first." +
-                    StoreLocation.SimulatedStoreHint(builder.Configuration));
+                var notStored = StoredStations.NotStoredNote(stationId, await store.GetStationIdsAsync(cancellationToken));
+                await Console.Error.WriteLineAsync(notStored.Length > 0
+                    ? $"No daily averages stored for station {stationId}{range}.{notStored}"
+                    : $"No daily averages stored for station {stationId}{range}; run `harmattan run` or `harmattan backfill` first." +
+                      StoreLocation.SimulatedStoreHint(builder.Configuration));
             }
             return 0;
         });

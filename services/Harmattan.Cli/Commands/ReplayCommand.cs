@@ -83,6 +83,9 @@ public static class ReplayCommand
         {
             await host.StartAsync(cancellationToken);
             fetches = await ArchivedFetchesAsync(store, asked, cancellationToken);
+            if (stationIds.Length == 0 && await NotConfiguredAsync(store, asked, from, to, cancellationToken) is { Count: > 0 } leftOut)
+                AnsiConsole.MarkupLineInterpolated(
+                    $"[yellow]Not replayed, as they are not among the configured stations:[/] {string.Join(", ", leftOut)}, whose archive holds fetches of {DayRange.Format(from, to)}. Add --station ID for each to replay it.");
             if (fetches.Count == 0)
             {
                 AnsiConsole.MarkupLineInterpolated(
@@ -120,6 +123,26 @@ public static class ReplayCommand
         {
             await host.StopAsync(CancellationToken.None);
         }
+    }
+
+    /// <summary>
+    /// The stations not asked (not configured: removed from <c>Stations</c>, or only ever backfilled by id) with an
+    /// archived fetch of a day of the range, in the zone it was cut in. Without <c>--station</c> replay covers the
+    /// configured stations only; after a rule change the others would otherwise keep the old averages unnoticed.
+    /// </summary>
+    internal static async Task<IReadOnlyList<string>> NotConfiguredAsync(IPipelineStore store, IReadOnlyList<StationDays> asked,
+        DateOnly from, DateOnly to, CancellationToken cancellationToken)
+    {
+        var leftOut = new List<string>();
+        foreach (var stationId in (await store.GetArchivedStationIdsAsync(cancellationToken)).Except(asked.Select(s => s.StationId)))
+        {
+            var fetches = await store.GetArchivedFetchesAsync(stationId, cancellationToken);
+            if (fetches.Any(fetch => DayWindows.ForDays(from, to,
+                    TimeZoneInfo.TryFindSystemTimeZoneById(fetch.TimeZone, out var zone) ? zone : TimeZoneInfo.Utc) is var range
+                && fetch.WindowStart < range.End && fetch.WindowEnd > range.Start))
+                leftOut.Add(stationId);
+        }
+        return leftOut;
     }
 
     /// <summary>The asked days of <paramref name="station"/> that no replayed fetch's window covers.</summary>

@@ -192,7 +192,10 @@ public static class RunCommand
             case WaitOutcome.Faulted:
                 var faults = services.GetRequiredService<PipelineFaults>();
                 AnsiConsole.MarkupLine("[red]The run failed:[/]");
-                foreach (var station in asked)
+                // The failed stations first and the others that stored every day on one line: among two dozen, a mistyped
+                // id would otherwise be one line at the end of a list of stations that are fine.
+                var allStored = asked.Where(s => !faults.HasFailed(s.StationId) && pass.Tracker.Of(s.StationId).Stored == s.DayCount).ToList();
+                foreach (var station in asked.Except(allStored))
                 {
                     // Unwrapped on stderr: a reason holds a URL and the fix.
                     if (faults.All.FirstOrDefault(f => f.StationId == station.StationId) is { } fault)
@@ -201,7 +204,11 @@ public static class RunCommand
                         AnsiConsole.MarkupLineInterpolated(
                             $"  station {station.StationId}: stored {pass.Tracker.Of(station.StationId).Stored} of {station.DayCount} days");
                 }
-                if (faults.All.Any(f => f.What.StartsWith("fetching", StringComparison.Ordinal)))
+                if (allStored.Count > 0)
+                    AnsiConsole.MarkupLineInterpolated(
+                        $"  {(allStored.Count == 1 ? $"station {allStored[0].StationId}" : $"the other {allStored.Count} stations")}: every day stored");
+                // Where some station's days were stored, AirQino was reached: the failures' own reasons say what is wrong.
+                if (faults.All.Any(f => f.What.StartsWith("fetching", StringComparison.Ordinal)) && asked.All(s => pass.Tracker.Of(s.StationId).Stored == 0))
                     AnsiConsole.MarkupLine(
                         "No network or no access to AirQino? --simulate serves simulated data; --airqino-url points to another AirQino server.");
                 return 1;

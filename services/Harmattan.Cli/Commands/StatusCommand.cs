@@ -52,14 +52,26 @@ public static class StatusCommand
 
         AnsiConsole.MarkupLineInterpolated($"Store: {StoreLocation.Describe(builder.Configuration)}");
         var now = time.GetUtcNow();
+        var configured = StationsOptions.Read(builder.Configuration).Select(s => s.Id).ToHashSet(StringComparer.Ordinal);
         var statuses = new List<StationStatus>();
         foreach (var station in asked)
-            statuses.Add(await StationStatus.ReadAsync(store, station, now, wholeRange: from is not null, cancellationToken));
+        {
+            var days = configured.Contains(station.StationId)
+                ? station
+                : await StationStatus.InArchivedZoneAsync(store, station, now, rangeAsked: from is not null, cancellationToken);
+            statuses.Add(await StationStatus.ReadAsync(store, days, now, wholeRange: from is not null, cancellationToken));
+        }
+        var stored = await store.GetStationIdsAsync(cancellationToken);
         foreach (var status in statuses)
+        {
             WriteStation(status, from is not null);
+            if (!configured.Contains(status.StationId) && status.Activity.LastFetchedAt is null
+                && StoredStations.NotStoredNote(status.StationId, stored) is { Length: > 0 } note)
+                AnsiConsole.MarkupLineInterpolated($"  [yellow]{note.Trim()}[/]");
+        }
         if (stationIds.Length == 0)
         {
-            var unconfigured = (await store.GetStationIdsAsync(cancellationToken)).Except(asked.Select(s => s.StationId)).Order(StringComparer.Ordinal).ToList();
+            var unconfigured = stored.Except(asked.Select(s => s.StationId)).Order(StringComparer.Ordinal).ToList();
             if (unconfigured.Count > 0)
                 AnsiConsole.MarkupLineInterpolated(
                     $"Also stored, not among the configured stations (so not checked by --max-age): {string.Join(", ", unconfigured)}. Add --station ID to see one.");

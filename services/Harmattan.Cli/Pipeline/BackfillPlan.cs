@@ -1,3 +1,4 @@
+using Harmattan.Contracts;
 using Harmattan.Extractor;
 using Harmattan.Storage;
 
@@ -6,18 +7,25 @@ namespace Harmattan.Cli.Pipeline;
 /// <summary>
 /// What a backfill still has to fetch: the asked days minus those already stored from a fetch made after the day
 /// had ended (what the source had for a finished day, complete or not), so that running the same command again after
-/// an interruption only fetches the rest. A day stored while it was still in progress is fetched again.
+/// an interruption only fetches the rest. A day stored while it was still in progress is fetched again, and so is a day
+/// cut in another zone than the station's, once the services fetch it in the station's zone: a station whose zone was
+/// corrected (UTC to Europe/Paris, say) gets its history cut again by a plain backfill, rather than a summary calling
+/// the days cut the old way stored.
 /// </summary>
 public sealed class BackfillPlan
 {
     private readonly Dictionary<string, HashSet<DateOnly>> _alreadyStored;
 
-    private BackfillPlan(IReadOnlyList<StationDays> asked, Dictionary<string, HashSet<DateOnly>> alreadyStored)
+    private BackfillPlan(IReadOnlyList<StationDays> asked, Dictionary<string, HashSet<DateOnly>> alreadyStored, int cutInOtherZone)
     {
         Asked = asked;
         _alreadyStored = alreadyStored;
+        CutInOtherZone = cutInOtherZone;
         ToFetch = asked.SelectMany(station => MissingRuns(station, alreadyStored[station.StationId])).ToList();
     }
+
+    /// <summary>Days stored after they ended, but cut in another zone than the station's: fetched again.</summary>
+    public int CutInOtherZone { get; }
 
     public IReadOnlyList<StationDays> Asked { get; }
 
@@ -33,12 +41,23 @@ public sealed class BackfillPlan
         CancellationToken cancellationToken)
     {
         var stored = new Dictionary<string, HashSet<DateOnly>>();
+        var cutInOtherZone = 0;
         foreach (var station in asked)
         {
             IReadOnlyList<StoredDailyAverage> days = refetch ? [] : await store.GetDailyAveragesAsync(station.StationId, station.From, station.To, cancellationToken);
-            stored[station.StationId] = days.Where(d => IsFinal(d, station.TimeZone)).Select(d => d.Date).ToHashSet();
+            var final = days.Where(d => IsFinal(d, station.TimeZone)).ToList();
+            // Only where the services cut the station's days in this command's zone: a command run without their station
+            // configuration (warned of by TimeZoneCheck) must not replace every stored day with days cut in its own zone.
+            if (final.Count > 0 && (await store.GetStationActivityAsync(station.StationId, cancellationToken)).LastFetchTimeZone is { } inUse
+                && TimeZoneCheck.SameRules(inUse, station.TimeZone))
+            {
+                bool CutInOtherZone(StoredDailyAverage day) => day.TimeZone is { } zone && !TimeZoneCheck.SameRules(zone, station.TimeZone);
+                cutInOtherZone += final.Count(CutInOtherZone);
+                final = [.. final.Where(day => !CutInOtherZone(day))];
+            }
+            stored[station.StationId] = final.Select(d => d.Date).ToHashSet();
         }
-        return new BackfillPlan(asked, stored);
+        return new BackfillPlan(asked, stored, cutInOtherZone);
     }
 
     /// <summary>Fetched once the day had ended in the station's zone: later fetches would find the same.</summary>
@@ -76,6 +95,28 @@ public sealed class BackfillPlan
                 if (day.SourceCheckedAt < startedAt && !_alreadyStored[day.StationId].Contains(day.Date))
                     (days, version) = (days + 1, Math.Max(version, day.AlgorithmVersion));
         return (days, version);
+    }
+
+    /// <summary>
+    /// The days of the plan the source sent no row for, as runs of consecutive days per station, among the days
+    /// <see cref="CountStoredAsync"/> counts: the summary's "missing at the source" by station, so that a station AirQino
+    /// answers nothing for shows by name among two dozen.
+    /// </summary>
+    public async Task<IReadOnlyList<StationDays>> MissingAtSourceAsync(IPipelineStore store, DateTimeOffset startedAt,
+        CancellationToken cancellationToken)
+    {
+        var runs = new List<StationDays>();
+        foreach (var station in Asked)
+        {
+            var missing = (await store.GetDailyAveragesAsync(station.StationId, station.From, station.To, cancellationToken))
+                .Where(day => day.Coverage == DayCoverage.MissingAtSource
+                    && (day.SourceCheckedAt >= startedAt || _alreadyStored[day.StationId].Contains(day.Date)))
+                .Select(day => day.Date)
+                .ToHashSet();
+            var others = Enumerable.Range(0, station.DayCount).Select(station.From.AddDays).Where(day => !missing.Contains(day)).ToHashSet();
+            runs.AddRange(MissingRuns(station, others));
+        }
+        return runs;
     }
 
     /// <summary>

@@ -79,15 +79,16 @@ public sealed class ProgressWait(PipelineFaults faults, TimeProvider time)
     }
 
     /// <summary>
-    /// The failures, each on its own unwrapped stderr line (a reason holds a URL and the fix, which wrapping would break),
+    /// The failures, station by station (<see cref="PipelineFault.Summarize"/>), each on its own unwrapped stderr line (a
+    /// reason holds a URL and the fix, which wrapping would break),
     /// then the redrive of each error queue they went to, followed by <paramref name="afterRedrive"/>.
     /// </summary>
     public async Task ReportFaultsAsync(string heading, string afterRedrive)
     {
         AnsiConsole.MarkupLineInterpolated($"[red]{heading}[/]");
         var all = faults.All;
-        foreach (var fault in all)
-            await Console.Error.WriteLineAsync($"  {fault}");
+        foreach (var line in PipelineFault.Summarize(all))
+            await Console.Error.WriteLineAsync($"  {line}");
         var redrives = all.Select(f => f.ErrorQueue).Distinct().Order(StringComparer.Ordinal).Select(q => $"`harmattan redrive --queue {q}`");
         AnsiConsole.WriteLine($"Fix the cause, move them back with {string.Join(" and ", redrives)}{afterRedrive}");
     }

@@ -21,6 +21,24 @@ public sealed record StationStatus(
     public bool IsOlderThan(TimeSpan maxAge) => DataAge is not { } age || age > maxAge;
 
     /// <summary>
+    /// A station that is not configured (removed from <c>Stations</c>, or only ever backfilled) has no zone of its own in the
+    /// command's configuration: its days are those its latest archived fetch cut, in that fetch's zone, as the dashboard
+    /// shows them. Counted in UTC instead, a station west of it would show tomorrow as a missing day and today as not
+    /// running. Without <paramref name="rangeAsked"/> the days end today in that zone.
+    /// </summary>
+    public static async Task<StationDays> InArchivedZoneAsync(IPipelineStore store, StationDays station, DateTimeOffset now,
+        bool rangeAsked, CancellationToken cancellationToken)
+    {
+        var activity = await store.GetStationActivityAsync(station.StationId, cancellationToken);
+        if (!StationsOptions.TryFindTimeZone(activity.LastFetchTimeZone, out var zone) || zone.Id == station.TimeZone.Id)
+            return station;
+        if (rangeAsked)
+            return station with { TimeZone = zone };
+        var today = DayWindows.LocalDate(now, zone);
+        return station with { TimeZone = zone, From = today.AddDays(-1), To = today };
+    }
+
+    /// <summary>
     /// The station's activity and its last <see cref="RecentDays"/> local days (today included) at
     /// <paramref name="now"/>. Data age runs from the end of the last stored hour; a day is missing with no daily row
     /// or no hour covered.

@@ -21,6 +21,26 @@ public static class TimeZoneCheck
         }
     }
 
-    private static bool SameRules(string zone, TimeZoneInfo expected) =>
+    /// <summary>
+    /// A station this command's configuration does not list is cut in UTC, and where the store holds no fetch of it yet
+    /// nothing says which zone the services use: a new station backfilled from a machine without their configuration
+    /// would get its history cut in UTC and its later days in the services' zone.
+    /// </summary>
+    public static async Task WarnOfUnconfiguredAsync(IPipelineStore store, IEnumerable<StationDays> asked,
+        IReadOnlyCollection<string> configured, CancellationToken cancellationToken)
+    {
+        var unknown = new List<string>();
+        foreach (var station in asked.Where(s => !configured.Contains(s.StationId)))
+            if ((await store.GetStationActivityAsync(station.StationId, cancellationToken)).LastFetchTimeZone is null)
+                unknown.Add(station.StationId);
+        if (unknown.Count == 0)
+            return;
+        var (stations, are, their) = unknown.Count == 1 ? ("station", "is", "its") : ("stations", "are", "their");
+        AnsiConsole.MarkupLineInterpolated(
+            $"[yellow]Warning:[/] {stations} {string.Join(", ", unknown)} {are} not among this command's stations (Stations:N:Id) and not fetched yet, so {their} days are cut in UTC. If the services fetch {(unknown.Count == 1 ? "it" : "them")} in another time zone, give this command their station configuration.");
+    }
+
+    /// <summary>The zone named <paramref name="zone"/> cuts days as <paramref name="expected"/> does (the same id, or an alias of it).</summary>
+    public static bool SameRules(string zone, TimeZoneInfo expected) =>
         zone == expected.Id || (TimeZoneInfo.TryFindSystemTimeZoneById(zone, out var found) && found.HasSameRules(expected));
 }

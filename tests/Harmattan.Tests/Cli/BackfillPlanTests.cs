@@ -76,6 +76,30 @@ public sealed class BackfillPlanTests : IDisposable
     }
 
     [Fact]
+    public async Task Days_cut_in_another_zone_than_the_one_the_services_now_fetch_in_are_fetched_again()
+    {
+        await _store.InitializeAsync(Ct);
+        var tokyo = TimeZoneInfo.FindSystemTimeZoneById("Asia/Tokyo");
+        var inTokyo = new StationDays(Station, tokyo, First, First.AddDays(2));
+        // Backfilled while the station was configured in UTC, long after the days had ended anywhere.
+        await _store.UpsertAveragesAsync([.. Enumerable.Range(0, 3).Select(i => Day(Station, First.AddDays(i), 24, Earlier))], Ct);
+        await _store.ArchiveRawFetchesAsync([Builders.RawFetch(Station, Builders.Midnight(First), days: 3, fetchedAt: Earlier)], Ct);
+
+        var beforeTheServicesMoved = await BackfillPlan.CreateAsync(_store, [inTokyo], refetch: false, Ct);
+
+        Assert.Equal((3, 0), (beforeTheServicesMoved.AlreadyStored, beforeTheServicesMoved.CutInOtherZone));
+
+        // The zone corrected to Asia/Tokyo: the hourly schedule now fetches the station's days in it.
+        var today = Builders.Midnight(First.AddDays(40)).AddHours(-9);
+        await _store.ArchiveRawFetchesAsync([Builders.RawFetch(Station, today, days: 2, fetchedAt: today.AddHours(1), timeZone: tokyo.Id)], Ct);
+
+        var plan = await BackfillPlan.CreateAsync(_store, [inTokyo], refetch: false, Ct);
+
+        Assert.Equal((0, 3), (plan.AlreadyStored, plan.CutInOtherZone));
+        Assert.Equal([(First, First.AddDays(2))], plan.ToFetch.Select(r => (r.From, r.To)));
+    }
+
+    [Fact]
     public async Task Progress_counts_the_days_complete_before_and_the_days_stored_since_the_start()
     {
         await _store.InitializeAsync(Ct);

@@ -3,6 +3,8 @@ using System.Net;
 using System.Net.Sockets;
 using Harmattan.AirQinoSimulator;
 using Harmattan.Cli;
+using Harmattan.Contracts;
+using Harmattan.Stations;
 using Harmattan.Storage.MongoDb;
 using Harmattan.Storage.Sqlite;
 using Harmattan.Tests.Storage;
@@ -93,6 +95,50 @@ public sealed class CliBehaviourTests : IDisposable
     }
 
     [Fact]
+    public async Task Status_of_a_station_removed_from_the_configuration_counts_its_days_in_the_zone_they_were_cut_in()
+    {
+        const string station = "283000001";
+        var zone = TimeZoneInfo.FindSystemTimeZoneById("Etc/GMT+12");
+        var today = DayWindows.LocalDate(DateTimeOffset.UtcNow, zone);
+        var store = new SqlitePipelineStore($"Data Source={_cli.PathOf("harmattan.db")}");
+        await store.InitializeAsync(Ct);
+        var window = DayWindows.ForDays(today.AddDays(-1), today, zone);
+        await store.ArchiveRawFetchesAsync([new RawReadingsFetched
+        {
+            FetchId = Guid.NewGuid(), StationId = station, WindowStart = window.Start, WindowEnd = window.End, TimeZone = zone.Id,
+            Source = "test", FetchedAt = DateTimeOffset.UtcNow, Readings = [],
+        }], Ct);
+        SqliteConnection.ClearAllPools();
+
+        var (exit, output) = await _cli.InvokeAsync(["status", "--station", station, "--db", "harmattan.db",
+            "--rabbitmq", "amqp://guest:guest@127.0.0.1:1/"]);
+
+        Assert.True(exit == 0, output);
+        Assert.Contains($"Station {station} (Etc/GMT+12; last 30 days: {today.AddDays(-29):yyyy-MM-dd}..{today:yyyy-MM-dd})", output);
+    }
+
+    [Fact]
+    public async Task A_mistyped_station_id_in_export_and_status_is_named_with_the_stored_id_it_resembles()
+    {
+        await SeedAsync("283164601", new DateOnly(2023, 11, 1), 2, hours: _ => 24);
+        await SeedAsync("283181971", new DateOnly(2023, 11, 1), 2, hours: _ => 24);
+        const string note = "The store holds no day of station 28316401, but holds 2 other stations: did you mean 283164601? Check --station.";
+
+        var (exit, output) = await _cli.InvokeAsync(["export", "--station", "28316401", "--db", "harmattan.db"]);
+
+        Assert.Equal(0, exit);
+        Assert.Contains($"No daily averages stored for station 28316401. {note}", output);
+        Assert.DoesNotContain("harmattan backfill", output);
+
+        (exit, output) = await _cli.InvokeAsync(["status", "--station", "28316401", "--db", "harmattan.db", "--rabbitmq", "amqp://guest:guest@127.0.0.1:1/"]);
+
+        Assert.Equal(0, exit);
+        Assert.Contains($"  {note}", output);
+        (_, output) = await _cli.InvokeAsync(["export", "--station", "900000001", "--db", "harmattan.db"]);
+        Assert.Contains("The store holds no day of station 900000001, but holds 2 other stations (`harmattan status` names them): check --station.", output);
+    }
+
+    [Fact]
     public async Task Output_that_is_not_a_terminal_keeps_long_lines_whole()
     {
         var station = "S" + new string('4', 63);
@@ -125,6 +171,24 @@ public sealed class CliBehaviourTests : IDisposable
         Assert.Contains("--airqino-url", lines[failed + 3]);
         // Retries are the client's business: logged only with --verbose.
         Assert.DoesNotContain(lines, l => l.Contains(" WRN]", StringComparison.Ordinal) || l.Contains(" ERR]", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_run_with_one_station_unknown_to_airqino_names_it_first_and_does_not_blame_the_network()
+    {
+        await using var simulator = await AirQinoSimulatorHost.StartAsync(
+            new SimulatorOptions { StationIds = ["900000001", "900000002", "900000003"], Now = new DateTimeOffset(2023, 12, 10, 0, 0, 0, TimeSpan.Zero) }, Ct);
+
+        var (exit, output) = await _cli.InvokeAsync(["run", "--once", "--airqino-url", simulator.BaseUrl, "--station", "900000001",
+            "--station", "90000002", "--station", "900000002", "--station", "900000003", "--from", "2023-11-01", "--to", "2023-11-02", "--db", "harmattan.db"]);
+
+        Assert.True(exit == 1, output);
+        var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var failed = Array.FindIndex(lines, l => l.Contains("The run failed", StringComparison.Ordinal));
+        Assert.True(failed >= 0, output);
+        Assert.Equal(3, lines.Length - failed);
+        Assert.StartsWith("  station 90000002: fetching station 90000002 2023-11-01..2023-11-02: AirQino answered 404 Not Found", lines[failed + 1]);
+        Assert.Equal("  the other 3 stations: every day stored", lines[failed + 2]);
     }
 
     [Fact]

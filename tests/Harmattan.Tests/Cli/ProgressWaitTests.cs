@@ -51,6 +51,45 @@ public sealed class ProgressWaitTests
         Assert.Equal(WaitOutcome.Idle, outcome);
     }
 
+    [Fact]
+    public async Task The_failures_of_a_station_unknown_to_airqino_take_two_lines_not_one_per_window()
+    {
+        var faults = new PipelineFaults();
+        var october1 = new DateTimeOffset(2026, 10, 1, 0, 0, 0, TimeSpan.Zero);
+        // A typo'd station's nine weekly windows fail, in the order the extractor's replicas happened to take them.
+        foreach (var week in new[] { 1, 0, 2, 3, 5, 6, 7, 4, 8 })
+        {
+            var start = october1.AddDays(7 * week);
+            var end = week == 8 ? new DateTimeOffset(2026, 12, 1, 0, 0, 0, TimeSpan.Zero) : start.AddDays(7);
+            faults.Record(new PipelineFault("90000026", $"fetching station 90000026 {DayRange.Format(start, end, "UTC")}",
+                $"AirQino answered 404 Not Found for station 90000026 at http://airqino.test/v3/getStationHourlyAvg/90000026?start_date={start:yyyyMMdd}-0000",
+                "fetch-station-window_error", start, end));
+        }
+        faults.Record(new PipelineFault("900000001", "fetching station 900000001 2026-10-08..2026-10-14", "AirQino answered 503",
+            "fetch-station-window_error", october1.AddDays(7), october1.AddDays(14)));
+        var console = AnsiConsole.Console;
+        var error = Console.Error;
+        var errors = new StringWriter();
+        try
+        {
+            HarmattanCli.WriteUnwrappedTo(new StringWriter());
+            Console.SetError(errors);
+            await new ProgressWait(faults, TimeProvider.System).ReportFaultsAsync("Some fetches failed and are in the error queues:", ".");
+        }
+        finally
+        {
+            Console.SetError(error);
+            AnsiConsole.Console = console;
+        }
+
+        Assert.Equal(
+        [
+            "  fetching station 900000001 2026-10-08..2026-10-14: AirQino answered 503",
+            "  fetching station 90000026 2026-10-01..2026-10-07: AirQino answered 404 Not Found for station 90000026 at http://airqino.test/v3/getStationHourlyAvg/90000026?start_date=20261001-0000",
+            "    and 8 more of station 90000026 in fetch-station-window_error, together 2026-10-01..2026-11-30",
+        ], errors.ToString().Split(Environment.NewLine, StringSplitOptions.RemoveEmptyEntries));
+    }
+
     private static async Task<(WaitOutcome Outcome, string Output)> WaitAsync(Func<CancellationToken, Task<int>> poll, int total,
         TimeSpan idleTimeout)
     {

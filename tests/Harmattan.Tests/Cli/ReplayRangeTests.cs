@@ -1,6 +1,7 @@
 using Harmattan.Cli.Commands;
 using Harmattan.Cli.Pipeline;
 using Harmattan.Contracts;
+using Harmattan.Stations;
 using Harmattan.Storage.Sqlite;
 using Harmattan.Transformer;
 
@@ -28,6 +29,25 @@ public sealed class ReplayRangeTests : IAsyncLifetime
         foreach (var file in new[] { _path, _path + "-wal", _path + "-shm" })
             File.Delete(file);
         return ValueTask.CompletedTask;
+    }
+
+    [Fact]
+    public async Task The_stations_removed_from_the_configuration_whose_archive_covers_the_range_are_named_as_not_replayed()
+    {
+        var newYork = TimeZoneInfo.FindSystemTimeZoneById("America/New_York");
+        // Removed from Stations: one fetched in the range (its days cut in New York's zone), one only before it.
+        var removedInRange = DayWindows.ForDays(September1.AddDays(-3), September1, newYork);
+        await _store.ArchiveRawFetchesAsync(
+        [
+            Builders.RawFetch(Station, Builders.Midnight(September1), days: 7),
+            Builders.RawFetch("900000002", removedInRange.Start, days: 4, timeZone: newYork.Id),
+            Builders.RawFetch("900000003", Builders.Midnight(September1.AddDays(-7)), days: 7),
+        ], Ct);
+        var configured = new StationDays(Station, TimeZoneInfo.Utc, September1, September1.AddDays(6));
+
+        var leftOut = await ReplayCommand.NotConfiguredAsync(_store, [configured], September1, September1.AddDays(6), Ct);
+
+        Assert.Equal(["900000002"], leftOut);
     }
 
     private static RawReadingsFetched Fetch(DateOnly first, int days, double co, DateTimeOffset fetchedAt)

@@ -1,6 +1,7 @@
 using Harmattan.Cli.Commands;
 using Harmattan.Cli.Pipeline;
 using Harmattan.Contracts;
+using Harmattan.Stations;
 using Harmattan.Storage;
 using Harmattan.Storage.Sqlite;
 using static Harmattan.Tests.Cli.CliStoreSeed;
@@ -64,6 +65,33 @@ public sealed class StatusTests : IDisposable
         Assert.Null(status.DataAge);
         Assert.Equal((0, 0, 30), (status.Complete, status.Incomplete, status.Missing));
         Assert.True(status.IsOlderThan(TimeSpan.FromDays(365)));
+    }
+
+    [Fact]
+    public async Task A_station_not_configured_is_counted_in_the_zone_of_its_latest_fetch_not_in_utc()
+    {
+        await _store.InitializeAsync(Ct);
+        const string station = "283000001";
+        var newYork = TimeZoneInfo.FindSystemTimeZoneById("America/New_York");
+        // 02:20 UTC on 1 April is 22:20 on 31 March in New York: its today is still running, its 1 April not begun.
+        var now = new DateTimeOffset(2026, 4, 1, 2, 20, 0, TimeSpan.Zero);
+        var fetchedAt = now.AddMinutes(-15);
+        var days = Enumerable.Range(0, 29).Select(i => Day(station, Today.AddDays(-29 + i), 24, fetchedAt)).ToList();
+        days.Add(Day(station, Today, 22, fetchedAt, complete: false));
+        await _store.UpsertAveragesAsync(days, Ct);
+        var window = DayWindows.ForDays(Today.AddDays(-1), Today, newYork);
+        await _store.ArchiveRawFetchesAsync([new RawReadingsFetched
+        {
+            FetchId = Guid.NewGuid(), StationId = station, WindowStart = window.Start, WindowEnd = window.End,
+            TimeZone = newYork.Id, Source = "test", FetchedAt = fetchedAt, Readings = [],
+        }], Ct);
+        var askedInUtc = new StationDays(station, TimeZoneInfo.Utc, Today, Today.AddDays(1));
+
+        var days30 = await StationStatus.InArchivedZoneAsync(_store, askedInUtc, now, rangeAsked: false, Ct);
+        var status = await StationStatus.ReadAsync(_store, days30, now, Ct);
+
+        Assert.Equal((newYork.Id, Today.AddDays(-29), Today), (status.Days.TimeZone.Id, status.Days.From, status.Days.To));
+        Assert.Equal((29, 1, 1, 0), (status.Complete, status.Incomplete, status.Running, status.Missing));
     }
 
     [Theory]

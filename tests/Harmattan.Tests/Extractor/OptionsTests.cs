@@ -31,9 +31,23 @@ public class OptionsTests
         Assert.Equal([("900000001", "Africa/Abidjan"), ("SMART188", "UTC")], stations.Select(s => (s.Id, s.TimeZone)));
     }
 
+    [Fact]
+    public void A_zone_spelt_in_other_letter_case_is_refused_even_after_the_process_loaded_the_zone_it_names()
+    {
+        // 'europe/paris' resolved from .NET's case-insensitive cache once Europe/Paris was loaded, and never from the files.
+        Assert.True(StationsOptions.TryFindTimeZone("Europe/Paris", out _));
+
+        Assert.False(StationsOptions.TryFindTimeZone("europe/paris", out _));
+        Assert.True(StationsOptions.TryFindTimeZone("utc", out var utc));
+        Assert.Equal(TimeZoneInfo.Utc.Id, utc.Id);
+    }
+
     [Theory]
     [InlineData("Stations:1:Id", "bad/id", "Stations:1:Id 'bad/id' is not a valid station id")]
     [InlineData("Stations:1:TimeZone", "Africa/Atlantis", "Stations:1:TimeZone 'Africa/Atlantis' is not a known time zone")]
+    [InlineData("Stations:1:TimeZone", "europe/paris", "Stations:1:TimeZone 'europe/paris' is not a known time zone: use the IANA id 'Europe/Paris'.")]
+    [InlineData("Stations:1:TimeZone", "Abidjan", "Stations:1:TimeZone 'Abidjan' is not a known time zone: use the IANA id 'Africa/Abidjan'.")]
+    [InlineData("Stations:1:TimeZone", "new york", "Stations:1:TimeZone 'new york' is not a known time zone: use the IANA id 'America/New_York'.")]
     [InlineData("Stations:1:TimeZone", "W. Central Africa Standard Time",
         "Stations:1:TimeZone 'W. Central Africa Standard Time' is a Windows time zone id, which the services do not resolve: use its IANA id 'Africa/Lagos'")]
     [InlineData("Stations:1:TimeZone", "Abidjan Standard Time",

@@ -44,6 +44,23 @@ public sealed class StationFreshnessTests : IDisposable
         Assert.Equal(double.PositiveInfinity, ages["283181971"]);
     }
 
+    [Fact]
+    public async Task A_station_removed_from_the_configuration_gets_no_age_when_a_replay_stores_its_history_again()
+    {
+        using var store = new SqlitePipelineStore($"Data Source={_path}");
+        await store.InitializeAsync(Ct);
+        var time = new FakeTimeProvider(new DateTimeOffset(2023, 12, 20, 3, 0, 0, TimeSpan.Zero));
+        await using var meters = new ServiceCollection().AddMetrics().BuildServiceProvider();
+        var factory = meters.GetRequiredService<IMeterFactory>();
+        using var freshness = new StationFreshness(store, time, factory, ["283164601"], NullLogger<StationFreshness>.Instance);
+
+        freshness.Stored([Builders.Averages("283164601", new DateOnly(2023, 12, 19)), Builders.Averages("283181971", new DateOnly(2023, 11, 1))]);
+
+        var ages = AgesOf(factory);
+        Assert.Equal(["283164601"], ages.Keys);
+        Assert.Equal(TimeSpan.FromHours(3).TotalSeconds, ages["283164601"]);
+    }
+
     public void Dispose()
     {
         foreach (var file in new[] { _path, _path + "-wal", _path + "-shm" })

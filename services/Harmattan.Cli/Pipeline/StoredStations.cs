@@ -1,0 +1,63 @@
+namespace Harmattan.Cli.Pipeline;
+
+/// <summary>
+/// What to say of a station asked for by id that the store holds no day of, while it holds other stations: with a
+/// city's two dozen nine-digit ids a mistyped one is likelier than a station never fetched, and backfilling the
+/// mistyped id, the usual advice, only ends in AirQino's 404.
+/// </summary>
+public static class StoredStations
+{
+    /// <summary>Ids this close to the one asked (a digit left out, added, changed or two swapped) are named as likely meant.</summary>
+    public const int TypoDistance = 2;
+
+    /// <summary>Sequential ids (a city's 900000001 to 900000025) put many at the same distance: a few are enough to see the slip.</summary>
+    private const int MostNamed = 3;
+
+    private static string Either(IReadOnlyList<string> ids) =>
+        ids.Count == 1 ? ids[0] : $"{string.Join(", ", ids.Take(ids.Count - 1))} or {ids[^1]}";
+
+    /// <summary>
+    /// " The store holds no day of station X, but holds N other stations: did you mean Y? ...", or nothing when the
+    /// station is stored or the store holds no station at all.
+    /// </summary>
+    public static string NotStoredNote(string asked, IReadOnlyCollection<string> stored)
+    {
+        if (stored.Count == 0 || stored.Contains(asked))
+            return "";
+        var close = stored
+            .Select(id => (Id: id, Distance: EditDistance(asked, id)))
+            .Where(candidate => candidate.Distance <= TypoDistance)
+            .ToList();
+        var nearest = close.Where(candidate => candidate.Distance == close.Min(c => c.Distance))
+            .Select(candidate => candidate.Id).Order(StringComparer.Ordinal).ToList();
+        var others = $"{stored.Count} other station{(stored.Count == 1 ? "" : "s")}";
+        return nearest.Count switch
+        {
+            0 => $" The store holds no day of station {asked}, but holds {others} (`harmattan status` names them): check --station.",
+            <= MostNamed => $" The store holds no day of station {asked}, but holds {others}: did you mean {Either(nearest)}? Check --station.",
+            _ => $" The store holds no day of station {asked}, but holds {others}: did you mean {string.Join(", ", nearest.Take(MostNamed))} " +
+                 $"or one of {nearest.Count - MostNamed} more as close? Check --station.",
+        };
+    }
+
+    /// <summary>Levenshtein distance with adjacent swaps counted as one edit (optimal string alignment).</summary>
+    public static int EditDistance(string a, string b)
+    {
+        var d = new int[a.Length + 1, b.Length + 1];
+        for (var i = 0; i <= a.Length; i++)
+            d[i, 0] = i;
+        for (var j = 0; j <= b.Length; j++)
+            d[0, j] = j;
+        for (var i = 1; i <= a.Length; i++)
+        {
+            for (var j = 1; j <= b.Length; j++)
+            {
+                var cost = a[i - 1] == b[j - 1] ? 0 : 1;
+                d[i, j] = Math.Min(Math.Min(d[i - 1, j] + 1, d[i, j - 1] + 1), d[i - 1, j - 1] + cost);
+                if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+                    d[i, j] = Math.Min(d[i, j], d[i - 2, j - 2] + 1);
+            }
+        }
+        return d[a.Length, b.Length];
+    }
+}

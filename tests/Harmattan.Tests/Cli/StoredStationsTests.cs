@@ -1,0 +1,35 @@
+using Harmattan.Cli.Pipeline;
+
+namespace Harmattan.Tests.Cli;
+
+public sealed class StoredStationsTests
+{
+    [Theory]
+    [InlineData("900000001", "900000001", 0)]
+    [InlineData("90000001", "900000001", 1)]
+    [InlineData("900000010", "900000001", 1)]
+    [InlineData("900000100", "900000001", 2)]
+    [InlineData("900000012", "900000021", 1)]
+    [InlineData("283164601", "283181971", 4)]
+    public void Edit_distance_counts_a_digit_left_out_added_changed_or_two_swapped_as_one(string a, string b, int distance) =>
+        Assert.Equal(distance, StoredStations.EditDistance(a, b));
+
+    [Fact]
+    public void A_stored_station_or_an_empty_store_gets_no_note()
+    {
+        Assert.Equal("", StoredStations.NotStoredNote("283164601", ["283164601", "283181971"]));
+        Assert.Equal("", StoredStations.NotStoredNote("283164601", []));
+    }
+
+    [Fact]
+    public void Only_the_nearest_stored_ids_are_named_and_at_most_three_of_them()
+    {
+        Assert.Equal(" The store holds no day of station 900000012, but holds 3 other stations: did you mean 900000021? Check --station.",
+            StoredStations.NotStoredNote("900000012", ["900000021", "900000033", "283164601"]));
+        Assert.Equal(" The store holds no day of station 90000002, but holds 4 other stations: did you mean 900000002 or 900000020? Check --station.",
+            StoredStations.NotStoredNote("90000002", ["900000002", "900000020", "900000003", "283164601"]));
+        var city = Enumerable.Range(1, 25).Select(i => $"{900000000 + i}").ToList();
+        Assert.Equal(" The store holds no day of station 90000001, but holds 25 other stations: did you mean 900000001, 900000010, 900000011 or one of 9 more as close? Check --station.",
+            StoredStations.NotStoredNote("90000001", city));
+    }
+}
