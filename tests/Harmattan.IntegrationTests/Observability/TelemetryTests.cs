@@ -149,6 +149,8 @@ public sealed class TelemetryTests : IAsyncLifetime
         ["Storage__Provider"] = "Sqlite",
         ["ConnectionStrings__Sqlite"] = $"Data Source={Path.Combine(_workDir, "harmattan.db")}",
         ["AirQino__BaseUrl"] = _simulator!.BaseUrl,
+        // The loader reports the data age of its configured stations only.
+        ["Stations__0__Id"] = _station,
         ["OTEL_EXPORTER_OTLP_ENDPOINT"] = _receiver!.Endpoint,
         ["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf",
         // Export spans within a second instead of the default five.
