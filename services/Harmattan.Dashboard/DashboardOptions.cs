@@ -15,18 +15,29 @@ public sealed class DashboardStation
 /// <summary>
 /// The configured stations, read from the same <c>Stations</c> list the extractor polls. The dashboard shows every
 /// station with data in the store; this list adds names, the time zone that cuts a station's days (UTC otherwise)
-/// and configured stations that have no data yet. Without the list, the extractor's two default stations.
+/// and configured stations that have no data yet. Without the list, the extractor's two default stations, named.
 /// </summary>
 public sealed class DashboardOptions
 {
     public const string StationsSection = "Stations";
+
+    /// <summary>
+    /// The default stations' names on AirQino. Kept here, not in an appsettings file: a configured list is merged into an
+    /// appsettings list key by key, so setting only <c>Stations__0__Id</c> would have kept the second default station and
+    /// the first one's name.
+    /// </summary>
+    private static readonly Dictionary<string, string> DefaultNames = new(StringComparer.Ordinal)
+    {
+        ["283164601"] = "SMART188",
+        ["283181971"] = "SMART189",
+    };
 
     public List<DashboardStation> Stations { get; set; } = [];
 
     public static List<DashboardStation> Read(IConfiguration configuration) =>
         configuration.GetSection(StationsSection).Get<List<DashboardStation>>() is { Count: > 0 } configured
             ? configured
-            : [.. StationsOptions.Defaults.Select(s => new DashboardStation { Id = s.Id, TimeZone = s.TimeZone })];
+            : [.. StationsOptions.Defaults.Select(s => new DashboardStation { Id = s.Id, Name = DefaultNames.GetValueOrDefault(s.Id), TimeZone = s.TimeZone })];
 
     /// <summary>The first problem, naming the configuration key and the fix, or null.</summary>
     public static string? Validate(DashboardOptions options)

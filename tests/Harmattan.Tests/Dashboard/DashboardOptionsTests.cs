@@ -1,5 +1,6 @@
 using Harmattan.Dashboard;
 using Harmattan.Stations;
+using Harmattan.Testing;
 using Microsoft.Extensions.Configuration;
 
 namespace Harmattan.Tests.Dashboard;
@@ -20,12 +21,24 @@ public class DashboardOptionsTests
     }
 
     [Fact]
-    public void Without_a_stations_list_the_dashboard_shows_the_stations_the_extractor_polls_by_default()
+    public void Without_a_stations_list_the_dashboard_shows_the_stations_the_extractor_polls_by_default_with_their_names()
     {
         var stations = DashboardOptions.Read(new ConfigurationBuilder().Build());
 
         Assert.Equal(StationsOptions.Defaults.Select(s => (s.Id, s.TimeZone)), stations.Select(s => (s.Id, s.TimeZone)));
-        Assert.All(stations, s => Assert.Null(s.Name));
+        Assert.Equal(["SMART188", "SMART189"], stations.Select(s => s.Name));
+    }
+
+    [Fact]
+    public void One_station_set_in_the_environment_is_the_dashboard_host_s_whole_list()
+    {
+        var configuration = new ConfigurationBuilder()
+            .AddJsonFile(Path.Combine(RepositoryPaths.Root, "services", "Harmattan.Dashboard.Host", "appsettings.json"))
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["Stations:0:Id"] = "900000001" })
+            .Build();
+
+        var station = Assert.Single(DashboardOptions.Read(configuration));
+        Assert.Equal(("900000001", null, "UTC"), (station.Id, station.Name, station.TimeZone));
     }
 
     [Fact]

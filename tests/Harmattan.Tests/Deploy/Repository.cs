@@ -1,11 +1,12 @@
 using System.Diagnostics;
+using Harmattan.Testing;
 
 namespace Harmattan.Tests.Deploy;
 
 /// <summary>The repository checkout the tests run from, and the command-line tools they call.</summary>
 internal static class Repository
 {
-    public static string Root { get; } = FindRoot();
+    public static string Root => RepositoryPaths.Root;
 
     public static string PathOf(string relative) => Path.Combine(Root, relative.Replace('/', Path.DirectorySeparatorChar));
 
@@ -40,13 +41,5 @@ internal static class Repository
             throw new TimeoutException($"{tool} {string.Join(' ', arguments)} did not finish within {timeout}");
         }
         return (process.ExitCode, output.Result, error.Result);
-    }
-
-    private static string FindRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "Harmattan.slnx")))
-                return dir.FullName;
-        throw new InvalidOperationException("Harmattan.slnx not found above " + AppContext.BaseDirectory);
     }
 }
