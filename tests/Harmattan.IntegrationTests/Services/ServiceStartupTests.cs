@@ -26,43 +26,36 @@ public sealed class ServiceStartupTests
     [InlineData("Loader")]
     public async Task A_service_that_cannot_reach_the_broker_stops_with_one_fatal_line_naming_it(string service)
     {
-        var sqlite = Path.Combine(Path.GetTempPath(), $"harmattan-startup-{Guid.NewGuid():N}.db");
-        try
+        using var database = new TemporarySqliteDatabase("startup");
+        await using var process = ServiceProcess.StartService(service, new Dictionary<string, string>
         {
-            await using var process = ServiceProcess.StartService(service, new Dictionary<string, string>
-            {
-                ["ConnectionStrings__RabbitMq"] = "amqp://guest:guest@127.0.0.1:9/",
-                ["Bus__StartTimeout"] = "00:00:05",
-                ["Storage__Provider"] = "Sqlite",
-                ["ConnectionStrings__Sqlite"] = $"Data Source={sqlite}",
-            });
+            ["ConnectionStrings__RabbitMq"] = "amqp://guest:guest@127.0.0.1:9/",
+            ["Bus__StartTimeout"] = "00:00:05",
+            ["Storage__Provider"] = "Sqlite",
+            ["ConnectionStrings__Sqlite"] = database.ConnectionString,
+        });
 
-            var exit = await process.WaitForExitAsync(TimeSpan.FromSeconds(60));
+        var exit = await process.WaitForExitAsync(TimeSpan.FromSeconds(60));
 
-            Assert.Equal(1, exit);
-            // The schedules and timers stopped with the host are not failures of their own.
-            var fatal = Assert.Single(process.Output.Split('\n'), line => line.Contains("\"@l\":\"Fatal\""));
-            Assert.Contains("Broker unreachable", fatal);
-            Assert.DoesNotContain("BackgroundService failed", process.Output);
-        }
-        finally
-        {
-            foreach (var file in Directory.GetFiles(Path.GetTempPath(), Path.GetFileName(sqlite) + "*"))
-                File.Delete(file);
-        }
+        Assert.Equal(1, exit);
+        // The schedules and timers stopped with the host are not failures of their own.
+        var fatal = Assert.Single(process.Output.Split('\n'), line => line.Contains("\"@l\":\"Fatal\""));
+        Assert.Contains("Broker unreachable", fatal);
+        Assert.DoesNotContain("BackgroundService failed", process.Output);
     }
 
     [Fact]
     public async Task Bus_PrefetchCount_sets_the_prefetch_of_the_extractor_and_the_transformer_and_the_loader_keeps_its_batch_size()
     {
         await using var vhost = await RabbitMqVirtualHost.CreateAsync();
+        using var database = new TemporarySqliteDatabase("prefetch");
         var environment = new Dictionary<string, string>
         {
             ["ConnectionStrings__RabbitMq"] = vhost.ConnectionString,
             ["Bus__PrefetchCount"] = "3",
             ["Loader__BatchSize"] = "6",
             ["Storage__Provider"] = "Sqlite",
-            ["ConnectionStrings__Sqlite"] = $"Data Source={Path.Combine(Path.GetTempPath(), $"harmattan-prefetch-{Guid.NewGuid():N}.db")}",
+            ["ConnectionStrings__Sqlite"] = database.ConnectionString,
         };
         await WithTheThreeServicesReadyAsync(environment, async () =>
         {
@@ -78,12 +71,13 @@ public sealed class ServiceStartupTests
     public async Task With_quorum_queues_on_every_service_queue_is_declared_as_a_quorum_queue()
     {
         await using var vhost = await RabbitMqVirtualHost.CreateAsync();
+        using var database = new TemporarySqliteDatabase("quorum");
         var environment = new Dictionary<string, string>
         {
             ["ConnectionStrings__RabbitMq"] = vhost.ConnectionString,
             ["Bus__QuorumQueues"] = "true",
             ["Storage__Provider"] = "Sqlite",
-            ["ConnectionStrings__Sqlite"] = $"Data Source={Path.Combine(Path.GetTempPath(), $"harmattan-quorum-{Guid.NewGuid():N}.db")}",
+            ["ConnectionStrings__Sqlite"] = database.ConnectionString,
         };
         await WithTheThreeServicesReadyAsync(environment, async () =>
         {

@@ -14,8 +14,7 @@ public sealed class ArchiveCommandTests : IDisposable
 
     public void Dispose()
     {
-        foreach (var file in new[] { _path, _path + "-wal", _path + "-shm" })
-            File.Delete(file);
+        TemporarySqliteDatabase.Delete(_path);
     }
 
     [Theory]

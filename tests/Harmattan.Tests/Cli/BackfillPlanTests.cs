@@ -177,7 +177,6 @@ public sealed class BackfillPlanTests : IDisposable
     public void Dispose()
     {
         _store.Dispose();
-        foreach (var file in new[] { _path, _path + "-wal", _path + "-shm" })
-            File.Delete(file);
+        TemporarySqliteDatabase.Delete(_path);
     }
 }

@@ -77,8 +77,7 @@ public sealed class BackfillWaitTests
         finally
         {
             SqliteConnection.ClearAllPools();
-            foreach (var file in new[] { path, path + "-wal", path + "-shm" })
-                File.Delete(file);
+            TemporarySqliteDatabase.Delete(path);
         }
     }
 

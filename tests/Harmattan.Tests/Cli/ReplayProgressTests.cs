@@ -1,32 +1,15 @@
 using Harmattan.Cli.Operations;
 using Harmattan.Contracts;
-using Harmattan.Storage.Sqlite;
+using Harmattan.Tests.Storage;
 
 namespace Harmattan.Tests.Cli;
 
 /// <summary>When a replay counts a fetch as done: its averages were computed and the store reflects them.</summary>
-public sealed class ReplayProgressTests : IAsyncLifetime
+public sealed class ReplayProgressTests() : TemporaryStoreTest("replay")
 {
     private static readonly DateTimeOffset FetchedAt = new(2026, 3, 4, 10, 0, 0, TimeSpan.Zero);
     private static readonly Guid Fetch = Guid.Parse("00000000-0000-0000-0000-0000000000a1");
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
-
-    private readonly string _path = Path.Combine(Path.GetTempPath(), $"harmattan-replay-{Guid.NewGuid():N}.db");
-    private SqlitePipelineStore _store = null!;
-
-    public async ValueTask InitializeAsync()
-    {
-        _store = new SqlitePipelineStore($"Data Source={_path}");
-        await _store.InitializeAsync(Ct);
-    }
-
-    public ValueTask DisposeAsync()
-    {
-        _store.Dispose();
-        foreach (var file in new[] { _path, _path + "-wal", _path + "-shm" })
-            File.Delete(file);
-        return ValueTask.CompletedTask;
-    }
 
     private static AveragesComputed Averages(int version, Guid? fetchId = null, DateTimeOffset? fetchedAt = null) =>
         Builders.Averages("283164601", new DateOnly(2026, 3, 1), days: 2, quantities: Builders.Co(0.5 * version, count: 24),
@@ -40,13 +23,13 @@ public sealed class ReplayProgressTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task With_the_same_version_a_result_counts_as_stored_at_once_because_the_rows_already_match()
+    public async Task With_the_same_version_a_result_counts_asStored_at_once_because_the_rows_already_match()
     {
-        await _store.UpsertAveragesAsync([Averages(1)], Ct);
+        await Store.UpsertAveragesAsync([Averages(1)], Ct);
         var progress = Replaying(Fetch);
 
         progress.Record(Averages(1));
-        await progress.CheckStoreAsync(_store, Ct);
+        await progress.CheckStoreAsync(Store, Ct);
 
         Assert.Equal((1, 1, 1), (progress.Expected, progress.Computed, progress.Stored));
     }
@@ -54,57 +37,57 @@ public sealed class ReplayProgressTests : IAsyncLifetime
     [Fact]
     public async Task Rules_changed_under_the_same_version_count_only_once_the_loader_has_written_their_figures()
     {
-        await _store.UpsertAveragesAsync([Averages(1)], Ct);
+        await Store.UpsertAveragesAsync([Averages(1)], Ct);
         var progress = Replaying(Fetch);
         var recomputed = Builders.Averages("283164601", new DateOnly(2026, 3, 1), days: 2, quantities: Builders.Co(0.7, count: 24),
             fetchedAt: FetchedAt, algorithmVersion: 1, fetchId: Fetch);
         progress.Record(recomputed);
 
-        await progress.CheckStoreAsync(_store, Ct);
+        await progress.CheckStoreAsync(Store, Ct);
         Assert.Equal((1, 0), (progress.Computed, progress.Stored));
 
-        await _store.UpsertAveragesAsync([recomputed], Ct);
-        await progress.CheckStoreAsync(_store, Ct);
+        await Store.UpsertAveragesAsync([recomputed], Ct);
+        await progress.CheckStoreAsync(Store, Ct);
         Assert.Equal(1, progress.Stored);
     }
 
     [Fact]
     public async Task A_newer_version_counts_only_once_the_loader_has_written_it()
     {
-        await _store.UpsertAveragesAsync([Averages(1)], Ct);
+        await Store.UpsertAveragesAsync([Averages(1)], Ct);
         var progress = Replaying(Fetch);
         progress.Record(Averages(2));
 
-        await progress.CheckStoreAsync(_store, Ct);
+        await progress.CheckStoreAsync(Store, Ct);
         Assert.Equal((1, 0), (progress.Computed, progress.Stored));
 
-        await _store.UpsertAveragesAsync([Averages(2)], Ct);
-        await progress.CheckStoreAsync(_store, Ct);
+        await Store.UpsertAveragesAsync([Averages(2)], Ct);
+        await progress.CheckStoreAsync(Store, Ct);
         Assert.Equal(1, progress.Stored);
     }
 
     [Fact]
-    public async Task A_row_the_store_keeps_because_it_is_newer_than_the_replay_counts_as_stored()
+    public async Task A_row_theStore_keeps_because_it_is_newer_than_the_replay_counts_asStored()
     {
-        await _store.UpsertAveragesAsync([Averages(3, Guid.NewGuid(), FetchedAt.AddHours(1))], Ct);
+        await Store.UpsertAveragesAsync([Averages(3, Guid.NewGuid(), FetchedAt.AddHours(1))], Ct);
         var progress = Replaying(Fetch);
 
         progress.Record(Averages(2));
-        await progress.CheckStoreAsync(_store, Ct);
+        await progress.CheckStoreAsync(Store, Ct);
 
         Assert.Equal(1, progress.Stored);
     }
 
     [Fact]
-    public async Task Days_the_store_keeps_at_a_newer_version_than_the_transformer_s_are_told_apart_from_those_written()
+    public async Task Days_theStore_keeps_at_a_newer_version_than_the_transformer_s_are_told_apart_from_those_written()
     {
         // A transformer still on v1 (not restarted after the rule change) replays days already recomputed at v2.
-        await _store.UpsertAveragesAsync([Averages(2)], Ct);
+        await Store.UpsertAveragesAsync([Averages(2)], Ct);
         var progress = Replaying(Fetch);
         progress.Record(Averages(1));
 
-        await progress.CheckStoreAsync(_store, Ct);
-        var held = await progress.HeldByNewerVersionAsync(_store, Ct);
+        await progress.CheckStoreAsync(Store, Ct);
+        var held = await progress.HeldByNewerVersionAsync(Store, Ct);
 
         Assert.Equal(1, progress.Stored);
         Assert.Equal((2, 1, 2), held);
@@ -113,26 +96,26 @@ public sealed class ReplayProgressTests : IAsyncLifetime
     [Fact]
     public async Task Nothing_is_held_when_the_replay_wrote_its_days()
     {
-        await _store.UpsertAveragesAsync([Averages(1), Averages(2)], Ct);
+        await Store.UpsertAveragesAsync([Averages(1), Averages(2)], Ct);
         var progress = Replaying(Fetch);
         progress.Record(Averages(2));
 
-        await progress.CheckStoreAsync(_store, Ct);
+        await progress.CheckStoreAsync(Store, Ct);
 
-        Assert.Equal((0, 0, 0), await progress.HeldByNewerVersionAsync(_store, Ct));
+        Assert.Equal((0, 0, 0), await progress.HeldByNewerVersionAsync(Store, Ct));
     }
 
     [Fact]
-    public async Task Days_a_replayed_fetch_sent_no_row_for_count_as_stored_while_the_store_holds_them_with_rows()
+    public async Task Days_a_replayed_fetch_sent_no_row_for_count_asStored_while_theStore_holds_them_with_rows()
     {
         // An outage's fetch, replayed at v2 while its days still hold v1 averages from an earlier fetch with rows: it can
         // never replace them, so there is nothing to wait for.
-        await _store.UpsertAveragesAsync([Averages(1, Guid.NewGuid(), FetchedAt.AddHours(-1))], Ct);
+        await Store.UpsertAveragesAsync([Averages(1, Guid.NewGuid(), FetchedAt.AddHours(-1))], Ct);
         var progress = Replaying(Fetch);
 
         progress.Record(Builders.Averages("283164601", new DateOnly(2026, 3, 1), hoursCovered: 0, days: 2,
             quantities: new Dictionary<string, QuantityStats>(), fetchedAt: FetchedAt, algorithmVersion: 2, fetchId: Fetch));
-        await progress.CheckStoreAsync(_store, Ct);
+        await progress.CheckStoreAsync(Store, Ct);
 
         Assert.Equal(1, progress.Stored);
     }
@@ -143,7 +126,7 @@ public sealed class ReplayProgressTests : IAsyncLifetime
         var progress = Replaying(Fetch);
 
         progress.Record(Averages(1, Guid.NewGuid()));
-        await progress.CheckStoreAsync(_store, Ct);
+        await progress.CheckStoreAsync(Store, Ct);
 
         Assert.Equal((1, 0, 0), (progress.Expected, progress.Computed, progress.Stored));
     }

@@ -2,34 +2,17 @@ using Harmattan.Cli.Commands;
 using Harmattan.Cli.Pipeline;
 using Harmattan.Contracts;
 using Harmattan.Stations;
-using Harmattan.Storage.Sqlite;
+using Harmattan.Tests.Storage;
 using Harmattan.Transformer;
 
 namespace Harmattan.Tests.Cli;
 
 /// <summary>What a replay of a range sends, recomputed with a raised algorithm version: the days of the range, no other.</summary>
-public sealed class ReplayRangeTests : IAsyncLifetime
+public sealed class ReplayRangeTests() : TemporaryStoreTest("replay-range")
 {
     private const string Station = "283164601";
     private static readonly DateOnly September1 = new(2026, 9, 1);
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
-
-    private readonly string _path = Path.Combine(Path.GetTempPath(), $"harmattan-replay-range-{Guid.NewGuid():N}.db");
-    private SqlitePipelineStore _store = null!;
-
-    public async ValueTask InitializeAsync()
-    {
-        _store = new SqlitePipelineStore($"Data Source={_path}");
-        await _store.InitializeAsync(Ct);
-    }
-
-    public ValueTask DisposeAsync()
-    {
-        _store.Dispose();
-        foreach (var file in new[] { _path, _path + "-wal", _path + "-shm" })
-            File.Delete(file);
-        return ValueTask.CompletedTask;
-    }
 
     [Fact]
     public async Task The_stations_removed_from_the_configuration_whose_archive_covers_the_range_are_named_as_not_replayed()
@@ -37,7 +20,7 @@ public sealed class ReplayRangeTests : IAsyncLifetime
         var newYork = TimeZoneInfo.FindSystemTimeZoneById("America/New_York");
         // Removed from Stations: one fetched in the range (its days cut in New York's zone), one only before it.
         var removedInRange = DayWindows.ForDays(September1.AddDays(-3), September1, newYork);
-        await _store.ArchiveRawFetchesAsync(
+        await Store.ArchiveRawFetchesAsync(
         [
             Builders.RawFetch(Station, Builders.Midnight(September1), days: 7),
             Builders.RawFetch("900000002", removedInRange.Start, days: 4, timeZone: newYork.Id),
@@ -45,7 +28,7 @@ public sealed class ReplayRangeTests : IAsyncLifetime
         ], Ct);
         var configured = new StationDays(Station, TimeZoneInfo.Utc, September1, September1.AddDays(6));
 
-        var leftOut = await ReplayCommand.NotConfiguredAsync(_store, [configured], September1, September1.AddDays(6), Ct);
+        var leftOut = await ReplayCommand.NotConfiguredAsync(Store, [configured], September1, September1.AddDays(6), Ct);
 
         Assert.Equal(["900000002"], leftOut);
     }
@@ -62,7 +45,7 @@ public sealed class ReplayRangeTests : IAsyncLifetime
     {
         var options = new QualityOptions { AlgorithmVersion = algorithmVersion };
         foreach (var fetch in fetches)
-            await _store.UpsertAveragesAsync([AveragesCalculator.Compute(fetch, options)], Ct);
+            await Store.UpsertAveragesAsync([AveragesCalculator.Compute(fetch, options)], Ct);
     }
 
     [Fact]
@@ -71,37 +54,37 @@ public sealed class ReplayRangeTests : IAsyncLifetime
         // A backfill's week, then AirQino's revised data for its last day and the next one, fetched later.
         var week = Fetch(September1, 7, co: 0.5, fetchedAt: Builders.Midnight(September1.AddDays(7)).AddHours(1));
         var revised = Fetch(September1.AddDays(6), 2, co: 1.0, fetchedAt: Builders.Midnight(September1.AddDays(8)).AddHours(1));
-        await _store.ArchiveRawFetchesAsync([week, revised], Ct);
+        await Store.ArchiveRawFetchesAsync([week, revised], Ct);
         await ComputeAndStoreAsync([week, revised], algorithmVersion: 1);
 
-        var sent = await ReplayCommand.ArchivedFetchesAsync(_store,
+        var sent = await ReplayCommand.ArchivedFetchesAsync(Store,
             [new StationDays(Station, TimeZoneInfo.Utc, September1, September1.AddDays(5))], Ct);
         await ComputeAndStoreAsync(sent, algorithmVersion: 2);
 
-        var days = await _store.GetDailyAveragesAsync(Station, September1, September1.AddDays(7), Ct);
+        var days = await Store.GetDailyAveragesAsync(Station, September1, September1.AddDays(7), Ct);
         Assert.Equal(8, days.Count);
         Assert.All(days.Take(6), day => Assert.Equal((2, week.FetchId), (day.AlgorithmVersion, day.SourceFetchId)));
         Assert.All(days.Skip(6), day => Assert.Equal((1, revised.FetchId, (double?)1.0), (day.AlgorithmVersion, day.SourceFetchId, day.Quantities["co"].Mean)));
-        var hours = await _store.GetHourlyAveragesAsync(Station, Builders.Midnight(September1.AddDays(6)),
+        var hours = await Store.GetHourlyAveragesAsync(Station, Builders.Midnight(September1.AddDays(6)),
             Builders.Midnight(September1.AddDays(7)), Ct);
         Assert.All(hours, hour => Assert.Equal((1, revised.FetchId), (hour.AlgorithmVersion, hour.SourceFetchId)));
         Assert.All(sent.SelectMany(f => f.Readings), r => Assert.True(r.Hour < Builders.Midnight(September1.AddDays(6)), $"{r.Hour:O} sent"));
     }
 
     [Fact]
-    public async Task Days_a_later_fetch_sent_no_row_for_are_recomputed_from_the_fetch_they_were_stored_from()
+    public async Task Days_a_later_fetch_sent_no_row_for_are_recomputed_from_the_fetch_they_wereStored_from()
     {
         // The same week fetched again during an outage that answered nothing: the stored days kept the first fetch's rows.
         var week = Fetch(September1, 7, co: 0.5, fetchedAt: Builders.Midnight(September1.AddDays(7)).AddHours(1));
         var outage = Builders.RawFetch(Station, week.WindowStart, 7, [], week.FetchedAt.AddDays(30));
-        await _store.ArchiveRawFetchesAsync([week, outage], Ct);
+        await Store.ArchiveRawFetchesAsync([week, outage], Ct);
         await ComputeAndStoreAsync([week, outage], algorithmVersion: 1);
 
-        var sent = await ReplayCommand.ArchivedFetchesAsync(_store,
+        var sent = await ReplayCommand.ArchivedFetchesAsync(Store,
             [new StationDays(Station, TimeZoneInfo.Utc, September1, September1.AddDays(6))], Ct);
         await ComputeAndStoreAsync(sent, algorithmVersion: 2);
 
-        var days = await _store.GetDailyAveragesAsync(Station, September1, September1.AddDays(6), Ct);
+        var days = await Store.GetDailyAveragesAsync(Station, September1, September1.AddDays(6), Ct);
         Assert.Equal([outage.FetchId, week.FetchId], sent.Select(f => f.FetchId));
         Assert.All(days, day => Assert.Equal((2, week.FetchId, (double?)0.5),
             (day.AlgorithmVersion, day.SourceFetchId, day.Quantities["co"].Mean)));

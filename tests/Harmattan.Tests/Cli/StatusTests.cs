@@ -104,7 +104,6 @@ public sealed class StatusTests : IDisposable
     public void Dispose()
     {
         _store.Dispose();
-        foreach (var file in new[] { _path, _path + "-wal", _path + "-shm" })
-            File.Delete(file);
+        TemporarySqliteDatabase.Delete(_path);
     }
 }

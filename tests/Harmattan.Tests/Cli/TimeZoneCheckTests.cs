@@ -1,39 +1,22 @@
 using Harmattan.Cli;
 using Harmattan.Cli.Pipeline;
-using Harmattan.Storage.Sqlite;
+using Harmattan.Tests.Storage;
 using Spectre.Console;
 
 namespace Harmattan.Tests.Cli;
 
 /// <summary>The warnings of run and backfill about the zone a station's days are cut in.</summary>
 [Collection(typeof(CliCollection))]
-public sealed class TimeZoneCheckTests : IAsyncLifetime
+public sealed class TimeZoneCheckTests() : TemporaryStoreTest("zone-check")
 {
     private static readonly DateOnly Day = new(2026, 11, 1);
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
-
-    private readonly string _path = Path.Combine(Path.GetTempPath(), $"harmattan-zone-check-{Guid.NewGuid():N}.db");
-    private SqlitePipelineStore _store = null!;
-
-    public async ValueTask InitializeAsync()
-    {
-        _store = new SqlitePipelineStore($"Data Source={_path}");
-        await _store.InitializeAsync(Ct);
-    }
-
-    public ValueTask DisposeAsync()
-    {
-        _store.Dispose();
-        foreach (var file in new[] { _path, _path + "-wal", _path + "-shm" })
-            File.Delete(file);
-        return ValueTask.CompletedTask;
-    }
 
     [Fact]
     public async Task A_station_neither_configured_nor_fetched_yet_is_said_to_be_cut_in_utc()
     {
         // 900000003 was fetched already (its zone is known and checked apart); 900000026 is new to the store.
-        await _store.ArchiveRawFetchesAsync([Builders.RawFetch("900000003", Builders.Midnight(Day), timeZone: "Europe/Paris")], Ct);
+        await Store.ArchiveRawFetchesAsync([Builders.RawFetch("900000003", Builders.Midnight(Day), timeZone: "Europe/Paris")], Ct);
         StationDays InUtc(string id) => new(id, TimeZoneInfo.Utc, Day, Day);
 
         var output = await WarningsAsync([InUtc("900000001"), InUtc("900000003"), InUtc("900000026")], configured: ["900000001"]);
@@ -52,7 +35,7 @@ public sealed class TimeZoneCheckTests : IAsyncLifetime
         try
         {
             HarmattanCli.WriteUnwrappedTo(output);
-            await TimeZoneCheck.WarnOfUnconfiguredAsync(_store, asked, configured, Ct);
+            await TimeZoneCheck.WarnOfUnconfiguredAsync(Store, asked, configured, Ct);
             return output.ToString();
         }
         finally

@@ -250,8 +250,7 @@ public sealed class SqliteDashboardApiTests : DashboardApiContract
     protected override Task DisposeStoreAsync()
     {
         _store?.Dispose();
-        foreach (var file in new[] { _path, _path + "-wal", _path + "-shm" })
-            File.Delete(file);
+        TemporarySqliteDatabase.Delete(_path);
         return Task.CompletedTask;
     }
 }

@@ -55,8 +55,7 @@ public sealed class DashboardPageTests : IAsyncLifetime
         if (_site is not null)
             await _site.DisposeAsync();
         _store?.Dispose();
-        foreach (var file in new[] { _path, _path + "-wal", _path + "-shm" })
-            File.Delete(file);
+        TemporarySqliteDatabase.Delete(_path);
     }
 
     [Fact]

@@ -78,8 +78,7 @@ public sealed class LoaderConsumersTests : IAsyncLifetime
     {
         if (_provider is not null)
             await _provider.DisposeAsync();
-        foreach (var file in new[] { _path, _path + "-wal", _path + "-shm" })
-            File.Delete(file);
+        TemporarySqliteDatabase.Delete(_path);
     }
 
     private async Task<(ITestHarness Harness, IPipelineStore Store)> StartAsync()

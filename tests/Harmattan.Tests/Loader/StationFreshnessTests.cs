@@ -63,8 +63,7 @@ public sealed class StationFreshnessTests : IDisposable
 
     public void Dispose()
     {
-        foreach (var file in new[] { _path, _path + "-wal", _path + "-shm" })
-            File.Delete(file);
+        TemporarySqliteDatabase.Delete(_path);
     }
 
     /// <summary>The gauge of this test's meters only: tests running beside it publish the same instrument.</summary>

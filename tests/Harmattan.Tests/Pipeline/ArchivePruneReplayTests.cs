@@ -63,9 +63,7 @@ public sealed class ArchivePruneReplayTests : IAsyncLifetime
                 await provider.DisposeAsync();
         if (_simulator is not null)
             await _simulator.DisposeAsync();
-        foreach (var path in new[] { _pipelinePath, _replayPath })
-            foreach (var file in new[] { path, path + "-wal", path + "-shm" })
-                File.Delete(file);
+        TemporarySqliteDatabase.Delete(_pipelinePath, _replayPath);
     }
 
     [Fact]

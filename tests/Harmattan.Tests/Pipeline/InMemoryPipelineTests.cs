@@ -61,8 +61,7 @@ public sealed class InMemoryPipelineTests : IAsyncLifetime
             await _provider.DisposeAsync();
         if (_simulator is not null)
             await _simulator.DisposeAsync();
-        foreach (var file in new[] { _path, _path + "-wal", _path + "-shm" })
-            File.Delete(file);
+        TemporarySqliteDatabase.Delete(_path);
     }
 
     [Fact]

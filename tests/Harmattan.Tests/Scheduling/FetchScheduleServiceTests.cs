@@ -175,7 +175,6 @@ public sealed class FetchScheduleServiceTests : IAsyncDisposable
     {
         if (_services is not null)
             await _services.DisposeAsync();
-        foreach (var file in new[] { _path, _path + "-wal", _path + "-shm" })
-            File.Delete(file);
+        TemporarySqliteDatabase.Delete(_path);
     }
 }

@@ -34,9 +34,7 @@ public sealed class ArchiveRetentionYearTests : IDisposable
 
     public void Dispose()
     {
-        foreach (var path in new[] { _path, _replayPath })
-            foreach (var file in new[] { path, path + "-wal", path + "-shm" })
-                File.Delete(file);
+        TemporarySqliteDatabase.Delete(_path, _replayPath);
     }
 
     [Fact]

@@ -27,8 +27,7 @@ public sealed class SqlitePipelineStoreTests : PipelineStoreContract
     {
         foreach (var store in _stores)
             store.Dispose();
-        foreach (var file in new[] { _path, _path + "-wal", _path + "-shm" })
-            File.Delete(file);
+        TemporarySqliteDatabase.Delete(_path);
         return Task.CompletedTask;
     }
 

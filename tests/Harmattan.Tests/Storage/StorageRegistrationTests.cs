@@ -35,8 +35,7 @@ public class StorageRegistrationTests
         }
         finally
         {
-            foreach (var file in new[] { path, path + "-wal", path + "-shm" })
-                File.Delete(file);
+            TemporarySqliteDatabase.Delete(path);
         }
     }
 

@@ -39,8 +39,7 @@ public class StoreWriteMonitorTests
         }
         finally
         {
-            foreach (var file in new[] { path, path + "-wal", path + "-shm" })
-                File.Delete(file);
+            TemporarySqliteDatabase.Delete(path);
         }
     }
 }

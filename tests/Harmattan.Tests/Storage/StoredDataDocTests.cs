@@ -18,8 +18,7 @@ public sealed class StoredDataDocTests : IDisposable
     public void Dispose()
     {
         SqliteConnection.ClearAllPools();
-        foreach (var file in new[] { _path, _path + "-wal", _path + "-shm" })
-            File.Delete(file);
+        TemporarySqliteDatabase.Delete(_path);
     }
 
     [Fact]
