@@ -245,6 +245,18 @@ public class ComposeFileTests
     }
 
     [Fact]
+    public void Grafana_s_admin_password_comes_from_the_dot_env_and_the_guide_names_its_default()
+    {
+        var setting = Service("grafana").Text("environment", "GF_SECURITY_ADMIN_PASSWORD") ?? "";
+        var password = System.Text.RegularExpressions.Regex.Match(setting, @"^\$\{GRAFANA_ADMIN_PASSWORD:-([^}]+)\}$").Groups[1].Value;
+
+        Assert.NotEqual("", password);
+        Assert.NotEqual("admin", password); // Grafana's own default, the first one anyone tries
+        Assert.Contains($"`admin` / `{password}`", File.ReadAllText(Repository.PathOf("deploy/README.md")));
+        Assert.Contains("\nGRAFANA_ADMIN_PASSWORD=CHANGE_ME\n", File.ReadAllText(Repository.PathOf(".env.example")));
+    }
+
+    [Fact]
     public void The_sqlite_override_puts_the_loader_the_extractor_and_the_cli_on_one_shared_file()
     {
         var sqlite = Yaml.ParseAll(File.ReadAllText(Repository.PathOf(SqliteOverride))).Single();
