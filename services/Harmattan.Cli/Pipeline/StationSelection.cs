@@ -1,5 +1,6 @@
 using Harmattan.Contracts;
 using Harmattan.Extractor;
+using Spectre.Console;
 
 namespace Harmattan.Cli.Pipeline;
 
@@ -14,11 +15,13 @@ public static class StationSelection
     /// <summary>
     /// The stations asked on the command line (or the configured ones) with their time zones, and the days to cover:
     /// from..to, or yesterday and today in each station's zone. Read from the configuration, so that a command checks
-    /// what it was asked before it starts anything.
+    /// what it was asked before it starts anything. A day that has begun for some of the stations but not yet in
+    /// another's zone (today in UTC, still yesterday in New York) ends that station's range at its today, or leaves it
+    /// out when its range has not begun, saying so.
     /// </summary>
     /// <exception cref="CliException">
-    /// The configured stations are invalid, a day before <see cref="EarliestDay"/> was asked, or a day after today in a
-    /// station's time zone: the source has no data for it yet.
+    /// The configured stations are invalid, a day before <see cref="EarliestDay"/> was asked, or a day after today in
+    /// every asked station's time zone: the source has no data for it yet.
     /// </exception>
     public static IReadOnlyList<StationDays> Resolve(IConfiguration configuration, IReadOnlyCollection<string> requested,
         DateOnly? from, DateOnly? to, TimeProvider time)
@@ -35,16 +38,32 @@ public static class StationSelection
             ? configured
             : requested.Distinct().Select(id => configured.FirstOrDefault(s => s.Id == id) ?? new StationConfig { Id = StationId.Validate(id) }).ToList();
 
-        return stations.Select(station =>
+        var now = time.GetUtcNow();
+        var withToday = stations.Select(station => (Station: station, Zone: station.FindTimeZone()))
+            .Select(s => (s.Station, s.Zone, Today: DayWindows.LocalDate(now, s.Zone)))
+            .ToList();
+        var ahead = withToday.MaxBy(s => s.Today);
+        if (to > ahead.Today || from > ahead.Today)
+            throw CliException.Usage(
+                $"--{(to > ahead.Today ? "to" : "from")} {(to > ahead.Today ? to : from):yyyy-MM-dd} is in the future for station {ahead.Station.Id} " +
+                $"(time zone {ahead.Zone.Id}): the last allowed date is {ahead.Today:yyyy-MM-dd}.");
+
+        var days = new List<StationDays>();
+        foreach (var (station, zone, today) in withToday)
         {
-            var zone = station.FindTimeZone();
-            var today = DayWindows.LocalDate(time.GetUtcNow(), zone);
-            if (to > today || from > today)
-                throw CliException.Usage(
-                    $"--{(to > today ? "to" : "from")} {(to > today ? to : from):yyyy-MM-dd} is in the future for station {station.Id} " +
-                    $"(time zone {zone.Id}): the last allowed date is {today:yyyy-MM-dd}.");
-            return new StationDays(station.Id, zone, from ?? today.AddDays(-1), to ?? today);
-        }).ToList();
+            if (from > today)
+                AnsiConsole.MarkupLineInterpolated(
+                    $"Station {station.Id} is left out: {from:yyyy-MM-dd} has not begun in its time zone {zone.Id}, where it is {today:yyyy-MM-dd}.");
+            else if (to > today)
+            {
+                AnsiConsole.MarkupLineInterpolated(
+                    $"Station {station.Id}: days to {today:yyyy-MM-dd}, its today in its time zone {zone.Id} ({to:yyyy-MM-dd} has not begun there).");
+                days.Add(new StationDays(station.Id, zone, from ?? today.AddDays(-1), today));
+            }
+            else
+                days.Add(new StationDays(station.Id, zone, from ?? today.AddDays(-1), to ?? today));
+        }
+        return days;
     }
 
     public static FetchStationWindow Command(StationDays days, string requestedBy)
