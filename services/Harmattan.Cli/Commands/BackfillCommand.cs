@@ -225,7 +225,7 @@ public static class BackfillCommand
         }
 
         AnsiConsole.MarkupLineInterpolated(
-            $"Days stored: {stored.Stored} of {total} — complete {stored.Complete}, incomplete {stored.Incomplete}, missing at the source {stored.MissingAtSource}{stored.AllRejectedNote}.{stored.KeptNote}");
+            $"Days stored: {stored.Stored} of {total} — complete {stored.Complete}, incomplete {stored.Incomplete}{stored.RunningNote}, missing at the source {stored.MissingAtSource}{stored.AllRejectedNote}.{stored.KeptNote}");
         if (stored.MissingAtSource > 0)
             AnsiConsole.MarkupLineInterpolated(
                 $"Missing at the source (AirQino sent no row for the day): {MissingAtSourceByStation(await plan.MissingAtSourceAsync(store, startedAt, CancellationToken.None))}.");

@@ -214,7 +214,7 @@ public static class RunCommand
                 return 1;
         }
         AnsiConsole.MarkupLineInterpolated(
-            $"Stored {Counted.Of(stored.Stored, "day", "days")}: {stored.Complete} complete, {stored.Incomplete} incomplete, {stored.MissingAtSource} with no data at the source{stored.AllRejectedNote}.{stored.KeptNote}");
+            $"Stored {Counted.Of(stored.Stored, "day", "days")}: {stored.Complete} complete, {stored.Incomplete} incomplete{stored.RunningNote}, {stored.MissingAtSource} with no data at the source{stored.AllRejectedNote}.{stored.KeptNote}");
         await PrintDailyTableAsync(services.GetRequiredService<IPipelineStore>(), asked, simulated, CancellationToken.None);
         return 0;
     }

@@ -37,7 +37,7 @@ public sealed record StationDays(string StationId, TimeZoneInfo TimeZone, DateOn
         {
             var days = await store.GetDailyAveragesAsync(station.StationId, station.From, station.To, cancellationToken);
             foreach (var day in days.Where(counts))
-                total = total.Add(day, kept: day.SourceFetchedAt < since && day.SourceCheckedAt >= since);
+                total = total.Add(day, kept: day.SourceFetchedAt < since && day.SourceCheckedAt >= since, running: station.IsRunning(day));
         }
         return total;
     }
@@ -52,17 +52,25 @@ public sealed record StationDays(string StationId, TimeZoneInfo TimeZone, DateOn
 /// Days AirQino sent no row for this time that keep the averages of an earlier fetch (an outage answering nothing, or days
 /// older than AirQino still serves): counted as stored, by those averages.
 /// </param>
-public readonly record struct StoredDayCounts(int Stored, int Complete, int Incomplete, int MissingAtSource, int AllRejected = 0, int Kept = 0)
+/// <param name="Running">
+/// Incomplete days that had not ended when fetched (today, usually): the hourly schedule fetches them again until they have.
+/// </param>
+public readonly record struct StoredDayCounts(int Stored, int Complete, int Incomplete, int MissingAtSource, int AllRejected = 0, int Kept = 0,
+    int Running = 0)
 {
-    public StoredDayCounts Add(StoredDailyAverage day, bool kept = false) => (kept ? this with { Kept = Kept + 1 } : this).Add(day.Coverage);
+    public StoredDayCounts Add(StoredDailyAverage day, bool kept = false, bool running = false) =>
+        (kept ? this with { Kept = Kept + 1 } : this).Add(day.Coverage, running);
 
-    private StoredDayCounts Add(DayCoverage coverage) => coverage switch
+    private StoredDayCounts Add(DayCoverage coverage, bool running) => coverage switch
     {
         DayCoverage.MissingAtSource => this with { Stored = Stored + 1, MissingAtSource = MissingAtSource + 1 },
         DayCoverage.AllRejected => this with { Stored = Stored + 1, AllRejected = AllRejected + 1 },
         DayCoverage.Complete => this with { Stored = Stored + 1, Complete = Complete + 1 },
-        _ => this with { Stored = Stored + 1, Incomplete = Incomplete + 1 },
+        _ => this with { Stored = Stored + 1, Incomplete = Incomplete + 1, Running = Running + (running ? 1 : 0) },
     };
+
+    /// <summary>" (N still running)" after the incomplete days, or nothing when none of them is.</summary>
+    public string RunningNote => Running == 0 ? "" : $" ({Running} still running)";
 
     /// <summary>", N with every value rejected ...", or nothing when there is none: appended to a summary of the counts.</summary>
     public string AllRejectedNote => AllRejected == 0
@@ -76,7 +84,7 @@ public readonly record struct StoredDayCounts(int Stored, int Complete, int Inco
 
     public static StoredDayCounts operator +(StoredDayCounts a, StoredDayCounts b) =>
         new(a.Stored + b.Stored, a.Complete + b.Complete, a.Incomplete + b.Incomplete, a.MissingAtSource + b.MissingAtSource,
-            a.AllRejected + b.AllRejected, a.Kept + b.Kept);
+            a.AllRejected + b.AllRejected, a.Kept + b.Kept, a.Running + b.Running);
 }
 
 /// <summary>

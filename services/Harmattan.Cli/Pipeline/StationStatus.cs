@@ -56,13 +56,9 @@ public sealed record StationStatus(
         var recent = station;
         var activity = await store.GetStationActivityAsync(recent.StationId, cancellationToken);
         var counts = new StoredDayCounts();
-        var running = 0;
         foreach (var day in await store.GetDailyAveragesAsync(recent.StationId, recent.From, recent.To, cancellationToken))
-        {
-            counts = counts.Add(day);
-            running += recent.IsRunning(day) ? 1 : 0;
-        }
+            counts = counts.Add(day, running: recent.IsRunning(day));
         return new StationStatus(recent, activity, activity.DataAge(now), counts.Complete, counts.Incomplete,
-            recent.DayCount - counts.Complete - counts.Incomplete, running);
+            recent.DayCount - counts.Complete - counts.Incomplete, counts.Running);
     }
 }

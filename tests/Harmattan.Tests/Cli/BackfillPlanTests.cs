@@ -116,6 +116,22 @@ public sealed class BackfillPlanTests : IDisposable
     }
 
     [Fact]
+    public async Task An_incomplete_day_fetched_before_it_ended_counts_as_still_running()
+    {
+        await _store.InitializeAsync(Ct);
+        var startedAt = Earlier.AddDays(10);
+        // The first day fetched long after it ended with 5 hours (incomplete for good), the second at its 9th hour.
+        await _store.UpsertAveragesAsync(
+            [Day(Station, First, 5, startedAt), Day(Station, First.AddDays(1), 8, Builders.Midnight(First.AddDays(1)).AddHours(8))], Ct);
+
+        var counts = await StationDays.CountStoredAsync(_store, [Days(2)], day => true, startedAt, Ct);
+
+        Assert.Equal(new StoredDayCounts(2, 0, 2, 0, Running: 1), counts);
+        Assert.Equal(" (1 still running)", counts.RunningNote);
+        Assert.Equal("", new StoredDayCounts(1, 0, 1, 0).RunningNote);
+    }
+
+    [Fact]
     public async Task A_day_whose_every_value_was_rejected_is_not_counted_as_missing_at_the_source()
     {
         await _store.InitializeAsync(Ct);
