@@ -134,15 +134,22 @@ public static class ReplayCommand
         DateOnly from, DateOnly to, CancellationToken cancellationToken)
     {
         var leftOut = new List<string>();
+        var rangeInZone = new Dictionary<string, UtcWindow>(StringComparer.Ordinal);
         foreach (var stationId in (await store.GetArchivedStationIdsAsync(cancellationToken)).Except(asked.Select(s => s.StationId)))
         {
             var fetches = await store.GetArchivedFetchesAsync(stationId, cancellationToken);
-            if (fetches.Any(fetch => DayWindows.ForDays(from, to,
-                    TimeZoneInfo.TryFindSystemTimeZoneById(fetch.TimeZone, out var zone) ? zone : TimeZoneInfo.Utc) is var range
-                && fetch.WindowStart < range.End && fetch.WindowEnd > range.Start))
+            if (fetches.Any(fetch => RangeIn(fetch.TimeZone) is var range && fetch.WindowStart < range.End && fetch.WindowEnd > range.Start))
                 leftOut.Add(stationId);
         }
         return leftOut;
+
+        UtcWindow RangeIn(string zoneId)
+        {
+            if (!rangeInZone.TryGetValue(zoneId, out var range))
+                rangeInZone[zoneId] = range = DayWindows.ForDays(from, to,
+                    TimeZoneInfo.TryFindSystemTimeZoneById(zoneId, out var zone) ? zone : TimeZoneInfo.Utc);
+            return range;
+        }
     }
 
     /// <summary>The asked days of <paramref name="station"/> that no replayed fetch's window covers.</summary>

@@ -95,6 +95,28 @@ public sealed class CliBehaviourTests : IDisposable
     }
 
     [Fact]
+    public async Task Status_of_a_day_not_begun_in_a_configured_station_s_zone_leaves_it_out_without_calling_it_unconfigured()
+    {
+        // Kiritimati (UTC+14) is always a day or two ahead of UTC-12: its today has not begun there.
+        var ahead = DayWindows.LocalDate(DateTimeOffset.UtcNow, TimeZoneInfo.FindSystemTimeZoneById("Pacific/Kiritimati"));
+        await SeedAsync("283164601", ahead.AddDays(-3), 2, hours: _ => 24);
+        await SeedAsync("283181971", ahead.AddDays(-3), 2, hours: _ => 24);
+        var environment = new Dictionary<string, string>
+        {
+            ["Stations__0__Id"] = "283164601", ["Stations__0__TimeZone"] = "Pacific/Kiritimati",
+            ["Stations__1__Id"] = "283181971", ["Stations__1__TimeZone"] = "Etc/GMT+12",
+        };
+
+        var (exit, output) = await _cli.InvokeAsync(["status", "--from", $"{ahead:yyyy-MM-dd}", "--to", $"{ahead:yyyy-MM-dd}",
+            "--db", "harmattan.db", "--rabbitmq", "amqp://guest:guest@127.0.0.1:1/"], environment);
+
+        Assert.True(exit == 0, output);
+        Assert.Contains($"Station 283181971 is left out: {ahead:yyyy-MM-dd} has not begun in its time zone Etc/GMT+12", output);
+        Assert.Contains("Station 283164601 (Pacific/Kiritimati;", output);
+        Assert.DoesNotContain("Also stored", output);
+    }
+
+    [Fact]
     public async Task Status_of_a_station_removed_from_the_configuration_counts_its_days_in_the_zone_they_were_cut_in()
     {
         const string station = "283000001";
