@@ -113,11 +113,12 @@ public static class CommonOptions
     public static (string, string?) RabbitMqOverride(Uri? rabbitMq) =>
         ($"ConnectionStrings:{BusRegistration.RabbitMqConnectionName}", rabbitMq?.OriginalString);
 
-    public static Option<string[]> Stations()
+    public static Option<string[]> Stations(
+        string description = "Station id; repeat for several (default: the configured stations, 283164601 and 283181971).")
     {
         var option = new Option<string[]>("--station")
         {
-            Description = "Station id; repeat for several (default: the configured stations, 283164601 and 283181971).",
+            Description = description,
             AllowMultipleArgumentsPerToken = false,
         };
         option.Validators.Add(result =>

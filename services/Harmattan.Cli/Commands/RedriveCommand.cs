@@ -7,7 +7,7 @@ namespace Harmattan.Cli.Commands;
 
 /// <summary>
 /// <c>harmattan redrive</c>: moves the messages of a MassTransit error queue back to the queue they failed on, once the
-/// cause is fixed. Connects to <c>ConnectionStrings:RabbitMq</c>.
+/// cause is fixed, or deletes those of a station that will never succeed. Connects to <c>ConnectionStrings:RabbitMq</c>.
 /// </summary>
 public static class RedriveCommand
 {
@@ -27,23 +27,38 @@ public static class RedriveCommand
         var max = CommonOptions.WholeNumber("--max", "Move at most this many messages (default: all those waiting now).", 1, int.MaxValue,
             "use 1 or more, or leave it out to move every message waiting");
 
+        var stations = CommonOptions.Stations("Only the messages of this station; repeat for several. The others stay in the error queue.");
+        var discard = new Option<bool>("--discard")
+        {
+            Description = "Delete the messages of the --station stations instead of moving them back: for a station whose messages " +
+                          "will never succeed (an id AirQino does not know, say).",
+        };
+
         var command = new Command("redrive", "Move the messages of a RabbitMQ error queue (NAME_error) back to the queue they failed on.")
         {
-            queue, max, rabbitMq,
+            queue, stations, discard, max, rabbitMq,
         };
+        command.Validators.Add(result =>
+        {
+            if (result.GetValue(discard) && (result.GetValue(stations) ?? []).Length == 0)
+                result.AddError("--discard deletes the messages of the stations named by --station: give --station ID " +
+                                "(to empty a whole error queue, rabbitmqctl purge_queue NAME).");
+        });
         command.SetAction((result, cancellationToken) =>
-            RunAsync(result.GetValue(queue)!, result.GetValue(max), result.GetValue(rabbitMq), cancellationToken));
+            RunAsync(result.GetValue(queue)!, new RedriveSelection((result.GetValue(stations) ?? []).ToHashSet(StringComparer.Ordinal), result.GetValue(discard)),
+                result.GetValue(max), result.GetValue(rabbitMq), cancellationToken));
         return command;
     }
 
-    private static async Task<int> RunAsync(string errorQueue, int? max, Uri? rabbitMqOption, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(string errorQueue, RedriveSelection selection, int? max, Uri? rabbitMqOption,
+        CancellationToken cancellationToken)
     {
         var builder = CliHost.CreateBuilder(new Dictionary<string, string?>(), CliHost.Overrides(CommonOptions.RabbitMqOverride(rabbitMqOption)));
         var rabbitMq = RabbitMqAddress.FromConfiguration(builder.Configuration);
         var where = RabbitMqAddress.Describe(rabbitMq);
         try
         {
-            var result = await ErrorQueueRedrive.RunAsync(rabbitMq, errorQueue, max, cancellationToken);
+            var result = await ErrorQueueRedrive.RunAsync(rabbitMq, errorQueue, max, selection, cancellationToken);
             if (!result.QueueExists)
             {
                 if (!ErrorQueueRedrive.PipelineErrorQueues.Contains(errorQueue))
@@ -53,10 +68,15 @@ public static class RedriveCommand
                     $"Nothing to move: {errorQueue} does not exist on {where}; MassTransit creates it with the first message that fails there.");
                 return 0;
             }
-            if (result.Moved == 0)
+            if (result.Moved == 0 && result.Discarded == 0 && selection.Stations.Count == 0)
                 AnsiConsole.MarkupLineInterpolated($"Nothing to move: {errorQueue} on {where} is empty.");
+            else if (result.Moved == 0 && result.Discarded == 0)
+                AnsiConsole.MarkupLineInterpolated(
+                    $"Nothing to {(selection.Discard ? "delete" : "move")}: {errorQueue} on {where} holds no message of station {string.Join(", ", selection.Stations.Order(StringComparer.Ordinal))}.");
             foreach (var (destination, count) in result.MovedTo)
                 AnsiConsole.MarkupLineInterpolated($"Moved {count} message(s) from {errorQueue} to {destination} on {where}.");
+            foreach (var (station, count) in result.DiscardedOf ?? new Dictionary<string, int>())
+                AnsiConsole.MarkupLineInterpolated($"Deleted {count} message(s) of station {station} from {errorQueue} on {where}.");
             AnsiConsole.MarkupLineInterpolated($"{result.LeftInErrorQueue} message(s) left in {errorQueue}.");
             return cancellationToken.IsCancellationRequested ? 130 : 0;
         }

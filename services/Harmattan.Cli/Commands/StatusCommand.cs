@@ -123,7 +123,8 @@ public static class StatusCommand
         foreach (var queue in report.Queues)
             AnsiConsole.MarkupLineInterpolated($"  {queue.Queue.PadRight(width)}  {(queue.Messages is { } n ? n.ToString(CultureInfo.InvariantCulture) : "not declared")}");
         if (report.Queues.Any(q => q.Messages > 0))
-            AnsiConsole.MarkupLine("Messages in an error queue failed every retry; after fixing the cause, move them back with `harmattan redrive --queue NAME`.");
+            AnsiConsole.MarkupLine("Messages in an error queue failed every retry; after fixing the cause, move them back with `harmattan redrive --queue NAME` " +
+                "(those of a station that will never succeed, a mistyped id say, are deleted with `--station ID --discard`).");
     }
 
     private static string Instant(DateTimeOffset? instant) =>

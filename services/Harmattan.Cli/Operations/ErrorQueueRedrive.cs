@@ -1,16 +1,32 @@
 using Harmattan.Cli.Pipeline;
 using Harmattan.Hosting;
 using System.Text;
+using System.Text.Json;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Exceptions;
 
 namespace Harmattan.Cli.Operations;
 
-/// <summary>What a redrive did: messages moved per destination queue, and how many are still in the error queue.</summary>
+/// <summary>
+/// What a redrive did: messages moved per destination queue, messages deleted per station (<c>--discard</c>), and how
+/// many are still in the error queue.
+/// </summary>
 public sealed record RedriveResult(string ErrorQueue, IReadOnlyDictionary<string, int> MovedTo, uint LeftInErrorQueue,
-    bool QueueExists = true)
+    bool QueueExists = true, IReadOnlyDictionary<string, int>? DiscardedOf = null)
 {
     public int Moved => MovedTo.Values.Sum();
+
+    public int Discarded => DiscardedOf?.Values.Sum() ?? 0;
+}
+
+/// <summary>Which messages of the error queue a redrive takes, and what it does with them.</summary>
+/// <param name="Stations">Only the messages of these stations; the others stay in the error queue. Empty: every message.</param>
+/// <param name="Discard">Delete the messages taken instead of moving them back: for a station whose messages will never succeed.</param>
+public sealed record RedriveSelection(IReadOnlySet<string> Stations, bool Discard = false)
+{
+    public static readonly RedriveSelection Everything = new(new HashSet<string>());
+
+    public bool Takes(string? stationId) => Stations.Count == 0 || (stationId is not null && Stations.Contains(stationId));
 }
 
 /// <summary>
@@ -76,12 +92,42 @@ public static class ErrorQueueRedrive
     }
 
     /// <summary>
-    /// Moves at most <paramref name="max"/> messages, and never more than the error queue held at the start, so a
-    /// message that fails again right away is not moved round in circles.
+    /// The station of a message as MassTransit's envelope carries it (<c>message.stationId</c>: every pipeline message has
+    /// one), or null for a body that is not such an envelope.
+    /// </summary>
+    public static string? StationOf(ReadOnlyMemory<byte> body)
+    {
+        try
+        {
+            using var envelope = JsonDocument.Parse(body);
+            return envelope.RootElement.ValueKind == JsonValueKind.Object
+                   && Property(envelope.RootElement, "message") is { ValueKind: JsonValueKind.Object } message
+                   && Property(message, "stationId") is { ValueKind: JsonValueKind.String } station
+                ? station.GetString()
+                : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+
+        static JsonElement? Property(JsonElement element, string name) =>
+            element.EnumerateObject().Where(p => p.Name.Equals(name, StringComparison.OrdinalIgnoreCase)).Select(p => (JsonElement?)p.Value).FirstOrDefault();
+    }
+
+    /// <summary>
+    /// Moves (or, with <see cref="RedriveSelection.Discard"/>, deletes) at most <paramref name="max"/> of the selected
+    /// messages, and never looks at more than the error queue held at the start, so a message that fails again right
+    /// away is not moved round in circles. The messages not selected go back to the error queue as they were.
     /// </summary>
     /// <exception cref="RedriveException">A destination queue is missing or the broker refused a copy; nothing was lost.</exception>
     /// <exception cref="CliException">The broker cannot be reached.</exception>
-    public static async Task<RedriveResult> RunAsync(Uri rabbitMq, string errorQueue, int? max, CancellationToken cancellationToken)
+    public static async Task<RedriveResult> RunAsync(Uri rabbitMq, string errorQueue, int? max, CancellationToken cancellationToken) =>
+        await RunAsync(rabbitMq, errorQueue, max, RedriveSelection.Everything, cancellationToken);
+
+    /// <inheritdoc cref="RunAsync(Uri, string, int?, CancellationToken)"/>
+    public static async Task<RedriveResult> RunAsync(Uri rabbitMq, string errorQueue, int? max, RedriveSelection selection,
+        CancellationToken cancellationToken)
     {
         await using var connection = await RabbitMqAddress.ConnectAsync(rabbitMq, "harmattan redrive", cancellationToken);
         await using var channel = await connection.CreateChannelAsync(
@@ -90,53 +136,83 @@ public static class ErrorQueueRedrive
         // MassTransit declares an error queue with the first message that fails: no queue, nothing ever failed there.
         if (await MessageCountAsync(connection, errorQueue, cancellationToken) is not { } waiting)
             return new RedriveResult(errorQueue, new Dictionary<string, int>(), 0, QueueExists: false);
-        var limit = Math.Min((uint)(max ?? int.MaxValue), waiting);
+        var limit = (uint)(max ?? int.MaxValue);
         var movedTo = new Dictionary<string, int>(StringComparer.Ordinal);
+        var discardedOf = new Dictionary<string, int>(StringComparer.Ordinal);
         var checkedDestinations = new HashSet<string>(StringComparer.Ordinal);
-        for (var taken = 0u; taken < limit && !cancellationToken.IsCancellationRequested;)
+        // Messages of other stations are held unacknowledged, so that the next get reaches past them, and handed back
+        // at the end; closing the channel would hand them back too, whatever happens before.
+        var passedOver = new List<ulong>();
+        uint left;
+        try
         {
-            // Once a batch is taken, its move completes even on Ctrl-C; the check above stops between batches.
-            var batch = new List<(BasicGetResult Message, string Destination)>();
-            while (batch.Count < BatchSize && taken < limit
-                   && await channel.BasicGetAsync(errorQueue, autoAck: false, CancellationToken.None) is { } message)
+            for (uint seen = 0, taken = 0; seen < waiting && taken < limit && !cancellationToken.IsCancellationRequested;)
             {
-                taken++;
-                batch.Add((message, DestinationOf(errorQueue, message.BasicProperties.Headers)));
-            }
-            if (batch.Count == 0)
-                break;
-            foreach (var destination in batch.Select(b => b.Destination).Where(checkedDestinations.Add))
-                if (await MessageCountAsync(connection, destination, CancellationToken.None) is null)
-                    throw new RedriveException(
-                        $"The queue {destination}, where the messages of {errorQueue} came from, does not exist on {RabbitMqAddress.Describe(rabbitMq)}: " +
-                        "start the service that consumes it once, then redrive again. The messages stay in the error queue.");
-
-            // The copies are confirmed together (one disk sync for many), and each original is acknowledged only
-            // after its own copy was confirmed.
-            var published = batch.Select(b => PublishAsync(channel, b.Destination, b.Message)).ToList();
-            Exception? failure = null;
-            foreach (var ((message, destination), publish) in batch.Zip(published))
-            {
-                try
+                // Once a batch is taken, its move completes even on Ctrl-C; the check above stops between batches.
+                var batch = new List<(BasicGetResult Message, string Destination, string? Station)>();
+                while (batch.Count < BatchSize && seen < waiting && taken < limit
+                       && await channel.BasicGetAsync(errorQueue, autoAck: false, CancellationToken.None) is { } message)
                 {
-                    await publish;
+                    seen++;
+                    var station = selection.Stations.Count == 0 ? null : StationOf(message.Body);
+                    if (!selection.Takes(station))
+                    {
+                        passedOver.Add(message.DeliveryTag);
+                        continue;
+                    }
+                    taken++;
+                    batch.Add((message, DestinationOf(errorQueue, message.BasicProperties.Headers), station));
                 }
-                catch (PublishException ex)
+                if (batch.Count == 0)
+                    break;
+                if (selection.Discard)
                 {
-                    failure ??= new RedriveException(
-                        $"RabbitMQ {(ex.IsReturn ? "could not route" : "refused")} the copy of a message to {destination}; " +
-                        "the message stays in the error queue.", ex);
+                    foreach (var (message, _, station) in batch)
+                    {
+                        await channel.BasicAckAsync(message.DeliveryTag, multiple: false, CancellationToken.None);
+                        discardedOf[station ?? ""] = discardedOf.GetValueOrDefault(station ?? "") + 1;
+                    }
                     continue;
                 }
-                await channel.BasicAckAsync(message.DeliveryTag, multiple: false, CancellationToken.None);
-                movedTo[destination] = movedTo.GetValueOrDefault(destination) + 1;
-            }
-            if (failure is not null)
-                throw failure;
-        }
+                foreach (var destination in batch.Select(b => b.Destination).Where(checkedDestinations.Add))
+                    if (await MessageCountAsync(connection, destination, CancellationToken.None) is null)
+                        throw new RedriveException(
+                            $"The queue {destination}, where the messages of {errorQueue} came from, does not exist on {RabbitMqAddress.Describe(rabbitMq)}: " +
+                            "start the service that consumes it once, then redrive again. The messages stay in the error queue.");
 
-        var left = await MessageCountAsync(connection, errorQueue, CancellationToken.None) ?? 0;
-        return new RedriveResult(errorQueue, movedTo, left);
+                // The copies are confirmed together (one disk sync for many), and each original is acknowledged only
+                // after its own copy was confirmed.
+                var published = batch.Select(b => PublishAsync(channel, b.Destination, b.Message)).ToList();
+                Exception? failure = null;
+                foreach (var ((message, destination, _), publish) in batch.Zip(published))
+                {
+                    try
+                    {
+                        await publish;
+                    }
+                    catch (PublishException ex)
+                    {
+                        failure ??= new RedriveException(
+                            $"RabbitMQ {(ex.IsReturn ? "could not route" : "refused")} the copy of a message to {destination}; " +
+                            "the message stays in the error queue.", ex);
+                        continue;
+                    }
+                    await channel.BasicAckAsync(message.DeliveryTag, multiple: false, CancellationToken.None);
+                    movedTo[destination] = movedTo.GetValueOrDefault(destination) + 1;
+                }
+                if (failure is not null)
+                    throw failure;
+            }
+            // Counted while the messages passed over are still held: the broker's count lags behind their hand-back.
+            left = (await MessageCountAsync(connection, errorQueue, CancellationToken.None) ?? 0) + (uint)passedOver.Count;
+        }
+        finally
+        {
+            if (channel.IsOpen)
+                foreach (var tag in passedOver)
+                    await channel.BasicNackAsync(tag, multiple: false, requeue: true, CancellationToken.None);
+        }
+        return new RedriveResult(errorQueue, movedTo, left, DiscardedOf: discardedOf);
     }
 
     private static Task PublishAsync(IChannel channel, string destination, BasicGetResult message) =>

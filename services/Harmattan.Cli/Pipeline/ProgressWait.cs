@@ -1,5 +1,6 @@
 using System.Runtime.ExceptionServices;
 using Harmattan.Cli.Commands;
+using Harmattan.Extractor;
 using Spectre.Console;
 
 namespace Harmattan.Cli.Pipeline;
@@ -91,6 +92,13 @@ public sealed class ProgressWait(PipelineFaults faults, TimeProvider time)
             await Console.Error.WriteLineAsync($"  {line}");
         var redrives = all.Select(f => f.ErrorQueue).Distinct().Order(StringComparer.Ordinal).Select(q => $"`harmattan redrive --queue {q}`");
         AnsiConsole.WriteLine($"Fix the cause, move them back with {string.Join(" and ", redrives)}{afterRedrive}");
+        foreach (var queue in all.Where(f => f.Reason.EndsWith(AirQinoClient.UnknownStationFix, StringComparison.Ordinal)).GroupBy(f => f.ErrorQueue))
+        {
+            var ids = queue.Select(f => f.StationId).Distinct().Order(StringComparer.Ordinal).ToList();
+            AnsiConsole.WriteLine(
+                $"If {(ids.Count == 1 ? $"station {ids[0]} is" : $"stations {string.Join(", ", ids)} are")} no station of AirQino's (a mistyped id), " +
+                $"`harmattan redrive --queue {queue.Key} {string.Join(" ", ids.Select(id => $"--station {id}"))} --discard` deletes {(ids.Count == 1 ? "its" : "their")} messages.");
+        }
     }
 }
 

@@ -16,6 +16,9 @@ namespace Harmattan.Extractor;
 /// </summary>
 public sealed class AirQinoClient(HttpClient http, IOptions<AirQinoOptions> options)
 {
+    /// <summary>The end of a 404's reason: the CLI recognises in it a station that will never succeed.</summary>
+    public const string UnknownStationFix = "check the station id (Stations:N:Id) and AirQino:BaseUrl.";
+
     private const string DateFormat = "yyyyMMdd-HHmm";
     private readonly AirQinoOptions _options = options.Value;
 
@@ -156,7 +159,7 @@ public sealed class AirQinoClient(HttpClient http, IOptions<AirQinoOptions> opti
                 $"AirQino refused the request for station {stationId} with {code} at {url}: the API refused the credentials " +
                 "or needs a bearer token: set AirQino:TokenUrl with AirQino:ClientId and the credentials.",
             HttpStatusCode.NotFound =>
-                $"AirQino answered {code} for station {stationId} at {url}: check the station id (Stations:N:Id) and AirQino:BaseUrl.",
+                $"AirQino answered {code} for station {stationId} at {url}: {UnknownStationFix}",
             HttpStatusCode.TooManyRequests =>
                 $"AirQino kept throttling the requests for station {stationId} ({code}) at {url} after {_options.RetryAttempts} retries; " +
                 "fetch fewer stations at once or raise AirQino:RetryAttempts.",

@@ -43,7 +43,14 @@ public sealed class RedriveTests : IAsyncLifetime
         await _pipeline.StopServiceAsync(broken);
         await _pipeline.StartServiceAsync("Loader");
 
-        var first = await _pipeline.CliAsync("redrive", "--queue", StoreAveragesError, "--max", "1");
+        // The messages' own envelopes name their station: another station's selection takes none of them.
+        var other = await _pipeline.CliAsync("redrive", "--queue", StoreAveragesError, "--station", "900000099", "--discard");
+        Assert.True(other.Exit == 0, other.Output);
+        Assert.Contains($"Nothing to delete: {StoreAveragesError}", other.Output);
+        Assert.Contains("holds no message of station 900000099", other.Output);
+        Assert.Equal(3u, await _pipeline.MessagesInAsync(StoreAveragesError));
+
+        var first = await _pipeline.CliAsync("redrive", "--queue", StoreAveragesError, "--station", station, "--max", "1");
         Assert.True(first.Exit == 0, first.Output);
         Assert.Contains($"Moved 1 message(s) from {StoreAveragesError} to {QueueNames.StoreAverages}", first.Output);
         Assert.Contains($"2 message(s) left in {StoreAveragesError}", first.Output);

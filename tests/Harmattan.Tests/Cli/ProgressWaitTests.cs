@@ -1,5 +1,6 @@
 using Harmattan.Cli;
 using Harmattan.Cli.Pipeline;
+using Harmattan.Extractor;
 using Spectre.Console;
 
 namespace Harmattan.Tests.Cli;
@@ -62,7 +63,7 @@ public sealed class ProgressWaitTests
             var start = october1.AddDays(7 * week);
             var end = week == 8 ? new DateTimeOffset(2026, 12, 1, 0, 0, 0, TimeSpan.Zero) : start.AddDays(7);
             faults.Record(new PipelineFault("90000026", $"fetching station 90000026 {DayRange.Format(start, end, "UTC")}",
-                $"AirQino answered 404 Not Found for station 90000026 at http://airqino.test/v3/getStationHourlyAvg/90000026?start_date={start:yyyyMMdd}-0000",
+                $"AirQino answered 404 Not Found for station 90000026 at http://airqino.test/v3/getStationHourlyAvg/90000026?start_date={start:yyyyMMdd}-0000: {AirQinoClient.UnknownStationFix}",
                 "fetch-station-window_error", start, end));
         }
         faults.Record(new PipelineFault("900000001", "fetching station 900000001 2026-10-08..2026-10-14", "AirQino answered 503",
@@ -70,9 +71,10 @@ public sealed class ProgressWaitTests
         var console = AnsiConsole.Console;
         var error = Console.Error;
         var errors = new StringWriter();
+        var output = new StringWriter();
         try
         {
-            HarmattanCli.WriteUnwrappedTo(new StringWriter());
+            HarmattanCli.WriteUnwrappedTo(output);
             Console.SetError(errors);
             await new ProgressWait(faults, TimeProvider.System).ReportFaultsAsync("Some fetches failed and are in the error queues:", ".");
         }
@@ -85,9 +87,13 @@ public sealed class ProgressWaitTests
         Assert.Equal(
         [
             "  fetching station 900000001 2026-10-08..2026-10-14: AirQino answered 503",
-            "  fetching station 90000026 2026-10-01..2026-10-07: AirQino answered 404 Not Found for station 90000026 at http://airqino.test/v3/getStationHourlyAvg/90000026?start_date=20261001-0000",
+            "  fetching station 90000026 2026-10-01..2026-10-07: AirQino answered 404 Not Found for station 90000026 at http://airqino.test/v3/getStationHourlyAvg/90000026?start_date=20261001-0000: " +
+            AirQinoClient.UnknownStationFix,
             "    and 8 more of station 90000026 in fetch-station-window_error, together 2026-10-01..2026-11-30",
         ], errors.ToString().Split(Environment.NewLine, StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains("If station 90000026 is no station of AirQino's (a mistyped id), " +
+                        "`harmattan redrive --queue fetch-station-window_error --station 90000026 --discard` deletes its messages.", output.ToString());
+        Assert.DoesNotContain("900000001 --discard", output.ToString());
     }
 
     private static async Task<(WaitOutcome Outcome, string Output)> WaitAsync(Func<CancellationToken, Task<int>> poll, int total,

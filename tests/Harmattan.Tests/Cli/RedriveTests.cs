@@ -74,6 +74,27 @@ public class RedriveTests
         Assert.Contains(result.Errors, e => e.Message.Contains("--max: 0 is out of range; use 1 or more"));
     }
 
+    [Theory]
+    [InlineData("""{"messageId":"1","message":{"stationId":"283164601","windowStart":"2026-03-01T00:00:00+00:00"}}""", "283164601")]
+    [InlineData("""{"MessageId":"1","Message":{"StationId":"283181971"}}""", "283181971")]
+    [InlineData("""{"message":{"stationId":283164601}}""", null)]
+    [InlineData("""{"message":"283164601"}""", null)]
+    [InlineData("""["283164601"]""", null)]
+    [InlineData("not json", null)]
+    public void A_message_s_station_is_read_from_its_envelope_and_a_body_without_one_has_none(string body, string? expected) =>
+        Assert.Equal(expected, ErrorQueueRedrive.StationOf(Encoding.UTF8.GetBytes(body)));
+
+    [Fact]
+    public void Discard_needs_the_stations_whose_messages_it_deletes()
+    {
+        var command = new RootCommand { RedriveCommand.Create() };
+
+        var refused = Assert.Single(command.Parse(["redrive", "--queue", "fetch-station-window_error", "--discard"]).Errors);
+        Assert.Equal("--discard deletes the messages of the stations named by --station: give --station ID " +
+                     "(to empty a whole error queue, rabbitmqctl purge_queue NAME).", refused.Message);
+        Assert.Empty(command.Parse(["redrive", "--queue", "fetch-station-window_error", "--discard", "--station", "283164601"]).Errors);
+    }
+
     [Fact]
     public void The_broker_is_described_without_user_or_password() =>
         Assert.Equal("rabbit.example:5672, vhost prod", RabbitMqAddress.Describe(new Uri("amqp://harmattan:s3cret@rabbit.example/prod")));
