@@ -36,6 +36,8 @@ public static class DashboardCommand
         builder.Services.AddPipelineStoreForReading(builder.Configuration);
         builder.Services.AddDashboard(builder.Configuration);
         await using var app = builder.Build();
+        // A file that is no SQLite store (a CSV given as --db by mistake) is refused before the page is served.
+        await StoreLocation.OpenForReadingAsync(app.Services.GetRequiredService<IPipelineStore>(), cancellationToken);
         app.MapDashboard();
         try
         {

@@ -306,6 +306,7 @@ public sealed class CliBehaviourTests : IDisposable
     [InlineData("status")]
     [InlineData("export --station 283164601")]
     [InlineData("archive stats")]
+    [InlineData("dashboard --port 5397")]
     public async Task A_file_that_is_not_a_SQLite_database_given_as_the_store_is_named_and_left_as_it_was(string command)
     {
         const string notes = "station,comment\n283164601,my own notes\n";
