@@ -30,10 +30,25 @@ public static class DashboardRegistration
         return services;
     }
 
+    public const string ContentSecurityPolicy =
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
+        "frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+
     /// <summary>The page at <c>/</c>, its scripts and the chart library (embedded in this assembly), and the JSON API under <c>/api</c>.</summary>
     public static WebApplication MapDashboard(this WebApplication app)
     {
         var files = new EmbeddedFileProvider(typeof(DashboardRegistration).Assembly, "Harmattan.Dashboard.wwwroot");
+        app.Use((context, next) =>
+        {
+            // The page loads only its own files and asks only its own API: an injected script or style, a frame around it
+            // on another site, or a response read as another content type are refused by the browser.
+            var headers = context.Response.Headers;
+            headers.ContentSecurityPolicy = ContentSecurityPolicy;
+            headers.XContentTypeOptions = "nosniff";
+            headers.XFrameOptions = "DENY";
+            headers["Referrer-Policy"] = "no-referrer";
+            return next(context);
+        });
         // An exception is a problem body (503 when the store did not answer), not a 500 without one.
         app.UseExceptionHandler();
         app.UseStatusCodePages();

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Text.Json;
 using Harmattan.Cli.Export;
+using Harmattan.Dashboard;
 using Harmattan.Storage;
 using Harmattan.Storage.MongoDb;
 using Harmattan.Storage.Sqlite;
@@ -223,6 +224,21 @@ public abstract class DashboardApiContract : IAsyncLifetime
         Assert.StartsWith("/*!\n * Chart.js v4.6.1", await library.Content.ReadAsStringAsync(Ct));
         Assert.Contains("The MIT License", licence);
         Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("app.js")]
+    [InlineData("api/stations")]
+    [InlineData("api/stations/000000000/daily")]
+    public async Task Every_answer_tells_the_browser_to_run_only_the_page_s_own_files_outside_any_frame(string url)
+    {
+        using var response = await _site.Client.GetAsync(url, Ct);
+
+        Assert.Equal(DashboardRegistration.ContentSecurityPolicy, response.Headers.GetValues("Content-Security-Policy").Single());
+        Assert.Equal("nosniff", response.Headers.GetValues("X-Content-Type-Options").Single());
+        Assert.Equal("DENY", response.Headers.GetValues("X-Frame-Options").Single());
+        Assert.Equal("no-referrer", response.Headers.GetValues("Referrer-Policy").Single());
     }
 
     private async Task<JsonDocument> GetJsonAsync(string url)
