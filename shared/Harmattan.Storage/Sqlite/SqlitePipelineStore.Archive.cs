@@ -94,15 +94,15 @@ public sealed partial class SqlitePipelineStore
     /// <summary>
     /// Makes the file one that can shrink (<c>auto_vacuum = INCREMENTAL</c>). A new file takes the setting at once; an
     /// existing file made without it is rebuilt once with VACUUM, which needs up to its size again in free disk space and
-    /// holds every other writer off while it runs.
+    /// holds every other writer off while it runs; without <paramref name="rebuild"/> such a file is left as it is.
     /// </summary>
-    private static async Task EnsureIncrementalVacuumAsync(SqliteConnection connection, CancellationToken cancellationToken)
+    private static async Task EnsureIncrementalVacuumAsync(SqliteConnection connection, bool rebuild, CancellationToken cancellationToken)
     {
         const long Incremental = 2;
         if (await ScalarAsync(connection, "PRAGMA auto_vacuum;", cancellationToken) == Incremental)
             return;
         await ExecuteAsync(connection, "PRAGMA auto_vacuum = INCREMENTAL;", cancellationToken);
-        if (await ScalarAsync(connection, "PRAGMA auto_vacuum;", cancellationToken) != Incremental)
+        if (rebuild && await ScalarAsync(connection, "PRAGMA auto_vacuum;", cancellationToken) != Incremental)
             await ExecuteAsync(connection, "VACUUM;", cancellationToken);
     }
 

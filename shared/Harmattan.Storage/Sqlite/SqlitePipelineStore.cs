@@ -152,7 +152,16 @@ public sealed partial class SqlitePipelineStore : IPipelineStore, IDisposable
 
     public string Location => $"SQLite {DataSource}";
 
-    public async Task InitializeAsync(CancellationToken cancellationToken = default)
+    public Task InitializeAsync(CancellationToken cancellationToken = default) => OpenAsync(rebuildToShrink: true, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="InitializeAsync"/>, but a file of an earlier version is not rebuilt to shrink: reading does not need
+    /// it, and the rebuild of a large archive takes minutes and holds the loader's writes off (the loader, <c>run</c> and
+    /// <c>archive prune</c> rebuild it).
+    /// </summary>
+    public Task PrepareForReadingAsync(CancellationToken cancellationToken = default) => OpenAsync(rebuildToShrink: false, cancellationToken);
+
+    private async Task OpenAsync(bool rebuildToShrink, CancellationToken cancellationToken)
     {
         if (DataSource is not ("" or ":memory:") && Path.GetDirectoryName(Path.GetFullPath(DataSource)) is { Length: > 0 } directory)
             Directory.CreateDirectory(directory);
@@ -161,7 +170,7 @@ public sealed partial class SqlitePipelineStore : IPipelineStore, IDisposable
         {
             // Before anything is written: it only takes effect on an empty file.
             await ExecuteAsync(connection, $"PRAGMA page_size = {NewFilePageSize};", cancellationToken);
-            await EnsureIncrementalVacuumAsync(connection, cancellationToken);
+            await EnsureIncrementalVacuumAsync(connection, rebuildToShrink, cancellationToken);
             // WAL is a property of the file: set once, every later connection (from any process) uses it.
             await ExecuteAsync(connection, "PRAGMA journal_mode = WAL;", cancellationToken);
             await ExecuteAsync(connection, Schema, cancellationToken);
@@ -207,8 +216,6 @@ public sealed partial class SqlitePipelineStore : IPipelineStore, IDisposable
         command.CommandText = sql;
         return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
-
-    public Task PrepareForReadingAsync(CancellationToken cancellationToken = default) => InitializeAsync(cancellationToken);
 
     public Task PingAsync(CancellationToken cancellationToken = default) =>
         WithConnectionAsync(async connection =>

@@ -173,6 +173,36 @@ public sealed class SqlitePipelineStoreTests : PipelineStoreContract
     }
 
     [Fact]
+    public async Task A_command_that_only_reads_a_file_of_an_earlier_version_leaves_the_rebuild_to_the_loader()
+    {
+        // A file as the store wrote it before auto-vacuum: rebuilding a large one takes minutes and holds every writer off.
+        await DisposeStoreAsync();
+        var fetch = RawFetch(Station1, DayStart, days: 1);
+        await using (var connection = new SqliteConnection($"Data Source={_path};Pooling=False"))
+        {
+            await connection.OpenAsync(Ct);
+            await using var create = connection.CreateCommand();
+            create.CommandText = $$"""
+                PRAGMA journal_mode = WAL;
+                CREATE TABLE raw_fetches (fetch_id TEXT NOT NULL PRIMARY KEY, station_id TEXT NOT NULL, window_start TEXT NOT NULL,
+                    window_end TEXT NOT NULL, time_zone TEXT NOT NULL, source TEXT NOT NULL, fetched_at TEXT NOT NULL, readings TEXT NOT NULL);
+                INSERT INTO raw_fetches VALUES ('{{fetch.FetchId:D}}', '{{Station1}}', '{{SqliteColumns.Instant(fetch.WindowStart)}}',
+                    '{{SqliteColumns.Instant(fetch.WindowEnd)}}', 'UTC', 'https://example.org', '{{SqliteColumns.Instant(fetch.FetchedAt)}}', '[]');
+                """;
+            await create.ExecuteNonQueryAsync(Ct);
+        }
+
+        var reader = Open();
+        await reader.PrepareForReadingAsync(Ct);
+
+        Assert.Equal(fetch.FetchId, Assert.Single(await reader.GetRawFetchesAsync(Station1, DayStart, DayStart.AddDays(1), Ct)).FetchId);
+        Assert.Empty(await reader.GetDailyAveragesAsync(Station1, Day, Day, Ct));
+        Assert.Equal(0L, await PragmaAsync("auto_vacuum"));
+        await Open().InitializeAsync(Ct);
+        Assert.Equal(2L, await PragmaAsync("auto_vacuum"));
+    }
+
+    [Fact]
     public async Task A_file_whose_days_did_not_record_their_zone_or_check_time_gets_both_once_whoever_opens_it()
     {
         // Daily rows as the store wrote them before they recorded their zone: one computed from a fetch still archived,
