@@ -1,6 +1,8 @@
 using System.Data.Common;
 using Harmattan.Contracts;
 using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Harmattan.Storage.Sqlite;
 
@@ -126,6 +128,7 @@ public sealed partial class SqlitePipelineStore : IPipelineStore, IDisposable
 
     private readonly string _connectionString;
     private readonly int _busyTimeoutMilliseconds;
+    private readonly ILogger _logger;
 
     /// <summary>
     /// The write transactions of this process take turns here before BEGIN IMMEDIATE. SQLite's busy handler waits for
@@ -134,8 +137,9 @@ public sealed partial class SqlitePipelineStore : IPipelineStore, IDisposable
     /// </summary>
     private readonly SemaphoreSlim _writeTurn = new(1, 1);
 
-    public SqlitePipelineStore(string connectionString)
+    public SqlitePipelineStore(string connectionString, ILogger<SqlitePipelineStore>? logger = null)
     {
+        _logger = logger ?? NullLogger<SqlitePipelineStore>.Instance;
         ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
         var builder = new SqliteConnectionStringBuilder(connectionString);
         // "Default Timeout" (seconds) is how long a write waits for another process's lock before it is retried.
