@@ -5,6 +5,7 @@ using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
 
 namespace Harmattan.Storage;
 
@@ -45,7 +46,8 @@ public static class StorageRegistration
         {
             case StorageProvider.Sqlite:
                 var connectionString = SqliteConnectionString(configuration);
-                services.AddSingleton<IPipelineStore>(_ => new SqlitePipelineStore(connectionString));
+                services.AddSingleton<IPipelineStore>(provider =>
+                    new SqlitePipelineStore(connectionString, provider.GetService<ILogger<SqlitePipelineStore>>()));
                 break;
             case StorageProvider.MongoDb:
                 services.AddMongoPipelineStore(configuration);

@@ -51,9 +51,6 @@ public static class BackfillCommand
     private sealed record BackfillRequest(string[] Stations, DateOnly From, DateOnly To, int ChunkDays, bool NoWait, bool Refetch,
         TimeSpan IdleTimeout, (string, string?)[] Store, Uri? RabbitMq);
 
-    /// <summary>How soon after sending a backfill warns that nothing consumes the commands.</summary>
-    private static readonly TimeSpan ConsumerGrace = TimeSpan.FromSeconds(3);
-
     private static async Task<int> RunAsync(BackfillRequest request, CancellationToken cancellationToken)
     {
         var (from, to) = (request.From, request.To);
@@ -110,7 +107,7 @@ public static class BackfillCommand
                 AnsiConsole.MarkupLineInterpolated(
                     $"{plan.CutInOtherZone} day(s) stored cut in another time zone than the station's (Stations:N:TimeZone) are fetched again, to be cut in its zone.");
             if (sent > 0)
-                await WarnWithoutConsumerAsync(broker, cancellationToken);
+                await PipelineConsumers.WarnWithoutConsumersAsync(broker, "harmattan backfill", PipelineConsumers.OfFetches, cancellationToken);
             if (request.NoWait)
                 return 0;
 
@@ -139,33 +136,6 @@ public static class BackfillCommand
         faults.Watches = fault => ours.Any(sent => sent.StationId == fault.StationId
                                                    && sent.WindowStart <= fault.WindowStart && fault.WindowEnd <= sent.WindowEnd);
         return ours;
-    }
-
-    /// <summary>
-    /// The commands wait in the queue until an extractor takes them: say so within seconds rather than show 0 % until the
-    /// idle timeout. The passive declare gives the queue's consumer count. Only advice: a broker that restarts meanwhile
-    /// ends the check, not the backfill, whose bus reconnects.
-    /// </summary>
-    private static async Task WarnWithoutConsumerAsync(Uri broker, CancellationToken cancellationToken)
-    {
-        uint? consumers;
-        try
-        {
-            await using var connection = await RabbitMqAddress.ConnectAsync(broker, "harmattan backfill", cancellationToken);
-            consumers = await RabbitMqAddress.ConsumerCountAsync(connection, QueueNames.FetchStationWindow, cancellationToken);
-            if (consumers is 0 or null)
-            {
-                await Task.Delay(ConsumerGrace, cancellationToken);
-                consumers = await RabbitMqAddress.ConsumerCountAsync(connection, QueueNames.FetchStationWindow, cancellationToken);
-            }
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            return;
-        }
-        if (consumers is 0 or null)
-            AnsiConsole.MarkupLineInterpolated(
-                $"[yellow]Warning[/]: no extractor is consuming {QueueNames.FetchStationWindow}: start the services (see README, \"Running the three services on RabbitMQ\"); the commands wait in the queue until then.");
     }
 
     /// <summary>

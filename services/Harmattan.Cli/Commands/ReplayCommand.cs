@@ -108,6 +108,7 @@ public static class ReplayCommand
             if (notArchived.Count > 0)
                 AnsiConsole.MarkupLineInterpolated(
                     $"Not replayed, as no fetch of theirs is archived: {string.Join(", ", notArchived.Select(run => $"{DayRange.Format(run.From, run.To)} of station {run.StationId}"))}. `harmattan backfill` fetches them.");
+            await PipelineConsumers.WarnWithoutConsumersAsync(broker, "harmattan replay", PipelineConsumers.OfReplays, cancellationToken);
             if (noWait)
                 return 0;
 

@@ -1,5 +1,7 @@
+using System.Diagnostics;
 using Harmattan.Storage.Archive;
 using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging;
 
 namespace Harmattan.Storage.Sqlite;
 
@@ -94,16 +96,24 @@ public sealed partial class SqlitePipelineStore
     /// <summary>
     /// Makes the file one that can shrink (<c>auto_vacuum = INCREMENTAL</c>). A new file takes the setting at once; an
     /// existing file made without it is rebuilt once with VACUUM, which needs up to its size again in free disk space and
-    /// holds every other writer off while it runs.
+    /// holds every other writer off while it runs; without <paramref name="rebuild"/> such a file is left as it is.
     /// </summary>
-    private static async Task EnsureIncrementalVacuumAsync(SqliteConnection connection, CancellationToken cancellationToken)
+    private async Task EnsureIncrementalVacuumAsync(SqliteConnection connection, bool rebuild, CancellationToken cancellationToken)
     {
         const long Incremental = 2;
         if (await ScalarAsync(connection, "PRAGMA auto_vacuum;", cancellationToken) == Incremental)
             return;
         await ExecuteAsync(connection, "PRAGMA auto_vacuum = INCREMENTAL;", cancellationToken);
-        if (await ScalarAsync(connection, "PRAGMA auto_vacuum;", cancellationToken) != Incremental)
-            await ExecuteAsync(connection, "VACUUM;", cancellationToken);
+        if (!rebuild || await ScalarAsync(connection, "PRAGMA auto_vacuum;", cancellationToken) == Incremental)
+            return;
+        // Said before it starts: on a large archive the process is silent for minutes, and the other services wait.
+        var size = File.Exists(DataSource) ? new FileInfo(DataSource).Length : 0;
+        _logger.LogWarning(
+            "Rebuilding {Store} ({SizeMiB:0.0} MiB) once with VACUUM, as it was made by an earlier version: until it ends, other writers wait and this process writes nothing; it needs up to its size in free disk space",
+            Location, size / (1024.0 * 1024));
+        var started = Stopwatch.GetTimestamp();
+        await ExecuteAsync(connection, "VACUUM;", cancellationToken);
+        _logger.LogInformation("Rebuilt {Store} in {Elapsed:hh\\:mm\\:ss}", Location, Stopwatch.GetElapsedTime(started));
     }
 
     private static async Task<long> ScalarAsync(SqliteConnection connection, string sql, CancellationToken cancellationToken)

@@ -1,6 +1,8 @@
 using System.Data.Common;
 using Harmattan.Contracts;
 using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Harmattan.Storage.Sqlite;
 
@@ -126,6 +128,7 @@ public sealed partial class SqlitePipelineStore : IPipelineStore, IDisposable
 
     private readonly string _connectionString;
     private readonly int _busyTimeoutMilliseconds;
+    private readonly ILogger _logger;
 
     /// <summary>
     /// The write transactions of this process take turns here before BEGIN IMMEDIATE. SQLite's busy handler waits for
@@ -134,8 +137,9 @@ public sealed partial class SqlitePipelineStore : IPipelineStore, IDisposable
     /// </summary>
     private readonly SemaphoreSlim _writeTurn = new(1, 1);
 
-    public SqlitePipelineStore(string connectionString)
+    public SqlitePipelineStore(string connectionString, ILogger<SqlitePipelineStore>? logger = null)
     {
+        _logger = logger ?? NullLogger<SqlitePipelineStore>.Instance;
         ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
         var builder = new SqliteConnectionStringBuilder(connectionString);
         // "Default Timeout" (seconds) is how long a write waits for another process's lock before it is retried.
@@ -152,7 +156,16 @@ public sealed partial class SqlitePipelineStore : IPipelineStore, IDisposable
 
     public string Location => $"SQLite {DataSource}";
 
-    public async Task InitializeAsync(CancellationToken cancellationToken = default)
+    public Task InitializeAsync(CancellationToken cancellationToken = default) => OpenAsync(rebuildToShrink: true, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="InitializeAsync"/>, but a file of an earlier version is not rebuilt to shrink: reading does not need
+    /// it, and the rebuild of a large archive takes minutes and holds the loader's writes off (the loader, <c>run</c> and
+    /// <c>archive prune</c> rebuild it).
+    /// </summary>
+    public Task PrepareForReadingAsync(CancellationToken cancellationToken = default) => OpenAsync(rebuildToShrink: false, cancellationToken);
+
+    private async Task OpenAsync(bool rebuildToShrink, CancellationToken cancellationToken)
     {
         if (DataSource is not ("" or ":memory:") && Path.GetDirectoryName(Path.GetFullPath(DataSource)) is { Length: > 0 } directory)
             Directory.CreateDirectory(directory);
@@ -161,7 +174,7 @@ public sealed partial class SqlitePipelineStore : IPipelineStore, IDisposable
         {
             // Before anything is written: it only takes effect on an empty file.
             await ExecuteAsync(connection, $"PRAGMA page_size = {NewFilePageSize};", cancellationToken);
-            await EnsureIncrementalVacuumAsync(connection, cancellationToken);
+            await EnsureIncrementalVacuumAsync(connection, rebuildToShrink, cancellationToken);
             // WAL is a property of the file: set once, every later connection (from any process) uses it.
             await ExecuteAsync(connection, "PRAGMA journal_mode = WAL;", cancellationToken);
             await ExecuteAsync(connection, Schema, cancellationToken);
@@ -207,8 +220,6 @@ public sealed partial class SqlitePipelineStore : IPipelineStore, IDisposable
         command.CommandText = sql;
         return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
-
-    public Task PrepareForReadingAsync(CancellationToken cancellationToken = default) => InitializeAsync(cancellationToken);
 
     public Task PingAsync(CancellationToken cancellationToken = default) =>
         WithConnectionAsync(async connection =>

@@ -36,7 +36,8 @@ public sealed class BackfillWithoutServicesTests : IAsyncLifetime
 
         Assert.True(exit == 0, cli.Output);
         Assert.Contains($"Broker: RabbitMQ localhost:5672, vhost {_vhost.Name}; store: SQLite {DbPath}", cli.Output);
-        Assert.Contains("no extractor is consuming fetch-station-window: start the services (see README", cli.Output);
+        Assert.Contains("no extractor is consuming fetch-station-window; no transformer is consuming compute-averages; " +
+                        "no loader is consuming archive-raw-readings or store-averages: start the services (see README", cli.Output);
         Assert.DoesNotContain("guest:guest", cli.Output);
     }
 

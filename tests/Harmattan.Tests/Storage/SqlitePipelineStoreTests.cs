@@ -5,6 +5,7 @@ using Harmattan.Storage;
 using Harmattan.Storage.Archive;
 using Harmattan.Storage.Sqlite;
 using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging;
 
 namespace Harmattan.Tests.Storage;
 
@@ -169,6 +170,59 @@ public sealed class SqlitePipelineStoreTests : PipelineStoreContract
         Assert.Equal(legacy.Count - 1, report.FetchesDropped);
         var after = new FileInfo(_path).Length + (File.Exists(_path + "-wal") ? new FileInfo(_path + "-wal").Length : 0);
         Assert.True(after < before / 4, $"the file shrank from {before} to {after} bytes");
+    }
+
+    [Fact]
+    public async Task A_command_that_only_reads_a_file_of_an_earlier_version_leaves_the_rebuild_to_the_loader()
+    {
+        var fetch = await CreateFileWithoutIncrementalVacuumAsync();
+
+        var reader = Open();
+        await reader.PrepareForReadingAsync(Ct);
+
+        Assert.Equal(fetch.FetchId, Assert.Single(await reader.GetRawFetchesAsync(Station1, DayStart, DayStart.AddDays(1), Ct)).FetchId);
+        Assert.Empty(await reader.GetDailyAveragesAsync(Station1, Day, Day, Ct));
+        Assert.Equal(0L, await PragmaAsync("auto_vacuum"));
+        await Open().InitializeAsync(Ct);
+        Assert.Equal(2L, await PragmaAsync("auto_vacuum"));
+    }
+
+    [Fact]
+    public async Task The_rebuild_of_a_file_of_an_earlier_version_is_logged_before_it_starts()
+    {
+        await CreateFileWithoutIncrementalVacuumAsync();
+        var logs = new LogCapture();
+        using var logging = LoggerFactory.Create(builder => builder.AddProvider(logs));
+        var loader = new SqlitePipelineStore($"Data Source={_path}", logging.CreateLogger<SqlitePipelineStore>());
+        _stores.Add(loader);
+
+        await loader.InitializeAsync(Ct);
+
+        Assert.Equal(2L, await PragmaAsync("auto_vacuum"));
+        var rebuilding = Assert.Single(logs.Entries, e => e.Level == LogLevel.Warning).Message;
+        Assert.StartsWith($"Rebuilding SQLite {_path} (", rebuilding);
+        Assert.Contains("once with VACUUM, as it was made by an earlier version", rebuilding);
+        await loader.InitializeAsync(Ct);
+        Assert.Single(logs.Entries, e => e.Level == LogLevel.Warning);
+    }
+
+    /// <summary>A file as the store wrote it before auto-vacuum: rebuilding a large one takes minutes and holds every writer off.</summary>
+    private async Task<RawReadingsFetched> CreateFileWithoutIncrementalVacuumAsync()
+    {
+        await DisposeStoreAsync();
+        var fetch = RawFetch(Station1, DayStart, days: 1);
+        await using var connection = new SqliteConnection($"Data Source={_path};Pooling=False");
+        await connection.OpenAsync(Ct);
+        await using var create = connection.CreateCommand();
+        create.CommandText = $$"""
+            PRAGMA journal_mode = WAL;
+            CREATE TABLE raw_fetches (fetch_id TEXT NOT NULL PRIMARY KEY, station_id TEXT NOT NULL, window_start TEXT NOT NULL,
+                window_end TEXT NOT NULL, time_zone TEXT NOT NULL, source TEXT NOT NULL, fetched_at TEXT NOT NULL, readings TEXT NOT NULL);
+            INSERT INTO raw_fetches VALUES ('{{fetch.FetchId:D}}', '{{Station1}}', '{{SqliteColumns.Instant(fetch.WindowStart)}}',
+                '{{SqliteColumns.Instant(fetch.WindowEnd)}}', 'UTC', 'https://example.org', '{{SqliteColumns.Instant(fetch.FetchedAt)}}', '[]');
+            """;
+        await create.ExecuteNonQueryAsync(Ct);
+        return fetch;
     }
 
     [Fact]
