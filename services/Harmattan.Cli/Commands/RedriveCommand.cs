@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Harmattan.Cli.Operations;
 using Harmattan.Cli.Pipeline;
+using Harmattan.Hosting;
 using Spectre.Console;
 
 namespace Harmattan.Cli.Commands;
@@ -78,6 +79,8 @@ public static class RedriveCommand
             foreach (var (station, count) in result.DiscardedOf ?? new Dictionary<string, int>())
                 AnsiConsole.MarkupLineInterpolated($"Deleted {count} message(s) of station {station} from {errorQueue} on {where}.");
             AnsiConsole.MarkupLineInterpolated($"{result.LeftInErrorQueue} message(s) left in {errorQueue}.");
+            await PipelineConsumers.WarnWithoutConsumersAsync(rabbitMq, "harmattan redrive",
+                [.. result.MovedTo.Keys.Where(QueueNames.All.Contains)], cancellationToken);
             return cancellationToken.IsCancellationRequested ? 130 : 0;
         }
         catch (RedriveException ex)

@@ -33,6 +33,8 @@ public static class PipelineConsumers
     public static async Task WarnWithoutConsumersAsync(Uri broker, string clientName, IReadOnlyList<string> queues,
         CancellationToken cancellationToken)
     {
+        if (queues.Count == 0)
+            return;
         IReadOnlyList<string> idle;
         try
         {

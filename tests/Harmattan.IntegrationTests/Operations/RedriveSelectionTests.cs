@@ -39,10 +39,14 @@ public sealed class RedriveSelectionTests
         Assert.Equal(3u, discarded.LeftInErrorQueue);
         await HandedBackAsync(vhost, ErrorQueue, 3);
 
-        var moved = await ErrorQueueRedrive.RunAsync(broker, ErrorQueue, max: 1, new RedriveSelection(new HashSet<string> { Real }), Ct);
+        // As an operator types it, with no extractor running: the message waits in its queue, and the command says why.
+        await using var redrive = ServiceProcess.StartCli(["redrive", "--queue", ErrorQueue, "--station", Real, "--max", "1"],
+            new Dictionary<string, string> { ["ConnectionStrings__RabbitMq"] = vhost.ConnectionString });
+        Assert.True(await redrive.WaitForExitAsync(TimeSpan.FromSeconds(60)) == 0, redrive.Output);
 
-        Assert.Equal(new Dictionary<string, int> { [Queue] = 1 }, moved.MovedTo);
-        Assert.Equal(2u, moved.LeftInErrorQueue);
+        Assert.Contains($"Moved 1 message(s) from {ErrorQueue} to {Queue}", redrive.Output);
+        Assert.Contains("2 message(s) left in", redrive.Output);
+        Assert.Contains($"Warning: no extractor is consuming {Queue}: start the extractor", redrive.Output);
         Assert.Equal(["window 2"], await DrainAsync(broker, Queue));
         Assert.Equal(["not json", "window 4"], await DrainAsync(broker, ErrorQueue));
     }
