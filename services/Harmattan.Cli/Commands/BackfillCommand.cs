@@ -82,7 +82,7 @@ public static class BackfillCommand
         try
         {
             await host.StartAsync(cancellationToken);
-            await TimeZoneCheck.WarnOfOtherZonesAsync(store, asked, cancellationToken);
+            await TimeZoneCheck.WarnOfOtherZonesAsync(store, asked, offerRefetch: !request.Refetch, cancellationToken);
             await TimeZoneCheck.WarnOfUnconfiguredAsync(store, asked,
                 [.. StationsOptions.Read(builder.Configuration).Select(s => s.Id)], cancellationToken);
             var plan = await BackfillPlan.CreateAsync(store, asked, request.Refetch, cancellationToken);

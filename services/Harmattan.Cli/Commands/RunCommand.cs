@@ -115,7 +115,7 @@ public static class RunCommand
         var time = host.Services.GetRequiredService<TimeProvider>();
         AnsiConsole.MarkupLineInterpolated($"Store: {StoreLocation.Describe(builder.Configuration)}");
         await host.StartAsync(cancellationToken);
-        await TimeZoneCheck.WarnOfOtherZonesAsync(host.Services.GetRequiredService<IPipelineStore>(), asked, cancellationToken);
+        await TimeZoneCheck.WarnOfOtherZonesAsync(host.Services.GetRequiredService<IPipelineStore>(), asked, offerRefetch: false, cancellationToken);
 
         var startedAt = time.GetUtcNow();
         var endpoint = await host.Services.GetRequiredService<ISendEndpointProvider>()

@@ -10,14 +10,18 @@ namespace Harmattan.Cli.Pipeline;
 /// </summary>
 public static class TimeZoneCheck
 {
-    public static async Task WarnOfOtherZonesAsync(IPipelineStore store, IEnumerable<StationDays> asked, CancellationToken cancellationToken)
+    /// <param name="offerRefetch">
+    /// Say that <c>--refetch</c> cuts the days already stored again: a backfill counts them as done, in whichever zone.
+    /// </param>
+    public static async Task WarnOfOtherZonesAsync(IPipelineStore store, IEnumerable<StationDays> asked, bool offerRefetch,
+        CancellationToken cancellationToken)
     {
         foreach (var station in asked)
         {
             var fetches = await store.GetArchivedFetchesAsync(station.StationId, cancellationToken);
             if (fetches.Count > 0 && fetches.MaxBy(fetch => fetch.FetchedAt).TimeZone is var zone && !SameRules(zone, station.TimeZone))
                 AnsiConsole.MarkupLineInterpolated(
-                    $"[yellow]Warning:[/] station {station.StationId} was last fetched with its days cut in {zone}; this command cuts them in {station.TimeZone.Id} (Stations:N:TimeZone), and the days it stores replace those of the same dates. Give the command the services' station configuration.");
+                    $"[yellow]Warning:[/] station {station.StationId} was last fetched with its days cut in {zone}; this command cuts them in {station.TimeZone.Id} (Stations:N:TimeZone), and the days it stores replace those of the same dates. Give the command the services' station configuration; if {station.TimeZone.Id} is the station's new zone, restart the services with it{(offerRefetch ? $", and add --refetch to cut the days already stored again in {station.TimeZone.Id}" : "")}.");
         }
     }
 

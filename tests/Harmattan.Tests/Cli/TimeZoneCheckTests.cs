@@ -19,23 +19,39 @@ public sealed class TimeZoneCheckTests() : TemporaryStoreTest("zone-check")
         await Store.ArchiveRawFetchesAsync([Builders.RawFetch("900000003", Builders.Midnight(Day), timeZone: "Europe/Paris")], Ct);
         StationDays InUtc(string id) => new(id, TimeZoneInfo.Utc, Day, Day);
 
-        var output = await WarningsAsync([InUtc("900000001"), InUtc("900000003"), InUtc("900000026")], configured: ["900000001"]);
+        var output = await OutputOfAsync(() =>
+            TimeZoneCheck.WarnOfUnconfiguredAsync(Store, [InUtc("900000001"), InUtc("900000003"), InUtc("900000026")], ["900000001"], Ct));
 
         Assert.Contains("station 900000026 is not among this command's stations (Stations:N:Id) and not fetched yet, so its days are " +
             "cut in UTC. If the services fetch it in another time zone, give this command their station configuration.", output);
         Assert.DoesNotContain("900000001", output);
         Assert.DoesNotContain("900000003", output);
-        Assert.DoesNotContain("Warning", await WarningsAsync([InUtc("900000001")], configured: ["900000001"]));
+        Assert.DoesNotContain("Warning", await OutputOfAsync(() => TimeZoneCheck.WarnOfUnconfiguredAsync(Store, [InUtc("900000001")], ["900000001"], Ct)));
     }
 
-    private async Task<string> WarningsAsync(IReadOnlyList<StationDays> asked, IReadOnlyCollection<string> configured)
+    [Fact]
+    public async Task A_zone_other_than_the_last_fetch_s_says_how_to_make_a_change_of_zone_take_and_backfill_offers_refetch()
+    {
+        await Store.ArchiveRawFetchesAsync([Builders.RawFetch("900000001", Builders.Midnight(Day))], Ct);
+        StationDays[] inParis = [new("900000001", TimeZoneInfo.FindSystemTimeZoneById("Europe/Paris"), Day, Day)];
+
+        var backfill = await OutputOfAsync(() => TimeZoneCheck.WarnOfOtherZonesAsync(Store, inParis, offerRefetch: true, Ct));
+        var run = await OutputOfAsync(() => TimeZoneCheck.WarnOfOtherZonesAsync(Store, inParis, offerRefetch: false, Ct));
+
+        Assert.Contains("station 900000001 was last fetched with its days cut in UTC; this command cuts them in Europe/Paris", backfill);
+        Assert.EndsWith("if Europe/Paris is the station's new zone, restart the services with it, and add --refetch to cut the days " +
+                        "already stored again in Europe/Paris.\n", backfill.Replace("\r", ""));
+        Assert.EndsWith("if Europe/Paris is the station's new zone, restart the services with it.\n", run.Replace("\r", ""));
+    }
+
+    private static async Task<string> OutputOfAsync(Func<Task> warn)
     {
         var console = AnsiConsole.Console;
         var output = new StringWriter();
         try
         {
             HarmattanCli.WriteUnwrappedTo(output);
-            await TimeZoneCheck.WarnOfUnconfiguredAsync(Store, asked, configured, Ct);
+            await warn();
             return output.ToString();
         }
         finally
