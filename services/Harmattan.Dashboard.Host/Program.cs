@@ -11,7 +11,7 @@ try
     builder.Services.AddDashboard(builder.Configuration);
     builder.Services.AddPipelineStoreForReading(builder.Configuration);
 
-    var app = builder.Build();
+    var app = builder.Build().ValidateSettings();
     app.MapDefaultEndpoints();
     app.MapDashboard();
     await app.RunAsync();

@@ -10,7 +10,7 @@ try
     builder.Services.AddExtractor(builder.Configuration);
     builder.Services.AddHarmattanBus(builder.Configuration, bus => bus.AddExtractorConsumers());
 
-    var app = builder.Build();
+    var app = builder.Build().ValidateSettings();
     app.MapDefaultEndpoints();
     await app.RunAsync();
     return 0;

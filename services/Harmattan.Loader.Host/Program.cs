@@ -10,7 +10,7 @@ try
     builder.Services.AddLoader(builder.Configuration);
     builder.Services.AddHarmattanBus(builder.Configuration, bus => bus.AddLoaderConsumers());
 
-    var app = builder.Build();
+    var app = builder.Build().ValidateSettings();
     app.MapDefaultEndpoints();
     await app.RunAsync();
     return 0;

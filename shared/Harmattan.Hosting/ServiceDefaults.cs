@@ -89,6 +89,17 @@ public static class ServiceDefaults
     }
 
     /// <summary>
+    /// Checks every setting validated at start now, before the host starts: a bad value then stops the service with its
+    /// one fatal line, where the host would first log its own failure with a stack trace and the bus a failed stop.
+    /// </summary>
+    /// <exception cref="Microsoft.Extensions.Options.OptionsValidationException">A setting is invalid.</exception>
+    public static WebApplication ValidateSettings(this WebApplication app)
+    {
+        app.Services.GetService<Microsoft.Extensions.Options.IStartupValidator>()?.Validate();
+        return app;
+    }
+
+    /// <summary>
     /// <c>/health/live</c>: the process answers. <c>/health/ready</c>: every check tagged "ready" passes.
     /// <c>/metrics</c>: Prometheus.
     /// </summary>

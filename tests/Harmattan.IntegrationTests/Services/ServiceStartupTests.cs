@@ -22,6 +22,28 @@ public sealed class ServiceStartupTests
     }
 
     [Theory]
+    [InlineData("Loader", "Archive__KeepAllDays", "-1", "Archive:KeepAllDays must be between 0 and 36500 days")]
+    [InlineData("Extractor", "Schedule__Cron", "61 * * * *", "Schedule:Cron '61 * * * *' is not a valid five-field cron expression")]
+    public async Task A_setting_checked_at_start_stops_the_service_with_one_line_naming_it(string service, string key, string value,
+        string expected)
+    {
+        using var database = new TemporarySqliteDatabase("bad-setting");
+        await using var process = ServiceProcess.StartService(service, new Dictionary<string, string>
+        {
+            ["Bus__Transport"] = "InMemory",
+            ["Storage__Provider"] = "Sqlite",
+            ["ConnectionStrings__Sqlite"] = database.ConnectionString,
+            [key] = value,
+        });
+
+        Assert.Equal(1, await process.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+        var problems = process.Output.Split('\n').Where(line => line.Contains("\"@l\":\"Fatal\"") || line.Contains("\"@l\":\"Error\"")
+                                                              || line.Contains("\"@l\":\"Warning\"")).ToList();
+        Assert.Contains(expected, Assert.Single(problems));
+        Assert.DoesNotContain("Hosting failed to start", process.Output);
+    }
+
+    [Theory]
     [InlineData("Extractor")]
     [InlineData("Loader")]
     public async Task A_service_that_cannot_reach_the_broker_stops_with_one_fatal_line_naming_it(string service)
