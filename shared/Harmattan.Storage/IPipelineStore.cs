@@ -54,11 +54,12 @@ public interface IPipelineStore
     Task<StationActivity> GetStationActivityAsync(string stationId, CancellationToken cancellationToken = default);
 
     /// <summary>
-    /// The instant up to which the station's archived fetches reach (null when none): of the fetch whose window ends
-    /// last, its window's end, or its fetch time when it was made before the window ended. A backfill of older days
-    /// does not move it. Reads the station's archived fetches: for the schedule's gap check, once per run.
+    /// The instant up to which the station's archived fetches made before <paramref name="fetchedBefore"/> reach (null
+    /// when none): of the fetch whose window ends last, its window's end, or its fetch time when it was made before the
+    /// window ended. A backfill of older days does not move it. Reads the station's archived fetches: for the schedule's
+    /// gap check, once per run, which leaves out the fetches of the run itself however fast they are archived.
     /// </summary>
-    Task<DateTimeOffset?> GetFetchedUntilAsync(string stationId, CancellationToken cancellationToken = default);
+    Task<DateTimeOffset?> GetFetchedUntilAsync(string stationId, DateTimeOffset fetchedBefore, CancellationToken cancellationToken = default);
 
     /// <summary>Every station with at least one archived fetch, ordered.</summary>
     Task<IReadOnlyList<string>> GetArchivedStationIdsAsync(CancellationToken cancellationToken = default);

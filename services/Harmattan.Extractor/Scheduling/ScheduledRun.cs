@@ -49,7 +49,8 @@ public sealed class ScheduledRun(
             DateTimeOffset? fetchedUntil;
             try
             {
-                fetchedUntil = await _store.GetFetchedUntilAsync(station.Id, cancellationToken);
+                // The fetches of this run, sent before, may be archived already: they would hide the gap they cannot fill.
+                fetchedUntil = await _store.GetFetchedUntilAsync(station.Id, fetchedBefore: runAt, cancellationToken);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {

@@ -139,6 +139,10 @@ public static class MongoCommands
 
     public static FilterDefinition<BsonDocument> StationFilter(string stationId) => Filter.Eq(StationId, (BsonValue)stationId);
 
+    /// <summary>The station's archived fetches made before <paramref name="instant"/>.</summary>
+    public static FilterDefinition<BsonDocument> FetchedBefore(string stationId, DateTimeOffset instant) =>
+        StationFilter(stationId) & Filter.Lt(FetchedAtTicks, (BsonValue)ToTicks(instant));
+
     /// <summary>With <see cref="StationFilter"/> and a limit of 1: the latest hour, read from the (station, hour) key.</summary>
     public static readonly SortDefinition<BsonDocument> LatestHourFirst = Sort.Descending(Hour);
 
@@ -146,7 +150,7 @@ public static class MongoCommands
     public static readonly SortDefinition<BsonDocument> LatestFetchFirst = Sort.Descending(FetchedAtTicks);
 
     /// <summary>
-    /// With <see cref="StationFilter"/> and a limit of 1: the fetch whose window ends last (the latest of those). No index
+    /// With <see cref="FetchedBefore"/> and a limit of 1: the fetch whose window ends last (the latest of those). No index
     /// serves it: the server keeps the top document while it reads the station's fetches, once per station and scheduled run.
     /// </summary>
     public static readonly SortDefinition<BsonDocument> LatestWindowEndFirst = Sort.Descending(WindowEnd).Descending(FetchedAtTicks);

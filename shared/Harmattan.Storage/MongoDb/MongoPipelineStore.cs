@@ -195,9 +195,10 @@ public sealed partial class MongoPipelineStore : IPipelineStore
             fetch?[MongoSchema.TimeZone].AsString);
     }
 
-    public async Task<DateTimeOffset?> GetFetchedUntilAsync(string stationId, CancellationToken cancellationToken = default)
+    public async Task<DateTimeOffset?> GetFetchedUntilAsync(string stationId, DateTimeOffset fetchedBefore,
+        CancellationToken cancellationToken = default)
     {
-        var lastEnding = await BoundedAsync($"a read of {MongoSchema.RawFetches}", bounded => _raw.Find(MongoCommands.StationFilter(stationId))
+        var lastEnding = await BoundedAsync($"a read of {MongoSchema.RawFetches}", bounded => _raw.Find(MongoCommands.FetchedBefore(stationId, fetchedBefore))
             .Sort(MongoCommands.LatestWindowEndFirst).Project(MongoCommands.WindowEndAndFetchedAtOnly).Limit(1).FirstOrDefaultAsync(bounded),
             cancellationToken);
         if (lastEnding is null)

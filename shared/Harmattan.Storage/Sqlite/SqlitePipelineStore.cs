@@ -453,16 +453,18 @@ public sealed partial class SqlitePipelineStore : IPipelineStore, IDisposable
                 reader.IsDBNull(2) ? null : reader.GetString(2));
         }, cancellationToken);
 
-    public Task<DateTimeOffset?> GetFetchedUntilAsync(string stationId, CancellationToken cancellationToken = default) =>
+    public Task<DateTimeOffset?> GetFetchedUntilAsync(string stationId, DateTimeOffset fetchedBefore,
+        CancellationToken cancellationToken = default) =>
         WithConnectionAsync(async connection =>
         {
             await using var command = connection.CreateCommand();
             // Instants are fixed-width UTC text, so they compare as text.
             command.CommandText = """
-                SELECT min(fetched_at, window_end) FROM raw_fetches WHERE station_id = $station_id
+                SELECT min(fetched_at, window_end) FROM raw_fetches WHERE station_id = $station_id AND fetched_at < $fetched_before
                 ORDER BY window_end DESC, fetched_at DESC LIMIT 1
                 """;
             command.Parameters.AddWithValue("$station_id", stationId);
+            command.Parameters.AddWithValue("$fetched_before", SqliteColumns.Instant(fetchedBefore));
             return await command.ExecuteScalarAsync(cancellationToken) is string until ? SqliteColumns.ParseInstant(until) : (DateTimeOffset?)null;
         }, cancellationToken);
 

@@ -66,7 +66,7 @@ public sealed class MongoHardeningTests : IAsyncLifetime
 
         // The hourly trigger's gap check, the loader's data age and the dashboard's list of stations; the dashboard's
         // charts and the CLI's progress (days stored).
-        Func<Task>[] reads = [() => store.GetFetchedUntilAsync(StationId, Ct), () => store.GetStationActivityAsync(StationId, Ct),
+        Func<Task>[] reads = [() => store.GetFetchedUntilAsync(StationId, DateTimeOffset.UtcNow, Ct), () => store.GetStationActivityAsync(StationId, Ct),
             () => store.GetStationIdsAsync(Ct), () => store.GetDailyAveragesAsync(StationId, Day, Day, Ct),
             () => store.GetHourlyAveragesAsync(StationId, DayStart, DayStart.AddDays(1), Ct)];
         foreach (var read in reads)

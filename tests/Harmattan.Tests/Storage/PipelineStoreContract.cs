@@ -350,15 +350,18 @@ public abstract class PipelineStoreContract : IAsyncLifetime
         Assert.Equal(newest.FetchedAt, activity.LastFetchedAt);
         Assert.Equal("Europe/Paris", activity.LastFetchTimeZone);
         // The fetches reach as far as the fetch whose window ends last: here made before its window began.
-        Assert.Equal(FetchedAt.AddTicks(-1), await Store.GetFetchedUntilAsync(Station1, Ct));
+        Assert.Equal(FetchedAt.AddTicks(-1), await Store.GetFetchedUntilAsync(Station1, FetchedAt.AddYears(10), Ct));
         Assert.Equal(new StationActivity(null, null), await Store.GetStationActivityAsync("another", Ct));
-        Assert.Null(await Store.GetFetchedUntilAsync("another", Ct));
+        Assert.Null(await Store.GetFetchedUntilAsync("another", FetchedAt.AddYears(10), Ct));
 
         // A window fetched after it ended reaches its end; a backfill of older days, however recent, moves nothing.
         await Store.ArchiveRawFetchesAsync([RawFetch(Station1, DayStart.AddDays(10), days: 1) with { FetchedAt = FetchedAt.AddDays(30) }], Ct);
-        Assert.Equal(DayStart.AddDays(11), await Store.GetFetchedUntilAsync(Station1, Ct));
+        Assert.Equal(DayStart.AddDays(11), await Store.GetFetchedUntilAsync(Station1, FetchedAt.AddYears(10), Ct));
         await Store.ArchiveRawFetchesAsync([RawFetch(Station1, DayStart.AddDays(-100), days: 7) with { FetchedAt = FetchedAt.AddDays(60) }], Ct);
-        Assert.Equal(DayStart.AddDays(11), await Store.GetFetchedUntilAsync(Station1, Ct));
+        Assert.Equal(DayStart.AddDays(11), await Store.GetFetchedUntilAsync(Station1, FetchedAt.AddYears(10), Ct));
+        // Only the fetches made before the instant asked count: a scheduled run's own fetch, archived fast, hides no gap.
+        Assert.Equal(FetchedAt.AddTicks(-1), await Store.GetFetchedUntilAsync(Station1, fetchedBefore: FetchedAt.AddDays(30), Ct));
+        Assert.Null(await Store.GetFetchedUntilAsync(Station1, fetchedBefore: FetchedAt.AddTicks(-1), Ct));
     }
 
     [Fact]
