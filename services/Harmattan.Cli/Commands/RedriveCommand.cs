@@ -76,7 +76,7 @@ public static class RedriveCommand
                     $"Nothing to {(selection.Discard ? "delete" : "move")}: {errorQueue} on {where} holds no message of station {string.Join(", ", selection.Stations.Order(StringComparer.Ordinal))}.");
             foreach (var (destination, count) in result.MovedTo)
                 AnsiConsole.MarkupLineInterpolated($"Moved {count} message(s) from {errorQueue} to {destination} on {where}.");
-            foreach (var (station, count) in result.DiscardedOf ?? new Dictionary<string, int>())
+            foreach (var (station, count) in result.DiscardedOf)
                 AnsiConsole.MarkupLineInterpolated($"Deleted {count} message(s) of station {station} from {errorQueue} on {where}.");
             AnsiConsole.MarkupLineInterpolated($"{result.LeftInErrorQueue} message(s) left in {errorQueue}.");
             await PipelineConsumers.WarnWithoutConsumersAsync(rabbitMq, "harmattan redrive",

@@ -11,12 +11,12 @@ namespace Harmattan.Cli.Operations;
 /// What a redrive did: messages moved per destination queue, messages deleted per station (<c>--discard</c>), and how
 /// many are still in the error queue.
 /// </summary>
-public sealed record RedriveResult(string ErrorQueue, IReadOnlyDictionary<string, int> MovedTo, uint LeftInErrorQueue,
-    bool QueueExists = true, IReadOnlyDictionary<string, int>? DiscardedOf = null)
+public sealed record RedriveResult(string ErrorQueue, IReadOnlyDictionary<string, int> MovedTo,
+    IReadOnlyDictionary<string, int> DiscardedOf, uint LeftInErrorQueue, bool QueueExists = true)
 {
     public int Moved => MovedTo.Values.Sum();
 
-    public int Discarded => DiscardedOf?.Values.Sum() ?? 0;
+    public int Discarded => DiscardedOf.Values.Sum();
 }
 
 /// <summary>Which messages of the error queue a redrive takes, and what it does with them.</summary>
@@ -24,8 +24,6 @@ public sealed record RedriveResult(string ErrorQueue, IReadOnlyDictionary<string
 /// <param name="Discard">Delete the messages taken instead of moving them back: for a station whose messages will never succeed.</param>
 public sealed record RedriveSelection(IReadOnlySet<string> Stations, bool Discard = false)
 {
-    public static readonly RedriveSelection Everything = new(new HashSet<string>());
-
     public bool Takes(string? stationId) => Stations.Count == 0 || (stationId is not null && Stations.Contains(stationId));
 }
 
@@ -122,10 +120,6 @@ public static class ErrorQueueRedrive
     /// </summary>
     /// <exception cref="RedriveException">A destination queue is missing or the broker refused a copy; nothing was lost.</exception>
     /// <exception cref="CliException">The broker cannot be reached.</exception>
-    public static async Task<RedriveResult> RunAsync(Uri rabbitMq, string errorQueue, int? max, CancellationToken cancellationToken) =>
-        await RunAsync(rabbitMq, errorQueue, max, RedriveSelection.Everything, cancellationToken);
-
-    /// <inheritdoc cref="RunAsync(Uri, string, int?, CancellationToken)"/>
     public static async Task<RedriveResult> RunAsync(Uri rabbitMq, string errorQueue, int? max, RedriveSelection selection,
         CancellationToken cancellationToken)
     {
@@ -135,7 +129,7 @@ public static class ErrorQueueRedrive
 
         // MassTransit declares an error queue with the first message that fails: no queue, nothing ever failed there.
         if (await MessageCountAsync(connection, errorQueue, cancellationToken) is not { } waiting)
-            return new RedriveResult(errorQueue, new Dictionary<string, int>(), 0, QueueExists: false);
+            return new RedriveResult(errorQueue, new Dictionary<string, int>(), new Dictionary<string, int>(), 0, QueueExists: false);
         var limit = (uint)(max ?? int.MaxValue);
         var movedTo = new Dictionary<string, int>(StringComparer.Ordinal);
         var discardedOf = new Dictionary<string, int>(StringComparer.Ordinal);
@@ -212,7 +206,7 @@ public static class ErrorQueueRedrive
                 foreach (var tag in passedOver)
                     await channel.BasicNackAsync(tag, multiple: false, requeue: true, CancellationToken.None);
         }
-        return new RedriveResult(errorQueue, movedTo, left, DiscardedOf: discardedOf);
+        return new RedriveResult(errorQueue, movedTo, discardedOf, left);
     }
 
     private static Task PublishAsync(IChannel channel, string destination, BasicGetResult message) =>
