@@ -109,6 +109,9 @@ public static class StatusCommand
         AnsiConsole.MarkupLineInterpolated($"  data age           {(status.DataAge is { } age ? Age(age) : "no data")}");
         AnsiConsole.MarkupLineInterpolated(
             $"  {label,-18} {status.Complete} complete, {status.Incomplete} incomplete{(status.Running > 0 ? $" ({status.Running} still running)" : "")}, {status.Missing} missing (of {status.Days.DayCount})");
+        if (status.CutInOtherZones is { Count: > 0 } otherZones)
+            AnsiConsole.MarkupLineInterpolated(
+                $"  [yellow]other zone[/]         {string.Join(", ", otherZones.Select(z => $"{Counted.Of(z.Value, "day", "days")} cut in {z.Key}"))}, not {status.Days.TimeZone.Id}: their dates are that zone's until they are fetched again in {status.Days.TimeZone.Id} (the services running with it, and `harmattan backfill --refetch` for days already stored).");
     }
 
     private static void WriteErrorQueues(ErrorQueueReport report)

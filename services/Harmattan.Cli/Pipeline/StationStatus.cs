@@ -4,6 +4,10 @@ namespace Harmattan.Cli.Pipeline;
 
 /// <summary>What <c>harmattan status</c> says about one station, read from the store.</summary>
 /// <param name="Running">Of the incomplete days, those not ended when fetched (<see cref="StationDays.IsRunning"/>).</param>
+/// <param name="CutInOtherZones">
+/// Of the stored days, how many were cut in each zone other than <see cref="StationDays.TimeZone"/>: after a change of a
+/// station's zone, the dates counted are the old zone's until they are fetched again.
+/// </param>
 public sealed record StationStatus(
     StationDays Days,
     StationActivity Activity,
@@ -11,7 +15,8 @@ public sealed record StationStatus(
     int Complete,
     int Incomplete,
     int Missing,
-    int Running = 0)
+    int Running = 0,
+    IReadOnlyDictionary<string, int>? CutInOtherZones = null)
 {
     public const int RecentDays = 30;
 
@@ -56,9 +61,14 @@ public sealed record StationStatus(
         var recent = station;
         var activity = await store.GetStationActivityAsync(recent.StationId, cancellationToken);
         var counts = new StoredDayCounts();
+        var otherZones = new SortedDictionary<string, int>(StringComparer.Ordinal);
         foreach (var day in await store.GetDailyAveragesAsync(recent.StationId, recent.From, recent.To, cancellationToken))
+        {
             counts = counts.Add(day, running: recent.IsRunning(day));
+            if (day.TimeZone is { } zone && !TimeZoneCheck.SameRules(zone, recent.TimeZone))
+                otherZones[zone] = otherZones.GetValueOrDefault(zone) + 1;
+        }
         return new StationStatus(recent, activity, activity.DataAge(now), counts.Complete, counts.Incomplete,
-            recent.DayCount - counts.Complete - counts.Incomplete, counts.Running);
+            recent.DayCount - counts.Complete - counts.Incomplete, counts.Running, otherZones);
     }
 }

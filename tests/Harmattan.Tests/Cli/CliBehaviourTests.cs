@@ -485,6 +485,27 @@ public sealed class CliBehaviourTests : IDisposable
     }
 
     [Fact]
+    public async Task Status_after_a_change_of_zone_says_which_days_are_still_cut_in_the_old_one()
+    {
+        var (exit, output) = await _cli.InvokeAsync(["run", "--once", "--simulate", "--station", "283164601",
+            "--from", "2023-11-01", "--to", "2023-11-03", "--db", "zones.db"]);
+        Assert.True(exit == 0, output);
+        string[] status = ["status", "--station", "283164601", "--from", "2023-11-01", "--to", "2023-11-04", "--db", "zones.db",
+            "--rabbitmq", "amqp://guest:guest@127.0.0.1:1/"];
+
+        (exit, output) = await _cli.InvokeAsync(status);
+        Assert.True(exit == 0, output);
+        Assert.DoesNotContain("other zone", output);
+
+        (exit, output) = await _cli.InvokeAsync(status,
+            new Dictionary<string, string> { ["Stations__0__Id"] = "283164601", ["Stations__0__TimeZone"] = "Asia/Tokyo" });
+
+        Assert.True(exit == 0, output);
+        Assert.Contains("Station 283164601 (Asia/Tokyo; 2023-11-01..2023-11-04)", output);
+        Assert.Contains("other zone         3 days cut in UTC, not Asia/Tokyo: their dates are that zone's until they are fetched again in Asia/Tokyo", output);
+    }
+
+    [Fact]
     public async Task A_run_that_cuts_a_stations_days_in_another_time_zone_than_before_warns()
     {
         string[] run = ["run", "--once", "--simulate", "--station", "283164601", "--from", "2023-11-01", "--to", "2023-11-01", "--db", "zones.db"];
