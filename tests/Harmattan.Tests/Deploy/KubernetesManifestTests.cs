@@ -481,7 +481,7 @@ public class KubernetesManifestTests
         var rabbitmqEndpoint = Assert.Single(serviceMonitor.List("spec", "endpoints"));
         Assert.Equal("prometheus", rabbitmqEndpoint.Text("port"));
         Assert.Equal("/metrics/detailed", rabbitmqEndpoint.Text("path"));
-        Assert.Equal(["queue_coarse_metrics"], rabbitmqEndpoint.List("params", "family").Cast<string>());
+        Assert.Equal(ObservabilityFilesTests.RabbitMqFamilies(), rabbitmqEndpoint.List("params", "family").Cast<string>());
         Assert.True(policies.AllowsIngress(Labels("rabbitmq"), null, monitoring, 15692));
         Assert.False(policies.AllowsIngress(Labels("rabbitmq"), null, "default", 15692));
         Assert.False(policies.AllowsIngress(Labels("rabbitmq"), null, monitoring, 15672));

@@ -7,8 +7,8 @@ using Harmattan.Hosting.Telemetry;
 namespace Harmattan.Tests.Deploy;
 
 /// <summary>
-/// The Grafana dashboard and the alert rules (compose and Kubernetes) query metrics the services really expose, and
-/// both copies of the rules agree.
+/// The Grafana dashboard and the alert rules (compose and Kubernetes) query metrics the services and RabbitMQ really
+/// expose, both copies of the rules agree, and the rules fire as their tests say.
 /// </summary>
 public class ObservabilityFilesTests
 {
@@ -35,6 +35,46 @@ public class ObservabilityFilesTests
         Assert.NotEmpty(alerts.List("groups"));
         var serializer = new YamlDotNet.Serialization.SerializerBuilder().Build();
         Assert.Equal(serializer.Serialize(alerts.At("groups")), serializer.Serialize(rule.At("spec", "groups")));
+    }
+
+    [Fact]
+    public void The_alert_rules_pass_their_promtool_tests()
+    {
+        const string reason = "promtool is not on PATH (Debian: apt-get install --no-install-recommends prometheus; .ci/run installs it)";
+        var promtool = Repository.FindTool("promtool");
+        if (promtool is null && string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase))
+            Assert.Fail(reason);
+        Assert.SkipWhen(promtool is null, reason);
+
+        var (exitCode, output, error) = Repository.RunIn(Repository.PathOf("deploy/observability"), TimeSpan.FromMinutes(2),
+            promtool!, "test", "rules", "alerts.test.yml");
+
+        Assert.True(exitCode == 0, output + error);
+        Assert.Contains("SUCCESS", output);
+    }
+
+    [Fact]
+    public void Every_rabbitmq_queue_metric_the_rules_query_is_in_a_family_prometheus_scrapes()
+    {
+        // rabbitmq_prometheus groups its per-queue metrics into families; /metrics/detailed returns only those asked.
+        var families = new Dictionary<string, string>
+        {
+            ["rabbitmq_detailed_queue_messages"] = "queue_coarse_metrics",
+            ["rabbitmq_detailed_queue_consumers"] = "queue_consumer_count",
+        };
+        var queried = Regex.Matches(File.ReadAllText(Repository.PathOf("deploy/observability/alerts.yml")), @"\brabbitmq_detailed_[a-z_]+")
+            .Select(m => m.Value).ToHashSet();
+
+        Assert.NotEmpty(queried);
+        Assert.All(queried, metric => Assert.Contains(families[metric], RabbitMqFamilies()));
+    }
+
+    /// <summary>The metric families the compose Prometheus asks RabbitMQ for (the prod ServiceMonitor asks the same).</summary>
+    public static IReadOnlyList<string> RabbitMqFamilies()
+    {
+        var prometheus = Yaml.ParseAll(File.ReadAllText(Repository.PathOf("deploy/observability/prometheus.yml"))).Single();
+        var rabbitmq = prometheus.List("scrape_configs").Single(job => job.Text("job_name") == "rabbitmq");
+        return [.. rabbitmq.List("params", "family").Cast<string>()];
     }
 
     [Fact]
