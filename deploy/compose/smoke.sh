@@ -241,6 +241,17 @@ done
 step "status through the cli service exits 0"
 cli status || fail "harmattan status exited $?"
 
+if [ "$store" = sqlite ]; then
+  step "backup of the SQLite store through the cli service, the services running: the backup exports the same months"
+  cli backup --out harmattan-backup.db || fail "harmattan backup exited $?"
+  for station in "${stations[@]}"; do
+    cli export --station "$station" --from 2023-10-01 --to 2023-10-31 --db harmattan-backup.db --out "$station-2023-10-backup.csv" >/dev/null
+    cmp -s "$exports/$station-2023-10.csv" "$exports/$station-2023-10-backup.csv" \
+      || fail "station $station: the export from the backup differs from the store's"
+    echo "$station-2023-10-backup.csv: identical to the store's"
+  done
+fi
+
 step "down -v leaves nothing behind"
 compose --profile offline --profile cli down -v --remove-orphans
 left=$(docker ps -aq --filter "label=com.docker.compose.project=$project"; docker volume ls -q --filter "label=com.docker.compose.project=$project"

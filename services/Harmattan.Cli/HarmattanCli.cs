@@ -27,6 +27,7 @@ public static partial class HarmattanCli
             RedriveCommand.Create(),
             DashboardCommand.Create(),
             ArchiveCommand.Create(),
+            BackupCommand.Create(),
         };
 
     public static async Task<int> InvokeAsync(string[] args, CancellationToken cancellationToken = default)

@@ -1,0 +1,112 @@
+using Harmattan.Storage.Sqlite;
+using Microsoft.Data.Sqlite;
+using static Harmattan.Tests.Cli.CliStoreSeed;
+
+namespace Harmattan.Tests.Cli;
+
+[Collection(typeof(CliCollection))]
+public sealed class BackupCommandTests : IDisposable
+{
+    private const string Station = "283164601";
+    private static readonly DateOnly First = new(2023, 1, 1);
+    private readonly CliRun _cli = new();
+
+    public void Dispose()
+    {
+        SqliteConnection.ClearAllPools();
+        _cli.Dispose();
+    }
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task A_backup_holds_the_days_still_in_the_write_ahead_log_and_one_instant_of_a_store_being_written()
+    {
+        // The writer keeps its connection open, as the loader does: its latest days live in the write-ahead log, which a
+        // copy of the database file alone would miss.
+        var store = new SqlitePipelineStore($"Data Source={_cli.PathOf("harmattan.db")}");
+        await store.InitializeAsync(Ct);
+        var written = 0;
+        async Task WriteDayAsync()
+        {
+            await store.UpsertAveragesAsync([Day(Station, First.AddDays(written), 24, DateTimeOffset.UtcNow)], Ct);
+            Interlocked.Increment(ref written);
+        }
+        for (var i = 0; i < 50; i++)
+            await WriteDayAsync();
+
+        var (exit, output) = await _cli.InvokeAsync(["backup", "--out", "quiet.db"]);
+
+        Assert.True(exit == 0, output);
+        Assert.Contains($"Backed up SQLite {_cli.PathOf("harmattan.db")}", output);
+        Assert.Contains($"to {_cli.PathOf("quiet.db")}", output);
+        Assert.Equal(50, await AssertWholeCopyAsync("quiet.db", 50, 50));
+
+        // While the days go on being written: every day written before the backup began, then a run of later ones
+        // without a gap.
+        using var stop = new CancellationTokenSource();
+        var writer = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+                await WriteDayAsync();
+        }, Ct);
+        var before = Volatile.Read(ref written);
+        (exit, output) = await _cli.InvokeAsync(["backup", "--out", "busy.db"]);
+        await stop.CancelAsync();
+        await writer;
+
+        Assert.True(exit == 0, output);
+        await AssertWholeCopyAsync("busy.db", before, written);
+        Assert.False(File.Exists(_cli.PathOf("busy.db.partial")));
+    }
+
+    /// <summary>The copy passes SQLite's integrity check and holds the station's first days without a gap; returns how many.</summary>
+    private async Task<int> AssertWholeCopyAsync(string file, int atLeast, int atMost)
+    {
+        await using (var check = new SqliteConnection($"Data Source={_cli.PathOf(file)};Mode=ReadOnly;Pooling=False"))
+        {
+            await check.OpenAsync(Ct);
+            await using var integrity = check.CreateCommand();
+            integrity.CommandText = "PRAGMA integrity_check";
+            Assert.Equal("ok", await integrity.ExecuteScalarAsync(Ct));
+        }
+        var copy = new SqlitePipelineStore($"Data Source={_cli.PathOf(file)};Pooling=False");
+        var days = await copy.GetDailyAveragesAsync(Station, DateOnly.MinValue, DateOnly.MaxValue, Ct);
+        Assert.InRange(days.Count, atLeast, atMost);
+        Assert.Equal(Enumerable.Range(0, days.Count).Select(First.AddDays), days.Select(d => d.Date));
+        return days.Count;
+    }
+
+    [Fact]
+    public async Task A_backup_never_replaces_a_file_or_the_store_and_names_the_fix()
+    {
+        var store = new SqlitePipelineStore($"Data Source={_cli.PathOf("harmattan.db")};Pooling=False");
+        await store.InitializeAsync(Ct);
+        await File.WriteAllTextAsync(_cli.PathOf("notes.txt"), "kept", Ct);
+
+        var (exit, output) = await _cli.InvokeAsync(["backup", "--out", "notes.txt"]);
+        Assert.Equal(2, exit);
+        Assert.Contains($"--out: {_cli.PathOf("notes.txt")} exists, and a backup never replaces a file; remove it or name another file.", output);
+        Assert.Equal("kept", await File.ReadAllTextAsync(_cli.PathOf("notes.txt"), Ct));
+
+        (exit, output) = await _cli.InvokeAsync(["backup", "--out", "harmattan.db"]);
+        Assert.Equal(2, exit);
+        Assert.Contains("is the store being backed up; name another file.", output);
+
+        (exit, output) = await _cli.InvokeAsync(["backup", "--db", "typo.db", "--out", "copy.db"]);
+        Assert.Equal(2, exit);
+        Assert.Contains($"no store at {_cli.PathOf("typo.db")}", output);
+        Assert.False(File.Exists(_cli.PathOf("copy.db")));
+    }
+
+    [Fact]
+    public async Task A_backup_of_a_mongodb_store_is_refused_naming_mongodump()
+    {
+        var (exit, output) = await _cli.InvokeAsync(["backup", "--out", "copy.db"],
+            new Dictionary<string, string> { ["Storage__Provider"] = "MongoDb" });
+
+        Assert.Equal(2, exit);
+        Assert.Contains("backup copies a SQLite store, and the store configured is MongoDB", output);
+        Assert.Contains("mongodump", output);
+    }
+}
