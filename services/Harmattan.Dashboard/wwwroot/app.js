@@ -5,7 +5,8 @@ const GUIDELINES = { pm2_5: 15, pm10: 45 };
 const LABELS = {
   co: ["CO", "mg/m³"], no2: ["NO₂", ""], o3: ["O₃", ""], pm10: ["PM10", "µg/m³"], pm2_5: ["PM2.5", "µg/m³"],
   temperature: ["Temperature", "°C"], relative_humidity: ["Relative humidity", "%"],
-  internal_temperature: ["Internal temperature", "°C"],
+  // The board's own sensor reads on AirQino's scale (about 90 to 510 at the default stations), not in °C.
+  internal_temperature: ["Internal temperature", ""],
 };
 const DEFAULT_QUANTITIES = ["pm2_5", "co"];
 const DEFAULT_DAYS = 30;

@@ -169,6 +169,19 @@ public sealed class DashboardPageTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_boards_internal_temperature_is_shown_without_a_unit_as_it_is_not_in_degrees_celsius()
+    {
+        var page = await OpenAsync(1280, 900, mobile: false, station: Smart189, canvas: "canvas[data-quantity='co']");
+        await page.Locator("#quantities button[data-quantity='internal_temperature']").ClickAsync();
+        var card = page.Locator(".daily-card[data-quantity='internal_temperature']");
+
+        Assert.Equal("Internal temperature · daily mean", await card.Locator("h2").InnerTextAsync());
+        Assert.Equal("", await card.Locator("canvas").EvaluateAsync<string>("c => Chart.getChart(c).options.scales.y.title.text"));
+        Assert.Contains("Internal temperature", await page.Locator("#days-table thead").TextContentAsync());
+        Assert.DoesNotContain("°C", await page.Locator("#days-table thead").TextContentAsync());
+    }
+
+    [Fact]
     public async Task On_a_phone_the_page_fits_the_screen_width()
     {
         var page = await OpenAsync(390, 844, mobile: true);
