@@ -45,5 +45,6 @@ public static class DailyAveragesCsv
 
     private static string Count(int value) => value.ToString(CultureInfo.InvariantCulture);
 
-    private static string Number(double? value) => value?.ToString("R", CultureInfo.InvariantCulture) ?? "";
+    /// <summary>A number as both exports write it: invariant culture, round-trip precision, empty when absent.</summary>
+    internal static string Number(double? value) => value?.ToString("R", CultureInfo.InvariantCulture) ?? "";
 }
