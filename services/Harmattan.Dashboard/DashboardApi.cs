@@ -1,5 +1,6 @@
 using System.Globalization;
 using Harmattan.Contracts;
+using Harmattan.Stations;
 using Harmattan.Storage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -9,7 +10,7 @@ namespace Harmattan.Dashboard;
 
 /// <summary>
 /// The read-only JSON API under <c>/api</c>. Daily rows carry the numbers <c>harmattan export</c> writes (mean, min,
-/// max, count per quantity; hours covered, completeness, is_complete); a bad parameter is a 400 problem naming it and
+/// max, count per quantity; hours covered, completeness, is_complete, is_running); a bad parameter is a 400 problem naming it and
 /// the format expected, an unknown station a 404, a store that does not answer in time a 503 (<see cref="StoreTimeoutHandler"/>).
 /// </summary>
 public static class DashboardApi
@@ -142,11 +143,13 @@ public sealed record DailyResponse(string StationId, string? Name, string TimeZo
     IReadOnlyList<string> Quantities, IReadOnlyList<DayRow> Days);
 
 /// <param name="TimeZone">The zone the day was cut in; null where the store does not know it (docs/stored-data.md).</param>
+/// <param name="IsRunning">The day had not ended when it was fetched: not complete yet, which says nothing of its data.</param>
 public sealed record DayRow(DateOnly Date, string? TimeZone, int HoursCovered, int HoursInDay, double Completeness, bool IsComplete,
-    IReadOnlyDictionary<string, QuantityNumbers> Quantities)
+    bool IsRunning, IReadOnlyDictionary<string, QuantityNumbers> Quantities)
 {
     public static DayRow From(StoredDailyAverage day) =>
-        new(day.Date, day.TimeZone, day.HoursCovered, day.HoursInDay, day.Completeness, day.IsComplete, QuantityNumbers.Of(day.Quantities));
+        new(day.Date, day.TimeZone, day.HoursCovered, day.HoursInDay, day.Completeness, day.IsComplete,
+            DayWindows.NotEndedAt(day.Date, day.TimeZone, day.SourceFetchedAt), QuantityNumbers.Of(day.Quantities));
 }
 
 /// <param name="Start">The UTC instant the local day begins.</param>
