@@ -281,6 +281,36 @@ public sealed class CliBehaviourTests : IDisposable
     }
 
     [Fact]
+    public async Task A_command_that_reads_the_store_refuses_another_applications_sqlite_database_and_leaves_it_as_it_is()
+    {
+        var other = _cli.PathOf("inventory.db");
+        await using (var connection = new SqliteConnection($"Data Source={other};Pooling=False"))
+        {
+            await connection.OpenAsync(Ct);
+            await using var create = connection.CreateCommand();
+            create.CommandText = "CREATE TABLE items (name TEXT); INSERT INTO items VALUES ('pump');";
+            await create.ExecuteNonQueryAsync(Ct);
+        }
+        var before = await File.ReadAllBytesAsync(other, Ct);
+
+        string[][] readingCommands =
+        [
+            ["export", "--station", "283164601", "--db", "inventory.db"],
+            ["status", "--db", "inventory.db", "--rabbitmq", "amqp://guest:guest@127.0.0.1:1/"],
+        ];
+        foreach (var args in readingCommands)
+        {
+            var (exit, output) = await _cli.InvokeAsync(args);
+
+            Assert.True(exit == 2, output);
+            Assert.Contains($"error: {other} is not a Harmattan store: it holds items and none of the store's tables " +
+                "(daily_averages, hourly_averages, raw_fetches); it was left as it is. Check --db (or ConnectionStrings__Sqlite).", output);
+        }
+        Assert.Equal(before, await File.ReadAllBytesAsync(other, Ct));
+        Assert.False(File.Exists(other + "-wal"), "the database was switched to write-ahead logging");
+    }
+
+    [Fact]
     public async Task Export_hourly_writes_every_stored_hour_of_the_range_cut_in_the_stations_zone()
     {
         var paris = new Dictionary<string, string> { ["Stations__0__Id"] = "900000001", ["Stations__0__TimeZone"] = "Europe/Paris" };
