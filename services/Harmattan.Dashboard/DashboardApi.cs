@@ -60,7 +60,8 @@ public static class DashboardApi
         var complete = withData.Count(d => d.IsComplete);
         var recent = new RecentDaysSummary(from, to, complete, withData.Count - complete, RecentDays - withData.Count,
             // A day without a row, or without an hour, counts as 0 %.
-            withData.Sum(d => d.Completeness) / RecentDays);
+            withData.Sum(d => d.Completeness) / RecentDays,
+            withData.Count(DayRow.Running));
         return new StationSummary(station.Id, station.Name, station.TimeZone.Id, activity.LastReadingHour, activity.LastFetchedAt,
             activity.DataAge(now) is { } age ? (long)age.TotalSeconds : null, recent);
     }
@@ -137,7 +138,8 @@ public sealed record StationSummary(string Id, string? Name, string TimeZone, Da
     long? DataAgeSeconds, RecentDaysSummary Last30Days);
 
 /// <param name="Completeness">The mean of the days' completeness, a day without data counting 0.</param>
-public sealed record RecentDaysSummary(DateOnly From, DateOnly To, int Complete, int Incomplete, int Missing, double Completeness);
+/// <param name="Running">Of the incomplete days, those not ended when fetched (<see cref="DayRow.IsRunning"/>).</param>
+public sealed record RecentDaysSummary(DateOnly From, DateOnly To, int Complete, int Incomplete, int Missing, double Completeness, int Running);
 
 public sealed record DailyResponse(string StationId, string? Name, string TimeZone, DateOnly From, DateOnly To,
     IReadOnlyList<string> Quantities, IReadOnlyList<DayRow> Days);
@@ -148,8 +150,10 @@ public sealed record DayRow(DateOnly Date, string? TimeZone, int HoursCovered, i
     bool IsRunning, IReadOnlyDictionary<string, QuantityNumbers> Quantities)
 {
     public static DayRow From(StoredDailyAverage day) =>
-        new(day.Date, day.TimeZone, day.HoursCovered, day.HoursInDay, day.Completeness, day.IsComplete,
-            DayWindows.NotEndedAt(day.Date, day.TimeZone, day.SourceFetchedAt), QuantityNumbers.Of(day.Quantities));
+        new(day.Date, day.TimeZone, day.HoursCovered, day.HoursInDay, day.Completeness, day.IsComplete, Running(day),
+            QuantityNumbers.Of(day.Quantities));
+
+    public static bool Running(StoredDailyAverage day) => DayWindows.NotEndedAt(day.Date, day.TimeZone, day.SourceFetchedAt);
 }
 
 /// <param name="Start">The UTC instant the local day begins.</param>

@@ -344,7 +344,7 @@ function renderFreshness() {
       el("td", { class: `age ${ageClass(s.dataAgeSeconds)}` }, age(s.dataAgeSeconds)),
       el("td", {}, bar, percent(r.completeness)),
       el("td", {}, last),
-      el("td", {}, `${r.complete} / ${r.incomplete} / ${r.missing}`)));
+      el("td", {}, `${r.complete} / ${r.incomplete} / ${r.missing}${r.running > 0 ? ` (${r.running} still running)` : ""}`)));
   }
   table.append(body);
 }

@@ -121,6 +121,9 @@ public abstract class DashboardApiContract : IAsyncLifetime
             .ToDictionary(d => d.GetProperty("date").GetString()!, d => (Complete: d.GetProperty("isComplete").GetBoolean(), Running: d.GetProperty("isRunning").GetBoolean()));
         Assert.Equal((false, true), days[today.ToString("yyyy-MM-dd")]);
         Assert.Equal((false, false), days[IncompleteDay.ToString("yyyy-MM-dd")]);
+        using var stations = await GetJsonAsync("api/stations");
+        var recent = stations.RootElement.GetProperty("stations")[0].GetProperty("last30Days");
+        Assert.Equal((2, 1), (recent.GetProperty("incomplete").GetInt32(), recent.GetProperty("running").GetInt32()));
     }
 
     [Fact]

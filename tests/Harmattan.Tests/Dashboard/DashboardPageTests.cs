@@ -185,6 +185,7 @@ public sealed class DashboardPageTests : IAsyncLifetime
         await page.Locator("#days-details summary").ClickAsync();
         Assert.Contains("running", await page.Locator($"#days-table tr[data-date='{today:yyyy-MM-dd}']").InnerTextAsync());
         Assert.DoesNotContain("incomplete", await page.Locator($"#days-table tr[data-date='{today:yyyy-MM-dd}']").InnerTextAsync());
+        Assert.Contains("8 / 2 / 20 (1 still running)", await page.Locator($"#freshness tr[data-station='{Smart188}']").InnerTextAsync());
     }
 
     [Fact]
