@@ -1,5 +1,6 @@
 using System.Globalization;
 using Harmattan.Contracts;
+using Harmattan.Stations;
 using Harmattan.Storage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -9,7 +10,7 @@ namespace Harmattan.Dashboard;
 
 /// <summary>
 /// The read-only JSON API under <c>/api</c>. Daily rows carry the numbers <c>harmattan export</c> writes (mean, min,
-/// max, count per quantity; hours covered, completeness, is_complete); a bad parameter is a 400 problem naming it and
+/// max, count per quantity; hours covered, completeness, is_complete, is_running); a bad parameter is a 400 problem naming it and
 /// the format expected, an unknown station a 404, a store that does not answer in time a 503 (<see cref="StoreTimeoutHandler"/>).
 /// </summary>
 public static class DashboardApi
@@ -59,7 +60,8 @@ public static class DashboardApi
         var complete = withData.Count(d => d.IsComplete);
         var recent = new RecentDaysSummary(from, to, complete, withData.Count - complete, RecentDays - withData.Count,
             // A day without a row, or without an hour, counts as 0 %.
-            withData.Sum(d => d.Completeness) / RecentDays);
+            withData.Sum(d => d.Completeness) / RecentDays,
+            withData.Count(DayRow.Running));
         return new StationSummary(station.Id, station.Name, station.TimeZone.Id, activity.LastReadingHour, activity.LastFetchedAt,
             activity.DataAge(now) is { } age ? (long)age.TotalSeconds : null, recent);
     }
@@ -136,17 +138,22 @@ public sealed record StationSummary(string Id, string? Name, string TimeZone, Da
     long? DataAgeSeconds, RecentDaysSummary Last30Days);
 
 /// <param name="Completeness">The mean of the days' completeness, a day without data counting 0.</param>
-public sealed record RecentDaysSummary(DateOnly From, DateOnly To, int Complete, int Incomplete, int Missing, double Completeness);
+/// <param name="Running">Of the incomplete days, those not ended when fetched (<see cref="DayRow.IsRunning"/>).</param>
+public sealed record RecentDaysSummary(DateOnly From, DateOnly To, int Complete, int Incomplete, int Missing, double Completeness, int Running);
 
 public sealed record DailyResponse(string StationId, string? Name, string TimeZone, DateOnly From, DateOnly To,
     IReadOnlyList<string> Quantities, IReadOnlyList<DayRow> Days);
 
 /// <param name="TimeZone">The zone the day was cut in; null where the store does not know it (docs/stored-data.md).</param>
+/// <param name="IsRunning">The day had not ended when it was fetched: not complete yet, which says nothing of its data.</param>
 public sealed record DayRow(DateOnly Date, string? TimeZone, int HoursCovered, int HoursInDay, double Completeness, bool IsComplete,
-    IReadOnlyDictionary<string, QuantityNumbers> Quantities)
+    bool IsRunning, IReadOnlyDictionary<string, QuantityNumbers> Quantities)
 {
     public static DayRow From(StoredDailyAverage day) =>
-        new(day.Date, day.TimeZone, day.HoursCovered, day.HoursInDay, day.Completeness, day.IsComplete, QuantityNumbers.Of(day.Quantities));
+        new(day.Date, day.TimeZone, day.HoursCovered, day.HoursInDay, day.Completeness, day.IsComplete, Running(day),
+            QuantityNumbers.Of(day.Quantities));
+
+    public static bool Running(StoredDailyAverage day) => DayWindows.NotEndedAt(day.Date, day.TimeZone, day.SourceFetchedAt);
 }
 
 /// <param name="Start">The UTC instant the local day begins.</param>

@@ -30,6 +30,13 @@ public static class DayWindows
         return new DateTimeOffset(midnight - offset, TimeSpan.Zero);
     }
 
+    /// <summary>
+    /// Whether <paramref name="day"/>, cut in the zone <paramref name="zoneId"/> (UTC when unknown), had not ended at
+    /// <paramref name="fetchedAt"/>: a stored day fetched then is still running, its hours not all in yet.
+    /// </summary>
+    public static bool NotEndedAt(DateOnly day, string? zoneId, DateTimeOffset fetchedAt) =>
+        StartOfDay(day.AddDays(1), StationsOptions.TryFindTimeZone(zoneId, out var zone) ? zone : TimeZoneInfo.Utc) > fetchedAt;
+
     /// <summary>The local calendar day of an instant.</summary>
     public static DateOnly LocalDate(DateTimeOffset instant, TimeZoneInfo zone) =>
         DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(instant, zone).DateTime);

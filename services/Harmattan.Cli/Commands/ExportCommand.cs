@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Harmattan.Cli.Export;
 using Harmattan.Cli.Pipeline;
+using Harmattan.Stations;
 using Harmattan.Storage;
 
 namespace Harmattan.Cli.Commands;
@@ -12,11 +13,15 @@ public static class ExportCommand
         var station = CommonOptions.Station("Station id to export.");
         var from = CommonOptions.From("First day, YYYY-MM-DD, inclusive (default: the first day stored).");
         var to = CommonOptions.To("Last day, YYYY-MM-DD, inclusive (default: the last day stored).");
+        var hourly = new Option<bool>("--hourly")
+        {
+            Description = "Write the hourly averages of the stored days instead: one row per hour, in UTC and at the station's UTC offset.",
+        };
         var output = new Option<FileInfo?>("--out") { Description = "CSV file to write, relative to the current directory (default, or -: standard output)." };
         var db = CommonOptions.Db();
         var mongo = CommonOptions.Mongo(db);
 
-        var command = new Command("export", "Write a station's daily averages as CSV.") { station, from, to, output, db, mongo };
+        var command = new Command("export", "Write a station's daily (or, with --hourly, hourly) averages as CSV.") { station, from, to, hourly, output, db, mongo };
         CommonOptions.ValidateRange(command, from, to, together: false);
         command.SetAction(async (result, cancellationToken) =>
         {
@@ -40,15 +45,23 @@ public static class ExportCommand
 
             var days = await store.GetDailyAveragesAsync(stationId,
                 result.GetValue(from) ?? DateOnly.MinValue, result.GetValue(to) ?? DateOnly.MaxValue, cancellationToken);
+            Func<TextWriter, Task> write = writer => DailyAveragesCsv.WriteAsync(writer, days, cancellationToken);
+            var written = days.Count == 1 ? "1 day" : $"{days.Count} days";
+            if (result.GetValue(hourly))
+            {
+                var (zone, hours) = await HoursOfAsync(store, stationId, days, cancellationToken);
+                write = writer => HourlyAveragesCsv.WriteAsync(writer, hours, zone, cancellationToken);
+                written = $"{(hours.Count == 1 ? "1 hour" : $"{hours.Count} hours")} ({written}, {zone.Id})";
+            }
             if (outFile is { } file)
             {
                 await using var writer = OpenForWriting(file);
-                await DailyAveragesCsv.WriteAsync(writer, days, cancellationToken);
-                await Console.Error.WriteLineAsync($"Wrote {days.Count} days of station {stationId} to {file.FullName}");
+                await write(writer);
+                await Console.Error.WriteLineAsync($"Wrote {written} of station {stationId} to {file.FullName}");
             }
             else
             {
-                await DailyAveragesCsv.WriteAsync(Console.Out, days, cancellationToken);
+                await write(Console.Out);
             }
             if (days.Count == 0)
             {
@@ -62,6 +75,23 @@ public static class ExportCommand
             return 0;
         });
         return command;
+    }
+
+    /// <summary>
+    /// The hours of the stored <paramref name="days"/>, cut in the zone of the station's latest archived fetch, as the
+    /// dashboard groups them (UTC for a station without one).
+    /// </summary>
+    private static async Task<(TimeZoneInfo Zone, IReadOnlyList<StoredHourlyAverage> Hours)> HoursOfAsync(IPipelineStore store,
+        string stationId, IReadOnlyList<StoredDailyAverage> days, CancellationToken cancellationToken)
+    {
+        var activity = await store.GetStationActivityAsync(stationId, cancellationToken);
+        var zone = StationsOptions.TryFindTimeZone(activity.LastFetchTimeZone, out var found) ? found : TimeZoneInfo.Utc;
+        if (days.Count == 0)
+            return (zone, []);
+        // The stored days bound the query, not --from and --to: their midnights always exist in the zone.
+        var hours = await store.GetHourlyAveragesAsync(stationId, DayWindows.StartOfDay(days.Min(d => d.Date), zone),
+            DayWindows.StartOfDay(days.Max(d => d.Date).AddDays(1), zone), cancellationToken);
+        return (zone, hours);
     }
 
     /// <summary>

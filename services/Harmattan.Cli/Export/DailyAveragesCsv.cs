@@ -1,12 +1,13 @@
 using System.Globalization;
 using Harmattan.Contracts;
+using Harmattan.Stations;
 using Harmattan.Storage;
 
 namespace Harmattan.Cli.Export;
 
 /// <summary>
 /// Daily averages as CSV: <c>station_id,date,time_zone</c>, then <c>&lt;q&gt;_mean,_min,_max,_count,_rejected</c> for each
-/// quantity present, then <c>hours_covered,completeness,is_complete</c>. Invariant culture, round-trip numbers, one row per day, ascending.
+/// quantity present, then <c>hours_covered,completeness,is_complete,is_running</c>. Invariant culture, round-trip numbers, one row per day, ascending.
 /// </summary>
 public static class DailyAveragesCsv
 {
@@ -16,7 +17,7 @@ public static class DailyAveragesCsv
         var header = new List<string> { "station_id", "date", "time_zone" };
         foreach (var q in quantities)
             header.AddRange([$"{q}_mean", $"{q}_min", $"{q}_max", $"{q}_count", $"{q}_rejected"]);
-        header.AddRange(["hours_covered", "completeness", "is_complete"]);
+        header.AddRange(["hours_covered", "completeness", "is_complete", "is_running"]);
         await writer.WriteLineAsync(string.Join(',', header).AsMemory(), cancellationToken);
 
         var cells = new List<string>(header.Count);
@@ -36,6 +37,7 @@ public static class DailyAveragesCsv
             cells.Add(day.HoursCovered.ToString(CultureInfo.InvariantCulture));
             cells.Add(Number(day.Completeness));
             cells.Add(day.IsComplete ? "true" : "false");
+            cells.Add(DayWindows.NotEndedAt(day.Date, day.TimeZone, day.SourceFetchedAt) ? "true" : "false");
             await writer.WriteLineAsync(string.Join(',', cells).AsMemory(), cancellationToken);
         }
     }
@@ -45,5 +47,6 @@ public static class DailyAveragesCsv
 
     private static string Count(int value) => value.ToString(CultureInfo.InvariantCulture);
 
-    private static string Number(double? value) => value?.ToString("R", CultureInfo.InvariantCulture) ?? "";
+    /// <summary>A number as both exports write it: invariant culture, round-trip precision, empty when absent.</summary>
+    internal static string Number(double? value) => value?.ToString("R", CultureInfo.InvariantCulture) ?? "";
 }

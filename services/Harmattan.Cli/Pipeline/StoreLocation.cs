@@ -1,6 +1,7 @@
 using Harmattan.Cli.Commands;
 using Harmattan.Storage;
 using Harmattan.Storage.MongoDb;
+using Harmattan.Storage.Sqlite;
 using Microsoft.Data.Sqlite;
 
 namespace Harmattan.Cli.Pipeline;
@@ -70,6 +71,10 @@ public static class StoreLocation
             throw CliException.Usage(
                 $"no store: {e.WhereNot} holds none of the store's collections. Check Storage__MongoDatabase (default harmattan) " +
                 "and --mongo (or ConnectionStrings__MongoDb); the loader creates the store when it starts.");
+        }
+        catch (ForeignDatabaseException e)
+        {
+            throw CliException.Usage($"{e.Message}. Check --db (or ConnectionStrings__Sqlite).");
         }
         catch (SqliteException e) when (e.SqliteErrorCode == NotADatabase)
         {

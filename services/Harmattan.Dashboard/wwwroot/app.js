@@ -5,7 +5,8 @@ const GUIDELINES = { pm2_5: 15, pm10: 45 };
 const LABELS = {
   co: ["CO", "mg/m³"], no2: ["NO₂", ""], o3: ["O₃", ""], pm10: ["PM10", "µg/m³"], pm2_5: ["PM2.5", "µg/m³"],
   temperature: ["Temperature", "°C"], relative_humidity: ["Relative humidity", "%"],
-  internal_temperature: ["Internal temperature", "°C"],
+  // The board's own sensor reads on AirQino's scale (about 90 to 510 at the default stations), not in °C.
+  internal_temperature: ["Internal temperature", ""],
 };
 const DEFAULT_QUANTITIES = ["pm2_5", "co"];
 const DEFAULT_DAYS = 30;
@@ -173,11 +174,14 @@ function everyDayOfRange() {
 function dailyChart(canvas, q, summary) {
   const { dates, rows } = everyDayOfRange();
   const means = rows.map((d) => d?.quantities[q]?.mean ?? null);
-  const incomplete = rows.map((d) => d !== undefined && !d.isComplete);
+  // A day fetched before it ended (today) is not complete yet, which says nothing of its data: drawn and counted apart.
+  const running = rows.map((d) => d?.isRunning === true);
+  const incomplete = rows.map((d, i) => d !== undefined && !d.isComplete && !running[i]);
   const guideline = GUIDELINES[q];
   const withData = means.filter((m) => m !== null).length;
   const incompleteCount = means.filter((m, i) => incomplete[i] && m !== null).length;
-  summary.replaceChildren(`${withData} days with data, ${incompleteCount} incomplete. `);
+  const runningCount = means.filter((m, i) => running[i] && m !== null).length;
+  summary.replaceChildren(`${withData} days with data, ${incompleteCount} incomplete${runningCount > 0 ? `, ${runningCount} still running` : ""}. `);
   if (guideline !== undefined) {
     const above = means.filter((m) => m !== null && m > guideline).length;
     summary.append(el("strong", { class: above > 0 ? "above guideline-count" : "guideline-count", "data-days-above": String(above) },
@@ -187,12 +191,12 @@ function dailyChart(canvas, q, summary) {
     label: `${label(q)} daily mean`,
     data: means,
     borderColor: COLORS.complete,
-    backgroundColor: incomplete.map((x) => (x ? "#fff" : COLORS.complete)),
+    backgroundColor: incomplete.map((x, i) => (x || running[i] ? "#fff" : COLORS.complete)),
     pointBorderColor: incomplete.map((x) => (x ? COLORS.incomplete : COLORS.complete)),
     pointStyle: incomplete.map((x) => (x ? "triangle" : "circle")),
     pointRadius: incomplete.map((x) => (x ? 6 : 3.5)),
     pointHoverRadius: 8,
-    pointBorderWidth: incomplete.map((x) => (x ? 2.5 : 1)),
+    pointBorderWidth: incomplete.map((x, i) => (x || running[i] ? 2.5 : 1)),
     borderWidth: 2,
     tension: 0.25,
     spanGaps: false,
@@ -230,7 +234,7 @@ function dailyChart(canvas, q, summary) {
             label: (item) => `${label(q)}: ${number(item.raw)} ${unit(q)}`,
             afterLabel: (item) => {
               const d = rows[item.dataIndex];
-              return `${d.hoursCovered} of ${d.hoursInDay} hours${d.isComplete ? "" : " · incomplete"} · click for hours`;
+              return `${d.hoursCovered} of ${d.hoursInDay} hours${d.isComplete ? "" : d.isRunning ? " · still running" : " · incomplete"} · click for hours`;
             },
           },
         },
@@ -253,10 +257,11 @@ function renderDaysTable() {
   for (const d of state.daily.days) {
     const missing = d.hoursCovered === 0;
     body.append(el("tr", {
-      class: missing ? "missing" : d.isComplete ? "" : "incomplete", "data-date": d.date, tabindex: "0",
+      class: missing ? "missing" : d.isComplete || d.isRunning ? "" : "incomplete", "data-date": d.date, tabindex: "0",
       onclick: () => showDay(d.date, quantities[0]),
       onkeydown: (e) => { if (e.key === "Enter") showDay(d.date, quantities[0]); },
-    }, el("td", {}, d.date, missing ? el("span", { class: "flag" }, "no data") : d.isComplete ? "" : el("span", { class: "flag" }, "incomplete")),
+    }, el("td", {}, d.date, missing ? el("span", { class: "flag" }, "no data") : d.isComplete ? ""
+      : el("span", { class: "flag" }, d.isRunning ? "running" : "incomplete")),
     el("td", {}, `${d.hoursCovered}/${d.hoursInDay}`), el("td", {}, percent(d.completeness)),
     ...quantities.map((q) => el("td", {}, number(d.quantities[q]?.mean ?? null)))));
   }
@@ -288,7 +293,7 @@ async function showDay(date, q) {
   $("day-title").textContent = `${date} · hour by hour${quantity ? ` · ${withUnit(quantity)}` : ""}`;
   $("day-summary").textContent =
     `${slots.length} hours in this day (${timeZone}), ${covered} with data` +
-    (day.day ? `; stored as ${day.day.isComplete ? "complete" : "incomplete"} (${percent(day.day.completeness)}).` : ".");
+    (day.day ? `; stored as ${day.day.isComplete ? "complete" : day.day.isRunning ? "still running" : "incomplete"} (${percent(day.day.completeness)}).` : ".");
 
   state.hourlyChart?.destroy();
   state.hourlyChart = new Chart($("hourly-chart"), {
@@ -339,7 +344,7 @@ function renderFreshness() {
       el("td", { class: `age ${ageClass(s.dataAgeSeconds)}` }, age(s.dataAgeSeconds)),
       el("td", {}, bar, percent(r.completeness)),
       el("td", {}, last),
-      el("td", {}, `${r.complete} / ${r.incomplete} / ${r.missing}`)));
+      el("td", {}, `${r.complete} / ${r.incomplete} / ${r.missing}${r.running > 0 ? ` (${r.running} still running)` : ""}`)));
   }
   table.append(body);
 }

@@ -163,15 +163,19 @@ public sealed partial class SqlitePipelineStore : IPipelineStore, IDisposable
     /// it, and the rebuild of a large archive takes minutes and holds the loader's writes off (the loader, <c>run</c> and
     /// <c>archive prune</c> rebuild it).
     /// </summary>
-    public Task PrepareForReadingAsync(CancellationToken cancellationToken = default) => OpenAsync(rebuildToShrink: false, cancellationToken);
+    /// <exception cref="ForeignDatabaseException">The file is another application's database.</exception>
+    public Task PrepareForReadingAsync(CancellationToken cancellationToken = default) =>
+        OpenAsync(rebuildToShrink: false, cancellationToken, refuseForeignDatabase: true);
 
-    private async Task OpenAsync(bool rebuildToShrink, CancellationToken cancellationToken)
+    private async Task OpenAsync(bool rebuildToShrink, CancellationToken cancellationToken, bool refuseForeignDatabase = false)
     {
         if (DataSource is not ("" or ":memory:") && Path.GetDirectoryName(Path.GetFullPath(DataSource)) is { Length: > 0 } directory)
             Directory.CreateDirectory(directory);
 
         await WithConnectionAsync(async connection =>
         {
+            if (refuseForeignDatabase && await ForeignTablesAsync(connection, cancellationToken) is { Count: > 0 } foreign)
+                throw new ForeignDatabaseException(DataSource, foreign);
             // Before anything is written: it only takes effect on an empty file.
             await ExecuteAsync(connection, $"PRAGMA page_size = {NewFilePageSize};", cancellationToken);
             await EnsureIncrementalVacuumAsync(connection, rebuildToShrink, cancellationToken);
@@ -189,6 +193,25 @@ public sealed partial class SqlitePipelineStore : IPipelineStore, IDisposable
                 "ALTER TABLE daily_averages ADD COLUMN source_checked_at TEXT;", cancellationToken);
             return 0;
         }, cancellationToken);
+    }
+
+    /// <summary>
+    /// Up to three of the file's tables when it holds tables and none of the store's; empty for a store, or for an empty
+    /// file, which becomes one.
+    /// </summary>
+    private static async Task<IReadOnlyList<string>> ForeignTablesAsync(SqliteConnection connection, CancellationToken cancellationToken)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = """
+            SELECT name FROM sqlite_master
+            WHERE type = 'table' AND name NOT LIKE 'sqlite\_%' ESCAPE '\'
+            ORDER BY name
+            """;
+        var tables = new List<string>();
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+            while (await reader.ReadAsync(cancellationToken))
+                tables.Add(reader.GetString(0));
+        return tables.Intersect(["daily_averages", "hourly_averages", "raw_fetches"]).Any() ? [] : tables.Take(3).ToList();
     }
 
     /// <summary>

@@ -281,6 +281,59 @@ public sealed class CliBehaviourTests : IDisposable
     }
 
     [Fact]
+    public async Task A_command_that_reads_the_store_refuses_another_applications_sqlite_database_and_leaves_it_as_it_is()
+    {
+        var other = _cli.PathOf("inventory.db");
+        await using (var connection = new SqliteConnection($"Data Source={other};Pooling=False"))
+        {
+            await connection.OpenAsync(Ct);
+            await using var create = connection.CreateCommand();
+            create.CommandText = "CREATE TABLE items (name TEXT); INSERT INTO items VALUES ('pump');";
+            await create.ExecuteNonQueryAsync(Ct);
+        }
+        var before = await File.ReadAllBytesAsync(other, Ct);
+
+        string[][] readingCommands =
+        [
+            ["export", "--station", "283164601", "--db", "inventory.db"],
+            ["status", "--db", "inventory.db", "--rabbitmq", "amqp://guest:guest@127.0.0.1:1/"],
+        ];
+        foreach (var args in readingCommands)
+        {
+            var (exit, output) = await _cli.InvokeAsync(args);
+
+            Assert.True(exit == 2, output);
+            Assert.Contains($"error: {other} is not a Harmattan store: it holds items and none of the store's tables " +
+                "(daily_averages, hourly_averages, raw_fetches); it was left as it is. Check --db (or ConnectionStrings__Sqlite).", output);
+        }
+        Assert.Equal(before, await File.ReadAllBytesAsync(other, Ct));
+        Assert.False(File.Exists(other + "-wal"), "the database was switched to write-ahead logging");
+    }
+
+    [Fact]
+    public async Task Export_hourly_writes_every_stored_hour_of_the_range_cut_in_the_stations_zone()
+    {
+        var paris = new Dictionary<string, string> { ["Stations__0__Id"] = "900000001", ["Stations__0__TimeZone"] = "Europe/Paris" };
+        var (exit, output) = await _cli.InvokeAsync(["run", "--once", "--simulate", "--from", "2023-10-28", "--to", "2023-10-30"], paris);
+        Assert.True(exit == 0, output);
+        using var store = new SqlitePipelineStore($"Data Source={_cli.PathOf("harmattan-simulated.db")}");
+        var stored = await store.GetHourlyAveragesAsync("900000001", DayWindows.StartOfDay(new DateOnly(2023, 10, 29), TimeZoneInfo.FindSystemTimeZoneById("Europe/Paris")),
+            DayWindows.StartOfDay(new DateOnly(2023, 10, 30), TimeZoneInfo.FindSystemTimeZoneById("Europe/Paris")), Ct);
+
+        (exit, output) = await _cli.InvokeAsync(["export", "--station", "900000001", "--hourly", "--from", "2023-10-29", "--to", "2023-10-29",
+            "--out", "hours.csv", "--db", "harmattan-simulated.db"]);
+
+        Assert.True(exit == 0, output);
+        Assert.Contains($"Wrote {stored.Count} hours (1 day, Europe/Paris) of station 900000001 to {_cli.PathOf("hours.csv")}", output);
+        var lines = await File.ReadAllLinesAsync(_cli.PathOf("hours.csv"), Ct);
+        Assert.StartsWith("station_id,hour,local_time,co,co_rejected,", lines[0]);
+        // The 25 hours of the day the clocks go back, 22:00 UTC the evening before to 23:00 UTC, as stored.
+        Assert.Equal(stored.Select(h => $"900000001,{h.Hour.UtcDateTime:yyyy-MM-dd'T'HH:mm:ss'Z'},"), lines[1..].Select(l => l[..31]));
+        Assert.Equal("900000001,2023-10-28T22:00:00Z,2023-10-29T00:00:00+02:00,", lines[1][..57]);
+        Assert.All(lines[1..], l => Assert.Contains(",2023-10-29T", l));
+    }
+
+    [Fact]
     public async Task Export_replaces_a_previous_export_but_refuses_to_overwrite_a_store()
     {
         var (exit, output) = await _cli.InvokeAsync(["run", "--once", "--simulate", "--station", "283164601", "--from", "2023-11-01", "--to", "2023-11-01"]);

@@ -20,9 +20,9 @@ public class DailyAveragesCsvTests
 
         Assert.Equal(
             "station_id,date,time_zone,co_mean,co_min,co_max,co_count,co_rejected,pm2_5_mean,pm2_5_min,pm2_5_max,pm2_5_count,pm2_5_rejected," +
-            "wind_speed_mean,wind_speed_min,wind_speed_max,wind_speed_count,wind_speed_rejected,hours_covered,completeness,is_complete\n" +
-            "283164601,2023-01-01,Europe/Paris,0.30000000000000004,-0.5,1,18,2,,,,0,0,2,1,3,18,0,18,0.75,true\n" +
-            "283164601,2023-01-02,,,,,0,0,12.5,3,30.25,24,1,,,,0,0,24,1,true\n",
+            "wind_speed_mean,wind_speed_min,wind_speed_max,wind_speed_count,wind_speed_rejected,hours_covered,completeness,is_complete,is_running\n" +
+            "283164601,2023-01-01,Europe/Paris,0.30000000000000004,-0.5,1,18,2,,,,0,0,2,1,3,18,0,18,0.75,true,false\n" +
+            "283164601,2023-01-02,,,,,0,0,12.5,3,30.25,24,1,,,,0,0,24,1,true,false\n",
             writer.ToString());
     }
 
@@ -32,7 +32,27 @@ public class DailyAveragesCsvTests
         var writer = new StringWriter { NewLine = "\n" };
         await DailyAveragesCsv.WriteAsync(writer, [Day(new DateOnly(2023, 1, 3), 0)], TestContext.Current.CancellationToken);
 
-        Assert.Equal("station_id,date,time_zone,hours_covered,completeness,is_complete\n283164601,2023-01-03,Europe/Paris,0,0,false\n", writer.ToString());
+        Assert.Equal("station_id,date,time_zone,hours_covered,completeness,is_complete,is_running\n283164601,2023-01-03,Europe/Paris,0,0,false,false\n", writer.ToString());
+    }
+
+    [Fact]
+    public async Task A_day_fetched_before_it_ended_in_its_zone_is_running_not_merely_incomplete()
+    {
+        var writer = new StringWriter { NewLine = "\n" };
+        var day = new DateOnly(2023, 7, 1);
+        // 23:30 UTC on July 1st: the day has ended in Paris (UTC+2), not in UTC.
+        var lateEvening = new DateTimeOffset(2023, 7, 1, 23, 30, 0, TimeSpan.Zero);
+        await DailyAveragesCsv.WriteAsync(writer,
+        [
+            Day(day, 12) with { SourceFetchedAt = lateEvening, StationId = "paris" },
+            Day(day, 12) with { SourceFetchedAt = lateEvening, StationId = "utc", TimeZone = "UTC" },
+        ], TestContext.Current.CancellationToken);
+
+        Assert.Equal(
+            "station_id,date,time_zone,hours_covered,completeness,is_complete,is_running\n" +
+            "paris,2023-07-01,Europe/Paris,12,0.5,false,false\n" +
+            "utc,2023-07-01,UTC,12,0.5,false,true\n",
+            writer.ToString());
     }
 
     private static StoredDailyAverage Day(DateOnly date, int hours, params (string Name, QuantityStats Stats)[] quantities) => new()
@@ -46,7 +66,8 @@ public class DailyAveragesCsvTests
         Quantities = quantities.ToDictionary(q => q.Name, q => q.Stats),
         AlgorithmVersion = 1,
         SourceFetchId = Guid.Empty,
-        SourceFetchedAt = DateTimeOffset.UnixEpoch,
+        // Fetched the day after: the day had ended.
+        SourceFetchedAt = new DateTimeOffset(date.AddDays(2).ToDateTime(TimeOnly.MinValue), TimeSpan.Zero),
         TimeZone = "Europe/Paris",
     };
 }

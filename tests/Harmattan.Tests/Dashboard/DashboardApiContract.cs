@@ -95,6 +95,7 @@ public abstract class DashboardApiContract : IAsyncLifetime
             Assert.Equal(cells["hours_covered"], day.GetProperty("hoursCovered").GetInt32().ToString(CultureInfo.InvariantCulture));
             Assert.Equal(double.Parse(cells["completeness"], CultureInfo.InvariantCulture), day.GetProperty("completeness").GetDouble());
             Assert.Equal(cells["is_complete"], day.GetProperty("isComplete").GetBoolean() ? "true" : "false");
+            Assert.Equal(cells["is_running"], day.GetProperty("isRunning").GetBoolean() ? "true" : "false");
             foreach (var q in quantities)
             {
                 var present = day.GetProperty("quantities").TryGetProperty(q, out var numbers);
@@ -106,6 +107,23 @@ public abstract class DashboardApiContract : IAsyncLifetime
             }
         }
         Assert.Equal(Pm25(6), days[6].GetProperty("quantities").GetProperty("pm2_5").GetProperty("mean").GetDouble(), 9);
+    }
+
+    [Fact]
+    public async Task Today_fetched_before_it_ended_is_running_and_an_incomplete_day_that_had_ended_is_not()
+    {
+        var today = DateOnly.FromDateTime(Now.UtcDateTime);
+        await _store.UpsertAveragesAsync([Builders.Averages(Smart188, today, hoursCovered: 2, fetchedAt: Now, isComplete: false)], Ct);
+
+        using var json = await GetJsonAsync($"api/stations/{Smart188}/daily?from={IncompleteDay:yyyy-MM-dd}&to={today:yyyy-MM-dd}");
+
+        var days = json.RootElement.GetProperty("days").EnumerateArray()
+            .ToDictionary(d => d.GetProperty("date").GetString()!, d => (Complete: d.GetProperty("isComplete").GetBoolean(), Running: d.GetProperty("isRunning").GetBoolean()));
+        Assert.Equal((false, true), days[today.ToString("yyyy-MM-dd")]);
+        Assert.Equal((false, false), days[IncompleteDay.ToString("yyyy-MM-dd")]);
+        using var stations = await GetJsonAsync("api/stations");
+        var recent = stations.RootElement.GetProperty("stations")[0].GetProperty("last30Days");
+        Assert.Equal((2, 1), (recent.GetProperty("incomplete").GetInt32(), recent.GetProperty("running").GetInt32()));
     }
 
     [Fact]

@@ -169,6 +169,39 @@ public sealed class DashboardPageTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Today_fetched_before_it_ended_is_shown_as_still_running_not_as_an_incomplete_day()
+    {
+        var today = DateOnly.FromDateTime(Now.UtcDateTime);
+        await _store.UpsertAveragesAsync([Builders.Averages(Smart188, today, hoursCovered: 2, fetchedAt: Now, isComplete: false)], Ct);
+        const string coCanvas = "canvas[data-quantity='co']";
+        var page = await OpenAsync(1280, 900, mobile: false, canvas: coCanvas);
+
+        // The range ends on today; the day stored with 12 hours stays the one incomplete day.
+        Assert.StartsWith($"{StoredDays} days with data, 1 incomplete, 1 still running.",
+            await page.Locator(".daily-card[data-quantity='co'] .summary").InnerTextAsync());
+        var todayIndex = await page.EvaluateAsync<int>($"() => Chart.getChart(document.querySelector(\"{coCanvas}\")).data.labels.indexOf('{today:yyyy-MM-dd}')");
+        Assert.Equal("circle", await page.EvaluateAsync<string>(
+            $"() => Chart.getChart(document.querySelector(\"{coCanvas}\")).data.datasets[0].pointStyle[{todayIndex}]"));
+        await page.Locator("#days-details summary").ClickAsync();
+        Assert.Contains("running", await page.Locator($"#days-table tr[data-date='{today:yyyy-MM-dd}']").InnerTextAsync());
+        Assert.DoesNotContain("incomplete", await page.Locator($"#days-table tr[data-date='{today:yyyy-MM-dd}']").InnerTextAsync());
+        Assert.Contains("8 / 2 / 20 (1 still running)", await page.Locator($"#freshness tr[data-station='{Smart188}']").InnerTextAsync());
+    }
+
+    [Fact]
+    public async Task The_boards_internal_temperature_is_shown_without_a_unit_as_it_is_not_in_degrees_celsius()
+    {
+        var page = await OpenAsync(1280, 900, mobile: false, station: Smart189, canvas: "canvas[data-quantity='co']");
+        await page.Locator("#quantities button[data-quantity='internal_temperature']").ClickAsync();
+        var card = page.Locator(".daily-card[data-quantity='internal_temperature']");
+
+        Assert.Equal("Internal temperature · daily mean", await card.Locator("h2").InnerTextAsync());
+        Assert.Equal("", await card.Locator("canvas").EvaluateAsync<string>("c => Chart.getChart(c).options.scales.y.title.text"));
+        Assert.Contains("Internal temperature", await page.Locator("#days-table thead").TextContentAsync());
+        Assert.DoesNotContain("°C", await page.Locator("#days-table thead").TextContentAsync());
+    }
+
+    [Fact]
     public async Task On_a_phone_the_page_fits_the_screen_width()
     {
         var page = await OpenAsync(390, 844, mobile: true);

@@ -99,7 +99,7 @@ public sealed class DashboardSite : IAsyncDisposable
         for (var i = 0; i < Smart189Days.Length; i++)
         {
             var day = Smart189Days[i];
-            batch.Add(Day(Smart189, day, DayStart(day, TimeZoneInfo.Utc), 24, 24, h => new() { ["pm10"] = 40 + 10 * i, ["co"] = 0.3 }));
+            batch.Add(Day(Smart189, day, DayStart(day, TimeZoneInfo.Utc), 24, 24, h => new() { ["pm10"] = 40 + 10 * i, ["co"] = 0.3, ["internal_temperature"] = 300 + 10 * i }));
         }
         var paris = TimeZoneInfo.FindSystemTimeZoneById("Europe/Paris");
         batch.Add(Day(Paris, ParisDay, DayStart(ParisDay, paris), 23, 23, h => new() { ["pm2_5"] = h }, paris.Id));

@@ -1,0 +1,40 @@
+using System.Globalization;
+using Harmattan.Contracts;
+using Harmattan.Storage;
+
+namespace Harmattan.Cli.Export;
+
+/// <summary>
+/// Hourly averages as CSV: <c>station_id,hour,local_time</c> (the start of the hour in UTC, and at the station's UTC
+/// offset), then <c>&lt;q&gt;,&lt;q&gt;_rejected</c> for each quantity present (an hour holds one value of each), one
+/// row per stored hour, ascending. Invariant culture, round-trip numbers, as <see cref="DailyAveragesCsv"/>.
+/// </summary>
+public static class HourlyAveragesCsv
+{
+    public static async Task WriteAsync(TextWriter writer, IReadOnlyList<StoredHourlyAverage> hours, TimeZoneInfo zone,
+        CancellationToken cancellationToken = default)
+    {
+        var quantities = QuantityNames.InDisplayOrder(hours.SelectMany(h => h.Quantities.Keys));
+        var header = new List<string> { "station_id", "hour", "local_time" };
+        foreach (var q in quantities)
+            header.AddRange([q, $"{q}_rejected"]);
+        await writer.WriteLineAsync(string.Join(',', header).AsMemory(), cancellationToken);
+
+        var cells = new List<string>(header.Count);
+        foreach (var hour in hours.OrderBy(h => h.Hour))
+        {
+            cells.Clear();
+            cells.Add(hour.StationId);
+            cells.Add(hour.Hour.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture));
+            cells.Add(TimeZoneInfo.ConvertTime(hour.Hour, zone).ToString("yyyy-MM-dd'T'HH:mm:sszzz", CultureInfo.InvariantCulture));
+            foreach (var q in quantities)
+            {
+                if (hour.Quantities.TryGetValue(q, out var stats))
+                    cells.AddRange([DailyAveragesCsv.Number(stats.Mean), stats.Rejected.ToString(CultureInfo.InvariantCulture)]);
+                else
+                    cells.AddRange(["", "0"]);
+            }
+            await writer.WriteLineAsync(string.Join(',', cells).AsMemory(), cancellationToken);
+        }
+    }
+}

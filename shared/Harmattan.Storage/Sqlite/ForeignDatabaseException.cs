@@ -1,0 +1,10 @@
+namespace Harmattan.Storage.Sqlite;
+
+/// <summary>
+/// The SQLite file holds tables, none of them the store's: another application's database, given as the store by
+/// mistake. A command that only reads the store refuses it rather than write the store's tables into it.
+/// </summary>
+/// <param name="tables">Some of the tables it holds, to name in the message.</param>
+public sealed class ForeignDatabaseException(string file, IReadOnlyList<string> tables)
+    : Exception($"{file} is not a Harmattan store: it holds {string.Join(", ", tables)} and none of the store's tables " +
+        "(daily_averages, hourly_averages, raw_fetches); it was left as it is");
