@@ -61,7 +61,7 @@ public static class DashboardApi
         var recent = new RecentDaysSummary(from, to, complete, withData.Count - complete, RecentDays - withData.Count,
             // A day without a row, or without an hour, counts as 0 %.
             withData.Sum(d => d.Completeness) / RecentDays,
-            withData.Count(DayRow.Running));
+            withData.Count(d => d.IsRunning()));
         return new StationSummary(station.Id, station.Name, station.TimeZone.Id, activity.LastReadingHour, activity.LastFetchedAt,
             activity.DataAge(now) is { } age ? (long)age.TotalSeconds : null, recent);
     }
@@ -138,22 +138,20 @@ public sealed record StationSummary(string Id, string? Name, string TimeZone, Da
     long? DataAgeSeconds, RecentDaysSummary Last30Days);
 
 /// <param name="Completeness">The mean of the days' completeness, a day without data counting 0.</param>
-/// <param name="Running">Of the incomplete days, those not ended when fetched (<see cref="DayRow.IsRunning"/>).</param>
+/// <param name="Running">Of the incomplete days, those not ended when fetched (<see cref="StoredDailyAverage.IsRunning"/>).</param>
 public sealed record RecentDaysSummary(DateOnly From, DateOnly To, int Complete, int Incomplete, int Missing, double Completeness, int Running);
 
 public sealed record DailyResponse(string StationId, string? Name, string TimeZone, DateOnly From, DateOnly To,
     IReadOnlyList<string> Quantities, IReadOnlyList<DayRow> Days);
 
 /// <param name="TimeZone">The zone the day was cut in; null where the store does not know it (docs/stored-data.md).</param>
-/// <param name="IsRunning">The day had not ended when it was fetched: not complete yet, which says nothing of its data.</param>
+/// <param name="IsRunning">Not complete, and the day had not ended when it was fetched: which says nothing of its data yet (<see cref="StoredDailyAverage.IsRunning"/>).</param>
 public sealed record DayRow(DateOnly Date, string? TimeZone, int HoursCovered, int HoursInDay, double Completeness, bool IsComplete,
     bool IsRunning, IReadOnlyDictionary<string, QuantityNumbers> Quantities)
 {
     public static DayRow From(StoredDailyAverage day) =>
-        new(day.Date, day.TimeZone, day.HoursCovered, day.HoursInDay, day.Completeness, day.IsComplete, Running(day),
+        new(day.Date, day.TimeZone, day.HoursCovered, day.HoursInDay, day.Completeness, day.IsComplete, day.IsRunning(),
             QuantityNumbers.Of(day.Quantities));
-
-    public static bool Running(StoredDailyAverage day) => DayWindows.NotEndedAt(day.Date, day.TimeZone, day.SourceFetchedAt);
 }
 
 /// <param name="Start">The UTC instant the local day begins.</param>

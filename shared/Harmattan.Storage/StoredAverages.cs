@@ -1,4 +1,5 @@
 using Harmattan.Contracts;
+using Harmattan.Stations;
 
 namespace Harmattan.Storage;
 
@@ -36,6 +37,14 @@ public record StoredDailyAverage
     private readonly DateTimeOffset? _sourceCheckedAt;
 
     public DayCoverage Coverage => DayCoverages.Of(HoursCovered, Quantities.Count, IsComplete);
+
+    /// <summary>
+    /// Not complete, and not ended in its zone when it was fetched (today, usually): the hourly schedule fetches it again
+    /// until it has, so its being incomplete says nothing of its data yet. A row that does not record its zone is cut in
+    /// <paramref name="zoneWhenUnknown"/> (UTC when null).
+    /// </summary>
+    public bool IsRunning(string? zoneWhenUnknown = null) =>
+        !IsComplete && DayWindows.NotEndedAt(Date, TimeZone ?? zoneWhenUnknown, SourceFetchedAt);
 }
 
 public record StoredHourlyAverage

@@ -1,6 +1,5 @@
 using System.Globalization;
 using Harmattan.Contracts;
-using Harmattan.Stations;
 using Harmattan.Storage;
 
 namespace Harmattan.Cli.Export;
@@ -37,7 +36,7 @@ public static class DailyAveragesCsv
             cells.Add(day.HoursCovered.ToString(CultureInfo.InvariantCulture));
             cells.Add(Number(day.Completeness));
             cells.Add(day.IsComplete ? "true" : "false");
-            cells.Add(DayWindows.NotEndedAt(day.Date, day.TimeZone, day.SourceFetchedAt) ? "true" : "false");
+            cells.Add(day.IsRunning() ? "true" : "false");
             await writer.WriteLineAsync(string.Join(',', cells).AsMemory(), cancellationToken);
         }
     }

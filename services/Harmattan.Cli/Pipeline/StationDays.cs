@@ -14,8 +14,7 @@ public sealed record StationDays(string StationId, TimeZoneInfo TimeZone, DateOn
     /// The stored day had not ended when it was fetched (today, usually): not complete yet, which says nothing of its
     /// data; the hourly schedule fetches it again until it has ended.
     /// </summary>
-    public bool IsRunning(StoredDailyAverage day) =>
-        !day.IsComplete && DayWindows.StartOfDay(day.Date.AddDays(1), TimeZone) > day.SourceFetchedAt;
+    public bool IsRunning(StoredDailyAverage day) => day.IsRunning(zoneWhenUnknown: TimeZone.Id);
 
     /// <summary>
     /// How many of the asked days the store holds as asked of the source at or after <paramref name="notBefore"/>: fetched

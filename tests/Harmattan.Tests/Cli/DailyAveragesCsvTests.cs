@@ -46,12 +46,15 @@ public class DailyAveragesCsvTests
         [
             Day(day, 12) with { SourceFetchedAt = lateEvening, StationId = "paris" },
             Day(day, 12) with { SourceFetchedAt = lateEvening, StationId = "utc", TimeZone = "UTC" },
+            // Complete already: running says only why an incomplete day is incomplete, as harmattan status counts it.
+            Day(day, 20) with { SourceFetchedAt = lateEvening, StationId = "utc-complete", TimeZone = "UTC" },
         ], TestContext.Current.CancellationToken);
 
         Assert.Equal(
             "station_id,date,time_zone,hours_covered,completeness,is_complete,is_running\n" +
             "paris,2023-07-01,Europe/Paris,12,0.5,false,false\n" +
-            "utc,2023-07-01,UTC,12,0.5,false,true\n",
+            "utc,2023-07-01,UTC,12,0.5,false,true\n" +
+            "utc-complete,2023-07-01,UTC,20,0.8333333333333334,true,false\n",
             writer.ToString());
     }
 

@@ -78,7 +78,8 @@ public sealed class StatusTests : IDisposable
         var fetchedAt = now.AddMinutes(-15);
         var days = Enumerable.Range(0, 29).Select(i => Day(station, Today.AddDays(-29 + i), 24, fetchedAt)).ToList();
         days.Add(Day(station, Today, 22, fetchedAt, complete: false));
-        await _store.UpsertAveragesAsync(days, Ct);
+        // Cut in New York, as the archived fetch says.
+        await _store.UpsertAveragesAsync([.. days.Select(d => d with { TimeZone = newYork.Id })], Ct);
         var window = DayWindows.ForDays(Today.AddDays(-1), Today, newYork);
         await _store.ArchiveRawFetchesAsync([new RawReadingsFetched
         {
