@@ -523,6 +523,12 @@ public sealed partial class SqlitePipelineStore : IPipelineStore, IDisposable
             {
                 await using var connection = new SqliteConnection(_connectionString);
                 await connection.OpenAsync(cancellationToken);
+                if (SqliteMovedFile.HasMoved(connection))
+                {
+                    // Pooled connections hold the old file open; cleared, the pool opens the file now at the path.
+                    SqliteConnection.ClearPool(connection);
+                    throw SqliteMovedFile.Error(DataSource);
+                }
                 await ExecuteAsync(connection,
                     $"PRAGMA busy_timeout = {_busyTimeoutMilliseconds}; PRAGMA synchronous = NORMAL; PRAGMA cache_size = -{PageCacheKiB};",
                     cancellationToken);

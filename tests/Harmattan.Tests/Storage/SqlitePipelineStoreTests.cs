@@ -169,6 +169,35 @@ public sealed class SqlitePipelineStoreTests : PipelineStoreContract
     }
 
     [Fact]
+    public async Task A_write_after_the_file_was_restored_under_the_running_store_fails_once_and_then_goes_to_the_restored_file()
+    {
+        var loader = Open();
+        await loader.InitializeAsync(Ct);
+        await loader.UpsertAveragesAsync([Averages(Station1, FetchedAt, 1, 1.0, Day)], Ct);
+
+        // The README's restore, done while the loader runs: the backup moved over the store, its log and index removed.
+        var backup = _path + ".backup";
+        await using (var copy = new SqliteConnection($"Data Source={_path};Mode=ReadOnly;Pooling=False"))
+        {
+            await copy.OpenAsync(Ct);
+            await using var vacuum = copy.CreateCommand();
+            vacuum.CommandText = $"VACUUM INTO '{backup}'";
+            await vacuum.ExecuteNonQueryAsync(Ct);
+        }
+        File.Move(backup, _path, overwrite: true);
+        File.Delete(_path + "-wal");
+        File.Delete(_path + "-shm");
+
+        var nextDay = Averages(Station1, FetchedAt.AddDays(1), 1, 2.0, Day.AddDays(1));
+        var moved = await Assert.ThrowsAsync<SqliteException>(() => loader.UpsertAveragesAsync([nextDay], Ct));
+        Assert.Contains($"{_path} was replaced or removed while this process had it open", moved.Message);
+        await loader.UpsertAveragesAsync([nextDay], Ct);
+
+        var restored = new SqlitePipelineStore($"Data Source={_path};Pooling=False");
+        Assert.Equal(new[] { Day, Day.AddDays(1) }, (await restored.GetDailyAveragesAsync(Station1, Day, Day.AddDays(1), Ct)).Select(d => d.Date));
+    }
+
+    [Fact]
     public async Task A_command_that_only_reads_a_file_of_an_earlier_version_leaves_the_rebuild_to_the_loader()
     {
         var fetch = await CreateFileWithoutIncrementalVacuumAsync();
