@@ -48,19 +48,19 @@ public static class BackupCommand
         var clock = Stopwatch.StartNew();
         try
         {
-            File.Delete(partial);
+            DeletePartial(partial);
             await CopyAsync(source, partial, sourceBytes, cancellationToken);
             File.Move(partial, target.FullName);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            File.Delete(partial);
+            DeletePartial(partial);
             AnsiConsole.MarkupLineInterpolated($"Stopped: no backup written ({target.FullName} was not created).");
             return CliException.FailureExitCode;
         }
         catch (Exception e) when (e is SqliteException or IOException or UnauthorizedAccessException)
         {
-            File.Delete(partial);
+            DeletePartial(partial);
             throw CliException.Failure($"the backup to {target.FullName} failed ({e.Message}); nothing was written. Check the free space and the rights on {target.DirectoryName}.");
         }
 
@@ -71,6 +71,15 @@ public static class BackupCommand
         return 0;
     }
 
+    private static readonly string[] SqliteCompanionSuffixes = ["-wal", "-shm", "-journal"];
+
+    /// <summary>The partial copy and the rollback journal SQLite leaves beside it when the copy fails (a full disk).</summary>
+    private static void DeletePartial(string partial)
+    {
+        File.Delete(partial);
+        File.Delete(partial + "-journal");
+    }
+
     private static void RequireNewFile(FileInfo target, string source)
     {
         if (target.Directory is { Exists: false } folder)
@@ -79,6 +88,9 @@ public static class BackupCommand
             throw CliException.Usage($"--out: {target.FullName} is a folder; name the file to write, e.g. --out {Path.Combine(target.ToString(), "harmattan-backup.db")}.");
         if (string.Equals(target.FullName, source, StringComparison.Ordinal))
             throw CliException.Usage($"--out: {target.FullName} is the store being backed up; name another file.");
+        // SQLite would take a file of these names for the store's log or journal when it next opens the store.
+        if (SqliteCompanionSuffixes.Any(suffix => string.Equals(target.FullName, source + suffix, StringComparison.Ordinal)))
+            throw CliException.Usage($"--out: {target.FullName} is the name of the store's own {target.Name[(Path.GetFileName(source).Length + 1)..]} file; name another file.");
         if (target.Exists)
             throw CliException.Usage($"--out: {target.FullName} exists, and a backup never replaces a file; remove it or name another file.");
     }

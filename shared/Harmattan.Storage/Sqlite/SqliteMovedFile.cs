@@ -17,12 +17,25 @@ internal static class SqliteMovedFile
     [DllImport("e_sqlite3", EntryPoint = "sqlite3_file_control")]
     private static extern int FileControl(IntPtr database, [MarshalAs(UnmanagedType.LPUTF8Str)] string databaseName, int opcode, ref int result);
 
+    private static bool _unavailable;
+
     /// <summary>True when the main database file of <paramref name="connection"/> was renamed or removed since it was opened.</summary>
     public static bool HasMoved(SqliteConnection connection)
     {
+        if (_unavailable)
+            return false;
         var moved = 0;
-        // An in-memory database, or a platform whose SQLite cannot tell, answers an error or leaves moved at 0.
-        return FileControl(connection.Handle!.DangerousGetHandle(), "main", HasMovedOpcode, ref moved) == SQLitePCL.raw.SQLITE_OK && moved != 0;
+        try
+        {
+            // An in-memory database, or a platform whose SQLite cannot tell, answers an error or leaves moved at 0.
+            return FileControl(connection.Handle!.DangerousGetHandle(), "main", HasMovedOpcode, ref moved) == SQLitePCL.raw.SQLITE_OK && moved != 0;
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+        {
+            // A SQLite provider other than the bundled e_sqlite3: the check is lost, never the store.
+            _unavailable = true;
+            return false;
+        }
     }
 
     public static SqliteException Error(string dataSource) => new(

@@ -93,6 +93,10 @@ public sealed class BackupCommandTests : IDisposable
         Assert.Equal(2, exit);
         Assert.Contains("is the store being backed up; name another file.", output);
 
+        (exit, output) = await _cli.InvokeAsync(["backup", "--out", "harmattan.db-wal"]);
+        Assert.Equal(2, exit);
+        Assert.Contains($"--out: {_cli.PathOf("harmattan.db-wal")} is the name of the store's own wal file; name another file.", output);
+
         (exit, output) = await _cli.InvokeAsync(["backup", "--db", "typo.db", "--out", "copy.db"]);
         Assert.Equal(2, exit);
         Assert.Contains($"no store at {_cli.PathOf("typo.db")}", output);
