@@ -121,7 +121,7 @@ public static class ArchiveCommand
     {
         if (store is not SqlitePipelineStore { DataSource: { Length: > 0 } path } || path == ":memory:" || !File.Exists(path))
             return null;
-        return new[] { path, path + "-wal" }.Where(File.Exists).Sum(f => new FileInfo(f).Length);
+        return StoreLocation.SqliteBytes(path);
     }
 
     private static IHost BuildHost((string, string?)[] storeOverrides)

@@ -44,7 +44,7 @@ public static class BackupCommand
 
         // Written under another name and renamed when whole, so that a copy stopped halfway never passes for a backup.
         var partial = target.FullName + ".partial";
-        var sourceBytes = new[] { source, source + "-wal" }.Where(File.Exists).Sum(f => new FileInfo(f).Length);
+        var sourceBytes = StoreLocation.SqliteBytes(source);
         var clock = Stopwatch.StartNew();
         try
         {
@@ -82,10 +82,7 @@ public static class BackupCommand
 
     private static void RequireNewFile(FileInfo target, string source)
     {
-        if (target.Directory is { Exists: false } folder)
-            throw CliException.Usage($"--out: the folder {folder.FullName} does not exist; create it first or write the backup elsewhere.");
-        if (Directory.Exists(target.FullName))
-            throw CliException.Usage($"--out: {target.FullName} is a folder; name the file to write, e.g. --out {Path.Combine(target.ToString(), "harmattan-backup.db")}.");
+        CommonOptions.RequireOutFile(target, "harmattan-backup.db");
         if (string.Equals(target.FullName, source, StringComparison.Ordinal))
             throw CliException.Usage($"--out: {target.FullName} is the store being backed up; name another file.");
         // SQLite would take a file of these names for the store's log or journal when it next opens the store.

@@ -215,6 +215,19 @@ public static class CommonOptions
     };
 
     /// <summary>Rejects half a range or a reversed one with a message that says what to type.</summary>
+    /// <summary>
+    /// A file to write given with <c>--out</c>: its folder exists and it is not itself a folder.
+    /// <paramref name="example"/> is the file name suggested inside a folder named by mistake.
+    /// </summary>
+    /// <exception cref="CliException">The folder is missing, or the path is a folder.</exception>
+    public static void RequireOutFile(FileInfo file, string example)
+    {
+        if (file.Directory is { Exists: false } folder)
+            throw CliException.Usage($"--out: the folder {folder.FullName} does not exist; create it first or write the file elsewhere.");
+        if (Directory.Exists(file.FullName))
+            throw CliException.Usage($"--out: {file.FullName} is a folder; name the file to write, e.g. --out {Path.Combine(file.ToString(), example)}.");
+    }
+
     public static void ValidateRange(Command command, Option<DateOnly?> from, Option<DateOnly?> to, bool together = true) =>
         command.Validators.Add(result =>
         {

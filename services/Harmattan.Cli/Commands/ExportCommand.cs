@@ -28,10 +28,8 @@ public static class ExportCommand
             var stationId = result.GetValue(station)!;
             // "-" is standard output, as for most tools that write a file.
             var outFile = result.GetResult(output)?.Tokens is [{ Value: "-" }] ? null : result.GetValue(output);
-            if (outFile?.Directory is { Exists: false } folder)
-                throw CliException.Usage($"--out: the folder {folder.FullName} does not exist; create it first or write the file elsewhere.");
-            if (outFile is { } target && Directory.Exists(target.FullName))
-                throw CliException.Usage($"--out: {target.FullName} is a folder; name the file to write, e.g. --out {Path.Combine(target.ToString(), "averages.csv")}.");
+            if (outFile is { } target)
+                CommonOptions.RequireOutFile(target, "averages.csv");
             if (outFile is { } existing && IsSqliteDatabase(existing))
                 throw CliException.Usage(
                     $"--out: {existing.FullName} is a SQLite database (a store), which the CSV would overwrite; name another file, e.g. --out averages.csv.");
@@ -46,12 +44,12 @@ public static class ExportCommand
             var days = await store.GetDailyAveragesAsync(stationId,
                 result.GetValue(from) ?? DateOnly.MinValue, result.GetValue(to) ?? DateOnly.MaxValue, cancellationToken);
             Func<TextWriter, Task> write = writer => DailyAveragesCsv.WriteAsync(writer, days, cancellationToken);
-            var written = days.Count == 1 ? "1 day" : $"{days.Count} days";
+            var written = Counted.Of(days.Count, "day", "days");
             if (result.GetValue(hourly))
             {
                 var (zone, hours) = await HoursOfAsync(store, stationId, days, cancellationToken);
                 write = writer => HourlyAveragesCsv.WriteAsync(writer, hours, zone, cancellationToken);
-                written = $"{(hours.Count == 1 ? "1 hour" : $"{hours.Count} hours")} ({written}, {zone.Id})";
+                written = $"{Counted.Of(hours.Count, "hour", "hours")} ({written}, {zone.Id})";
             }
             if (outFile is { } file)
             {

@@ -98,6 +98,10 @@ public static class StoreLocation
             : "";
     }
 
+    /// <summary>The bytes of a SQLite store: its file and its write-ahead log, which holds the latest writes.</summary>
+    public static long SqliteBytes(string path) =>
+        new[] { path, path + "-wal" }.Where(File.Exists).Sum(f => new FileInfo(f).Length);
+
     /// <summary>The SQLite file's full path (relative paths are relative to the current directory), or null for MongoDB or an in-memory database.</summary>
     public static string? SqliteFile(IConfiguration configuration)
     {
