@@ -250,6 +250,23 @@ if [ "$store" = sqlite ]; then
       || fail "station $station: the export from the backup differs from the store's"
     echo "$station-2023-10-backup.csv: identical to the store's"
   done
+
+  step "restore of that backup: refused while the loader has the store open, done with the services stopped"
+  if cli restore --backup harmattan-backup.db > "$work/restore-refused.log" 2>&1; then
+    fail "restore went ahead while the loader had the store open"
+  fi
+  grep -q "is in use" "$work/restore-refused.log" || fail "restore did not say the store is in use: $(cat "$work/restore-refused.log")"
+  echo "refused while the loader runs: $(grep -o 'is in use[^.]*' "$work/restore-refused.log")"
+  compose --profile offline stop extractor loader
+  cli restore --backup harmattan-backup.db || fail "harmattan restore exited $?"
+  compose --profile offline start extractor loader
+  wait_healthy 120 >/dev/null
+  for station in "${stations[@]}"; do
+    export_month "$station" 2023-10-01 2023-10-31 "$station-2023-10-restored.csv"
+    cmp -s "$exports/$station-2023-10.csv" "$exports/$station-2023-10-restored.csv" \
+      || fail "station $station: the export from the restored store differs from the store's before"
+    echo "$station-2023-10-restored.csv: identical to the store's before the restore"
+  done
 fi
 
 step "down -v leaves nothing behind"

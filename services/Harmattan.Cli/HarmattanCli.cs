@@ -28,6 +28,7 @@ public static partial class HarmattanCli
             DashboardCommand.Create(),
             ArchiveCommand.Create(),
             BackupCommand.Create(),
+            RestoreCommand.Create(),
         };
 
     public static async Task<int> InvokeAsync(string[] args, CancellationToken cancellationToken = default)

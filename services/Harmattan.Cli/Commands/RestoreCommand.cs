@@ -1,0 +1,162 @@
+using System.CommandLine;
+using System.Globalization;
+using Harmattan.Cli.Pipeline;
+using Harmattan.Storage;
+using Microsoft.Data.Sqlite;
+using Spectre.Console;
+
+namespace Harmattan.Cli.Commands;
+
+/// <summary>
+/// <c>harmattan restore</c>: puts a backup in the place of a SQLite store, once nothing has the store open, and keeps the
+/// store it replaces beside it.
+/// </summary>
+public static class RestoreCommand
+{
+    public static Command Create()
+    {
+        var backup = new Option<FileInfo>("--backup")
+        {
+            Description = "The backup to restore (a file written by `harmattan backup`), relative to the current directory.",
+            Required = true,
+        };
+        var db = CommonOptions.Db();
+        var command = new Command("restore", "Put a backup in the place of a SQLite store, with the services stopped; the store it replaces is kept beside it.")
+        {
+            backup, db,
+        };
+        command.SetAction((result, cancellationToken) => RunAsync(result.GetValue(backup)!, result.GetValue(db), cancellationToken));
+        return command;
+    }
+
+    /// <summary>SQLITE_BUSY: another connection holds a lock on the file.</summary>
+    private const int Busy = 5;
+
+    private static async Task<int> RunAsync(FileInfo backup, FileInfo? db, CancellationToken cancellationToken)
+    {
+        var builder = CliHost.CreateBuilder(CommonOptions.StoreDefaults, CliHost.Overrides(CommonOptions.StoreOverrides(db, null)));
+        var store = StoreLocation.SqliteFile(builder.Configuration) ?? throw CliException.Usage(
+            $"restore replaces a SQLite store, and the store configured is {StoreLocation.Describe(builder.Configuration)}: restore MongoDB " +
+            "with mongorestore (README, \"Backups\"), or give the SQLite file with --db.");
+        await RequireBackupAsync(backup, store, cancellationToken);
+
+        var unfinished = store + ".restoring";
+        var kept = File.Exists(store) ? $"{store}.before-restore-{DateTime.UtcNow.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture)}" : null;
+        try
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(store)!);
+            // Held until the swap: a service that starts meanwhile cannot open the store and write to the file being replaced.
+            await using var exclusive = kept is null ? null : await LockAsync(store, cancellationToken);
+            await SqliteCopy.CopyAsync(backup.FullName, unfinished, cancellationToken);
+            await UseWriteAheadLogAsync(unfinished, cancellationToken);
+            if (exclusive is not null)
+            {
+                // The store's latest writes move from its log into the file that is kept.
+                await using var checkpoint = exclusive.CreateCommand();
+                checkpoint.CommandText = "PRAGMA wal_checkpoint(TRUNCATE)";
+                await checkpoint.ExecuteNonQueryAsync(cancellationToken);
+                await exclusive.CloseAsync();
+                File.Move(store, kept!);
+            }
+            // A log or index left beside the store belongs to the file kept: SQLite would apply it to the restored one.
+            File.Delete(store + "-wal");
+            File.Delete(store + "-shm");
+            File.Move(unfinished, store);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            File.Delete(unfinished);
+            AnsiConsole.MarkupLineInterpolated($"Stopped: nothing restored ({store} is as it was).");
+            return CliException.FailureExitCode;
+        }
+        catch (Exception e) when (e is SqliteException or IOException or UnauthorizedAccessException)
+        {
+            File.Delete(unfinished);
+            var storeMoved = kept is not null && File.Exists(kept) && !File.Exists(store) ? $" The store is at {kept}: move it back to {store}." : "";
+            throw CliException.Failure($"the restore of {backup.FullName} to {store} failed ({e.Message}).{storeMoved} Check the free space and the rights on {Path.GetDirectoryName(store)}.");
+        }
+
+        AnsiConsole.MarkupLineInterpolated($"Restored {backup.FullName} to {store} ({ArchiveCommand.Bytes(new FileInfo(store).Length)}).");
+        if (kept is not null)
+            AnsiConsole.MarkupLineInterpolated($"The store it replaced is kept as {kept} ({ArchiveCommand.Bytes(new FileInfo(kept).Length)}): delete it once the restored store is what you want.");
+        AnsiConsole.MarkupLine(
+            "Start the services again. What they stored after the backup was taken is not in it: `harmattan backfill` over that time fetches those days again.");
+        return 0;
+    }
+
+    private static async Task RequireBackupAsync(FileInfo backup, string store, CancellationToken cancellationToken)
+    {
+        if (string.Equals(backup.FullName, store, StringComparison.Ordinal))
+            throw CliException.Usage($"--backup: {backup.FullName} is the store itself; name the backup file.");
+        if (backup.Name.EndsWith(".partial", StringComparison.Ordinal))
+            throw CliException.Usage($"--backup: {backup.FullName} is a backup that did not finish (`harmattan backup` renames its copy when whole); name a finished one.");
+        if (!backup.Exists)
+            throw CliException.Usage($"--backup: no file at {backup.FullName}.");
+
+        await using var connection = new SqliteConnection(
+            new SqliteConnectionStringBuilder { DataSource = backup.FullName, Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ToString());
+        try
+        {
+            await connection.OpenAsync(cancellationToken);
+            await using var tables = connection.CreateCommand();
+            tables.CommandText = "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ('daily_averages', 'hourly_averages', 'raw_fetches')";
+            if (Convert.ToInt64(await tables.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture) == 0)
+                throw CliException.Usage($"--backup: {backup.FullName} holds no Harmattan store; name a file written by `harmattan backup`.");
+            await using var check = connection.CreateCommand();
+            check.CommandText = "PRAGMA quick_check";
+            check.CommandTimeout = 0;
+            if (await check.ExecuteScalarAsync(cancellationToken) is not "ok" and var problem)
+                throw CliException.Usage($"--backup: {backup.FullName} is damaged (SQLite's check: {problem}); restore another backup.");
+        }
+        catch (SqliteException e)
+        {
+            throw CliException.Usage($"--backup: {backup.FullName} cannot be read as a SQLite database ({e.Message}); name a file written by `harmattan backup`.");
+        }
+    }
+
+    /// <summary>
+    /// The copy is in SQLite's rollback mode, in which a connection holds no lock between transactions: in WAL mode, as
+    /// the services would set it, an open connection keeps a later restore out.
+    /// </summary>
+    private static async Task UseWriteAheadLogAsync(string file, CancellationToken cancellationToken)
+    {
+        await using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = file, Pooling = false }.ToString());
+        await connection.OpenAsync(cancellationToken);
+        await using var wal = connection.CreateCommand();
+        wal.CommandText = "PRAGMA journal_mode = WAL";
+        await wal.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Takes the store for this connection alone, which fails while a service or another command has it open (their
+    /// pooled connections keep it open between uses, in any container of the host).
+    /// </summary>
+    private static async Task<SqliteConnection> LockAsync(string store, CancellationToken cancellationToken)
+    {
+        var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = store, Pooling = false }.ToString());
+        try
+        {
+            await connection.OpenAsync(cancellationToken);
+            // One statement per command: Microsoft.Data.Sqlite does not report a busy error of a later statement.
+            foreach (var statement in new[] { "PRAGMA locking_mode = EXCLUSIVE", "BEGIN EXCLUSIVE", "COMMIT" })
+            {
+                await using var command = connection.CreateCommand();
+                command.CommandText = statement;
+                command.CommandTimeout = 2;
+                await command.ExecuteNonQueryAsync(cancellationToken);
+            }
+            return connection;
+        }
+        catch (SqliteException e) when (e.SqliteErrorCode == Busy)
+        {
+            await connection.DisposeAsync();
+            throw CliException.Usage(
+                $"{store} is in use: stop the services that use it (the loader, the extractor and the dashboard) and any harmattan command reading it, then run restore again. Nothing was changed.");
+        }
+        catch
+        {
+            await connection.DisposeAsync();
+            throw;
+        }
+    }
+}

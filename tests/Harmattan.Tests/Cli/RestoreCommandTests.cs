@@ -1,0 +1,150 @@
+using Harmattan.Storage.Sqlite;
+using Microsoft.Data.Sqlite;
+using static Harmattan.Tests.Cli.CliStoreSeed;
+
+namespace Harmattan.Tests.Cli;
+
+[Collection(typeof(CliCollection))]
+public sealed class RestoreCommandTests : IDisposable
+{
+    private const string Station = "283164601";
+    private static readonly DateOnly First = new(2023, 1, 1);
+    private readonly CliRun _cli = new();
+
+    public void Dispose()
+    {
+        SqliteConnection.ClearAllPools();
+        _cli.Dispose();
+    }
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    /// <summary>A store of <paramref name="days"/> days of the station from <see cref="First"/>, written as the loader writes.</summary>
+    private async Task<SqlitePipelineStore> StoreAsync(string file, int days, int from = 0)
+    {
+        var store = new SqlitePipelineStore($"Data Source={_cli.PathOf(file)}");
+        await store.InitializeAsync(Ct);
+        for (var day = from; day < from + days; day++)
+            await store.UpsertAveragesAsync([Day(Station, First.AddDays(day), 24, DateTimeOffset.UtcNow)], Ct);
+        return store;
+    }
+
+    private async Task<int> DaysInAsync(string file)
+    {
+        var store = new SqlitePipelineStore($"Data Source={_cli.PathOf(file)};Pooling=False");
+        return (await store.GetDailyAveragesAsync(Station, DateOnly.MinValue, DateOnly.MaxValue, Ct)).Count;
+    }
+
+    [Fact]
+    public async Task A_restore_puts_the_backup_in_the_place_of_the_store_and_keeps_the_store_it_replaces_with_its_latest_writes()
+    {
+        await StoreAsync("harmattan.db", days: 30);
+        SqliteConnection.ClearAllPools();
+        var (exit, output) = await _cli.InvokeAsync(["backup", "--out", "backup.db"]);
+        Assert.True(exit == 0, output);
+        // Days written after the backup, the last of them still in the store's write-ahead log when the services stop.
+        await StoreAsync("harmattan.db", days: 10, from: 30);
+        SqliteConnection.ClearAllPools();
+        Assert.Equal(40, await DaysInAsync("harmattan.db"));
+
+        (exit, output) = await _cli.InvokeAsync(["restore", "--backup", "backup.db"]);
+
+        Assert.True(exit == 0, output);
+        Assert.Contains($"Restored {_cli.PathOf("backup.db")} to {_cli.PathOf("harmattan.db")}", output);
+        Assert.Equal(30, await DaysInAsync("harmattan.db"));
+        var kept = Assert.Single(Directory.GetFiles(_cli.Folder, "harmattan.db.before-restore-*"));
+        Assert.Contains($"The store it replaced is kept as {kept}", output);
+        Assert.Equal(40, await DaysInAsync(Path.GetFileName(kept)));
+        Assert.False(File.Exists(_cli.PathOf("harmattan.db.restoring")));
+        SqliteConnection.ClearAllPools();
+        Assert.False(File.Exists(kept + "-wal"));
+
+        // The restored store takes the services' writes again, and it is in WAL mode, as a store the services opened.
+        await StoreAsync("harmattan.db", days: 5, from: 30);
+        Assert.Equal(35, await DaysInAsync("harmattan.db"));
+        await using var connection = new SqliteConnection($"Data Source={_cli.PathOf("harmattan.db")};Pooling=False");
+        await connection.OpenAsync(Ct);
+        await using var mode = connection.CreateCommand();
+        mode.CommandText = "PRAGMA journal_mode";
+        Assert.Equal("wal", await mode.ExecuteScalarAsync(Ct));
+    }
+
+    [Fact]
+    public async Task A_restore_is_refused_while_a_service_has_the_store_open_and_changes_nothing()
+    {
+        await StoreAsync("harmattan.db", days: 20);
+        SqliteConnection.ClearAllPools();
+        Assert.Equal(0, (await _cli.InvokeAsync(["backup", "--out", "backup.db"])).Exit);
+        // The loader's pooled connection stays open between its writes.
+        await StoreAsync("harmattan.db", days: 5, from: 20);
+
+        var (exit, output) = await _cli.InvokeAsync(["restore", "--backup", "backup.db"]);
+
+        Assert.Equal(2, exit);
+        Assert.Contains($"{_cli.PathOf("harmattan.db")} is in use: stop the services that use it", output);
+        SqliteConnection.ClearAllPools();
+        Assert.Equal(25, await DaysInAsync("harmattan.db"));
+        Assert.Empty(Directory.GetFiles(_cli.Folder, "harmattan.db.before-restore-*"));
+        Assert.False(File.Exists(_cli.PathOf("harmattan.db.restoring")));
+    }
+
+    [Fact]
+    public async Task A_restore_to_a_path_without_a_store_creates_it()
+    {
+        await StoreAsync("harmattan.db", days: 3);
+        SqliteConnection.ClearAllPools();
+        Assert.Equal(0, (await _cli.InvokeAsync(["backup", "--out", "backup.db"])).Exit);
+
+        var (exit, output) = await _cli.InvokeAsync(["restore", "--backup", "backup.db", "--db", Path.Combine("new-machine", "harmattan.db")]);
+
+        Assert.True(exit == 0, output);
+        Assert.Equal(3, await DaysInAsync(Path.Combine("new-machine", "harmattan.db")));
+        Assert.DoesNotContain("kept as", output);
+    }
+
+    [Fact]
+    public async Task A_restore_refuses_what_is_not_a_finished_backup_and_names_the_fix()
+    {
+        await StoreAsync("harmattan.db", days: 2);
+        SqliteConnection.ClearAllPools();
+        var before = await File.ReadAllBytesAsync(_cli.PathOf("harmattan.db"), Ct);
+        await File.WriteAllTextAsync(_cli.PathOf("notes.txt"), "not a database", Ct);
+        await File.WriteAllBytesAsync(_cli.PathOf("empty.db"), [], Ct);
+        await File.WriteAllBytesAsync(_cli.PathOf("copy.db.partial"), before, Ct);
+        await using (var other = new SqliteConnection($"Data Source={_cli.PathOf("other.db")};Pooling=False"))
+        {
+            await other.OpenAsync(Ct);
+            await using var create = other.CreateCommand();
+            create.CommandText = "CREATE TABLE invoices (id INTEGER)";
+            await create.ExecuteNonQueryAsync(Ct);
+        }
+
+        foreach (var (args, expected) in new (string[], string)[]
+        {
+            (["restore", "--backup", "missing.db"], $"--backup: no file at {_cli.PathOf("missing.db")}."),
+            (["restore", "--backup", "copy.db.partial"], "is a backup that did not finish"),
+            (["restore", "--backup", "notes.txt"], $"--backup: {_cli.PathOf("notes.txt")} cannot be read as a SQLite database"),
+            (["restore", "--backup", "empty.db"], $"--backup: {_cli.PathOf("empty.db")} holds no Harmattan store"),
+            (["restore", "--backup", "other.db"], $"--backup: {_cli.PathOf("other.db")} holds no Harmattan store"),
+            (["restore", "--backup", "harmattan.db"], "is the store itself; name the backup file."),
+        })
+        {
+            var (exit, output) = await _cli.InvokeAsync(args);
+            Assert.True(exit == 2, output);
+            Assert.Contains(expected, output);
+        }
+        Assert.Equal(before, await File.ReadAllBytesAsync(_cli.PathOf("harmattan.db"), Ct));
+        Assert.DoesNotContain(Directory.GetFiles(_cli.Folder), file => Path.GetFileName(file).StartsWith("harmattan.db.", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_restore_to_a_mongodb_store_is_refused_naming_mongorestore()
+    {
+        var (exit, output) = await _cli.InvokeAsync(["restore", "--backup", "backup.db"],
+            new Dictionary<string, string> { ["Storage__Provider"] = "MongoDb" });
+
+        Assert.Equal(2, exit);
+        Assert.Contains("restore replaces a SQLite store, and the store configured is MongoDB", output);
+        Assert.Contains("mongorestore", output);
+    }
+}
