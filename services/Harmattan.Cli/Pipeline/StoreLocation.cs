@@ -34,12 +34,17 @@ public static class StoreLocation
     /// A command that only reads the store refuses a SQLite file that does not exist: opening it would create an empty
     /// database at a mistyped path and report "no data" instead of the typo.
     /// </summary>
-    /// <exception cref="CliException">The file is missing.</exception>
+    /// <exception cref="CliException">The file is missing, or empty: SQLite would make an empty file a store as well.</exception>
     public static void RequireExisting(IConfiguration configuration)
     {
-        if (SqliteFile(configuration) is { } file && !File.Exists(file))
+        if (SqliteFile(configuration) is not { } file)
+            return;
+        if (!File.Exists(file))
             throw CliException.Usage(
                 $"no store at {file}: check --db (or ConnectionStrings__Sqlite); `harmattan run` or the services create it.{SimulatedStoreHint(file)}{MongoHint(configuration)}");
+        if (SqliteBytes(file) == 0)
+            throw CliException.Usage(
+                $"no store at {file}: the file is empty (0 bytes); check --db (or ConnectionStrings__Sqlite); `harmattan run` or the services create the store.{SimulatedStoreHint(file)}{MongoHint(configuration)}");
     }
 
     /// <summary>

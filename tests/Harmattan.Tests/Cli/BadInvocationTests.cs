@@ -127,6 +127,22 @@ public sealed class BadInvocationTests : IDisposable
     }
 
     [Fact]
+    public async Task A_reading_command_given_an_empty_file_says_it_holds_no_store_and_leaves_it_empty()
+    {
+        await File.WriteAllBytesAsync(_cli.PathOf("empty.db"), [], TestContext.Current.CancellationToken);
+        var before = _cli.Snapshot();
+
+        foreach (var command in new[] { "status", "export --station 283164601", "archive stats", "backup --out copy.db", $"backfill {Range}" })
+        {
+            var (exit, output) = await _cli.InvokeAsync([.. command.Split(' '), "--db", "empty.db"]);
+
+            Assert.True(exit == 2, $"{command}: exit {exit}\n{output}");
+            Assert.Contains($"error: no store at {_cli.PathOf("empty.db")}: the file is empty (0 bytes); check --db", output);
+            Assert.Equal(before, _cli.Snapshot());
+        }
+    }
+
+    [Fact]
     public async Task A_missing_required_option_names_it_without_the_help()
     {
         var (exit, output) = await _cli.InvokeAsync(["backfill", "--from", "2023-11-01"]);
