@@ -529,9 +529,9 @@ public sealed class CliBehaviourTests : IDisposable
         using var taken = new TcpListener(IPAddress.Loopback, 0);
         taken.Start();
         var port = ((IPEndPoint)taken.LocalEndpoint).Port;
-        await File.WriteAllBytesAsync(_cli.PathOf("empty.db"), [], TestContext.Current.CancellationToken);
+        await new SqlitePipelineStore($"Data Source={_cli.PathOf("store.db")};Pooling=False").InitializeAsync(TestContext.Current.CancellationToken);
 
-        var (exit, output) = await _cli.InvokeAsync(["dashboard", "--db", "empty.db", "--port", port.ToString()]);
+        var (exit, output) = await _cli.InvokeAsync(["dashboard", "--db", "store.db", "--port", port.ToString()]);
 
         Assert.Equal(1, exit);
         Assert.Equal($"Port {port} is already in use on localhost: choose another with --port N.\n", output);
