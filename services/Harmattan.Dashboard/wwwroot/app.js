@@ -46,6 +46,19 @@ function ageClass(seconds) {
   if (seconds === null || seconds > 86400) return "bad";
   return seconds > 3 * 3600 ? "warn" : "good";
 }
+function lastHourStored(s) {
+  return s.lastHour
+    ? new Intl.DateTimeFormat("en-GB", { timeZone: s.timeZone, dateStyle: "medium", timeStyle: "short" }).format(new Date(s.lastHour))
+    : "never";
+}
+// What the charts cannot say themselves: a station without data, or one whose data stopped (its range ends on its last day).
+function stationNotice(s) {
+  const name = s.name || s.id;
+  if (!s.lastHour) return `${name} has no data in the store yet: it has not been fetched, or its source had no hour.`;
+  if (ageClass(s.dataAgeSeconds) === "bad")
+    return `No new data from ${name} for ${age(s.dataAgeSeconds)}: the last hour stored is ${lastHourStored(s)}, so the range ends on that day.`;
+  return "";
+}
 function el(tag, attributes = {}, ...children) {
   const node = document.createElement(tag);
   for (const [k, v] of Object.entries(attributes)) {
@@ -81,7 +94,8 @@ async function start() {
     return;
   }
   renderFreshness();
-  if (state.stations.length === 0) {
+  // The configured stations are listed before any fetch: a fresh store is one without a station with data.
+  if (!state.stations.some((s) => s.lastHour)) {
     showMessage("No station has data in the store yet: run `harmattan run --once` or a backfill, then reload this page.");
     return;
   }
@@ -123,7 +137,7 @@ async function loadDaily() {
     return;
   }
   const stored = state.daily.days.length;
-  showMessage(stored === 0 ? `No days stored for this station from ${from} to ${to}.` : "");
+  showMessage(stationNotice(state.station) || (stored === 0 ? `No days stored for this station from ${from} to ${to}.` : ""));
   renderChips();
   renderCharts();
   renderDaysTable();
@@ -334,16 +348,13 @@ function renderFreshness() {
     el("th", {}, "Last hour stored"), el("th", {}, "Complete / incomplete / missing"))));
   const body = el("tbody");
   for (const s of state.stations) {
-    const last = s.lastHour
-      ? new Intl.DateTimeFormat("en-GB", { timeZone: s.timeZone, dateStyle: "medium", timeStyle: "short" }).format(new Date(s.lastHour))
-      : "never";
     const r = s.last30Days;
     const bar = el("span", { class: "bar" }, el("i", { style: `width:${Math.round(r.completeness * 100)}%` }));
     body.append(el("tr", { "data-station": s.id },
       el("td", {}, el("span", { class: "station-name" }, s.name || s.id), el("span", { class: "station-id" }, `${s.id} · ${s.timeZone}`)),
       el("td", { class: `age ${ageClass(s.dataAgeSeconds)}` }, age(s.dataAgeSeconds)),
       el("td", {}, bar, percent(r.completeness)),
-      el("td", {}, last),
+      el("td", {}, lastHourStored(s)),
       el("td", {}, `${r.complete} / ${r.incomplete} / ${r.missing}${r.running > 0 ? ` (${r.running} still running)` : ""}`)));
   }
   table.append(body);

@@ -12,6 +12,7 @@ public sealed class DashboardPageTests : IAsyncLifetime
 {
     private const string ChromiumPath = "/usr/bin/chromium";
     private const string Pm25Canvas = "canvas[data-quantity='pm2_5']";
+    private const string MessageShown = "() => !document.getElementById('message').hidden";
 
     private readonly string _path = Path.Combine(Path.GetTempPath(), $"harmattan-dashboard-page-{Guid.NewGuid():N}.db");
     private SqlitePipelineStore _store = null!;
@@ -214,7 +215,47 @@ public sealed class DashboardPageTests : IAsyncLifetime
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ScreenshotFolder, "dashboard-phone.png"), FullPage = true });
     }
 
-    private async Task<IPage> OpenAsync(int width, int height, bool mobile, string? station = null, string canvas = Pm25Canvas)
+    [Fact]
+    public async Task A_fresh_store_says_that_no_station_has_data_yet_and_what_to_run()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"harmattan-dashboard-page-{Guid.NewGuid():N}.db");
+        try
+        {
+            using var store = new SqlitePipelineStore($"Data Source={path}");
+            await store.InitializeAsync(Ct);
+            await using var site = await DashboardSite.StartAsync(store, Ct);
+
+            var page = await OpenAsync(375, 800, mobile: true, site: site.Address, ready: MessageShown);
+
+            Assert.Equal("No station has data in the store yet: run `harmattan run --once` or a backfill, then reload this page.",
+                await page.Locator("#message").InnerTextAsync());
+            Assert.Equal(3, await page.Locator("#freshness tbody tr").CountAsync());
+        }
+        finally
+        {
+            TemporarySqliteDatabase.Delete(path);
+        }
+    }
+
+    [Fact]
+    public async Task A_station_whose_data_stopped_or_never_came_says_so_above_its_charts()
+    {
+        var current = await OpenAsync(1280, 900, mobile: false);
+        Assert.True(await current.Locator("#message").IsHiddenAsync());
+
+        // The Paris station's last hour stored begins at 00:00 on 27 March (22:00 UTC the day before).
+        var stale = await OpenAsync(1280, 900, mobile: false, station: Paris);
+        Assert.Equal("No new data from Paris test station for 76 d 3 h: the last hour stored is 27 Mar 2023, 00:00, so the range ends on that day.",
+            await stale.Locator("#message").InnerTextAsync());
+        Assert.Equal(ParisDay.AddDays(1).ToString("yyyy-MM-dd"), await stale.Locator("#to").InputValueAsync());
+
+        var never = await OpenAsync(1280, 900, mobile: false, station: ConfiguredWithoutData, ready: MessageShown);
+        Assert.Equal($"{ConfiguredWithoutData} has no data in the store yet: it has not been fetched, or its source had no hour.",
+            await never.Locator("#message").InnerTextAsync());
+    }
+
+    private async Task<IPage> OpenAsync(int width, int height, bool mobile, string? station = null, string canvas = Pm25Canvas,
+        Uri? site = null, string? ready = null)
     {
         var context = await _browser.NewContextAsync(new BrowserNewContextOptions
         {
@@ -233,8 +274,9 @@ public sealed class DashboardPageTests : IAsyncLifetime
             if (message.Type == "error")
                 errors.Add(message.Text);
         };
-        await page.GotoAsync(station is null ? _site.Address.ToString() : $"{_site.Address}?station={station}");
-        await page.WaitForFunctionAsync($"() => {{ const c = document.querySelector(\"{canvas}\"); return c && Chart.getChart(c); }}");
+        var address = site ?? _site.Address;
+        await page.GotoAsync(station is null ? address.ToString() : $"{address}?station={station}");
+        await page.WaitForFunctionAsync(ready ?? $"() => {{ const c = document.querySelector(\"{canvas}\"); return c && Chart.getChart(c); }}");
         Assert.True(errors.Count == 0, string.Join('\n', errors));
         return page;
     }
