@@ -12,7 +12,7 @@ const DEFAULT_QUANTITIES = ["pm2_5", "co"];
 const DEFAULT_DAYS = 30;
 const COLORS = { complete: "#2f6f8f", incomplete: "#d39a12", guideline: "#c0392b", hourly: "#c2631b" };
 
-const state = { stations: [], station: null, daily: null, selected: new Set(DEFAULT_QUANTITIES), charts: [], hourlyChart: null };
+const state = { stations: [], station: null, daily: null, dailyRequest: 0, selected: new Set(DEFAULT_QUANTITIES), charts: [], hourlyChart: null };
 const $ = (id) => document.getElementById(id);
 
 function label(q) { return (LABELS[q] || [q.replace(/_/g, " "), ""])[0]; }
@@ -130,12 +130,22 @@ async function loadDaily() {
   const from = $("from").value, to = $("to").value;
   if (!from || !to) return;
   $("day").hidden = true;
+  // Only the answer to the latest request is drawn: an earlier one, for another station or range, may arrive after it.
+  const request = ++state.dailyRequest;
+  let daily;
   try {
-    state.daily = await getJson(`api/stations/${encodeURIComponent(id)}/daily?from=${from}&to=${to}`);
+    daily = await getJson(`api/stations/${encodeURIComponent(id)}/daily?from=${from}&to=${to}`);
   } catch (error) {
+    if (request !== state.dailyRequest) return;
+    // The charts of the station or range shown before would pass for the one chosen.
+    removeCharts();
+    $("quantities").replaceChildren();
+    $("days-table").replaceChildren();
     showMessage(error.message, true);
     return;
   }
+  if (request !== state.dailyRequest) return;
+  state.daily = daily;
   const stored = state.daily.days.length;
   showMessage(stationNotice(state.station) || (stored === 0 ? `No days stored for this station from ${from} to ${to}.` : ""));
   renderChips();
@@ -163,11 +173,15 @@ function renderChips() {
 
 function shownQuantities() { return state.daily.quantities.filter((q) => state.selected.has(q)); }
 
-function renderCharts() {
+function removeCharts() {
   state.charts.forEach((c) => c.destroy());
   state.charts = [];
+  $("charts").replaceChildren();
+}
+
+function renderCharts() {
+  removeCharts();
   const box = $("charts");
-  box.replaceChildren();
   for (const q of shownQuantities()) {
     const canvas = el("canvas", { "data-quantity": q, "aria-label": `Daily means of ${label(q)}` });
     const summary = el("p", { class: "summary" });
@@ -284,6 +298,7 @@ function renderDaysTable() {
 
 async function showDay(date, q) {
   const { id, timeZone } = state.station;
+  const request = state.dailyRequest;
   let day;
   try {
     day = await getJson(`api/stations/${encodeURIComponent(id)}/hourly?date=${date}`);
@@ -291,6 +306,7 @@ async function showDay(date, q) {
     showMessage(error.message, true);
     return;
   }
+  if (request !== state.dailyRequest) return;
   const clock = new Intl.DateTimeFormat("en-GB", { timeZone, hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
   const byInstant = new Map(day.hours.map((h) => [new Date(h.hour).getTime(), h]));
   const instants = Array.from({ length: day.hoursInDay }, (_, i) => new Date(new Date(day.start).getTime() + i * 3600_000));

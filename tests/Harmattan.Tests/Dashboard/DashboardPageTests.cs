@@ -254,6 +254,48 @@ public sealed class DashboardPageTests : IAsyncLifetime
             await never.Locator("#message").InnerTextAsync());
     }
 
+    [Fact]
+    public async Task An_answer_for_a_station_no_longer_chosen_is_not_drawn_when_it_comes_late()
+    {
+        var page = await OpenAsync(1280, 900, mobile: false);
+        var lateAnswered = new TaskCompletionSource();
+        await page.RouteAsync($"**/api/stations/{Smart188}/daily*", async route =>
+        {
+            await Task.Delay(TimeSpan.FromSeconds(1.5), Ct);
+            await route.ContinueAsync();
+            lateAnswered.TrySetResult();
+        });
+
+        await page.Locator(".ranges button[data-days='90']").ClickAsync();
+        await page.Locator("#station").SelectOptionAsync(Smart189);
+        await page.Locator("#quantities button[data-quantity='pm10']").WaitForAsync();
+        await lateAnswered.Task.WaitAsync(TimeSpan.FromSeconds(10), Ct);
+        // Time for the page to read and draw the late answer, were it to.
+        await Task.Delay(TimeSpan.FromMilliseconds(500), Ct);
+
+        Assert.Equal(0, await page.Locator("#quantities button[data-quantity='pm2_5']").CountAsync());
+        Assert.Equal(Smart189Days.Length, await page.Locator("#days-table tbody tr").CountAsync());
+    }
+
+    [Fact]
+    public async Task A_station_whose_days_cannot_be_read_shows_the_error_and_not_the_charts_of_the_station_before()
+    {
+        var page = await OpenAsync(1280, 900, mobile: false);
+        const string detail = "The pipeline store did not answer in time; try again in 10 s.";
+        await page.RouteAsync($"**/api/stations/{Smart189}/daily*", route => route.FulfillAsync(new RouteFulfillOptions
+        {
+            Status = 503, ContentType = "application/problem+json", Body = $$"""{"status": 503, "detail": "{{detail}}"}""",
+        }));
+
+        await page.Locator("#station").SelectOptionAsync(Smart189);
+        await page.Locator("#message.error").WaitForAsync();
+
+        Assert.Equal(detail, await page.Locator("#message").InnerTextAsync());
+        Assert.Equal(0, await page.Locator("#charts canvas").CountAsync());
+        Assert.Equal(0, await page.Locator("#quantities button").CountAsync());
+        Assert.Equal(0, await page.Locator("#days-table tbody tr").CountAsync());
+    }
+
     private async Task<IPage> OpenAsync(int width, int height, bool mobile, string? station = null, string canvas = Pm25Canvas,
         Uri? site = null, string? ready = null)
     {
