@@ -183,7 +183,7 @@ function renderCharts() {
   removeCharts();
   const box = $("charts");
   for (const q of shownQuantities()) {
-    const canvas = el("canvas", { "data-quantity": q, "aria-label": `Daily means of ${label(q)}` });
+    const canvas = el("canvas", { "data-quantity": q, role: "img", "aria-label": `Daily means of ${label(q)}` });
     const summary = el("p", { class: "summary" });
     box.append(el("section", { class: "card daily-card", "data-quantity": q },
       el("h2", {}, `${withUnit(q)} · daily mean`), summary, el("div", { class: "chart-box" }, canvas)));

@@ -216,6 +216,18 @@ public sealed class DashboardPageTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Screen_readers_find_each_chart_as_an_image_named_for_what_it_shows()
+    {
+        var page = await OpenAsync(1280, 900, mobile: false);
+
+        Assert.Equal(1, await page.GetByRole(AriaRole.Img, new() { Name = "Daily means of PM2.5", Exact = true }).CountAsync());
+        Assert.Equal(1, await page.GetByRole(AriaRole.Img, new() { Name = "Daily means of CO", Exact = true }).CountAsync());
+        await page.Locator("#days-details summary").ClickAsync();
+        await page.Locator($"#days-table tr[data-date='{FirstDay:yyyy-MM-dd}']").ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Img, new() { Name = "Hourly means of the chosen day" })).ToBeVisibleAsync();
+    }
+
+    [Fact]
     public async Task A_fresh_store_says_that_no_station_has_data_yet_and_what_to_run()
     {
         var path = Path.Combine(Path.GetTempPath(), $"harmattan-dashboard-page-{Guid.NewGuid():N}.db");
