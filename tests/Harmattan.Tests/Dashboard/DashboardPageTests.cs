@@ -183,6 +183,11 @@ public sealed class DashboardPageTests : IAsyncLifetime
         var todayIndex = await page.EvaluateAsync<int>($"() => Chart.getChart(document.querySelector(\"{coCanvas}\")).data.labels.indexOf('{today:yyyy-MM-dd}')");
         Assert.Equal("circle", await page.EvaluateAsync<string>(
             $"() => Chart.getChart(document.querySelector(\"{coCanvas}\")).data.datasets[0].pointStyle[{todayIndex}]"));
+        // The hollow circle is explained beside the chart.
+        Assert.Equal("#fff", await page.EvaluateAsync<string>(
+            $"() => Chart.getChart(document.querySelector(\"{coCanvas}\")).data.datasets[0].backgroundColor[{todayIndex}]"));
+        Assert.Contains("day still running", await page.Locator(".legend").InnerTextAsync());
+        Assert.Equal("50%", await page.Locator(".legend .key.running").EvaluateAsync<string>("k => getComputedStyle(k).borderRadius"));
         await page.Locator("#days-details summary").ClickAsync();
         Assert.Contains("running", await page.Locator($"#days-table tr[data-date='{today:yyyy-MM-dd}']").InnerTextAsync());
         Assert.DoesNotContain("incomplete", await page.Locator($"#days-table tr[data-date='{today:yyyy-MM-dd}']").InnerTextAsync());
