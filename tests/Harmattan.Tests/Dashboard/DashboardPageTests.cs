@@ -233,6 +233,23 @@ public sealed class DashboardPageTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_data_age_of_every_station_is_legible_whether_fresh_late_or_stale()
+    {
+        // Hours until 21:00 on the day before Now: five hours old.
+        await _store.UpsertAveragesAsync([Builders.Averages(ConfiguredWithoutData, FirstDay.AddDays(StoredDays - 1), hoursCovered: 21)], Ct);
+        var page = await OpenAsync(1280, 900, mobile: false);
+
+        foreach (var (station, age) in new[] { (Smart188, "good"), (ConfiguredWithoutData, "warn"), (Paris, "bad") })
+        {
+            var cell = page.Locator($"#freshness tr[data-station='{station}'] td.age");
+            Assert.Contains(age, await cell.GetAttributeAsync("class"));
+            // WCAG 2 AA for text of normal size: a contrast of at least 4.5:1 with the background.
+            var contrast = await cell.EvaluateAsync<double>(ContrastWithBackground);
+            Assert.True(contrast >= 4.5, $"The {age} data age of station {station} has a contrast of {contrast:0.00}:1.");
+        }
+    }
+
+    [Fact]
     public async Task A_fresh_store_says_that_no_station_has_data_yet_and_what_to_run()
     {
         var path = Path.Combine(Path.GetTempPath(), $"harmattan-dashboard-page-{Guid.NewGuid():N}.db");
@@ -339,6 +356,22 @@ public sealed class DashboardPageTests : IAsyncLifetime
         Assert.True(errors.Count == 0, string.Join('\n', errors));
         return page;
     }
+
+    /// <summary>The WCAG contrast ratio of an element's text with the first opaque background behind it.</summary>
+    private const string ContrastWithBackground = """
+        element => {
+          const luminance = (color) => {
+            const [r, g, b] = color.match(/[\d.]+/g).slice(0, 3).map((v) => v / 255)
+              .map((v) => (v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4));
+            return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+          };
+          let behind = element;
+          while (getComputedStyle(behind).backgroundColor === "rgba(0, 0, 0, 0)") behind = behind.parentElement;
+          const [lighter, darker] = [luminance(getComputedStyle(element).color), luminance(getComputedStyle(behind).backgroundColor)]
+            .sort((a, b) => b - a);
+          return (lighter + 0.05) / (darker + 0.05);
+        }
+        """;
 
     private static Task<string[]> HourLabelsAsync(IPage page) =>
         page.EvaluateAsync<string[]>("() => Chart.getChart(document.getElementById('hourly-chart')).data.labels");
