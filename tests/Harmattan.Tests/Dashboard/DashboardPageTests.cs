@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Harmattan.Storage.Sqlite;
 using Microsoft.Playwright;
 using static Harmattan.Tests.Dashboard.DashboardSite;
@@ -247,6 +248,35 @@ public sealed class DashboardPageTests : IAsyncLifetime
             var contrast = await cell.EvaluateAsync<double>(ContrastWithBackground);
             Assert.True(contrast >= 4.5, $"The {age} data age of station {station} has a contrast of {contrast:0.00}:1.");
         }
+    }
+
+    [Fact]
+    public async Task Markup_in_a_station_name_or_a_quantity_name_is_shown_as_text_never_made_into_elements()
+    {
+        const string stationName = "<img src=x class=injected> SMART188";
+        const string quantity = "<b class=injected>pm1</b>";
+        var page = await OpenAsync(1280, 900, mobile: false);
+        await page.RouteAsync("**/api/stations", async route =>
+        {
+            var answer = await (await route.FetchAsync()).TextAsync();
+            await route.FulfillAsync(new RouteFulfillOptions { ContentType = "application/json", Body = answer.Replace("\"SMART188\"", JsonSerializer.Serialize(stationName)) });
+        });
+        await page.RouteAsync("**/api/stations/*/daily*", async route =>
+        {
+            var answer = await (await route.FetchAsync()).TextAsync();
+            await route.FulfillAsync(new RouteFulfillOptions { ContentType = "application/json", Body = answer.Replace("\"pm2_5\"", JsonSerializer.Serialize(quantity)) });
+        });
+        await page.ReloadAsync();
+        await page.Locator("#quantities button").First.WaitForAsync();
+        await page.Locator($"#quantities button[data-quantity='{quantity}']").ClickAsync();
+        await page.Locator("#days-details summary").ClickAsync();
+
+        Assert.Equal(0, await page.Locator(".injected").CountAsync());
+        Assert.Equal(stationName, await page.Locator($"#freshness tr[data-station='{Smart188}'] .station-name").TextContentAsync());
+        Assert.Equal($"{stationName} · {Smart188}", await page.Locator("#station option").First.TextContentAsync());
+        Assert.Equal(quantity, await page.Locator($"#quantities button[data-quantity='{quantity}']").TextContentAsync());
+        Assert.Contains($"{quantity} · daily mean", await page.Locator("#charts h2").AllTextContentsAsync());
+        Assert.Contains(quantity, await page.Locator("#days-table thead").TextContentAsync());
     }
 
     [Fact]
