@@ -360,6 +360,27 @@ public sealed class DashboardPageTests : IAsyncLifetime
         Assert.Equal(0, await page.Locator("#days-table tbody tr").CountAsync());
     }
 
+    [Fact]
+    public async Task On_a_phone_a_long_station_name_does_not_push_the_data_age_out_of_sight()
+    {
+        var page = await OpenAsync(375, 800, mobile: true);
+        await page.RouteAsync("**/api/stations", async route =>
+        {
+            var answer = await (await route.FetchAsync()).TextAsync();
+            await route.FulfillAsync(new RouteFulfillOptions
+            {
+                ContentType = "application/json", Body = answer.Replace("\"SMART188\"", "\"Grand Marché de Treichville, Abidjan\""),
+            });
+        });
+        await page.ReloadAsync();
+        await page.WaitForFunctionAsync($"() => {{ const c = document.querySelector(\"{Pm25Canvas}\"); return c && Chart.getChart(c); }}");
+
+        var rightEdges = await page.Locator("#freshness tbody td.age").EvaluateAllAsync<double[]>("cells => cells.map(c => c.getBoundingClientRect().right)");
+        Assert.Equal(4, rightEdges.Length);
+        Assert.All(rightEdges, right => Assert.True(right <= 375, $"A data age ends at {right} px, off a 375 px wide screen."));
+        await page.Locator("#freshness").ScreenshotAsync(new LocatorScreenshotOptions { Path = Path.Combine(ScreenshotFolder, "dashboard-phone-freshness.png") });
+    }
+
     private async Task<IPage> OpenAsync(int width, int height, bool mobile, string? station = null, string canvas = Pm25Canvas,
         Uri? site = null, string? ready = null)
     {
