@@ -105,8 +105,15 @@ async function start() {
   const first = state.stations.find((s) => s.id === fromUrl) || state.stations.find((s) => s.lastHour) || state.stations[0];
   select.value = first.id;
   select.addEventListener("change", () => chooseStation(select.value));
-  $("from").addEventListener("change", loadDaily);
-  $("to").addEventListener("change", loadDaily);
+  // An end moved past the other one takes it along, rather than asking the API for a range it refuses.
+  $("from").addEventListener("change", () => {
+    if ($("from").value > $("to").value) $("to").value = $("from").value;
+    loadDaily();
+  });
+  $("to").addEventListener("change", () => {
+    if ($("to").value < $("from").value) $("from").value = $("to").value;
+    loadDaily();
+  });
   for (const button of document.querySelectorAll(".ranges button")) {
     button.addEventListener("click", () => {
       $("from").value = addDays($("to").value, 1 - Number(button.dataset.days));

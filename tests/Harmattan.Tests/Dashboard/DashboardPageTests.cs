@@ -222,6 +222,27 @@ public sealed class DashboardPageTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Moving_one_end_of_the_range_past_the_other_takes_the_other_along()
+    {
+        var page = await OpenAsync(1280, 900, mobile: false);
+        var (earlier, later) = (IncompleteDay, MissingDay);
+        await page.Locator("#to").FillAsync(earlier.ToString("yyyy-MM-dd"));
+        await page.WaitForFunctionAsync($"() => Chart.getChart(document.querySelector(\"{Pm25Canvas}\"))?.data.labels.at(-1) === '{earlier:yyyy-MM-dd}'");
+
+        await page.Locator("#from").FillAsync(later.ToString("yyyy-MM-dd"));
+        await page.Locator($"#days-table tr[data-date='{later:yyyy-MM-dd}']").WaitForAsync(new() { State = WaitForSelectorState.Attached });
+
+        Assert.Equal(later.ToString("yyyy-MM-dd"), await page.Locator("#to").InputValueAsync());
+        Assert.True(await page.Locator("#message").IsHiddenAsync(), await page.Locator("#message").TextContentAsync());
+        Assert.Equal(1, await page.Locator("#days-table tbody tr").CountAsync());
+
+        await page.Locator("#to").FillAsync(earlier.ToString("yyyy-MM-dd"));
+        await page.Locator($"#days-table tr[data-date='{earlier:yyyy-MM-dd}']").WaitForAsync(new() { State = WaitForSelectorState.Attached });
+        Assert.Equal(earlier.ToString("yyyy-MM-dd"), await page.Locator("#from").InputValueAsync());
+        Assert.True(await page.Locator("#message").IsHiddenAsync(), await page.Locator("#message").TextContentAsync());
+    }
+
+    [Fact]
     public async Task Screen_readers_find_each_chart_as_an_image_named_for_what_it_shows()
     {
         var page = await OpenAsync(1280, 900, mobile: false);
