@@ -12,7 +12,7 @@ const DEFAULT_QUANTITIES = ["pm2_5", "co"];
 const DEFAULT_DAYS = 30;
 const COLORS = { complete: "#2f6f8f", incomplete: "#d39a12", guideline: "#c0392b", hourly: "#c2631b" };
 
-const state = { stations: [], station: null, daily: null, selected: new Set(DEFAULT_QUANTITIES), charts: [], hourlyChart: null };
+const state = { stations: [], station: null, daily: null, dailyRequest: 0, selected: new Set(DEFAULT_QUANTITIES), charts: [], hourlyChart: null };
 const $ = (id) => document.getElementById(id);
 
 function label(q) { return (LABELS[q] || [q.replace(/_/g, " "), ""])[0]; }
@@ -45,6 +45,19 @@ function age(seconds) {
 function ageClass(seconds) {
   if (seconds === null || seconds > 86400) return "bad";
   return seconds > 3 * 3600 ? "warn" : "good";
+}
+function lastHourStored(s) {
+  return s.lastHour
+    ? new Intl.DateTimeFormat("en-GB", { timeZone: s.timeZone, dateStyle: "medium", timeStyle: "short" }).format(new Date(s.lastHour))
+    : "never";
+}
+// What the charts cannot say themselves: a station without data, or one whose data stopped (its range ends on its last day).
+function stationNotice(s) {
+  const name = s.name || s.id;
+  if (!s.lastHour) return `${name} has no data in the store yet: it has not been fetched, or its source had no hour.`;
+  if (ageClass(s.dataAgeSeconds) === "bad")
+    return `No new data from ${name} for ${age(s.dataAgeSeconds)}: the last hour stored is ${lastHourStored(s)}, so the range ends on that day.`;
+  return "";
 }
 function el(tag, attributes = {}, ...children) {
   const node = document.createElement(tag);
@@ -81,7 +94,8 @@ async function start() {
     return;
   }
   renderFreshness();
-  if (state.stations.length === 0) {
+  // The configured stations are listed before any fetch: a fresh store is one without a station with data.
+  if (!state.stations.some((s) => s.lastHour)) {
     showMessage("No station has data in the store yet: run `harmattan run --once` or a backfill, then reload this page.");
     return;
   }
@@ -91,8 +105,15 @@ async function start() {
   const first = state.stations.find((s) => s.id === fromUrl) || state.stations.find((s) => s.lastHour) || state.stations[0];
   select.value = first.id;
   select.addEventListener("change", () => chooseStation(select.value));
-  $("from").addEventListener("change", loadDaily);
-  $("to").addEventListener("change", loadDaily);
+  // An end moved past the other one takes it along, rather than asking the API for a range it refuses.
+  $("from").addEventListener("change", () => {
+    if ($("from").value > $("to").value) $("to").value = $("from").value;
+    loadDaily();
+  });
+  $("to").addEventListener("change", () => {
+    if ($("to").value < $("from").value) $("from").value = $("to").value;
+    loadDaily();
+  });
   for (const button of document.querySelectorAll(".ranges button")) {
     button.addEventListener("click", () => {
       $("from").value = addDays($("to").value, 1 - Number(button.dataset.days));
@@ -116,14 +137,24 @@ async function loadDaily() {
   const from = $("from").value, to = $("to").value;
   if (!from || !to) return;
   $("day").hidden = true;
+  // Only the answer to the latest request is drawn: an earlier one, for another station or range, may arrive after it.
+  const request = ++state.dailyRequest;
+  let daily;
   try {
-    state.daily = await getJson(`api/stations/${encodeURIComponent(id)}/daily?from=${from}&to=${to}`);
+    daily = await getJson(`api/stations/${encodeURIComponent(id)}/daily?from=${from}&to=${to}`);
   } catch (error) {
+    if (request !== state.dailyRequest) return;
+    // The charts of the station or range shown before would pass for the one chosen.
+    removeCharts();
+    $("quantities").replaceChildren();
+    $("days-table").replaceChildren();
     showMessage(error.message, true);
     return;
   }
+  if (request !== state.dailyRequest) return;
+  state.daily = daily;
   const stored = state.daily.days.length;
-  showMessage(stored === 0 ? `No days stored for this station from ${from} to ${to}.` : "");
+  showMessage(stationNotice(state.station) || (stored === 0 ? `No days stored for this station from ${from} to ${to}.` : ""));
   renderChips();
   renderCharts();
   renderDaysTable();
@@ -149,13 +180,17 @@ function renderChips() {
 
 function shownQuantities() { return state.daily.quantities.filter((q) => state.selected.has(q)); }
 
-function renderCharts() {
+function removeCharts() {
   state.charts.forEach((c) => c.destroy());
   state.charts = [];
+  $("charts").replaceChildren();
+}
+
+function renderCharts() {
+  removeCharts();
   const box = $("charts");
-  box.replaceChildren();
   for (const q of shownQuantities()) {
-    const canvas = el("canvas", { "data-quantity": q, "aria-label": `Daily means of ${label(q)}` });
+    const canvas = el("canvas", { "data-quantity": q, role: "img", "aria-label": `Daily means of ${label(q)}` });
     const summary = el("p", { class: "summary" });
     box.append(el("section", { class: "card daily-card", "data-quantity": q },
       el("h2", {}, `${withUnit(q)} · daily mean`), summary, el("div", { class: "chart-box" }, canvas)));
@@ -270,6 +305,7 @@ function renderDaysTable() {
 
 async function showDay(date, q) {
   const { id, timeZone } = state.station;
+  const request = state.dailyRequest;
   let day;
   try {
     day = await getJson(`api/stations/${encodeURIComponent(id)}/hourly?date=${date}`);
@@ -277,6 +313,7 @@ async function showDay(date, q) {
     showMessage(error.message, true);
     return;
   }
+  if (request !== state.dailyRequest) return;
   const clock = new Intl.DateTimeFormat("en-GB", { timeZone, hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
   const byInstant = new Map(day.hours.map((h) => [new Date(h.hour).getTime(), h]));
   const instants = Array.from({ length: day.hoursInDay }, (_, i) => new Date(new Date(day.start).getTime() + i * 3600_000));
@@ -334,16 +371,13 @@ function renderFreshness() {
     el("th", {}, "Last hour stored"), el("th", {}, "Complete / incomplete / missing"))));
   const body = el("tbody");
   for (const s of state.stations) {
-    const last = s.lastHour
-      ? new Intl.DateTimeFormat("en-GB", { timeZone: s.timeZone, dateStyle: "medium", timeStyle: "short" }).format(new Date(s.lastHour))
-      : "never";
     const r = s.last30Days;
     const bar = el("span", { class: "bar" }, el("i", { style: `width:${Math.round(r.completeness * 100)}%` }));
     body.append(el("tr", { "data-station": s.id },
       el("td", {}, el("span", { class: "station-name" }, s.name || s.id), el("span", { class: "station-id" }, `${s.id} · ${s.timeZone}`)),
       el("td", { class: `age ${ageClass(s.dataAgeSeconds)}` }, age(s.dataAgeSeconds)),
       el("td", {}, bar, percent(r.completeness)),
-      el("td", {}, last),
+      el("td", {}, lastHourStored(s)),
       el("td", {}, `${r.complete} / ${r.incomplete} / ${r.missing}${r.running > 0 ? ` (${r.running} still running)` : ""}`)));
   }
   table.append(body);

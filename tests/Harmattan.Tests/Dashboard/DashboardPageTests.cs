@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Harmattan.Storage.Sqlite;
 using Microsoft.Playwright;
 using static Harmattan.Tests.Dashboard.DashboardSite;
@@ -12,6 +13,7 @@ public sealed class DashboardPageTests : IAsyncLifetime
 {
     private const string ChromiumPath = "/usr/bin/chromium";
     private const string Pm25Canvas = "canvas[data-quantity='pm2_5']";
+    private const string MessageShown = "() => !document.getElementById('message').hidden";
 
     private readonly string _path = Path.Combine(Path.GetTempPath(), $"harmattan-dashboard-page-{Guid.NewGuid():N}.db");
     private SqlitePipelineStore _store = null!;
@@ -182,6 +184,11 @@ public sealed class DashboardPageTests : IAsyncLifetime
         var todayIndex = await page.EvaluateAsync<int>($"() => Chart.getChart(document.querySelector(\"{coCanvas}\")).data.labels.indexOf('{today:yyyy-MM-dd}')");
         Assert.Equal("circle", await page.EvaluateAsync<string>(
             $"() => Chart.getChart(document.querySelector(\"{coCanvas}\")).data.datasets[0].pointStyle[{todayIndex}]"));
+        // The hollow circle is explained beside the chart.
+        Assert.Equal("#fff", await page.EvaluateAsync<string>(
+            $"() => Chart.getChart(document.querySelector(\"{coCanvas}\")).data.datasets[0].backgroundColor[{todayIndex}]"));
+        Assert.Contains("day still running", await page.Locator(".legend").InnerTextAsync());
+        Assert.Equal("50%", await page.Locator(".legend .key.running").EvaluateAsync<string>("k => getComputedStyle(k).borderRadius"));
         await page.Locator("#days-details summary").ClickAsync();
         Assert.Contains("running", await page.Locator($"#days-table tr[data-date='{today:yyyy-MM-dd}']").InnerTextAsync());
         Assert.DoesNotContain("incomplete", await page.Locator($"#days-table tr[data-date='{today:yyyy-MM-dd}']").InnerTextAsync());
@@ -214,7 +221,189 @@ public sealed class DashboardPageTests : IAsyncLifetime
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ScreenshotFolder, "dashboard-phone.png"), FullPage = true });
     }
 
-    private async Task<IPage> OpenAsync(int width, int height, bool mobile, string? station = null, string canvas = Pm25Canvas)
+    [Fact]
+    public async Task Moving_one_end_of_the_range_past_the_other_takes_the_other_along()
+    {
+        var page = await OpenAsync(1280, 900, mobile: false);
+        var (earlier, later) = (IncompleteDay, MissingDay);
+        await page.Locator("#to").FillAsync(earlier.ToString("yyyy-MM-dd"));
+        await page.WaitForFunctionAsync($"() => Chart.getChart(document.querySelector(\"{Pm25Canvas}\"))?.data.labels.at(-1) === '{earlier:yyyy-MM-dd}'");
+
+        await page.Locator("#from").FillAsync(later.ToString("yyyy-MM-dd"));
+        await page.Locator($"#days-table tr[data-date='{later:yyyy-MM-dd}']").WaitForAsync(new() { State = WaitForSelectorState.Attached });
+
+        Assert.Equal(later.ToString("yyyy-MM-dd"), await page.Locator("#to").InputValueAsync());
+        Assert.True(await page.Locator("#message").IsHiddenAsync(), await page.Locator("#message").TextContentAsync());
+        Assert.Equal(1, await page.Locator("#days-table tbody tr").CountAsync());
+
+        await page.Locator("#to").FillAsync(earlier.ToString("yyyy-MM-dd"));
+        await page.Locator($"#days-table tr[data-date='{earlier:yyyy-MM-dd}']").WaitForAsync(new() { State = WaitForSelectorState.Attached });
+        Assert.Equal(earlier.ToString("yyyy-MM-dd"), await page.Locator("#from").InputValueAsync());
+        Assert.True(await page.Locator("#message").IsHiddenAsync(), await page.Locator("#message").TextContentAsync());
+    }
+
+    [Fact]
+    public async Task Screen_readers_find_each_chart_as_an_image_named_for_what_it_shows()
+    {
+        var page = await OpenAsync(1280, 900, mobile: false);
+
+        Assert.Equal(1, await page.GetByRole(AriaRole.Img, new() { Name = "Daily means of PM2.5", Exact = true }).CountAsync());
+        Assert.Equal(1, await page.GetByRole(AriaRole.Img, new() { Name = "Daily means of CO", Exact = true }).CountAsync());
+        await page.Locator("#days-details summary").ClickAsync();
+        await page.Locator($"#days-table tr[data-date='{FirstDay:yyyy-MM-dd}']").ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Img, new() { Name = "Hourly means of the chosen day" })).ToBeVisibleAsync();
+    }
+
+    [Fact]
+    public async Task The_data_age_of_every_station_is_legible_whether_fresh_late_or_stale()
+    {
+        // Hours until 21:00 on the day before Now: five hours old.
+        await _store.UpsertAveragesAsync([Builders.Averages(ConfiguredWithoutData, FirstDay.AddDays(StoredDays - 1), hoursCovered: 21)], Ct);
+        var page = await OpenAsync(1280, 900, mobile: false);
+
+        foreach (var (station, age) in new[] { (Smart188, "good"), (ConfiguredWithoutData, "warn"), (Paris, "bad") })
+        {
+            var cell = page.Locator($"#freshness tr[data-station='{station}'] td.age");
+            Assert.Contains(age, await cell.GetAttributeAsync("class"));
+            // WCAG 2 AA for text of normal size: a contrast of at least 4.5:1 with the background.
+            var contrast = await cell.EvaluateAsync<double>(ContrastWithBackground);
+            Assert.True(contrast >= 4.5, $"The {age} data age of station {station} has a contrast of {contrast:0.00}:1.");
+        }
+    }
+
+    [Fact]
+    public async Task Markup_in_a_station_name_or_a_quantity_name_is_shown_as_text_never_made_into_elements()
+    {
+        const string stationName = "<img src=x class=injected> SMART188";
+        const string quantity = "<b class=injected>pm1</b>";
+        var page = await OpenAsync(1280, 900, mobile: false);
+        await page.RouteAsync("**/api/stations", async route =>
+        {
+            var answer = await (await route.FetchAsync()).TextAsync();
+            await route.FulfillAsync(new RouteFulfillOptions { ContentType = "application/json", Body = answer.Replace("\"SMART188\"", JsonSerializer.Serialize(stationName)) });
+        });
+        await page.RouteAsync("**/api/stations/*/daily*", async route =>
+        {
+            var answer = await (await route.FetchAsync()).TextAsync();
+            await route.FulfillAsync(new RouteFulfillOptions { ContentType = "application/json", Body = answer.Replace("\"pm2_5\"", JsonSerializer.Serialize(quantity)) });
+        });
+        await page.ReloadAsync();
+        await page.Locator("#quantities button").First.WaitForAsync();
+        await page.Locator($"#quantities button[data-quantity='{quantity}']").ClickAsync();
+        await page.Locator("#days-details summary").ClickAsync();
+
+        Assert.Equal(0, await page.Locator(".injected").CountAsync());
+        Assert.Equal(stationName, await page.Locator($"#freshness tr[data-station='{Smart188}'] .station-name").TextContentAsync());
+        Assert.Equal($"{stationName} · {Smart188}", await page.Locator("#station option").First.TextContentAsync());
+        Assert.Equal(quantity, await page.Locator($"#quantities button[data-quantity='{quantity}']").TextContentAsync());
+        Assert.Contains($"{quantity} · daily mean", await page.Locator("#charts h2").AllTextContentsAsync());
+        Assert.Contains(quantity, await page.Locator("#days-table thead").TextContentAsync());
+    }
+
+    [Fact]
+    public async Task A_fresh_store_says_that_no_station_has_data_yet_and_what_to_run()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"harmattan-dashboard-page-{Guid.NewGuid():N}.db");
+        try
+        {
+            using var store = new SqlitePipelineStore($"Data Source={path}");
+            await store.InitializeAsync(Ct);
+            await using var site = await DashboardSite.StartAsync(store, Ct);
+
+            var page = await OpenAsync(375, 800, mobile: true, site: site.Address, ready: MessageShown);
+
+            Assert.Equal("No station has data in the store yet: run `harmattan run --once` or a backfill, then reload this page.",
+                await page.Locator("#message").InnerTextAsync());
+            Assert.Equal(3, await page.Locator("#freshness tbody tr").CountAsync());
+        }
+        finally
+        {
+            TemporarySqliteDatabase.Delete(path);
+        }
+    }
+
+    [Fact]
+    public async Task A_station_whose_data_stopped_or_never_came_says_so_above_its_charts()
+    {
+        var current = await OpenAsync(1280, 900, mobile: false);
+        Assert.True(await current.Locator("#message").IsHiddenAsync());
+
+        // The Paris station's last hour stored begins at 00:00 on 27 March (22:00 UTC the day before).
+        var stale = await OpenAsync(1280, 900, mobile: false, station: Paris);
+        Assert.Equal("No new data from Paris test station for 76 d 3 h: the last hour stored is 27 Mar 2023, 00:00, so the range ends on that day.",
+            await stale.Locator("#message").InnerTextAsync());
+        Assert.Equal(ParisDay.AddDays(1).ToString("yyyy-MM-dd"), await stale.Locator("#to").InputValueAsync());
+
+        var never = await OpenAsync(1280, 900, mobile: false, station: ConfiguredWithoutData, ready: MessageShown);
+        Assert.Equal($"{ConfiguredWithoutData} has no data in the store yet: it has not been fetched, or its source had no hour.",
+            await never.Locator("#message").InnerTextAsync());
+    }
+
+    [Fact]
+    public async Task An_answer_for_a_station_no_longer_chosen_is_not_drawn_when_it_comes_late()
+    {
+        var page = await OpenAsync(1280, 900, mobile: false);
+        var lateAnswered = new TaskCompletionSource();
+        await page.RouteAsync($"**/api/stations/{Smart188}/daily*", async route =>
+        {
+            await Task.Delay(TimeSpan.FromSeconds(1.5), Ct);
+            await route.ContinueAsync();
+            lateAnswered.TrySetResult();
+        });
+
+        await page.Locator(".ranges button[data-days='90']").ClickAsync();
+        await page.Locator("#station").SelectOptionAsync(Smart189);
+        await page.Locator("#quantities button[data-quantity='pm10']").WaitForAsync();
+        await lateAnswered.Task.WaitAsync(TimeSpan.FromSeconds(10), Ct);
+        // Time for the page to read and draw the late answer, were it to.
+        await Task.Delay(TimeSpan.FromMilliseconds(500), Ct);
+
+        Assert.Equal(0, await page.Locator("#quantities button[data-quantity='pm2_5']").CountAsync());
+        Assert.Equal(Smart189Days.Length, await page.Locator("#days-table tbody tr").CountAsync());
+    }
+
+    [Fact]
+    public async Task A_station_whose_days_cannot_be_read_shows_the_error_and_not_the_charts_of_the_station_before()
+    {
+        var page = await OpenAsync(1280, 900, mobile: false);
+        const string detail = "The pipeline store did not answer in time; try again in 10 s.";
+        await page.RouteAsync($"**/api/stations/{Smart189}/daily*", route => route.FulfillAsync(new RouteFulfillOptions
+        {
+            Status = 503, ContentType = "application/problem+json", Body = $$"""{"status": 503, "detail": "{{detail}}"}""",
+        }));
+
+        await page.Locator("#station").SelectOptionAsync(Smart189);
+        await page.Locator("#message.error").WaitForAsync();
+
+        Assert.Equal(detail, await page.Locator("#message").InnerTextAsync());
+        Assert.Equal(0, await page.Locator("#charts canvas").CountAsync());
+        Assert.Equal(0, await page.Locator("#quantities button").CountAsync());
+        Assert.Equal(0, await page.Locator("#days-table tbody tr").CountAsync());
+    }
+
+    [Fact]
+    public async Task On_a_phone_a_long_station_name_does_not_push_the_data_age_out_of_sight()
+    {
+        var page = await OpenAsync(375, 800, mobile: true);
+        await page.RouteAsync("**/api/stations", async route =>
+        {
+            var answer = await (await route.FetchAsync()).TextAsync();
+            await route.FulfillAsync(new RouteFulfillOptions
+            {
+                ContentType = "application/json", Body = answer.Replace("\"SMART188\"", "\"Grand Marché de Treichville, Abidjan\""),
+            });
+        });
+        await page.ReloadAsync();
+        await page.WaitForFunctionAsync($"() => {{ const c = document.querySelector(\"{Pm25Canvas}\"); return c && Chart.getChart(c); }}");
+
+        var rightEdges = await page.Locator("#freshness tbody td.age").EvaluateAllAsync<double[]>("cells => cells.map(c => c.getBoundingClientRect().right)");
+        Assert.Equal(4, rightEdges.Length);
+        Assert.All(rightEdges, right => Assert.True(right <= 375, $"A data age ends at {right} px, off a 375 px wide screen."));
+        await page.Locator("#freshness").ScreenshotAsync(new LocatorScreenshotOptions { Path = Path.Combine(ScreenshotFolder, "dashboard-phone-freshness.png") });
+    }
+
+    private async Task<IPage> OpenAsync(int width, int height, bool mobile, string? station = null, string canvas = Pm25Canvas,
+        Uri? site = null, string? ready = null)
     {
         var context = await _browser.NewContextAsync(new BrowserNewContextOptions
         {
@@ -233,11 +422,28 @@ public sealed class DashboardPageTests : IAsyncLifetime
             if (message.Type == "error")
                 errors.Add(message.Text);
         };
-        await page.GotoAsync(station is null ? _site.Address.ToString() : $"{_site.Address}?station={station}");
-        await page.WaitForFunctionAsync($"() => {{ const c = document.querySelector(\"{canvas}\"); return c && Chart.getChart(c); }}");
+        var address = site ?? _site.Address;
+        await page.GotoAsync(station is null ? address.ToString() : $"{address}?station={station}");
+        await page.WaitForFunctionAsync(ready ?? $"() => {{ const c = document.querySelector(\"{canvas}\"); return c && Chart.getChart(c); }}");
         Assert.True(errors.Count == 0, string.Join('\n', errors));
         return page;
     }
+
+    /// <summary>The WCAG contrast ratio of an element's text with the first opaque background behind it.</summary>
+    private const string ContrastWithBackground = """
+        element => {
+          const luminance = (color) => {
+            const [r, g, b] = color.match(/[\d.]+/g).slice(0, 3).map((v) => v / 255)
+              .map((v) => (v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4));
+            return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+          };
+          let behind = element;
+          while (getComputedStyle(behind).backgroundColor === "rgba(0, 0, 0, 0)") behind = behind.parentElement;
+          const [lighter, darker] = [luminance(getComputedStyle(element).color), luminance(getComputedStyle(behind).backgroundColor)]
+            .sort((a, b) => b - a);
+          return (lighter + 0.05) / (darker + 0.05);
+        }
+        """;
 
     private static Task<string[]> HourLabelsAsync(IPage page) =>
         page.EvaluateAsync<string[]>("() => Chart.getChart(document.getElementById('hourly-chart')).data.labels");
