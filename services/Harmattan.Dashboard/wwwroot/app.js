@@ -218,9 +218,11 @@ function dailyChart(canvas, q, summary) {
   const runningCount = means.filter((m, i) => running[i] && m !== null).length;
   summary.replaceChildren(`${withData} days with data, ${incompleteCount} incomplete${runningCount > 0 ? `, ${runningCount} still running` : ""}. `);
   if (guideline !== undefined) {
-    const above = means.filter((m) => m !== null && m > guideline).length;
+    // The guideline is for a 24-hour mean: a day still running has the mean of its first hours only.
+    const ended = means.filter((m, i) => m !== null && !running[i]);
+    const above = ended.filter((m) => m > guideline).length;
     summary.append(el("strong", { class: above > 0 ? "above guideline-count" : "guideline-count", "data-days-above": String(above) },
-      `${above} of ${withData} days above the WHO 24-hour guideline (${guideline} ${unit(q)})`));
+      `${above} of ${ended.length} ended days above the WHO 24-hour guideline (${guideline} ${unit(q)})`));
   }
   const datasets = [{
     label: `${label(q)} daily mean`,

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Harmattan.Contracts;
 using Harmattan.Storage.Sqlite;
 using Microsoft.Playwright;
 using static Harmattan.Tests.Dashboard.DashboardSite;
@@ -80,7 +81,7 @@ public sealed class DashboardPageTests : IAsyncLifetime
             await page.EvaluateAsync<string>($"() => Chart.getChart(document.querySelector(\"{Pm25Canvas}\")).data.datasets[1].label"));
         Assert.Equal(Enumerable.Repeat(15.0, shownDays),
             await page.EvaluateAsync<double[]>($"() => Chart.getChart(document.querySelector(\"{Pm25Canvas}\")).data.datasets[1].data"));
-        Assert.Equal($"{DaysAbovePm25Guideline} of {StoredDays - 1} days above the WHO 24-hour guideline (15 µg/m³)",
+        Assert.Equal($"{DaysAbovePm25Guideline} of {StoredDays - 1} ended days above the WHO 24-hour guideline (15 µg/m³)",
             await page.Locator(".daily-card[data-quantity='pm2_5'] .guideline-count").InnerTextAsync());
         Assert.Equal(0, await page.Locator("canvas[data-quantity='co']").EvaluateAsync<int>("c => Chart.getChart(c).data.datasets.length - 1"));
 
@@ -137,7 +138,7 @@ public sealed class DashboardPageTests : IAsyncLifetime
         // The guideline spans the whole range; only the days with a mean count in "N of M days".
         Assert.Equal(Enumerable.Repeat(45.0, everyDay.Count),
             await page.EvaluateAsync<double[]>($"() => Chart.getChart(document.querySelector(\"{pm10Canvas}\")).data.datasets[1].data"));
-        Assert.Equal("2 of 3 days above the WHO 24-hour guideline (45 µg/m³)",
+        Assert.Equal("2 of 3 ended days above the WHO 24-hour guideline (45 µg/m³)",
             await page.Locator(".daily-card[data-quantity='pm10'] .guideline-count").InnerTextAsync());
         Assert.StartsWith("3 days with data, 0 incomplete.", await page.Locator(".daily-card[data-quantity='pm10'] .summary").InnerTextAsync());
         await page.Locator(".daily-card[data-quantity='pm10']").ScreenshotAsync(
@@ -174,13 +175,17 @@ public sealed class DashboardPageTests : IAsyncLifetime
     public async Task Today_fetched_before_it_ended_is_shown_as_still_running_not_as_an_incomplete_day()
     {
         var today = DateOnly.FromDateTime(Now.UtcDateTime);
-        await _store.UpsertAveragesAsync([Builders.Averages(Smart188, today, hoursCovered: 2, fetchedAt: Now, isComplete: false)], Ct);
+        // Two hours of PM2.5 far above the guideline: not a 24-hour mean, so not a day above it.
+        await _store.UpsertAveragesAsync([Builders.Averages(Smart188, today, hoursCovered: 2, fetchedAt: Now, isComplete: false,
+            quantities: new Dictionary<string, QuantityStats> { ["co"] = Builders.Stats(0.5, 2), ["pm2_5"] = Builders.Stats(80, 2) })], Ct);
         const string coCanvas = "canvas[data-quantity='co']";
         var page = await OpenAsync(1280, 900, mobile: false, canvas: coCanvas);
 
         // The range ends on today; the day stored with 12 hours stays the one incomplete day.
         Assert.StartsWith($"{StoredDays} days with data, 1 incomplete, 1 still running.",
             await page.Locator(".daily-card[data-quantity='co'] .summary").InnerTextAsync());
+        Assert.Equal($"{DaysAbovePm25Guideline} of {StoredDays - 1} ended days above the WHO 24-hour guideline (15 µg/m³)",
+            await page.Locator(".daily-card[data-quantity='pm2_5'] .guideline-count").InnerTextAsync());
         var todayIndex = await page.EvaluateAsync<int>($"() => Chart.getChart(document.querySelector(\"{coCanvas}\")).data.labels.indexOf('{today:yyyy-MM-dd}')");
         Assert.Equal("circle", await page.EvaluateAsync<string>(
             $"() => Chart.getChart(document.querySelector(\"{coCanvas}\")).data.datasets[0].pointStyle[{todayIndex}]"));
