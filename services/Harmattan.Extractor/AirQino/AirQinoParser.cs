@@ -105,7 +105,7 @@ public static class AirQinoParser
                 continue;
             }
             if (otherProperties.Count < 10)
-                otherProperties.Add(reader.GetString()!);
+                otherProperties.Add(Printable(reader.GetString()!));
             reader.Read();
             reader.Skip();
         }
@@ -137,14 +137,25 @@ public static class AirQinoParser
         }
     }
 
+    private const int QuotedLength = 48;
+
     private static string Preview(ReadOnlySpan<byte> body)
     {
-        var text = Encoding.UTF8.GetString(body[..Math.Min(body.Length, 48)]);
-        var builder = new StringBuilder(text.Length);
-        foreach (var c in text)
-            builder.Append(char.IsControl(c) ? ' ' : c);
-        var preview = builder.ToString().Trim();
-        return body.Length > 48 ? preview + "..." : preview;
+        var preview = Printable(Encoding.UTF8.GetString(body[..Math.Min(body.Length, QuotedLength)])).Trim();
+        return body.Length > QuotedLength ? preview + "..." : preview;
+    }
+
+    /// <summary>
+    /// Text of the response as an error or a log line quotes it: its first characters, line breaks and other control
+    /// characters as spaces, so that a hostile value can neither forge log lines nor fill the log.
+    /// </summary>
+    private static string Printable(string text)
+    {
+        var kept = text.AsSpan(0, Math.Min(text.Length, QuotedLength));
+        var builder = new StringBuilder(kept.Length + 3);
+        foreach (var c in kept)
+            builder.Append(char.IsControl(c) || c is '\u2028' or '\u2029' ? ' ' : c);
+        return text.Length > QuotedLength ? builder.Append("...").ToString() : builder.ToString();
     }
 
     private static string Describe(JsonTokenType token) => token switch
@@ -350,7 +361,7 @@ public static class AirQinoParser
                     return parsed.ToUniversalTime();
                 OffTheHour++;
             }
-            text = $"\"{text}\"";
+            text = $"\"{Printable(text)}\"";
             return null;
         }
 

@@ -217,6 +217,30 @@ public class AirQinoParserTests
         Assert.Equal(Url, error.RequestUrl);
     }
 
+    private const string ForgedLogLine = "\\n[14:41:00 ERR] Forged line\\r\\u2028";
+
+    [Fact]
+    public void A_timestamp_the_response_quotes_back_can_neither_forge_a_log_line_nor_fill_the_log()
+    {
+        var forged = $"oops{ForgedLogLine}{new string('x', 1_000_000)}";
+        var partly = Parse($$"""[{"timestamp":"2022-12-10 01:00:00","CO":1},{"timestamp":"{{forged}}","CO":2}]""");
+        var error = Assert.Throws<AirQinoResponseException>(() => Parse($$"""[{"timestamp":"{{forged}}","CO":2}]"""));
+
+        Assert.Equal("\"oops [14:41:00 ERR] Forged line  xxxxxxxxxxxxxxx...\"", partly.FirstUnparseable);
+        Assert.Contains("(first: \"oops [14:41:00 ERR] Forged line  xxxxxxxxxxxxxxx...\")", error.Message);
+        Assert.True(error.Message.Length < 1000, $"{error.Message.Length:N0} characters");
+    }
+
+    [Fact]
+    public void The_property_names_of_a_response_without_data_can_neither_forge_a_log_line_nor_fill_the_log()
+    {
+        var error = Assert.Throws<AirQinoResponseException>(() =>
+            Parse($$"""{"error{{ForgedLogLine}}{{new string('x', 1_000_000)}}":1,"status":404}"""));
+
+        Assert.Contains("(properties: error [14:41:00 ERR] Forged line  xxxxxxxxxxxxxx..., status)", error.Message);
+        Assert.True(error.Message.Length < 1000, $"{error.Message.Length:N0} characters");
+    }
+
     [Theory]
     [InlineData("""[{"timestamp":"2022-12-10 01:00:00","CO":NaN}]""")]
     [InlineData("""[{"timestamp":"2022-12-10 01:30:00","CO":1}]""")]
