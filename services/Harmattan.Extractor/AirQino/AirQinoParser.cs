@@ -14,6 +14,12 @@ public static class AirQinoParser
 {
     public const string ExampleTimestamp = "2022-12-10 01:00:00";
 
+    /// <summary>
+    /// AirQino sends one row per hour; a repeat or two are kept (the last wins), but a response repeating its hours by
+    /// the hundred thousand (64 MiB of them fit AirQino:MaxResponseBytes) would fill the extractor's heap, so it is refused.
+    /// </summary>
+    public const int MaxRowsPerHour = 4;
+
     private static readonly string[] FallbackTimestampFormats =
     [
         "yyyy-MM-dd HH:mm:ss", "yyyy-MM-dd'T'HH:mm:ss", "yyyy-MM-dd HH:mm:ssK", "yyyy-MM-dd'T'HH:mm:ssK",
@@ -174,6 +180,8 @@ public static class AirQinoParser
         private const int MaxCachedUnknownKeys = 256;
         private const int MaxCachedShapes = 64;
 
+        private readonly long _hoursInWindow = (long)Math.Ceiling((windowEnd - windowStart).TotalHours);
+
         private readonly List<(byte[] Utf8, string Canonical)> _rowKeys = new(12);
         private readonly List<double?> _rowValues = new(12);
         private readonly List<RowShape> _shapes = [];
@@ -260,6 +268,10 @@ public static class AirQinoParser
             }
             if (start < windowStart || start >= windowEnd)
                 return;
+            if (Readings.Count >= _hoursInWindow * MaxRowsPerHour)
+                throw Failure(stationId, source,
+                    $"has more than {_hoursInWindow * MaxRowsPerHour:N0} rows inside its window of {_hoursInWindow:N0} hours " +
+                    $"(at most {MaxRowsPerHour} per hour; AirQino sends one)", "nothing of this answer was stored");
             if (predicted is not null && predicted.Keys.Length == count)
             {
                 _lastShape = predicted;
