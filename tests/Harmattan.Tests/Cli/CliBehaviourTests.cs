@@ -95,6 +95,22 @@ public sealed class CliBehaviourTests : IDisposable
     }
 
     [Fact]
+    public async Task Status_does_not_print_a_stored_id_that_is_no_station_id_such_as_one_with_terminal_escapes_and_a_forged_line()
+    {
+        await SeedAsync("283164601", new DateOnly(2023, 11, 1), 2, hours: _ => 24);
+        // What a message published on the broker can leave in the store: the loader stores any id.
+        await SeedAsync("283000001\u001b[2J\nSTALE: forged", new DateOnly(2023, 11, 1), 2, hours: _ => 24);
+        await SeedAsync("283000002", new DateOnly(2023, 11, 1), 2, hours: _ => 24);
+
+        var (exit, output) = await _cli.InvokeAsync(["status", "--db", "harmattan.db", "--rabbitmq", "amqp://guest:guest@127.0.0.1:1/"]);
+
+        Assert.True(exit == 0, output);
+        Assert.Contains("Also stored, not among the configured stations (so not checked by --max-age): 283000002. Add --station ID to see one.", output);
+        Assert.DoesNotContain("forged", output);
+        Assert.DoesNotContain('\u001b', output);
+    }
+
+    [Fact]
     public async Task Status_of_a_day_not_begun_in_a_configured_station_s_zone_leaves_it_out_without_calling_it_unconfigured()
     {
         // Kiritimati (UTC+14) is always a day or two ahead of UTC-12: its today has not begun there.
