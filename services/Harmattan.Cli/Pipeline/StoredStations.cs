@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Harmattan.Stations;
 
 namespace Harmattan.Cli.Pipeline;
@@ -21,6 +22,13 @@ public static class StoredStations
     /// never be asked for with --station anyway.
     /// </summary>
     public static IReadOnlyList<string> Nameable(IEnumerable<string> stored) => stored.Where(StationId.IsValid).ToList();
+
+    /// <summary>
+    /// A stored id as a command prints it where every stored station counts (the raw archive's sizes): an id that
+    /// breaks <see cref="StationId.Rule"/> is quoted with its control characters escaped and cut short.
+    /// </summary>
+    public static string Printed(string id) =>
+        StationId.IsValid(id) ? id : JsonSerializer.Serialize(id.Length > 64 ? id[..64] + "..." : id);
 
     private static string Either(IReadOnlyList<string> ids) =>
         ids.Count == 1 ? ids[0] : $"{string.Join(", ", ids.Take(ids.Count - 1))} or {ids[^1]}";

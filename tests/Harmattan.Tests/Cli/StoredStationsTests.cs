@@ -39,4 +39,12 @@ public sealed class StoredStationsTests
         Assert.Equal(" The store holds no day of station 900000012, but holds 3 other stations: did you mean 900000021? Check --station.",
             StoredStations.NotStoredNote("900000012", ["900000021", "900000012\n", "\u001b00000012"]));
     }
+
+    [Fact]
+    public void A_stored_id_that_is_no_station_id_is_printed_quoted_with_its_control_characters_escaped_and_cut_short()
+    {
+        Assert.Equal("283164601", StoredStations.Printed("283164601"));
+        Assert.Equal("\"28316460\\u001B[2J\\nforged\"", StoredStations.Printed("28316460\u001b[2J\nforged"));
+        Assert.Equal($"\"{new string('x', 64)}...\"", StoredStations.Printed(new string('x', 1_000_000)));
+    }
 }
