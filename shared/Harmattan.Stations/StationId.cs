@@ -21,7 +21,8 @@ public static partial class StationId
     private static string Printable(string? id) =>
         id is null ? "(null)" : id.Length > 80 ? id[..80] + "..." : id;
 
-    // AirQino's numeric ids fit a 64-bit integer; a leading '-' would read as an option on a command line.
-    [GeneratedRegex("^(?![0-9]{19,}$)[A-Za-z0-9][A-Za-z0-9_-]{0,63}$", RegexOptions.CultureInvariant)]
+    // AirQino's numeric ids fit a 64-bit integer; a leading '-' would read as an option on a command line. \z, not $,
+    // which also matches before a final line break.
+    [GeneratedRegex(@"^(?![0-9]{19,}\z)[A-Za-z0-9][A-Za-z0-9_-]{0,63}\z", RegexOptions.CultureInvariant)]
     private static partial Regex Pattern();
 }

@@ -79,7 +79,7 @@ public static class ArchiveCommand
             $"Kept: every fetch since {report.KeepAllSince:yyyy-MM-dd HH:mm} UTC, then the newest per station-day.");
         foreach (var station in report.Stations)
             AnsiConsole.MarkupLineInterpolated(
-                $"  station {station.StationId}: {verb} {Counted.Of(station.Dropped.Fetches, "fetch", "fetches")} ({Bytes(station.Dropped.ReadingsBytes)}), keeps {station.Kept.Fetches} ({Bytes(station.Kept.ReadingsBytes)})");
+                $"  station {StoredStations.Printed(station.StationId)}: {verb} {Counted.Of(station.Dropped.Fetches, "fetch", "fetches")} ({Bytes(station.Dropped.ReadingsBytes)}), keeps {station.Kept.Fetches} ({Bytes(station.Kept.ReadingsBytes)})");
         AnsiConsole.MarkupLineInterpolated(
             $"{(dryRun ? "Dry run: would drop" : "Dropped")} {Counted.Of(report.FetchesDropped, "fetch", "fetches")} ({Bytes(report.BytesDropped)} of readings) of {report.Stations.Count} station(s); {Counted.Of(report.FetchesKept, "fetch", "fetches")} ({Bytes(report.BytesKept)}) kept.");
         if (!dryRun && fileBefore is { } before && FileSize(store) is { } after)
@@ -101,7 +101,7 @@ public static class ArchiveCommand
         AnsiConsole.MarkupLineInterpolated(
             $"Raw archive: {Counted.Of(sizes.Sum(s => s.Fetches), "fetch", "fetches")}, {Bytes(sizes.Sum(s => s.ReadingsBytes))} of readings, {sizes.Count} station(s)");
         foreach (var size in sizes)
-            AnsiConsole.MarkupLineInterpolated($"  station {size.StationId}: {Counted.Of(size.Fetches, "fetch", "fetches")}, {Bytes(size.ReadingsBytes)}");
+            AnsiConsole.MarkupLineInterpolated($"  station {StoredStations.Printed(size.StationId)}: {Counted.Of(size.Fetches, "fetch", "fetches")}, {Bytes(size.ReadingsBytes)}");
     }
 
     public static void WriteFileSize(IPipelineStore store)

@@ -71,7 +71,7 @@ public static class StatusCommand
         }
         if (stationIds.Length == 0)
         {
-            var unconfigured = stored.Except(configured).Order(StringComparer.Ordinal).ToList();
+            var unconfigured = StoredStations.Nameable(stored.Except(configured)).Order(StringComparer.Ordinal).ToList();
             if (unconfigured.Count > 0)
                 AnsiConsole.MarkupLineInterpolated(
                     $"Also stored, not among the configured stations (so not checked by --max-age): {string.Join(", ", unconfigured)}. Add --station ID to see one.");

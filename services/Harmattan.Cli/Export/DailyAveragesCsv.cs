@@ -17,15 +17,15 @@ public static class DailyAveragesCsv
         foreach (var q in quantities)
             header.AddRange([$"{q}_mean", $"{q}_min", $"{q}_max", $"{q}_count", $"{q}_rejected"]);
         header.AddRange(["hours_covered", "completeness", "is_complete", "is_running"]);
-        await writer.WriteLineAsync(string.Join(',', header).AsMemory(), cancellationToken);
+        await writer.WriteLineAsync(string.Join(',', header.Select(CsvCell.Text)).AsMemory(), cancellationToken);
 
         var cells = new List<string>(header.Count);
         foreach (var day in days.OrderBy(d => d.Date))
         {
             cells.Clear();
-            cells.Add(day.StationId);
+            cells.Add(CsvCell.Text(day.StationId));
             cells.Add(day.Date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
-            cells.Add(day.TimeZone ?? "");
+            cells.Add(CsvCell.Text(day.TimeZone ?? ""));
             foreach (var q in quantities)
             {
                 if (day.Quantities.TryGetValue(q, out var stats))

@@ -18,13 +18,13 @@ public static class HourlyAveragesCsv
         var header = new List<string> { "station_id", "hour", "local_time" };
         foreach (var q in quantities)
             header.AddRange([q, $"{q}_rejected"]);
-        await writer.WriteLineAsync(string.Join(',', header).AsMemory(), cancellationToken);
+        await writer.WriteLineAsync(string.Join(',', header.Select(CsvCell.Text)).AsMemory(), cancellationToken);
 
         var cells = new List<string>(header.Count);
         foreach (var hour in hours.OrderBy(h => h.Hour))
         {
             cells.Clear();
-            cells.Add(hour.StationId);
+            cells.Add(CsvCell.Text(hour.StationId));
             cells.Add(hour.Hour.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture));
             cells.Add(TimeZoneInfo.ConvertTime(hour.Hour, zone).ToString("yyyy-MM-dd'T'HH:mm:sszzz", CultureInfo.InvariantCulture));
             foreach (var q in quantities)

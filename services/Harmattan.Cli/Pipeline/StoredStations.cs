@@ -1,3 +1,6 @@
+using System.Text.Json;
+using Harmattan.Stations;
+
 namespace Harmattan.Cli.Pipeline;
 
 /// <summary>
@@ -13,6 +16,20 @@ public static class StoredStations
     /// <summary>Sequential ids (a city's 900000001 to 900000025) put many at the same distance: a few are enough to see the slip.</summary>
     private const int MostNamed = 3;
 
+    /// <summary>
+    /// The stored ids a command names: the store holds whatever a message on the broker or a write to the database put
+    /// there, and an id that breaks <see cref="StationId.Rule"/> (terminal escape sequences, line breaks, megabytes) could
+    /// never be asked for with --station anyway.
+    /// </summary>
+    public static IReadOnlyList<string> Nameable(IEnumerable<string> stored) => stored.Where(StationId.IsValid).ToList();
+
+    /// <summary>
+    /// A stored id as a command prints it where every stored station counts (the raw archive's sizes): an id that
+    /// breaks <see cref="StationId.Rule"/> is quoted with its control characters escaped and cut short.
+    /// </summary>
+    public static string Printed(string id) =>
+        StationId.IsValid(id) ? id : JsonSerializer.Serialize(id.Length > 64 ? id[..64] + "..." : id);
+
     private static string Either(IReadOnlyList<string> ids) =>
         ids.Count == 1 ? ids[0] : $"{string.Join(", ", ids.Take(ids.Count - 1))} or {ids[^1]}";
 
@@ -24,7 +41,7 @@ public static class StoredStations
     {
         if (stored.Count == 0 || stored.Contains(asked))
             return "";
-        var close = stored
+        var close = Nameable(stored)
             .Select(id => (Id: id, Distance: EditDistance(asked, id)))
             .Where(candidate => candidate.Distance <= TypoDistance)
             .ToList();

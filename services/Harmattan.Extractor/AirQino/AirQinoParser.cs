@@ -14,6 +14,12 @@ public static class AirQinoParser
 {
     public const string ExampleTimestamp = "2022-12-10 01:00:00";
 
+    /// <summary>
+    /// AirQino sends one row per hour; a repeat or two are kept (the last wins), but a response repeating its hours by
+    /// the hundred thousand (64 MiB of them fit AirQino:MaxResponseBytes) would fill the extractor's heap, so it is refused.
+    /// </summary>
+    public const int MaxRowsPerHour = 4;
+
     private static readonly string[] FallbackTimestampFormats =
     [
         "yyyy-MM-dd HH:mm:ss", "yyyy-MM-dd'T'HH:mm:ss", "yyyy-MM-dd HH:mm:ssK", "yyyy-MM-dd'T'HH:mm:ssK",
@@ -105,7 +111,7 @@ public static class AirQinoParser
                 continue;
             }
             if (otherProperties.Count < 10)
-                otherProperties.Add(reader.GetString()!);
+                otherProperties.Add(Printable(reader.GetString()!));
             reader.Read();
             reader.Skip();
         }
@@ -137,14 +143,25 @@ public static class AirQinoParser
         }
     }
 
+    private const int QuotedLength = 48;
+
     private static string Preview(ReadOnlySpan<byte> body)
     {
-        var text = Encoding.UTF8.GetString(body[..Math.Min(body.Length, 48)]);
-        var builder = new StringBuilder(text.Length);
-        foreach (var c in text)
-            builder.Append(char.IsControl(c) ? ' ' : c);
-        var preview = builder.ToString().Trim();
-        return body.Length > 48 ? preview + "..." : preview;
+        var preview = Printable(Encoding.UTF8.GetString(body[..Math.Min(body.Length, QuotedLength)])).Trim();
+        return body.Length > QuotedLength ? preview + "..." : preview;
+    }
+
+    /// <summary>
+    /// Text of the response as an error or a log line quotes it: its first characters, line breaks and other control
+    /// characters as spaces, so that a hostile value can neither forge log lines nor fill the log.
+    /// </summary>
+    private static string Printable(string text)
+    {
+        var kept = text.AsSpan(0, Math.Min(text.Length, QuotedLength));
+        var builder = new StringBuilder(kept.Length + 3);
+        foreach (var c in kept)
+            builder.Append(char.IsControl(c) || c is '\u2028' or '\u2029' ? ' ' : c);
+        return text.Length > QuotedLength ? builder.Append("...").ToString() : builder.ToString();
     }
 
     private static string Describe(JsonTokenType token) => token switch
@@ -162,6 +179,8 @@ public static class AirQinoParser
     {
         private const int MaxCachedUnknownKeys = 256;
         private const int MaxCachedShapes = 64;
+
+        private readonly long _hoursInWindow = (long)Math.Ceiling((windowEnd - windowStart).TotalHours);
 
         private readonly List<(byte[] Utf8, string Canonical)> _rowKeys = new(12);
         private readonly List<double?> _rowValues = new(12);
@@ -249,6 +268,10 @@ public static class AirQinoParser
             }
             if (start < windowStart || start >= windowEnd)
                 return;
+            if (Readings.Count >= _hoursInWindow * MaxRowsPerHour)
+                throw Failure(stationId, source,
+                    $"has more than {_hoursInWindow * MaxRowsPerHour:N0} rows inside its window of {_hoursInWindow:N0} hours " +
+                    $"(at most {MaxRowsPerHour} per hour; AirQino sends one)", "nothing of this answer was stored");
             if (predicted is not null && predicted.Keys.Length == count)
             {
                 _lastShape = predicted;
@@ -350,7 +373,7 @@ public static class AirQinoParser
                     return parsed.ToUniversalTime();
                 OffTheHour++;
             }
-            text = $"\"{text}\"";
+            text = $"\"{Printable(text)}\"";
             return null;
         }
 

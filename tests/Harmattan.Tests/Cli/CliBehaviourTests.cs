@@ -95,6 +95,32 @@ public sealed class CliBehaviourTests : IDisposable
     }
 
     [Fact]
+    public async Task Status_does_not_print_a_stored_id_that_is_no_station_id_such_as_one_with_terminal_escapes_and_a_forged_line()
+    {
+        await SeedAsync("283164601", new DateOnly(2023, 11, 1), 2, hours: _ => 24);
+        // What a message published on the broker can leave in the store: the loader stores any id.
+        const string hostile = "283000001\u001b[2J\nSTALE: forged";
+        await SeedAsync(hostile, new DateOnly(2023, 11, 1), 2, hours: _ => 24);
+        await SeedAsync("283000002", new DateOnly(2023, 11, 1), 2, hours: _ => 24);
+        var store = new SqlitePipelineStore($"Data Source={_cli.PathOf("harmattan.db")}");
+        await store.ArchiveRawFetchesAsync([new RawReadingsFetched
+        {
+            FetchId = Guid.NewGuid(), StationId = hostile, WindowStart = DateTimeOffset.UnixEpoch, WindowEnd = DateTimeOffset.UnixEpoch.AddDays(1),
+            TimeZone = "UTC", Source = "test", FetchedAt = DateTimeOffset.UtcNow, Readings = [],
+        }], Ct);
+        SqliteConnection.ClearAllPools();
+
+        var (exit, output) = await _cli.InvokeAsync(["status", "--db", "harmattan.db", "--rabbitmq", "amqp://guest:guest@127.0.0.1:1/"]);
+
+        Assert.True(exit == 0, output);
+        Assert.Contains("Also stored, not among the configured stations (so not checked by --max-age): 283000002. Add --station ID to see one.", output);
+        // The raw archive's sizes count every station, so the id is printed there, escaped.
+        Assert.Contains("  station \"283000001\\u001B[2J\\nSTALE: forged\": 1 fetch", output);
+        Assert.DoesNotContain("\nSTALE: forged", output);
+        Assert.DoesNotContain('\u001b', output);
+    }
+
+    [Fact]
     public async Task Status_of_a_day_not_begun_in_a_configured_station_s_zone_leaves_it_out_without_calling_it_unconfigured()
     {
         // Kiritimati (UTC+14) is always a day or two ahead of UTC-12: its today has not begun there.

@@ -58,6 +58,31 @@ public class DailyAveragesCsvTests
             writer.ToString());
     }
 
+    [Fact]
+    public async Task Text_from_the_store_that_a_spreadsheet_would_run_as_a_formula_or_split_into_columns_is_escaped_and_negative_numbers_stay_numbers()
+    {
+        var writer = new StringWriter { NewLine = "\n" };
+        // What a message published on the broker, or a write to the database, can leave in the store.
+        await DailyAveragesCsv.WriteAsync(writer,
+        [
+            Day(new DateOnly(2023, 1, 1), 24,
+                ("=1+2,x", new QuantityStats { Mean = -0.5, Min = -1, Max = 0, Count = 24, Rejected = 0 }),
+                ("@sum\"q\"", new QuantityStats { Mean = 1, Min = 1, Max = 1, Count = 24, Rejected = 0 }))
+                with { TimeZone = "=HYPERLINK(\"http://evil.example/\",\"x\")", StationId = "+cmd" },
+            Day(new DateOnly(2023, 1, 2), 24) with { TimeZone = "-2+3", StationId = "\tline\nbreak" },
+            Day(new DateOnly(2023, 1, 3), 24) with { TimeZone = "\r@x" },
+        ], TestContext.Current.CancellationToken);
+
+        Assert.Equal(
+            "station_id,date,time_zone,\"'=1+2,x_mean\",\"'=1+2,x_min\",\"'=1+2,x_max\",\"'=1+2,x_count\",\"'=1+2,x_rejected\"," +
+            "\"'@sum\"\"q\"\"_mean\",\"'@sum\"\"q\"\"_min\",\"'@sum\"\"q\"\"_max\",\"'@sum\"\"q\"\"_count\",\"'@sum\"\"q\"\"_rejected\"," +
+            "hours_covered,completeness,is_complete,is_running\n" +
+            "'+cmd,2023-01-01,\"'=HYPERLINK(\"\"http://evil.example/\"\",\"\"x\"\")\",-0.5,-1,0,24,0,1,1,1,24,0,24,1,true,false\n" +
+            "\"'\tline\nbreak\",2023-01-02,'-2+3,,,,0,0,,,,0,0,24,1,true,false\n" +
+            "283164601,2023-01-03,\"'\r@x\",,,,0,0,,,,0,0,24,1,true,false\n",
+            writer.ToString());
+    }
+
     private static StoredDailyAverage Day(DateOnly date, int hours, params (string Name, QuantityStats Stats)[] quantities) => new()
     {
         StationId = "283164601",

@@ -27,6 +27,21 @@ public class HourlyAveragesCsvTests
             writer.ToString());
     }
 
+    [Fact]
+    public async Task A_station_id_or_quantity_name_a_spreadsheet_would_run_as_a_formula_is_escaped_and_a_negative_value_stays_a_number()
+    {
+        var writer = new StringWriter { NewLine = "\n" };
+        await HourlyAveragesCsv.WriteAsync(writer,
+        [
+            Hour("2023-10-29T00:00:00Z", ("@cmd,x", new QuantityStats { Mean = -3.5, Min = -3.5, Max = -3.5, Count = 1, Rejected = 0 })) with { StationId = "=2+5" },
+        ], TimeZoneInfo.Utc, TestContext.Current.CancellationToken);
+
+        Assert.Equal(
+            "station_id,hour,local_time,\"'@cmd,x\",\"'@cmd,x_rejected\"\n" +
+            "'=2+5,2023-10-29T00:00:00Z,2023-10-29T00:00:00+00:00,-3.5,0\n",
+            writer.ToString());
+    }
+
     private static StoredHourlyAverage Hour(string hour, params (string Name, QuantityStats Stats)[] quantities) => new()
     {
         StationId = "283164601",

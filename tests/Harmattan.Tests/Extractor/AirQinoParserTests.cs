@@ -190,6 +190,21 @@ public class AirQinoParserTests
         Assert.Equal([2.0, 3.0], result.Readings.Select(r => r.Values["co"]!.Value));
     }
 
+    [Fact]
+    public void A_response_repeating_its_hours_far_beyond_a_few_repeats_is_refused_naming_the_bound_before_it_fills_the_heap()
+    {
+        var dayStart = new DateTimeOffset(2022, 12, 10, 0, 0, 0, TimeSpan.Zero);
+        AirQinoParseResult ParseDay(int rows) => AirQinoParser.Parse(Encoding.UTF8.GetBytes(
+                "[" + string.Join(',', [.. Enumerable.Repeat("""{"timestamp":"2022-12-10 01:00:00","CO":1}""", rows),
+                    // Rows outside the window are not kept, so they do not count.
+                    .. Enumerable.Repeat("""{"timestamp":"2022-12-11 01:00:00","CO":1}""", 200)]) + "]"),
+            Station, Url, dayStart, dayStart.AddDays(1));
+
+        Assert.Equal(24 * AirQinoParser.MaxRowsPerHour, ParseDay(24 * AirQinoParser.MaxRowsPerHour).Readings.Count);
+        var error = Assert.Throws<AirQinoResponseException>(() => ParseDay(24 * AirQinoParser.MaxRowsPerHour + 1));
+        Assert.Contains("has more than 96 rows inside its window of 24 hours (at most 4 per hour; AirQino sends one)", error.Message);
+    }
+
     [Theory]
     [InlineData("<html><body>502 Bad Gateway</body></html>", "is not JSON (starts with '<html><body>502 Bad Gateway</body></html>')")]
     [InlineData("", "is empty")]
@@ -215,6 +230,30 @@ public class AirQinoParserTests
         Assert.Contains(reason, error.Message);
         Assert.Equal(Station, error.StationId);
         Assert.Equal(Url, error.RequestUrl);
+    }
+
+    private const string ForgedLogLine = "\\n[14:41:00 ERR] Forged line\\r\\u2028";
+
+    [Fact]
+    public void A_timestamp_the_response_quotes_back_can_neither_forge_a_log_line_nor_fill_the_log()
+    {
+        var forged = $"oops{ForgedLogLine}{new string('x', 1_000_000)}";
+        var partly = Parse($$"""[{"timestamp":"2022-12-10 01:00:00","CO":1},{"timestamp":"{{forged}}","CO":2}]""");
+        var error = Assert.Throws<AirQinoResponseException>(() => Parse($$"""[{"timestamp":"{{forged}}","CO":2}]"""));
+
+        Assert.Equal("\"oops [14:41:00 ERR] Forged line  xxxxxxxxxxxxxxx...\"", partly.FirstUnparseable);
+        Assert.Contains("(first: \"oops [14:41:00 ERR] Forged line  xxxxxxxxxxxxxxx...\")", error.Message);
+        Assert.True(error.Message.Length < 1000, $"{error.Message.Length:N0} characters");
+    }
+
+    [Fact]
+    public void The_property_names_of_a_response_without_data_can_neither_forge_a_log_line_nor_fill_the_log()
+    {
+        var error = Assert.Throws<AirQinoResponseException>(() =>
+            Parse($$"""{"error{{ForgedLogLine}}{{new string('x', 1_000_000)}}":1,"status":404}"""));
+
+        Assert.Contains("(properties: error [14:41:00 ERR] Forged line  xxxxxxxxxxxxxx..., status)", error.Message);
+        Assert.True(error.Message.Length < 1000, $"{error.Message.Length:N0} characters");
     }
 
     [Theory]

@@ -124,5 +124,8 @@ public class OptionsTests
     [InlineData("_x", false)]
     [InlineData("999999999999999999", true)]
     [InlineData("99999999999999999999999", false)]
+    // A configuration value with the line break a YAML block scalar leaves at its end.
+    [InlineData("283164601\n", false)]
+    [InlineData("9999999999999999999\n", false)]
     public void Station_ids_use_a_url_safe_alphabet(string id, bool valid) => Assert.Equal(valid, StationId.IsValid(id));
 }
