@@ -27,7 +27,7 @@ public sealed class StationDirectory(IPipelineStore store, IOptions<DashboardOpt
     public async Task<IReadOnlyList<KnownStation>> ListAsync(CancellationToken cancellationToken)
     {
         var configured = options.Value.Stations;
-        var stored = await store.GetStationIdsAsync(cancellationToken);
+        var stored = Listable(await store.GetStationIdsAsync(cancellationToken));
         var stations = new List<KnownStation>();
         foreach (var id in configured.Select(s => s.Id).Concat(stored.Where(id => configured.All(s => s.Id != id))).Distinct(StringComparer.Ordinal))
             stations.Add(await DescribeAsync(id, cancellationToken));
@@ -35,9 +35,15 @@ public sealed class StationDirectory(IPipelineStore store, IOptions<DashboardOpt
     }
 
     public async Task<KnownStation?> FindAsync(string id, CancellationToken cancellationToken) =>
-        options.Value.Stations.Any(s => s.Id == id) || (await store.GetStationIdsAsync(cancellationToken)).Contains(id)
+        options.Value.Stations.Any(s => s.Id == id) || Listable(await store.GetStationIdsAsync(cancellationToken)).Contains(id)
             ? await DescribeAsync(id, cancellationToken)
             : null;
+
+    /// <summary>
+    /// The stored ids a station could have: one that breaks <see cref="StationId.Rule"/> (terminal escape sequences, line
+    /// breaks, megabytes) was put on the broker by hand, not fetched from AirQino, and is neither listed nor served.
+    /// </summary>
+    private static IEnumerable<string> Listable(IEnumerable<string> stored) => stored.Where(StationId.IsValid);
 
     private async Task<KnownStation> DescribeAsync(string id, CancellationToken cancellationToken)
     {

@@ -216,6 +216,20 @@ public abstract class DashboardApiContract : IAsyncLifetime
             + "ask for a longer range in parts; got '2026-01-08'.", problem.RootElement.GetProperty("detail").GetString());
     }
 
+    [Fact]
+    public async Task A_stored_id_that_breaks_the_station_id_rule_is_neither_listed_nor_served()
+    {
+        // Only a message put on the broker by hand stores such an id: AirQino's stations and --station are checked.
+        const string forged = "evil\u001b[2J\nFORGED line";
+        await _store.UpsertAveragesAsync([Builders.Averages(forged, new DateOnly(2023, 6, 1))], Ct);
+
+        using var json = await GetJsonAsync("api/stations");
+        Assert.Equal([Smart188, Paris, ConfiguredWithoutData, Smart189],
+            json.RootElement.GetProperty("stations").EnumerateArray().Select(s => s.GetProperty("id").GetString()));
+        using var response = await _site.Client.GetAsync($"api/stations/{Uri.EscapeDataString(forged)}/daily?from=2023-06-01&to=2023-06-01", Ct);
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+    }
+
     [Theory]
     [InlineData("api/stations/283164602/daily")]
     [InlineData("api/stations/283164602/hourly?date=2023-06-01")]
