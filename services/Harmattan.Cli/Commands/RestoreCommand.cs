@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using Harmattan.Cli.Pipeline;
 using Harmattan.Storage;
+using Harmattan.Storage.Sqlite;
 using Microsoft.Data.Sqlite;
 using Spectre.Console;
 
@@ -93,14 +94,17 @@ public static class RestoreCommand
         if (!backup.Exists)
             throw CliException.Usage($"--backup: no file at {backup.FullName}.");
 
-        await using var connection = new SqliteConnection(
-            new SqliteConnectionStringBuilder { DataSource = backup.FullName, Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ToString());
+        await using var connection = new SqliteConnection(SqliteCopy.ReadOnly(backup.FullName));
         try
         {
             await connection.OpenAsync(cancellationToken);
             await using var tables = connection.CreateCommand();
-            tables.CommandText = "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ('daily_averages', 'hourly_averages', 'raw_fetches')";
-            if (Convert.ToInt64(await tables.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture) == 0)
+            tables.CommandText = "SELECT name FROM sqlite_master WHERE type = 'table'";
+            var names = new List<string>();
+            await using (var reader = await tables.ExecuteReaderAsync(cancellationToken))
+                while (await reader.ReadAsync(cancellationToken))
+                    names.Add(reader.GetString(0));
+            if (!names.Intersect(SqlitePipelineStore.Tables).Any())
                 throw CliException.Usage($"--backup: {backup.FullName} holds no Harmattan store; name a file written by `harmattan backup`.");
             await using var check = connection.CreateCommand();
             check.CommandText = "PRAGMA quick_check";

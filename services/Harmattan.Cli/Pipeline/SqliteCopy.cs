@@ -23,8 +23,7 @@ public static class SqliteCopy
         DeleteUnfinished(unfinished);
         try
         {
-            await using var connection = new SqliteConnection(
-                new SqliteConnectionStringBuilder { DataSource = source, Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ToString());
+            await using var connection = new SqliteConnection(ReadOnly(source));
             await connection.OpenAsync(cancellationToken);
             await using var vacuum = connection.CreateCommand();
             vacuum.CommandText = "VACUUM INTO $target";
@@ -58,6 +57,10 @@ public static class SqliteCopy
             throw;
         }
     }
+
+    /// <summary>A connection string that opens <paramref name="file"/> only to read it, and closes it when disposed.</summary>
+    public static string ReadOnly(string file) =>
+        new SqliteConnectionStringBuilder { DataSource = file, Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ToString();
 
     /// <summary>The unfinished copy and the rollback journal SQLite leaves beside it when the copy fails (a full disk).</summary>
     private static void DeleteUnfinished(string unfinished)

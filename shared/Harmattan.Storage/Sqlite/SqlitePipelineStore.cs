@@ -151,6 +151,9 @@ public sealed partial class SqlitePipelineStore : IPipelineStore, IDisposable
         DataSource = builder.DataSource;
     }
 
+    /// <summary>The store's tables: a file holding none of them is no store.</summary>
+    public static readonly IReadOnlyList<string> Tables = ["daily_averages", "hourly_averages", "raw_fetches"];
+
     /// <summary>The database file (or <c>:memory:</c>).</summary>
     public string DataSource { get; }
 
@@ -211,7 +214,7 @@ public sealed partial class SqlitePipelineStore : IPipelineStore, IDisposable
         await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
             while (await reader.ReadAsync(cancellationToken))
                 tables.Add(reader.GetString(0));
-        return tables.Intersect(["daily_averages", "hourly_averages", "raw_fetches"]).Any() ? [] : tables.Take(3).ToList();
+        return tables.Intersect(Tables).Any() ? [] : tables.Take(3).ToList();
     }
 
     /// <summary>
