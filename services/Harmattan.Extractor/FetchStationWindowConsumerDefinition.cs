@@ -6,14 +6,16 @@ namespace Harmattan.Extractor;
 
 public sealed class FetchStationWindowConsumerDefinition : ConsumerDefinition<FetchStationWindowConsumer>
 {
+    /// <summary>Fetches one replica runs at once: each is one HTTP call, a handful in flight keeps AirQino and memory calm.</summary>
+    public const int ConcurrentFetches = 4;
+
     private readonly BusOptions _bus;
 
     public FetchStationWindowConsumerDefinition(IOptions<BusOptions> bus)
     {
         _bus = bus.Value;
         EndpointName = QueueNames.FetchStationWindow;
-        // Each message is one HTTP call of up to a few MB; a handful in flight per replica keeps AirQino and memory calm.
-        ConcurrentMessageLimit = 4;
+        ConcurrentMessageLimit = ConcurrentFetches;
     }
 
     protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator,

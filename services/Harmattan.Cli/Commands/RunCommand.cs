@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Globalization;
 using Harmattan.AirQinoSimulator;
 using Harmattan.Cli.Pipeline;
 using Harmattan.Contracts;
@@ -60,6 +61,8 @@ public static class RunCommand
     private sealed record RunRequest(bool Once, string[] Stations, DateOnly? From, DateOnly? To, string? AirQinoUrl,
         (string, string?)[] Store, bool Simulate, TimeSpan Timeout, bool Verbose);
 
+    public const long RunMaxResponseBytes = 64L * 1024 * 1024;
+
     private static async Task<int> RunAsync(RunRequest request, CancellationToken cancellationToken)
     {
         var defaults = new Dictionary<string, string?>(CommonOptions.StoreDefaults)
@@ -72,6 +75,9 @@ public static class RunCommand
             ["Bus:RetryMaxInterval"] = "00:00:02",
             // Ctrl-C should end an interactive run within seconds.
             ["Bus:StopTimeout"] = "00:00:05",
+            // run asks for each station's whole range in one request (a year of one station is 1.4 MB), and the CLI has
+            // no heap limit of its own.
+            ["AirQino:MaxResponseBytes"] = RunMaxResponseBytes.ToString(CultureInfo.InvariantCulture),
         };
         // Simulated averages go where the command line says, or to a file of their own: never, by default or through the
         // environment, into the store of real ones.

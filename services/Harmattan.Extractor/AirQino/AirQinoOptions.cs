@@ -25,8 +25,15 @@ public sealed class AirQinoOptions
     [Range(typeof(TimeSpan), "00:00:00", "00:05:00", ErrorMessage = "AirQino:RetryDelay must be between 00:00:00 and 00:05:00.")]
     public TimeSpan RetryDelay { get; set; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>
+    /// The services fetch windows of at most 7 days, about 28 KB of AirQino's answer (a year of one station is 1.4 MB),
+    /// and the extractor reads <see cref="FetchStationWindowConsumerDefinition.ConcurrentFetches"/> bodies at once in
+    /// its 150 MiB heap: two answers of 63 MB (under the former 64 MiB limit) ran it out of memory.
+    /// </summary>
+    public const long DefaultMaxResponseBytes = 8L * 1024 * 1024;
+
     [Range(1L, 2_000_000_000L, ErrorMessage = "AirQino:MaxResponseBytes must be between 1 and 2000000000 bytes.")]
-    public long MaxResponseBytes { get; set; } = 64L * 1024 * 1024;
+    public long MaxResponseBytes { get; set; } = DefaultMaxResponseBytes;
 
     /// <summary>Keycloak token endpoint; when set, every request carries a bearer token. Unset: anonymous.</summary>
     public string? TokenUrl { get; set; }

@@ -16,7 +16,7 @@ public static class AirQinoParser
 
     /// <summary>
     /// AirQino sends one row per hour; a repeat or two are kept (the last wins), but a response repeating its hours by
-    /// the hundred thousand (64 MiB of them fit AirQino:MaxResponseBytes) would fill the extractor's heap, so it is refused.
+    /// the hundred thousand (megabytes of them fit AirQino:MaxResponseBytes) would fill the extractor's heap, so it is refused.
     /// </summary>
     public const int MaxRowsPerHour = 4;
 

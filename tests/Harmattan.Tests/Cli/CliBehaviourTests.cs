@@ -550,6 +550,17 @@ public sealed class CliBehaviourTests : IDisposable
     }
 
     [Fact]
+    public async Task Run_fetches_years_of_a_station_in_one_answer_larger_than_the_services_limit()
+    {
+        // Nine years of one station: one answer of 12.4 MB, above the services' 8 MiB.
+        var (exit, output) = await _cli.InvokeAsync(["run", "--once", "--simulate", "--station", "283164601",
+            "--from", "2015-01-01", "--to", "2023-12-31", "--db", "years.db"]);
+
+        Assert.True(exit == 0, output);
+        Assert.Contains("2015-01-01", output);
+    }
+
+    [Fact]
     public async Task A_dashboard_on_a_port_already_taken_says_so_in_one_line()
     {
         using var taken = new TcpListener(IPAddress.Loopback, 0);

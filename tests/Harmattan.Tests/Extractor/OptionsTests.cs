@@ -1,5 +1,8 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
 using Harmattan.Extractor;
 using Harmattan.Stations;
+using Harmattan.Tests.Deploy;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -86,7 +89,19 @@ public class OptionsTests
         Assert.Equal(TimeSpan.FromSeconds(30), options.Timeout);
         Assert.Equal(TimeSpan.FromMinutes(3), options.TotalTimeout);
         Assert.Equal(4, options.RetryAttempts);
-        Assert.Equal(64L * 1024 * 1024, options.MaxResponseBytes);
+        Assert.Equal(8L * 1024 * 1024, options.MaxResponseBytes);
+    }
+
+    [Fact]
+    public void The_bodies_the_extractor_reads_at_once_fit_in_half_its_heap_limit()
+    {
+        // A body grows into a buffer twice the size before the first is returned: two at the limit per fetch. With a
+        // limit of 64 MiB, two answers of 63 MB at once ran the extractor out of memory.
+        var heapLimit = long.Parse(Regex.Match(File.ReadAllText(Repository.PathOf("Directory.Build.props")),
+            "System.GC.HeapHardLimit\" Value=\"(?<bytes>[0-9]+)\"").Groups["bytes"].Value, CultureInfo.InvariantCulture);
+        var atOnce = FetchStationWindowConsumerDefinition.ConcurrentFetches * 2 * AirQinoOptions.DefaultMaxResponseBytes;
+
+        Assert.True(atOnce <= heapLimit / 2, $"{atOnce:N0} bytes of bodies at once, heap limit {heapLimit:N0}");
     }
 
     [Fact]
