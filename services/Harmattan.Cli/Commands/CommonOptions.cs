@@ -214,7 +214,6 @@ public static class CommonOptions
         Description = "Log every retry and the services' progress (by default: warnings and errors only).",
     };
 
-    /// <summary>Rejects half a range or a reversed one with a message that says what to type.</summary>
     /// <summary>
     /// A file to write given with <c>--out</c>: its folder exists and it is not itself a folder.
     /// <paramref name="example"/> is the file name suggested inside a folder named by mistake.
@@ -228,6 +227,7 @@ public static class CommonOptions
             throw CliException.Usage($"--out: {file.FullName} is a folder; name the file to write, e.g. --out {Path.Combine(file.ToString(), example)}.");
     }
 
+    /// <summary>Rejects half a range or a reversed one with a message that says what to type.</summary>
     public static void ValidateRange(Command command, Option<DateOnly?> from, Option<DateOnly?> to, bool together = true) =>
         command.Validators.Add(result =>
         {

@@ -98,13 +98,7 @@ public static class RestoreCommand
         try
         {
             await connection.OpenAsync(cancellationToken);
-            await using var tables = connection.CreateCommand();
-            tables.CommandText = "SELECT name FROM sqlite_master WHERE type = 'table'";
-            var names = new List<string>();
-            await using (var reader = await tables.ExecuteReaderAsync(cancellationToken))
-                while (await reader.ReadAsync(cancellationToken))
-                    names.Add(reader.GetString(0));
-            if (!names.Intersect(SqlitePipelineStore.Tables).Any())
+            if (!(await SqlitePipelineStore.TablesInAsync(connection, cancellationToken)).Intersect(SqlitePipelineStore.Tables).Any())
                 throw CliException.Usage($"--backup: {backup.FullName} holds no Harmattan store; name a file written by `harmattan backup`.");
             await using var check = connection.CreateCommand();
             check.CommandText = "PRAGMA quick_check";

@@ -59,6 +59,10 @@ function stationNotice(s) {
     return `No new data from ${name} for ${age(s.dataAgeSeconds)}: the last hour stored is ${lastHourStored(s)}, so the range ends on that day.`;
   return "";
 }
+// A stored day not complete is either still running (fetched before it ended, which says nothing of its data) or incomplete.
+function dayState(d) {
+  return d.isComplete ? "complete" : d.isRunning ? "running" : "incomplete";
+}
 function el(tag, attributes = {}, ...children) {
   const node = document.createElement(tag);
   for (const [k, v] of Object.entries(attributes)) {
@@ -271,7 +275,8 @@ function dailyChart(canvas, q, summary) {
             label: (item) => `${label(q)}: ${number(item.raw)} ${unit(q)}`,
             afterLabel: (item) => {
               const d = rows[item.dataIndex];
-              return `${d.hoursCovered} of ${d.hoursInDay} hours${d.isComplete ? "" : d.isRunning ? " · still running" : " · incomplete"} · click for hours`;
+              const flag = { complete: "", running: " · still running", incomplete: " · incomplete" }[dayState(d)];
+              return `${d.hoursCovered} of ${d.hoursInDay} hours${flag} · click for hours`;
             },
           },
         },
@@ -294,11 +299,10 @@ function renderDaysTable() {
   for (const d of state.daily.days) {
     const missing = d.hoursCovered === 0;
     body.append(el("tr", {
-      class: missing ? "missing" : d.isComplete || d.isRunning ? "" : "incomplete", "data-date": d.date, tabindex: "0",
+      class: missing ? "missing" : dayState(d) === "incomplete" ? "incomplete" : "", "data-date": d.date, tabindex: "0",
       onclick: () => showDay(d.date, quantities[0]),
       onkeydown: (e) => { if (e.key === "Enter") showDay(d.date, quantities[0]); },
-    }, el("td", {}, d.date, missing ? el("span", { class: "flag" }, "no data") : d.isComplete ? ""
-      : el("span", { class: "flag" }, d.isRunning ? "running" : "incomplete")),
+    }, el("td", {}, d.date, missing ? el("span", { class: "flag" }, "no data") : d.isComplete ? "" : el("span", { class: "flag" }, dayState(d))),
     el("td", {}, `${d.hoursCovered}/${d.hoursInDay}`), el("td", {}, percent(d.completeness)),
     ...quantities.map((q) => el("td", {}, number(d.quantities[q]?.mean ?? null)))));
   }
@@ -332,7 +336,7 @@ async function showDay(date, q) {
   $("day-title").textContent = `${date} · hour by hour${quantity ? ` · ${withUnit(quantity)}` : ""}`;
   $("day-summary").textContent =
     `${slots.length} hours in this day (${timeZone}), ${covered} with data` +
-    (day.day ? `; stored as ${day.day.isComplete ? "complete" : day.day.isRunning ? "still running" : "incomplete"} (${percent(day.day.completeness)}).` : ".");
+    (day.day ? `; stored as ${dayState(day.day).replace("running", "still running")} (${percent(day.day.completeness)}).` : ".");
 
   state.hourlyChart?.destroy();
   state.hourlyChart = new Chart($("hourly-chart"), {

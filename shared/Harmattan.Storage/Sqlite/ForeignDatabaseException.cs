@@ -7,4 +7,4 @@ namespace Harmattan.Storage.Sqlite;
 /// <param name="tables">Some of the tables it holds, to name in the message.</param>
 public sealed class ForeignDatabaseException(string file, IReadOnlyList<string> tables)
     : Exception($"{file} is not a Harmattan store: it holds {string.Join(", ", tables)} and none of the store's tables " +
-        "(daily_averages, hourly_averages, raw_fetches); it was left as it is");
+        $"({string.Join(", ", SqlitePipelineStore.Tables)}); it was left as it is");

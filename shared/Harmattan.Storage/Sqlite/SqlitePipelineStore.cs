@@ -204,6 +204,13 @@ public sealed partial class SqlitePipelineStore : IPipelineStore, IDisposable
     /// </summary>
     private static async Task<IReadOnlyList<string>> ForeignTablesAsync(SqliteConnection connection, CancellationToken cancellationToken)
     {
+        var tables = await TablesInAsync(connection, cancellationToken);
+        return tables.Intersect(Tables).Any() ? [] : tables.Take(3).ToList();
+    }
+
+    /// <summary>The tables of the database <paramref name="connection"/> has open, SQLite's own left out, by name.</summary>
+    public static async Task<IReadOnlyList<string>> TablesInAsync(SqliteConnection connection, CancellationToken cancellationToken)
+    {
         await using var command = connection.CreateCommand();
         command.CommandText = """
             SELECT name FROM sqlite_master
@@ -214,7 +221,7 @@ public sealed partial class SqlitePipelineStore : IPipelineStore, IDisposable
         await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
             while (await reader.ReadAsync(cancellationToken))
                 tables.Add(reader.GetString(0));
-        return tables.Intersect(Tables).Any() ? [] : tables.Take(3).ToList();
+        return tables;
     }
 
     /// <summary>
