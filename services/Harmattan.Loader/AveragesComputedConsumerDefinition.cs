@@ -1,3 +1,4 @@
+using Harmattan.Contracts;
 using Harmattan.Hosting;
 using MassTransit;
 using Microsoft.Extensions.Options;
@@ -23,5 +24,6 @@ public sealed class AveragesComputedConsumerDefinition : ConsumerDefinition<Aver
         // A store that is down or locked usually comes back within the retries; beyond them the batch waits in the
         // error queue for a redrive.
         endpointConfigurator.UseExponentialRetry(_bus);
+        endpointConfigurator.UseFilter(new UnstorableMessageFilter<AveragesComputed>(QueueNames.StoreAverages, StorableMessages.ProblemOf));
     }
 }

@@ -1,11 +1,10 @@
 using System.ComponentModel.DataAnnotations;
-using System.Text.RegularExpressions;
 using Harmattan.Contracts;
 
 namespace Harmattan.Transformer;
 
 /// <summary>Quality rules of the averages: plausibility ranges, the completeness threshold and the algorithm version.</summary>
-public sealed partial class QualityOptions
+public sealed class QualityOptions
 {
     public const string Section = "Quality";
 
@@ -66,17 +65,14 @@ public sealed partial class QualityOptions
         if (known is not null && !known.Equals(name, StringComparison.OrdinalIgnoreCase))
             return $"Quality:Ranges:{name} names no quantity: the averages call it {known}. Rename the key " +
                    $"Quality:Ranges:{known} (environment variables Quality__Ranges__{known}__Min and __Max).";
-        if (known is null && !QuantityName().IsMatch(name))
-            return $"Quality:Ranges:{name} can never apply: quantity names are lower case letters and digits joined by " +
-                   $"single underscores, as in {QuantityNames.RelativeHumidity} (see the quantity names of an export).";
+        // Configuration keys are read without regard to case, so a key in capitals still names its quantity.
+        if (known is null && !QuantityNames.IsCanonical(name.ToLowerInvariant()))
+            return $"Quality:Ranges:{name} can never apply: quantity names are {QuantityNames.Rule} (see the quantity names of an export).";
         return null;
     }
 
     private static string LettersAndDigits(string name) =>
         string.Concat(name.Where(char.IsAsciiLetterOrDigit)).ToLowerInvariant();
-
-    [GeneratedRegex("^[a-z0-9]+(_[a-z0-9]+)*$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
-    private static partial Regex QuantityName();
 }
 
 public sealed class PlausibleRange

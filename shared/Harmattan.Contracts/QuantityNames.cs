@@ -15,6 +15,25 @@ public static class QuantityNames
     /// <summary>The known quantities in the order exports list them; unknown ones follow alphabetically.</summary>
     public static readonly IReadOnlyList<string> Known = [Co, No2, O3, Pm10, Pm2_5, Temperature, RelativeHumidity, InternalTemperature];
 
+    public const string Rule = "lower-case letters and digits joined by single underscores, as in relative_humidity";
+
+    /// <summary>
+    /// Whether <paramref name="name"/> has the shape of every name the extractor gives a quantity (<see cref="Rule"/>):
+    /// such a name is safe as a MongoDB field name, a CSV header and a JSON key.
+    /// </summary>
+    public static bool IsCanonical(string? name)
+    {
+        if (string.IsNullOrEmpty(name) || name[0] == '_' || name[^1] == '_')
+            return false;
+        for (var i = 0; i < name.Length; i++)
+        {
+            var c = name[i];
+            if (c == '_' ? name[i - 1] == '_' : !(char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c)))
+                return false;
+        }
+        return true;
+    }
+
     /// <summary>The names given, each once, in the order exports and the dashboard list them.</summary>
     public static IReadOnlyList<string> InDisplayOrder(IEnumerable<string> names)
     {

@@ -1,5 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Text.RegularExpressions;
+using Harmattan.Hosting;
 
 namespace Harmattan.Stations;
 
@@ -14,12 +15,11 @@ public static partial class StationId
 
     /// <exception cref="ArgumentException">The id breaks <see cref="Rule"/>.</exception>
     public static string Validate(string? id) =>
-        IsValid(id)
-            ? id
-            : throw new ArgumentException($"'{Printable(id)}' is not a valid station id: use {Rule}.", nameof(id));
+        ProblemOf(id) is { } problem ? throw new ArgumentException(problem, nameof(id)) : id!;
 
-    private static string Printable(string? id) =>
-        id is null ? "(null)" : id.Length > 80 ? id[..80] + "..." : id;
+    /// <summary>Why <paramref name="id"/> is not a station id, naming the rule; null when it is one.</summary>
+    public static string? ProblemOf(string? id) =>
+        IsValid(id) ? null : $"'{PrintableText.Of(id, 80)}' is not a valid station id: use {Rule}.";
 
     // AirQino's numeric ids fit a 64-bit integer; a leading '-' would read as an option on a command line. \z, not $,
     // which also matches before a final line break.

@@ -151,18 +151,7 @@ public static class AirQinoParser
         return body.Length > QuotedLength ? preview + "..." : preview;
     }
 
-    /// <summary>
-    /// Text of the response as an error or a log line quotes it: its first characters, line breaks and other control
-    /// characters as spaces, so that a hostile value can neither forge log lines nor fill the log.
-    /// </summary>
-    private static string Printable(string text)
-    {
-        var kept = text.AsSpan(0, Math.Min(text.Length, QuotedLength));
-        var builder = new StringBuilder(kept.Length + 3);
-        foreach (var c in kept)
-            builder.Append(char.IsControl(c) || c is '\u2028' or '\u2029' ? ' ' : c);
-        return text.Length > QuotedLength ? builder.Append("...").ToString() : builder.ToString();
-    }
+    private static string Printable(string text) => PrintableText.Of(text, QuotedLength);
 
     private static string Describe(JsonTokenType token) => token switch
     {

@@ -8,7 +8,9 @@ namespace Harmattan.IntegrationTests.Reliability;
 
 /// <summary>
 /// A fetch the transformer can never process (its time zone does not exist) sits among good ones: it goes through the
-/// retry policy into <c>compute-averages_error</c>, once, while every good fetch is averaged and stored.
+/// retry policy into <c>compute-averages_error</c>, once, while every good fetch is averaged and stored. The loader
+/// refuses to archive it, and refuses averages whose quantity name is no field name, each into its own error queue,
+/// without failing the batches they arrived in.
 /// </summary>
 [Collection(FaultSuite.Name)]
 [Trait("Category", "Faults")]
@@ -30,6 +32,8 @@ public sealed class PoisonMessageTests(FaultSuiteFixture suite)
         try
         {
             await bus.Publish(Fetch("poison-1", new DateOnly(2026, 1, 1), "Mars/Olympus_Mons"), TestContext.Current.CancellationToken);
+            await bus.Publish(Builders.Averages("poison-2", new DateOnly(2026, 1, 1),
+                quantities: new Dictionary<string, QuantityStats> { ["$set"] = Builders.Stats(1.0) }), TestContext.Current.CancellationToken);
             for (var i = 0; i < GoodFetches; i++)
                 await bus.Publish(Fetch("good-" + i, new DateOnly(2026, 1, 1).AddDays(i), "UTC"), TestContext.Current.CancellationToken);
         }
@@ -45,18 +49,26 @@ public sealed class PoisonMessageTests(FaultSuiteFixture suite)
         {
             stored = CountDailyRows(pipeline.DbPath);
             depths = await suite.Node.QueueDepthsAsync(pipeline.VirtualHost);
-            if (stored == GoodFetches && depths.GetValueOrDefault(QueueNames.ErrorQueue(QueueNames.ComputeAverages)) == 1)
+            if (stored == GoodFetches && depths.GetValueOrDefault(QueueNames.ErrorQueue(QueueNames.ComputeAverages)) == 1
+                && depths.GetValueOrDefault(QueueNames.ErrorQueue(QueueNames.ArchiveRawReadings)) == 1
+                && depths.GetValueOrDefault(QueueNames.ErrorQueue(QueueNames.StoreAverages)) == 1)
                 break;
             await Task.Delay(500, TestContext.Current.CancellationToken);
         }
         var transformer = pipeline.Services["Transformer"].Output;
+        var loader = pipeline.Services["Loader"].Output;
         TestContext.Current.TestOutputHelper?.WriteLine(
-            $"poison: 1 poison + {GoodFetches} good fetches, good days stored {stored}, queues {string.Join(", ", depths.Select(d => $"{d.Key}={d.Value}"))}");
+            $"poison: a fetch in an unknown zone, averages with a quantity named $set, {GoodFetches} good fetches, good days stored {stored}, queues {string.Join(", ", depths.Select(d => $"{d.Key}={d.Value}"))}");
 
         Assert.Equal(GoodFetches, stored);
         Assert.Equal(1, depths.GetValueOrDefault(QueueNames.ErrorQueue(QueueNames.ComputeAverages)));
         Assert.Equal(0, depths.GetValueOrDefault(QueueNames.ComputeAverages));
         Assert.Contains("Mars/Olympus_Mons", transformer);
+        Assert.Equal(1, depths.GetValueOrDefault(QueueNames.ErrorQueue(QueueNames.ArchiveRawReadings)));
+        Assert.Equal(1, depths.GetValueOrDefault(QueueNames.ErrorQueue(QueueNames.StoreAverages)));
+        Assert.Equal(GoodFetches, CountArchivedGoodFetches(pipeline.DbPath));
+        Assert.Contains("its time zone 'Mars/Olympus_Mons' is not one this system knows", loader);
+        Assert.Contains("the quantity name '$set'", loader);
     }
 
     private static RawReadingsFetched Fetch(string station, DateOnly day, string timeZone)
@@ -79,14 +91,18 @@ public sealed class PoisonMessageTests(FaultSuiteFixture suite)
         };
     }
 
-    private static long CountDailyRows(string db)
+    private static long CountDailyRows(string db) => CountGoodRows(db, "daily_averages");
+
+    private static long CountArchivedGoodFetches(string db) => CountGoodRows(db, "raw_fetches");
+
+    private static long CountGoodRows(string db, string table)
     {
         if (!File.Exists(db))
             return 0;
         using var connection = new SqliteConnection($"Data Source={db};Mode=ReadOnly;Pooling=False");
         connection.Open();
         using var command = connection.CreateCommand();
-        command.CommandText = "SELECT COUNT(*) FROM daily_averages WHERE station_id LIKE 'good-%'";
+        command.CommandText = $"SELECT COUNT(*) FROM {table} WHERE station_id LIKE 'good-%'";
         return (long)command.ExecuteScalar()!;
     }
 }

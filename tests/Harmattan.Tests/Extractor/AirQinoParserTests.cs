@@ -1,5 +1,6 @@
 using System.Text;
 using Harmattan.AirQinoSimulator;
+using Harmattan.Contracts;
 using Harmattan.Extractor;
 
 namespace Harmattan.Tests.Extractor;
@@ -288,4 +289,17 @@ public class AirQinoParserTests
     [InlineData("  NH3  ", "nh3")]
     public void Source_keys_map_to_canonical_quantity_names(string sourceKey, string canonical) =>
         Assert.Equal(canonical, AirQinoKeys.Canonical(sourceKey));
+
+    [Theory]
+    [InlineData("$set")]
+    [InlineData("a.b")]
+    [InlineData("__PM__2.5__")]
+    [InlineData("Été Température")]
+    [InlineData("NO2 (µg/m³)")]
+    [InlineData("x\ny")]
+    public void Every_name_the_extractor_gives_passes_the_loaders_quantity_name_rule(string sourceKey)
+    {
+        var canonical = AirQinoKeys.Canonical(sourceKey);
+        Assert.True(QuantityNames.IsCanonical(canonical), $"'{sourceKey}' became '{canonical}'");
+    }
 }

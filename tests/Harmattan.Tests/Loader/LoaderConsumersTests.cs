@@ -60,6 +60,63 @@ public sealed class LoaderConsumersTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_unstorable_AveragesComputed_is_refused_alone_and_the_rest_of_its_batch_is_stored()
+    {
+        var (harness, store) = await StartAsync();
+        var start = new DateTimeOffset(2023, 6, 1, 0, 0, 0, TimeSpan.Zero);
+        var valid = Enumerable.Range(0, 9).Select(i => Averages("283164601", start.AddDays(i))).ToArray();
+        var unstorable = Builders.Averages("283164601", new DateOnly(2023, 6, 10),
+            quantities: new Dictionary<string, QuantityStats> { ["$set"] = Builders.Stats(1.0) });
+
+        foreach (var message in valid.Append(unstorable))
+            await harness.Bus.Publish(message, Ct);
+
+        var last = new DateOnly(2023, 6, 10);
+        await WaitUntilAsync(async () => (await store.GetDailyAveragesAsync("283164601", new DateOnly(2023, 6, 1), last, Ct)).Count == 9);
+        var refusal = await RefusalsAsync<AveragesComputed>(harness);
+        Assert.Contains("the quantity name '$set'", refusal);
+        Assert.Contains("store-averages_error", refusal);
+        Assert.Equal(9, (await store.GetDailyAveragesAsync("283164601", new DateOnly(2023, 6, 1), last, Ct)).Count);
+        Assert.Single(harness.Consumed.Select<AveragesComputed>(m => m.Exception is not null, Ct));
+    }
+
+    [Fact]
+    public async Task A_message_missing_its_rows_is_refused_alone_and_does_not_fail_its_batch()
+    {
+        var (harness, store) = await StartAsync();
+        var start = new DateTimeOffset(2023, 6, 1, 0, 0, 0, TimeSpan.Zero);
+        var valid = Enumerable.Range(0, 9).Select(i => Averages("283164601", start.AddDays(i))).ToArray();
+        var rowless = Averages("283164601", start.AddDays(9)) with { Hourly = null! };
+
+        foreach (var message in valid.Append(rowless))
+            await harness.Bus.Publish(message, Ct);
+
+        await WaitUntilAsync(async () => (await store.GetDailyAveragesAsync("283164601", new DateOnly(2023, 6, 1), new DateOnly(2023, 6, 10), Ct)).Count == 9);
+        Assert.Contains("its hourly rows are null", await RefusalsAsync<AveragesComputed>(harness));
+    }
+
+    [Theory]
+    [InlineData("bad id\nforged log line", "'bad id forged log line' is not a valid station id")]
+    [InlineData("283164601", "its time zone 'Mars/Olympus_Mons' is not one this system knows")]
+    public async Task An_unstorable_raw_fetch_is_refused_alone_and_the_others_are_archived(string stationId, string expected)
+    {
+        var (harness, store) = await StartAsync();
+        var start = new DateTimeOffset(2023, 6, 1, 0, 0, 0, TimeSpan.Zero);
+        var valid = Enumerable.Range(0, 4).Select(i => RawFetch(start.AddDays(i))).ToArray();
+        var unstorable = Builders.RawFetch(stationId, start.AddDays(5),
+            timeZone: expected.Contains("time zone") ? "Mars/Olympus_Mons" : "UTC");
+
+        foreach (var fetch in valid.Append(unstorable))
+            await harness.Bus.Publish(fetch, Ct);
+
+        await WaitUntilAsync(async () => (await store.GetRawFetchesAsync("283164601", start, start.AddDays(6), Ct)).Count == 4);
+        var refusal = await RefusalsAsync<RawReadingsFetched>(harness);
+        Assert.Contains(expected, refusal);
+        Assert.Contains("archive-raw-readings_error", refusal);
+        Assert.Equal(valid.Select(f => f.FetchId), (await store.GetRawFetchesAsync("283164601", start, start.AddDays(6), Ct)).Select(f => f.FetchId));
+    }
+
+    [Fact]
     public void A_batch_size_of_zero_is_refused_naming_the_key()
     {
         var services = new ServiceCollection();
@@ -99,6 +156,13 @@ public sealed class LoaderConsumersTests : IAsyncLifetime
         var harness = _provider.GetRequiredService<ITestHarness>();
         await harness.Start();
         return (harness, store);
+    }
+
+    /// <summary>The errors the loader's endpoints refused messages of type <typeparamref name="T"/> with.</summary>
+    private static async Task<string> RefusalsAsync<T>(ITestHarness harness) where T : class
+    {
+        Assert.True(await harness.Consumed.Any<T>(m => m.Exception is not null, Ct), $"no {typeof(T).Name} was refused");
+        return string.Join(" | ", harness.Consumed.Select<T>(m => m.Exception is not null, Ct).Select(m => m.Exception!.Message));
     }
 
     private static async Task WaitUntilAsync(Func<Task<bool>> condition)

@@ -1,0 +1,72 @@
+using Harmattan.Contracts;
+using Harmattan.Hosting;
+using Harmattan.Stations;
+
+namespace Harmattan.Loader;
+
+/// <summary>
+/// What a message must hold before the loader stores it. The extractor and the transformer never publish anything
+/// else, but a message put on the broker by hand or by another program could: a station id that breaks the id rule
+/// (readers refuse to list it), a quantity name that is no MongoDB field name nor CSV header, a time zone no reader can
+/// resolve, or a missing list that would fail the whole batch at the store.
+/// </summary>
+internal static class StorableMessages
+{
+    public static string? ProblemOf(AveragesComputed message)
+    {
+        if (ProblemOf(message.StationId, message.TimeZone, message.WindowStart, message.WindowEnd) is { } problem)
+            return problem;
+        if (message.Hourly is null || message.Daily is null)
+            return $"its {(message.Hourly is null ? "hourly" : "daily")} rows are null";
+        foreach (var hour in message.Hourly)
+            if (hour?.Quantities is null)
+                return "an hourly row or its quantities are null";
+            else if (ProblemOf(hour.Quantities.Keys) is { } names)
+                return $"the hour {hour.Hour:u} has {names}";
+        foreach (var day in message.Daily)
+        {
+            if (day?.Quantities is null)
+                return "a daily row or its quantities are null";
+            if (day.HoursInDay is < 23 or > 25 || day.HoursCovered < 0 || day.HoursCovered > day.HoursInDay
+                || !(day.Completeness is >= 0 and <= 1))
+                return $"the day {day.Date:yyyy-MM-dd} covers {day.HoursCovered} of {day.HoursInDay} hours with completeness " +
+                       $"{day.Completeness}: a day has 23 to 25 hours, covers 0 to all of them, and its completeness is between 0 and 1";
+            if (ProblemOf(day.Quantities.Keys) is { } names)
+                return $"the day {day.Date:yyyy-MM-dd} has {names}";
+        }
+        return null;
+    }
+
+    public static string? ProblemOf(RawReadingsFetched message)
+    {
+        if (ProblemOf(message.StationId, message.TimeZone, message.WindowStart, message.WindowEnd) is { } problem)
+            return problem;
+        if (message.Readings is null)
+            return "its readings are null";
+        foreach (var reading in message.Readings)
+            if (reading?.Values is null)
+                return "a reading or its values are null";
+            else if (ProblemOf(reading.Values.Keys) is { } names)
+                return $"the reading of {reading.Hour:u} has {names}";
+        return null;
+    }
+
+    private static string? ProblemOf(string stationId, string timeZone, DateTimeOffset windowStart, DateTimeOffset windowEnd)
+    {
+        if (StationId.ProblemOf(stationId) is { } problem)
+            return problem;
+        if (timeZone is null || !TimeZoneInfo.TryFindSystemTimeZoneById(timeZone, out _))
+            return $"its time zone '{PrintableText.Of(timeZone, 64)}' is not one this system knows (an IANA id such as Africa/Abidjan)";
+        if (windowEnd <= windowStart)
+            return $"its window ends ({windowEnd:u}) at or before it starts ({windowStart:u})";
+        return null;
+    }
+
+    private static string? ProblemOf(IEnumerable<string> quantityNames)
+    {
+        foreach (var name in quantityNames)
+            if (!QuantityNames.IsCanonical(name))
+                return $"the quantity name '{PrintableText.Of(name, 64)}': quantity names are {QuantityNames.Rule}";
+        return null;
+    }
+}

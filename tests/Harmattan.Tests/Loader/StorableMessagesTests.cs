@@ -1,0 +1,75 @@
+using Harmattan.Contracts;
+using Harmattan.Loader;
+
+namespace Harmattan.Tests.Loader;
+
+public class StorableMessagesTests
+{
+    private static readonly DateOnly Day = new(2023, 6, 1);
+
+    [Fact]
+    public void What_the_transformer_publishes_is_storable()
+    {
+        Assert.Null(StorableMessages.ProblemOf(Builders.Averages("283164601", Day, days: 7)));
+        Assert.Null(StorableMessages.ProblemOf(Builders.Averages("SMART188", Day, hoursCovered: 0)));
+        Assert.Null(StorableMessages.ProblemOf(Builders.RawFetch("283164601", Builders.Midnight(Day), timeZone: "Africa/Abidjan")));
+    }
+
+    [Theory]
+    [InlineData("co", true)]
+    [InlineData("pm2_5", true)]
+    [InlineData("internal_temperature", true)]
+    [InlineData("no2", true)]
+    [InlineData("", false)]
+    [InlineData("CO", false)]
+    [InlineData("pm2.5", false)]
+    [InlineData("$set", false)]
+    [InlineData("_id", false)]
+    [InlineData("co_", false)]
+    [InlineData("wind__speed", false)]
+    [InlineData("wind speed", false)]
+    [InlineData("é", false)]
+    public void Quantity_names_are_lower_case_letters_and_digits_joined_by_single_underscores(string name, bool canonical) =>
+        Assert.Equal(canonical, QuantityNames.IsCanonical(name));
+
+    [Fact]
+    public void Averages_that_readers_could_not_use_are_named_with_their_problem()
+    {
+        var valid = Builders.Averages("283164601", Day);
+        var day = valid.Daily[0];
+        var cases = new (AveragesComputed Message, string Problem)[]
+        {
+            (valid with { StationId = "-283164601" }, "is not a valid station id"),
+            (valid with { TimeZone = "Abidjan" }, "its time zone 'Abidjan' is not one this system knows"),
+            (valid with { WindowEnd = valid.WindowStart }, "its window ends"),
+            (valid with { Daily = null! }, "its daily rows are null"),
+            (valid with { Hourly = [valid.Hourly[0] with { Quantities = null! }] }, "an hourly row or its quantities are null"),
+            (valid with { Hourly = [valid.Hourly[0] with { Quantities = Stats("pm2.5") }] }, "the hour 2023-06-01 00:00:00Z has the quantity name 'pm2.5'"),
+            (valid with { Daily = [day with { Quantities = Stats("a\nb") }] }, "the day 2023-06-01 has the quantity name 'a b'"),
+            (valid with { Daily = [day with { HoursInDay = 48 }] }, "covers 24 of 48 hours"),
+            (valid with { Daily = [day with { HoursCovered = 25 }] }, "covers 25 of 24 hours"),
+            (valid with { Daily = [day with { Completeness = double.NaN }] }, "completeness NaN"),
+        };
+
+        foreach (var (message, problem) in cases)
+            Assert.Contains(problem, StorableMessages.ProblemOf(message) ?? "(storable)");
+    }
+
+    [Fact]
+    public void Raw_fetches_that_readers_could_not_use_are_named_with_their_problem()
+    {
+        var valid = Builders.RawFetch("283164601", Builders.Midnight(Day));
+        var cases = new (RawReadingsFetched Message, string Problem)[]
+        {
+            (valid with { StationId = new string('1', 19) }, "is not a valid station id"),
+            (valid with { TimeZone = null! }, "its time zone '(null)'"),
+            (valid with { Readings = null! }, "its readings are null"),
+            (valid with { Readings = [Builders.Reading(valid.WindowStart, ("Wind Speed", 2.0))] }, "the quantity name 'Wind Speed'"),
+        };
+
+        foreach (var (message, problem) in cases)
+            Assert.Contains(problem, StorableMessages.ProblemOf(message) ?? "(storable)");
+    }
+
+    private static Dictionary<string, QuantityStats> Stats(string name) => new() { [name] = Builders.Stats(1.0) };
+}
