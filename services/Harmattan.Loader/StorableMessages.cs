@@ -18,10 +18,11 @@ internal static class StorableMessages
             return problem;
         if (message.Hourly is null || message.Daily is null)
             return $"its {(message.Hourly is null ? "hourly" : "daily")} rows are null";
+        IEnumerable<string>? checkedNames = null;
         foreach (var hour in message.Hourly)
             if (hour?.Quantities is null)
                 return "an hourly row or its quantities are null";
-            else if (ProblemOf(hour.Quantities.Keys) is { } names)
+            else if (ProblemOf(hour.Quantities.Keys, ref checkedNames) is { } names)
                 return $"the hour {hour.Hour:u} has {names}";
         foreach (var day in message.Daily)
         {
@@ -31,7 +32,7 @@ internal static class StorableMessages
                 || !(day.Completeness is >= 0 and <= 1))
                 return $"the day {day.Date:yyyy-MM-dd} covers {day.HoursCovered} of {day.HoursInDay} hours with completeness " +
                        $"{day.Completeness}: a day has 23 to 25 hours, covers 0 to all of them, and its completeness is between 0 and 1";
-            if (ProblemOf(day.Quantities.Keys) is { } names)
+            if (ProblemOf(day.Quantities.Keys, ref checkedNames) is { } names)
                 return $"the day {day.Date:yyyy-MM-dd} has {names}";
         }
         return null;
@@ -43,10 +44,11 @@ internal static class StorableMessages
             return problem;
         if (message.Readings is null)
             return "its readings are null";
+        IEnumerable<string>? checkedNames = null;
         foreach (var reading in message.Readings)
             if (reading?.Values is null)
                 return "a reading or its values are null";
-            else if (ProblemOf(reading.Values.Keys) is { } names)
+            else if (ProblemOf(reading.Values.Keys, ref checkedNames) is { } names)
                 return $"the reading of {reading.Hour:u} has {names}";
         return null;
     }
@@ -62,11 +64,16 @@ internal static class StorableMessages
         return null;
     }
 
-    private static string? ProblemOf(IEnumerable<string> quantityNames)
+    /// <param name="lastChecked">The names checked last: rows of one shape share their names (one QuantityKeys), so
+    /// a message's rows are checked once per shape rather than once per row.</param>
+    private static string? ProblemOf(IEnumerable<string> quantityNames, ref IEnumerable<string>? lastChecked)
     {
+        if (ReferenceEquals(quantityNames, lastChecked))
+            return null;
         foreach (var name in quantityNames)
             if (!QuantityNames.IsCanonical(name))
                 return $"the quantity name '{PrintableText.Of(name, 64)}': quantity names are {QuantityNames.Rule}";
+        lastChecked = quantityNames;
         return null;
     }
 }
