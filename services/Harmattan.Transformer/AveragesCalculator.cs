@@ -207,6 +207,8 @@ public static class AveragesCalculator
             return accumulators;
         }
 
+        private static long HourStartsBefore(long ticks) => (ticks + TimeSpan.TicksPerHour - 1) / TimeSpan.TicksPerHour;
+
         /// <summary>Rows arrive in ascending time, so a new hour is one greater than the last counted.</summary>
         public void CoverHour(long hourTicks)
         {
@@ -218,7 +220,9 @@ public static class AveragesCalculator
 
         public DailyAverage ToDailyAverage(long fetchedAtTicks, double completeThreshold)
         {
-            var hoursInDay = (int)Math.Round((double)(EndTicks - startTicks) / TimeSpan.TicksPerHour);
+            // The UTC hour starts the day holds, which a reading can cover: on a day whose clocks move by half an hour
+            // (Australia/Lord_Howe) that is not its length rounded, and 25 hours of 24 would be covered.
+            var hoursInDay = (int)(HourStartsBefore(EndTicks) - HourStartsBefore(startTicks));
             var completeness = (double)_hoursCovered / hoursInDay;
             var names = _quantities.Keys.ToArray();
             Array.Sort(names, StringComparer.Ordinal);

@@ -1,5 +1,7 @@
 using Harmattan.Contracts;
 using Harmattan.Loader;
+using Harmattan.Stations;
+using Harmattan.Transformer;
 
 namespace Harmattan.Tests.Loader;
 
@@ -13,6 +15,31 @@ public class StorableMessagesTests
         Assert.Null(StorableMessages.ProblemOf(Builders.Averages("283164601", Day, days: 7)));
         Assert.Null(StorableMessages.ProblemOf(Builders.Averages("SMART188", Day, hoursCovered: 0)));
         Assert.Null(StorableMessages.ProblemOf(Builders.RawFetch("283164601", Builders.Midnight(Day), timeZone: "Africa/Abidjan")));
+    }
+
+    [Theory]
+    [InlineData("Antarctica/Troll", 2023, 3, 26)]
+    [InlineData("Antarctica/Troll", 2023, 10, 29)]
+    [InlineData("Australia/Lord_Howe", 2023, 4, 2)]
+    [InlineData("Australia/Lord_Howe", 2023, 10, 1)]
+    [InlineData("Europe/Paris", 2023, 3, 26)]
+    [InlineData("Pacific/Apia", 2011, 12, 29)]
+    public void Averages_of_days_whose_clocks_change_are_storable(string zoneId, int year, int month, int day)
+    {
+        var zone = TimeZoneInfo.FindSystemTimeZoneById(zoneId);
+        var date = new DateOnly(year, month, day);
+        var window = DayWindows.ForDays(date.AddDays(-1), date.AddDays(1), zone);
+        // AirQino's readings start on UTC hours; Lord Howe's days start on half hours.
+        var firstHour = new DateTimeOffset((window.Start.UtcTicks + TimeSpan.TicksPerHour - 1) / TimeSpan.TicksPerHour * TimeSpan.TicksPerHour, TimeSpan.Zero);
+        var hours = Enumerable.Range(0, 80).Select(h => firstHour.AddHours(h)).Where(h => h < window.End);
+        var fetch = Builders.RawFetch("283164601", window.Start, timeZone: zoneId,
+            readings: [.. hours.Select(h => Builders.Reading(h, (QuantityNames.Co, 0.5)))]) with { WindowEnd = window.End };
+
+        var averages = AveragesCalculator.Compute(fetch, new QualityOptions());
+
+        Assert.Null(StorableMessages.ProblemOf(averages));
+        Assert.Null(StorableMessages.ProblemOf(fetch));
+        Assert.All(averages.Daily, d => Assert.Equal(1.0, d.Completeness));
     }
 
     [Theory]
@@ -46,7 +73,7 @@ public class StorableMessagesTests
             (valid with { Hourly = [valid.Hourly[0] with { Quantities = null! }] }, "an hourly row or its quantities are null"),
             (valid with { Hourly = [valid.Hourly[0] with { Quantities = Stats("pm2.5") }] }, "the hour 2023-06-01 00:00:00Z has the quantity name 'pm2.5'"),
             (valid with { Daily = [day with { Quantities = Stats("a\nb") }] }, "the day 2023-06-01 has the quantity name 'a b'"),
-            (valid with { Daily = [day with { HoursInDay = 48 }] }, "covers 24 of 48 hours"),
+            (valid with { Daily = [day with { HoursInDay = 49 }] }, "covers 24 of 49 hours"),
             (valid with { Daily = [day with { HoursCovered = 25 }] }, "covers 25 of 24 hours"),
             (valid with { Daily = [day with { Completeness = double.NaN }] }, "completeness NaN"),
         };
