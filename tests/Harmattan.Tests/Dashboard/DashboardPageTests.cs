@@ -276,6 +276,28 @@ public sealed class DashboardPageTests : IAsyncLifetime
         }
     }
 
+    [Theory]
+    [InlineData(390, 844, true)]
+    [InlineData(1280, 900, false)]
+    public async Task Every_text_of_the_header_is_legible_on_the_colour_actually_behind_it(int width, int height, bool mobile)
+    {
+        var page = await OpenAsync(width, height, mobile);
+        var header = page.Locator(".top");
+        var texts = await header.EvaluateAsync<string>(HeaderTexts);
+        // The background alone, as drawn: the header photographed with its texts made transparent.
+        await header.EvaluateAsync("top => { for (const e of top.querySelectorAll('*')) e.style.color = 'transparent'; }");
+        var background = Convert.ToBase64String(await header.ScreenshotAsync());
+
+        // Decoded in a blank page, which the dashboard's Content-Security-Policy does not cover.
+        var decoder = await page.Context.NewPageAsync();
+        var contrasts = await decoder.EvaluateAsync<TextContrast[]>(WorstContrastBehindEachText, new { texts, background });
+
+        Assert.Contains(contrasts, c => c.Text == "1 y");
+        Assert.Contains(contrasts, c => c.Text == "To");
+        // WCAG 2 AA for text of normal size: a contrast of at least 4.5:1 with the background.
+        Assert.All(contrasts, c => Assert.True(c.Contrast >= 4.5, $"\"{c.Text}\" has a contrast of {c.Contrast:0.00}:1 at {width} px."));
+    }
+
     [Fact]
     public async Task Markup_in_a_station_name_or_a_quantity_name_is_shown_as_text_never_made_into_elements()
     {
@@ -447,6 +469,59 @@ public sealed class DashboardPageTests : IAsyncLifetime
           const [lighter, darker] = [luminance(getComputedStyle(element).color), luminance(getComputedStyle(behind).backgroundColor)]
             .sort((a, b) => b - a);
           return (lighter + 0.05) / (darker + 0.05);
+        }
+        """;
+
+    /// <summary>Filled by Playwright, which needs a constructor without parameters.</summary>
+    private sealed class TextContrast
+    {
+        public string Text { get; set; } = "";
+        public double Contrast { get; set; }
+    }
+
+    /// <summary>As JSON: each text of the header outside the drop-down list, its colour, and its box in the header (CSS pixels).</summary>
+    private const string HeaderTexts = """
+        top => {
+          const origin = top.getBoundingClientRect();
+          const texts = [];
+          const walker = document.createTreeWalker(top, NodeFilter.SHOW_TEXT);
+          for (let node; (node = walker.nextNode());) {
+            if (!node.textContent.trim() || node.parentElement.closest("select")) continue;
+            const range = document.createRange();
+            range.selectNodeContents(node);
+            const box = range.getBoundingClientRect();
+            texts.push({ text: node.textContent.trim(), color: getComputedStyle(node.parentElement).color,
+              left: box.left - origin.left, top: box.top - origin.top, width: box.width, height: box.height, headerWidth: origin.width });
+          }
+          return JSON.stringify(texts);
+        }
+        """;
+
+    /// <summary>For each text, the lowest WCAG contrast of its colour with a pixel of the background photographed behind it.</summary>
+    private const string WorstContrastBehindEachText = """
+        async ({ texts, background }) => {
+          const luminance = ([r, g, b]) => [r, g, b].map((v) => v / 255)
+            .map((v) => (v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4))
+            .reduce((sum, v, i) => sum + [0.2126, 0.7152, 0.0722][i] * v, 0);
+          const image = new Image();
+          image.src = `data:image/png;base64,${background}`;
+          await image.decode();
+          const canvas = document.createElement("canvas");
+          [canvas.width, canvas.height] = [image.width, image.height];
+          const context = canvas.getContext("2d");
+          context.drawImage(image, 0, 0);
+          return JSON.parse(texts).map((t) => {
+            const scale = image.width / t.headerWidth;
+            const pixels = context.getImageData(Math.round(t.left * scale), Math.round(t.top * scale),
+              Math.max(1, Math.round(t.width * scale)), Math.max(1, Math.round(t.height * scale))).data;
+            const text = luminance(t.color.match(/[\d.]+/g).map(Number));
+            let contrast = Infinity;
+            for (let i = 0; i < pixels.length; i += 4) {
+              const [lighter, darker] = [text, luminance([pixels[i], pixels[i + 1], pixels[i + 2]])].sort((a, b) => b - a);
+              contrast = Math.min(contrast, (lighter + 0.05) / (darker + 0.05));
+            }
+            return { text: t.text, contrast };
+          });
         }
         """;
 
