@@ -18,9 +18,12 @@ const $ = (id) => document.getElementById(id);
 function label(q) { return (LABELS[q] || [q.replace(/_/g, " "), ""])[0]; }
 function unit(q) { return (LABELS[q] || ["", ""])[1]; }
 function withUnit(q) { return unit(q) ? `${label(q)} (${unit(q)})` : label(q); }
+// As `harmattan run` prints a mean (up to three decimals, of the number rounded to 15 significant digits as .NET does),
+// except below 0.001, which it prints as 0 or 0.001: two significant digits there, so a small mean never reads 0.
 function number(v) {
   if (v === null || v === undefined) return "—";
-  return v.toLocaleString(undefined, { maximumFractionDigits: Math.abs(v) >= 100 ? 0 : Math.abs(v) >= 10 ? 1 : 2 });
+  const tiny = v !== 0 && Math.abs(v) < 0.001;
+  return new Intl.NumberFormat(undefined, tiny ? { maximumSignificantDigits: 2 } : { maximumFractionDigits: 3 }).format(v.toPrecision(15));
 }
 function percent(v) { return `${Math.round(v * 100)} %`; }
 function isoDay(date, timeZone) {
@@ -354,7 +357,10 @@ async function showDay(date, q) {
       maintainAspectRatio: false,
       animation: false,
       scales: { x: { grid: { display: false }, ticks: { maxRotation: 0, autoSkipPadding: 6 } }, y: { beginAtZero: true } },
-      plugins: { legend: { display: false } },
+      plugins: {
+        legend: { display: false },
+        tooltip: { callbacks: { label: (item) => `${label(quantity)}: ${number(item.raw)} ${unit(quantity)}` } },
+      },
     },
   });
 

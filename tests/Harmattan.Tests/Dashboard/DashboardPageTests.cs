@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using Harmattan.Contracts;
 using Harmattan.Storage.Sqlite;
@@ -299,6 +300,39 @@ public sealed class DashboardPageTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_mean_is_shown_as_harmattan_run_prints_it_and_a_tiny_one_not_as_0()
+    {
+        const string station = "900000003";
+        var day = FirstDay.AddDays(StoredDays - 1);
+        // 1.0005 is stored as 1.000499999…: harmattan run rounds it to 15 significant digits first, hence 1.001.
+        var (co, pm10, pm25) = (0.35495, 1.0005, 0.0004);
+        await _store.UpsertAveragesAsync([Builders.Averages(station, day, quantities: new Dictionary<string, QuantityStats>
+        {
+            ["co"] = Builders.Stats(co), ["pm10"] = Builders.Stats(pm10), ["pm2_5"] = Builders.Stats(pm25),
+        })], Ct);
+        var page = await OpenAsync(1280, 900, mobile: false, station: station);
+        await page.Locator("#quantities button[data-quantity='pm10']").ClickAsync();
+        await page.Locator("#days-details summary").ClickAsync();
+
+        // Where harmattan run prints 0, the page gives two significant digits.
+        Assert.Equal("0", RunPrints(pm25));
+        string[] shown = [RunPrints(co), RunPrints(pm10), "0.0004"];
+        Assert.Equal(["0.355", "1.001", "0.0004"], shown);
+        Assert.Equal(shown, (await page.Locator($"#days-table tr[data-date='{day:yyyy-MM-dd}'] td").AllTextContentsAsync()).Skip(3));
+        Assert.Equal(["CO: 0.355 mg/m³"], await TooltipLinesAsync(page, "canvas[data-quantity='co']", day.ToString("yyyy-MM-dd")));
+        Assert.Equal(["PM2.5: 0.0004 µg/m³"], await TooltipLinesAsync(page, Pm25Canvas, day.ToString("yyyy-MM-dd")));
+
+        // The hours of the day, opened from its PM2.5 point, the last of the 30 days shown.
+        await ClickPointAsync(page, Pm25Canvas, 29);
+        await Assertions.Expect(page.Locator("#day-title")).ToContainTextAsync($"{day:yyyy-MM-dd} · hour by hour · PM2.5");
+        Assert.Equal(["00:00", .. shown], await page.Locator("#hours-table tbody tr").First.Locator("td").AllTextContentsAsync());
+        Assert.Equal(["PM2.5: 0.0004 µg/m³"], await TooltipLinesAsync(page, "#hourly-chart", "00:00"));
+    }
+
+    /// <summary>A mean as <c>harmattan run</c> prints it (RunCommand.Mean), in the page's locale.</summary>
+    private static string RunPrints(double mean) => mean.ToString("0.###", CultureInfo.GetCultureInfo("en-GB"));
+
+    [Fact]
     public async Task Markup_in_a_station_name_or_a_quantity_name_is_shown_as_text_never_made_into_elements()
     {
         const string stationName = "<img src=x class=injected> SMART188";
@@ -524,6 +558,17 @@ public sealed class DashboardPageTests : IAsyncLifetime
           });
         }
         """;
+
+    /// <summary>The lines of the tooltip a chart shows for its point (or bar) at <paramref name="label"/>.</summary>
+    private static Task<string[]> TooltipLinesAsync(IPage page, string canvas, string label) =>
+        page.Locator(canvas).EvaluateAsync<string[]>("""
+            (canvas, label) => {
+              const chart = Chart.getChart(canvas);
+              chart.tooltip.setActiveElements([{ datasetIndex: 0, index: chart.data.labels.indexOf(label) }], { x: 0, y: 0 });
+              chart.update();
+              return chart.tooltip.body.flatMap((b) => b.lines);
+            }
+            """, label);
 
     private static Task<string[]> HourLabelsAsync(IPage page) =>
         page.EvaluateAsync<string[]>("() => Chart.getChart(document.getElementById('hourly-chart')).data.labels");
