@@ -319,7 +319,9 @@ async function showDay(date, q) {
   try {
     day = await getJson(`api/stations/${encodeURIComponent(id)}/hourly?date=${date}`);
   } catch (error) {
-    showMessage(error.message, true);
+    if (request !== state.dailyRequest) return;
+    openDayView(date, `${date} · hour by hour`, error.message);
+    $("day").scrollIntoView({ behavior: "smooth", block: "nearest" });
     return;
   }
   if (request !== state.dailyRequest) return;
@@ -335,8 +337,7 @@ async function showDay(date, q) {
   }));
   const quantity = q && day.quantities.includes(q) ? q : day.quantities[0];
   const covered = slots.filter((s) => s.row).length;
-  $("day").hidden = false;
-  $("day-title").textContent = `${date} · hour by hour${quantity ? ` · ${withUnit(quantity)}` : ""}`;
+  openDayView(date, `${date} · hour by hour${quantity ? ` · ${withUnit(quantity)}` : ""}`);
   $("day-summary").textContent =
     `${slots.length} hours in this day (${timeZone}), ${covered} with data` +
     (day.day ? `; stored as ${dayState(day.day).replace("running", "still running")} (${percent(day.day.completeness)}).` : ".");
@@ -372,8 +373,18 @@ async function showDay(date, q) {
     body.append(el("tr", { class: s.row ? "" : "missing" }, el("td", {}, s.label),
       ...shown.map((x) => el("td", {}, number(s.row?.quantities[x]?.mean ?? null)))));
   table.append(body);
-  for (const row of document.querySelectorAll("#days-table tr")) row.classList.toggle("selected", row.dataset.date === date);
   $("day").scrollIntoView({ behavior: "smooth", block: "nearest" });
+}
+
+// The hour view of a day shows its hours or, where the click that asked for them brought the eye, why they could not be
+// read: never the hours of the day shown before, which would pass for those of this one.
+function openDayView(date, title, error = "") {
+  $("day").hidden = false;
+  $("day-title").textContent = title;
+  $("day-error").textContent = error;
+  $("day-error").hidden = !error;
+  $("day-hours").hidden = !!error;
+  for (const row of document.querySelectorAll("#days-table tr")) row.classList.toggle("selected", row.dataset.date === date);
 }
 
 function renderFreshness() {

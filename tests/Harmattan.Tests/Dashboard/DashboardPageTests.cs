@@ -443,6 +443,30 @@ public sealed class DashboardPageTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task When_the_hours_of_a_day_cannot_be_read_the_error_is_shown_in_sight_in_place_of_the_hours_shown_before()
+    {
+        var page = await OpenAsync(390, 844, mobile: true);
+        await page.Locator("#days-details summary").ClickAsync();
+        await page.Locator($"#days-table tr[data-date='{FirstDay:yyyy-MM-dd}']").ClickAsync();
+        await Assertions.Expect(page.Locator("#hours-table tbody tr")).ToHaveCountAsync(24);
+        const string detail = "The pipeline store did not answer in time; try again in 10 s.";
+        await page.RouteAsync($"**/api/stations/{Smart188}/hourly*", route => route.FulfillAsync(new RouteFulfillOptions
+        {
+            Status = 503, ContentType = "application/problem+json", Body = $$"""{"status": 503, "detail": "{{detail}}"}""",
+        }));
+
+        // The table of days lies below the charts, out of sight of the top of the page on a phone.
+        var failing = FirstDay.AddDays(1);
+        await page.Locator($"#days-table tr[data-date='{failing:yyyy-MM-dd}']").ClickAsync();
+
+        await Assertions.Expect(page.Locator("#day").GetByText(detail)).ToBeInViewportAsync();
+        Assert.StartsWith(failing.ToString("yyyy-MM-dd"), await page.Locator("#day-title").InnerTextAsync());
+        await Assertions.Expect(page.Locator("#hourly-chart")).ToBeHiddenAsync();
+        await Assertions.Expect(page.Locator("#hours-table")).ToBeHiddenAsync();
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ScreenshotFolder, "dashboard-day-error.png") });
+    }
+
+    [Fact]
     public async Task On_a_phone_a_long_station_name_does_not_push_the_data_age_out_of_sight()
     {
         var page = await OpenAsync(375, 800, mobile: true);
