@@ -1,13 +1,14 @@
 "use strict";
 
+// Maps rather than objects, whose prototype would answer for a quantity named `constructor` (the quantity name rule allows it).
 // WHO global air quality guidelines 2021, 24-hour mean (µg/m³).
-const GUIDELINES = { pm2_5: 15, pm10: 45 };
-const LABELS = {
+const GUIDELINES = new Map([["pm2_5", 15], ["pm10", 45]]);
+const LABELS = new Map(Object.entries({
   co: ["CO", "mg/m³"], no2: ["NO₂", ""], o3: ["O₃", ""], pm10: ["PM10", "µg/m³"], pm2_5: ["PM2.5", "µg/m³"],
   temperature: ["Temperature", "°C"], relative_humidity: ["Relative humidity", "%"],
   // The board's own sensor reads on AirQino's scale (about 90 to 510 at the default stations), not in °C.
   internal_temperature: ["Internal temperature", ""],
-};
+}));
 const DEFAULT_QUANTITIES = ["pm2_5", "co"];
 const DEFAULT_DAYS = 30;
 const COLORS = { complete: "#2f6f8f", incomplete: "#d39a12", guideline: "#c0392b", hourly: "#c2631b" };
@@ -15,8 +16,8 @@ const COLORS = { complete: "#2f6f8f", incomplete: "#d39a12", guideline: "#c0392b
 const state = { stations: [], station: null, daily: null, dailyRequest: 0, selected: new Set(DEFAULT_QUANTITIES), charts: [], hourlyChart: null };
 const $ = (id) => document.getElementById(id);
 
-function label(q) { return (LABELS[q] || [q.replace(/_/g, " "), ""])[0]; }
-function unit(q) { return (LABELS[q] || ["", ""])[1]; }
+function label(q) { return (LABELS.get(q) ?? [q.replace(/_/g, " "), ""])[0]; }
+function unit(q) { return (LABELS.get(q) ?? ["", ""])[1]; }
 function withUnit(q) { return unit(q) ? `${label(q)} (${unit(q)})` : label(q); }
 // As `harmattan run` prints a mean (up to three decimals, of the number rounded to 15 significant digits as .NET does),
 // except below 0.001, which it prints as 0 or 0.001: two significant digits there, so a small mean never reads 0.
@@ -219,7 +220,7 @@ function dailyChart(canvas, q, summary) {
   // A day fetched before it ended (today) is not complete yet, which says nothing of its data: drawn and counted apart.
   const running = rows.map((d) => d?.isRunning === true);
   const incomplete = rows.map((d, i) => d !== undefined && !d.isComplete && !running[i]);
-  const guideline = GUIDELINES[q];
+  const guideline = GUIDELINES.get(q);
   const withData = means.filter((m) => m !== null).length;
   const incompleteCount = means.filter((m, i) => incomplete[i] && m !== null).length;
   const runningCount = means.filter((m, i) => running[i] && m !== null).length;

@@ -333,6 +333,26 @@ public sealed class DashboardPageTests : IAsyncLifetime
     private static string RunPrints(double mean) => mean.ToString("0.###", CultureInfo.GetCultureInfo("en-GB"));
 
     [Fact]
+    public async Task A_quantity_named_like_a_property_of_every_javascript_object_is_labelled_with_its_name()
+    {
+        const string station = "900000004";
+        const string quantity = "constructor";
+        await _store.UpsertAveragesAsync([Builders.Averages(station, FirstDay.AddDays(StoredDays - 1),
+            quantities: new Dictionary<string, QuantityStats> { [quantity] = Builders.Stats(7) })], Ct);
+
+        // Opening it draws its chart without a script error.
+        var page = await OpenAsync(1280, 900, mobile: false, station: station, canvas: $"canvas[data-quantity='{quantity}']");
+
+        Assert.Equal(quantity, await page.Locator($"#quantities button[data-quantity='{quantity}']").TextContentAsync());
+        var card = page.Locator($".daily-card[data-quantity='{quantity}']");
+        Assert.Equal($"{quantity} · daily mean", await card.Locator("h2").InnerTextAsync());
+        Assert.Equal(1, await page.GetByRole(AriaRole.Img, new() { Name = $"Daily means of {quantity}", Exact = true }).CountAsync());
+        // No WHO guideline, so no line for it.
+        Assert.Equal(1, await card.Locator("canvas").EvaluateAsync<int>("c => Chart.getChart(c).data.datasets.length"));
+        Assert.Equal(0, await card.Locator(".guideline-count").CountAsync());
+    }
+
+    [Fact]
     public async Task Markup_in_a_station_name_or_a_quantity_name_is_shown_as_text_never_made_into_elements()
     {
         const string stationName = "<img src=x class=injected> SMART188";
