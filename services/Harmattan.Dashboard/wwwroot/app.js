@@ -314,7 +314,7 @@ function renderDaysTable() {
 }
 
 async function showDay(date, q) {
-  const { id, timeZone } = state.station;
+  const { id } = state.station;
   const request = state.dailyRequest;
   let day;
   try {
@@ -326,6 +326,8 @@ async function showDay(date, q) {
     return;
   }
   if (request !== state.dailyRequest) return;
+  // The zone the day was cut in, which the station may have left since.
+  const { timeZone } = day;
   const clock = new Intl.DateTimeFormat("en-GB", { timeZone, hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
   const byInstant = new Map(day.hours.map((h) => [new Date(h.hour).getTime(), h]));
   const instants = Array.from({ length: day.hoursInDay }, (_, i) => new Date(new Date(day.start).getTime() + i * 3600_000));

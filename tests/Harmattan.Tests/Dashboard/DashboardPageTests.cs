@@ -173,6 +173,27 @@ public sealed class DashboardPageTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_hours_of_a_day_are_shown_in_the_zone_the_day_was_cut_in_though_the_station_is_in_another_now()
+    {
+        // Smart188 is in UTC now; this day was computed when it was fetched in Paris time.
+        var paris = TimeZoneInfo.FindSystemTimeZoneById("Europe/Paris");
+        var day = new DateOnly(2023, 5, 1);
+        await _store.UpsertAveragesAsync([Day(Smart188, day, DayStart(day, paris), 24, 24, h => new() { ["pm2_5"] = 10 + h }, paris.Id)], Ct);
+        var page = await OpenAsync(1280, 900, mobile: false);
+        await page.Locator("#from").FillAsync(day.ToString("yyyy-MM-dd"));
+        var row = page.Locator($"#days-table tr[data-date='{day:yyyy-MM-dd}']");
+        await row.WaitForAsync(new() { State = WaitForSelectorState.Attached });
+        await page.Locator("#days-details summary").ClickAsync();
+
+        await row.ClickAsync();
+        await Assertions.Expect(page.Locator("#day-title")).ToContainTextAsync(day.ToString("yyyy-MM-dd"));
+
+        Assert.StartsWith("24 hours in this day (Europe/Paris), 24 with data", await page.Locator("#day-summary").InnerTextAsync());
+        Assert.Equal(["00:00", "10"], await page.Locator("#hours-table tbody tr").First.Locator("td").AllTextContentsAsync());
+        Assert.Equal(["23:00", "33"], await page.Locator("#hours-table tbody tr").Last.Locator("td").AllTextContentsAsync());
+    }
+
+    [Fact]
     public async Task Today_fetched_before_it_ended_is_shown_as_still_running_not_as_an_incomplete_day()
     {
         var today = DateOnly.FromDateTime(Now.UtcDateTime);
