@@ -96,14 +96,16 @@ public static class DashboardApi
         if (string.IsNullOrEmpty(date) || !TryParseDate(date, default, out var day))
             return BadParameter("date", date, $"{DateExpected}: the station's local day whose hours to show");
 
-        var start = station.StartOfDay(day);
-        var end = station.StartOfDay(day.AddDays(1));
-        var hours = await store.GetHourlyAveragesAsync(id, start, end, cancellationToken);
         var daily = (await store.GetDailyAveragesAsync(id, day, day, cancellationToken)).FirstOrDefault();
-        return Results.Ok(new HourlyResponse(id, station.Name, station.TimeZone.Id, day, start, (int)(end - start).TotalHours,
+        // A stored day was cut in the station's zone of its fetch, which may not be the zone of its latest one.
+        var zone = StationDirectory.Zone(daily?.TimeZone) ?? station.TimeZone;
+        var start = DayWindows.StartOfDay(day, zone);
+        var end = DayWindows.StartOfDay(day.AddDays(1), zone);
+        var hours = await store.GetHourlyAveragesAsync(id, start, end, cancellationToken);
+        return Results.Ok(new HourlyResponse(id, station.Name, zone.Id, day, start, (int)(end - start).TotalHours,
             daily is null ? null : DayRow.From(daily),
             QuantityNames.InDisplayOrder(hours.SelectMany(h => h.Quantities.Keys)),
-            hours.Select(h => new HourRow(TimeZoneInfo.ConvertTime(h.Hour, station.TimeZone), QuantityNumbers.Of(h.Quantities))).ToList()));
+            hours.Select(h => new HourRow(TimeZoneInfo.ConvertTime(h.Hour, zone), QuantityNumbers.Of(h.Quantities))).ToList()));
     }
 
     private static bool TryParseDate(string? text, DateOnly whenAbsent, out DateOnly date)
@@ -154,12 +156,13 @@ public sealed record DayRow(DateOnly Date, string? TimeZone, int HoursCovered, i
             QuantityNumbers.Of(day.Quantities));
 }
 
+/// <param name="TimeZone">The zone the day is cut in: the one its stored row was cut in, else the station's (<see cref="KnownStation.TimeZone"/>).</param>
 /// <param name="Start">The UTC instant the local day begins.</param>
 /// <param name="HoursInDay">24, or 23 and 25 on days the clocks change.</param>
 public sealed record HourlyResponse(string StationId, string? Name, string TimeZone, DateOnly Date, DateTimeOffset Start, int HoursInDay,
     DayRow? Day, IReadOnlyList<string> Quantities, IReadOnlyList<HourRow> Hours);
 
-/// <param name="Hour">The start of the hour, at the station's UTC offset.</param>
+/// <param name="Hour">The start of the hour, at its UTC offset in the day's zone.</param>
 public sealed record HourRow(DateTimeOffset Hour, IReadOnlyDictionary<string, QuantityNumbers> Quantities);
 
 /// <summary>The numbers an export writes for one quantity; the means are null when no value was accepted.</summary>

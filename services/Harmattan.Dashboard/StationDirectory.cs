@@ -53,6 +53,7 @@ public sealed class StationDirectory(IPipelineStore store, IOptions<DashboardOpt
         return new KnownStation(id, string.IsNullOrWhiteSpace(configured?.Name) ? null : configured.Name, zone, activity);
     }
 
-    private static TimeZoneInfo? Zone(string? id) =>
+    /// <summary>The zone of an IANA id, or null for none or one this system does not know.</summary>
+    public static TimeZoneInfo? Zone(string? id) =>
         id is not null && TimeZoneInfo.TryFindSystemTimeZoneById(id, out var found) ? found : null;
 }

@@ -1,13 +1,14 @@
 "use strict";
 
+// Maps rather than objects, whose prototype would answer for a quantity named `constructor` (the quantity name rule allows it).
 // WHO global air quality guidelines 2021, 24-hour mean (µg/m³).
-const GUIDELINES = { pm2_5: 15, pm10: 45 };
-const LABELS = {
+const GUIDELINES = new Map([["pm2_5", 15], ["pm10", 45]]);
+const LABELS = new Map(Object.entries({
   co: ["CO", "mg/m³"], no2: ["NO₂", ""], o3: ["O₃", ""], pm10: ["PM10", "µg/m³"], pm2_5: ["PM2.5", "µg/m³"],
   temperature: ["Temperature", "°C"], relative_humidity: ["Relative humidity", "%"],
   // The board's own sensor reads on AirQino's scale (about 90 to 510 at the default stations), not in °C.
   internal_temperature: ["Internal temperature", ""],
-};
+}));
 const DEFAULT_QUANTITIES = ["pm2_5", "co"];
 const DEFAULT_DAYS = 30;
 const COLORS = { complete: "#2f6f8f", incomplete: "#d39a12", guideline: "#c0392b", hourly: "#c2631b" };
@@ -15,12 +16,15 @@ const COLORS = { complete: "#2f6f8f", incomplete: "#d39a12", guideline: "#c0392b
 const state = { stations: [], station: null, daily: null, dailyRequest: 0, selected: new Set(DEFAULT_QUANTITIES), charts: [], hourlyChart: null };
 const $ = (id) => document.getElementById(id);
 
-function label(q) { return (LABELS[q] || [q.replace(/_/g, " "), ""])[0]; }
-function unit(q) { return (LABELS[q] || ["", ""])[1]; }
+function label(q) { return (LABELS.get(q) ?? [q.replace(/_/g, " "), ""])[0]; }
+function unit(q) { return (LABELS.get(q) ?? ["", ""])[1]; }
 function withUnit(q) { return unit(q) ? `${label(q)} (${unit(q)})` : label(q); }
+// As `harmattan run` prints a mean (up to three decimals, of the number rounded to 15 significant digits as .NET does),
+// except below 0.001, which it prints as 0 or 0.001: two significant digits there, so a small mean never reads 0.
 function number(v) {
   if (v === null || v === undefined) return "—";
-  return v.toLocaleString(undefined, { maximumFractionDigits: Math.abs(v) >= 100 ? 0 : Math.abs(v) >= 10 ? 1 : 2 });
+  const tiny = v !== 0 && Math.abs(v) < 0.001;
+  return new Intl.NumberFormat(undefined, tiny ? { maximumSignificantDigits: 2 } : { maximumFractionDigits: 3 }).format(v.toPrecision(15));
 }
 function percent(v) { return `${Math.round(v * 100)} %`; }
 function isoDay(date, timeZone) {
@@ -216,7 +220,7 @@ function dailyChart(canvas, q, summary) {
   // A day fetched before it ended (today) is not complete yet, which says nothing of its data: drawn and counted apart.
   const running = rows.map((d) => d?.isRunning === true);
   const incomplete = rows.map((d, i) => d !== undefined && !d.isComplete && !running[i]);
-  const guideline = GUIDELINES[q];
+  const guideline = GUIDELINES.get(q);
   const withData = means.filter((m) => m !== null).length;
   const incompleteCount = means.filter((m, i) => incomplete[i] && m !== null).length;
   const runningCount = means.filter((m, i) => running[i] && m !== null).length;
@@ -310,16 +314,20 @@ function renderDaysTable() {
 }
 
 async function showDay(date, q) {
-  const { id, timeZone } = state.station;
+  const { id } = state.station;
   const request = state.dailyRequest;
   let day;
   try {
     day = await getJson(`api/stations/${encodeURIComponent(id)}/hourly?date=${date}`);
   } catch (error) {
-    showMessage(error.message, true);
+    if (request !== state.dailyRequest) return;
+    openDayView(date, `${date} · hour by hour`, error.message);
+    $("day").scrollIntoView({ behavior: "smooth", block: "nearest" });
     return;
   }
   if (request !== state.dailyRequest) return;
+  // The zone the day was cut in, which the station may have left since.
+  const { timeZone } = day;
   const clock = new Intl.DateTimeFormat("en-GB", { timeZone, hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
   const byInstant = new Map(day.hours.map((h) => [new Date(h.hour).getTime(), h]));
   const instants = Array.from({ length: day.hoursInDay }, (_, i) => new Date(new Date(day.start).getTime() + i * 3600_000));
@@ -332,8 +340,7 @@ async function showDay(date, q) {
   }));
   const quantity = q && day.quantities.includes(q) ? q : day.quantities[0];
   const covered = slots.filter((s) => s.row).length;
-  $("day").hidden = false;
-  $("day-title").textContent = `${date} · hour by hour${quantity ? ` · ${withUnit(quantity)}` : ""}`;
+  openDayView(date, `${date} · hour by hour${quantity ? ` · ${withUnit(quantity)}` : ""}`);
   $("day-summary").textContent =
     `${slots.length} hours in this day (${timeZone}), ${covered} with data` +
     (day.day ? `; stored as ${dayState(day.day).replace("running", "still running")} (${percent(day.day.completeness)}).` : ".");
@@ -354,7 +361,10 @@ async function showDay(date, q) {
       maintainAspectRatio: false,
       animation: false,
       scales: { x: { grid: { display: false }, ticks: { maxRotation: 0, autoSkipPadding: 6 } }, y: { beginAtZero: true } },
-      plugins: { legend: { display: false } },
+      plugins: {
+        legend: { display: false },
+        tooltip: { callbacks: { label: (item) => `${label(quantity)}: ${number(item.raw)} ${unit(quantity)}` } },
+      },
     },
   });
 
@@ -366,8 +376,18 @@ async function showDay(date, q) {
     body.append(el("tr", { class: s.row ? "" : "missing" }, el("td", {}, s.label),
       ...shown.map((x) => el("td", {}, number(s.row?.quantities[x]?.mean ?? null)))));
   table.append(body);
-  for (const row of document.querySelectorAll("#days-table tr")) row.classList.toggle("selected", row.dataset.date === date);
   $("day").scrollIntoView({ behavior: "smooth", block: "nearest" });
+}
+
+// The hour view of a day shows its hours or, where the click that asked for them brought the eye, why they could not be
+// read: never the hours of the day shown before, which would pass for those of this one.
+function openDayView(date, title, error = "") {
+  $("day").hidden = false;
+  $("day-title").textContent = title;
+  $("day-error").textContent = error;
+  $("day-error").hidden = !error;
+  $("day-hours").hidden = !!error;
+  for (const row of document.querySelectorAll("#days-table tr")) row.classList.toggle("selected", row.dataset.date === date);
 }
 
 function renderFreshness() {

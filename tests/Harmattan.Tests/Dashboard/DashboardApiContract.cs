@@ -156,6 +156,25 @@ public abstract class DashboardApiContract : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Hourly_cuts_a_stored_day_in_the_zone_it_was_cut_in_though_the_station_is_in_another_now()
+    {
+        // Smart188 is in UTC now; this day was computed when it was fetched in Paris time.
+        var paris = TimeZoneInfo.FindSystemTimeZoneById("Europe/Paris");
+        var day = new DateOnly(2023, 5, 1);
+        await _store.UpsertAveragesAsync([Day(Smart188, day, DayStart(day, paris), 24, 24, h => new() { ["pm2_5"] = 10 + h }, paris.Id)], Ct);
+
+        using var json = await GetJsonAsync($"api/stations/{Smart188}/hourly?date={day:yyyy-MM-dd}");
+
+        Assert.Equal("Europe/Paris", json.RootElement.GetProperty("timeZone").GetString());
+        Assert.Equal(DayStart(day, paris), json.RootElement.GetProperty("start").GetDateTimeOffset());
+        var hours = json.RootElement.GetProperty("hours").EnumerateArray().ToList();
+        Assert.Equal(24, hours.Count);
+        Assert.Equal(new DateTimeOffset(2023, 5, 1, 0, 0, 0, TimeSpan.FromHours(2)), hours[0].GetProperty("hour").GetDateTimeOffset());
+        Assert.Equal(TimeSpan.FromHours(2), hours[0].GetProperty("hour").GetDateTimeOffset().Offset);
+        Assert.Equal(10, hours[0].GetProperty("quantities").GetProperty("pm2_5").GetProperty("mean").GetDouble());
+    }
+
+    [Fact]
     public async Task A_station_is_shown_in_the_zone_its_latest_fetch_cut_its_days_in_whatever_the_dashboard_is_configured_with()
     {
         // The services fetched Smart188 (configured here in UTC) and Smart189 (not configured here) in Paris time.

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using Harmattan.Contracts;
 using Harmattan.Storage.Sqlite;
@@ -172,6 +173,27 @@ public sealed class DashboardPageTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_hours_of_a_day_are_shown_in_the_zone_the_day_was_cut_in_though_the_station_is_in_another_now()
+    {
+        // Smart188 is in UTC now; this day was computed when it was fetched in Paris time.
+        var paris = TimeZoneInfo.FindSystemTimeZoneById("Europe/Paris");
+        var day = new DateOnly(2023, 5, 1);
+        await _store.UpsertAveragesAsync([Day(Smart188, day, DayStart(day, paris), 24, 24, h => new() { ["pm2_5"] = 10 + h }, paris.Id)], Ct);
+        var page = await OpenAsync(1280, 900, mobile: false);
+        await page.Locator("#from").FillAsync(day.ToString("yyyy-MM-dd"));
+        var row = page.Locator($"#days-table tr[data-date='{day:yyyy-MM-dd}']");
+        await row.WaitForAsync(new() { State = WaitForSelectorState.Attached });
+        await page.Locator("#days-details summary").ClickAsync();
+
+        await row.ClickAsync();
+        await Assertions.Expect(page.Locator("#day-title")).ToContainTextAsync(day.ToString("yyyy-MM-dd"));
+
+        Assert.StartsWith("24 hours in this day (Europe/Paris), 24 with data", await page.Locator("#day-summary").InnerTextAsync());
+        Assert.Equal(["00:00", "10"], await page.Locator("#hours-table tbody tr").First.Locator("td").AllTextContentsAsync());
+        Assert.Equal(["23:00", "33"], await page.Locator("#hours-table tbody tr").Last.Locator("td").AllTextContentsAsync());
+    }
+
+    [Fact]
     public async Task Today_fetched_before_it_ended_is_shown_as_still_running_not_as_an_incomplete_day()
     {
         var today = DateOnly.FromDateTime(Now.UtcDateTime);
@@ -274,6 +296,81 @@ public sealed class DashboardPageTests : IAsyncLifetime
             var contrast = await cell.EvaluateAsync<double>(ContrastWithBackground);
             Assert.True(contrast >= 4.5, $"The {age} data age of station {station} has a contrast of {contrast:0.00}:1.");
         }
+    }
+
+    [Theory]
+    [InlineData(390, 844, true)]
+    [InlineData(1280, 900, false)]
+    public async Task Every_text_of_the_header_is_legible_on_the_colour_actually_behind_it(int width, int height, bool mobile)
+    {
+        var page = await OpenAsync(width, height, mobile);
+        var header = page.Locator(".top");
+        var texts = await header.EvaluateAsync<string>(HeaderTexts);
+        // The background alone, as drawn: the header photographed with its texts made transparent.
+        await header.EvaluateAsync("top => { for (const e of top.querySelectorAll('*')) e.style.color = 'transparent'; }");
+        var background = Convert.ToBase64String(await header.ScreenshotAsync());
+
+        // Decoded in a blank page, which the dashboard's Content-Security-Policy does not cover.
+        var decoder = await page.Context.NewPageAsync();
+        var contrasts = await decoder.EvaluateAsync<TextContrast[]>(WorstContrastBehindEachText, new { texts, background });
+
+        Assert.Contains(contrasts, c => c.Text == "1 y");
+        Assert.Contains(contrasts, c => c.Text == "To");
+        // WCAG 2 AA for text of normal size: a contrast of at least 4.5:1 with the background.
+        Assert.All(contrasts, c => Assert.True(c.Contrast >= 4.5, $"\"{c.Text}\" has a contrast of {c.Contrast:0.00}:1 at {width} px."));
+    }
+
+    [Fact]
+    public async Task A_mean_is_shown_as_harmattan_run_prints_it_and_a_tiny_one_not_as_0()
+    {
+        const string station = "900000003";
+        var day = FirstDay.AddDays(StoredDays - 1);
+        // 1.0005 is stored as 1.000499999…: harmattan run rounds it to 15 significant digits first, hence 1.001.
+        var (co, pm10, pm25) = (0.35495, 1.0005, 0.0004);
+        await _store.UpsertAveragesAsync([Builders.Averages(station, day, quantities: new Dictionary<string, QuantityStats>
+        {
+            ["co"] = Builders.Stats(co), ["pm10"] = Builders.Stats(pm10), ["pm2_5"] = Builders.Stats(pm25),
+        })], Ct);
+        var page = await OpenAsync(1280, 900, mobile: false, station: station);
+        await page.Locator("#quantities button[data-quantity='pm10']").ClickAsync();
+        await page.Locator("#days-details summary").ClickAsync();
+
+        // Where harmattan run prints 0, the page gives two significant digits.
+        Assert.Equal("0", RunPrints(pm25));
+        string[] shown = [RunPrints(co), RunPrints(pm10), "0.0004"];
+        Assert.Equal(["0.355", "1.001", "0.0004"], shown);
+        Assert.Equal(shown, (await page.Locator($"#days-table tr[data-date='{day:yyyy-MM-dd}'] td").AllTextContentsAsync()).Skip(3));
+        Assert.Equal(["CO: 0.355 mg/m³"], await TooltipLinesAsync(page, "canvas[data-quantity='co']", day.ToString("yyyy-MM-dd")));
+        Assert.Equal(["PM2.5: 0.0004 µg/m³"], await TooltipLinesAsync(page, Pm25Canvas, day.ToString("yyyy-MM-dd")));
+
+        // The hours of the day, opened from its PM2.5 point, the last of the 30 days shown.
+        await ClickPointAsync(page, Pm25Canvas, 29);
+        await Assertions.Expect(page.Locator("#day-title")).ToContainTextAsync($"{day:yyyy-MM-dd} · hour by hour · PM2.5");
+        Assert.Equal(["00:00", .. shown], await page.Locator("#hours-table tbody tr").First.Locator("td").AllTextContentsAsync());
+        Assert.Equal(["PM2.5: 0.0004 µg/m³"], await TooltipLinesAsync(page, "#hourly-chart", "00:00"));
+    }
+
+    /// <summary>A mean as <c>harmattan run</c> prints it (RunCommand.Mean), in the page's locale.</summary>
+    private static string RunPrints(double mean) => mean.ToString("0.###", CultureInfo.GetCultureInfo("en-GB"));
+
+    [Fact]
+    public async Task A_quantity_named_like_a_property_of_every_javascript_object_is_labelled_with_its_name()
+    {
+        const string station = "900000004";
+        const string quantity = "constructor";
+        await _store.UpsertAveragesAsync([Builders.Averages(station, FirstDay.AddDays(StoredDays - 1),
+            quantities: new Dictionary<string, QuantityStats> { [quantity] = Builders.Stats(7) })], Ct);
+
+        // Opening it draws its chart without a script error.
+        var page = await OpenAsync(1280, 900, mobile: false, station: station, canvas: $"canvas[data-quantity='{quantity}']");
+
+        Assert.Equal(quantity, await page.Locator($"#quantities button[data-quantity='{quantity}']").TextContentAsync());
+        var card = page.Locator($".daily-card[data-quantity='{quantity}']");
+        Assert.Equal($"{quantity} · daily mean", await card.Locator("h2").InnerTextAsync());
+        Assert.Equal(1, await page.GetByRole(AriaRole.Img, new() { Name = $"Daily means of {quantity}", Exact = true }).CountAsync());
+        // No WHO guideline, so no line for it.
+        Assert.Equal(1, await card.Locator("canvas").EvaluateAsync<int>("c => Chart.getChart(c).data.datasets.length"));
+        Assert.Equal(0, await card.Locator(".guideline-count").CountAsync());
     }
 
     [Fact]
@@ -387,6 +484,30 @@ public sealed class DashboardPageTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task When_the_hours_of_a_day_cannot_be_read_the_error_is_shown_in_sight_in_place_of_the_hours_shown_before()
+    {
+        var page = await OpenAsync(390, 844, mobile: true);
+        await page.Locator("#days-details summary").ClickAsync();
+        await page.Locator($"#days-table tr[data-date='{FirstDay:yyyy-MM-dd}']").ClickAsync();
+        await Assertions.Expect(page.Locator("#hours-table tbody tr")).ToHaveCountAsync(24);
+        const string detail = "The pipeline store did not answer in time; try again in 10 s.";
+        await page.RouteAsync($"**/api/stations/{Smart188}/hourly*", route => route.FulfillAsync(new RouteFulfillOptions
+        {
+            Status = 503, ContentType = "application/problem+json", Body = $$"""{"status": 503, "detail": "{{detail}}"}""",
+        }));
+
+        // The table of days lies below the charts, out of sight of the top of the page on a phone.
+        var failing = FirstDay.AddDays(1);
+        await page.Locator($"#days-table tr[data-date='{failing:yyyy-MM-dd}']").ClickAsync();
+
+        await Assertions.Expect(page.Locator("#day").GetByText(detail)).ToBeInViewportAsync();
+        Assert.StartsWith(failing.ToString("yyyy-MM-dd"), await page.Locator("#day-title").InnerTextAsync());
+        await Assertions.Expect(page.Locator("#hourly-chart")).ToBeHiddenAsync();
+        await Assertions.Expect(page.Locator("#hours-table")).ToBeHiddenAsync();
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ScreenshotFolder, "dashboard-day-error.png") });
+    }
+
+    [Fact]
     public async Task On_a_phone_a_long_station_name_does_not_push_the_data_age_out_of_sight()
     {
         var page = await OpenAsync(375, 800, mobile: true);
@@ -449,6 +570,70 @@ public sealed class DashboardPageTests : IAsyncLifetime
           return (lighter + 0.05) / (darker + 0.05);
         }
         """;
+
+    /// <summary>Filled by Playwright, which needs a constructor without parameters.</summary>
+    private sealed class TextContrast
+    {
+        public string Text { get; set; } = "";
+        public double Contrast { get; set; }
+    }
+
+    /// <summary>As JSON: each text of the header outside the drop-down list, its colour, and its box in the header (CSS pixels).</summary>
+    private const string HeaderTexts = """
+        top => {
+          const origin = top.getBoundingClientRect();
+          const texts = [];
+          const walker = document.createTreeWalker(top, NodeFilter.SHOW_TEXT);
+          for (let node; (node = walker.nextNode());) {
+            if (!node.textContent.trim() || node.parentElement.closest("select")) continue;
+            const range = document.createRange();
+            range.selectNodeContents(node);
+            const box = range.getBoundingClientRect();
+            texts.push({ text: node.textContent.trim(), color: getComputedStyle(node.parentElement).color,
+              left: box.left - origin.left, top: box.top - origin.top, width: box.width, height: box.height, headerWidth: origin.width });
+          }
+          return JSON.stringify(texts);
+        }
+        """;
+
+    /// <summary>For each text, the lowest WCAG contrast of its colour with a pixel of the background photographed behind it.</summary>
+    private const string WorstContrastBehindEachText = """
+        async ({ texts, background }) => {
+          const luminance = ([r, g, b]) => [r, g, b].map((v) => v / 255)
+            .map((v) => (v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4))
+            .reduce((sum, v, i) => sum + [0.2126, 0.7152, 0.0722][i] * v, 0);
+          const image = new Image();
+          image.src = `data:image/png;base64,${background}`;
+          await image.decode();
+          const canvas = document.createElement("canvas");
+          [canvas.width, canvas.height] = [image.width, image.height];
+          const context = canvas.getContext("2d");
+          context.drawImage(image, 0, 0);
+          return JSON.parse(texts).map((t) => {
+            const scale = image.width / t.headerWidth;
+            const pixels = context.getImageData(Math.round(t.left * scale), Math.round(t.top * scale),
+              Math.max(1, Math.round(t.width * scale)), Math.max(1, Math.round(t.height * scale))).data;
+            const text = luminance(t.color.match(/[\d.]+/g).map(Number));
+            let contrast = Infinity;
+            for (let i = 0; i < pixels.length; i += 4) {
+              const [lighter, darker] = [text, luminance([pixels[i], pixels[i + 1], pixels[i + 2]])].sort((a, b) => b - a);
+              contrast = Math.min(contrast, (lighter + 0.05) / (darker + 0.05));
+            }
+            return { text: t.text, contrast };
+          });
+        }
+        """;
+
+    /// <summary>The lines of the tooltip a chart shows for its point (or bar) at <paramref name="label"/>.</summary>
+    private static Task<string[]> TooltipLinesAsync(IPage page, string canvas, string label) =>
+        page.Locator(canvas).EvaluateAsync<string[]>("""
+            (canvas, label) => {
+              const chart = Chart.getChart(canvas);
+              chart.tooltip.setActiveElements([{ datasetIndex: 0, index: chart.data.labels.indexOf(label) }], { x: 0, y: 0 });
+              chart.update();
+              return chart.tooltip.body.flatMap((b) => b.lines);
+            }
+            """, label);
 
     private static Task<string[]> HourLabelsAsync(IPage page) =>
         page.EvaluateAsync<string[]>("() => Chart.getChart(document.getElementById('hourly-chart')).data.labels");

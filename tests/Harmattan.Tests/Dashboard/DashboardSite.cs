@@ -112,7 +112,8 @@ public sealed class DashboardSite : IAsyncDisposable
     public static DateTimeOffset DayStart(DateOnly day, TimeZoneInfo zone) =>
         new KnownStation("", null, zone).StartOfDay(day);
 
-    private static AveragesComputed Day(string station, DateOnly day, DateTimeOffset start, int hoursInDay, int hoursCovered,
+    /// <summary>One stored day of <paramref name="station"/> cut in <paramref name="timeZone"/>, its first <paramref name="hoursCovered"/> hours reading <paramref name="values"/>.</summary>
+    public static AveragesComputed Day(string station, DateOnly day, DateTimeOffset start, int hoursInDay, int hoursCovered,
         Func<int, Dictionary<string, double>> values, string timeZone = "UTC")
     {
         var hourly = Enumerable.Range(0, hoursCovered)
