@@ -222,6 +222,53 @@ public sealed class CliBehaviourTests : IDisposable
     }
 
     [Fact]
+    public async Task A_run_refused_by_a_port_nobody_listens_on_suggests_the_simulator()
+    {
+        var (exit, output) = await _cli.InvokeAsync(["run", "--once", "--airqino-url", "http://127.0.0.1:18761", "--station", "283164601",
+            "--db", "harmattan.db"], new Dictionary<string, string> { ["AirQino__RetryAttempts"] = "1", ["AirQino__RetryDelay"] = "00:00:00.1" });
+
+        Assert.True(exit == 1, output);
+        Assert.Contains("could not be reached", output);
+        Assert.Contains(output.Split('\n'), l => l.StartsWith("No network or no access to AirQino? --simulate", StringComparison.Ordinal));
+    }
+
+    public static TheoryData<string> AnswersThatAreNotUsable() => ["larger than AirQino__MaxResponseBytes", "503", "cut short", "404"];
+
+    [Theory]
+    [MemberData(nameof(AnswersThatAreNotUsable))]
+    public async Task A_run_that_airqino_answered_unusably_does_not_blame_the_network(string answer)
+    {
+        const string station = "283164601";
+        await using var simulator = await AirQinoSimulatorHost.StartAsync(new SimulatorOptions
+        {
+            StationIds = [answer == "404" ? "283181971" : station],
+            Now = new DateTimeOffset(2023, 12, 10, 0, 0, 0, TimeSpan.Zero),
+        }, Ct);
+        var environment = new Dictionary<string, string> { ["AirQino__RetryAttempts"] = "1", ["AirQino__RetryDelay"] = "00:00:00.1" };
+        switch (answer)
+        {
+            case "larger than AirQino__MaxResponseBytes":
+                environment["AirQino__MaxResponseBytes"] = "1000";
+                break;
+            case "503":
+                simulator.Faults.FailRate = 1;
+                break;
+            case "cut short":
+                simulator.Faults.TruncateRate = 1;
+                break;
+        }
+
+        var (exit, output) = await _cli.InvokeAsync(["run", "--once", "--airqino-url", simulator.BaseUrl, "--station", station,
+            "--from", "2023-11-01", "--to", "2023-11-02", "--db", "harmattan.db"], environment);
+
+        Assert.True(exit == 1, output);
+        var failure = Assert.Single(output.Split('\n'), l => l.StartsWith($"  station {station}: fetching", StringComparison.Ordinal));
+        if (answer == "larger than AirQino__MaxResponseBytes")
+            Assert.EndsWith("raise AirQino:MaxResponseBytes (environment variable AirQino__MaxResponseBytes) if such a response is expected.", failure);
+        Assert.DoesNotContain("No network", output);
+    }
+
+    [Fact]
     public async Task A_run_with_one_station_unknown_to_airqino_names_it_first_and_does_not_blame_the_network()
     {
         await using var simulator = await AirQinoSimulatorHost.StartAsync(
