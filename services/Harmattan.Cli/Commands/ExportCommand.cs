@@ -15,7 +15,7 @@ public static class ExportCommand
         var to = CommonOptions.To("Last day, YYYY-MM-DD, inclusive (default: the last day stored).");
         var hourly = new Option<bool>("--hourly")
         {
-            Description = "Write the hourly averages of the stored days instead: one row per hour, in UTC and at the station's UTC offset.",
+            Description = "Write the hourly averages of the stored days instead: one row per hour, in UTC and at the UTC offset of the zone its day was cut in.",
         };
         var output = new Option<FileInfo?>("--out") { Description = "CSV file to write, relative to the current directory (default, or -: standard output)." };
         var db = CommonOptions.Db();
@@ -47,9 +47,10 @@ public static class ExportCommand
             var written = Counted.Of(days.Count, "day", "days");
             if (result.GetValue(hourly))
             {
-                var (zone, hours) = await HoursOfAsync(store, stationId, days, cancellationToken);
-                write = writer => HourlyAveragesCsv.WriteAsync(writer, hours, zone, cancellationToken);
-                written = $"{Counted.Of(hours.Count, "hour", "hours")} ({written}, {zone.Id})";
+                var hours = await HoursOfAsync(store, stationId, days, cancellationToken);
+                write = writer => HourlyAveragesCsv.WriteAsync(writer, hours, cancellationToken);
+                var zones = hours.Select(h => h.Zone.Id).Distinct().ToList();
+                written = $"{Counted.Of(hours.Count, "hour", "hours")} ({written}{(zones.Count > 0 ? $", {string.Join(" and ", zones)}" : "")})";
             }
             if (outFile is { } file)
             {
@@ -76,20 +77,41 @@ public static class ExportCommand
     }
 
     /// <summary>
-    /// The hours of the stored <paramref name="days"/>, cut in the zone of the station's latest archived fetch, as the
-    /// dashboard groups them (UTC for a station without one).
+    /// The hours of the stored <paramref name="days"/>, each with the zone of its day: the last of them to have begun by
+    /// that hour, each day beginning at its midnight in the zone it was cut in. A station whose zone was changed keeps
+    /// the days fetched before in the old zone (docs/stored-data.md), and an hour where two days overlap belongs to the
+    /// later. A day stored before days recorded their zone takes the zone of the station's latest archived fetch, as the
+    /// dashboard shows it (UTC without one).
     /// </summary>
-    private static async Task<(TimeZoneInfo Zone, IReadOnlyList<StoredHourlyAverage> Hours)> HoursOfAsync(IPipelineStore store,
-        string stationId, IReadOnlyList<StoredDailyAverage> days, CancellationToken cancellationToken)
+    private static async Task<IReadOnlyList<ZonedHour>> HoursOfAsync(IPipelineStore store, string stationId,
+        IReadOnlyList<StoredDailyAverage> days, CancellationToken cancellationToken)
     {
-        var activity = await store.GetStationActivityAsync(stationId, cancellationToken);
-        var zone = StationsOptions.TryFindTimeZone(activity.LastFetchTimeZone, out var found) ? found : TimeZoneInfo.Utc;
         if (days.Count == 0)
-            return (zone, []);
-        // The stored days bound the query, not --from and --to: their midnights always exist in the zone.
-        var hours = await store.GetHourlyAveragesAsync(stationId, DayWindows.StartOfDay(days.Min(d => d.Date), zone),
-            DayWindows.StartOfDay(days.Max(d => d.Date).AddDays(1), zone), cancellationToken);
-        return (zone, hours);
+            return [];
+        var unrecorded = TimeZoneInfo.Utc;
+        if (days.Any(d => !StationsOptions.TryFindTimeZone(d.TimeZone, out _)))
+        {
+            var activity = await store.GetStationActivityAsync(stationId, cancellationToken);
+            if (StationsOptions.TryFindTimeZone(activity.LastFetchTimeZone, out var latest))
+                unrecorded = latest;
+        }
+        var cut = days
+            .Select(d => (d.Date, Zone: StationsOptions.TryFindTimeZone(d.TimeZone, out var zone) ? zone : unrecorded))
+            .Select(d => (Start: DayWindows.StartOfDay(d.Date, d.Zone), End: DayWindows.StartOfDay(d.Date.AddDays(1), d.Zone), d.Zone))
+            .OrderBy(d => d.Start)
+            .ToList();
+        // The stored days bound the query, not --from and --to: their midnights always exist in their zones.
+        var hours = await store.GetHourlyAveragesAsync(stationId, cut[0].Start, cut.Max(d => d.End), cancellationToken);
+
+        var zoned = new List<ZonedHour>(hours.Count);
+        var day = 0;
+        foreach (var hour in hours.OrderBy(h => h.Hour))
+        {
+            while (day + 1 < cut.Count && cut[day + 1].Start <= hour.Hour)
+                day++;
+            zoned.Add(new ZonedHour(hour, cut[day].Zone));
+        }
+        return zoned;
     }
 
     /// <summary>

@@ -407,6 +407,34 @@ public sealed class CliBehaviourTests : IDisposable
     }
 
     [Fact]
+    public async Task Export_hourly_writes_each_hours_local_time_in_the_zone_its_day_was_cut_in()
+    {
+        var (exit, output) = await _cli.InvokeAsync(["run", "--once", "--simulate", "--from", "2023-11-01", "--to", "2023-11-02"],
+            new Dictionary<string, string> { ["Stations__0__Id"] = "900000001", ["Stations__0__TimeZone"] = "UTC" });
+        Assert.True(exit == 0, output);
+        // The station's zone changed: the next days are cut in Paris (UTC+1 in November), the first two stay as they were.
+        (exit, output) = await _cli.InvokeAsync(["run", "--once", "--simulate", "--from", "2023-11-03", "--to", "2023-11-04"],
+            new Dictionary<string, string> { ["Stations__0__Id"] = "900000001", ["Stations__0__TimeZone"] = "Europe/Paris" });
+        Assert.True(exit == 0, output);
+
+        (exit, output) = await _cli.InvokeAsync(["export", "--station", "900000001", "--hourly", "--from", "2023-11-01", "--to", "2023-11-04",
+            "--out", "hours.csv", "--db", "harmattan-simulated.db"]);
+
+        Assert.True(exit == 0, output);
+        Assert.Contains(" hours (4 days, UTC and Europe/Paris) of station 900000001", output);
+        var rows = (await File.ReadAllLinesAsync(_cli.PathOf("hours.csv"), Ct))[1..].Select(l => l.Split(',')).ToList();
+        // Paris's 2023-11-03 begins at 23:00 UTC on the 2nd, an hour the UTC day 2023-11-02 holds too: it is the later day's.
+        var (utcDays, parisDays) = (rows.Where(r => string.CompareOrdinal(r[1], "2023-11-02T23:00:00Z") < 0).ToList(),
+            rows.Where(r => string.CompareOrdinal(r[1], "2023-11-02T23:00:00Z") >= 0).ToList());
+        Assert.True(utcDays.Count > 40 && parisDays.Count > 40, $"{utcDays.Count} hours before 2023-11-02T23:00Z, {parisDays.Count} after");
+        Assert.All(utcDays, r => Assert.Equal(r[1].Replace("Z", "+00:00"), r[2]));
+        Assert.All(parisDays, r => Assert.Equal(DateTimeOffset.Parse(r[1], System.Globalization.CultureInfo.InvariantCulture).ToOffset(TimeSpan.FromHours(1))
+            .ToString("yyyy-MM-dd'T'HH:mm:sszzz", System.Globalization.CultureInfo.InvariantCulture), r[2]));
+        Assert.True(string.CompareOrdinal(rows[0][1], "2023-11-01T00:00:00Z") >= 0 && string.CompareOrdinal(rows[^1][1], "2023-11-04T22:00:00Z") <= 0,
+            $"{rows[0][1]} to {rows[^1][1]}");
+    }
+
+    [Fact]
     public async Task Export_replaces_a_previous_export_but_refuses_to_overwrite_a_store()
     {
         var (exit, output) = await _cli.InvokeAsync(["run", "--once", "--simulate", "--station", "283164601", "--from", "2023-11-01", "--to", "2023-11-01"]);
