@@ -1,12 +1,14 @@
 using System.CommandLine;
+using System.Text.RegularExpressions;
 using Harmattan.Cli.Export;
 using Harmattan.Cli.Pipeline;
+using Harmattan.Contracts;
 using Harmattan.Stations;
 using Harmattan.Storage;
 
 namespace Harmattan.Cli.Commands;
 
-public static class ExportCommand
+public static partial class ExportCommand
 {
     public static Command Create()
     {
@@ -17,11 +19,23 @@ public static class ExportCommand
         {
             Description = "Write the hourly averages of the stored days instead: one row per hour, in UTC and at the UTC offset of the zone its day was cut in.",
         };
+        var quantity = new Option<string[]>("--quantity")
+        {
+            Description = "Write the columns of this quantity (co, pm2_5, ...) whether or not the range holds it, and only of those named; " +
+                "repeat for several (default: the quantities present in the range). Exports of different ranges then have the same columns.",
+            AllowMultipleArgumentsPerToken = false,
+        };
+        quantity.Validators.Add(result =>
+        {
+            foreach (var name in result.GetValueOrDefault<string[]>() ?? [])
+                if (QuantityNameError(name) is { } error)
+                    result.AddError(error);
+        });
         var output = new Option<FileInfo?>("--out") { Description = "CSV file to write, relative to the current directory (default, or -: standard output)." };
         var db = CommonOptions.Db();
         var mongo = CommonOptions.Mongo(db);
 
-        var command = new Command("export", "Write a station's daily (or, with --hourly, hourly) averages as CSV.") { station, from, to, hourly, output, db, mongo };
+        var command = new Command("export", "Write a station's daily (or, with --hourly, hourly) averages as CSV.") { station, from, to, hourly, quantity, output, db, mongo };
         CommonOptions.ValidateRange(command, from, to, together: false);
         command.SetAction(async (result, cancellationToken) =>
         {
@@ -43,12 +57,17 @@ public static class ExportCommand
 
             var days = await store.GetDailyAveragesAsync(stationId,
                 result.GetValue(from) ?? DateOnly.MinValue, result.GetValue(to) ?? DateOnly.MaxValue, cancellationToken);
-            Func<TextWriter, Task> write = writer => DailyAveragesCsv.WriteAsync(writer, days, cancellationToken);
+            var named = result.GetValue(quantity) is { Length: > 0 } names ? QuantityNames.InDisplayOrder(names) : null;
+            var present = DailyAveragesCsv.QuantitiesPresent(days);
+            var quantities = named ?? present;
+            Func<TextWriter, Task> write = writer => DailyAveragesCsv.WriteAsync(writer, days, quantities, cancellationToken);
             var written = Counted.Of(days.Count, "day", "days");
             if (result.GetValue(hourly))
             {
                 var hours = await HoursOfAsync(store, stationId, days, cancellationToken);
-                write = writer => HourlyAveragesCsv.WriteAsync(writer, hours, cancellationToken);
+                present = HourlyAveragesCsv.QuantitiesPresent(hours);
+                quantities = named ?? present;
+                write = writer => HourlyAveragesCsv.WriteAsync(writer, hours, quantities, cancellationToken);
                 var zones = hours.Select(h => h.Zone.Id).Distinct().ToList();
                 written = $"{Counted.Of(hours.Count, "hour", "hours")} ({written}{(zones.Count > 0 ? $", {string.Join(" and ", zones)}" : "")})";
             }
@@ -62,6 +81,8 @@ public static class ExportCommand
             {
                 await write(Console.Out);
             }
+            if (named is not null && days.Count > 0)
+                await NoteQuantitiesAsync(named, present, result.GetValue(hourly) ? "hours" : "days");
             if (days.Count == 0)
             {
                 var range = result.GetValue(from) is null && result.GetValue(to) is null ? "" : " in that range";
@@ -112,6 +133,43 @@ public static class ExportCommand
             zoned.Add(new ZonedHour(hour, cut[day].Zone));
         }
         return zoned;
+    }
+
+    /// <summary>
+    /// A quantity name that cannot be stored as given: a known quantity spelt otherwise (<c>pm25</c>, <c>PM2.5</c>) or a
+    /// name no quantity can have would write empty columns without a word.
+    /// </summary>
+    private static string? QuantityNameError(string name)
+    {
+        var known = QuantityNames.Known.FirstOrDefault(k => LettersAndDigits(k) == LettersAndDigits(name));
+        if (known is not null && known != name)
+            return $"--quantity {name}: the averages call it {known}; use --quantity {known}.";
+        if (known is null && !QuantityName().IsMatch(name))
+            return $"--quantity '{name}' names no quantity: quantity names are lower case letters and digits joined by single " +
+                $"underscores, as in {QuantityNames.RelativeHumidity} (the columns of an export without --quantity name those stored).";
+        return null;
+    }
+
+    private static string LettersAndDigits(string name) => string.Concat(name.Where(char.IsAsciiLetterOrDigit)).ToLowerInvariant();
+
+    [GeneratedRegex("^[a-z0-9]+(_[a-z0-9]+)*$", RegexOptions.CultureInvariant)]
+    private static partial Regex QuantityName();
+
+    /// <summary>
+    /// Says on standard error which named quantities the export holds none of (their columns are empty, as intended
+    /// for a month without that sensor, or a name the store never held) and which quantities it holds that were left out.
+    /// </summary>
+    private static async Task NoteQuantitiesAsync(IReadOnlyList<string> named, IReadOnlyList<string> present, string rows)
+    {
+        var absent = named.Except(present).ToList();
+        if (absent.Count > 0)
+            await Console.Error.WriteLineAsync(
+                $"No exported {rows} hold {string.Join(", ", absent)}: {(absent.Count == 1 ? "its" : "their")} columns are empty" +
+                $" (the {rows} hold {(present.Count > 0 ? string.Join(", ", present) : "no quantity")}).");
+        var leftOut = present.Except(named).ToList();
+        if (leftOut.Count > 0)
+            await Console.Error.WriteLineAsync(
+                $"Left out: {string.Join(", ", leftOut)}, held by the exported {rows} but not named by --quantity.");
     }
 
     /// <summary>

@@ -11,9 +11,13 @@ namespace Harmattan.Cli.Export;
 /// </summary>
 public static class HourlyAveragesCsv
 {
-    public static async Task WriteAsync(TextWriter writer, IReadOnlyList<ZonedHour> hours, CancellationToken cancellationToken = default)
+    public static Task WriteAsync(TextWriter writer, IReadOnlyList<ZonedHour> hours, CancellationToken cancellationToken = default) =>
+        WriteAsync(writer, hours, QuantitiesPresent(hours), cancellationToken);
+
+    /// <param name="quantities">The quantities to write the columns of, in this order, whether or not the hours hold them.</param>
+    public static async Task WriteAsync(TextWriter writer, IReadOnlyList<ZonedHour> hours, IReadOnlyList<string> quantities,
+        CancellationToken cancellationToken = default)
     {
-        var quantities = QuantityNames.InDisplayOrder(hours.SelectMany(h => h.Average.Quantities.Keys));
         var header = new List<string> { "station_id", "hour", "local_time" };
         foreach (var q in quantities)
             header.AddRange([q, $"{q}_rejected"]);
@@ -36,6 +40,9 @@ public static class HourlyAveragesCsv
             await writer.WriteLineAsync(string.Join(',', cells).AsMemory(), cancellationToken);
         }
     }
+
+    public static IReadOnlyList<string> QuantitiesPresent(IEnumerable<ZonedHour> hours) =>
+        QuantityNames.InDisplayOrder(hours.SelectMany(h => h.Average.Quantities.Keys));
 }
 
 /// <summary>An hourly average and the zone of the day it belongs to, in which its local time is written.</summary>

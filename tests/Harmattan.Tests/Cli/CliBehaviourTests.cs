@@ -7,6 +7,7 @@ using Harmattan.Contracts;
 using Harmattan.Stations;
 using Harmattan.Storage.MongoDb;
 using Harmattan.Storage.Sqlite;
+using Harmattan.Testing;
 using Harmattan.Tests.Storage;
 using Microsoft.Data.Sqlite;
 using MongoDB.Driver;
@@ -432,6 +433,43 @@ public sealed class CliBehaviourTests : IDisposable
             .ToString("yyyy-MM-dd'T'HH:mm:sszzz", System.Globalization.CultureInfo.InvariantCulture), r[2]));
         Assert.True(string.CompareOrdinal(rows[0][1], "2023-11-01T00:00:00Z") >= 0 && string.CompareOrdinal(rows[^1][1], "2023-11-04T22:00:00Z") <= 0,
             $"{rows[0][1]} to {rows[^1][1]}");
+    }
+
+    [Fact]
+    public async Task Monthly_exports_with_the_quantities_named_have_the_same_columns_whatever_each_month_holds()
+    {
+        var store = new SqlitePipelineStore($"Data Source={_cli.PathOf("harmattan.db")}");
+        await store.InitializeAsync(Ct);
+        var co = new QuantityStats { Mean = 0.5, Min = 0.1, Max = 0.9, Count = 24, Rejected = 0 };
+        var no2 = new QuantityStats { Mean = 12, Min = 3, Max = 30, Count = 24, Rejected = 1 };
+        var fetchedAt = new DateTimeOffset(2024, 1, 1, 0, 0, 0, TimeSpan.Zero);
+        // The NO2 sensor came in December.
+        await store.UpsertAveragesAsync([
+            Builders.Averages("283164601", new DateOnly(2023, 11, 1), 24, new Dictionary<string, QuantityStats> { ["co"] = co }, fetchedAt),
+            Builders.Averages("283164601", new DateOnly(2023, 12, 1), 24, new Dictionary<string, QuantityStats> { ["co"] = co, ["no2"] = no2 }, fetchedAt)], Ct);
+        SqliteConnection.ClearAllPools();
+
+        var (exit, november) = await _cli.InvokeAsync(["export", "--station", "283164601", "--from", "2023-11-01", "--to", "2023-11-30",
+            "--quantity", "no2", "--quantity", "co", "--db", "harmattan.db"]);
+        Assert.True(exit == 0, november);
+        (exit, var december) = await _cli.InvokeAsync(["export", "--station", "283164601", "--from", "2023-12-01", "--to", "2023-12-31",
+            "--quantity", "no2", "--quantity", "co", "--db", "harmattan.db"]);
+        Assert.True(exit == 0, december);
+
+        const string header = "station_id,date,time_zone,co_mean,co_min,co_max,co_count,co_rejected," +
+            "no2_mean,no2_min,no2_max,no2_count,no2_rejected,hours_covered,completeness,is_complete,is_running";
+        Assert.Equal(header, november.Split('\n')[0]);
+        Assert.Equal(header, december.Split('\n')[0]);
+        Assert.StartsWith("283164601,2023-11-01,UTC,0.5,0.1,0.9,24,0,,,,0,0,24,", november.Split('\n')[1]);
+        Assert.StartsWith("283164601,2023-12-01,UTC,0.5,0.1,0.9,24,0,12,3,30,24,1,24,", december.Split('\n')[1]);
+        Assert.Contains("No exported days hold no2: its columns are empty (the days hold co).", november);
+
+        // Naming fewer quantities than the range holds leaves the others out, and says so.
+        (exit, var coOnly) = await _cli.InvokeAsync(["export", "--station", "283164601", "--from", "2023-12-01", "--to", "2023-12-31", "--hourly",
+            "--quantity", "co", "--db", "harmattan.db"]);
+        Assert.True(exit == 0, coOnly);
+        Assert.Equal("station_id,hour,local_time,co,co_rejected", coOnly.Split('\n')[0]);
+        Assert.Contains("Left out: no2, held by the exported hours but not named by --quantity.", coOnly);
     }
 
     [Fact]
