@@ -1,12 +1,14 @@
 using System.CommandLine;
+using System.Text.RegularExpressions;
 using Harmattan.Cli.Export;
 using Harmattan.Cli.Pipeline;
+using Harmattan.Contracts;
 using Harmattan.Stations;
 using Harmattan.Storage;
 
 namespace Harmattan.Cli.Commands;
 
-public static class ExportCommand
+public static partial class ExportCommand
 {
     public static Command Create()
     {
@@ -15,13 +17,25 @@ public static class ExportCommand
         var to = CommonOptions.To("Last day, YYYY-MM-DD, inclusive (default: the last day stored).");
         var hourly = new Option<bool>("--hourly")
         {
-            Description = "Write the hourly averages of the stored days instead: one row per hour, in UTC and at the station's UTC offset.",
+            Description = "Write the hourly averages of the stored days instead: one row per hour, in UTC and at the UTC offset of the zone its day was cut in.",
         };
+        var quantity = new Option<string[]>("--quantity")
+        {
+            Description = "Write the columns of this quantity (co, pm2_5, ...) whether or not the range holds it, and only of those named; " +
+                "repeat for several (default: the quantities present in the range). Exports of different ranges then have the same columns.",
+            AllowMultipleArgumentsPerToken = false,
+        };
+        quantity.Validators.Add(result =>
+        {
+            foreach (var name in result.GetValueOrDefault<string[]>() ?? [])
+                if (QuantityNameError(name) is { } error)
+                    result.AddError(error);
+        });
         var output = new Option<FileInfo?>("--out") { Description = "CSV file to write, relative to the current directory (default, or -: standard output)." };
         var db = CommonOptions.Db();
         var mongo = CommonOptions.Mongo(db);
 
-        var command = new Command("export", "Write a station's daily (or, with --hourly, hourly) averages as CSV.") { station, from, to, hourly, output, db, mongo };
+        var command = new Command("export", "Write a station's daily (or, with --hourly, hourly) averages as CSV.") { station, from, to, hourly, quantity, output, db, mongo };
         CommonOptions.ValidateRange(command, from, to, together: false);
         command.SetAction(async (result, cancellationToken) =>
         {
@@ -43,13 +57,19 @@ public static class ExportCommand
 
             var days = await store.GetDailyAveragesAsync(stationId,
                 result.GetValue(from) ?? DateOnly.MinValue, result.GetValue(to) ?? DateOnly.MaxValue, cancellationToken);
-            Func<TextWriter, Task> write = writer => DailyAveragesCsv.WriteAsync(writer, days, cancellationToken);
+            var named = result.GetValue(quantity) is { Length: > 0 } names ? QuantityNames.InDisplayOrder(names) : null;
+            var present = DailyAveragesCsv.QuantitiesPresent(days);
+            var quantities = named ?? present;
+            Func<TextWriter, Task> write = writer => DailyAveragesCsv.WriteAsync(writer, days, quantities, cancellationToken);
             var written = Counted.Of(days.Count, "day", "days");
             if (result.GetValue(hourly))
             {
-                var (zone, hours) = await HoursOfAsync(store, stationId, days, cancellationToken);
-                write = writer => HourlyAveragesCsv.WriteAsync(writer, hours, zone, cancellationToken);
-                written = $"{Counted.Of(hours.Count, "hour", "hours")} ({written}, {zone.Id})";
+                var hours = await HoursOfAsync(store, stationId, days, cancellationToken);
+                present = HourlyAveragesCsv.QuantitiesPresent(hours);
+                quantities = named ?? present;
+                write = writer => HourlyAveragesCsv.WriteAsync(writer, hours, quantities, cancellationToken);
+                var zones = hours.Select(h => h.Zone.Id).Distinct().ToList();
+                written = $"{Counted.Of(hours.Count, "hour", "hours")} ({written}{(zones.Count > 0 ? $", {string.Join(" and ", zones)}" : "")})";
             }
             if (outFile is { } file)
             {
@@ -61,6 +81,8 @@ public static class ExportCommand
             {
                 await write(Console.Out);
             }
+            if (named is not null && days.Count > 0)
+                await NoteQuantitiesAsync(named, present, result.GetValue(hourly) ? "hours" : "days");
             if (days.Count == 0)
             {
                 var range = result.GetValue(from) is null && result.GetValue(to) is null ? "" : " in that range";
@@ -76,20 +98,78 @@ public static class ExportCommand
     }
 
     /// <summary>
-    /// The hours of the stored <paramref name="days"/>, cut in the zone of the station's latest archived fetch, as the
-    /// dashboard groups them (UTC for a station without one).
+    /// The hours of the stored <paramref name="days"/>, each with the zone of its day: the last of them to have begun by
+    /// that hour, each day beginning at its midnight in the zone it was cut in. A station whose zone was changed keeps
+    /// the days fetched before in the old zone (docs/stored-data.md), and an hour where two days overlap belongs to the
+    /// later. A day stored before days recorded their zone takes the zone of the station's latest archived fetch, as the
+    /// dashboard shows it (UTC without one).
     /// </summary>
-    private static async Task<(TimeZoneInfo Zone, IReadOnlyList<StoredHourlyAverage> Hours)> HoursOfAsync(IPipelineStore store,
-        string stationId, IReadOnlyList<StoredDailyAverage> days, CancellationToken cancellationToken)
+    private static async Task<IReadOnlyList<ZonedHour>> HoursOfAsync(IPipelineStore store, string stationId,
+        IReadOnlyList<StoredDailyAverage> days, CancellationToken cancellationToken)
     {
-        var activity = await store.GetStationActivityAsync(stationId, cancellationToken);
-        var zone = StationsOptions.TryFindTimeZone(activity.LastFetchTimeZone, out var found) ? found : TimeZoneInfo.Utc;
         if (days.Count == 0)
-            return (zone, []);
-        // The stored days bound the query, not --from and --to: their midnights always exist in the zone.
-        var hours = await store.GetHourlyAveragesAsync(stationId, DayWindows.StartOfDay(days.Min(d => d.Date), zone),
-            DayWindows.StartOfDay(days.Max(d => d.Date).AddDays(1), zone), cancellationToken);
-        return (zone, hours);
+            return [];
+        var unrecorded = TimeZoneInfo.Utc;
+        if (days.Any(d => !StationsOptions.TryFindTimeZone(d.TimeZone, out _)))
+        {
+            var activity = await store.GetStationActivityAsync(stationId, cancellationToken);
+            if (StationsOptions.TryFindTimeZone(activity.LastFetchTimeZone, out var latest))
+                unrecorded = latest;
+        }
+        var cut = days
+            .Select(d => (d.Date, Zone: StationsOptions.TryFindTimeZone(d.TimeZone, out var zone) ? zone : unrecorded))
+            .Select(d => (Start: DayWindows.StartOfDay(d.Date, d.Zone), End: DayWindows.StartOfDay(d.Date.AddDays(1), d.Zone), d.Zone))
+            .OrderBy(d => d.Start)
+            .ToList();
+        // The stored days bound the query, not --from and --to: their midnights always exist in their zones.
+        var hours = await store.GetHourlyAveragesAsync(stationId, cut[0].Start, cut.Max(d => d.End), cancellationToken);
+
+        var zoned = new List<ZonedHour>(hours.Count);
+        var day = 0;
+        foreach (var hour in hours.OrderBy(h => h.Hour))
+        {
+            while (day + 1 < cut.Count && cut[day + 1].Start <= hour.Hour)
+                day++;
+            zoned.Add(new ZonedHour(hour, cut[day].Zone));
+        }
+        return zoned;
+    }
+
+    /// <summary>
+    /// A quantity name that cannot be stored as given: a known quantity spelt otherwise (<c>pm25</c>, <c>PM2.5</c>) or a
+    /// name no quantity can have would write empty columns without a word.
+    /// </summary>
+    private static string? QuantityNameError(string name)
+    {
+        var known = QuantityNames.Known.FirstOrDefault(k => LettersAndDigits(k) == LettersAndDigits(name));
+        if (known is not null && known != name)
+            return $"--quantity {name}: the averages call it {known}; use --quantity {known}.";
+        if (known is null && !QuantityName().IsMatch(name))
+            return $"--quantity '{name}' names no quantity: quantity names are lower case letters and digits joined by single " +
+                $"underscores, as in {QuantityNames.RelativeHumidity} (the columns of an export without --quantity name those stored).";
+        return null;
+    }
+
+    private static string LettersAndDigits(string name) => string.Concat(name.Where(char.IsAsciiLetterOrDigit)).ToLowerInvariant();
+
+    [GeneratedRegex("^[a-z0-9]+(_[a-z0-9]+)*$", RegexOptions.CultureInvariant)]
+    private static partial Regex QuantityName();
+
+    /// <summary>
+    /// Says on standard error which named quantities the export holds none of (their columns are empty, as intended
+    /// for a month without that sensor, or a name the store never held) and which quantities it holds that were left out.
+    /// </summary>
+    private static async Task NoteQuantitiesAsync(IReadOnlyList<string> named, IReadOnlyList<string> present, string rows)
+    {
+        var absent = named.Except(present).ToList();
+        if (absent.Count > 0)
+            await Console.Error.WriteLineAsync(
+                $"No exported {rows} hold {string.Join(", ", absent)}: {(absent.Count == 1 ? "its" : "their")} columns are empty" +
+                $" (the {rows} hold {(present.Count > 0 ? string.Join(", ", present) : "no quantity")}).");
+        var leftOut = present.Except(named).ToList();
+        if (leftOut.Count > 0)
+            await Console.Error.WriteLineAsync(
+                $"Left out: {string.Join(", ", leftOut)}, held by the exported {rows} but not named by --quantity.");
     }
 
     /// <summary>

@@ -213,8 +213,9 @@ public static class RunCommand
                 if (allStored.Count > 0)
                     AnsiConsole.MarkupLineInterpolated(
                         $"  {(allStored.Count == 1 ? $"station {allStored[0].StationId}" : $"the other {allStored.Count} stations")}: every day stored");
-                // Where some station's days were stored, AirQino was reached: the failures' own reasons say what is wrong.
-                if (faults.All.Any(f => f.What.StartsWith("fetching", StringComparison.Ordinal)) && asked.All(s => pass.Tracker.Of(s.StationId).Stored == 0))
+                // Where AirQino answered (an error status, a body too large or unusable) or some station's days were
+                // stored, the network is not the cause: the failures' own reasons say what is wrong.
+                if (faults.All.All(f => f.AirQinoFailure == AirQinoFailureKind.NotReached) && asked.All(s => pass.Tracker.Of(s.StationId).Stored == 0))
                     AnsiConsole.MarkupLine(
                         "No network or no access to AirQino? --simulate serves simulated data; --airqino-url points to another AirQino server.");
                 return 1;

@@ -10,9 +10,13 @@ namespace Harmattan.Cli.Export;
 /// </summary>
 public static class DailyAveragesCsv
 {
-    public static async Task WriteAsync(TextWriter writer, IReadOnlyList<StoredDailyAverage> days, CancellationToken cancellationToken = default)
+    public static Task WriteAsync(TextWriter writer, IReadOnlyList<StoredDailyAverage> days, CancellationToken cancellationToken = default) =>
+        WriteAsync(writer, days, QuantitiesPresent(days), cancellationToken);
+
+    /// <param name="quantities">The quantities to write the columns of, in this order, whether or not the days hold them.</param>
+    public static async Task WriteAsync(TextWriter writer, IReadOnlyList<StoredDailyAverage> days, IReadOnlyList<string> quantities,
+        CancellationToken cancellationToken = default)
     {
-        var quantities = QuantitiesPresent(days);
         var header = new List<string> { "station_id", "date", "time_zone" };
         foreach (var q in quantities)
             header.AddRange([$"{q}_mean", $"{q}_min", $"{q}_max", $"{q}_count", $"{q}_rejected"]);

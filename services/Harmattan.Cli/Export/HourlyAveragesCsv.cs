@@ -5,23 +5,26 @@ using Harmattan.Storage;
 namespace Harmattan.Cli.Export;
 
 /// <summary>
-/// Hourly averages as CSV: <c>station_id,hour,local_time</c> (the start of the hour in UTC, and at the station's UTC
-/// offset), then <c>&lt;q&gt;,&lt;q&gt;_rejected</c> for each quantity present (an hour holds one value of each), one
+/// Hourly averages as CSV: <c>station_id,hour,local_time</c> (the start of the hour in UTC, and at the UTC offset of the
+/// zone its day was cut in), then <c>&lt;q&gt;,&lt;q&gt;_rejected</c> for each quantity present (an hour holds one value of each), one
 /// row per stored hour, ascending. Invariant culture, round-trip numbers, as <see cref="DailyAveragesCsv"/>.
 /// </summary>
 public static class HourlyAveragesCsv
 {
-    public static async Task WriteAsync(TextWriter writer, IReadOnlyList<StoredHourlyAverage> hours, TimeZoneInfo zone,
+    public static Task WriteAsync(TextWriter writer, IReadOnlyList<ZonedHour> hours, CancellationToken cancellationToken = default) =>
+        WriteAsync(writer, hours, QuantitiesPresent(hours), cancellationToken);
+
+    /// <param name="quantities">The quantities to write the columns of, in this order, whether or not the hours hold them.</param>
+    public static async Task WriteAsync(TextWriter writer, IReadOnlyList<ZonedHour> hours, IReadOnlyList<string> quantities,
         CancellationToken cancellationToken = default)
     {
-        var quantities = QuantityNames.InDisplayOrder(hours.SelectMany(h => h.Quantities.Keys));
         var header = new List<string> { "station_id", "hour", "local_time" };
         foreach (var q in quantities)
             header.AddRange([q, $"{q}_rejected"]);
         await writer.WriteLineAsync(string.Join(',', header.Select(CsvCell.Text)).AsMemory(), cancellationToken);
 
         var cells = new List<string>(header.Count);
-        foreach (var hour in hours.OrderBy(h => h.Hour))
+        foreach (var (hour, zone) in hours.OrderBy(h => h.Average.Hour))
         {
             cells.Clear();
             cells.Add(CsvCell.Text(hour.StationId));
@@ -37,4 +40,10 @@ public static class HourlyAveragesCsv
             await writer.WriteLineAsync(string.Join(',', cells).AsMemory(), cancellationToken);
         }
     }
+
+    public static IReadOnlyList<string> QuantitiesPresent(IEnumerable<ZonedHour> hours) =>
+        QuantityNames.InDisplayOrder(hours.SelectMany(h => h.Average.Quantities.Keys));
 }
+
+/// <summary>An hourly average and the zone of the day it belongs to, in which its local time is written.</summary>
+public sealed record ZonedHour(StoredHourlyAverage Average, TimeZoneInfo Zone);

@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
+using System.Globalization;
 using Harmattan.Contracts;
+using Harmattan.Extractor;
 using Harmattan.Hosting;
 using MassTransit;
 
@@ -10,8 +12,10 @@ namespace Harmattan.Cli.Pipeline;
 /// <param name="WindowStart">The start of the window the message fetched or carries.</param>
 /// <param name="FetchId">The fetch a raw readings or averages message carries; none for a fetch command.</param>
 /// <param name="TimeZone">The zone the message's window was cut in.</param>
+/// <param name="AirQinoFailure">Whether AirQino answered, when the failure is a fetch from it.</param>
 public sealed record PipelineFault(string StationId, string What, string Reason, string ErrorQueue,
-    DateTimeOffset WindowStart, DateTimeOffset WindowEnd, Guid? FetchId = null, string TimeZone = "UTC")
+    DateTimeOffset WindowStart, DateTimeOffset WindowEnd, Guid? FetchId = null, string TimeZone = "UTC",
+    AirQinoFailureKind? AirQinoFailure = null)
 {
     public override string ToString() => $"{What}: {Reason}";
 
@@ -104,7 +108,15 @@ public sealed class PipelineFaultConsumer(PipelineFaults faults) :
         // A fault is published from the receive endpoint whose consumer failed: its address ends in the queue's name.
         var failedOn = context.SourceAddress?.Segments is [.., var last] ? last.Trim('/') : null;
         var queue = QueueNames.All.FirstOrDefault(q => q == failedOn) ?? usualQueue;
-        faults.Record(new PipelineFault(stationId, what, context.Message.Exceptions.FirstOrDefault()?.Message ?? "unknown error",
-            QueueNames.ErrorQueue(queue), window.Start, window.End, fetchId, timeZone));
+        var exception = context.Message.Exceptions.FirstOrDefault();
+        faults.Record(new PipelineFault(stationId, what, exception?.Message ?? "unknown error",
+            QueueNames.ErrorQueue(queue), window.Start, window.End, fetchId, timeZone, AirQinoFailureOf(exception)));
     }
+
+    /// <summary>The kind an <see cref="AirQinoResponseException"/> put in its data; the fault carries it as text.</summary>
+    private static AirQinoFailureKind? AirQinoFailureOf(ExceptionInfo? exception) =>
+        exception?.Data?.TryGetValue(AirQinoResponseException.KindKey, out var kind) is true
+        && Enum.TryParse<AirQinoFailureKind>(Convert.ToString(kind, CultureInfo.InvariantCulture), out var parsed)
+            ? parsed
+            : null;
 }

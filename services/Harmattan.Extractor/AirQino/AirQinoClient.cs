@@ -114,13 +114,16 @@ public sealed class AirQinoClient(HttpClient http, IOptions<AirQinoOptions> opti
         catch (AirQinoAuthenticationException ex)
         {
             throw new AirQinoResponseException(stationId, url, $"No AirQino access token for station {stationId}: {ex.Message}",
-                ex.StatusCode, ex);
+                ex.StatusCode, ex, kind: ex.InnerException is HttpRequestException or OperationCanceledException
+                    ? AirQinoFailureKind.NotReached
+                    : AirQinoFailureKind.NoUsableAnswer);
         }
         catch (TimeoutRejectedException ex)
         {
             throw new AirQinoResponseException(stationId, url,
                 $"AirQino did not answer in time for station {stationId} at {url} ({ex.Timeout.TotalSeconds:0.###} s); " +
-                "raise AirQino:Timeout or AirQino:TotalTimeout if the API is just slow.", innerException: ex, retriedByHttpClient: true);
+                "raise AirQino:Timeout or AirQino:TotalTimeout if the API is just slow.", innerException: ex, retriedByHttpClient: true,
+                kind: AirQinoFailureKind.NotReached);
         }
         catch (BrokenCircuitException ex)
         {
@@ -132,7 +135,7 @@ public sealed class AirQinoClient(HttpClient http, IOptions<AirQinoOptions> opti
         {
             throw new AirQinoResponseException(stationId, url,
                 $"AirQino could not be reached for station {stationId} at {url}: {ex.Message}; check AirQino:BaseUrl and the network.",
-                innerException: ex, retriedByHttpClient: true);
+                innerException: ex, retriedByHttpClient: true, kind: AirQinoFailureKind.NotReached);
         }
     }
 
@@ -227,5 +230,6 @@ public sealed class AirQinoClient(HttpClient http, IOptions<AirQinoOptions> opti
     private AirQinoResponseException TooLarge(string stationId, string url, string what) =>
         new(stationId, url,
             $"AirQino's response for station {stationId} from {url} {what}, above the limit AirQino:MaxResponseBytes " +
-            $"({_options.MaxResponseBytes:N0}); raise AirQino:MaxResponseBytes if such a response is expected.");
+            $"({_options.MaxResponseBytes:N0}); raise AirQino:MaxResponseBytes (environment variable AirQino__MaxResponseBytes) " +
+            "if such a response is expected.");
 }

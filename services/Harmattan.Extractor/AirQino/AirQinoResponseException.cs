@@ -9,7 +9,8 @@ namespace Harmattan.Extractor;
 public sealed class AirQinoResponseException : Exception
 {
     public AirQinoResponseException(string stationId, string requestUrl, string message, HttpStatusCode? statusCode = null,
-        Exception? innerException = null, bool hasNoRows = false, bool retriedByHttpClient = false)
+        Exception? innerException = null, bool hasNoRows = false, bool retriedByHttpClient = false,
+        AirQinoFailureKind kind = AirQinoFailureKind.NoUsableAnswer)
         : base(message, innerException)
     {
         StationId = stationId;
@@ -17,7 +18,15 @@ public sealed class AirQinoResponseException : Exception
         StatusCode = statusCode;
         HasNoRows = hasNoRows;
         RetriedByHttpClient = retriedByHttpClient;
+        Kind = kind;
+        Data[KindKey] = kind.ToString();
     }
+
+    /// <summary>
+    /// The key of <see cref="Exception.Data"/> that holds <see cref="Kind"/>'s name: a fault message carries an
+    /// exception's type name, message and data but not its properties, and the CLI tells by it whether AirQino was reached.
+    /// </summary>
+    public const string KindKey = "AirQinoFailureKind";
 
     public string StationId { get; }
     public string RequestUrl { get; }
@@ -33,4 +42,22 @@ public sealed class AirQinoResponseException : Exception
     /// open circuit), which already retried what was worth retrying: asking again from the bus would multiply requests.
     /// </summary>
     public bool RetriedByHttpClient { get; }
+
+    public AirQinoFailureKind Kind { get; }
+}
+
+/// <summary>Whether AirQino answered a fetch that failed: the remedies differ.</summary>
+public enum AirQinoFailureKind
+{
+    /// <summary>
+    /// AirQino answered, but not with usable data (an error status; a body too large, cut short or not the expected
+    /// JSON), or was not asked (no access token, requests paused after repeated failures).
+    /// </summary>
+    NoUsableAnswer,
+
+    /// <summary>
+    /// AirQino or its token endpoint was not reached: the connection was refused or failed (name resolution, TLS), or
+    /// no answer came in time.
+    /// </summary>
+    NotReached,
 }

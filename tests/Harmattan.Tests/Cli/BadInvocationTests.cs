@@ -40,6 +40,10 @@ public sealed class BadInvocationTests : IDisposable
             { "replay --from 2023-11-01 --to 1/12/2023", 2, ["--to: '1/12/2023' is not a date; use YYYY-MM-DD"] },
             { "status --from 2023-11-01 --to 2023-11-31", 2, ["--to: '2023-11-31' is not a date; use YYYY-MM-DD"] },
             { "export --station 283164601 --from 30/11/2023", 2, ["--from: '30/11/2023' is not a date; use YYYY-MM-DD"] },
+            // Quantity names as the averages spell them, or none could ever fill the columns.
+            { "export --station 283164601 --quantity pm25", 2, ["--quantity pm25: the averages call it pm2_5; use --quantity pm2_5."] },
+            { "export --station 283164601 --quantity CO", 2, ["--quantity CO: the averages call it co; use --quantity co."] },
+            { "export --station 283164601 --quantity wind-speed", 2, ["--quantity 'wind-speed' names no quantity", "as in relative_humidity"] },
             // Reversed and half ranges.
             { "run --once --from 2023-12-01 --to 2023-11-01", 2, ["--from 2023-12-01 is after --to 2023-11-01", "both included"] },
             { "backfill --from 2023-12-01 --to 2023-11-01", 2, ["--from 2023-12-01 is after --to 2023-11-01", "both included"] },

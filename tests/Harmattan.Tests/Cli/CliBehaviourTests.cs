@@ -7,6 +7,7 @@ using Harmattan.Contracts;
 using Harmattan.Stations;
 using Harmattan.Storage.MongoDb;
 using Harmattan.Storage.Sqlite;
+using Harmattan.Testing;
 using Harmattan.Tests.Storage;
 using Microsoft.Data.Sqlite;
 using MongoDB.Driver;
@@ -222,6 +223,53 @@ public sealed class CliBehaviourTests : IDisposable
     }
 
     [Fact]
+    public async Task A_run_refused_by_a_port_nobody_listens_on_suggests_the_simulator()
+    {
+        var (exit, output) = await _cli.InvokeAsync(["run", "--once", "--airqino-url", "http://127.0.0.1:18761", "--station", "283164601",
+            "--db", "harmattan.db"], new Dictionary<string, string> { ["AirQino__RetryAttempts"] = "1", ["AirQino__RetryDelay"] = "00:00:00.1" });
+
+        Assert.True(exit == 1, output);
+        Assert.Contains("could not be reached", output);
+        Assert.Contains(output.Split('\n'), l => l.StartsWith("No network or no access to AirQino? --simulate", StringComparison.Ordinal));
+    }
+
+    public static TheoryData<string> AnswersThatAreNotUsable() => ["larger than AirQino__MaxResponseBytes", "503", "cut short", "404"];
+
+    [Theory]
+    [MemberData(nameof(AnswersThatAreNotUsable))]
+    public async Task A_run_that_airqino_answered_unusably_does_not_blame_the_network(string answer)
+    {
+        const string station = "283164601";
+        await using var simulator = await AirQinoSimulatorHost.StartAsync(new SimulatorOptions
+        {
+            StationIds = [answer == "404" ? "283181971" : station],
+            Now = new DateTimeOffset(2023, 12, 10, 0, 0, 0, TimeSpan.Zero),
+        }, Ct);
+        var environment = new Dictionary<string, string> { ["AirQino__RetryAttempts"] = "1", ["AirQino__RetryDelay"] = "00:00:00.1" };
+        switch (answer)
+        {
+            case "larger than AirQino__MaxResponseBytes":
+                environment["AirQino__MaxResponseBytes"] = "1000";
+                break;
+            case "503":
+                simulator.Faults.FailRate = 1;
+                break;
+            case "cut short":
+                simulator.Faults.TruncateRate = 1;
+                break;
+        }
+
+        var (exit, output) = await _cli.InvokeAsync(["run", "--once", "--airqino-url", simulator.BaseUrl, "--station", station,
+            "--from", "2023-11-01", "--to", "2023-11-02", "--db", "harmattan.db"], environment);
+
+        Assert.True(exit == 1, output);
+        var failure = Assert.Single(output.Split('\n'), l => l.StartsWith($"  station {station}: fetching", StringComparison.Ordinal));
+        if (answer == "larger than AirQino__MaxResponseBytes")
+            Assert.EndsWith("raise AirQino:MaxResponseBytes (environment variable AirQino__MaxResponseBytes) if such a response is expected.", failure);
+        Assert.DoesNotContain("No network", output);
+    }
+
+    [Fact]
     public async Task A_run_with_one_station_unknown_to_airqino_names_it_first_and_does_not_blame_the_network()
     {
         await using var simulator = await AirQinoSimulatorHost.StartAsync(
@@ -357,6 +405,71 @@ public sealed class CliBehaviourTests : IDisposable
         Assert.Equal(stored.Select(h => $"900000001,{h.Hour.UtcDateTime:yyyy-MM-dd'T'HH:mm:ss'Z'},"), lines[1..].Select(l => l[..31]));
         Assert.Equal("900000001,2023-10-28T22:00:00Z,2023-10-29T00:00:00+02:00,", lines[1][..57]);
         Assert.All(lines[1..], l => Assert.Contains(",2023-10-29T", l));
+    }
+
+    [Fact]
+    public async Task Export_hourly_writes_each_hours_local_time_in_the_zone_its_day_was_cut_in()
+    {
+        var (exit, output) = await _cli.InvokeAsync(["run", "--once", "--simulate", "--from", "2023-11-01", "--to", "2023-11-02"],
+            new Dictionary<string, string> { ["Stations__0__Id"] = "900000001", ["Stations__0__TimeZone"] = "UTC" });
+        Assert.True(exit == 0, output);
+        // The station's zone changed: the next days are cut in Paris (UTC+1 in November), the first two stay as they were.
+        (exit, output) = await _cli.InvokeAsync(["run", "--once", "--simulate", "--from", "2023-11-03", "--to", "2023-11-04"],
+            new Dictionary<string, string> { ["Stations__0__Id"] = "900000001", ["Stations__0__TimeZone"] = "Europe/Paris" });
+        Assert.True(exit == 0, output);
+
+        (exit, output) = await _cli.InvokeAsync(["export", "--station", "900000001", "--hourly", "--from", "2023-11-01", "--to", "2023-11-04",
+            "--out", "hours.csv", "--db", "harmattan-simulated.db"]);
+
+        Assert.True(exit == 0, output);
+        Assert.Contains(" hours (4 days, UTC and Europe/Paris) of station 900000001", output);
+        var rows = (await File.ReadAllLinesAsync(_cli.PathOf("hours.csv"), Ct))[1..].Select(l => l.Split(',')).ToList();
+        // Paris's 2023-11-03 begins at 23:00 UTC on the 2nd, an hour the UTC day 2023-11-02 holds too: it is the later day's.
+        var (utcDays, parisDays) = (rows.Where(r => string.CompareOrdinal(r[1], "2023-11-02T23:00:00Z") < 0).ToList(),
+            rows.Where(r => string.CompareOrdinal(r[1], "2023-11-02T23:00:00Z") >= 0).ToList());
+        Assert.True(utcDays.Count > 40 && parisDays.Count > 40, $"{utcDays.Count} hours before 2023-11-02T23:00Z, {parisDays.Count} after");
+        Assert.All(utcDays, r => Assert.Equal(r[1].Replace("Z", "+00:00"), r[2]));
+        Assert.All(parisDays, r => Assert.Equal(DateTimeOffset.Parse(r[1], System.Globalization.CultureInfo.InvariantCulture).ToOffset(TimeSpan.FromHours(1))
+            .ToString("yyyy-MM-dd'T'HH:mm:sszzz", System.Globalization.CultureInfo.InvariantCulture), r[2]));
+        Assert.True(string.CompareOrdinal(rows[0][1], "2023-11-01T00:00:00Z") >= 0 && string.CompareOrdinal(rows[^1][1], "2023-11-04T22:00:00Z") <= 0,
+            $"{rows[0][1]} to {rows[^1][1]}");
+    }
+
+    [Fact]
+    public async Task Monthly_exports_with_the_quantities_named_have_the_same_columns_whatever_each_month_holds()
+    {
+        var store = new SqlitePipelineStore($"Data Source={_cli.PathOf("harmattan.db")}");
+        await store.InitializeAsync(Ct);
+        var co = new QuantityStats { Mean = 0.5, Min = 0.1, Max = 0.9, Count = 24, Rejected = 0 };
+        var no2 = new QuantityStats { Mean = 12, Min = 3, Max = 30, Count = 24, Rejected = 1 };
+        var fetchedAt = new DateTimeOffset(2024, 1, 1, 0, 0, 0, TimeSpan.Zero);
+        // The NO2 sensor came in December.
+        await store.UpsertAveragesAsync([
+            Builders.Averages("283164601", new DateOnly(2023, 11, 1), 24, new Dictionary<string, QuantityStats> { ["co"] = co }, fetchedAt),
+            Builders.Averages("283164601", new DateOnly(2023, 12, 1), 24, new Dictionary<string, QuantityStats> { ["co"] = co, ["no2"] = no2 }, fetchedAt)], Ct);
+        SqliteConnection.ClearAllPools();
+
+        var (exit, november) = await _cli.InvokeAsync(["export", "--station", "283164601", "--from", "2023-11-01", "--to", "2023-11-30",
+            "--quantity", "no2", "--quantity", "co", "--db", "harmattan.db"]);
+        Assert.True(exit == 0, november);
+        (exit, var december) = await _cli.InvokeAsync(["export", "--station", "283164601", "--from", "2023-12-01", "--to", "2023-12-31",
+            "--quantity", "no2", "--quantity", "co", "--db", "harmattan.db"]);
+        Assert.True(exit == 0, december);
+
+        const string header = "station_id,date,time_zone,co_mean,co_min,co_max,co_count,co_rejected," +
+            "no2_mean,no2_min,no2_max,no2_count,no2_rejected,hours_covered,completeness,is_complete,is_running";
+        Assert.Equal(header, november.Split('\n')[0]);
+        Assert.Equal(header, december.Split('\n')[0]);
+        Assert.StartsWith("283164601,2023-11-01,UTC,0.5,0.1,0.9,24,0,,,,0,0,24,", november.Split('\n')[1]);
+        Assert.StartsWith("283164601,2023-12-01,UTC,0.5,0.1,0.9,24,0,12,3,30,24,1,24,", december.Split('\n')[1]);
+        Assert.Contains("No exported days hold no2: its columns are empty (the days hold co).", november);
+
+        // Naming fewer quantities than the range holds leaves the others out, and says so.
+        (exit, var coOnly) = await _cli.InvokeAsync(["export", "--station", "283164601", "--from", "2023-12-01", "--to", "2023-12-31", "--hourly",
+            "--quantity", "co", "--db", "harmattan.db"]);
+        Assert.True(exit == 0, coOnly);
+        Assert.Equal("station_id,hour,local_time,co,co_rejected", coOnly.Split('\n')[0]);
+        Assert.Contains("Left out: no2, held by the exported hours but not named by --quantity.", coOnly);
     }
 
     [Fact]

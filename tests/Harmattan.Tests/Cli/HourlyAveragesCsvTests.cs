@@ -14,11 +14,11 @@ public class HourlyAveragesCsvTests
         // 2023-10-29, the night the clocks go back in Paris: 02:00 local comes twice.
         await HourlyAveragesCsv.WriteAsync(writer,
         [
-            Hour("2023-10-29T01:00:00Z", ("pm2_5", new QuantityStats { Mean = 0.1 + 0.2, Min = 0.1 + 0.2, Max = 0.1 + 0.2, Count = 1, Rejected = 0 })),
-            Hour("2023-10-29T00:00:00Z",
+            new(Hour("2023-10-29T01:00:00Z", ("pm2_5", new QuantityStats { Mean = 0.1 + 0.2, Min = 0.1 + 0.2, Max = 0.1 + 0.2, Count = 1, Rejected = 0 })), paris),
+            new(Hour("2023-10-29T00:00:00Z",
                 ("wind_speed", new QuantityStats { Mean = 2, Min = 2, Max = 2, Count = 1, Rejected = 0 }),
-                ("co", new QuantityStats { Count = 0, Rejected = 1 })),
-        ], paris, TestContext.Current.CancellationToken);
+                ("co", new QuantityStats { Count = 0, Rejected = 1 })), paris),
+        ], TestContext.Current.CancellationToken);
 
         Assert.Equal(
             "station_id,hour,local_time,co,co_rejected,pm2_5,pm2_5_rejected,wind_speed,wind_speed_rejected\n" +
@@ -33,8 +33,9 @@ public class HourlyAveragesCsvTests
         var writer = new StringWriter { NewLine = "\n" };
         await HourlyAveragesCsv.WriteAsync(writer,
         [
-            Hour("2023-10-29T00:00:00Z", ("@cmd,x", new QuantityStats { Mean = -3.5, Min = -3.5, Max = -3.5, Count = 1, Rejected = 0 })) with { StationId = "=2+5" },
-        ], TimeZoneInfo.Utc, TestContext.Current.CancellationToken);
+            new(Hour("2023-10-29T00:00:00Z", ("@cmd,x", new QuantityStats { Mean = -3.5, Min = -3.5, Max = -3.5, Count = 1, Rejected = 0 })) with { StationId = "=2+5" },
+                TimeZoneInfo.Utc),
+        ], TestContext.Current.CancellationToken);
 
         Assert.Equal(
             "station_id,hour,local_time,\"'@cmd,x\",\"'@cmd,x_rejected\"\n" +

@@ -164,6 +164,7 @@ public class AirQinoClientTests
         Assert.Contains($"{simulator.BaseUrl}/v3/getStationHourlyAvg/{Station}?start_date=20231201-0000", error.Message);
         Assert.Contains("503", error.Message);
         Assert.Equal(3, simulator.Stats.Count(Station, 503));
+        Assert.Equal(AirQinoFailureKind.NoUsableAnswer, error.Kind);
     }
 
     [Theory]
@@ -222,9 +223,10 @@ public class AirQinoClientTests
 
         var error = await Assert.ThrowsAsync<AirQinoResponseException>(() => client.GetHourlyAsync(Station, WindowStart, WindowEnd, Ct));
 
-        Assert.Contains("AirQino:MaxResponseBytes", error.Message);
+        Assert.Contains("AirQino:MaxResponseBytes (environment variable AirQino__MaxResponseBytes)", error.Message);
         Assert.Contains($"station {Station}", error.Message);
         Assert.Contains(error.RequestUrl, error.Message);
+        Assert.Equal(AirQinoFailureKind.NoUsableAnswer, error.Kind);
     }
 
     [Fact]
@@ -242,6 +244,25 @@ public class AirQinoClientTests
 
         Assert.Contains("AirQino:BaseUrl", error.Message);
         Assert.Contains("http://127.0.0.1:1/v3/getStationHourlyAvg/", error.Message);
+        Assert.Equal(AirQinoFailureKind.NotReached, error.Kind);
+    }
+
+    [Fact]
+    public async Task An_api_that_does_not_answer_in_time_counts_as_not_reached()
+    {
+        await using var simulator = await StartSimulator();
+        var (services, client) = Client(simulator, s =>
+        {
+            s["AirQino:Timeout"] = "00:00:00.2";
+            s["AirQino:RetryAttempts"] = "0";
+        });
+        await using var _ = services;
+        simulator.Faults.Delay = TimeSpan.FromSeconds(5);
+
+        var error = await Assert.ThrowsAsync<AirQinoResponseException>(() => client.GetHourlyAsync(Station, WindowStart, WindowEnd, Ct));
+
+        Assert.Contains("did not answer in time", error.Message);
+        Assert.Equal(AirQinoFailureKind.NotReached, error.Kind);
     }
 
     [Theory]
