@@ -1,0 +1,70 @@
+namespace Harmattan.Tests.Deploy;
+
+/// <summary>
+/// deploy/README.md read as the operator runs it: the commands of its shell blocks, in the order they appear, checked
+/// against the rendered manifests they act on.
+/// </summary>
+public class DeployGuideTests
+{
+    private const string FirstProductionApply = "kubectl apply -k deploy/k8s/overlays/prod-local";
+
+    /// <summary>The guide's command that installs the custom resource definitions of each API group the prod overlay uses.</summary>
+    private static readonly Dictionary<string, string> CrdInstallers = new()
+    {
+        ["keda.sh"] = "helm install keda kedacore/keda",
+        ["rabbitmq.com"] = "https://github.com/rabbitmq/cluster-operator/releases/download/",
+        ["mongodbcommunity.mongodb.com"] = "helm install mongodb-kubernetes mongodb/mongodb-kubernetes",
+        ["monitoring.coreos.com"] = "helm install kube-prometheus-stack prometheus-community/kube-prometheus-stack",
+    };
+
+    [Fact]
+    public void Every_custom_kind_of_the_prod_overlay_is_installed_before_the_first_production_apply()
+    {
+        var groups = RenderedManifests.Render(RenderedManifests.Prod)
+            .Select(d => d.Text("apiVersion")!)
+            .Where(apiVersion => apiVersion.Contains('/'))
+            .Select(apiVersion => apiVersion.Split('/')[0])
+            .Where(group => group.Contains('.') && !group.EndsWith(".k8s.io", StringComparison.Ordinal))
+            .Distinct()
+            .Order()
+            .ToList();
+        Assert.NotEmpty(groups);
+        var commands = GuideCommands();
+        var firstApply = commands.FindIndex(c => c.StartsWith(FirstProductionApply, StringComparison.Ordinal));
+        Assert.True(firstApply >= 0, $"the guide no longer runs `{FirstProductionApply}`: update this test");
+
+        foreach (var group in groups)
+        {
+            Assert.True(CrdInstallers.TryGetValue(group, out var installer),
+                $"the prod overlay uses kinds of API group {group}: add the guide's command that installs its CRDs to {nameof(CrdInstallers)}");
+            var install = commands.FindIndex(c => c.Contains(installer, StringComparison.Ordinal));
+            Assert.True(install >= 0 && install < firstApply,
+                $"{group}: `{FirstProductionApply}` runs before the guide installs its CRDs ({installer}), so kubectl rejects those objects");
+        }
+    }
+
+    /// <summary>The lines of the guide's ```bash blocks, continuation lines joined, comments and blank lines left out.</summary>
+    internal static List<string> GuideCommands()
+    {
+        var commands = new List<string>();
+        var inBlock = false;
+        var pending = "";
+        foreach (var rawLine in File.ReadAllLines(Repository.PathOf("deploy/README.md")))
+        {
+            var line = rawLine.Trim();
+            if (line.StartsWith("```", StringComparison.Ordinal))
+            {
+                inBlock = !inBlock && line == "```bash";
+                continue;
+            }
+            if (!inBlock || line.Length == 0 || line.StartsWith('#'))
+                continue;
+            pending += line.EndsWith('\\') ? line[..^1] : line;
+            if (line.EndsWith('\\'))
+                continue;
+            commands.Add(pending);
+            pending = "";
+        }
+        return commands;
+    }
+}
