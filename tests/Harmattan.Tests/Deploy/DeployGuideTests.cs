@@ -1,3 +1,5 @@
+using System.Text.RegularExpressions;
+
 namespace Harmattan.Tests.Deploy;
 
 /// <summary>
@@ -42,6 +44,26 @@ public class DeployGuideTests
                 $"{group}: `{FirstProductionApply}` runs before the guide installs its CRDs ({installer}), so kubectl rejects those objects");
         }
     }
+
+    [Fact]
+    public void Every_operator_command_the_guide_names_for_kubernetes_has_a_job_that_leaves_its_output_readable()
+    {
+        var guide = File.ReadAllLines(Repository.PathOf("deploy/README.md"));
+        var heading = Assert.Single(guide, line => line.StartsWith(JobSectionHeading, StringComparison.Ordinal));
+        var named = heading[JobSectionHeading.Length..].Replace(" or ", ", ").Split(", ", StringSplitOptions.TrimEntries);
+        Assert.Contains("export", named);
+        // `harmattan_job NAME COMMAND ARG...`, as the guide defines the helper.
+        var jobs = GuideCommands().Select(c => Regex.Match(c, @"\$\(harmattan_job (?<name>\S+) (?<command>\S+)(?<args>[^)]*)\)"))
+            .Where(m => m.Success).ToList();
+
+        foreach (var command in named)
+            Assert.True(jobs.Any(j => j.Groups["command"].Value == command),
+                $"the guide names `{command}` under \"{heading}\" but shows no harmattan_job that runs it");
+        // The Job's root file system is read-only and its /tmp goes with the pod: a file written there is out of reach.
+        Assert.All(jobs, j => Assert.DoesNotContain("--out", j.Groups["args"].Value));
+    }
+
+    private const string JobSectionHeading = "### Run a ";
 
     /// <summary>The lines of the guide's ```bash blocks, continuation lines joined, comments and blank lines left out.</summary>
     internal static List<string> GuideCommands()
