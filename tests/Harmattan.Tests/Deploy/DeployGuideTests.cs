@@ -65,6 +65,20 @@ public class DeployGuideTests
 
     private const string JobSectionHeading = "### Run a ";
 
+    [Fact]
+    public void No_job_log_is_followed_before_the_jobs_container_has_started()
+    {
+        var commands = GuideCommands();
+        Assert.Contains(commands, c => c.Contains("$(harmattan_job ", StringComparison.Ordinal));
+        // The Job's pod exists a moment after `kubectl create`, and until its container runs the API server answers a
+        // log request with "container ... is waiting to start: ContainerCreating": `kubectl logs -f` stops there.
+        var followedAtOnce = commands.Where(c => Regex.IsMatch(c, @"kubectl .*\blogs -f ""?\$JOB")).ToList();
+        Assert.True(followedAtOnce.Count == 0,
+            "the guide follows a new Job's log before its container has started, which kubectl logs -f refuses: "
+            + string.Join("; ", followedAtOnce));
+        Assert.Contains(commands, c => c.StartsWith("harmattan_logs \"$JOB\"", StringComparison.Ordinal));
+    }
+
     /// <summary>The lines of the guide's ```bash blocks, continuation lines joined, comments and blank lines left out.</summary>
     internal static List<string> GuideCommands()
     {
