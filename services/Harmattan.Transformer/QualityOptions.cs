@@ -61,7 +61,7 @@ public sealed class QualityOptions
 
     private static string? MisspeltQuantity(string name)
     {
-        var known = QuantityNames.Known.FirstOrDefault(k => LettersAndDigits(k) == LettersAndDigits(name));
+        var known = QuantityNames.KnownLike(name);
         if (known is not null && !known.Equals(name, StringComparison.OrdinalIgnoreCase))
             return $"Quality:Ranges:{name} names no quantity: the averages call it {known}. Rename the key " +
                    $"Quality:Ranges:{known} (environment variables Quality__Ranges__{known}__Min and __Max).";
@@ -70,9 +70,6 @@ public sealed class QualityOptions
             return $"Quality:Ranges:{name} can never apply: quantity names are {QuantityNames.Rule} (see the quantity names of an export).";
         return null;
     }
-
-    private static string LettersAndDigits(string name) =>
-        string.Concat(name.Where(char.IsAsciiLetterOrDigit)).ToLowerInvariant();
 }
 
 public sealed class PlausibleRange

@@ -34,6 +34,16 @@ public static class QuantityNames
         return true;
     }
 
+    /// <summary>
+    /// The known quantity <paramref name="name"/> spells with other letter case or separators (<c>PM2.5</c>, <c>pm25</c>:
+    /// <c>pm2_5</c>), itself included; null when it is none of them.
+    /// </summary>
+    public static string? KnownLike(string name) =>
+        Known.FirstOrDefault(known => LettersAndDigits(known) == LettersAndDigits(name));
+
+    private static string LettersAndDigits(string name) =>
+        string.Concat(name.Where(char.IsAsciiLetterOrDigit)).ToLowerInvariant();
+
     /// <summary>The names given, each once, in the order exports and the dashboard list them.</summary>
     public static IReadOnlyList<string> InDisplayOrder(IEnumerable<string> names)
     {

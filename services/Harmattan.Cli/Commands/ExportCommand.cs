@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Text.RegularExpressions;
 using Harmattan.Cli.Export;
 using Harmattan.Cli.Pipeline;
 using Harmattan.Contracts;
@@ -8,7 +7,7 @@ using Harmattan.Storage;
 
 namespace Harmattan.Cli.Commands;
 
-public static partial class ExportCommand
+public static class ExportCommand
 {
     public static Command Create()
     {
@@ -141,19 +140,14 @@ public static partial class ExportCommand
     /// </summary>
     private static string? QuantityNameError(string name)
     {
-        var known = QuantityNames.Known.FirstOrDefault(k => LettersAndDigits(k) == LettersAndDigits(name));
+        var known = QuantityNames.KnownLike(name);
         if (known is not null && known != name)
             return $"--quantity {name}: the averages call it {known}; use --quantity {known}.";
-        if (known is null && !QuantityName().IsMatch(name))
-            return $"--quantity '{name}' names no quantity: quantity names are lower case letters and digits joined by single " +
-                $"underscores, as in {QuantityNames.RelativeHumidity} (the columns of an export without --quantity name those stored).";
+        if (known is null && !QuantityNames.IsCanonical(name))
+            return $"--quantity '{name}' names no quantity: quantity names are {QuantityNames.Rule} (the columns of an export " +
+                "without --quantity name those stored).";
         return null;
     }
-
-    private static string LettersAndDigits(string name) => string.Concat(name.Where(char.IsAsciiLetterOrDigit)).ToLowerInvariant();
-
-    [GeneratedRegex("^[a-z0-9]+(_[a-z0-9]+)*$", RegexOptions.CultureInvariant)]
-    private static partial Regex QuantityName();
 
     /// <summary>
     /// Says on standard error which named quantities the export holds none of (their columns are empty, as intended
