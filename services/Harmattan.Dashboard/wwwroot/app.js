@@ -13,7 +13,7 @@ const DEFAULT_QUANTITIES = ["pm2_5", "co"];
 const DEFAULT_DAYS = 30;
 const COLORS = { complete: "#2f6f8f", incomplete: "#d39a12", guideline: "#c0392b", hourly: "#c2631b" };
 
-const state = { stations: [], station: null, daily: null, dailyRequest: 0, selected: new Set(DEFAULT_QUANTITIES), charts: [], hourlyChart: null };
+const state = { stations: [], station: null, daily: null, dailyRequest: 0, dayRequest: 0, selected: new Set(DEFAULT_QUANTITIES), charts: [], hourlyChart: null };
 const $ = (id) => document.getElementById(id);
 
 function label(q) { return (LABELS.get(q) ?? [q.replace(/_/g, " "), ""])[0]; }
@@ -316,16 +316,19 @@ function renderDaysTable() {
 async function showDay(date, q) {
   const { id } = state.station;
   const request = state.dailyRequest;
+  const dayRequest = ++state.dayRequest;
+  // Only the answer for the newest click is drawn: the station, its range and the day may all have changed meanwhile.
+  const superseded = () => request !== state.dailyRequest || dayRequest !== state.dayRequest;
   let day;
   try {
     day = await getJson(`api/stations/${encodeURIComponent(id)}/hourly?date=${date}`);
   } catch (error) {
-    if (request !== state.dailyRequest) return;
+    if (superseded()) return;
     openDayView(date, `${date} · hour by hour`, error.message);
     $("day").scrollIntoView({ behavior: "smooth", block: "nearest" });
     return;
   }
-  if (request !== state.dailyRequest) return;
+  if (superseded()) return;
   // The zone the day was cut in, which the station may have left since.
   const { timeZone } = day;
   const clock = new Intl.DateTimeFormat("en-GB", { timeZone, hour: "2-digit", minute: "2-digit", hourCycle: "h23" });

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using Harmattan.Contracts;
 using Harmattan.Storage.Sqlite;
 using Microsoft.Playwright;
@@ -481,6 +482,31 @@ public sealed class DashboardPageTests : IAsyncLifetime
         Assert.Equal(0, await page.Locator("#charts canvas").CountAsync());
         Assert.Equal(0, await page.Locator("#quantities button").CountAsync());
         Assert.Equal(0, await page.Locator("#days-table tbody tr").CountAsync());
+    }
+
+    [Fact]
+    public async Task The_hours_of_the_day_clicked_last_stay_shown_when_those_of_a_day_clicked_before_come_late()
+    {
+        var page = await OpenAsync(1280, 900, mobile: false);
+        var first = FirstDay.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+        var second = FirstDay.AddDays(1).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+        var firstAnswered = new TaskCompletionSource();
+        await page.RouteAsync(url => url.EndsWith($"/api/stations/{Smart188}/hourly?date={first}", StringComparison.Ordinal), async route =>
+        {
+            await Task.Delay(TimeSpan.FromSeconds(1.5), Ct);
+            await route.ContinueAsync();
+            firstAnswered.TrySetResult();
+        });
+
+        await page.Locator("#days-details summary").ClickAsync();
+        await page.Locator($"#days-table tr[data-date='{first}']").ClickAsync();
+        await page.Locator($"#days-table tr[data-date='{second}']").ClickAsync();
+        await Assertions.Expect(page.Locator("#day-title")).ToHaveTextAsync(new Regex($"^{second}"));
+        await firstAnswered.Task.WaitAsync(TimeSpan.FromSeconds(10), Ct);
+        // Time for the page to read and draw the late answer, were it to.
+        await Task.Delay(TimeSpan.FromMilliseconds(500), Ct);
+
+        Assert.StartsWith(second, await page.Locator("#day-title").InnerTextAsync());
     }
 
     [Fact]
