@@ -151,6 +151,13 @@ public sealed partial class SqlitePipelineStore : IPipelineStore, IDisposable
         DataSource = builder.DataSource;
     }
 
+    /// <summary>
+    /// The shape of the store's tables, recorded in the file (<c>PRAGMA user_version</c>) so that an older version refuses a
+    /// file it would misread. Raise it with any change an older version cannot read or write correctly. 0 is a file
+    /// made before the version was recorded, migrated as it is opened.
+    /// </summary>
+    public const long SchemaVersion = 1;
+
     /// <summary>The store's tables: a file holding none of them is no store.</summary>
     public static readonly IReadOnlyList<string> Tables = ["daily_averages", "hourly_averages", "raw_fetches"];
 
@@ -179,6 +186,7 @@ public sealed partial class SqlitePipelineStore : IPipelineStore, IDisposable
         {
             if (refuseForeignDatabase && await ForeignTablesAsync(connection, cancellationToken) is { Count: > 0 } foreign)
                 throw new ForeignDatabaseException(DataSource, foreign);
+            await RequireKnownSchemaAsync(connection, DataSource, cancellationToken);
             // Before anything is written: it only takes effect on an empty file.
             await ExecuteAsync(connection, $"PRAGMA page_size = {NewFilePageSize};", cancellationToken);
             await EnsureIncrementalVacuumAsync(connection, rebuildToShrink, cancellationToken);
@@ -194,8 +202,18 @@ public sealed partial class SqlitePipelineStore : IPipelineStore, IDisposable
                 """, cancellationToken);
             await AddDailyColumnAsync(connection, "source_checked_at",
                 "ALTER TABLE daily_averages ADD COLUMN source_checked_at TEXT;", cancellationToken);
+            if (await ScalarAsync(connection, "PRAGMA user_version;", cancellationToken) < SchemaVersion)
+                await ExecuteAsync(connection, $"PRAGMA user_version = {SchemaVersion};", cancellationToken);
             return 0;
         }, cancellationToken);
+    }
+
+    /// <summary>Refuses a file written by a version whose store schema is newer than <see cref="SchemaVersion"/>.</summary>
+    /// <exception cref="NewerStoreException">The file's schema is newer.</exception>
+    public static async Task RequireKnownSchemaAsync(SqliteConnection connection, string file, CancellationToken cancellationToken)
+    {
+        if (await ScalarAsync(connection, "PRAGMA user_version;", cancellationToken) is var fileSchema && fileSchema > SchemaVersion)
+            throw new NewerStoreException(file, fileSchema);
     }
 
     /// <summary>

@@ -1,4 +1,5 @@
 using Harmattan.Storage.Sqlite;
+using Harmattan.Tests.Storage;
 using Microsoft.Data.Sqlite;
 using static Harmattan.Tests.Cli.CliStoreSeed;
 
@@ -133,6 +134,22 @@ public sealed class RestoreCommandTests : IDisposable
             Assert.True(exit == 2, output);
             Assert.Contains(expected, output);
         }
+        Assert.Equal(before, await File.ReadAllBytesAsync(_cli.PathOf("harmattan.db"), Ct));
+        Assert.DoesNotContain(Directory.GetFiles(_cli.Folder), file => Path.GetFileName(file).StartsWith("harmattan.db.", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_backup_written_by_a_newer_version_is_refused_and_the_store_left_as_it_is()
+    {
+        await StoreAsync("harmattan.db", days: 2);
+        await StoreAsync("newer.db", days: 3);
+        await NewerStoreFile.MarkAsync(_cli.PathOf("newer.db"), Ct);
+        var before = await File.ReadAllBytesAsync(_cli.PathOf("harmattan.db"), Ct);
+
+        var (exit, output) = await _cli.InvokeAsync(["restore", "--backup", "newer.db"]);
+
+        Assert.True(exit == 2, output);
+        Assert.Contains($"error: --backup: {NewerStoreFile.Refusal(_cli.PathOf("newer.db"))}.", output);
         Assert.Equal(before, await File.ReadAllBytesAsync(_cli.PathOf("harmattan.db"), Ct));
         Assert.DoesNotContain(Directory.GetFiles(_cli.Folder), file => Path.GetFileName(file).StartsWith("harmattan.db.", StringComparison.Ordinal));
     }

@@ -288,6 +288,7 @@ public sealed class SqlitePipelineStoreTests : PipelineStoreContract
 
         var days = await stores[1].GetDailyAveragesAsync(Station1, Day, Day.AddDays(1), Ct);
         Assert.Equal(["Europe/Paris", null], days.Select(day => day.TimeZone));
+        Assert.Equal(SqlitePipelineStore.SchemaVersion, await PragmaAsync("user_version"));
         Assert.All(days, day => Assert.Equal(FetchedAt, day.SourceCheckedAt));
         var nothingSent = NoRowsFrom(Averages(Station1, FetchedAt.AddHours(2), version: 1, co: 0));
         await stores[2].UpsertAveragesAsync([nothingSent], Ct);
@@ -296,6 +297,25 @@ public sealed class SqlitePipelineStoreTests : PipelineStoreContract
         var later = Averages(Station1, FetchedAt.AddHours(1), version: 1, co: 2.5, day: Day.AddDays(1)) with { TimeZone = "Africa/Abidjan" };
         await stores[2].UpsertAveragesAsync([later], Ct);
         AssertStored(later, later.Daily[0], Assert.Single(await stores[0].GetDailyAveragesAsync(Station1, Day.AddDays(1), Day.AddDays(1), Ct)));
+    }
+
+    [Fact]
+    public async Task A_file_written_by_a_newer_version_is_refused_naming_the_fix_and_left_as_it_is()
+    {
+        var store = Open();
+        await store.InitializeAsync(Ct);
+        Assert.Equal(SqlitePipelineStore.SchemaVersion, await PragmaAsync("user_version"));
+        await store.UpsertAveragesAsync([Averages(Station1, FetchedAt, 1, 1.0, Day)], Ct);
+        store.Dispose();
+        await NewerStoreFile.MarkAsync(_path, Ct);
+        var before = await File.ReadAllBytesAsync(_path, Ct);
+
+        foreach (var open in new Func<SqlitePipelineStore, Task>[] { s => s.InitializeAsync(Ct), s => s.PrepareForReadingAsync(Ct) })
+        {
+            var refused = await Assert.ThrowsAsync<NewerStoreException>(() => open(Open()));
+            Assert.Equal(NewerStoreFile.Refusal(_path), refused.Message);
+        }
+        Assert.Equal(before, await File.ReadAllBytesAsync(_path, Ct));
     }
 
     private async Task<long> PragmaAsync(string name)
