@@ -258,28 +258,8 @@ public sealed class SqlitePipelineStoreTests : PipelineStoreContract
     [Fact]
     public async Task A_file_whose_days_did_not_record_their_zone_or_check_time_gets_both_once_whoever_opens_it()
     {
-        // Daily rows as the store wrote them before they recorded their zone: one computed from a fetch still archived,
-        // one from a fetch since pruned.
         await DisposeStoreAsync();
-        var archived = RawFetch(Station1, DayStart, days: 1) with { TimeZone = "Europe/Paris" };
-        var pruned = Guid.NewGuid();
-        await using (var connection = new SqliteConnection($"Data Source={_path};Pooling=False"))
-        {
-            await connection.OpenAsync(Ct);
-            await using var create = connection.CreateCommand();
-            create.CommandText = $$"""
-                {{EarlierRawFetchesTable}}
-                CREATE TABLE daily_averages (station_id TEXT NOT NULL, date TEXT NOT NULL, hours_covered INTEGER NOT NULL,
-                    hours_in_day INTEGER NOT NULL, completeness REAL NOT NULL, is_complete INTEGER NOT NULL, quantities TEXT NOT NULL,
-                    algorithm_version INTEGER NOT NULL, source_fetch_id TEXT NOT NULL, source_fetched_at TEXT NOT NULL,
-                    PRIMARY KEY (station_id, date)) WITHOUT ROWID;
-                INSERT INTO raw_fetches VALUES ('{{archived.FetchId:D}}', '{{Station1}}', '{{SqliteColumns.Instant(archived.WindowStart)}}',
-                    '{{SqliteColumns.Instant(archived.WindowEnd)}}', 'Europe/Paris', 'https://example.org', '{{SqliteColumns.Instant(archived.FetchedAt)}}', '[]');
-                INSERT INTO daily_averages VALUES ('{{Station1}}', '2023-06-01', 24, 24, 1.0, 1, '{}', 1, '{{archived.FetchId:D}}', '{{SqliteColumns.Instant(FetchedAt)}}');
-                INSERT INTO daily_averages VALUES ('{{Station1}}', '2023-06-02', 24, 24, 1.0, 1, '{}', 1, '{{pruned:D}}', '{{SqliteColumns.Instant(FetchedAt)}}');
-                """;
-            await create.ExecuteNonQueryAsync(Ct);
-        }
+        await EarlierStoreFile.CreateAsync(_path, Ct);
 
         // The three services open the same file at once.
         var stores = Enumerable.Range(0, 3).Select(_ => Open()).ToList();
@@ -297,6 +277,36 @@ public sealed class SqlitePipelineStoreTests : PipelineStoreContract
         var later = Averages(Station1, FetchedAt.AddHours(1), version: 1, co: 2.5, day: Day.AddDays(1)) with { TimeZone = "Africa/Abidjan" };
         await stores[2].UpsertAveragesAsync([later], Ct);
         AssertStored(later, later.Daily[0], Assert.Single(await stores[0].GetDailyAveragesAsync(Station1, Day.AddDays(1), Day.AddDays(1), Ct)));
+    }
+
+    [Fact]
+    public async Task A_reader_leaves_a_store_of_an_earlier_version_as_it_is_and_reads_its_days_as_the_upgrade_fills_them_in()
+    {
+        await DisposeStoreAsync();
+        await EarlierStoreFile.CreateAsync(_path, Ct);
+        var before = await File.ReadAllBytesAsync(_path, Ct);
+        // Read-only, as a dashboard given read access to the file only: a reader that wrote would fail on it.
+        var reader = new SqlitePipelineStore($"Data Source={_path};Mode=ReadOnly");
+        _stores.Add(reader);
+
+        await reader.PrepareForReadingAsync(Ct);
+
+        var days = await reader.GetDailyAveragesAsync(Station1, Day, Day.AddDays(1), Ct);
+        Assert.Equal([EarlierStoreFile.ArchivedFetchZone, null], days.Select(day => day.TimeZone));
+        Assert.Equal([0.5, 0.7], days.Select(day => day.Quantities["co"].Mean));
+        Assert.All(days, day => Assert.Equal(FetchedAt, day.SourceCheckedAt));
+        Assert.Equal(before, await File.ReadAllBytesAsync(_path, Ct));
+        Assert.DoesNotContain("time_zone", await EarlierStoreFile.DailyColumnsAsync(_path, Ct));
+        Assert.Equal(0L, await PragmaAsync("user_version"));
+
+        // The loader brings the file up to date while the reader has it open: the reader reads what it records from then on.
+        var loader = Open();
+        await loader.InitializeAsync(Ct);
+        var nothingSent = NoRowsFrom(Averages(Station1, FetchedAt.AddHours(2), version: 1, co: 0));
+        await loader.UpsertAveragesAsync([nothingSent], Ct);
+        days = await reader.GetDailyAveragesAsync(Station1, Day, Day.AddDays(1), Ct);
+        Assert.Equal([EarlierStoreFile.ArchivedFetchZone, null], days.Select(day => day.TimeZone));
+        Assert.Equal([nothingSent.SourceFetchedAt, FetchedAt], days.Select(day => day.SourceCheckedAt));
     }
 
     [Fact]
