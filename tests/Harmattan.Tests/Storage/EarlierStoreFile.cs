@@ -14,6 +14,13 @@ internal static class EarlierStoreFile
     public static readonly DateTimeOffset FetchedAt = new(2023, 6, 2, 0, 5, 0, TimeSpan.Zero);
     public const string ArchivedFetchZone = "Europe/Paris";
 
+    /// <summary>The raw archive's table in a file of an earlier version, in WAL mode as the store always set it.</summary>
+    public const string RawFetchesTable = """
+        PRAGMA journal_mode = WAL;
+        CREATE TABLE raw_fetches (fetch_id TEXT NOT NULL PRIMARY KEY, station_id TEXT NOT NULL, window_start TEXT NOT NULL,
+            window_end TEXT NOT NULL, time_zone TEXT NOT NULL, source TEXT NOT NULL, fetched_at TEXT NOT NULL, readings TEXT NOT NULL);
+        """;
+
     public static async Task CreateAsync(string path, CancellationToken cancellationToken)
     {
         var archived = Guid.NewGuid();
@@ -23,9 +30,7 @@ internal static class EarlierStoreFile
         await using var create = connection.CreateCommand();
         create.CommandText = $$$"""
             PRAGMA auto_vacuum = INCREMENTAL;
-            PRAGMA journal_mode = WAL;
-            CREATE TABLE raw_fetches (fetch_id TEXT NOT NULL PRIMARY KEY, station_id TEXT NOT NULL, window_start TEXT NOT NULL,
-                window_end TEXT NOT NULL, time_zone TEXT NOT NULL, source TEXT NOT NULL, fetched_at TEXT NOT NULL, readings TEXT NOT NULL);
+            {{{RawFetchesTable}}}
             CREATE INDEX ix_raw_fetches_station_window ON raw_fetches (station_id, window_start, fetched_at);
             CREATE TABLE hourly_averages (station_id TEXT NOT NULL, hour TEXT NOT NULL, quantities TEXT NOT NULL,
                 algorithm_version INTEGER NOT NULL, source_fetch_id TEXT NOT NULL, source_fetched_at TEXT NOT NULL,

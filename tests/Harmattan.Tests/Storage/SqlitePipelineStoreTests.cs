@@ -131,7 +131,7 @@ public sealed class SqlitePipelineStoreTests : PipelineStoreContract
         {
             await connection.OpenAsync(Ct);
             await using var create = connection.CreateCommand();
-            create.CommandText = EarlierRawFetchesTable;
+            create.CommandText = EarlierStoreFile.RawFetchesTable;
             await create.ExecuteNonQueryAsync(Ct);
             foreach (var fetch in legacy)
             {
@@ -231,13 +231,6 @@ public sealed class SqlitePipelineStoreTests : PipelineStoreContract
         Assert.Single(logs.Entries, e => e.Level == LogLevel.Warning);
     }
 
-    /// <summary>The raw archive's table in a file of an earlier version, in WAL mode as the store always set it.</summary>
-    private const string EarlierRawFetchesTable = """
-        PRAGMA journal_mode = WAL;
-        CREATE TABLE raw_fetches (fetch_id TEXT NOT NULL PRIMARY KEY, station_id TEXT NOT NULL, window_start TEXT NOT NULL,
-            window_end TEXT NOT NULL, time_zone TEXT NOT NULL, source TEXT NOT NULL, fetched_at TEXT NOT NULL, readings TEXT NOT NULL);
-        """;
-
     /// <summary>A file as the store wrote it before auto-vacuum: rebuilding a large one takes minutes and holds every writer off.</summary>
     private async Task<RawReadingsFetched> CreateFileWithoutIncrementalVacuumAsync()
     {
@@ -247,7 +240,7 @@ public sealed class SqlitePipelineStoreTests : PipelineStoreContract
         await connection.OpenAsync(Ct);
         await using var create = connection.CreateCommand();
         create.CommandText = $$"""
-            {{EarlierRawFetchesTable}}
+            {{EarlierStoreFile.RawFetchesTable}}
             INSERT INTO raw_fetches VALUES ('{{fetch.FetchId:D}}', '{{Station1}}', '{{SqliteColumns.Instant(fetch.WindowStart)}}',
                 '{{SqliteColumns.Instant(fetch.WindowEnd)}}', 'UTC', 'https://example.org', '{{SqliteColumns.Instant(fetch.FetchedAt)}}', '[]');
             """;
