@@ -100,11 +100,16 @@ public static class RestoreCommand
             await connection.OpenAsync(cancellationToken);
             if (!(await SqlitePipelineStore.TablesInAsync(connection, cancellationToken)).Intersect(SqlitePipelineStore.Tables).Any())
                 throw CliException.Usage($"--backup: {backup.FullName} holds no Harmattan store; name a file written by `harmattan backup`.");
+            await SqlitePipelineStore.RequireKnownSchemaAsync(connection, backup.FullName, cancellationToken);
             await using var check = connection.CreateCommand();
             check.CommandText = "PRAGMA quick_check";
             check.CommandTimeout = 0;
             if (await check.ExecuteScalarAsync(cancellationToken) is not "ok" and var problem)
                 throw CliException.Usage($"--backup: {backup.FullName} is damaged (SQLite's check: {problem}); restore another backup.");
+        }
+        catch (NewerStoreException e)
+        {
+            throw CliException.Usage($"--backup: {e.Message}.");
         }
         catch (SqliteException e)
         {

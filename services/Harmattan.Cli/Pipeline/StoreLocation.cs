@@ -64,7 +64,8 @@ public static class StoreLocation
     /// creates a database at its first write, so a misspelt <c>Storage:MongoDatabase</c> would read as an empty store
     /// (and a backfill would wait at 0 % while the services store elsewhere).
     /// </summary>
-    /// <exception cref="CliException">The MongoDB database holds none of the store's collections.</exception>
+    /// <exception cref="CliException">The MongoDB database holds none of the store's collections, or the SQLite file is
+    /// another application's or of a newer version.</exception>
     public static async Task OpenForReadingAsync(IPipelineStore store, CancellationToken cancellationToken)
     {
         try
@@ -80,6 +81,10 @@ public static class StoreLocation
         catch (ForeignDatabaseException e)
         {
             throw CliException.Usage($"{e.Message}. Check --db (or ConnectionStrings__Sqlite).");
+        }
+        catch (NewerStoreException e)
+        {
+            throw CliException.Usage($"{e.Message}.");
         }
         catch (SqliteException e) when (e.SqliteErrorCode == NotADatabase)
         {

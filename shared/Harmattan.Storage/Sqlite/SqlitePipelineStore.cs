@@ -137,6 +137,12 @@ public sealed partial class SqlitePipelineStore : IPipelineStore, IDisposable
     /// </summary>
     private readonly SemaphoreSlim _writeTurn = new(1, 1);
 
+    /// <summary>Opened for reading as it is, of an earlier version: its daily rows may lack columns added since.</summary>
+    private volatile bool _mayLackDailyColumns;
+
+    /// <summary>The zone a daily row was cut in, as the archived fetch it was computed from recorded it.</summary>
+    private const string ZoneOfSourceFetch = "(SELECT time_zone FROM raw_fetches WHERE fetch_id = daily_averages.source_fetch_id)";
+
     public SqlitePipelineStore(string connectionString, ILogger<SqlitePipelineStore>? logger = null)
     {
         _logger = logger ?? NullLogger<SqlitePipelineStore>.Instance;
@@ -151,6 +157,13 @@ public sealed partial class SqlitePipelineStore : IPipelineStore, IDisposable
         DataSource = builder.DataSource;
     }
 
+    /// <summary>
+    /// The shape of the store's tables, recorded in the file (<c>PRAGMA user_version</c>) so that an older version refuses a
+    /// file it would misread. Raise it with any change an older version cannot read or write correctly. 0 is a file
+    /// made before the version was recorded, migrated as it is opened.
+    /// </summary>
+    public const long SchemaVersion = 1;
+
     /// <summary>The store's tables: a file holding none of them is no store.</summary>
     public static readonly IReadOnlyList<string> Tables = ["daily_averages", "hourly_averages", "raw_fetches"];
 
@@ -159,53 +172,64 @@ public sealed partial class SqlitePipelineStore : IPipelineStore, IDisposable
 
     public string Location => $"SQLite {DataSource}";
 
-    public Task InitializeAsync(CancellationToken cancellationToken = default) => OpenAsync(rebuildToShrink: true, cancellationToken);
+    public Task InitializeAsync(CancellationToken cancellationToken = default) => OpenAsync(forWriting: true, cancellationToken);
 
     /// <summary>
-    /// As <see cref="InitializeAsync"/>, but a file of an earlier version is not rebuilt to shrink: reading does not need
-    /// it, and the rebuild of a large archive takes minutes and holds the loader's writes off (the loader, <c>run</c> and
-    /// <c>archive prune</c> rebuild it).
+    /// As <see cref="InitializeAsync"/> for a file that holds no store yet; a store is read as it is, even one of an
+    /// earlier version: a command that only reads (a backup, an export) writes nothing into it, and a read-only file
+    /// reads. The loader, <c>run</c> and <c>archive prune</c> bring it up to date (a large archive's rebuild takes minutes
+    /// and holds the loader's writes off).
     /// </summary>
     /// <exception cref="ForeignDatabaseException">The file is another application's database.</exception>
     public Task PrepareForReadingAsync(CancellationToken cancellationToken = default) =>
-        OpenAsync(rebuildToShrink: false, cancellationToken, refuseForeignDatabase: true);
+        OpenAsync(forWriting: false, cancellationToken);
 
-    private async Task OpenAsync(bool rebuildToShrink, CancellationToken cancellationToken, bool refuseForeignDatabase = false)
+    private async Task OpenAsync(bool forWriting, CancellationToken cancellationToken)
     {
         if (DataSource is not ("" or ":memory:") && Path.GetDirectoryName(Path.GetFullPath(DataSource)) is { Length: > 0 } directory)
             Directory.CreateDirectory(directory);
 
         await WithConnectionAsync(async connection =>
         {
-            if (refuseForeignDatabase && await ForeignTablesAsync(connection, cancellationToken) is { Count: > 0 } foreign)
-                throw new ForeignDatabaseException(DataSource, foreign);
+            var tables = await TablesInAsync(connection, cancellationToken);
+            if (!forWriting && tables.Count > 0 && !tables.Intersect(Tables).Any())
+                throw new ForeignDatabaseException(DataSource, tables.Take(3).ToList());
+            var fileSchema = await RequireKnownSchemaAsync(connection, DataSource, cancellationToken);
+            if (!forWriting && Tables.All(tables.Contains))
+            {
+                _mayLackDailyColumns = fileSchema < SchemaVersion;
+                return 0;
+            }
             // Before anything is written: it only takes effect on an empty file.
             await ExecuteAsync(connection, $"PRAGMA page_size = {NewFilePageSize};", cancellationToken);
-            await EnsureIncrementalVacuumAsync(connection, rebuildToShrink, cancellationToken);
+            await EnsureIncrementalVacuumAsync(connection, rebuild: forWriting, cancellationToken);
             // WAL is a property of the file: set once, every later connection (from any process) uses it.
             await ExecuteAsync(connection, "PRAGMA journal_mode = WAL;", cancellationToken);
             await ExecuteAsync(connection, Schema, cancellationToken);
             // Files made before daily rows recorded their zone: filled from the archived fetch each row was computed from
             // (which recorded the zone its days were cut in); a row whose fetch was pruned keeps NULL.
-            await AddDailyColumnAsync(connection, "time_zone", """
+            await AddDailyColumnAsync(connection, "time_zone", $"""
                 ALTER TABLE daily_averages ADD COLUMN time_zone TEXT;
-                UPDATE daily_averages
-                SET time_zone = (SELECT time_zone FROM raw_fetches WHERE fetch_id = daily_averages.source_fetch_id);
+                UPDATE daily_averages SET time_zone = {ZoneOfSourceFetch};
                 """, cancellationToken);
             await AddDailyColumnAsync(connection, "source_checked_at",
                 "ALTER TABLE daily_averages ADD COLUMN source_checked_at TEXT;", cancellationToken);
+            if (await ScalarAsync(connection, "PRAGMA user_version;", cancellationToken) < SchemaVersion)
+                await ExecuteAsync(connection, $"PRAGMA user_version = {SchemaVersion};", cancellationToken);
+            _mayLackDailyColumns = false;
             return 0;
         }, cancellationToken);
     }
 
     /// <summary>
-    /// Up to three of the file's tables when it holds tables and none of the store's; empty for a store, or for an empty
-    /// file, which becomes one.
+    /// The store schema recorded in the file (0 for a new file or one of a version before it was recorded), refusing one
+    /// newer than <see cref="SchemaVersion"/>.
     /// </summary>
-    private static async Task<IReadOnlyList<string>> ForeignTablesAsync(SqliteConnection connection, CancellationToken cancellationToken)
+    /// <exception cref="NewerStoreException">The file's schema is newer.</exception>
+    public static async Task<long> RequireKnownSchemaAsync(SqliteConnection connection, string file, CancellationToken cancellationToken)
     {
-        var tables = await TablesInAsync(connection, cancellationToken);
-        return tables.Intersect(Tables).Any() ? [] : tables.Take(3).ToList();
+        var fileSchema = await ScalarAsync(connection, "PRAGMA user_version;", cancellationToken);
+        return fileSchema <= SchemaVersion ? fileSchema : throw new NewerStoreException(file, fileSchema);
     }
 
     /// <summary>The tables of the database <paramref name="connection"/> has open, SQLite's own left out, by name.</summary>
@@ -231,11 +255,10 @@ public sealed partial class SqlitePipelineStore : IPipelineStore, IDisposable
     private static async Task AddDailyColumnAsync(SqliteConnection connection, string column, string migration,
         CancellationToken cancellationToken)
     {
-        var hasColumn = $"SELECT count(*) FROM pragma_table_info('daily_averages') WHERE name = '{column}'";
-        if (await ScalarAsync(connection, null, hasColumn, cancellationToken) > 0)
+        if (await HasDailyColumnAsync(connection, null, column, cancellationToken))
             return;
         await using var transaction = connection.BeginTransaction(deferred: false);
-        if (await ScalarAsync(connection, transaction, hasColumn, cancellationToken) == 0)
+        if (!await HasDailyColumnAsync(connection, transaction, column, cancellationToken))
         {
             await using var migrate = connection.CreateCommand();
             migrate.Transaction = transaction;
@@ -243,6 +266,28 @@ public sealed partial class SqlitePipelineStore : IPipelineStore, IDisposable
             await migrate.ExecuteNonQueryAsync(cancellationToken);
         }
         await transaction.CommitAsync(cancellationToken);
+    }
+
+    private static async Task<bool> HasDailyColumnAsync(SqliteConnection connection, SqliteTransaction? transaction, string column,
+        CancellationToken cancellationToken) =>
+        await ScalarAsync(connection, transaction,
+            $"SELECT count(*) FROM pragma_table_info('daily_averages') WHERE name = '{column}'", cancellationToken) > 0;
+
+    /// <summary>
+    /// The zone and check time of the daily rows, as <see cref="GetDailyAveragesAsync"/> selects them. A file of an
+    /// earlier version read as it is answers them as its migration would fill them in: the zone of the archived fetch
+    /// each row was computed from, and no check later than the fetch. Asked of the file while it may lack them: the
+    /// loader may bring it up to date while a reader has it open.
+    /// </summary>
+    private async Task<string> DailyZoneAndCheckColumnsAsync(SqliteConnection connection, CancellationToken cancellationToken)
+    {
+        const string CheckedAt = "coalesce(source_checked_at, source_fetched_at)";
+        if (!_mayLackDailyColumns)
+            return $"time_zone, {CheckedAt}";
+        var hasZone = await HasDailyColumnAsync(connection, null, "time_zone", cancellationToken);
+        var hasCheck = await HasDailyColumnAsync(connection, null, "source_checked_at", cancellationToken);
+        _mayLackDailyColumns = !(hasZone && hasCheck);
+        return $"{(hasZone ? "time_zone" : ZoneOfSourceFetch)}, {(hasCheck ? CheckedAt : "source_fetched_at")}";
     }
 
     private static async Task<long> ScalarAsync(SqliteConnection connection, SqliteTransaction? transaction, string sql,
@@ -361,11 +406,11 @@ public sealed partial class SqlitePipelineStore : IPipelineStore, IDisposable
         CancellationToken cancellationToken = default) =>
         WithConnectionAsync<IReadOnlyList<StoredDailyAverage>>(async connection =>
         {
+            var zoneAndCheck = await DailyZoneAndCheckColumnsAsync(connection, cancellationToken);
             await using var command = connection.CreateCommand();
-            command.CommandText = """
+            command.CommandText = $"""
                 SELECT date, hours_covered, hours_in_day, completeness, is_complete, quantities,
-                       algorithm_version, source_fetch_id, source_fetched_at, time_zone,
-                       coalesce(source_checked_at, source_fetched_at)
+                       algorithm_version, source_fetch_id, source_fetched_at, {zoneAndCheck}
                 FROM daily_averages
                 WHERE station_id = $station_id AND date >= $from AND date <= $to
                 ORDER BY date

@@ -385,6 +385,35 @@ public sealed class CliBehaviourTests : IDisposable
     }
 
     [Fact]
+    public async Task A_command_refuses_a_store_written_by_a_newer_version_naming_the_fix_and_leaves_it_as_it_is()
+    {
+        var newer = _cli.PathOf("harmattan.db");
+        var store = new SqlitePipelineStore($"Data Source={newer}");
+        await store.InitializeAsync(Ct);
+        await store.UpsertAveragesAsync([Day("283164601", new DateOnly(2023, 1, 1), 24, DateTimeOffset.UtcNow)], Ct);
+        store.Dispose();
+        await NewerStoreFile.MarkAsync(newer, Ct);
+        var before = await File.ReadAllBytesAsync(newer, Ct);
+
+        string[][] commands =
+        [
+            ["export", "--station", "283164601"],
+            ["status", "--rabbitmq", "amqp://guest:guest@127.0.0.1:1/"],
+            ["backup", "--out", "copy.db"],
+            ["archive", "prune"],
+        ];
+        foreach (var args in commands)
+        {
+            var (exit, output) = await _cli.InvokeAsync(args);
+
+            Assert.True(exit == 2, $"{string.Join(' ', args)}: {output}");
+            // The default store is named as configured, relative to the folder the command was typed in.
+            Assert.Contains($"error: {NewerStoreFile.Refusal("harmattan.db")}.", output);
+        }
+        Assert.Equal(before, await File.ReadAllBytesAsync(newer, Ct));
+    }
+
+    [Fact]
     public async Task Export_hourly_writes_every_stored_hour_of_the_range_cut_in_the_stations_zone()
     {
         var paris = new Dictionary<string, string> { ["Stations__0__Id"] = "900000001", ["Stations__0__TimeZone"] = "Europe/Paris" };

@@ -1,4 +1,5 @@
 using Harmattan.Storage.Sqlite;
+using Harmattan.Tests.Storage;
 using Microsoft.Data.Sqlite;
 using static Harmattan.Tests.Cli.CliStoreSeed;
 
@@ -133,6 +134,47 @@ public sealed class RestoreCommandTests : IDisposable
             Assert.True(exit == 2, output);
             Assert.Contains(expected, output);
         }
+        Assert.Equal(before, await File.ReadAllBytesAsync(_cli.PathOf("harmattan.db"), Ct));
+        Assert.DoesNotContain(Directory.GetFiles(_cli.Folder), file => Path.GetFileName(file).StartsWith("harmattan.db.", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_store_of_an_earlier_version_is_backed_up_and_exported_as_it_is_and_its_backup_restores_and_reads()
+    {
+        await EarlierStoreFile.CreateAsync(_cli.PathOf("harmattan.db"), Ct);
+        var before = await File.ReadAllBytesAsync(_cli.PathOf("harmattan.db"), Ct);
+        string[] export = ["export", "--station", Station, "--from", "2023-06-01", "--to", "2023-06-02", "--out", "-"];
+
+        var (exit, output) = await _cli.InvokeAsync(["backup", "--out", "backup.db"]);
+        Assert.True(exit == 0, output);
+        (exit, output) = await _cli.InvokeAsync(export);
+        Assert.True(exit == 0, output);
+        Assert.Contains($"{Station},2023-06-01,Europe/Paris,0.5,", output);
+
+        SqliteConnection.ClearAllPools();
+        Assert.Equal(before, await File.ReadAllBytesAsync(_cli.PathOf("harmattan.db"), Ct));
+        Assert.DoesNotContain("time_zone", await EarlierStoreFile.DailyColumnsAsync(_cli.PathOf("harmattan.db"), Ct));
+
+        (exit, output) = await _cli.InvokeAsync(["restore", "--backup", "backup.db", "--db", "restored.db"]);
+        Assert.True(exit == 0, output);
+        (exit, output) = await _cli.InvokeAsync([.. export, "--db", "restored.db"]);
+        Assert.True(exit == 0, output);
+        Assert.Contains($"{Station},2023-06-01,Europe/Paris,0.5,", output);
+        Assert.Contains($"{Station},2023-06-02,,0.7,", output);
+    }
+
+    [Fact]
+    public async Task A_backup_written_by_a_newer_version_is_refused_and_the_store_left_as_it_is()
+    {
+        await StoreAsync("harmattan.db", days: 2);
+        await StoreAsync("newer.db", days: 3);
+        await NewerStoreFile.MarkAsync(_cli.PathOf("newer.db"), Ct);
+        var before = await File.ReadAllBytesAsync(_cli.PathOf("harmattan.db"), Ct);
+
+        var (exit, output) = await _cli.InvokeAsync(["restore", "--backup", "newer.db"]);
+
+        Assert.True(exit == 2, output);
+        Assert.Contains($"error: --backup: {NewerStoreFile.Refusal(_cli.PathOf("newer.db"))}.", output);
         Assert.Equal(before, await File.ReadAllBytesAsync(_cli.PathOf("harmattan.db"), Ct));
         Assert.DoesNotContain(Directory.GetFiles(_cli.Folder), file => Path.GetFileName(file).StartsWith("harmattan.db.", StringComparison.Ordinal));
     }

@@ -131,7 +131,7 @@ public sealed class SqlitePipelineStoreTests : PipelineStoreContract
         {
             await connection.OpenAsync(Ct);
             await using var create = connection.CreateCommand();
-            create.CommandText = EarlierRawFetchesTable;
+            create.CommandText = EarlierStoreFile.RawFetchesTable;
             await create.ExecuteNonQueryAsync(Ct);
             foreach (var fetch in legacy)
             {
@@ -231,13 +231,6 @@ public sealed class SqlitePipelineStoreTests : PipelineStoreContract
         Assert.Single(logs.Entries, e => e.Level == LogLevel.Warning);
     }
 
-    /// <summary>The raw archive's table in a file of an earlier version, in WAL mode as the store always set it.</summary>
-    private const string EarlierRawFetchesTable = """
-        PRAGMA journal_mode = WAL;
-        CREATE TABLE raw_fetches (fetch_id TEXT NOT NULL PRIMARY KEY, station_id TEXT NOT NULL, window_start TEXT NOT NULL,
-            window_end TEXT NOT NULL, time_zone TEXT NOT NULL, source TEXT NOT NULL, fetched_at TEXT NOT NULL, readings TEXT NOT NULL);
-        """;
-
     /// <summary>A file as the store wrote it before auto-vacuum: rebuilding a large one takes minutes and holds every writer off.</summary>
     private async Task<RawReadingsFetched> CreateFileWithoutIncrementalVacuumAsync()
     {
@@ -247,7 +240,7 @@ public sealed class SqlitePipelineStoreTests : PipelineStoreContract
         await connection.OpenAsync(Ct);
         await using var create = connection.CreateCommand();
         create.CommandText = $$"""
-            {{EarlierRawFetchesTable}}
+            {{EarlierStoreFile.RawFetchesTable}}
             INSERT INTO raw_fetches VALUES ('{{fetch.FetchId:D}}', '{{Station1}}', '{{SqliteColumns.Instant(fetch.WindowStart)}}',
                 '{{SqliteColumns.Instant(fetch.WindowEnd)}}', 'UTC', 'https://example.org', '{{SqliteColumns.Instant(fetch.FetchedAt)}}', '[]');
             """;
@@ -258,28 +251,8 @@ public sealed class SqlitePipelineStoreTests : PipelineStoreContract
     [Fact]
     public async Task A_file_whose_days_did_not_record_their_zone_or_check_time_gets_both_once_whoever_opens_it()
     {
-        // Daily rows as the store wrote them before they recorded their zone: one computed from a fetch still archived,
-        // one from a fetch since pruned.
         await DisposeStoreAsync();
-        var archived = RawFetch(Station1, DayStart, days: 1) with { TimeZone = "Europe/Paris" };
-        var pruned = Guid.NewGuid();
-        await using (var connection = new SqliteConnection($"Data Source={_path};Pooling=False"))
-        {
-            await connection.OpenAsync(Ct);
-            await using var create = connection.CreateCommand();
-            create.CommandText = $$"""
-                {{EarlierRawFetchesTable}}
-                CREATE TABLE daily_averages (station_id TEXT NOT NULL, date TEXT NOT NULL, hours_covered INTEGER NOT NULL,
-                    hours_in_day INTEGER NOT NULL, completeness REAL NOT NULL, is_complete INTEGER NOT NULL, quantities TEXT NOT NULL,
-                    algorithm_version INTEGER NOT NULL, source_fetch_id TEXT NOT NULL, source_fetched_at TEXT NOT NULL,
-                    PRIMARY KEY (station_id, date)) WITHOUT ROWID;
-                INSERT INTO raw_fetches VALUES ('{{archived.FetchId:D}}', '{{Station1}}', '{{SqliteColumns.Instant(archived.WindowStart)}}',
-                    '{{SqliteColumns.Instant(archived.WindowEnd)}}', 'Europe/Paris', 'https://example.org', '{{SqliteColumns.Instant(archived.FetchedAt)}}', '[]');
-                INSERT INTO daily_averages VALUES ('{{Station1}}', '2023-06-01', 24, 24, 1.0, 1, '{}', 1, '{{archived.FetchId:D}}', '{{SqliteColumns.Instant(FetchedAt)}}');
-                INSERT INTO daily_averages VALUES ('{{Station1}}', '2023-06-02', 24, 24, 1.0, 1, '{}', 1, '{{pruned:D}}', '{{SqliteColumns.Instant(FetchedAt)}}');
-                """;
-            await create.ExecuteNonQueryAsync(Ct);
-        }
+        await EarlierStoreFile.CreateAsync(_path, Ct);
 
         // The three services open the same file at once.
         var stores = Enumerable.Range(0, 3).Select(_ => Open()).ToList();
@@ -288,6 +261,7 @@ public sealed class SqlitePipelineStoreTests : PipelineStoreContract
 
         var days = await stores[1].GetDailyAveragesAsync(Station1, Day, Day.AddDays(1), Ct);
         Assert.Equal(["Europe/Paris", null], days.Select(day => day.TimeZone));
+        Assert.Equal(SqlitePipelineStore.SchemaVersion, await PragmaAsync("user_version"));
         Assert.All(days, day => Assert.Equal(FetchedAt, day.SourceCheckedAt));
         var nothingSent = NoRowsFrom(Averages(Station1, FetchedAt.AddHours(2), version: 1, co: 0));
         await stores[2].UpsertAveragesAsync([nothingSent], Ct);
@@ -296,6 +270,55 @@ public sealed class SqlitePipelineStoreTests : PipelineStoreContract
         var later = Averages(Station1, FetchedAt.AddHours(1), version: 1, co: 2.5, day: Day.AddDays(1)) with { TimeZone = "Africa/Abidjan" };
         await stores[2].UpsertAveragesAsync([later], Ct);
         AssertStored(later, later.Daily[0], Assert.Single(await stores[0].GetDailyAveragesAsync(Station1, Day.AddDays(1), Day.AddDays(1), Ct)));
+    }
+
+    [Fact]
+    public async Task A_reader_leaves_a_store_of_an_earlier_version_as_it_is_and_reads_its_days_as_the_upgrade_fills_them_in()
+    {
+        await DisposeStoreAsync();
+        await EarlierStoreFile.CreateAsync(_path, Ct);
+        var before = await File.ReadAllBytesAsync(_path, Ct);
+        // Read-only, as a dashboard given read access to the file only: a reader that wrote would fail on it.
+        var reader = new SqlitePipelineStore($"Data Source={_path};Mode=ReadOnly");
+        _stores.Add(reader);
+
+        await reader.PrepareForReadingAsync(Ct);
+
+        var days = await reader.GetDailyAveragesAsync(Station1, Day, Day.AddDays(1), Ct);
+        Assert.Equal([EarlierStoreFile.ArchivedFetchZone, null], days.Select(day => day.TimeZone));
+        Assert.Equal([0.5, 0.7], days.Select(day => day.Quantities["co"].Mean));
+        Assert.All(days, day => Assert.Equal(FetchedAt, day.SourceCheckedAt));
+        Assert.Equal(before, await File.ReadAllBytesAsync(_path, Ct));
+        Assert.DoesNotContain("time_zone", await EarlierStoreFile.DailyColumnsAsync(_path, Ct));
+        Assert.Equal(0L, await PragmaAsync("user_version"));
+
+        // The loader brings the file up to date while the reader has it open: the reader reads what it records from then on.
+        var loader = Open();
+        await loader.InitializeAsync(Ct);
+        var nothingSent = NoRowsFrom(Averages(Station1, FetchedAt.AddHours(2), version: 1, co: 0));
+        await loader.UpsertAveragesAsync([nothingSent], Ct);
+        days = await reader.GetDailyAveragesAsync(Station1, Day, Day.AddDays(1), Ct);
+        Assert.Equal([EarlierStoreFile.ArchivedFetchZone, null], days.Select(day => day.TimeZone));
+        Assert.Equal([nothingSent.SourceFetchedAt, FetchedAt], days.Select(day => day.SourceCheckedAt));
+    }
+
+    [Fact]
+    public async Task A_file_written_by_a_newer_version_is_refused_naming_the_fix_and_left_as_it_is()
+    {
+        var store = Open();
+        await store.InitializeAsync(Ct);
+        Assert.Equal(SqlitePipelineStore.SchemaVersion, await PragmaAsync("user_version"));
+        await store.UpsertAveragesAsync([Averages(Station1, FetchedAt, 1, 1.0, Day)], Ct);
+        store.Dispose();
+        await NewerStoreFile.MarkAsync(_path, Ct);
+        var before = await File.ReadAllBytesAsync(_path, Ct);
+
+        foreach (var open in new Func<SqlitePipelineStore, Task>[] { s => s.InitializeAsync(Ct), s => s.PrepareForReadingAsync(Ct) })
+        {
+            var refused = await Assert.ThrowsAsync<NewerStoreException>(() => open(Open()));
+            Assert.Equal(NewerStoreFile.Refusal(_path), refused.Message);
+        }
+        Assert.Equal(before, await File.ReadAllBytesAsync(_path, Ct));
     }
 
     private async Task<long> PragmaAsync(string name)
