@@ -435,6 +435,41 @@ public sealed class CliBehaviourTests : IDisposable
             $"{rows[0][1]} to {rows[^1][1]}");
     }
 
+    [Theory]
+    [InlineData(null, "Africa/Lagos", "2023-11-01T23:00:00Z,2023-11-02T00:00:00+01:00")]
+    [InlineData("Asia/Tokyo", "Africa/Lagos", "2023-11-01T15:00:00Z,2023-11-02T00:00:00+09:00")]
+    public async Task Export_hourly_cuts_a_day_stored_without_its_zone_in_the_zone_the_dashboard_shows(string? archived, string configured,
+        string firstHour)
+    {
+        // Rows of a SQLite file older than the zone column, whose fetches are no longer archived, record no zone.
+        var store = new SqlitePipelineStore($"Data Source={_cli.PathOf("harmattan.db")}");
+        await store.InitializeAsync(Ct);
+        await store.UpsertAveragesAsync([Builders.Averages("900000001", new DateOnly(2023, 11, 1), days: 3)], Ct);
+        if (archived is not null)
+            await store.ArchiveRawFetchesAsync([new RawReadingsFetched
+            {
+                FetchId = Guid.NewGuid(), StationId = "900000001", WindowStart = new DateTimeOffset(2023, 11, 5, 15, 0, 0, TimeSpan.Zero),
+                WindowEnd = new DateTimeOffset(2023, 11, 6, 15, 0, 0, TimeSpan.Zero), TimeZone = archived, Source = "test",
+                FetchedAt = new DateTimeOffset(2023, 11, 6, 16, 0, 0, TimeSpan.Zero), Readings = [],
+            }], Ct);
+        await using (var connection = new SqliteConnection($"Data Source={_cli.PathOf("harmattan.db")}"))
+        {
+            await connection.OpenAsync(Ct);
+            await using var unzone = connection.CreateCommand();
+            unzone.CommandText = "UPDATE daily_averages SET time_zone = NULL";
+            await unzone.ExecuteNonQueryAsync(Ct);
+        }
+        SqliteConnection.ClearAllPools();
+
+        var (exit, output) = await _cli.InvokeAsync(["export", "--station", "900000001", "--hourly", "--from", "2023-11-02", "--to", "2023-11-02",
+            "--out", "hours.csv", "--db", "harmattan.db"],
+            new Dictionary<string, string> { ["Stations__0__Id"] = "900000001", ["Stations__0__TimeZone"] = configured });
+
+        Assert.True(exit == 0, output);
+        Assert.Contains($"Wrote 24 hours (1 day, {archived ?? configured}) of station 900000001", output);
+        Assert.StartsWith($"900000001,{firstHour},", (await File.ReadAllLinesAsync(_cli.PathOf("hours.csv"), Ct))[1]);
+    }
+
     [Fact]
     public async Task Monthly_exports_with_the_quantities_named_have_the_same_columns_whatever_each_month_holds()
     {
