@@ -233,6 +233,52 @@ public sealed class CliBehaviourTests : IDisposable
         Assert.Contains(output.Split('\n'), l => l.StartsWith("No network or no access to AirQino? --simulate", StringComparison.Ordinal));
     }
 
+    [Theory]
+    [InlineData("refused")]
+    [InlineData("silent")]
+    public async Task A_run_whose_token_endpoint_cannot_be_reached_suggests_the_simulator(string endpoint)
+    {
+        // A port that accepts connections and never answers, or one nobody listens on.
+        using var silent = new TcpListener(IPAddress.Loopback, 0);
+        silent.Start();
+        var port = ((IPEndPoint)silent.LocalEndpoint).Port;
+        if (endpoint == "refused")
+            silent.Stop();
+        var tokenUrl = $"http://127.0.0.1:{port}/realms/airqino/protocol/openid-connect/token";
+
+        var (exit, output) = await _cli.InvokeAsync(["run", "--once", "--airqino-url", "http://127.0.0.1:9", "--station", "283164601",
+            "--db", "harmattan.db"], new Dictionary<string, string>
+            {
+                ["AirQino__TokenUrl"] = tokenUrl, ["AirQino__ClientId"] = "harmattan", ["AirQino__ClientSecret"] = "secret",
+                ["AirQino__Timeout"] = "00:00:02", ["AirQino__RetryAttempts"] = "1", ["AirQino__RetryDelay"] = "00:00:00.1",
+            });
+
+        Assert.True(exit == 1, output);
+        Assert.Contains($"The AirQino token endpoint {tokenUrl} {(endpoint == "refused" ? "could not be reached" : "did not answer within")}", output);
+        Assert.Contains(output.Split('\n'), l => l.StartsWith("No network or no access to AirQino? --simulate", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_run_whose_credentials_the_token_endpoint_refuses_does_not_blame_the_network()
+    {
+        await using var simulator = await AirQinoSimulatorHost.StartAsync(new SimulatorOptions
+        {
+            StationIds = ["283164601"], Now = new DateTimeOffset(2023, 12, 10, 0, 0, 0, TimeSpan.Zero),
+            Tokens = new SimulatorTokenOptions { RequireToken = true },
+        }, Ct);
+
+        var (exit, output) = await _cli.InvokeAsync(["run", "--once", "--airqino-url", simulator.BaseUrl, "--station", "283164601",
+            "--from", "2023-11-01", "--to", "2023-11-02", "--db", "harmattan.db"], new Dictionary<string, string>
+            {
+                ["AirQino__TokenUrl"] = simulator.TokenUrl, ["AirQino__ClientId"] = "harmattan", ["AirQino__ClientSecret"] = "wrong",
+                ["AirQino__RetryAttempts"] = "1", ["AirQino__RetryDelay"] = "00:00:00.1",
+            });
+
+        Assert.True(exit == 1, output);
+        Assert.Contains("refused the client_credentials grant with 401", output);
+        Assert.DoesNotContain("No network", output);
+    }
+
     public static TheoryData<string> AnswersThatAreNotUsable() => ["larger than AirQino__MaxResponseBytes", "503", "cut short", "404"];
 
     [Theory]
