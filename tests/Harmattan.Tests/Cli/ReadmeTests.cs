@@ -27,6 +27,22 @@ public sealed partial class ReadmeTests
         Assert.True(missing.Count == 0, $"`harmattan {name} --help` lists {string.Join(", ", missing)}, missing from README's row: {synopsis}");
     }
 
+    [Theory]
+    [MemberData(nameof(CommandNames))]
+    public void Every_option_the_readme_tables_row_names_is_an_option_of_that_command(string name)
+    {
+        var command = HarmattanCli.CreateRoot().Subcommands.Single(c => c.Name == name);
+        var row = Readme.Split('\n').Single(l => l.StartsWith($"| `{name}", StringComparison.Ordinal));
+        var known = command.Options.Concat(command.Subcommands.SelectMany(s => s.Options))
+            .SelectMany(o => o.Aliases.Append(o.Name)).ToHashSet(StringComparer.Ordinal);
+
+        var unknown = OptionName().Matches(row).Select(m => m.Value).Distinct().Where(o => !known.Contains(o)).ToList();
+        Assert.True(unknown.Count == 0, $"README's row of `{name}` names {string.Join(", ", unknown)}, which `harmattan {name} --help` does not list");
+    }
+
+    [GeneratedRegex(@"(?<![\w-])--[a-z][a-z-]*[a-z]")]
+    private static partial Regex OptionName();
+
     /// <summary>The lines of the README's offline examples block, each starting with <c>harmattan</c>.</summary>
     public static IReadOnlyList<string[]> OfflineExamples()
     {
