@@ -1,6 +1,8 @@
 using System.CommandLine;
+using System.Text.Json;
 using System.Text.RegularExpressions;
 using Harmattan.Cli;
+using Harmattan.Dashboard;
 using Harmattan.Tests.Deploy;
 
 namespace Harmattan.Tests.Cli;
@@ -42,6 +44,26 @@ public sealed partial class ReadmeTests
 
     [GeneratedRegex(@"(?<![\w-])--[a-z][a-z-]*[a-z]")]
     private static partial Regex OptionName();
+
+    public static TheoryData<string> DashboardRequests() => [.. DashboardAnswers.Keys];
+
+    private static readonly Dictionary<string, Type[]> DashboardAnswers = new()
+    {
+        ["GET /api/stations`"] = [typeof(StationsResponse), typeof(StationSummary), typeof(RecentDaysSummary)],
+        ["GET /api/stations/{id}/daily"] = [typeof(DailyResponse), typeof(DayRow), typeof(QuantityNumbers)],
+        ["GET /api/stations/{id}/hourly"] = [typeof(HourlyResponse), typeof(HourRow)],
+    };
+
+    [Theory]
+    [MemberData(nameof(DashboardRequests))]
+    public void Every_field_of_a_dashboard_answer_is_named_in_its_row_of_the_readmes_api_table(string request)
+    {
+        var row = Readme.Split('\n').Single(l => l.StartsWith($"| `{request}", StringComparison.Ordinal));
+
+        var missing = DashboardAnswers[request].SelectMany(t => t.GetProperties()).Select(p => JsonNamingPolicy.CamelCase.ConvertName(p.Name))
+            .Where(field => !row.Contains($"`{field}`", StringComparison.Ordinal)).Distinct().ToList();
+        Assert.True(missing.Count == 0, $"README's row of {request.TrimEnd('`')} leaves out {string.Join(", ", missing)}");
+    }
 
     /// <summary>The lines of the README's offline examples block, each starting with <c>harmattan</c>.</summary>
     public static IReadOnlyList<string[]> OfflineExamples()
