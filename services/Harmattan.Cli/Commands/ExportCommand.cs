@@ -63,7 +63,7 @@ public static class ExportCommand
             var written = Counted.Of(days.Count, "day", "days");
             if (result.GetValue(hourly))
             {
-                var hours = await HoursOfAsync(store, stationId, days, cancellationToken);
+                var hours = await HoursOfAsync(store, stationId, days, StationsOptions.Read(builder.Configuration), cancellationToken);
                 present = HourlyAveragesCsv.QuantitiesPresent(hours);
                 quantities = named ?? present;
                 write = writer => HourlyAveragesCsv.WriteAsync(writer, hours, quantities, cancellationToken);
@@ -100,11 +100,11 @@ public static class ExportCommand
     /// The hours of the stored <paramref name="days"/>, each with the zone of its day: the last of them to have begun by
     /// that hour, each day beginning at its midnight in the zone it was cut in. A station whose zone was changed keeps
     /// the days fetched before in the old zone (docs/stored-data.md), and an hour where two days overlap belongs to the
-    /// later. A day stored before days recorded their zone takes the zone of the station's latest archived fetch, as the
-    /// dashboard shows it (UTC without one).
+    /// later. A day stored before days recorded their zone takes the zone of the station's latest archived fetch, else its
+    /// configured one, as the dashboard shows it (UTC without either).
     /// </summary>
     private static async Task<IReadOnlyList<ZonedHour>> HoursOfAsync(IPipelineStore store, string stationId,
-        IReadOnlyList<StoredDailyAverage> days, CancellationToken cancellationToken)
+        IReadOnlyList<StoredDailyAverage> days, IReadOnlyList<StationConfig> configured, CancellationToken cancellationToken)
     {
         if (days.Count == 0)
             return [];
@@ -112,8 +112,9 @@ public static class ExportCommand
         if (days.Any(d => !StationsOptions.TryFindTimeZone(d.TimeZone, out _)))
         {
             var activity = await store.GetStationActivityAsync(stationId, cancellationToken);
-            if (StationsOptions.TryFindTimeZone(activity.LastFetchTimeZone, out var latest))
-                unrecorded = latest;
+            if (StationsOptions.TryFindTimeZone(activity.LastFetchTimeZone, out var zone)
+                || StationsOptions.TryFindTimeZone(configured.FirstOrDefault(s => s.Id == stationId)?.TimeZone, out zone))
+                unrecorded = zone;
         }
         var cut = days
             .Select(d => (d.Date, Zone: StationsOptions.TryFindTimeZone(d.TimeZone, out var zone) ? zone : unrecorded))

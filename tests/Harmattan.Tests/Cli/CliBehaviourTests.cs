@@ -233,6 +233,52 @@ public sealed class CliBehaviourTests : IDisposable
         Assert.Contains(output.Split('\n'), l => l.StartsWith("No network or no access to AirQino? --simulate", StringComparison.Ordinal));
     }
 
+    [Theory]
+    [InlineData("refused")]
+    [InlineData("silent")]
+    public async Task A_run_whose_token_endpoint_cannot_be_reached_suggests_the_simulator(string endpoint)
+    {
+        // A port that accepts connections and never answers, or one nobody listens on.
+        using var silent = new TcpListener(IPAddress.Loopback, 0);
+        silent.Start();
+        var port = ((IPEndPoint)silent.LocalEndpoint).Port;
+        if (endpoint == "refused")
+            silent.Stop();
+        var tokenUrl = $"http://127.0.0.1:{port}/realms/airqino/protocol/openid-connect/token";
+
+        var (exit, output) = await _cli.InvokeAsync(["run", "--once", "--airqino-url", "http://127.0.0.1:9", "--station", "283164601",
+            "--db", "harmattan.db"], new Dictionary<string, string>
+            {
+                ["AirQino__TokenUrl"] = tokenUrl, ["AirQino__ClientId"] = "harmattan", ["AirQino__ClientSecret"] = "secret",
+                ["AirQino__Timeout"] = "00:00:02", ["AirQino__RetryAttempts"] = "1", ["AirQino__RetryDelay"] = "00:00:00.1",
+            });
+
+        Assert.True(exit == 1, output);
+        Assert.Contains($"The AirQino token endpoint {tokenUrl} {(endpoint == "refused" ? "could not be reached" : "did not answer within")}", output);
+        Assert.Contains(output.Split('\n'), l => l.StartsWith("No network or no access to AirQino? --simulate", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_run_whose_credentials_the_token_endpoint_refuses_does_not_blame_the_network()
+    {
+        await using var simulator = await AirQinoSimulatorHost.StartAsync(new SimulatorOptions
+        {
+            StationIds = ["283164601"], Now = new DateTimeOffset(2023, 12, 10, 0, 0, 0, TimeSpan.Zero),
+            Tokens = new SimulatorTokenOptions { RequireToken = true },
+        }, Ct);
+
+        var (exit, output) = await _cli.InvokeAsync(["run", "--once", "--airqino-url", simulator.BaseUrl, "--station", "283164601",
+            "--from", "2023-11-01", "--to", "2023-11-02", "--db", "harmattan.db"], new Dictionary<string, string>
+            {
+                ["AirQino__TokenUrl"] = simulator.TokenUrl, ["AirQino__ClientId"] = "harmattan", ["AirQino__ClientSecret"] = "wrong",
+                ["AirQino__RetryAttempts"] = "1", ["AirQino__RetryDelay"] = "00:00:00.1",
+            });
+
+        Assert.True(exit == 1, output);
+        Assert.Contains("refused the client_credentials grant with 401", output);
+        Assert.DoesNotContain("No network", output);
+    }
+
     public static TheoryData<string> AnswersThatAreNotUsable() => ["larger than AirQino__MaxResponseBytes", "503", "cut short", "404"];
 
     [Theory]
@@ -462,6 +508,41 @@ public sealed class CliBehaviourTests : IDisposable
             .ToString("yyyy-MM-dd'T'HH:mm:sszzz", System.Globalization.CultureInfo.InvariantCulture), r[2]));
         Assert.True(string.CompareOrdinal(rows[0][1], "2023-11-01T00:00:00Z") >= 0 && string.CompareOrdinal(rows[^1][1], "2023-11-04T22:00:00Z") <= 0,
             $"{rows[0][1]} to {rows[^1][1]}");
+    }
+
+    [Theory]
+    [InlineData(null, "Africa/Lagos", "2023-11-01T23:00:00Z,2023-11-02T00:00:00+01:00")]
+    [InlineData("Asia/Tokyo", "Africa/Lagos", "2023-11-01T15:00:00Z,2023-11-02T00:00:00+09:00")]
+    public async Task Export_hourly_cuts_a_day_stored_without_its_zone_in_the_zone_the_dashboard_shows(string? archived, string configured,
+        string firstHour)
+    {
+        // Rows of a SQLite file older than the zone column, whose fetches are no longer archived, record no zone.
+        var store = new SqlitePipelineStore($"Data Source={_cli.PathOf("harmattan.db")}");
+        await store.InitializeAsync(Ct);
+        await store.UpsertAveragesAsync([Builders.Averages("900000001", new DateOnly(2023, 11, 1), days: 3)], Ct);
+        if (archived is not null)
+            await store.ArchiveRawFetchesAsync([new RawReadingsFetched
+            {
+                FetchId = Guid.NewGuid(), StationId = "900000001", WindowStart = new DateTimeOffset(2023, 11, 5, 15, 0, 0, TimeSpan.Zero),
+                WindowEnd = new DateTimeOffset(2023, 11, 6, 15, 0, 0, TimeSpan.Zero), TimeZone = archived, Source = "test",
+                FetchedAt = new DateTimeOffset(2023, 11, 6, 16, 0, 0, TimeSpan.Zero), Readings = [],
+            }], Ct);
+        await using (var connection = new SqliteConnection($"Data Source={_cli.PathOf("harmattan.db")}"))
+        {
+            await connection.OpenAsync(Ct);
+            await using var unzone = connection.CreateCommand();
+            unzone.CommandText = "UPDATE daily_averages SET time_zone = NULL";
+            await unzone.ExecuteNonQueryAsync(Ct);
+        }
+        SqliteConnection.ClearAllPools();
+
+        var (exit, output) = await _cli.InvokeAsync(["export", "--station", "900000001", "--hourly", "--from", "2023-11-02", "--to", "2023-11-02",
+            "--out", "hours.csv", "--db", "harmattan.db"],
+            new Dictionary<string, string> { ["Stations__0__Id"] = "900000001", ["Stations__0__TimeZone"] = configured });
+
+        Assert.True(exit == 0, output);
+        Assert.Contains($"Wrote 24 hours (1 day, {archived ?? configured}) of station 900000001", output);
+        Assert.StartsWith($"900000001,{firstHour},", (await File.ReadAllLinesAsync(_cli.PathOf("hours.csv"), Ct))[1]);
     }
 
     [Fact]

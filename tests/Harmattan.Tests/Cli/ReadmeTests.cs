@@ -1,6 +1,8 @@
 using System.CommandLine;
+using System.Text.Json;
 using System.Text.RegularExpressions;
 using Harmattan.Cli;
+using Harmattan.Dashboard;
 using Harmattan.Tests.Deploy;
 
 namespace Harmattan.Tests.Cli;
@@ -25,6 +27,42 @@ public sealed partial class ReadmeTests
             .Where(o => !Regex.IsMatch(synopsis, $@"(?<![\w-]){Regex.Escape(o.Name)}(?![\w-])"))
             .Select(o => o.Name).ToList();
         Assert.True(missing.Count == 0, $"`harmattan {name} --help` lists {string.Join(", ", missing)}, missing from README's row: {synopsis}");
+    }
+
+    [Theory]
+    [MemberData(nameof(CommandNames))]
+    public void Every_option_the_readme_tables_row_names_is_an_option_of_that_command(string name)
+    {
+        var command = HarmattanCli.CreateRoot().Subcommands.Single(c => c.Name == name);
+        var row = Readme.Split('\n').Single(l => l.StartsWith($"| `{name}", StringComparison.Ordinal));
+        var known = command.Options.Concat(command.Subcommands.SelectMany(s => s.Options))
+            .SelectMany(o => o.Aliases.Append(o.Name)).ToHashSet(StringComparer.Ordinal);
+
+        var unknown = OptionName().Matches(row).Select(m => m.Value).Distinct().Where(o => !known.Contains(o)).ToList();
+        Assert.True(unknown.Count == 0, $"README's row of `{name}` names {string.Join(", ", unknown)}, which `harmattan {name} --help` does not list");
+    }
+
+    [GeneratedRegex(@"(?<![\w-])--[a-z][a-z-]*[a-z]")]
+    private static partial Regex OptionName();
+
+    public static TheoryData<string> DashboardRequests() => [.. DashboardAnswers.Keys];
+
+    private static readonly Dictionary<string, Type[]> DashboardAnswers = new()
+    {
+        ["GET /api/stations`"] = [typeof(StationsResponse), typeof(StationSummary), typeof(RecentDaysSummary)],
+        ["GET /api/stations/{id}/daily"] = [typeof(DailyResponse), typeof(DayRow), typeof(QuantityNumbers)],
+        ["GET /api/stations/{id}/hourly"] = [typeof(HourlyResponse), typeof(HourRow)],
+    };
+
+    [Theory]
+    [MemberData(nameof(DashboardRequests))]
+    public void Every_field_of_a_dashboard_answer_is_named_in_its_row_of_the_readmes_api_table(string request)
+    {
+        var row = Readme.Split('\n').Single(l => l.StartsWith($"| `{request}", StringComparison.Ordinal));
+
+        var missing = DashboardAnswers[request].SelectMany(t => t.GetProperties()).Select(p => JsonNamingPolicy.CamelCase.ConvertName(p.Name))
+            .Where(field => !row.Contains($"`{field}`", StringComparison.Ordinal)).Distinct().ToList();
+        Assert.True(missing.Count == 0, $"README's row of {request.TrimEnd('`')} leaves out {string.Join(", ", missing)}");
     }
 
     /// <summary>The lines of the README's offline examples block, each starting with <c>harmattan</c>.</summary>

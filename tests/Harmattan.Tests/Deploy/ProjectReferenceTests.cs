@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using System.Xml.Linq;
 
 namespace Harmattan.Tests.Deploy;
@@ -16,6 +17,15 @@ public class ProjectReferenceTests
     public static TheoryData<string> Executables() => [.. Projects.Where(p => !IsTestProject(p) && IsExecutable(p))];
 
     public static TheoryData<string> TestProjects() => [.. Projects.Where(IsTestProject)];
+
+    [Fact]
+    public void Every_project_has_its_line_in_the_layout_of_docs_architecture()
+    {
+        var layout = File.ReadAllText(Repository.PathOf("docs/architecture.md")).Split("## Layout")[1];
+        var missing = Projects.Select(p => Path.GetDirectoryName(p)!.Replace('\\', '/'))
+            .Where(folder => !Regex.IsMatch(layout, $@"^{Regex.Escape(folder)}(\s|$)", RegexOptions.Multiline)).ToList();
+        Assert.True(missing.Count == 0, $"docs/architecture.md's Layout leaves out {string.Join(", ", missing)}");
+    }
 
     [Theory]
     [MemberData(nameof(ProductionProjects))]
