@@ -113,7 +113,7 @@ public sealed class AirQinoTokenTests : IAsyncLifetime
         await FetchAsync(client);
 
         Assert.Equal((2, 0, 1), (_simulator.Tokens.PasswordGrants, _simulator.Tokens.RefreshGrants, _simulator.Tokens.RefusedGrants));
-        Assert.Contains("refresh token was refused", _logs.Text);
+        Assert.Contains("refresh token could not be used", _logs.Text);
     }
 
     [Fact]

@@ -63,7 +63,7 @@ public sealed class AirQinoTokenClient(IHttpClientFactory httpClients, IOptions<
         }
         catch (AirQinoAuthenticationException ex)
         {
-            logger.LogInformation("The AirQino refresh token was refused ({Reason}); asking for a new token with the {Grant} grant",
+            logger.LogInformation("The AirQino refresh token could not be used ({Reason}); asking for a new token with the {Grant} grant",
                 ex.Message, UsesPasswordGrant ? "password" : "client_credentials");
             return null;
         }
