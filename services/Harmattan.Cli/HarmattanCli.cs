@@ -3,6 +3,7 @@ using System.CommandLine.Help;
 using System.Runtime.InteropServices;
 using System.Text.RegularExpressions;
 using Harmattan.Cli.Commands;
+using Harmattan.Cli.Pipeline;
 using Harmattan.Hosting;
 using Microsoft.Extensions.Options;
 using Spectre.Console;
@@ -75,6 +76,12 @@ public static partial class HarmattanCli
         {
             // Several options checked at start refused together; each options registration reports its own, often the same.
             return await SettingsRefusedAsync(ex.Flatten().InnerExceptions.Cast<OptionsValidationException>());
+        }
+        catch (Exception ex) when (StoreLocation.IsNewerStore(ex.GetBaseException()))
+        {
+            // `run` opens the store as its services start, past the reading commands' check; refused in the same words.
+            await Console.Error.WriteLineAsync($"error: {ex.GetBaseException().Message}.");
+            return CliException.UsageExitCode;
         }
         catch (Exception ex) when (ConfigurationValueError.Describe(ex) is { } refused)
         {

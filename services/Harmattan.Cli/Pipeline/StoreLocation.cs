@@ -56,6 +56,9 @@ public static class StoreLocation
             ? " ConnectionStrings__MongoDb is set, but a command reads SQLite unless given --mongo URI (or Storage__Provider=MongoDb)."
             : "";
 
+    /// <summary>A SQLite file or a MongoDB database written by a newer version, refused as it was opened.</summary>
+    public static bool IsNewerStore(Exception e) => e is NewerStoreException or NewerMongoStoreException;
+
     /// <summary>SQLITE_NOTADB: the file exists and is not a SQLite database.</summary>
     private const int NotADatabase = 26;
 
@@ -64,8 +67,8 @@ public static class StoreLocation
     /// creates a database at its first write, so a misspelt <c>Storage:MongoDatabase</c> would read as an empty store
     /// (and a backfill would wait at 0 % while the services store elsewhere).
     /// </summary>
-    /// <exception cref="CliException">The MongoDB database holds none of the store's collections, or the SQLite file is
-    /// another application's or of a newer version.</exception>
+    /// <exception cref="CliException">The MongoDB database holds none of the store's collections, the SQLite file is
+    /// another application's, or either is of a newer version.</exception>
     public static async Task OpenForReadingAsync(IPipelineStore store, CancellationToken cancellationToken)
     {
         try
@@ -82,7 +85,7 @@ public static class StoreLocation
         {
             throw CliException.Usage($"{e.Message}. Check --db (or ConnectionStrings__Sqlite).");
         }
-        catch (NewerStoreException e)
+        catch (Exception e) when (IsNewerStore(e))
         {
             throw CliException.Usage($"{e.Message}.");
         }

@@ -184,4 +184,13 @@ public static class MongoCommands
         Keys.Ascending(StationId).Descending(FetchedAtTicks));
 
     public static readonly BsonDocument Ping = new("ping", 1);
+
+    public static readonly FilterDefinition<BsonDocument> LayoutDocument = Filter.Eq(Id, (BsonValue)Layout);
+
+    /// <summary>
+    /// With an upsert on <see cref="LayoutDocument"/>: records <paramref name="version"/>, never lowering one recorded by a
+    /// later version that started meanwhile.
+    /// </summary>
+    public static UpdateDefinition<BsonDocument> RecordLayoutVersion(int version) =>
+        Builders<BsonDocument>.Update.Max(LayoutVersion, version);
 }

@@ -49,12 +49,22 @@ public sealed partial class MongoPipelineStore : IPipelineStore
     public string Location { get; }
 
     /// <summary>
-    /// Creates the indexes and verifies that both unique keys exist and are unique; throws, naming the collection,
-    /// the index and the fix, when they cannot be created (e.g. duplicates already stored) or are not unique.
+    /// The shape of the store's documents, recorded in the database (<see cref="MongoSchema.StoreInfo"/>) so that an older
+    /// version refuses a database it would misread. Raise it with any change an older version cannot read or write
+    /// correctly. 0 is a database written before the version was recorded.
     /// </summary>
+    public const int SchemaVersion = 1;
+
+    /// <summary>
+    /// Refuses a database of a newer version, then creates the indexes and verifies that both unique keys exist and are
+    /// unique; throws, naming the collection, the index and the fix, when they cannot be created (e.g. duplicates already
+    /// stored) or are not unique. Records <see cref="SchemaVersion"/> last.
+    /// </summary>
+    /// <exception cref="NewerMongoStoreException">The database's schema is newer.</exception>
     public Task InitializeAsync(CancellationToken cancellationToken = default) =>
         BoundedAsync("the index creation", async bounded =>
         {
+            var storedSchema = await RequireKnownSchemaAsync(bounded);
             foreach (var (collection, index) in MongoUniqueKeys.All)
             {
                 try
@@ -76,6 +86,9 @@ public sealed partial class MongoPipelineStore : IPipelineStore
                 if (MongoUniqueKeys.Problem(collection, index, indexes) is { } problem)
                     throw new StoreNotReadyException(problem);
             }
+            if (storedSchema < SchemaVersion)
+                await _database.GetCollection<BsonDocument>(MongoSchema.StoreInfo).UpdateOneAsync(MongoCommands.LayoutDocument,
+                    MongoCommands.RecordLayoutVersion(SchemaVersion), new UpdateOptions { IsUpsert = true }, bounded);
             _uniqueKeysVerified = true;
             return true;
         }, cancellationToken);
@@ -87,7 +100,8 @@ public sealed partial class MongoPipelineStore : IPipelineStore
 
     /// <summary>
     /// Reading needs no index: the server is only asked to answer (a user with the read role may create none), and the
-    /// database to hold the store's collections (<see cref="MissingStoreException"/> otherwise).
+    /// database to hold the store's collections (<see cref="MissingStoreException"/> otherwise) of a version this one knows
+    /// (<see cref="NewerMongoStoreException"/> otherwise).
     /// </summary>
     public async Task PrepareForReadingAsync(CancellationToken cancellationToken = default)
     {
@@ -98,7 +112,19 @@ public sealed partial class MongoPipelineStore : IPipelineStore
             return names.Intersect([MongoSchema.DailyAverages, MongoSchema.HourlyAverages, MongoSchema.RawFetches]).Any();
         }, cancellationToken);
         if (!holdsTheStore)
-            throw new MissingStoreException($"database {DatabaseName} of {Location}");
+            throw new MissingStoreException(Database);
+        await BoundedAsync($"a read of {MongoSchema.StoreInfo}", RequireKnownSchemaAsync, cancellationToken);
+    }
+
+    private string Database => $"database {DatabaseName} of {Location}";
+
+    /// <summary>The store schema recorded in the database, refusing one newer than <see cref="SchemaVersion"/>.</summary>
+    private async Task<long> RequireKnownSchemaAsync(CancellationToken cancellationToken)
+    {
+        var layout = await _database.GetCollection<BsonDocument>(MongoSchema.StoreInfo).Find(MongoCommands.LayoutDocument)
+            .FirstOrDefaultAsync(cancellationToken);
+        var storedSchema = MongoSchema.LayoutVersionOf(layout);
+        return storedSchema <= SchemaVersion ? storedSchema : throw new NewerMongoStoreException(Database, storedSchema);
     }
 
     private Task AnswerAsync(CancellationToken cancellationToken) =>

@@ -14,6 +14,11 @@ public static class MongoSchema
     public const string HourlyAverages = "hourly_averages";
     public const string RawFetches = "raw_fetches";
 
+    /// <summary>The store's metadata: one document, <c>{ _id: 'layout', schema_version: 1 }</c>.</summary>
+    public const string StoreInfo = "store_info";
+    public const string Layout = "layout";
+    public const string LayoutVersion = "schema_version";
+
     public const string Id = "_id";
     public const string StationId = "station_id";
     public const string Date = "date";
@@ -82,6 +87,10 @@ public static class MongoSchema
     public static string Describe(string keyField, BsonValue key) => key.IsValidDateTime
         ? key.ToUniversalTime().ToString(keyField == Date ? "yyyy-MM-dd" : "yyyy-MM-dd'T'HH:mm'Z'", CultureInfo.InvariantCulture)
         : key.ToString() ?? "";
+
+    /// <summary>The store schema a layout document records; 0 for a database written before it was recorded.</summary>
+    public static long LayoutVersionOf(BsonDocument? layout) =>
+        layout is not null && layout.TryGetValue(LayoutVersion, out var version) && version.IsNumeric ? version.ToInt64() : 0;
 
     public static Guid ToGuid(BsonValue value) => value.AsBsonBinaryData.ToGuid(GuidRepresentation.Standard);
 

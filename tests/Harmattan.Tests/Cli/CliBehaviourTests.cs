@@ -456,6 +456,10 @@ public sealed class CliBehaviourTests : IDisposable
             // The default store is named as configured, relative to the folder the command was typed in.
             Assert.Contains($"error: {NewerStoreFile.Refusal("harmattan.db")}.", output);
         }
+        // run opens the store as its services start, and refuses it in the same words.
+        var (runExit, runOutput) = await _cli.InvokeAsync(["run", "--once", "--simulate", "--db", newer]);
+        Assert.True(runExit == 2, runOutput);
+        Assert.Contains($"error: {NewerStoreFile.Refusal(newer)}.", runOutput);
         Assert.Equal(before, await File.ReadAllBytesAsync(newer, Ct));
     }
 
@@ -741,6 +745,48 @@ public sealed class CliBehaviourTests : IDisposable
             }
 
             Assert.Empty(await (await client.GetDatabase(database).ListCollectionNamesAsync(cancellationToken: Ct)).ToListAsync(Ct));
+        }
+        finally
+        {
+            await client.DropDatabaseAsync(database, CancellationToken.None);
+        }
+    }
+
+    [Fact]
+    public async Task Mongo_a_command_refuses_a_database_written_by_a_newer_version_naming_the_fix_and_leaves_it_as_it_is()
+    {
+        var connectionString = await MongoTestServer.RequireAsync();
+        var database = MongoTestServer.FreshDatabaseName();
+        using var client = MongoTestServer.CreateClient(connectionString);
+        try
+        {
+            await new MongoPipelineStore(client, database).InitializeAsync(Ct);
+            var storeInfo = client.GetDatabase(database).GetCollection<MongoDB.Bson.BsonDocument>(MongoSchema.StoreInfo);
+            await storeInfo.UpdateOneAsync(MongoCommands.LayoutDocument, MongoCommands.RecordLayoutVersion(MongoPipelineStore.SchemaVersion + 1),
+                cancellationToken: Ct);
+            var indexesBefore = await IndexesAsync(client, database);
+            var environment = new Dictionary<string, string> { ["Storage__MongoDatabase"] = database };
+            string[][] commands =
+            [
+                .. MongoReadingCommands(connectionString),
+                ["archive", "prune", "--mongo", connectionString],
+                ["replay", "--station", "283164601", "--from", "2023-11-01", "--to", "2023-11-02", "--mongo", connectionString],
+                ["backfill", "--station", "283164601", "--from", "2023-11-01", "--to", "2023-11-02", "--mongo", connectionString],
+                ["run", "--once", "--simulate", "--mongo", connectionString],
+            ];
+            foreach (var command in commands)
+            {
+                var (exit, output) = await _cli.InvokeAsync(command, environment);
+                Assert.True(exit == 2, $"{command[0]}: {output}");
+                Assert.Contains($"error: database {database} of MongoDB at ", output);
+                Assert.Contains($" was written by a newer version of Harmattan (store schema {MongoPipelineStore.SchemaVersion + 1}; this version " +
+                    $"knows up to {MongoPipelineStore.SchemaVersion}) and was left as it is: run the version that wrote it, or a later one, " +
+                    "or restore a dump taken before the upgrade with mongorestore.", output);
+            }
+
+            Assert.Equal(indexesBefore, await IndexesAsync(client, database));
+            Assert.Equal(0, await client.GetDatabase(database).GetCollection<MongoDB.Bson.BsonDocument>(MongoSchema.DailyAverages)
+                .CountDocumentsAsync(MongoCommands.AllDocuments, cancellationToken: Ct));
         }
         finally
         {

@@ -10,6 +10,15 @@ namespace Harmattan.Tests.Storage;
 public class MongoCommandsTests
 {
     [Fact]
+    public void Mongo_the_store_schema_is_one_document_whose_version_is_raised_never_lowered()
+    {
+        AssertBson("""{ "_id": "layout" }""", Render(MongoCommands.LayoutDocument));
+        AssertBson("""{ "$max": { "schema_version": 1 } }""", Render(MongoCommands.RecordLayoutVersion(1)));
+        Assert.Equal(0, MongoSchema.LayoutVersionOf(null));
+        Assert.Equal(2, MongoSchema.LayoutVersionOf(new BsonDocument { { "_id", "layout" }, { "schema_version", 2 } }));
+    }
+
+    [Fact]
     public void Mongo_daily_upsert_filter_matches_the_day_only_when_the_stored_version_is_not_newer()
     {
         var filter = MongoCommands.DailyUpsertFilter(StationDay(algorithmVersion: 2), StationDay().Daily[0]);

@@ -193,6 +193,54 @@ public sealed class MongoHardeningTests : IAsyncLifetime
         Assert.Equal("2", (await daily.Find(FilterDefinition<BsonDocument>.Empty).SingleAsync(Ct))[MongoSchema.AlgorithmVersion].AsString);
     }
 
+    [Fact]
+    public async Task Mongo_the_loader_records_the_store_schema_and_a_reader_of_an_earlier_store_writes_none()
+    {
+        var connectionString = await MongoTestServer.RequireAsync();
+        _client = MongoTestServer.CreateClient(connectionString);
+        var database = _client.GetDatabase(_databaseName);
+        // A store written before the schema was recorded.
+        await database.GetCollection<BsonDocument>(MongoSchema.DailyAverages).InsertOneAsync(
+            MongoSchema.ToDocument(StationDay(), StationDay().Daily[0]), cancellationToken: Ct);
+        var store = new MongoPipelineStore(_client, _databaseName);
+
+        await store.PrepareForReadingAsync(Ct);
+        Assert.DoesNotContain(MongoSchema.StoreInfo, await (await database.ListCollectionNamesAsync(cancellationToken: Ct)).ToListAsync(Ct));
+
+        await store.InitializeAsync(Ct);
+        AssertBson("""{ "_id": "layout", "schema_version": 1 }""",
+            await database.GetCollection<BsonDocument>(MongoSchema.StoreInfo).Find(FilterDefinition<BsonDocument>.Empty).SingleAsync(Ct));
+    }
+
+    [Fact]
+    public async Task Mongo_a_database_written_by_a_newer_version_is_refused_naming_it_both_versions_and_the_fix_and_left_as_it_is()
+    {
+        var connectionString = await MongoTestServer.RequireAsync();
+        _client = MongoTestServer.CreateClient(connectionString);
+        var database = _client.GetDatabase(_databaseName);
+        var daily = database.GetCollection<BsonDocument>(MongoSchema.DailyAverages);
+        await daily.InsertOneAsync(MongoSchema.ToDocument(StationDay(), StationDay().Daily[0]), cancellationToken: Ct);
+        var newer = MongoPipelineStore.SchemaVersion + 1;
+        await database.GetCollection<BsonDocument>(MongoSchema.StoreInfo).InsertOneAsync(
+            new BsonDocument { { MongoSchema.Id, MongoSchema.Layout }, { MongoSchema.LayoutVersion, newer } }, cancellationToken: Ct);
+        var store = new MongoPipelineStore(_client, _databaseName);
+
+        foreach (var open in new Func<Task>[] { () => store.InitializeAsync(Ct), () => store.PrepareForReadingAsync(Ct),
+                     () => store.UpsertAveragesAsync([StationDay()], Ct), () => store.ArchiveRawFetchesAsync([RawFetch()], Ct) })
+        {
+            var refused = await Assert.ThrowsAsync<NewerMongoStoreException>(open);
+            Assert.Equal($"database {_databaseName} of {store.Location} was written by a newer version of Harmattan (store schema {newer}; " +
+                $"this version knows up to {MongoPipelineStore.SchemaVersion}) and was left as it is: run the version that wrote it, " +
+                "or a later one, or restore a dump taken before the upgrade with mongorestore", refused.Message);
+        }
+
+        Assert.Equal([MongoSchema.DailyAverages, MongoSchema.StoreInfo],
+            (await (await database.ListCollectionNamesAsync(cancellationToken: Ct)).ToListAsync(Ct)).Order());
+        Assert.Equal(["_id_"], (await (await daily.Indexes.ListAsync(Ct)).ToListAsync(Ct)).Select(index => index["name"].AsString));
+        Assert.Equal(newer, MongoSchema.LayoutVersionOf(
+            await database.GetCollection<BsonDocument>(MongoSchema.StoreInfo).Find(FilterDefinition<BsonDocument>.Empty).SingleAsync(Ct)));
+    }
+
     /// <summary>A MongoDB URI whose server accepts connections and never sends a byte.</summary>
     private string SilentServer()
     {
