@@ -22,17 +22,18 @@ public static class BackupCommand
             Required = true,
         };
         var db = CommonOptions.Db();
+        var mongo = CommonOptions.RefusedMongo(db);
         var command = new Command("backup", "Copy a SQLite store to a file while the services go on writing to it (one consistent instant).")
         {
-            output, db,
+            output, db, mongo,
         };
-        command.SetAction((result, cancellationToken) => RunAsync(result.GetValue(output)!, result.GetValue(db), cancellationToken));
+        command.SetAction((result, cancellationToken) => RunAsync(result.GetValue(output)!, result.GetValue(db), result.GetValue(mongo), cancellationToken));
         return command;
     }
 
-    private static async Task<int> RunAsync(FileInfo target, FileInfo? db, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(FileInfo target, FileInfo? db, string? mongo, CancellationToken cancellationToken)
     {
-        var builder = CliHost.CreateBuilder(CommonOptions.StoreDefaults, CliHost.Overrides(CommonOptions.StoreOverrides(db, null)));
+        var builder = CliHost.CreateBuilder(CommonOptions.StoreDefaults, CliHost.Overrides(CommonOptions.StoreOverrides(db, mongo)));
         var source = StoreLocation.SqliteFile(builder.Configuration) ?? throw CliException.Usage(
             $"backup copies a SQLite store, and the store configured is {StoreLocation.Describe(builder.Configuration)}: back MongoDB up " +
             "with mongodump (README, \"Backups\"), or give the SQLite file with --db.");

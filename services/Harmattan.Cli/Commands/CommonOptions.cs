@@ -68,6 +68,17 @@ public static class CommonOptions
         return mongo;
     }
 
+    /// <summary>
+    /// <c>--mongo</c> for a command that only handles SQLite (backup, restore): left out of its help, and taken so that the
+    /// command refuses a MongoDB store naming MongoDB's own tools, not as an unknown option.
+    /// </summary>
+    public static Option<string?> RefusedMongo(Option<FileInfo?> db)
+    {
+        var mongo = Mongo(db);
+        mongo.Hidden = true;
+        return mongo;
+    }
+
     private static bool IsMongoUri(string? value)
     {
         try

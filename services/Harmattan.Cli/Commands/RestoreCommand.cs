@@ -22,20 +22,21 @@ public static class RestoreCommand
             Required = true,
         };
         var db = CommonOptions.Db();
+        var mongo = CommonOptions.RefusedMongo(db);
         var command = new Command("restore", "Put a backup in the place of a SQLite store, with the services stopped; the store it replaces is kept beside it.")
         {
-            backup, db,
+            backup, db, mongo,
         };
-        command.SetAction((result, cancellationToken) => RunAsync(result.GetValue(backup)!, result.GetValue(db), cancellationToken));
+        command.SetAction((result, cancellationToken) => RunAsync(result.GetValue(backup)!, result.GetValue(db), result.GetValue(mongo), cancellationToken));
         return command;
     }
 
     /// <summary>SQLITE_BUSY: another connection holds a lock on the file.</summary>
     private const int Busy = 5;
 
-    private static async Task<int> RunAsync(FileInfo backup, FileInfo? db, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(FileInfo backup, FileInfo? db, string? mongo, CancellationToken cancellationToken)
     {
-        var builder = CliHost.CreateBuilder(CommonOptions.StoreDefaults, CliHost.Overrides(CommonOptions.StoreOverrides(db, null)));
+        var builder = CliHost.CreateBuilder(CommonOptions.StoreDefaults, CliHost.Overrides(CommonOptions.StoreOverrides(db, mongo)));
         var store = StoreLocation.SqliteFile(builder.Configuration) ?? throw CliException.Usage(
             $"restore replaces a SQLite store, and the store configured is {StoreLocation.Describe(builder.Configuration)}: restore MongoDB " +
             "with mongorestore (README, \"Backups\"), or give the SQLite file with --db.");

@@ -112,5 +112,11 @@ public sealed class BackupCommandTests : IDisposable
         Assert.Equal(2, exit);
         Assert.Contains("backup copies a SQLite store, and the store configured is MongoDB", output);
         Assert.Contains("mongodump", output);
+
+        // Named on the command line as the other commands take it, rather than refused as an unknown option.
+        (exit, output) = await _cli.InvokeAsync(["backup", "--out", "copy.db", "--mongo", "mongodb://127.0.0.1:9/"]);
+
+        Assert.Equal(2, exit);
+        Assert.Contains("error: backup copies a SQLite store, and the store configured is MongoDB 127.0.0.1:9, database harmattan: back MongoDB up with mongodump", output);
     }
 }

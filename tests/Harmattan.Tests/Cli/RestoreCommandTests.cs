@@ -188,5 +188,11 @@ public sealed class RestoreCommandTests : IDisposable
         Assert.Equal(2, exit);
         Assert.Contains("restore replaces a SQLite store, and the store configured is MongoDB", output);
         Assert.Contains("mongorestore", output);
+
+        // Named on the command line as the other commands take it, rather than refused as an unknown option.
+        (exit, output) = await _cli.InvokeAsync(["restore", "--backup", "backup.db", "--mongo", "mongodb://127.0.0.1:9/"]);
+
+        Assert.Equal(2, exit);
+        Assert.Contains("error: restore replaces a SQLite store, and the store configured is MongoDB 127.0.0.1:9, database harmattan: restore MongoDB with mongorestore", output);
     }
 }
