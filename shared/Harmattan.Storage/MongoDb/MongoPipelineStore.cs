@@ -26,6 +26,7 @@ public sealed partial class MongoPipelineStore : IPipelineStore
     private readonly IMongoCollection<BsonDocument> _raw;
     private readonly TimeSpan _operationTimeout;
     private readonly ILogger _logger;
+    private readonly string? _replicaSet;
     private volatile bool _uniqueKeysVerified;
 
     public MongoPipelineStore(IMongoClient client, IOptions<MongoStoreOptions> options, ILogger<MongoPipelineStore>? logger = null)
@@ -38,6 +39,7 @@ public sealed partial class MongoPipelineStore : IPipelineStore
         _operationTimeout = operationTimeout ?? MongoStoreOptions.DefaultOperationTimeout;
         _logger = logger ?? NullLogger.Instance;
         Location = $"MongoDB at {MongoRegistration.Hosts(client.Settings)}";
+        _replicaSet = client.Settings.ReplicaSetName;
         _database = client.GetDatabase(databaseName);
         _daily = _database.GetCollection<BsonDocument>(MongoSchema.DailyAverages);
         _hourly = _database.GetCollection<BsonDocument>(MongoSchema.HourlyAverages);
@@ -327,7 +329,8 @@ public sealed partial class MongoPipelineStore : IPipelineStore
             // Its message goes on to describe the whole cluster; the first words say what timed out.
             var driverSaid = e.Message.Split(" using ")[0].TrimEnd('.');
             throw new TimeoutException(
-                $"{Location} did not answer {operation}: {driverSaid} (serverSelectionTimeoutMS of ConnectionStrings:MongoDb): {CheckTheServer}", e);
+                $"{Location} did not answer {operation}: {driverSaid} (serverSelectionTimeoutMS of ConnectionStrings:MongoDb): {CheckTheServer}" +
+                ReplicaSetHint(), e);
         }
         catch (Exception e) when (e is TimeoutException || (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested))
         {
@@ -335,6 +338,14 @@ public sealed partial class MongoPipelineStore : IPipelineStore
                 $"{Location} did not answer {operation} within {_operationTimeout} (Storage:MongoOperationTimeout): {CheckTheServer}", e);
         }
     }
+
+    /// <summary>
+    /// With replicaSet= the driver waits for a primary among the members under the names the set gives them, which a host
+    /// outside the set may not resolve (docker compose's from the host), or for a set of that name at all.
+    /// </summary>
+    private string ReplicaSetHint() => _replicaSet is null ? "" :
+        $" The URI names replica set {_replicaSet}: the driver waits for its primary, under the host names the set gives its members; " +
+        "from a host that cannot reach those names, connect to one member with directConnection=true instead of replicaSet=.";
 
     private static int Applied(BulkWriteResult result) =>
         (int)(result.InsertedCount + result.MatchedCount) + result.Upserts.Count;

@@ -78,6 +78,19 @@ public sealed class MongoHardeningTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Mongo_a_replica_set_without_a_primary_in_reach_names_the_set_and_directConnection()
+    {
+        using var client = new MongoClient(MongoRegistration.ClientSettings("mongodb://127.0.0.1:9/?replicaSet=rs0&serverSelectionTimeoutMS=300"));
+        var store = new MongoPipelineStore(client, _databaseName);
+
+        var error = await Assert.ThrowsAsync<TimeoutException>(() => store.PrepareForReadingAsync(Ct).WaitAsync(TimeSpan.FromSeconds(20), Ct));
+
+        Assert.StartsWith("MongoDB at 127.0.0.1:9 did not answer a ping: A timeout occurred after ", error.Message);
+        Assert.EndsWith(" The URI names replica set rs0: the driver waits for its primary, under the host names the set gives its members; " +
+            "from a host that cannot reach those names, connect to one member with directConnection=true instead of replicaSet=.", error.Message);
+    }
+
+    [Fact]
     public async Task Mongo_the_loaders_readiness_on_a_server_that_never_answers_is_unhealthy_within_its_ping_limit_naming_the_host()
     {
         var uri = SilentServer();
