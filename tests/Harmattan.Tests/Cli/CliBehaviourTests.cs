@@ -686,6 +686,15 @@ public sealed class CliBehaviourTests : IDisposable
         ["archive", "prune", "--dry-run", "--mongo", connectionString],
     ];
 
+    /// <summary>Every command that opens the MongoDB store: each refuses a store it cannot use before it writes anything.</summary>
+    private static string[][] MongoStoreCommands(string connectionString) =>
+    [
+        .. MongoReadingCommands(connectionString),
+        ["archive", "prune", "--mongo", connectionString],
+        ["replay", "--station", "283164601", "--from", "2023-11-01", "--to", "2023-11-02", "--mongo", connectionString],
+        ["backfill", "--station", "283164601", "--from", "2023-11-01", "--to", "2023-11-02", "--mongo", connectionString],
+    ];
+
     [Fact]
     public async Task Mongo_the_reading_commands_create_nothing_in_the_database_so_a_read_only_user_can_run_them()
     {
@@ -729,14 +738,7 @@ public sealed class CliBehaviourTests : IDisposable
         try
         {
             var environment = new Dictionary<string, string> { ["Storage__MongoDatabase"] = database };
-            string[][] commands =
-            [
-                .. MongoReadingCommands(connectionString),
-                ["archive", "prune", "--mongo", connectionString],
-                ["replay", "--station", "283164601", "--from", "2023-11-01", "--to", "2023-11-02", "--mongo", connectionString],
-                ["backfill", "--station", "283164601", "--from", "2023-11-01", "--to", "2023-11-02", "--mongo", connectionString],
-            ];
-            foreach (var command in commands)
+            foreach (var command in MongoStoreCommands(connectionString))
             {
                 var (exit, output) = await _cli.InvokeAsync(command, environment);
                 Assert.True(exit == 2, $"{command[0]}: {output}");
@@ -768,10 +770,7 @@ public sealed class CliBehaviourTests : IDisposable
             var environment = new Dictionary<string, string> { ["Storage__MongoDatabase"] = database };
             string[][] commands =
             [
-                .. MongoReadingCommands(connectionString),
-                ["archive", "prune", "--mongo", connectionString],
-                ["replay", "--station", "283164601", "--from", "2023-11-01", "--to", "2023-11-02", "--mongo", connectionString],
-                ["backfill", "--station", "283164601", "--from", "2023-11-01", "--to", "2023-11-02", "--mongo", connectionString],
+                .. MongoStoreCommands(connectionString),
                 ["run", "--once", "--simulate", "--mongo", connectionString],
             ];
             foreach (var command in commands)
