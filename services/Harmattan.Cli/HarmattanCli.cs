@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.CommandLine.Help;
+using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text.RegularExpressions;
 using Harmattan.Cli.Commands;
@@ -34,6 +35,9 @@ public static partial class HarmattanCli
 
     public static async Task<int> InvokeAsync(string[] args, CancellationToken cancellationToken = default)
     {
+        // Every locale reads the same dates and numbers: a day printed is one --from accepts (a Thai or Saudi locale
+        // would write another calendar's year), and a mean has the decimal point of the exports and the README.
+        CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
         var result = CreateRoot().Parse(args);
         if (result.Errors.Count > 0 && result.Action is not HelpAction)
         {

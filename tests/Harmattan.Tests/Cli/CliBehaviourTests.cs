@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using Harmattan.AirQinoSimulator;
@@ -398,6 +399,24 @@ public sealed class CliBehaviourTests : IDisposable
         Assert.True(exit == 0, output);
         Assert.Contains("283164601,2023-11-01,", output);
         Assert.False(File.Exists(_cli.PathOf("-")), "export wrote a file named -");
+    }
+
+    [Fact]
+    public async Task A_run_prints_its_days_and_means_as_the_exports_write_them_whatever_the_locale()
+    {
+        var culture = CultureInfo.CurrentCulture;
+        CultureInfo.CurrentCulture = new CultureInfo("ar-SA");
+        try
+        {
+            var (exit, output) = await _cli.InvokeAsync(["run", "--once", "--simulate", "--station", "283164601", "--from", "2023-11-01", "--to", "2023-11-01"]);
+
+            Assert.True(exit == 0, output);
+            Assert.Matches(@"│ 283164601 │ 2023-11-01 │ -?[\d.]+ +│ [\d.]+ +│", output);
+        }
+        finally
+        {
+            CultureInfo.CurrentCulture = culture;
+        }
     }
 
     [Fact]

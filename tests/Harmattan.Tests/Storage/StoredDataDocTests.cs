@@ -7,7 +7,7 @@ using MongoDB.Bson;
 
 namespace Harmattan.Tests.Storage;
 
-/// <summary>docs/stored-data.md names every column and field the stores write, so a new one cannot go undocumented.</summary>
+/// <summary>docs/stored-data.md names every column and field the stores write, so a new one cannot go undocumented, and its SQL queries return what it says they do.</summary>
 public sealed class StoredDataDocTests : IDisposable
 {
     private static readonly string Doc = File.ReadAllText(Repository.PathOf("docs/stored-data.md"));
@@ -41,6 +41,38 @@ public sealed class StoredDataDocTests : IDisposable
 
         Assert.Equal(26, columns.Count);
         Assert.All(columns, AssertDocumented);
+    }
+
+    [Fact]
+    public async Task The_SQL_queries_return_the_days_and_hours_they_describe()
+    {
+        using (var store = new SqlitePipelineStore($"Data Source={_path}"))
+        {
+            await store.InitializeAsync(Ct);
+            await store.UpsertAveragesAsync([Builders.Averages("283164601", new DateOnly(2023, 10, 31), days: 3)], Ct);
+        }
+        var queries = Regex.Matches(Doc, @"```sql\n(.*?)```", RegexOptions.Singleline).Select(m => m.Groups[1].Value).ToList();
+        var daily = Assert.Single(queries, q => q.Contains("FROM daily_averages"));
+        var hourly = Assert.Single(queries, q => q.Contains("FROM hourly_averages"));
+
+        Assert.Equal(["2023-11-01", "2023-11-02"], await FirstColumnAsync(daily));
+        var hours = await FirstColumnAsync(hourly);
+        Assert.Equal(24, hours.Count);
+        Assert.Equal("2023-11-01T00:00:00.0000000Z", hours[0]);
+        Assert.Equal("2023-11-01T23:00:00.0000000Z", hours[^1]);
+    }
+
+    private async Task<List<string>> FirstColumnAsync(string sql)
+    {
+        await using var connection = new SqliteConnection($"Data Source={_path}");
+        await connection.OpenAsync(Ct);
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        await using var reader = await command.ExecuteReaderAsync(Ct);
+        var values = new List<string>();
+        while (await reader.ReadAsync(Ct))
+            values.Add(reader.GetString(0));
+        return values;
     }
 
     [Fact]
