@@ -4,8 +4,8 @@ using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text.RegularExpressions;
 using Harmattan.Cli.Commands;
-using Harmattan.Cli.Pipeline;
 using Harmattan.Hosting;
+using Harmattan.Storage;
 using Microsoft.Extensions.Options;
 using Spectre.Console;
 
@@ -81,7 +81,7 @@ public static partial class HarmattanCli
             // Several options checked at start refused together; each options registration reports its own, often the same.
             return await SettingsRefusedAsync(ex.Flatten().InnerExceptions.Cast<OptionsValidationException>());
         }
-        catch (Exception ex) when (StoreLocation.IsNewerStore(ex.GetBaseException()))
+        catch (Exception ex) when (ex.GetBaseException() is NewerStoreException)
         {
             // `run` opens the store as its services start, past the reading commands' check; refused in the same words.
             await Console.Error.WriteLineAsync($"error: {ex.GetBaseException().Message}.");

@@ -56,9 +56,6 @@ public static class StoreLocation
             ? " ConnectionStrings__MongoDb is set, but a command reads SQLite unless given --mongo URI (or Storage__Provider=MongoDb)."
             : "";
 
-    /// <summary>A SQLite file or a MongoDB database written by a newer version, refused as it was opened.</summary>
-    public static bool IsNewerStore(Exception e) => e is NewerStoreException or NewerMongoStoreException;
-
     /// <summary>SQLITE_NOTADB: the file exists and is not a SQLite database.</summary>
     private const int NotADatabase = 26;
 
@@ -85,7 +82,7 @@ public static class StoreLocation
         {
             throw CliException.Usage($"{e.Message}. Check --db (or ConnectionStrings__Sqlite).");
         }
-        catch (Exception e) when (IsNewerStore(e))
+        catch (NewerStoreException e)
         {
             throw CliException.Usage($"{e.Message}.");
         }

@@ -62,7 +62,7 @@ public sealed partial class MongoPipelineStore : IPipelineStore
     /// unique; throws, naming the collection, the index and the fix, when they cannot be created (e.g. duplicates already
     /// stored) or are not unique. Records <see cref="SchemaVersion"/> last.
     /// </summary>
-    /// <exception cref="NewerMongoStoreException">The database's schema is newer.</exception>
+    /// <exception cref="NewerStoreException">The database's schema is newer.</exception>
     public Task InitializeAsync(CancellationToken cancellationToken = default) =>
         BoundedAsync("the index creation", async bounded =>
         {
@@ -103,7 +103,7 @@ public sealed partial class MongoPipelineStore : IPipelineStore
     /// <summary>
     /// Reading needs no index: the server is only asked to answer (a user with the read role may create none), and the
     /// database to hold the store's collections (<see cref="MissingStoreException"/> otherwise) of a version this one knows
-    /// (<see cref="NewerMongoStoreException"/> otherwise).
+    /// (<see cref="NewerStoreException"/> otherwise).
     /// </summary>
     public async Task PrepareForReadingAsync(CancellationToken cancellationToken = default)
     {
@@ -126,7 +126,8 @@ public sealed partial class MongoPipelineStore : IPipelineStore
         var layout = await _database.GetCollection<BsonDocument>(MongoSchema.StoreInfo).Find(MongoCommands.LayoutDocument)
             .FirstOrDefaultAsync(cancellationToken);
         var storedSchema = MongoSchema.LayoutVersionOf(layout);
-        return storedSchema <= SchemaVersion ? storedSchema : throw new NewerMongoStoreException(Database, storedSchema);
+        return storedSchema <= SchemaVersion ? storedSchema : throw new NewerStoreException(Database, storedSchema, SchemaVersion,
+            "a dump taken before the upgrade with mongorestore");
     }
 
     private Task AnswerAsync(CancellationToken cancellationToken) =>

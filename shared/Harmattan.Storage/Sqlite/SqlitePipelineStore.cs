@@ -229,7 +229,8 @@ public sealed partial class SqlitePipelineStore : IPipelineStore, IDisposable
     public static async Task<long> RequireKnownSchemaAsync(SqliteConnection connection, string file, CancellationToken cancellationToken)
     {
         var fileSchema = await ScalarAsync(connection, "PRAGMA user_version;", cancellationToken);
-        return fileSchema <= SchemaVersion ? fileSchema : throw new NewerStoreException(file, fileSchema);
+        return fileSchema <= SchemaVersion ? fileSchema : throw new NewerStoreException(file, fileSchema, SchemaVersion,
+            "a backup taken before the upgrade with `harmattan restore`");
     }
 
     /// <summary>The tables of the database <paramref name="connection"/> has open, SQLite's own left out, by name.</summary>

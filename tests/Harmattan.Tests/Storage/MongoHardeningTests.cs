@@ -241,7 +241,7 @@ public sealed class MongoHardeningTests : IAsyncLifetime
         foreach (var open in new Func<Task>[] { () => store.InitializeAsync(Ct), () => store.PrepareForReadingAsync(Ct),
                      () => store.UpsertAveragesAsync([StationDay()], Ct), () => store.ArchiveRawFetchesAsync([RawFetch()], Ct) })
         {
-            var refused = await Assert.ThrowsAsync<NewerMongoStoreException>(open);
+            var refused = await Assert.ThrowsAsync<NewerStoreException>(open);
             Assert.Equal($"database {_databaseName} of {store.Location} was written by a newer version of Harmattan (store schema {newer}; " +
                 $"this version knows up to {MongoPipelineStore.SchemaVersion}) and was left as it is: run the version that wrote it, " +
                 "or a later one, or restore a dump taken before the upgrade with mongorestore", refused.Message);
