@@ -56,7 +56,8 @@ public static class DashboardApi
         var to = station.Today(now);
         var from = to.AddDays(1 - RecentDays);
         var days = await store.GetDailyAveragesAsync(station.Id, from, to, cancellationToken);
-        var withData = days.Where(d => d.HoursCovered > 0).ToList();
+        // Today before its first hour has ended is running, not missing.
+        var withData = days.Where(d => d.HoursCovered > 0 || d.IsRunning()).ToList();
         var complete = withData.Count(d => d.IsComplete);
         var recent = new RecentDaysSummary(from, to, complete, withData.Count - complete, RecentDays - withData.Count,
             // A day without a row, or without an hour, counts as 0 %.

@@ -109,7 +109,7 @@ public sealed class BackfillPlan
         foreach (var station in Asked)
         {
             var missing = (await store.GetDailyAveragesAsync(station.StationId, station.From, station.To, cancellationToken))
-                .Where(day => day.Coverage == DayCoverage.MissingAtSource
+                .Where(day => day.Coverage == DayCoverage.MissingAtSource && !station.IsRunning(day)
                     && (day.SourceCheckedAt >= startedAt || _alreadyStored[day.StationId].Contains(day.Date)))
                 .Select(day => day.Date)
                 .ToHashSet();

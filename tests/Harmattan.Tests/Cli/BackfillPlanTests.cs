@@ -132,6 +132,21 @@ public sealed class BackfillPlanTests : IDisposable
     }
 
     [Fact]
+    public async Task A_day_fetched_in_its_first_hour_with_no_row_yet_is_running_not_missing_at_the_source()
+    {
+        await _store.InitializeAsync(Ct);
+        var plan = await BackfillPlan.CreateAsync(_store, [Days(2)], refetch: false, Ct);
+        var startedAt = Builders.Midnight(First.AddDays(1)).AddMinutes(5);
+        // The first day ended with no row at the source; the second was fetched 10 minutes into it, before any hour ended.
+        await _store.UpsertAveragesAsync([NoRows(First, startedAt.AddMinutes(5)), NoRows(First.AddDays(1), startedAt.AddMinutes(5))], Ct);
+
+        var counts = await plan.CountStoredAsync(_store, startedAt, Ct);
+
+        Assert.Equal(new StoredDayCounts(2, 0, 1, MissingAtSource: 1, Running: 1), counts);
+        Assert.Equal([(First, First)], (await plan.MissingAtSourceAsync(_store, startedAt, Ct)).Select(run => (run.From, run.To)));
+    }
+
+    [Fact]
     public async Task A_day_whose_every_value_was_rejected_is_not_counted_as_missing_at_the_source()
     {
         await _store.InitializeAsync(Ct);

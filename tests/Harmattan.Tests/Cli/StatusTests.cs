@@ -56,6 +56,21 @@ public sealed class StatusTests : IDisposable
     }
 
     [Fact]
+    public async Task Today_fetched_before_its_first_hour_ended_is_running_not_missing()
+    {
+        await _store.InitializeAsync(Ct);
+        const string station = "283164601";
+        var justAfterMidnight = new DateTimeOffset(2026, 3, 31, 0, 10, 0, TimeSpan.Zero);
+        await _store.UpsertAveragesAsync(
+            [Day(station, Today.AddDays(-1), 24, justAfterMidnight), Day(station, Today, 0, justAfterMidnight, complete: false)], Ct);
+
+        var status = await StationStatus.ReadAsync(_store, new StationDays(station, TimeZoneInfo.Utc, Today.AddDays(-1), Today),
+            justAfterMidnight.AddMinutes(5), Ct);
+
+        Assert.Equal((1, 1, 1, 28), (status.Complete, status.Incomplete, status.Running, status.Missing));
+    }
+
+    [Fact]
     public async Task A_station_with_nothing_stored_is_older_than_any_max_age()
     {
         await _store.InitializeAsync(Ct);

@@ -127,6 +127,20 @@ public abstract class DashboardApiContract : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Today_fetched_before_its_first_hour_ended_is_running_not_missing()
+    {
+        var today = DateOnly.FromDateTime(Now.UtcDateTime);
+        await _store.UpsertAveragesAsync([Builders.Averages(Smart188, today, hoursCovered: 0, new Dictionary<string, QuantityStats>(),
+            fetchedAt: Builders.Midnight(today).AddMinutes(10), isComplete: false)], Ct);
+
+        using var stations = await GetJsonAsync("api/stations");
+
+        var recent = stations.RootElement.GetProperty("stations")[0].GetProperty("last30Days");
+        Assert.Equal((8, 2, 1, 20), (recent.GetProperty("complete").GetInt32(), recent.GetProperty("incomplete").GetInt32(),
+            recent.GetProperty("running").GetInt32(), recent.GetProperty("missing").GetInt32()));
+    }
+
+    [Fact]
     public async Task Daily_without_a_range_is_the_last_30_days_up_to_today_in_the_station_time_zone()
     {
         using var json = await GetJsonAsync($"api/stations/{Smart188}/daily");
