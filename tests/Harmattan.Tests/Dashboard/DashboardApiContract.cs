@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Text.Json;
 using Harmattan.Cli.Export;
+using Harmattan.Contracts;
 using Harmattan.Dashboard;
 using Harmattan.Storage;
 using Harmattan.Storage.MongoDb;
