@@ -250,9 +250,16 @@ public class KubernetesManifestTests
         Assert.False(policies.AllowsEgressToAddress(loader, publicAddress, 443));
         Assert.False(policies.AllowsEgressToAddress(dashboard, publicAddress, 443));
 
-        foreach (var service in new[] { extractor, transformer, loader, dashboard })
-            Assert.True(policies.AllowsIngress(service, null, "kube-system", 8080), "kubelet probes must reach port 8080");
-        // Its readers: an ingress controller in its own namespace.
+        // Kubelet probes come from the pod's node, which NetworkPolicies never block: no rule is needed for them, and the
+        // services' health and metrics stay closed to every other pod (prod's Prometheus aside, in its own test).
+        foreach (var (name, service) in new[] { ("extractor", extractor), ("transformer", transformer), ("loader", loader) })
+        {
+            Assert.True(policies.IsIsolated(service, "Ingress"));
+            Assert.False(policies.AllowsIngress(service, dashboard, null, 8080), $"{name}'s port 8080 is open to the dashboard");
+            Assert.False(policies.AllowsIngress(service, null, "default", 8080), $"{name}'s port 8080 is open to other namespaces");
+            Assert.False(policies.AllowsIngress(service, null, "ingress-nginx", 8080), $"{name}'s port 8080 is open to other namespaces");
+        }
+        // The dashboard's readers: an ingress controller in its own namespace.
         Assert.True(policies.AllowsIngress(dashboard, null, "ingress-nginx", 8080));
         Assert.False(policies.AllowsIngress(dashboard, null, "ingress-nginx", 27017));
     }
