@@ -13,7 +13,8 @@ try
     var app = builder.Build().ValidateSettings();
     app.MapDefaultEndpoints();
     await app.RunAsync();
-    return 0;
+    // Stopped by a store a newer version upgraded while it ran: the watch logged why.
+    return app.Services.GetRequiredService<StoreSchemaWatch>().Refusal is null ? 0 : StoreSchemaWatch.StoppedExitCode;
 }
 catch (Exception ex) when (ex is not HostAbortedException)
 {

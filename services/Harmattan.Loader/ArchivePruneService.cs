@@ -11,6 +11,7 @@ namespace Harmattan.Loader;
 /// </summary>
 public sealed class ArchivePruneService(
     IPipelineStore store,
+    StoreSchemaWatch storeSchema,
     IOptions<ArchiveOptions> options,
     TimeProvider time,
     ILogger<ArchivePruneService> logger) : StoppableBackgroundService
@@ -40,6 +41,9 @@ public sealed class ArchivePruneService(
 
     private async Task PruneOnceAsync(CancellationToken cancellationToken)
     {
+        // A prune deletes from the store: not from one a newer version has upgraded (the loader is then stopping).
+        if (!await storeSchema.MayWriteAsync(cancellationToken))
+            return;
         try
         {
             var report = await ArchivePruner.PruneAsync(store, time.GetUtcNow(), options.Value.KeepAllDays, dryRun: false, cancellationToken);

@@ -9,11 +9,13 @@ public sealed class AveragesComputedConsumerDefinition : ConsumerDefinition<Aver
 {
     private readonly LoaderOptions _options;
     private readonly BusOptions _bus;
+    private readonly StoreSchemaWatch _storeSchema;
 
-    public AveragesComputedConsumerDefinition(IOptions<LoaderOptions> options, IOptions<BusOptions> bus)
+    public AveragesComputedConsumerDefinition(IOptions<LoaderOptions> options, IOptions<BusOptions> bus, StoreSchemaWatch storeSchema)
     {
         _options = options.Value;
         _bus = bus.Value;
+        _storeSchema = storeSchema;
         EndpointName = QueueNames.StoreAverages;
     }
 
@@ -21,6 +23,8 @@ public sealed class AveragesComputedConsumerDefinition : ConsumerDefinition<Aver
         IConsumerConfigurator<AveragesComputedConsumer> consumerConfigurator, IRegistrationContext context)
     {
         LoaderBatching.Configure(endpointConfigurator, consumerConfigurator, _options);
+        // Outside the retries, so that a store upgraded by a newer version leaves the message in its queue, not in _error.
+        endpointConfigurator.UseFilter(new NewerStoreFilter(_storeSchema));
         // A store that is down or locked usually comes back within the retries; beyond them the batch waits in the
         // error queue for a redrive.
         endpointConfigurator.UseExponentialRetry(_bus);

@@ -12,6 +12,7 @@ public static class LoaderRegistration
     {
         services.AddValidatedOptions<LoaderOptions>(LoaderOptions.Section);
         services.AddPipelineStore(configuration);
+        services.TryAddSingleton<StoreSchemaWatch>();
         services.AddMetrics();
         services.AddSingleton(provider => ActivatorUtilities.CreateInstance<StationFreshness>(provider, ConfiguredStationIds(configuration)));
         services.AddHostedService(provider => provider.GetRequiredService<StationFreshness>());
@@ -24,6 +25,7 @@ public static class LoaderRegistration
     {
         services.AddValidatedOptions<ArchiveOptions>(ArchiveOptions.Section, ArchiveOptions.Validate);
         services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<StoreSchemaWatch>();
         if (configuration.GetSection(ArchiveOptions.Section).Get<ArchiveOptions>()?.PruneEnabled ?? true)
             services.AddHostedService<ArchivePruneService>();
         return services;

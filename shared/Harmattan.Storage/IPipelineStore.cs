@@ -30,6 +30,13 @@ public interface IPipelineStore
     /// </summary>
     Task PrepareForReadingAsync(CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Reads the schema version the store records (one small read) and throws <see cref="NewerStoreException"/> when a newer
+    /// version of Harmattan has written it since this process opened it: a store can be upgraded under a running process.
+    /// </summary>
+    /// <exception cref="NewerStoreException">The store's schema is newer than this version knows.</exception>
+    Task RequireKnownSchemaAsync(CancellationToken cancellationToken = default);
+
     /// <summary>Fails when the store cannot be reached; used by the readiness check.</summary>
     Task PingAsync(CancellationToken cancellationToken = default);
 

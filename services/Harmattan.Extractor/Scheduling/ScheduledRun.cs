@@ -44,6 +44,23 @@ public sealed class ScheduledRun(
     {
         if (_store is null)
             return;
+        try
+        {
+            // The store may have been upgraded since this extractor started, and a newer layout could be misread.
+            await _store.RequireKnownSchemaAsync(cancellationToken);
+        }
+        catch (NewerStoreException newer)
+        {
+            logger.LogError("Gaps beyond the {LookbackDays}-day lookback are not detected: {Reason}. The scheduled fetches are sent as always",
+                lookbackDays, newer.Message);
+            return;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            logger.LogWarning("Could not read the store's schema version ({Reason}); gaps beyond the {LookbackDays}-day lookback are not detected in this run",
+                ex.Message, lookbackDays);
+            return;
+        }
         foreach (var station in stations.Value.Stations)
         {
             DateTimeOffset? fetchedUntil;

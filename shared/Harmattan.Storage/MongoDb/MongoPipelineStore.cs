@@ -66,7 +66,7 @@ public sealed partial class MongoPipelineStore : IPipelineStore
     public Task InitializeAsync(CancellationToken cancellationToken = default) =>
         BoundedAsync("the index creation", async bounded =>
         {
-            var storedSchema = await RequireKnownSchemaAsync(bounded);
+            var storedSchema = await StoredKnownSchemaAsync(bounded);
             foreach (var (collection, index) in MongoUniqueKeys.All)
             {
                 try
@@ -115,13 +115,16 @@ public sealed partial class MongoPipelineStore : IPipelineStore
         }, cancellationToken);
         if (!holdsTheStore)
             throw new MissingStoreException(Database);
-        await BoundedAsync($"a read of {MongoSchema.StoreInfo}", RequireKnownSchemaAsync, cancellationToken);
+        await RequireKnownSchemaAsync(cancellationToken);
     }
+
+    public Task RequireKnownSchemaAsync(CancellationToken cancellationToken = default) =>
+        BoundedAsync($"a read of {MongoSchema.StoreInfo}", StoredKnownSchemaAsync, cancellationToken);
 
     private string Database => $"database {DatabaseName} of {Location}";
 
     /// <summary>The store schema recorded in the database, refusing one newer than <see cref="SchemaVersion"/>.</summary>
-    private async Task<long> RequireKnownSchemaAsync(CancellationToken cancellationToken)
+    private async Task<long> StoredKnownSchemaAsync(CancellationToken cancellationToken)
     {
         var layout = await _database.GetCollection<BsonDocument>(MongoSchema.StoreInfo).Find(MongoCommands.LayoutDocument)
             .FirstOrDefaultAsync(cancellationToken);

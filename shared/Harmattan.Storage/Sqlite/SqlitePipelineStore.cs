@@ -233,6 +233,9 @@ public sealed partial class SqlitePipelineStore : IPipelineStore, IDisposable
             "a backup taken before the upgrade with `harmattan restore`");
     }
 
+    public Task RequireKnownSchemaAsync(CancellationToken cancellationToken = default) =>
+        WithConnectionAsync(connection => RequireKnownSchemaAsync(connection, DataSource, cancellationToken), cancellationToken);
+
     /// <summary>The tables of the database <paramref name="connection"/> has open, SQLite's own left out, by name.</summary>
     public static async Task<IReadOnlyList<string>> TablesInAsync(SqliteConnection connection, CancellationToken cancellationToken)
     {

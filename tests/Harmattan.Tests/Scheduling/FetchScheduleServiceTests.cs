@@ -4,6 +4,7 @@ using Harmattan.Extractor.Scheduling;
 using Harmattan.Stations;
 using Harmattan.Storage;
 using Harmattan.Storage.Sqlite;
+using Harmattan.Tests.Storage;
 using MassTransit;
 using MassTransit.Testing;
 using Microsoft.Extensions.Configuration;
@@ -77,6 +78,30 @@ public sealed class FetchScheduleServiceTests : IAsyncDisposable
         Assert.Contains(_logs.Entries, e => e.Level == LogLevel.Warning
             && e.Message.EndsWith(": harmattan backfill --station 283164601 --from 2026-06-10 --to 2026-06-11", StringComparison.Ordinal));
 
+        await schedule.StopAsync(Ct);
+        store.Dispose();
+    }
+
+    [Fact]
+    public async Task A_store_upgraded_by_a_newer_version_is_not_read_for_gaps_and_the_schedule_still_sends()
+    {
+        var store = new SqlitePipelineStore($"Data Source={_path}");
+        await store.InitializeAsync(Ct);
+        await store.ArchiveRawFetchesAsync([Fetch("station-b", fetchedAt: new DateTimeOffset(2026, 6, 1, 10, 0, 0, TimeSpan.Zero))], Ct);
+        var harness = await StartAsync(store);
+        var schedule = _services!.GetServices<IHostedService>().OfType<FetchScheduleService>().Single();
+        await WaitForLogAsync("Fetch schedule 5 * * * * (UTC)");
+
+        // Upgraded after the extractor started, as in a rolling upgrade.
+        await NewerStoreFile.MarkAsync(_path, Ct);
+        _time.Advance(TimeSpan.FromMinutes(6));
+        Assert.Equal(2, (await SentAsync(harness, 2)).Count);
+        await WaitForLogAsync("was written by a newer version");
+
+        var refusal = Assert.Single(_logs.Entries, e => e.Level >= LogLevel.Warning);
+        Assert.Equal(LogLevel.Error, refusal.Level);
+        Assert.Equal($"Gaps beyond the 2-day lookback are not detected: {NewerStoreFile.Refusal(_path)}. The scheduled fetches are sent as always",
+            refusal.Message);
         await schedule.StopAsync(Ct);
         store.Dispose();
     }

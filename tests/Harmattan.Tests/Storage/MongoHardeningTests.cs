@@ -254,6 +254,25 @@ public sealed class MongoHardeningTests : IAsyncLifetime
             await database.GetCollection<BsonDocument>(MongoSchema.StoreInfo).Find(FilterDefinition<BsonDocument>.Empty).SingleAsync(Ct)));
     }
 
+    [Fact]
+    public async Task Mongo_a_database_upgraded_by_a_newer_version_while_a_store_has_it_open_is_refused_by_its_schema_check()
+    {
+        var connectionString = await MongoTestServer.RequireAsync();
+        _client = MongoTestServer.CreateClient(connectionString);
+        var store = new MongoPipelineStore(_client, _databaseName);
+        await store.InitializeAsync(Ct);
+        await store.RequireKnownSchemaAsync(Ct);
+        var newer = MongoPipelineStore.SchemaVersion + 1;
+
+        await _client.GetDatabase(_databaseName).GetCollection<BsonDocument>(MongoSchema.StoreInfo).UpdateOneAsync(
+            MongoCommands.LayoutDocument, MongoCommands.RecordLayoutVersion(newer), cancellationToken: Ct);
+
+        var refused = await Assert.ThrowsAsync<NewerStoreException>(() => store.RequireKnownSchemaAsync(Ct));
+        Assert.Equal($"database {_databaseName} of {store.Location} was written by a newer version of Harmattan (store schema {newer}; " +
+            $"this version knows up to {MongoPipelineStore.SchemaVersion}) and was left as it is: run the version that wrote it, " +
+            "or a later one, or restore a dump taken before the upgrade with mongorestore", refused.Message);
+    }
+
     /// <summary>A MongoDB URI whose server accepts connections and never sends a byte.</summary>
     private string SilentServer()
     {

@@ -321,6 +321,19 @@ public sealed class SqlitePipelineStoreTests : PipelineStoreContract
         Assert.Equal(before, await File.ReadAllBytesAsync(_path, Ct));
     }
 
+    [Fact]
+    public async Task A_file_upgraded_by_a_newer_version_while_a_store_has_it_open_is_refused_by_its_schema_check()
+    {
+        var store = Open();
+        await store.InitializeAsync(Ct);
+        await store.RequireKnownSchemaAsync(Ct);
+
+        await NewerStoreFile.MarkAsync(_path, Ct);
+
+        var refused = await Assert.ThrowsAsync<NewerStoreException>(() => store.RequireKnownSchemaAsync(Ct));
+        Assert.Equal(NewerStoreFile.Refusal(_path), refused.Message);
+    }
+
     private async Task<long> PragmaAsync(string name)
     {
         await using var connection = new SqliteConnection($"Data Source={_path};Pooling=False");
