@@ -5,13 +5,15 @@ using Harmattan.Storage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Harmattan.Dashboard;
 
 /// <summary>
 /// The read-only JSON API under <c>/api</c>. Daily rows carry the numbers <c>harmattan export</c> writes (mean, min,
 /// max, count per quantity; hours covered, completeness, is_complete, is_running); a bad parameter is a 400 problem naming it and
-/// the format expected, an unknown station a 404, a store that does not answer in time a 503 (<see cref="StoreTimeoutHandler"/>).
+/// the format expected, an unknown station a 404, a store that does not answer in time or was written by a newer version
+/// of Harmattan a 503 (<see cref="StoreVersionGate"/>, <see cref="StoreUnavailableHandler"/>).
 /// </summary>
 public static class DashboardApi
 {
@@ -33,6 +35,12 @@ public static class DashboardApi
     public static RouteGroupBuilder MapDashboardApi(this IEndpointRouteBuilder endpoints)
     {
         var api = endpoints.MapGroup("/api");
+        api.AddEndpointFilter(async (context, next) =>
+        {
+            var http = context.HttpContext;
+            await http.RequestServices.GetRequiredService<StoreVersionGate>().RequireKnownVersionAsync(http.RequestAborted);
+            return await next(context);
+        });
         api.MapGet("/stations", ListStationsAsync);
         api.MapGet("/stations/{id}/daily", GetDailyAsync);
         api.MapGet("/stations/{id}/hourly", GetHourlyAsync);

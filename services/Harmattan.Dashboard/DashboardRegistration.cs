@@ -24,8 +24,9 @@ public static class DashboardRegistration
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<DashboardOptions>, DashboardOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<StationDirectory>();
+        services.TryAddSingleton<StoreVersionGate>();
         services.AddProblemDetails();
-        services.AddExceptionHandler<StoreTimeoutHandler>();
+        services.AddExceptionHandler<StoreUnavailableHandler>();
         services.AddHealthChecks().AddCheck<StoreReadableHealthCheck>("pipeline-store", tags: [ServiceDefaults.ReadyTag]);
         return services;
     }
@@ -49,7 +50,7 @@ public static class DashboardRegistration
             headers["Referrer-Policy"] = "no-referrer";
             return next(context);
         });
-        // An exception is a problem body (503 when the store did not answer), not a 500 without one.
+        // An exception is a problem body (503 when the store did not answer or is of a newer version), not a 500 without one.
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseDefaultFiles(new DefaultFilesOptions { FileProvider = files });
