@@ -35,6 +35,8 @@ public static class DashboardRegistration
         "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
         "frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 
+    public const string ApiCacheControl = "no-cache";
+
     /// <summary>The page at <c>/</c>, its scripts and the chart library (embedded in this assembly), and the JSON API under <c>/api</c>.</summary>
     public static WebApplication MapDashboard(this WebApplication app)
     {
@@ -48,6 +50,9 @@ public static class DashboardRegistration
             headers.XContentTypeOptions = "nosniff";
             headers.XFrameOptions = "DENY";
             headers["Referrer-Policy"] = "no-referrer";
+            // The API's answers change with every hour stored: a browser or proxy asks again rather than show an old one.
+            if (context.Request.Path.StartsWithSegments("/api"))
+                headers.CacheControl = ApiCacheControl;
             return next(context);
         });
         // An exception is a problem body (503 when the store did not answer or is of a newer version), not a 500 without one.

@@ -307,6 +307,20 @@ public abstract class DashboardApiContract : IAsyncLifetime
         Assert.Equal("no-referrer", response.Headers.GetValues("Referrer-Policy").Single());
     }
 
+    [Theory]
+    [InlineData("api/stations")]
+    [InlineData("api/stations/283164601/daily")]
+    [InlineData("api/stations/283164601/hourly?date=2023-06-01")]
+    [InlineData("api/stations/283164601/daily?from=yesterday")]
+    [InlineData("api/stations/000000000/daily")]
+    public async Task Every_api_answer_is_asked_for_again_rather_than_shown_from_a_cache(string url)
+    {
+        using var response = await _site.Client.GetAsync(url, Ct);
+
+        Assert.Equal(DashboardRegistration.ApiCacheControl, response.Headers.GetValues("Cache-Control").Single());
+        Assert.True(response.Headers.CacheControl?.NoCache);
+    }
+
     private async Task<JsonDocument> GetJsonAsync(string url)
     {
         using var response = await _site.Client.GetAsync(url, Ct);

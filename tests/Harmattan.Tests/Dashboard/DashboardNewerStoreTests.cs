@@ -148,6 +148,7 @@ public sealed class DashboardNewerStoreTests : IAsyncLifetime
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
         // Nothing changes until someone runs the newer version or restores: no time to try again in.
         Assert.Null(response.Headers.RetryAfter);
+        Assert.True(response.Headers.CacheControl?.NoCache);
         using var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync(Ct));
         Assert.Equal(503, problem.RootElement.GetProperty("status").GetInt32());
         Assert.Equal(StoreUnavailableHandler.NewerStoreTitle, problem.RootElement.GetProperty("title").GetString());
