@@ -177,6 +177,18 @@ public sealed record HourRow(DateTimeOffset Hour, IReadOnlyDictionary<string, Qu
 /// <summary>The numbers an export writes for one quantity; the means are null when no value was accepted.</summary>
 public sealed record QuantityNumbers(double? Mean, double? Min, double? Max, int Count, int Rejected)
 {
-    public static IReadOnlyDictionary<string, QuantityNumbers> Of(IReadOnlyDictionary<string, QuantityStats> quantities) =>
-        quantities.ToDictionary(q => q.Key, q => new QuantityNumbers(q.Value.Mean, q.Value.Min, q.Value.Max, q.Value.Count, q.Value.Rejected), StringComparer.Ordinal);
+    /// <summary>
+    /// The numbers of each quantity, in the order exports write their columns and the answers list their names
+    /// (<see cref="QuantityNames.InDisplayOrder"/>) rather than the order the store happens to return them in.
+    /// </summary>
+    public static IReadOnlyDictionary<string, QuantityNumbers> Of(IReadOnlyDictionary<string, QuantityStats> quantities)
+    {
+        var ordered = new OrderedDictionary<string, QuantityNumbers>(quantities.Count, StringComparer.Ordinal);
+        foreach (var name in QuantityNames.InDisplayOrder(quantities.Keys))
+        {
+            var stats = quantities[name];
+            ordered.Add(name, new QuantityNumbers(stats.Mean, stats.Min, stats.Max, stats.Count, stats.Rejected));
+        }
+        return ordered;
+    }
 }

@@ -111,6 +111,26 @@ public abstract class DashboardApiContract : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_numbers_of_each_quantity_come_in_the_order_the_answer_lists_the_quantities_and_the_export_writes_them()
+    {
+        // Stored as pm10, co, internal_temperature: neither that order nor the alphabetical one.
+        var day = Smart189Days[0];
+        string[] exportOrder = ["co", "pm10", "internal_temperature"];
+        Assert.Equal(exportOrder, QuantityNames.InDisplayOrder(exportOrder.Reverse()));
+
+        using var daily = await GetJsonAsync($"api/stations/{Smart189}/daily?from={day:yyyy-MM-dd}&to={day:yyyy-MM-dd}");
+        using var hourly = await GetJsonAsync($"api/stations/{Smart189}/hourly?date={day:yyyy-MM-dd}");
+
+        static IEnumerable<string?> Listed(JsonElement answer) => answer.GetProperty("quantities").EnumerateArray().Select(q => q.GetString());
+        static IEnumerable<string> Keys(JsonElement row) => row.GetProperty("quantities").EnumerateObject().Select(q => q.Name);
+        Assert.Equal(exportOrder, Listed(daily.RootElement));
+        Assert.Equal(exportOrder, Keys(Assert.Single(daily.RootElement.GetProperty("days").EnumerateArray())));
+        Assert.Equal(exportOrder, Listed(hourly.RootElement));
+        Assert.Equal(exportOrder, Keys(hourly.RootElement.GetProperty("day")));
+        Assert.All(hourly.RootElement.GetProperty("hours").EnumerateArray(), hour => Assert.Equal(exportOrder, Keys(hour)));
+    }
+
+    [Fact]
     public async Task Today_fetched_before_it_ended_is_running_and_an_incomplete_day_that_had_ended_is_not()
     {
         var today = DateOnly.FromDateTime(Now.UtcDateTime);
