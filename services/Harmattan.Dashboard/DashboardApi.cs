@@ -5,13 +5,15 @@ using Harmattan.Storage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Harmattan.Dashboard;
 
 /// <summary>
 /// The read-only JSON API under <c>/api</c>. Daily rows carry the numbers <c>harmattan export</c> writes (mean, min,
 /// max, count per quantity; hours covered, completeness, is_complete, is_running); a bad parameter is a 400 problem naming it and
-/// the format expected, an unknown station a 404, a store that does not answer in time a 503 (<see cref="StoreTimeoutHandler"/>).
+/// the format expected, an unknown station a 404, a store that does not answer in time or was written by a newer version
+/// of Harmattan a 503 (<see cref="StoreVersionGate"/>, <see cref="StoreUnavailableHandler"/>).
 /// </summary>
 public static class DashboardApi
 {
@@ -33,6 +35,12 @@ public static class DashboardApi
     public static RouteGroupBuilder MapDashboardApi(this IEndpointRouteBuilder endpoints)
     {
         var api = endpoints.MapGroup("/api");
+        api.AddEndpointFilter(async (context, next) =>
+        {
+            var http = context.HttpContext;
+            await http.RequestServices.GetRequiredService<StoreVersionGate>().RequireKnownVersionAsync(http.RequestAborted);
+            return await next(context);
+        });
         api.MapGet("/stations", ListStationsAsync);
         api.MapGet("/stations/{id}/daily", GetDailyAsync);
         api.MapGet("/stations/{id}/hourly", GetHourlyAsync);
@@ -169,6 +177,18 @@ public sealed record HourRow(DateTimeOffset Hour, IReadOnlyDictionary<string, Qu
 /// <summary>The numbers an export writes for one quantity; the means are null when no value was accepted.</summary>
 public sealed record QuantityNumbers(double? Mean, double? Min, double? Max, int Count, int Rejected)
 {
-    public static IReadOnlyDictionary<string, QuantityNumbers> Of(IReadOnlyDictionary<string, QuantityStats> quantities) =>
-        quantities.ToDictionary(q => q.Key, q => new QuantityNumbers(q.Value.Mean, q.Value.Min, q.Value.Max, q.Value.Count, q.Value.Rejected), StringComparer.Ordinal);
+    /// <summary>
+    /// The numbers of each quantity, in the order exports write their columns and the answers list their names
+    /// (<see cref="QuantityNames.InDisplayOrder"/>) rather than the order the store happens to return them in.
+    /// </summary>
+    public static IReadOnlyDictionary<string, QuantityNumbers> Of(IReadOnlyDictionary<string, QuantityStats> quantities)
+    {
+        var ordered = new OrderedDictionary<string, QuantityNumbers>(quantities.Count, StringComparer.Ordinal);
+        foreach (var name in QuantityNames.InDisplayOrder(quantities.Keys))
+        {
+            var stats = quantities[name];
+            ordered.Add(name, new QuantityNumbers(stats.Mean, stats.Min, stats.Max, stats.Count, stats.Rejected));
+        }
+        return ordered;
+    }
 }

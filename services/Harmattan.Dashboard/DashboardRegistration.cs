@@ -24,8 +24,9 @@ public static class DashboardRegistration
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<DashboardOptions>, DashboardOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<StationDirectory>();
+        services.TryAddSingleton<StoreVersionGate>();
         services.AddProblemDetails();
-        services.AddExceptionHandler<StoreTimeoutHandler>();
+        services.AddExceptionHandler<StoreUnavailableHandler>();
         services.AddHealthChecks().AddCheck<StoreReadableHealthCheck>("pipeline-store", tags: [ServiceDefaults.ReadyTag]);
         return services;
     }
@@ -33,6 +34,8 @@ public static class DashboardRegistration
     public const string ContentSecurityPolicy =
         "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
         "frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+
+    public const string ApiCacheControl = "no-cache";
 
     /// <summary>The page at <c>/</c>, its scripts and the chart library (embedded in this assembly), and the JSON API under <c>/api</c>.</summary>
     public static WebApplication MapDashboard(this WebApplication app)
@@ -47,9 +50,12 @@ public static class DashboardRegistration
             headers.XContentTypeOptions = "nosniff";
             headers.XFrameOptions = "DENY";
             headers["Referrer-Policy"] = "no-referrer";
+            // The API's answers change with every hour stored: a browser or proxy asks again rather than show an old one.
+            if (context.Request.Path.StartsWithSegments("/api"))
+                headers.CacheControl = ApiCacheControl;
             return next(context);
         });
-        // An exception is a problem body (503 when the store did not answer), not a 500 without one.
+        // An exception is a problem body (503 when the store did not answer or is of a newer version), not a 500 without one.
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseDefaultFiles(new DefaultFilesOptions { FileProvider = files });

@@ -21,7 +21,7 @@ public static class DailyAveragesCsv
         foreach (var q in quantities)
             header.AddRange([$"{q}_mean", $"{q}_min", $"{q}_max", $"{q}_count", $"{q}_rejected"]);
         header.AddRange(["hours_covered", "completeness", "is_complete", "is_running"]);
-        await writer.WriteLineAsync(string.Join(',', header.Select(CsvCell.Text)).AsMemory(), cancellationToken);
+        await CsvRow.WriteAsync(writer, header.Select(CsvCell.Text), cancellationToken);
 
         var cells = new List<string>(header.Count);
         foreach (var day in days.OrderBy(d => d.Date))
@@ -41,7 +41,7 @@ public static class DailyAveragesCsv
             cells.Add(Number(day.Completeness));
             cells.Add(day.IsComplete ? "true" : "false");
             cells.Add(day.IsRunning() ? "true" : "false");
-            await writer.WriteLineAsync(string.Join(',', cells).AsMemory(), cancellationToken);
+            await CsvRow.WriteAsync(writer, cells, cancellationToken);
         }
     }
 

@@ -21,7 +21,7 @@ public static class HourlyAveragesCsv
         var header = new List<string> { "station_id", "hour", "local_time" };
         foreach (var q in quantities)
             header.AddRange([q, $"{q}_rejected"]);
-        await writer.WriteLineAsync(string.Join(',', header.Select(CsvCell.Text)).AsMemory(), cancellationToken);
+        await CsvRow.WriteAsync(writer, header.Select(CsvCell.Text), cancellationToken);
 
         var cells = new List<string>(header.Count);
         foreach (var (hour, zone) in hours.OrderBy(h => h.Average.Hour))
@@ -37,7 +37,7 @@ public static class HourlyAveragesCsv
                 else
                     cells.AddRange(["", "0"]);
             }
-            await writer.WriteLineAsync(string.Join(',', cells).AsMemory(), cancellationToken);
+            await CsvRow.WriteAsync(writer, cells, cancellationToken);
         }
     }
 

@@ -9,7 +9,7 @@ public class DailyAveragesCsvTests
     [Fact]
     public async Task The_CSV_has_the_documented_columns_invariant_round_trip_numbers_and_ascending_days_and_an_unknown_zone_is_empty()
     {
-        var writer = new StringWriter { NewLine = "\n" };
+        var writer = new StringWriter();
         await DailyAveragesCsv.WriteAsync(writer,
         [
             Day(new DateOnly(2023, 1, 2), 24, ("pm2_5", new QuantityStats { Mean = 12.5, Min = 3, Max = 30.25, Count = 24, Rejected = 1 })) with { TimeZone = null },
@@ -29,7 +29,7 @@ public class DailyAveragesCsvTests
     [Fact]
     public async Task A_day_with_no_data_at_the_source_is_a_row_with_zero_hours()
     {
-        var writer = new StringWriter { NewLine = "\n" };
+        var writer = new StringWriter();
         await DailyAveragesCsv.WriteAsync(writer, [Day(new DateOnly(2023, 1, 3), 0)], TestContext.Current.CancellationToken);
 
         Assert.Equal("station_id,date,time_zone,hours_covered,completeness,is_complete,is_running\n283164601,2023-01-03,Europe/Paris,0,0,false,false\n", writer.ToString());
@@ -38,7 +38,7 @@ public class DailyAveragesCsvTests
     [Fact]
     public async Task A_day_fetched_before_it_ended_in_its_zone_is_running_not_merely_incomplete()
     {
-        var writer = new StringWriter { NewLine = "\n" };
+        var writer = new StringWriter();
         var day = new DateOnly(2023, 7, 1);
         // 23:30 UTC on July 1st: the day has ended in Paris (UTC+2), not in UTC.
         var lateEvening = new DateTimeOffset(2023, 7, 1, 23, 30, 0, TimeSpan.Zero);
@@ -61,7 +61,7 @@ public class DailyAveragesCsvTests
     [Fact]
     public async Task Text_from_the_store_that_a_spreadsheet_would_run_as_a_formula_or_split_into_columns_is_escaped_and_negative_numbers_stay_numbers()
     {
-        var writer = new StringWriter { NewLine = "\n" };
+        var writer = new StringWriter();
         // What a message published on the broker, or a write to the database, can leave in the store.
         await DailyAveragesCsv.WriteAsync(writer,
         [
@@ -80,6 +80,21 @@ public class DailyAveragesCsvTests
             "'+cmd,2023-01-01,\"'=HYPERLINK(\"\"http://evil.example/\"\",\"\"x\"\")\",-0.5,-1,0,24,0,1,1,1,24,0,24,1,true,false\n" +
             "\"'\tline\nbreak\",2023-01-02,'-2+3,,,,0,0,,,,0,0,24,1,true,false\n" +
             "283164601,2023-01-03,\"'\r@x\",,,,0,0,,,,0,0,24,1,true,false\n",
+            writer.ToString());
+    }
+
+    [Fact]
+    public async Task Every_line_ends_in_a_line_feed_whatever_the_platform_s_or_the_writer_s_newline()
+    {
+        // As Console.Out and a StreamWriter write lines on Windows.
+        var writer = new StringWriter { NewLine = "\r\n" };
+        await DailyAveragesCsv.WriteAsync(writer, [Day(new DateOnly(2023, 1, 3), 0), Day(new DateOnly(2023, 1, 4), 0)],
+            TestContext.Current.CancellationToken);
+
+        Assert.Equal(
+            "station_id,date,time_zone,hours_covered,completeness,is_complete,is_running\n" +
+            "283164601,2023-01-03,Europe/Paris,0,0,false,false\n" +
+            "283164601,2023-01-04,Europe/Paris,0,0,false,false\n",
             writer.ToString());
     }
 

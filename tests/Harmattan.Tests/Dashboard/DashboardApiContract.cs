@@ -111,6 +111,26 @@ public abstract class DashboardApiContract : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_numbers_of_each_quantity_come_in_the_order_the_answer_lists_the_quantities_and_the_export_writes_them()
+    {
+        // Stored as pm10, co, internal_temperature: neither that order nor the alphabetical one.
+        var day = Smart189Days[0];
+        string[] exportOrder = ["co", "pm10", "internal_temperature"];
+        Assert.Equal(exportOrder, QuantityNames.InDisplayOrder(exportOrder.Reverse()));
+
+        using var daily = await GetJsonAsync($"api/stations/{Smart189}/daily?from={day:yyyy-MM-dd}&to={day:yyyy-MM-dd}");
+        using var hourly = await GetJsonAsync($"api/stations/{Smart189}/hourly?date={day:yyyy-MM-dd}");
+
+        static IEnumerable<string?> Listed(JsonElement answer) => answer.GetProperty("quantities").EnumerateArray().Select(q => q.GetString());
+        static IEnumerable<string> Keys(JsonElement row) => row.GetProperty("quantities").EnumerateObject().Select(q => q.Name);
+        Assert.Equal(exportOrder, Listed(daily.RootElement));
+        Assert.Equal(exportOrder, Keys(Assert.Single(daily.RootElement.GetProperty("days").EnumerateArray())));
+        Assert.Equal(exportOrder, Listed(hourly.RootElement));
+        Assert.Equal(exportOrder, Keys(hourly.RootElement.GetProperty("day")));
+        Assert.All(hourly.RootElement.GetProperty("hours").EnumerateArray(), hour => Assert.Equal(exportOrder, Keys(hour)));
+    }
+
+    [Fact]
     public async Task Today_fetched_before_it_ended_is_running_and_an_incomplete_day_that_had_ended_is_not()
     {
         var today = DateOnly.FromDateTime(Now.UtcDateTime);
@@ -305,6 +325,20 @@ public abstract class DashboardApiContract : IAsyncLifetime
         Assert.Equal("nosniff", response.Headers.GetValues("X-Content-Type-Options").Single());
         Assert.Equal("DENY", response.Headers.GetValues("X-Frame-Options").Single());
         Assert.Equal("no-referrer", response.Headers.GetValues("Referrer-Policy").Single());
+    }
+
+    [Theory]
+    [InlineData("api/stations")]
+    [InlineData("api/stations/283164601/daily")]
+    [InlineData("api/stations/283164601/hourly?date=2023-06-01")]
+    [InlineData("api/stations/283164601/daily?from=yesterday")]
+    [InlineData("api/stations/000000000/daily")]
+    public async Task Every_api_answer_is_asked_for_again_rather_than_shown_from_a_cache(string url)
+    {
+        using var response = await _site.Client.GetAsync(url, Ct);
+
+        Assert.Equal(DashboardRegistration.ApiCacheControl, response.Headers.GetValues("Cache-Control").Single());
+        Assert.True(response.Headers.CacheControl?.NoCache);
     }
 
     private async Task<JsonDocument> GetJsonAsync(string url)

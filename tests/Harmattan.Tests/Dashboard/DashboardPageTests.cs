@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using Harmattan.Contracts;
 using Harmattan.Storage.Sqlite;
+using Harmattan.Tests.Storage;
 using Microsoft.Playwright;
 using static Harmattan.Tests.Dashboard.DashboardSite;
 
@@ -426,6 +427,33 @@ public sealed class DashboardPageTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_store_written_by_a_newer_version_shows_its_refusal_in_place_of_the_charts()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"harmattan-dashboard-page-{Guid.NewGuid():N}.db");
+        try
+        {
+            using (var writer = new SqlitePipelineStore($"Data Source={path}"))
+            {
+                await writer.InitializeAsync(Ct);
+                await SeedAsync(writer, Ct);
+            }
+            await NewerStoreFile.MarkAsync(path, Ct);
+            using var store = new SqlitePipelineStore($"Data Source={path}");
+            await using var site = await DashboardSite.StartAsync(store, Ct);
+
+            var page = await OpenAsync(1280, 900, mobile: false, site: site.Address, ready: MessageShown, refusedWith: 503);
+
+            Assert.Equal($"The stations could not be read: {NewerStoreFile.Refusal(path)}", await page.Locator("#message").InnerTextAsync());
+            Assert.True(await page.Locator("#message").EvaluateAsync<bool>("m => m.classList.contains('error')"));
+            Assert.Equal(0, await page.Locator("#charts canvas").CountAsync());
+        }
+        finally
+        {
+            TemporarySqliteDatabase.Delete(path);
+        }
+    }
+
+    [Fact]
     public async Task A_station_whose_data_stopped_or_never_came_says_so_above_its_charts()
     {
         var current = await OpenAsync(1280, 900, mobile: false);
@@ -554,8 +582,9 @@ public sealed class DashboardPageTests : IAsyncLifetime
         await page.Locator("#freshness").ScreenshotAsync(new LocatorScreenshotOptions { Path = Path.Combine(ScreenshotFolder, "dashboard-phone-freshness.png") });
     }
 
+    /// <param name="refusedWith">The status the site answers the page's requests with, which the browser reports on its console.</param>
     private async Task<IPage> OpenAsync(int width, int height, bool mobile, string? station = null, string canvas = Pm25Canvas,
-        Uri? site = null, string? ready = null)
+        Uri? site = null, string? ready = null, int? refusedWith = null)
     {
         var context = await _browser.NewContextAsync(new BrowserNewContextOptions
         {
@@ -571,7 +600,8 @@ public sealed class DashboardPageTests : IAsyncLifetime
         // A resource or style the page's Content-Security-Policy refuses is reported on the console, not as a page error.
         page.Console += (_, message) =>
         {
-            if (message.Type == "error")
+            if (message.Type == "error" && !(refusedWith is { } status
+                    && message.Text.StartsWith($"Failed to load resource: the server responded with a status of {status} ", StringComparison.Ordinal)))
                 errors.Add(message.Text);
         };
         var address = site ?? _site.Address;

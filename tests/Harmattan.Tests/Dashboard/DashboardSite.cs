@@ -37,15 +37,19 @@ public sealed class DashboardSite : IAsyncDisposable
 
     private readonly WebApplication _app;
 
-    private DashboardSite(WebApplication app, Uri address)
+    private DashboardSite(WebApplication app, Uri address, FakeTimeProvider time)
     {
         _app = app;
         Address = address;
+        Time = time;
         Client = new HttpClient { BaseAddress = address };
     }
 
     public Uri Address { get; }
     public HttpClient Client { get; }
+
+    /// <summary>The site's clock, at <see cref="Now"/> until a test moves it.</summary>
+    public FakeTimeProvider Time { get; }
 
     /// <param name="logs">Receives the site's log entries besides the console.</param>
     public static async Task<DashboardSite> StartAsync(IPipelineStore store, CancellationToken cancellationToken, LogCapture? logs = null)
@@ -64,13 +68,14 @@ public sealed class DashboardSite : IAsyncDisposable
         if (logs is not null)
             builder.Logging.AddProvider(logs);
         builder.Services.AddSingleton(store);
-        builder.Services.AddSingleton<TimeProvider>(new FakeTimeProvider(Now));
+        var time = new FakeTimeProvider(Now);
+        builder.Services.AddSingleton<TimeProvider>(time);
         builder.Services.AddDashboard(builder.Configuration);
         var app = builder.Build();
         app.MapDefaultEndpoints();
         app.MapDashboard();
         await app.StartAsync(cancellationToken);
-        return new DashboardSite(app, new Uri(app.Urls.First() + "/"));
+        return new DashboardSite(app, new Uri(app.Urls.First() + "/"), time);
     }
 
     public async ValueTask DisposeAsync()

@@ -48,7 +48,7 @@ public sealed class DashboardUnansweringStoreTests : IDisposable
     [InlineData("api/stations")]
     [InlineData($"api/stations/{DashboardSite.Smart188}/daily")]
     [InlineData($"api/stations/{DashboardSite.Smart188}/hourly?date=2023-06-01")]
-    public async Task An_api_read_the_store_does_not_answer_is_a_503_problem_logged_once_naming_the_store(string path)
+    public async Task An_api_request_the_store_does_not_answer_is_a_503_problem_logged_once_naming_the_store(string path)
     {
         var logs = new LogCapture();
         var store = new MongoPipelineStore(_client, "harmattan", operationTimeout: TimeSpan.FromSeconds(1));
@@ -58,7 +58,7 @@ public sealed class DashboardUnansweringStoreTests : IDisposable
 
         Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
-        Assert.Equal(TimeSpan.FromSeconds(StoreTimeoutHandler.RetryAfterSeconds), response.Headers.RetryAfter?.Delta);
+        Assert.Equal(TimeSpan.FromSeconds(StoreUnavailableHandler.RetryAfterSeconds), response.Headers.RetryAfter?.Delta);
         var body = await response.Content.ReadAsStringAsync(Ct);
         using var problem = JsonDocument.Parse(body);
         Assert.Equal(503, problem.RootElement.GetProperty("status").GetInt32());
@@ -67,7 +67,7 @@ public sealed class DashboardUnansweringStoreTests : IDisposable
 
         var logged = Assert.Single(logs.Entries, entry => entry.Level >= LogLevel.Warning);
         Assert.Equal(LogLevel.Warning, logged.Level);
-        Assert.StartsWith($"GET /{path.Split('?')[0]} answered 503: MongoDB at {_server.Host} did not answer a read of", logged.Message);
+        Assert.StartsWith($"GET /{path.Split('?')[0]} answered 503: MongoDB at {_server.Host} did not answer ", logged.Message);
         Assert.Contains("(Storage:MongoOperationTimeout)", logged.Message);
     }
 }

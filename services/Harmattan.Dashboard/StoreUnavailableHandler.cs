@@ -1,0 +1,51 @@
+using System.Globalization;
+using Harmattan.Storage;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Logging;
+
+namespace Harmattan.Dashboard;
+
+/// <summary>
+/// A store the API cannot answer from is a 503 problem, logged once with the store's own message:
+/// <list type="bullet">
+/// <item>one that did not answer in time (the store's <see cref="TimeoutException"/>): the answer does not repeat the
+/// message, which names hosts and settings, and asks to try again in <see cref="RetryAfterSeconds"/>;</item>
+/// <item>one written by a newer version of Harmattan (<see cref="NewerStoreException"/>, from
+/// <see cref="StoreVersionGate"/>): the answer's detail is the message, which says what to run or restore, as nothing
+/// changes until someone does.</item>
+/// </list>
+/// Any other exception is left to the default handler (a 500 problem).
+/// </summary>
+public sealed class StoreUnavailableHandler(IProblemDetailsService problems, ILogger<StoreUnavailableHandler> logger) : IExceptionHandler
+{
+    /// <summary>When a client may try again: the store is usually back within seconds of a failover or restart.</summary>
+    public const int RetryAfterSeconds = 10;
+
+    public const string NewerStoreTitle = "The store was written by a newer version of Harmattan";
+
+    public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
+    {
+        ProblemDetails problem;
+        switch (exception)
+        {
+            case TimeoutException:
+                problem = new ProblemDetails
+                {
+                    Title = "The store did not answer",
+                    Detail = $"The pipeline store did not answer in time; try again in {RetryAfterSeconds} s. The dashboard's log names the store and the setting that bounds the wait.",
+                };
+                context.Response.Headers.RetryAfter = RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
+                break;
+            case NewerStoreException:
+                problem = new ProblemDetails { Title = NewerStoreTitle, Detail = exception.Message };
+                break;
+            default:
+                return false;
+        }
+        logger.LogWarning("{Method} {Path} answered 503: {Reason}", context.Request.Method, context.Request.Path.Value, exception.Message);
+        problem.Status = context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+        return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = context, ProblemDetails = problem });
+    }
+}
