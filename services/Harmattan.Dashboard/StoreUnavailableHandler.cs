@@ -13,8 +13,8 @@ namespace Harmattan.Dashboard;
 /// <item>one that did not answer in time (the store's <see cref="TimeoutException"/>): the answer does not repeat the
 /// message, which names hosts and settings, and asks to try again in <see cref="RetryAfterSeconds"/>;</item>
 /// <item>one written by a newer version of Harmattan (<see cref="NewerStoreException"/>, from
-/// <see cref="StoreVersionGate"/>): the answer's detail is the message, which says what to run or restore, as nothing
-/// changes until someone does.</item>
+/// <see cref="StoreVersionGate"/>): the answer says to run a newer dashboard, without a time to try again in, as nothing
+/// changes until someone does; the log has the message, with the store, both schema versions and how to go back.</item>
 /// </list>
 /// Any other exception is left to the default handler (a 500 problem).
 /// </summary>
@@ -24,6 +24,10 @@ public sealed class StoreUnavailableHandler(IProblemDetailsService problems, ILo
     public const int RetryAfterSeconds = 10;
 
     public const string NewerStoreTitle = "The store was written by a newer version of Harmattan";
+
+    // Like the timeout's, the public answer leaves out the store's file or hosts: the page and API are unauthenticated.
+    public const string NewerStoreDetail = "The pipeline store was written by a newer version of Harmattan than this dashboard's: " +
+        "run the dashboard of that version or a later one. The dashboard's log names the store, both schema versions and how to go back.";
 
     public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
     {
@@ -39,7 +43,7 @@ public sealed class StoreUnavailableHandler(IProblemDetailsService problems, ILo
                 context.Response.Headers.RetryAfter = RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
                 break;
             case NewerStoreException:
-                problem = new ProblemDetails { Title = NewerStoreTitle, Detail = exception.Message };
+                problem = new ProblemDetails { Title = NewerStoreTitle, Detail = NewerStoreDetail };
                 break;
             default:
                 return false;

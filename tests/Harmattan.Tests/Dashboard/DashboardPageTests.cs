@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Harmattan.Contracts;
+using Harmattan.Dashboard;
 using Harmattan.Storage.Sqlite;
 using Harmattan.Tests.Storage;
 using Microsoft.Playwright;
@@ -443,7 +444,7 @@ public sealed class DashboardPageTests : IAsyncLifetime
 
             var page = await OpenAsync(1280, 900, mobile: false, site: site.Address, ready: MessageShown, refusedWith: 503);
 
-            Assert.Equal($"The stations could not be read: {NewerStoreFile.Refusal(path)}", await page.Locator("#message").InnerTextAsync());
+            Assert.Equal($"The stations could not be read: {StoreUnavailableHandler.NewerStoreDetail}", await page.Locator("#message").InnerTextAsync());
             Assert.True(await page.Locator("#message").EvaluateAsync<bool>("m => m.classList.contains('error')"));
             Assert.Equal(0, await page.Locator("#charts canvas").CountAsync());
         }
