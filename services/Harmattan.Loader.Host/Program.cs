@@ -12,9 +12,11 @@ try
 
     var app = builder.Build().ValidateSettings();
     app.MapDefaultEndpoints();
+    // Resolved before the run: the services are disposed once it ends.
+    var storeSchema = app.Services.GetRequiredService<StoreSchemaWatch>();
     await app.RunAsync();
     // Stopped by a store a newer version upgraded while it ran: the watch logged why.
-    return app.Services.GetRequiredService<StoreSchemaWatch>().Refusal is null ? 0 : StoreSchemaWatch.StoppedExitCode;
+    return storeSchema.Refusal is null ? 0 : StoreSchemaWatch.StoppedExitCode;
 }
 catch (Exception ex) when (ex is not HostAbortedException)
 {
