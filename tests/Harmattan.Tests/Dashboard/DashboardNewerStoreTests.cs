@@ -5,7 +5,6 @@ using Harmattan.Storage;
 using Harmattan.Storage.MongoDb;
 using Harmattan.Storage.Sqlite;
 using Harmattan.Tests.Storage;
-using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
 using MongoDB.Bson;
 using static Harmattan.Tests.Dashboard.DashboardSite;
@@ -79,7 +78,7 @@ public sealed class DashboardNewerStoreTests : IAsyncLifetime
             await AssertNewerStoreProblemAsync(refused, NewerStoreFile.Refusal(_path));
 
         // Restored to a store of this version: answered again once the next check has seen it.
-        await RecordSchemaAsync(_path, SqlitePipelineStore.SchemaVersion);
+        await NewerStoreFile.RecordAsync(_path, SqlitePipelineStore.SchemaVersion, Ct);
         using (var stillRefused = await site.Client.GetAsync($"api/stations/{Smart188}/daily", Ct))
             Assert.Equal(HttpStatusCode.ServiceUnavailable, stillRefused.StatusCode);
         site.Time.Advance(StoreVersionGate.CheckInterval);
@@ -172,15 +171,5 @@ public sealed class DashboardNewerStoreTests : IAsyncLifetime
         (await SeededSqliteStoreAsync()).Dispose();
         await NewerStoreFile.MarkAsync(_path, Ct);
         return _store = new SqlitePipelineStore($"Data Source={_path}");
-    }
-
-    private static async Task RecordSchemaAsync(string path, long schema)
-    {
-        SqliteConnection.ClearAllPools();
-        await using var connection = new SqliteConnection($"Data Source={path};Pooling=False");
-        await connection.OpenAsync(Ct);
-        await using var command = connection.CreateCommand();
-        command.CommandText = $"PRAGMA user_version = {schema};";
-        await command.ExecuteNonQueryAsync(Ct);
     }
 }

@@ -9,13 +9,16 @@ internal static class NewerStoreFile
     public const long Schema = SqlitePipelineStore.SchemaVersion + 1;
 
     /// <summary>Records <see cref="Schema"/> in the closed store at <paramref name="path"/>, checkpointed into the file itself.</summary>
-    public static async Task MarkAsync(string path, CancellationToken cancellationToken)
+    public static Task MarkAsync(string path, CancellationToken cancellationToken) => RecordAsync(path, Schema, cancellationToken);
+
+    /// <summary>Records <paramref name="schema"/> in the store at <paramref name="path"/>, checkpointed into the file itself.</summary>
+    public static async Task RecordAsync(string path, long schema, CancellationToken cancellationToken)
     {
         SqliteConnection.ClearAllPools();
         await using var connection = new SqliteConnection($"Data Source={path};Pooling=False");
         await connection.OpenAsync(cancellationToken);
         await using var stamp = connection.CreateCommand();
-        stamp.CommandText = $"PRAGMA user_version = {Schema}; PRAGMA wal_checkpoint(TRUNCATE);";
+        stamp.CommandText = $"PRAGMA user_version = {schema}; PRAGMA wal_checkpoint(TRUNCATE);";
         await stamp.ExecuteNonQueryAsync(cancellationToken);
     }
 
