@@ -1,4 +1,6 @@
+using Harmattan.Hosting;
 using Harmattan.Storage;
+using Microsoft.Extensions.Options;
 
 namespace Harmattan.Loader;
 
@@ -7,10 +9,11 @@ namespace Harmattan.Loader;
 /// Harmattan can upgrade the store while this loader runs (a rolling upgrade, or a newer <c>harmattan</c> run against the
 /// live store); rows written in this version's layout after that could damage what the newer version stored. The store is
 /// read at most once per <see cref="Interval"/>. On a newer store the loader stops: one error line says why, and the
-/// messages it has not stored stay in their queues for a loader of the newer version.
+/// messages it has not stored stay in their queues for a loader of the newer version (on RabbitMQ; the in-memory bus of
+/// <c>harmattan run</c> keeps nothing once the process ends).
 /// </summary>
 public sealed class StoreSchemaWatch(IPipelineStore store, TimeProvider time, ILogger<StoreSchemaWatch> logger,
-    IHostApplicationLifetime? lifetime = null)
+    IHostApplicationLifetime? lifetime = null, IOptions<BusOptions>? bus = null)
 {
     /// <summary>How long a check of the store's schema counts: writes within it are not preceded by another read.</summary>
     public static readonly TimeSpan Interval = TimeSpan.FromSeconds(30);
@@ -72,8 +75,11 @@ public sealed class StoreSchemaWatch(IPipelineStore store, TimeProvider time, IL
     private void Refuse(NewerStoreException newer)
     {
         _refusal = newer;
-        logger.LogError("The loader stops: {Reason}. The messages it has not stored stay in their queues for a loader of that version",
-            newer.Message);
+        if (bus?.Value.Transport == BusTransport.InMemory)
+            logger.LogError("The loader stops: {Reason}", newer.Message);
+        else
+            logger.LogError("The loader stops: {Reason}. The messages it has not stored stay in their queues for a loader of that version",
+                newer.Message);
         lifetime?.StopApplication();
     }
 }

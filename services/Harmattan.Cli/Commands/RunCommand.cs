@@ -116,6 +116,7 @@ public static class RunCommand
         });
 
         using var host = builder.Build();
+        var storeSchema = host.Services.GetRequiredService<StoreSchemaWatch>();
         using var stop = CliHost.StopOnSignal(host, cancellationToken);
         cancellationToken = stop.Token;
         var time = host.Services.GetRequiredService<TimeProvider>();
@@ -135,6 +136,7 @@ public static class RunCommand
             // Stopped before the summary, so that nothing the services log comes after it; and counted again, as the
             // services store the messages they hold while they stop.
             await host.StopAsync(CancellationToken.None);
+            ThrowIfStoreUpgraded(storeSchema);
             pass = pass with { Stored = await pass.Tracker.CountAsync(CancellationToken.None) };
             return await ReportAsync(pass, host.Services, asked, simulator is not null, request.Timeout);
         }
@@ -154,7 +156,18 @@ public static class RunCommand
         {
         }
         await host.StopAsync(CancellationToken.None);
+        ThrowIfStoreUpgraded(storeSchema);
         return outcome;
+    }
+
+    /// <summary>
+    /// A newer version upgraded the store while the services ran, and the loader stopped them: the run ends as it would
+    /// have had the store been newer at start (exit code 2, the same words), not as if it had been interrupted.
+    /// </summary>
+    private static void ThrowIfStoreUpgraded(StoreSchemaWatch storeSchema)
+    {
+        if (storeSchema.Refusal is { } refusal)
+            throw refusal;
     }
 
     private sealed record Pass(WaitOutcome Outcome, StoredDayCounts Stored, int Total, StoredDaysTracker Tracker);

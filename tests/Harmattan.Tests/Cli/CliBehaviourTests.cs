@@ -483,6 +483,49 @@ public sealed class CliBehaviourTests : IDisposable
     }
 
     [Fact]
+    public async Task A_run_whose_store_a_newer_version_upgrades_under_it_ends_with_the_same_refusal_not_as_interrupted()
+    {
+        const string station = "283164601";
+        await using var simulator = await AirQinoSimulatorHost.StartAsync(
+            new SimulatorOptions { StationIds = [station], Now = new DateTimeOffset(2023, 12, 10, 0, 0, 0, TimeSpan.Zero) }, Ct);
+        // AirQino answers late, so that the store is upgraded after run opened it and before its loader writes.
+        simulator.Faults.Delay = TimeSpan.FromSeconds(2);
+        var path = _cli.PathOf("harmattan.db");
+
+        var run = _cli.InvokeAsync(["run", "--once", "--airqino-url", simulator.BaseUrl, "--station", station,
+            "--from", "2023-11-01", "--to", "2023-11-02", "--db", path]);
+        await WaitUntilCreatedAsync(path, run);
+        await NewerStoreFile.MarkAsync(path, Ct);
+        var (exit, output) = await run;
+
+        Assert.True(exit == 2, output);
+        // Refused by the running loader, not by the check at start.
+        Assert.Contains($"The loader stops: {NewerStoreFile.Refusal(path)}\n", output);
+        Assert.EndsWith($"error: {NewerStoreFile.Refusal(path)}.", output.TrimEnd());
+        Assert.DoesNotContain("Stopped", output);
+        Assert.DoesNotContain("queues", output);
+    }
+
+    /// <summary>Returns once run has made the store at <paramref name="path"/>, of this version's schema.</summary>
+    private static async Task WaitUntilCreatedAsync(string path, Task<(int Exit, string Output)> run)
+    {
+        while (!run.IsCompleted)
+        {
+            if (File.Exists(path))
+            {
+                await using var connection = new SqliteConnection($"Data Source={path};Mode=ReadOnly;Pooling=False");
+                await connection.OpenAsync(Ct);
+                await using var version = connection.CreateCommand();
+                version.CommandText = "PRAGMA user_version;";
+                if ((long)(await version.ExecuteScalarAsync(Ct))! == SqlitePipelineStore.SchemaVersion)
+                    return;
+            }
+            await Task.Delay(20, Ct);
+        }
+        Assert.Fail($"run ended before it made its store: {(await run).Output}");
+    }
+
+    [Fact]
     public async Task Export_hourly_writes_every_stored_hour_of_the_range_cut_in_the_stations_zone()
     {
         var paris = new Dictionary<string, string> { ["Stations__0__Id"] = "900000001", ["Stations__0__TimeZone"] = "Europe/Paris" };
