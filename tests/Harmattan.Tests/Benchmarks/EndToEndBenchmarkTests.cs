@@ -41,6 +41,16 @@ public sealed class EndToEndBenchmarkTests : IDisposable
         Assert.Contains("cpu_bound_readings_per_s", report.ToTable(new E2eOptions(10, 365, null, null)));
     }
 
+    [Fact]
+    public void The_loaders_steady_cost_is_in_the_table_and_not_among_the_json_keys()
+    {
+        var report = SampleReport() with { LoaderSecondHalfCpuMicrosecondsPerHourlyRow = 28.4 };
+
+        Assert.Contains("35.0 µs  (target <= 10); 28.4 µs over the backfill's second half", report.ToTable(new E2eOptions(10, 365, null, null)));
+        Assert.DoesNotContain("28.4", report.ToJson());
+        Assert.DoesNotContain("over the backfill's second half", SampleReport().ToTable(new E2eOptions(10, 365, null, null)));
+    }
+
     /// <summary>A report whose processes spent 72 CPU seconds per million readings together.</summary>
     private static E2eReport SampleReport() => new()
     {
