@@ -51,7 +51,7 @@ public static class E2eBenchmark
                 PeakRssMb = peakRss,
                 CpuSecondsPerMillionReadings = cpu.ToDictionary(c => c.Key, c => Math.Round(c.Value.TotalSeconds * 1e6 / core.Readings, 2)),
                 LoaderCpuMicrosecondsPerHourlyRow = Math.Round(cpu["loader"].TotalMicroseconds / core.HourlyRows, 1),
-                LoaderSecondHalfCpuMicrosecondsPerHourlyRow = Math.Round(secondHalfLoaderCpu, 1),
+                LoaderSecondHalfCpuMicrosecondsPerHourlyRow = secondHalfLoaderCpu is { } steady ? Math.Round(steady, 1) : null,
                 MaxMessageBytes = core.MaxMessageBytes,
                 HourlyLatencyMs = Percentiles.Of(latencies),
             };
@@ -122,7 +122,7 @@ public static class E2eBenchmark
     }
 
     private static async Task<(double Rate, IReadOnlyDictionary<string, double> PeakRss, IReadOnlyDictionary<string, TimeSpan> Cpu,
-        double SecondHalfLoaderCpuPerHourlyRow, List<double> Latencies)> MeasureServicesAsync(
+        double? SecondHalfLoaderCpuPerHourlyRow, List<double> Latencies)> MeasureServicesAsync(
         SyntheticDataset dataset, AirQinoSimulatorHost simulator, string workDir, CoreFigures core)
     {
         await using var broker = await RabbitMqBroker.StartAsync();
@@ -187,8 +187,10 @@ public static class E2eBenchmark
                 var cpuAfter = CpuTimes(services);
                 var cpu = cpuAfter.ToDictionary(c => c.Key, c => c.Value - cpuBefore[c.Key]);
                 var (cpuHalfway, daysHalfway) = halfway!.Value;
-                var secondHalfLoaderCpu = (cpuAfter["loader"] - cpuHalfway["loader"]).TotalMicroseconds /
-                                          (core.HourlyRows * (double)(expectedDays - daysHalfway) / expectedDays);
+                // A run so short that one look found every day stored has no second half to tell apart.
+                double? secondHalfLoaderCpu = daysHalfway < expectedDays
+                    ? (cpuAfter["loader"] - cpuHalfway["loader"]).TotalMicroseconds / (core.HourlyRows * (double)(expectedDays - daysHalfway) / expectedDays)
+                    : null;
                 var rate = core.Readings / elapsed.TotalSeconds;
                 Console.WriteLine($"  stored {expectedDays:N0} days in {elapsed.TotalSeconds:N1} s: {rate:N0} readings/s");
 
