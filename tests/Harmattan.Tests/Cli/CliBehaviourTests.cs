@@ -512,15 +512,8 @@ public sealed class CliBehaviourTests : IDisposable
     {
         while (!run.IsCompleted)
         {
-            if (File.Exists(path))
-            {
-                await using var connection = new SqliteConnection($"Data Source={path};Mode=ReadOnly;Pooling=False");
-                await connection.OpenAsync(Ct);
-                await using var version = connection.CreateCommand();
-                version.CommandText = "PRAGMA user_version;";
-                if ((long)(await version.ExecuteScalarAsync(Ct))! == SqlitePipelineStore.SchemaVersion)
-                    return;
-            }
+            if (File.Exists(path) && await NewerStoreFile.ReadAsync(path, Ct) == SqlitePipelineStore.SchemaVersion)
+                return;
             await Task.Delay(20, Ct);
         }
         Assert.Fail($"run ended before it made its store: {(await run).Output}");

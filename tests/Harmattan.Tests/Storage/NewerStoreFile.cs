@@ -8,7 +8,7 @@ internal static class NewerStoreFile
 {
     public const long Schema = SqlitePipelineStore.SchemaVersion + 1;
 
-    /// <summary>Records <see cref="Schema"/> in the closed store at <paramref name="path"/>, checkpointed into the file itself.</summary>
+    /// <summary>Records <see cref="Schema"/> in the store at <paramref name="path"/>, checkpointed into the file itself.</summary>
     public static Task MarkAsync(string path, CancellationToken cancellationToken) => RecordAsync(path, Schema, cancellationToken);
 
     /// <summary>Records <paramref name="schema"/> in the store at <paramref name="path"/>, checkpointed into the file itself.</summary>
@@ -20,6 +20,16 @@ internal static class NewerStoreFile
         await using var stamp = connection.CreateCommand();
         stamp.CommandText = $"PRAGMA user_version = {schema}; PRAGMA wal_checkpoint(TRUNCATE);";
         await stamp.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>The schema recorded in the store at <paramref name="path"/>, read without changing the file.</summary>
+    public static async Task<long> ReadAsync(string path, CancellationToken cancellationToken)
+    {
+        await using var connection = new SqliteConnection($"Data Source={path};Mode=ReadOnly;Pooling=False");
+        await connection.OpenAsync(cancellationToken);
+        await using var read = connection.CreateCommand();
+        read.CommandText = "PRAGMA user_version;";
+        return (long)(await read.ExecuteScalarAsync(cancellationToken))!;
     }
 
     /// <summary>What a command or service says when it refuses the file at <paramref name="path"/>.</summary>
