@@ -42,14 +42,19 @@ public sealed class ArchivePruneService(
     private async Task PruneOnceAsync(CancellationToken cancellationToken)
     {
         // A prune deletes from the store: not from one a newer version has upgraded (the loader is then stopping).
-        if (!await storeSchema.MayWriteAsync(cancellationToken))
+        if (storeSchema.Refusal is not null)
             return;
         try
         {
+            await store.RequireKnownSchemaAsync(cancellationToken);
             var report = await ArchivePruner.PruneAsync(store, time.GetUtcNow(), options.Value.KeepAllDays, dryRun: false, cancellationToken);
             logger.LogInformation(
                 "Pruned the raw archive: {FetchesDropped} fetches ({BytesDropped} bytes of readings) dropped, {FetchesKept} ({BytesKept} bytes) kept over {Stations} stations",
                 report.FetchesDropped, report.BytesDropped, report.FetchesKept, report.BytesKept, report.Stations.Count);
+        }
+        catch (NewerStoreException newer)
+        {
+            storeSchema.Refuse(newer);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {

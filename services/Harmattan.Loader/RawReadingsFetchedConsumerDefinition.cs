@@ -1,5 +1,6 @@
 using Harmattan.Contracts;
 using Harmattan.Hosting;
+using Harmattan.Storage;
 using MassTransit;
 using Microsoft.Extensions.Options;
 
@@ -26,8 +27,8 @@ public sealed class RawReadingsFetchedConsumerDefinition : ConsumerDefinition<Ra
         // Outside the retries, so that a store upgraded by a newer version leaves the message in its queue, not in _error.
         endpointConfigurator.UseFilter(new NewerStoreFilter(_storeSchema));
         // A store that is down or locked usually comes back within the retries; beyond them the batch waits in the
-        // error queue for a redrive.
-        endpointConfigurator.UseExponentialRetry(_bus);
+        // error queue for a redrive. A store a newer version upgraded refuses every write: not retried.
+        endpointConfigurator.UseExponentialRetry(_bus, retry => retry.Ignore<NewerStoreException>());
         endpointConfigurator.UseFilter(new UnstorableMessageFilter<RawReadingsFetched>(QueueNames.ArchiveRawReadings, StorableMessages.ProblemOf));
     }
 }

@@ -40,9 +40,15 @@ public interface IPipelineStore
     /// <summary>Fails when the store cannot be reached; used by the readiness check.</summary>
     Task PingAsync(CancellationToken cancellationToken = default);
 
-    /// <summary>Stores raw fetches by FetchId; storing one twice is a no-op.</summary>
+    /// <summary>
+    /// Stores raw fetches by FetchId; storing one twice is a no-op. Like <see cref="UpsertAveragesAsync"/>, it reads the
+    /// store's schema version before it writes: SQLite inside the write's transaction, so no upgrade can come between;
+    /// MongoDB with one read just before its bulk writes.
+    /// </summary>
+    /// <exception cref="NewerStoreException">A newer version of Harmattan has upgraded the store: nothing is written.</exception>
     Task<int> ArchiveRawFetchesAsync(IReadOnlyCollection<RawReadingsFetched> fetches, CancellationToken cancellationToken = default);
 
+    /// <exception cref="NewerStoreException">A newer version of Harmattan has upgraded the store: nothing is written.</exception>
     Task<UpsertResult> UpsertAveragesAsync(IReadOnlyCollection<AveragesComputed> batch, CancellationToken cancellationToken = default);
 
     /// <summary>Daily rows of one station for the days from..to, both inclusive, ascending.</summary>

@@ -141,6 +141,7 @@ public sealed partial class MongoPipelineStore : IPipelineStore
         CancellationToken cancellationToken = default)
     {
         await EnsureUniqueKeysAsync(cancellationToken);
+        await RequireKnownSchemaAsync(cancellationToken);
         var (inserted, archivedBefore) = await WriteAsync(_raw, fetches.Select(MongoCommands.ArchiveInsert).ToList(), cancellationToken);
         // The same readings fetched again (their id is a hash of them): the later fetch time is the one replay,
         // pruning and the time-zone check must see, or an older fetch of the day would pass for the newest.
@@ -158,6 +159,7 @@ public sealed partial class MongoPipelineStore : IPipelineStore
         CancellationToken cancellationToken = default)
     {
         await EnsureUniqueKeysAsync(cancellationToken);
+        await RequireKnownSchemaAsync(cancellationToken);
         var hourly = await UpsertAsync(_hourly, MongoSchema.Hour, batch.SelectMany(MongoCommands.HourlyUpserts).ToList(), cancellationToken);
         var daily = await UpsertAsync(_daily, MongoSchema.Date, batch.SelectMany(MongoCommands.DailyUpserts).ToList(), cancellationToken);
         await MarkCheckedAsync(MongoCommands.DaysWithoutRows(batch), cancellationToken);

@@ -226,9 +226,17 @@ public sealed partial class SqlitePipelineStore : IPipelineStore, IDisposable
     /// newer than <see cref="SchemaVersion"/>.
     /// </summary>
     /// <exception cref="NewerStoreException">The file's schema is newer.</exception>
-    public static async Task<long> RequireKnownSchemaAsync(SqliteConnection connection, string file, CancellationToken cancellationToken)
+    public static Task<long> RequireKnownSchemaAsync(SqliteConnection connection, string file, CancellationToken cancellationToken) =>
+        RequireKnownSchemaAsync(connection, null, file, cancellationToken);
+
+    /// <summary>
+    /// Inside a write's own transaction, which holds the file's write lock, so that no newer version can upgrade the file
+    /// between this read and the write's commit.
+    /// </summary>
+    private static async Task<long> RequireKnownSchemaAsync(SqliteConnection connection, SqliteTransaction? transaction, string file,
+        CancellationToken cancellationToken)
     {
-        var fileSchema = await ScalarAsync(connection, "PRAGMA user_version;", cancellationToken);
+        var fileSchema = await ScalarAsync(connection, transaction, "PRAGMA user_version;", cancellationToken);
         return fileSchema <= SchemaVersion ? fileSchema : throw new NewerStoreException(file, fileSchema, SchemaVersion,
             "a backup taken before the upgrade with `harmattan restore`");
     }
@@ -320,6 +328,7 @@ public sealed partial class SqlitePipelineStore : IPipelineStore, IDisposable
         return WithWriteConnectionAsync(async connection =>
         {
             await using var transaction = connection.BeginTransaction(deferred: false);
+            await RequireKnownSchemaAsync(connection, transaction, DataSource, cancellationToken);
             await using var insert = Prepare(connection, transaction, InsertRawFetch,
                 "$fetch_id", "$station_id", "$window_start", "$window_end", "$time_zone", "$source", "$fetched_at", "$readings");
             await using var refetch = Prepare(connection, transaction, RefetchRawFetch, "$fetched_at", "$fetch_id");
@@ -355,6 +364,7 @@ public sealed partial class SqlitePipelineStore : IPipelineStore, IDisposable
         return WithWriteConnectionAsync(async connection =>
         {
             await using var transaction = connection.BeginTransaction(deferred: false);
+            await RequireKnownSchemaAsync(connection, transaction, DataSource, cancellationToken);
             using var hourly = new SqliteStatement(connection, UpsertHourly);
             using var daily = new SqliteStatement(connection, UpsertDaily);
             using var checkedDaily = new SqliteStatement(connection, CheckedDaily);

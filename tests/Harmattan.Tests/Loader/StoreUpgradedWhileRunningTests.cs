@@ -6,6 +6,7 @@ using Harmattan.Storage.MongoDb;
 using Harmattan.Storage.Sqlite;
 using Harmattan.Tests.Storage;
 using MassTransit;
+using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -17,8 +18,8 @@ using MongoDB.Driver;
 namespace Harmattan.Tests.Loader;
 
 /// <summary>
-/// A store upgraded by a newer version of Harmattan while this loader runs: the loader notices before it writes, stops,
-/// and leaves the messages it has not stored in their queues.
+/// A store upgraded by a newer version of Harmattan while this loader runs: the store refuses the loader's next write,
+/// and the loader stops and leaves the messages it has not stored in their queues.
 /// </summary>
 public sealed class StoreUpgradedWhileRunningTests : IAsyncDisposable
 {
@@ -34,16 +35,16 @@ public sealed class StoreUpgradedWhileRunningTests : IAsyncDisposable
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
-    public async Task The_loader_reads_a_SQLite_store_schema_at_most_once_per_interval_and_stops_once_it_is_newer()
+    public async Task A_write_to_a_SQLite_store_a_newer_version_upgraded_is_refused_and_stores_nothing()
     {
         var store = new SqlitePipelineStore($"Data Source={_path}");
         await store.InitializeAsync(Ct);
 
-        await AssertWatchStopsOnNewerStoreAsync(store, () => NewerStoreFile.MarkAsync(_path, Ct), NewerStoreFile.Refusal(_path));
+        await AssertWritesRefusedOnNewerStoreAsync(store, () => NewerStoreFile.MarkAsync(_path, Ct), NewerStoreFile.Refusal(_path));
     }
 
     [Fact]
-    public async Task Mongo_the_loader_reads_a_MongoDB_store_schema_at_most_once_per_interval_and_stops_once_it_is_newer()
+    public async Task Mongo_a_write_to_a_MongoDB_store_a_newer_version_upgraded_is_refused_and_stores_nothing()
     {
         var connectionString = await MongoTestServer.RequireAsync();
         _mongo = MongoTestServer.CreateClient(connectionString);
@@ -52,12 +53,57 @@ public sealed class StoreUpgradedWhileRunningTests : IAsyncDisposable
         await store.InitializeAsync(Ct);
         var newer = MongoPipelineStore.SchemaVersion + 1;
 
-        await AssertWatchStopsOnNewerStoreAsync(store,
+        await AssertWritesRefusedOnNewerStoreAsync(store,
             () => _mongo.GetDatabase(_mongoDatabase).GetCollection<BsonDocument>(MongoSchema.StoreInfo).UpdateOneAsync(
                 MongoCommands.LayoutDocument, MongoCommands.RecordLayoutVersion(newer), cancellationToken: Ct),
             $"database {_mongoDatabase} of {store.Location} was written by a newer version of Harmattan (store schema {newer}; " +
             $"this version knows up to {MongoPipelineStore.SchemaVersion}) and was left as it is: run the version that wrote it, " +
             "or a later one, or restore a dump taken before the upgrade with mongorestore");
+    }
+
+    [Fact]
+    public async Task A_SQLite_write_waiting_for_an_upgrade_to_commit_is_refused_once_it_has()
+    {
+        var store = new SqlitePipelineStore($"Data Source={_path}");
+        await store.InitializeAsync(Ct);
+        await using var upgrade = new SqliteConnection($"Data Source={_path};Pooling=False");
+        await upgrade.OpenAsync(Ct);
+        await using (var begin = upgrade.CreateCommand())
+        {
+            begin.CommandText = $"BEGIN IMMEDIATE; PRAGMA user_version = {NewerStoreFile.Schema};";
+            await begin.ExecuteNonQueryAsync(Ct);
+        }
+
+        // The write reads the schema under the file's write lock, which the upgrade holds: it cannot have read the old one.
+        var write = Task.Run(() => store.UpsertAveragesAsync([Averages(Day)], Ct), Ct);
+        await Task.Delay(TimeSpan.FromMilliseconds(300), Ct);
+        Assert.False(write.IsCompleted, "the write did not wait for the upgrade's write lock");
+        await using (var commit = upgrade.CreateCommand())
+        {
+            commit.CommandText = "COMMIT;";
+            await commit.ExecuteNonQueryAsync(Ct);
+        }
+
+        var refused = await Assert.ThrowsAsync<NewerStoreException>(() => write);
+        Assert.Equal(NewerStoreFile.Refusal(_path), refused.Message);
+        Assert.Empty(await store.GetDailyAveragesAsync(StationId, Day, Day, Ct));
+    }
+
+    [Fact]
+    public void The_first_refusal_stops_the_loader_with_one_error_line_and_later_ones_add_nothing()
+    {
+        var lifetime = new StopRecordingLifetime();
+        using var loggers = LoggerFactory.Create(logging => logging.AddProvider(_logs));
+        var watch = new StoreSchemaWatch(loggers.CreateLogger<StoreSchemaWatch>(), lifetime);
+        var first = new NewerStoreException(_path, NewerStoreFile.Schema, SqlitePipelineStore.SchemaVersion, "a backup");
+
+        watch.Refuse(first);
+        watch.Refuse(new NewerStoreException(_path, NewerStoreFile.Schema + 1, SqlitePipelineStore.SchemaVersion, "a backup"));
+
+        Assert.True(lifetime.StopRequested);
+        Assert.Same(first, watch.Refusal);
+        Assert.Equal([$"The loader stops: {first.Message}. The messages it has not stored stay in their queues for a loader of that version"],
+            _logs.Entries.Where(e => e.Level >= LogLevel.Error).Select(e => e.Message));
     }
 
     [Fact]
@@ -72,8 +118,8 @@ public sealed class StoreUpgradedWhileRunningTests : IAsyncDisposable
         await bus.Publish(Averages(Day), Ct);
         await WaitUntilAsync(async () => (await store.GetDailyAveragesAsync(StationId, Day, Day, Ct)).Count == 1, "the first day to be stored");
 
+        // At once: no check of the schema made before the upgrade lets the next write through.
         await NewerStoreFile.MarkAsync(_path, Ct);
-        _time.Advance(StoreSchemaWatch.Interval);
         await bus.Publish(Averages(Day.AddDays(1)), Ct);
         var stopped = host.WaitForShutdownAsync(Ct);
         Assert.True(await Task.WhenAny(stopped, Task.Delay(TimeSpan.FromSeconds(30), Ct)) == stopped,
@@ -84,8 +130,10 @@ public sealed class StoreUpgradedWhileRunningTests : IAsyncDisposable
         Assert.Equal(refusal, host.Services.GetRequiredService<StoreSchemaWatch>().Refusal?.Message);
         var errors = _logs.Entries.Where(e => e.Level >= LogLevel.Error).Select(e => e.Message).ToList();
         Assert.Equal([$"The loader stops: {refusal}. The messages it has not stored stay in their queues for a loader of that version"],
-            errors.Where(e => !e.StartsWith("T-FAULT ", StringComparison.Ordinal)));
-        // MassTransit's own line for the message handed back: once, not once per redelivery to this stopping loader.
+            errors.Where(e => !e.StartsWith("T-FAULT ", StringComparison.Ordinal) && !e.StartsWith("R-FAULT ", StringComparison.Ordinal)));
+        // MassTransit's own lines: the consumer whose write the store refused, and the message handed back, once each,
+        // not once per redelivery to this stopping loader.
+        Assert.Single(errors, e => e.StartsWith("R-FAULT ", StringComparison.Ordinal));
         Assert.Single(errors, e => e.StartsWith("T-FAULT ", StringComparison.Ordinal));
         Assert.Empty(await store.GetDailyAveragesAsync(StationId, Day.AddDays(1), Day.AddDays(1), Ct));
         var queues = await MessagesByQueueAsync(rabbit);
@@ -93,27 +141,21 @@ public sealed class StoreUpgradedWhileRunningTests : IAsyncDisposable
         Assert.DoesNotContain(queues, q => q.Key.EndsWith("_error", StringComparison.Ordinal) && q.Value > 0);
     }
 
-    private async Task AssertWatchStopsOnNewerStoreAsync(IPipelineStore store, Func<Task> upgradeStore, string refusal)
+    private static async Task AssertWritesRefusedOnNewerStoreAsync(IPipelineStore store, Func<Task> upgradeStore, string refusal)
     {
-        var lifetime = new StopRecordingLifetime();
-        using var loggers = LoggerFactory.Create(logging => logging.AddProvider(_logs));
-        var watch = new StoreSchemaWatch(store, _time, loggers.CreateLogger<StoreSchemaWatch>(), lifetime);
+        var nextDay = Day.AddDays(1);
+        await store.UpsertAveragesAsync([Averages(Day)], Ct);
+        await store.ArchiveRawFetchesAsync([Builders.RawFetch(StationId, Builders.Midnight(Day))], Ct);
 
-        Assert.True(await watch.MayWriteAsync(Ct));
         await upgradeStore();
-        // Checked less than an interval ago: not read again.
-        _time.Advance(StoreSchemaWatch.Interval - TimeSpan.FromSeconds(1));
-        Assert.True(await watch.MayWriteAsync(Ct));
-        Assert.False(lifetime.StopRequested);
 
-        _time.Advance(TimeSpan.FromSeconds(1));
-        Assert.False(await watch.MayWriteAsync(Ct));
-        Assert.False(await watch.MayWriteAsync(Ct));
-
-        Assert.True(lifetime.StopRequested);
-        Assert.Equal(refusal, watch.Refusal?.Message);
-        Assert.Equal([$"The loader stops: {refusal}. The messages it has not stored stay in their queues for a loader of that version"],
-            _logs.Entries.Where(e => e.Level >= LogLevel.Error).Select(e => e.Message));
+        var averages = await Assert.ThrowsAsync<NewerStoreException>(() => store.UpsertAveragesAsync([Averages(nextDay)], Ct));
+        var fetch = await Assert.ThrowsAsync<NewerStoreException>(
+            () => store.ArchiveRawFetchesAsync([Builders.RawFetch(StationId, Builders.Midnight(nextDay))], Ct));
+        Assert.Equal(refusal, averages.Message);
+        Assert.Equal(refusal, fetch.Message);
+        Assert.Empty(await store.GetDailyAveragesAsync(StationId, nextDay, nextDay, Ct));
+        Assert.Single(await store.GetRawFetchesAsync(StationId, Builders.Midnight(Day), Builders.Midnight(nextDay.AddDays(1)), Ct));
     }
 
     private IHost BuildLoaderHost(RabbitMqVirtualHost rabbit)
