@@ -15,9 +15,11 @@ step() { printf '\n== compose smoke [%ss] %s\n' "$(($(date +%s) - started))" "$*
 fail() { printf 'FAIL: %s\n' "$*" >&2; exit 1; }
 
 project=${SMOKE_PROJECT:-harmattan-smoke}
-export RABBITMQ_PORT=${SMOKE_RABBITMQ_PORT:-35672} RABBITMQ_MANAGEMENT_PORT=${SMOKE_RABBITMQ_MANAGEMENT_PORT:-45672} \
-  MONGO_PORT=${SMOKE_MONGO_PORT:-37017} EXTRACTOR_PORT=${SMOKE_EXTRACTOR_PORT:-35101} \
-  LOADER_PORT=${SMOKE_LOADER_PORT:-35103} DASHBOARD_PORT=${SMOKE_DASHBOARD_PORT:-35104} SIMULATOR_PORT=${SMOKE_SIMULATOR_PORT:-38089}
+# Below Linux's ephemeral ports (32768-60999): a published port there is one the kernel also hands to any program that
+# asks for a free port, and a stack left running would take that program's connections.
+export RABBITMQ_PORT=${SMOKE_RABBITMQ_PORT:-31672} RABBITMQ_MANAGEMENT_PORT=${SMOKE_RABBITMQ_MANAGEMENT_PORT:-31673} \
+  MONGO_PORT=${SMOKE_MONGO_PORT:-31017} EXTRACTOR_PORT=${SMOKE_EXTRACTOR_PORT:-31101} \
+  LOADER_PORT=${SMOKE_LOADER_PORT:-31103} DASHBOARD_PORT=${SMOKE_DASHBOARD_PORT:-31104} SIMULATOR_PORT=${SMOKE_SIMULATOR_PORT:-31089}
 stations=(283164601 283181971)
 seed_station=283164601 # the seed's published means are station 1's (its station-2 file repeats them)
 
@@ -93,6 +95,15 @@ if [ -n "$samples" ] && [ -f "$samples/v3_getStationHourlyAvg_283164601_SMART188
 else
   samples=
   echo "data: SYNTHETIC only: the recorded samples (../shared/airqino-samples) are absent, so no published means are compared"
+fi
+
+# A run stopped before its cleanup (kill -9, a machine shut down) leaves its containers running, their host ports
+# published, and its volumes: up would reuse them and test what an earlier build left. Start from nothing.
+leftover=$( (docker ps -aq --filter "label=com.docker.compose.project=$project"
+             docker volume ls -q --filter "label=com.docker.compose.project=$project") | wc -l)
+if [ "$leftover" -gt 0 ]; then
+  step "remove what an interrupted run of project $project left ($leftover containers and volumes)"
+  compose --profile offline --profile cli down -v --remove-orphans
 fi
 
 step "build every image from its Dockerfile"
