@@ -41,7 +41,8 @@ public sealed class ArchivePruneService(
 
     private async Task PruneOnceAsync(CancellationToken cancellationToken)
     {
-        // A prune deletes from the store: not from one a newer version has upgraded (the loader is then stopping).
+        // A prune deletes from the store: not from one a newer version has upgraded (the loader is then stopping). The
+        // deletes check the version themselves; this read spares reading a whole archive in a layout this version may misread.
         if (storeSchema.Refusal is not null)
             return;
         try

@@ -80,7 +80,11 @@ public interface IPipelineStore
     /// <summary>One station's archived fetches without their readings, with the bytes the readings take.</summary>
     Task<IReadOnlyList<ArchivedFetch>> GetArchivedFetchesAsync(string stationId, CancellationToken cancellationToken = default);
 
-    /// <summary>Deletes archived fetches by id in bounded batches (short transactions); returns how many were deleted.</summary>
+    /// <summary>
+    /// Deletes archived fetches by id in bounded batches (short transactions); returns how many were deleted. Reads the
+    /// store's schema version first, as the other writes do (SQLite: in each batch's transaction).
+    /// </summary>
+    /// <exception cref="NewerStoreException">A newer version of Harmattan has upgraded the store: nothing more is deleted.</exception>
     Task<int> DeleteRawFetchesAsync(IReadOnlyCollection<Guid> fetchIds, CancellationToken cancellationToken = default);
 
     /// <summary>Gives the space of deleted fetches back where the store can (SQLite: the file shrinks).</summary>

@@ -43,6 +43,7 @@ public sealed partial class MongoPipelineStore
     public async Task<int> DeleteRawFetchesAsync(IReadOnlyCollection<Guid> fetchIds, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(fetchIds);
+        await RequireKnownSchemaAsync(cancellationToken);
         long deleted = 0;
         foreach (var batch in fetchIds.Chunk(DeleteBatchSize))
             deleted += (await _raw.DeleteManyAsync(MongoArchive.ById(batch.Select(id => (BsonValue)MongoSchema.ToBson(id))),

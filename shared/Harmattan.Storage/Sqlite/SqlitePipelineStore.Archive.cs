@@ -55,6 +55,7 @@ public sealed partial class SqlitePipelineStore
             deleted += await WithWriteConnectionAsync(async connection =>
             {
                 await using var transaction = connection.BeginTransaction(deferred: false);
+                await RequireKnownSchemaAsync(connection, transaction, DataSource, cancellationToken);
                 await using var delete = Prepare(connection, transaction, "DELETE FROM raw_fetches WHERE fetch_id = $fetch_id", "$fetch_id");
                 var count = 0;
                 foreach (var id in batch)

@@ -152,8 +152,11 @@ public sealed class StoreUpgradedWhileRunningTests : IAsyncDisposable
         var averages = await Assert.ThrowsAsync<NewerStoreException>(() => store.UpsertAveragesAsync([Averages(nextDay)], Ct));
         var fetch = await Assert.ThrowsAsync<NewerStoreException>(
             () => store.ArchiveRawFetchesAsync([Builders.RawFetch(StationId, Builders.Midnight(nextDay))], Ct));
+        var archived = await store.GetRawFetchesAsync(StationId, Builders.Midnight(Day), Builders.Midnight(nextDay), Ct);
+        var delete = await Assert.ThrowsAsync<NewerStoreException>(() => store.DeleteRawFetchesAsync([archived[0].FetchId], Ct));
         Assert.Equal(refusal, averages.Message);
         Assert.Equal(refusal, fetch.Message);
+        Assert.Equal(refusal, delete.Message);
         Assert.Empty(await store.GetDailyAveragesAsync(StationId, nextDay, nextDay, Ct));
         Assert.Single(await store.GetRawFetchesAsync(StationId, Builders.Midnight(Day), Builders.Midnight(nextDay.AddDays(1)), Ct));
     }
