@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.RegularExpressions;
 using Harmattan.AirQinoSimulator;
 using Harmattan.IntegrationTests.Support;
+using Harmattan.Storage.Sqlite;
 using Microsoft.Data.Sqlite;
 
 namespace Harmattan.IntegrationTests.Cli;
@@ -99,6 +100,37 @@ public sealed class RunCommandTests : IDisposable
         var reported = Regex.Match(cli.Output, @"Stopped at (\d+) of 5844 days; what is stored stays stored\.");
         Assert.True(reported.Success, cli.Output);
         Assert.Equal(await StoredDaysAsync(), int.Parse(reported.Groups[1].Value, CultureInfo.InvariantCulture));
+    }
+
+    [Fact]
+    public async Task A_run_left_running_stops_with_the_refusal_at_the_first_scheduled_fetch_after_a_newer_version_upgrades_its_store()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        // Every minute, so that the schedule's next fetch comes within the test; no prune, whose hour could come first.
+        await using var cli = ServiceProcess.StartCli(["run", "--simulate", "--station", "283164601", "--db", Db],
+            new Dictionary<string, string> { ["Schedule__Cron"] = "* * * * *", ["Archive__PruneEnabled"] = "false" });
+        var deadline = DateTime.UtcNow.AddMinutes(2);
+        while (!cli.Output.Contains("Services running") && !cli.HasExited && DateTime.UtcNow < deadline)
+            await Task.Delay(50, ct);
+        Assert.True(cli.Output.Contains("Services running"), cli.Output);
+        // What a newer version's upgrade leaves in the file the running services opened.
+        await using (var upgrade = new SqliteConnection($"Data Source={Db};Pooling=False"))
+        {
+            await upgrade.OpenAsync(ct);
+            await using var mark = upgrade.CreateCommand();
+            mark.CommandText = $"PRAGMA user_version = {SqlitePipelineStore.SchemaVersion + 1}";
+            await mark.ExecuteNonQueryAsync(ct);
+        }
+
+        var exit = await cli.WaitForExitAsync(TimeSpan.FromMinutes(2));
+
+        Assert.True(exit == 2, $"exit {exit}:\n{cli.Output}");
+        var refusal = $"was written by a newer version of Harmattan (store schema {SqlitePipelineStore.SchemaVersion + 1}";
+        // Refused by the loader at the scheduled fetch's write, and the run ends in the same words, not as interrupted.
+        Assert.Contains("on schedule '* * * * *' (UTC)", cli.Output);
+        Assert.Matches($"The loader stops: .*{Regex.Escape(refusal)}", cli.Output);
+        Assert.Matches($"error: .*{Regex.Escape(refusal)}", cli.Output.TrimEnd().Split('\n')[^1]);
+        Assert.DoesNotContain("Stopped", cli.Output);
     }
 
     /// <summary>Daily rows in the run's store, read as any SQLite client would while the run writes.</summary>
