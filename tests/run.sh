@@ -25,9 +25,9 @@ if ! as_root rabbitmqctl -q status >/dev/null 2>&1; then
   as_root rabbitmq-server -detached
   started_rabbitmq=yes
 fi
-mongo_pid=""
+mongo_pids=""
 cleanup() {
-  if [ -n "$mongo_pid" ]; then echo "== stopping the MongoDB wire stand-in (PID $mongo_pid)"; kill "$mongo_pid" 2>/dev/null || true; fi
+  if [ -n "$mongo_pids" ]; then echo "== stopping the MongoDB wire stand-ins (PIDs$mongo_pids)"; kill $mongo_pids 2>/dev/null || true; fi
   if [ -n "$started_rabbitmq" ]; then echo "== stopping RabbitMQ"; as_root rabbitmqctl -q stop >/dev/null 2>&1 || true; fi
 }
 trap cleanup EXIT
@@ -59,14 +59,22 @@ if [ -z "${ConnectionStrings__MongoDb:-}" ] && [ -x "$standin" ] && ! docker_ans
     as_root apt-get update -qq
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null
   fi
-  mongo_port=27117
-  while port_in_use "$mongo_port"; do mongo_port=$((mongo_port + 1)); done
-  echo "== starting the MongoDB wire stand-in on 127.0.0.1:$mongo_port (not MongoDB: see ../shared/mongo-standin/README.md)"
-  mongo_pid=$("$standin" "$mongo_port")
-  # The stand-in answers in one JavaScript thread, so a long scan can keep the driver's heartbeat waiting past its
-  # default 30 s (connectTimeoutMS); the driver then closes every connection in use. A real server answers heartbeats
-  # while it works.
-  export ConnectionStrings__MongoDb="mongodb://127.0.0.1:$mongo_port/?directConnection=true&connectTimeoutMS=300000"
+  # The stand-in answers in one JavaScript thread and scans a whole collection for each upsert (it has no query
+  # planner), so the MongoDB end-to-end test's bulk writes of hourly rows hold it for tens of seconds at a time. Hence
+  # two of them, so that the unit tests running beside that test do not wait past Storage:MongoOperationTimeout (30
+  # s); and a connectTimeoutMS longer than the driver's default 30 s, which the heartbeat waits for before the driver
+  # closes every connection in use. A real server answers while it works. Sets standin_uri.
+  start_standin() {
+    local port=$1
+    while port_in_use "$port"; do port=$((port + 1)); done
+    echo "== starting the MongoDB wire stand-in on 127.0.0.1:$port for $2 (not MongoDB: see ../shared/mongo-standin/README.md)"
+    mongo_pids="$mongo_pids $("$standin" "$port")"
+    standin_uri="mongodb://127.0.0.1:$port/?directConnection=true&connectTimeoutMS=300000"
+  }
+  start_standin 27117 "the unit tests"
+  export ConnectionStrings__MongoDb="$standin_uri"
+  start_standin 27127 "the MongoDB end-to-end test (HARMATTAN_MONGO_E2E)"
+  export HARMATTAN_MONGO_E2E="$standin_uri"
   export HARMATTAN_MONGO_TARGET=standin
 fi
 
