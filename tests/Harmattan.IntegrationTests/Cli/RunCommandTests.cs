@@ -3,7 +3,6 @@ using System.Globalization;
 using System.Text.RegularExpressions;
 using Harmattan.AirQinoSimulator;
 using Harmattan.IntegrationTests.Support;
-using Harmattan.Storage.Sqlite;
 using Microsoft.Data.Sqlite;
 
 namespace Harmattan.IntegrationTests.Cli;
@@ -114,22 +113,15 @@ public sealed class RunCommandTests : IDisposable
             await Task.Delay(50, ct);
         Assert.True(cli.Output.Contains("Services running"), cli.Output);
         // What a newer version's upgrade leaves in the file the running services opened.
-        await using (var upgrade = new SqliteConnection($"Data Source={Db};Pooling=False"))
-        {
-            await upgrade.OpenAsync(ct);
-            await using var mark = upgrade.CreateCommand();
-            mark.CommandText = $"PRAGMA user_version = {SqlitePipelineStore.SchemaVersion + 1}";
-            await mark.ExecuteNonQueryAsync(ct);
-        }
+        await NewerStoreFile.MarkAsync(Db, ct);
 
         var exit = await cli.WaitForExitAsync(TimeSpan.FromMinutes(2));
 
         Assert.True(exit == 2, $"exit {exit}:\n{cli.Output}");
-        var refusal = $"was written by a newer version of Harmattan (store schema {SqlitePipelineStore.SchemaVersion + 1}";
         // Refused by the loader at the scheduled fetch's write, and the run ends in the same words, not as interrupted.
         Assert.Contains("on schedule '* * * * *' (UTC)", cli.Output);
-        Assert.Matches($"The loader stops: .*{Regex.Escape(refusal)}", cli.Output);
-        Assert.Matches($"error: .*{Regex.Escape(refusal)}", cli.Output.TrimEnd().Split('\n')[^1]);
+        Assert.Contains($"The loader stops: {NewerStoreFile.Refusal(Db)}\n", cli.Output);
+        Assert.EndsWith($"error: {NewerStoreFile.Refusal(Db)}.", cli.Output.TrimEnd());
         Assert.DoesNotContain("Stopped", cli.Output);
     }
 

@@ -1,7 +1,5 @@
 using Harmattan.Hosting;
 using Harmattan.IntegrationTests.Support;
-using Harmattan.Storage.Sqlite;
-using Microsoft.Data.Sqlite;
 
 namespace Harmattan.IntegrationTests.Reliability;
 
@@ -26,13 +24,7 @@ public sealed class StoreUpgradeTests(FaultSuiteFixture suite)
             await Task.Delay(50, ct);
         Assert.True(backfill.Output.Contains("Sent "), backfill.Output);
         // What a newer version's upgrade leaves in the file the loader already opened.
-        await using (var upgrade = new SqliteConnection($"Data Source={pipeline.DbPath};Pooling=False"))
-        {
-            await upgrade.OpenAsync(ct);
-            await using var mark = upgrade.CreateCommand();
-            mark.CommandText = $"PRAGMA user_version = {SqlitePipelineStore.SchemaVersion + 1}";
-            await mark.ExecuteNonQueryAsync(ct);
-        }
+        await NewerStoreFile.MarkAsync(pipeline.DbPath, ct);
 
         var loader = pipeline.Services["Loader"];
         var exit = await loader.WaitForExitAsync(TimeSpan.FromMinutes(2));
@@ -44,7 +36,7 @@ public sealed class StoreUpgradeTests(FaultSuiteFixture suite)
         Assert.Contains("The loader stops: ", loader.Output);
         // Stopped as it decided to, not by an error on its way out.
         Assert.DoesNotContain("\"@l\":\"Fatal\"", loader.Output);
-        Assert.Contains($"was written by a newer version of Harmattan (store schema {SqlitePipelineStore.SchemaVersion + 1}", loader.Output);
+        Assert.Contains(NewerStoreFile.Refusal(pipeline.DbPath), loader.Output);
         Assert.True(depths.GetValueOrDefault(QueueNames.StoreAverages) + depths.GetValueOrDefault(QueueNames.ArchiveRawReadings) > 0,
             $"nothing left in the loader's queues: {string.Join(", ", depths)}");
         Assert.All(QueueNames.All, q => Assert.Equal(0, depths.GetValueOrDefault(QueueNames.ErrorQueue(q))));

@@ -4,7 +4,6 @@ using System.Text.RegularExpressions;
 using Harmattan.Contracts;
 using Harmattan.Dashboard;
 using Harmattan.Storage.Sqlite;
-using Harmattan.Tests.Storage;
 using Microsoft.Playwright;
 using static Harmattan.Tests.Dashboard.DashboardSite;
 

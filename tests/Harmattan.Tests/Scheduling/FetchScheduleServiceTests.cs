@@ -4,7 +4,6 @@ using Harmattan.Extractor.Scheduling;
 using Harmattan.Stations;
 using Harmattan.Storage;
 using Harmattan.Storage.Sqlite;
-using Harmattan.Tests.Storage;
 using MassTransit;
 using MassTransit.Testing;
 using Microsoft.Extensions.Configuration;

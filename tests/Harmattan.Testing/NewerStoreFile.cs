@@ -1,10 +1,10 @@
 using Harmattan.Storage.Sqlite;
 using Microsoft.Data.Sqlite;
 
-namespace Harmattan.Tests.Storage;
+namespace Harmattan.Testing;
 
 /// <summary>A store file as a later version of Harmattan would leave it: its recorded schema above this version's.</summary>
-internal static class NewerStoreFile
+public static class NewerStoreFile
 {
     public const long Schema = SqlitePipelineStore.SchemaVersion + 1;
 
