@@ -41,12 +41,13 @@ public sealed class ArchivePruneService(
 
     private async Task PruneOnceAsync(CancellationToken cancellationToken)
     {
-        // A prune deletes from the store: not from one a newer version has upgraded (the loader is then stopping). The
-        // deletes check the version themselves; this read spares reading a whole archive in a layout this version may misread.
+        // A prune deletes from the store: not from one a newer version has upgraded (the loader is then stopping).
         if (storeSchema.Refusal is not null)
             return;
         try
         {
+            // The deletes check the version themselves; checking first spares reading a whole archive in a layout this
+            // version may misread.
             await store.RequireKnownSchemaAsync(cancellationToken);
             var report = await ArchivePruner.PruneAsync(store, time.GetUtcNow(), options.Value.KeepAllDays, dryRun: false, cancellationToken);
             logger.LogInformation(
