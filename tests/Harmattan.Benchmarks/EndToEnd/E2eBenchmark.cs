@@ -30,6 +30,7 @@ public static class E2eBenchmark
         if (options.KeepData is { } keep)
             Console.WriteLine($"Wrote {dataset.WriteFiles(keep).Count} station files to {Path.GetFullPath(keep)}.");
 
+        Console.WriteLine($"Machine: {Environment.ProcessorCount} cores, {LastLevelCache()}, .NET {Environment.Version}.");
         Console.WriteLine($"Core and parse-only over {options.Stations} stations x {options.Days} days (one thread)...");
         var core = MeasureCore(dataset);
         Console.WriteLine($"  {core.Readings:N0} readings; core {core.CoreRate:N0}/s, parse-only {core.ParseOnlyRate:N0}/s, largest message {core.MaxMessageBytes:N0} bytes");
@@ -65,6 +66,21 @@ public static class E2eBenchmark
         {
             Directory.Delete(workDir, recursive: true);
         }
+    }
+
+    /// <summary>
+    /// The L3 cache as the operating system reports it. The runtime sizes each process's youngest generation from it,
+    /// so the services' peak memory differs between machines that report different sizes, or none (docs/performance.md).
+    /// </summary>
+    private static string LastLevelCache()
+    {
+        const string caches = "/sys/devices/system/cpu/cpu0/cache";
+        if (!Directory.Exists(caches))
+            return "no L3 size reported";
+        var l3 = Directory.EnumerateDirectories(caches, "index*")
+            .Select(cache => (Level: Path.Combine(cache, "level"), Size: Path.Combine(cache, "size")))
+            .FirstOrDefault(cache => File.Exists(cache.Level) && File.Exists(cache.Size) && File.ReadAllText(cache.Level).Trim() == "3");
+        return l3.Size is null ? "no L3 size reported" : $"L3 {File.ReadAllText(l3.Size).Trim()} reported";
     }
 
     private sealed record CoreFigures(long Readings, double CoreRate, double ParseOnlyRate, long MaxMessageBytes, long HourlyRows);
