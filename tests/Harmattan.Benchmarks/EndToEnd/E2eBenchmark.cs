@@ -70,7 +70,7 @@ public static class E2eBenchmark
 
     /// <summary>
     /// The L3 cache as the operating system reports it. The runtime sizes each process's youngest generation from it,
-    /// so the services' peak memory differs between machines that report different sizes, or none (docs/performance.md).
+    /// up to the services' cap, so their peak memory can differ between machines that report different sizes, or none.
     /// </summary>
     private static string LastLevelCache()
     {
