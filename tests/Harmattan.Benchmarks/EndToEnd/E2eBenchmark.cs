@@ -75,12 +75,12 @@ public static class E2eBenchmark
     private static string LastLevelCache()
     {
         const string caches = "/sys/devices/system/cpu/cpu0/cache";
-        if (!Directory.Exists(caches))
-            return "no L3 size reported";
-        var l3 = Directory.EnumerateDirectories(caches, "index*")
+        var l3Size = !Directory.Exists(caches) ? null : Directory.EnumerateDirectories(caches, "index*")
             .Select(cache => (Level: Path.Combine(cache, "level"), Size: Path.Combine(cache, "size")))
-            .FirstOrDefault(cache => File.Exists(cache.Level) && File.Exists(cache.Size) && File.ReadAllText(cache.Level).Trim() == "3");
-        return l3.Size is null ? "no L3 size reported" : $"L3 {File.ReadAllText(l3.Size).Trim()} reported";
+            .Where(cache => File.Exists(cache.Level) && File.Exists(cache.Size) && File.ReadAllText(cache.Level).Trim() == "3")
+            .Select(cache => File.ReadAllText(cache.Size).Trim())
+            .FirstOrDefault();
+        return l3Size is null ? "no L3 size reported" : $"L3 {l3Size} reported";
     }
 
     private sealed record CoreFigures(long Readings, double CoreRate, double ParseOnlyRate, long MaxMessageBytes, long HourlyRows);
