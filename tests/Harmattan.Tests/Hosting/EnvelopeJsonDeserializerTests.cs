@@ -70,8 +70,10 @@ public class EnvelopeJsonDeserializerTests
         yield return Encoding.UTF8.GetBytes("/* written by hand */\n" + indented.Replace("\"message\": {", "\"message\": { // the message\n", StringComparison.Ordinal));
     }
 
-    private static SerializerContext Ours(byte[] body) =>
-        new EnvelopeJsonDeserializer().Deserialize(new BytesMessageBody(body), new DictionarySendHeaders(new Dictionary<string, object?>()));
+    private static SerializerContext Ours(byte[] body) => Ours(new EnvelopeJsonDeserializer(), body);
+
+    private static SerializerContext Ours(EnvelopeJsonDeserializer deserializer, byte[] body) =>
+        deserializer.Deserialize(new BytesMessageBody(body), new DictionarySendHeaders(new Dictionary<string, object?>()));
 
     private static SerializerContext MassTransits(byte[] body) =>
         SystemTextJsonMessageSerializer.Instance.Deserialize(new BytesMessageBody(body), new DictionarySendHeaders(new Dictionary<string, object?>()));
@@ -86,9 +88,11 @@ public class EnvelopeJsonDeserializerTests
     private static void AssertSameAsMassTransit<T>(T message)
         where T : class
     {
-        foreach (var body in Bodies(message))
+        // Twice with one deserializer: the first message read from its range of bytes, the next in the envelope's pass.
+        var deserializer = new EnvelopeJsonDeserializer();
+        foreach (var body in Bodies(message).Concat(Bodies(message)))
         {
-            var ours = Ours(body);
+            var ours = Ours(deserializer, body);
             var theirs = MassTransits(body);
 
             Assert.True(ours.TryGetMessage<T>(out var read));
@@ -130,6 +134,51 @@ public class EnvelopeJsonDeserializerTests
     }
 
     [Fact]
+    public void Once_a_type_was_asked_for_its_next_messages_are_read_in_the_envelopes_pass()
+    {
+        var deserializer = new EnvelopeJsonDeserializer();
+        var body = MassTransitJson.Serialize(Fetched());
+
+        var first = Ours(deserializer, body);
+        Assert.True(first.TryGetMessage<RawReadingsFetched>(out var once));
+        Assert.True(first.TryGetMessage<RawReadingsFetched>(out var twice));
+        Assert.NotSame(once, twice);
+
+        var next = Ours(deserializer, body);
+        Assert.True(next.TryGetMessage<RawReadingsFetched>(out once));
+        Assert.True(next.TryGetMessage<RawReadingsFetched>(out twice));
+        Assert.Same(once, twice);
+        Assert.True(next.TryGetMessage(typeof(RawReadingsFetched), out var untyped));
+        Assert.Same(once, untyped);
+        Assert.False(next.TryGetMessage<AveragesComputed>(out _));
+
+        // Another deserializer (another endpoint) learns on its own.
+        var elsewhere = Ours(body);
+        Assert.True(elsewhere.TryGetMessage<RawReadingsFetched>(out once));
+        Assert.True(elsewhere.TryGetMessage<RawReadingsFetched>(out twice));
+        Assert.NotSame(once, twice);
+    }
+
+    [Fact]
+    public void A_message_written_before_its_type_is_read_from_its_bytes()
+    {
+        var deserializer = new EnvelopeJsonDeserializer();
+        var envelope = JsonNode.Parse(MassTransitJson.Serialize(Fetched()))!.AsObject();
+        var reordered = new JsonObject { ["message"] = envelope["message"]!.DeepClone() };
+        foreach (var (name, value) in envelope.Where(p => p.Key != "message"))
+            reordered[name] = value?.DeepClone();
+        var body = Encoding.UTF8.GetBytes(reordered.ToJsonString());
+        Ours(deserializer, MassTransitJson.Serialize(Fetched())).TryGetMessage<RawReadingsFetched>(out _);
+
+        var ours = Ours(deserializer, body);
+
+        Assert.True(ours.TryGetMessage<RawReadingsFetched>(out var once));
+        Assert.True(ours.TryGetMessage<RawReadingsFetched>(out var twice));
+        Assert.NotSame(once, twice);
+        Assert.Equal(JsonSerializer.Serialize(Fetched(), SystemTextJsonMessageSerializer.Options), JsonSerializer.Serialize(once, SystemTextJsonMessageSerializer.Options));
+    }
+
+    [Fact]
     public void A_type_the_envelope_does_not_name_is_not_read_from_it()
     {
         var body = MassTransitJson.Serialize(Fetched());
@@ -160,6 +209,12 @@ public class EnvelopeJsonDeserializerTests
 
         Assert.Throws<JsonException>(() => MassTransits(body).TryGetMessage<RawReadingsFetched>(out _));
         Assert.Throws<JsonException>(() => Ours(body).TryGetMessage<RawReadingsFetched>(out _));
+
+        // Also where the type's messages were read in the envelope's pass before.
+        var deserializer = new EnvelopeJsonDeserializer();
+        Ours(deserializer, MassTransitJson.Serialize(Fetched())).TryGetMessage<RawReadingsFetched>(out _);
+        Assert.Throws<JsonException>(() => Ours(deserializer, body).TryGetMessage<RawReadingsFetched>(out _));
+        Assert.True(Ours(deserializer, MassTransitJson.Serialize(Fetched())).TryGetMessage<RawReadingsFetched>(out _));
     }
 
     [Fact]
