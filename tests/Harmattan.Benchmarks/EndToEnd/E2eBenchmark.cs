@@ -23,6 +23,12 @@ public static class E2eBenchmark
     private static readonly string[] Services = ["Extractor", "Transformer", "Loader"];
     private static readonly TimeSpan IdleTimeout = TimeSpan.FromMinutes(5);
     private static readonly TimeSpan FaultCheckInterval = TimeSpan.FromSeconds(10);
+    private const string ServicesDb = "services.db";
+    private const string InMemoryDb = "inmemory.db";
+
+    /// <summary>The services store to MongoDB when it is set, to SQLite otherwise; <c>harmattan run</c> always to SQLite.</summary>
+    private static string? MongoConnectionString =>
+        Environment.GetEnvironmentVariable("ConnectionStrings__MongoDb") is { Length: > 0 } mongo ? mongo : null;
 
     public static async Task<int> RunAsync(E2eOptions options)
     {
@@ -41,6 +47,13 @@ public static class E2eBenchmark
             await using var simulator = await AirQinoSimulatorHost.StartAsync(dataset.SimulatorOptions());
             var (e2eRate, peakRss, cpu, secondHalfLoaderCpu, latencies) = await MeasureServicesAsync(dataset, simulator, workDir, core);
             var inMemoryRate = await MeasureInMemoryAsync(dataset, simulator, workDir, core.Readings);
+            if (MongoConnectionString is null)
+            {
+                var (hourlyRows, days) = await StoredResultComparison.AssertEqualAsync(Path.Combine(workDir, ServicesDb), Path.Combine(workDir, InMemoryDb));
+                Console.WriteLine($"  the services' stored averages equal harmattan run's, byte for byte: {hourlyRows:N0} hourly rows, {days:N0} days");
+            }
+            else
+                Console.WriteLine("  the services' stored averages not compared with harmattan run's: they are in MongoDB, run's in SQLite");
 
             var report = new E2eReport
             {
@@ -142,16 +155,16 @@ public static class E2eBenchmark
         SyntheticDataset dataset, AirQinoSimulatorHost simulator, string workDir, CoreFigures core)
     {
         await using var broker = await RabbitMqBroker.StartAsync();
-        var dbPath = Path.Combine(workDir, "services.db");
+        var dbPath = Path.Combine(workDir, ServicesDb);
         var environment = new Dictionary<string, string>
         {
             ["ConnectionStrings__RabbitMq"] = broker.ConnectionString,
             ["Bus__Transport"] = "RabbitMq",
             ["AirQino__BaseUrl"] = simulator.BaseUrl,
         };
-        var mongo = Environment.GetEnvironmentVariable("ConnectionStrings__MongoDb");
+        var mongo = MongoConnectionString;
         var mongoDatabase = "harmattan_bench_" + broker.VirtualHost[^12..];
-        if (string.IsNullOrEmpty(mongo))
+        if (mongo is null)
         {
             environment["Storage__Provider"] = "Sqlite";
             environment["ConnectionStrings__Sqlite"] = $"Data Source={dbPath}";
@@ -342,7 +355,7 @@ public static class E2eBenchmark
         {
             "run", "--once", "--from", dataset.FirstDay.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
             "--to", dataset.LastDay.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
-            "--airqino-url", simulator.BaseUrl, "--db", Path.Combine(workDir, "inmemory.db"), "--timeout", "01:00:00",
+            "--airqino-url", simulator.BaseUrl, "--db", Path.Combine(workDir, InMemoryDb), "--timeout", "01:00:00",
         };
         foreach (var id in dataset.StationIds)
             arguments.AddRange(["--station", id]);
