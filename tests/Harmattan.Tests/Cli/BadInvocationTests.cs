@@ -14,7 +14,10 @@ namespace Harmattan.Tests.Cli;
 public sealed class BadInvocationTests : IDisposable
 {
     private const string Range = "--from 2023-11-01 --to 2023-11-02";
-    private static readonly string Today = DateOnly.FromDateTime(DateTime.UtcNow).ToString("yyyy-MM-dd");
+    private static readonly string Today = UtcToday();
+
+    /// <summary>Stands for the UTC date when the command ran, in an expected fragment.</summary>
+    private const string TodayWhenRun = "{today}";
     private static readonly string[] Commands = ["run --once", $"backfill {Range}", $"replay {Range}", "status", "export"];
 
     private readonly CliRun _cli = new();
@@ -52,10 +55,10 @@ public sealed class BadInvocationTests : IDisposable
             { "export --station 283164601 --from 2023-12-01 --to 2023-11-01", 2, ["--from 2023-12-01 is after --to 2023-11-01", "both included"] },
             { "run --once --from 2023-11-01", 2, ["--from and --to go together", "--from 2023-01-01 --to 2023-01-31"] },
             // Days after today in the station's time zone (the default stations are in UTC).
-            { $"run --once --from {Today} --to 2099-01-01", 2, ["--to 2099-01-01 is in the future", $"the last allowed date is {Today}"] },
-            { $"backfill --from {Today} --to 2099-01-01", 2, ["--to 2099-01-01 is in the future", $"the last allowed date is {Today}"] },
-            { $"replay --from {Today} --to 2099-01-01", 2, ["--to 2099-01-01 is in the future", $"the last allowed date is {Today}"] },
-            { $"status --from {Today} --to 2099-01-01", 2, ["--to 2099-01-01 is in the future", $"the last allowed date is {Today}"] },
+            { $"run --once --from {Today} --to 2099-01-01", 2, ["--to 2099-01-01 is in the future", $"the last allowed date is {TodayWhenRun}"] },
+            { $"backfill --from {Today} --to 2099-01-01", 2, ["--to 2099-01-01 is in the future", $"the last allowed date is {TodayWhenRun}"] },
+            { $"replay --from {Today} --to 2099-01-01", 2, ["--to 2099-01-01 is in the future", $"the last allowed date is {TodayWhenRun}"] },
+            { $"status --from {Today} --to 2099-01-01", 2, ["--to 2099-01-01 is in the future", $"the last allowed date is {TodayWhenRun}"] },
             // Days before the calendar's first year plus one: their windows' offsets would leave the calendar.
             { "run --once --from 0001-01-01 --to 0001-01-02", 2, ["--from 0001-01-01 is too early", "the first allowed date is 0002-01-01"] },
             { "backfill --from 0001-06-01 --to 0001-06-30", 2, ["--from 0001-06-01 is too early", "the first allowed date is 0002-01-01"] },
@@ -112,14 +115,18 @@ public sealed class BadInvocationTests : IDisposable
         string arguments, int exitCode, string[] expected)
     {
         var before = _cli.Snapshot();
+        var dayBefore = UtcToday();
 
         var (exit, output) = await _cli.InvokeAsync(arguments.Split(' '));
+        var dayAfter = UtcToday();
 
         Assert.True(exit == exitCode, $"exit {exit}, expected {exitCode}:\n{output}");
         var errors = output.Split('\n').Where(l => l.StartsWith("error:", StringComparison.Ordinal)).ToList();
         var error = Assert.Single(errors);
         foreach (var fragment in expected)
-            Assert.Contains(fragment, error);
+            // Run across midnight UTC, the command may have read either day.
+            Assert.True(error.Contains(fragment.Replace(TodayWhenRun, dayBefore), StringComparison.Ordinal)
+                || error.Contains(fragment.Replace(TodayWhenRun, dayAfter), StringComparison.Ordinal), $"'{fragment}' is not in: {error}");
         Assert.DoesNotContain("Unhandled exception", output);
         Assert.DoesNotContain(output.Split('\n'), l => l.StartsWith("   at ", StringComparison.Ordinal));
         Assert.DoesNotContain("Usage:", output);
@@ -245,4 +252,6 @@ public sealed class BadInvocationTests : IDisposable
             .Select(c => c.GetProperty("stationId").GetString()!)
             .ToList();
     }
+
+    private static string UtcToday() => DateOnly.FromDateTime(DateTime.UtcNow).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
 }
