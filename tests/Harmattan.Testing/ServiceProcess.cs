@@ -123,42 +123,10 @@ public sealed class ServiceProcess : IAsyncDisposable
         _process.Dispose();
     }
 
-    /// <summary>
-    /// A free port below the kernel's ephemeral range where there is one. A port the kernel picks (port 0) comes from
-    /// that range, and between its release here and the service's bind an outgoing connection of any process on the
-    /// machine can take it: the service then dies with "address already in use" (seen in CI). Outgoing connections never
-    /// take a port below the range.
-    /// </summary>
     private static int FreePort()
     {
-        if (EphemeralRangeStart() is { } ephemeral && ephemeral > LowestPort + 1000)
-            for (var attempt = 0; attempt < 100; attempt++)
-            {
-                var port = Random.Shared.Next(LowestPort, ephemeral);
-                try
-                {
-                    using var probe = new TcpListener(IPAddress.Loopback, port);
-                    probe.Start();
-                    return port;
-                }
-                catch (SocketException)
-                {
-                    // In use: try another.
-                }
-            }
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    /// <summary>Above the ports well-known services (RabbitMQ, MongoDB, Prometheus) listen on.</summary>
-    private const int LowestPort = 20000;
-
-    private static int? EphemeralRangeStart()
-    {
-        const string range = "/proc/sys/net/ipv4/ip_local_port_range";
-        return File.Exists(range) && int.TryParse(File.ReadAllText(range).Split((char[])['\t', ' '], StringSplitOptions.RemoveEmptyEntries)[0], out var start)
-            ? start
-            : null;
     }
 }
