@@ -1,46 +1,48 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
+using System.Text.RegularExpressions;
 
 namespace Harmattan.Testing;
 
 /// <summary>A Harmattan service or the CLI as a separate OS process, with its output captured for assertions.</summary>
-public sealed class ServiceProcess : IAsyncDisposable
+public sealed partial class ServiceProcess : IAsyncDisposable
 {
     private readonly Process _process;
     private readonly ConcurrentQueue<string> _output = new();
+    private volatile Uri? _baseAddress;
 
-    private ServiceProcess(string name, Process process, Uri? baseAddress)
+    private ServiceProcess(string name, Process process)
     {
         Name = name;
         _process = process;
-        BaseAddress = baseAddress;
     }
 
     public string Name { get; }
-    public Uri? BaseAddress { get; }
+
+    /// <summary>Where a service listens, known once it has printed Kestrel's "Now listening on" line.</summary>
+    public Uri? BaseAddress => _baseAddress;
     public string Output => string.Join('\n', _output);
     public bool HasExited => _process.HasExited;
     public int Id => _process.Id;
 
-    /// <summary>Starts one of the three services on a free local port.</summary>
+    /// <summary>Starts one of the three services on a port the kernel picks when the service binds.</summary>
     public static ServiceProcess StartService(string service, IReadOnlyDictionary<string, string> environment)
     {
-        var port = FreePort();
-        var env = new Dictionary<string, string>(environment) { ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}" };
+        // Port 0 rather than a port found free beforehand: a port released by the test can be handed out again before
+        // the service binds it, and two services started together were once given the same one.
+        var env = new Dictionary<string, string>(environment) { ["ASPNETCORE_URLS"] = "http://127.0.0.1:0" };
         // A test sends its own commands: the hourly schedule would fetch the default stations at :05 from a simulator
         // that may have none of their days, and its faults would land in the error queues tests count.
         env.TryAdd("Schedule__Enabled", "false");
-        return Start(service, RepositoryPaths.ServiceDll($"Harmattan.{service}.Host", $"Harmattan.{service}.Host"), [], env,
-            new Uri($"http://127.0.0.1:{port}"));
+        return Start(service, RepositoryPaths.ServiceDll($"Harmattan.{service}.Host", $"Harmattan.{service}.Host"), [], env);
     }
 
     public static ServiceProcess StartCli(IReadOnlyList<string> arguments, IReadOnlyDictionary<string, string> environment) =>
-        Start("harmattan", RepositoryPaths.ServiceDll("Harmattan.Cli.Host", "harmattan"), arguments, environment, null);
+        Start("harmattan", RepositoryPaths.ServiceDll("Harmattan.Cli.Host", "harmattan"), arguments, environment);
 
     private static ServiceProcess Start(string name, string dll, IReadOnlyList<string> arguments,
-        IReadOnlyDictionary<string, string> environment, Uri? baseAddress)
+        IReadOnlyDictionary<string, string> environment)
     {
         if (!File.Exists(dll))
             throw new FileNotFoundException($"{dll} is missing: build the solution first (dotnet build Harmattan.slnx).");
@@ -61,14 +63,27 @@ public sealed class ServiceProcess : IAsyncDisposable
             info.Environment[key] = value;
 
         var process = new Process { StartInfo = info, EnableRaisingEvents = true };
-        var service = new ServiceProcess(name, process, baseAddress);
-        process.OutputDataReceived += (_, e) => { if (e.Data is not null) service._output.Enqueue(e.Data); };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) service._output.Enqueue(e.Data); };
+        var service = new ServiceProcess(name, process);
+        process.OutputDataReceived += (_, e) => service.Received(e.Data);
+        process.ErrorDataReceived += (_, e) => service.Received(e.Data);
         process.Start();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         return service;
     }
+
+    private void Received(string? line)
+    {
+        if (line is null)
+            return;
+        if (_baseAddress is null && ListeningOn().Match(line) is { Success: true } listening)
+            _baseAddress = new Uri(listening.Groups["address"].Value);
+        _output.Enqueue(line);
+    }
+
+    // Kestrel's line, in the services' JSON log ("@m":"Now listening on: \"http://127.0.0.1:40123\"") or as plain text.
+    [GeneratedRegex(@"Now listening on: \\?""?(?<address>http://[^""\\\s]+)")]
+    private static partial Regex ListeningOn();
 
     public async Task WaitUntilReadyAsync(TimeSpan timeout)
     {
@@ -78,9 +93,14 @@ public sealed class ServiceProcess : IAsyncDisposable
         {
             if (_process.HasExited)
                 throw new InvalidOperationException($"{Name} exited with code {_process.ExitCode} before it was ready:\n{Output}");
+            if (BaseAddress is null)
+            {
+                await Task.Delay(100);
+                continue;
+            }
             try
             {
-                using var response = await http.GetAsync(new Uri(BaseAddress!, "/health/ready"));
+                using var response = await http.GetAsync(new Uri(BaseAddress, "/health/ready"));
                 if (response.StatusCode == HttpStatusCode.OK)
                     return;
             }
@@ -92,7 +112,8 @@ public sealed class ServiceProcess : IAsyncDisposable
             }
             await Task.Delay(200);
         }
-        throw new TimeoutException($"{Name} was not ready within {timeout}:\n{Output}");
+        var where = BaseAddress is null ? " (it printed no \"Now listening on\" line, so its address is unknown)" : "";
+        throw new TimeoutException($"{Name} was not ready within {timeout}{where}:\n{Output}");
     }
 
     public async Task<int> WaitForExitAsync(TimeSpan timeout)
@@ -121,12 +142,5 @@ public sealed class ServiceProcess : IAsyncDisposable
             await _process.WaitForExitAsync();
         }
         _process.Dispose();
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
