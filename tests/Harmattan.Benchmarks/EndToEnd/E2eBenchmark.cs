@@ -5,12 +5,16 @@ using Harmattan.Cli.Pipeline;
 using Harmattan.Contracts;
 using Harmattan.Hosting;
 using Harmattan.Storage;
+using Harmattan.Storage.MongoDb;
+using Harmattan.Storage.Sqlite;
+using Harmattan.Testing;
 using Harmattan.Transformer;
 using MassTransit;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using MongoDB.Driver;
 
 namespace Harmattan.Benchmarks.EndToEnd;
 
@@ -42,18 +46,28 @@ public static class E2eBenchmark
         Console.WriteLine($"  {core.Readings:N0} readings; core {core.CoreRate:N0}/s, parse-only {core.ParseOnlyRate:N0}/s, largest message {core.MaxMessageBytes:N0} bytes");
 
         var workDir = Directory.CreateTempSubdirectory("harmattan-bench-").FullName;
+        var mongoDatabase = "harmattan_bench_" + Guid.NewGuid().ToString("N")[..12];
         try
         {
             await using var simulator = await AirQinoSimulatorHost.StartAsync(dataset.SimulatorOptions());
-            var (e2eRate, peakRss, cpu, secondHalfLoaderCpu, latencies) = await MeasureServicesAsync(dataset, simulator, workDir, core);
+            var (e2eRate, peakRss, cpu, secondHalfLoaderCpu, latencies) = await MeasureServicesAsync(dataset, simulator, workDir, mongoDatabase, core);
             var inMemoryRate = await MeasureInMemoryAsync(dataset, simulator, workDir, core.Readings);
-            if (MongoConnectionString is null)
+            if (MongoConnectionString is not { } mongo)
             {
                 var (hourlyRows, days) = await StoredResultComparison.AssertEqualAsync(Path.Combine(workDir, ServicesDb), Path.Combine(workDir, InMemoryDb));
                 Console.WriteLine($"  the services' stored averages equal harmattan run's, byte for byte: {hourlyRows:N0} hourly rows, {days:N0} days");
             }
             else
-                Console.WriteLine("  the services' stored averages not compared with harmattan run's: they are in MongoDB, run's in SQLite");
+            {
+                using var client = new MongoClient(MongoRegistration.ClientSettings(mongo));
+                var services = new MongoPipelineStore(client, mongoDatabase);
+                var run = new SqlitePipelineStore($"Data Source={Path.Combine(workDir, InMemoryDb)}");
+                await services.PrepareForReadingAsync();
+                await run.PrepareForReadingAsync();
+                var (hourlyRows, days) = await StoredResultComparison.AssertEqualAsync(services, run, dataset.FirstDay, dataset.LastDay);
+                Console.WriteLine($"  the services' stored averages in {await MongoTarget.DescribeAsync(mongo)} equal harmattan run's " +
+                    $"in SQLite, value for value: {hourlyRows:N0} hourly rows, {days:N0} days");
+            }
 
             var report = new E2eReport
             {
@@ -78,6 +92,11 @@ public static class E2eBenchmark
         finally
         {
             Directory.Delete(workDir, recursive: true);
+            if (MongoConnectionString is { } mongo)
+            {
+                using var client = new MongoClient(MongoRegistration.ClientSettings(mongo));
+                await client.DropDatabaseAsync(mongoDatabase);
+            }
         }
     }
 
@@ -152,7 +171,7 @@ public static class E2eBenchmark
 
     private static async Task<(double Rate, IReadOnlyDictionary<string, double> PeakRss, IReadOnlyDictionary<string, TimeSpan> Cpu,
         double? SecondHalfLoaderCpuPerHourlyRow, List<double> Latencies)> MeasureServicesAsync(
-        SyntheticDataset dataset, AirQinoSimulatorHost simulator, string workDir, CoreFigures core)
+        SyntheticDataset dataset, AirQinoSimulatorHost simulator, string workDir, string mongoDatabase, CoreFigures core)
     {
         await using var broker = await RabbitMqBroker.StartAsync();
         var dbPath = Path.Combine(workDir, ServicesDb);
@@ -163,7 +182,6 @@ public static class E2eBenchmark
             ["AirQino__BaseUrl"] = simulator.BaseUrl,
         };
         var mongo = MongoConnectionString;
-        var mongoDatabase = "harmattan_bench_" + broker.VirtualHost[^12..];
         if (mongo is null)
         {
             environment["Storage__Provider"] = "Sqlite";

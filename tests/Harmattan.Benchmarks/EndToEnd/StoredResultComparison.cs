@@ -1,11 +1,15 @@
+using System.Globalization;
+using System.Text;
+using Harmattan.Contracts;
+using Harmattan.Storage;
 using Microsoft.Data.Sqlite;
 
 namespace Harmattan.Benchmarks.EndToEnd;
 
 /// <summary>
-/// Nothing lost on the way through the services: the averages they stored equal, byte for byte, those
-/// <c>harmattan run</c> stored in one process from the same answers. Every column is compared but the source fetch's id
-/// and times, which name a run's own fetches.
+/// Nothing lost on the way through the services: the averages they stored equal those <c>harmattan run</c> stored in one
+/// process from the same answers. Every field is compared but the source fetch's id and times, which name a run's own
+/// fetches: on SQLite byte for byte, column by column; in MongoDB value for value, through the store port.
 /// </summary>
 public static class StoredResultComparison
 {
@@ -29,6 +33,68 @@ public static class StoredResultComparison
         var days = await CompareAsync(connection, "daily_averages", DailyColumns);
         return (hourly, days);
     }
+
+    /// <summary>
+    /// The same check through the store port, where the two stores differ in kind: station by station, each row written
+    /// out with every field but the source fetch's, doubles in their round-trip text and quantities in stored order.
+    /// </summary>
+    public static async Task<(long HourlyRows, long Days)> AssertEqualAsync(IPipelineStore services, IPipelineStore run,
+        DateOnly firstDay, DateOnly lastDay)
+    {
+        var stations = await services.GetStationIdsAsync();
+        var runStations = await run.GetStationIdsAsync();
+        if (!stations.SequenceEqual(runStations))
+            throw new InvalidOperationException(
+                $"The services stored days of {stations.Count} stations and harmattan run of {runStations.Count}: " +
+                $"[{string.Join(", ", stations)}] against [{string.Join(", ", runStations)}].");
+        // A day is cut in its station's zone, so its hours can start up to a day either side of its UTC midnight.
+        var from = new DateTimeOffset(firstDay.AddDays(-1).ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
+        var to = new DateTimeOffset(lastDay.AddDays(2).ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
+        long hourlyRows = 0, days = 0;
+        foreach (var station in stations)
+        {
+            hourlyRows += Compare("hourly_averages", station,
+                (await services.GetHourlyAveragesAsync(station, from, to)).Select(Row),
+                (await run.GetHourlyAveragesAsync(station, from, to)).Select(Row));
+            days += Compare("daily_averages", station,
+                (await services.GetDailyAveragesAsync(station, firstDay.AddDays(-1), lastDay.AddDays(1))).Select(Row),
+                (await run.GetDailyAveragesAsync(station, firstDay.AddDays(-1), lastDay.AddDays(1))).Select(Row));
+        }
+        return (hourlyRows, days);
+    }
+
+    private static long Compare(string table, string station, IEnumerable<string> servicesRows, IEnumerable<string> runRows)
+    {
+        var (services, run) = (servicesRows.ToList(), runRows.ToList());
+        var firstDifference = Enumerable.Range(0, Math.Min(services.Count, run.Count)).FirstOrDefault(i => services[i] != run[i], -1);
+        if (firstDifference >= 0 || services.Count != run.Count)
+        {
+            var at = firstDifference >= 0 ? firstDifference : Math.Min(services.Count, run.Count);
+            throw new InvalidOperationException(
+                $"The services stored {table} of station {station} that differ from harmattan run's ({services.Count:N0} rows " +
+                $"against {run.Count:N0}). First difference, row {at:N0}: the services' {services.ElementAtOrDefault(at) ?? "none"}, " +
+                $"run's {run.ElementAtOrDefault(at) ?? "none"}.");
+        }
+        return services.Count;
+    }
+
+    private static string Row(StoredHourlyAverage row) => string.Create(CultureInfo.InvariantCulture,
+        $"({row.StationId}, {row.Hour.UtcDateTime:O}, {Quantities(row.Quantities)}, version {row.AlgorithmVersion})");
+
+    private static string Row(StoredDailyAverage row) => string.Create(CultureInfo.InvariantCulture,
+        $"({row.StationId}, {row.Date:yyyy-MM-dd}, {row.HoursCovered}/{row.HoursInDay} hours, {row.Completeness:R}, " +
+        $"complete {row.IsComplete}, {Quantities(row.Quantities)}, version {row.AlgorithmVersion}, {row.TimeZone ?? "no zone"})");
+
+    private static string Quantities(IReadOnlyDictionary<string, QuantityStats> quantities)
+    {
+        var text = new StringBuilder("{");
+        foreach (var (name, stats) in quantities)
+            text.Append(CultureInfo.InvariantCulture,
+                $"{name}: mean {Number(stats.Mean)} min {Number(stats.Min)} max {Number(stats.Max)} count {stats.Count} rejected {stats.Rejected}; ");
+        return text.Append('}').ToString();
+    }
+
+    private static string Number(double? value) => value?.ToString("R", CultureInfo.InvariantCulture) ?? "null";
 
     private static async Task<long> CompareAsync(SqliteConnection connection, string table, string columns)
     {
