@@ -24,7 +24,6 @@ namespace Harmattan.Benchmarks.EndToEnd;
 /// </summary>
 public static class E2eBenchmark
 {
-    private static readonly string[] Services = ["Extractor", "Transformer", "Loader"];
     private static readonly TimeSpan IdleTimeout = TimeSpan.FromMinutes(5);
     private static readonly TimeSpan FaultCheckInterval = TimeSpan.FromSeconds(10);
     private const string ServicesDb = "services.db";
@@ -194,70 +193,59 @@ public static class E2eBenchmark
             environment["Storage__MongoDatabase"] = mongoDatabase;
         }
 
-        var services = new List<ServiceProcess>();
+        await using var pipeline = await PipelineServices.StartAsync(environment, TimeSpan.FromMinutes(2));
+        var services = pipeline.All;
+        Console.WriteLine($"Services ready on RabbitMQ virtual host {broker.VirtualHost} ({environment["Storage__Provider"]} store).");
+
+        using var client = BuildClient(environment);
+        await client.StartAsync();
         try
         {
-            foreach (var service in Services)
-                services.Add(ServiceProcess.StartService(service, environment));
-            foreach (var service in services)
-                await service.WaitUntilReadyAsync(TimeSpan.FromMinutes(2));
-            Console.WriteLine($"Services ready on RabbitMQ virtual host {broker.VirtualHost} ({environment["Storage__Provider"]} store).");
+            var progress = ProgressFor(client.Services, dbPath, string.IsNullOrEmpty(mongo));
+            var endpoint = await client.Services.GetRequiredService<ISendEndpointProvider>()
+                .GetSendEndpoint(BusRegistration.CommandAddress(QueueNames.FetchStationWindow, client.Services));
+            var asked = dataset.Backfill;
 
-            using var client = BuildClient(environment);
-            await client.StartAsync();
-            try
+            Console.WriteLine($"Backfill of {asked.Count} stations x {dataset.Days} days over RabbitMQ...");
+            var cpuBefore = CpuTimes(services);
+            var started = Stopwatch.GetTimestamp();
+            foreach (var station in asked)
+                foreach (var command in CorePipeline.Commands(station, requestedBy: "backfill"))
+                    await endpoint.Send(command);
+            var expectedDays = (long)asked.Count * dataset.Days;
+            var stored = new DailyRowsInSentOrder(progress, asked);
+            // Sampled again once half the days are stored, to tell the loader's steady cost from its start (its code
+            // compiled as the first messages arrive). The days are about the same size, so the days left stand for
+            // the hourly rows left.
+            (Dictionary<string, TimeSpan> Cpu, long Days)? halfway = null;
+            var elapsed = await WaitForAsync(async () =>
             {
-                var progress = ProgressFor(client.Services, dbPath, string.IsNullOrEmpty(mongo));
-                var endpoint = await client.Services.GetRequiredService<ISendEndpointProvider>()
-                    .GetSendEndpoint(BusRegistration.CommandAddress(QueueNames.FetchStationWindow, client.Services));
-                var asked = dataset.Backfill;
+                var days = await stored.CountAsync(CancellationToken.None);
+                if (halfway is null && days >= expectedDays / 2)
+                    halfway = (CpuTimes(services), days);
+                return days;
+            }, expectedDays, started, broker, services, "daily averages");
+            var cpuAfter = CpuTimes(services);
+            var cpu = cpuAfter.ToDictionary(c => c.Key, c => c.Value - cpuBefore[c.Key]);
+            var (cpuHalfway, daysHalfway) = halfway!.Value;
+            // A run so short that one look found every day stored has no second half to tell apart.
+            double? secondHalfLoaderCpu = daysHalfway < expectedDays
+                ? (cpuAfter["loader"] - cpuHalfway["loader"]).TotalMicroseconds / (core.HourlyRows * (double)(expectedDays - daysHalfway) / expectedDays)
+                : null;
+            var rate = core.Readings / elapsed.TotalSeconds;
+            Console.WriteLine($"  stored {expectedDays:N0} days in {elapsed.TotalSeconds:N1} s: {rate:N0} readings/s");
 
-                Console.WriteLine($"Backfill of {asked.Count} stations x {dataset.Days} days over RabbitMQ...");
-                var cpuBefore = CpuTimes(services);
-                var started = Stopwatch.GetTimestamp();
-                foreach (var station in asked)
-                    foreach (var command in CorePipeline.Commands(station, requestedBy: "backfill"))
-                        await endpoint.Send(command);
-                var expectedDays = (long)asked.Count * dataset.Days;
-                var stored = new DailyRowsInSentOrder(progress, asked);
-                // Sampled again once half the days are stored, to tell the loader's steady cost from its start (its code
-                // compiled as the first messages arrive). The days are about the same size, so the days left stand for
-                // the hourly rows left.
-                (Dictionary<string, TimeSpan> Cpu, long Days)? halfway = null;
-                var elapsed = await WaitForAsync(async () =>
-                {
-                    var days = await stored.CountAsync(CancellationToken.None);
-                    if (halfway is null && days >= expectedDays / 2)
-                        halfway = (CpuTimes(services), days);
-                    return days;
-                }, expectedDays, started, broker, services, "daily averages");
-                var cpuAfter = CpuTimes(services);
-                var cpu = cpuAfter.ToDictionary(c => c.Key, c => c.Value - cpuBefore[c.Key]);
-                var (cpuHalfway, daysHalfway) = halfway!.Value;
-                // A run so short that one look found every day stored has no second half to tell apart.
-                double? secondHalfLoaderCpu = daysHalfway < expectedDays
-                    ? (cpuAfter["loader"] - cpuHalfway["loader"]).TotalMicroseconds / (core.HourlyRows * (double)(expectedDays - daysHalfway) / expectedDays)
-                    : null;
-                var rate = core.Readings / elapsed.TotalSeconds;
-                Console.WriteLine($"  stored {expectedDays:N0} days in {elapsed.TotalSeconds:N1} s: {rate:N0} readings/s");
+            var hourly = await progress.HourlyRowsAsync(asked, CancellationToken.None);
+            if (hourly != core.HourlyRows)
+                throw new InvalidOperationException($"The services stored {hourly:N0} hourly rows; the core computed {core.HourlyRows:N0}.");
 
-                var hourly = await progress.HourlyRowsAsync(asked, CancellationToken.None);
-                if (hourly != core.HourlyRows)
-                    throw new InvalidOperationException($"The services stored {hourly:N0} hourly rows; the core computed {core.HourlyRows:N0}.");
-
-                var latencies = await MeasureHourlyLatencyAsync(dataset, endpoint, progress, broker, services);
-                var peakRss = services.ToDictionary(s => s.Name.ToLowerInvariant(), s => PeakRssMb(s.Id));
-                return (rate, peakRss, cpu, secondHalfLoaderCpu, latencies);
-            }
-            finally
-            {
-                await client.StopAsync();
-            }
+            var latencies = await MeasureHourlyLatencyAsync(dataset, endpoint, progress, broker, services);
+            var peakRss = services.ToDictionary(s => s.Name.ToLowerInvariant(), s => PeakRssMb(s.Id));
+            return (rate, peakRss, cpu, secondHalfLoaderCpu, latencies);
         }
         finally
         {
-            foreach (var service in services)
-                await service.DisposeAsync();
+            await client.StopAsync();
         }
     }
 

@@ -21,7 +21,7 @@ public sealed class MongoPipelineTests : IAsyncLifetime
     private const string To = "2023-12-10";
     private readonly string _workDir = Directory.CreateTempSubdirectory("harmattan-it-mongo-").FullName;
     private readonly string _databaseName = $"harmattan_it_{Guid.NewGuid():N}";
-    private readonly List<ServiceProcess> _services = [];
+    private PipelineServices? _services;
     private string _mongo = null!;
     private RabbitMqVirtualHost? _vhost;
     private AirQinoSimulatorHost? _simulator;
@@ -44,16 +44,13 @@ public sealed class MongoPipelineTests : IAsyncLifetime
             DataDirectory = AirQinoSamples.Directory,
             IgnoreDates = true,
         });
-        foreach (var service in new[] { "Extractor", "Transformer", "Loader" })
-            _services.Add(ServiceProcess.StartService(service, Services()));
-        foreach (var service in _services)
-            await service.WaitUntilReadyAsync(TimeSpan.FromSeconds(90));
+        _services = await PipelineServices.StartAsync(Services(), TimeSpan.FromSeconds(90));
     }
 
     public async ValueTask DisposeAsync()
     {
-        foreach (var service in _services)
-            await service.DisposeAsync();
+        if (_services is not null)
+            await _services.DisposeAsync();
         if (_simulator is not null)
             await _simulator.DisposeAsync();
         if (_vhost is not null)
@@ -157,7 +154,7 @@ public sealed class MongoPipelineTests : IAsyncLifetime
     /// </summary>
     private static readonly TimeSpan SlowServerReadTimeout = TimeSpan.FromMinutes(5);
 
-    private string ServiceOutput() => string.Join("\n", _services.Select(s => $"--- {s.Name} ---\n{s.Output}"));
+    private string ServiceOutput() => _services!.Output;
 
     private Dictionary<string, string> Services() => new()
     {

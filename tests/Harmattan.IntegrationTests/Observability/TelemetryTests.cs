@@ -12,7 +12,7 @@ namespace Harmattan.IntegrationTests.Observability;
 public sealed class TelemetryTests : IAsyncLifetime
 {
     private readonly string _workDir = Directory.CreateTempSubdirectory("harmattan-telemetry-").FullName;
-    private readonly Dictionary<string, ServiceProcess> _services = [];
+    private PipelineServices? _services;
     private RabbitMqVirtualHost? _vhost;
     private AirQinoSimulatorHost? _simulator;
     private OtlpTraceReceiver? _receiver;
@@ -24,16 +24,13 @@ public sealed class TelemetryTests : IAsyncLifetime
         _simulator = await AirQinoSimulatorHost.StartAsync(new SimulatorOptions { SyntheticStations = 1 });
         _station = _simulator.SyntheticStationIds[0];
         _receiver = await OtlpTraceReceiver.StartAsync();
-        foreach (var service in new[] { "Extractor", "Transformer", "Loader" })
-            _services[service] = ServiceProcess.StartService(service, Environment());
-        foreach (var service in _services.Values)
-            await service.WaitUntilReadyAsync(TimeSpan.FromSeconds(90));
+        _services = await PipelineServices.StartAsync(Environment(), TimeSpan.FromSeconds(90));
     }
 
     public async ValueTask DisposeAsync()
     {
-        foreach (var service in _services.Values)
-            await service.DisposeAsync();
+        if (_services is not null)
+            await _services.DisposeAsync();
         if (_receiver is not null)
             await _receiver.DisposeAsync();
         if (_simulator is not null)
@@ -128,7 +125,7 @@ public sealed class TelemetryTests : IAsyncLifetime
     private async Task<string> ScrapeAsync(string service)
     {
         using var http = new HttpClient();
-        return await http.GetStringAsync(new Uri(_services[service].BaseAddress!, "/metrics"));
+        return await http.GetStringAsync(new Uri(_services![service].BaseAddress!, "/metrics"));
     }
 
     /// <summary>The sum of the samples of a metric whose labels contain each of <paramref name="labels"/>; -1 when none.</summary>

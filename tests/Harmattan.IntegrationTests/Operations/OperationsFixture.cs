@@ -10,7 +10,7 @@ namespace Harmattan.IntegrationTests.Operations;
 /// </summary>
 public sealed class OperationsFixture : IAsyncLifetime
 {
-    private readonly List<ServiceProcess> _services = [];
+    private PipelineServices? _services;
 
     public string WorkDir { get; } = Directory.CreateTempSubdirectory("harmattan-ops-").FullName;
     public string DbPath => Path.Combine(WorkDir, "harmattan.db");
@@ -18,7 +18,7 @@ public sealed class OperationsFixture : IAsyncLifetime
     public AirQinoSimulatorHost Simulator { get; private set; } = null!;
     public SimulatorOptions SimulatorOptions { get; } = new() { SyntheticStations = 6, Days = 90 };
     public SqlitePipelineStore Store { get; private set; } = null!;
-    public string ServicesOutput => string.Join("\n", _services.Select(s => $"--- {s.Name} ---\n{s.Output}"));
+    public string ServicesOutput => _services?.Output ?? "(the services did not start)";
 
     public async ValueTask InitializeAsync()
     {
@@ -26,10 +26,7 @@ public sealed class OperationsFixture : IAsyncLifetime
         Simulator = await AirQinoSimulatorHost.StartAsync(SimulatorOptions);
         Store = new SqlitePipelineStore($"Data Source={DbPath}");
         await Store.InitializeAsync();
-        foreach (var service in new[] { "Extractor", "Transformer", "Loader" })
-            _services.Add(ServiceProcess.StartService(service, Environment()));
-        foreach (var service in _services)
-            await service.WaitUntilReadyAsync(TimeSpan.FromSeconds(90));
+        _services = await PipelineServices.StartAsync(Environment(), TimeSpan.FromSeconds(90));
     }
 
     public Dictionary<string, string> Environment() => new()
@@ -43,8 +40,8 @@ public sealed class OperationsFixture : IAsyncLifetime
 
     public async ValueTask DisposeAsync()
     {
-        foreach (var service in _services)
-            await service.DisposeAsync();
+        if (_services is not null)
+            await _services.DisposeAsync();
         Store?.Dispose();
         if (Simulator is not null)
             await Simulator.DisposeAsync();

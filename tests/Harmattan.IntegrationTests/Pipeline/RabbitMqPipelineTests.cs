@@ -11,7 +11,7 @@ public sealed class RabbitMqPipelineTests : IAsyncLifetime
 {
     private const string Station = "283164601";
     private readonly string _workDir = Directory.CreateTempSubdirectory("harmattan-it-").FullName;
-    private readonly List<ServiceProcess> _services = [];
+    private PipelineServices? _services;
     private RabbitMqVirtualHost? _vhost;
     private AirQinoSimulatorHost? _simulator;
 
@@ -26,16 +26,13 @@ public sealed class RabbitMqPipelineTests : IAsyncLifetime
             DataDirectory = AirQinoSamples.Directory,
             IgnoreDates = true,
         });
-        foreach (var service in new[] { "Extractor", "Transformer", "Loader" })
-            _services.Add(ServiceProcess.StartService(service, Environment()));
-        foreach (var service in _services)
-            await service.WaitUntilReadyAsync(TimeSpan.FromSeconds(90));
+        _services = await PipelineServices.StartAsync(Environment(), TimeSpan.FromSeconds(90));
     }
 
     public async ValueTask DisposeAsync()
     {
-        foreach (var service in _services)
-            await service.DisposeAsync();
+        if (_services is not null)
+            await _services.DisposeAsync();
         if (_simulator is not null)
             await _simulator.DisposeAsync();
         if (_vhost is not null)
@@ -75,7 +72,7 @@ public sealed class RabbitMqPipelineTests : IAsyncLifetime
             Environment()))
         {
             var exit = await backfill.WaitForExitAsync(TimeSpan.FromMinutes(6));
-            Assert.True(exit == 0, $"backfill exited {exit}:\n{backfill.Output}\n--- services ---\n{string.Join("\n", _services.Select(s => s.Output))}");
+            Assert.True(exit == 0, $"backfill exited {exit}:\n{backfill.Output}\n{_services!.Output}");
             Assert.Contains("Days stored: 366 of 366", backfill.Output);
         }
 

@@ -116,17 +116,7 @@ public sealed class ServiceStartupTests
 
     private static async Task WithTheThreeServicesReadyAsync(Dictionary<string, string> environment, Func<Task> check)
     {
-        var services = new[] { "Extractor", "Transformer", "Loader" }.Select(s => ServiceProcess.StartService(s, environment)).ToList();
-        try
-        {
-            foreach (var service in services)
-                await service.WaitUntilReadyAsync(TimeSpan.FromSeconds(90));
-            await check();
-        }
-        finally
-        {
-            foreach (var service in services)
-                await service.DisposeAsync();
-        }
+        await using var services = await PipelineServices.StartAsync(environment, TimeSpan.FromSeconds(90));
+        await check();
     }
 }
