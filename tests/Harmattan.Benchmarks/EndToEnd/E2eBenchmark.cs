@@ -60,7 +60,7 @@ public static class E2eBenchmark
             {
                 using var client = new MongoClient(MongoRegistration.ClientSettings(mongo));
                 var services = new MongoPipelineStore(client, mongoDatabase);
-                var run = new SqlitePipelineStore($"Data Source={Path.Combine(workDir, InMemoryDb)}");
+                using var run = new SqlitePipelineStore($"Data Source={Path.Combine(workDir, InMemoryDb)}");
                 await services.PrepareForReadingAsync();
                 await run.PrepareForReadingAsync();
                 var (hourlyRows, days) = await StoredResultComparison.AssertEqualAsync(services, run, dataset.FirstDay, dataset.LastDay);
