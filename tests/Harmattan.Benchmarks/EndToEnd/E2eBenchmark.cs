@@ -92,10 +92,21 @@ public static class E2eBenchmark
         {
             Directory.Delete(workDir, recursive: true);
             if (MongoConnectionString is { } mongo)
-            {
-                using var client = new MongoClient(MongoRegistration.ClientSettings(mongo));
-                await client.DropDatabaseAsync(mongoDatabase);
-            }
+                await DropDatabaseAsync(mongo, mongoDatabase);
+        }
+    }
+
+    /// <summary>Drops the run's own database; a failure is said, not thrown, so that it cannot hide the run's own error.</summary>
+    private static async Task DropDatabaseAsync(string mongo, string database)
+    {
+        try
+        {
+            using var client = new MongoClient(MongoRegistration.ClientSettings(mongo));
+            await client.DropDatabaseAsync(database);
+        }
+        catch (Exception e) when (e is MongoException or TimeoutException)
+        {
+            Console.Error.WriteLine($"The benchmark's database {database} was not dropped ({e.Message}): drop it by hand.");
         }
     }
 
