@@ -88,8 +88,9 @@ if [ $status -ne 0 ]; then
 fi
 rm -f "$log"
 # The end-to-end benchmark at a small size (about 10 s): it keeps running, and it fails when the services store
-# anything other than what `harmattan run` stores from the same answers. On SQLite, where it compares the two stores,
-# hence without the MongoDB variable the tests use. Left out when arguments choose tests.
+# anything other than what `harmattan run` stores from the same answers. First on SQLite (without the MongoDB variable
+# the tests use), compared byte for byte; then, where a MongoDB target is set, with the services storing there,
+# compared value for value. Left out when arguments choose tests.
 if [ $# -eq 0 ]; then
   echo "== benchmark smoke: e2e --stations 5 --days 30 (the services' stored averages against harmattan run's)"
   env -u ConnectionStrings__MongoDb dotnet run -c Release --project tests/Harmattan.Benchmarks -- e2e --stations 5 --days 30 || status=$?

@@ -74,7 +74,9 @@ public sealed class EnvelopeJsonDeserializer : IMessageDeserializer
 
     private JsonMessageEnvelope ReadEnvelope(byte[] bytes, JsonSerializerOptions options)
     {
-        if (FirstMessageType(bytes, options) is { } urn && _envelopesReadingTheMessage.TryGetValue(urn, out var envelopeType))
+        // Until a consumer has asked for a type there is nothing to look up, so the envelope's first properties are not read.
+        if (!_envelopesReadingTheMessage.IsEmpty && FirstMessageType(bytes, options) is { } urn
+            && _envelopesReadingTheMessage.TryGetValue(urn, out var envelopeType))
             try
             {
                 if (JsonSerializer.Deserialize(bytes, envelopeType, options) is JsonMessageEnvelope envelope)

@@ -45,13 +45,14 @@ public static class E2eBenchmark
         Console.WriteLine($"  {core.Readings:N0} readings; core {core.CoreRate:N0}/s, parse-only {core.ParseOnlyRate:N0}/s, largest message {core.MaxMessageBytes:N0} bytes");
 
         var workDir = Directory.CreateTempSubdirectory("harmattan-bench-").FullName;
+        var mongo = MongoConnectionString;
         var mongoDatabase = "harmattan_bench_" + Guid.NewGuid().ToString("N")[..12];
         try
         {
             await using var simulator = await AirQinoSimulatorHost.StartAsync(dataset.SimulatorOptions());
-            var (e2eRate, peakRss, cpu, secondHalfLoaderCpu, latencies) = await MeasureServicesAsync(dataset, simulator, workDir, mongoDatabase, core);
+            var (e2eRate, peakRss, cpu, secondHalfLoaderCpu, latencies) = await MeasureServicesAsync(dataset, simulator, workDir, mongo, mongoDatabase, core);
             var inMemoryRate = await MeasureInMemoryAsync(dataset, simulator, workDir, core.Readings);
-            if (MongoConnectionString is not { } mongo)
+            if (mongo is null)
             {
                 var (hourlyRows, days) = await StoredResultComparison.AssertEqualAsync(Path.Combine(workDir, ServicesDb), Path.Combine(workDir, InMemoryDb));
                 Console.WriteLine($"  the services' stored averages equal harmattan run's, byte for byte: {hourlyRows:N0} hourly rows, {days:N0} days");
@@ -91,7 +92,7 @@ public static class E2eBenchmark
         finally
         {
             Directory.Delete(workDir, recursive: true);
-            if (MongoConnectionString is { } mongo)
+            if (mongo is not null)
                 await DropDatabaseAsync(mongo, mongoDatabase);
         }
     }
@@ -181,7 +182,7 @@ public static class E2eBenchmark
 
     private static async Task<(double Rate, IReadOnlyDictionary<string, double> PeakRss, IReadOnlyDictionary<string, TimeSpan> Cpu,
         double? SecondHalfLoaderCpuPerHourlyRow, List<double> Latencies)> MeasureServicesAsync(
-        SyntheticDataset dataset, AirQinoSimulatorHost simulator, string workDir, string mongoDatabase, CoreFigures core)
+        SyntheticDataset dataset, AirQinoSimulatorHost simulator, string workDir, string? mongo, string mongoDatabase, CoreFigures core)
     {
         await using var broker = await RabbitMqBroker.StartAsync();
         var dbPath = Path.Combine(workDir, ServicesDb);
@@ -191,7 +192,6 @@ public static class E2eBenchmark
             ["Bus__Transport"] = "RabbitMq",
             ["AirQino__BaseUrl"] = simulator.BaseUrl,
         };
-        var mongo = MongoConnectionString;
         if (mongo is null)
         {
             environment["Storage__Provider"] = "Sqlite";
@@ -212,7 +212,7 @@ public static class E2eBenchmark
         await client.StartAsync();
         try
         {
-            var progress = ProgressFor(client.Services, dbPath, string.IsNullOrEmpty(mongo));
+            var progress = ProgressFor(client.Services, dbPath, sqlite: mongo is null);
             var endpoint = await client.Services.GetRequiredService<ISendEndpointProvider>()
                 .GetSendEndpoint(BusRegistration.CommandAddress(QueueNames.FetchStationWindow, client.Services));
             var asked = dataset.Backfill;
