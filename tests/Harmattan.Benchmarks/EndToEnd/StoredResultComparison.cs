@@ -48,8 +48,9 @@ public static class StoredResultComparison
                 $"The services stored days of {stations.Count} stations and harmattan run of {runStations.Count}: " +
                 $"[{string.Join(", ", stations)}] against [{string.Join(", ", runStations)}].");
         // A day is cut in its station's zone, so its hours can start up to a day either side of its UTC midnight.
-        var from = new DateTimeOffset(firstDay.AddDays(-1).ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
-        var to = new DateTimeOffset(lastDay.AddDays(2).ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
+        var (firstDate, lastDate) = (firstDay.AddDays(-1), lastDay.AddDays(1));
+        var from = new DateTimeOffset(firstDate.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
+        var to = new DateTimeOffset(lastDate.AddDays(1).ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
         long hourlyRows = 0, days = 0;
         foreach (var station in stations)
         {
@@ -57,8 +58,8 @@ public static class StoredResultComparison
                 (await services.GetHourlyAveragesAsync(station, from, to)).Select(Row),
                 (await run.GetHourlyAveragesAsync(station, from, to)).Select(Row));
             days += Compare("daily_averages", station,
-                (await services.GetDailyAveragesAsync(station, firstDay.AddDays(-1), lastDay.AddDays(1))).Select(Row),
-                (await run.GetDailyAveragesAsync(station, firstDay.AddDays(-1), lastDay.AddDays(1))).Select(Row));
+                (await services.GetDailyAveragesAsync(station, firstDate, lastDate)).Select(Row),
+                (await run.GetDailyAveragesAsync(station, firstDate, lastDate)).Select(Row));
         }
         return (hourlyRows, days);
     }
@@ -66,15 +67,14 @@ public static class StoredResultComparison
     private static long Compare(string table, string station, IEnumerable<string> servicesRows, IEnumerable<string> runRows)
     {
         var (services, run) = (servicesRows.ToList(), runRows.ToList());
-        var firstDifference = Enumerable.Range(0, Math.Min(services.Count, run.Count)).FirstOrDefault(i => services[i] != run[i], -1);
-        if (firstDifference >= 0 || services.Count != run.Count)
-        {
-            var at = firstDifference >= 0 ? firstDifference : Math.Min(services.Count, run.Count);
+        // Up to the longer list, so that a row one side lacks is a difference too.
+        var at = Enumerable.Range(0, Math.Max(services.Count, run.Count))
+            .FirstOrDefault(i => services.ElementAtOrDefault(i) != run.ElementAtOrDefault(i), -1);
+        if (at >= 0)
             throw new InvalidOperationException(
                 $"The services stored {table} of station {station} that differ from harmattan run's ({services.Count:N0} rows " +
                 $"against {run.Count:N0}). First difference, row {at:N0}: the services' {services.ElementAtOrDefault(at) ?? "none"}, " +
                 $"run's {run.ElementAtOrDefault(at) ?? "none"}.");
-        }
         return services.Count;
     }
 

@@ -1,6 +1,7 @@
 using Harmattan.AirQinoSimulator;
 using Harmattan.Hosting;
 using Harmattan.IntegrationTests.Support;
+using Harmattan.Testing;
 
 namespace Harmattan.IntegrationTests.Reliability;
 
@@ -14,7 +15,6 @@ public sealed class FaultPipeline : IAsyncDisposable
     public static readonly DateOnly From = new(2026, 2, 1);
     public static readonly DateOnly To = new(2026, 2, 21);
     public static int StationDays => Stations * (To.DayNumber - From.DayNumber + 1);
-    public static readonly string[] ServiceNames = ["Extractor", "Transformer", "Loader"];
 
     private readonly DedicatedRabbitMqNode _node;
     private readonly Dictionary<string, string> _extraEnvironment;
@@ -54,7 +54,7 @@ public sealed class FaultPipeline : IAsyncDisposable
         var simulator = await AirQinoSimulatorHost.StartAsync(SimulatorOptions());
         faults?.Invoke(simulator.Faults);
         var pipeline = new FaultPipeline(node, vhost, simulator, environment ?? []) { _sqliteOptions = sqliteOptions };
-        foreach (var name in ServiceNames)
+        foreach (var name in PipelineServices.Names)
             pipeline.Services[name] = ServiceProcess.StartService(name, pipeline.Environment());
         foreach (var service in pipeline.Services.Values)
             await service.WaitUntilReadyAsync(TimeSpan.FromSeconds(120));
