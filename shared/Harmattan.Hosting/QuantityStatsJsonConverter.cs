@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Harmattan.Contracts;
@@ -56,43 +57,73 @@ public sealed class QuantityStatsJsonConverter : JsonConverter<QuantityStats>
     /// <summary>The long form alone, for stores whose documents users query with the field names.</summary>
     public static void WriteObject(Utf8JsonWriter writer, QuantityStats value)
     {
-        writer.WriteStartObject();
-        // An hour of one reading has min = mean = max: the number is formatted once and its text written three times,
-        // as the shortest round-trip text of a double costs more than the rest of the object.
-        Span<byte> text = stackalloc byte[MaxNumberLength];
-        var textOf = double.NaN;
+        // The object's text is composed here and handed to the writer whole: a stored row holds one object per
+        // quantity, and five property writes cost the writer more than these few bytes cost to compose.
+        Span<byte> json = stackalloc byte[MaxObjectLength];
         var length = 0;
-        WriteStatistic(writer, "mean"u8, value.Mean, text, ref textOf, ref length);
-        WriteStatistic(writer, "min"u8, value.Min, text, ref textOf, ref length);
-        WriteStatistic(writer, "max"u8, value.Max, text, ref textOf, ref length);
-        writer.WriteNumber("count"u8, value.Count);
-        writer.WriteNumber("rejected"u8, value.Rejected);
-        writer.WriteEndObject();
+        Append(json, ref length, "{"u8);
+        // An hour of one reading has min = mean = max: the number is formatted once and its text copied, as the
+        // shortest round-trip text of a double costs more than the rest of the object.
+        var previous = (Value: double.NaN, Start: 0, Length: 0);
+        AppendStatistic(json, ref length, "\"mean\":"u8, value.Mean, ref previous);
+        AppendStatistic(json, ref length, "\"min\":"u8, value.Min, ref previous);
+        AppendStatistic(json, ref length, "\"max\":"u8, value.Max, ref previous);
+        AppendProperty(json, ref length, "\"count\":"u8);
+        AppendInteger(json, ref length, value.Count);
+        Append(json, ref length, ",\"rejected\":"u8);
+        AppendInteger(json, ref length, value.Rejected);
+        Append(json, ref length, "}"u8);
+        writer.WriteRawValue(json[..length], skipInputValidation: true);
     }
 
-    /// <summary>Longer than the shortest round-trip text of any double (24 characters at most).</summary>
-    private const int MaxNumberLength = 32;
+    /// <summary>
+    /// Longer than the longest object: three shortest round-trip doubles (24 characters at most), two integers (11)
+    /// and the names.
+    /// </summary>
+    private const int MaxObjectLength = 160;
 
-    private static void WriteStatistic(Utf8JsonWriter writer, ReadOnlySpan<byte> name, double? statistic, Span<byte> text,
-        ref double textOf, ref int length)
+    private static void AppendStatistic(Span<byte> json, ref int length, ReadOnlySpan<byte> name, double? statistic,
+        ref (double Value, int Start, int Length) previous)
     {
         if (statistic is not { } number)
             return;
         if (!double.IsFinite(number))
+            throw new ArgumentException(
+                $"The statistic '{Encoding.UTF8.GetString(name).Trim('"', ':')}' is {number.ToString(CultureInfo.InvariantCulture)}, which JSON cannot write: statistics must be finite numbers.");
+        AppendProperty(json, ref length, name);
+        // By bits, not by value: 0 and -0 are equal but written differently. The first previous value is NaN, which
+        // no finite number's bits match.
+        if (BitConverter.DoubleToInt64Bits(number) == BitConverter.DoubleToInt64Bits(previous.Value))
         {
-            writer.WriteNumber(name, number); // refuses it with the writer's own message
+            json.Slice(previous.Start, previous.Length).CopyTo(json[length..]);
+            length += previous.Length;
             return;
         }
-        // By bits, not by value: 0 and -0 are equal but written differently. textOf starts as NaN, which no finite
-        // number's bits match.
-        if (BitConverter.DoubleToInt64Bits(number) != BitConverter.DoubleToInt64Bits(textOf))
-        {
-            if (!number.TryFormat(text, out length, provider: CultureInfo.InvariantCulture))
-                throw new InvalidOperationException($"{number:R} does not fit {MaxNumberLength} bytes.");
-            textOf = number;
-        }
-        writer.WritePropertyName(name);
-        writer.WriteRawValue(text[..length], skipInputValidation: true);
+        if (!number.TryFormat(json[length..], out var written, provider: CultureInfo.InvariantCulture))
+            throw new InvalidOperationException($"{number:R} does not fit the {MaxObjectLength} bytes of a statistics object.");
+        previous = (number, length, written);
+        length += written;
+    }
+
+    /// <summary>The property's name and colon, after a comma unless it is the object's first.</summary>
+    private static void AppendProperty(Span<byte> json, ref int length, ReadOnlySpan<byte> name)
+    {
+        if (length > 1)
+            Append(json, ref length, ","u8);
+        Append(json, ref length, name);
+    }
+
+    private static void AppendInteger(Span<byte> json, ref int length, int value)
+    {
+        if (!value.TryFormat(json[length..], out var written, provider: CultureInfo.InvariantCulture))
+            throw new InvalidOperationException($"{value} does not fit the {MaxObjectLength} bytes of a statistics object.");
+        length += written;
+    }
+
+    private static void Append(Span<byte> json, ref int length, ReadOnlySpan<byte> text)
+    {
+        text.CopyTo(json[length..]);
+        length += text.Length;
     }
 
     /// <summary>One accepted value and nothing rejected: the value says it all.</summary>
