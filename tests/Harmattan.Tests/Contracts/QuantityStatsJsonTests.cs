@@ -100,6 +100,7 @@ public class QuantityStatsJsonTests
                 new QuantityStats { Mean = same, Min = same, Max = same, Count = 2, Rejected = 1 },
                 new QuantityStats { Mean = same, Min = other, Max = same, Count = 3, Rejected = 0 },
                 new QuantityStats { Mean = null, Min = other, Max = same, Count = 0, Rejected = 4 },
+                new QuantityStats { Mean = -same, Min = other, Max = same, Count = int.MaxValue, Rejected = int.MinValue },
             })
                 Assert.Equal(Expected(stats), Written(stats));
         }
@@ -131,7 +132,9 @@ public class QuantityStatsJsonTests
     {
         using var writer = new Utf8JsonWriter(new MemoryStream());
 
-        Assert.Throws<ArgumentException>(() => QuantityStatsJsonConverter.WriteObject(writer,
-            new QuantityStats { Mean = double.NaN, Min = 1, Max = 1, Count = 1, Rejected = 0 }));
+        var error = Assert.Throws<ArgumentException>(() => QuantityStatsJsonConverter.WriteObject(writer,
+            new QuantityStats { Mean = 1, Min = double.NegativeInfinity, Max = 1, Count = 1, Rejected = 0 }));
+
+        Assert.Contains("'min' is -Infinity", error.Message);
     }
 }
