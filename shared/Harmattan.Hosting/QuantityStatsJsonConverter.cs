@@ -70,7 +70,7 @@ public sealed class QuantityStatsJsonConverter : JsonConverter<QuantityStats>
         AppendStatistic(json, ref length, "\"max\":"u8, value.Max, ref previous);
         AppendProperty(json, ref length, "\"count\":"u8);
         AppendInteger(json, ref length, value.Count);
-        Append(json, ref length, ",\"rejected\":"u8);
+        AppendProperty(json, ref length, "\"rejected\":"u8);
         AppendInteger(json, ref length, value.Rejected);
         Append(json, ref length, "}"u8);
         writer.WriteRawValue(json[..length], skipInputValidation: true);
