@@ -132,12 +132,16 @@ public sealed class DedicatedRabbitMqNode : IAsyncDisposable
         return await output;
     }
 
-    /// <summary>A port P for AMQP such that P + 20000, the node's distribution port, is free too.</summary>
+    /// <summary>
+    /// A port P for AMQP such that P + 20000, the node's distribution port, is free too. Both stay below 32768, where
+    /// Linux's default range of ports for outgoing connections starts, so no connection takes one between this check and
+    /// the node's start.
+    /// </summary>
     private static int FreePortPair()
     {
         for (var attempt = 0; attempt < 100; attempt++)
         {
-            var port = Random.Shared.Next(10_000, 45_000);
+            var port = Random.Shared.Next(10_000, 12_768);
             if (IsFree(port) && IsFree(port + 20_000))
                 return port;
         }
