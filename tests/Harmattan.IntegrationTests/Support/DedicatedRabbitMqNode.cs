@@ -132,17 +132,22 @@ public sealed class DedicatedRabbitMqNode : IAsyncDisposable
         return await output;
     }
 
+    /// <summary>RabbitMQ's distribution port is the AMQP port plus this.</summary>
+    private const int DistributionPortOffset = 20_000;
+
+    /// <summary>Where Linux's default range of ports for outgoing connections starts.</summary>
+    private const int FirstOutgoingPort = 32_768;
+
     /// <summary>
-    /// A port P for AMQP such that P + 20000, the node's distribution port, is free too. Both stay below 32768, where
-    /// Linux's default range of ports for outgoing connections starts, so no connection takes one between this check and
-    /// the node's start.
+    /// A port P for AMQP such that P + 20000, the node's distribution port, is free too. Both stay below the ports Linux
+    /// gives outgoing connections, so no connection takes one between this check and the node's start.
     /// </summary>
     private static int FreePortPair()
     {
         for (var attempt = 0; attempt < 100; attempt++)
         {
-            var port = Random.Shared.Next(10_000, 12_768);
-            if (IsFree(port) && IsFree(port + 20_000))
+            var port = Random.Shared.Next(10_000, FirstOutgoingPort - DistributionPortOffset);
+            if (IsFree(port) && IsFree(port + DistributionPortOffset))
                 return port;
         }
         throw new InvalidOperationException("No free port pair (P, P + 20000) for a dedicated RabbitMQ node.");
