@@ -139,8 +139,9 @@ public sealed class DedicatedRabbitMqNode : IAsyncDisposable
     private const int FirstOutgoingPort = 32_768;
 
     /// <summary>
-    /// A port P for AMQP such that P + 20000, the node's distribution port, is free too. Both stay below the ports Linux
-    /// gives outgoing connections, so no connection takes one between this check and the node's start.
+    /// A port P for AMQP such that the node's distribution port (P + <see cref="DistributionPortOffset"/>) is free too.
+    /// Both stay below the ports Linux gives outgoing connections, so no connection takes one between this check and the
+    /// node's start.
     /// </summary>
     private static int FreePortPair()
     {
@@ -150,7 +151,7 @@ public sealed class DedicatedRabbitMqNode : IAsyncDisposable
             if (IsFree(port) && IsFree(port + DistributionPortOffset))
                 return port;
         }
-        throw new InvalidOperationException("No free port pair (P, P + 20000) for a dedicated RabbitMQ node.");
+        throw new InvalidOperationException($"No free port pair (P, P + {DistributionPortOffset}) for a dedicated RabbitMQ node.");
     }
 
     private static bool IsFree(int port)
