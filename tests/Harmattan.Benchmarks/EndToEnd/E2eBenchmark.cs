@@ -51,7 +51,7 @@ public static class E2eBenchmark
         {
             await using var simulator = await AirQinoSimulatorHost.StartAsync(dataset.SimulatorOptions());
             var (e2eRate, peakRss, cpu, secondHalfLoaderCpu, latencies) = await MeasureServicesAsync(dataset, simulator, workDir, mongo, mongoDatabase, core);
-            var inMemoryRate = await MeasureInMemoryAsync(dataset, simulator, workDir, core.Readings);
+            var (inMemoryRate, inMemoryCpu, inMemoryPeakRss) = await MeasureInMemoryAsync(dataset, simulator, workDir, core.Readings);
             if (mongo is null)
             {
                 var (hourlyRows, days) = await StoredResultComparison.AssertEqualAsync(Path.Combine(workDir, ServicesDb), Path.Combine(workDir, InMemoryDb));
@@ -74,6 +74,8 @@ public static class E2eBenchmark
                 Readings = core.Readings,
                 E2eReadingsPerSecond = Math.Round(e2eRate),
                 InMemoryReadingsPerSecond = Math.Round(inMemoryRate),
+                InMemoryCpuSecondsPerMillionReadings = Math.Round(inMemoryCpu.TotalSeconds * 1e6 / core.Readings, 2),
+                InMemoryPeakRssMb = inMemoryPeakRss,
                 CoreReadingsPerSecond = Math.Round(core.CoreRate),
                 ParseOnlyReadingsPerSecond = Math.Round(core.ParseOnlyRate),
                 PeakRssMb = peakRss,
@@ -362,9 +364,10 @@ public static class E2eBenchmark
 
     /// <summary>
     /// <c>harmattan run --once</c> on the same stations and days, timed from the process start to its "Stored" line
-    /// (so it includes the host start-up, which the services had already done).
+    /// (so it includes the host start-up, which the services had already done), with the CPU time the process had
+    /// used by then and its peak resident set.
     /// </summary>
-    private static async Task<double> MeasureInMemoryAsync(SyntheticDataset dataset, AirQinoSimulatorHost simulator, string workDir,
+    private static async Task<(double Rate, TimeSpan Cpu, double PeakRssMb)> MeasureInMemoryAsync(SyntheticDataset dataset, AirQinoSimulatorHost simulator, string workDir,
         long readings)
     {
         Console.WriteLine("The same workload through `harmattan run --once` (one process, in-memory bus, SQLite)...");
@@ -387,12 +390,14 @@ public static class E2eBenchmark
             await Task.Delay(50);
         }
         var elapsed = Stopwatch.GetElapsedTime(started);
+        var cpu = Process.GetProcessById(run.Id).TotalProcessorTime;
+        var peakRss = PeakRssMb(run.Id);
         var exit = await run.WaitForExitAsync(TimeSpan.FromMinutes(10));
         if (exit != 0)
             throw new InvalidOperationException($"harmattan run exited {exit}:\n{run.Output}");
         var rate = readings / elapsed.TotalSeconds;
         Console.WriteLine($"  {elapsed.TotalSeconds:N1} s: {rate:N0} readings/s");
-        return rate;
+        return (rate, cpu, peakRss);
     }
 
     /// <summary>

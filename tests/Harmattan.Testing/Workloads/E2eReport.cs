@@ -16,6 +16,17 @@ public sealed record E2eReport
     [JsonPropertyName("inmemory_readings_per_s")]
     public required double InMemoryReadingsPerSecond { get; init; }
 
+    /// <summary>
+    /// CPU time (user + system) of <c>harmattan run</c>, the same flow in one process with no broker, in seconds per
+    /// million readings: what the services' code costs without crossing processes. In the table, not in the JSON.
+    /// </summary>
+    [JsonIgnore]
+    public double? InMemoryCpuSecondsPerMillionReadings { get; init; }
+
+    /// <summary>Peak resident set (VmHWM) of <c>harmattan run</c>, in MiB. In the table, not in the JSON.</summary>
+    [JsonIgnore]
+    public double? InMemoryPeakRssMb { get; init; }
+
     [JsonPropertyName("core_readings_per_s")]
     public required double CoreReadingsPerSecond { get; init; }
 
@@ -75,7 +86,11 @@ public sealed record E2eReport
             ("readings", Readings.ToString("N0", CultureInfo.InvariantCulture)),
             ("e2e_readings_per_s", $"{Rate(E2eReadingsPerSecond)}  ({E2eReadingsPerSecond / InMemoryReadingsPerSecond:P0} of in-memory, target >= 70%; " +
                                    $"{E2eReadingsPerSecond / ParseOnlyReadingsPerSecond:P1} of parse-only, target >= {E2eShareOfParseOnlyTarget:P0})"),
-            ("inmemory_readings_per_s", Rate(InMemoryReadingsPerSecond)),
+            ("inmemory_readings_per_s", Rate(InMemoryReadingsPerSecond) +
+                                        (InMemoryCpuSecondsPerMillionReadings is { } inMemoryCpu && InMemoryPeakRssMb is { } inMemoryRss
+                                            ? $"  (one process: {inMemoryCpu.ToString("N2", CultureInfo.InvariantCulture)} s of CPU per million readings, " +
+                                              $"peak RSS {inMemoryRss.ToString("N1", CultureInfo.InvariantCulture)} MB)"
+                                            : "")),
             ("core_readings_per_s", $"{Rate(CoreReadingsPerSecond)}  ({CoreReadingsPerSecond / ParseOnlyReadingsPerSecond:P0} of parse-only; target >= 55%)"),
             ("parse_only_readings_per_s", Rate(ParseOnlyReadingsPerSecond)),
         };

@@ -51,6 +51,18 @@ public sealed class EndToEndBenchmarkTests : IDisposable
         Assert.DoesNotContain("over the backfill's second half", SampleReport().ToTable(new E2eOptions(10, 365, null, null)));
     }
 
+    [Fact]
+    public void The_in_memory_runs_cpu_and_memory_are_in_the_table_and_not_among_the_json_keys()
+    {
+        var report = SampleReport() with { InMemoryCpuSecondsPerMillionReadings = 41.25, InMemoryPeakRssMb = 321.5 };
+
+        Assert.Contains("15,000 readings/s  (one process: 41.25 s of CPU per million readings, peak RSS 321.5 MB)",
+            report.ToTable(new E2eOptions(10, 365, null, null)));
+        Assert.DoesNotContain("41.25", report.ToJson());
+        Assert.DoesNotContain("321.5", report.ToJson());
+        Assert.DoesNotContain("one process:", SampleReport().ToTable(new E2eOptions(10, 365, null, null)));
+    }
+
     /// <summary>A report whose processes spent 72 CPU seconds per million readings together.</summary>
     private static E2eReport SampleReport() => new()
     {
