@@ -74,7 +74,7 @@ public static class E2eBenchmark
                 Readings = core.Readings,
                 E2eReadingsPerSecond = Math.Round(e2eRate),
                 InMemoryReadingsPerSecond = Math.Round(inMemoryRate),
-                InMemoryCpuSecondsPerMillionReadings = Math.Round(inMemoryCpu.TotalSeconds * 1e6 / core.Readings, 2),
+                InMemoryCpuSecondsPerMillionReadings = inMemoryCpu is { } runCpu ? Math.Round(runCpu.TotalSeconds * 1e6 / core.Readings, 2) : null,
                 InMemoryPeakRssMb = inMemoryPeakRss,
                 CoreReadingsPerSecond = Math.Round(core.CoreRate),
                 ParseOnlyReadingsPerSecond = Math.Round(core.ParseOnlyRate),
@@ -365,9 +365,9 @@ public static class E2eBenchmark
     /// <summary>
     /// <c>harmattan run --once</c> on the same stations and days, timed from the process start to its "Stored" line
     /// (so it includes the host start-up, which the services had already done), with the CPU time the process had
-    /// used by then and its peak resident set.
+    /// used by then and its peak resident set (none if it ended before they were read).
     /// </summary>
-    private static async Task<(double Rate, TimeSpan Cpu, double PeakRssMb)> MeasureInMemoryAsync(SyntheticDataset dataset, AirQinoSimulatorHost simulator, string workDir,
+    private static async Task<(double Rate, TimeSpan? Cpu, double? PeakRssMb)> MeasureInMemoryAsync(SyntheticDataset dataset, AirQinoSimulatorHost simulator, string workDir,
         long readings)
     {
         Console.WriteLine("The same workload through `harmattan run --once` (one process, in-memory bus, SQLite)...");
@@ -390,14 +390,30 @@ public static class E2eBenchmark
             await Task.Delay(50);
         }
         var elapsed = Stopwatch.GetElapsedTime(started);
-        var cpu = Process.GetProcessById(run.Id).TotalProcessorTime;
-        var peakRss = PeakRssMb(run.Id);
+        var (cpu, peakRss) = CpuAndPeakRss(run.Id);
         var exit = await run.WaitForExitAsync(TimeSpan.FromMinutes(10));
         if (exit != 0)
             throw new InvalidOperationException($"harmattan run exited {exit}:\n{run.Output}");
         var rate = readings / elapsed.TotalSeconds;
         Console.WriteLine($"  {elapsed.TotalSeconds:N1} s: {rate:N0} readings/s");
         return (rate, cpu, peakRss);
+    }
+
+    /// <summary>
+    /// Read while <c>harmattan run</c> prints its table and stops: a process that has ended has neither left to read,
+    /// and a small run can end within the 50 ms between two looks at its output.
+    /// </summary>
+    private static (TimeSpan? Cpu, double? PeakRssMb) CpuAndPeakRss(int pid)
+    {
+        try
+        {
+            return (Process.GetProcessById(pid).TotalProcessorTime, PeakRssMb(pid));
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or IOException)
+        {
+            Console.WriteLine("  harmattan run ended before its CPU time and peak memory could be read: left out of the table");
+            return (null, null);
+        }
     }
 
     /// <summary>
