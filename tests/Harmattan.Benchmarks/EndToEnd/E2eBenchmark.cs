@@ -69,17 +69,18 @@ public static class E2eBenchmark
                     $"in SQLite, value for value: {hourlyRows:N0} hourly rows, {days:N0} days");
             }
 
+            double PerMillionReadings(TimeSpan cpuTime) => Math.Round(cpuTime.TotalSeconds * 1e6 / core.Readings, 2);
             var report = new E2eReport
             {
                 Readings = core.Readings,
                 E2eReadingsPerSecond = Math.Round(e2eRate),
                 InMemoryReadingsPerSecond = Math.Round(inMemoryRate),
-                InMemoryCpuSecondsPerMillionReadings = inMemoryCpu is { } runCpu ? Math.Round(runCpu.TotalSeconds * 1e6 / core.Readings, 2) : null,
+                InMemoryCpuSecondsPerMillionReadings = inMemoryCpu is { } runCpu ? PerMillionReadings(runCpu) : null,
                 InMemoryPeakRssMb = inMemoryPeakRss,
                 CoreReadingsPerSecond = Math.Round(core.CoreRate),
                 ParseOnlyReadingsPerSecond = Math.Round(core.ParseOnlyRate),
                 PeakRssMb = peakRss,
-                CpuSecondsPerMillionReadings = cpu.ToDictionary(c => c.Key, c => Math.Round(c.Value.TotalSeconds * 1e6 / core.Readings, 2)),
+                CpuSecondsPerMillionReadings = cpu.ToDictionary(c => c.Key, c => PerMillionReadings(c.Value)),
                 LoaderCpuMicrosecondsPerHourlyRow = Math.Round(cpu["loader"].TotalMicroseconds / core.HourlyRows, 1),
                 LoaderSecondHalfCpuMicrosecondsPerHourlyRow = secondHalfLoaderCpu is { } steady ? Math.Round(steady, 1) : null,
                 MaxMessageBytes = core.MaxMessageBytes,
