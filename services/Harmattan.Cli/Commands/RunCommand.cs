@@ -127,10 +127,7 @@ public static class RunCommand
         var startedAt = time.GetUtcNow();
         var endpoint = await host.Services.GetRequiredService<ISendEndpointProvider>()
             .GetSendEndpoint(BusRegistration.CommandAddress(QueueNames.FetchStationWindow, host.Services));
-        foreach (var station in asked)
-            await endpoint.Send(StationSelection.Command(station, requestedBy: "run"), cancellationToken);
-
-        var pass = await WaitForPassAsync(host.Services, asked, startedAt, request.Timeout, cancellationToken);
+        var pass = await WaitForPassAsync(host.Services, endpoint, asked, startedAt, request.Timeout, cancellationToken);
         if (pass.Outcome != WaitOutcome.Done || request.Once)
         {
             // Stopped before the summary, so that nothing the services log comes after it; and counted again, as the
@@ -172,8 +169,8 @@ public static class RunCommand
 
     private sealed record Pass(WaitOutcome Outcome, StoredDayCounts Stored, int Total, StoredDaysTracker Tracker);
 
-    private static async Task<Pass> WaitForPassAsync(IServiceProvider services, IReadOnlyList<StationDays> asked,
-        DateTimeOffset startedAt, TimeSpan timeout, CancellationToken cancellationToken)
+    private static async Task<Pass> WaitForPassAsync(IServiceProvider services, ISendEndpoint fetchEndpoint,
+        IReadOnlyList<StationDays> asked, DateTimeOffset startedAt, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var store = services.GetRequiredService<IPipelineStore>();
         var activity = services.GetRequiredService<ReceiveActivity>();
@@ -185,8 +182,15 @@ public static class RunCommand
         // Done when every station has all its days stored by this pass or has failed, and the remaining messages (the
         // raw archive) are consumed: one station's failure does not hide how the others went.
         var tracker = new StoredDaysTracker(store, asked, startedAt);
+        var fetches = new PacedFetches(asked, tracker, faults,
+            (station, ct) => fetchEndpoint.Send(StationSelection.Command(station, requestedBy: "run"), ct));
         var outcome = await wait.RunAsync(new WaitPlan(total,
-            async ct => (stored = await tracker.CountAsync(ct)).Stored,
+            async ct =>
+            {
+                stored = await tracker.CountAsync(ct);
+                await fetches.SendMoreAsync(ct);
+                return stored.Stored;
+            },
             done => $"{done} of {total} days stored",
             timeout, TimeSpan.FromMilliseconds(total > 1000 ? 1000 : 100),
             _ => asked.All(s => tracker.IsFinished(s.StationId) || faults.HasFailed(s.StationId))
