@@ -50,7 +50,7 @@ public static class E2eBenchmark
         try
         {
             await using var simulator = await AirQinoSimulatorHost.StartAsync(dataset.SimulatorOptions());
-            var (e2eRate, peakRss, cpu, secondHalfLoaderCpu, latencies) = await MeasureServicesAsync(dataset, simulator, workDir, mongo, mongoDatabase, core);
+            var (e2eRate, peakRss, cpu, harnessCpu, secondHalfLoaderCpu, latencies) = await MeasureServicesAsync(dataset, simulator, workDir, mongo, mongoDatabase, core);
             var (inMemoryRate, inMemoryCpu, inMemoryPeakRss) = await MeasureInMemoryAsync(dataset, simulator, workDir, core.Readings);
             if (mongo is null)
             {
@@ -81,6 +81,7 @@ public static class E2eBenchmark
                 ParseOnlyReadingsPerSecond = Math.Round(core.ParseOnlyRate),
                 PeakRssMb = peakRss,
                 CpuSecondsPerMillionReadings = cpu.ToDictionary(c => c.Key, c => PerMillionReadings(c.Value)),
+                HarnessCpuSecondsPerMillionReadings = PerMillionReadings(harnessCpu),
                 LoaderCpuMicrosecondsPerHourlyRow = Math.Round(cpu["loader"].TotalMicroseconds / core.HourlyRows, 1),
                 LoaderSecondHalfCpuMicrosecondsPerHourlyRow = secondHalfLoaderCpu is { } steady ? Math.Round(steady, 1) : null,
                 MaxMessageBytes = core.MaxMessageBytes,
@@ -183,7 +184,7 @@ public static class E2eBenchmark
         return new CoreFigures(readings, readings / coreTime.TotalSeconds, readings / parseTime.TotalSeconds, maxBytes, hourlyRows);
     }
 
-    private static async Task<(double Rate, IReadOnlyDictionary<string, double> PeakRss, IReadOnlyDictionary<string, TimeSpan> Cpu,
+    private static async Task<(double Rate, IReadOnlyDictionary<string, double> PeakRss, IReadOnlyDictionary<string, TimeSpan> Cpu, TimeSpan HarnessCpu,
         double? SecondHalfLoaderCpuPerHourlyRow, List<double> Latencies)> MeasureServicesAsync(
         SyntheticDataset dataset, AirQinoSimulatorHost simulator, string workDir, string? mongo, string mongoDatabase, CoreFigures core)
     {
@@ -222,6 +223,7 @@ public static class E2eBenchmark
 
             Console.WriteLine($"Backfill of {asked.Count} stations x {dataset.Days} days over RabbitMQ...");
             var cpuBefore = CpuTimes(services);
+            var harnessBefore = Process.GetCurrentProcess().TotalProcessorTime;
             var started = Stopwatch.GetTimestamp();
             foreach (var station in asked)
                 foreach (var command in CorePipeline.Commands(station, requestedBy: "backfill"))
@@ -240,6 +242,7 @@ public static class E2eBenchmark
                 return days;
             }, expectedDays, started, broker, services, "daily averages");
             var cpuAfter = CpuTimes(services);
+            var harness = Process.GetCurrentProcess().TotalProcessorTime - harnessBefore;
             var cpu = cpuAfter.ToDictionary(c => c.Key, c => c.Value - cpuBefore[c.Key]);
             var (cpuHalfway, daysHalfway) = halfway!.Value;
             // A run so short that one look found every day stored has no second half to tell apart.
@@ -255,7 +258,7 @@ public static class E2eBenchmark
 
             var latencies = await MeasureHourlyLatencyAsync(dataset, endpoint, progress, broker, services);
             var peakRss = services.ToDictionary(s => s.Name.ToLowerInvariant(), s => PeakRssMb(s.Id));
-            return (rate, peakRss, cpu, secondHalfLoaderCpu, latencies);
+            return (rate, peakRss, cpu, harness, secondHalfLoaderCpu, latencies);
         }
         finally
         {

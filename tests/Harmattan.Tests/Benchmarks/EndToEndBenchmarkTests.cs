@@ -63,6 +63,20 @@ public sealed class EndToEndBenchmarkTests : IDisposable
         Assert.DoesNotContain("one process:", SampleReport().ToTable(new E2eOptions(10, 365, null, null)));
     }
 
+    [Fact]
+    public void The_benchmarks_own_cpu_is_in_the_table_outside_the_pipelines_sum_and_not_among_the_json_keys()
+    {
+        var report = SampleReport() with { HarnessCpuSecondsPerMillionReadings = 6.55 };
+
+        var table = report.ToTable(new E2eOptions(10, 365, null, null));
+        Assert.Contains("harness_cpu_s_per_million_readings", table);
+        Assert.Contains("6.55 s  (this process", table);
+        Assert.Contains("(the CPU above, 72.0 s,", table);
+        Assert.Equal(2e6 / 72, report.CpuBoundReadingsPerSecond(cores: 2), precision: 6);
+        Assert.DoesNotContain("6.55", report.ToJson());
+        Assert.DoesNotContain("harness_cpu", SampleReport().ToTable(new E2eOptions(10, 365, null, null)));
+    }
+
     /// <summary>A report whose processes spent 72 CPU seconds per million readings together.</summary>
     private static E2eReport SampleReport() => new()
     {
