@@ -239,21 +239,38 @@ public static class RunCommand
         }
         AnsiConsole.MarkupLineInterpolated(
             $"Stored {Counted.Of(stored.Stored, "day", "days")}: {stored.Complete} complete, {stored.Incomplete} incomplete{stored.RunningNote}, {stored.MissingAtSource} with no data at the source{stored.AllRejectedNote}.{stored.KeptNote}");
-        await PrintDailyTableAsync(services.GetRequiredService<IPipelineStore>(), asked, simulated, CancellationToken.None);
+        await PrintDailyTablesAsync(services.GetRequiredService<IPipelineStore>(), asked, simulated, CancellationToken.None);
         return 0;
     }
 
-    private static async Task PrintDailyTableAsync(IPipelineStore store, IReadOnlyList<StationDays> asked, bool simulated,
+    /// <summary>
+    /// The days of a long run are printed in tables of at most this many rows: Spectre lays a table out whole, and the
+    /// single table of a year of a hundred stations took the run's resident set from about 260 MB to 340.
+    /// </summary>
+    internal const int DaysPerTable = 1000;
+
+    private static async Task PrintDailyTablesAsync(IPipelineStore store, IReadOnlyList<StationDays> asked, bool simulated,
         CancellationToken cancellationToken)
     {
-        var table = new Table().AddColumns("station", "day", "CO mean (mg/m³)", "PM2.5 mean (µg/m³)", "hours", "complete");
-        if (simulated)
-            table.Caption("[yellow]simulated data[/]");
+        var table = DailyTable(simulated);
         foreach (var station in asked)
             foreach (var day in await store.GetDailyAveragesAsync(station.StationId, station.From, station.To, cancellationToken))
+            {
+                if (table.Rows.Count == DaysPerTable)
+                {
+                    AnsiConsole.Write(table);
+                    table = DailyTable(simulated);
+                }
                 table.AddRow(day.StationId, day.Date.ToString("yyyy-MM-dd"), Mean(day, QuantityNames.Co), Mean(day, QuantityNames.Pm2_5),
                     $"{day.HoursCovered}/{day.HoursInDay}", day.IsComplete ? "yes" : station.IsRunning(day) ? "running" : "no");
+            }
         AnsiConsole.Write(table);
+    }
+
+    private static Table DailyTable(bool simulated)
+    {
+        var table = new Table().AddColumns("station", "day", "CO mean (mg/m³)", "PM2.5 mean (µg/m³)", "hours", "complete");
+        return simulated ? table.Caption("[yellow]simulated data[/]") : table;
     }
 
     private static string Mean(StoredDailyAverage day, string quantity) =>

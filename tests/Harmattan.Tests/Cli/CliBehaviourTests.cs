@@ -4,6 +4,7 @@ using System.Net;
 using System.Net.Sockets;
 using Harmattan.AirQinoSimulator;
 using Harmattan.Cli;
+using Harmattan.Cli.Commands;
 using Harmattan.Contracts;
 using Harmattan.Stations;
 using Harmattan.Storage.MongoDb;
@@ -399,6 +400,25 @@ public sealed class CliBehaviourTests : IDisposable
         Assert.True(exit == 0, output);
         Assert.Contains("283164601,2023-11-01,", output);
         Assert.False(File.Exists(_cli.PathOf("-")), "export wrote a file named -");
+    }
+
+    [Fact]
+    public async Task A_long_run_prints_its_days_in_tables_of_at_most_a_thousand_rows_each_still_saying_simulated()
+    {
+        // 2 stations of 501 days: one day more than a table holds.
+        var (exit, output) = await _cli.InvokeAsync(["run", "--once", "--simulate", "--from", "2023-01-01", "--to", "2024-05-15"]);
+
+        Assert.True(exit == 0, output);
+        Assert.Contains("Stored 1002 days", output);
+        var lines = output.Split('\n');
+        var rows = lines.Select(l => l.Trim()).Where(l => l.StartsWith("│ 2831", StringComparison.Ordinal)).ToList();
+        Assert.Equal(1002, rows.Count);
+        Assert.Equal(1002, rows.Select(r => string.Join(' ', r.Split('│')[1..3].Select(c => c.Trim()))).Distinct().Count());
+        var tableStarts = lines.Select((line, index) => (line, index)).Where(l => l.line.Contains("CO mean", StringComparison.Ordinal))
+            .Select(l => l.index).ToList();
+        Assert.Equal(2, tableStarts.Count);
+        Assert.Equal(RunCommand.DaysPerTable, lines[tableStarts[0]..tableStarts[1]].Count(l => l.Trim().StartsWith("│ 2831", StringComparison.Ordinal)));
+        Assert.Equal(2, lines.Count(l => l.Trim() == "simulated data"));
     }
 
     [Fact]
