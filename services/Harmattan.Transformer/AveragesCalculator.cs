@@ -1,5 +1,6 @@
 using Harmattan.Contracts;
 using Harmattan.Hosting;
+using Harmattan.Stations;
 
 namespace Harmattan.Transformer;
 
@@ -170,24 +171,8 @@ public static class AveragesCalculator
     private static DateOnly LocalDate(TimeZoneInfo zone, long utcTicks) =>
         DateOnly.FromDateTime(TimeZoneInfo.ConvertTimeFromUtc(new DateTime(utcTicks, DateTimeKind.Utc), zone));
 
-    /// <summary>
-    /// The first instant whose local date is <paramref name="date"/>. When midnight falls in a DST gap or overlap,
-    /// only one of the offsets around it maps back to that date, so both are tried.
-    /// </summary>
-    private static long StartOfDay(TimeZoneInfo zone, DateOnly date)
-    {
-        var midnight = date.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc);
-        var before = zone.GetUtcOffset(midnight.AddDays(-1)).Ticks;
-        var after = zone.GetUtcOffset(midnight.AddDays(1)).Ticks;
-        var start = long.MaxValue;
-        foreach (var offset in (ReadOnlySpan<long>)[before, after])
-        {
-            var candidate = midnight.Ticks - offset;
-            if (candidate < start && LocalDate(zone, candidate) == date)
-                start = candidate;
-        }
-        return start == long.MaxValue ? midnight.Ticks - before : start;
-    }
+    /// <summary>Where the extractor's windows cut the days too, so a window's edge is always a day's.</summary>
+    private static long StartOfDay(TimeZoneInfo zone, DateOnly date) => DayWindows.StartOfDay(date, zone).UtcTicks;
 
     private sealed class DayAccumulator(DateOnly date, long startTicks, long endTicks)
     {

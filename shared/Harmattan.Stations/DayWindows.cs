@@ -14,20 +14,26 @@ public static class DayWindows
 {
     public const int MaxDaysPerFetch = 7;
 
-    /// <summary>The UTC instant at which <paramref name="day"/> begins in <paramref name="zone"/>.</summary>
+    /// <summary>
+    /// The UTC instant at which <paramref name="day"/> begins in <paramref name="zone"/>: the first instant whose local
+    /// date is that day (the first of two midnights when the clocks went back over it; the jump when they skipped it), or,
+    /// for a day the clocks skipped whole, the start of the next one.
+    /// </summary>
     public static DateTimeOffset StartOfDay(DateOnly day, TimeZoneInfo zone)
     {
-        var midnight = day.ToDateTime(TimeOnly.MinValue, DateTimeKind.Unspecified);
-        TimeSpan offset;
-        if (zone.IsInvalidTime(midnight))
-            // Clocks jumped over midnight, so the day begins at the jump, still at the offset of the evening before.
-            offset = zone.GetUtcOffset(midnight.AddHours(-12));
-        else if (zone.IsAmbiguousTime(midnight))
-            // Midnight happened twice; the day begins at the first one, which has the larger offset.
-            offset = zone.GetAmbiguousTimeOffsets(midnight).Max();
-        else
-            offset = zone.GetUtcOffset(midnight);
-        return new DateTimeOffset(midnight - offset, TimeSpan.Zero);
+        // Found from UTC instants, whose conversion is right, not from what the zone says of its local midnight: it calls
+        // some skipped midnights valid (America/Asuncion on 1 October 2023), which put a day's start an hour early. Midnight
+        // is tried at the offset of the day before and of the day after; the earlier that falls on the day or later wins.
+        var midnight = day.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc);
+        var before = zone.GetUtcOffset(midnight.AddDays(-1));
+        var start = DateTime.MaxValue;
+        foreach (var offset in (ReadOnlySpan<TimeSpan>)[before, zone.GetUtcOffset(midnight.AddDays(1))])
+        {
+            var candidate = midnight - offset;
+            if (candidate < start && DateOnly.FromDateTime(TimeZoneInfo.ConvertTimeFromUtc(candidate, zone)) >= day)
+                start = candidate;
+        }
+        return new DateTimeOffset(start == DateTime.MaxValue ? midnight - before : start, TimeSpan.Zero);
     }
 
     /// <summary>

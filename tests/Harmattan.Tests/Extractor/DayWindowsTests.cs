@@ -48,6 +48,39 @@ public class DayWindowsTests
     }
 
     [Fact]
+    public void A_skipped_midnight_that_the_zone_rules_report_as_existing_still_starts_the_day_when_the_clocks_jump()
+    {
+        var asuncion = TimeZoneInfo.FindSystemTimeZoneById("America/Asuncion");
+        // Paraguay moved from UTC-4 to UTC-3 at local midnight starting 1 October 2023, yet .NET reports that midnight as
+        // valid at UTC-3: cut there, the window began at 23:00 the evening before, an hour of 30 September in it.
+        Assert.Equal(Utc(2023, 10, 1, 4), DayWindows.StartOfDay(new DateOnly(2023, 10, 1), asuncion));
+        Assert.Equal(new DateOnly(2023, 10, 1), DayWindows.LocalDate(Utc(2023, 10, 1, 4), asuncion));
+        Assert.Equal(new DateOnly(2023, 9, 30), DayWindows.LocalDate(Utc(2023, 10, 1, 3), asuncion));
+    }
+
+    [Fact]
+    public void In_every_zone_every_day_since_2000_starts_at_its_first_instant_or_a_skipped_day_at_the_next()
+    {
+        // Only midnights near a change of offset can go wrong; the instants are scanned every 15 minutes, the step of
+        // every offset and change since 2000. A day the clocks skipped whole (Pacific/Apia, 30 December 2011) lasts no time.
+        var wrong = new List<string>();
+        foreach (var zone in TimeZoneInfo.GetSystemTimeZones())
+            for (var day = new DateOnly(2000, 1, 1); day < new DateOnly(2031, 1, 1); day = day.AddDays(1))
+            {
+                var midnight = day.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc);
+                if (zone.GetUtcOffset(midnight.AddDays(-1)) == zone.GetUtcOffset(midnight.AddDays(1)))
+                    continue;
+                var first = new DateTimeOffset(midnight.AddHours(-15), TimeSpan.Zero);
+                while (DayWindows.LocalDate(first, zone) < day)
+                    first = first.AddMinutes(15);
+                if (DayWindows.StartOfDay(day, zone) is var start && start != first)
+                    wrong.Add($"{zone.Id} {day:yyyy-MM-dd}: {start:yyyy-MM-ddTHH:mmZ}, not {first:yyyy-MM-ddTHH:mmZ}");
+            }
+
+        Assert.True(wrong.Count == 0, $"{wrong.Count} days start elsewhere than their first instant, e.g.\n{string.Join("\n", wrong.Take(10))}");
+    }
+
+    [Fact]
     public void Abidjan_days_are_UTC_days()
     {
         var abidjan = TimeZoneInfo.FindSystemTimeZoneById("Africa/Abidjan");

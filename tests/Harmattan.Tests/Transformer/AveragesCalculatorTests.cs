@@ -1,5 +1,7 @@
 using System.Text.Json;
 using Harmattan.Contracts;
+using Harmattan.Extractor;
+using Harmattan.Stations;
 using Harmattan.Transformer;
 
 namespace Harmattan.Tests.Transformer;
@@ -195,6 +197,27 @@ public class AveragesCalculatorTests
 
         Assert.Equal([new DateOnly(2023, 3, 25), new DateOnly(2023, 3, 26), new DateOnly(2023, 3, 27)], days.Select(d => d.Date));
         Assert.Equal([24, 23, 24], days.Select(d => d.HoursInDay));
+    }
+
+    [Fact]
+    public void The_extractor_s_windows_across_a_skipped_midnight_give_each_day_once_and_whole()
+    {
+        // Paraguay skipped midnight on 1 October 2023, the edge between this backfill's two windows. Cut an hour early, the
+        // second window held the last hour of 30 September, stored as a day of 1 hour over the whole one.
+        var zone = TimeZoneInfo.FindSystemTimeZoneById("America/Asuncion");
+        var window = DayWindows.ForDays(new DateOnly(2023, 9, 24), new DateOnly(2023, 10, 3), zone);
+        var readings = new List<RawReading>();
+        for (var hour = window.Start; hour < window.End; hour = hour.AddHours(1))
+            readings.Add(Row(hour, ("co", 1.0)));
+        var command = new FetchStationWindow { StationId = "283164601", WindowStart = window.Start, WindowEnd = window.End, TimeZone = zone.Id };
+
+        var messages = RawReadingsMessages.Cut(command, zone, "https://airqino.test", window.End.AddDays(1), readings);
+        var days = messages.SelectMany(message => AveragesCalculator.Compute(message, Defaults).Daily).ToList();
+
+        Assert.Equal(2, messages.Count);
+        Assert.Equal(Enumerable.Range(0, 10).Select(i => new DateOnly(2023, 9, 24).AddDays(i)), days.Select(d => d.Date));
+        Assert.All(days, day => Assert.Equal(day.HoursInDay, day.HoursCovered));
+        Assert.Equal(23, days.Single(d => d.Date == new DateOnly(2023, 10, 1)).HoursInDay);
     }
 
     [Theory]
