@@ -61,7 +61,8 @@ public sealed class StationsOptions
 
     /// <summary>
     /// The first key under <c>Stations</c> that is no station's setting ("Stations:0:TimeZon", or "Stations:Id" without
-    /// the station's index), said with the fix; or null.
+    /// the station's index), or the list under a misspelt section ("Station:0:Id", which would leave the default stations
+    /// in force), said with the fix; or null.
     /// </summary>
     public static string? UnknownSetting(IConfiguration configuration)
     {
@@ -73,7 +74,7 @@ public sealed class StationsOptions
             if (UnknownSettings.Find(configuration, $"{Section}:{station.Key}", StationSettings) is { } error)
                 return error;
         }
-        return null;
+        return UnknownSettings.FindMisspeltSection(configuration, Section);
     }
 
     /// <summary>A station's settings: the extractor's, and the name the dashboard shows.</summary>

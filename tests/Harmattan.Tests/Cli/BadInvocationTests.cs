@@ -183,6 +183,7 @@ public sealed class BadInvocationTests : IDisposable
     [InlineData("Stations__0__TimeZon", "Europe/Rome", "error: Stations:0:TimeZon is not a setting (environment variable Stations__0__TimeZon): did you mean Stations:0:TimeZone?")]
     [InlineData("ConnectionStrings__Mongo", "mongodb://mongo.example:27017/", "error: ConnectionStrings:Mongo is not a setting (environment variable ConnectionStrings__Mongo): did you mean ConnectionStrings:MongoDb?")]
     [InlineData("Stations__Id", "283164601", "error: Stations:Id is not a setting: the stations are a list, Stations:0:Id, Stations:0:TimeZone")]
+    [InlineData("Station__0__Id", "SMART188", "error: Station:0 is not a setting (environment variable Station__0): did you mean Stations:0?")]
     public async Task A_bad_setting_in_the_environment_is_one_line_naming_the_key_and_the_fix(string variable, string value, string expected)
     {
         var before = _cli.Snapshot();

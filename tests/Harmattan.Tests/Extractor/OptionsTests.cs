@@ -67,6 +67,16 @@ public class OptionsTests
     }
 
     [Theory]
+    [InlineData("Station:0:Id", "Station:0 is not a setting (environment variable Station__0): did you mean Stations:0?")]
+    [InlineData("Statons:0:Id", "Statons:0 is not a setting (environment variable Statons__0): did you mean Stations:0?")]
+    public void Stations_under_a_misspelt_section_are_refused_instead_of_the_defaults_being_polled(string key, string message)
+    {
+        var error = Assert.Throws<OptionsValidationException>(() => Stations(new() { [key] = "SMART188" }));
+
+        Assert.Equal(message, error.Message);
+    }
+
+    [Theory]
     [InlineData("ftp://airqino.example", "AirQino:BaseUrl must be an absolute http(s) URL")]
     [InlineData("/v3", "AirQino:BaseUrl must be an absolute http(s) URL")]
     [InlineData("https://user:secret@airqino.example", "without user info")]
