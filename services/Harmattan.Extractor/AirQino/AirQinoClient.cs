@@ -81,7 +81,7 @@ public sealed class AirQinoClient(HttpClient http, IOptions<AirQinoOptions> opti
         else
         {
             // A wait AirQino asks for that outlasts the whole budget would end in the total timeout, after sitting idle
-            // for it, and read as "AirQino did not answer in time": the 429 is reported at once instead.
+            // for it, and read as "AirQino did not answer in time": the answer is reported at once instead.
             var transient = resilience.Retry.ShouldHandle;
             resilience.Retry.ShouldHandle = args => RetryAfter(args.Outcome.Result) > options.TotalTimeout
                 ? Polly.PredicateResult.False()
@@ -154,10 +154,17 @@ public sealed class AirQinoClient(HttpClient http, IOptions<AirQinoOptions> opti
         var code = $"{(int)status} {reason ?? status.ToString()}".TrimEnd();
         var message = status switch
         {
-            HttpStatusCode.TooManyRequests when retryAfter > _options.TotalTimeout =>
-                $"AirQino throttled the request for station {stationId} ({code}) at {url} and asked to wait " +
-                $"{retryAfter.Value.TotalSeconds:0} s (Retry-After), longer than AirQino:TotalTimeout ({_options.TotalTimeout.TotalSeconds:0.###} s), " +
-                "so it was not retried; fetch it again once that wait is over.",
+            // The statuses the retry handles, which it leaves alone when the wait they ask for outlasts the budget.
+            HttpStatusCode.TooManyRequests or HttpStatusCode.RequestTimeout or >= HttpStatusCode.InternalServerError
+                when retryAfter > _options.TotalTimeout =>
+                $"AirQino {(status == HttpStatusCode.TooManyRequests ? "throttled the request" : "could not serve the request")} " +
+                $"for station {stationId} ({code}) at {url} and asked to wait {retryAfter.Value.TotalSeconds:0} s (Retry-After), " +
+                $"longer than AirQino:TotalTimeout ({_options.TotalTimeout.TotalSeconds:0.###} s), so it was not retried; " +
+                "fetch it again once that wait is over.",
+            HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden when !string.IsNullOrWhiteSpace(_options.TokenUrl) =>
+                $"AirQino refused the request for station {stationId} with {code} at {url} although it carried an access token " +
+                $"from {_options.TokenUrl}{(status == HttpStatusCode.Unauthorized ? ", renewed once" : "")}: check that the account " +
+                "of AirQino:ClientId (or AirQino:Username) may read this station.",
             HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden =>
                 $"AirQino refused the request for station {stationId} with {code} at {url}: the API refused the credentials " +
                 "or needs a bearer token: set AirQino:TokenUrl with AirQino:ClientId and the credentials.",

@@ -132,6 +132,25 @@ public sealed class AirQinoTokenTests : IAsyncLifetime
         Assert.Equal(2, _simulator.Stats.Count(Station, 200));
     }
 
+    [Theory]
+    [InlineData(System.Net.HttpStatusCode.Unauthorized, 2)]
+    [InlineData(System.Net.HttpStatusCode.Forbidden, 1)]
+    public async Task A_refusal_of_a_valid_token_says_the_account_may_not_read_the_station_not_that_a_token_is_missing(
+        System.Net.HttpStatusCode status, int requests)
+    {
+        var client = Client();
+        _simulator.Faults.ServerErrorStatus = status;
+        _simulator.Faults.FailNext(2);
+
+        var error = await Assert.ThrowsAsync<AirQinoResponseException>(() => FetchAsync(client));
+
+        Assert.Equal(status, error.StatusCode);
+        Assert.Contains($"although it carried an access token from {_simulator.TokenUrl}", error.Message);
+        Assert.Contains("check that the account of AirQino:ClientId (or AirQino:Username) may read this station.", error.Message);
+        Assert.DoesNotContain("set AirQino:TokenUrl", error.Message);
+        Assert.Equal(requests, _simulator.Stats.Requests(Station));
+    }
+
     [Fact]
     public async Task Concurrent_requests_share_one_token()
     {

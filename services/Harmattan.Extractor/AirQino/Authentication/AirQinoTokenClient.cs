@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
@@ -151,7 +152,8 @@ public sealed class AirQinoTokenClient(IHttpClientFactory httpClients, IOptions<
         try
         {
             using var json = JsonDocument.Parse(body);
-            return json.RootElement.TryGetProperty("error", out var error) && error.ValueKind == JsonValueKind.String
+            return json.RootElement.ValueKind == JsonValueKind.Object
+                && json.RootElement.TryGetProperty("error", out var error) && error.ValueKind == JsonValueKind.String
                 && error.GetString() is { Length: > 0 and <= 64 } code && code.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-' or '.')
                 ? code
                 : null;
@@ -168,12 +170,14 @@ public sealed class AirQinoTokenClient(IHttpClientFactory httpClients, IOptions<
         {
             using var json = JsonDocument.Parse(body);
             var root = json.RootElement;
+            if (root.ValueKind != JsonValueKind.Object)
+                throw new JsonException($"the answer is a JSON {root.ValueKind.ToString().ToLowerInvariant()}, not an object");
             var access = root.TryGetProperty("access_token", out var a) && a.ValueKind == JsonValueKind.String ? a.GetString() : null;
-            if (string.IsNullOrEmpty(access) || !root.TryGetProperty("expires_in", out var e) || !e.TryGetInt32(out var expiresIn) || expiresIn <= 0)
-                throw new JsonException("access_token or expires_in is missing");
+            var expiresIn = Seconds(root, "expires_in");
+            if (string.IsNullOrEmpty(access) || expiresIn is not > 0)
+                throw new JsonException("it has no access_token, or no expires_in of a positive number of seconds");
             var refresh = root.TryGetProperty("refresh_token", out var r) && r.ValueKind == JsonValueKind.String ? r.GetString() : null;
-            var refreshExpiresIn = root.TryGetProperty("refresh_expires_in", out var re) && re.TryGetInt32(out var value) ? value : 0;
-            return new IssuedToken(access, expiresIn, refresh, refreshExpiresIn);
+            return new IssuedToken(access, expiresIn.Value, refresh, Seconds(root, "refresh_expires_in") ?? 0);
         }
         catch (JsonException ex)
         {
@@ -181,6 +185,13 @@ public sealed class AirQinoTokenClient(IHttpClientFactory httpClients, IOptions<
                 $"The AirQino token endpoint {_options.TokenUrl} answered the {grant} grant without a usable token: {ex.Message}.");
         }
     }
+
+    /// <summary>A lifetime in seconds: a number, as OAuth2 specifies it, or a string of digits, as some servers send it.</summary>
+    private static int? Seconds(JsonElement token, string name) =>
+        !token.TryGetProperty(name, out var value) ? null
+        : value.ValueKind == JsonValueKind.Number && value.TryGetInt32(out var number) ? number
+        : value.ValueKind == JsonValueKind.String && int.TryParse(value.GetString(), NumberStyles.None, CultureInfo.InvariantCulture, out var text) ? text
+        : null;
 
     private sealed record Token(string Value, DateTimeOffset RenewAt);
 
