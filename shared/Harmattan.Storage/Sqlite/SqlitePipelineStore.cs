@@ -123,7 +123,8 @@ public sealed partial class SqlitePipelineStore : IPipelineStore, IDisposable
         """;
 
     private const string RefetchRawFetch = """
-        UPDATE raw_fetches SET fetched_at = $fetched_at WHERE fetch_id = $fetch_id AND fetched_at < $fetched_at
+        UPDATE raw_fetches SET fetched_at = $fetched_at, time_zone = $time_zone, source = $source
+        WHERE fetch_id = $fetch_id AND fetched_at < $fetched_at
         """;
 
     private readonly string _connectionString;
@@ -331,7 +332,7 @@ public sealed partial class SqlitePipelineStore : IPipelineStore, IDisposable
             await RequireKnownSchemaAsync(connection, transaction, DataSource, cancellationToken);
             await using var insert = Prepare(connection, transaction, InsertRawFetch,
                 "$fetch_id", "$station_id", "$window_start", "$window_end", "$time_zone", "$source", "$fetched_at", "$readings");
-            await using var refetch = Prepare(connection, transaction, RefetchRawFetch, "$fetched_at", "$fetch_id");
+            await using var refetch = Prepare(connection, transaction, RefetchRawFetch, "$fetched_at", "$time_zone", "$source", "$fetch_id");
             var archived = 0;
             foreach (var fetch in fetches)
             {
@@ -346,8 +347,9 @@ public sealed partial class SqlitePipelineStore : IPipelineStore, IDisposable
                     continue;
                 }
                 // The same readings fetched again (their id is a hash of them): the later fetch time is the one replay,
-                // pruning and the time-zone check must see, or an older fetch of the day would pass for the newest.
-                Set(refetch, fetchedAt, fetchId);
+                // pruning and the time-zone check must see, or an older fetch of the day would pass for the newest; and its
+                // zone and source, which the id does not hash (a zone renamed at the same offset cuts the same windows).
+                Set(refetch, fetchedAt, fetch.TimeZone, fetch.Source, fetchId);
                 await refetch.ExecuteNonQueryAsync(cancellationToken);
             }
             await transaction.CommitAsync(cancellationToken);

@@ -225,15 +225,18 @@ public abstract class PipelineStoreContract : IAsyncLifetime
     }
 
     [Fact]
-    public async Task The_same_readings_fetched_again_later_are_stored_once_with_the_later_fetch_time()
+    public async Task The_same_readings_fetched_again_later_are_stored_once_with_the_later_fetch_s_time_zone_and_source()
     {
         // A fetch cut in a wrong zone between two fetches of the same readings: the second is the newest of the day.
-        var first = RawFetch(Station1, DayStart, days: 1);
+        var first = RawFetch(Station1, DayStart, days: 1) with { TimeZone = "UTC" };
         var otherZone = RawFetch(Station1, DayStart.AddHours(-1), days: 1) with { FetchedAt = first.FetchedAt.AddMinutes(1) };
         Assert.Equal(2, await Store.ArchiveRawFetchesAsync([first, otherZone], Ct));
 
-        var again = first with { FetchedAt = first.FetchedAt.AddMinutes(2) };
+        // The station's zone renamed from UTC to Abidjan's, the same offset, so the same window and readings: the same id.
+        var again = first with { FetchedAt = first.FetchedAt.AddMinutes(2), TimeZone = "Africa/Abidjan", Source = first.Source + "&again" };
         Assert.Equal(0, await Store.ArchiveRawFetchesAsync([again], Ct));
+        Assert.Equal(0, await Store.ArchiveRawFetchesAsync([first], Ct));
+        Assert.Equal("Africa/Abidjan", (await Store.GetStationActivityAsync(Station1, Ct)).LastFetchTimeZone);
 
         var stored = await Store.GetRawFetchesAsync(Station1, DayStart, DayStart.AddDays(1), Ct);
         AssertSameFetch(again, Assert.Single(stored, f => f.FetchId == first.FetchId));
