@@ -111,11 +111,20 @@ public static class DashboardApi
         var start = DayWindows.StartOfDay(day, zone);
         var end = DayWindows.StartOfDay(day.AddDays(1), zone);
         var hours = await store.GetHourlyAveragesAsync(id, start, end, cancellationToken);
-        return Results.Ok(new HourlyResponse(id, station.Name, zone.Id, day, start, (int)(end - start).TotalHours,
+        return Results.Ok(new HourlyResponse(id, station.Name, zone.Id, day, start, HourStartsIn(start, end),
             daily is null ? null : DayRow.From(daily),
             QuantityNames.InDisplayOrder(hours.SelectMany(h => h.Quantities.Keys)),
             hours.Select(h => new HourRow(TimeZoneInfo.ConvertTime(h.Hour, zone), QuantityNumbers.Of(h.Quantities))).ToList()));
     }
+
+    /// <summary>
+    /// The UTC hour starts in [start, end), AirQino's hours, as the transformer counts a day's: in a zone of a half-hour
+    /// offset the day begins between two of them.
+    /// </summary>
+    private static int HourStartsIn(DateTimeOffset start, DateTimeOffset end) =>
+        (int)(HourStartsBefore(end.UtcTicks) - HourStartsBefore(start.UtcTicks));
+
+    private static long HourStartsBefore(long ticks) => (ticks + TimeSpan.TicksPerHour - 1) / TimeSpan.TicksPerHour;
 
     private static bool TryParseDate(string? text, DateOnly whenAbsent, out DateOnly date)
     {
@@ -167,7 +176,7 @@ public sealed record DayRow(DateOnly Date, string? TimeZone, int HoursCovered, i
 
 /// <param name="TimeZone">The zone the day is cut in: the one its stored row was cut in, else the station's (<see cref="KnownStation.TimeZone"/>).</param>
 /// <param name="Start">The UTC instant the local day begins.</param>
-/// <param name="HoursInDay">24, or 23 and 25 on days the clocks change.</param>
+/// <param name="HoursInDay">The UTC hour starts in the day: 24, or 23 and 25 on days the clocks change.</param>
 public sealed record HourlyResponse(string StationId, string? Name, string TimeZone, DateOnly Date, DateTimeOffset Start, int HoursInDay,
     DayRow? Day, IReadOnlyList<string> Quantities, IReadOnlyList<HourRow> Hours);
 

@@ -301,7 +301,8 @@ function renderDaysTable() {
     ...quantities.map((q) => el("th", {}, withUnit(q))))));
   const body = el("tbody");
   for (const d of state.daily.days) {
-    const missing = d.hoursCovered === 0;
+    // A day in its first hour has none yet: it is running, not without data.
+    const missing = d.hoursCovered === 0 && !d.isRunning;
     body.append(el("tr", {
       class: missing ? "missing" : dayState(d) === "incomplete" ? "incomplete" : "", "data-date": d.date, tabindex: "0",
       onclick: () => showDay(d.date, quantities[0]),
@@ -333,7 +334,9 @@ async function showDay(date, q) {
   const { timeZone } = day;
   const clock = new Intl.DateTimeFormat("en-GB", { timeZone, hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
   const byInstant = new Map(day.hours.map((h) => [new Date(h.hour).getTime(), h]));
-  const instants = Array.from({ length: day.hoursInDay }, (_, i) => new Date(new Date(day.start).getTime() + i * 3600_000));
+  // AirQino's hours start on the UTC hour: in a zone of a half-hour offset (Asia/Kolkata) the day begins between two.
+  const firstHour = Math.ceil(new Date(day.start).getTime() / 3600_000) * 3600_000;
+  const instants = Array.from({ length: day.hoursInDay }, (_, i) => new Date(firstHour + i * 3600_000));
   const offsets = instants.map((instant) => utcOffset(instant, timeZone));
   // On the day the clocks change an hour repeats (or is skipped): its offset tells 02:00 +02:00 from 02:00 +01:00.
   const clocksChange = new Set(offsets).size > 1;

@@ -210,6 +210,22 @@ public abstract class DashboardApiContract : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Hourly_counts_the_utc_hour_starts_of_a_day_as_the_stored_day_does_on_a_half_hour_change_of_the_clocks()
+    {
+        // Lord Howe Island goes back half an hour (+11:00 to +10:30) on 7 April 2024: the day lasts 24.5 hours and holds 25
+        // of AirQino's hours, which start on the UTC hour.
+        var lordHowe = TimeZoneInfo.FindSystemTimeZoneById("Australia/Lord_Howe");
+        var day = new DateOnly(2024, 4, 7);
+        await _store.UpsertAveragesAsync([Day(Smart188, day, DayStart(day, lordHowe), 25, 25, h => new() { ["pm2_5"] = 10 + h }, lordHowe.Id)], Ct);
+
+        using var json = await GetJsonAsync($"api/stations/{Smart188}/hourly?date={day:yyyy-MM-dd}");
+
+        Assert.Equal(new DateTimeOffset(2024, 4, 6, 13, 0, 0, TimeSpan.Zero), json.RootElement.GetProperty("start").GetDateTimeOffset());
+        Assert.Equal(25, json.RootElement.GetProperty("hoursInDay").GetInt32());
+        Assert.Equal(25, json.RootElement.GetProperty("hours").GetArrayLength());
+    }
+
+    [Fact]
     public async Task A_station_is_shown_in_the_zone_its_latest_fetch_cut_its_days_in_whatever_the_dashboard_is_configured_with()
     {
         // The services fetched Smart188 (configured here in UTC) and Smart189 (not configured here) in Paris time.
