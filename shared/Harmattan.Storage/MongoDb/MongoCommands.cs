@@ -64,7 +64,8 @@ public static class MongoCommands
     /// Each stored day of <paramref name="checkedAt"/> last checked before its time, rewritten with that check time. A whole
     /// replacement of the document as read rather than <c>$max</c>, because the MongoDB wire stand-in the tests run on here
     /// mangles binary ids under update operators; the filter matches only the document as read, so a day replaced
-    /// meanwhile is left to its new fetch.
+    /// meanwhile is left to its new fetch, and only while its check time is still older, so that a loader writing an
+    /// older check after another wrote a later one cannot move it back.
     /// </summary>
     public static IEnumerable<ReplaceOneModel<BsonDocument>> DailyChecks(IEnumerable<BsonDocument> stored,
         IReadOnlyDictionary<(string StationId, DateOnly Date), DateTimeOffset> checkedAt)
@@ -80,7 +81,8 @@ public static class MongoCommands
             yield return new ReplaceOneModel<BsonDocument>(
                 Filter.Eq(Id, document[Id])
                 & Filter.Eq(AlgorithmVersion, document[AlgorithmVersion])
-                & Filter.Eq(SourceFetchedAtTicks, document[SourceFetchedAtTicks]), replacement);
+                & Filter.Eq(SourceFetchedAtTicks, document[SourceFetchedAtTicks])
+                & (Filter.Lt(SourceCheckedAtTicks, (BsonValue)ToTicks(at)) | Filter.Exists(SourceCheckedAtTicks, false)), replacement);
         }
     }
 

@@ -182,6 +182,27 @@ public sealed class MongoHardeningTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Mongo_a_check_written_after_a_later_one_by_another_loader_does_not_move_the_day_s_check_time_back()
+    {
+        var connectionString = await MongoTestServer.RequireAsync();
+        _client = MongoTestServer.CreateClient(connectionString);
+        var store = new MongoPipelineStore(_client, _databaseName);
+        await store.InitializeAsync(Ct);
+        await store.UpsertAveragesAsync([StationDay()], Ct);
+        var daily = _client.GetDatabase(_databaseName).GetCollection<BsonDocument>(MongoSchema.DailyAverages);
+        // Two loaders read the day, each to mark it checked by a fetch the source sent no row for; the later check lands first.
+        var readByBoth = await daily.Find(FilterDefinition<BsonDocument>.Empty).ToListAsync(Ct);
+        var (earlier, later) = (FetchedAt.AddHours(1), FetchedAt.AddHours(2));
+
+        await daily.BulkWriteAsync(MongoCommands.DailyChecks(readByBoth, new Dictionary<(string, DateOnly), DateTimeOffset> { [(StationId, Day)] = later }),
+            cancellationToken: Ct);
+        await daily.BulkWriteAsync(MongoCommands.DailyChecks(readByBoth, new Dictionary<(string, DateOnly), DateTimeOffset> { [(StationId, Day)] = earlier }),
+            cancellationToken: Ct);
+
+        Assert.Equal(later, Assert.Single(await store.GetDailyAveragesAsync(StationId, Day, Day, Ct)).SourceCheckedAt);
+    }
+
+    [Fact]
     public async Task Mongo_a_stored_day_without_a_version_refuses_the_write_and_is_logged_and_counted_apart_from_older()
     {
         var connectionString = await MongoTestServer.RequireAsync();
