@@ -60,12 +60,12 @@ public readonly record struct StoredDayCounts(int Stored, int Complete, int Inco
     public StoredDayCounts Add(StoredDailyAverage day, bool kept = false, bool running = false) =>
         (kept ? this with { Kept = Kept + 1 } : this).Add(day.Coverage, running);
 
-    // A day not ended when fetched that has no hour yet (today in its first hour) is running, as the run's table shows
-    // it, not missing at the source.
+    // A day not ended when fetched that has no hour yet (today in its first hour, or whose values so far were all
+    // rejected) is running, as the run's table and the dashboard show it, not missing.
     private StoredDayCounts Add(DayCoverage coverage, bool running) => coverage switch
     {
         DayCoverage.MissingAtSource when !running => this with { Stored = Stored + 1, MissingAtSource = MissingAtSource + 1 },
-        DayCoverage.AllRejected => this with { Stored = Stored + 1, AllRejected = AllRejected + 1 },
+        DayCoverage.AllRejected when !running => this with { Stored = Stored + 1, AllRejected = AllRejected + 1 },
         DayCoverage.Complete => this with { Stored = Stored + 1, Complete = Complete + 1 },
         _ => this with { Stored = Stored + 1, Incomplete = Incomplete + 1, Running = Running + (running ? 1 : 0) },
     };

@@ -71,6 +71,23 @@ public sealed class StatusTests : IDisposable
     }
 
     [Fact]
+    public async Task Today_whose_every_value_so_far_was_rejected_is_running_not_missing()
+    {
+        await _store.InitializeAsync(Ct);
+        const string station = "283164601";
+        var fetchedAt = new DateTimeOffset(2026, 3, 31, 5, 10, 0, TimeSpan.Zero);
+        var today = Day(station, Today, 0, fetchedAt, complete: false);
+        var rejected = new Dictionary<string, QuantityStats> { ["co"] = new() { Mean = null, Min = null, Max = null, Count = 0, Rejected = 5 } };
+        today = today with { Daily = [today.Daily[0] with { Quantities = rejected }] };
+        await _store.UpsertAveragesAsync([Day(station, Today.AddDays(-1), 24, fetchedAt), today], Ct);
+
+        var status = await StationStatus.ReadAsync(_store, new StationDays(station, TimeZoneInfo.Utc, Today.AddDays(-1), Today),
+            fetchedAt.AddMinutes(5), Ct);
+
+        Assert.Equal((1, 1, 1, 28), (status.Complete, status.Incomplete, status.Running, status.Missing));
+    }
+
+    [Fact]
     public async Task A_station_with_nothing_stored_is_older_than_any_max_age()
     {
         await _store.InitializeAsync(Ct);
