@@ -111,20 +111,11 @@ public static class DashboardApi
         var start = DayWindows.StartOfDay(day, zone);
         var end = DayWindows.StartOfDay(day.AddDays(1), zone);
         var hours = await store.GetHourlyAveragesAsync(id, start, end, cancellationToken);
-        return Results.Ok(new HourlyResponse(id, station.Name, zone.Id, day, start, HourStartsIn(start, end),
+        return Results.Ok(new HourlyResponse(id, station.Name, zone.Id, day, start, DayWindows.HourStartsIn(start, end),
             daily is null ? null : DayRow.From(daily),
             QuantityNames.InDisplayOrder(hours.SelectMany(h => h.Quantities.Keys)),
             hours.Select(h => new HourRow(TimeZoneInfo.ConvertTime(h.Hour, zone), QuantityNumbers.Of(h.Quantities))).ToList()));
     }
-
-    /// <summary>
-    /// The UTC hour starts in [start, end), AirQino's hours, as the transformer counts a day's: in a zone of a half-hour
-    /// offset the day begins between two of them.
-    /// </summary>
-    private static int HourStartsIn(DateTimeOffset start, DateTimeOffset end) =>
-        (int)(HourStartsBefore(end.UtcTicks) - HourStartsBefore(start.UtcTicks));
-
-    private static long HourStartsBefore(long ticks) => (ticks + TimeSpan.TicksPerHour - 1) / TimeSpan.TicksPerHour;
 
     private static bool TryParseDate(string? text, DateOnly whenAbsent, out DateOnly date)
     {

@@ -192,8 +192,6 @@ public static class AveragesCalculator
             return accumulators;
         }
 
-        private static long HourStartsBefore(long ticks) => (ticks + TimeSpan.TicksPerHour - 1) / TimeSpan.TicksPerHour;
-
         /// <summary>Rows arrive in ascending time, so a new hour is one greater than the last counted.</summary>
         public void CoverHour(long hourTicks)
         {
@@ -205,9 +203,7 @@ public static class AveragesCalculator
 
         public DailyAverage ToDailyAverage(long fetchedAtTicks, double completeThreshold)
         {
-            // The UTC hour starts the day holds, which a reading can cover: on a day whose clocks move by half an hour
-            // (Australia/Lord_Howe) that is not its length rounded, and 25 hours of 24 would be covered.
-            var hoursInDay = (int)(HourStartsBefore(EndTicks) - HourStartsBefore(startTicks));
+            var hoursInDay = DayWindows.HourStartsIn(new DateTimeOffset(startTicks, TimeSpan.Zero), new DateTimeOffset(EndTicks, TimeSpan.Zero));
             var completeness = (double)_hoursCovered / hoursInDay;
             var names = _quantities.Keys.ToArray();
             Array.Sort(names, StringComparer.Ordinal);

@@ -37,6 +37,16 @@ public static class DayWindows
     }
 
     /// <summary>
+    /// AirQino's hours in [<paramref name="start"/>, <paramref name="end"/>): the UTC hour starts, which a reading can
+    /// cover. A day of a zone whose clocks move by half an hour (Australia/Lord_Howe) or of a half-hour offset
+    /// (Asia/Kolkata) begins between two of them, so this is not its length rounded.
+    /// </summary>
+    public static int HourStartsIn(DateTimeOffset start, DateTimeOffset end) =>
+        (int)(HourStartsBefore(end.UtcTicks) - HourStartsBefore(start.UtcTicks));
+
+    private static long HourStartsBefore(long ticks) => (ticks + TimeSpan.TicksPerHour - 1) / TimeSpan.TicksPerHour;
+
+    /// <summary>
     /// Whether <paramref name="day"/>, cut in the zone <paramref name="zoneId"/> (UTC when unknown), had not ended at
     /// <paramref name="fetchedAt"/>: a stored day fetched then is still running, its hours not all in yet.
     /// </summary>

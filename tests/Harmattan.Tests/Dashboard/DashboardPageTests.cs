@@ -181,14 +181,7 @@ public sealed class DashboardPageTests : IAsyncLifetime
         var paris = TimeZoneInfo.FindSystemTimeZoneById("Europe/Paris");
         var day = new DateOnly(2023, 5, 1);
         await _store.UpsertAveragesAsync([Day(Smart188, day, DayStart(day, paris), 24, 24, h => new() { ["pm2_5"] = 10 + h }, paris.Id)], Ct);
-        var page = await OpenAsync(1280, 900, mobile: false);
-        await page.Locator("#from").FillAsync(day.ToString("yyyy-MM-dd"));
-        var row = page.Locator($"#days-table tr[data-date='{day:yyyy-MM-dd}']");
-        await row.WaitForAsync(new() { State = WaitForSelectorState.Attached });
-        await page.Locator("#days-details summary").ClickAsync();
-
-        await row.ClickAsync();
-        await Assertions.Expect(page.Locator("#day-title")).ToContainTextAsync(day.ToString("yyyy-MM-dd"));
+        var page = await OpenHoursOfAsync(day);
 
         Assert.StartsWith("24 hours in this day (Europe/Paris), 24 with data", await page.Locator("#day-summary").InnerTextAsync());
         Assert.Equal(["00:00", "10"], await page.Locator("#hours-table tbody tr").First.Locator("td").AllTextContentsAsync());
@@ -203,14 +196,7 @@ public sealed class DashboardPageTests : IAsyncLifetime
         var day = new DateOnly(2023, 5, 1);
         await _store.UpsertAveragesAsync(
             [Day(Smart188, day, DayStart(day, kolkata).AddMinutes(30), 24, 24, h => new() { ["pm2_5"] = 10 + h }, kolkata.Id)], Ct);
-        var page = await OpenAsync(1280, 900, mobile: false);
-        await page.Locator("#from").FillAsync(day.ToString("yyyy-MM-dd"));
-        var row = page.Locator($"#days-table tr[data-date='{day:yyyy-MM-dd}']");
-        await row.WaitForAsync(new() { State = WaitForSelectorState.Attached });
-        await page.Locator("#days-details summary").ClickAsync();
-
-        await row.ClickAsync();
-        await Assertions.Expect(page.Locator("#day-title")).ToContainTextAsync(day.ToString("yyyy-MM-dd"));
+        var page = await OpenHoursOfAsync(day);
 
         Assert.StartsWith("24 hours in this day (Asia/Kolkata), 24 with data", await page.Locator("#day-summary").InnerTextAsync());
         Assert.Equal(["00:30", "10"], await page.Locator("#hours-table tbody tr").First.Locator("td").AllTextContentsAsync());
@@ -620,6 +606,19 @@ public sealed class DashboardPageTests : IAsyncLifetime
         Assert.Equal(4, rightEdges.Length);
         Assert.All(rightEdges, right => Assert.True(right <= 375, $"A data age ends at {right} px, off a 375 px wide screen."));
         await page.Locator("#freshness").ScreenshotAsync(new LocatorScreenshotOptions { Path = Path.Combine(ScreenshotFolder, "dashboard-phone-freshness.png") });
+    }
+
+    /// <summary>The page on Smart188 with <paramref name="day"/> in its range, and that day's hours opened from the table of days.</summary>
+    private async Task<IPage> OpenHoursOfAsync(DateOnly day)
+    {
+        var page = await OpenAsync(1280, 900, mobile: false);
+        await page.Locator("#from").FillAsync(day.ToString("yyyy-MM-dd"));
+        var row = page.Locator($"#days-table tr[data-date='{day:yyyy-MM-dd}']");
+        await row.WaitForAsync(new() { State = WaitForSelectorState.Attached });
+        await page.Locator("#days-details summary").ClickAsync();
+        await row.ClickAsync();
+        await Assertions.Expect(page.Locator("#day-title")).ToContainTextAsync(day.ToString("yyyy-MM-dd"));
+        return page;
     }
 
     /// <param name="refusedWith">The status the site answers the page's requests with, which the browser reports on its console.</param>
