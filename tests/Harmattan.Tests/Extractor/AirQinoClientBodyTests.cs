@@ -33,13 +33,13 @@ public class AirQinoClientBodyTests
             .GetRequiredService<AirQinoClient>();
     }
 
-    private static AirQinoClient ClientWithToken(string tokenStatus, string tokenBody) =>
+    private static AirQinoClient ClientWithToken(HttpStatusCode tokenStatus, string tokenBody) =>
         Client(new FixedResponseHandler(() => new HttpResponseMessage(HttpStatusCode.OK)
             {
                 Content = new StringContent("""[{"timestamp":"2023-12-01 00:00:00","CO":0.5}]"""),
             }),
             new() { ["AirQino:TokenUrl"] = TokenUrl, ["AirQino:ClientId"] = "harmattan", ["AirQino:ClientSecret"] = "secret" },
-            new FixedResponseHandler(() => new HttpResponseMessage((HttpStatusCode)int.Parse(tokenStatus))
+            new FixedResponseHandler(() => new HttpResponseMessage(tokenStatus)
             {
                 Content = new StringContent(tokenBody, Encoding.UTF8, "application/json"),
             }));
@@ -47,7 +47,7 @@ public class AirQinoClientBodyTests
     [Fact]
     public async Task A_token_lifetime_sent_as_a_string_of_digits_is_accepted()
     {
-        var client = ClientWithToken("200", """{"access_token":"abc","expires_in":"300"}""");
+        var client = ClientWithToken(HttpStatusCode.OK, """{"access_token":"abc","expires_in":"300"}""");
 
         var fetch = await client.GetHourlyAsync(Station, WindowStart, WindowStart.AddDays(1), Ct);
 
@@ -55,13 +55,13 @@ public class AirQinoClientBodyTests
     }
 
     [Theory]
-    [InlineData("200", "[]", "answered the client_credentials grant without a usable token: the answer is a JSON array, not an object.")]
-    [InlineData("200", """{"access_token":"abc","expires_in":"soon"}""",
+    [InlineData(HttpStatusCode.OK, "[]", "answered the client_credentials grant without a usable token: the answer is a JSON array, not an object.")]
+    [InlineData(HttpStatusCode.OK, """{"access_token":"abc","expires_in":"soon"}""",
         "answered the client_credentials grant without a usable token: it has no access_token, or no expires_in of a positive number of seconds.")]
-    [InlineData("502", "\"Bad gateway\"", "refused the client_credentials grant with 502 Bad Gateway: the token endpoint is failing, try again later.")]
-    [InlineData("400", """[{"error":"invalid_grant"}]""",
+    [InlineData(HttpStatusCode.BadGateway, "\"Bad gateway\"", "refused the client_credentials grant with 502 Bad Gateway: the token endpoint is failing, try again later.")]
+    [InlineData(HttpStatusCode.BadRequest, """[{"error":"invalid_grant"}]""",
         "refused the client_credentials grant with 400 Bad Request: check AirQino:ClientId and AirQino:ClientSecret.")]
-    public async Task A_token_answer_of_another_shape_fails_the_fetch_naming_the_token_endpoint(string status, string body, string reason)
+    public async Task A_token_answer_of_another_shape_fails_the_fetch_naming_the_token_endpoint(HttpStatusCode status, string body, string reason)
     {
         var client = ClientWithToken(status, body);
 
