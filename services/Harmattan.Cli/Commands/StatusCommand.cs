@@ -41,7 +41,7 @@ public static class StatusCommand
     {
         var builder = CliHost.CreateBuilder(CommonOptions.StoreDefaults,
             CliHost.Overrides([.. storeOverrides, CommonOptions.RabbitMqOverride(rabbitMq)]));
-        var asked = StationSelection.Resolve(builder.Configuration, stationIds, from, to, TimeProvider.System);
+        var notConfigured = StationSelection.NotConfigured(builder.Configuration, stationIds);
         StoreLocation.RequireExisting(builder.Configuration);
         var broker = RabbitMqAddress.FromConfiguration(builder.Configuration);
         builder.Services.AddPipelineStoreForReading(builder.Configuration);
@@ -49,18 +49,15 @@ public static class StatusCommand
         var time = host.Services.GetRequiredService<TimeProvider>();
         var store = host.Services.GetRequiredService<IPipelineStore>();
         await StoreLocation.OpenForReadingAsync(store, cancellationToken);
+        var asked = StationSelection.Resolve(builder.Configuration, stationIds, from, to, time,
+            await StationStatus.ArchivedZonesAsync(store, notConfigured, cancellationToken));
 
         AnsiConsole.MarkupLineInterpolated($"Store: {StoreLocation.Describe(builder.Configuration)}");
         var now = time.GetUtcNow();
         var configured = StationsOptions.Read(builder.Configuration).Select(s => s.Id).ToHashSet(StringComparer.Ordinal);
         var statuses = new List<StationStatus>();
         foreach (var station in asked)
-        {
-            var days = configured.Contains(station.StationId)
-                ? station
-                : await StationStatus.InArchivedZoneAsync(store, station, now, rangeAsked: from is not null, cancellationToken);
-            statuses.Add(await StationStatus.ReadAsync(store, days, now, wholeRange: from is not null, cancellationToken));
-        }
+            statuses.Add(await StationStatus.ReadAsync(store, station, now, wholeRange: from is not null, cancellationToken));
         var stored = await store.GetStationIdsAsync(cancellationToken);
         foreach (var status in statuses)
         {

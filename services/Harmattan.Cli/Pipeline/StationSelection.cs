@@ -19,27 +19,27 @@ public static class StationSelection
     /// another's zone (today in UTC, still yesterday in New York) ends that station's range at its today, or leaves it
     /// out when its range has not begun, saying so.
     /// </summary>
+    /// <param name="zonesOfUnconfigured">
+    /// The time zone of an asked station that is not configured (by default UTC): <c>status</c> gives the zone its
+    /// latest archived fetch was cut in, so that its today is the station's, not UTC's.
+    /// </param>
     /// <exception cref="CliException">
     /// The configured stations are invalid, a day before <see cref="EarliestDay"/> was asked, or a day after today in
     /// every asked station's time zone: the source has no data for it yet.
     /// </exception>
     public static IReadOnlyList<StationDays> Resolve(IConfiguration configuration, IReadOnlyCollection<string> requested,
-        DateOnly? from, DateOnly? to, TimeProvider time)
+        DateOnly? from, DateOnly? to, TimeProvider time, IReadOnlyDictionary<string, TimeZoneInfo>? zonesOfUnconfigured = null)
     {
-        var options = new StationsOptions { Stations = StationsOptions.Read(configuration) };
-        if ((StationsOptions.UnknownSetting(configuration) ?? StationsOptions.Validate(options)) is { } problem)
-            throw CliException.Usage(problem);
+        var (configured, stations) = Asked(configuration, requested);
         if (from < EarliestDay || to < EarliestDay)
             throw CliException.Usage(
                 $"--{(from < EarliestDay ? "from" : "to")} {(from < EarliestDay ? from : to):yyyy-MM-dd} is too early: " +
                 $"the first allowed date is {EarliestDay:yyyy-MM-dd}.");
-        var configured = options.Stations;
-        var stations = requested.Count == 0
-            ? configured
-            : requested.Distinct().Select(id => configured.FirstOrDefault(s => s.Id == id) ?? new StationConfig { Id = StationId.Validate(id) }).ToList();
 
         var now = time.GetUtcNow();
-        var withToday = stations.Select(station => (Station: station, Zone: station.FindTimeZone()))
+        var withToday = stations
+            .Select(station => (Station: station,
+                Zone: !configured.Contains(station) && zonesOfUnconfigured?.GetValueOrDefault(station.Id) is { } zone ? zone : station.FindTimeZone()))
             .Select(s => (s.Station, s.Zone, Today: DayWindows.LocalDate(now, s.Zone)))
             .ToList();
         var ahead = withToday.MaxBy(s => s.Today);
@@ -64,6 +64,27 @@ public static class StationSelection
                 days.Add(new StationDays(station.Id, zone, from ?? today.AddDays(-1), to ?? today));
         }
         return days;
+    }
+
+    /// <summary>The asked station ids that are not configured, each checked against the extractor's rule.</summary>
+    /// <exception cref="CliException">The configured stations are invalid, or an asked id breaks the rule.</exception>
+    public static IReadOnlyList<string> NotConfigured(IConfiguration configuration, IReadOnlyCollection<string> requested)
+    {
+        var (configured, stations) = Asked(configuration, requested);
+        return [.. stations.Except(configured).Select(s => s.Id)];
+    }
+
+    private static (IReadOnlyList<StationConfig> Configured, IReadOnlyList<StationConfig> Asked) Asked(IConfiguration configuration,
+        IReadOnlyCollection<string> requested)
+    {
+        var options = new StationsOptions { Stations = StationsOptions.Read(configuration) };
+        if ((StationsOptions.UnknownSetting(configuration) ?? StationsOptions.Validate(options)) is { } problem)
+            throw CliException.Usage(problem);
+        var configured = options.Stations;
+        var stations = requested.Count == 0
+            ? configured
+            : requested.Distinct().Select(id => configured.FirstOrDefault(s => s.Id == id) ?? new StationConfig { Id = StationId.Validate(id) }).ToList();
+        return (configured, stations);
     }
 
     public static FetchStationWindow Command(StationDays days, string requestedBy)

@@ -26,21 +26,22 @@ public sealed record StationStatus(
     public bool IsOlderThan(TimeSpan maxAge) => DataAge is not { } age || age > maxAge;
 
     /// <summary>
-    /// A station that is not configured (removed from <c>Stations</c>, or only ever backfilled) has no zone of its own in the
-    /// command's configuration: its days are those its latest archived fetch cut, in that fetch's zone, as the dashboard
-    /// shows them. Counted in UTC instead, a station west of it would show tomorrow as a missing day and today as not
-    /// running. Without <paramref name="rangeAsked"/> the days end today in that zone.
+    /// The zone each station that is not configured (removed from <c>Stations</c>, or only ever backfilled) was last cut
+    /// in: the command's configuration has none of its own, and its days are those its latest archived fetch cut, as the
+    /// dashboard shows them. Counted in UTC instead, a station west of it would show tomorrow as a missing day and today as
+    /// not running. A station with no archived fetch, or one of a zone unknown here, is left out (counted in UTC).
     /// </summary>
-    public static async Task<StationDays> InArchivedZoneAsync(IPipelineStore store, StationDays station, DateTimeOffset now,
-        bool rangeAsked, CancellationToken cancellationToken)
+    public static async Task<IReadOnlyDictionary<string, TimeZoneInfo>> ArchivedZonesAsync(IPipelineStore store,
+        IEnumerable<string> stationIds, CancellationToken cancellationToken)
     {
-        var activity = await store.GetStationActivityAsync(station.StationId, cancellationToken);
-        if (!StationsOptions.TryFindTimeZone(activity.LastFetchTimeZone, out var zone) || zone.Id == station.TimeZone.Id)
-            return station;
-        if (rangeAsked)
-            return station with { TimeZone = zone };
-        var today = DayWindows.LocalDate(now, zone);
-        return station with { TimeZone = zone, From = today.AddDays(-1), To = today };
+        var zones = new Dictionary<string, TimeZoneInfo>(StringComparer.Ordinal);
+        foreach (var stationId in stationIds)
+        {
+            var activity = await store.GetStationActivityAsync(stationId, cancellationToken);
+            if (StationsOptions.TryFindTimeZone(activity.LastFetchTimeZone, out var zone))
+                zones[stationId] = zone;
+        }
+        return zones;
     }
 
     /// <summary>

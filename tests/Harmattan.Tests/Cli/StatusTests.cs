@@ -1,9 +1,12 @@
+using Harmattan.Cli;
 using Harmattan.Cli.Commands;
 using Harmattan.Cli.Pipeline;
 using Harmattan.Contracts;
 using Harmattan.Stations;
 using Harmattan.Storage;
 using Harmattan.Storage.Sqlite;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Time.Testing;
 using static Harmattan.Tests.Cli.CliStoreSeed;
 
 namespace Harmattan.Tests.Cli;
@@ -112,19 +115,48 @@ public sealed class StatusTests : IDisposable
         days.Add(Day(station, Today, 22, fetchedAt, complete: false));
         // Cut in New York, as the archived fetch says.
         await _store.UpsertAveragesAsync([.. days.Select(d => d with { TimeZone = newYork.Id })], Ct);
-        var window = DayWindows.ForDays(Today.AddDays(-1), Today, newYork);
-        await _store.ArchiveRawFetchesAsync([new RawReadingsFetched
-        {
-            FetchId = Guid.NewGuid(), StationId = station, WindowStart = window.Start, WindowEnd = window.End,
-            TimeZone = newYork.Id, Source = "test", FetchedAt = fetchedAt, Readings = [],
-        }], Ct);
-        var askedInUtc = new StationDays(station, TimeZoneInfo.Utc, Today, Today.AddDays(1));
+        await ArchiveFetchAsync(station, Today, newYork, fetchedAt);
 
-        var days30 = await StationStatus.InArchivedZoneAsync(_store, askedInUtc, now, rangeAsked: false, Ct);
-        var status = await StationStatus.ReadAsync(_store, days30, now, Ct);
+        var status = await StationStatus.ReadAsync(_store, Assert.Single(await AskedAsync(station, null, null, now)), now, Ct);
 
         Assert.Equal((newYork.Id, Today.AddDays(-29), Today), (status.Days.TimeZone.Id, status.Days.From, status.Days.To));
         Assert.Equal((29, 1, 1, 0), (status.Complete, status.Incomplete, status.Running, status.Missing));
+
+        var tomorrow = await Assert.ThrowsAsync<CliException>(() => AskedAsync(station, Today, Today.AddDays(1), now));
+        Assert.Equal($"--to 2026-04-01 is in the future for station {station} (time zone America/New_York): the last allowed date is 2026-03-31.",
+            tomorrow.Message);
+    }
+
+    [Fact]
+    public async Task A_station_not_configured_east_of_utc_may_be_asked_its_own_today()
+    {
+        await _store.InitializeAsync(Ct);
+        const string station = "283000002";
+        var auckland = TimeZoneInfo.FindSystemTimeZoneById("Pacific/Auckland");
+        // 14:20 UTC on 31 March is 03:20 on 1 April in Auckland.
+        await ArchiveFetchAsync(station, Today.AddDays(1), auckland, Now.AddMinutes(-15));
+
+        var asked = Assert.Single(await AskedAsync(station, Today, Today.AddDays(1), Now));
+
+        Assert.Equal((auckland.Id, Today, Today.AddDays(1)), (asked.TimeZone.Id, asked.From, asked.To));
+    }
+
+    /// <summary>The days <c>status --station</c> covers for a station that is not configured (none is, here).</summary>
+    private async Task<IReadOnlyList<StationDays>> AskedAsync(string station, DateOnly? from, DateOnly? to, DateTimeOffset now)
+    {
+        var configuration = new ConfigurationBuilder().Build();
+        var zones = await StationStatus.ArchivedZonesAsync(_store, StationSelection.NotConfigured(configuration, [station]), Ct);
+        return StationSelection.Resolve(configuration, [station], from, to, new FakeTimeProvider(now), zones);
+    }
+
+    private Task ArchiveFetchAsync(string station, DateOnly today, TimeZoneInfo zone, DateTimeOffset fetchedAt)
+    {
+        var window = DayWindows.ForDays(today.AddDays(-1), today, zone);
+        return _store.ArchiveRawFetchesAsync([new RawReadingsFetched
+        {
+            FetchId = Guid.NewGuid(), StationId = station, WindowStart = window.Start, WindowEnd = window.End,
+            TimeZone = zone.Id, Source = "test", FetchedAt = fetchedAt, Readings = [],
+        }], Ct);
     }
 
     [Theory]
