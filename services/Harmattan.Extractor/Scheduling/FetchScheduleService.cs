@@ -25,34 +25,29 @@ public sealed class FetchScheduleService(
             logger.LogWarning("No store in this process: gaps longer than the {LookbackDays}-day lookback will not be reported; `harmattan status` shows them",
                 options.Value.LookbackDays);
 
-        var lastRun = DateTimeOffset.MinValue;
         if (options.Value.RunAtStart)
         {
             await HostStartedAsync(stoppingToken);
-            lastRun = time.GetUtcNow();
             logger.LogInformation("Schedule:RunAtStart: running once now, then on the schedule");
-            await RunOnceAsync(lastRun, stoppingToken);
+            await RunOnceAsync(time.GetUtcNow(), stoppingToken);
         }
         while (!stoppingToken.IsCancellationRequested)
         {
             var now = time.GetUtcNow();
-            // From the last run too, in case a timer fired a moment early: an occurrence never runs twice.
-            if (FetchSchedule.NextRun(cron, now > lastRun ? now : lastRun) is not { } next)
+            if (FetchSchedule.NextRun(cron, now) is not { } next)
             {
                 logger.LogWarning("Schedule {Cron} has no further occurrence; the schedule stops", options.Value.Cron);
                 return;
             }
-            if (next - now > MaxSleep)
-            {
-                // Timers take at most ~49 days; a rare schedule is reached in steps.
-                await Task.Delay(MaxSleep, time, stoppingToken);
-                continue;
-            }
-            await Task.Delay(next - now, time, stoppingToken);
+            // Timers take at most ~49 days; a rare schedule is reached in steps.
+            await Task.Delay(next - now > MaxSleep ? MaxSleep : next - now, time, stoppingToken);
+            // The wall clock is read again, not trusted to have moved with the timer: woken early, or after the clock
+            // was set back while sleeping (NTP correcting a clock that ran ahead), the occurrence is computed anew.
             // After a suspension the delay ends late: the run is for now, and the next one is computed from now.
-            var runAt = time.GetUtcNow() is var woke && woke > next ? woke : next;
-            lastRun = runAt;
-            await RunOnceAsync(runAt, stoppingToken);
+            var woke = time.GetUtcNow();
+            if (woke < next)
+                continue;
+            await RunOnceAsync(woke, stoppingToken);
         }
     }
 

@@ -139,7 +139,42 @@ public sealed class FetchScheduleServiceTests : IAsyncDisposable
         await schedule.StopAsync(Ct);
     }
 
-    private async Task<ITestHarness> StartAsync(IPipelineStore? store, bool runAtStart = false)
+    [Fact]
+    public async Task A_clock_set_back_while_the_schedule_sleeps_is_read_again_and_the_runs_fetch_the_real_days()
+    {
+        // The host's clock runs two days ahead when the extractor starts (a bad hardware clock); NTP sets it right after
+        // the first run. Timers keep their own time, as the system's monotonic ones do.
+        var clock = new WallClock(_time) { Ahead = TimeSpan.FromDays(2) };
+        var harness = await StartAsync(store: null, wallClock: clock);
+        await WaitForLogAsync("Fetch schedule 5 * * * * (UTC)");
+        _time.Advance(TimeSpan.FromMinutes(6));
+        var ahead = await SentAsync(harness, 2);
+        Assert.Equal(FetchSchedule.Plan(Start.AddMinutes(6).AddDays(2), Stations, lookbackDays: 2).Select(p => p.Command),
+            ahead.Select(s => s.Context.Message));
+
+        clock.Ahead = TimeSpan.Zero;
+        _time.Advance(TimeSpan.FromHours(1));
+        await Task.Delay(300, Ct);
+        _time.Advance(TimeSpan.FromHours(1));
+        var all = await SentAsync(harness, 4);
+
+        // Not the future days of the instant it went to sleep for, and not two days without a fetch: the next hour.
+        Assert.Equal(FetchSchedule.Plan(Start.AddMinutes(6).AddHours(2), Stations, lookbackDays: 2).Select(p => p.Command),
+            all.Skip(2).Select(s => s.Context.Message));
+    }
+
+    /// <summary>A wall clock that can be ahead of the fake one (and set back), whose timers run on the fake's time.</summary>
+    private sealed class WallClock(FakeTimeProvider timers) : TimeProvider
+    {
+        public TimeSpan Ahead { get; set; }
+        public override DateTimeOffset GetUtcNow() => timers.GetUtcNow() + Ahead;
+        public override long GetTimestamp() => timers.GetTimestamp();
+        public override long TimestampFrequency => timers.TimestampFrequency;
+        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period) =>
+            timers.CreateTimer(callback, state, dueTime, period);
+    }
+
+    private async Task<ITestHarness> StartAsync(IPipelineStore? store, bool runAtStart = false, TimeProvider? wallClock = null)
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
@@ -151,7 +186,7 @@ public sealed class FetchScheduleServiceTests : IAsyncDisposable
         }).Build();
         var services = new ServiceCollection()
             .AddSingleton<IConfiguration>(configuration)
-            .AddSingleton<TimeProvider>(_time)
+            .AddSingleton(wallClock ?? _time)
             .AddLogging(logging => logging.AddProvider(_logs));
         if (store is not null)
             services.AddSingleton(store);
