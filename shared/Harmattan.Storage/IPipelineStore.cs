@@ -12,7 +12,8 @@ namespace Harmattan.Storage;
 /// (AlgorithmVersion, SourceFetchedAt) is not older than the stored one, so redelivery,
 /// duplicates, out-of-order delivery and replays never regress data. A day the source sent no row for
 /// never replaces a day it sent rows for; the stored day's <see cref="StoredDailyAverage.SourceCheckedAt"/>
-/// records the fetch instead.
+/// records the fetch instead. So that the order the two arrive in does not matter, a day with rows replaces a stored day
+/// without, whatever its version or fetch time; the check time never moves back.
 /// </remarks>
 public interface IPipelineStore
 {

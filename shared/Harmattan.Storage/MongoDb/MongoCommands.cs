@@ -30,16 +30,69 @@ public static class MongoCommands
     /// <summary>
     /// Matches the day only when the stored version is not newer than this write, and, for a day the source sent no
     /// row for, only when the stored day has no row either: such a day never replaces one with rows (an outage
-    /// answering nothing would otherwise erase it). When the filter matches nothing, the upsert tries to insert a second
-    /// document for the key, and the unique index rejects it with a duplicate-key error: the server's answer to "kept".
+    /// answering nothing would otherwise erase it). So that the order the two arrive in does not matter, a day with rows
+    /// replaces one without whatever its version or fetch time. And only when the stored day was last checked no later
+    /// than this fetch, whose time the replacement records as the check: a day checked later is replaced by
+    /// <see cref="DailyTakeOvers"/>, which keeps that check. When the filter matches nothing, the upsert tries to insert a
+    /// second document for the key, and the unique index rejects it with a duplicate-key error: the server's answer to
+    /// "kept".
     /// </summary>
     public static FilterDefinition<BsonDocument> DailyUpsertFilter(AveragesComputed averages, DailyAverage day)
     {
-        var filter = DayKey(averages.StationId, day.Date) & NotNewerThan(averages);
-        return day.Coverage() == DayCoverage.MissingAtSource
-            ? filter & Filter.Eq(HoursCovered, 0) & Filter.Eq(Quantities, new BsonDocument())
-            : filter;
+        var replaceable = day.Coverage() == DayCoverage.MissingAtSource
+            ? NotNewerThan(averages) & WithoutRows
+            : NotNewerThan(averages) | WithoutRows;
+        return DayKey(averages.StationId, day.Date) & replaceable
+            & (Filter.Lte(SourceCheckedAtTicks, ToTicks(averages.SourceFetchedAt)) | Filter.Exists(SourceCheckedAtTicks, false));
     }
+
+    private static readonly FilterDefinition<BsonDocument> WithoutRows =
+        Filter.Eq(HoursCovered, 0) & Filter.Eq(Quantities, new BsonDocument());
+
+    /// <summary>
+    /// Of the days <see cref="DailyUpsertFilter"/> refused, those the rules say replace the stored day, refused only because
+    /// it was checked after their fetch: the one of each day that wins replaces it, keeping the later check time. The
+    /// filter matches only the document as read, so a day replaced meanwhile is left to that write.
+    /// </summary>
+    public static IEnumerable<ReplaceOneModel<BsonDocument>> DailyTakeOvers(IEnumerable<BsonDocument> stored,
+        IEnumerable<BsonDocument> refused)
+    {
+        var storedDays = stored.Where(MongoSchema.HasValidVersion).ToDictionary(d => (d[StationId].AsString, ToDate(d[Date])));
+        var winners = refused.GroupBy(r => (r[StationId].AsString, ToDate(r[Date])))
+            .Select(day => day.Aggregate((best, next) => Replaces(next, best) ? next : best));
+        foreach (var replacement in winners)
+        {
+            if (!storedDays.TryGetValue((replacement[StationId].AsString, ToDate(replacement[Date])), out var document)
+                || !Replaces(replacement, document))
+                continue;
+            var takeOver = replacement.DeepClone().AsBsonDocument;
+            if (SourceCheckedAtOf(document) is var checkedAt && checkedAt > FromTicks(replacement[SourceFetchedAtTicks]))
+            {
+                takeOver[SourceCheckedAt] = ToBson(checkedAt);
+                takeOver[SourceCheckedAtTicks] = ToTicks(checkedAt);
+            }
+            yield return new ReplaceOneModel<BsonDocument>(
+                Filter.Eq(Id, document[Id])
+                & Filter.Eq(AlgorithmVersion, document[AlgorithmVersion])
+                & Filter.Eq(SourceFetchedAtTicks, document[SourceFetchedAtTicks])
+                & (document.TryGetValue(SourceCheckedAtTicks, out var ticks)
+                    ? Filter.Eq(SourceCheckedAtTicks, ticks)
+                    : Filter.Exists(SourceCheckedAtTicks, false)), takeOver);
+        }
+    }
+
+    /// <summary><see cref="DailyUpsertFilter"/>'s rule without the check time, between two day documents.</summary>
+    private static bool Replaces(BsonDocument day, BsonDocument stored)
+    {
+        var notOlder = day[AlgorithmVersion].AsInt32 > stored[AlgorithmVersion].AsInt32
+            || (day[AlgorithmVersion].AsInt32 == stored[AlgorithmVersion].AsInt32
+                && day[SourceFetchedAtTicks].AsInt64 >= stored[SourceFetchedAtTicks].AsInt64);
+        return HasNoRows(day) ? HasNoRows(stored) && notOlder : HasNoRows(stored) || notOlder;
+    }
+
+    private static bool HasNoRows(BsonDocument day) =>
+        day.TryGetValue(HoursCovered, out var hours) && hours.IsNumeric && hours.ToInt32() == 0
+        && day.TryGetValue(Quantities, out var quantities) && quantities is BsonDocument { ElementCount: 0 };
 
     /// <summary>
     /// The days of <paramref name="batch"/> the source sent no row for, each with the latest fetch time that asked for it:

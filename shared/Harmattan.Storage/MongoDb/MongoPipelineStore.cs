@@ -161,7 +161,8 @@ public sealed partial class MongoPipelineStore : IPipelineStore
         await EnsureUniqueKeysAsync(cancellationToken);
         await RequireKnownSchemaAsync(cancellationToken);
         var hourly = await UpsertAsync(_hourly, MongoSchema.Hour, batch.SelectMany(MongoCommands.HourlyUpserts).ToList(), cancellationToken);
-        var daily = await UpsertAsync(_daily, MongoSchema.Date, batch.SelectMany(MongoCommands.DailyUpserts).ToList(), cancellationToken);
+        var daily = await UpsertAsync(_daily, MongoSchema.Date, batch.SelectMany(MongoCommands.DailyUpserts).ToList(), cancellationToken,
+            MongoCommands.DailyTakeOvers);
         await MarkCheckedAsync(MongoCommands.DaysWithoutRows(batch), cancellationToken);
         return hourly + daily;
     }
@@ -247,8 +248,13 @@ public sealed partial class MongoPipelineStore : IPipelineStore
             await InitializeAsync(cancellationToken);
     }
 
+    /// <param name="takeOvers">
+    /// The writes that replace some of the stored documents that refused a write, all the same (see
+    /// <see cref="MongoCommands.DailyTakeOvers"/>): from those documents and the refused replacements.
+    /// </param>
     private async Task<UpsertResult> UpsertAsync(IMongoCollection<BsonDocument> collection, string keyField,
-        IReadOnlyList<WriteModel<BsonDocument>> upserts, CancellationToken cancellationToken)
+        IReadOnlyList<WriteModel<BsonDocument>> upserts, CancellationToken cancellationToken,
+        Func<IReadOnlyList<BsonDocument>, IEnumerable<BsonDocument>, IEnumerable<ReplaceOneModel<BsonDocument>>>? takeOvers = null)
     {
         var (written, rejected) = await WriteAsync(collection, upserts, cancellationToken);
         if (rejected.Count == 0)
@@ -257,22 +263,24 @@ public sealed partial class MongoPipelineStore : IPipelineStore
         // A duplicate key is also what a write gets when it loses the race to insert a new key against a
         // concurrent writer. Documents are never deleted, so on this second try the key exists and the
         // version condition alone decides: a duplicate key now means the stored row is newer (or has rows that a day
-        // without rows never replaces), or that it has no comparable version at all, which would block every later
-        // write of that key: those are told apart.
+        // without rows never replaces, or none and a later check), or that it has no comparable version at all, which
+        // would block every later write of that key: those are told apart.
         var (rewritten, refused) = await WriteAsync(collection, rejected, cancellationToken);
         if (refused.Count == 0)
             return new UpsertResult(written + rewritten, 0);
-        var unversioned = await CountUnversionedAsync(collection, keyField, refused, cancellationToken);
-        return new UpsertResult(written + rewritten, refused.Count - unversioned, unversioned);
+        var replacements = refused.Select(w => ((ReplaceOneModel<BsonDocument>)w).Replacement).ToList();
+        var stored = await BoundedAsync($"a read of {collection.CollectionNamespace.CollectionName}", bounded =>
+            collection.Find(MongoCommands.StoredKeys(replacements, keyField)).ToListAsync(bounded), cancellationToken);
+        var unversioned = CountUnversioned(collection, keyField, stored);
+        var (takenOver, _) = takeOvers is null
+            ? (0, [])
+            : await WriteAsync(collection, takeOvers(stored, replacements).ToList<WriteModel<BsonDocument>>(), cancellationToken);
+        return new UpsertResult(written + rewritten + takenOver, refused.Count - unversioned - takenOver, unversioned);
     }
 
-    /// <summary>Reads back the stored documents that refused a write and logs every one without a valid version as an error.</summary>
-    private async Task<int> CountUnversionedAsync(IMongoCollection<BsonDocument> collection, string keyField,
-        IReadOnlyList<WriteModel<BsonDocument>> refused, CancellationToken cancellationToken)
+    /// <summary>Logs every stored document that refused a write without a valid version as an error, and counts them.</summary>
+    private int CountUnversioned(IMongoCollection<BsonDocument> collection, string keyField, IReadOnlyList<BsonDocument> stored)
     {
-        var stored = await BoundedAsync($"a read of {collection.CollectionNamespace.CollectionName}", bounded =>
-            collection.Find(MongoCommands.StoredKeys(refused.Select(w => ((ReplaceOneModel<BsonDocument>)w).Replacement), keyField))
-                .ToListAsync(bounded), cancellationToken);
         var unversioned = 0;
         foreach (var document in stored.Where(d => !MongoSchema.HasValidVersion(d)))
         {

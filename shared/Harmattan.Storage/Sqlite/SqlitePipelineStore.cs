@@ -86,7 +86,9 @@ public sealed partial class SqlitePipelineStore : IPipelineStore, IDisposable
         """;
 
     // A day the source sent no row for never replaces one it sent rows for, whatever the version: an outage answering
-    // nothing, or a day past what AirQino still serves, would otherwise erase good averages (see SourceCheckedAt).
+    // nothing, or a day past what AirQino still serves, would otherwise erase good averages (see SourceCheckedAt). And so
+    // that the order the two arrive in does not matter, a day with rows replaces a stored one without, whatever its
+    // version or fetch time. The check time only moves forward: the later of the two fetches asked the source.
     private const string UpsertDaily = """
         INSERT INTO daily_averages (station_id, date, hours_covered, hours_in_day, completeness, is_complete, quantities,
                                     algorithm_version, source_fetch_id, source_fetched_at, time_zone, source_checked_at)
@@ -102,12 +104,17 @@ public sealed partial class SqlitePipelineStore : IPipelineStore, IDisposable
             source_fetch_id = excluded.source_fetch_id,
             source_fetched_at = excluded.source_fetched_at,
             time_zone = excluded.time_zone,
-            source_checked_at = excluded.source_checked_at
-        WHERE (excluded.algorithm_version > daily_averages.algorithm_version
-               OR (excluded.algorithm_version = daily_averages.algorithm_version
-                   AND excluded.source_fetched_at >= daily_averages.source_fetched_at))
-          AND NOT (excluded.hours_covered = 0 AND excluded.quantities = '{}'
-                   AND (daily_averages.hours_covered > 0 OR daily_averages.quantities <> '{}'))
+            source_checked_at = max(excluded.source_checked_at,
+                                    coalesce(daily_averages.source_checked_at, daily_averages.source_fetched_at))
+        WHERE CASE
+            WHEN NOT (excluded.hours_covered = 0 AND excluded.quantities = '{}')
+                 AND daily_averages.hours_covered = 0 AND daily_averages.quantities = '{}' THEN 1
+            WHEN excluded.hours_covered = 0 AND excluded.quantities = '{}'
+                 AND NOT (daily_averages.hours_covered = 0 AND daily_averages.quantities = '{}') THEN 0
+            ELSE excluded.algorithm_version > daily_averages.algorithm_version
+                 OR (excluded.algorithm_version = daily_averages.algorithm_version
+                     AND excluded.source_fetched_at >= daily_averages.source_fetched_at)
+        END
         """;
 
     // For a day the source sent no row for that did not replace the stored one: the source was asked, and answered nothing.

@@ -19,17 +19,28 @@ public class MongoCommandsTests
     }
 
     [Fact]
-    public void Mongo_daily_upsert_filter_matches_the_day_only_when_the_stored_version_is_not_newer()
+    public void Mongo_daily_upsert_filter_matches_the_day_when_the_stored_version_is_not_newer_or_it_has_no_rows_and_was_not_checked_later()
     {
         var filter = MongoCommands.DailyUpsertFilter(StationDay(algorithmVersion: 2), StationDay().Daily[0]);
 
         AssertBson("""
             {
-              "station_id": "283164601",
-              "date": ISODate("2024-03-01T00:00:00Z"),
-              "$or": [
-                { "algorithm_version": { "$lt": 2 } },
-                { "algorithm_version": 2, "source_fetched_at_ticks": { "$lte": NumberLong("638449347123456789") } }
+              "$and": [
+                { "station_id": "283164601" },
+                { "date": ISODate("2024-03-01T00:00:00Z") },
+                {
+                  "$or": [
+                    { "algorithm_version": { "$lt": 2 } },
+                    { "algorithm_version": 2, "source_fetched_at_ticks": { "$lte": NumberLong("638449347123456789") } },
+                    { "hours_covered": 0, "quantities": {} }
+                  ]
+                },
+                {
+                  "$or": [
+                    { "source_checked_at_ticks": { "$lte": NumberLong("638449347123456789") } },
+                    { "source_checked_at_ticks": { "$exists": false } }
+                  ]
+                }
               ]
             }
             """, Render(filter));
@@ -102,14 +113,24 @@ public class MongoCommandsTests
 
         AssertBson("""
             {
-              "station_id": "283164601",
-              "date": ISODate("2024-03-01T00:00:00Z"),
-              "$or": [
-                { "algorithm_version": { "$lt": 2 } },
-                { "algorithm_version": 2, "source_fetched_at_ticks": { "$lte": NumberLong("638449347123456789") } }
-              ],
-              "hours_covered": 0,
-              "quantities": { }
+              "$and": [
+                { "station_id": "283164601" },
+                { "date": ISODate("2024-03-01T00:00:00Z") },
+                {
+                  "$or": [
+                    { "algorithm_version": { "$lt": 2 } },
+                    { "algorithm_version": 2, "source_fetched_at_ticks": { "$lte": NumberLong("638449347123456789") } }
+                  ]
+                },
+                { "hours_covered": 0 },
+                { "quantities": { } },
+                {
+                  "$or": [
+                    { "source_checked_at_ticks": { "$lte": NumberLong("638449347123456789") } },
+                    { "source_checked_at_ticks": { "$exists": false } }
+                  ]
+                }
+              ]
             }
             """, Render(filter));
         Assert.Equal(FetchedAt, Assert.Single(checkedAt).Value);
@@ -295,6 +316,6 @@ public class MongoCommandsTests
 
         Assert.Equal(new DateTime(2024, 3, 2, 0, 5, 12, 345, DateTimeKind.Utc), replacement["source_fetched_at"].ToUniversalTime());
         Assert.Equal(FetchedAt.UtcTicks, replacement["source_fetched_at_ticks"].AsInt64);
-        Assert.Equal(FetchedAt.UtcTicks, filter["$or"][1]["source_fetched_at_ticks"]["$lte"].AsInt64);
+        Assert.Equal(FetchedAt.UtcTicks, filter["$and"][2]["$or"][1]["source_fetched_at_ticks"]["$lte"].AsInt64);
     }
 }

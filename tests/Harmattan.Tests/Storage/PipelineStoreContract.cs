@@ -184,6 +184,64 @@ public abstract class PipelineStoreContract : IAsyncLifetime
         Assert.Equal(withRows.SourceFetchedAt, last.SourceCheckedAt);
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public async Task A_day_with_rows_replaces_a_later_day_without_rows_whatever_the_order_and_keeps_its_check_time(int outageVersion)
+    {
+        // A slower replica, or a message redriven from the error queue, stores the fetch with rows after the later one
+        // that had none (an outage): the day is the same as in the other order, and the later check is kept.
+        var withRows = Averages(Station1, FetchedAt, version: 1, co: 2.5);
+        var outage = NoRowsFrom(Averages(Station1, FetchedAt.AddHours(1), version: outageVersion, co: 0));
+
+        await Store.UpsertAveragesAsync([outage], Ct);
+        var result = await Store.UpsertAveragesAsync([withRows], Ct);
+        var stored = Assert.Single(await Store.GetDailyAveragesAsync(Station1, Day, Day, Ct));
+        await Store.UpsertAveragesAsync([outage], Ct);
+
+        Assert.Equal(new UpsertResult(3, 0), result);
+        var day = Assert.Single(await Store.GetDailyAveragesAsync(Station1, Day, Day, Ct));
+        AssertStored(withRows, withRows.Daily[0], day);
+        Assert.Equal(outage.SourceFetchedAt, stored.SourceCheckedAt);
+        Assert.Equal(outage.SourceFetchedAt, day.SourceCheckedAt);
+    }
+
+    [Fact]
+    public async Task In_one_batch_a_day_with_rows_wins_over_a_later_day_without_rows()
+    {
+        var withRows = Averages(Station1, FetchedAt, version: 1, co: 2.5);
+        var olderWithRows = Averages(Station1, FetchedAt.AddMinutes(-30), version: 1, co: 9.0);
+        var outage = NoRowsFrom(Averages(Station1, FetchedAt.AddHours(1), version: 1, co: 0));
+
+        await Store.UpsertAveragesAsync([outage, olderWithRows, withRows], Ct);
+
+        var day = Assert.Single(await Store.GetDailyAveragesAsync(Station1, Day, Day, Ct));
+        AssertStored(withRows, withRows.Daily[0], day);
+        Assert.Equal(outage.SourceFetchedAt, day.SourceCheckedAt);
+    }
+
+    [Fact]
+    public async Task A_day_written_again_keeps_the_later_check_of_a_fetch_without_rows()
+    {
+        var first = Averages(Station1, FetchedAt, version: 1, co: 1.0);
+        var outage = NoRowsFrom(Averages(Station1, FetchedAt.AddHours(2), version: 1, co: 0));
+        var delayed = Averages(Station1, FetchedAt.AddHours(1), version: 1, co: 2.0);
+        var recomputed = first with { AlgorithmVersion = 2 };
+
+        await Store.UpsertAveragesAsync([first], Ct);
+        await Store.UpsertAveragesAsync([outage], Ct);
+        var result = await Store.UpsertAveragesAsync([delayed], Ct);
+        var afterDelayed = Assert.Single(await Store.GetDailyAveragesAsync(Station1, Day, Day, Ct));
+        await Store.UpsertAveragesAsync([recomputed], Ct);
+
+        Assert.Equal(new UpsertResult(3, 0), result);
+        AssertStored(delayed, delayed.Daily[0], afterDelayed);
+        Assert.Equal(outage.SourceFetchedAt, afterDelayed.SourceCheckedAt);
+        var last = Assert.Single(await Store.GetDailyAveragesAsync(Station1, Day, Day, Ct));
+        AssertStored(recomputed, recomputed.Daily[0], last);
+        Assert.Equal(outage.SourceFetchedAt, last.SourceCheckedAt);
+    }
+
     [Fact]
     public async Task A_mixed_batch_counts_rows_written_and_rows_ignored()
     {
