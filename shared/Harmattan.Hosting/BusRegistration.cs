@@ -89,7 +89,7 @@ public static class BusRegistration
         if (string.IsNullOrWhiteSpace(value))
             value = DefaultRabbitMqUri;
         if (!Uri.TryCreate(value, UriKind.Absolute, out var uri) || uri.Scheme is not ("amqp" or "amqps" or "rabbitmq" or "rabbitmqs"))
-            throw new InvalidOperationException(
+            throw new InvalidSettingException(
                 "ConnectionStrings:RabbitMq must be an AMQP URI such as amqp://user:password@host:5672/vhost " +
                 "(environment variable ConnectionStrings__RabbitMq).");
         return uri;

@@ -8,11 +8,16 @@ namespace Harmattan.Hosting;
 /// </summary>
 public static partial class ConfigurationValueError
 {
-    /// <summary>The one-line description, or null when no exception in the chain is such a conversion failure.</summary>
+    /// <summary>
+    /// The one-line description, or null when no exception in the chain is such a conversion failure or an
+    /// <see cref="InvalidSettingException"/>.
+    /// </summary>
     public static string? Describe(Exception ex)
     {
         for (Exception? e = ex; e is not null; e = e.InnerException)
         {
+            if (e is InvalidSettingException)
+                return e.Message;
             if (e is not InvalidOperationException || FailedConversion().Match(e.Message) is not { Success: true } match)
                 continue;
             var key = match.Groups["key"].Value;

@@ -53,7 +53,7 @@ public static class StorageRegistration
                 services.AddMongoPipelineStore(configuration);
                 break;
             default:
-                throw new InvalidOperationException("Storage:Provider must be Sqlite or MongoDb.");
+                throw new InvalidSettingException("Storage:Provider must be Sqlite or MongoDb.");
         }
         return services;
     }
@@ -68,10 +68,10 @@ public static class StorageRegistration
         {
             _ = new SqliteConnectionStringBuilder(value);
         }
-        catch (ArgumentException)
+        catch (Exception e) when (e is ArgumentException or FormatException)
         {
             // The value is not echoed: a connection string may carry a password.
-            throw new InvalidOperationException(
+            throw new InvalidSettingException(
                 "ConnectionStrings:Sqlite must be a SQLite connection string such as \"Data Source=harmattan.db\" " +
                 "(environment variable ConnectionStrings__Sqlite).");
         }

@@ -46,7 +46,7 @@ public static class MongoRegistration
         catch (Exception e) when (e is MongoConfigurationException or ArgumentException or FormatException or NotSupportedException)
         {
             // The parser's message can quote the URI, credentials included, so it is not passed on.
-            throw new InvalidOperationException(
+            throw new InvalidSettingException(
                 "ConnectionStrings:MongoDb is not a valid MongoDB URI; expected mongodb://[user:password@]host:27017/?replicaSet=rs0");
         }
 

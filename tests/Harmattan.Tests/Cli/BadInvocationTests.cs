@@ -170,7 +170,7 @@ public sealed class BadInvocationTests : IDisposable
         var (exit, output) = await _cli.InvokeAsync(["backfill", "--from", "2023-11-01", "--to", "2023-11-02"],
             new Dictionary<string, string> { ["ConnectionStrings__RabbitMq"] = "amqp://guest:s3cret@localhost:notaport/" });
 
-        Assert.Equal(1, exit);
+        Assert.Equal(2, exit);
         Assert.Contains("error: ConnectionStrings:RabbitMq must be an AMQP URI", output);
         Assert.Contains("ConnectionStrings__RabbitMq", output);
         Assert.DoesNotContain("s3cret", output);
@@ -184,6 +184,10 @@ public sealed class BadInvocationTests : IDisposable
     [InlineData("ConnectionStrings__Mongo", "mongodb://mongo.example:27017/", "error: ConnectionStrings:Mongo is not a setting (environment variable ConnectionStrings__Mongo): did you mean ConnectionStrings:MongoDb?")]
     [InlineData("Stations__Id", "283164601", "error: Stations:Id is not a setting: the stations are a list, Stations:0:Id, Stations:0:TimeZone")]
     [InlineData("Station__0__Id", "SMART188", "error: Station:0 is not a setting (environment variable Station__0): did you mean Stations:0?")]
+    [InlineData("ConnectionStrings__Sqlite", "Data Source=harmattan.db;Default Timeout=abc",
+        "error: ConnectionStrings:Sqlite must be a SQLite connection string such as \"Data Source=harmattan.db\" (environment variable ConnectionStrings__Sqlite).")]
+    [InlineData("ConnectionStrings__RabbitMq", "notauri",
+        "error: ConnectionStrings:RabbitMq must be an AMQP URI such as amqp://user:password@host:5672/vhost (environment variable ConnectionStrings__RabbitMq).")]
     public async Task A_bad_setting_in_the_environment_is_one_line_naming_the_key_and_the_fix(string variable, string value, string expected)
     {
         var before = _cli.Snapshot();
