@@ -125,7 +125,7 @@ public class ServiceDefaultsTests
     {
         var configuration = Configuration(("ConnectionStrings:RabbitMq", "host=rabbit;password=s3cret"));
 
-        var error = Assert.Throws<InvalidOperationException>(() => BusRegistration.RabbitMqUri(configuration));
+        var error = Assert.Throws<InvalidSettingException>(() => BusRegistration.RabbitMqUri(configuration));
 
         Assert.Contains("ConnectionStrings:RabbitMq", error.Message);
         Assert.DoesNotContain("s3cret", error.Message);

@@ -38,7 +38,7 @@ public class MongoRegistrationTests
     [InlineData("mongodb://analyst:s3cret-pass@db.example:27017/?authMechanism=BOGUS")]
     public void Mongo_invalid_uri_is_reported_by_key_without_quoting_its_credentials(string uri)
     {
-        var error = Assert.Throws<InvalidOperationException>(() => MongoRegistration.ClientSettings(uri));
+        var error = Assert.Throws<InvalidSettingException>(() => MongoRegistration.ClientSettings(uri));
 
         Assert.Contains("ConnectionStrings:MongoDb", error.Message);
         Assert.DoesNotContain("s3cret-pass", error.ToString());

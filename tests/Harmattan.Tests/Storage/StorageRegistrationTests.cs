@@ -49,11 +49,13 @@ public class StorageRegistrationTests
         Assert.Single(services, d => d.ImplementationType == typeof(PipelineStoreInitializer));
     }
 
-    [Fact]
-    public void A_malformed_SQLite_connection_string_is_reported_by_key_without_its_value()
+    [Theory]
+    [InlineData("Nonsense=secret-value")]
+    [InlineData("Data Source=harmattan.db;Default Timeout=secret-value")]
+    public void A_malformed_SQLite_connection_string_is_reported_by_key_without_its_value(string connectionString)
     {
-        var error = Assert.Throws<InvalidOperationException>(() =>
-            Services(("Storage:Provider", "Sqlite"), ("ConnectionStrings:Sqlite", "Nonsense=secret-value")));
+        var error = Assert.Throws<InvalidSettingException>(() =>
+            Services(("Storage:Provider", "Sqlite"), ("ConnectionStrings:Sqlite", connectionString)));
 
         Assert.Contains("ConnectionStrings:Sqlite", error.Message);
         Assert.DoesNotContain("secret-value", error.Message);
