@@ -42,8 +42,10 @@ public static class MongoCommands
         var replaceable = day.Coverage() == DayCoverage.MissingAtSource
             ? NotNewerThan(averages) & WithoutRows
             : NotNewerThan(averages) | WithoutRows;
+        // The stored day's check time (SourceCheckedAtOf: its check, or its fetch where later or unrecorded) is not later.
+        var mine = ToTicks(averages.SourceFetchedAt);
         return DayKey(averages.StationId, day.Date) & replaceable
-            & (Filter.Lte(SourceCheckedAtTicks, ToTicks(averages.SourceFetchedAt)) | Filter.Exists(SourceCheckedAtTicks, false));
+            & Filter.Lte(SourceFetchedAtTicks, mine) & (Filter.Lte(SourceCheckedAtTicks, mine) | Filter.Exists(SourceCheckedAtTicks, false));
     }
 
     private static readonly FilterDefinition<BsonDocument> WithoutRows =
@@ -51,19 +53,24 @@ public static class MongoCommands
 
     /// <summary>
     /// Of the days <see cref="DailyUpsertFilter"/> refused, those the rules say replace the stored day, refused only because
-    /// it was checked after their fetch: the one of each day that wins replaces it, keeping the later check time. The
-    /// filter matches only the document as read, so a day replaced meanwhile is left to that write.
+    /// it was checked after their fetch: taken in order, as SQLite writes them, each replaces the day so far where the
+    /// rules say so, and the last of them replaces the stored day, keeping the later check time. With each write, how many
+    /// of the refused ones it stands for (the writes counted as written). The filter matches only the document as read,
+    /// so a day replaced meanwhile is left to that write.
     /// </summary>
-    public static IEnumerable<ReplaceOneModel<BsonDocument>> DailyTakeOvers(IEnumerable<BsonDocument> stored,
+    public static IEnumerable<(ReplaceOneModel<BsonDocument> Write, int Replacing)> DailyTakeOvers(IEnumerable<BsonDocument> stored,
         IEnumerable<BsonDocument> refused)
     {
         var storedDays = stored.Where(MongoSchema.HasValidVersion).ToDictionary(d => (d[StationId].AsString, ToDate(d[Date])));
-        var winners = refused.GroupBy(r => (r[StationId].AsString, ToDate(r[Date])))
-            .Select(day => day.Aggregate((best, next) => Replaces(next, best) ? next : best));
-        foreach (var replacement in winners)
+        foreach (var day in refused.GroupBy(r => (r[StationId].AsString, ToDate(r[Date]))))
         {
-            if (!storedDays.TryGetValue((replacement[StationId].AsString, ToDate(replacement[Date])), out var document)
-                || !Replaces(replacement, document))
+            if (!storedDays.TryGetValue(day.Key, out var document))
+                continue;
+            var (replacement, replacing) = (document, 0);
+            foreach (var write in day)
+                if (Replaces(write, replacement))
+                    (replacement, replacing) = (write, replacing + 1);
+            if (replacing == 0)
                 continue;
             var takeOver = replacement.DeepClone().AsBsonDocument;
             if (SourceCheckedAtOf(document) is var checkedAt && checkedAt > FromTicks(replacement[SourceFetchedAtTicks]))
@@ -71,13 +78,14 @@ public static class MongoCommands
                 takeOver[SourceCheckedAt] = ToBson(checkedAt);
                 takeOver[SourceCheckedAtTicks] = ToTicks(checkedAt);
             }
-            yield return new ReplaceOneModel<BsonDocument>(
+            yield return (new ReplaceOneModel<BsonDocument>(
                 Filter.Eq(Id, document[Id])
                 & Filter.Eq(AlgorithmVersion, document[AlgorithmVersion])
                 & Filter.Eq(SourceFetchedAtTicks, document[SourceFetchedAtTicks])
+                & Filter.Eq(SourceFetchId, document.GetValue(SourceFetchId, BsonNull.Value))
                 & (document.TryGetValue(SourceCheckedAtTicks, out var ticks)
                     ? Filter.Eq(SourceCheckedAtTicks, ticks)
-                    : Filter.Exists(SourceCheckedAtTicks, false)), takeOver);
+                    : Filter.Exists(SourceCheckedAtTicks, false)), takeOver), replacing);
         }
     }
 

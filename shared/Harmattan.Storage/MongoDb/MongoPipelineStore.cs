@@ -249,12 +249,13 @@ public sealed partial class MongoPipelineStore : IPipelineStore
     }
 
     /// <param name="takeOvers">
-    /// The writes that replace some of the stored documents that refused a write, all the same (see
-    /// <see cref="MongoCommands.DailyTakeOvers"/>): from those documents and the refused replacements.
+    /// The writes that replace some of the stored documents that refused a write, all the same, each with how many of the
+    /// refused writes it stands for (see <see cref="MongoCommands.DailyTakeOvers"/>): from those documents and the
+    /// refused replacements.
     /// </param>
     private async Task<UpsertResult> UpsertAsync(IMongoCollection<BsonDocument> collection, string keyField,
         IReadOnlyList<WriteModel<BsonDocument>> upserts, CancellationToken cancellationToken,
-        Func<IReadOnlyList<BsonDocument>, IEnumerable<BsonDocument>, IEnumerable<ReplaceOneModel<BsonDocument>>>? takeOvers = null)
+        Func<IReadOnlyList<BsonDocument>, IEnumerable<BsonDocument>, IEnumerable<(ReplaceOneModel<BsonDocument> Write, int Replacing)>>? takeOvers = null)
     {
         var (written, rejected) = await WriteAsync(collection, upserts, cancellationToken);
         if (rejected.Count == 0)
@@ -272,9 +273,10 @@ public sealed partial class MongoPipelineStore : IPipelineStore
         var stored = await BoundedAsync($"a read of {collection.CollectionNamespace.CollectionName}", bounded =>
             collection.Find(MongoCommands.StoredKeys(replacements, keyField)).ToListAsync(bounded), cancellationToken);
         var unversioned = CountUnversioned(collection, keyField, stored);
-        var (takenOver, _) = takeOvers is null
-            ? (0, [])
-            : await WriteAsync(collection, takeOvers(stored, replacements).ToList<WriteModel<BsonDocument>>(), cancellationToken);
+        var takenOver = 0;
+        foreach (var (write, replacing) in takeOvers?.Invoke(stored, replacements) ?? [])
+            if ((await WriteAsync(collection, [write], cancellationToken)).Applied == 1)
+                takenOver += replacing;
         return new UpsertResult(written + rewritten + takenOver, refused.Count - unversioned - takenOver, unversioned);
     }
 

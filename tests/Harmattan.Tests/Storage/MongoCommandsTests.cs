@@ -19,7 +19,7 @@ public class MongoCommandsTests
     }
 
     [Fact]
-    public void Mongo_daily_upsert_filter_matches_the_day_when_the_stored_version_is_not_newer_or_it_has_no_rows_and_was_not_checked_later()
+    public void Mongo_daily_upsert_filter_matches_the_day_when_the_stored_version_is_not_newer_or_it_has_no_rows_and_it_was_not_checked_later()
     {
         var filter = MongoCommands.DailyUpsertFilter(StationDay(algorithmVersion: 2), StationDay().Daily[0]);
 
@@ -35,6 +35,7 @@ public class MongoCommandsTests
                     { "hours_covered": 0, "quantities": {} }
                   ]
                 },
+                { "source_fetched_at_ticks": { "$lte": NumberLong("638449347123456789") } },
                 {
                   "$or": [
                     { "source_checked_at_ticks": { "$lte": NumberLong("638449347123456789") } },
@@ -124,6 +125,7 @@ public class MongoCommandsTests
                 },
                 { "hours_covered": 0 },
                 { "quantities": { } },
+                { "source_fetched_at_ticks": { "$lte": NumberLong("638449347123456789") } },
                 {
                   "$or": [
                     { "source_checked_at_ticks": { "$lte": NumberLong("638449347123456789") } },

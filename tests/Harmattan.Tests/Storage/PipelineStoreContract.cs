@@ -213,8 +213,10 @@ public abstract class PipelineStoreContract : IAsyncLifetime
         var olderWithRows = Averages(Station1, FetchedAt.AddMinutes(-30), version: 1, co: 9.0);
         var outage = NoRowsFrom(Averages(Station1, FetchedAt.AddHours(1), version: 1, co: 0));
 
-        await Store.UpsertAveragesAsync([outage, olderWithRows, withRows], Ct);
+        var result = await Store.UpsertAveragesAsync([outage, olderWithRows, withRows], Ct);
 
+        // Each in turn replaces the day so far, as the days arrive: 3 days and the 4 hours of the two with rows.
+        Assert.Equal(new UpsertResult(7, 0), result);
         var day = Assert.Single(await Store.GetDailyAveragesAsync(Station1, Day, Day, Ct));
         AssertStored(withRows, withRows.Daily[0], day);
         Assert.Equal(outage.SourceFetchedAt, day.SourceCheckedAt);
@@ -241,6 +243,24 @@ public abstract class PipelineStoreContract : IAsyncLifetime
         AssertStored(recomputed, recomputed.Daily[0], last);
         Assert.Equal(outage.SourceFetchedAt, last.SourceCheckedAt);
     }
+
+    [Fact]
+    public async Task A_day_stored_before_check_times_were_recorded_keeps_its_fetch_as_its_check_when_rows_replace_it()
+    {
+        var outage = NoRowsFrom(Averages(Station1, FetchedAt.AddHours(1), version: 1, co: 0));
+        var withRows = Averages(Station1, FetchedAt, version: 1, co: 2.5);
+        await Store.UpsertAveragesAsync([outage], Ct);
+        await ForgetCheckTimesAsync();
+
+        await Store.UpsertAveragesAsync([withRows], Ct);
+
+        var day = Assert.Single(await Store.GetDailyAveragesAsync(Station1, Day, Day, Ct));
+        AssertStored(withRows, withRows.Daily[0], day);
+        Assert.Equal(outage.SourceFetchedAt, day.SourceCheckedAt);
+    }
+
+    /// <summary>Removes every stored day's check time, as in a store written before days recorded it.</summary>
+    protected abstract Task ForgetCheckTimesAsync();
 
     [Fact]
     public async Task A_mixed_batch_counts_rows_written_and_rows_ignored()

@@ -24,6 +24,15 @@ public sealed class SqlitePipelineStoreTests : PipelineStoreContract
 
     protected override Task<IPipelineStore> OpenAnotherStoreOnTheSameDataAsync() => Task.FromResult<IPipelineStore>(Open());
 
+    protected override async Task ForgetCheckTimesAsync()
+    {
+        await using var connection = new SqliteConnection($"Data Source={_path};Pooling=False");
+        await connection.OpenAsync(Ct);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "UPDATE daily_averages SET source_checked_at = NULL";
+        Assert.True(await command.ExecuteNonQueryAsync(Ct) > 0);
+    }
+
     protected override Task DisposeStoreAsync()
     {
         foreach (var store in _stores)
