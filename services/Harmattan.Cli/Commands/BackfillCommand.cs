@@ -59,7 +59,7 @@ public static class BackfillCommand
         var asked = StationSelection.Resolve(builder.Configuration, request.Stations, from, to, TimeProvider.System);
         // The services create the store; a backfill into a store that does not exist would wait at 0 % for ever.
         StoreLocation.RequireExisting(builder.Configuration);
-        var broker = RabbitMqAddress.FromConfiguration(builder.Configuration);
+        var broker = BusRegistration.RabbitMqUri(builder.Configuration);
         AnsiConsole.MarkupLineInterpolated($"Broker: RabbitMQ {RabbitMqAddress.Describe(broker)}; store: {StoreLocation.Describe(builder.Configuration)}");
 
         builder.Services.AddPipelineStoreForReading(builder.Configuration);

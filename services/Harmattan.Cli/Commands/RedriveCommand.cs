@@ -55,7 +55,7 @@ public static class RedriveCommand
         CancellationToken cancellationToken)
     {
         var builder = CliHost.CreateBuilder(new Dictionary<string, string?>(), CliHost.Overrides(CommonOptions.RabbitMqOverride(rabbitMqOption)));
-        var rabbitMq = RabbitMqAddress.FromConfiguration(builder.Configuration);
+        var rabbitMq = BusRegistration.RabbitMqUri(builder.Configuration);
         var where = RabbitMqAddress.Describe(rabbitMq);
         try
         {

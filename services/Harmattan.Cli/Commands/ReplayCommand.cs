@@ -50,7 +50,7 @@ public static class ReplayCommand
         var asked = StationSelection.Resolve(builder.Configuration, stationIds, from, to, TimeProvider.System);
         // The archived fetches are read from the store: a mistyped path must not create an empty one.
         StoreLocation.RequireExisting(builder.Configuration);
-        var broker = RabbitMqAddress.FromConfiguration(builder.Configuration);
+        var broker = BusRegistration.RabbitMqUri(builder.Configuration);
         AnsiConsole.MarkupLineInterpolated($"Broker: RabbitMQ {RabbitMqAddress.Describe(broker)}; store: {StoreLocation.Describe(builder.Configuration)}");
         var qualityGiven = QualitySettingsGiven(builder.Configuration);
         if (qualityGiven.Count > 0)

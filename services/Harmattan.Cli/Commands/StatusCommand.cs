@@ -1,3 +1,4 @@
+using Harmattan.Hosting;
 using System.CommandLine;
 using System.Globalization;
 using Harmattan.Cli.Pipeline;
@@ -43,7 +44,7 @@ public static class StatusCommand
             CliHost.Overrides([.. storeOverrides, CommonOptions.RabbitMqOverride(rabbitMq)]));
         var notConfigured = StationSelection.NotConfigured(builder.Configuration, stationIds);
         StoreLocation.RequireExisting(builder.Configuration);
-        var broker = RabbitMqAddress.FromConfiguration(builder.Configuration);
+        var broker = BusRegistration.RabbitMqUri(builder.Configuration);
         builder.Services.AddPipelineStoreForReading(builder.Configuration);
         using var host = builder.Build();
         var time = host.Services.GetRequiredService<TimeProvider>();

@@ -36,7 +36,7 @@ public static class TriggerCommand
     {
         var builder = CliHost.CreateBuilder(CommonOptions.StoreDefaults,
             CliHost.Overrides([.. store, CommonOptions.RabbitMqOverride(rabbitMq)]));
-        var broker = RabbitMqAddress.FromConfiguration(builder.Configuration);
+        var broker = BusRegistration.RabbitMqUri(builder.Configuration);
         await (await RabbitMqAddress.ConnectAsync(broker, "harmattan trigger", cancellationToken)).DisposeAsync();
         // Only for the gap warning: a store that is down (or absent: it is never created here) must not stop the hourly run.
         if (StoreLocation.SqliteFile(builder.Configuration) is not { } file || File.Exists(file))

@@ -1,4 +1,3 @@
-using Harmattan.Hosting;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Exceptions;
 
@@ -12,9 +11,6 @@ public static class RabbitMqAddress
 {
     /// <summary>How long a command waits for the broker before saying it is unreachable.</summary>
     public static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(5);
-
-    /// <exception cref="InvalidSettingException">The configured value is not an AMQP URI.</exception>
-    public static Uri FromConfiguration(IConfiguration configuration) => BusRegistration.RabbitMqUri(configuration);
 
     /// <summary>Host, port and virtual host: what identifies the broker without the credentials.</summary>
     public static string Describe(Uri uri)

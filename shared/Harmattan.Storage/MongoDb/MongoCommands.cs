@@ -79,9 +79,7 @@ public static class MongoCommands
                 takeOver[SourceCheckedAtTicks] = ToTicks(checkedAt);
             }
             yield return (new ReplaceOneModel<BsonDocument>(
-                Filter.Eq(Id, document[Id])
-                & Filter.Eq(AlgorithmVersion, document[AlgorithmVersion])
-                & Filter.Eq(SourceFetchedAtTicks, document[SourceFetchedAtTicks])
+                SameVersionAsRead(document)
                 & Filter.Eq(SourceFetchId, document.GetValue(SourceFetchId, BsonNull.Value))
                 & (document.TryGetValue(SourceCheckedAtTicks, out var ticks)
                     ? Filter.Eq(SourceCheckedAtTicks, ticks)
@@ -140,12 +138,16 @@ public static class MongoCommands
             replacement[SourceCheckedAt] = ToBson(at);
             replacement[SourceCheckedAtTicks] = ToTicks(at);
             yield return new ReplaceOneModel<BsonDocument>(
-                Filter.Eq(Id, document[Id])
-                & Filter.Eq(AlgorithmVersion, document[AlgorithmVersion])
-                & Filter.Eq(SourceFetchedAtTicks, document[SourceFetchedAtTicks])
+                SameVersionAsRead(document)
                 & (Filter.Lt(SourceCheckedAtTicks, (BsonValue)ToTicks(at)) | Filter.Exists(SourceCheckedAtTicks, false)), replacement);
         }
     }
+
+    /// <summary>The document read, while it still holds the version and fetch time it was read with.</summary>
+    private static FilterDefinition<BsonDocument> SameVersionAsRead(BsonDocument document) =>
+        Filter.Eq(Id, document[Id])
+        & Filter.Eq(AlgorithmVersion, document[AlgorithmVersion])
+        & Filter.Eq(SourceFetchedAtTicks, document[SourceFetchedAtTicks]);
 
     private static FilterDefinition<BsonDocument> DayKey(string stationId, DateOnly date) =>
         Filter.Eq(StationId, (BsonValue)stationId) & Filter.Eq(Date, (BsonValue)ToBson(date));
