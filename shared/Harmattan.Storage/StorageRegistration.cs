@@ -47,7 +47,8 @@ public static class StorageRegistration
             case StorageProvider.Sqlite:
                 var connectionString = SqliteConnectionString(configuration);
                 services.AddSingleton<IPipelineStore>(provider =>
-                    new SqlitePipelineStore(connectionString, provider.GetService<ILogger<SqlitePipelineStore>>()));
+                    new SqlitePipelineStore(connectionString, provider.GetService<ILogger<SqlitePipelineStore>>(),
+                        provider.GetService<TimeProvider>()));
                 break;
             case StorageProvider.MongoDb:
                 services.AddMongoPipelineStore(configuration);

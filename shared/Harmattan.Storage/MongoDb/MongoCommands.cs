@@ -19,13 +19,13 @@ public static class MongoCommands
     /// Whole-document replacements rather than $set: the newest version wins entirely, and the fields keep
     /// the schema's order in mongosh ($set adds new fields in lexicographic order).
     /// </summary>
-    public static IEnumerable<ReplaceOneModel<BsonDocument>> DailyUpserts(AveragesComputed averages) =>
+    public static IEnumerable<ReplaceOneModel<BsonDocument>> DailyUpserts(AveragesComputed averages, FetchTimeOrder order) =>
         averages.Daily.Select(day => new ReplaceOneModel<BsonDocument>(
-            DailyUpsertFilter(averages, day), ToDocument(averages, day)) { IsUpsert = true });
+            DailyUpsertFilter(averages, day, order), ToDocument(averages, day)) { IsUpsert = true });
 
-    public static IEnumerable<ReplaceOneModel<BsonDocument>> HourlyUpserts(AveragesComputed averages) =>
+    public static IEnumerable<ReplaceOneModel<BsonDocument>> HourlyUpserts(AveragesComputed averages, FetchTimeOrder order) =>
         averages.Hourly.Select(hour => new ReplaceOneModel<BsonDocument>(
-            HourlyUpsertFilter(averages, hour.Hour), ToDocument(averages, hour)) { IsUpsert = true });
+            HourlyUpsertFilter(averages, hour.Hour, order), ToDocument(averages, hour)) { IsUpsert = true });
 
     /// <summary>
     /// Matches the day only when the stored version is not newer than this write, and, for a day the source sent no
@@ -35,18 +35,31 @@ public static class MongoCommands
     /// than this fetch, whose time the replacement records as the check: a day checked later is replaced by
     /// <see cref="DailyTakeOvers"/>, which keeps that check. When the filter matches nothing, the upsert tries to insert a
     /// second document for the key, and the unique index rejects it with a duplicate-key error: the server's answer to
-    /// "kept".
+    /// "kept". Fetch times compare in <paramref name="order"/>.
     /// </summary>
-    public static FilterDefinition<BsonDocument> DailyUpsertFilter(AveragesComputed averages, DailyAverage day)
+    public static FilterDefinition<BsonDocument> DailyUpsertFilter(AveragesComputed averages, DailyAverage day, FetchTimeOrder order)
     {
         var replaceable = day.Coverage() == DayCoverage.MissingAtSource
-            ? NotNewerThan(averages) & WithoutRows
-            : NotNewerThan(averages) | WithoutRows;
-        // The stored day's check time (SourceCheckedAtOf: its check, or its fetch where later or unrecorded) is not later.
-        var mine = ToTicks(averages.SourceFetchedAt);
+            ? NotNewerThan(averages, order) & WithoutRows
+            : NotNewerThan(averages, order) | WithoutRows;
+        // The stored day's check time (SourceCheckedAtOf: its check, or its fetch where unrecorded) is not later.
+        var mine = averages.SourceFetchedAt;
         return DayKey(averages.StationId, day.Date) & replaceable
-            & Filter.Lte(SourceFetchedAtTicks, mine) & (Filter.Lte(SourceCheckedAtTicks, mine) | Filter.Exists(SourceCheckedAtTicks, false));
+            & (NotLaterThan(SourceCheckedAtTicks, mine, order)
+               | Filter.Exists(SourceCheckedAtTicks, false) & NotLaterThan(SourceFetchedAtTicks, mine, order));
     }
+
+    /// <summary>Documents whose time in <paramref name="ticksField"/> is not later than <paramref name="mine"/> in <paramref name="order"/>.</summary>
+    private static FilterDefinition<BsonDocument> NotLaterThan(string ticksField, DateTimeOffset mine, FetchTimeOrder order) =>
+        order.IsAhead(mine)
+            ? Filter.Gt(ticksField, ToTicks(order.AheadAfter)) & Filter.Lte(ticksField, ToTicks(mine))
+            : Filter.Lte(ticksField, ToTicks(mine)) | Filter.Gt(ticksField, ToTicks(order.AheadAfter));
+
+    /// <summary>Documents whose time in <paramref name="ticksField"/> is earlier than <paramref name="mine"/> in <paramref name="order"/>.</summary>
+    private static FilterDefinition<BsonDocument> EarlierThan(string ticksField, DateTimeOffset mine, FetchTimeOrder order) =>
+        order.IsAhead(mine)
+            ? Filter.Gt(ticksField, ToTicks(order.AheadAfter)) & Filter.Lt(ticksField, ToTicks(mine))
+            : Filter.Lt(ticksField, ToTicks(mine)) | Filter.Gt(ticksField, ToTicks(order.AheadAfter));
 
     private static readonly FilterDefinition<BsonDocument> WithoutRows =
         Filter.Eq(HoursCovered, 0) & Filter.Eq(Quantities, new BsonDocument());
@@ -59,7 +72,7 @@ public static class MongoCommands
     /// so a day replaced meanwhile is left to that write.
     /// </summary>
     public static IEnumerable<(ReplaceOneModel<BsonDocument> Write, int Replacing)> DailyTakeOvers(IEnumerable<BsonDocument> stored,
-        IEnumerable<BsonDocument> refused)
+        IEnumerable<BsonDocument> refused, FetchTimeOrder order)
     {
         var storedDays = stored.Where(MongoSchema.HasValidVersion).ToDictionary(d => (d[StationId].AsString, ToDate(d[Date])));
         foreach (var day in refused.GroupBy(r => (r[StationId].AsString, ToDate(r[Date]))))
@@ -68,12 +81,12 @@ public static class MongoCommands
                 continue;
             var (replacement, replacing) = (document, 0);
             foreach (var write in day)
-                if (Replaces(write, replacement))
+                if (Replaces(write, replacement, order))
                     (replacement, replacing) = (write, replacing + 1);
             if (replacing == 0)
                 continue;
             var takeOver = replacement.DeepClone().AsBsonDocument;
-            if (SourceCheckedAtOf(document) is var checkedAt && checkedAt > FromTicks(replacement[SourceFetchedAtTicks]))
+            if (SourceCheckedAtOf(document) is var checkedAt && !order.NotOlder(FromTicks(replacement[SourceFetchedAtTicks]), checkedAt))
             {
                 takeOver[SourceCheckedAt] = ToBson(checkedAt);
                 takeOver[SourceCheckedAtTicks] = ToTicks(checkedAt);
@@ -88,11 +101,11 @@ public static class MongoCommands
     }
 
     /// <summary><see cref="DailyUpsertFilter"/>'s rule without the check time, between two day documents.</summary>
-    private static bool Replaces(BsonDocument day, BsonDocument stored)
+    private static bool Replaces(BsonDocument day, BsonDocument stored, FetchTimeOrder order)
     {
         var notOlder = day[AlgorithmVersion].AsInt32 > stored[AlgorithmVersion].AsInt32
             || (day[AlgorithmVersion].AsInt32 == stored[AlgorithmVersion].AsInt32
-                && day[SourceFetchedAtTicks].AsInt64 >= stored[SourceFetchedAtTicks].AsInt64);
+                && order.NotOlder(FromTicks(day[SourceFetchedAtTicks]), FromTicks(stored[SourceFetchedAtTicks])));
         return HasNoRows(day) ? HasNoRows(stored) && notOlder : HasNoRows(stored) || notOlder;
     }
 
@@ -105,13 +118,14 @@ public static class MongoCommands
     /// the stored day, kept or just written, was checked then (see <see cref="StoredDailyAverage.SourceCheckedAt"/>).
     /// </summary>
     public static IReadOnlyDictionary<(string StationId, DateOnly Date), DateTimeOffset> DaysWithoutRows(
-        IEnumerable<AveragesComputed> batch)
+        IEnumerable<AveragesComputed> batch, FetchTimeOrder order)
     {
         var days = new Dictionary<(string, DateOnly), DateTimeOffset>();
         foreach (var averages in batch)
             foreach (var day in averages.Daily.Where(day => day.Coverage() == DayCoverage.MissingAtSource))
-                if (!days.TryGetValue((averages.StationId, day.Date), out var latest) || averages.SourceFetchedAt > latest)
-                    days[(averages.StationId, day.Date)] = averages.SourceFetchedAt;
+                days[(averages.StationId, day.Date)] = days.TryGetValue((averages.StationId, day.Date), out var latest)
+                    ? order.Later(averages.SourceFetchedAt, latest)
+                    : averages.SourceFetchedAt;
         return days;
     }
 
@@ -127,19 +141,19 @@ public static class MongoCommands
     /// older check after another wrote a later one cannot move it back.
     /// </summary>
     public static IEnumerable<ReplaceOneModel<BsonDocument>> DailyChecks(IEnumerable<BsonDocument> stored,
-        IReadOnlyDictionary<(string StationId, DateOnly Date), DateTimeOffset> checkedAt)
+        IReadOnlyDictionary<(string StationId, DateOnly Date), DateTimeOffset> checkedAt, FetchTimeOrder order)
     {
         foreach (var document in stored.Where(MongoSchema.HasValidVersion))
         {
             var key = (document[StationId].AsString, ToDate(document[Date]));
-            if (!checkedAt.TryGetValue(key, out var at) || SourceCheckedAtOf(document) >= at)
+            if (!checkedAt.TryGetValue(key, out var at) || order.NotOlder(SourceCheckedAtOf(document), at))
                 continue;
             var replacement = document.DeepClone().AsBsonDocument;
             replacement[SourceCheckedAt] = ToBson(at);
             replacement[SourceCheckedAtTicks] = ToTicks(at);
             yield return new ReplaceOneModel<BsonDocument>(
                 SameVersionAsRead(document)
-                & (Filter.Lt(SourceCheckedAtTicks, (BsonValue)ToTicks(at)) | Filter.Exists(SourceCheckedAtTicks, false)), replacement);
+                & (EarlierThan(SourceCheckedAtTicks, at, order) | Filter.Exists(SourceCheckedAtTicks, false)), replacement);
         }
     }
 
@@ -152,29 +166,30 @@ public static class MongoCommands
     private static FilterDefinition<BsonDocument> DayKey(string stationId, DateOnly date) =>
         Filter.Eq(StationId, (BsonValue)stationId) & Filter.Eq(Date, (BsonValue)ToBson(date));
 
-    public static FilterDefinition<BsonDocument> HourlyUpsertFilter(AveragesComputed averages, DateTimeOffset hour) =>
+    public static FilterDefinition<BsonDocument> HourlyUpsertFilter(AveragesComputed averages, DateTimeOffset hour, FetchTimeOrder order) =>
         Filter.Eq(StationId, (BsonValue)averages.StationId)
         & Filter.Eq(Hour, (BsonValue)ToBson(hour))
-        & NotNewerThan(averages);
+        & NotNewerThan(averages, order);
 
-    private static FilterDefinition<BsonDocument> NotNewerThan(AveragesComputed averages) =>
+    private static FilterDefinition<BsonDocument> NotNewerThan(AveragesComputed averages, FetchTimeOrder order) =>
         Filter.Or(
             Filter.Lt(AlgorithmVersion, (BsonValue)averages.AlgorithmVersion),
             Filter.Eq(AlgorithmVersion, (BsonValue)averages.AlgorithmVersion)
-            & Filter.Lte(SourceFetchedAtTicks, (BsonValue)ToTicks(averages.SourceFetchedAt)));
+            & NotLaterThan(SourceFetchedAtTicks, averages.SourceFetchedAt, order));
 
     public static InsertOneModel<BsonDocument> ArchiveInsert(RawReadingsFetched fetch) => new(MongoArchive.ToDocument(fetch));
 
     /// <summary>
-    /// For an <see cref="ArchiveInsert"/> refused as already archived: the stored fetch takes its fetch time, where later.
+    /// For an <see cref="ArchiveInsert"/> refused as already archived: the stored fetch takes its fetch time, where later in
+    /// <paramref name="order"/>.
     /// The whole document is replaced, readings included (the same readings: the id is their hash), because the MongoDB
     /// wire stand-in the tests run on here mangles binary ids under <c>$set</c>.
     /// </summary>
-    public static ReplaceOneModel<BsonDocument> ArchiveRefetched(WriteModel<BsonDocument> refusedInsert)
+    public static ReplaceOneModel<BsonDocument> ArchiveRefetched(WriteModel<BsonDocument> refusedInsert, FetchTimeOrder order)
     {
         var document = ((InsertOneModel<BsonDocument>)refusedInsert).Document;
         return new ReplaceOneModel<BsonDocument>(
-            Filter.Eq(Id, document[Id]) & Filter.Lt(FetchedAtTicks, document[FetchedAtTicks]), document);
+            Filter.Eq(Id, document[Id]) & EarlierThan(FetchedAtTicks, FromTicks(document[FetchedAtTicks]), order), document);
     }
 
     /// <summary>Days from..to, both inclusive.</summary>

@@ -26,18 +26,22 @@ public sealed partial class MongoPipelineStore : IPipelineStore
     private readonly IMongoCollection<BsonDocument> _raw;
     private readonly TimeSpan _operationTimeout;
     private readonly ILogger _logger;
+    private readonly TimeProvider _time;
     private readonly string? _replicaSet;
     private volatile bool _uniqueKeysVerified;
 
-    public MongoPipelineStore(IMongoClient client, IOptions<MongoStoreOptions> options, ILogger<MongoPipelineStore>? logger = null)
-        : this(client, options.Value.MongoDatabase, options.Value.MongoOperationTimeout, logger)
+    public MongoPipelineStore(IMongoClient client, IOptions<MongoStoreOptions> options, ILogger<MongoPipelineStore>? logger = null,
+        TimeProvider? time = null)
+        : this(client, options.Value.MongoDatabase, options.Value.MongoOperationTimeout, logger, time)
     {
     }
 
-    public MongoPipelineStore(IMongoClient client, string databaseName, TimeSpan? operationTimeout = null, ILogger? logger = null)
+    public MongoPipelineStore(IMongoClient client, string databaseName, TimeSpan? operationTimeout = null, ILogger? logger = null,
+        TimeProvider? time = null)
     {
         _operationTimeout = operationTimeout ?? MongoStoreOptions.DefaultOperationTimeout;
         _logger = logger ?? NullLogger.Instance;
+        _time = time ?? TimeProvider.System;
         Location = $"MongoDB at {MongoRegistration.Hosts(client.Settings)}";
         _replicaSet = client.Settings.ReplicaSetName;
         _database = client.GetDatabase(databaseName);
@@ -145,7 +149,8 @@ public sealed partial class MongoPipelineStore : IPipelineStore
         var (inserted, archivedBefore) = await WriteAsync(_raw, fetches.Select(MongoCommands.ArchiveInsert).ToList(), cancellationToken);
         // The same readings fetched again (their id is a hash of them): the later fetch time is the one replay,
         // pruning and the time-zone check must see, or an older fetch of the day would pass for the newest.
-        await WriteAsync(_raw, archivedBefore.Select(MongoCommands.ArchiveRefetched).ToList(), cancellationToken);
+        var order = FetchTimeOrder.Now(_time);
+        await WriteAsync(_raw, archivedBefore.Select(refused => MongoCommands.ArchiveRefetched(refused, order)).ToList(), cancellationToken);
         return inserted;
     }
 
@@ -160,22 +165,25 @@ public sealed partial class MongoPipelineStore : IPipelineStore
     {
         await EnsureUniqueKeysAsync(cancellationToken);
         await RequireKnownSchemaAsync(cancellationToken);
-        var hourly = await UpsertAsync(_hourly, MongoSchema.Hour, batch.SelectMany(MongoCommands.HourlyUpserts).ToList(), cancellationToken);
-        var daily = await UpsertAsync(_daily, MongoSchema.Date, batch.SelectMany(MongoCommands.DailyUpserts).ToList(), cancellationToken,
-            MongoCommands.DailyTakeOvers);
-        await MarkCheckedAsync(MongoCommands.DaysWithoutRows(batch), cancellationToken);
+        var order = FetchTimeOrder.Now(_time);
+        var hourly = await UpsertAsync(_hourly, MongoSchema.Hour,
+            batch.SelectMany(averages => MongoCommands.HourlyUpserts(averages, order)).ToList(), cancellationToken);
+        var daily = await UpsertAsync(_daily, MongoSchema.Date,
+            batch.SelectMany(averages => MongoCommands.DailyUpserts(averages, order)).ToList(), cancellationToken,
+            (stored, refused) => MongoCommands.DailyTakeOvers(stored, refused, order));
+        await MarkCheckedAsync(MongoCommands.DaysWithoutRows(batch, order), order, cancellationToken);
         return hourly + daily;
     }
 
     /// <summary>Records on the stored days the source sent no row for that it was asked for them (they keep their rows).</summary>
     private async Task MarkCheckedAsync(IReadOnlyDictionary<(string StationId, DateOnly Date), DateTimeOffset> checkedAt,
-        CancellationToken cancellationToken)
+        FetchTimeOrder order, CancellationToken cancellationToken)
     {
         if (checkedAt.Count == 0)
             return;
         var stored = await BoundedAsync($"a read of {MongoSchema.DailyAverages}",
             bounded => _daily.Find(MongoCommands.StoredDays(checkedAt.Keys)).ToListAsync(bounded), cancellationToken);
-        await WriteAsync(_daily, MongoCommands.DailyChecks(stored, checkedAt).ToList<WriteModel<BsonDocument>>(), cancellationToken);
+        await WriteAsync(_daily, MongoCommands.DailyChecks(stored, checkedAt, order).ToList<WriteModel<BsonDocument>>(), cancellationToken);
     }
 
     // The reads of averages are bounded like the writes: the dashboard and the CLI's progress read them, and a store that

@@ -156,11 +156,11 @@ public static class MongoSchema
 
     /// <summary>
     /// A day's <see cref="StoredDailyAverage.SourceCheckedAt"/>, from the two fields alone (a document edited by hand may
-    /// lack others); a document stored before days recorded it was last checked by its own fetch.
+    /// lack others); a document stored before days recorded it was last checked by its own fetch. The check is earlier
+    /// than the fetch only where the fetch was stamped by a clock that ran ahead (see <see cref="FetchTimeOrder"/>).
     /// </summary>
     public static DateTimeOffset SourceCheckedAtOf(BsonDocument document) =>
         document.TryGetValue(SourceCheckedAtTicks, out var ticks) && ticks.IsInt64
-        && ticks.AsInt64 > document[SourceFetchedAtTicks].AsInt64
             ? FromTicks(ticks)
             : FromTicks(document[SourceFetchedAtTicks]);
 

@@ -71,7 +71,9 @@ public sealed partial class SqlitePipelineStore : IPipelineStore, IDisposable
         ) WITHOUT ROWID;
         """;
 
-    // A row is replaced only by a newer algorithm version, or by the same version from a fetch at least as recent.
+    // A row is replaced only by a newer algorithm version, or by the same version from a fetch at least as recent: in
+    // FetchTimeOrder's order, where a fetch time after $ahead_after (the store's clock and a tolerance) is older than every
+    // other, which the row values (not ahead, time) compare.
     private const string UpsertHourly = """
         INSERT INTO hourly_averages (station_id, hour, quantities, algorithm_version, source_fetch_id, source_fetched_at)
         VALUES ($station_id, $hour, $quantities, $algorithm_version, $source_fetch_id, $source_fetched_at)
@@ -82,13 +84,15 @@ public sealed partial class SqlitePipelineStore : IPipelineStore, IDisposable
             source_fetched_at = excluded.source_fetched_at
         WHERE excluded.algorithm_version > hourly_averages.algorithm_version
            OR (excluded.algorithm_version = hourly_averages.algorithm_version
-               AND excluded.source_fetched_at >= hourly_averages.source_fetched_at)
+               AND (excluded.source_fetched_at <= $ahead_after, excluded.source_fetched_at)
+                   >= (hourly_averages.source_fetched_at <= $ahead_after, hourly_averages.source_fetched_at))
         """;
 
     // A day the source sent no row for never replaces one it sent rows for, whatever the version: an outage answering
     // nothing, or a day past what AirQino still serves, would otherwise erase good averages (see SourceCheckedAt). And so
     // that the order the two arrive in does not matter, a day with rows replaces a stored one without, whatever its
-    // version or fetch time. The check time only moves forward: the later of the two fetches asked the source.
+    // version or fetch time. The check time only moves forward: the later of the two fetches asked the source (both in
+    // FetchTimeOrder's order, as in UpsertHourly).
     private const string UpsertDaily = """
         INSERT INTO daily_averages (station_id, date, hours_covered, hours_in_day, completeness, is_complete, quantities,
                                     algorithm_version, source_fetch_id, source_fetched_at, time_zone, source_checked_at)
@@ -104,8 +108,13 @@ public sealed partial class SqlitePipelineStore : IPipelineStore, IDisposable
             source_fetch_id = excluded.source_fetch_id,
             source_fetched_at = excluded.source_fetched_at,
             time_zone = excluded.time_zone,
-            source_checked_at = max(excluded.source_checked_at,
-                                    coalesce(daily_averages.source_checked_at, daily_averages.source_fetched_at))
+            source_checked_at = CASE
+                WHEN (excluded.source_checked_at <= $ahead_after, excluded.source_checked_at)
+                     >= (coalesce(daily_averages.source_checked_at, daily_averages.source_fetched_at) <= $ahead_after,
+                         coalesce(daily_averages.source_checked_at, daily_averages.source_fetched_at))
+                THEN excluded.source_checked_at
+                ELSE coalesce(daily_averages.source_checked_at, daily_averages.source_fetched_at)
+            END
         WHERE CASE
             WHEN NOT (excluded.hours_covered = 0 AND excluded.quantities = '{}')
                  AND daily_averages.hours_covered = 0 AND daily_averages.quantities = '{}' THEN 1
@@ -113,14 +122,17 @@ public sealed partial class SqlitePipelineStore : IPipelineStore, IDisposable
                  AND NOT (daily_averages.hours_covered = 0 AND daily_averages.quantities = '{}') THEN 0
             ELSE excluded.algorithm_version > daily_averages.algorithm_version
                  OR (excluded.algorithm_version = daily_averages.algorithm_version
-                     AND excluded.source_fetched_at >= daily_averages.source_fetched_at)
+                     AND (excluded.source_fetched_at <= $ahead_after, excluded.source_fetched_at)
+                         >= (daily_averages.source_fetched_at <= $ahead_after, daily_averages.source_fetched_at))
         END
         """;
 
     // For a day the source sent no row for that did not replace the stored one: the source was asked, and answered nothing.
     private const string CheckedDaily = """
         UPDATE daily_averages SET source_checked_at = $checked_at
-        WHERE station_id = $station_id AND date = $date AND coalesce(source_checked_at, source_fetched_at) < $checked_at
+        WHERE station_id = $station_id AND date = $date
+          AND (coalesce(source_checked_at, source_fetched_at) <= $ahead_after, coalesce(source_checked_at, source_fetched_at))
+              < ($checked_at <= $ahead_after, $checked_at)
         """;
 
     private const string InsertRawFetch = """
@@ -131,12 +143,13 @@ public sealed partial class SqlitePipelineStore : IPipelineStore, IDisposable
 
     private const string RefetchRawFetch = """
         UPDATE raw_fetches SET fetched_at = $fetched_at, time_zone = $time_zone, source = $source
-        WHERE fetch_id = $fetch_id AND fetched_at < $fetched_at
+        WHERE fetch_id = $fetch_id AND (fetched_at <= $ahead_after, fetched_at) < ($fetched_at <= $ahead_after, $fetched_at)
         """;
 
     private readonly string _connectionString;
     private readonly int _busyTimeoutMilliseconds;
     private readonly ILogger _logger;
+    private readonly TimeProvider _time;
 
     /// <summary>
     /// The write transactions of this process take turns here before BEGIN IMMEDIATE. SQLite's busy handler waits for
@@ -151,9 +164,10 @@ public sealed partial class SqlitePipelineStore : IPipelineStore, IDisposable
     /// <summary>The zone a daily row was cut in, as the archived fetch it was computed from recorded it.</summary>
     private const string ZoneOfSourceFetch = "(SELECT time_zone FROM raw_fetches WHERE fetch_id = daily_averages.source_fetch_id)";
 
-    public SqlitePipelineStore(string connectionString, ILogger<SqlitePipelineStore>? logger = null)
+    public SqlitePipelineStore(string connectionString, ILogger<SqlitePipelineStore>? logger = null, TimeProvider? time = null)
     {
         _logger = logger ?? NullLogger<SqlitePipelineStore>.Instance;
+        _time = time ?? TimeProvider.System;
         ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
         var builder = new SqliteConnectionStringBuilder(connectionString);
         // "Default Timeout" (seconds) is how long a write waits for another process's lock before it is retried.
@@ -339,7 +353,9 @@ public sealed partial class SqlitePipelineStore : IPipelineStore, IDisposable
             await RequireKnownSchemaAsync(connection, transaction, DataSource, cancellationToken);
             await using var insert = Prepare(connection, transaction, InsertRawFetch,
                 "$fetch_id", "$station_id", "$window_start", "$window_end", "$time_zone", "$source", "$fetched_at", "$readings");
-            await using var refetch = Prepare(connection, transaction, RefetchRawFetch, "$fetched_at", "$time_zone", "$source", "$fetch_id");
+            await using var refetch = Prepare(connection, transaction, RefetchRawFetch,
+                "$fetched_at", "$time_zone", "$source", "$fetch_id", "$ahead_after");
+            var aheadAfter = SqliteColumns.Instant(FetchTimeOrder.Now(_time).AheadAfter);
             var archived = 0;
             foreach (var fetch in fetches)
             {
@@ -356,7 +372,7 @@ public sealed partial class SqlitePipelineStore : IPipelineStore, IDisposable
                 // The same readings fetched again (their id is a hash of them): the later fetch time is the one replay,
                 // pruning and the time-zone check must see, or an older fetch of the day would pass for the newest; and its
                 // zone and source, which the id does not hash (a zone renamed at the same offset cuts the same windows).
-                Set(refetch, fetchedAt, fetch.TimeZone, fetch.Source, fetchId);
+                Set(refetch, fetchedAt, fetch.TimeZone, fetch.Source, fetchId, aheadAfter);
                 await refetch.ExecuteNonQueryAsync(cancellationToken);
             }
             await transaction.CommitAsync(cancellationToken);
@@ -378,6 +394,11 @@ public sealed partial class SqlitePipelineStore : IPipelineStore, IDisposable
             using var daily = new SqliteStatement(connection, UpsertDaily);
             using var checkedDaily = new SqliteStatement(connection, CheckedDaily);
             using var quantities = new SqliteColumns.QuantitiesWriter();
+            // Bound once: SQLite keeps a statement's bindings from one execution to the next.
+            var aheadAfter = FetchTimeOrder.Now(_time).AheadAfter;
+            hourly.BindInstant(7, aheadAfter);
+            daily.BindInstant(12, aheadAfter);
+            checkedDaily.BindInstant(4, aheadAfter);
             var written = 0;
             var rows = 0;
             foreach (var averages in batch)

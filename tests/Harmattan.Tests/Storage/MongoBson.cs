@@ -1,5 +1,6 @@
 using System.Globalization;
 using Harmattan.Contracts;
+using Harmattan.Storage;
 using MongoDB.Bson;
 using MongoDB.Bson.IO;
 using MongoDB.Bson.Serialization;
@@ -60,6 +61,9 @@ internal static class MongoBson
     public static readonly DateTimeOffset FetchedAt = new DateTimeOffset(2024, 3, 2, 0, 5, 12, 345, TimeSpan.Zero).AddTicks(6789);
     public static readonly DateOnly Day = new(2024, 3, 1);
     public static readonly DateTimeOffset DayStart = new(2024, 3, 1, 0, 0, 0, TimeSpan.Zero);
+
+    /// <summary>Fetch times compared as a store whose clock reads a day after <see cref="FetchedAt"/> compares them.</summary>
+    public static readonly FetchTimeOrder Order = new(new DateTimeOffset(2024, 3, 3, 0, 0, 0, TimeSpan.Zero));
 
     /// <summary>One station-day: two hours shown (a real day has up to 24) and the day's aggregate.</summary>
     public static AveragesComputed StationDay(int algorithmVersion = 2) => new()

@@ -21,7 +21,7 @@ public class MongoCommandsTests
     [Fact]
     public void Mongo_daily_upsert_filter_matches_the_day_when_the_stored_version_is_not_newer_or_it_has_no_rows_and_it_was_not_checked_later()
     {
-        var filter = MongoCommands.DailyUpsertFilter(StationDay(algorithmVersion: 2), StationDay().Daily[0]);
+        var filter = MongoCommands.DailyUpsertFilter(StationDay(algorithmVersion: 2), StationDay().Daily[0], Order);
 
         AssertBson("""
             {
@@ -31,15 +31,27 @@ public class MongoCommandsTests
                 {
                   "$or": [
                     { "algorithm_version": { "$lt": 2 } },
-                    { "algorithm_version": 2, "source_fetched_at_ticks": { "$lte": NumberLong("638449347123456789") } },
+                    {
+                      "algorithm_version": 2,
+                      "$or": [
+                        { "source_fetched_at_ticks": { "$lte": NumberLong("638449347123456789") } },
+                        { "source_fetched_at_ticks": { "$gt": NumberLong("638450208000000000") } }
+                      ]
+                    },
                     { "hours_covered": 0, "quantities": {} }
                   ]
                 },
-                { "source_fetched_at_ticks": { "$lte": NumberLong("638449347123456789") } },
                 {
                   "$or": [
                     { "source_checked_at_ticks": { "$lte": NumberLong("638449347123456789") } },
-                    { "source_checked_at_ticks": { "$exists": false } }
+                    { "source_checked_at_ticks": { "$gt": NumberLong("638450208000000000") } },
+                    {
+                      "source_checked_at_ticks": { "$exists": false },
+                      "$or": [
+                        { "source_fetched_at_ticks": { "$lte": NumberLong("638449347123456789") } },
+                        { "source_fetched_at_ticks": { "$gt": NumberLong("638450208000000000") } }
+                      ]
+                    }
                   ]
                 }
               ]
@@ -50,7 +62,7 @@ public class MongoCommandsTests
     [Fact]
     public void Mongo_hourly_upsert_filter_matches_the_hour_only_when_the_stored_version_is_not_newer()
     {
-        var filter = MongoCommands.HourlyUpsertFilter(StationDay(algorithmVersion: 3), DayStart.AddHours(1));
+        var filter = MongoCommands.HourlyUpsertFilter(StationDay(algorithmVersion: 3), DayStart.AddHours(1), Order);
 
         AssertBson("""
             {
@@ -58,7 +70,13 @@ public class MongoCommandsTests
               "hour": ISODate("2024-03-01T01:00:00Z"),
               "$or": [
                 { "algorithm_version": { "$lt": 3 } },
-                { "algorithm_version": 3, "source_fetched_at_ticks": { "$lte": NumberLong("638449347123456789") } }
+                {
+                  "algorithm_version": 3,
+                  "$or": [
+                    { "source_fetched_at_ticks": { "$lte": NumberLong("638449347123456789") } },
+                    { "source_fetched_at_ticks": { "$gt": NumberLong("638450208000000000") } }
+                  ]
+                }
               ]
             }
             """, Render(filter));
@@ -67,14 +85,14 @@ public class MongoCommandsTests
     [Fact]
     public void Mongo_daily_upsert_replaces_the_whole_document_when_the_version_filter_matches()
     {
-        var model = Assert.Single(MongoCommands.DailyUpserts(StationDay()));
+        var model = Assert.Single(MongoCommands.DailyUpserts(StationDay(), Order));
 
         Assert.Equal(WriteModelType.ReplaceOne, model.ModelType);
         Assert.True(model.IsUpsert);
         Assert.Null(model.Hint);
         Assert.Null(model.Collation);
         Assert.Null(model.Sort);
-        AssertBson(Canonical(Render(MongoCommands.DailyUpsertFilter(StationDay(), StationDay().Daily[0]))), Render(model.Filter));
+        AssertBson(Canonical(Render(MongoCommands.DailyUpsertFilter(StationDay(), StationDay().Daily[0], Order))), Render(model.Filter));
         AssertBson("""
             {
               "station_id": "283164601",
@@ -106,11 +124,11 @@ public class MongoCommandsTests
             Daily = [StationDay().Daily[0] with { HoursCovered = 0, Completeness = 0, IsComplete = false, Quantities = new Dictionary<string, QuantityStats>() }],
         };
 
-        var filter = MongoCommands.DailyUpsertFilter(empty, empty.Daily[0]);
-        var stored = Assert.Single(MongoCommands.DailyUpserts(StationDay() with { SourceFetchedAt = FetchedAt.AddDays(-1) })).Replacement;
+        var filter = MongoCommands.DailyUpsertFilter(empty, empty.Daily[0], Order);
+        var stored = Assert.Single(MongoCommands.DailyUpserts(StationDay() with { SourceFetchedAt = FetchedAt.AddDays(-1) }, Order)).Replacement;
         stored["_id"] = ObjectId.Parse("65e1a0000000000000000001");
-        var checkedAt = MongoCommands.DaysWithoutRows([StationDay(), empty, empty with { SourceFetchedAt = FetchedAt.AddDays(-2) }]);
-        var check = Assert.Single(MongoCommands.DailyChecks([stored], checkedAt));
+        var checkedAt = MongoCommands.DaysWithoutRows([StationDay(), empty, empty with { SourceFetchedAt = FetchedAt.AddDays(-2) }], Order);
+        var check = Assert.Single(MongoCommands.DailyChecks([stored], checkedAt, Order));
 
         AssertBson("""
             {
@@ -120,16 +138,28 @@ public class MongoCommandsTests
                 {
                   "$or": [
                     { "algorithm_version": { "$lt": 2 } },
-                    { "algorithm_version": 2, "source_fetched_at_ticks": { "$lte": NumberLong("638449347123456789") } }
+                    {
+                      "algorithm_version": 2,
+                      "$or": [
+                        { "source_fetched_at_ticks": { "$lte": NumberLong("638449347123456789") } },
+                        { "source_fetched_at_ticks": { "$gt": NumberLong("638450208000000000") } }
+                      ]
+                    }
                   ]
                 },
                 { "hours_covered": 0 },
                 { "quantities": { } },
-                { "source_fetched_at_ticks": { "$lte": NumberLong("638449347123456789") } },
                 {
                   "$or": [
                     { "source_checked_at_ticks": { "$lte": NumberLong("638449347123456789") } },
-                    { "source_checked_at_ticks": { "$exists": false } }
+                    { "source_checked_at_ticks": { "$gt": NumberLong("638450208000000000") } },
+                    {
+                      "source_checked_at_ticks": { "$exists": false },
+                      "$or": [
+                        { "source_fetched_at_ticks": { "$lte": NumberLong("638449347123456789") } },
+                        { "source_fetched_at_ticks": { "$gt": NumberLong("638450208000000000") } }
+                      ]
+                    }
                   ]
                 }
               ]
@@ -143,25 +173,26 @@ public class MongoCommandsTests
               "source_fetched_at_ticks": NumberLong("638448483123456789"),
               "$or": [
                 { "source_checked_at_ticks": { "$lt": NumberLong("638449347123456789") } },
+                { "source_checked_at_ticks": { "$gt": NumberLong("638450208000000000") } },
                 { "source_checked_at_ticks": { "$exists": false } }
               ]
             }
             """, Render(check.Filter));
         Assert.Equal(FetchedAt.UtcTicks, check.Replacement["source_checked_at_ticks"].AsInt64);
         Assert.Equal(stored["quantities"], check.Replacement["quantities"]);
-        Assert.Empty(MongoCommands.DailyChecks([check.Replacement], checkedAt));
+        Assert.Empty(MongoCommands.DailyChecks([check.Replacement], checkedAt, Order));
     }
 
     [Fact]
     public void Mongo_hourly_upserts_are_one_replacement_per_hour_with_nulls_for_a_quantity_without_values()
     {
-        var models = MongoCommands.HourlyUpserts(StationDay()).ToList();
+        var models = MongoCommands.HourlyUpserts(StationDay(), Order).ToList();
 
         Assert.Equal(2, models.Count);
         Assert.All(models, model => Assert.True(model.IsUpsert));
         Assert.All(models, model => Assert.Equal(WriteModelType.ReplaceOne, model.ModelType));
-        AssertBson(Canonical(Render(MongoCommands.HourlyUpsertFilter(StationDay(), DayStart))), Render(models[0].Filter));
-        AssertBson(Canonical(Render(MongoCommands.HourlyUpsertFilter(StationDay(), DayStart.AddHours(1)))), Render(models[1].Filter));
+        AssertBson(Canonical(Render(MongoCommands.HourlyUpsertFilter(StationDay(), DayStart, Order))), Render(models[0].Filter));
+        AssertBson(Canonical(Render(MongoCommands.HourlyUpsertFilter(StationDay(), DayStart.AddHours(1), Order))), Render(models[1].Filter));
         AssertBson("""
             {
               "station_id": "283164601",
@@ -181,7 +212,7 @@ public class MongoCommandsTests
     [Fact]
     public void Mongo_replacements_carry_the_filter_key_and_leave_the_id_to_the_server()
     {
-        var models = MongoCommands.DailyUpserts(StationDay()).Concat(MongoCommands.HourlyUpserts(StationDay()));
+        var models = MongoCommands.DailyUpserts(StationDay(), Order).Concat(MongoCommands.HourlyUpserts(StationDay(), Order));
 
         Assert.All(models, model =>
         {
@@ -313,11 +344,11 @@ public class MongoCommandsTests
     [Fact]
     public void Mongo_fetch_instants_are_dates_to_the_millisecond_and_exact_ticks_for_comparisons()
     {
-        var replacement = Assert.Single(MongoCommands.DailyUpserts(StationDay())).Replacement;
-        var filter = Render(MongoCommands.DailyUpsertFilter(StationDay(), StationDay().Daily[0]));
+        var replacement = Assert.Single(MongoCommands.DailyUpserts(StationDay(), Order)).Replacement;
+        var filter = Render(MongoCommands.DailyUpsertFilter(StationDay(), StationDay().Daily[0], Order));
 
         Assert.Equal(new DateTime(2024, 3, 2, 0, 5, 12, 345, DateTimeKind.Utc), replacement["source_fetched_at"].ToUniversalTime());
         Assert.Equal(FetchedAt.UtcTicks, replacement["source_fetched_at_ticks"].AsInt64);
-        Assert.Equal(FetchedAt.UtcTicks, filter["$and"][2]["$or"][1]["source_fetched_at_ticks"]["$lte"].AsInt64);
+        Assert.Equal(FetchedAt.UtcTicks, filter["$and"][3]["$or"][0]["source_checked_at_ticks"]["$lte"].AsInt64);
     }
 }

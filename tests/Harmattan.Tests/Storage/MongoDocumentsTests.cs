@@ -14,7 +14,7 @@ public class MongoDocumentsTests
     [Fact]
     public void Mongo_daily_document_of_one_station_day_as_seen_in_mongosh()
     {
-        var daily = Assert.Single(MongoCommands.DailyUpserts(StationDay())).Replacement;
+        var daily = Assert.Single(MongoCommands.DailyUpserts(StationDay(), Order)).Replacement;
 
         Assert.Equal("""
             {
@@ -64,7 +64,7 @@ public class MongoDocumentsTests
     [Fact]
     public void Mongo_hourly_documents_of_one_station_day_as_seen_in_mongosh()
     {
-        var hourly = MongoCommands.HourlyUpserts(StationDay()).Select(upsert => upsert.Replacement).ToList();
+        var hourly = MongoCommands.HourlyUpserts(StationDay(), Order).Select(upsert => upsert.Replacement).ToList();
 
         Assert.Equal(2, hourly.Count);
         Assert.Equal("""
@@ -143,7 +143,7 @@ public class MongoDocumentsTests
         var averages = StationDay();
         var day = Assert.Single(averages.Daily);
 
-        var stored = MongoSchema.ToDailyAverage(Assert.Single(MongoCommands.DailyUpserts(averages)).Replacement);
+        var stored = MongoSchema.ToDailyAverage(Assert.Single(MongoCommands.DailyUpserts(averages, Order)).Replacement);
 
         Assert.Equivalent(new
         {
@@ -158,7 +158,7 @@ public class MongoDocumentsTests
     {
         var averages = StationDay();
 
-        var stored = MongoCommands.HourlyUpserts(averages)
+        var stored = MongoCommands.HourlyUpserts(averages, Order)
             .Select(upsert => MongoSchema.ToHourlyAverage(upsert.Replacement)).ToList();
 
         Assert.Equivalent(averages.Hourly.Select(hour => new

@@ -194,9 +194,9 @@ public sealed class MongoHardeningTests : IAsyncLifetime
         var readByBoth = await daily.Find(FilterDefinition<BsonDocument>.Empty).ToListAsync(Ct);
         var (earlier, later) = (FetchedAt.AddHours(1), FetchedAt.AddHours(2));
 
-        await daily.BulkWriteAsync(MongoCommands.DailyChecks(readByBoth, new Dictionary<(string, DateOnly), DateTimeOffset> { [(StationId, Day)] = later }),
+        await daily.BulkWriteAsync(MongoCommands.DailyChecks(readByBoth, new Dictionary<(string, DateOnly), DateTimeOffset> { [(StationId, Day)] = later }, Order),
             cancellationToken: Ct);
-        await daily.BulkWriteAsync(MongoCommands.DailyChecks(readByBoth, new Dictionary<(string, DateOnly), DateTimeOffset> { [(StationId, Day)] = earlier }),
+        await daily.BulkWriteAsync(MongoCommands.DailyChecks(readByBoth, new Dictionary<(string, DateOnly), DateTimeOffset> { [(StationId, Day)] = earlier }, Order),
             cancellationToken: Ct);
 
         Assert.Equal(later, Assert.Single(await store.GetDailyAveragesAsync(StationId, Day, Day, Ct)).SourceCheckedAt);

@@ -122,7 +122,7 @@ public sealed class MongoNoRegressionTests : IAsyncLifetime
 
         Assert.Equal(BsonType.ObjectId, daily["_id"].BsonType);
         daily.Remove("_id");
-        Assert.Equal(Canonical(Assert.Single(MongoCommands.DailyUpserts(StationDay())).Replacement), Canonical(daily));
+        Assert.Equal(Canonical(Assert.Single(MongoCommands.DailyUpserts(StationDay(), Order)).Replacement), Canonical(daily));
         Assert.Equal(Canonical(MongoCommands.ArchiveInsert(RawFetch()).Document), Canonical(raw));
     }
 

@@ -23,6 +23,8 @@ public sealed class MongoPipelineStoreContractTests : PipelineStoreContract
     /// <summary>A second store with its own client, as a second loader process has.</summary>
     protected override Task<IPipelineStore> OpenAnotherStoreOnTheSameDataAsync() => Task.FromResult<IPipelineStore>(Open());
 
+    protected override IPipelineStore OpenOnTheSameData(TimeProvider clock) => Open(clock);
+
     protected override async Task ForgetCheckTimesAsync()
     {
         // Whole replacements, not $unset: the wire stand-in mangles binary ids under update operators.
@@ -45,10 +47,10 @@ public sealed class MongoPipelineStoreContractTests : PipelineStoreContract
             client.Dispose();
     }
 
-    private MongoPipelineStore Open()
+    private MongoPipelineStore Open(TimeProvider? clock = null)
     {
         var client = MongoTestServer.CreateClient(_connectionString);
         _clients.Add(client);
-        return new MongoPipelineStore(client, _databaseName);
+        return new MongoPipelineStore(client, _databaseName, time: clock);
     }
 }

@@ -1,6 +1,7 @@
 using Harmattan.Contracts;
 using Harmattan.Storage;
 using Harmattan.Storage.Archive;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Harmattan.Tests.Storage;
 
@@ -18,6 +19,9 @@ public abstract class PipelineStoreContract : IAsyncLifetime
     /// database). Adapters that can open one override this; by default the concurrency test shares one instance.
     /// </summary>
     protected virtual Task<IPipelineStore> OpenAnotherStoreOnTheSameDataAsync() => Task.FromResult(Store);
+
+    /// <summary>Another store instance on the same data, whose clock is <paramref name="clock"/>.</summary>
+    protected abstract IPipelineStore OpenOnTheSameData(TimeProvider clock);
 
     protected const string Station1 = "283164601";
     protected const string Station2 = "283181971";
@@ -115,6 +119,72 @@ public abstract class PipelineStoreContract : IAsyncLifetime
 
         Assert.Equal(new UpsertResult(3, 0), result);
         AssertStored(again, again.Daily[0], Assert.Single(await Store.GetDailyAveragesAsync(Station1, Day, Day, Ct)));
+    }
+
+    /// <summary>
+    /// A store, and the fetch times it writes, while the machine's clock runs two days ahead (as if set wrong by hand, or
+    /// by a faulty time server); <see cref="Store"/> is the same store once the clock is set right, and <see cref="Now"/>
+    /// its time then.
+    /// </summary>
+    private (IPipelineStore Store, DateTimeOffset Now) WhileTheClockRunsAhead() =>
+        (OpenOnTheSameData(new FakeTimeProvider(Now.AddDays(2))), Now.AddDays(2));
+
+    /// <summary>The real time, to the second (as fetch times are compared with the store's real clock).</summary>
+    private static DateTimeOffset Now => DateTimeOffset.FromUnixTimeSeconds(DateTimeOffset.UtcNow.ToUnixTimeSeconds());
+
+    [Fact]
+    public async Task What_a_clock_that_ran_ahead_stamped_gives_way_to_the_fetches_made_once_it_was_set_right()
+    {
+        var (whileAhead, aheadNow) = WhileTheClockRunsAhead();
+        var stamped = Averages(Station1, aheadNow, version: 1, co: 9.0);
+        await whileAhead.UpsertAveragesAsync([stamped], Ct);
+        await whileAhead.UpsertAveragesAsync([NoRowsFrom(Averages(Station1, aheadNow.AddHours(1), version: 1, co: 0))], Ct);
+        var setRight = Averages(Station1, Now, version: 1, co: 2.0);
+
+        var result = await Store.UpsertAveragesAsync([setRight], Ct);
+        var redelivered = await Store.UpsertAveragesAsync([stamped], Ct);
+
+        Assert.Equal(new UpsertResult(3, 0), result);
+        Assert.Equal(new UpsertResult(0, 3), redelivered);
+        var day = Assert.Single(await Store.GetDailyAveragesAsync(Station1, Day, Day, Ct));
+        AssertStored(setRight, setRight.Daily[0], day);
+        Assert.Equal(setRight.SourceFetchedAt, day.SourceCheckedAt);
+        Assert.All(await Store.GetHourlyAveragesAsync(Station1, DayStart, DayStart.AddDays(1), Ct),
+            hour => Assert.Equal(setRight.SourceFetchId, hour.SourceFetchId));
+    }
+
+    [Fact]
+    public async Task A_check_stamped_by_a_clock_that_ran_ahead_gives_way_to_the_checks_made_once_it_was_set_right()
+    {
+        var (whileAhead, aheadNow) = WhileTheClockRunsAhead();
+        var withRows = Averages(Station1, FetchedAt, version: 1, co: 2.5);
+        await Store.UpsertAveragesAsync([withRows], Ct);
+        await whileAhead.UpsertAveragesAsync([NoRowsFrom(Averages(Station1, aheadNow, version: 1, co: 0))], Ct);
+        var outage = NoRowsFrom(Averages(Station1, Now, version: 1, co: 0));
+
+        await Store.UpsertAveragesAsync([outage], Ct);
+
+        var day = Assert.Single(await Store.GetDailyAveragesAsync(Station1, Day, Day, Ct));
+        AssertStored(withRows, withRows.Daily[0], day);
+        Assert.Equal(outage.SourceFetchedAt, day.SourceCheckedAt);
+    }
+
+    [Fact]
+    public async Task A_delayed_fetch_replaces_a_day_a_clock_that_ran_ahead_stamped_and_keeps_the_later_check()
+    {
+        // The day stamped ahead, then checked once the clock was set right; a fetch from before that check arrives late.
+        var (whileAhead, aheadNow) = WhileTheClockRunsAhead();
+        await whileAhead.UpsertAveragesAsync([Averages(Station1, aheadNow, version: 1, co: 9.0)], Ct);
+        var outage = NoRowsFrom(Averages(Station1, Now, version: 1, co: 0));
+        await Store.UpsertAveragesAsync([outage], Ct);
+        var delayed = Averages(Station1, Now.AddMinutes(-10), version: 1, co: 2.0);
+
+        var result = await Store.UpsertAveragesAsync([delayed], Ct);
+
+        Assert.Equal(new UpsertResult(3, 0), result);
+        var day = Assert.Single(await Store.GetDailyAveragesAsync(Station1, Day, Day, Ct));
+        AssertStored(delayed, delayed.Daily[0], day);
+        Assert.Equal(outage.SourceFetchedAt, day.SourceCheckedAt);
     }
 
     [Fact]
@@ -321,6 +391,20 @@ public abstract class PipelineStoreContract : IAsyncLifetime
         var listed = Assert.Single(await Store.GetArchivedFetchesAsync(Station1, Ct), f => f.FetchId == first.FetchId);
         Assert.Equal(again.FetchedAt, listed.FetchedAt);
         Assert.Equal(2, (await Store.GetArchivedFetchesAsync(Station1, Ct)).Count);
+    }
+
+    [Fact]
+    public async Task The_same_readings_fetched_once_a_clock_that_ran_ahead_was_set_right_take_the_new_fetch_time()
+    {
+        var (whileAhead, aheadNow) = WhileTheClockRunsAhead();
+        var stamped = RawFetch(Station1, DayStart, days: 1) with { FetchedAt = aheadNow };
+        await whileAhead.ArchiveRawFetchesAsync([stamped], Ct);
+        var again = stamped with { FetchedAt = Now };
+
+        Assert.Equal(0, await Store.ArchiveRawFetchesAsync([again], Ct));
+        Assert.Equal(0, await Store.ArchiveRawFetchesAsync([stamped], Ct));
+
+        Assert.Equal(again.FetchedAt, Assert.Single(await Store.GetArchivedFetchesAsync(Station1, Ct)).FetchedAt);
     }
 
     [Fact]

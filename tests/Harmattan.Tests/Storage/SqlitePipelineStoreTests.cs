@@ -24,6 +24,8 @@ public sealed class SqlitePipelineStoreTests : PipelineStoreContract
 
     protected override Task<IPipelineStore> OpenAnotherStoreOnTheSameDataAsync() => Task.FromResult<IPipelineStore>(Open());
 
+    protected override IPipelineStore OpenOnTheSameData(TimeProvider clock) => Open(clock);
+
     protected override async Task ForgetCheckTimesAsync()
     {
         await using var connection = new SqliteConnection($"Data Source={_path};Pooling=False");
@@ -352,9 +354,9 @@ public sealed class SqlitePipelineStoreTests : PipelineStoreContract
         return (long)(await command.ExecuteScalarAsync(Ct))!;
     }
 
-    private SqlitePipelineStore Open()
+    private SqlitePipelineStore Open(TimeProvider? clock = null)
     {
-        var store = new SqlitePipelineStore($"Data Source={_path}");
+        var store = new SqlitePipelineStore($"Data Source={_path}", time: clock);
         _stores.Add(store);
         return store;
     }
