@@ -12,7 +12,10 @@ public readonly record struct FetchTimeOrder(DateTimeOffset AheadAfter)
     /// <summary>More than the clocks of the extractor and the loader may differ by; less than the hour between fetches.</summary>
     public static readonly TimeSpan AheadTolerance = TimeSpan.FromMinutes(30);
 
-    public static FetchTimeOrder Now(TimeProvider time) => new(time.GetUtcNow() + AheadTolerance);
+    public static FetchTimeOrder Now(TimeProvider time) => At(time.GetUtcNow());
+
+    /// <summary>The order of a clock that reads <paramref name="now"/>.</summary>
+    public static FetchTimeOrder At(DateTimeOffset now) => new(now + AheadTolerance);
 
     public bool IsAhead(DateTimeOffset fetchedAt) => fetchedAt > AheadAfter;
 

@@ -82,7 +82,8 @@ public static class ReplayCommand
         try
         {
             await host.StartAsync(cancellationToken);
-            fetches = await ArchivedFetchesAsync(store, asked, cancellationToken);
+            fetches = await ArchivedFetchesAsync(store, asked, FetchTimeOrder.Now(host.Services.GetRequiredService<TimeProvider>()),
+                cancellationToken);
             if (stationIds.Length == 0 && await NotConfiguredAsync(store, asked, from, to, cancellationToken) is { Count: > 0 } leftOut)
                 AnsiConsole.MarkupLineInterpolated(
                     $"[yellow]Not replayed, as they are not among the configured stations:[/] {string.Join(", ", leftOut)}, whose archive holds fetches of {DayRange.Format(from, to)}. Add --station ID for each to replay it.");
@@ -165,30 +166,39 @@ public static class ReplayCommand
     }
 
     /// <summary>
-    /// The newest archived fetch of each window that overlaps the range, and the fetches the stored days of the range
-    /// were computed from, cut to the days of the range. An older fetch of the same window can never win over the newer
-    /// one (same algorithm, older fetch time), so re-sending it would only cost work, unless a stored day still holds
-    /// its averages because the newer fetch sent no row for that day. Fetches of other windows covering the same days
-    /// are all sent and the loader keeps the newest per day.
+    /// The newest archived fetch of each window that overlaps the range (in <paramref name="order"/>, the stores'), the
+    /// fetches the stored days of the range were computed from, and the newest fetch with rows for each day stored
+    /// without, cut to the days of the range. An older fetch of the same window can never win over the newer one (same algorithm, older fetch
+    /// time), so re-sending it would only cost work, unless a stored day still holds its averages because the newer fetch
+    /// sent no row for that day, or a day is stored without the rows an older fetch has (stored so before a day with rows
+    /// replaced one without in either order, or whose fetch with rows was never loaded). Fetches of other windows
+    /// covering the same days are all sent and the loader keeps the newest per day.
     /// </summary>
     internal static async Task<IReadOnlyList<RawReadingsFetched>> ArchivedFetchesAsync(IPipelineStore store,
-        IReadOnlyList<StationDays> asked, CancellationToken cancellationToken)
+        IReadOnlyList<StationDays> asked, FetchTimeOrder order, CancellationToken cancellationToken)
     {
         var fetches = new List<RawReadingsFetched>();
         foreach (var station in asked)
         {
             var range = DayWindows.ForDays(station.From, station.To, station.TimeZone);
             var archived = await store.GetRawFetchesAsync(station.StationId, range.Start, range.End, cancellationToken);
-            var storedFrom = (await store.GetDailyAveragesAsync(station.StationId, station.From, station.To, cancellationToken))
-                .Select(day => day.SourceFetchId).ToHashSet();
-            var newest = ArchiveRetention.NewestPerWindow(archived).ToList();
+            var storedDays = await store.GetDailyAveragesAsync(station.StationId, station.From, station.To, cancellationToken);
+            var needed = storedDays.Select(day => day.SourceFetchId).ToHashSet();
+            foreach (var day in storedDays.Where(day => day.Coverage == DayCoverage.MissingAtSource))
+                if (ArchiveRetention.NewestWithRowsIn(archived, DayWindows.ForDays(day.Date, day.Date, ZoneOf(day, station)), order) is { } withRows)
+                    needed.Add(withRows.FetchId);
+            var newest = ArchiveRetention.NewestPerWindow(archived, order).ToList();
             var sent = newest.Select(f => f.FetchId).ToHashSet();
-            foreach (var fetch in newest.Concat(archived.Where(f => storedFrom.Contains(f.FetchId) && sent.Add(f.FetchId))))
+            foreach (var fetch in newest.Concat(archived.Where(f => needed.Contains(f.FetchId) && sent.Add(f.FetchId))))
                 if (CutToDays(fetch, station) is { } cut)
                     fetches.Add(cut);
         }
         return fetches;
     }
+
+    /// <summary>The zone a stored day was cut in, else the station's.</summary>
+    private static TimeZoneInfo ZoneOf(StoredDailyAverage day, StationDays station) =>
+        day.TimeZone is { } id && TimeZoneInfo.TryFindSystemTimeZoneById(id, out var zone) ? zone : station.TimeZone;
 
     /// <summary>
     /// The part of <paramref name="fetch"/> inside the asked days, cut in the fetch's own zone so that it stays whole

@@ -9,7 +9,7 @@ namespace Harmattan.Cli.Operations;
 /// The fetches a replay re-sent and what became of them: the averages the transformer computed from each (seen on a
 /// temporary queue bound to <see cref="AveragesComputed"/>), and whether the store reflects them.
 /// </summary>
-public sealed class ReplayProgress
+public sealed class ReplayProgress(TimeProvider? time = null)
 {
     private readonly ConcurrentDictionary<Guid, AveragesComputed?> _results = new();
     private readonly ConcurrentDictionary<Guid, bool> _stored = new();
@@ -37,20 +37,21 @@ public sealed class ReplayProgress
 
     /// <summary>
     /// Marks as stored each computed result whose every day the store holds as computed, or at a newer (algorithm
-    /// version, fetch time) that rightly won over it, or, for a day the result has no source row for, with rows (which
+    /// version, fetch time in the stores' <see cref="FetchTimeOrder"/>) that rightly won over it, or, for a day the result has no source row for, with rows (which
     /// such a day never replaces). A row of the same version from the same fetch must hold the result's figures: rules
     /// changed without raising the algorithm version give other figures under the same version, which only the
     /// loader's write puts in the store.
     /// </summary>
     public async Task CheckStoreAsync(IPipelineStore store, CancellationToken cancellationToken)
     {
+        var order = FetchTimeOrder.Now(time ?? TimeProvider.System);
         foreach (var result in Results.Where(r => !_stored.ContainsKey(r.SourceFetchId)))
         {
             if (result.Daily.Count > 0)
             {
                 var rows = await store.GetDailyAveragesAsync(result.StationId, result.Daily.Min(d => d.Date),
                     result.Daily.Max(d => d.Date), cancellationToken);
-                var reflected = result.Daily.All(day => rows.Any(row => row.Date == day.Date && Reflects(row, day, result)));
+                var reflected = result.Daily.All(day => rows.Any(row => row.Date == day.Date && Reflects(row, day, result, order)));
                 if (!reflected)
                     continue;
             }
@@ -80,11 +81,11 @@ public sealed class ReplayProgress
         return (days, fetches, version);
     }
 
-    private static bool Reflects(StoredDailyAverage row, DailyAverage day, AveragesComputed result) =>
+    private static bool Reflects(StoredDailyAverage row, DailyAverage day, AveragesComputed result, FetchTimeOrder order) =>
         (day.Coverage() == DayCoverage.MissingAtSource && row.Coverage != DayCoverage.MissingAtSource)
         || row.AlgorithmVersion > result.AlgorithmVersion
         || (row.AlgorithmVersion == result.AlgorithmVersion
-            && (row.SourceFetchedAt > result.SourceFetchedAt
+            && ((row.SourceFetchedAt != result.SourceFetchedAt && order.NotOlder(row.SourceFetchedAt, result.SourceFetchedAt))
                 || (row.SourceFetchedAt == result.SourceFetchedAt && (row.SourceFetchId != result.SourceFetchId || SameFigures(row, day)))));
 
     private static bool SameFigures(StoredDailyAverage row, DailyAverage day) =>

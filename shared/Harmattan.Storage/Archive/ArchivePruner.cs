@@ -1,3 +1,6 @@
+using Harmattan.Contracts;
+using Harmattan.Stations;
+
 namespace Harmattan.Storage.Archive;
 
 /// <summary>What a prune dropped (or, in a dry run, would drop) and kept, per station.</summary>
@@ -29,7 +32,10 @@ public static class ArchivePruner
         {
             var fetches = await store.GetArchivedFetchesAsync(stationId, cancellationToken);
             var storedDays = await store.GetDailyAveragesAsync(stationId, DateOnly.MinValue, DateOnly.MaxValue, cancellationToken);
-            var dropped = ArchiveRetention.Superseded(fetches, keepAllSince, storedDays.Select(d => d.SourceFetchId).ToHashSet());
+            var order = FetchTimeOrder.At(now);
+            var needed = storedDays.Select(d => d.SourceFetchId).ToHashSet();
+            needed.UnionWith(await NewestWithRowsOfDaysWithoutAsync(store, storedDays, order, cancellationToken));
+            var dropped = ArchiveRetention.Superseded(fetches, keepAllSince, needed, order);
             if (!dryRun && dropped.Count > 0)
                 await store.DeleteRawFetchesAsync(dropped.Select(f => f.FetchId).ToList(), cancellationToken);
             var droppedIds = dropped.Select(f => f.FetchId).ToHashSet();
@@ -39,5 +45,25 @@ public static class ArchivePruner
         if (!dryRun && stations.Any(s => s.Dropped.Fetches > 0))
             await store.ReclaimArchiveSpaceAsync(cancellationToken);
         return new ArchivePruneReport(keepAllSince, dryRun, stations);
+    }
+
+    /// <summary>
+    /// For each of the days stored without rows, the newest archived fetch with rows for it: a replay stores those rows.
+    /// Read day by day, readings included; such days are few (outages), and a day whose zone is not recorded is skipped.
+    /// </summary>
+    private static async Task<IEnumerable<Guid>> NewestWithRowsOfDaysWithoutAsync(IPipelineStore store,
+        IEnumerable<StoredDailyAverage> storedDays, FetchTimeOrder order, CancellationToken cancellationToken)
+    {
+        var needed = new List<Guid>();
+        foreach (var day in storedDays.Where(d => d.Coverage == DayCoverage.MissingAtSource))
+        {
+            if (day.TimeZone is null || !TimeZoneInfo.TryFindSystemTimeZoneById(day.TimeZone, out var zone))
+                continue;
+            var window = DayWindows.ForDays(day.Date, day.Date, zone);
+            var fetches = await store.GetRawFetchesAsync(day.StationId, window.Start, window.End, cancellationToken);
+            if (ArchiveRetention.NewestWithRowsIn(fetches, window, order) is { } newest)
+                needed.Add(newest.FetchId);
+        }
+        return needed;
     }
 }

@@ -1,26 +1,30 @@
 using Harmattan.Contracts;
+using Harmattan.Stations;
 
 namespace Harmattan.Storage.Archive;
 
 /// <summary>
 /// Which archived fetches replay still needs. Fetches made within the keep-all window are all kept. Older ones are
 /// kept only if they are, for at least one station-day they cover, the newest fetch covering that day: by
-/// <see cref="ArchivedFetch.FetchedAt"/>, then by fetch id, the order <c>harmattan replay</c> picks the newest fetch of
-/// a window by; or the fetch a stored day's averages were computed from, which a newer fetch that sent no row for the
-/// day did not replace. Every other fetch is superseded on each of its days by a kept one, so the loader would never
-/// let it win; dropping it changes no replay.
+/// <see cref="ArchivedFetch.FetchedAt"/> in the stores' <see cref="FetchTimeOrder"/>, then by fetch id, the order
+/// <c>harmattan replay</c> picks the newest fetch of a window by; or the fetch a stored day's averages were computed
+/// from, which a newer fetch that sent no row for the day did not replace; or, for a day stored without rows, the newest
+/// fetch with rows for it, which replaces such a day (stored so before a day with rows replaced one without in either
+/// order of arrival, or while its fetch with rows was not loaded). Every other fetch is superseded on each of its days by
+/// a kept one, so the loader would never let it win; dropping it changes no replay.
 /// </summary>
 public static class ArchiveRetention
 {
     /// <summary>
     /// The fetches of <paramref name="fetches"/> that can be dropped, fetched before <paramref name="keepAllSince"/> and
-    /// not among <paramref name="storedFrom"/>, the fetches the stored daily averages were computed from.
+    /// not among <paramref name="needed"/>: the fetches the stored daily averages were computed from, and the newest with
+    /// rows for each day stored without.
     /// </summary>
     public static IReadOnlyList<ArchivedFetch> Superseded(IReadOnlyCollection<ArchivedFetch> fetches, DateTimeOffset keepAllSince,
-        IReadOnlySet<Guid> storedFrom)
+        IReadOnlySet<Guid> needed, FetchTimeOrder order)
     {
         ArgumentNullException.ThrowIfNull(fetches);
-        ArgumentNullException.ThrowIfNull(storedFrom);
+        ArgumentNullException.ThrowIfNull(needed);
         // Daily averages are keyed by (station, local date), so that is the key here too.
         var newestByDay = new Dictionary<(string StationId, DateOnly Day), ArchivedFetch>();
         var undatable = new HashSet<Guid>();
@@ -35,14 +39,15 @@ public static class ArchiveRetention
             for (var day = first; day <= last; day = day.AddDays(1))
             {
                 var key = (fetch.StationId, day);
-                if (!newestByDay.TryGetValue(key, out var newest) || IsNewer(fetch, newest))
+                if (!newestByDay.TryGetValue(key, out var newest)
+                    || IsNewer((fetch.FetchedAt, fetch.FetchId), (newest.FetchedAt, newest.FetchId), order))
                     newestByDay[key] = fetch;
             }
         }
 
-        var needed = new HashSet<Guid>(newestByDay.Values.Select(f => f.FetchId));
+        var newestOfADay = newestByDay.Values.Select(f => f.FetchId).ToHashSet();
         return fetches
-            .Where(f => f.FetchedAt < keepAllSince && !needed.Contains(f.FetchId) && !storedFrom.Contains(f.FetchId)
+            .Where(f => f.FetchedAt < keepAllSince && !newestOfADay.Contains(f.FetchId) && !needed.Contains(f.FetchId)
                         && !undatable.Contains(f.FetchId))
             .ToList();
     }
@@ -51,8 +56,17 @@ public static class ArchiveRetention
     /// What <c>harmattan replay</c> sends: the newest archived fetch of each window. An older fetch of the same window can
     /// never win over the newer one (same algorithm, older fetch time), so re-sending it would only cost work.
     /// </summary>
-    public static IEnumerable<RawReadingsFetched> NewestPerWindow(IEnumerable<RawReadingsFetched> fetches) =>
-        fetches.GroupBy(f => (f.WindowStart, f.WindowEnd)).Select(window => window.MaxBy(f => (f.FetchedAt, f.FetchId))!);
+    public static IEnumerable<RawReadingsFetched> NewestPerWindow(IEnumerable<RawReadingsFetched> fetches, FetchTimeOrder order) =>
+        fetches.GroupBy(f => (f.WindowStart, f.WindowEnd)).Select(window => window.Aggregate((newest, fetch) =>
+            IsNewer((fetch.FetchedAt, fetch.FetchId), (newest.FetchedAt, newest.FetchId), order) ? fetch : newest));
+
+    /// <summary>
+    /// The newest of <paramref name="fetches"/> (in <paramref name="order"/>) with a reading in <paramref name="window"/>.
+    /// </summary>
+    public static RawReadingsFetched? NewestWithRowsIn(IEnumerable<RawReadingsFetched> fetches, UtcWindow window, FetchTimeOrder order) =>
+        fetches.Where(f => f.Readings.Any(r => r.Hour >= window.Start && r.Hour < window.End))
+            .Aggregate((RawReadingsFetched?)null, (newest, fetch) =>
+                newest is null || IsNewer((fetch.FetchedAt, fetch.FetchId), (newest.FetchedAt, newest.FetchId), order) ? fetch : newest);
 
     /// <summary>The local days of the fetch's window, in the fetch's time zone, as the transformer cuts them.</summary>
     public static bool TryCoveredDays(ArchivedFetch fetch, out DateOnly first, out DateOnly last)
@@ -65,8 +79,12 @@ public static class ArchiveRetention
         return true;
     }
 
-    private static bool IsNewer(ArchivedFetch candidate, ArchivedFetch current) =>
-        (candidate.FetchedAt, candidate.FetchId).CompareTo((current.FetchedAt, current.FetchId)) > 0;
+    /// <summary>Later in <paramref name="order"/>, then, between fetches made at the same instant, the larger fetch id.</summary>
+    private static bool IsNewer((DateTimeOffset FetchedAt, Guid FetchId) fetch, (DateTimeOffset FetchedAt, Guid FetchId) current,
+        FetchTimeOrder order) =>
+        fetch.FetchedAt == current.FetchedAt
+            ? fetch.FetchId.CompareTo(current.FetchId) > 0
+            : order.NotOlder(fetch.FetchedAt, current.FetchedAt);
 
     private static DateOnly LocalDate(DateTimeOffset instant, TimeZoneInfo zone) =>
         DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(instant, zone).DateTime);

@@ -1,6 +1,7 @@
 using Harmattan.Cli.Operations;
 using Harmattan.Contracts;
 using Harmattan.Tests.Storage;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Harmattan.Tests.Cli;
 
@@ -73,6 +74,21 @@ public sealed class ReplayProgressTests() : TemporaryStoreTest("replay")
         var progress = Replaying(Fetch);
 
         progress.Record(Averages(2));
+        await progress.CheckStoreAsync(Store, Ct);
+
+        Assert.Equal(1, progress.Stored);
+    }
+
+    [Fact]
+    public async Task A_result_stamped_by_a_clock_that_ran_ahead_counts_asStored_while_theStore_keeps_a_fetch_made_since()
+    {
+        // A fetch stamped two days ahead, replayed: the store keeps the fetch made once the clock was set right.
+        var now = FetchedAt.AddDays(1);
+        await Store.UpsertAveragesAsync([Averages(1, Guid.NewGuid(), now.AddHours(-1))], Ct);
+        var progress = new ReplayProgress(new FakeTimeProvider(now));
+        progress.Expect([Fetch]);
+
+        progress.Record(Averages(1, Fetch, now.AddDays(2)));
         await progress.CheckStoreAsync(Store, Ct);
 
         Assert.Equal(1, progress.Stored);

@@ -2,6 +2,7 @@ using Harmattan.Cli.Commands;
 using Harmattan.Cli.Pipeline;
 using Harmattan.Contracts;
 using Harmattan.Stations;
+using Harmattan.Storage;
 using Harmattan.Tests.Storage;
 using Harmattan.Transformer;
 
@@ -58,7 +59,7 @@ public sealed class ReplayRangeTests() : TemporaryStoreTest("replay-range")
         await ComputeAndStoreAsync([week, revised], algorithmVersion: 1);
 
         var sent = await ReplayCommand.ArchivedFetchesAsync(Store,
-            [new StationDays(Station, TimeZoneInfo.Utc, September1, September1.AddDays(5))], Ct);
+            [new StationDays(Station, TimeZoneInfo.Utc, September1, September1.AddDays(5))], FetchTimeOrder.Now(TimeProvider.System), Ct);
         await ComputeAndStoreAsync(sent, algorithmVersion: 2);
 
         var days = await Store.GetDailyAveragesAsync(Station, September1, September1.AddDays(7), Ct);
@@ -81,12 +82,46 @@ public sealed class ReplayRangeTests() : TemporaryStoreTest("replay-range")
         await ComputeAndStoreAsync([week, outage], algorithmVersion: 1);
 
         var sent = await ReplayCommand.ArchivedFetchesAsync(Store,
-            [new StationDays(Station, TimeZoneInfo.Utc, September1, September1.AddDays(6))], Ct);
+            [new StationDays(Station, TimeZoneInfo.Utc, September1, September1.AddDays(6))], FetchTimeOrder.Now(TimeProvider.System), Ct);
         await ComputeAndStoreAsync(sent, algorithmVersion: 2);
 
         var days = await Store.GetDailyAveragesAsync(Station, September1, September1.AddDays(6), Ct);
         Assert.Equal([outage.FetchId, week.FetchId], sent.Select(f => f.FetchId));
         Assert.All(days, day => Assert.Equal((2, week.FetchId, (double?)0.5),
             (day.AlgorithmVersion, day.SourceFetchId, day.Quantities["co"].Mean)));
+    }
+
+    [Fact]
+    public async Task Days_stored_without_rows_are_recomputed_from_an_older_fetch_with_rows()
+    {
+        // The week's days stored from an outage that answered nothing, while the earlier fetch with rows was never loaded
+        // (or was refused, as the loader did before a day with rows replaced one without in either order).
+        var week = Fetch(September1, 7, co: 0.5, fetchedAt: Builders.Midnight(September1.AddDays(7)).AddHours(1));
+        var outage = Builders.RawFetch(Station, week.WindowStart, 7, [], week.FetchedAt.AddDays(30));
+        await Store.ArchiveRawFetchesAsync([week, outage], Ct);
+        await ComputeAndStoreAsync([outage], algorithmVersion: 1);
+
+        var sent = await ReplayCommand.ArchivedFetchesAsync(Store,
+            [new StationDays(Station, TimeZoneInfo.Utc, September1, September1.AddDays(6))], FetchTimeOrder.Now(TimeProvider.System), Ct);
+        await ComputeAndStoreAsync(sent, algorithmVersion: 1);
+
+        Assert.Equal([outage.FetchId, week.FetchId], sent.Select(f => f.FetchId));
+        var days = await Store.GetDailyAveragesAsync(Station, September1, September1.AddDays(6), Ct);
+        Assert.All(days, day => Assert.Equal((week.FetchId, (double?)0.5), (day.SourceFetchId, day.Quantities["co"].Mean)));
+        Assert.All(days, day => Assert.Equal(outage.FetchedAt, day.SourceCheckedAt));
+    }
+
+    [Fact]
+    public async Task Of_a_window_fetched_by_a_clock_that_ran_ahead_and_again_once_it_was_set_right_the_second_is_sent()
+    {
+        var now = new DateTimeOffset(2026, 9, 20, 12, 0, 0, TimeSpan.Zero);
+        var stamped = Fetch(September1, 7, co: 9.0, fetchedAt: now.AddDays(2));
+        var setRight = Fetch(September1, 7, co: 0.5, fetchedAt: now.AddHours(-1));
+        await Store.ArchiveRawFetchesAsync([stamped, setRight], Ct);
+
+        var sent = await ReplayCommand.ArchivedFetchesAsync(Store,
+            [new StationDays(Station, TimeZoneInfo.Utc, September1, September1.AddDays(6))], FetchTimeOrder.At(now), Ct);
+
+        Assert.Equal([setRight.FetchId], sent.Select(f => f.FetchId));
     }
 }

@@ -112,7 +112,7 @@ public sealed class ArchivePruneReplayTests : IAsyncLifetime
             // Every fetch of the keep-all window is kept, one per run; before it, one per station-day at most.
             Assert.Equal(runs.Count(t => t >= end.AddDays(-KeepAllDays)), young);
             Assert.InRange(fetches.Count - young, Days - KeepAllDays, Days - KeepAllDays + 1);
-            archived.AddRange(ArchiveRetention.NewestPerWindow(fetches));
+            archived.AddRange(ArchiveRetention.NewestPerWindow(fetches, FetchTimeOrder.At(end)));
         }
         Assert.True(runs.Count * Stations.Length > final.FetchesKept * 2, $"{runs.Count} runs, {final.FetchesKept} fetches kept");
 

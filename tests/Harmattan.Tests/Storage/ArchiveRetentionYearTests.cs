@@ -43,7 +43,7 @@ public sealed class ArchiveRetentionYearTests : IDisposable
         var time = new FakeTimeProvider(Start);
         var synthetic = new SyntheticAirQino(seed: 1);
         var quality = new QualityOptions();
-        using var store = new SqlitePipelineStore($"Data Source={_path}");
+        using var store = new SqlitePipelineStore($"Data Source={_path}", time: time);
         await store.InitializeAsync(Ct);
         long archived = 0, jsonBytes = 0, droppedBytes = 0, largestFile = 0;
 
@@ -106,7 +106,8 @@ public sealed class ArchiveRetentionYearTests : IDisposable
         foreach (var (stationId, zone) in Stations)
         {
             var range = DayWindows.ForDays(DayWindows.LocalDate(Start, zone), DayWindows.LocalDate(end, zone), zone);
-            var fetches = ArchiveRetention.NewestPerWindow(await store.GetRawFetchesAsync(stationId, range.Start, range.End, Ct));
+            var fetches = ArchiveRetention.NewestPerWindow(await store.GetRawFetchesAsync(stationId, range.Start, range.End, Ct),
+                FetchTimeOrder.At(end));
             await replayed.UpsertAveragesAsync(fetches.Select(f => AveragesCalculator.Compute(f, quality)).ToList(), Ct);
             var expected = await ExportAsync(store, stationId);
             Assert.Equal(expected, await ExportAsync(replayed, stationId));

@@ -634,6 +634,26 @@ public abstract class PipelineStoreContract : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Prune_keeps_the_newest_fetch_with_rows_of_a_day_stored_without_rows()
+    {
+        // The day stored from an outage that answered nothing; the fetches with rows were never loaded (or were refused,
+        // as the loader did before a day with rows replaced one without in either order): replay needs the newer one.
+        var good = RawFetch(Station1, DayStart, days: 1);
+        var olderGood = good with { FetchId = Guid.NewGuid(), FetchedAt = good.FetchedAt.AddHours(-1) };
+        var nothingSent = good with { FetchId = Guid.NewGuid(), Readings = [], FetchedAt = good.FetchedAt.AddDays(1) };
+        var otherDay = RawFetch(Station1, DayStart.AddDays(1), days: 1);
+        var otherDayAgain = otherDay with { FetchId = Guid.NewGuid(), FetchedAt = otherDay.FetchedAt.AddDays(1) };
+        await Store.ArchiveRawFetchesAsync([olderGood, good, nothingSent, otherDay, otherDayAgain], Ct);
+        await Store.UpsertAveragesAsync([NoRowsFrom(Averages(Station1, nothingSent.FetchedAt, version: 1, co: 0))
+            with { SourceFetchId = nothingSent.FetchId, TimeZone = good.TimeZone }], Ct);
+
+        var report = await ArchivePruner.PruneAsync(Store, ArchiveNow, keepAllDays: 30, dryRun: false, Ct);
+
+        Assert.Equal(2, report.FetchesDropped);
+        Assert.Equal(new HashSet<Guid> { good.FetchId, nothingSent.FetchId, otherDayAgain.FetchId }, await ArchivedIdsAsync());
+    }
+
+    [Fact]
     public async Task Prune_is_idempotent_and_a_dry_run_changes_nothing()
     {
         var (all, needed) = await ArchiveScheduleShapeAsync();
