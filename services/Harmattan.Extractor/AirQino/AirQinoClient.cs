@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using Harmattan.Extractor.Authentication;
@@ -45,7 +46,7 @@ public sealed class AirQinoClient(HttpClient http, IOptions<AirQinoOptions> opti
 
         using var response = await SendAsync(stationId, url, cancellationToken);
         if (!response.IsSuccessStatusCode)
-            throw StatusFailure(stationId, url, response.StatusCode, response.ReasonPhrase, RetryAfter(response));
+            throw StatusFailure(stationId, url, response, RetryAfter(response), RemainingBudget(response, _options));
 
         var (buffer, length) = await ReadBodyAsync(stationId, url, response, cancellationToken);
         try
@@ -80,10 +81,10 @@ public sealed class AirQinoClient(HttpClient http, IOptions<AirQinoOptions> opti
             resilience.Retry.ShouldHandle = _ => Polly.PredicateResult.False();
         else
         {
-            // A wait AirQino asks for that outlasts the whole budget would end in the total timeout, after sitting idle
+            // A wait AirQino asks for that outlasts what is left of the budget would end in the total timeout, after sitting idle
             // for it, and read as "AirQino did not answer in time": the answer is reported at once instead.
             var transient = resilience.Retry.ShouldHandle;
-            resilience.Retry.ShouldHandle = args => RetryAfter(args.Outcome.Result) > options.TotalTimeout
+            resilience.Retry.ShouldHandle = args => RetryAfter(args.Outcome.Result) > RemainingBudget(args.Outcome.Result, options)
                 ? Polly.PredicateResult.False()
                 : transient(args);
         }
@@ -100,9 +101,18 @@ public sealed class AirQinoClient(HttpClient http, IOptions<AirQinoOptions> opti
         resilience.CircuitBreaker.FailureRatio = 0.9;
     }
 
+    private static readonly HttpRequestOptionsKey<long> StartedAt = new("Harmattan.AirQino.StartedAt");
+
+    /// <summary>What is left of AirQino:TotalTimeout for the request that got <paramref name="response"/>.</summary>
+    private static TimeSpan RemainingBudget(HttpResponseMessage? response, AirQinoOptions options) =>
+        response?.RequestMessage?.Options.TryGetValue(StartedAt, out var started) == true
+            ? options.TotalTimeout - Stopwatch.GetElapsedTime(started)
+            : options.TotalTimeout;
+
     private async Task<HttpResponseMessage> SendAsync(string stationId, string url, CancellationToken cancellationToken)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, url);
+        request.Options.Set(StartedAt, Stopwatch.GetTimestamp());
         try
         {
             return await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
@@ -148,18 +158,19 @@ public sealed class AirQinoClient(HttpClient http, IOptions<AirQinoOptions> opti
             _ => null,
         };
 
-    private AirQinoResponseException StatusFailure(string stationId, string url, HttpStatusCode status, string? reason,
-        TimeSpan? retryAfter)
+    private AirQinoResponseException StatusFailure(string stationId, string url, HttpResponseMessage response,
+        TimeSpan? retryAfter, TimeSpan remaining)
     {
-        var code = $"{(int)status} {reason ?? status.ToString()}".TrimEnd();
+        var status = response.StatusCode;
+        var code = $"{(int)status} {response.ReasonPhrase ?? status.ToString()}".TrimEnd();
         var message = status switch
         {
             // The statuses the retry handles, which it leaves alone when the wait they ask for outlasts the budget.
             HttpStatusCode.TooManyRequests or HttpStatusCode.RequestTimeout or >= HttpStatusCode.InternalServerError
-                when retryAfter > _options.TotalTimeout =>
+                when retryAfter > remaining =>
                 $"AirQino {(status == HttpStatusCode.TooManyRequests ? "throttled the request" : "could not serve the request")} " +
                 $"for station {stationId} ({code}) at {url} and asked to wait {retryAfter.Value.TotalSeconds:0} s (Retry-After), " +
-                $"longer than AirQino:TotalTimeout ({_options.TotalTimeout.TotalSeconds:0.###} s), so it was not retried; " +
+                $"longer than what is left of AirQino:TotalTimeout ({_options.TotalTimeout.TotalSeconds:0.###} s), so it was not retried; " +
                 "fetch it again once that wait is over.",
             HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden when !string.IsNullOrWhiteSpace(_options.TokenUrl) =>
                 $"AirQino refused the request for station {stationId} with {code} at {url} although it carried an access token " +
@@ -175,6 +186,11 @@ public sealed class AirQinoClient(HttpClient http, IOptions<AirQinoOptions> opti
                 "fetch fewer stations at once or raise AirQino:RetryAttempts.",
             >= HttpStatusCode.InternalServerError =>
                 $"AirQino answered {code} for station {stationId} at {url} after {_options.RetryAttempts} retries; the API is failing, try again later.",
+            // What the HTTP client did not follow: from https to http, or more than 50 redirects in a row.
+            >= HttpStatusCode.MultipleChoices and < HttpStatusCode.BadRequest =>
+                $"AirQino redirected the request for station {stationId} ({code}) at {url} to " +
+                $"{(response.Headers.Location is { } location ? new Uri(new Uri(url), location).ToString() : "no address")}, which was not " +
+                "followed (from https to http, or too many redirects): set AirQino:BaseUrl to the API's own address.",
             _ => $"AirQino answered {code} for station {stationId} at {url}.",
         };
         return new AirQinoResponseException(stationId, url, message, status, retriedByHttpClient: true);

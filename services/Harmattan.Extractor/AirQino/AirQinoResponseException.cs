@@ -44,6 +44,13 @@ public sealed class AirQinoResponseException : Exception
     public bool RetriedByHttpClient { get; }
 
     public AirQinoFailureKind Kind { get; }
+
+    /// <summary>
+    /// This exception, not its innermost cause: a timeout's is a TaskCanceledException, which MassTransit would take
+    /// for a cancelled consumer (ConsumerCanceledException), retrying what the HTTP client already retried and hiding
+    /// this message from the error queue.
+    /// </summary>
+    public override Exception GetBaseException() => this;
 }
 
 /// <summary>Whether AirQino answered a fetch that failed: the remedies differ.</summary>

@@ -86,7 +86,7 @@ public class AirQinoClientBodyTests
         Assert.Equal(1, handler.Requests);
         Assert.Equal(status, error.StatusCode);
         Assert.StartsWith($"{start} for station {Station} ({(int)status} ", error.Message);
-        Assert.EndsWith("asked to wait 600 s (Retry-After), longer than AirQino:TotalTimeout (30 s), so it was not retried; " +
+        Assert.EndsWith("asked to wait 600 s (Retry-After), longer than what is left of AirQino:TotalTimeout (30 s), so it was not retried; " +
             "fetch it again once that wait is over.", error.Message);
     }
 

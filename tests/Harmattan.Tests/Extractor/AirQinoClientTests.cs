@@ -130,7 +130,7 @@ public class AirQinoClientTests
         // Waiting would only have run into AirQino:TotalTimeout (30 s here) and said AirQino did not answer in time.
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"failed after {clock.Elapsed.TotalSeconds} s");
         Assert.Equal(HttpStatusCode.TooManyRequests, error.StatusCode);
-        Assert.Contains("asked to wait 3600 s (Retry-After), longer than AirQino:TotalTimeout (30 s)", error.Message);
+        Assert.Contains("asked to wait 3600 s (Retry-After), longer than what is left of AirQino:TotalTimeout (30 s)", error.Message);
         Assert.Equal(1, simulator.Stats.Count(Station, 429));
     }
 
@@ -283,5 +283,28 @@ public class AirQinoClientTests
 
         Assert.Contains("not a valid station id", error.Message);
         Assert.Equal(0, simulator.Stats.Requests(stationId));
+    }
+
+    [Fact]
+    public async Task A_redirect_that_was_not_followed_names_its_target_and_the_setting_to_change()
+    {
+        // From https to http, which .NET does not follow, reaches the client as the 3xx itself.
+        var settings = ExtractorTestServices.Settings("https://airqino.test");
+        settings["AirQino:RetryAttempts"] = "0";
+        await using var services = ExtractorTestServices.Build(settings, s => s.AddHttpClient<AirQinoClient>()
+            .ConfigurePrimaryHttpMessageHandler(() => new MovedTo("http://airqino-api.example/v3/getStationHourlyAvg/283164601")));
+        var client = services.GetRequiredService<AirQinoClient>();
+
+        var error = await Assert.ThrowsAsync<AirQinoResponseException>(() => client.GetHourlyAsync(Station, WindowStart, WindowEnd, Ct));
+
+        Assert.Contains("redirected the request", error.Message);
+        Assert.Contains("to http://airqino-api.example/v3/getStationHourlyAvg/283164601, which was not followed", error.Message);
+        Assert.Contains("AirQino:BaseUrl", error.Message);
+    }
+
+    private sealed class MovedTo(string location) : HttpMessageHandler
+    {
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
+            Task.FromResult(new HttpResponseMessage(HttpStatusCode.MovedPermanently) { RequestMessage = request, Headers = { Location = new Uri(location) } });
     }
 }
