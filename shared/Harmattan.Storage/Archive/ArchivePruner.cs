@@ -16,8 +16,9 @@ public sealed record ArchivePruneStation(string StationId, ArchiveStationSize Dr
 
 /// <summary>
 /// Applies <see cref="ArchiveRetention"/> to a store, one station at a time (a station's fetch list, without readings,
-/// and its daily rows are all it holds in memory). Safe beside running writers: a fetch archived meanwhile is younger than the keep-all
-/// window, and a plan made before it arrived only drops fetches that a kept one already supersedes.
+/// its daily rows, and the fetches of one day stored without rows are all it holds in memory). Safe beside running
+/// writers: a fetch archived meanwhile is younger than the keep-all window, and a plan made before it arrived only drops
+/// fetches that a kept one already supersedes.
 /// </summary>
 public static class ArchivePruner
 {
