@@ -85,7 +85,7 @@ public static class BackfillCommand
             await TimeZoneCheck.WarnOfOtherZonesAsync(store, asked, offerRefetch: !request.Refetch, cancellationToken);
             await TimeZoneCheck.WarnOfUnconfiguredAsync(store, asked,
                 [.. StationsOptions.Read(builder.Configuration).Select(s => s.Id)], cancellationToken);
-            var plan = await BackfillPlan.CreateAsync(store, asked, request.Refetch, cancellationToken);
+            var plan = await BackfillPlan.CreateAsync(store, asked, request.Refetch, FetchTimeOrder.Now(time), cancellationToken);
             // Fetches done before this moment do not count as this backfill's results.
             var startedAt = time.GetUtcNow();
             var endpoint = await host.Services.GetRequiredService<ISendEndpointProvider>()

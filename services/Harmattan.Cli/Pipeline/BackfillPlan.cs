@@ -37,15 +37,16 @@ public sealed class BackfillPlan
     public int AlreadyStored => _alreadyStored.Values.Sum(days => days.Count);
 
     /// <param name="refetch">Fetch every asked day, even those already stored.</param>
+    /// <param name="order">The stores' order of fetch times, at this command's clock.</param>
     public static async Task<BackfillPlan> CreateAsync(IPipelineStore store, IReadOnlyList<StationDays> asked, bool refetch,
-        CancellationToken cancellationToken)
+        FetchTimeOrder order, CancellationToken cancellationToken)
     {
         var stored = new Dictionary<string, HashSet<DateOnly>>();
         var cutInOtherZone = 0;
         foreach (var station in asked)
         {
             IReadOnlyList<StoredDailyAverage> days = refetch ? [] : await store.GetDailyAveragesAsync(station.StationId, station.From, station.To, cancellationToken);
-            var final = days.Where(d => IsFinal(d, station.TimeZone)).ToList();
+            var final = days.Where(d => IsFinal(d, station.TimeZone, order)).ToList();
             // Only where the services cut the station's days in this command's zone: a command run without their station
             // configuration (warned of by TimeZoneCheck) must not replace every stored day with days cut in its own zone.
             if (final.Count > 0 && (await store.GetStationActivityAsync(station.StationId, cancellationToken)).LastFetchTimeZone is { } inUse
@@ -60,9 +61,12 @@ public sealed class BackfillPlan
         return new BackfillPlan(asked, stored, cutInOtherZone);
     }
 
-    /// <summary>Fetched once the day had ended in the station's zone: later fetches would find the same.</summary>
-    public static bool IsFinal(StoredDailyAverage day, TimeZoneInfo zone) =>
-        day.SourceFetchedAt >= DayWindows.StartOfDay(day.Date.AddDays(1), zone);
+    /// <summary>
+    /// Fetched once the day had ended in the station's zone: later fetches would find the same. Not a fetch stamped by a
+    /// clock that ran ahead, made maybe while the day was still running, which the stores let a later fetch replace.
+    /// </summary>
+    public static bool IsFinal(StoredDailyAverage day, TimeZoneInfo zone, FetchTimeOrder order) =>
+        day.SourceFetchedAt >= DayWindows.StartOfDay(day.Date.AddDays(1), zone) && !order.IsAhead(day.SourceFetchedAt);
 
     /// <summary>The days not in <paramref name="done"/>, as runs of consecutive days.</summary>
     public static IEnumerable<StationDays> MissingRuns(StationDays station, IReadOnlySet<DateOnly> done)

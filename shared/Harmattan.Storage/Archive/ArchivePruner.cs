@@ -50,7 +50,7 @@ public static class ArchivePruner
 
     /// <summary>
     /// For each of the days stored without rows, the newest archived fetch with rows for it: a replay stores those rows.
-    /// Read day by day, readings included; such days are few (outages), and a day whose zone is not recorded is skipped.
+    /// Read day by day, readings included; such days are few (outages).
     /// </summary>
     private static async Task<IEnumerable<Guid>> NewestWithRowsOfDaysWithoutAsync(IPipelineStore store,
         IEnumerable<StoredDailyAverage> storedDays, FetchTimeOrder order, CancellationToken cancellationToken)
@@ -58,12 +58,20 @@ public static class ArchivePruner
         var needed = new List<Guid>();
         foreach (var day in storedDays.Where(d => d.Coverage == DayCoverage.MissingAtSource))
         {
-            if (day.TimeZone is null || !TimeZoneInfo.TryFindSystemTimeZoneById(day.TimeZone, out var zone))
+            if (day.TimeZone is not null && TimeZoneInfo.TryFindSystemTimeZoneById(day.TimeZone, out var zone))
+            {
+                var window = DayWindows.ForDays(day.Date, day.Date, zone);
+                var fetches = await store.GetRawFetchesAsync(day.StationId, window.Start, window.End, cancellationToken);
+                if (ArchiveRetention.NewestWithRowsIn(fetches, window, order) is { } newest)
+                    needed.Add(newest.FetchId);
                 continue;
-            var window = DayWindows.ForDays(day.Date, day.Date, zone);
-            var fetches = await store.GetRawFetchesAsync(day.StationId, window.Start, window.End, cancellationToken);
-            if (ArchiveRetention.NewestWithRowsIn(fetches, window, order) is { } newest)
-                needed.Add(newest.FetchId);
+            }
+            // A day that records no zone: replay cuts it in the station's, not known here, so every fetch with rows for
+            // the date in any zone (UTC-14 to UTC+14) is kept.
+            var midnight = DayWindows.StartOfDay(day.Date, TimeZoneInfo.Utc);
+            var anyZone = new UtcWindow(midnight.AddHours(-14), midnight.AddHours(38));
+            needed.AddRange((await store.GetRawFetchesAsync(day.StationId, anyZone.Start, anyZone.End, cancellationToken))
+                .Where(f => f.Readings.Any(r => r.Hour >= anyZone.Start && r.Hour < anyZone.End)).Select(f => f.FetchId));
         }
         return needed;
     }

@@ -18,6 +18,7 @@ public sealed class BackfillPlanTests : IDisposable
     public BackfillPlanTests() => _store = new SqlitePipelineStore($"Data Source={_path}");
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
+    private static readonly FetchTimeOrder Order = FetchTimeOrder.Now(TimeProvider.System);
 
     private static StationDays Days(int count) => new(Station, TimeZoneInfo.Utc, First, First.AddDays(count - 1));
 
@@ -31,6 +32,23 @@ public sealed class BackfillPlanTests : IDisposable
         Assert.Equal([(First.AddDays(1), First.AddDays(2)), (First.AddDays(5), First.AddDays(8))], runs);
         Assert.Equal([(First, First.AddDays(9))], BackfillPlan.MissingRuns(Days(10), new HashSet<DateOnly>()).Select(r => (r.From, r.To)));
         Assert.Empty(BackfillPlan.MissingRuns(Days(1), new HashSet<DateOnly> { First }));
+    }
+
+    [Fact]
+    public async Task A_day_stamped_by_a_clock_that_ran_ahead_is_fetched_again()
+    {
+        // Today's first six hours, fetched (and stamped) while the clock read two days later: not a fetch made after the day
+        // ended, whatever its stamp says, and the stores let the fetch made now replace it.
+        await _store.InitializeAsync(Ct);
+        var now = DateTimeOffset.UtcNow;
+        var today = DateOnly.FromDateTime(now.UtcDateTime);
+        await _store.UpsertAveragesAsync([Day(Station, today, hoursCovered: 6, now.AddDays(2))], Ct);
+
+        var plan = await BackfillPlan.CreateAsync(_store, [new StationDays(Station, TimeZoneInfo.Utc, today, today)], refetch: false,
+            FetchTimeOrder.At(now), Ct);
+
+        Assert.Equal(0, plan.AlreadyStored);
+        Assert.Single(plan.ToFetch);
     }
 
     [Fact]
@@ -48,8 +66,8 @@ public sealed class BackfillPlanTests : IDisposable
             Day(Station, First.AddDays(5), hoursCovered: 24, Earlier),
         ], Ct);
 
-        var plan = await BackfillPlan.CreateAsync(_store, [Days(7)], refetch: false, Ct);
-        var refetch = await BackfillPlan.CreateAsync(_store, [Days(7)], refetch: true, Ct);
+        var plan = await BackfillPlan.CreateAsync(_store, [Days(7)], refetch: false, Order, Ct);
+        var refetch = await BackfillPlan.CreateAsync(_store, [Days(7)], refetch: true, Order, Ct);
 
         Assert.Equal((7, 4), (plan.Total, plan.AlreadyStored));
         Assert.Equal([(First.AddDays(3), First.AddDays(4)), (First.AddDays(6), First.AddDays(6))], plan.ToFetch.Select(r => (r.From, r.To)));
@@ -70,9 +88,9 @@ public sealed class BackfillPlanTests : IDisposable
             SourceFetchedAt = new DateTimeOffset(2024, 3, 1, 15, 0, 0, TimeSpan.Zero),
         };
 
-        Assert.True(BackfillPlan.IsFinal(stored, tokyo));
-        Assert.False(BackfillPlan.IsFinal(stored with { SourceFetchedAt = stored.SourceFetchedAt.AddTicks(-1) }, tokyo));
-        Assert.False(BackfillPlan.IsFinal(stored, TimeZoneInfo.Utc));
+        Assert.True(BackfillPlan.IsFinal(stored, tokyo, Order));
+        Assert.False(BackfillPlan.IsFinal(stored with { SourceFetchedAt = stored.SourceFetchedAt.AddTicks(-1) }, tokyo, Order));
+        Assert.False(BackfillPlan.IsFinal(stored, TimeZoneInfo.Utc, Order));
     }
 
     [Fact]
@@ -85,7 +103,7 @@ public sealed class BackfillPlanTests : IDisposable
         await _store.UpsertAveragesAsync([.. Enumerable.Range(0, 3).Select(i => Day(Station, First.AddDays(i), 24, Earlier))], Ct);
         await _store.ArchiveRawFetchesAsync([Builders.RawFetch(Station, Builders.Midnight(First), days: 3, fetchedAt: Earlier)], Ct);
 
-        var beforeTheServicesMoved = await BackfillPlan.CreateAsync(_store, [inTokyo], refetch: false, Ct);
+        var beforeTheServicesMoved = await BackfillPlan.CreateAsync(_store, [inTokyo], refetch: false, Order, Ct);
 
         Assert.Equal((3, 0), (beforeTheServicesMoved.AlreadyStored, beforeTheServicesMoved.CutInOtherZone));
 
@@ -93,7 +111,7 @@ public sealed class BackfillPlanTests : IDisposable
         var today = Builders.Midnight(First.AddDays(40)).AddHours(-9);
         await _store.ArchiveRawFetchesAsync([Builders.RawFetch(Station, today, days: 2, fetchedAt: today.AddHours(1), timeZone: tokyo.Id)], Ct);
 
-        var plan = await BackfillPlan.CreateAsync(_store, [inTokyo], refetch: false, Ct);
+        var plan = await BackfillPlan.CreateAsync(_store, [inTokyo], refetch: false, Order, Ct);
 
         Assert.Equal((0, 3), (plan.AlreadyStored, plan.CutInOtherZone));
         Assert.Equal([(First, First.AddDays(2))], plan.ToFetch.Select(r => (r.From, r.To)));
@@ -105,7 +123,7 @@ public sealed class BackfillPlanTests : IDisposable
         await _store.InitializeAsync(Ct);
         var inProgress = new DateTimeOffset(2024, 3, 2, 12, 0, 0, TimeSpan.Zero);
         await _store.UpsertAveragesAsync([Day(Station, First, 24, Earlier), Day(Station, First.AddDays(1), 5, inProgress)], Ct);
-        var plan = await BackfillPlan.CreateAsync(_store, [Days(4)], refetch: false, Ct);
+        var plan = await BackfillPlan.CreateAsync(_store, [Days(4)], refetch: false, Order, Ct);
         var startedAt = Earlier.AddDays(10);
 
         Assert.Equal(new StoredDayCounts(1, 1, 0, 0), await plan.CountStoredAsync(_store, startedAt, Ct));
@@ -135,7 +153,7 @@ public sealed class BackfillPlanTests : IDisposable
     public async Task A_day_fetched_in_its_first_hour_with_no_row_yet_is_running_not_missing_at_the_source()
     {
         await _store.InitializeAsync(Ct);
-        var plan = await BackfillPlan.CreateAsync(_store, [Days(2)], refetch: false, Ct);
+        var plan = await BackfillPlan.CreateAsync(_store, [Days(2)], refetch: false, Order, Ct);
         var startedAt = Builders.Midnight(First.AddDays(1)).AddMinutes(5);
         // The first day ended with no row at the source; the second was fetched 10 minutes into it, before any hour ended.
         await _store.UpsertAveragesAsync([NoRows(First, startedAt.AddMinutes(5)), NoRows(First.AddDays(1), startedAt.AddMinutes(5))], Ct);
@@ -150,7 +168,7 @@ public sealed class BackfillPlanTests : IDisposable
     public async Task A_day_whose_every_value_was_rejected_is_not_counted_as_missing_at_the_source()
     {
         await _store.InitializeAsync(Ct);
-        var plan = await BackfillPlan.CreateAsync(_store, [Days(2)], refetch: false, Ct);
+        var plan = await BackfillPlan.CreateAsync(_store, [Days(2)], refetch: false, Order, Ct);
         var startedAt = Earlier.AddDays(10);
         // 24 rows came, every CO value a string or a sentinel: no hour is covered, but the source was not silent.
         var rejected = new Dictionary<string, QuantityStats> { ["co"] = new() { Count = 0, Rejected = 24 } };
@@ -171,7 +189,7 @@ public sealed class BackfillPlanTests : IDisposable
         // Stored with rows, then fetched again (backfill --refetch, or run) while AirQino answers nothing for the day.
         await _store.InitializeAsync(Ct);
         await _store.UpsertAveragesAsync([Day(Station, First, 24, Earlier), Day(Station, First.AddDays(1), 24, Earlier)], Ct);
-        var plan = await BackfillPlan.CreateAsync(_store, [Days(2)], refetch: true, Ct);
+        var plan = await BackfillPlan.CreateAsync(_store, [Days(2)], refetch: true, Order, Ct);
         var tracker = new StoredDaysTracker(_store, [Days(2)], Earlier.AddDays(10));
         var startedAt = Earlier.AddDays(10);
 

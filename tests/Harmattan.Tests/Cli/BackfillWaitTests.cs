@@ -57,7 +57,7 @@ public sealed class BackfillWaitTests
             var store = services.GetRequiredService<IPipelineStore>();
             var plan = await BackfillPlan.CreateAsync(store,
                 [new StationDays("900000001", TimeZoneInfo.Utc, first, first.AddDays(3)), new StationDays("900000002", TimeZoneInfo.Utc, first, first.AddDays(3))],
-                false, Ct);
+                false, FetchTimeOrder.Now(TimeProvider.System), Ct);
             var output = new StringWriter();
             var console = AnsiConsole.Console;
             try
@@ -114,7 +114,7 @@ public sealed class BackfillWaitTests
             .BuildServiceProvider();
         var store = services.GetRequiredService<IPipelineStore>();
         var day = new DateOnly(2024, 3, 1);
-        var plan = await BackfillPlan.CreateAsync(store, [new StationDays("283164601", TimeZoneInfo.Utc, day, day.AddDays(2))], false, Ct);
+        var plan = await BackfillPlan.CreateAsync(store, [new StationDays("283164601", TimeZoneInfo.Utc, day, day.AddDays(2))], false, FetchTimeOrder.Now(TimeProvider.System), Ct);
         var output = new StringWriter();
         var console = AnsiConsole.Console;
         CliException failure;

@@ -3,8 +3,10 @@ using Harmattan.Cli.Pipeline;
 using Harmattan.Contracts;
 using Harmattan.Stations;
 using Harmattan.Storage;
+using Harmattan.Storage.Archive;
 using Harmattan.Tests.Storage;
 using Harmattan.Transformer;
+using Microsoft.Data.Sqlite;
 
 namespace Harmattan.Tests.Cli;
 
@@ -123,5 +125,29 @@ public sealed class ReplayRangeTests() : TemporaryStoreTest("replay-range")
             [new StationDays(Station, TimeZoneInfo.Utc, September1, September1.AddDays(6))], FetchTimeOrder.At(now), Ct);
 
         Assert.Equal([setRight.FetchId], sent.Select(f => f.FetchId));
+    }
+
+    [Fact]
+    public async Task After_a_prune_a_day_stored_without_rows_that_records_no_zone_is_still_recomputed_from_its_fetch_with_rows()
+    {
+        var week = Fetch(September1, 7, co: 0.5, fetchedAt: Builders.Midnight(September1.AddDays(7)).AddHours(1));
+        var outage = Builders.RawFetch(Station, week.WindowStart, 7, [], week.FetchedAt.AddDays(30));
+        await Store.ArchiveRawFetchesAsync([week, outage], Ct);
+        await ComputeAndStoreAsync([outage], algorithmVersion: 1);
+        // Rows stored before days recorded the zone they were cut in.
+        await using (var connection = new SqliteConnection($"{ConnectionString};Pooling=False"))
+        {
+            await connection.OpenAsync(Ct);
+            await using var command = connection.CreateCommand();
+            command.CommandText = "UPDATE daily_averages SET time_zone = NULL";
+            Assert.Equal(7, await command.ExecuteNonQueryAsync(Ct));
+        }
+        var asked = new[] { new StationDays(Station, TimeZoneInfo.Utc, September1, September1.AddDays(6)) };
+        var now = outage.FetchedAt.AddDays(60);
+
+        await ArchivePruner.PruneAsync(Store, now, keepAllDays: 30, dryRun: false, Ct);
+        var sent = await ReplayCommand.ArchivedFetchesAsync(Store, asked, FetchTimeOrder.At(now), Ct);
+
+        Assert.Equal([outage.FetchId, week.FetchId], sent.Select(f => f.FetchId));
     }
 }

@@ -9,6 +9,8 @@ public abstract class TemporaryStoreTest(string name) : IAsyncLifetime
 
     protected SqlitePipelineStore Store { get; private set; } = null!;
 
+    protected string ConnectionString => _database.ConnectionString;
+
     public async ValueTask InitializeAsync()
     {
         Store = new SqlitePipelineStore(_database.ConnectionString);
