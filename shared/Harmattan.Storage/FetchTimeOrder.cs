@@ -9,8 +9,13 @@ namespace Harmattan.Storage;
 /// </summary>
 public readonly record struct FetchTimeOrder(DateTimeOffset AheadAfter)
 {
-    /// <summary>More than the clocks of the extractor and the loader may differ by; less than the hour between fetches.</summary>
-    public static readonly TimeSpan AheadTolerance = TimeSpan.FromMinutes(30);
+    /// <summary>
+    /// More than the clocks of two machines plausibly differ by for long: within it, only the extractor's clock orders
+    /// fetches, as before the rule, and a clock that ran ahead by less heals by itself, once real time passes its stamps
+    /// and the hourly schedule fetches today and yesterday again (a clock kept in local time, hours ahead until NTP sets
+    /// it right, for one).
+    /// </summary>
+    public static readonly TimeSpan AheadTolerance = TimeSpan.FromDays(1);
 
     public static FetchTimeOrder Now(TimeProvider time) => At(time.GetUtcNow());
 
