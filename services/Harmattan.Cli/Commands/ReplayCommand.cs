@@ -168,11 +168,11 @@ public static class ReplayCommand
     /// <summary>
     /// The newest archived fetch of each window that overlaps the range (in <paramref name="order"/>, the stores'), the
     /// fetches the stored days of the range were computed from, and the newest fetch with rows for each day stored
-    /// without, cut to the days of the range. An older fetch of the same window can never win over the newer one (same algorithm, older fetch
-    /// time), so re-sending it would only cost work, unless a stored day still holds its averages because the newer fetch
-    /// sent no row for that day, or a day is stored without the rows an older fetch has (stored so before a day with rows
-    /// replaced one without in either order, or whose fetch with rows was never loaded). Fetches of other windows
-    /// covering the same days are all sent and the loader keeps the newest per day.
+    /// without, cut to the days of the range. An older fetch of the same window can never win over the newer one (same
+    /// algorithm, older fetch time), so re-sending it would only cost work, unless a stored day still holds its averages
+    /// because the newer fetch sent no row for that day, or a day is stored without the rows an older fetch has (stored so
+    /// before a day with rows replaced one without in either order, or whose fetch with rows was never loaded). Fetches of
+    /// other windows covering the same days are all sent and the loader keeps the newest per day.
     /// </summary>
     internal static async Task<IReadOnlyList<RawReadingsFetched>> ArchivedFetchesAsync(IPipelineStore store,
         IReadOnlyList<StationDays> asked, FetchTimeOrder order, CancellationToken cancellationToken)
