@@ -15,25 +15,28 @@ public sealed partial class MongoPipelineStore
 
     public async Task<IReadOnlyList<string>> GetArchivedStationIdsAsync(CancellationToken cancellationToken = default)
     {
-        using var cursor = await _raw.DistinctAsync<string>(MongoSchema.StationId, FilterDefinition<BsonDocument>.Empty,
-            cancellationToken: cancellationToken);
-        var stations = await cursor.ToListAsync(cancellationToken);
+        var stations = await BoundedAsync($"a read of {MongoSchema.RawFetches}", async bounded =>
+        {
+            using var cursor = await _raw.DistinctAsync<string>(MongoSchema.StationId, FilterDefinition<BsonDocument>.Empty,
+                cancellationToken: bounded);
+            return await cursor.ToListAsync(bounded);
+        }, cancellationToken);
         stations.Sort(StringComparer.Ordinal);
         return stations;
     }
 
     public async Task<IReadOnlyList<ArchivedFetch>> GetArchivedFetchesAsync(string stationId, CancellationToken cancellationToken = default)
     {
-        var documents = await _raw.Find(MongoCommands.StationFilter(stationId))
+        var read = $"a read of {MongoSchema.RawFetches}";
+        var documents = await ReadAllAsync(read, _raw.Find(MongoCommands.StationFilter(stationId))
             .Project(MongoArchive.FetchWithoutReadings)
-            .Sort(MongoCommands.ByWindowStartThenFetchedAt)
-            .ToListAsync(cancellationToken);
+            .Sort(MongoCommands.ByWindowStartThenFetchedAt), cancellationToken);
 
         // Fetches archived before readings_bytes was written are measured from their readings, once per call.
         var unmeasured = documents.Where(d => !d.Contains(MongoArchive.ReadingsBytes)).Select(d => d[MongoSchema.Id]).ToList();
         var measured = new Dictionary<BsonValue, long>();
         foreach (var ids in unmeasured.Chunk(DeleteBatchSize))
-            foreach (var document in await _raw.Find(MongoArchive.ById(ids)).Project(MongoArchive.ReadingsOnly).ToListAsync(cancellationToken))
+            foreach (var document in await ReadAllAsync(read, _raw.Find(MongoArchive.ById(ids)).Project(MongoArchive.ReadingsOnly), cancellationToken))
                 measured[document[MongoSchema.Id]] = MongoArchive.SizeOf(document[MongoSchema.Readings].AsBsonArray);
 
         return documents.ConvertAll(d => MongoArchive.ToArchivedFetch(d,
@@ -46,7 +49,8 @@ public sealed partial class MongoPipelineStore
         await RequireKnownSchemaAsync(cancellationToken);
         long deleted = 0;
         foreach (var batch in fetchIds.Chunk(DeleteBatchSize))
-            deleted += (await _raw.DeleteManyAsync(MongoArchive.ById(batch.Select(id => (BsonValue)MongoSchema.ToBson(id))),
+            deleted += (await BoundedAsync($"a delete from {MongoSchema.RawFetches}", bounded =>
+                _raw.DeleteManyAsync(MongoArchive.ById(batch.Select(id => (BsonValue)MongoSchema.ToBson(id))), bounded),
                 cancellationToken)).DeletedCount;
         return (int)deleted;
     }

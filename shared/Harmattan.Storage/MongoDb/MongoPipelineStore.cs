@@ -9,9 +9,9 @@ namespace Harmattan.Storage.MongoDb;
 
 /// <summary>
 /// The production store: upserts go out as unordered bulk writes whose filters carry the no-regression rule,
-/// so the server decides atomically which write wins; nothing is read before it is written. Every operation is
-/// bounded by <see cref="MongoStoreOptions.MongoOperationTimeout"/>, and nothing is written until the unique
-/// indexes the rule rests on are verified (<see cref="MongoUniqueKeys"/>).
+/// so the server decides atomically which write wins; nothing is read before it is written. Every operation (each batch
+/// of a long read of the archive) is bounded by <see cref="MongoStoreOptions.MongoOperationTimeout"/>, and nothing is
+/// written until the unique indexes the rule rests on are verified (<see cref="MongoUniqueKeys"/>).
 /// </summary>
 public sealed partial class MongoPipelineStore : IPipelineStore
 {
@@ -208,9 +208,23 @@ public sealed partial class MongoPipelineStore : IPipelineStore
     public async Task<IReadOnlyList<RawReadingsFetched>> GetRawFetchesAsync(string stationId, DateTimeOffset from,
         DateTimeOffset to, CancellationToken cancellationToken = default)
     {
-        var documents = await _raw.Find(MongoCommands.RawFetchesOverlapping(stationId, from, to))
-            .Sort(MongoCommands.ByWindowStartThenFetchedAt).ToListAsync(cancellationToken);
+        var documents = await ReadAllAsync($"a read of {MongoSchema.RawFetches}", _raw.Find(MongoCommands.RawFetchesOverlapping(stationId, from, to))
+            .Sort(MongoCommands.ByWindowStartThenFetchedAt), cancellationToken);
         return documents.ConvertAll(MongoSchema.ToRawFetch);
+    }
+
+    /// <summary>
+    /// Every document <paramref name="find"/> answers, each batch bounded by <see cref="MongoStoreOptions.MongoOperationTimeout"/>
+    /// rather than the whole read: a read of the archive may rightly take longer (a year of a station's fetches, readings
+    /// included), but a server that stops answering fails it within the limit of the batch it holds back.
+    /// </summary>
+    private async Task<List<T>> ReadAllAsync<T>(string operation, IFindFluent<BsonDocument, T> find, CancellationToken cancellationToken)
+    {
+        var documents = new List<T>();
+        using var cursor = await BoundedAsync(operation, find.ToCursorAsync, cancellationToken);
+        while (await BoundedAsync(operation, cursor.MoveNextAsync, cancellationToken))
+            documents.AddRange(cursor.Current);
+        return documents;
     }
 
     // The three reads below answer with a few small documents, so they are bounded like the writes: a store that is

@@ -78,6 +78,25 @@ public sealed class MongoHardeningTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Mongo_a_server_that_never_answers_fails_the_reads_and_deletes_of_the_archive_within_the_operation_timeout()
+    {
+        var uri = SilentServer();
+        using var client = new MongoClient(MongoRegistration.ClientSettings(uri));
+        var store = new MongoPipelineStore(client, _databaseName, operationTimeout: TimeSpan.FromSeconds(1));
+
+        // Replay's and prune's reads, and prune's deletes.
+        Func<Task>[] calls = [() => store.GetRawFetchesAsync(StationId, DayStart, DayStart.AddDays(1), Ct),
+            () => store.GetArchivedStationIdsAsync(Ct), () => store.GetArchivedFetchesAsync(StationId, Ct),
+            () => store.DeleteRawFetchesAsync([Guid.NewGuid()], Ct)];
+        foreach (var call in calls)
+        {
+            var error = await Assert.ThrowsAsync<TimeoutException>(() => call().WaitAsync(TimeSpan.FromSeconds(20), Ct));
+            Assert.Contains("within 00:00:01 (Storage:MongoOperationTimeout)", error.Message);
+            Assert.StartsWith($"MongoDB at {MongoUrl.Create(uri).Server} did not answer", error.Message);
+        }
+    }
+
+    [Fact]
     public async Task Mongo_a_replica_set_without_a_primary_in_reach_names_the_set_and_directConnection()
     {
         using var client = new MongoClient(MongoRegistration.ClientSettings("mongodb://127.0.0.1:9/?replicaSet=rs0&serverSelectionTimeoutMS=300"));

@@ -408,6 +408,20 @@ public abstract class PipelineStoreContract : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_read_of_the_archive_longer_than_one_batch_of_the_server_answers_every_fetch_in_order()
+    {
+        // MongoDB answers a find in batches, the first of 101 documents: the read goes on to the last.
+        var fetches = Enumerable.Range(0, 250).Select(day => RawFetch(Station1, DayStart.AddDays(day), days: 1)).ToList();
+        Assert.Equal(fetches.Count, await Store.ArchiveRawFetchesAsync(fetches, Ct));
+
+        var read = await Store.GetRawFetchesAsync(Station1, DayStart, DayStart.AddDays(fetches.Count), Ct);
+        var listed = await Store.GetArchivedFetchesAsync(Station1, Ct);
+
+        Assert.Equal(fetches.Select(f => f.FetchId), read.Select(f => f.FetchId));
+        Assert.Equal(fetches.Select(f => f.FetchId), listed.Select(f => f.FetchId));
+    }
+
+    [Fact]
     public async Task Archived_fetches_are_found_by_overlapping_window_in_order()
     {
         var first = RawFetch(Station1, DayStart, days: 1);
