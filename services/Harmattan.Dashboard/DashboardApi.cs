@@ -65,12 +65,12 @@ public static class DashboardApi
         var from = to.AddDays(1 - RecentDays);
         var days = await store.GetDailyAveragesAsync(station.Id, from, to, cancellationToken);
         // Today before its first hour has ended is running, not missing.
-        var withData = days.Where(d => d.HoursCovered > 0 || d.IsRunning()).ToList();
+        var withData = days.Where(d => d.HoursCovered > 0 || d.IsRunning(station.TimeZone.Id)).ToList();
         var complete = withData.Count(d => d.IsComplete);
         var recent = new RecentDaysSummary(from, to, complete, withData.Count - complete, RecentDays - withData.Count,
             // A day without a row, or without an hour, counts as 0 %.
             withData.Sum(d => d.Completeness) / RecentDays,
-            withData.Count(d => d.IsRunning()));
+            withData.Count(d => d.IsRunning(station.TimeZone.Id)));
         return new StationSummary(station.Id, station.Name, station.TimeZone.Id, activity.LastReadingHour, activity.LastFetchedAt,
             activity.DataAge(now) is { } age ? (long)age.TotalSeconds : null, recent);
     }
@@ -94,7 +94,7 @@ public static class DashboardApi
         var days = await store.GetDailyAveragesAsync(id, first, last, cancellationToken);
         return Results.Ok(new DailyResponse(id, station.Name, station.TimeZone.Id, first, last,
             QuantityNames.InDisplayOrder(days.SelectMany(d => d.Quantities.Keys)),
-            days.Select(DayRow.From).ToList()));
+            days.Select(day => DayRow.From(day, station.TimeZone)).ToList()));
     }
 
     private static async Task<IResult> GetHourlyAsync(string id, string? date, StationDirectory stations, IPipelineStore store,
@@ -112,7 +112,7 @@ public static class DashboardApi
         var end = DayWindows.StartOfDay(day.AddDays(1), zone);
         var hours = await store.GetHourlyAveragesAsync(id, start, end, cancellationToken);
         return Results.Ok(new HourlyResponse(id, station.Name, zone.Id, day, start, DayWindows.HourStartsIn(start, end),
-            daily is null ? null : DayRow.From(daily),
+            daily is null ? null : DayRow.From(daily, station.TimeZone),
             QuantityNames.InDisplayOrder(hours.SelectMany(h => h.Quantities.Keys)),
             hours.Select(h => new HourRow(TimeZoneInfo.ConvertTime(h.Hour, zone), QuantityNumbers.Of(h.Quantities))).ToList()));
     }
@@ -160,8 +160,9 @@ public sealed record DailyResponse(string StationId, string? Name, string TimeZo
 public sealed record DayRow(DateOnly Date, string? TimeZone, int HoursCovered, int HoursInDay, double Completeness, bool IsComplete,
     bool IsRunning, IReadOnlyDictionary<string, QuantityNumbers> Quantities)
 {
-    public static DayRow From(StoredDailyAverage day) =>
-        new(day.Date, day.TimeZone, day.HoursCovered, day.HoursInDay, day.Completeness, day.IsComplete, day.IsRunning(),
+    /// <param name="stationZone">The zone of a day that records none, as its hours are shown: the station's.</param>
+    public static DayRow From(StoredDailyAverage day, TimeZoneInfo stationZone) =>
+        new(day.Date, day.TimeZone, day.HoursCovered, day.HoursInDay, day.Completeness, day.IsComplete, day.IsRunning(stationZone.Id),
             QuantityNumbers.Of(day.Quantities));
 }
 

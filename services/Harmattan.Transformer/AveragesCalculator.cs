@@ -204,7 +204,9 @@ public static class AveragesCalculator
         public DailyAverage ToDailyAverage(long fetchedAtTicks, double completeThreshold)
         {
             var hoursInDay = DayWindows.HourStartsIn(new DateTimeOffset(startTicks, TimeSpan.Zero), new DateTimeOffset(EndTicks, TimeSpan.Zero));
-            var completeness = (double)_hoursCovered / hoursInDay;
+            // A date the clocks skipped whole (Pacific/Apia, 30 December 2011) has no hour: 0, not 0/0, a NaN that
+            // neither the bus's JSON nor the stores can hold.
+            var completeness = hoursInDay == 0 ? 0 : (double)_hoursCovered / hoursInDay;
             var names = _quantities.Keys.ToArray();
             Array.Sort(names, StringComparer.Ordinal);
             var quantities = new Dictionary<string, QuantityStats>(names.Length, StringComparer.Ordinal);

@@ -49,15 +49,25 @@ public sealed class QualityOptions
     {
         if (DefaultRange.Min > DefaultRange.Max)
             return "Quality:DefaultRange:Min must not be greater than Quality:DefaultRange:Max.";
+        if (OutOfBounds("Quality:DefaultRange", DefaultRange) is { } defaultError)
+            return defaultError;
         foreach (var (quantity, range) in Ranges)
         {
             if (range is null || range.Min > range.Max || double.IsNaN(range.Min) || double.IsNaN(range.Max))
                 return $"Quality:Ranges:{quantity} must have Min <= Max.";
-            if (MisspeltQuantity(quantity) is { } error)
+            if ((OutOfBounds($"Quality:Ranges:{quantity}", range) ?? MisspeltQuantity(quantity)) is { } error)
                 return error;
         }
         return null;
     }
+
+    /// <summary>The largest bound a range may have: a day's sum of accepted values (at most 26 hours) stays a finite number.</summary>
+    public const double LargestBound = 1e300;
+
+    private static string? OutOfBounds(string key, PlausibleRange range) =>
+        range.Min >= -LargestBound && range.Max <= LargestBound
+            ? null
+            : $"{key} must lie within -1e300 and 1e300: larger values would overflow a day's sum to infinity. No measured quantity comes near.";
 
     private static string? MisspeltQuantity(string name)
     {

@@ -59,11 +59,12 @@ public static class ExportCommand
             var named = result.GetValue(quantity) is { Length: > 0 } names ? QuantityNames.InDisplayOrder(names) : null;
             var present = DailyAveragesCsv.QuantitiesPresent(days);
             var quantities = named ?? present;
-            Func<TextWriter, Task> write = writer => DailyAveragesCsv.WriteAsync(writer, days, quantities, cancellationToken);
+            var unrecorded = await UnrecordedZoneAsync(store, stationId, days, StationsOptions.Read(builder.Configuration), cancellationToken);
+            Func<TextWriter, Task> write = writer => DailyAveragesCsv.WriteAsync(writer, days, quantities, cancellationToken, unrecorded.Id);
             var written = Counted.Of(days.Count, "day", "days");
             if (result.GetValue(hourly))
             {
-                var hours = await HoursOfAsync(store, stationId, days, StationsOptions.Read(builder.Configuration), cancellationToken);
+                var hours = await HoursOfAsync(store, stationId, days, unrecorded, cancellationToken);
                 present = HourlyAveragesCsv.QuantitiesPresent(hours);
                 quantities = named ?? present;
                 write = writer => HourlyAveragesCsv.WriteAsync(writer, hours, quantities, cancellationToken);
@@ -97,25 +98,32 @@ public static class ExportCommand
     }
 
     /// <summary>
+    /// The zone of the stored <paramref name="days"/> that record none (stored before days recorded their zone): that of
+    /// the station's latest archived fetch, else its configured one, as the dashboard shows them (UTC without either).
+    /// </summary>
+    private static async Task<TimeZoneInfo> UnrecordedZoneAsync(IPipelineStore store, string stationId,
+        IReadOnlyList<StoredDailyAverage> days, IReadOnlyList<StationConfig> configured, CancellationToken cancellationToken)
+    {
+        if (days.All(d => StationsOptions.TryFindTimeZone(d.TimeZone, out _)))
+            return TimeZoneInfo.Utc;
+        var activity = await store.GetStationActivityAsync(stationId, cancellationToken);
+        return StationsOptions.TryFindTimeZone(activity.LastFetchTimeZone, out var zone)
+               || StationsOptions.TryFindTimeZone(configured.FirstOrDefault(s => s.Id == stationId)?.TimeZone, out zone)
+            ? zone
+            : TimeZoneInfo.Utc;
+    }
+
+    /// <summary>
     /// The hours of the stored <paramref name="days"/>, each with the zone of its day: the last of them to have begun by
-    /// that hour, each day beginning at its midnight in the zone it was cut in. A station whose zone was changed keeps
-    /// the days fetched before in the old zone (docs/stored-data.md), and an hour where two days overlap belongs to the
-    /// later. A day stored before days recorded their zone takes the zone of the station's latest archived fetch, else its
-    /// configured one, as the dashboard shows it (UTC without either).
+    /// that hour, each day beginning at its midnight in the zone it was cut in (<paramref name="unrecorded"/> for a day
+    /// that records none). A station whose zone was changed keeps the days fetched before in the old zone
+    /// (docs/stored-data.md), and an hour where two days overlap belongs to the later.
     /// </summary>
     private static async Task<IReadOnlyList<ZonedHour>> HoursOfAsync(IPipelineStore store, string stationId,
-        IReadOnlyList<StoredDailyAverage> days, IReadOnlyList<StationConfig> configured, CancellationToken cancellationToken)
+        IReadOnlyList<StoredDailyAverage> days, TimeZoneInfo unrecorded, CancellationToken cancellationToken)
     {
         if (days.Count == 0)
             return [];
-        var unrecorded = TimeZoneInfo.Utc;
-        if (days.Any(d => !StationsOptions.TryFindTimeZone(d.TimeZone, out _)))
-        {
-            var activity = await store.GetStationActivityAsync(stationId, cancellationToken);
-            if (StationsOptions.TryFindTimeZone(activity.LastFetchTimeZone, out var zone)
-                || StationsOptions.TryFindTimeZone(configured.FirstOrDefault(s => s.Id == stationId)?.TimeZone, out zone))
-                unrecorded = zone;
-        }
         var cut = days
             .Select(d => (d.Date, Zone: StationsOptions.TryFindTimeZone(d.TimeZone, out var zone) ? zone : unrecorded))
             .Select(d => (Start: DayWindows.StartOfDay(d.Date, d.Zone), End: DayWindows.StartOfDay(d.Date.AddDays(1), d.Zone), d.Zone))

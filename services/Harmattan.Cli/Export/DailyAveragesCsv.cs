@@ -14,8 +14,9 @@ public static class DailyAveragesCsv
         WriteAsync(writer, days, QuantitiesPresent(days), cancellationToken);
 
     /// <param name="quantities">The quantities to write the columns of, in this order, whether or not the days hold them.</param>
+    /// <param name="zoneWhenUnknown">The zone a day that records none was cut in (UTC when null), for <c>is_running</c>.</param>
     public static async Task WriteAsync(TextWriter writer, IReadOnlyList<StoredDailyAverage> days, IReadOnlyList<string> quantities,
-        CancellationToken cancellationToken = default)
+        CancellationToken cancellationToken = default, string? zoneWhenUnknown = null)
     {
         var header = new List<string> { "station_id", "date", "time_zone" };
         foreach (var q in quantities)
@@ -40,7 +41,7 @@ public static class DailyAveragesCsv
             cells.Add(day.HoursCovered.ToString(CultureInfo.InvariantCulture));
             cells.Add(Number(day.Completeness));
             cells.Add(day.IsComplete ? "true" : "false");
-            cells.Add(day.IsRunning() ? "true" : "false");
+            cells.Add(day.IsRunning(zoneWhenUnknown) ? "true" : "false");
             await CsvRow.WriteAsync(writer, cells, cancellationToken);
         }
     }

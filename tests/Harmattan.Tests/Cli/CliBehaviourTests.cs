@@ -626,6 +626,31 @@ public sealed class CliBehaviourTests : IDisposable
     }
 
     [Fact]
+    public async Task Export_says_whether_a_day_stored_without_its_zone_was_running_in_the_zone_its_hours_are_cut_in()
+    {
+        // 1 November ended in Kolkata at 18:30 UTC; fetched at 20:00 UTC, it had ended there, not in UTC.
+        var store = new SqlitePipelineStore($"Data Source={_cli.PathOf("harmattan.db")}");
+        await store.InitializeAsync(Ct);
+        await store.UpsertAveragesAsync([Builders.Averages("900000001", new DateOnly(2023, 11, 1), hoursCovered: 10,
+            fetchedAt: new DateTimeOffset(2023, 11, 1, 20, 0, 0, TimeSpan.Zero), isComplete: false)], Ct);
+        await using (var connection = new SqliteConnection($"Data Source={_cli.PathOf("harmattan.db")}"))
+        {
+            await connection.OpenAsync(Ct);
+            await using var unzone = connection.CreateCommand();
+            unzone.CommandText = "UPDATE daily_averages SET time_zone = NULL";
+            await unzone.ExecuteNonQueryAsync(Ct);
+        }
+        SqliteConnection.ClearAllPools();
+
+        var (exit, output) = await _cli.InvokeAsync(["export", "--station", "900000001", "--out", "days.csv", "--db", "harmattan.db"],
+            new Dictionary<string, string> { ["Stations__0__Id"] = "900000001", ["Stations__0__TimeZone"] = "Asia/Kolkata" });
+
+        Assert.True(exit == 0, output);
+        // is_complete, is_running: ended incomplete, as `status` and `run --once` say of it.
+        Assert.EndsWith(",false,false", (await File.ReadAllLinesAsync(_cli.PathOf("days.csv"), Ct))[1]);
+    }
+
+    [Fact]
     public async Task Monthly_exports_with_the_quantities_named_have_the_same_columns_whatever_each_month_holds()
     {
         var store = new SqlitePipelineStore($"Data Source={_cli.PathOf("harmattan.db")}");

@@ -7,6 +7,7 @@ using Harmattan.Dashboard;
 using Harmattan.Storage;
 using Harmattan.Storage.MongoDb;
 using Harmattan.Storage.Sqlite;
+using Harmattan.Testing;
 using Harmattan.Tests.Storage;
 using static Harmattan.Tests.Dashboard.DashboardSite;
 
@@ -357,7 +358,7 @@ public abstract class DashboardApiContract : IAsyncLifetime
         Assert.True(response.Headers.CacheControl?.NoCache);
     }
 
-    private async Task<JsonDocument> GetJsonAsync(string url)
+    protected async Task<JsonDocument> GetJsonAsync(string url)
     {
         using var response = await _site.Client.GetAsync(url, Ct);
         var body = await response.Content.ReadAsStringAsync(Ct);
@@ -377,6 +378,34 @@ public sealed class SqliteDashboardApiTests : DashboardApiContract
         _store = new SqlitePipelineStore($"Data Source={_path}");
         await _store.InitializeAsync(Ct);
         return _store;
+    }
+
+    [Fact]
+    public async Task A_day_stored_without_its_zone_is_running_or_not_in_the_station_s_zone_as_its_hours_are_shown()
+    {
+        // Rows of a SQLite file older than the zone column record none. 2 June ended in Paris at 22:00 UTC: fetched at
+        // 22:30 UTC, it had ended there, not in UTC.
+        var day = new DateOnly(2023, 6, 2);
+        await _store!.UpsertAveragesAsync([Builders.Averages(Paris, day, hoursCovered: 10,
+            fetchedAt: new DateTimeOffset(2023, 6, 2, 22, 30, 0, TimeSpan.Zero), isComplete: false)], Ct);
+        await using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={_path}"))
+        {
+            await connection.OpenAsync(Ct);
+            await using var unzone = connection.CreateCommand();
+            unzone.CommandText = $"UPDATE daily_averages SET time_zone = NULL WHERE station_id = '{Paris}' AND date = '2023-06-02'";
+            Assert.Equal(1, await unzone.ExecuteNonQueryAsync(Ct));
+        }
+
+        using var daily = await GetJsonAsync($"api/stations/{Paris}/daily?from=2023-06-02&to=2023-06-02");
+        using var hourly = await GetJsonAsync($"api/stations/{Paris}/hourly?date=2023-06-02");
+        using var stations = await GetJsonAsync("api/stations");
+
+        Assert.Equal("Europe/Paris", hourly.RootElement.GetProperty("timeZone").GetString());
+        Assert.False(daily.RootElement.GetProperty("days")[0].GetProperty("isRunning").GetBoolean());
+        Assert.False(hourly.RootElement.GetProperty("day").GetProperty("isRunning").GetBoolean());
+        var paris = stations.RootElement.GetProperty("stations").EnumerateArray().Single(s => s.GetProperty("id").GetString() == Paris);
+        Assert.Equal((0, 1), (paris.GetProperty("last30Days").GetProperty("running").GetInt32(),
+            paris.GetProperty("last30Days").GetProperty("incomplete").GetInt32()));
     }
 
     protected override Task DisposeStoreAsync()

@@ -1,6 +1,7 @@
 using Harmattan.Contracts;
 using Harmattan.Storage;
 using Harmattan.Storage.Archive;
+using Harmattan.Transformer;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Harmattan.Tests.Storage;
@@ -405,6 +406,27 @@ public abstract class PipelineStoreContract : IAsyncLifetime
         Assert.Equal(0, await Store.ArchiveRawFetchesAsync([stamped], Ct));
 
         Assert.Equal(again.FetchedAt, Assert.Single(await Store.GetArchivedFetchesAsync(Station1, Ct)).FetchedAt);
+    }
+
+    [Fact]
+    public async Task An_hour_a_later_fetch_no_longer_sends_keeps_its_row_told_apart_by_the_fetch_it_came_from()
+    {
+        // AirQino sent 24 hours of CO 1.0, then, fetched again a day later, only the first 12, at 3.0.
+        var earlier = Builders.RawFetch(Station1, DayStart, fetchedAt: FetchedAt,
+            readings: [.. Enumerable.Range(0, 24).Select(h => Builders.Reading(DayStart.AddHours(h), ("co", 1.0)))]);
+        var later = Builders.RawFetch(Station1, DayStart, fetchedAt: FetchedAt.AddDays(1),
+            readings: [.. Enumerable.Range(0, 12).Select(h => Builders.Reading(DayStart.AddHours(h), ("co", 3.0)))]);
+        await Store.UpsertAveragesAsync([AveragesCalculator.Compute(earlier, new QualityOptions())], Ct);
+        await Store.UpsertAveragesAsync([AveragesCalculator.Compute(later, new QualityOptions())], Ct);
+
+        var day = Assert.Single(await Store.GetDailyAveragesAsync(Station1, Day, Day, Ct));
+        var hours = await Store.GetHourlyAveragesAsync(Station1, DayStart, DayStart.AddDays(1), Ct);
+
+        Assert.Equal((12, 3.0, later.FetchId), (day.HoursCovered, day.Quantities["co"].Mean, day.SourceFetchId));
+        Assert.Equal(24, hours.Count);
+        var ofTheDay = hours.Where(h => h.SourceFetchId == day.SourceFetchId).ToList();
+        Assert.Equal((day.HoursCovered, day.Quantities["co"].Mean), (ofTheDay.Count, ofTheDay.Average(h => h.Quantities["co"].Mean)));
+        Assert.All(hours.Except(ofTheDay), h => Assert.Equal((earlier.FetchId, 1.0), (h.SourceFetchId, h.Quantities["co"].Mean)));
     }
 
     [Fact]

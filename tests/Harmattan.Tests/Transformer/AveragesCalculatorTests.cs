@@ -1,8 +1,10 @@
 using System.Text.Json;
 using Harmattan.Contracts;
 using Harmattan.Extractor;
+using Harmattan.Hosting;
 using Harmattan.Stations;
 using Harmattan.Transformer;
+using MassTransit.Serialization;
 
 namespace Harmattan.Tests.Transformer;
 
@@ -218,6 +220,27 @@ public class AveragesCalculatorTests
         Assert.Equal(Enumerable.Range(0, 10).Select(i => new DateOnly(2023, 9, 24).AddDays(i)), days.Select(d => d.Date));
         Assert.All(days, day => Assert.Equal(day.HoursInDay, day.HoursCovered));
         Assert.Equal(23, days.Single(d => d.Date == new DateOnly(2023, 10, 1)).HoursInDay);
+    }
+
+    [Fact]
+    public void A_date_the_clocks_skipped_whole_is_a_day_of_no_hour_and_the_window_around_it_still_travels()
+    {
+        // Samoa went from 29 to 31 December 2011: the 30th has no hour. Its completeness was 0/0, a NaN that the bus's
+        // JSON refused, and with it the window's other days.
+        var zone = TimeZoneInfo.FindSystemTimeZoneById("Pacific/Apia");
+        var window = DayWindows.ForDays(new DateOnly(2011, 12, 29), new DateOnly(2011, 12, 31), zone);
+        var rows = new List<RawReading>();
+        for (var hour = window.Start; hour < window.End; hour = hour.AddHours(1))
+            rows.Add(Row(hour, ("co", 1.0)));
+
+        var averages = AveragesCalculator.Compute(Fetch(window.Start, days: 2, [.. rows]) with { TimeZone = zone.Id }, Defaults);
+        var json = JsonSerializer.Serialize(averages, MessageJson.Configure(new JsonSerializerOptions(SystemTextJsonMessageSerializer.Options)));
+
+        var skipped = Assert.Single(averages.Daily, d => d.Date == new DateOnly(2011, 12, 30));
+        Assert.Equal((0, 0, 0.0, false), (skipped.HoursCovered, skipped.HoursInDay, skipped.Completeness, skipped.IsComplete));
+        Assert.All(averages.Daily.Where(d => d != skipped), day => Assert.Equal((24, 1.0), (day.HoursInDay, day.Completeness)));
+        Assert.Equal(averages.Daily.Select(d => (d.Date, d.Completeness)), JsonSerializer.Deserialize<AveragesComputed>(json,
+            MessageJson.Configure(new JsonSerializerOptions(SystemTextJsonMessageSerializer.Options)))!.Daily.Select(d => (d.Date, d.Completeness)));
     }
 
     [Theory]

@@ -55,6 +55,9 @@ public class TransformerConsumerTests
     [InlineData("Quality:CompleteThreshold", "1.5", "Quality:CompleteThreshold")]
     [InlineData("Quality:Ranges:co:Min", "5000", "Quality:Ranges:co")]
     [InlineData("Quality:AlgorithmVersion", "0", "Quality:AlgorithmVersion")]
+    // Two values of 1e308 summed are infinite, and so was their mean.
+    [InlineData("Quality:Ranges:co:Max", "1e308", "Quality:Ranges:co must lie within -1e300 and 1e300")]
+    [InlineData("Quality:DefaultRange:Min", "-1.7976931348623157E+308", "Quality:DefaultRange must lie within -1e300 and 1e300")]
     [InlineData("Quality:Ranges:pm25:Max", "500", "Quality:Ranges:pm25 names no quantity: the averages call it pm2_5.")]
     [InlineData("Quality:Ranges:PM2.5:Max", "500", "Quality:Ranges:PM2.5 names no quantity: the averages call it pm2_5.")]
     [InlineData("Quality:Ranges:RelativeHumidity:Max", "100", "the averages call it relative_humidity")]
