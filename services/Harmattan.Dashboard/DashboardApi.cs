@@ -83,7 +83,9 @@ public static class DashboardApi
         var today = station.Today(time.GetUtcNow());
         if (!TryParseDate(to, today, out var last))
             return BadParameter("to", to, $"{DateExpected} (default: today in the station's time zone)");
-        if (!TryParseDate(from, last.AddDays(1 - RecentDays), out var first))
+        // Not before the first date a request may name, so that the answer's 'from' can be asked for again.
+        var recentFrom = last.AddDays(1 - RecentDays);
+        if (!TryParseDate(from, recentFrom < FirstDate ? FirstDate : recentFrom, out var first))
             return BadParameter("from", from, $"{DateExpected} (default: {RecentDays} days up to 'to')");
         if (first > last)
             return BadParameter("from", from, $"{DateExpected}, on or before 'to' ({last.ToString(DateFormat, CultureInfo.InvariantCulture)})");

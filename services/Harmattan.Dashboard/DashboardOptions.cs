@@ -42,12 +42,13 @@ public sealed class DashboardOptions
     /// <summary>The first problem, naming the configuration key and the fix, or null.</summary>
     public static string? Validate(DashboardOptions options)
     {
+        // The services' rules and words: an id they refuse is no station of theirs to show.
+        var seen = new HashSet<string>(StringComparer.Ordinal);
         for (var i = 0; i < options.Stations.Count; i++)
         {
             var station = options.Stations[i];
-            if (string.IsNullOrWhiteSpace(station.Id))
-                return $"{StationsSection}:{i}:Id is empty: give the station's AirQino id.";
-            if (StationsOptions.TimeZoneProblem($"{StationsSection}:{i}:TimeZone", station.TimeZone) is { } problem)
+            if ((StationsOptions.IdProblem(i, station.Id, seen)
+                 ?? StationsOptions.TimeZoneProblem($"{StationsSection}:{i}:TimeZone", station.TimeZone)) is { } problem)
                 return problem;
         }
         return null;

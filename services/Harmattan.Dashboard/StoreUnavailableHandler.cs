@@ -12,6 +12,8 @@ namespace Harmattan.Dashboard;
 /// <list type="bullet">
 /// <item>one that did not answer in time (the store's <see cref="TimeoutException"/>): the answer does not repeat the
 /// message, which names hosts and settings, and asks to try again in <see cref="RetryAfterSeconds"/>;</item>
+/// <item>one that is not there yet (the store's <see cref="StoreNotReadyException"/>: a SQLite path with no store, which
+/// the loader creates when it starts): the same, with the same time to try again in;</item>
 /// <item>one written by a newer version of Harmattan (<see cref="NewerStoreException"/>, from
 /// <see cref="StoreVersionGate"/>): the answer says to run a newer dashboard, without a time to try again in, as nothing
 /// changes until someone does; the log has the message, with the store, both schema versions and how to go back.</item>
@@ -39,6 +41,14 @@ public sealed class StoreUnavailableHandler(IProblemDetailsService problems, ILo
                 {
                     Title = "The store did not answer",
                     Detail = $"The pipeline store did not answer in time; try again in {RetryAfterSeconds} s. The dashboard's log names the store and the setting that bounds the wait.",
+                };
+                context.Response.Headers.RetryAfter = RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
+                break;
+            case StoreNotReadyException:
+                problem = new ProblemDetails
+                {
+                    Title = "The store is not ready",
+                    Detail = $"The pipeline store does not exist yet or cannot be used; try again in {RetryAfterSeconds} s. The dashboard's log and /health/ready say why.",
                 };
                 context.Response.Headers.RetryAfter = RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
                 break;

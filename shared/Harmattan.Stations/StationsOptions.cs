@@ -47,16 +47,23 @@ public sealed class StationsOptions
         for (var i = 0; i < options.Stations.Count; i++)
         {
             var station = options.Stations[i];
-            if (string.IsNullOrEmpty(station.Id))
-                return $"{Section}:{i}:Id is missing: every configured station needs its Id (configuring any {Section}:N key replaces the default stations {string.Join(" and ", Defaults.Select(d => d.Id))}).";
-            if (!StationId.IsValid(station.Id))
-                return $"{Section}:{i}:Id '{station.Id}' is not a valid station id: use {StationId.Rule}.";
-            if (!seen.Add(station.Id))
-                return $"{Section}:{i}:Id '{station.Id}' is listed twice: remove one of the entries.";
-            if (TimeZoneProblem($"{Section}:{i}:TimeZone", station.TimeZone) is { } problem)
+            if ((IdProblem(i, station.Id, seen) ?? TimeZoneProblem($"{Section}:{i}:TimeZone", station.TimeZone)) is { } problem)
                 return problem;
         }
         return null;
+    }
+
+    /// <summary>
+    /// What is wrong with <paramref name="id"/> as <c>Stations:<paramref name="index"/>:Id</c>, naming the fix, or null;
+    /// <paramref name="seen"/> holds the ids of the stations before it, and gains this one.
+    /// </summary>
+    public static string? IdProblem(int index, string? id, ISet<string> seen)
+    {
+        if (string.IsNullOrEmpty(id))
+            return $"{Section}:{index}:Id is missing: every configured station needs its Id (configuring any {Section}:N key replaces the default stations {string.Join(" and ", Defaults.Select(d => d.Id))}).";
+        if (!StationId.IsValid(id))
+            return $"{Section}:{index}:Id '{id}' is not a valid station id: use {StationId.Rule}.";
+        return seen.Add(id) ? null : $"{Section}:{index}:Id '{id}' is listed twice: remove one of the entries.";
     }
 
     /// <summary>

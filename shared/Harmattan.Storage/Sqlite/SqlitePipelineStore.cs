@@ -147,6 +147,8 @@ public sealed partial class SqlitePipelineStore : IPipelineStore, IDisposable
         """;
 
     private readonly string _connectionString;
+    /// <summary>A file named by its path, which File.Exists can look for (not in memory, nor a file: URI).</summary>
+    private readonly bool _isFile;
     private readonly int _busyTimeoutMilliseconds;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
@@ -177,6 +179,8 @@ public sealed partial class SqlitePipelineStore : IPipelineStore, IDisposable
         _busyTimeoutMilliseconds = builder.DefaultTimeout * 1000;
         _connectionString = builder.ToString();
         DataSource = builder.DataSource;
+        _isFile = DataSource is not ("" or ":memory:") && builder.Mode != SqliteOpenMode.Memory
+                  && !DataSource.StartsWith("file:", StringComparison.OrdinalIgnoreCase);
     }
 
     /// <summary>
@@ -197,14 +201,21 @@ public sealed partial class SqlitePipelineStore : IPipelineStore, IDisposable
     public Task InitializeAsync(CancellationToken cancellationToken = default) => OpenAsync(forWriting: true, cancellationToken);
 
     /// <summary>
-    /// As <see cref="InitializeAsync"/> for a file that holds no store yet; a store is read as it is, even one of an
-    /// earlier version: a command that only reads (a backup, an export) writes nothing into it, and a read-only file
-    /// reads. The loader, <c>run</c> and <c>archive prune</c> bring it up to date (a large archive's rebuild takes minutes
+    /// As <see cref="InitializeAsync"/> for a database file that holds no table yet (no file, or an empty one, is refused);
+    /// a store is read as it is, even one of an earlier version: a command that only reads (a backup, an export) writes
+    /// nothing into it, and a read-only file reads. The loader, <c>run</c> and <c>archive prune</c> bring it up to date (a large archive's rebuild takes minutes
     /// and holds the loader's writes off).
     /// </summary>
     /// <exception cref="ForeignDatabaseException">The file is another application's database.</exception>
-    public Task PrepareForReadingAsync(CancellationToken cancellationToken = default) =>
-        OpenAsync(forWriting: false, cancellationToken);
+    /// <exception cref="StoreNotReadyException">No file at the path, or an empty one: a reader creates no store, so that a
+    /// mistyped path is not read as an empty one.</exception>
+    public Task PrepareForReadingAsync(CancellationToken cancellationToken = default)
+    {
+        if (_isFile && (!File.Exists(DataSource) || new[] { DataSource, DataSource + "-wal" }.Where(File.Exists).Sum(f => new FileInfo(f).Length) == 0))
+            throw new StoreNotReadyException(
+                $"no store at {Path.GetFullPath(DataSource)}: check ConnectionStrings__Sqlite; the loader creates the store when it starts");
+        return OpenAsync(forWriting: false, cancellationToken);
+    }
 
     private async Task OpenAsync(bool forWriting, CancellationToken cancellationToken)
     {
@@ -333,13 +344,21 @@ public sealed partial class SqlitePipelineStore : IPipelineStore, IDisposable
         return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
 
-    public Task PingAsync(CancellationToken cancellationToken = default) =>
-        WithConnectionAsync(async connection =>
-        {
-            await using var command = connection.CreateCommand();
-            command.CommandText = "SELECT count(*) FROM sqlite_master";
-            return await command.ExecuteScalarAsync(cancellationToken);
-        }, cancellationToken);
+    /// <summary>
+    /// The store answers and holds its tables. A file removed while the process runs is not opened, which would create an
+    /// empty one at its path that answers any query while every write fails.
+    /// </summary>
+    public async Task PingAsync(CancellationToken cancellationToken = default)
+    {
+        if (_isFile && !File.Exists(DataSource))
+            throw new StoreNotReadyException(
+                $"{Path.GetFullPath(DataSource)} is gone (removed or moved while this process ran?): restore it, or restart the process to create a new store");
+        var tables = await WithConnectionAsync(connection => TablesInAsync(connection, cancellationToken), cancellationToken);
+        if (Tables.Except(tables).ToList() is { Count: > 0 } missing)
+            throw new StoreNotReadyException(
+                $"{Path.GetFullPath(DataSource)} lacks the store's {string.Join(", ", missing)}: the process creates them when it starts; " +
+                "a file replaced while it ran needs it restarted (or the file restored)");
+    }
 
     public Task<int> ArchiveRawFetchesAsync(IReadOnlyCollection<RawReadingsFetched> fetches, CancellationToken cancellationToken = default)
     {

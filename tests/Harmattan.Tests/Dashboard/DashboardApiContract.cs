@@ -172,6 +172,16 @@ public abstract class DashboardApiContract : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Daily_without_from_near_the_first_date_taken_starts_at_it_and_can_be_asked_for_again()
+    {
+        using var json = await GetJsonAsync($"api/stations/{Smart188}/daily?to=0002-01-05");
+        var from = json.RootElement.GetProperty("from").GetString();
+
+        Assert.Equal("0002-01-01", from);
+        using var again = await GetJsonAsync($"api/stations/{Smart188}/daily?from={from}&to=0002-01-05");
+    }
+
+    [Fact]
     public async Task Hourly_gives_the_hours_of_one_local_day()
     {
         using var utc = await GetJsonAsync($"api/stations/{Smart188}/hourly?date={IncompleteDay:yyyy-MM-dd}");

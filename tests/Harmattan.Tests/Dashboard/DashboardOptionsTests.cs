@@ -20,6 +20,27 @@ public class DashboardOptionsTests
         Assert.Equal(expected, DashboardOptions.Validate(options));
     }
 
+    [Theory]
+    [InlineData("283164601,283181971")]   // two ids in one variable
+    [InlineData("283164601 ")]            // a space from a .env file
+    [InlineData("2831/64601")]            // no path of the API can name it
+    [InlineData("")]
+    public void A_station_id_the_services_refuse_is_refused_in_their_words(string id)
+    {
+        var services = StationsOptions.Validate(new StationsOptions { Stations = [new StationConfig { Id = id, TimeZone = "UTC" }] });
+
+        Assert.NotNull(services);
+        Assert.Equal(services, DashboardOptions.Validate(new DashboardOptions { Stations = [new DashboardStation { Id = id }] }));
+    }
+
+    [Fact]
+    public void A_station_listed_twice_is_refused_as_the_services_refuse_it()
+    {
+        var options = new DashboardOptions { Stations = [new DashboardStation { Id = "283164601" }, new DashboardStation { Id = "283164601", TimeZone = "Africa/Abidjan" }] };
+
+        Assert.Equal("Stations:1:Id '283164601' is listed twice: remove one of the entries.", DashboardOptions.Validate(options));
+    }
+
     [Fact]
     public void Without_a_stations_list_the_dashboard_shows_the_stations_the_extractor_polls_by_default_with_their_names()
     {

@@ -5,6 +5,7 @@ using Harmattan.Storage;
 using Harmattan.Storage.Archive;
 using Harmattan.Storage.Sqlite;
 using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging;
 
 namespace Harmattan.Tests.Storage;
@@ -206,6 +207,41 @@ public sealed class SqlitePipelineStoreTests : PipelineStoreContract
 
         var restored = new SqlitePipelineStore($"Data Source={_path};Pooling=False");
         Assert.Equal(new[] { Day, Day.AddDays(1) }, (await restored.GetDailyAveragesAsync(Station1, Day, Day.AddDays(1), Ct)).Select(d => d.Date));
+    }
+
+    [Fact]
+    public async Task The_loader_s_readiness_after_its_file_was_removed_says_so_every_time_and_creates_nothing()
+    {
+        var loader = Open();
+        await loader.InitializeAsync(Ct);
+        var check = new PipelineStoreHealthCheck(loader, new StoreWriteMonitor(TimeProvider.System));
+        var context = new HealthCheckContext { Registration = new HealthCheckRegistration("pipeline-store", check, HealthStatus.Unhealthy, null) };
+        Assert.Equal(HealthStatus.Healthy, (await check.CheckHealthAsync(context, Ct)).Status);
+
+        foreach (var file in new[] { _path, _path + "-wal", _path + "-shm" })
+            File.Delete(file);
+
+        // Opened, the path would be a new empty file, which answers any query while every write fails.
+        for (var probe = 0; probe < 3; probe++)
+        {
+            var health = await check.CheckHealthAsync(context, Ct);
+            Assert.Equal((HealthStatus.Unhealthy, $"the pipeline store is not ready: {_path} is gone (removed or moved while this process ran?): " +
+                "restore it, or restart the process to create a new store"), (health.Status, health.Description));
+        }
+        Assert.False(File.Exists(_path));
+
+        // A file without the store's tables in its place (another file moved there).
+        await using (var other = new SqliteConnection($"Data Source={_path};Pooling=False"))
+        {
+            await other.OpenAsync(Ct);
+            await using var create = other.CreateCommand();
+            create.CommandText = "CREATE TABLE notes (text TEXT)";
+            await create.ExecuteNonQueryAsync(Ct);
+        }
+        SqliteConnection.ClearAllPools();
+        Assert.Equal($"the pipeline store is not ready: {_path} lacks the store's daily_averages, hourly_averages, raw_fetches: the process " +
+            "creates them when it starts; a file replaced while it ran needs it restarted (or the file restored)",
+            (await check.CheckHealthAsync(context, Ct)).Description);
     }
 
     [Fact]

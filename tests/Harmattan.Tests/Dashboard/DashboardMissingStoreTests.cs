@@ -1,0 +1,51 @@
+using System.Net;
+using Harmattan.Storage.Sqlite;
+
+namespace Harmattan.Tests.Dashboard;
+
+/// <summary>
+/// The dashboard service over a SQLite path that holds no store (a mistyped ConnectionStrings__Sqlite, a volume mounted
+/// elsewhere, the dashboard started before the loader): not ready and a 503, never an empty dashboard over a store it
+/// created itself.
+/// </summary>
+public sealed class DashboardMissingStoreTests : IDisposable
+{
+    private readonly string _folder = Path.Combine(Path.GetTempPath(), $"harmattan-dashboard-missing-{Guid.NewGuid():N}");
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private string StorePath => Path.Combine(_folder, "harmatan.db");
+
+    public void Dispose()
+    {
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        if (Directory.Exists(_folder))
+            Directory.Delete(_folder, recursive: true);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_path_without_a_store_is_not_ready_and_a_503_and_the_dashboard_creates_nothing_there(bool emptyFile)
+    {
+        if (emptyFile)
+        {
+            Directory.CreateDirectory(_folder);
+            await File.WriteAllBytesAsync(StorePath, [], Ct);
+        }
+        using var store = new SqlitePipelineStore($"Data Source={StorePath}");
+        await using var site = await DashboardSite.StartAsync(store, Ct);
+
+        using var ready = await site.Client.GetAsync("health/ready", Ct);
+        using var stations = await site.Client.GetAsync("api/stations", Ct);
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
+        Assert.Contains($"no store at {StorePath}: check ConnectionStrings__Sqlite; the loader creates the store when it starts",
+            await ready.Content.ReadAsStringAsync(Ct));
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, stations.StatusCode);
+        Assert.Equal("10", stations.Headers.RetryAfter?.ToString());
+        Assert.Equal(emptyFile, Directory.Exists(_folder));
+        Assert.Equal(emptyFile ? 0 : -1, File.Exists(StorePath) ? new FileInfo(StorePath).Length : -1);
+        Assert.False(File.Exists(StorePath + "-wal"));
+    }
+}
