@@ -29,11 +29,11 @@ internal static class StorableMessages
             if (day?.Quantities is null)
                 return "a daily row or its quantities are null";
             // Not 23 to 25 hours: Antarctica/Troll's clocks move by two hours, and zones that changed their offset had
-            // longer or shorter days still.
-            if (day.HoursInDay is < 1 or > 48 || day.HoursCovered < 0 || day.HoursCovered > day.HoursInDay
+            // longer or shorter days still, down to none (Pacific/Apia skipped 30 December 2011).
+            if (day.HoursInDay is < 0 or > 48 || day.HoursCovered < 0 || day.HoursCovered > day.HoursInDay
                 || !(day.Completeness is >= 0 and <= 1))
                 return $"the day {day.Date:yyyy-MM-dd} covers {day.HoursCovered} of {day.HoursInDay} hours with completeness " +
-                       $"{day.Completeness}: a day has 1 to 48 hours, covers 0 to all of them, and its completeness is between 0 and 1";
+                       $"{day.Completeness}: a day has 0 to 48 hours, covers 0 to all of them, and its completeness is between 0 and 1";
             if (ProblemOf(day.Quantities.Keys, ref checkedNames) is { } names)
                 return $"the day {day.Date:yyyy-MM-dd} has {names}";
         }

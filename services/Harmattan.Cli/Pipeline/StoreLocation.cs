@@ -82,6 +82,11 @@ public static class StoreLocation
         {
             throw CliException.Usage($"{e.Message}. Check --db (or ConnectionStrings__Sqlite).");
         }
+        catch (StoreNotReadyException e)
+        {
+            // A file without a table: RequireExisting has refused a missing or empty one.
+            throw CliException.Usage($"{e.Message} (a command reads the file --db names).");
+        }
         catch (NewerStoreException e)
         {
             throw CliException.Usage($"{e.Message}.");

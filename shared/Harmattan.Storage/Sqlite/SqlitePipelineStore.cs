@@ -201,21 +201,20 @@ public sealed partial class SqlitePipelineStore : IPipelineStore, IDisposable
     public Task InitializeAsync(CancellationToken cancellationToken = default) => OpenAsync(forWriting: true, cancellationToken);
 
     /// <summary>
-    /// As <see cref="InitializeAsync"/> for a database file that holds no table yet (no file, or an empty one, is refused);
-    /// a store is read as it is, even one of an earlier version: a command that only reads (a backup, an export) writes
-    /// nothing into it, and a read-only file reads. The loader, <c>run</c> and <c>archive prune</c> bring it up to date (a large archive's rebuild takes minutes
-    /// and holds the loader's writes off).
+    /// For a command that only reads: a path with no file, or a file without a table, is refused (the missing file is not
+    /// even opened, which would create it); a store is read as it is, even one of an earlier version: a command that only
+    /// reads (a backup, an export) writes nothing into it, and a read-only file reads. The loader, <c>run</c> and
+    /// <c>archive prune</c> bring it up to date (a large archive's rebuild takes minutes and holds the loader's writes off).
     /// </summary>
     /// <exception cref="ForeignDatabaseException">The file is another application's database.</exception>
-    /// <exception cref="StoreNotReadyException">No file at the path, or an empty one: a reader creates no store, so that a
-    /// mistyped path is not read as an empty one.</exception>
-    public Task PrepareForReadingAsync(CancellationToken cancellationToken = default)
-    {
-        if (_isFile && (!File.Exists(DataSource) || new[] { DataSource, DataSource + "-wal" }.Where(File.Exists).Sum(f => new FileInfo(f).Length) == 0))
-            throw new StoreNotReadyException(
-                $"no store at {Path.GetFullPath(DataSource)}: check ConnectionStrings__Sqlite; the loader creates the store when it starts");
-        return OpenAsync(forWriting: false, cancellationToken);
-    }
+    /// <exception cref="StoreNotReadyException">No file at the path, or one without a table: a reader creates no store, so
+    /// that a mistyped path is not read as an empty one.</exception>
+    public Task PrepareForReadingAsync(CancellationToken cancellationToken = default) =>
+        // Not opened: opening creates the file.
+        _isFile && !File.Exists(DataSource) ? throw NoStore() : OpenAsync(forWriting: false, cancellationToken);
+
+    private StoreNotReadyException NoStore() =>
+        new($"no store at {Path.GetFullPath(DataSource)}: check ConnectionStrings__Sqlite; the loader creates the store when it starts");
 
     private async Task OpenAsync(bool forWriting, CancellationToken cancellationToken)
     {
@@ -225,6 +224,8 @@ public sealed partial class SqlitePipelineStore : IPipelineStore, IDisposable
         await WithConnectionAsync(async connection =>
         {
             var tables = await TablesInAsync(connection, cancellationToken);
+            if (!forWriting && tables.Count == 0 && _isFile)
+                throw NoStore();
             if (!forWriting && tables.Count > 0 && !tables.Intersect(Tables).Any())
                 throw new ForeignDatabaseException(DataSource, tables.Take(3).ToList());
             var fileSchema = await RequireKnownSchemaAsync(connection, DataSource, cancellationToken);

@@ -154,6 +154,29 @@ public sealed class BadInvocationTests : IDisposable
     }
 
     [Fact]
+    public async Task A_reading_command_given_a_database_without_a_table_says_it_holds_no_store_and_leaves_it_as_it_is()
+    {
+        await using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={_cli.PathOf("blank.db")};Pooling=False"))
+        {
+            await connection.OpenAsync(TestContext.Current.CancellationToken);
+            await using var command = connection.CreateCommand();
+            command.CommandText = "PRAGMA user_version = 1";
+            await command.ExecuteNonQueryAsync(TestContext.Current.CancellationToken);
+        }
+        var before = _cli.Snapshot();
+
+        foreach (var command in new[] { "status", "export --station 283164601", "archive stats", "backup --out copy.db" })
+        {
+            var (exit, output) = await _cli.InvokeAsync([.. command.Split(' '), "--db", "blank.db"]);
+
+            Assert.True(exit == 2, $"{command}: exit {exit}\n{output}");
+            Assert.Contains($"error: no store at {_cli.PathOf("blank.db")}: check ConnectionStrings__Sqlite; the loader creates the store " +
+                "when it starts (a command reads the file --db names).", output);
+            Assert.Equal(before, _cli.Snapshot());
+        }
+    }
+
+    [Fact]
     public async Task A_missing_required_option_names_it_without_the_help()
     {
         var (exit, output) = await _cli.InvokeAsync(["backfill", "--from", "2023-11-01"]);

@@ -24,15 +24,26 @@ public sealed class DashboardMissingStoreTests : IDisposable
     }
 
     [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public async Task A_path_without_a_store_is_not_ready_and_a_503_and_the_dashboard_creates_nothing_there(bool emptyFile)
+    [InlineData("none")]
+    [InlineData("empty")]
+    [InlineData("without a table")]
+    public async Task A_path_without_a_store_is_not_ready_and_a_503_and_the_dashboard_creates_nothing_there(string file)
     {
-        if (emptyFile)
+        if (file != "none")
         {
             Directory.CreateDirectory(_folder);
             await File.WriteAllBytesAsync(StorePath, [], Ct);
         }
+        if (file == "without a table")
+        {
+            // What `sqlite3 harmatan.db "PRAGMA user_version = 1"` leaves: a database of one page, no table in it.
+            await using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={StorePath};Pooling=False");
+            await connection.OpenAsync(Ct);
+            await using var command = connection.CreateCommand();
+            command.CommandText = "PRAGMA user_version = 1";
+            await command.ExecuteNonQueryAsync(Ct);
+        }
+        var bytes = File.Exists(StorePath) ? new FileInfo(StorePath).Length : -1;
         using var store = new SqlitePipelineStore($"Data Source={StorePath}");
         await using var site = await DashboardSite.StartAsync(store, Ct);
 
@@ -44,8 +55,8 @@ public sealed class DashboardMissingStoreTests : IDisposable
             await ready.Content.ReadAsStringAsync(Ct));
         Assert.Equal(HttpStatusCode.ServiceUnavailable, stations.StatusCode);
         Assert.Equal("10", stations.Headers.RetryAfter?.ToString());
-        Assert.Equal(emptyFile, Directory.Exists(_folder));
-        Assert.Equal(emptyFile ? 0 : -1, File.Exists(StorePath) ? new FileInfo(StorePath).Length : -1);
+        Assert.Equal(file != "none", Directory.Exists(_folder));
+        Assert.Equal(bytes, File.Exists(StorePath) ? new FileInfo(StorePath).Length : -1);
         Assert.False(File.Exists(StorePath + "-wal"));
     }
 }
