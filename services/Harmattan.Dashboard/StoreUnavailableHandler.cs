@@ -37,20 +37,12 @@ public sealed class StoreUnavailableHandler(IProblemDetailsService problems, ILo
         switch (exception)
         {
             case TimeoutException:
-                problem = new ProblemDetails
-                {
-                    Title = "The store did not answer",
-                    Detail = $"The pipeline store did not answer in time; try again in {RetryAfterSeconds} s. The dashboard's log names the store and the setting that bounds the wait.",
-                };
-                context.Response.Headers.RetryAfter = RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
+                problem = TryAgainLater(context, "The store did not answer",
+                    $"The pipeline store did not answer in time; try again in {RetryAfterSeconds} s. The dashboard's log names the store and the setting that bounds the wait.");
                 break;
             case StoreNotReadyException:
-                problem = new ProblemDetails
-                {
-                    Title = "The store is not ready",
-                    Detail = $"The pipeline store does not exist yet or cannot be used; try again in {RetryAfterSeconds} s. The dashboard's log and /health/ready say why.",
-                };
-                context.Response.Headers.RetryAfter = RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
+                problem = TryAgainLater(context, "The store is not ready",
+                    $"The pipeline store does not exist yet or cannot be used; try again in {RetryAfterSeconds} s. The dashboard's log and /health/ready say why.");
                 break;
             case NewerStoreException:
                 problem = new ProblemDetails { Title = NewerStoreTitle, Detail = NewerStoreDetail };
@@ -61,5 +53,11 @@ public sealed class StoreUnavailableHandler(IProblemDetailsService problems, ILo
         logger.LogWarning("{Method} {Path} answered 503: {Reason}", context.Request.Method, context.Request.Path.Value, exception.Message);
         problem.Status = context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
         return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = context, ProblemDetails = problem });
+    }
+
+    private static ProblemDetails TryAgainLater(HttpContext context, string title, string detail)
+    {
+        context.Response.Headers.RetryAfter = RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
+        return new ProblemDetails { Title = title, Detail = detail };
     }
 }

@@ -62,7 +62,7 @@ public sealed class QualityOptions
     }
 
     /// <summary>The largest bound a range may have: a day's sum of accepted values (at most 26 hours) stays a finite number.</summary>
-    public const double LargestBound = 1e300;
+    private const double LargestBound = 1e300;
 
     private static string? OutOfBounds(string key, PlausibleRange range) =>
         range.Min >= -LargestBound && range.Max <= LargestBound

@@ -27,7 +27,8 @@ public interface IPipelineStore
     /// Readies the store for a command that only reads it, failing with the reason when it cannot be reached. Where it
     /// can, it writes nothing: MongoDB is only asked to answer and to list its collections (a database without the
     /// store is refused), so a user allowed only to read can run the reading commands; SQLite refuses a path with no file
-    /// or a file without a table (<see cref="StoreNotReadyException"/>), and creates the tables a file of an older version lacks.
+    /// or a file without a table (<see cref="StoreNotReadyException"/>), and creates the tables a file of an older version
+    /// lacks.
     /// </summary>
     Task PrepareForReadingAsync(CancellationToken cancellationToken = default);
 

@@ -208,15 +208,16 @@ public sealed partial class MongoPipelineStore : IPipelineStore
     public async Task<IReadOnlyList<RawReadingsFetched>> GetRawFetchesAsync(string stationId, DateTimeOffset from,
         DateTimeOffset to, CancellationToken cancellationToken = default)
     {
-        var documents = await ReadAllAsync($"a read of {MongoSchema.RawFetches}", _raw.Find(MongoCommands.RawFetchesOverlapping(stationId, from, to))
-            .Sort(MongoCommands.ByWindowStartThenFetchedAt), cancellationToken);
+        var documents = await ReadAllAsync($"a read of {MongoSchema.RawFetches}",
+            _raw.Find(MongoCommands.RawFetchesOverlapping(stationId, from, to)).Sort(MongoCommands.ByWindowStartThenFetchedAt), cancellationToken);
         return documents.ConvertAll(MongoSchema.ToRawFetch);
     }
 
     /// <summary>
-    /// Every document <paramref name="find"/> answers, each batch bounded by <see cref="MongoStoreOptions.MongoOperationTimeout"/>
-    /// rather than the whole read: a read of the archive may rightly take longer (a year of a station's fetches, readings
-    /// included), but a server that stops answering fails it within the limit of the batch it holds back.
+    /// Every document <paramref name="find"/> answers, each batch bounded by
+    /// <see cref="MongoStoreOptions.MongoOperationTimeout"/> rather than the whole read: a read of the archive may rightly
+    /// take longer (a year of a station's fetches, readings included), but a server that stops answering fails it within
+    /// the limit of the batch it holds back.
     /// </summary>
     private async Task<List<T>> ReadAllAsync<T>(string operation, IFindFluent<BsonDocument, T> find, CancellationToken cancellationToken)
     {
