@@ -38,9 +38,9 @@ public sealed class ReplayProgress(TimeProvider? time = null)
     /// <summary>
     /// Marks as stored each computed result whose every day the store holds as computed, or at a newer (algorithm
     /// version, fetch time in the stores' <see cref="FetchTimeOrder"/>) that rightly won over it, or, for a day the result
-    /// has no source row for, with rows (which such a day never replaces). A row of the same version from the same fetch must hold the result's figures: rules
-    /// changed without raising the algorithm version give other figures under the same version, which only the
-    /// loader's write puts in the store.
+    /// has no source row for, with rows (which such a day never replaces). A row of the same version from the same fetch
+    /// must hold the result's figures: rules changed without raising the algorithm version give other figures under the
+    /// same version, which only the loader's write puts in the store.
     /// </summary>
     public async Task CheckStoreAsync(IPipelineStore store, CancellationToken cancellationToken)
     {

@@ -81,8 +81,8 @@ public sealed class AirQinoClient(HttpClient http, IOptions<AirQinoOptions> opti
             resilience.Retry.ShouldHandle = _ => Polly.PredicateResult.False();
         else
         {
-            // A wait AirQino asks for that outlasts what is left of the budget would end in the total timeout, after sitting idle
-            // for it, and read as "AirQino did not answer in time": the answer is reported at once instead.
+            // A wait AirQino asks for that outlasts what is left of the budget would end in the total timeout, after sitting
+            // idle for it, and read as "AirQino did not answer in time": the answer is reported at once instead.
             var transient = resilience.Retry.ShouldHandle;
             resilience.Retry.ShouldHandle = args => RetryAfter(args.Outcome.Result) > RemainingBudget(args.Outcome.Result, options)
                 ? Polly.PredicateResult.False()

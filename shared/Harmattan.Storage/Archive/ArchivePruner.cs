@@ -71,7 +71,7 @@ public static class ArchivePruner
             var midnight = DayWindows.StartOfDay(day.Date, TimeZoneInfo.Utc);
             var anyZone = new UtcWindow(midnight.AddHours(-14), midnight.AddHours(38));
             needed.AddRange((await store.GetRawFetchesAsync(day.StationId, anyZone.Start, anyZone.End, cancellationToken))
-                .Where(f => f.Readings.Any(r => r.Hour >= anyZone.Start && r.Hour < anyZone.End)).Select(f => f.FetchId));
+                .Where(f => ArchiveRetention.HasRowsIn(f, anyZone)).Select(f => f.FetchId));
         }
         return needed;
     }

@@ -64,9 +64,13 @@ public static class ArchiveRetention
     /// The newest of <paramref name="fetches"/> (in <paramref name="order"/>) with a reading in <paramref name="window"/>.
     /// </summary>
     public static RawReadingsFetched? NewestWithRowsIn(IEnumerable<RawReadingsFetched> fetches, UtcWindow window, FetchTimeOrder order) =>
-        fetches.Where(f => f.Readings.Any(r => r.Hour >= window.Start && r.Hour < window.End))
+        fetches.Where(f => HasRowsIn(f, window))
             .Aggregate((RawReadingsFetched?)null, (newest, fetch) =>
                 newest is null || IsNewer((fetch.FetchedAt, fetch.FetchId), (newest.FetchedAt, newest.FetchId), order) ? fetch : newest);
+
+    /// <summary>Whether <paramref name="fetch"/> has a reading whose hour starts in <paramref name="window"/>.</summary>
+    public static bool HasRowsIn(RawReadingsFetched fetch, UtcWindow window) =>
+        fetch.Readings.Any(r => r.Hour >= window.Start && r.Hour < window.End);
 
     /// <summary>The local days of the fetch's window, in the fetch's time zone, as the transformer cuts them.</summary>
     public static bool TryCoveredDays(ArchivedFetch fetch, out DateOnly first, out DateOnly last)
