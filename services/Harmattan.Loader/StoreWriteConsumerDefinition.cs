@@ -46,6 +46,6 @@ public abstract class StoreWriteConsumerDefinition<TConsumer, TMessage> : Consum
         // A store that is down or locked usually comes back within the retries; beyond them the batch waits in the
         // error queue for a redrive. A store a newer version upgraded refuses every write: not retried.
         endpointConfigurator.UseExponentialRetry(_bus, retry => retry.Ignore<NewerStoreException>());
-        endpointConfigurator.UseFilter(new UnstorableMessageFilter<TMessage>(_queue, _problemOf));
+        endpointConfigurator.UseFilter(new InvalidMessageFilter<TMessage>(_queue, _problemOf));
     }
 }

@@ -1,4 +1,6 @@
+using Harmattan.Contracts;
 using Harmattan.Hosting;
+using Harmattan.Stations;
 using MassTransit;
 using Microsoft.Extensions.Options;
 
@@ -22,5 +24,6 @@ public sealed class RawReadingsFetchedConsumerDefinition : ConsumerDefinition<Ra
         endpointConfigurator.PrefetchCount = _bus.PrefetchCount ?? 2 * Environment.ProcessorCount;
         // A pure function of the message: what fails is an invalid message (to the error queue at once) or a failed publish.
         endpointConfigurator.UseExponentialRetry(_bus);
+        endpointConfigurator.UseFilter(new InvalidMessageFilter<RawReadingsFetched>(QueueNames.ComputeAverages, MessageRules.ProblemOf));
     }
 }

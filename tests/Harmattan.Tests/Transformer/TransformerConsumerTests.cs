@@ -52,6 +52,34 @@ public class TransformerConsumerTests
     }
 
     [Theory]
+    [InlineData("window", "is longer than the 9 days a message may cover")]
+    [InlineData("readings", "its readings are null")]
+    [InlineData("station", "is not a valid station id")]
+    public async Task A_fetch_no_service_publishes_goes_to_the_error_queue_at_once_without_being_computed(string broken, string problem)
+    {
+        await using var provider = Build();
+        var harness = provider.GetRequiredService<ITestHarness>();
+        await harness.Start();
+        var start = new DateTimeOffset(100, 1, 1, 0, 0, 0, TimeSpan.Zero);
+        var fetch = AveragesCalculatorTests.Fetch(start, days: 1, AveragesCalculatorTests.Row(start, ("co", 1.0)));
+        // A few hundred bytes saying "nine thousand years" were 3.3 million days computed, 991 MiB allocated.
+        fetch = broken switch
+        {
+            "window" => fetch with { WindowEnd = start.AddYears(9000) },
+            "readings" => fetch with { Readings = null! },
+            _ => fetch with { StationId = "../283164601" },
+        };
+
+        await harness.Bus.Publish(fetch, Ct);
+
+        Assert.True(await harness.Consumed.Any<RawReadingsFetched>(m => m.Exception is not null, Ct));
+        var refusal = Assert.Single(harness.Consumed.Select<RawReadingsFetched>(m => m.Exception is not null, Ct)).Exception!.Message;
+        Assert.Contains(problem, refusal);
+        Assert.Contains("compute-averages_error", refusal);
+        Assert.False(await harness.Published.Any<AveragesComputed>(Ct));
+    }
+
+    [Theory]
     [InlineData("Quality:CompleteThreshold", "1.5", "Quality:CompleteThreshold")]
     [InlineData("Quality:Ranges:co:Min", "5000", "Quality:Ranges:co")]
     [InlineData("Quality:AlgorithmVersion", "0", "Quality:AlgorithmVersion")]

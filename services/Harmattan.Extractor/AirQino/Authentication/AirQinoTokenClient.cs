@@ -16,6 +16,9 @@ public sealed class AirQinoTokenClient(IHttpClientFactory httpClients, IOptions<
     public const string HttpClientName = "AirQinoToken";
     public static readonly TimeSpan ExpiryMargin = TimeSpan.FromSeconds(30);
 
+    /// <summary>A token answer is a few kilobytes; a larger one is refused as it is read, not held whole in the heap.</summary>
+    public const int MaxTokenResponseBytes = 1024 * 1024;
+
     private readonly AirQinoOptions _options = options.Value;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private Token? _access;
@@ -85,6 +88,7 @@ public sealed class AirQinoTokenClient(IHttpClientFactory httpClients, IOptions<
         var requestedAt = time.GetUtcNow();
         using var http = httpClients.CreateClient(HttpClientName);
         http.Timeout = _options.Timeout;
+        http.MaxResponseContentBufferSize = MaxTokenResponseBytes;
         using var content = new FormUrlEncodedContent(fields);
         HttpResponseMessage response;
         try
@@ -96,6 +100,13 @@ public sealed class AirQinoTokenClient(IHttpClientFactory httpClients, IOptions<
             throw new AirQinoAuthenticationException(
                 $"The AirQino token endpoint {_options.TokenUrl} did not answer within AirQino:Timeout ({_options.Timeout.TotalSeconds:0.###} s).",
                 innerException: ex);
+        }
+        catch (HttpRequestException ex) when (ex.HttpRequestError == HttpRequestError.ConfigurationLimitExceeded)
+        {
+            // Not "could not be reached": the endpoint answered, with something that is not a token.
+            throw new AirQinoAuthenticationException(
+                $"The AirQino token endpoint {_options.TokenUrl} answered with more than {MaxTokenResponseBytes:N0} bytes, which no " +
+                "token answer is: check that AirQino:TokenUrl names the token endpoint.");
         }
         catch (HttpRequestException ex)
         {

@@ -1,20 +1,19 @@
 using Harmattan.Contracts;
-using Harmattan.Loader;
 using Harmattan.Stations;
 using Harmattan.Transformer;
 
-namespace Harmattan.Tests.Loader;
+namespace Harmattan.Tests.Contracts;
 
-public class StorableMessagesTests
+public class MessageRulesTests
 {
     private static readonly DateOnly Day = new(2023, 6, 1);
 
     [Fact]
     public void What_the_transformer_publishes_is_storable()
     {
-        Assert.Null(StorableMessages.ProblemOf(Builders.Averages("283164601", Day, days: 7)));
-        Assert.Null(StorableMessages.ProblemOf(Builders.Averages("SMART188", Day, hoursCovered: 0)));
-        Assert.Null(StorableMessages.ProblemOf(Builders.RawFetch("283164601", Builders.Midnight(Day), timeZone: "Africa/Abidjan")));
+        Assert.Null(MessageRules.ProblemOf(Builders.Averages("283164601", Day, days: 7)));
+        Assert.Null(MessageRules.ProblemOf(Builders.Averages("SMART188", Day, hoursCovered: 0)));
+        Assert.Null(MessageRules.ProblemOf(Builders.RawFetch("283164601", Builders.Midnight(Day), timeZone: "Africa/Abidjan")));
     }
 
     [Theory]
@@ -38,9 +37,23 @@ public class StorableMessagesTests
 
         var averages = AveragesCalculator.Compute(fetch, new QualityOptions());
 
-        Assert.Null(StorableMessages.ProblemOf(averages));
-        Assert.Null(StorableMessages.ProblemOf(fetch));
+        Assert.Null(MessageRules.ProblemOf(averages));
+        Assert.Null(MessageRules.ProblemOf(fetch));
         Assert.All(averages.Daily, d => Assert.Equal(d.HoursInDay == 0 ? 0.0 : 1.0, d.Completeness));
+    }
+
+    [Fact]
+    public void The_longest_window_the_extractor_cuts_is_within_a_messages_bound()
+    {
+        // Sitka moved from Asia's side of the date line to America's in October 1867: one local day lasted about 48 hours.
+        var zone = TimeZoneInfo.FindSystemTimeZoneById("America/Sitka");
+        var days = DayWindows.ForDays(new DateOnly(1867, 10, 10), new DateOnly(1867, 10, 30), zone);
+        var window = DayWindows.Split(days.Start, days.End, zone).MaxBy(w => w.End - w.Start);
+        var fetch = Builders.RawFetch("283164601", window.Start, timeZone: "America/Sitka") with { WindowEnd = window.End };
+
+        Assert.True(window.End - window.Start > TimeSpan.FromDays(DayWindows.MaxDaysPerFetch + 0.9), $"the longest window is {window}");
+        Assert.Null(MessageRules.ProblemOf(fetch));
+        Assert.Null(MessageRules.ProblemOf(AveragesCalculator.Compute(fetch, new QualityOptions())));
     }
 
     [Theory]
@@ -70,6 +83,7 @@ public class StorableMessagesTests
             (valid with { StationId = "-283164601" }, "is not a valid station id"),
             (valid with { TimeZone = "Abidjan" }, "its time zone 'Abidjan' is not one this system knows"),
             (valid with { WindowEnd = valid.WindowStart }, "its window ends"),
+            (valid with { WindowEnd = valid.WindowStart.AddDays(9).AddTicks(1) }, "is longer than the 9 days a message may cover"),
             (valid with { Daily = null! }, "its daily rows are null"),
             (valid with { Hourly = [valid.Hourly[0] with { Quantities = null! }] }, "an hourly row or its quantities are null"),
             (valid with { Hourly = [valid.Hourly[0] with { Quantities = Stats("pm2.5") }] }, "the hour 2023-06-01 00:00:00Z has the quantity name 'pm2.5'"),
@@ -80,7 +94,7 @@ public class StorableMessagesTests
         };
 
         foreach (var (message, problem) in cases)
-            Assert.Contains(problem, StorableMessages.ProblemOf(message) ?? "(storable)");
+            Assert.Contains(problem, MessageRules.ProblemOf(message) ?? "(storable)");
     }
 
     [Fact]
@@ -92,11 +106,12 @@ public class StorableMessagesTests
             (valid with { StationId = new string('1', 19) }, "is not a valid station id"),
             (valid with { TimeZone = null! }, "its time zone '(null)'"),
             (valid with { Readings = null! }, "its readings are null"),
+            (valid with { WindowEnd = valid.WindowStart.AddDays(3650) }, "is longer than the 9 days a message may cover"),
             (valid with { Readings = [Builders.Reading(valid.WindowStart, ("Wind Speed", 2.0))] }, "the quantity name 'Wind Speed'"),
         };
 
         foreach (var (message, problem) in cases)
-            Assert.Contains(problem, StorableMessages.ProblemOf(message) ?? "(storable)");
+            Assert.Contains(problem, MessageRules.ProblemOf(message) ?? "(storable)");
     }
 
     private static Dictionary<string, QuantityStats> Stats(string name) => new() { [name] = Builders.Stats(1.0) };

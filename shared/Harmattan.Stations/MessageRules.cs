@@ -1,17 +1,23 @@
 using Harmattan.Contracts;
 using Harmattan.Hosting;
-using Harmattan.Stations;
 
-namespace Harmattan.Loader;
+namespace Harmattan.Stations;
 
 /// <summary>
-/// What a message must hold before the loader stores it. The extractor and the transformer never publish anything
-/// else, but a message put on the broker by hand or by another program could: a station id that breaks the id rule
-/// (readers refuse to list it), a quantity name that is no MongoDB field name nor CSV header, a time zone no reader can
-/// resolve, or a missing list that would fail the whole batch at the store.
+/// What a message must hold before the transformer computes it or the loader stores it. The extractor and the
+/// transformer never publish anything else, but a message put on the broker by hand or by another program could: a
+/// station id that breaks the id rule (readers refuse to list it), a quantity name that is no MongoDB field name nor CSV
+/// header, a time zone no reader can resolve, a missing list that would fail the whole batch at the store, or a window
+/// of centuries that a few hundred bytes would turn into millions of days.
 /// </summary>
-internal static class StorableMessages
+public static class MessageRules
 {
+    /// <summary>
+    /// The longest window a message may cover: the extractor cuts <see cref="DayWindows.MaxDaysPerFetch"/> local days at
+    /// most, and a local day lasts up to 48 hours where a zone moved its clocks back by a day.
+    /// </summary>
+    public static readonly TimeSpan MaxWindow = TimeSpan.FromDays(DayWindows.MaxDaysPerFetch + 2);
+
     public static string? ProblemOf(AveragesComputed message)
     {
         if (ProblemOf(message.StationId, message.TimeZone, message.WindowStart, message.WindowEnd) is { } problem)
@@ -63,6 +69,9 @@ internal static class StorableMessages
             return $"its time zone '{PrintableText.Of(timeZone, 64)}' is not one this system knows (an IANA id such as Africa/Abidjan)";
         if (windowEnd <= windowStart)
             return $"its window ends ({windowEnd:u}) at or before it starts ({windowStart:u})";
+        if (windowEnd - windowStart > MaxWindow)
+            return $"its window, {windowStart:u} to {windowEnd:u}, is longer than the {MaxWindow.TotalDays:0} days a message " +
+                   $"may cover (a fetch is cut in messages of at most {DayWindows.MaxDaysPerFetch} local days)";
         return null;
     }
 
