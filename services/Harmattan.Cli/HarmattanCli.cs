@@ -6,6 +6,7 @@ using System.Text.RegularExpressions;
 using Harmattan.Cli.Commands;
 using Harmattan.Hosting;
 using Harmattan.Storage;
+using Harmattan.Storage.Sqlite;
 using Microsoft.Extensions.Options;
 using Spectre.Console;
 
@@ -81,10 +82,13 @@ public static partial class HarmattanCli
             // Several options checked at start refused together; each options registration reports its own, often the same.
             return await SettingsRefusedAsync(ex.Flatten().InnerExceptions.Cast<OptionsValidationException>());
         }
-        catch (Exception ex) when (ex.GetBaseException() is NewerStoreException)
+        catch (Exception ex) when (ex.GetBaseException() is NewerStoreException or ForeignDatabaseException)
         {
             // `run` opens the store as its services start, past the reading commands' check; refused in the same words.
-            await Console.Error.WriteLineAsync($"error: {ex.GetBaseException().Message}.");
+            var refusal = ex.GetBaseException();
+            await Console.Error.WriteLineAsync(refusal is ForeignDatabaseException
+                ? $"error: {refusal.Message}. Check --db (or ConnectionStrings__Sqlite)."
+                : $"error: {refusal.Message}.");
             return CliException.UsageExitCode;
         }
         catch (Exception ex) when (ConfigurationValueError.Describe(ex) is { } refused)

@@ -68,15 +68,13 @@ public static class BackupCommand
         return 0;
     }
 
-    private static readonly string[] SqliteCompanionSuffixes = ["-wal", "-shm", "-journal"];
-
     private static void RequireNewFile(FileInfo target, string source)
     {
         CommonOptions.RequireOutFile(target, "harmattan-backup.db");
         if (string.Equals(target.FullName, source, StringComparison.Ordinal))
             throw CliException.Usage($"--out: {target.FullName} is the store being backed up; name another file.");
         // SQLite would take a file of these names for the store's log or journal when it next opens the store.
-        if (SqliteCompanionSuffixes.Any(suffix => string.Equals(target.FullName, source + suffix, StringComparison.Ordinal)))
+        if (StoreLocation.SqliteCompanionSuffixes.Any(suffix => string.Equals(target.FullName, source + suffix, StringComparison.Ordinal)))
             throw CliException.Usage($"--out: {target.FullName} is the name of the store's own {target.Name[(Path.GetFileName(source).Length + 1)..]} file; name another file.");
         if (target.Exists)
             throw CliException.Usage($"--out: {target.FullName} exists, and a backup never replaces a file; remove it or name another file.");

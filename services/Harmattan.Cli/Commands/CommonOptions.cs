@@ -215,6 +215,8 @@ public static class CommonOptions
                 return duration;
             result.AddError(text.Trim().All(char.IsAsciiDigit) && text.Trim().Length > 0
                 ? $"{name}: '{Shortened(text)}' has no unit; add one, e.g. {text.Trim()}s, {text.Trim()}m or {text.Trim()}h ({Durations.Examples})."
+                : Durations.IsTooLong(text)
+                ? $"{name}: '{Shortened(text)}' has more digits than a duration takes: at most {Durations.Longest}."
                 : $"{name}: '{Shortened(text)}' is not a duration longer than zero; use e.g. {Durations.Examples}.");
             return null;
         },

@@ -35,6 +35,15 @@ public static partial class Durations
         return text.Length > 0 ? text : "1s";
     }
 
+    /// <summary>Written in the syntax, with more digits than it reads: <c>100000d</c>.</summary>
+    public static bool IsTooLong(string text) =>
+        text.Trim() is { Length: > 0 } trimmed && !Pattern().IsMatch(trimmed) && AnyDigits().IsMatch(trimmed);
+
+    public const string Longest = "9999d (or 99999h, 999999m, 9999999s)";
+
+    [GeneratedRegex(@"^(?:\d+d)?(?:\d+h)?(?:\d+m)?(?:\d+s)?$", RegexOptions.CultureInvariant)]
+    private static partial Regex AnyDigits();
+
     [GeneratedRegex(@"^(?:(?<d>\d{1,4})d)?(?:(?<h>\d{1,5})h)?(?:(?<m>\d{1,6})m)?(?:(?<s>\d{1,7})s)?$", RegexOptions.CultureInvariant)]
     private static partial Regex Pattern();
 }

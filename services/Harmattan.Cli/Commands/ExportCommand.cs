@@ -43,9 +43,15 @@ public static class ExportCommand
             var outFile = result.GetResult(output)?.Tokens is [{ Value: "-" }] ? null : result.GetValue(output);
             if (outFile is { } target)
                 CommonOptions.RequireOutFile(target, "averages.csv");
-            if (outFile is { } existing && IsSqliteDatabase(existing))
+            // An export replaces the file it names: a store given by mistake (--out harmattan.db, the file being read), or
+            // its write-ahead log, which holds its latest committed writes, would be lost.
+            if (outFile is { } existing && StoreLocation.IsSqliteDatabase(existing))
                 throw CliException.Usage(
                     $"--out: {existing.FullName} is a SQLite database (a store), which the CSV would overwrite; name another file, e.g. --out averages.csv.");
+            if (outFile is { } companion && StoreLocation.DatabaseOfCompanion(companion) is { } database)
+                throw CliException.Usage(
+                    $"--out: {companion.FullName} is the {companion.Name[(Path.GetFileName(database).Length + 1)..]} file of the SQLite database {database}, " +
+                    "which the CSV would damage; name another file, e.g. --out averages.csv.");
             var builder = CliHost.CreateBuilder(CommonOptions.StoreDefaults,
                 CliHost.Overrides(CommonOptions.StoreOverrides(result.GetValue(db), result.GetValue(mongo))));
             StoreLocation.RequireExisting(builder.Configuration);
@@ -173,30 +179,6 @@ public static class ExportCommand
         if (leftOut.Count > 0)
             await Console.Error.WriteLineAsync(
                 $"Left out: {string.Join(", ", leftOut)}, held by the exported {rows} but not named by --quantity.");
-    }
-
-    /// <summary>
-    /// An export replaces the file it names; a store given by mistake (<c>--out harmattan.db</c>, the file being read)
-    /// would be lost. Only a regular file long enough for SQLite's 100-byte header is read, so a device or a pipe
-    /// named as the output is never read from.
-    /// </summary>
-    private static bool IsSqliteDatabase(FileInfo file)
-    {
-        ReadOnlySpan<byte> magic = "SQLite format 3\0"u8;
-        try
-        {
-            if (!file.Exists || file.Length < 100)
-                return false;
-            using var stream = file.OpenRead();
-            Span<byte> header = stackalloc byte[magic.Length];
-            stream.ReadExactly(header);
-            return header.SequenceEqual(magic);
-        }
-        catch (Exception ex) when (ex is UnauthorizedAccessException or IOException)
-        {
-            // Unreadable: the write that follows fails with its own message, or succeeds where only writing is allowed.
-            return false;
-        }
     }
 
     private static StreamWriter OpenForWriting(FileInfo file)

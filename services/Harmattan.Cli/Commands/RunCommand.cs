@@ -63,6 +63,12 @@ public static class RunCommand
 
     public const long RunMaxResponseBytes = 64L * 1024 * 1024;
 
+    /// <summary>
+    /// The most days one request of <c>run</c> asks for: a source answers a bounded range (the simulator 3,660 days), and
+    /// decades of one station in one answer would pass <see cref="RunMaxResponseBytes"/>.
+    /// </summary>
+    public const int MaxDaysPerRequest = 366;
+
     private static async Task<int> RunAsync(RunRequest request, CancellationToken cancellationToken)
     {
         var defaults = new Dictionary<string, string?>(CommonOptions.StoreDefaults)
@@ -75,8 +81,8 @@ public static class RunCommand
             ["Bus:RetryMaxInterval"] = "00:00:02",
             // Ctrl-C should end an interactive run within seconds.
             ["Bus:StopTimeout"] = "00:00:05",
-            // run asks for each station's whole range in one request (a year of one station is 1.4 MB), and the CLI has
-            // no heap limit of its own.
+            // run asks for a station's range a year at a time (a year of one station is 1.4 MB), and the CLI has no heap
+            // limit of its own.
             ["AirQino:MaxResponseBytes"] = RunMaxResponseBytes.ToString(CultureInfo.InvariantCulture),
         };
         // Simulated averages go where the command line says, or to a file of their own: never, by default or through the
@@ -89,6 +95,7 @@ public static class RunCommand
             // Without --once the services keep running and the extractor's schedule fetches every hour.
             ("Schedule:Enabled", request.Once ? "false" : null)]), request.Verbose);
         // Checked before anything starts, so that a day in the future stores nothing.
+        StoreLocation.RequireSqliteOrNothing(builder.Configuration);
         var asked = StationSelection.Resolve(builder.Configuration, request.Stations, request.From, request.To, TimeProvider.System);
 
         await using var simulator = request.Simulate
@@ -186,7 +193,11 @@ public static class RunCommand
         // raw archive) are consumed: one station's failure does not hide how the others went.
         var tracker = new StoredDaysTracker(store, asked, startedAt);
         var fetches = new PacedFetches(asked, tracker, faults,
-            (station, ct) => fetchEndpoint.Send(StationSelection.Command(station, requestedBy: "run"), ct));
+            async (station, ct) =>
+            {
+                foreach (var command in StationSelection.Commands(station, MaxDaysPerRequest, requestedBy: "run"))
+                    await fetchEndpoint.Send(command, ct);
+            });
         var outcome = await wait.RunAsync(new WaitPlan(total,
             async ct =>
             {

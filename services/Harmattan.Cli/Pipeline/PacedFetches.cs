@@ -7,7 +7,7 @@ namespace Harmattan.Cli.Pipeline;
 /// for two years of 100 stations). Paced, it holds at most about <paramref name="maxDaysAhead"/> days fetched and not
 /// yet stored.
 /// </summary>
-/// <param name="send">Sends the command that fetches a station's days.</param>
+/// <param name="send">Sends the commands that fetch a station's days.</param>
 public sealed class PacedFetches(IReadOnlyList<StationDays> asked, StoredDaysTracker tracker, PipelineFaults faults,
     Func<StationDays, CancellationToken, Task> send, int maxDaysAhead = PacedFetches.DefaultMaxDaysAhead)
 {

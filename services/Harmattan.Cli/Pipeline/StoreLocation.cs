@@ -48,6 +48,56 @@ public static class StoreLocation
     }
 
     /// <summary>
+    /// A command that creates the store when it is missing (<c>run</c>) refuses, before anything starts, a path SQLite
+    /// could not open as one: a folder, or a file that is not a SQLite database (its own message names no file).
+    /// </summary>
+    /// <exception cref="CliException">The path is a folder or another kind of file.</exception>
+    public static void RequireSqliteOrNothing(IConfiguration configuration)
+    {
+        if (SqliteFile(configuration) is not { } file)
+            return;
+        if (Directory.Exists(file))
+            throw CliException.Usage(
+                $"{file} is a folder, not a SQLite store: check --db (or ConnectionStrings__Sqlite), e.g. --db {Path.Combine(file, CommonOptions.DefaultStoreFile)}.");
+        if (new FileInfo(file) is { Exists: true, Length: > 0 } existing && !IsSqliteDatabase(existing))
+            throw CliException.Usage($"SQLite {file} is not a SQLite database: check --db (or ConnectionStrings__Sqlite).");
+    }
+
+    /// <summary>The files SQLite keeps beside a database: its write-ahead log, its shared memory, its rollback journal.</summary>
+    public static readonly string[] SqliteCompanionSuffixes = ["-wal", "-shm", "-journal"];
+
+    /// <summary>
+    /// Whether <paramref name="file"/> begins with SQLite's header. Only a regular file long enough for the 100-byte
+    /// header is read, so a device or a pipe is never read from; an unreadable file is not one.
+    /// </summary>
+    public static bool IsSqliteDatabase(FileInfo file)
+    {
+        ReadOnlySpan<byte> magic = "SQLite format 3\0"u8;
+        try
+        {
+            if (!file.Exists || file.Length < 100)
+                return false;
+            using var stream = file.OpenRead();
+            Span<byte> header = stackalloc byte[magic.Length];
+            stream.ReadExactly(header);
+            return header.SequenceEqual(magic);
+        }
+        catch (Exception ex) when (ex is UnauthorizedAccessException or IOException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// The SQLite database whose write-ahead log, shared memory or journal <paramref name="file"/> is, by its name
+    /// (<c>harmattan.db-wal</c>), or null: those files have headers of their own.
+    /// </summary>
+    public static string? DatabaseOfCompanion(FileInfo file) =>
+        SqliteCompanionSuffixes.Where(suffix => file.FullName.EndsWith(suffix, StringComparison.Ordinal))
+            .Select(suffix => file.FullName[..^suffix.Length])
+            .FirstOrDefault(database => IsSqliteDatabase(new FileInfo(database)));
+
+    /// <summary>
     /// The services follow <c>Storage__Provider</c>, the CLI reads SQLite unless told: a user who set only the MongoDB URI
     /// for the services is looking for their store there.
     /// </summary>

@@ -2,7 +2,7 @@ namespace Harmattan.Storage.Sqlite;
 
 /// <summary>
 /// The SQLite file holds tables, none of them the store's: another application's database, given as the store by
-/// mistake. A command that only reads the store refuses it rather than write the store's tables into it.
+/// mistake. It is refused, by a reader and by a writer alike, rather than read as an empty store or given the store's tables.
 /// </summary>
 /// <param name="tables">Some of the tables it holds, to name in the message.</param>
 public sealed class ForeignDatabaseException(string file, IReadOnlyList<string> tables)

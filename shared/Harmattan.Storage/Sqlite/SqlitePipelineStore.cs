@@ -198,6 +198,7 @@ public sealed partial class SqlitePipelineStore : IPipelineStore, IDisposable
 
     public string Location => $"SQLite {DataSource}";
 
+    /// <exception cref="ForeignDatabaseException">The file is another application's database: left as it is.</exception>
     public Task InitializeAsync(CancellationToken cancellationToken = default) => OpenAsync(forWriting: true, cancellationToken);
 
     /// <summary>
@@ -226,7 +227,9 @@ public sealed partial class SqlitePipelineStore : IPipelineStore, IDisposable
             var tables = await TablesInAsync(connection, cancellationToken);
             if (!forWriting && tables.Count == 0 && _isFile)
                 throw NoStore();
-            if (!forWriting && tables.Count > 0 && !tables.Intersect(Tables).Any())
+            // Another application's database is neither read as an empty store nor given the store's tables: the writer's
+            // rebuild would change its journal mode, its auto_vacuum and its user_version.
+            if (tables.Count > 0 && !tables.Intersect(Tables).Any())
                 throw new ForeignDatabaseException(DataSource, tables.Take(3).ToList());
             var fileSchema = await RequireKnownSchemaAsync(connection, DataSource, cancellationToken);
             if (!forWriting && Tables.All(tables.Contains))

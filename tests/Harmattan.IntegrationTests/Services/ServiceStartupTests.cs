@@ -1,5 +1,6 @@
 using Harmattan.Hosting;
 using Harmattan.IntegrationTests.Support;
+using MassTransit;
 
 namespace Harmattan.IntegrationTests.Services;
 
@@ -111,6 +112,26 @@ public sealed class ServiceStartupTests
             await using var backfill = ServiceProcess.StartCli(
                 ["backfill", "--station", "283164601", "--from", "2024-01-01", "--to", "2024-01-01", "--no-wait"], environment);
             Assert.True(await backfill.WaitForExitAsync(TimeSpan.FromSeconds(60)) == 0, backfill.Output);
+
+            // An error queue is declared when a first message fails, with its endpoint's type: a classic one left from
+            // before the switch would refuse that declaration (what the README's steps for the switch delete).
+            var bus = Bus.Factory.CreateUsingRabbitMq(cfg => cfg.Host(new Uri(vhost.ConnectionString)));
+            await bus.StartAsync(TestContext.Current.CancellationToken);
+            try
+            {
+                await bus.Publish(Builders.RawFetch("../not-a-station", new DateTimeOffset(2024, 1, 1, 0, 0, 0, TimeSpan.Zero)),
+                    TestContext.Current.CancellationToken);
+            }
+            finally
+            {
+                await bus.StopAsync(CancellationToken.None);
+            }
+            var errorQueue = QueueNames.ErrorQueue(QueueNames.ComputeAverages);
+            var deadline = DateTime.UtcNow.AddSeconds(60);
+            while (!(queues = await RabbitMqVirtualHost.RabbitMqCtlAsync("list_queues", "-q", "-p", vhost.Name, "name", "type"))
+                       .Contains(errorQueue, StringComparison.Ordinal) && DateTime.UtcNow < deadline)
+                await Task.Delay(500, TestContext.Current.CancellationToken);
+            Assert.Matches($@"(?m)^{errorQueue}\s+quorum\s*$", queues);
         });
     }
 

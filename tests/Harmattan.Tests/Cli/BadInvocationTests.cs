@@ -67,6 +67,7 @@ public sealed class BadInvocationTests : IDisposable
             { "run --once --timeout 5x", 2, ["--timeout: '5x' is not a duration", "90s, 10m, 3h, 1d12h"] },
             { $"backfill {Range} --idle-timeout 0s", 2, ["--idle-timeout: '0s' is not a duration longer than zero", "90s, 10m, 3h, 1d12h"] },
             { $"replay {Range} --idle-timeout 10", 2, ["--idle-timeout: '10' has no unit; add one, e.g. 10s, 10m or 10h", "90s, 10m, 3h, 1d12h"] },
+            { $"backfill {Range} --idle-timeout 100000d", 2, ["--idle-timeout: '100000d' has more digits than a duration takes: at most 9999d"] },
             { "status --max-age 3hours", 2, ["--max-age: '3hours' is not a duration", "90s, 10m, 3h, 1d12h"] },
             // Other values.
             { $"backfill {Range} --chunk-days 9", 2, ["--chunk-days: 9 is out of range; use 1 to 7"] },
@@ -83,6 +84,9 @@ public sealed class BadInvocationTests : IDisposable
             { "export --station 283164601 --out no-such-folder/x.csv", 2, ["--out: the folder ", "no-such-folder does not exist; create it first"] },
             { "export --station 283164601 --out .", 2, ["--out: ", "is a folder; name the file to write, e.g. --out ./averages.csv"] },
             { "export --station 283164601 --out harmattan.db", 2, ["--out: ", "harmattan.db is a SQLite database (a store), which the CSV would overwrite"] },
+            // The log holds writes committed and not yet copied into the store: overwritten, they are lost.
+            { "export --station 283164601 --out harmattan.db-wal", 2, ["--out: ", "harmattan.db-wal is the wal file of the SQLite database ", "which the CSV would damage"] },
+            { "run --once --simulate --station 283164601 --from 2023-11-01 --to 2023-11-01 --db .", 2, ["is a folder, not a SQLite store: check --db (or ConnectionStrings__Sqlite), e.g. --db "] },
             { "status --mongo mongodb://analyst:s3cret@localhost:27017/?authMechanism=BOGUS", 2, ["--mongo is not a MongoDB URI"] },
             // Reading commands never create a store.
             { "export --station 283164601 --db missing.db", 2, ["no store at ", "missing.db", "check --db"] },

@@ -440,7 +440,7 @@ public sealed class CliBehaviourTests : IDisposable
     }
 
     [Fact]
-    public async Task A_command_that_reads_the_store_refuses_another_applications_sqlite_database_and_leaves_it_as_it_is()
+    public async Task A_command_refuses_another_applications_sqlite_database_and_leaves_it_as_it_is()
     {
         var other = _cli.PathOf("inventory.db");
         await using (var connection = new SqliteConnection($"Data Source={other};Pooling=False"))
@@ -456,6 +456,8 @@ public sealed class CliBehaviourTests : IDisposable
         [
             ["export", "--station", "283164601", "--db", "inventory.db"],
             ["status", "--db", "inventory.db", "--rabbitmq", "amqp://guest:guest@127.0.0.1:1/"],
+            // A writer too: it rebuilt the file, switched it to write-ahead logging and set its user_version.
+            ["run", "--once", "--simulate", "--station", "283164601", "--from", "2023-11-01", "--to", "2023-11-01", "--db", "inventory.db"],
         ];
         foreach (var args in readingCommands)
         {
@@ -467,6 +469,30 @@ public sealed class CliBehaviourTests : IDisposable
         }
         Assert.Equal(before, await File.ReadAllBytesAsync(other, Ct));
         Assert.False(File.Exists(other + "-wal"), "the database was switched to write-ahead logging");
+    }
+
+    [Fact]
+    public async Task A_run_refuses_a_file_that_is_not_a_sqlite_database_before_anything_starts()
+    {
+        var notes = _cli.PathOf("notes.txt");
+        await File.WriteAllTextAsync(notes, "not a database\n", Ct);
+
+        var (exit, output) = await _cli.InvokeAsync(["run", "--once", "--simulate", "--station", "283164601", "--from", "2023-11-01", "--to", "2023-11-01", "--db", "notes.txt"]);
+
+        Assert.True(exit == 2, output);
+        Assert.Contains($"error: SQLite {notes} is not a SQLite database: check --db (or ConnectionStrings__Sqlite).", output);
+        Assert.DoesNotContain("SIMULATED DATA", output);
+        Assert.Equal("not a database\n", await File.ReadAllTextAsync(notes, Ct));
+    }
+
+    [Fact]
+    public async Task A_simulated_run_of_more_than_ten_years_is_fetched_a_year_at_a_time()
+    {
+        // The simulator answers at most 3,660 days a request: asked in one request, 3,684 days failed with a 400.
+        var (exit, output) = await _cli.InvokeAsync(["run", "--once", "--simulate", "--station", "283164601", "--from", "2012-12-01", "--to", "2023-01-01"]);
+
+        Assert.True(exit == 0, output);
+        Assert.Contains("Stored 3684 days", output);
     }
 
     [Fact]
