@@ -69,6 +69,10 @@ public static class BusRegistration
                 cfg.ConfigureEndpoints(context);
             });
         });
+        // After MassTransit's, which waits until the bus has started: the broker answers by then.
+        if (options.Transport == BusTransport.RabbitMq && options.QuorumQueues)
+            services.AddHostedService(provider => new QuorumErrorQueues(RabbitMqUri(configuration),
+                provider.GetRequiredService<Microsoft.Extensions.Logging.ILogger<QuorumErrorQueues>>()));
         return services;
     }
 
