@@ -41,9 +41,10 @@ public static class RestoreCommand
             $"restore replaces a SQLite store, and the store configured is {StoreLocation.Describe(builder.Configuration)}: restore MongoDB " +
             "with mongorestore (README, \"Backups\"), or give the SQLite file with --db.");
         await RequireBackupAsync(backup, store, cancellationToken);
+        await RequireStoreOrNothingAsync(store, cancellationToken);
 
         var unfinished = store + ".restoring";
-        var kept = File.Exists(store) ? $"{store}.before-restore-{DateTime.UtcNow.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture)}" : null;
+        var kept = File.Exists(store) ? KeptName(store, DateTime.UtcNow) : null;
         try
         {
             Directory.CreateDirectory(Path.GetDirectoryName(store)!);
@@ -84,6 +85,34 @@ public static class RestoreCommand
         AnsiConsole.MarkupLine(
             "Start the services again. What they stored after the backup was taken is not in it: `harmattan backfill` over that time fetches those days again.");
         return 0;
+    }
+
+    /// <summary>Beside the store, by the time of the restore; two restores within a second keep both stores.</summary>
+    internal static string KeptName(string store, DateTime now)
+    {
+        var kept = $"{store}.before-restore-{now.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture)}";
+        var name = kept;
+        for (var n = 2; File.Exists(name); n++)
+            name = $"{kept}-{n}";
+        return name;
+    }
+
+    /// <summary>
+    /// What is at the store's path is a store, or nothing: a restore puts a store in the place of the file --db names, and
+    /// another application's database or a file of another kind named there by mistake is no store to replace.
+    /// </summary>
+    private static async Task RequireStoreOrNothingAsync(string store, CancellationToken cancellationToken)
+    {
+        if (new FileInfo(store) is not { Exists: true, Length: > 0 } file)
+            return;
+        if (!StoreLocation.IsSqliteDatabase(file))
+            throw CliException.Usage($"{store} is not a SQLite database, so not a store to replace: check --db (or ConnectionStrings__Sqlite). Nothing was changed.");
+        await using var connection = new SqliteConnection(SqliteCopy.ReadOnly(store));
+        await connection.OpenAsync(cancellationToken);
+        var tables = await SqlitePipelineStore.TablesInAsync(connection, cancellationToken);
+        if (tables.Count > 0 && !tables.Intersect(SqlitePipelineStore.Tables).Any())
+            throw CliException.Usage(
+                $"{new ForeignDatabaseException(store, [.. tables.Take(3)]).Message}. Check --db (or ConnectionStrings__Sqlite).");
     }
 
     private static async Task RequireBackupAsync(FileInfo backup, string store, CancellationToken cancellationToken)

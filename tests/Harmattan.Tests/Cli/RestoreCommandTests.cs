@@ -1,3 +1,4 @@
+using Harmattan.Cli.Commands;
 using Harmattan.Storage.Sqlite;
 using Harmattan.Tests.Storage;
 using Microsoft.Data.Sqlite;
@@ -87,6 +88,45 @@ public sealed class RestoreCommandTests : IDisposable
         Assert.Equal(25, await DaysInAsync("harmattan.db"));
         Assert.Empty(Directory.GetFiles(_cli.Folder, "harmattan.db.before-restore-*"));
         Assert.False(File.Exists(_cli.PathOf("harmattan.db.restoring")));
+    }
+
+    [Fact]
+    public async Task A_restore_refuses_to_replace_a_file_that_is_no_store_and_changes_nothing()
+    {
+        await StoreAsync("harmattan.db", days: 3);
+        SqliteConnection.ClearAllPools();
+        Assert.Equal(0, (await _cli.InvokeAsync(["backup", "--out", "backup.db"])).Exit);
+        await File.WriteAllTextAsync(_cli.PathOf("notes.txt"), "not a database\n", Ct);
+        await using (var other = new SqliteConnection($"Data Source={_cli.PathOf("inventory.db")};Pooling=False"))
+        {
+            await other.OpenAsync(Ct);
+            await using var create = other.CreateCommand();
+            create.CommandText = "CREATE TABLE items (name TEXT)";
+            await create.ExecuteNonQueryAsync(Ct);
+        }
+
+        var (exit, output) = await _cli.InvokeAsync(["restore", "--backup", "backup.db", "--db", "notes.txt"]);
+        Assert.True(exit == 2, output);
+        // It said the restore failed and to check the free space and the rights.
+        Assert.Contains($"error: {_cli.PathOf("notes.txt")} is not a SQLite database, so not a store to replace: check --db", output);
+
+        (exit, output) = await _cli.InvokeAsync(["restore", "--backup", "backup.db", "--db", "inventory.db"]);
+        Assert.True(exit == 2, output);
+        Assert.Contains($"error: {_cli.PathOf("inventory.db")} is not a Harmattan store: it holds items and none of the store's tables", output);
+
+        Assert.Equal("not a database\n", await File.ReadAllTextAsync(_cli.PathOf("notes.txt"), Ct));
+        Assert.Empty(Directory.GetFiles(_cli.Folder, "*.before-restore-*"));
+    }
+
+    [Fact]
+    public void Two_restores_within_a_second_keep_both_stores_they_replace()
+    {
+        var now = new DateTime(2026, 12, 6, 5, 0, 0, DateTimeKind.Utc);
+        var store = _cli.PathOf("harmattan.db");
+        File.WriteAllText(RestoreCommand.KeptName(store, now), "");
+        File.WriteAllText(RestoreCommand.KeptName(store, now), "");
+
+        Assert.Equal($"{store}.before-restore-20261206T050000Z-3", RestoreCommand.KeptName(store, now));
     }
 
     [Fact]
