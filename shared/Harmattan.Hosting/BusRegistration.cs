@@ -86,6 +86,14 @@ public static class BusRegistration
             ? new Uri($"exchange:{queue}")
             : new Uri($"queue:{queue}");
 
+    /// <summary>MassTransit also accepts rabbitmq:// and rabbitmqs://; RabbitMQ.Client only amqp:// and amqps://.</summary>
+    public static Uri ForRabbitMqClient(Uri uri) => uri.Scheme switch
+    {
+        "rabbitmq" => new UriBuilder(uri) { Scheme = "amqp" }.Uri,
+        "rabbitmqs" => new UriBuilder(uri) { Scheme = "amqps" }.Uri,
+        _ => uri,
+    };
+
     /// <summary>The RabbitMQ URI from <c>ConnectionStrings:RabbitMq</c>, validated so a typo is reported by key.</summary>
     public static Uri RabbitMqUri(IConfiguration configuration)
     {

@@ -16,7 +16,8 @@ public sealed class InvalidMessageFilter<T>(string queue, Func<T, string?> probl
         if (context.TryGetMessage<T>(out var consumed) && problemOf(consumed.Message) is { } problem)
             throw new ValidationException(
                 $"Refused a {typeof(T).Name} (message {context.MessageId}): {problem}. Nothing of it is computed or stored. " +
-                $"Harmattan's services never publish such a message: find what else publishes to {queue}. The message waits in " +
+                $"Harmattan's services publish none (unless a replayed fetch names a time zone this system's data lacks): find what else " +
+                $"publishes to {queue}. The message waits in " +
                 $"{queue}_error; `harmattan redrive --queue {queue}_error --discard` deletes it (add --station to keep other stations' messages).");
         return next.Send(context);
     }

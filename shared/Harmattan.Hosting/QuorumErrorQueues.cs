@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using RabbitMQ.Client;
+using RabbitMQ.Client.Exceptions;
 
 namespace Harmattan.Hosting;
 
@@ -20,22 +21,25 @@ internal sealed class QuorumErrorQueues(Uri broker, ILogger<QuorumErrorQueues> l
         {
             var factory = new ConnectionFactory
             {
-                // RabbitMQ.Client reads only amqp:// and amqps://; MassTransit also takes rabbitmq:// and rabbitmqs://.
-                Uri = broker.Scheme switch
-                {
-                    "rabbitmq" => new UriBuilder(broker) { Scheme = "amqp" }.Uri,
-                    "rabbitmqs" => new UriBuilder(broker) { Scheme = "amqps" }.Uri,
-                    _ => broker,
-                },
+                Uri = BusRegistration.ForRabbitMqClient(broker),
                 ClientProvidedName = "harmattan-error-queues",
                 AutomaticRecoveryEnabled = false,
                 RequestedConnectionTimeout = TimeSpan.FromSeconds(10),
             };
             await using var connection = await factory.CreateConnectionAsync(cancellationToken);
-            await using var channel = await connection.CreateChannelAsync(cancellationToken: cancellationToken);
-            foreach (var queue in QueueNames.All)
-                await channel.QueueDeclareAsync(QueueNames.ErrorQueue(queue), durable: true, exclusive: false, autoDelete: false,
-                    arguments: new Dictionary<string, object?> { ["x-queue-type"] = "quorum" }, cancellationToken: cancellationToken);
+            foreach (var errorQueue in QueueNames.All.Select(QueueNames.ErrorQueue))
+                try
+                {
+                    // A channel each: a refused declaration (a classic queue left from before the switch) closes its channel.
+                    await using var channel = await connection.CreateChannelAsync(cancellationToken: cancellationToken);
+                    await channel.QueueDeclareAsync(errorQueue, durable: true, exclusive: false, autoDelete: false,
+                        arguments: new Dictionary<string, object?> { ["x-queue-type"] = "quorum" }, cancellationToken: cancellationToken);
+                }
+                catch (Exception ex) when (!cancellationToken.IsCancellationRequested && ex is not BrokerUnreachableException)
+                {
+                    logger.LogWarning(ex, "Could not declare {Queue} as a quorum queue ({Reason}): a message RabbitMQ dead-letters to it " +
+                        "is dropped until it is one", errorQueue, ex.GetBaseException().Message);
+                }
         }
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
         {

@@ -193,11 +193,7 @@ public static class RunCommand
         // raw archive) are consumed: one station's failure does not hide how the others went.
         var tracker = new StoredDaysTracker(store, asked, startedAt);
         var fetches = new PacedFetches(asked, tracker, faults,
-            async (station, ct) =>
-            {
-                foreach (var command in StationSelection.Commands(station, MaxDaysPerRequest, requestedBy: "run"))
-                    await fetchEndpoint.Send(command, ct);
-            });
+            (part, ct) => fetchEndpoint.Send(StationSelection.Command(part, requestedBy: "run"), ct), daysPerSend: MaxDaysPerRequest);
         var outcome = await wait.RunAsync(new WaitPlan(total,
             async ct =>
             {

@@ -1,3 +1,4 @@
+using Harmattan.Hosting;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Exceptions;
 
@@ -19,17 +20,9 @@ public static class RabbitMqAddress
         return $"{uri.Host}:{(uri.IsDefaultPort || uri.Port < 0 ? 5672 : uri.Port)}, vhost {(vhost.Length == 0 ? "/" : vhost)}";
     }
 
-    /// <summary>MassTransit also accepts rabbitmq:// and rabbitmqs://; RabbitMQ.Client only amqp:// and amqps://.</summary>
-    public static Uri ForRabbitMqClient(Uri uri) => uri.Scheme switch
-    {
-        "rabbitmq" => new UriBuilder(uri) { Scheme = "amqp" }.Uri,
-        "rabbitmqs" => new UriBuilder(uri) { Scheme = "amqps" }.Uri,
-        _ => uri,
-    };
-
     public static ConnectionFactory Factory(Uri uri, string clientName) => new()
     {
-        Uri = ForRabbitMqClient(uri),
+        Uri = BusRegistration.ForRabbitMqClient(uri),
         ClientProvidedName = clientName,
         AutomaticRecoveryEnabled = false,
         RequestedConnectionTimeout = ConnectTimeout,

@@ -10,6 +10,22 @@ public sealed record StationDays(string StationId, TimeZoneInfo TimeZone, DateOn
 {
     public int DayCount => To.DayNumber - From.DayNumber + 1;
 
+    /// <summary>The days in order, in parts of at most <paramref name="days"/> days.</summary>
+    public IEnumerable<StationDays> Parts(int days)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(days, 1);
+        for (var first = From; ; first = first.AddDays(days))
+        {
+            // Compared as day numbers: first.AddDays(days) would overflow for a part as long as int.MaxValue days.
+            if (To.DayNumber - first.DayNumber < days)
+            {
+                yield return this with { From = first };
+                yield break;
+            }
+            yield return this with { From = first, To = first.AddDays(days - 1) };
+        }
+    }
+
     /// <summary>
     /// The stored day had not ended when it was fetched (today, usually): not complete yet, which says nothing of its
     /// data; the hourly schedule fetches it again until it has ended.

@@ -101,12 +101,6 @@ public static class StationSelection
     }
 
     /// <summary>Cuts the days into commands of at most <paramref name="chunkDays"/> days, so competing extractors share the work.</summary>
-    public static IEnumerable<FetchStationWindow> Commands(StationDays days, int chunkDays, string requestedBy)
-    {
-        for (var first = days.From; first <= days.To; first = first.AddDays(chunkDays))
-        {
-            var last = first.AddDays(chunkDays - 1);
-            yield return Command(days with { From = first, To = last < days.To ? last : days.To }, requestedBy);
-        }
-    }
+    public static IEnumerable<FetchStationWindow> Commands(StationDays days, int chunkDays, string requestedBy) =>
+        days.Parts(chunkDays).Select(part => Command(part, requestedBy));
 }

@@ -59,7 +59,17 @@ public static class StoreLocation
         if (Directory.Exists(file))
             throw CliException.Usage(
                 $"{file} is a folder, not a SQLite store: check --db (or ConnectionStrings__Sqlite), e.g. --db {Path.Combine(file, CommonOptions.DefaultStoreFile)}.");
-        if (new FileInfo(file) is { Exists: true, Length: > 0 } existing && !IsSqliteDatabase(existing))
+        if (new FileInfo(file) is not { Exists: true, Length: > 0 } existing)
+            return;
+        try
+        {
+            using var readable = existing.OpenRead();
+        }
+        catch (UnauthorizedAccessException)
+        {
+            throw CliException.Usage($"SQLite {file} cannot be read by this user: check its rights, or --db (or ConnectionStrings__Sqlite).");
+        }
+        if (!IsSqliteDatabase(existing))
             throw CliException.Usage($"SQLite {file} is not a SQLite database: check --db (or ConnectionStrings__Sqlite).");
     }
 
@@ -93,7 +103,8 @@ public static class StoreLocation
     /// (<c>harmattan.db-wal</c>), or null: those files have headers of their own.
     /// </summary>
     public static string? DatabaseOfCompanion(FileInfo file) =>
-        SqliteCompanionSuffixes.Where(suffix => file.FullName.EndsWith(suffix, StringComparison.Ordinal))
+        // Whatever the letter case: on Windows and macOS harmattan.db-WAL is the log.
+        SqliteCompanionSuffixes.Where(suffix => file.FullName.EndsWith(suffix, StringComparison.OrdinalIgnoreCase))
             .Select(suffix => file.FullName[..^suffix.Length])
             .FirstOrDefault(database => IsSqliteDatabase(new FileInfo(database)));
 

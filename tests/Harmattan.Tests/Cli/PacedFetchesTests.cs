@@ -19,12 +19,12 @@ public sealed class PacedFetchesTests : IDisposable
 
     private static StationDays Days(string stationId, int count) => new(stationId, TimeZoneInfo.Utc, First, First.AddDays(count - 1));
 
-    private PacedFetches Paced(IReadOnlyList<StationDays> asked, StoredDaysTracker tracker, int maxDaysAhead) =>
-        new(asked, tracker, _faults, (station, _) =>
+    private PacedFetches Paced(IReadOnlyList<StationDays> asked, StoredDaysTracker tracker, int maxDaysAhead, int daysPerSend = int.MaxValue) =>
+        new(asked, tracker, _faults, (part, _) =>
         {
-            _sent.Add(station.StationId);
+            _sent.Add(daysPerSend == int.MaxValue ? part.StationId : $"{part.StationId} {part.From:MM-dd}..{part.To:MM-dd}");
             return Task.CompletedTask;
-        }, maxDaysAhead);
+        }, maxDaysAhead, daysPerSend);
 
     private async Task StoreAsync(string stationId, int day) =>
         await _store.UpsertAveragesAsync([Day(stationId, First.AddDays(day), 24, StartedAt.AddMinutes(1))], Ct);
@@ -73,6 +73,42 @@ public sealed class PacedFetchesTests : IDisposable
         await tracker.CountAsync(Ct);
         await paced.SendMoreAsync(Ct);
         Assert.Equal(["900000001", "900000002"], _sent);
+    }
+
+    [Fact]
+    public async Task A_long_station_is_sent_in_parts_paced_as_stations_are()
+    {
+        // One station of decades was sent whole: its peak grew with its range (410 MB for 40 years, 653 MB for 100).
+        await _store.InitializeAsync(Ct);
+        StationDays[] asked = [Days("900000001", 10), Days("900000002", 2)];
+        var tracker = new StoredDaysTracker(_store, asked, StartedAt);
+        var paced = Paced(asked, tracker, maxDaysAhead: 4, daysPerSend: 3);
+
+        await paced.SendMoreAsync(Ct);
+        Assert.Equal(["900000001 03-01..03-03"], _sent);
+
+        await StoreAsync("900000001", 0);
+        await StoreAsync("900000001", 1);
+        await tracker.CountAsync(Ct);
+        await paced.SendMoreAsync(Ct);
+        Assert.Equal(["900000001 03-01..03-03", "900000001 03-04..03-06"], _sent);
+
+        // The station fails: its last part is not sent, and the next station's are.
+        _faults.Record(new PipelineFault("900000001", "fetching station 900000001", "AirQino answered 500", "fetch-station-window_error",
+            StartedAt, StartedAt.AddDays(2)));
+        await paced.SendMoreAsync(Ct);
+        Assert.Equal(["900000001 03-01..03-03", "900000001 03-04..03-06", "900000002 03-01..03-02"], _sent);
+    }
+
+    [Fact]
+    public void A_stations_days_in_parts_cover_each_day_once_and_the_last_part_is_the_rest()
+    {
+        var days = Days("900000001", 10);
+
+        Assert.Equal(["03-01..03-03", "03-04..03-06", "03-07..03-09", "03-10..03-10"],
+            days.Parts(3).Select(p => $"{p.From:MM-dd}..{p.To:MM-dd}"));
+        Assert.Equal([days], days.Parts(10));
+        Assert.Equal([days], days.Parts(int.MaxValue));
     }
 
     public void Dispose()
