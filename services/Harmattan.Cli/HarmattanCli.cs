@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text.RegularExpressions;
 using Harmattan.Cli.Commands;
+using Harmattan.Cli.Pipeline;
 using Harmattan.Hosting;
 using Harmattan.Storage;
 using Harmattan.Storage.Sqlite;
@@ -86,8 +87,8 @@ public static partial class HarmattanCli
         {
             // `run` opens the store as its services start, past the reading commands' check; refused in the same words.
             var refusal = ex.GetBaseException();
-            await Console.Error.WriteLineAsync(refusal is ForeignDatabaseException
-                ? $"error: {refusal.Message}. Check --db (or ConnectionStrings__Sqlite)."
+            await Console.Error.WriteLineAsync(refusal is ForeignDatabaseException foreign
+                ? $"error: {StoreLocation.Refusal(foreign)}"
                 : $"error: {refusal.Message}.");
             return CliException.UsageExitCode;
         }

@@ -2,6 +2,7 @@ using MassTransit;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Harmattan.Hosting;
@@ -72,7 +73,7 @@ public static class BusRegistration
         // After MassTransit's, which waits until the bus has started: the broker answers by then.
         if (options.Transport == BusTransport.RabbitMq && options.QuorumQueues)
             services.AddHostedService(provider => new QuorumErrorQueues(RabbitMqUri(configuration),
-                provider.GetRequiredService<Microsoft.Extensions.Logging.ILogger<QuorumErrorQueues>>()));
+                provider.GetRequiredService<ILogger<QuorumErrorQueues>>()));
         return services;
     }
 

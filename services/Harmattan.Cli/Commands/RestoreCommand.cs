@@ -109,10 +109,14 @@ public static class RestoreCommand
             throw CliException.Usage($"{store} is not a SQLite database, so not a store to replace: check --db (or ConnectionStrings__Sqlite). Nothing was changed.");
         await using var connection = new SqliteConnection(SqliteCopy.ReadOnly(store));
         await connection.OpenAsync(cancellationToken);
-        var tables = await SqlitePipelineStore.TablesInAsync(connection, cancellationToken);
-        if (tables.Count > 0 && !tables.Intersect(SqlitePipelineStore.Tables).Any())
-            throw CliException.Usage(
-                $"{new ForeignDatabaseException(store, [.. tables.Take(3)]).Message}. Check --db (or ConnectionStrings__Sqlite).");
+        try
+        {
+            SqlitePipelineStore.RefuseForeign(store, await SqlitePipelineStore.TablesInAsync(connection, cancellationToken));
+        }
+        catch (ForeignDatabaseException foreign)
+        {
+            throw CliException.Usage(StoreLocation.Refusal(foreign));
+        }
     }
 
     private static async Task RequireBackupAsync(FileInfo backup, string store, CancellationToken cancellationToken)

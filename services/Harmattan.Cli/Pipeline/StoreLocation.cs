@@ -61,17 +61,25 @@ public static class StoreLocation
                 $"{file} is a folder, not a SQLite store: check --db (or ConnectionStrings__Sqlite), e.g. --db {Path.Combine(file, CommonOptions.DefaultStoreFile)}.");
         if (new FileInfo(file) is not { Exists: true, Length: > 0 } existing)
             return;
+        bool isSqlite;
         try
         {
-            using var readable = existing.OpenRead();
+            isSqlite = StartsWithSqliteHeader(existing);
         }
         catch (UnauthorizedAccessException)
         {
             throw CliException.Usage($"SQLite {file} cannot be read by this user: check its rights, or --db (or ConnectionStrings__Sqlite).");
         }
-        if (!IsSqliteDatabase(existing))
+        catch (IOException)
+        {
+            isSqlite = false;
+        }
+        if (!isSqlite)
             throw CliException.Usage($"SQLite {file} is not a SQLite database: check --db (or ConnectionStrings__Sqlite).");
     }
+
+    /// <summary>Another application's database named as the store, and the setting to check.</summary>
+    public static string Refusal(ForeignDatabaseException foreign) => $"{foreign.Message}. Check --db (or ConnectionStrings__Sqlite).";
 
     /// <summary>The files SQLite keeps beside a database: its write-ahead log, its shared memory, its rollback journal.</summary>
     public static readonly string[] SqliteCompanionSuffixes = ["-wal", "-shm", "-journal"];
@@ -82,20 +90,26 @@ public static class StoreLocation
     /// </summary>
     public static bool IsSqliteDatabase(FileInfo file)
     {
-        ReadOnlySpan<byte> magic = "SQLite format 3\0"u8;
         try
         {
-            if (!file.Exists || file.Length < 100)
-                return false;
-            using var stream = file.OpenRead();
-            Span<byte> header = stackalloc byte[magic.Length];
-            stream.ReadExactly(header);
-            return header.SequenceEqual(magic);
+            return StartsWithSqliteHeader(file);
         }
         catch (Exception ex) when (ex is UnauthorizedAccessException or IOException)
         {
             return false;
         }
+    }
+
+    /// <exception cref="UnauthorizedAccessException">The user may not read the file.</exception>
+    private static bool StartsWithSqliteHeader(FileInfo file)
+    {
+        ReadOnlySpan<byte> magic = "SQLite format 3\0"u8;
+        if (!file.Exists || file.Length < 100)
+            return false;
+        using var stream = file.OpenRead();
+        Span<byte> header = stackalloc byte[magic.Length];
+        stream.ReadExactly(header);
+        return header.SequenceEqual(magic);
     }
 
     /// <summary>
@@ -141,7 +155,7 @@ public static class StoreLocation
         }
         catch (ForeignDatabaseException e)
         {
-            throw CliException.Usage($"{e.Message}. Check --db (or ConnectionStrings__Sqlite).");
+            throw CliException.Usage(Refusal(e));
         }
         catch (StoreNotReadyException e)
         {

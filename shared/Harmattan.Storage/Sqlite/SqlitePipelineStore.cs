@@ -229,8 +229,7 @@ public sealed partial class SqlitePipelineStore : IPipelineStore, IDisposable
                 throw NoStore();
             // Another application's database is neither read as an empty store nor given the store's tables: the writer's
             // rebuild would change its journal mode, its auto_vacuum and its user_version.
-            if (tables.Count > 0 && !tables.Intersect(Tables).Any())
-                throw new ForeignDatabaseException(DataSource, tables.Take(3).ToList());
+            RefuseForeign(DataSource, tables);
             var fileSchema = await RequireKnownSchemaAsync(connection, DataSource, cancellationToken);
             if (!forWriting && Tables.All(tables.Contains))
             {
@@ -282,6 +281,14 @@ public sealed partial class SqlitePipelineStore : IPipelineStore, IDisposable
         WithConnectionAsync(connection => RequireKnownSchemaAsync(connection, DataSource, cancellationToken), cancellationToken);
 
     /// <summary>The tables of the database <paramref name="connection"/> has open, SQLite's own left out, by name.</summary>
+    /// <summary>Refuses a file whose <paramref name="tables"/> are there and none of them the store's.</summary>
+    /// <exception cref="ForeignDatabaseException">The file is another application's database.</exception>
+    public static void RefuseForeign(string file, IReadOnlyList<string> tables)
+    {
+        if (tables.Count > 0 && !tables.Intersect(Tables).Any())
+            throw new ForeignDatabaseException(file, [.. tables.Take(3)]);
+    }
+
     public static async Task<IReadOnlyList<string>> TablesInAsync(SqliteConnection connection, CancellationToken cancellationToken)
     {
         await using var command = connection.CreateCommand();
