@@ -100,7 +100,7 @@ public static class ServiceDefaults
     }
 
     /// <summary>
-    /// <c>/health/live</c>: the process answers. <c>/health/ready</c>: every check tagged "ready" passes.
+    /// <c>/health/live</c>: the process answers. <c>/health/ready</c>: every check tagged "ready" passes (Degraded fails).
     /// <c>/metrics</c>: Prometheus.
     /// </summary>
     public static WebApplication MapDefaultEndpoints(this WebApplication app)
@@ -110,6 +110,14 @@ public static class ServiceDefaults
         {
             Predicate = check => check.Tags.Contains(ReadyTag),
             ResponseWriter = WriteReport,
+            // MassTransit reports a bus that lost its broker (every receive endpoint faulted) as Degraded, which ASP.NET
+            // Core answers with 200: the compose healthcheck and the readiness probes would call it ready.
+            ResultStatusCodes =
+            {
+                [HealthStatus.Healthy] = StatusCodes.Status200OK,
+                [HealthStatus.Degraded] = StatusCodes.Status503ServiceUnavailable,
+                [HealthStatus.Unhealthy] = StatusCodes.Status503ServiceUnavailable,
+            },
         });
         app.MapMetricsEndpoint();
         return app;

@@ -22,7 +22,10 @@ public static class TelemetryRegistration
         string serviceName)
     {
         var telemetry = services.AddOpenTelemetry()
-            .ConfigureResource(resource => resource.AddService("harmattan-" + serviceName))
+            // Each process has a service.instance.id of its own, and host.name is the container's or the pod's, which a
+            // restart keeps: Prometheus's target_info then counts a crash loop's starts (HarmattanServiceRestarting).
+            .ConfigureResource(resource => resource.AddService("harmattan-" + serviceName)
+                .AddAttributes([new("host.name", Environment.MachineName)]))
             .WithMetrics(metrics => metrics
                 .AddMeter(HarmattanTelemetry.Name, InstrumentationOptions.MeterName)
                 .AddRuntimeInstrumentation()
