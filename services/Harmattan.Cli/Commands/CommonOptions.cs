@@ -61,9 +61,8 @@ public static class CommonOptions
         {
             if (result.GetResult(db) is { Implicit: false })
                 result.AddError("--db and --mongo name two different stores: give one of them (--db PATH for SQLite, --mongo URI for MongoDB).");
-            else if (!IsMongoUri(result.GetValueOrDefault<string?>()))
-                // The value is not echoed: a MongoDB URI can carry a password.
-                result.AddError("--mongo is not a MongoDB URI: expected mongodb://[user:password@]host:27017/?replicaSet=rs0.");
+            else if (MongoUriRefusal(result.GetValueOrDefault<string?>()) is { } refusal)
+                result.AddError(refusal);
         });
         return mongo;
     }
@@ -79,16 +78,17 @@ public static class CommonOptions
         return mongo;
     }
 
-    private static bool IsMongoUri(string? value)
+    /// <summary>Why the store would refuse the URI, or null. The value is not echoed: a MongoDB URI can carry a password.</summary>
+    private static string? MongoUriRefusal(string? value)
     {
         try
         {
-            MongoRegistration.ClientSettings(value ?? "");
-            return true;
+            MongoRegistration.ClientSettings(value ?? "", setting: "--mongo");
+            return null;
         }
-        catch (InvalidOperationException)
+        catch (InvalidOperationException e)
         {
-            return false;
+            return $"{e.Message}.";
         }
     }
 

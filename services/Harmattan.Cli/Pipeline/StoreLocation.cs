@@ -159,8 +159,8 @@ public static class StoreLocation
         }
         catch (StoreNotReadyException e)
         {
-            // A file without a table: RequireExisting has refused a missing or empty one.
-            throw CliException.Usage($"{e.Message} (a command reads the file --db names).");
+            // SQLite: a file without a table (RequireExisting has refused a missing or empty one). MongoDB: a refused login.
+            throw CliException.Usage(store is SqlitePipelineStore ? $"{e.Message} (a command reads the file --db names)." : $"{e.Message}.");
         }
         catch (NewerStoreException e)
         {

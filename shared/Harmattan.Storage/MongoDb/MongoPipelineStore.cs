@@ -28,7 +28,16 @@ public sealed partial class MongoPipelineStore : IPipelineStore
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
     private readonly string? _replicaSet;
-    private volatile bool _uniqueKeysVerified;
+    /// <summary>When the unique keys were last found in place (<see cref="TimeProvider.GetTimestamp"/>), or null before.</summary>
+    private long? _uniqueKeysVerifiedAt;
+    private readonly Lock _verifiedAtLock = new();
+
+    /// <summary>
+    /// How long a write trusts the last verification of the unique keys. A collection dropped while the loader runs
+    /// (<c>mongorestore --drop</c>, a <c>dropIndex</c>) loses them, and without them an older replay inserts a second
+    /// document of a day where the key would have refused it.
+    /// </summary>
+    public static readonly TimeSpan UniqueKeysReverifiedAfter = TimeSpan.FromSeconds(10);
 
     public MongoPipelineStore(IMongoClient client, IOptions<MongoStoreOptions> options, ILogger<MongoPipelineStore>? logger = null,
         TimeProvider? time = null)
@@ -44,13 +53,17 @@ public sealed partial class MongoPipelineStore : IPipelineStore
         _time = time ?? TimeProvider.System;
         Location = $"MongoDB at {MongoRegistration.Hosts(client.Settings)}";
         _replicaSet = client.Settings.ReplicaSetName;
-        _database = client.GetDatabase(databaseName);
+        // Writes depend on what the store reads just before (the day's stored version, the schema): a secondary's copy
+        // may be behind, so the URI's readPreference, meant for other readers, is not followed.
+        _database = client.GetDatabase(databaseName, new MongoDatabaseSettings { ReadPreference = ReadPreference.Primary });
         _daily = _database.GetCollection<BsonDocument>(MongoSchema.DailyAverages);
         _hourly = _database.GetCollection<BsonDocument>(MongoSchema.HourlyAverages);
         _raw = _database.GetCollection<BsonDocument>(MongoSchema.RawFetches);
     }
 
     public string DatabaseName => _database.DatabaseNamespace.DatabaseName;
+
+    internal ReadPreference ReadPreference => _daily.Settings.ReadPreference;
 
     public string Location { get; }
 
@@ -85,24 +98,55 @@ public sealed partial class MongoPipelineStore : IPipelineStore
             await _raw.Indexes.CreateOneAsync(MongoCommands.RawFetchesByStationWindow, cancellationToken: bounded);
             await _raw.Indexes.CreateOneAsync(MongoCommands.RawFetchesByStationFetchedAt, cancellationToken: bounded);
 
-            foreach (var (collection, index) in MongoUniqueKeys.All)
-            {
-                var indexes = await (await _database.GetCollection<BsonDocument>(collection).Indexes.ListAsync(bounded))
-                    .ToListAsync(bounded);
-                if (MongoUniqueKeys.Problem(collection, index, indexes) is { } problem)
-                    throw new StoreNotReadyException(problem);
-            }
+            if (await UniqueKeysProblemAsync(bounded) is { } problem)
+                throw new StoreNotReadyException(problem);
             if (storedSchema < SchemaVersion)
                 await _database.GetCollection<BsonDocument>(MongoSchema.StoreInfo).UpdateOneAsync(MongoCommands.LayoutDocument,
                     MongoCommands.RecordLayoutVersion(SchemaVersion), new UpdateOptions { IsUpsert = true }, bounded);
-            _uniqueKeysVerified = true;
+            MarkUniqueKeysVerified();
             return true;
         }, cancellationToken);
 
-    /// <summary>Until the unique keys are verified, a readiness check retries the verification and reports its failure.</summary>
-    public Task PingAsync(CancellationToken cancellationToken = default) => _uniqueKeysVerified
-        ? AnswerAsync(cancellationToken)
-        : InitializeAsync(cancellationToken);
+    /// <summary>
+    /// A readiness check initializes the store until that succeeded, then verifies the unique keys (which also asks the
+    /// server to answer); where one went missing it creates it again, and reports why it cannot.
+    /// </summary>
+    public Task PingAsync(CancellationToken cancellationToken = default) => VerifyUniqueKeysAsync(cancellationToken);
+
+    /// <summary>Lists the indexes of both keys' collections: the first problem found, or null when both are in place.</summary>
+    private async Task<string?> UniqueKeysProblemAsync(CancellationToken bounded)
+    {
+        foreach (var (collection, index) in MongoUniqueKeys.All)
+        {
+            var indexes = await (await _database.GetCollection<BsonDocument>(collection).Indexes.ListAsync(bounded))
+                .ToListAsync(bounded);
+            if (MongoUniqueKeys.Problem(collection, index, indexes) is { } problem)
+                return problem;
+        }
+        return null;
+    }
+
+    private async Task VerifyUniqueKeysAsync(CancellationToken cancellationToken)
+    {
+        var inPlace = UniqueKeysVerifiedAt() is not null && await BoundedAsync("a check of the unique keys",
+            async bounded => await UniqueKeysProblemAsync(bounded) is null, cancellationToken);
+        if (inPlace)
+            MarkUniqueKeysVerified();
+        else
+            await InitializeAsync(cancellationToken);
+    }
+
+    private long? UniqueKeysVerifiedAt()
+    {
+        lock (_verifiedAtLock)
+            return _uniqueKeysVerifiedAt;
+    }
+
+    private void MarkUniqueKeysVerified()
+    {
+        lock (_verifiedAtLock)
+            _uniqueKeysVerifiedAt = _time.GetTimestamp();
+    }
 
     /// <summary>
     /// Reading needs no index: the server is only asked to answer (a user with the read role may create none), and the
@@ -267,8 +311,8 @@ public sealed partial class MongoPipelineStore : IPipelineStore
 
     private async Task EnsureUniqueKeysAsync(CancellationToken cancellationToken)
     {
-        if (!_uniqueKeysVerified)
-            await InitializeAsync(cancellationToken);
+        if (UniqueKeysVerifiedAt() is not { } verifiedAt || _time.GetElapsedTime(verifiedAt) > UniqueKeysReverifiedAfter)
+            await VerifyUniqueKeysAsync(cancellationToken);
     }
 
     /// <param name="takeOvers">
@@ -375,6 +419,15 @@ public sealed partial class MongoPipelineStore : IPipelineStore
         {
             throw new TimeoutException(
                 $"{Location} did not answer {operation} within {_operationTimeout} (Storage:MongoOperationTimeout): {CheckTheServer}", e);
+        }
+        catch (MongoConnectionException e)
+        {
+            // The driver's own words ("An exception occurred while opening a connection to the server.") name neither the
+            // server nor the reason, which is often a refused login.
+            var reason = e.GetBaseException().Message.TrimEnd('.');
+            throw new StoreNotReadyException(e is MongoAuthenticationException || e.InnerException is MongoAuthenticationException
+                ? $"{Location} refused the login for {operation} ({reason}): check the user and password in ConnectionStrings:MongoDb, and its authSource"
+                : $"{Location} could not be used for {operation} ({reason}): check ConnectionStrings:MongoDb", e);
         }
     }
 

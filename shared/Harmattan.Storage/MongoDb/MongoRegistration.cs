@@ -31,9 +31,12 @@ public static class MongoRegistration
     /// Writes are acknowledged by a majority of the replica set and journaled, the server answering with an
     /// error when that takes longer than <paramref name="writeConcernTimeout"/> (default
     /// <see cref="MongoStoreOptions.DefaultWriteConcernTimeout"/>), and retried once on a failover, unless the URI
-    /// says otherwise (w=, journal=, wtimeoutMS=, retryWrites=).
+    /// says otherwise (w=, journal=, wtimeoutMS=, retryWrites=); unacknowledged writes (w=0) are refused.
     /// </summary>
-    public static MongoClientSettings ClientSettings(string connectionString, TimeSpan? writeConcernTimeout = null)
+    /// <exception cref="InvalidSettingException">The URI is not one, or it asks for w=0.</exception>
+    /// <param name="setting">Where the URI was given, named in the errors.</param>
+    public static MongoClientSettings ClientSettings(string connectionString, TimeSpan? writeConcernTimeout = null,
+        string setting = "ConnectionStrings:MongoDb")
     {
         MongoUrl url;
         MongoClientSettings settings;
@@ -47,11 +50,17 @@ public static class MongoRegistration
         {
             // The parser's message can quote the URI, credentials included, so it is not passed on.
             throw new InvalidSettingException(
-                "ConnectionStrings:MongoDb is not a valid MongoDB URI; expected mongodb://[user:password@]host:27017/?replicaSet=rs0");
+                $"{setting} is not a valid MongoDB URI; expected mongodb://[user:password@]host:27017/?replicaSet=rs0");
         }
 
+        var acknowledgedBy = url.W ?? WriteConcern.WValue.Parse("majority");
+        // The store learns what a write did from its acknowledgement: the rows written, and the duplicate-key answer that
+        // keeps an older fetch from replacing a newer one.
+        if (acknowledgedBy is WriteConcern.WCount { Value: 0 })
+            throw new InvalidSettingException(
+                $"{setting} asks for unacknowledged writes (w=0), which the store cannot use: remove w=0 (the default is w=majority)");
         settings.WriteConcern = new WriteConcern(
-            url.W ?? WriteConcern.WValue.Parse("majority"),
+            acknowledgedBy,
             url.WTimeout ?? writeConcernTimeout ?? MongoStoreOptions.DefaultWriteConcernTimeout,
             url.FSync,
             url.Journal ?? true);

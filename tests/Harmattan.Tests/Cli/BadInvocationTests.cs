@@ -87,7 +87,8 @@ public sealed class BadInvocationTests : IDisposable
             // The log holds writes committed and not yet copied into the store: overwritten, they are lost.
             { "export --station 283164601 --out harmattan.db-wal", 2, ["--out: ", "harmattan.db-wal is the wal file of the SQLite database ", "which the CSV would damage"] },
             { "run --once --simulate --station 283164601 --from 2023-11-01 --to 2023-11-01 --db .", 2, ["is a folder, not a SQLite store: check --db (or ConnectionStrings__Sqlite), e.g. --db "] },
-            { "status --mongo mongodb://analyst:s3cret@localhost:27017/?authMechanism=BOGUS", 2, ["--mongo is not a MongoDB URI"] },
+            { "status --mongo mongodb://analyst:s3cret@localhost:27017/?authMechanism=BOGUS", 2, ["--mongo is not a valid MongoDB URI"] },
+            { "status --mongo mongodb://localhost:27017/?w=0", 2, ["--mongo asks for unacknowledged writes (w=0)"] },
             // Reading commands never create a store.
             { "export --station 283164601 --db missing.db", 2, ["no store at ", "missing.db", "check --db"] },
             { "status --db missing.db", 2, ["no store at ", "missing.db", "check --db"] },

@@ -2,6 +2,8 @@ using Harmattan.Storage;
 using Harmattan.Storage.MongoDb;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Time.Testing;
+using Microsoft.Extensions.Logging.Abstractions;
 using MongoDB.Bson;
 using MongoDB.Driver;
 using static Harmattan.Tests.Storage.MongoBson;
@@ -198,6 +200,65 @@ public sealed class MongoHardeningTests : IAsyncLifetime
         await daily.DeleteManyAsync(FilterDefinition<BsonDocument>.Empty, Ct);
         await store.PingAsync(Ct);
         Assert.Equal(new(3, 0), await store.UpsertAveragesAsync([StationDay()], Ct));
+    }
+
+    /// <summary>
+    /// mongorestore --drop, or a DBA's dropIndex, takes a unique key away while the loader runs: without it an older
+    /// replay inserted a second document of the day, and readiness stayed green.
+    /// </summary>
+    [Fact]
+    public async Task Mongo_a_unique_key_dropped_while_the_loader_runs_is_created_again_before_an_older_write_duplicates_a_day()
+    {
+        _client = MongoTestServer.CreateClient(await MongoTestServer.RequireAsync());
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var store = new MongoPipelineStore(_client, _databaseName, time: time);
+        await store.InitializeAsync(Ct);
+        var newer = StationDay();
+        var older = newer with { SourceFetchId = Guid.NewGuid(), SourceFetchedAt = newer.SourceFetchedAt.AddHours(-1) };
+        await store.UpsertAveragesAsync([newer], Ct);
+        var daily = _client.GetDatabase(_databaseName).GetCollection<BsonDocument>(MongoSchema.DailyAverages);
+        var hourly = _client.GetDatabase(_databaseName).GetCollection<BsonDocument>(MongoSchema.HourlyAverages);
+
+        // The readiness check finds the key gone and creates it again.
+        await daily.Indexes.DropOneAsync("station_id_1_date_1", Ct);
+        await store.PingAsync(Ct);
+        Assert.Contains(await (await daily.Indexes.ListAsync(Ct)).ToListAsync(Ct), index => index["name"] == "station_id_1_date_1");
+
+        // A write more than UniqueKeysReverifiedAfter after the last verification does too, before it writes.
+        await hourly.Indexes.DropOneAsync("station_id_1_hour_1", Ct);
+        await daily.Indexes.DropOneAsync("station_id_1_date_1", Ct);
+        time.Advance(MongoPipelineStore.UniqueKeysReverifiedAfter + TimeSpan.FromSeconds(1));
+        await store.UpsertAveragesAsync([older], Ct);
+
+        var days = await store.GetDailyAveragesAsync(newer.StationId, Day, Day, Ct);
+        Assert.Equal(newer.SourceFetchedAt, Assert.Single(days).SourceFetchedAt);
+        var hours = await store.GetHourlyAveragesAsync(newer.StationId, DayStart, DayStart.AddDays(1), Ct);
+        Assert.Equal(newer.Hourly.Count, hours.Count);
+        Assert.All(hours, hour => Assert.Equal(newer.SourceFetchedAt, hour.SourceFetchedAt));
+    }
+
+    /// <summary>
+    /// A login the server refuses: the driver's "An exception occurred while opening a connection to the server." named
+    /// neither the server nor the reason, and stopped the loader at start where a store not ready leaves it up.
+    /// </summary>
+    [Fact]
+    public async Task Mongo_a_refused_login_leaves_the_loader_up_and_not_ready_naming_the_server_and_the_setting()
+    {
+        var uri = (await MongoTestServer.RequireAsync()).Replace("mongodb://", "mongodb://harmattan:not-the-password@");
+        using var client = new MongoClient(MongoRegistration.ClientSettings(uri));
+        var store = new MongoPipelineStore(client, _databaseName);
+
+        await new PipelineStoreInitializer(store, NullLogger<PipelineStoreInitializer>.Instance).StartAsync(Ct);
+
+        var check = new PipelineStoreHealthCheck(store, new StoreWriteMonitor(TimeProvider.System));
+        var health = await check.CheckHealthAsync(new HealthCheckContext
+        {
+            Registration = new HealthCheckRegistration("pipeline-store", check, HealthStatus.Unhealthy, null),
+        }, Ct);
+        Assert.Equal(HealthStatus.Unhealthy, health.Status);
+        Assert.Contains(store.Location, health.Description);
+        Assert.Contains("ConnectionStrings:MongoDb", health.Description);
+        Assert.DoesNotContain("not-the-password", health.Description);
     }
 
     [Fact]

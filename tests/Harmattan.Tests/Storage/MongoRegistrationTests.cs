@@ -32,6 +32,30 @@ public class MongoRegistrationTests
         Assert.False(settings.RetryWrites);
     }
 
+    /// <summary>A secondary's copy may lag the writes the store's next write depends on.</summary>
+    [Fact]
+    public void Mongo_the_store_reads_from_the_primary_whatever_the_uri_prefers()
+    {
+        using var client = new MongoClient(MongoRegistration.ClientSettings("mongodb://localhost:27017/?readPreference=secondaryPreferred"));
+
+        var store = new MongoPipelineStore(client, "harmattan");
+
+        Assert.Equal(ReadPreference.SecondaryPreferred, client.Settings.ReadPreference);
+        Assert.Equal(ReadPreference.Primary, store.ReadPreference);
+    }
+
+    /// <summary>The driver refused w=0 with the journal the store adds, in a stack trace; with journal=false every write failed.</summary>
+    [Theory]
+    [InlineData("mongodb://localhost:27017/?w=0")]
+    [InlineData("mongodb://localhost:27017/?w=0&journal=false")]
+    public void Mongo_unacknowledged_writes_are_refused_naming_the_key_and_the_option(string uri)
+    {
+        var error = Assert.Throws<InvalidSettingException>(() => MongoRegistration.ClientSettings(uri));
+
+        Assert.Contains("ConnectionStrings:MongoDb", error.Message);
+        Assert.Contains("w=0", error.Message);
+    }
+
     [Theory]
     [InlineData("mongodb://analyst:s3cret-pass@db.example:notaport/?replicaSet=rs0")]
     // Parsed, but the driver refuses the mechanism only when it builds the credential.
