@@ -3,6 +3,7 @@ using Harmattan.Storage;
 using Harmattan.Storage.MongoDb;
 using Harmattan.Storage.Sqlite;
 using Microsoft.Data.Sqlite;
+using MongoDB.Driver;
 
 namespace Harmattan.Cli.Pipeline;
 
@@ -20,10 +21,10 @@ public static class StoreLocation
             var uri = configuration.GetConnectionString(MongoStoreOptions.ConnectionStringName) ?? MongoStoreOptions.DefaultConnectionString;
             return MongoRegistration.Hosts(MongoRegistration.ClientSettings(uri));
         }
-        catch (InvalidOperationException)
+        catch (InvalidOperationException e)
         {
-            // Said in full when the store is opened.
-            return "(ConnectionStrings:MongoDb is not a MongoDB URI)";
+            // The message names the key and never quotes the URI, which can carry a password.
+            return $"({e.Message})";
         }
     }
 
@@ -157,10 +158,18 @@ public static class StoreLocation
         {
             throw CliException.Usage(Refusal(e));
         }
+        catch (StoreNotReadyException e) when (store is SqlitePipelineStore)
+        {
+            // A file without a table: RequireExisting has refused a missing or empty one.
+            throw CliException.Usage($"{e.Message} (a command reads the file --db names).");
+        }
         catch (StoreNotReadyException e)
         {
-            // SQLite: a file without a table (RequireExisting has refused a missing or empty one). MongoDB: a refused login.
-            throw CliException.Usage(store is SqlitePipelineStore ? $"{e.Message} (a command reads the file --db names)." : $"{e.Message}.");
+            // MongoDB: a refused login is the invocation's to mend; a connection broken on the way is a failure at run time
+            // (and exit 2 of `status --max-age` means stale stations).
+            throw e.InnerException is MongoAuthenticationException or { InnerException: MongoAuthenticationException }
+                ? CliException.Usage($"{e.Message}.")
+                : CliException.Failure($"{e.Message}.");
         }
         catch (NewerStoreException e)
         {

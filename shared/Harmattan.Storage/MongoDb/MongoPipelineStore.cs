@@ -427,7 +427,7 @@ public sealed partial class MongoPipelineStore : IPipelineStore
             var reason = e.GetBaseException().Message.TrimEnd('.');
             throw new StoreNotReadyException(e is MongoAuthenticationException || e.InnerException is MongoAuthenticationException
                 ? $"{Location} refused the login for {operation} ({reason}): check the user and password in ConnectionStrings:MongoDb, and its authSource"
-                : $"{Location} could not be used for {operation} ({reason}): check ConnectionStrings:MongoDb", e);
+                : $"{Location} broke the connection during {operation} ({reason})", e);
         }
     }
 
