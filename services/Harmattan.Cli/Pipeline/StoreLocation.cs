@@ -3,7 +3,6 @@ using Harmattan.Storage;
 using Harmattan.Storage.MongoDb;
 using Harmattan.Storage.Sqlite;
 using Microsoft.Data.Sqlite;
-using MongoDB.Driver;
 
 namespace Harmattan.Cli.Pipeline;
 
@@ -167,7 +166,7 @@ public static class StoreLocation
         {
             // MongoDB: a refused login is the invocation's to mend; a connection broken on the way is a failure at run time
             // (and exit 2 of `status --max-age` means stale stations).
-            throw e.InnerException is MongoAuthenticationException or { InnerException: MongoAuthenticationException }
+            throw e.InnerException is { } cause && MongoPipelineStore.IsRefusedLogin(cause)
                 ? CliException.Usage($"{e.Message}.")
                 : CliException.Failure($"{e.Message}.");
         }

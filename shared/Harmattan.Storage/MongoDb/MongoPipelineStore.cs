@@ -28,9 +28,8 @@ public sealed partial class MongoPipelineStore : IPipelineStore
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
     private readonly string? _replicaSet;
-    /// <summary>When the unique keys were last found in place (<see cref="TimeProvider.GetTimestamp"/>), or null before.</summary>
-    private long? _uniqueKeysVerifiedAt;
-    private readonly Lock _verifiedAtLock = new();
+    /// <summary>When the unique keys were last found in place (<see cref="TimeProvider.GetTimestamp"/>), or 0 before.</summary>
+    private long _uniqueKeysVerifiedAt;
 
     /// <summary>
     /// How long a write trusts the last verification of the unique keys. A collection dropped while the loader runs
@@ -128,7 +127,7 @@ public sealed partial class MongoPipelineStore : IPipelineStore
 
     private async Task VerifyUniqueKeysAsync(CancellationToken cancellationToken)
     {
-        var inPlace = UniqueKeysVerifiedAt() is not null && await BoundedAsync("a check of the unique keys",
+        var inPlace = Interlocked.Read(ref _uniqueKeysVerifiedAt) != 0 && await BoundedAsync("a check of the unique keys",
             async bounded => await UniqueKeysProblemAsync(bounded) is null, cancellationToken);
         if (inPlace)
             MarkUniqueKeysVerified();
@@ -136,17 +135,7 @@ public sealed partial class MongoPipelineStore : IPipelineStore
             await InitializeAsync(cancellationToken);
     }
 
-    private long? UniqueKeysVerifiedAt()
-    {
-        lock (_verifiedAtLock)
-            return _uniqueKeysVerifiedAt;
-    }
-
-    private void MarkUniqueKeysVerified()
-    {
-        lock (_verifiedAtLock)
-            _uniqueKeysVerifiedAt = _time.GetTimestamp();
-    }
+    private void MarkUniqueKeysVerified() => Interlocked.Exchange(ref _uniqueKeysVerifiedAt, _time.GetTimestamp());
 
     /// <summary>
     /// Reading needs no index: the server is only asked to answer (a user with the read role may create none), and the
@@ -311,7 +300,8 @@ public sealed partial class MongoPipelineStore : IPipelineStore
 
     private async Task EnsureUniqueKeysAsync(CancellationToken cancellationToken)
     {
-        if (UniqueKeysVerifiedAt() is not { } verifiedAt || _time.GetElapsedTime(verifiedAt) > UniqueKeysReverifiedAfter)
+        var verifiedAt = Interlocked.Read(ref _uniqueKeysVerifiedAt);
+        if (verifiedAt == 0 || _time.GetElapsedTime(verifiedAt) > UniqueKeysReverifiedAfter)
             await VerifyUniqueKeysAsync(cancellationToken);
     }
 
@@ -425,11 +415,18 @@ public sealed partial class MongoPipelineStore : IPipelineStore
             // The driver's own words ("An exception occurred while opening a connection to the server.") name neither the
             // server nor the reason, which is often a refused login.
             var reason = e.GetBaseException().Message.TrimEnd('.');
-            throw new StoreNotReadyException(e is MongoAuthenticationException || e.InnerException is MongoAuthenticationException
+            throw new StoreNotReadyException(IsRefusedLogin(e)
                 ? $"{Location} refused the login for {operation} ({reason}): check the user and password in ConnectionStrings:MongoDb, and its authSource"
                 : $"{Location} broke the connection during {operation} ({reason})", e);
         }
     }
+
+    /// <summary>
+    /// Whether the driver's connection error is the server refusing the login (the driver wraps the authentication error
+    /// in a connection error as it opens a connection, or throws it as such).
+    /// </summary>
+    public static bool IsRefusedLogin(Exception connectionError) =>
+        connectionError is MongoAuthenticationException || connectionError.InnerException is MongoAuthenticationException;
 
     /// <summary>
     /// With replicaSet= the driver waits for a primary among the members under the names the set gives them, which a host
