@@ -214,10 +214,23 @@ public sealed partial class MongoPipelineStore : IPipelineStore
     {
         if (checkedAt.Count == 0)
             return;
-        var stored = await BoundedAsync($"a read of {MongoSchema.DailyAverages}",
-            bounded => _daily.Find(MongoCommands.StoredDays(checkedAt.Keys)).ToListAsync(bounded), cancellationToken);
-        await WriteAsync(_daily, MongoCommands.DailyChecks(stored, checkedAt, order).ToList<WriteModel<BsonDocument>>(), cancellationToken);
+        // A check matches only the document as read: where another loader replaced the day meanwhile (with a fetch that
+        // may be older than this check), the days are read again and the checks decided again, until none is left to write.
+        for (var attempt = 1; ; attempt++)
+        {
+            var stored = await BoundedAsync($"a read of {MongoSchema.DailyAverages}",
+                bounded => _daily.Find(MongoCommands.StoredDays(checkedAt.Keys)).ToListAsync(bounded), cancellationToken);
+            var checks = MongoCommands.DailyChecks(stored, checkedAt, order).ToList<WriteModel<BsonDocument>>();
+            if (checks.Count == 0 || (await WriteAsync(_daily, checks, cancellationToken)).Applied == checks.Count)
+                return;
+            if (attempt == MaxRereads)
+                throw new InvalidOperationException(
+                    $"{MongoSchema.DailyAverages} kept changing under {MaxRereads} attempts to record the days' check times; the batch is retried.");
+        }
     }
+
+    /// <summary>How many times a write decided from a document read (a take-over, a check) reads it again after losing a race.</summary>
+    private const int MaxRereads = 16;
 
     // The reads of averages are bounded like the writes: the dashboard and the CLI's progress read them, and a store that
     // stops answering must fail them within Storage:MongoOperationTimeout, not hold the page or the wait. They are small:
@@ -327,13 +340,33 @@ public sealed partial class MongoPipelineStore : IPipelineStore
         if (refused.Count == 0)
             return new UpsertResult(written + rewritten, 0);
         var replacements = refused.Select(w => ((ReplaceOneModel<BsonDocument>)w).Replacement).ToList();
-        var stored = await BoundedAsync($"a read of {collection.CollectionNamespace.CollectionName}", bounded =>
-            collection.Find(MongoCommands.StoredKeys(replacements, keyField)).ToListAsync(bounded), cancellationToken);
+        Task<List<BsonDocument>> ReadStoredAsync(IEnumerable<BsonDocument> of) =>
+            BoundedAsync($"a read of {collection.CollectionNamespace.CollectionName}", bounded =>
+                collection.Find(MongoCommands.StoredKeys(of, keyField)).ToListAsync(bounded), cancellationToken);
+        var stored = await ReadStoredAsync(replacements);
         var unversioned = CountUnversioned(collection, keyField, stored);
         var takenOver = 0;
-        foreach (var (write, replacing) in takeOvers?.Invoke(stored, replacements) ?? [])
-            if ((await WriteAsync(collection, [write], cancellationToken)).Applied == 1)
-                takenOver += replacing;
+        // A take-over matches only the document as read: where another loader changed it meanwhile (its own take-over,
+        // possibly of an older fetch, or a check), the key is read again and its take-over decided again, until it is
+        // applied or the stored document wins by the rules.
+        var pending = replacements;
+        for (var attempt = 1; takeOvers is not null && pending.Count > 0; attempt++)
+        {
+            var lost = new List<BsonDocument>();
+            foreach (var (write, replacing) in takeOvers(stored, pending))
+                if ((await WriteAsync(collection, [write], cancellationToken)).Applied == 1)
+                    takenOver += replacing;
+                else
+                    lost.AddRange(pending.Where(r => r[MongoSchema.StationId].Equals(write.Replacement[MongoSchema.StationId])
+                        && r[keyField].Equals(write.Replacement[keyField])));
+            if (lost.Count == 0)
+                break;
+            if (attempt == MaxRereads)
+                throw new InvalidOperationException(
+                    $"{collection.CollectionNamespace.CollectionName} kept changing under {MaxRereads} attempts to replace its documents; the batch is retried.");
+            pending = lost;
+            stored = await ReadStoredAsync(pending);
+        }
         return new UpsertResult(written + rewritten + takenOver, refused.Count - unversioned - takenOver, unversioned);
     }
 
