@@ -43,7 +43,6 @@ public sealed class AirQinoSimulatorHost : IAsyncDisposable
     public SimulatorTokens Tokens { get; }
     public string TokenUrl => BaseUrl + SimulatorTokenOptions.TokenPath;
     public IReadOnlyList<string> SyntheticStationIds { get; }
-    public RecordedStations? Recorded => _recorded;
 
     /// <exception cref="DirectoryNotFoundException"><see cref="SimulatorOptions.DataDirectory"/> does not exist.</exception>
     public static async Task<AirQinoSimulatorHost> StartAsync(SimulatorOptions options, CancellationToken cancellationToken = default)

@@ -109,7 +109,7 @@ public static class DashboardApi
 
         var daily = (await store.GetDailyAveragesAsync(id, day, day, cancellationToken)).FirstOrDefault();
         // A stored day was cut in the station's zone of its fetch, which may not be the zone of its latest one.
-        var zone = StationDirectory.Zone(daily?.TimeZone) ?? station.TimeZone;
+        var zone = StationsOptions.TryFindTimeZone(daily?.TimeZone, out var cutIn) ? cutIn : station.TimeZone;
         var start = DayWindows.StartOfDay(day, zone);
         var end = DayWindows.StartOfDay(day.AddDays(1), zone);
         var hours = await store.GetHourlyAveragesAsync(id, start, end, cancellationToken);

@@ -49,11 +49,7 @@ public sealed class StationDirectory(IPipelineStore store, IOptions<DashboardOpt
     {
         var activity = await store.GetStationActivityAsync(id, cancellationToken);
         var configured = options.Value.Stations.FirstOrDefault(s => s.Id == id);
-        var zone = Zone(activity.LastFetchTimeZone) ?? Zone(configured?.TimeZone) ?? TimeZoneInfo.Utc;
+        var zone = StationsOptions.ZoneOfDays(activity.LastFetchTimeZone, configured?.TimeZone);
         return new KnownStation(id, string.IsNullOrWhiteSpace(configured?.Name) ? null : configured.Name, zone, activity);
     }
-
-    /// <summary>The zone of an IANA id, or null for none or one this system does not know.</summary>
-    public static TimeZoneInfo? Zone(string? id) =>
-        id is not null && TimeZoneInfo.TryFindSystemTimeZoneById(id, out var found) ? found : null;
 }

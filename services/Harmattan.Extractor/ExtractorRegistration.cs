@@ -13,6 +13,10 @@ namespace Harmattan.Extractor;
 
 public static class ExtractorRegistration
 {
+    /// <summary>Harmattan and its release (the build's <c>Version</c>), so that AirQino's operators can tell releases apart.</summary>
+    public static readonly ProductInfoHeaderValue UserAgent =
+        new("Harmattan", typeof(ExtractorRegistration).Assembly.GetName().Version!.ToString(3));
+
     /// <summary>
     /// AirQino and station options (validated at start), <see cref="TimeProvider.System"/> unless one is registered,
     /// the hourly fetch schedule (when <c>Schedule:Enabled</c>) and the resilient <see cref="AirQinoClient"/>.
@@ -36,7 +40,7 @@ public static class ExtractorRegistration
                 // The resilience handler owns the timeouts (per attempt and in total).
                 client.Timeout = Timeout.InfiniteTimeSpan;
                 client.DefaultRequestHeaders.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
-                client.DefaultRequestHeaders.UserAgent.Add(new ProductInfoHeaderValue("Harmattan", "1.0"));
+                client.DefaultRequestHeaders.UserAgent.Add(UserAgent);
             })
             // Outside the resilience handler: a 401 is answered once with a fresh token, not retried as transient.
             .AddHttpMessageHandler<AirQinoBearerTokenHandler>();

@@ -65,8 +65,11 @@ public static class MessageRules
     {
         if (StationId.ProblemOf(stationId) is { } problem)
             return problem;
-        if (timeZone is null || !TimeZoneInfo.TryFindSystemTimeZoneById(timeZone, out _))
-            return $"its time zone '{PrintableText.Of(timeZone, 64)}' is not one this system knows (an IANA id such as Africa/Abidjan)";
+        // As the stations' settings are checked: a zone .NET finds only in some processes (a Windows id, an IANA id in
+        // other letter case once the process has met the zone) would be refused by one replica and stored by another,
+        // under an id the readers then do not resolve.
+        if (!StationsOptions.TryFindTimeZone(timeZone, out _))
+            return $"its time zone '{PrintableText.Of(timeZone, 64)}' is not one this system knows (an IANA id such as Africa/Abidjan, spelt as the IANA spells it)";
         if (windowEnd <= windowStart)
             return $"its window ends ({windowEnd:u}) at or before it starts ({windowStart:u})";
         if (windowEnd - windowStart > MaxWindow)

@@ -116,6 +116,13 @@ public sealed class StationsOptions
     }
 
     /// <summary>
+    /// The zone a station's stored days are shown in where a day records none: the zone its latest archived fetch was cut
+    /// in (<paramref name="lastFetchTimeZone"/>), else its configured one, else UTC.
+    /// </summary>
+    public static TimeZoneInfo ZoneOfDays(string? lastFetchTimeZone, string? configuredTimeZone) =>
+        TryFindTimeZone(lastFetchTimeZone, out var zone) || TryFindTimeZone(configuredTimeZone, out zone) ? zone : TimeZoneInfo.Utc;
+
+    /// <summary>
     /// IANA ids only: a Windows id resolves only in a process with culture data (ICU), and the services run without it,
     /// so a command the CLI accepted with one would fail in the extractor. Spelt as the zone's file is, too: .NET finds
     /// 'europe/paris' only once the process has loaded Europe/Paris (its cache ignores case, the files do not), so it

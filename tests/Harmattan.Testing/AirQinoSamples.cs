@@ -1,4 +1,4 @@
-namespace Harmattan.AirQinoSimulator;
+namespace Harmattan.Testing;
 
 /// <summary>
 /// Finds the team's recorded AirQino responses (<c>../shared/airqino-samples</c> beside the repository).

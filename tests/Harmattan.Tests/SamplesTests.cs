@@ -1,5 +1,3 @@
-using Harmattan.AirQinoSimulator;
-
 namespace Harmattan.Tests;
 
 public class SamplesTests

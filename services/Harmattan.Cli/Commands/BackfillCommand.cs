@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using System.CommandLine;
 using Harmattan.Cli.Pipeline;
 using Harmattan.Contracts;
-using Harmattan.Extractor;
 using Harmattan.Hosting;
 using Harmattan.Stations;
 using Harmattan.Storage;

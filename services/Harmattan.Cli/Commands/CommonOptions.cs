@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
 using System.Globalization;
-using Harmattan.Extractor;
 using Harmattan.Hosting;
 using Harmattan.Storage;
 using Harmattan.Storage.MongoDb;

@@ -113,10 +113,7 @@ public static class ExportCommand
         if (days.All(d => StationsOptions.TryFindTimeZone(d.TimeZone, out _)))
             return TimeZoneInfo.Utc;
         var activity = await store.GetStationActivityAsync(stationId, cancellationToken);
-        return StationsOptions.TryFindTimeZone(activity.LastFetchTimeZone, out var zone)
-               || StationsOptions.TryFindTimeZone(configured.FirstOrDefault(s => s.Id == stationId)?.TimeZone, out zone)
-            ? zone
-            : TimeZoneInfo.Utc;
+        return StationsOptions.ZoneOfDays(activity.LastFetchTimeZone, configured.FirstOrDefault(s => s.Id == stationId)?.TimeZone);
     }
 
     /// <summary>

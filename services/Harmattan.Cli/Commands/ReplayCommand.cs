@@ -2,7 +2,6 @@ using System.CommandLine;
 using Harmattan.Cli.Operations;
 using Harmattan.Cli.Pipeline;
 using Harmattan.Contracts;
-using Harmattan.Extractor;
 using Harmattan.Hosting;
 using Harmattan.Storage;
 using Harmattan.Storage.Archive;
@@ -149,19 +148,25 @@ public static class ReplayCommand
         {
             if (!rangeInZone.TryGetValue(zoneId, out var range))
                 rangeInZone[zoneId] = range = DayWindows.ForDays(from, to,
-                    TimeZoneInfo.TryFindSystemTimeZoneById(zoneId, out var zone) ? zone : TimeZoneInfo.Utc);
+                    StationsOptions.TryFindTimeZone(zoneId, out var zone) ? zone : TimeZoneInfo.Utc);
             return range;
         }
     }
 
-    /// <summary>The asked days of <paramref name="station"/> that no replayed fetch's window covers.</summary>
-    private static HashSet<DateOnly> DaysArchived(StationDays station, IEnumerable<RawReadingsFetched> fetches)
+    /// <summary>
+    /// The days of <paramref name="station"/> that a replayed fetch's window covers, each fetch's days in the zone it was
+    /// cut in (as <see cref="CutToDays"/> cuts them): a station whose zone changed since has its earlier days in the old one.
+    /// </summary>
+    internal static HashSet<DateOnly> DaysArchived(StationDays station, IEnumerable<RawReadingsFetched> fetches)
     {
         var covered = new HashSet<DateOnly>();
         foreach (var fetch in fetches.Where(f => f.StationId == station.StationId))
-            for (var day = DayWindows.LocalDate(fetch.WindowStart, station.TimeZone);
-                 day <= DayWindows.LocalDate(fetch.WindowEnd.AddTicks(-1), station.TimeZone); day = day.AddDays(1))
+        {
+            var zone = StationsOptions.TryFindTimeZone(fetch.TimeZone, out var cutIn) ? cutIn : station.TimeZone;
+            for (var day = DayWindows.LocalDate(fetch.WindowStart, zone);
+                 day <= DayWindows.LocalDate(fetch.WindowEnd.AddTicks(-1), zone); day = day.AddDays(1))
                 covered.Add(day);
+        }
         return covered;
     }
 
@@ -198,7 +203,7 @@ public static class ReplayCommand
 
     /// <summary>The zone a stored day was cut in, else the station's.</summary>
     private static TimeZoneInfo ZoneOf(StoredDailyAverage day, StationDays station) =>
-        day.TimeZone is { } id && TimeZoneInfo.TryFindSystemTimeZoneById(id, out var zone) ? zone : station.TimeZone;
+        day.TimeZone is { } id && StationsOptions.TryFindTimeZone(id, out var zone) ? zone : station.TimeZone;
 
     /// <summary>
     /// The part of <paramref name="fetch"/> inside the asked days, cut in the fetch's own zone so that it stays whole
@@ -208,7 +213,7 @@ public static class ReplayCommand
     private static RawReadingsFetched? CutToDays(RawReadingsFetched fetch, StationDays station)
     {
         // A zone that cannot be found fails in the transformer, which names it; sent whole, that error reaches the user.
-        if (!TimeZoneInfo.TryFindSystemTimeZoneById(fetch.TimeZone, out var zone))
+        if (!StationsOptions.TryFindTimeZone(fetch.TimeZone, out var zone))
             return fetch;
         var range = DayWindows.ForDays(station.From, station.To, zone);
         var start = fetch.WindowStart > range.Start ? fetch.WindowStart : range.Start;

@@ -1,5 +1,4 @@
 using Harmattan.Contracts;
-using Harmattan.Extractor;
 using Harmattan.Storage;
 
 namespace Harmattan.Cli.Pipeline;

@@ -1,4 +1,3 @@
-using Harmattan.Extractor;
 
 namespace Harmattan.Cli.Pipeline;
 
@@ -10,7 +9,7 @@ public static class DayRange
     /// <summary>A message's UTC window [start, end) as the local days it covers in <paramref name="timeZone"/>.</summary>
     public static string Format(DateTimeOffset windowStart, DateTimeOffset windowEnd, string timeZone)
     {
-        var zone = TimeZoneInfo.TryFindSystemTimeZoneById(timeZone, out var found) ? found : TimeZoneInfo.Utc;
+        var zone = StationsOptions.TryFindTimeZone(timeZone, out var found) ? found : TimeZoneInfo.Utc;
         return Format(DayWindows.LocalDate(windowStart, zone), DayWindows.LocalDate(windowEnd.AddTicks(-1), zone));
     }
 }

@@ -1,5 +1,4 @@
 using Harmattan.Contracts;
-using Harmattan.Extractor;
 using Spectre.Console;
 
 namespace Harmattan.Cli.Pipeline;

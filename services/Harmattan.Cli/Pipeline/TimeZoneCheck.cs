@@ -46,5 +46,5 @@ public static class TimeZoneCheck
 
     /// <summary>The zone named <paramref name="zone"/> cuts days as <paramref name="expected"/> does (the same id, or an alias of it).</summary>
     public static bool SameRules(string zone, TimeZoneInfo expected) =>
-        zone == expected.Id || (TimeZoneInfo.TryFindSystemTimeZoneById(zone, out var found) && found.HasSameRules(expected));
+        zone == expected.Id || (StationsOptions.TryFindTimeZone(zone, out var found) && found.HasSameRules(expected));
 }

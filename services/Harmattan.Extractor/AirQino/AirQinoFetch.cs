@@ -21,7 +21,4 @@ public sealed record AirQinoFetch
 
     /// <summary>The timestamp of the first row skipped as unparseable, as the source wrote it; empty when none was.</summary>
     public string FirstUnparseable { get; init; } = "";
-
-    /// <summary>Rows with a valid timestamp outside the window (the 2023 API ignored the window and sent a year).</summary>
-    public int RowsOutsideWindow => RowsReceived - RowsUnparseable - RowsInWindow;
 }

@@ -58,7 +58,7 @@ public static class ArchivePruner
         var needed = new List<Guid>();
         foreach (var day in storedDays.Where(d => d.Coverage == DayCoverage.MissingAtSource))
         {
-            if (day.TimeZone is not null && TimeZoneInfo.TryFindSystemTimeZoneById(day.TimeZone, out var zone))
+            if (day.TimeZone is not null && StationsOptions.TryFindTimeZone(day.TimeZone, out var zone))
             {
                 var window = DayWindows.ForDays(day.Date, day.Date, zone);
                 var fetches = await store.GetRawFetchesAsync(day.StationId, window.Start, window.End, cancellationToken);

@@ -76,10 +76,10 @@ public static class ArchiveRetention
     public static bool TryCoveredDays(ArchivedFetch fetch, out DateOnly first, out DateOnly last)
     {
         first = last = default;
-        if (fetch.WindowEnd <= fetch.WindowStart || !TimeZoneInfo.TryFindSystemTimeZoneById(fetch.TimeZone, out var zone))
+        if (fetch.WindowEnd <= fetch.WindowStart || !StationsOptions.TryFindTimeZone(fetch.TimeZone, out var zone))
             return false;
-        first = LocalDate(fetch.WindowStart, zone);
-        last = LocalDate(fetch.WindowEnd.AddTicks(-1), zone);
+        first = DayWindows.LocalDate(fetch.WindowStart, zone);
+        last = DayWindows.LocalDate(fetch.WindowEnd.AddTicks(-1), zone);
         return true;
     }
 
@@ -89,7 +89,4 @@ public static class ArchiveRetention
         fetch.FetchedAt == current.FetchedAt
             ? fetch.FetchId.CompareTo(current.FetchId) > 0
             : order.NotOlder(fetch.FetchedAt, current.FetchedAt);
-
-    private static DateOnly LocalDate(DateTimeOffset instant, TimeZoneInfo zone) =>
-        DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(instant, zone).DateTime);
 }

@@ -36,6 +36,20 @@ public sealed class ReplayRangeTests() : TemporaryStoreTest("replay-range")
         Assert.Equal(["900000002"], leftOut);
     }
 
+    [Fact]
+    public void The_days_a_replay_covers_are_those_each_fetch_was_cut_in_not_the_station_zone_it_has_now()
+    {
+        // A week cut in UTC, then the station moved to Tokyo (UTC+9): in Tokyo's days that window would reach a
+        // day further, and the "not replayed" line would leave out a day that no fetch covers.
+        var tokyo = TimeZoneInfo.FindSystemTimeZoneById("Asia/Tokyo");
+        var station = new StationDays(Station, tokyo, September1, September1.AddDays(7));
+        var week = Builders.RawFetch(Station, Builders.Midnight(September1), days: 7);
+
+        var covered = ReplayCommand.DaysArchived(station, [week]);
+
+        Assert.Equal(Enumerable.Range(0, 7).Select(September1.AddDays), covered.Order());
+    }
+
     private static RawReadingsFetched Fetch(DateOnly first, int days, double co, DateTimeOffset fetchedAt)
     {
         var start = Builders.Midnight(first);

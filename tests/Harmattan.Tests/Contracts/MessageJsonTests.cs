@@ -2,7 +2,7 @@ using System.Text.Json;
 using Harmattan.Contracts;
 using Harmattan.Hosting;
 
-namespace Harmattan.Tests.Benchmarks;
+namespace Harmattan.Tests.Contracts;
 
 public class MessageJsonTests
 {

@@ -114,5 +114,17 @@ public class MessageRulesTests
             Assert.Contains(problem, MessageRules.ProblemOf(message) ?? "(storable)");
     }
 
+    [Fact]
+    public void A_time_zone_in_other_letter_case_is_refused_even_where_the_process_has_met_the_zone()
+    {
+        // .NET's zone cache ignores letter case once a zone is loaded; the zone files do not.
+        _ = TimeZoneInfo.FindSystemTimeZoneById("Europe/Paris");
+        var fetch = Builders.RawFetch("283164601", Builders.Midnight(Day)) with { TimeZone = "europe/paris" };
+
+        Assert.Contains("its time zone 'europe/paris' is not one this system knows", MessageRules.ProblemOf(fetch) ?? "(storable)");
+        Assert.Contains("its time zone 'europe/paris'",
+            MessageRules.ProblemOf(Builders.Averages("283164601", Day) with { TimeZone = "europe/paris" }) ?? "(storable)");
+    }
+
     private static Dictionary<string, QuantityStats> Stats(string name) => new() { [name] = Builders.Stats(1.0) };
 }

@@ -1,6 +1,5 @@
 using Harmattan.Dashboard;
 using Harmattan.Stations;
-using Harmattan.Testing;
 using Microsoft.Extensions.Configuration;
 
 namespace Harmattan.Tests.Dashboard;
@@ -54,7 +53,6 @@ public class DashboardOptionsTests
     public void One_station_set_in_the_environment_is_the_dashboard_host_s_whole_list()
     {
         var configuration = new ConfigurationBuilder()
-            .AddJsonFile(Path.Combine(RepositoryPaths.Root, "services", "Harmattan.Dashboard.Host", "appsettings.json"))
             .AddInMemoryCollection(new Dictionary<string, string?> { ["Stations:0:Id"] = "900000001" })
             .Build();
 

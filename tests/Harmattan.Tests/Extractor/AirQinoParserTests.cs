@@ -1,5 +1,4 @@
 using System.Text;
-using Harmattan.AirQinoSimulator;
 using Harmattan.Contracts;
 using Harmattan.Extractor;
 

@@ -1,7 +1,6 @@
-using Harmattan.Extractor;
 using Harmattan.Stations;
 
-namespace Harmattan.Tests.Extractor;
+namespace Harmattan.Tests.Stations;
 
 public class DayWindowsTests
 {

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text.Json;
-using Harmattan.AirQinoSimulator;
 using Harmattan.Contracts;
 using Harmattan.Transformer;
 
