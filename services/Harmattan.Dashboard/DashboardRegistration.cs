@@ -1,4 +1,5 @@
 using Harmattan.Hosting;
+using Harmattan.Stations;
 using Harmattan.Storage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -6,7 +7,6 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.FileProviders;
-using Microsoft.Extensions.Options;
 
 namespace Harmattan.Dashboard;
 
@@ -18,10 +18,7 @@ public static class DashboardRegistration
     /// </summary>
     public static IServiceCollection AddDashboard(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<DashboardOptions>()
-            .Configure(options => options.Stations = DashboardOptions.Read(configuration))
-            .ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<DashboardOptions>, DashboardOptionsValidator>());
+        services.AddStations(configuration);
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<StationDirectory>();
         services.TryAddSingleton<StoreVersionGate>();

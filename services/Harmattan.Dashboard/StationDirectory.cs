@@ -22,7 +22,7 @@ public sealed record KnownStation(string Id, string? Name, TimeZoneInfo TimeZone
 /// days and hours are grouped as the services cut them, whatever the dashboard's own <c>Stations:N:TimeZone</c> says
 /// (which counts only for a station not fetched yet; UTC when it is not configured either).
 /// </summary>
-public sealed class StationDirectory(IPipelineStore store, IOptions<DashboardOptions> options)
+public sealed class StationDirectory(IPipelineStore store, IOptions<StationsOptions> options)
 {
     public async Task<IReadOnlyList<KnownStation>> ListAsync(CancellationToken cancellationToken)
     {

@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using Cronos;
+using Harmattan.Hosting;
 
 namespace Harmattan.Loader;
 
@@ -20,20 +21,7 @@ public sealed class ArchiveOptions
     /// <summary>Off where `harmattan archive prune` runs from cron instead, or to keep every fetch.</summary>
     public bool PruneEnabled { get; set; } = true;
 
-    public CronExpression ParsePruneCron() => CronExpression.Parse(PruneCron, CronFormat.Standard);
+    public CronExpression ParsePruneCron() => CronSchedule.Parse(PruneCron);
 
-    public static string? Validate(ArchiveOptions options)
-    {
-        if (string.IsNullOrWhiteSpace(options.PruneCron))
-            return null;
-        try
-        {
-            options.ParsePruneCron();
-            return null;
-        }
-        catch (CronFormatException ex)
-        {
-            return $"Archive:PruneCron '{options.PruneCron}' is not a valid five-field cron expression ({ex.Message}): use e.g. \"30 3 * * *\".";
-        }
-    }
+    public static string? Validate(ArchiveOptions options) => CronSchedule.Problem("Archive:PruneCron", options.PruneCron, DefaultPruneCron);
 }

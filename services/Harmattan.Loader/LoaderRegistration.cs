@@ -37,8 +37,8 @@ public static class LoaderRegistration
 
     public static IBusRegistrationConfigurator AddLoaderConsumers(this IBusRegistrationConfigurator bus)
     {
-        bus.AddConsumer<RawReadingsFetchedConsumer, RawReadingsFetchedConsumerDefinition>();
-        bus.AddConsumer<AveragesComputedConsumer, AveragesComputedConsumerDefinition>();
+        bus.AddConsumer<ArchiveRawReadingsConsumer, ArchiveRawReadingsConsumerDefinition>();
+        bus.AddConsumer<StoreAveragesConsumer, StoreAveragesConsumerDefinition>();
         return bus;
     }
 }

@@ -13,7 +13,7 @@ public static class TransformerRegistration
 
     public static IBusRegistrationConfigurator AddTransformerConsumers(this IBusRegistrationConfigurator bus)
     {
-        bus.AddConsumer<RawReadingsFetchedConsumer, RawReadingsFetchedConsumerDefinition>();
+        bus.AddConsumer<ComputeAveragesConsumer, ComputeAveragesConsumerDefinition>();
         return bus;
     }
 }

@@ -55,7 +55,7 @@ public static class UnknownSettings
     {
         var misspelt = configuration.GetChildren().FirstOrDefault(child =>
             !string.Equals(child.Key, section, StringComparison.OrdinalIgnoreCase) && child.GetChildren().Any()
-            && Distance(child.Key.ToLowerInvariant(), section.ToLowerInvariant()) <= Math.Max(1, section.Length / 4));
+            && EditDistance.Between(child.Key.ToLowerInvariant(), section.ToLowerInvariant()) <= Math.Max(1, section.Length / 4));
         if (misspelt is null)
             return null;
         var setting = misspelt.GetChildren().First().Key;
@@ -70,25 +70,11 @@ public static class UnknownSettings
     private static string Refusal(string section, string unknown, IReadOnlyCollection<string> names)
     {
         var key = $"{section}:{unknown}";
-        var closest = names.MinBy(name => Distance(name.ToLowerInvariant(), unknown.ToLowerInvariant()));
-        var fix = closest is not null && Distance(closest.ToLowerInvariant(), unknown.ToLowerInvariant()) <= Math.Max(2, closest.Length / 4)
+        var closest = names.MinBy(name => EditDistance.Between(name.ToLowerInvariant(), unknown.ToLowerInvariant()));
+        var fix = closest is not null && EditDistance.Between(closest.ToLowerInvariant(), unknown.ToLowerInvariant()) <= Math.Max(2, closest.Length / 4)
             ? $"did you mean {section}:{closest}?"
             : $"the {section} settings are {string.Join(", ", names.Order(StringComparer.Ordinal))}.";
         return $"{key} is not a setting (environment variable {key.Replace(":", "__", StringComparison.Ordinal)}): {fix}";
-    }
-
-    private static int Distance(string a, string b)
-    {
-        var previous = Enumerable.Range(0, b.Length + 1).ToArray();
-        for (var i = 1; i <= a.Length; i++)
-        {
-            var current = new int[b.Length + 1];
-            current[0] = i;
-            for (var j = 1; j <= b.Length; j++)
-                current[j] = Math.Min(Math.Min(current[j - 1] + 1, previous[j] + 1), previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1));
-            previous = current;
-        }
-        return previous[b.Length];
     }
 
     internal sealed class Validator<T>(IConfiguration configuration, string section, IReadOnlyCollection<Type> types)

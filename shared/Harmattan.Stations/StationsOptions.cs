@@ -4,28 +4,36 @@ using Microsoft.Extensions.Options;
 
 namespace Harmattan.Stations;
 
-/// <summary>One station to poll: its AirQino id and the IANA time zone whose days cut its windows.</summary>
+/// <summary>
+/// One station to poll: its AirQino id, the IANA time zone whose days cut its windows, and the name the dashboard shows
+/// for it (none: the id alone).
+/// </summary>
 public sealed class StationConfig
 {
     public string Id { get; set; } = "";
     public string TimeZone { get; set; } = "UTC";
+    public string? Name { get; set; }
 
     /// <exception cref="TimeZoneNotFoundException">The zone is unknown (validation at start-up prevents this).</exception>
     public TimeZoneInfo FindTimeZone() => TimeZoneInfo.FindSystemTimeZoneById(TimeZone);
 }
 
 /// <summary>
-/// The stations to poll, from the configuration list <c>Stations:N:Id</c> / <c>Stations:N:TimeZone</c>.
+/// The stations to poll and show, from the configuration list <c>Stations:N:Id</c> / <c>:TimeZone</c> / <c>:Name</c>.
 /// When the list is empty the two AQ54 stations of Abidjan are used.
 /// </summary>
 public sealed class StationsOptions
 {
     public const string Section = "Stations";
 
+    /// <summary>
+    /// Named as AirQino names them. In code, not in an appsettings file: a configured list is merged into an appsettings
+    /// list key by key, so setting only <c>Stations__0__Id</c> would keep the second default station and the first one's name.
+    /// </summary>
     public static IReadOnlyList<StationConfig> Defaults =>
     [
-        new() { Id = "283164601", TimeZone = "UTC" },
-        new() { Id = "283181971", TimeZone = "UTC" },
+        new() { Id = "283164601", TimeZone = "UTC", Name = "SMART188" },
+        new() { Id = "283181971", TimeZone = "UTC", Name = "SMART189" },
     ];
 
     public IReadOnlyList<StationConfig> Stations { get; set; } = Defaults;
@@ -84,8 +92,7 @@ public sealed class StationsOptions
         return UnknownSettings.FindMisspeltSection(configuration, Section);
     }
 
-    /// <summary>A station's settings: the extractor's, and the name the dashboard shows.</summary>
-    private static readonly string[] StationSettings = [nameof(StationConfig.Id), nameof(StationConfig.TimeZone), "Name"];
+    private static readonly string[] StationSettings = [nameof(StationConfig.Id), nameof(StationConfig.TimeZone), nameof(StationConfig.Name)];
 
     /// <summary>What is wrong with <paramref name="id"/> as the value of <paramref name="key"/>, naming the fix, or null.</summary>
     public static string? TimeZoneProblem(string key, string? id)

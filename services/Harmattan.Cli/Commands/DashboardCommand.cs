@@ -6,8 +6,9 @@ using Harmattan.Storage;
 namespace Harmattan.Cli.Commands;
 
 /// <summary>
-/// <c>harmattan dashboard</c>: the dashboard's page and API on localhost, reading the SQLite store that
-/// <c>harmattan run</c> writes. Only reads: it neither creates the file nor its tables.
+/// <c>harmattan dashboard</c>: the dashboard's page and API on localhost, reading the store as every command does (the
+/// SQLite store that <c>harmattan run</c> writes by default, <c>--mongo</c> or the environment's MongoDB store). Only
+/// reads: it neither creates the file nor its tables.
 /// </summary>
 public static class DashboardCommand
 {
@@ -16,20 +17,22 @@ public static class DashboardCommand
     public static Command Create()
     {
         var db = CommonOptions.Db();
+        var mongo = CommonOptions.Mongo(db);
         var port = CommonOptions.WholeNumber("--port", $"Port to listen on at http://localhost (default {DefaultPort}).", 1, 65535,
             $"use a TCP port from 1 to 65535, e.g. --port {DefaultPort}");
-        var command = new Command("dashboard", "Serve the dashboard of the stored averages on http://localhost (SQLite store, read only).")
+        var command = new Command("dashboard", "Serve the dashboard of the stored averages on http://localhost (read only).")
         {
-            db, port,
+            db, mongo, port,
         };
-        command.SetAction((result, cancellationToken) => RunAsync(result.GetValue(db), result.GetValue(port) ?? DefaultPort, cancellationToken));
+        command.SetAction((result, cancellationToken) =>
+            RunAsync(result.GetValue(db), result.GetValue(mongo), result.GetValue(port) ?? DefaultPort, cancellationToken));
         return command;
     }
 
-    private static async Task<int> RunAsync(FileInfo? db, int port, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(FileInfo? db, string? mongo, int port, CancellationToken cancellationToken)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = [], ContentRootPath = AppContext.BaseDirectory });
-        CliHost.Configure(builder, CommonOptions.StoreDefaults, CliHost.Overrides(CommonOptions.StoreOverrides(db, mongo: null)));
+        CliHost.Configure(builder, CommonOptions.StoreDefaults, CliHost.Overrides(CommonOptions.StoreOverrides(db, mongo)));
         StoreLocation.RequireExisting(builder.Configuration);
 
         builder.WebHost.UseUrls($"http://localhost:{port}");

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Harmattan.Hosting;
 using Harmattan.Stations;
 
 namespace Harmattan.Cli.Pipeline;
@@ -42,7 +43,7 @@ public static class StoredStations
         if (stored.Count == 0 || stored.Contains(asked))
             return "";
         var close = Nameable(stored)
-            .Select(id => (Id: id, Distance: EditDistance(asked, id)))
+            .Select(id => (Id: id, Distance: EditDistance.Between(asked, id)))
             .Where(candidate => candidate.Distance <= TypoDistance)
             .ToList();
         var nearest = close.Where(candidate => candidate.Distance == close.Min(c => c.Distance))
@@ -55,26 +56,5 @@ public static class StoredStations
             _ => $" The store holds no day of station {asked}, but holds {others}: did you mean {string.Join(", ", nearest.Take(MostNamed))} " +
                  $"or one of {nearest.Count - MostNamed} more as close? Check --station.",
         };
-    }
-
-    /// <summary>Levenshtein distance with adjacent swaps counted as one edit (optimal string alignment).</summary>
-    public static int EditDistance(string a, string b)
-    {
-        var d = new int[a.Length + 1, b.Length + 1];
-        for (var i = 0; i <= a.Length; i++)
-            d[i, 0] = i;
-        for (var j = 0; j <= b.Length; j++)
-            d[0, j] = j;
-        for (var i = 1; i <= a.Length; i++)
-        {
-            for (var j = 1; j <= b.Length; j++)
-            {
-                var cost = a[i - 1] == b[j - 1] ? 0 : 1;
-                d[i, j] = Math.Min(Math.Min(d[i - 1, j] + 1, d[i, j - 1] + 1), d[i - 1, j - 1] + cost);
-                if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
-                    d[i, j] = Math.Min(d[i, j], d[i - 2, j - 2] + 1);
-            }
-        }
-        return d[a.Length, b.Length];
     }
 }

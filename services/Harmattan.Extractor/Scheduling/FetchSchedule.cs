@@ -1,4 +1,3 @@
-using Cronos;
 using Harmattan.Contracts;
 using Harmattan.Stations;
 
@@ -22,9 +21,6 @@ public sealed record ScheduleGap(string StationId, DateOnly From, DateOnly To, D
 public static class FetchSchedule
 {
     public const string RequestedBy = "schedule";
-
-    public static DateTimeOffset? NextRun(CronExpression cron, DateTimeOffset after) =>
-        cron.GetNextOccurrence(after.ToUniversalTime(), TimeZoneInfo.Utc);
 
     /// <summary>The hour a run belongs to (UTC); every run within it sends the same MessageIds.</summary>
     public static DateTimeOffset RunHour(DateTimeOffset runAt)

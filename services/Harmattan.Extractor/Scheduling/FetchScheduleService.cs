@@ -15,8 +15,6 @@ public sealed class FetchScheduleService(
     IServiceProvider services,
     ILogger<FetchScheduleService> logger) : StoppableBackgroundService
 {
-    private static readonly TimeSpan MaxSleep = TimeSpan.FromDays(1);
-
     protected override async Task RunAsync(CancellationToken stoppingToken)
     {
         var cron = options.Value.ParseCron();
@@ -31,24 +29,10 @@ public sealed class FetchScheduleService(
             logger.LogInformation("Schedule:RunAtStart: running once now, then on the schedule");
             await RunOnceAsync(time.GetUtcNow(), stoppingToken);
         }
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            var now = time.GetUtcNow();
-            if (FetchSchedule.NextRun(cron, now) is not { } next)
-            {
-                logger.LogWarning("Schedule {Cron} has no further occurrence; the schedule stops", options.Value.Cron);
-                return;
-            }
-            // Timers take at most ~49 days; a rare schedule is reached in steps.
-            await Task.Delay(next - now > MaxSleep ? MaxSleep : next - now, time, stoppingToken);
-            // The wall clock is read again, not trusted to have moved with the timer: woken early, or after the clock
-            // was set back while sleeping (NTP correcting a clock that ran ahead), the occurrence is computed anew.
-            // After a suspension the delay ends late: the run is for now, and the next one is computed from now.
-            var woke = time.GetUtcNow();
-            if (woke < next)
-                continue;
-            await RunOnceAsync(woke, stoppingToken);
-        }
+        // After a suspension the wait ends late: the run is for the time it woke.
+        await CronSchedule.RunAsync(cron, time, RunOnceAsync, stoppingToken);
+        if (!stoppingToken.IsCancellationRequested)
+            logger.LogWarning("Schedule {Cron} has no further occurrence; the schedule stops", options.Value.Cron);
     }
 
     private async Task RunOnceAsync(DateTimeOffset runAt, CancellationToken stoppingToken)

@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using Cronos;
+using Harmattan.Hosting;
 
 namespace Harmattan.Extractor.Scheduling;
 
@@ -27,20 +28,7 @@ public sealed class ScheduleOptions
     [Range(1, 31, ErrorMessage = "Schedule:LookbackDays must be between 1 and 31 (2 = yesterday and today).")]
     public int LookbackDays { get; set; } = 2;
 
-    public CronExpression ParseCron() => CronExpression.Parse(Cron, CronFormat.Standard);
+    public CronExpression ParseCron() => CronSchedule.Parse(Cron);
 
-    public static string? Validate(ScheduleOptions options)
-    {
-        if (string.IsNullOrWhiteSpace(options.Cron))
-            return null;
-        try
-        {
-            options.ParseCron();
-            return null;
-        }
-        catch (CronFormatException ex)
-        {
-            return $"Schedule:Cron '{options.Cron}' is not a valid five-field cron expression ({ex.Message}): use e.g. \"5 * * * *\".";
-        }
-    }
+    public static string? Validate(ScheduleOptions options) => CronSchedule.Problem("Schedule:Cron", options.Cron, DefaultCron);
 }

@@ -81,6 +81,8 @@ public sealed class BadInvocationTests : IDisposable
             { "redrive --queue store-averages_error --max 1.5", 2, ["--max: '1.5' is not a whole number; use 1 or more"] },
             { "dashboard --port abc", 2, ["--port: 'abc' is not a whole number", "use a TCP port from 1 to 65535"] },
             { "dashboard --port 70000", 2, ["--port: 70000 is out of range", "use a TCP port from 1 to 65535"] },
+            { "dashboard --db store.db --mongo mongodb://localhost:27017/", 2, ["--db and --mongo name two different stores"] },
+            { "dashboard --mongo mongodb://localhost:27017/?w=0", 2, ["--mongo asks for unacknowledged writes (w=0)"] },
             { "export --station 283164601 --out no-such-folder/x.csv", 2, ["--out: the folder ", "no-such-folder does not exist; create it first"] },
             { "export --station 283164601 --out .", 2, ["--out: ", "is a folder; name the file to write, e.g. --out ./averages.csv"] },
             { "export --station 283164601 --out harmattan.db", 2, ["--out: ", "harmattan.db is a SQLite database (a store), which the CSV would overwrite"] },

@@ -865,7 +865,8 @@ public sealed class CliBehaviourTests : IDisposable
         try
         {
             var environment = new Dictionary<string, string> { ["Storage__MongoDatabase"] = database };
-            foreach (var command in MongoStoreCommands(connectionString))
+            // The dashboard too, which is refused before it serves.
+            foreach (var command in (string[][])[.. MongoStoreCommands(connectionString), ["dashboard", "--mongo", connectionString, "--port", "5398"]])
             {
                 var (exit, output) = await _cli.InvokeAsync(command, environment);
                 Assert.True(exit == 2, $"{command[0]}: {output}");

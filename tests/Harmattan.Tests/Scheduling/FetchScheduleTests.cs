@@ -1,5 +1,6 @@
 using Harmattan.Extractor;
 using Harmattan.Extractor.Scheduling;
+using Harmattan.Hosting;
 using Harmattan.Stations;
 
 namespace Harmattan.Tests.Scheduling;
@@ -16,19 +17,19 @@ public class FetchScheduleTests
     [Fact]
     public void The_default_cron_runs_at_five_past_every_hour_utc_and_never_twice_for_one_occurrence()
     {
-        Assert.Equal(Utc(2026, 6, 10, 13, 5), FetchSchedule.NextRun(DefaultCron, Utc(2026, 6, 10, 12, 59)));
-        Assert.Equal(Utc(2026, 6, 10, 14, 5), FetchSchedule.NextRun(DefaultCron, Utc(2026, 6, 10, 13, 5)));
+        Assert.Equal(Utc(2026, 6, 10, 13, 5), CronSchedule.NextOccurrence(DefaultCron, Utc(2026, 6, 10, 12, 59)));
+        Assert.Equal(Utc(2026, 6, 10, 14, 5), CronSchedule.NextOccurrence(DefaultCron, Utc(2026, 6, 10, 13, 5)));
         // The cron is read in UTC whatever the offset of the instant it is given.
-        Assert.Equal(Utc(2026, 6, 10, 13, 5), FetchSchedule.NextRun(DefaultCron, new DateTimeOffset(2026, 6, 10, 15, 1, 0, TimeSpan.FromHours(2))));
+        Assert.Equal(Utc(2026, 6, 10, 13, 5), CronSchedule.NextOccurrence(DefaultCron, new DateTimeOffset(2026, 6, 10, 15, 1, 0, TimeSpan.FromHours(2))));
     }
 
     [Fact]
     public void The_cron_crosses_the_end_of_a_month_and_of_a_year()
     {
-        Assert.Equal(Utc(2027, 1, 1, 0, 5), FetchSchedule.NextRun(DefaultCron, Utc(2026, 12, 31, 23, 30)));
-        Assert.Equal(Utc(2026, 3, 1, 0, 5), FetchSchedule.NextRun(DefaultCron, Utc(2026, 2, 28, 23, 5)));
+        Assert.Equal(Utc(2027, 1, 1, 0, 5), CronSchedule.NextOccurrence(DefaultCron, Utc(2026, 12, 31, 23, 30)));
+        Assert.Equal(Utc(2026, 3, 1, 0, 5), CronSchedule.NextOccurrence(DefaultCron, Utc(2026, 2, 28, 23, 5)));
         var daily = new ScheduleOptions { Cron = "30 2 * * *" }.ParseCron();
-        Assert.Equal(Utc(2024, 2, 29, 2, 30), FetchSchedule.NextRun(daily, Utc(2024, 2, 28, 3, 0)));
+        Assert.Equal(Utc(2024, 2, 29, 2, 30), CronSchedule.NextOccurrence(daily, Utc(2024, 2, 28, 3, 0)));
     }
 
     [Fact]

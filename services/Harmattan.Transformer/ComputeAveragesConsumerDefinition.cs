@@ -6,11 +6,11 @@ using Microsoft.Extensions.Options;
 
 namespace Harmattan.Transformer;
 
-public sealed class RawReadingsFetchedConsumerDefinition : ConsumerDefinition<RawReadingsFetchedConsumer>
+public sealed class ComputeAveragesConsumerDefinition : ConsumerDefinition<ComputeAveragesConsumer>
 {
     private readonly BusOptions _bus;
 
-    public RawReadingsFetchedConsumerDefinition(IOptions<BusOptions> bus)
+    public ComputeAveragesConsumerDefinition(IOptions<BusOptions> bus)
     {
         _bus = bus.Value;
         EndpointName = QueueNames.ComputeAverages;
@@ -19,7 +19,7 @@ public sealed class RawReadingsFetchedConsumerDefinition : ConsumerDefinition<Ra
     }
 
     protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator,
-        IConsumerConfigurator<RawReadingsFetchedConsumer> consumerConfigurator, IRegistrationContext context)
+        IConsumerConfigurator<ComputeAveragesConsumer> consumerConfigurator, IRegistrationContext context)
     {
         endpointConfigurator.PrefetchCount = _bus.PrefetchCount ?? 2 * Environment.ProcessorCount;
         // A pure function of the message: what fails is an invalid message (to the error queue at once) or a failed publish.

@@ -5,7 +5,7 @@ using MassTransit;
 namespace Harmattan.Loader;
 
 /// <summary>Archives raw fetches (for replay) in one transaction per batch; a fetch already archived is skipped.</summary>
-public sealed class RawReadingsFetchedConsumer(IPipelineStore store, StoreWriteMonitor writes, ILogger<RawReadingsFetchedConsumer> logger)
+public sealed class ArchiveRawReadingsConsumer(IPipelineStore store, StoreWriteMonitor writes, ILogger<ArchiveRawReadingsConsumer> logger)
     : IConsumer<Batch<RawReadingsFetched>>
 {
     public async Task Consume(ConsumeContext<Batch<RawReadingsFetched>> context)

@@ -5,6 +5,6 @@ using Microsoft.Extensions.Options;
 
 namespace Harmattan.Loader;
 
-public sealed class RawReadingsFetchedConsumerDefinition(IOptions<LoaderOptions> options, IOptions<BusOptions> bus, StoreSchemaWatch storeSchema)
-    : StoreWriteConsumerDefinition<RawReadingsFetchedConsumer, RawReadingsFetched>(
+public sealed class ArchiveRawReadingsConsumerDefinition(IOptions<LoaderOptions> options, IOptions<BusOptions> bus, StoreSchemaWatch storeSchema)
+    : StoreWriteConsumerDefinition<ArchiveRawReadingsConsumer, RawReadingsFetched>(
         QueueNames.ArchiveRawReadings, MessageRules.ProblemOf, options.Value, bus.Value, storeSchema);

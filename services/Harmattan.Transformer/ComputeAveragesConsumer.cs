@@ -6,7 +6,7 @@ using Microsoft.Extensions.Options;
 namespace Harmattan.Transformer;
 
 /// <summary>Turns one fetch into its hourly and daily averages. Stateless: any replica can take any fetch.</summary>
-public sealed class RawReadingsFetchedConsumer(IOptionsMonitor<QualityOptions> options, ILogger<RawReadingsFetchedConsumer> logger)
+public sealed class ComputeAveragesConsumer(IOptionsMonitor<QualityOptions> options, ILogger<ComputeAveragesConsumer> logger)
     : IConsumer<RawReadingsFetched>
 {
     public async Task Consume(ConsumeContext<RawReadingsFetched> context)

@@ -5,8 +5,8 @@ using MassTransit;
 namespace Harmattan.Loader;
 
 /// <summary>Upserts a batch of computed averages in one store write (SQLite: one transaction; MongoDB: two bulk writes); older versions are ignored by the store.</summary>
-public sealed class AveragesComputedConsumer(IPipelineStore store, StoreWriteMonitor writes, StationFreshness freshness,
-    ILogger<AveragesComputedConsumer> logger)
+public sealed class StoreAveragesConsumer(IPipelineStore store, StoreWriteMonitor writes, StationFreshness freshness,
+    ILogger<StoreAveragesConsumer> logger)
     : IConsumer<Batch<AveragesComputed>>
 {
     public async Task Consume(ConsumeContext<Batch<AveragesComputed>> context)

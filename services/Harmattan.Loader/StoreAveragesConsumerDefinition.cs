@@ -5,6 +5,6 @@ using Microsoft.Extensions.Options;
 
 namespace Harmattan.Loader;
 
-public sealed class AveragesComputedConsumerDefinition(IOptions<LoaderOptions> options, IOptions<BusOptions> bus, StoreSchemaWatch storeSchema)
-    : StoreWriteConsumerDefinition<AveragesComputedConsumer, AveragesComputed>(
+public sealed class StoreAveragesConsumerDefinition(IOptions<LoaderOptions> options, IOptions<BusOptions> bus, StoreSchemaWatch storeSchema)
+    : StoreWriteConsumerDefinition<StoreAveragesConsumer, AveragesComputed>(
         QueueNames.StoreAverages, MessageRules.ProblemOf, options.Value, bus.Value, storeSchema);
