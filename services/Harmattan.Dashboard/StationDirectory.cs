@@ -13,7 +13,7 @@ public sealed record KnownStation(string Id, string? Name, TimeZoneInfo TimeZone
     /// <summary>The UTC instant at which <paramref name="day"/> begins in the station's time zone (23 or 25 hours on clock changes).</summary>
     public DateTimeOffset StartOfDay(DateOnly day) => DayWindows.StartOfDay(day, TimeZone);
 
-    public DateOnly Today(DateTimeOffset now) => DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(now, TimeZone).DateTime);
+    public DateOnly Today(DateTimeOffset now) => DayWindows.LocalDate(now, TimeZone);
 }
 
 /// <summary>

@@ -57,6 +57,10 @@ public static class DayWindows
     public static DateOnly LocalDate(DateTimeOffset instant, TimeZoneInfo zone) =>
         DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(instant, zone).DateTime);
 
+    /// <summary>The first and last local days of the window [<paramref name="start"/>, <paramref name="end"/>).</summary>
+    public static (DateOnly First, DateOnly Last) DaysOf(DateTimeOffset start, DateTimeOffset end, TimeZoneInfo zone) =>
+        (LocalDate(start, zone), LocalDate(end.AddTicks(-1), zone));
+
     /// <summary>The UTC window of the local days <paramref name="from"/> to <paramref name="to"/>, both included.</summary>
     public static UtcWindow ForDays(DateOnly from, DateOnly to, TimeZoneInfo zone)
     {

@@ -163,8 +163,8 @@ public static class ReplayCommand
         foreach (var fetch in fetches.Where(f => f.StationId == station.StationId))
         {
             var zone = StationsOptions.TryFindTimeZone(fetch.TimeZone, out var cutIn) ? cutIn : station.TimeZone;
-            for (var day = DayWindows.LocalDate(fetch.WindowStart, zone);
-                 day <= DayWindows.LocalDate(fetch.WindowEnd.AddTicks(-1), zone); day = day.AddDays(1))
+            var (first, last) = DayWindows.DaysOf(fetch.WindowStart, fetch.WindowEnd, zone);
+            for (var day = first; day <= last; day = day.AddDays(1))
                 covered.Add(day);
         }
         return covered;

@@ -1,4 +1,3 @@
-
 namespace Harmattan.Cli.Pipeline;
 
 /// <summary>Every range the CLI prints is of days, both ends included, as the options read them.</summary>
@@ -10,6 +9,7 @@ public static class DayRange
     public static string Format(DateTimeOffset windowStart, DateTimeOffset windowEnd, string timeZone)
     {
         var zone = StationsOptions.TryFindTimeZone(timeZone, out var found) ? found : TimeZoneInfo.Utc;
-        return Format(DayWindows.LocalDate(windowStart, zone), DayWindows.LocalDate(windowEnd.AddTicks(-1), zone));
+        var (first, last) = DayWindows.DaysOf(windowStart, windowEnd, zone);
+        return Format(first, last);
     }
 }

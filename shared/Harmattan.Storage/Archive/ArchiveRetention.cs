@@ -78,8 +78,7 @@ public static class ArchiveRetention
         first = last = default;
         if (fetch.WindowEnd <= fetch.WindowStart || !StationsOptions.TryFindTimeZone(fetch.TimeZone, out var zone))
             return false;
-        first = DayWindows.LocalDate(fetch.WindowStart, zone);
-        last = DayWindows.LocalDate(fetch.WindowEnd.AddTicks(-1), zone);
+        (first, last) = DayWindows.DaysOf(fetch.WindowStart, fetch.WindowEnd, zone);
         return true;
     }
 
