@@ -40,6 +40,9 @@ public static partial class HarmattanCli
         // Every locale reads the same dates and numbers: a day printed is one --from accepts (a Thai or Saudi locale
         // would write another calendar's year), and a mean has the decimal point of the exports and the README.
         CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
+        // And one language: System.CommandLine ships its messages and help headings translated (fr, tr, ...), which under
+        // LANG=fr_FR would put French parse errors beside the commands' English ones.
+        CultureInfo.CurrentUICulture = CultureInfo.InvariantCulture;
         var result = CreateRoot().Parse(args);
         if (result.Errors.Count > 0 && result.Action is not HelpAction)
         {

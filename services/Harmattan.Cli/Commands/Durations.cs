@@ -41,9 +41,10 @@ public static partial class Durations
 
     public const string Longest = "9999d (or 99999h, 999999m, 9999999s)";
 
-    [GeneratedRegex(@"^(?:\d+d)?(?:\d+h)?(?:\d+m)?(?:\d+s)?$", RegexOptions.CultureInvariant)]
+    // [0-9], not \d: \d also matches Arabic-Indic or full-width digits, which int.Parse then refuses with an exception.
+    [GeneratedRegex(@"^(?:[0-9]+d)?(?:[0-9]+h)?(?:[0-9]+m)?(?:[0-9]+s)?$", RegexOptions.CultureInvariant)]
     private static partial Regex AnyDigits();
 
-    [GeneratedRegex(@"^(?:(?<d>\d{1,4})d)?(?:(?<h>\d{1,5})h)?(?:(?<m>\d{1,6})m)?(?:(?<s>\d{1,7})s)?$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^(?:(?<d>[0-9]{1,4})d)?(?:(?<h>[0-9]{1,5})h)?(?:(?<m>[0-9]{1,6})m)?(?:(?<s>[0-9]{1,7})s)?$", RegexOptions.CultureInvariant)]
     private static partial Regex Pattern();
 }
