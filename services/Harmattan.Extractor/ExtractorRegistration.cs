@@ -1,4 +1,5 @@
 using System.Net.Http.Headers;
+using System.Reflection;
 using Harmattan.Extractor.Authentication;
 using Harmattan.Extractor.Scheduling;
 using Harmattan.Hosting;
@@ -13,9 +14,12 @@ namespace Harmattan.Extractor;
 
 public static class ExtractorRegistration
 {
-    /// <summary>Harmattan and its release (the build's <c>Version</c>), so that AirQino's operators can tell releases apart.</summary>
-    public static readonly ProductInfoHeaderValue UserAgent =
-        new("Harmattan", typeof(ExtractorRegistration).Assembly.GetName().Version!.ToString(3));
+    /// <summary>
+    /// Harmattan and its release (the build's <c>Version</c>, a pre-release label included, without the commit that
+    /// <c>harmattan --version</c> adds), so that AirQino's operators can tell releases apart.
+    /// </summary>
+    public static readonly ProductInfoHeaderValue UserAgent = new("Harmattan",
+        typeof(ExtractorRegistration).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()!.InformationalVersion.Split('+')[0]);
 
     /// <summary>
     /// AirQino and station options (validated at start), <see cref="TimeProvider.System"/> unless one is registered,

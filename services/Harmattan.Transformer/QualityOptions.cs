@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using System.Globalization;
 using Harmattan.Contracts;
 
 namespace Harmattan.Transformer;
@@ -39,6 +40,23 @@ public sealed class QualityOptions
 
     public PlausibleRange RangeOf(string quantity) =>
         Ranges.TryGetValue(quantity, out var range) ? range : DefaultRange;
+
+    /// <summary>
+    /// A bound of Quality:Ranges that is no number ("500,5" with a French decimal comma): the binder drops a dictionary
+    /// entry it cannot convert without a word, which would leave the default range (or DefaultRange) in force.
+    /// </summary>
+    public static string? UnreadableRangeBound(IConfiguration configuration)
+    {
+        foreach (var range in configuration.GetSection($"{Section}:{nameof(Ranges)}").GetChildren())
+            foreach (var bound in range.GetChildren())
+                if ((bound.Key.Equals(nameof(PlausibleRange.Min), StringComparison.OrdinalIgnoreCase)
+                        || bound.Key.Equals(nameof(PlausibleRange.Max), StringComparison.OrdinalIgnoreCase))
+                    && bound.Value is { } text
+                    && !double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out _))
+                    return $"{bound.Path} '{text}' is not a number (with a dot for decimals, e.g. 0.75) " +
+                           $"(environment variable {bound.Path.Replace(":", "__", StringComparison.Ordinal)}).";
+        return null;
+    }
 
     /// <summary>
     /// Checks what data annotations cannot: every range has Min &lt;= Max and is named so that it can apply. New

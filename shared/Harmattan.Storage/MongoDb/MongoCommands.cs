@@ -94,9 +94,7 @@ public static class MongoCommands
             yield return (new ReplaceOneModel<BsonDocument>(
                 SameVersionAsRead(document)
                 & Filter.Eq(SourceFetchId, document.GetValue(SourceFetchId, BsonNull.Value))
-                & (document.TryGetValue(SourceCheckedAtTicks, out var ticks)
-                    ? Filter.Eq(SourceCheckedAtTicks, ticks)
-                    : Filter.Exists(SourceCheckedAtTicks, false)), takeOver), replacing);
+                & SameCheckAsRead(document), takeOver), replacing);
         }
     }
 
@@ -136,9 +134,9 @@ public static class MongoCommands
     /// <summary>
     /// Each stored day of <paramref name="checkedAt"/> last checked before its time, rewritten with that check time. A whole
     /// replacement of the document as read rather than <c>$max</c>, because the MongoDB wire stand-in the tests run on here
-    /// mangles binary ids under update operators; the filter matches only the document as read, so a day replaced
-    /// meanwhile is left to its new fetch, and only while its check time is still older, so that a loader writing an
-    /// older check after another wrote a later one cannot move it back.
+    /// mangles binary ids under update operators. The filter matches only the document as read, its check time included
+    /// (whatever a hand edit left there): a day another loader replaced or checked meanwhile matches nothing, and the store
+    /// reads it again and decides again, so that a later check written first is never moved back.
     /// </summary>
     public static IEnumerable<ReplaceOneModel<BsonDocument>> DailyChecks(IEnumerable<BsonDocument> stored,
         IReadOnlyDictionary<(string StationId, DateOnly Date), DateTimeOffset> checkedAt, FetchTimeOrder order)
@@ -151,11 +149,15 @@ public static class MongoCommands
             var replacement = document.DeepClone().AsBsonDocument;
             replacement[SourceCheckedAt] = ToBson(at);
             replacement[SourceCheckedAtTicks] = ToTicks(at);
-            yield return new ReplaceOneModel<BsonDocument>(
-                SameVersionAsRead(document)
-                & (EarlierThan(SourceCheckedAtTicks, at, order) | Filter.Exists(SourceCheckedAtTicks, false)), replacement);
+            yield return new ReplaceOneModel<BsonDocument>(SameVersionAsRead(document) & SameCheckAsRead(document), replacement);
         }
     }
+
+    /// <summary>The document read, while it still holds the check time it was read with (or still none).</summary>
+    private static FilterDefinition<BsonDocument> SameCheckAsRead(BsonDocument document) =>
+        document.TryGetValue(SourceCheckedAtTicks, out var ticks)
+            ? Filter.Eq(SourceCheckedAtTicks, ticks)
+            : Filter.Exists(SourceCheckedAtTicks, false);
 
     /// <summary>The document read, while it still holds the version and fetch time it was read with.</summary>
     private static FilterDefinition<BsonDocument> SameVersionAsRead(BsonDocument document) =>

@@ -1,3 +1,4 @@
+using Harmattan.Contracts;
 using Harmattan.Storage;
 using Harmattan.Storage.MongoDb;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -282,6 +283,37 @@ public sealed class MongoHardeningTests : IAsyncLifetime
             cancellationToken: Ct);
 
         Assert.Equal(later, Assert.Single(await store.GetDailyAveragesAsync(StationId, Day, Day, Ct)).SourceCheckedAt);
+    }
+
+    [Fact]
+    public async Task Mongo_a_check_is_recorded_on_a_day_whose_check_time_a_hand_edit_left_null()
+    {
+        var connectionString = await MongoTestServer.RequireAsync();
+        _client = MongoTestServer.CreateClient(connectionString);
+        var store = new MongoPipelineStore(_client, _databaseName);
+        await store.InitializeAsync(Ct);
+        await store.UpsertAveragesAsync([StationDay()], Ct);
+        var daily = _client.GetDatabase(_databaseName).GetCollection<BsonDocument>(MongoSchema.DailyAverages);
+        // Replaced whole, not with $set: the wire stand-in mangles binary ids under update operators.
+        var edited = await daily.Find(FilterDefinition<BsonDocument>.Empty).SingleAsync(Ct);
+        edited[MongoSchema.SourceCheckedAtTicks] = BsonNull.Value;
+        await daily.ReplaceOneAsync(Builders<BsonDocument>.Filter.Eq("_id", edited["_id"]), edited, cancellationToken: Ct);
+        var checkedAt = FetchedAt.AddHours(3);
+        var withoutRows = StationDay() with
+        {
+            SourceFetchId = Guid.NewGuid(),
+            SourceFetchedAt = checkedAt,
+            Hourly = [],
+            Daily = [StationDay().Daily[0] with
+            {
+                HoursCovered = 0, Completeness = 0, IsComplete = false, Quantities = new Dictionary<string, QuantityStats>(),
+            }],
+        };
+
+        await store.UpsertAveragesAsync([withoutRows], Ct);
+
+        var day = Assert.Single(await store.GetDailyAveragesAsync(StationId, Day, Day, Ct));
+        Assert.Equal((FetchedAt, checkedAt), (day.SourceFetchedAt, day.SourceCheckedAt));
     }
 
     [Fact]
