@@ -66,6 +66,19 @@ internal static class MongoBson
     public static readonly FetchTimeOrder Order = new(new DateTimeOffset(2024, 3, 3, 0, 0, 0, TimeSpan.Zero));
 
     /// <summary>One station-day: two hours shown (a real day has up to 24) and the day's aggregate.</summary>
+    /// <summary>The station's day as a fetch the source answered with no row for it, made at <paramref name="fetchedAt"/>.</summary>
+    public static AveragesComputed StationDayWithoutRows(DateTimeOffset fetchedAt, int algorithmVersion = 2) =>
+        StationDay(algorithmVersion) with
+        {
+            SourceFetchId = Guid.NewGuid(),
+            SourceFetchedAt = fetchedAt,
+            Hourly = [],
+            Daily = [StationDay(algorithmVersion).Daily[0] with
+            {
+                HoursCovered = 0, Completeness = 0, IsComplete = false, Quantities = new Dictionary<string, QuantityStats>(),
+            }],
+        };
+
     public static AveragesComputed StationDay(int algorithmVersion = 2) => new()
     {
         StationId = StationId,

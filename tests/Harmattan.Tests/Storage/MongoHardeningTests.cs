@@ -1,4 +1,3 @@
-using Harmattan.Contracts;
 using Harmattan.Storage;
 using Harmattan.Storage.MongoDb;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -264,15 +263,20 @@ public sealed class MongoHardeningTests : IAsyncLifetime
         Assert.DoesNotContain("not-the-password", health.Description);
     }
 
-    [Fact]
-    public async Task Mongo_a_check_written_after_a_later_one_by_another_loader_does_not_move_the_day_s_check_time_back()
+    /// <summary>A store on the test server holding <see cref="StationDay"/>, and its daily collection.</summary>
+    private async Task<(MongoPipelineStore Store, IMongoCollection<BsonDocument> Daily)> StoreWithOneDayAsync()
     {
-        var connectionString = await MongoTestServer.RequireAsync();
-        _client = MongoTestServer.CreateClient(connectionString);
+        _client = MongoTestServer.CreateClient(await MongoTestServer.RequireAsync());
         var store = new MongoPipelineStore(_client, _databaseName);
         await store.InitializeAsync(Ct);
         await store.UpsertAveragesAsync([StationDay()], Ct);
-        var daily = _client.GetDatabase(_databaseName).GetCollection<BsonDocument>(MongoSchema.DailyAverages);
+        return (store, _client.GetDatabase(_databaseName).GetCollection<BsonDocument>(MongoSchema.DailyAverages));
+    }
+
+    [Fact]
+    public async Task Mongo_a_check_written_after_a_later_one_by_another_loader_does_not_move_the_day_s_check_time_back()
+    {
+        var (store, daily) = await StoreWithOneDayAsync();
         // Two loaders read the day, each to mark it checked by a fetch the source sent no row for; the later check lands first.
         var readByBoth = await daily.Find(FilterDefinition<BsonDocument>.Empty).ToListAsync(Ct);
         var (earlier, later) = (FetchedAt.AddHours(1), FetchedAt.AddHours(2));
@@ -288,29 +292,14 @@ public sealed class MongoHardeningTests : IAsyncLifetime
     [Fact]
     public async Task Mongo_a_check_is_recorded_on_a_day_whose_check_time_a_hand_edit_left_null()
     {
-        var connectionString = await MongoTestServer.RequireAsync();
-        _client = MongoTestServer.CreateClient(connectionString);
-        var store = new MongoPipelineStore(_client, _databaseName);
-        await store.InitializeAsync(Ct);
-        await store.UpsertAveragesAsync([StationDay()], Ct);
-        var daily = _client.GetDatabase(_databaseName).GetCollection<BsonDocument>(MongoSchema.DailyAverages);
+        var (store, daily) = await StoreWithOneDayAsync();
         // Replaced whole, not with $set: the wire stand-in mangles binary ids under update operators.
         var edited = await daily.Find(FilterDefinition<BsonDocument>.Empty).SingleAsync(Ct);
         edited[MongoSchema.SourceCheckedAtTicks] = BsonNull.Value;
         await daily.ReplaceOneAsync(Builders<BsonDocument>.Filter.Eq("_id", edited["_id"]), edited, cancellationToken: Ct);
         var checkedAt = FetchedAt.AddHours(3);
-        var withoutRows = StationDay() with
-        {
-            SourceFetchId = Guid.NewGuid(),
-            SourceFetchedAt = checkedAt,
-            Hourly = [],
-            Daily = [StationDay().Daily[0] with
-            {
-                HoursCovered = 0, Completeness = 0, IsComplete = false, Quantities = new Dictionary<string, QuantityStats>(),
-            }],
-        };
 
-        await store.UpsertAveragesAsync([withoutRows], Ct);
+        await store.UpsertAveragesAsync([StationDayWithoutRows(checkedAt)], Ct);
 
         var day = Assert.Single(await store.GetDailyAveragesAsync(StationId, Day, Day, Ct));
         Assert.Equal((FetchedAt, checkedAt), (day.SourceFetchedAt, day.SourceCheckedAt));

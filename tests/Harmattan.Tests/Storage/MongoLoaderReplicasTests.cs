@@ -50,16 +50,7 @@ public sealed class MongoLoaderReplicasTests : IAsyncLifetime
     private static AveragesComputed WithRows(DateTimeOffset fetchedAt) =>
         StationDay(algorithmVersion: 1) with { SourceFetchId = Guid.NewGuid(), SourceFetchedAt = fetchedAt };
 
-    private static AveragesComputed WithoutRows(DateTimeOffset fetchedAt) => StationDay(algorithmVersion: 1) with
-    {
-        SourceFetchId = Guid.NewGuid(),
-        SourceFetchedAt = fetchedAt,
-        Hourly = [],
-        Daily = [StationDay().Daily[0] with
-        {
-            HoursCovered = 0, Completeness = 0, IsComplete = false, Quantities = new Dictionary<string, QuantityStats>(),
-        }],
-    };
+    private static AveragesComputed WithoutRows(DateTimeOffset fetchedAt) => StationDayWithoutRows(fetchedAt, algorithmVersion: 1);
 
     [Fact]
     public async Task A_takeover_is_not_lost_when_another_replica_records_a_check_between_its_read_and_its_write()
