@@ -79,8 +79,7 @@ public static class ExportCommand
             }
             if (outFile is { } file)
             {
-                await using var writer = OpenForWriting(file);
-                await write(writer);
+                await WriteWholeAsync(file, write);
                 await Console.Error.WriteLineAsync($"Wrote {written} of station {stationId} to {file.FullName}");
             }
             else
@@ -178,22 +177,50 @@ public static class ExportCommand
                 $"Left out: {string.Join(", ", leftOut)}, held by the exported {rows} but not named by --quantity.");
     }
 
-    private static StreamWriter OpenForWriting(FileInfo file)
+    /// <summary>
+    /// Writes the CSV beside <paramref name="file"/> under another name and renames it over the file when whole, so that
+    /// an export stopped halfway (Ctrl-C, a full disk) leaves the file it would have replaced as it was, never a shorter
+    /// CSV that passes for the export.
+    /// </summary>
+    internal static async Task WriteWholeAsync(FileInfo file, Func<TextWriter, Task> write)
     {
+        var partial = file.FullName + ".partial";
+        var replacing = File.Exists(file.FullName);
+        StreamWriter writer;
         try
         {
-            return new StreamWriter(file.FullName);
+            writer = new StreamWriter(partial);
         }
         catch (Exception ex) when (ex is UnauthorizedAccessException or IOException)
         {
-            throw CannotWrite(file, ex);
+            throw CannotWrite(file, ex, creating: true);
+        }
+        try
+        {
+            await using (writer)
+                await write(writer);
+            File.Move(partial, file.FullName, overwrite: true);
+        }
+        catch (Exception ex)
+        {
+            File.Delete(partial);
+            if (ex is UnauthorizedAccessException)
+                throw CannotWrite(file, ex, creating: false);
+            if (ex is IOException)
+                throw CliException.Failure($"--out: writing {file.FullName} failed ({ex.Message}); " +
+                    $"{(replacing ? "the file is as it was before the export" : "no file was created")}. " +
+                    $"Check the free space and the rights on {file.DirectoryName}.");
+            throw;
         }
     }
 
-    /// <summary>Why <paramref name="file"/> could not be opened for writing, and the fix.</summary>
-    internal static CliException CannotWrite(FileInfo file, Exception error) => error switch
+    /// <summary>
+    /// Why <paramref name="file"/> could not be written, and the fix: refused while <paramref name="creating"/> the CSV
+    /// beside it (the folder's rights) or while renaming it over the file.
+    /// </summary>
+    internal static CliException CannotWrite(FileInfo file, Exception error, bool creating) => error switch
     {
-        UnauthorizedAccessException when File.Exists(file.FullName) =>
+        UnauthorizedAccessException when !creating && File.Exists(file.FullName) =>
             CliException.Usage($"--out: {file.FullName} exists and this user may not overwrite it; remove it or choose another file."),
         // The cli service of docker compose writes into a host folder that the engine creates owned by root, which its
         // non-root user may not write: the fix is on the host, so the message names the host folder's setting.

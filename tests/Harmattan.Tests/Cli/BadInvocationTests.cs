@@ -259,7 +259,7 @@ public sealed class BadInvocationTests : IDisposable
         // folder refuses, so it hands over the exception the runtime throws for a denied create.
         var file = new FileInfo(_cli.PathOf("283164601-2023-11.csv"));
 
-        var error = ExportCommand.CannotWrite(file, new UnauthorizedAccessException($"Access to the path '{file.FullName}' is denied."));
+        var error = ExportCommand.CannotWrite(file, new UnauthorizedAccessException($"Access to the path '{file.FullName}.partial' is denied."), creating: true);
 
         Assert.Equal(2, error.ExitCode);
         Assert.Contains($"--out: this user may not create files in {file.DirectoryName}", error.Message);
@@ -273,7 +273,7 @@ public sealed class BadInvocationTests : IDisposable
         var file = new FileInfo(_cli.PathOf("written-by-someone-else.csv"));
         File.WriteAllText(file.FullName, "station_id\n");
 
-        var error = ExportCommand.CannotWrite(file, new UnauthorizedAccessException($"Access to the path '{file.FullName}' is denied."));
+        var error = ExportCommand.CannotWrite(file, new UnauthorizedAccessException($"Access to the path '{file.FullName}' is denied."), creating: false);
 
         Assert.Equal($"--out: {file.FullName} exists and this user may not overwrite it; remove it or choose another file.", error.Message);
     }

@@ -662,6 +662,57 @@ public sealed class CliBehaviourTests : IDisposable
         Assert.EndsWith(",false,false", (await File.ReadAllLinesAsync(_cli.PathOf("days.csv"), Ct))[1]);
     }
 
+    [Fact]
+    public async Task Export_replaces_the_file_it_names_with_the_whole_csv_and_leaves_nothing_beside_it()
+    {
+        await SeedAsync("283164601", new DateOnly(2023, 11, 1), 3, hours: _ => 24);
+        await File.WriteAllTextAsync(_cli.PathOf("days.csv"), "last month's export\n", Ct);
+
+        var (exit, output) = await _cli.InvokeAsync(["export", "--station", "283164601", "--out", "days.csv", "--db", "harmattan.db"]);
+
+        Assert.True(exit == 0, output);
+        var lines = await File.ReadAllLinesAsync(_cli.PathOf("days.csv"), Ct);
+        Assert.StartsWith("station_id,date,", lines[0]);
+        Assert.Equal(["283164601,2023-11-01", "283164601,2023-11-02", "283164601,2023-11-03"], lines[1..].Select(l => l[..20]));
+        Assert.Equal([_cli.PathOf("days.csv")], Directory.GetFiles(_cli.Folder, "days.csv*"));
+    }
+
+    [Fact]
+    public async Task An_export_that_fails_halfway_leaves_the_file_it_would_replace_as_it_was()
+    {
+        var file = new FileInfo(_cli.PathOf("days.csv"));
+        await File.WriteAllTextAsync(file.FullName, "last month's export\n", Ct);
+
+        var error = await Assert.ThrowsAsync<CliException>(() => ExportCommand.WriteWholeAsync(file, async writer =>
+        {
+            await writer.WriteLineAsync("station_id,date");
+            await writer.FlushAsync(Ct);
+            throw new IOException("No space left on device");
+        }));
+
+        Assert.Equal(1, error.ExitCode);
+        Assert.Equal($"--out: writing {file.FullName} failed (No space left on device); the file is as it was before the export. " +
+            $"Check the free space and the rights on {file.DirectoryName}.", error.Message);
+        Assert.Equal("last month's export\n", await File.ReadAllTextAsync(file.FullName, Ct));
+        Assert.Equal([file.FullName], Directory.GetFiles(_cli.Folder, "days.csv*"));
+    }
+
+    [Fact]
+    public async Task An_export_stopped_halfway_creates_no_file()
+    {
+        var file = new FileInfo(_cli.PathOf("days.csv"));
+        using var stop = new CancellationTokenSource();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => ExportCommand.WriteWholeAsync(file, async writer =>
+        {
+            await writer.WriteLineAsync("station_id,date");
+            await stop.CancelAsync();
+            stop.Token.ThrowIfCancellationRequested();
+        }));
+
+        Assert.Empty(Directory.GetFiles(_cli.Folder, "days.csv*"));
+    }
+
     /// <summary>What the rows of a SQLite file older than the zone column, whose fetches are no longer archived, record: no zone.</summary>
     private async Task ForgetTheDaysZonesAsync()
     {
