@@ -184,6 +184,9 @@ public static class ExportCommand
     /// </summary>
     internal static async Task WriteWholeAsync(FileInfo file, Func<TextWriter, Task> write)
     {
+        // A link named by --out stays a link: the file it leads to is the one replaced.
+        if (file.LinkTarget is not null && file.ResolveLinkTarget(returnFinalTarget: true) is FileInfo linked)
+            file = linked;
         var partial = file.FullName + ".partial";
         var replacing = File.Exists(file.FullName);
         StreamWriter writer;

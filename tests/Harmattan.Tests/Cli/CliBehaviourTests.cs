@@ -698,6 +698,20 @@ public sealed class CliBehaviourTests : IDisposable
     }
 
     [Fact]
+    public async Task An_export_to_a_link_replaces_the_file_it_leads_to_and_keeps_the_link()
+    {
+        Directory.CreateDirectory(_cli.PathOf("shared"));
+        await File.WriteAllTextAsync(_cli.PathOf("shared/latest.csv"), "last month's export\n", Ct);
+        File.CreateSymbolicLink(_cli.PathOf("days.csv"), "shared/latest.csv");
+
+        await ExportCommand.WriteWholeAsync(new FileInfo(_cli.PathOf("days.csv")), writer => writer.WriteAsync("station_id,date\n"));
+
+        Assert.Equal("shared/latest.csv", new FileInfo(_cli.PathOf("days.csv")).LinkTarget);
+        Assert.Equal("station_id,date\n", await File.ReadAllTextAsync(_cli.PathOf("shared/latest.csv"), Ct));
+        Assert.Equal([_cli.PathOf("shared/latest.csv")], Directory.GetFiles(_cli.PathOf("shared")));
+    }
+
+    [Fact]
     public async Task An_export_stopped_halfway_creates_no_file()
     {
         var file = new FileInfo(_cli.PathOf("days.csv"));
