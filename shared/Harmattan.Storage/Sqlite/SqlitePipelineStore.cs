@@ -151,6 +151,8 @@ public sealed partial class SqlitePipelineStore : IPipelineStore, IDisposable
     private readonly bool _isFile;
     private readonly int _busyTimeoutMilliseconds;
     private readonly ILogger _logger;
+    /// <summary>Set once the store was opened: from then on its file missing was removed or moved, not yet to be created.</summary>
+    private volatile bool _opened;
     private readonly TimeProvider _time;
 
     /// <summary>
@@ -214,6 +216,9 @@ public sealed partial class SqlitePipelineStore : IPipelineStore, IDisposable
         // Not opened: opening creates the file.
         _isFile && !File.Exists(DataSource) ? throw NoStore() : OpenAsync(forWriting: false, cancellationToken);
 
+    private StoreNotReadyException Gone() =>
+        new($"{Path.GetFullPath(DataSource)} is gone (removed or moved while this process ran?): restore it, or restart the process to create a new store");
+
     private StoreNotReadyException NoStore() =>
         new($"no store at {Path.GetFullPath(DataSource)}: check ConnectionStrings__Sqlite; the loader creates the store when it starts");
 
@@ -255,6 +260,7 @@ public sealed partial class SqlitePipelineStore : IPipelineStore, IDisposable
             _mayLackDailyColumns = false;
             return 0;
         }, cancellationToken);
+        _opened = true;
     }
 
     /// <summary>
@@ -362,8 +368,7 @@ public sealed partial class SqlitePipelineStore : IPipelineStore, IDisposable
     public async Task PingAsync(CancellationToken cancellationToken = default)
     {
         if (_isFile && !File.Exists(DataSource))
-            throw new StoreNotReadyException(
-                $"{Path.GetFullPath(DataSource)} is gone (removed or moved while this process ran?): restore it, or restart the process to create a new store");
+            throw Gone();
         var tables = await WithConnectionAsync(connection => TablesInAsync(connection, cancellationToken), cancellationToken);
         if (Tables.Except(tables).ToList() is { Count: > 0 } missing)
             throw new StoreNotReadyException(
@@ -648,6 +653,10 @@ public sealed partial class SqlitePipelineStore : IPipelineStore, IDisposable
     {
         for (var attempt = 1; ; attempt++)
         {
+            // Opening creates a missing file: an empty one at the path of a store removed while this process ran would fail
+            // every write on a missing table, naming neither the file nor the fix.
+            if (_opened && _isFile && !File.Exists(DataSource))
+                throw Gone();
             try
             {
                 await using var connection = new SqliteConnection(_connectionString);

@@ -210,6 +210,29 @@ public sealed class SqlitePipelineStoreTests : PipelineStoreContract
     }
 
     [Fact]
+    public async Task Writes_after_the_file_was_removed_name_it_every_time_and_create_nothing()
+    {
+        var loader = Open();
+        await loader.InitializeAsync(Ct);
+        await loader.UpsertAveragesAsync([Averages(Station1, FetchedAt, 1, 1.0, Day)], Ct);
+
+        File.Move(_path, _path + ".moved");
+        foreach (var file in new[] { _path + "-wal", _path + "-shm" })
+            File.Delete(file);
+
+        // The bus retries a failed write: opening the path created an empty file there, where every write then failed on
+        // "no such table" and no fault named the file.
+        var nextDay = Averages(Station1, FetchedAt.AddDays(1), 1, 2.0, Day.AddDays(1));
+        for (var attempt = 0; attempt < 3; attempt++)
+        {
+            var gone = await Assert.ThrowsAsync<StoreNotReadyException>(() => loader.UpsertAveragesAsync([nextDay], Ct));
+            Assert.Equal($"{_path} is gone (removed or moved while this process ran?): restore it, or restart the process to create a new store",
+                gone.Message);
+        }
+        Assert.False(File.Exists(_path));
+    }
+
+    [Fact]
     public async Task The_loader_s_readiness_after_its_file_was_removed_says_so_every_time_and_creates_nothing()
     {
         var loader = Open();
