@@ -151,9 +151,9 @@ public sealed partial class SqlitePipelineStore : IPipelineStore, IDisposable
     private readonly bool _isFile;
     private readonly int _busyTimeoutMilliseconds;
     private readonly ILogger _logger;
-    /// <summary>Set once the store was opened: from then on its file missing was removed or moved, not yet to be created.</summary>
-    private volatile bool _opened;
     private readonly TimeProvider _time;
+    /// <summary>Set once the store was opened: a file missing after that was removed or moved, and is not created again.</summary>
+    private volatile bool _opened;
 
     /// <summary>
     /// The write transactions of this process take turns here before BEGIN IMMEDIATE. SQLite's busy handler waits for
