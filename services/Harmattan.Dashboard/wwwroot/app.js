@@ -11,7 +11,7 @@ const LABELS = new Map(Object.entries({
 }));
 const DEFAULT_QUANTITIES = ["pm2_5", "co"];
 const DEFAULT_DAYS = 30;
-const COLORS = { complete: "#2f6f8f", incomplete: "#d39a12", guideline: "#c0392b", hourly: "#c2631b" };
+const COLORS = { complete: "#2f6f8f", incomplete: "#9a6a00", guideline: "#c0392b", hourly: "#c2631b" };
 
 const state = { stations: [], station: null, daily: null, dailyRequest: 0, dayRequest: 0, selected: new Set(DEFAULT_QUANTITIES), charts: [], hourlyChart: null };
 const $ = (id) => document.getElementById(id);
@@ -79,7 +79,13 @@ function el(tag, attributes = {}, ...children) {
 }
 
 async function getJson(url) {
-  const response = await fetch(url, { headers: { Accept: "application/json" } });
+  let response;
+  try {
+    response = await fetch(url, { headers: { Accept: "application/json" } });
+  } catch {
+    // The browser's own words ("Failed to fetch", "NetworkError when attempting to fetch resource") say nothing to do.
+    throw new Error("The dashboard did not answer: it may have stopped, or the network is down. Try again, or reload the page.");
+  }
   const body = await response.json().catch(() => null);
   if (!response.ok) throw new Error(body?.detail || `${url} answered ${response.status}`);
   return body;
@@ -90,17 +96,43 @@ function showMessage(text, isError = false) {
   message.textContent = text || "";
   message.classList.toggle("error", isError);
 }
+// What is being read, said in a live region and beside the charts, which are marked busy meanwhile; "" when done.
+function showLoading(text) {
+  $("loading").hidden = !text;
+  $("loading").textContent = text || "";
+  $("charts").setAttribute("aria-busy", String(!!text));
+}
+function lastDay(s) {
+  // The range ends on the last stored day, so a station with old data still opens on its data.
+  return s.lastHour ? isoDay(new Date(s.lastHour), s.timeZone) : s.last30Days.to;
+}
+// A date typed from the keyboard passes through others on its way (0002, 0020, 0202 while 2026 is typed; a Backspace
+// empties the field): only a whole date of a four-digit year (the fields' min) moves the range, and takes the other end along.
+function onDateChosen(input, takeOtherAlong) {
+  input.addEventListener("change", () => {
+    if (!input.checkValidity()) return;
+    takeOtherAlong();
+    loadDaily();
+  });
+}
 
 async function start() {
+  if (typeof Chart === "undefined") {
+    showLoading("");
+    showMessage("The chart library (vendor/chart.umd.min.js) could not be loaded, on a slow or broken connection: reload the page.", true);
+    return;
+  }
   Chart.defaults.font.family = getComputedStyle(document.body).fontFamily;
   Chart.defaults.color = "#5d6b73";
   try {
     const answer = await getJson("api/stations");
     state.stations = answer.stations;
   } catch (error) {
+    showLoading("");
     showMessage(`The stations could not be read: ${error.message}`, true);
     return;
   }
+  showLoading("");
   renderFreshness();
   // The configured stations are listed before any fetch: a fresh store is one without a station with data.
   if (!state.stations.some((s) => s.lastHour)) {
@@ -114,16 +146,12 @@ async function start() {
   select.value = first.id;
   select.addEventListener("change", () => chooseStation(select.value));
   // An end moved past the other one takes it along, rather than asking the API for a range it refuses.
-  $("from").addEventListener("change", () => {
-    if ($("from").value > $("to").value) $("to").value = $("from").value;
-    loadDaily();
-  });
-  $("to").addEventListener("change", () => {
-    if ($("to").value < $("from").value) $("from").value = $("to").value;
-    loadDaily();
-  });
+  onDateChosen($("from"), () => { if (!$("to").value || $("from").value > $("to").value) $("to").value = $("from").value; });
+  onDateChosen($("to"), () => { if (!$("from").value || $("to").value < $("from").value) $("from").value = $("to").value; });
   for (const button of document.querySelectorAll(".ranges button")) {
     button.addEventListener("click", () => {
+      // An end emptied from the keyboard is the station's last day again.
+      if (!$("to").checkValidity()) $("to").value = lastDay(state.station);
       $("from").value = addDays($("to").value, 1 - Number(button.dataset.days));
       loadDaily();
     });
@@ -133,8 +161,14 @@ async function start() {
 
 function chooseStation(id) {
   state.station = state.stations.find((s) => s.id === id);
-  // The range ends on the last stored day, so a station with old data still opens on its data.
-  const last = state.station.lastHour ? isoDay(new Date(state.station.lastHour), state.station.timeZone) : state.station.last30Days.to;
+  // Until its days come (seconds on a slow link) the charts, notice and days of the station before would pass for its own.
+  if (state.daily && state.daily.stationId !== id) {
+    removeCharts();
+    $("quantities").replaceChildren();
+    $("days-table").replaceChildren();
+    showMessage("");
+  }
+  const last = lastDay(state.station);
   $("to").value = last;
   $("from").value = addDays(last, 1 - DEFAULT_DAYS);
   loadDaily();
@@ -147,11 +181,13 @@ async function loadDaily() {
   $("day").hidden = true;
   // Only the answer to the latest request is drawn: an earlier one, for another station or range, may arrive after it.
   const request = ++state.dailyRequest;
+  showLoading(`Loading the days of ${state.station.name || id} from ${from} to ${to}…`);
   let daily;
   try {
     daily = await getJson(`api/stations/${encodeURIComponent(id)}/daily?from=${from}&to=${to}`);
   } catch (error) {
     if (request !== state.dailyRequest) return;
+    showLoading("");
     // The charts of the station or range shown before would pass for the one chosen.
     removeCharts();
     $("quantities").replaceChildren();
@@ -160,6 +196,7 @@ async function loadDaily() {
     return;
   }
   if (request !== state.dailyRequest) return;
+  showLoading("");
   state.daily = daily;
   const stored = state.daily.days.length;
   showMessage(stationNotice(state.station) || (stored === 0 ? `No days stored for this station from ${from} to ${to}.` : ""));
@@ -306,7 +343,11 @@ function renderDaysTable() {
     body.append(el("tr", {
       class: missing ? "missing" : dayState(d) === "incomplete" ? "incomplete" : "", "data-date": d.date, tabindex: "0",
       onclick: () => showDay(d.date, quantities[0]),
-      onkeydown: (e) => { if (e.key === "Enter") showDay(d.date, quantities[0]); },
+      onkeydown: (e) => {
+        if (e.key !== "Enter" && e.key !== " ") return;
+        e.preventDefault();
+        showDay(d.date, quantities[0]);
+      },
     }, el("td", {}, d.date, missing ? el("span", { class: "flag" }, "no data") : d.isComplete ? "" : el("span", { class: "flag" }, dayState(d))),
     el("td", {}, `${d.hoursCovered}/${d.hoursInDay}`), el("td", {}, percent(d.completeness)),
     ...quantities.map((q) => el("td", {}, number(d.quantities[q]?.mean ?? null)))));
@@ -326,6 +367,7 @@ async function showDay(date, q) {
   } catch (error) {
     if (superseded()) return;
     openDayView(date, `${date} · hour by hour`, error.message);
+    $("announce").textContent = `${date}: ${error.message}`;
     $("day").scrollIntoView({ behavior: "smooth", block: "nearest" });
     return;
   }
@@ -350,6 +392,8 @@ async function showDay(date, q) {
   $("day-summary").textContent =
     `${slots.length} hours in this day (${timeZone}), ${covered} with data` +
     (day.day ? `; stored as ${dayState(day.day).replace("running", "still running")} (${percent(day.day.completeness)}).` : ".");
+  // The hours open above the row or point that asked for them, where the focus does not go: said in a live region.
+  $("announce").textContent = `Hours of ${date} shown above: ${$("day-summary").textContent}`;
 
   state.hourlyChart?.destroy();
   state.hourlyChart = new Chart($("hourly-chart"), {

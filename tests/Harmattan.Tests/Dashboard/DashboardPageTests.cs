@@ -608,6 +608,139 @@ public sealed class DashboardPageTests : IAsyncLifetime
         await page.Locator("#freshness").ScreenshotAsync(new LocatorScreenshotOptions { Path = Path.Combine(ScreenshotFolder, "dashboard-phone-freshness.png") });
     }
 
+    [Fact]
+    public async Task Retyping_the_year_of_the_end_of_the_range_from_the_keyboard_keeps_its_start_and_its_charts()
+    {
+        var page = await OpenAsync(1280, 900, mobile: false);
+        var (from, to) = (await page.Locator("#from").InputValueAsync(), await page.Locator("#to").InputValueAsync());
+
+        // The year is the last part of the field whatever the locale's order (dd/mm/yyyy, mm/dd/yyyy): typed digit by
+        // digit as a person types it, it reads 0002, 0020, 0202, then the year.
+        await page.Locator("#to").FocusAsync();
+        await page.Keyboard.PressAsync("ArrowRight");
+        await page.Keyboard.PressAsync("ArrowRight");
+        await page.Keyboard.TypeAsync(to[..4], new() { Delay = 150 });
+        await page.Keyboard.PressAsync("Tab");
+        // Time for the page to ask for the range and draw it.
+        await Task.Delay(TimeSpan.FromSeconds(1.5), Ct);
+
+        Assert.Equal(to, await page.Locator("#to").InputValueAsync());
+        Assert.Equal(from, await page.Locator("#from").InputValueAsync());
+        Assert.True(await page.Locator("#message").IsHiddenAsync(), await page.Locator("#message").TextContentAsync());
+        Assert.Equal(1, await page.Locator(Pm25Canvas).CountAsync());
+    }
+
+    [Fact]
+    public async Task Emptying_the_end_of_the_range_with_backspace_keeps_its_start_and_a_quick_range_still_works()
+    {
+        var page = await OpenAsync(1280, 900, mobile: false);
+        var errors = new List<string>();
+        page.PageError += (_, error) => errors.Add(error);
+        var from = await page.Locator("#from").InputValueAsync();
+
+        await page.Locator("#to").FocusAsync();
+        await page.Keyboard.PressAsync("Backspace");
+        await Task.Delay(TimeSpan.FromMilliseconds(500), Ct);
+        Assert.Equal(from, await page.Locator("#from").InputValueAsync());
+
+        await page.Locator(".ranges button[data-days='90']").ClickAsync();
+        await page.WaitForFunctionAsync($"() => Chart.getChart(document.querySelector(\"{Pm25Canvas}\"))?.data.labels.length === 90");
+
+        Assert.True(errors.Count == 0, string.Join('\n', errors));
+        Assert.Equal(FirstDay.AddDays(StoredDays - 1).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), await page.Locator("#to").InputValueAsync());
+    }
+
+    [Fact]
+    public async Task While_the_days_of_another_station_load_the_page_says_so_and_hides_the_charts_of_the_station_before()
+    {
+        var page = await OpenAsync(1280, 900, mobile: false);
+        await page.RouteAsync($"**/api/stations/{Smart189}/daily*", async route =>
+        {
+            await Task.Delay(TimeSpan.FromSeconds(2), Ct);
+            await route.ContinueAsync();
+        });
+
+        await page.Locator("#station").SelectOptionAsync(Smart189);
+        await Task.Delay(TimeSpan.FromMilliseconds(500), Ct);
+
+        // A slow link (3G) takes seconds to answer: meanwhile Smart188's PM2.5 would pass for Smart189's.
+        Assert.Equal(0, await page.Locator(Pm25Canvas).CountAsync());
+        await Assertions.Expect(page.GetByRole(AriaRole.Status).Filter(new() { HasText = "Loading" })).ToBeVisibleAsync(new() { Timeout = 100 });
+        await page.Locator("#quantities button[data-quantity='pm10']").WaitForAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Status).Filter(new() { HasText = "Loading" })).ToHaveCountAsync(0);
+    }
+
+    [Fact]
+    public async Task When_the_chart_library_cannot_be_loaded_the_page_says_so_rather_than_stay_empty()
+    {
+        await using var context = await _browser.NewContextAsync(new BrowserNewContextOptions { Locale = "en-GB" });
+        var page = await context.NewPageAsync();
+        await page.RouteAsync("**/vendor/chart.umd.min.js", route => route.AbortAsync("connectionreset"));
+
+        await page.GotoAsync(_site.Address.ToString());
+        await page.WaitForFunctionAsync(MessageShown, null, new() { Timeout = 5000 });
+
+        Assert.Contains("chart", await page.Locator("#message").InnerTextAsync(), StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public async Task When_the_dashboard_stops_answering_the_message_says_so_in_words_not_the_browsers_jargon()
+    {
+        var page = await OpenAsync(1280, 900, mobile: false);
+        await page.RouteAsync("**/api/**", route => route.AbortAsync("connectionrefused"));
+
+        await page.Locator("#station").SelectOptionAsync(Smart189);
+        await page.Locator("#message.error").WaitForAsync();
+
+        var text = await page.Locator("#message").InnerTextAsync();
+        Assert.DoesNotContain("Failed to fetch", text);
+        Assert.Contains("did not answer", text);
+    }
+
+    [Fact]
+    public async Task The_flag_of_a_day_without_data_is_legible()
+    {
+        var page = await OpenAsync(1280, 900, mobile: false);
+        var flag = page.Locator($"#days-table tr[data-date='{MissingDay:yyyy-MM-dd}'] .flag");
+
+        Assert.Equal("no data", await flag.TextContentAsync());
+        // WCAG 2 AA for text of normal size: a contrast of at least 4.5:1 with the background.
+        var contrast = await flag.EvaluateAsync<double>(ContrastWithBackground);
+        Assert.True(contrast >= 4.5, $"The flag \"no data\" has a contrast of {contrast:0.00}:1.");
+    }
+
+    [Fact]
+    public async Task A_day_opened_from_the_keyboard_opens_with_space_too_and_is_announced()
+    {
+        var page = await OpenAsync(1280, 900, mobile: false);
+        await page.Locator("#days-details summary").ClickAsync();
+        var day = FirstDay.AddDays(1).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+
+        await page.Locator($"#days-table tr[data-date='{day}']").FocusAsync();
+        await page.Keyboard.PressAsync("Space");
+
+        await Assertions.Expect(page.Locator("#day-title")).ToHaveTextAsync(new Regex($"^{day}"), new() { Timeout = 5000 });
+        // The hours open above the focused row: a screen reader hears of them only through a live region.
+        await Assertions.Expect(page.GetByRole(AriaRole.Status).Filter(new() { HasText = day })).ToHaveCountAsync(1);
+    }
+
+    [Fact]
+    public async Task On_a_360_px_phone_the_chosen_station_is_shown_whole()
+    {
+        var page = await OpenAsync(360, 740, mobile: true);
+
+        var text = await page.Locator("#station").EvaluateAsync<string>("s => s.options[s.selectedIndex].text");
+        var room = await page.Locator("#station").EvaluateAsync<double>("""
+            s => {
+              const context = document.createElement("canvas").getContext("2d");
+              context.font = getComputedStyle(s).font;
+              // Its padding and its arrow take about 2.5rem of the box.
+              return s.clientWidth - 40 - context.measureText(s.options[s.selectedIndex].text).width;
+            }
+            """);
+        Assert.True(room >= 0, $"\"{text}\" is cut by {-room:0} px in the station list.");
+    }
+
     /// <summary>The page on Smart188 with <paramref name="day"/> in its range, and that day's hours opened from the table of days.</summary>
     private async Task<IPage> OpenHoursOfAsync(DateOnly day)
     {
