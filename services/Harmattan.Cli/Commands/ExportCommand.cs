@@ -43,6 +43,10 @@ public static class ExportCommand
             var outFile = result.GetResult(output)?.Tokens is [{ Value: "-" }] ? null : result.GetValue(output);
             if (outFile is { } target)
                 CommonOptions.RequireOutFile(target, "averages.csv");
+            // A link named by --out stays a link: the file it leads to is the one checked below and replaced.
+            var given = outFile;
+            if (outFile is { LinkTarget: not null } link && link.ResolveLinkTarget(returnFinalTarget: true) is FileInfo linked)
+                outFile = linked;
             // An export replaces the file it names: a store given by mistake (--out harmattan.db, the file being read), or
             // its write-ahead log, which holds its latest committed writes, would be lost.
             if (outFile is { } existing && StoreLocation.IsSqliteDatabase(existing))
@@ -79,8 +83,11 @@ public static class ExportCommand
             }
             if (outFile is { } file)
             {
-                await WriteWholeAsync(file, write);
-                await Console.Error.WriteLineAsync($"Wrote {written} of station {stationId} to {file.FullName}");
+                if (WritesInPlace(given!, file))
+                    await WriteInPlaceAsync(given!, write);
+                else
+                    await WriteWholeAsync(file, write);
+                await Console.Error.WriteLineAsync($"Wrote {written} of station {stationId} to {given!.FullName}");
             }
             else
             {
@@ -178,42 +185,71 @@ public static class ExportCommand
     }
 
     /// <summary>
+    /// Whether the CSV goes straight into <paramref name="file"/>, as a shell's <c>&gt;</c> writes: a device, a terminal or a
+    /// pipe (<c>/dev/null</c>, <c>/dev/stdout</c>, <c>&gt;(gzip ...)</c>, a FIFO), which a rename would replace by a plain
+    /// file, and an empty file, which holds nothing to keep. (.NET tells no file type apart; those all have no length.)
+    /// </summary>
+    internal static bool WritesInPlace(FileInfo given, FileInfo file) =>
+        new[] { given.FullName, file.FullName }.Any(path => path.StartsWith("/dev/", StringComparison.Ordinal) || path.StartsWith("/proc/", StringComparison.Ordinal))
+        || (File.Exists(file.FullName) && new FileInfo(file.FullName).Length == 0);
+
+    /// <summary>
     /// Writes the CSV beside <paramref name="file"/> under another name and renames it over the file when whole, so that
     /// an export stopped halfway (Ctrl-C, a full disk) leaves the file it would have replaced as it was, never a shorter
-    /// CSV that passes for the export.
+    /// CSV that passes for the export, and a reader of the file meanwhile reads the one or the other. The new file takes
+    /// the permissions of the one it replaces, which this user must be allowed to write, as when it was written in place.
     /// </summary>
     internal static async Task WriteWholeAsync(FileInfo file, Func<TextWriter, Task> write)
     {
-        // A link named by --out stays a link: the file it leads to is the one replaced.
-        if (file.LinkTarget is not null && file.ResolveLinkTarget(returnFinalTarget: true) is FileInfo linked)
-            file = linked;
-        var partial = file.FullName + ".partial";
         var replacing = File.Exists(file.FullName);
-        StreamWriter writer;
-        try
-        {
-            writer = new StreamWriter(partial);
-        }
-        catch (Exception ex) when (ex is UnauthorizedAccessException or IOException)
-        {
-            throw CannotWrite(file, ex, creating: true);
-        }
+        if (replacing)
+            await using (Open(file, file.FullName, creating: false, append: true)) { }
+        var partial = file.FullName + ".partial";
+        var writer = Open(file, partial, creating: true);
         try
         {
             await using (writer)
                 await write(writer);
-            File.Move(partial, file.FullName, overwrite: true);
+            if (replacing && !OperatingSystem.IsWindows())
+                File.SetUnixFileMode(partial, File.GetUnixFileMode(file.FullName));
         }
         catch (Exception ex)
         {
             File.Delete(partial);
-            if (ex is UnauthorizedAccessException)
-                throw CannotWrite(file, ex, creating: false);
             if (ex is IOException)
                 throw CliException.Failure($"--out: writing {file.FullName} failed ({ex.Message}); " +
                     $"{(replacing ? "the file is as it was before the export" : "no file was created")}. " +
                     $"Check the free space and the rights on {file.DirectoryName}.");
             throw;
+        }
+        try
+        {
+            File.Move(partial, file.FullName, overwrite: true);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            File.Delete(partial);
+            throw ex is UnauthorizedAccessException ? CannotWrite(file, ex, creating: false) : CliException.Failure(
+                $"--out: {file.FullName} could not be replaced ({ex.Message}); it is as it was before the export. " +
+                "Close any program that holds it open, or choose another file.");
+        }
+    }
+
+    internal static async Task WriteInPlaceAsync(FileInfo file, Func<TextWriter, Task> write)
+    {
+        await using var writer = Open(file, file.FullName, creating: false);
+        await write(writer);
+    }
+
+    private static StreamWriter Open(FileInfo file, string path, bool creating, bool append = false)
+    {
+        try
+        {
+            return new StreamWriter(path, append);
+        }
+        catch (Exception ex) when (ex is UnauthorizedAccessException or IOException)
+        {
+            throw CannotWrite(file, ex, creating);
         }
     }
 

@@ -217,7 +217,7 @@ public sealed partial class SqlitePipelineStore : IPipelineStore, IDisposable
         _isFile && !File.Exists(DataSource) ? throw NoStore() : OpenAsync(forWriting: false, cancellationToken);
 
     private StoreNotReadyException Gone() =>
-        new($"{Path.GetFullPath(DataSource)} is gone (removed or moved while this process ran?): restore it, or restart the process to create a new store");
+        new($"{Path.GetFullPath(DataSource)} is gone (removed or moved while this process ran?): restore it, or restart the loader (or `harmattan run`) to create a new store");
 
     private StoreNotReadyException NoStore() =>
         new($"no store at {Path.GetFullPath(DataSource)}: check ConnectionStrings__Sqlite; the loader creates the store when it starts");
@@ -227,7 +227,7 @@ public sealed partial class SqlitePipelineStore : IPipelineStore, IDisposable
         if (DataSource is not ("" or ":memory:") && Path.GetDirectoryName(Path.GetFullPath(DataSource)) is { Length: > 0 } directory)
             Directory.CreateDirectory(directory);
 
-        await WithConnectionAsync(async connection =>
+        await WithConnectionAsync(mayCreate: forWriting, async connection =>
         {
             var tables = await TablesInAsync(connection, cancellationToken);
             if (!forWriting && tables.Count == 0 && _isFile)
@@ -649,14 +649,18 @@ public sealed partial class SqlitePipelineStore : IPipelineStore, IDisposable
     /// Runs one unit of work on a pooled connection. Microsoft.Data.Sqlite and the busy timeout already wait for locks;
     /// what is still busy after that (e.g. a checkpoint, or another process initialising the file) is retried whole.
     /// </summary>
-    private async Task<T> WithConnectionAsync<T>(Func<SqliteConnection, Task<T>> work, CancellationToken cancellationToken)
+    private Task<T> WithConnectionAsync<T>(Func<SqliteConnection, Task<T>> work, CancellationToken cancellationToken) =>
+        WithConnectionAsync(mayCreate: false, work, cancellationToken);
+
+    /// <param name="mayCreate">Only the writers' open creates the store: opening creates a missing file, and an empty one
+    /// (at the path of a store removed while the services ran, or made by a reader before the loader started) would fail
+    /// every write on a missing table, naming neither the file nor the fix.</param>
+    private async Task<T> WithConnectionAsync<T>(bool mayCreate, Func<SqliteConnection, Task<T>> work, CancellationToken cancellationToken)
     {
         for (var attempt = 1; ; attempt++)
         {
-            // Opening creates a missing file: an empty one at the path of a store removed while this process ran would fail
-            // every write on a missing table, naming neither the file nor the fix.
-            if (_opened && _isFile && !File.Exists(DataSource))
-                throw Gone();
+            if (!mayCreate && _isFile && !File.Exists(DataSource))
+                throw _opened ? Gone() : NoStore();
             try
             {
                 await using var connection = new SqliteConnection(_connectionString);

@@ -698,17 +698,49 @@ public sealed class CliBehaviourTests : IDisposable
     }
 
     [Fact]
-    public async Task An_export_to_a_link_replaces_the_file_it_leads_to_and_keeps_the_link()
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public async Task An_export_to_a_link_replaces_the_file_it_leads_to_keeps_the_link_and_the_file_s_permissions()
     {
+        await SeedAsync("283164601", new DateOnly(2023, 11, 1), 1, hours: _ => 24);
         Directory.CreateDirectory(_cli.PathOf("shared"));
         await File.WriteAllTextAsync(_cli.PathOf("shared/latest.csv"), "last month's export\n", Ct);
+        File.SetUnixFileMode(_cli.PathOf("shared/latest.csv"), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead);
         File.CreateSymbolicLink(_cli.PathOf("days.csv"), "shared/latest.csv");
 
-        await ExportCommand.WriteWholeAsync(new FileInfo(_cli.PathOf("days.csv")), writer => writer.WriteAsync("station_id,date\n"));
+        var (exit, output) = await _cli.InvokeAsync(["export", "--station", "283164601", "--out", "days.csv", "--db", "harmattan.db"]);
 
+        Assert.True(exit == 0, output);
         Assert.Equal("shared/latest.csv", new FileInfo(_cli.PathOf("days.csv")).LinkTarget);
-        Assert.Equal("station_id,date\n", await File.ReadAllTextAsync(_cli.PathOf("shared/latest.csv"), Ct));
+        Assert.StartsWith("station_id,date,", await File.ReadAllTextAsync(_cli.PathOf("shared/latest.csv"), Ct));
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead, File.GetUnixFileMode(_cli.PathOf("shared/latest.csv")));
         Assert.Equal([_cli.PathOf("shared/latest.csv")], Directory.GetFiles(_cli.PathOf("shared")));
+    }
+
+    [Fact]
+    public async Task An_export_to_a_fifo_writes_into_it_and_leaves_it_a_fifo()
+    {
+        // A device, a terminal or a pipe (/dev/null, /dev/stdout, >(gzip ...), a FIFO) is written as a shell's > writes:
+        // renamed over, /dev/null would be a plain file for every other program of the machine.
+        await SeedAsync("283164601", new DateOnly(2023, 11, 1), 1, hours: _ => 24);
+        var fifo = _cli.PathOf("days.csv");
+        Assert.Equal(0, await RunAsync("mkfifo", fifo));
+        var read = Task.Run(() => File.ReadAllTextAsync(fifo, Ct), Ct);
+
+        var (exit, output) = await _cli.InvokeAsync(["export", "--station", "283164601", "--out", "days.csv", "--db", "harmattan.db"]);
+
+        Assert.True(exit == 0, output);
+        Assert.StartsWith("station_id,date,", await read.WaitAsync(TimeSpan.FromSeconds(30), Ct));
+        Assert.Equal(0, await RunAsync("test", "-p", fifo));
+        Assert.Equal([fifo], Directory.GetFiles(_cli.Folder, "days.csv*"));
+        Assert.True(ExportCommand.WritesInPlace(new FileInfo("/dev/stdout"), new FileInfo("/proc/self/fd/pipe:[1]")));
+        Assert.True(ExportCommand.WritesInPlace(new FileInfo("/dev/null"), new FileInfo("/dev/null")));
+    }
+
+    private static async Task<int> RunAsync(string program, params string[] arguments)
+    {
+        using var process = System.Diagnostics.Process.Start(program, arguments);
+        await process.WaitForExitAsync(Ct);
+        return process.ExitCode;
     }
 
     [Fact]

@@ -226,10 +226,25 @@ public sealed class SqlitePipelineStoreTests : PipelineStoreContract
         for (var attempt = 0; attempt < 3; attempt++)
         {
             var gone = await Assert.ThrowsAsync<StoreNotReadyException>(() => loader.UpsertAveragesAsync([nextDay], Ct));
-            Assert.Equal($"{_path} is gone (removed or moved while this process ran?): restore it, or restart the process to create a new store",
+            Assert.Equal($"{_path} is gone (removed or moved while this process ran?): restore it, or restart the loader (or `harmattan run`) to create a new store",
                 gone.Message);
         }
         Assert.False(File.Exists(_path));
+    }
+
+    [Fact]
+    public async Task A_reader_that_never_opened_the_store_creates_no_file_where_there_is_none()
+    {
+        // The extractor reads the store for its gap check without opening it: at a path with no file (the loader not
+        // started yet, or the file removed), SQLite made an empty one there, which the loader's writes then found.
+        var path = Path.Combine(Path.GetTempPath(), $"harmattan-no-store-{Guid.NewGuid():N}.db");
+        using var extractor = new SqlitePipelineStore($"Data Source={path}");
+
+        var missing = await Assert.ThrowsAsync<StoreNotReadyException>(() => extractor.RequireKnownSchemaAsync(Ct));
+        await Assert.ThrowsAsync<StoreNotReadyException>(() => extractor.GetFetchedUntilAsync(Station1, FetchedAt, Ct));
+
+        Assert.StartsWith($"no store at {path}", missing.Message);
+        Assert.False(File.Exists(path));
     }
 
     [Fact]
@@ -249,7 +264,7 @@ public sealed class SqlitePipelineStoreTests : PipelineStoreContract
         {
             var health = await check.CheckHealthAsync(context, Ct);
             Assert.Equal((HealthStatus.Unhealthy, $"the pipeline store is not ready: {_path} is gone (removed or moved while this process ran?): " +
-                "restore it, or restart the process to create a new store"), (health.Status, health.Description));
+                "restore it, or restart the loader (or `harmattan run`) to create a new store"), (health.Status, health.Description));
         }
         Assert.False(File.Exists(_path));
 
