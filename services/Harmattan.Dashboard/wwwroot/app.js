@@ -88,6 +88,7 @@ async function getJson(url) {
   }
   const body = await response.json().catch(() => null);
   if (!response.ok) throw new Error(body?.detail || `${url} answered ${response.status}`);
+  if (body === null) throw new Error("The dashboard's answer could not be read (cut short on a slow link?). Try again, or reload the page.");
   return body;
 }
 function showMessage(text, isError = false) {
@@ -106,17 +107,34 @@ function lastDay(s) {
   // The range ends on the last stored day, so a station with old data still opens on its data.
   return s.lastHour ? isoDay(new Date(s.lastHour), s.timeZone) : s.last30Days.to;
 }
-// A date typed from the keyboard passes through others on its way (0002, 0020, 0202 while 2026 is typed; a Backspace
-// empties the field): only a whole date of a four-digit year (the fields' min) moves the range, and takes the other end along.
+// A date typed from the keyboard passes through others on its way (0002, 0020, 0202 while 2026 is typed; 2023-01-30 while
+// the month 12 is typed; a Backspace empties the field): a change made by typing moves the range once the typing pauses,
+// the field is left or Enter is pressed (one from the picker at once), and only to a whole date of a four-digit year (the
+// fields' min), taking the other end along.
+const TYPING_PAUSE_MS = 700;
 function onDateChosen(input, takeOtherAlong) {
-  input.addEventListener("change", () => {
+  let pending = null, lastKey = -Infinity;
+  const commit = () => {
+    if (pending === null) return;
+    clearTimeout(pending);
+    pending = null;
     if (!input.checkValidity()) return;
     takeOtherAlong();
     loadDaily();
+  };
+  input.addEventListener("keydown", (e) => {
+    lastKey = performance.now();
+    if (e.key === "Enter") { e.preventDefault(); commit(); }
   });
+  input.addEventListener("change", () => {
+    clearTimeout(pending);
+    pending = setTimeout(commit, performance.now() - lastKey < TYPING_PAUSE_MS ? TYPING_PAUSE_MS : 0);
+  });
+  input.addEventListener("blur", commit);
 }
 
 async function start() {
+  showLoading("Loading the stations…");
   if (typeof Chart === "undefined") {
     showLoading("");
     showMessage("The chart library (vendor/chart.umd.min.js) could not be loaded, on a slow or broken connection: reload the page.", true);
@@ -161,13 +179,15 @@ async function start() {
 
 function chooseStation(id) {
   state.station = state.stations.find((s) => s.id === id);
-  // Until its days come (seconds on a slow link) the charts, notice and days of the station before would pass for its own.
-  if (state.daily && state.daily.stationId !== id) {
+  // Until its days come (seconds on a slow link) the charts, notice, days and error of the station before would pass for
+  // its own.
+  if (state.daily?.stationId !== id) {
     removeCharts();
     $("quantities").replaceChildren();
     $("days-table").replaceChildren();
-    showMessage("");
+    state.daily = null;
   }
+  showMessage("");
   const last = lastDay(state.station);
   $("to").value = last;
   $("from").value = addDays(last, 1 - DEFAULT_DAYS);
@@ -177,7 +197,8 @@ function chooseStation(id) {
 async function loadDaily() {
   const { id } = state.station;
   const from = $("from").value, to = $("to").value;
-  if (!from || !to) return;
+  // An end being typed, or typed past four digits of year, is no range to ask for.
+  if (!from || !to || !$("from").checkValidity() || !$("to").checkValidity()) return;
   $("day").hidden = true;
   // Only the answer to the latest request is drawn: an earlier one, for another station or range, may arrive after it.
   const request = ++state.dailyRequest;
@@ -367,7 +388,6 @@ async function showDay(date, q) {
   } catch (error) {
     if (superseded()) return;
     openDayView(date, `${date} · hour by hour`, error.message);
-    $("announce").textContent = `${date}: ${error.message}`;
     $("day").scrollIntoView({ behavior: "smooth", block: "nearest" });
     return;
   }

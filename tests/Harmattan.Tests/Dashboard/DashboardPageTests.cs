@@ -620,9 +620,9 @@ public sealed class DashboardPageTests : IAsyncLifetime
         await page.Keyboard.PressAsync("ArrowRight");
         await page.Keyboard.PressAsync("ArrowRight");
         await page.Keyboard.TypeAsync(to[..4], new() { Delay = 150 });
+        // Leaving the field moves the range at once (if the pause in typing has not already): then it is drawn.
         await page.Keyboard.PressAsync("Tab");
-        // Time for the page to ask for the range and draw it.
-        await Task.Delay(TimeSpan.FromSeconds(1.5), Ct);
+        await Assertions.Expect(page.Locator("#charts")).ToHaveAttributeAsync("aria-busy", "false");
 
         Assert.Equal(to, await page.Locator("#to").InputValueAsync());
         Assert.Equal(from, await page.Locator("#from").InputValueAsync());
@@ -640,7 +640,7 @@ public sealed class DashboardPageTests : IAsyncLifetime
 
         await page.Locator("#to").FocusAsync();
         await page.Keyboard.PressAsync("Backspace");
-        await Task.Delay(TimeSpan.FromMilliseconds(500), Ct);
+        await page.Keyboard.PressAsync("Tab");
         Assert.Equal(from, await page.Locator("#from").InputValueAsync());
 
         await page.Locator(".ranges button[data-days='90']").ClickAsync();
@@ -654,18 +654,22 @@ public sealed class DashboardPageTests : IAsyncLifetime
     public async Task While_the_days_of_another_station_load_the_page_says_so_and_hides_the_charts_of_the_station_before()
     {
         var page = await OpenAsync(1280, 900, mobile: false);
+        // A slow link (3G) takes seconds to answer: Smart189's days are held back until the page was looked at.
+        var answer = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         await page.RouteAsync($"**/api/stations/{Smart189}/daily*", async route =>
         {
-            await Task.Delay(TimeSpan.FromSeconds(2), Ct);
+            await answer.Task;
             await route.ContinueAsync();
         });
 
         await page.Locator("#station").SelectOptionAsync(Smart189);
-        await Task.Delay(TimeSpan.FromMilliseconds(500), Ct);
 
-        // A slow link (3G) takes seconds to answer: meanwhile Smart188's PM2.5 would pass for Smart189's.
-        Assert.Equal(0, await page.Locator(Pm25Canvas).CountAsync());
-        await Assertions.Expect(page.GetByRole(AriaRole.Status).Filter(new() { HasText = "Loading" })).ToBeVisibleAsync(new() { Timeout = 100 });
+        // Meanwhile Smart188's charts and quantities would pass for Smart189's.
+        await Assertions.Expect(page.GetByRole(AriaRole.Status).Filter(new() { HasText = "Loading the days of" })).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("#charts")).ToHaveAttributeAsync("aria-busy", "true");
+        Assert.Equal(0, await page.Locator("#quantities button").CountAsync());
+        Assert.Equal(0, await page.Locator("#charts canvas").CountAsync());
+        answer.SetResult();
         await page.Locator("#quantities button[data-quantity='pm10']").WaitForAsync();
         await Assertions.Expect(page.GetByRole(AriaRole.Status).Filter(new() { HasText = "Loading" })).ToHaveCountAsync(0);
     }
