@@ -7,6 +7,7 @@ using Harmattan.Extractor;
 using Harmattan.Extractor.Scheduling;
 using Harmattan.Hosting;
 using Harmattan.Loader;
+using Harmattan.Stations;
 using Harmattan.Storage;
 using Harmattan.Transformer;
 using MassTransit;
@@ -97,6 +98,11 @@ public static class RunCommand
         // Checked before anything starts, so that a day in the future stores nothing.
         StoreLocation.RequireSqliteOrNothing(builder.Configuration);
         var asked = StationSelection.Resolve(builder.Configuration, request.Stations, request.From, request.To, TimeProvider.System);
+        // Left running, the schedule fetches the stations given, as the first pass did: the configuration's others are not
+        // served by --simulate's simulator, and they were not asked for.
+        if (request.Stations.Length > 0)
+            builder.Services.PostConfigure<StationsOptions>(options => options.Stations =
+                [.. asked.Select(s => options.Stations.FirstOrDefault(c => c.Id == s.StationId) ?? new StationConfig { Id = s.StationId, TimeZone = s.TimeZone.Id })]);
 
         await using var simulator = request.Simulate
             ? await AirQinoSimulatorHost.StartAsync(new SimulatorOptions { StationIds = [.. asked.Select(s => s.StationId)] }, cancellationToken)
@@ -240,6 +246,9 @@ public static class RunCommand
                 if (allStored.Count > 0)
                     AnsiConsole.MarkupLineInterpolated(
                         $"  {(allStored.Count == 1 ? $"station {allStored[0].StationId}" : $"the other {allStored.Count} stations")}: every day stored");
+                // A failure of a station the run was not asked for (a hand-sent command) would otherwise fail it unsaid.
+                foreach (var fault in faults.All.Where(f => asked.All(s => s.StationId != f.StationId)).DistinctBy(f => f.StationId))
+                    await Console.Error.WriteLineAsync($"  station {fault.StationId}: {fault}");
                 // Where AirQino answered (an error status, a body too large or unusable) or some station's days were
                 // stored, the network is not the cause: the failures' own reasons say what is wrong.
                 if (faults.All.All(f => f.AirQinoFailure == AirQinoFailureKind.NotReached) && asked.All(s => pass.Tracker.Of(s.StationId).Stored == 0))
