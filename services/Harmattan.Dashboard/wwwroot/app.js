@@ -108,27 +108,37 @@ function lastDay(s) {
   return s.lastHour ? isoDay(new Date(s.lastHour), s.timeZone) : s.last30Days.to;
 }
 // A date typed from the keyboard passes through others on its way (0002, 0020, 0202 while 2026 is typed; 2023-01-30 while
-// the month 12 is typed; a Backspace empties the field): a change made by typing moves the range once the typing pauses,
-// the field is left or Enter is pressed (one from the picker at once), and only to a whole date of a four-digit year (the
-// fields' min), taking the other end along.
+// the month 12 is typed, for as long as the typist pauses; a Backspace empties the field). A pause in the typing (700 ms)
+// loads the range as typed if it is one, a whole date of a four-digit year (the fields' min) at each end, in order; only
+// leaving the field, Enter or the picker moves the other end along when it was passed.
 const TYPING_PAUSE_MS = 700;
 function onDateChosen(input, takeOtherAlong) {
-  let pending = null, lastKey = -Infinity;
+  let pending = null, changed = false, previewed = null, lastKey = -Infinity;
+  const range = () => `${$("from").value}/${$("to").value}`;
+  const preview = () => {
+    pending = null;
+    if (!$("from").checkValidity() || !$("to").checkValidity() || $("from").value > $("to").value) return;
+    previewed = range();
+    loadDaily();
+  };
   const commit = () => {
-    if (pending === null) return;
     clearTimeout(pending);
     pending = null;
+    if (!changed) return;
+    changed = false;
     if (!input.checkValidity()) return;
     takeOtherAlong();
-    loadDaily();
+    if (range() !== previewed) loadDaily();
+    previewed = null;
   };
   input.addEventListener("keydown", (e) => {
     lastKey = performance.now();
     if (e.key === "Enter") { e.preventDefault(); commit(); }
   });
   input.addEventListener("change", () => {
+    changed = true;
     clearTimeout(pending);
-    pending = setTimeout(commit, performance.now() - lastKey < TYPING_PAUSE_MS ? TYPING_PAUSE_MS : 0);
+    pending = performance.now() - lastKey < TYPING_PAUSE_MS ? setTimeout(preview, TYPING_PAUSE_MS) : setTimeout(commit, 0);
   });
   input.addEventListener("blur", commit);
 }
