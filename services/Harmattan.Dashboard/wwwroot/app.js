@@ -144,23 +144,22 @@ function onDateChosen(input, takeOtherAlong) {
 }
 
 async function start() {
-  showLoading("Loading the stations…");
   if (typeof Chart === "undefined") {
-    showLoading("");
     showMessage("The chart library (vendor/chart.umd.min.js) could not be loaded, on a slow or broken connection: reload the page.", true);
     return;
   }
   Chart.defaults.font.family = getComputedStyle(document.body).fontFamily;
   Chart.defaults.color = "#5d6b73";
+  showLoading("Loading the stations…");
   try {
     const answer = await getJson("api/stations");
     state.stations = answer.stations;
   } catch (error) {
-    showLoading("");
     showMessage(`The stations could not be read: ${error.message}`, true);
     return;
+  } finally {
+    showLoading("");
   }
-  showLoading("");
   renderFreshness();
   // The configured stations are listed before any fetch: a fresh store is one without a station with data.
   if (!state.stations.some((s) => s.lastHour)) {

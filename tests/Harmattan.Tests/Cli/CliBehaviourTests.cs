@@ -10,6 +10,7 @@ using Harmattan.Stations;
 using Harmattan.Storage.MongoDb;
 using Harmattan.Storage.Sqlite;
 using Harmattan.Testing;
+using Harmattan.Tests.Deploy;
 using Harmattan.Tests.Storage;
 using Microsoft.Data.Sqlite;
 using MongoDB.Driver;
@@ -723,24 +724,17 @@ public sealed class CliBehaviourTests : IDisposable
         // renamed over, /dev/null would be a plain file for every other program of the machine.
         await SeedAsync("283164601", new DateOnly(2023, 11, 1), 1, hours: _ => 24);
         var fifo = _cli.PathOf("days.csv");
-        Assert.Equal(0, await RunAsync("mkfifo", fifo));
+        Assert.Equal(0, Repository.Run("mkfifo", fifo).ExitCode);
         var read = Task.Run(() => File.ReadAllTextAsync(fifo, Ct), Ct);
 
         var (exit, output) = await _cli.InvokeAsync(["export", "--station", "283164601", "--out", "days.csv", "--db", "harmattan.db"]);
 
         Assert.True(exit == 0, output);
         Assert.StartsWith("station_id,date,", await read.WaitAsync(TimeSpan.FromSeconds(30), Ct));
-        Assert.Equal(0, await RunAsync("test", "-p", fifo));
+        Assert.Equal(0, Repository.Run("test", "-p", fifo).ExitCode);
         Assert.Equal([fifo], Directory.GetFiles(_cli.Folder, "days.csv*"));
         Assert.True(ExportCommand.WritesInPlace(new FileInfo("/dev/stdout"), new FileInfo("/proc/self/fd/pipe:[1]")));
         Assert.True(ExportCommand.WritesInPlace(new FileInfo("/dev/null"), new FileInfo("/dev/null")));
-    }
-
-    private static async Task<int> RunAsync(string program, params string[] arguments)
-    {
-        using var process = System.Diagnostics.Process.Start(program, arguments);
-        await process.WaitForExitAsync(Ct);
-        return process.ExitCode;
     }
 
     [Fact]
