@@ -147,6 +147,12 @@ public sealed partial class SqlitePipelineStore : IPipelineStore, IDisposable
         """;
 
     private readonly string _connectionString;
+    /// <summary>
+    /// The writers' first open, which creates a missing file; unpooled, so that one pool holds this file's connections.
+    /// Every other open uses <see cref="_connectionString"/>, which never creates it: a file removed between the look for it
+    /// and the open fails that open instead of being made again, empty.
+    /// </summary>
+    private readonly string _creatingConnectionString;
     /// <summary>A file named by its path, which File.Exists can look for (not in memory, nor a file: URI).</summary>
     private readonly bool _isFile;
     private readonly int _busyTimeoutMilliseconds;
@@ -179,10 +185,13 @@ public sealed partial class SqlitePipelineStore : IPipelineStore, IDisposable
         if (!given.ContainsKey("Default Timeout") && !given.ContainsKey("Command Timeout"))
             builder.DefaultTimeout = DefaultBusyTimeoutSeconds;
         _busyTimeoutMilliseconds = builder.DefaultTimeout * 1000;
-        _connectionString = builder.ToString();
         DataSource = builder.DataSource;
         _isFile = DataSource is not ("" or ":memory:") && builder.Mode != SqliteOpenMode.Memory
                   && !DataSource.StartsWith("file:", StringComparison.OrdinalIgnoreCase);
+        _creatingConnectionString = new SqliteConnectionStringBuilder(builder.ToString()) { Pooling = false }.ToString();
+        if (_isFile && builder.Mode == SqliteOpenMode.ReadWriteCreate)
+            builder.Mode = SqliteOpenMode.ReadWrite;
+        _connectionString = builder.ToString();
     }
 
     /// <summary>
@@ -663,8 +672,16 @@ public sealed partial class SqlitePipelineStore : IPipelineStore, IDisposable
                 throw _opened ? Gone() : NoStore();
             try
             {
-                await using var connection = new SqliteConnection(_connectionString);
-                await connection.OpenAsync(cancellationToken);
+                await using var connection = new SqliteConnection(mayCreate ? _creatingConnectionString : _connectionString);
+                try
+                {
+                    await connection.OpenAsync(cancellationToken);
+                }
+                catch (SqliteException ex) when ((ex.SqliteErrorCode & 0xFF) == SQLitePCL.raw.SQLITE_CANTOPEN && !mayCreate && _isFile
+                                                 && !File.Exists(DataSource))
+                {
+                    throw _opened ? Gone() : NoStore();
+                }
                 if (SqliteMovedFile.HasMoved(connection))
                 {
                     // Pooled connections hold the old file open; cleared, the pool opens the file now at the path.

@@ -125,6 +125,45 @@ public sealed class RunCommandTests : IDisposable
         Assert.DoesNotContain("Stopped", cli.Output);
     }
 
+    [Fact]
+    public async Task A_run_left_running_for_one_station_fetches_only_that_station_on_schedule()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        // Both default stations are configured, and this AirQino serves both: a scheduled fetch of the other is stored.
+        await using var simulator = await AirQinoSimulatorHost.StartAsync(
+            new SimulatorOptions { StationIds = ["283164601", "283181971"] }, ct);
+        await using var cli = ServiceProcess.StartCli(
+            ["run", "--station", "283164601", "--airqino-url", simulator.BaseUrl, "--db", Db],
+            new Dictionary<string, string> { ["Schedule__Cron"] = "* * * * *", ["Archive__PruneEnabled"] = "false" });
+        var deadline = DateTime.UtcNow.AddMinutes(2);
+        while (!cli.Output.Contains("Services running") && !cli.HasExited && DateTime.UtcNow < deadline)
+            await Task.Delay(50, ct);
+        Assert.True(cli.Output.Contains("Services running"), cli.Output);
+        var firstPass = await LastFetchedAsync("283164601");
+
+        // The schedule's first fetch, within a minute; the stations of one fetch are archived within a second or two.
+        deadline = DateTime.UtcNow.AddMinutes(2);
+        while (await LastFetchedAsync("283164601") == firstPass && !cli.HasExited && DateTime.UtcNow < deadline)
+            await Task.Delay(200, ct);
+        Assert.NotEqual(firstPass, await LastFetchedAsync("283164601"));
+        await Task.Delay(TimeSpan.FromSeconds(5), ct);
+
+        Assert.False(cli.HasExited, cli.Output);
+        Assert.Null(await LastFetchedAsync("283181971"));
+    }
+
+    /// <summary>When a station was last fetched, from the run's raw archive (a fetch of the same window again updates its
+    /// row), read as any SQLite client would while the run writes; null before any fetch of it.</summary>
+    private async Task<string?> LastFetchedAsync(string stationId)
+    {
+        await using var connection = new SqliteConnection($"Data Source={Db};Mode=ReadOnly;Pooling=False");
+        await connection.OpenAsync(TestContext.Current.CancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT max(fetched_at) FROM raw_fetches WHERE station_id = $station";
+        command.Parameters.AddWithValue("$station", stationId);
+        return await command.ExecuteScalarAsync(TestContext.Current.CancellationToken) as string;
+    }
+
     /// <summary>Daily rows in the run's store, read as any SQLite client would while the run writes.</summary>
     private async Task<long> StoredDaysAsync()
     {
