@@ -10,7 +10,8 @@ namespace Harmattan.Cli.Commands;
 /// <summary>
 /// <c>harmattan status</c>: per station the last hour stored, the last fetch, the data age and the stored days of the
 /// last 30 days or of <c>--from..--to</c>; the depth of every error queue. Exits 2 only when <c>--max-age</c> is given
-/// and a station's data is older, for cron or monitoring.
+/// and a station's data is older, or <c>--max-errors</c> and more messages wait in the error queues (or RabbitMQ does not
+/// answer), for cron or monitoring.
 /// </summary>
 public static class StatusCommand
 {
@@ -23,21 +24,25 @@ public static class StatusCommand
         var to = CommonOptions.To("Last day of the range to report, YYYY-MM-DD, inclusive; at the latest today in the station's time zone.");
         var maxAge = CommonOptions.Duration("--max-age",
             $"Exit with code 2 when a station's newest stored hour ended longer ago than this ({Durations.Examples}); without it the exit code is 0.");
+        var maxErrors = CommonOptions.WholeNumber("--max-errors",
+            "Exit with code 2 when more messages than this wait in the error queues together, or RabbitMQ cannot be reached " +
+            "to count them; without it they do not change the exit code.", 0, int.MaxValue,
+            "use 0 or more: 0 fails on any failed message");
         var db = CommonOptions.Db();
         var mongo = CommonOptions.Mongo(db);
         var rabbitMq = CommonOptions.RabbitMq();
         var command = new Command("status", "Show each station's data age and stored days (the last 30 or --from..--to), and the depth of the error queues.")
         {
-            stations, from, to, maxAge, db, mongo, rabbitMq,
+            stations, from, to, maxAge, maxErrors, db, mongo, rabbitMq,
         };
         CommonOptions.ValidateRange(command, from, to);
         command.SetAction((result, cancellationToken) =>
             RunAsync(result.GetValue(stations) ?? [], result.GetValue(from), result.GetValue(to), result.GetValue(maxAge),
-                CommonOptions.StoreOverrides(result.GetValue(db), result.GetValue(mongo)), result.GetValue(rabbitMq), cancellationToken));
+                result.GetValue(maxErrors), CommonOptions.StoreOverrides(result.GetValue(db), result.GetValue(mongo)), result.GetValue(rabbitMq), cancellationToken));
         return command;
     }
 
-    private static async Task<int> RunAsync(string[] stationIds, DateOnly? from, DateOnly? to, TimeSpan? maxAge,
+    private static async Task<int> RunAsync(string[] stationIds, DateOnly? from, DateOnly? to, TimeSpan? maxAge, int? maxErrors,
         (string, string?)[] storeOverrides, Uri? rabbitMq, CancellationToken cancellationToken)
     {
         var builder = CliHost.CreateBuilder(CommonOptions.StoreDefaults,
@@ -78,10 +83,16 @@ public static class StatusCommand
             AnsiConsole.MarkupLineInterpolated($"Nothing stored here.{hint}");
         ArchiveCommand.WriteSizes(await ArchiveCommand.ReadSizesAsync(store, cancellationToken));
 
-        WriteErrorQueues(await ErrorQueueReport.ReadAsync(broker, RabbitMqAddress.ConnectTimeout, cancellationToken));
+        var errorQueues = await ErrorQueueReport.ReadAsync(broker, RabbitMqAddress.ConnectTimeout, cancellationToken);
+        WriteErrorQueues(errorQueues);
 
-        if (maxAge is not { } limit)
-            return 0;
+        var tooOld = maxAge is { } ageLimit && TooOld(statuses, ageLimit);
+        var tooManyFailed = maxErrors is { } errorLimit && TooManyFailed(errorQueues, errorLimit);
+        return tooOld || tooManyFailed ? StaleExitCode : 0;
+    }
+
+    private static bool TooOld(IReadOnlyList<StationStatus> statuses, TimeSpan limit)
+    {
         var stale = statuses.Where(s => s.IsOlderThan(limit)).ToList();
         foreach (var status in stale)
         {
@@ -91,9 +102,26 @@ public static class StatusCommand
                 AnsiConsole.MarkupLineInterpolated($"[red]STALE[/]: station {status.StationId} has no data stored (--max-age {Durations.Format(limit)}).");
         }
         if (stale.Count > 0)
-            return StaleExitCode;
+            return true;
         AnsiConsole.MarkupLineInterpolated($"OK: every station's data is younger than {Durations.Format(limit)}.");
-        return 0;
+        return false;
+    }
+
+    private static bool TooManyFailed(ErrorQueueReport report, int limit)
+    {
+        if (report.Unreachable is not null)
+        {
+            AnsiConsole.MarkupLineInterpolated($"[red]ERRORS UNKNOWN[/]: the error queues could not be read (above), so --max-errors {limit} is not met.");
+            return true;
+        }
+        var failed = report.Queues.Sum(q => q.Messages ?? 0);
+        if (failed > limit)
+        {
+            AnsiConsole.MarkupLineInterpolated($"[red]ERRORS[/]: {Counted.Of(failed, "message waits", "messages wait")} in the error queues, more than --max-errors {limit}.");
+            return true;
+        }
+        AnsiConsole.MarkupLineInterpolated($"OK: {Counted.Of(failed, "message waits", "messages wait")} in the error queues, at most --max-errors {limit}.");
+        return false;
     }
 
     private static void WriteStation(StationStatus status, bool asked)

@@ -67,6 +67,27 @@ public sealed class StatusCommandTests : IAsyncLifetime
         Assert.DoesNotContain("s3cret-pw", output);
     }
 
+    [Fact]
+    public async Task With_max_errors_status_exits_2_when_more_messages_wait_in_the_error_queues_or_they_cannot_be_counted()
+    {
+        await PutInQueueAsync(QueueNames.ErrorQueue(QueueNames.ArchiveRawReadings), messages: 1);
+
+        var (failedExit, failed) = await StatusAsync(["--station", Fresh, "--max-errors", "0"], _vhost!.ConnectionString);
+        var (heldExit, held) = await StatusAsync(["--station", Fresh, "--max-errors", "1"], _vhost.ConnectionString);
+        var (unknownExit, unknown) = await StatusAsync(["--station", Fresh, "--max-errors", "5"], "amqp://guest:guest@127.0.0.1:1/");
+        var (ignoredExit, ignored) = await StatusAsync(["--station", Fresh, "--max-age", "3h"], _vhost.ConnectionString);
+
+        Assert.True(failedExit == 2, failed);
+        Assert.Contains("ERRORS: 1 message waits in the error queues, more than --max-errors 0.", failed);
+        Assert.True(heldExit == 0, held);
+        Assert.Contains("OK: 1 message waits in the error queues, at most --max-errors 1.", held);
+        Assert.True(unknownExit == 2, unknown);
+        Assert.Contains("ERRORS UNKNOWN: the error queues could not be read (above), so --max-errors 5 is not met.", unknown);
+        // Without the option the failed message is listed and leaves the exit code alone.
+        Assert.True(ignoredExit == 0, ignored);
+        Assert.Matches(@"archive-raw-readings_error\s+1\n", ignored);
+    }
+
     private async Task<(int Exit, string Output)> StatusAsync(string[] arguments, string rabbitMq)
     {
         await using var status = ServiceProcess.StartCli(["status", .. arguments, "--db", DbPath],
