@@ -22,6 +22,9 @@ public sealed class FetchStationWindowConsumer(AirQinoClient airQino, TimeProvid
             throw new ArgumentException(
                 $"FetchStationWindow for station {command.StationId} names an unknown time zone '{command.TimeZone}': use an IANA id such as UTC or Africa/Abidjan.");
 
+        // When it was asked for, not when the answer came: a day whose answer arrives after its last hour ended was asked
+        // for before, and may lack that hour.
+        var fetchedAt = time.GetUtcNow();
         AirQinoFetch fetch;
         try
         {
@@ -51,7 +54,6 @@ public sealed class FetchStationWindowConsumer(AirQinoClient airQino, TimeProvid
                 "AirQino's response for station {StationId} from {Source} has {RowsSkipped} of {RowsReceived} rows without the start " +
                 "of an hour as timestamp (first: {FirstSkipped}; expected such as \"{Example}\"); they are left out, and their hours count as not covered.",
                 command.StationId, fetch.Source, fetch.RowsUnparseable, fetch.RowsReceived, fetch.FirstUnparseable, AirQinoParser.ExampleTimestamp);
-        var fetchedAt = time.GetUtcNow();
         var messages = RawReadingsMessages.Cut(command, zone, fetch.Source, fetchedAt, fetch.Readings);
         foreach (var message in messages)
             await context.Publish(message, context.CancellationToken);

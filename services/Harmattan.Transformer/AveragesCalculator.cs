@@ -218,7 +218,9 @@ public static class AveragesCalculator
                 HoursCovered = _hoursCovered,
                 HoursInDay = hoursInDay,
                 Completeness = completeness,
-                IsComplete = EndTicks <= fetchedAtTicks && completeness >= completeThreshold,
+                // Ended once its last hour has, which in a zone of a half-hour offset is after the day.
+                IsComplete = DayWindows.EndOfLastHourBefore(new DateTimeOffset(EndTicks, TimeSpan.Zero)).UtcTicks <= fetchedAtTicks
+                             && completeness >= completeThreshold,
                 Quantities = quantities,
             };
         }

@@ -47,11 +47,23 @@ public static class DayWindows
     private static long HourStartsBefore(long ticks) => (ticks + TimeSpan.TicksPerHour - 1) / TimeSpan.TicksPerHour;
 
     /// <summary>
+    /// When the last of AirQino's hours of <paramref name="day"/> ends: the day holds the UTC hours that start in it, so
+    /// where it does not end on a UTC hour (a half-hour offset: Asia/Kolkata's day ends at 18:30Z) its last hour runs on
+    /// past its end (to 19:00Z). Until then a fetch cannot hold that hour: the day has not ended for its data.
+    /// </summary>
+    public static DateTimeOffset EndOfLastHour(DateOnly day, TimeZoneInfo zone) => EndOfLastHourBefore(StartOfDay(day.AddDays(1), zone));
+
+    /// <summary>The end of the last UTC hour that starts before <paramref name="end"/>: <paramref name="end"/> rounded up to the hour.</summary>
+    public static DateTimeOffset EndOfLastHourBefore(DateTimeOffset end) =>
+        new(HourStartsBefore(end.UtcTicks) * TimeSpan.TicksPerHour, TimeSpan.Zero);
+
+    /// <summary>
     /// Whether <paramref name="day"/>, cut in the zone <paramref name="zoneId"/> (UTC when unknown), had not ended at
-    /// <paramref name="fetchedAt"/>: a stored day fetched then is still running, its hours not all in yet.
+    /// <paramref name="fetchedAt"/>, its last hour included: a stored day fetched then is still running, its hours not all
+    /// in yet.
     /// </summary>
     public static bool NotEndedAt(DateOnly day, string? zoneId, DateTimeOffset fetchedAt) =>
-        StartOfDay(day.AddDays(1), StationsOptions.TryFindTimeZone(zoneId, out var zone) ? zone : TimeZoneInfo.Utc) > fetchedAt;
+        EndOfLastHour(day, StationsOptions.TryFindTimeZone(zoneId, out var zone) ? zone : TimeZoneInfo.Utc) > fetchedAt;
 
     /// <summary>The local calendar day of an instant.</summary>
     public static DateOnly LocalDate(DateTimeOffset instant, TimeZoneInfo zone) =>

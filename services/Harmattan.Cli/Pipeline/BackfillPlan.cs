@@ -61,11 +61,12 @@ public sealed class BackfillPlan
     }
 
     /// <summary>
-    /// Fetched once the day had ended in the station's zone: later fetches would find the same. Not a fetch stamped by a
-    /// clock that ran ahead, made maybe while the day was still running, which the stores let a later fetch replace.
+    /// Fetched once the day had ended in the station's zone, its last hour included: later fetches would find the same.
+    /// Not a fetch stamped by a clock that ran ahead, made maybe while the day was still running, which the stores let a
+    /// later fetch replace.
     /// </summary>
     public static bool IsFinal(StoredDailyAverage day, TimeZoneInfo zone, FetchTimeOrder order) =>
-        day.SourceFetchedAt >= DayWindows.StartOfDay(day.Date.AddDays(1), zone) && !order.IsAhead(day.SourceFetchedAt);
+        day.SourceFetchedAt >= DayWindows.EndOfLastHour(day.Date, zone) && !order.IsAhead(day.SourceFetchedAt);
 
     /// <summary>The days not in <paramref name="done"/>, as runs of consecutive days.</summary>
     public static IEnumerable<StationDays> MissingRuns(StationDays station, IReadOnlySet<DateOnly> done)

@@ -44,7 +44,16 @@ public static class TimeZoneCheck
             $"[yellow]Warning:[/] {stations} {string.Join(", ", unknown)} {are} not among this command's stations (Stations:N:Id) and not fetched yet, so {their} days are cut in UTC. If the services fetch {(unknown.Count == 1 ? "it" : "them")} in another time zone, give this command their station configuration.");
     }
 
-    /// <summary>The zone named <paramref name="zone"/> cuts days as <paramref name="expected"/> does (the same id, or an alias of it).</summary>
+    /// <summary>
+    /// The zone named <paramref name="zone"/> cuts days as <paramref name="expected"/> does: the same id, an alias of it, or
+    /// a zone whose rules differ only before 1970, long before any reading (Africa/Abidjan kept its local mean time until
+    /// 1912, and has been UTC since).
+    /// </summary>
     public static bool SameRules(string zone, TimeZoneInfo expected) =>
-        zone == expected.Id || (StationsOptions.TryFindTimeZone(zone, out var found) && found.HasSameRules(expected));
+        zone == expected.Id || (StationsOptions.TryFindTimeZone(zone, out var found)
+                                && (found.HasSameRules(expected) || (found.BaseUtcOffset == expected.BaseUtcOffset
+                                                                     && RulesSince1970(found).SequenceEqual(RulesSince1970(expected)))));
+
+    private static IEnumerable<TimeZoneInfo.AdjustmentRule> RulesSince1970(TimeZoneInfo zone) =>
+        zone.GetAdjustmentRules().Where(rule => rule.DateEnd >= new DateTime(1970, 1, 1));
 }

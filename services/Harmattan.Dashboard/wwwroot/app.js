@@ -28,7 +28,10 @@ function number(v) {
 }
 function percent(v) { return `${Math.round(v * 100)} %`; }
 function isoDay(date, timeZone) {
-  return new Intl.DateTimeFormat("en-CA", { timeZone, year: "numeric", month: "2-digit", day: "2-digit" }).format(date);
+  // From the parts, not format(): a locale's pattern varies between browsers' versions (en-CA gave M/D/YYYY in some).
+  const parts = new Intl.DateTimeFormat("en-CA", { timeZone, year: "numeric", month: "2-digit", day: "2-digit" }).formatToParts(date);
+  const part = (type) => parts.find((p) => p.type === type).value;
+  return `${part("year")}-${part("month")}-${part("day")}`;
 }
 function addDays(day, n) {
   const d = new Date(`${day}T00:00:00Z`);

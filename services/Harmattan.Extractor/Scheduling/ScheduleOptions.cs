@@ -24,8 +24,11 @@ public sealed class ScheduleOptions
     /// </summary>
     public bool RunAtStart { get; set; }
 
-    /// <summary>2 = yesterday and today, so that late data for yesterday is picked up.</summary>
-    [Range(1, 31, ErrorMessage = "Schedule:LookbackDays must be between 1 and 31 (2 = yesterday and today).")]
+    /// <summary>
+    /// 2 = yesterday and today, so that late data for yesterday is picked up. 1 is refused: the last run that fetches a day
+    /// would be its last before midnight, so no day would ever be fetched after it ended, nor its last hour at all.
+    /// </summary>
+    [Range(2, 31, ErrorMessage = "Schedule:LookbackDays must be between 2 and 31 (2 = yesterday and today; with 1 no day is fetched after it ended, so none is ever complete).")]
     public int LookbackDays { get; set; } = 2;
 
     public CronExpression ParseCron() => CronSchedule.Parse(Cron);

@@ -94,6 +94,28 @@ public sealed class BackfillPlanTests : IDisposable
     }
 
     [Fact]
+    public void A_day_of_a_half_hour_offset_is_final_only_once_its_last_hour_has_ended()
+    {
+        var kolkata = TimeZoneInfo.FindSystemTimeZoneById("Asia/Kolkata");
+        var day = Day(Station, First, 24, Earlier);
+        var stored = new StoredDailyAverage
+        {
+            StationId = Station, Date = First, HoursCovered = 23, HoursInDay = 24, Completeness = 23 / 24.0, IsComplete = false,
+            Quantities = day.Daily[0].Quantities, AlgorithmVersion = 1, SourceFetchId = Guid.NewGuid(),
+            // 2024-03-02 00:00 in Kolkata is 2024-03-01 18:30 UTC; the day's last hour, 18:00Z to 19:00Z, ends half an hour later.
+            SourceFetchedAt = new DateTimeOffset(2024, 3, 1, 18, 40, 0, TimeSpan.Zero),
+        };
+
+        var ended = stored with { SourceFetchedAt = new DateTimeOffset(2024, 3, 1, 19, 0, 0, TimeSpan.Zero) };
+
+        Assert.False(BackfillPlan.IsFinal(stored, kolkata, Order));
+        Assert.True(BackfillPlan.IsFinal(ended, kolkata, Order));
+        // Shown as still running (the dashboard, status, export), not as incomplete, until then.
+        Assert.True(stored.IsRunning("Asia/Kolkata"));
+        Assert.False(ended.IsRunning("Asia/Kolkata"));
+    }
+
+    [Fact]
     public async Task Days_cut_in_another_zone_than_the_one_the_services_now_fetch_in_are_fetched_again()
     {
         await _store.InitializeAsync(Ct);

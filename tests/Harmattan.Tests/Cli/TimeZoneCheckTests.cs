@@ -44,6 +44,28 @@ public sealed class TimeZoneCheckTests() : TemporaryStoreTest("zone-check")
         Assert.EndsWith("if Europe/Paris is the station's new zone, restart the services with it.\n", run.Replace("\r", ""));
     }
 
+    [Theory]
+    [InlineData("UTC", "UTC", true)]
+    [InlineData("Etc/UTC", "UTC", true)]
+    // Its local mean time ended in 1912: every day since is cut as in UTC.
+    [InlineData("Africa/Abidjan", "UTC", true)]
+    [InlineData("Europe/London", "UTC", false)]
+    [InlineData("Asia/Kolkata", "UTC", false)]
+    // Alike today, not since 1970: Germany had no summer time from 1950 to 1979, France from 1976.
+    [InlineData("Europe/Berlin", "Europe/Paris", false)]
+    [InlineData("Not/AZone", "UTC", false)]
+    public void Zones_are_the_same_when_they_cut_every_day_since_1970_alike(string zone, string expected, bool same) =>
+        Assert.Equal(same, TimeZoneCheck.SameRules(zone, TimeZoneInfo.FindSystemTimeZoneById(expected)));
+
+    [Fact]
+    public async Task A_station_fetched_in_africa_abidjan_gives_no_warning_to_a_command_that_cuts_its_days_in_utc()
+    {
+        await Store.ArchiveRawFetchesAsync([Builders.RawFetch("900000001", Builders.Midnight(Day), timeZone: "Africa/Abidjan")], Ct);
+        StationDays[] inUtc = [new("900000001", TimeZoneInfo.Utc, Day, Day)];
+
+        Assert.DoesNotContain("Warning", await OutputOfAsync(() => TimeZoneCheck.WarnOfOtherZonesAsync(Store, inUtc, offerRefetch: true, Ct)));
+    }
+
     private static async Task<string> OutputOfAsync(Func<Task> warn)
     {
         var console = AnsiConsole.Console;

@@ -277,6 +277,22 @@ public class AveragesCalculatorTests
     }
 
     [Fact]
+    public void A_day_of_a_half_hour_offset_has_not_ended_before_its_last_hour_has()
+    {
+        // Asia/Kolkata (UTC+05:30): 2026-11-01 runs from 18:30Z to 18:30Z; its hours start from 19:00Z to 18:00Z, the last
+        // of them ending at 19:00Z. 23 of its 24 hours came, which is complete by the rule once the day has ended.
+        var start = new DateTimeOffset(2026, 10, 31, 18, 30, 0, TimeSpan.Zero);
+        var rows = Enumerable.Range(0, 23).Select(h => Row(start.AddMinutes(30).AddHours(h), ("co", 1.0))).ToArray();
+        var fetch = Fetch(start, days: 1, rows) with { TimeZone = "Asia/Kolkata", FetchedAt = start.AddDays(1).AddMinutes(10) };
+
+        var day = AveragesCalculator.Compute(fetch, Defaults).Daily[0];
+
+        Assert.Equal((new DateOnly(2026, 11, 1), 23, 24), (day.Date, day.HoursCovered, day.HoursInDay));
+        Assert.False(day.IsComplete);
+        Assert.True(AveragesCalculator.Compute(fetch with { FetchedAt = start.AddDays(1).AddMinutes(30) }, Defaults).Daily[0].IsComplete);
+    }
+
+    [Fact]
     public void Days_without_rows_are_reported_with_no_hours_covered()
     {
         var fetch = Fetch(Day1, days: 3, Row(Day1.AddDays(1).AddHours(5), ("co", 1.0)));
