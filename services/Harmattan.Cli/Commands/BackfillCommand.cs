@@ -16,6 +16,9 @@ namespace Harmattan.Cli.Commands;
 /// </summary>
 public static class BackfillCommand
 {
+    /// <summary>How far behind this machine's clock the extractor's may run for its fetches to count as this backfill's.</summary>
+    private static readonly TimeSpan ClockSkewAllowance = TimeSpan.FromSeconds(10);
+
     public static Command Create()
     {
         var stations = CommonOptions.Stations();
@@ -85,8 +88,10 @@ public static class BackfillCommand
             await TimeZoneCheck.WarnOfUnconfiguredAsync(store, asked,
                 [.. StationsOptions.Read(builder.Configuration).Select(s => s.Id)], cancellationToken);
             var plan = await BackfillPlan.CreateAsync(store, asked, request.Refetch, FetchTimeOrder.Now(time), cancellationToken);
-            // Fetches done before this moment do not count as this backfill's results.
-            var startedAt = time.GetUtcNow();
+            // Fetches asked for before this moment do not count as this backfill's results. The extractor stamps them with
+            // its own clock, which on another machine may run a little behind this one's: a fetch asked for in the seconds
+            // before is as fresh.
+            var startedAt = time.GetUtcNow() - ClockSkewAllowance;
             var endpoint = await host.Services.GetRequiredService<ISendEndpointProvider>()
                 .GetSendEndpoint(BusRegistration.CommandAddress(QueueNames.FetchStationWindow, host.Services));
             commands = [.. plan.ToFetch.SelectMany(run => StationSelection.Commands(run, request.ChunkDays, requestedBy: "backfill"))];

@@ -10,12 +10,12 @@ namespace Harmattan.Cli.Commands;
 /// <summary>
 /// <c>harmattan status</c>: per station the last hour stored, the last fetch, the data age and the stored days of the
 /// last 30 days or of <c>--from..--to</c>; the depth of every error queue. Exits 2 only when <c>--max-age</c> is given
-/// and a station's data is older, or <c>--max-errors</c> and more messages wait in the error queues (or RabbitMQ does not
-/// answer), for cron or monitoring.
+/// and a station's data is older, or <c>--max-errors</c> and more messages than it wait in the error queues (or RabbitMQ
+/// does not answer), for cron or monitoring.
 /// </summary>
 public static class StatusCommand
 {
-    public const int StaleExitCode = 2;
+    public const int CheckFailedExitCode = 2;
 
     public static Command Create()
     {
@@ -88,7 +88,7 @@ public static class StatusCommand
 
         var tooOld = maxAge is { } ageLimit && TooOld(statuses, ageLimit);
         var tooManyFailed = maxErrors is { } errorLimit && TooManyFailed(errorQueues, errorLimit);
-        return tooOld || tooManyFailed ? StaleExitCode : 0;
+        return tooOld || tooManyFailed ? CheckFailedExitCode : 0;
     }
 
     private static bool TooOld(IReadOnlyList<StationStatus> statuses, TimeSpan limit)

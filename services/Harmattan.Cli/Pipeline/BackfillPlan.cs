@@ -61,12 +61,13 @@ public sealed class BackfillPlan
     }
 
     /// <summary>
-    /// Fetched once the day had ended in the station's zone, its last hour included: later fetches would find the same.
-    /// Not a fetch stamped by a clock that ran ahead, made maybe while the day was still running, which the stores let a
-    /// later fetch replace.
+    /// Fetched once the day had ended in the zone it was cut in (else the station's), its last hour included: later
+    /// fetches would find the same. Not a fetch stamped by a clock that ran ahead, made maybe while the day was still
+    /// running, which the stores let a later fetch replace.
     /// </summary>
     public static bool IsFinal(StoredDailyAverage day, TimeZoneInfo zone, FetchTimeOrder order) =>
-        day.SourceFetchedAt >= DayWindows.EndOfLastHour(day.Date, zone) && !order.IsAhead(day.SourceFetchedAt);
+        day.SourceFetchedAt >= DayWindows.EndOfLastHour(day.Date, StationsOptions.TryFindTimeZone(day.TimeZone, out var cutIn) ? cutIn : zone)
+        && !order.IsAhead(day.SourceFetchedAt);
 
     /// <summary>The days not in <paramref name="done"/>, as runs of consecutive days.</summary>
     public static IEnumerable<StationDays> MissingRuns(StationDays station, IReadOnlySet<DateOnly> done)

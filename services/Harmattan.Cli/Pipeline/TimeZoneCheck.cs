@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Harmattan.Storage;
 using Spectre.Console;
 
@@ -50,9 +51,13 @@ public static class TimeZoneCheck
     /// 1912, and has been UTC since).
     /// </summary>
     public static bool SameRules(string zone, TimeZoneInfo expected) =>
-        zone == expected.Id || (StationsOptions.TryFindTimeZone(zone, out var found)
-                                && (found.HasSameRules(expected) || (found.BaseUtcOffset == expected.BaseUtcOffset
-                                                                     && RulesSince1970(found).SequenceEqual(RulesSince1970(expected)))));
+        zone == expected.Id || SameRulesCache.GetOrAdd((zone, expected.Id), _ =>
+            StationsOptions.TryFindTimeZone(zone, out var found)
+            && (found.HasSameRules(expected) || (found.BaseUtcOffset == expected.BaseUtcOffset
+                                                 && RulesSince1970(found).SequenceEqual(RulesSince1970(expected)))));
+
+    /// <summary>Asked for each stored day of a range; the rules of a zone do not change while the process runs.</summary>
+    private static readonly ConcurrentDictionary<(string Zone, string Expected), bool> SameRulesCache = new();
 
     private static IEnumerable<TimeZoneInfo.AdjustmentRule> RulesSince1970(TimeZoneInfo zone) =>
         zone.GetAdjustmentRules().Where(rule => rule.DateEnd >= new DateTime(1970, 1, 1));

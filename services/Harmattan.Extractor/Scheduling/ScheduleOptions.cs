@@ -28,7 +28,7 @@ public sealed class ScheduleOptions
     /// 2 = yesterday and today, so that late data for yesterday is picked up. 1 is refused: the last run that fetches a day
     /// would be its last before midnight, so no day would ever be fetched after it ended, nor its last hour at all.
     /// </summary>
-    [Range(2, 31, ErrorMessage = "Schedule:LookbackDays must be between 2 and 31 (2 = yesterday and today; with 1 no day is fetched after it ended, so none is ever complete).")]
+    [Range(2, 31, ErrorMessage = "Schedule:LookbackDays must be between 2 and 31 (2 = yesterday and today; with 1 the schedule never fetches a day after it ended, so it completes none).")]
     public int LookbackDays { get; set; } = 2;
 
     public CronExpression ParseCron() => CronSchedule.Parse(Cron);

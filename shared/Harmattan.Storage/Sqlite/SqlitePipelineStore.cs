@@ -148,9 +148,10 @@ public sealed partial class SqlitePipelineStore : IPipelineStore, IDisposable
 
     private readonly string _connectionString;
     /// <summary>
-    /// The writers' first open, which creates a missing file; unpooled, so that one pool holds this file's connections.
-    /// Every other open uses <see cref="_connectionString"/>, which never creates it: a file removed between the look for it
-    /// and the open fails that open instead of being made again, empty.
+    /// The writers' first open of a file, which creates it when missing; unpooled, so that one pool holds the file's
+    /// connections. Every other open of a file uses <see cref="_connectionString"/>, which never creates it: a file removed
+    /// between the look for it and the open fails that open instead of being made again, empty. In memory, or named by a
+    /// <c>file:</c> URI, both are the connection string given.
     /// </summary>
     private readonly string _creatingConnectionString;
     /// <summary>A file named by its path, which File.Exists can look for (not in memory, nor a file: URI).</summary>
@@ -188,7 +189,7 @@ public sealed partial class SqlitePipelineStore : IPipelineStore, IDisposable
         DataSource = builder.DataSource;
         _isFile = DataSource is not ("" or ":memory:") && builder.Mode != SqliteOpenMode.Memory
                   && !DataSource.StartsWith("file:", StringComparison.OrdinalIgnoreCase);
-        _creatingConnectionString = new SqliteConnectionStringBuilder(builder.ToString()) { Pooling = false }.ToString();
+        _creatingConnectionString = _isFile ? new SqliteConnectionStringBuilder(builder.ToString()) { Pooling = false }.ToString() : builder.ToString();
         if (_isFile && builder.Mode == SqliteOpenMode.ReadWriteCreate)
             builder.Mode = SqliteOpenMode.ReadWrite;
         _connectionString = builder.ToString();
@@ -236,7 +237,8 @@ public sealed partial class SqlitePipelineStore : IPipelineStore, IDisposable
         if (DataSource is not ("" or ":memory:") && Path.GetDirectoryName(Path.GetFullPath(DataSource)) is { Length: > 0 } directory)
             Directory.CreateDirectory(directory);
 
-        await WithConnectionAsync(mayCreate: forWriting, async connection =>
+        // Once opened, never created again: a file gone since was removed or moved.
+        await WithConnectionAsync(mayCreate: forWriting && !_opened, async connection =>
         {
             var tables = await TablesInAsync(connection, cancellationToken);
             if (!forWriting && tables.Count == 0 && _isFile)
@@ -598,7 +600,7 @@ public sealed partial class SqlitePipelineStore : IPipelineStore, IDisposable
                     SELECT min(station_id) FROM daily_averages
                     UNION ALL
                     SELECT (SELECT min(station_id) FROM daily_averages WHERE station_id > ids.id) FROM ids WHERE ids.id IS NOT NULL)
-                SELECT id FROM ids WHERE id IS NOT NULL
+                SELECT id FROM ids WHERE id IS NOT NULL ORDER BY id COLLATE BINARY
                 """;
             var ids = new List<string>();
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);

@@ -192,6 +192,20 @@ public class ComposeFileTests
     }
 
     [Fact]
+    public void Every_container_keeps_at_most_five_log_files_of_10_MB()
+    {
+        // Docker's default driver keeps a container's output for ever; MongoDB logs every health check's connection.
+        var names = ((Document)Compose.At("services")!).Keys.Cast<string>().ToList();
+
+        Assert.Contains("mongo1", names);
+        Assert.All(names, name =>
+        {
+            Assert.True(Service(name).Text("logging", "driver") == "json-file", $"{name}: no json-file logging driver");
+            Assert.Equal(("10m", "5"), (Service(name).Text("logging", "options", "max-size"), Service(name).Text("logging", "options", "max-file")));
+        });
+    }
+
+    [Fact]
     public void Every_host_port_is_on_localhost_and_comes_from_a_variable()
     {
         var ports = ((Document)Compose.At("services")!).Keys.Cast<string>()

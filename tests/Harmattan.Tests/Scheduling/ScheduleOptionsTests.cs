@@ -30,7 +30,7 @@ public class ScheduleOptionsTests
     [InlineData("Schedule:Cron", "61 * * * *", "Schedule:Cron '61 * * * *' is not a valid five-field cron expression")]
     [InlineData("Schedule:Cron", "every hour", "Schedule:Cron 'every hour' is not a valid")]
     [InlineData("Schedule:LookbackDays", "0", "Schedule:LookbackDays must be between 2 and 31")]
-    [InlineData("Schedule:LookbackDays", "1", "with 1 no day is fetched after it ended")]
+    [InlineData("Schedule:LookbackDays", "1", "with 1 the schedule never fetches a day after it ended")]
     [InlineData("Schedule:LookbackDays", "32", "Schedule:LookbackDays must be between 2 and 31")]
     public void A_bad_value_is_reported_by_its_key(string key, string value, string message)
     {
