@@ -1,3 +1,4 @@
+using Harmattan.Cli.Commands;
 using Harmattan.Hosting;
 using Harmattan.Storage;
 using Microsoft.Extensions.Configuration;
@@ -73,12 +74,14 @@ public static class CliHost
 
     /// <summary>
     /// What a command that sends messages says when a signal stops it before it waits: how far it got, and how to
-    /// finish (<paramref name="total"/> is null when it had not counted its messages yet). Returns the exit code, 130.
+    /// finish (<paramref name="total"/> is null when it does not know how many it sends). Returns the exit code, 130.
     /// </summary>
     public static int StoppedWhileSending(int sent, int? total, string one, string many, string howToFinish)
     {
-        if (total is null)
+        if (sent == 0)
             AnsiConsole.MarkupLineInterpolated($"Stopped before any {one} was sent; run the same command again.");
+        else if (total is null)
+            AnsiConsole.MarkupLineInterpolated($"Stopped after sending {Counted.Of(sent, one, many)}. {howToFinish}");
         else
             AnsiConsole.MarkupLineInterpolated($"Stopped after sending {sent} of {total} {many}. {howToFinish}");
         return 130;

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Runtime.CompilerServices;
 using Harmattan.Cli.Operations;
 using Harmattan.Cli.Pipeline;
 using Harmattan.Contracts;
@@ -46,7 +47,8 @@ public static class ReplayCommand
     {
         var builder = CliHost.CreateBuilder(CommonOptions.StoreDefaults,
             CliHost.Overrides([.. storeOverrides, CommonOptions.RabbitMqOverride(rabbitMq)]));
-        var asked = StationSelection.Resolve(builder.Configuration, stationIds, from, to, TimeProvider.System);
+        // The asked ids and the configured stations are checked before the store is opened.
+        StationSelection.NotConfigured(builder.Configuration, stationIds);
         // The archived fetches are read from the store: a mistyped path must not create an empty one.
         StoreLocation.RequireExisting(builder.Configuration);
         var broker = BusRegistration.RabbitMqUri(builder.Configuration);
@@ -74,37 +76,43 @@ public static class ReplayCommand
         cancellationToken = stop.Token;
         var store = host.Services.GetRequiredService<IPipelineStore>();
         await StoreLocation.OpenForReadingAsync(store, cancellationToken);
+        var asked = await StationSelection.ResolveAsync(builder.Configuration, store, stationIds, from, to, TimeProvider.System,
+            cancellationToken);
         await (await RabbitMqAddress.ConnectAsync(broker, "harmattan replay", cancellationToken)).DisposeAsync();
 
         var sent = 0;
-        IReadOnlyList<RawReadingsFetched>? fetches = null;
         try
         {
             await host.StartAsync(cancellationToken);
-            fetches = await ArchivedFetchesAsync(store, asked, FetchTimeOrder.Now(host.Services.GetRequiredService<TimeProvider>()),
-                cancellationToken);
             if (stationIds.Length == 0 && await NotConfiguredAsync(store, asked, from, to, cancellationToken) is { Count: > 0 } leftOut)
                 AnsiConsole.MarkupLineInterpolated(
                     $"[yellow]Not replayed, as they are not among the configured stations:[/] {string.Join(", ", leftOut)}, whose archive holds fetches of {DayRange.Format(from, to)}. Add --station ID for each to replay it.");
-            if (fetches.Count == 0)
+
+            var progress = host.Services.GetRequiredService<ReplayProgress>();
+            var endpoint = await host.Services.GetRequiredService<ISendEndpointProvider>()
+                .GetSendEndpoint(BusRegistration.CommandAddress(QueueNames.ComputeAverages, host.Services));
+            // Each fetch is sent as it is read and only its window kept: a replay of years must not hold their readings.
+            var windowsSent = new List<RawReadingsFetched>();
+            var readings = 0L;
+            await foreach (var fetch in ArchivedFetchesAsync(store, asked,
+                               FetchTimeOrder.Now(host.Services.GetRequiredService<TimeProvider>()), cancellationToken))
+            {
+                progress.Expect([fetch.FetchId]);
+                await endpoint.Send(fetch, context => context.Headers.Set(HarmattanHeaders.Replay, true), cancellationToken);
+                sent++;
+                readings += fetch.Readings.Count;
+                windowsSent.Add(fetch with { Readings = [] });
+            }
+            if (sent == 0)
             {
                 AnsiConsole.MarkupLineInterpolated(
                     $"Nothing to replay: the store holds no raw fetch for {DayRange.Format(from, to)} ({asked.Count} station(s)). Run `harmattan backfill` for that range first.");
                 return 0;
             }
 
-            var progress = host.Services.GetRequiredService<ReplayProgress>();
-            progress.Expect(fetches.Select(f => f.FetchId));
-            var endpoint = await host.Services.GetRequiredService<ISendEndpointProvider>()
-                .GetSendEndpoint(BusRegistration.CommandAddress(QueueNames.ComputeAverages, host.Services));
-            foreach (var fetch in fetches)
-            {
-                await endpoint.Send(fetch, context => context.Headers.Set(HarmattanHeaders.Replay, true), cancellationToken);
-                sent++;
-            }
             AnsiConsole.MarkupLineInterpolated(
-                $"Replayed {Counted.Of(fetches.Count, "archived fetch", "archived fetches")} ({fetches.Sum(f => f.Readings.Count)} readings) of {asked.Count} station(s) for {DayRange.Format(from, to)} to {QueueNames.ComputeAverages}.");
-            var notArchived = asked.SelectMany(station => BackfillPlan.MissingRuns(station, DaysArchived(station, fetches))).ToList();
+                $"Replayed {Counted.Of(sent, "archived fetch", "archived fetches")} ({readings} readings) of {asked.Count} station(s) for {DayRange.Format(from, to)} to {QueueNames.ComputeAverages}.");
+            var notArchived = asked.SelectMany(station => BackfillPlan.MissingRuns(station, DaysArchived(station, windowsSent))).ToList();
             if (notArchived.Count > 0)
                 AnsiConsole.MarkupLineInterpolated(
                     $"Not replayed, as no fetch of theirs is archived: {string.Join(", ", notArchived.Select(run => $"{DayRange.Format(run.From, run.To)} of station {run.StationId}"))}. `harmattan backfill` fetches them.");
@@ -116,8 +124,8 @@ public static class ReplayCommand
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            // Ctrl-C before the wait, which reports its own stop.
-            return CliHost.StoppedWhileSending(sent, fetches?.Count, "archived fetch", "archived fetches",
+            // Ctrl-C before the wait, which reports its own stop. The fetches are read as they are sent: their number is not known.
+            return CliHost.StoppedWhileSending(sent, null, "archived fetch", "archived fetches",
                 "Those sent are still recomputed; run the same command again to replay them all (a fetch replayed twice changes nothing).");
         }
         finally
@@ -179,27 +187,42 @@ public static class ReplayCommand
     /// before a day with rows replaced one without in either order, or whose fetch with rows was never loaded). Fetches of
     /// other windows covering the same days are all sent and the loader keeps the newest per day.
     /// </summary>
-    internal static async Task<IReadOnlyList<RawReadingsFetched>> ArchivedFetchesAsync(IPipelineStore store,
-        IReadOnlyList<StationDays> asked, FetchTimeOrder order, CancellationToken cancellationToken)
+    /// <remarks>
+    /// Read <see cref="DaysPerRead"/> days of a station at a time, so that memory does not grow with the range. Each read
+    /// reaches <see cref="ZoneMargin"/> further on either side: a stored day and its fetches may have been cut in another
+    /// zone than the station's now. Every fetch of a window is in each read that reaches it, so the newest of a window is
+    /// the same in all of them; a fetch read twice is sent once.
+    /// </remarks>
+    internal static async IAsyncEnumerable<RawReadingsFetched> ArchivedFetchesAsync(IPipelineStore store,
+        IReadOnlyList<StationDays> asked, FetchTimeOrder order, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var fetches = new List<RawReadingsFetched>();
         foreach (var station in asked)
         {
-            var range = DayWindows.ForDays(station.From, station.To, station.TimeZone);
-            var archived = await store.GetRawFetchesAsync(station.StationId, range.Start, range.End, cancellationToken);
-            var storedDays = await store.GetDailyAveragesAsync(station.StationId, station.From, station.To, cancellationToken);
-            var needed = storedDays.Select(day => day.SourceFetchId).ToHashSet();
-            foreach (var day in storedDays.Where(day => day.Coverage == DayCoverage.MissingAtSource))
-                if (ArchiveRetention.NewestWithRowsIn(archived, DayWindows.ForDays(day.Date, day.Date, ZoneOf(day, station)), order) is { } withRows)
-                    needed.Add(withRows.FetchId);
-            var newest = ArchiveRetention.NewestPerWindow(archived, order).ToList();
-            var sent = newest.Select(f => f.FetchId).ToHashSet();
-            foreach (var fetch in newest.Concat(archived.Where(f => needed.Contains(f.FetchId) && sent.Add(f.FetchId))))
-                if (CutToDays(fetch, station) is { } cut)
-                    fetches.Add(cut);
+            var sent = new HashSet<Guid>();
+            for (var from = station.From; from <= station.To; from = from.AddDays(DaysPerRead))
+            {
+                var to = from.AddDays(DaysPerRead - 1) < station.To ? from.AddDays(DaysPerRead - 1) : station.To;
+                var range = DayWindows.ForDays(from, to, station.TimeZone);
+                var archived = await store.GetRawFetchesAsync(station.StationId, range.Start - ZoneMargin, range.End + ZoneMargin,
+                    cancellationToken);
+                var storedDays = await store.GetDailyAveragesAsync(station.StationId, from, to, cancellationToken);
+                var needed = storedDays.Select(day => day.SourceFetchId).ToHashSet();
+                foreach (var day in storedDays.Where(day => day.Coverage == DayCoverage.MissingAtSource))
+                    if (ArchiveRetention.NewestWithRowsIn(archived, DayWindows.ForDays(day.Date, day.Date, ZoneOf(day, station)), order) is { } withRows)
+                        needed.Add(withRows.FetchId);
+                var newest = ArchiveRetention.NewestPerWindow(archived, order).ToList();
+                foreach (var fetch in newest.Concat(archived.Where(f => needed.Contains(f.FetchId))))
+                    if (sent.Add(fetch.FetchId) && CutToDays(fetch, station) is { } cut)
+                        yield return cut;
+            }
         }
-        return fetches;
     }
+
+    /// <summary>How many days of a station <see cref="ArchivedFetchesAsync"/> reads at once, a month of readings.</summary>
+    internal const int DaysPerRead = 31;
+
+    /// <summary>The most two zones' days can lie apart (UTC-12 to UTC+14), and a day more.</summary>
+    private static readonly TimeSpan ZoneMargin = TimeSpan.FromDays(2);
 
     /// <summary>The zone a stored day was cut in, else the station's.</summary>
     private static TimeZoneInfo ZoneOf(StoredDailyAverage day, StationDays station) =>
@@ -271,8 +294,8 @@ public static class ReplayCommand
             return 130;
         }
 
-        var versions = progress.Results.Select(r => r.AlgorithmVersion).Distinct().Order().Select(v => $"v{v}").ToList();
-        var held = await progress.HeldByNewerVersionAsync(store, cancellationToken);
+        var versions = progress.AlgorithmVersions.Select(v => $"v{v}").ToList();
+        var held = progress.HeldByNewerVersion;
         AnsiConsole.MarkupLineInterpolated(
             $"Recomputed {progress.Computed} of {progress.Expected} fetches{(versions.Count > 0 ? $" (algorithm {string.Join(", ", versions)})" : "")}; stored {progress.Stored - held.Fetches}.");
         if (held.Days > 0)
@@ -284,7 +307,7 @@ public static class ReplayCommand
                 stored[day.AlgorithmVersion] = stored.GetValueOrDefault(day.AlgorithmVersion) + 1;
         AnsiConsole.MarkupLineInterpolated(
             $"Days stored by algorithm version: {string.Join(", ", stored.OrderBy(e => e.Key).Select(e => $"v{e.Key}: {e.Value}"))}.");
-        var mismatch = VersionMismatch(configuredVersion, [.. progress.Results.Select(r => r.AlgorithmVersion)]);
+        var mismatch = VersionMismatch(configuredVersion, progress.AlgorithmVersions);
         if (mismatch is not null)
             AnsiConsole.MarkupLineInterpolated($"[red]{mismatch}[/]");
 

@@ -47,7 +47,8 @@ public static class StatusCommand
     {
         var builder = CliHost.CreateBuilder(CommonOptions.StoreDefaults,
             CliHost.Overrides([.. storeOverrides, CommonOptions.RabbitMqOverride(rabbitMq)]));
-        var notConfigured = StationSelection.NotConfigured(builder.Configuration, stationIds);
+        // The asked ids and the configured stations are checked before the store is opened.
+        StationSelection.NotConfigured(builder.Configuration, stationIds);
         StoreLocation.RequireExisting(builder.Configuration);
         var broker = BusRegistration.RabbitMqUri(builder.Configuration);
         builder.Services.AddPipelineStoreForReading(builder.Configuration);
@@ -55,8 +56,7 @@ public static class StatusCommand
         var time = host.Services.GetRequiredService<TimeProvider>();
         var store = host.Services.GetRequiredService<IPipelineStore>();
         await StoreLocation.OpenForReadingAsync(store, cancellationToken);
-        var asked = StationSelection.Resolve(builder.Configuration, stationIds, from, to, time,
-            await StationStatus.ArchivedZonesAsync(store, notConfigured, cancellationToken));
+        var asked = await StationSelection.ResolveAsync(builder.Configuration, store, stationIds, from, to, time, cancellationToken);
 
         AnsiConsole.MarkupLineInterpolated($"Store: {StoreLocation.Describe(builder.Configuration)}");
         var now = time.GetUtcNow();

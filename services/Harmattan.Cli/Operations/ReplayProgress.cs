@@ -7,33 +7,58 @@ namespace Harmattan.Cli.Operations;
 
 /// <summary>
 /// The fetches a replay re-sent and what became of them: the averages the transformer computed from each (seen on a
-/// temporary queue bound to <see cref="AveragesComputed"/>), and whether the store reflects them.
+/// temporary queue bound to <see cref="AveragesComputed"/>), and whether the store reflects them. A result is kept only
+/// until the store does, and without its hourly rows, so that a replay of years holds no more than what is in flight.
 /// </summary>
 public sealed class ReplayProgress(TimeProvider? time = null)
 {
-    private readonly ConcurrentDictionary<Guid, AveragesComputed?> _results = new();
+    private readonly ConcurrentDictionary<Guid, bool> _expected = new();
+    private readonly ConcurrentDictionary<Guid, AveragesComputed> _waiting = new();
     private readonly ConcurrentDictionary<Guid, bool> _stored = new();
+    private readonly ConcurrentDictionary<int, bool> _versions = new();
+    private readonly Lock _heldLock = new();
+    private (int Days, int Fetches, int AlgorithmVersion) _held;
 
-    public int Expected => _results.Count;
-    public int Computed => _results.Values.Count(r => r is not null);
+    public int Expected => _expected.Count;
+    public int Computed => _expected.Values.Count(computed => computed);
     public int Stored => _stored.Count;
 
-    public bool IsExpected(Guid fetchId) => _results.ContainsKey(fetchId);
+    /// <summary>The algorithm versions the transformer computed the replayed fetches with.</summary>
+    public IReadOnlyList<int> AlgorithmVersions => [.. _versions.Keys.Order()];
+
+    /// <summary>
+    /// The days of the stored results that the store holds at a higher algorithm version than the result's, the
+    /// fetches they belong to and the highest such version. The loader keeps those rows, so the replay did not
+    /// recompute them, although <see cref="CheckStoreAsync"/> counts their fetches as stored (there is nothing to wait for).
+    /// </summary>
+    public (int Days, int Fetches, int AlgorithmVersion) HeldByNewerVersion
+    {
+        get
+        {
+            lock (_heldLock)
+                return _held;
+        }
+    }
+
+    public bool IsExpected(Guid fetchId) => _expected.ContainsKey(fetchId);
 
     public void Expect(IEnumerable<Guid> fetchIds)
     {
         foreach (var id in fetchIds)
-            _results.TryAdd(id, null);
+            _expected.TryAdd(id, false);
     }
 
     /// <summary>Keeps the averages of a replayed fetch; others (the hourly schedule's, say) are not this replay's.</summary>
     public void Record(AveragesComputed averages)
     {
-        if (_results.ContainsKey(averages.SourceFetchId))
-            _results[averages.SourceFetchId] = averages;
+        var fetchId = averages.SourceFetchId;
+        if (!_expected.ContainsKey(fetchId))
+            return;
+        _expected[fetchId] = true;
+        _versions.TryAdd(averages.AlgorithmVersion, true);
+        if (!_stored.ContainsKey(fetchId))
+            _waiting[fetchId] = averages with { Hourly = [] };
     }
-
-    public IReadOnlyList<AveragesComputed> Results => [.. _results.Values.OfType<AveragesComputed>()];
 
     /// <summary>
     /// Marks as stored each computed result whose every day the store holds as computed, or at a newer (algorithm
@@ -45,40 +70,31 @@ public sealed class ReplayProgress(TimeProvider? time = null)
     public async Task CheckStoreAsync(IPipelineStore store, CancellationToken cancellationToken)
     {
         var order = FetchTimeOrder.Now(time ?? TimeProvider.System);
-        foreach (var result in Results.Where(r => !_stored.ContainsKey(r.SourceFetchId)))
+        foreach (var (fetchId, result) in _waiting)
         {
+            IReadOnlyList<StoredDailyAverage> rows = [];
             if (result.Daily.Count > 0)
             {
-                var rows = await store.GetDailyAveragesAsync(result.StationId, result.Daily.Min(d => d.Date),
+                rows = await store.GetDailyAveragesAsync(result.StationId, result.Daily.Min(d => d.Date),
                     result.Daily.Max(d => d.Date), cancellationToken);
                 var reflected = result.Daily.All(day => rows.Any(row => row.Date == day.Date && Reflects(row, day, result, order)));
                 if (!reflected)
                     continue;
             }
-            _stored.TryAdd(result.SourceFetchId, true);
+            if (_stored.TryAdd(fetchId, true))
+                CountHeld(result, rows);
+            _waiting.TryRemove(fetchId, out _);
         }
     }
 
-    /// <summary>
-    /// The days of the computed results that the store holds at a higher algorithm version than the result's, the
-    /// fetches they belong to and the highest such version. The loader keeps those rows, so the replay did not
-    /// recompute them, although <see cref="CheckStoreAsync"/> counts their fetches as stored (there is nothing to wait for).
-    /// </summary>
-    public async Task<(int Days, int Fetches, int AlgorithmVersion)> HeldByNewerVersionAsync(IPipelineStore store,
-        CancellationToken cancellationToken)
+    private void CountHeld(AveragesComputed result, IReadOnlyList<StoredDailyAverage> rows)
     {
-        var (days, fetches, version) = (0, 0, 0);
-        foreach (var result in Results.Where(r => r.Daily.Count > 0))
-        {
-            var rows = await store.GetDailyAveragesAsync(result.StationId, result.Daily.Min(d => d.Date),
-                result.Daily.Max(d => d.Date), cancellationToken);
-            var held = rows.Where(row => row.AlgorithmVersion > result.AlgorithmVersion
-                                         && result.Daily.Any(day => day.Date == row.Date)).ToList();
-            if (held.Count == 0)
-                continue;
-            (days, fetches, version) = (days + held.Count, fetches + 1, Math.Max(version, held.Max(row => row.AlgorithmVersion)));
-        }
-        return (days, fetches, version);
+        var held = rows.Where(row => row.AlgorithmVersion > result.AlgorithmVersion
+                                     && result.Daily.Any(day => day.Date == row.Date)).ToList();
+        if (held.Count == 0)
+            return;
+        lock (_heldLock)
+            _held = (_held.Days + held.Count, _held.Fetches + 1, Math.Max(_held.AlgorithmVersion, held.Max(row => row.AlgorithmVersion)));
     }
 
     private static bool Reflects(StoredDailyAverage row, DailyAverage day, AveragesComputed result, FetchTimeOrder order) =>

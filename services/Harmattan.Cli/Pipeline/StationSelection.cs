@@ -1,4 +1,5 @@
 using Harmattan.Contracts;
+using Harmattan.Storage;
 using Spectre.Console;
 
 namespace Harmattan.Cli.Pipeline;
@@ -19,8 +20,8 @@ public static class StationSelection
     /// out when its range has not begun, saying so.
     /// </summary>
     /// <param name="zonesOfUnconfigured">
-    /// The time zone of an asked station that is not configured (by default UTC): <c>status</c> gives the zone its
-    /// latest archived fetch was cut in, so that its today is the station's, not UTC's.
+    /// The time zone of an asked station that is not configured (by default UTC): <see cref="ResolveAsync"/> gives the
+    /// zone its latest archived fetch was cut in, so that its today is the station's, not UTC's.
     /// </param>
     /// <exception cref="CliException">
     /// The configured stations are invalid, a day before <see cref="EarliestDay"/> was asked, or a day after today in
@@ -63,6 +64,34 @@ public static class StationSelection
                 days.Add(new StationDays(station.Id, zone, from ?? today.AddDays(-1), to ?? today));
         }
         return days;
+    }
+
+    /// <summary>
+    /// <see cref="Resolve"/> for a command that reads the store (<c>status</c>, <c>replay</c>): an asked station that is
+    /// not configured has the zone its latest archived fetch was cut in (<see cref="ArchivedZonesAsync"/>).
+    /// </summary>
+    public static async Task<IReadOnlyList<StationDays>> ResolveAsync(IConfiguration configuration, IPipelineStore store,
+        IReadOnlyCollection<string> requested, DateOnly? from, DateOnly? to, TimeProvider time, CancellationToken cancellationToken) =>
+        Resolve(configuration, requested, from, to, time,
+            await ArchivedZonesAsync(store, NotConfigured(configuration, requested), cancellationToken));
+
+    /// <summary>
+    /// The zone each station that is not configured (removed from <c>Stations</c>, or only ever backfilled) was last cut
+    /// in: the command's configuration has none of its own, and its days are those its latest archived fetch cut, as the
+    /// dashboard shows them. Counted in UTC instead, a station west of it would show tomorrow as a missing day and today as
+    /// not running. A station with no archived fetch, or one of a zone unknown here, is left out (counted in UTC).
+    /// </summary>
+    private static async Task<IReadOnlyDictionary<string, TimeZoneInfo>> ArchivedZonesAsync(IPipelineStore store,
+        IEnumerable<string> stationIds, CancellationToken cancellationToken)
+    {
+        var zones = new Dictionary<string, TimeZoneInfo>(StringComparer.Ordinal);
+        foreach (var stationId in stationIds)
+        {
+            var activity = await store.GetStationActivityAsync(stationId, cancellationToken);
+            if (StationsOptions.TryFindTimeZone(activity.LastFetchTimeZone, out var zone))
+                zones[stationId] = zone;
+        }
+        return zones;
     }
 
     /// <summary>The asked station ids that are not configured, each checked against the extractor's rule.</summary>

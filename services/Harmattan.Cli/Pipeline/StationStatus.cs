@@ -26,25 +26,6 @@ public sealed record StationStatus(
     public bool IsOlderThan(TimeSpan maxAge) => DataAge is not { } age || age > maxAge;
 
     /// <summary>
-    /// The zone each station that is not configured (removed from <c>Stations</c>, or only ever backfilled) was last cut
-    /// in: the command's configuration has none of its own, and its days are those its latest archived fetch cut, as the
-    /// dashboard shows them. Counted in UTC instead, a station west of it would show tomorrow as a missing day and today as
-    /// not running. A station with no archived fetch, or one of a zone unknown here, is left out (counted in UTC).
-    /// </summary>
-    public static async Task<IReadOnlyDictionary<string, TimeZoneInfo>> ArchivedZonesAsync(IPipelineStore store,
-        IEnumerable<string> stationIds, CancellationToken cancellationToken)
-    {
-        var zones = new Dictionary<string, TimeZoneInfo>(StringComparer.Ordinal);
-        foreach (var stationId in stationIds)
-        {
-            var activity = await store.GetStationActivityAsync(stationId, cancellationToken);
-            if (StationsOptions.TryFindTimeZone(activity.LastFetchTimeZone, out var zone))
-                zones[stationId] = zone;
-        }
-        return zones;
-    }
-
-    /// <summary>
     /// The station's activity and its last <see cref="RecentDays"/> local days (today included) at
     /// <paramref name="now"/>. Data age runs from the end of the last stored hour; a day is missing with no daily row
     /// or no hour covered.

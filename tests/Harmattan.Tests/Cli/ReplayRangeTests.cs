@@ -75,7 +75,7 @@ public sealed class ReplayRangeTests() : TemporaryStoreTest("replay-range")
         await ComputeAndStoreAsync([week, revised], algorithmVersion: 1);
 
         var sent = await ReplayCommand.ArchivedFetchesAsync(Store,
-            [new StationDays(Station, TimeZoneInfo.Utc, September1, September1.AddDays(5))], FetchTimeOrder.Now(TimeProvider.System), Ct);
+            [new StationDays(Station, TimeZoneInfo.Utc, September1, September1.AddDays(5))], FetchTimeOrder.Now(TimeProvider.System), Ct).ToListAsync(Ct);
         await ComputeAndStoreAsync(sent, algorithmVersion: 2);
 
         var days = await Store.GetDailyAveragesAsync(Station, September1, September1.AddDays(7), Ct);
@@ -98,7 +98,7 @@ public sealed class ReplayRangeTests() : TemporaryStoreTest("replay-range")
         await ComputeAndStoreAsync([week, outage], algorithmVersion: 1);
 
         var sent = await ReplayCommand.ArchivedFetchesAsync(Store,
-            [new StationDays(Station, TimeZoneInfo.Utc, September1, September1.AddDays(6))], FetchTimeOrder.Now(TimeProvider.System), Ct);
+            [new StationDays(Station, TimeZoneInfo.Utc, September1, September1.AddDays(6))], FetchTimeOrder.Now(TimeProvider.System), Ct).ToListAsync(Ct);
         await ComputeAndStoreAsync(sent, algorithmVersion: 2);
 
         var days = await Store.GetDailyAveragesAsync(Station, September1, September1.AddDays(6), Ct);
@@ -118,7 +118,7 @@ public sealed class ReplayRangeTests() : TemporaryStoreTest("replay-range")
         await ComputeAndStoreAsync([outage], algorithmVersion: 1);
 
         var sent = await ReplayCommand.ArchivedFetchesAsync(Store,
-            [new StationDays(Station, TimeZoneInfo.Utc, September1, September1.AddDays(6))], FetchTimeOrder.Now(TimeProvider.System), Ct);
+            [new StationDays(Station, TimeZoneInfo.Utc, September1, September1.AddDays(6))], FetchTimeOrder.Now(TimeProvider.System), Ct).ToListAsync(Ct);
         await ComputeAndStoreAsync(sent, algorithmVersion: 1);
 
         Assert.Equal([outage.FetchId, week.FetchId], sent.Select(f => f.FetchId));
@@ -136,7 +136,7 @@ public sealed class ReplayRangeTests() : TemporaryStoreTest("replay-range")
         await Store.ArchiveRawFetchesAsync([stamped, setRight], Ct);
 
         var sent = await ReplayCommand.ArchivedFetchesAsync(Store,
-            [new StationDays(Station, TimeZoneInfo.Utc, September1, September1.AddDays(6))], FetchTimeOrder.At(now), Ct);
+            [new StationDays(Station, TimeZoneInfo.Utc, September1, September1.AddDays(6))], FetchTimeOrder.At(now), Ct).ToListAsync(Ct);
 
         Assert.Equal([setRight.FetchId], sent.Select(f => f.FetchId));
     }
@@ -160,8 +160,42 @@ public sealed class ReplayRangeTests() : TemporaryStoreTest("replay-range")
         var now = outage.FetchedAt.AddDays(60);
 
         await ArchivePruner.PruneAsync(Store, now, keepAllDays: 30, dryRun: false, Ct);
-        var sent = await ReplayCommand.ArchivedFetchesAsync(Store, asked, FetchTimeOrder.At(now), Ct);
+        var sent = await ReplayCommand.ArchivedFetchesAsync(Store, asked, FetchTimeOrder.At(now), Ct).ToListAsync(Ct);
 
         Assert.Equal([outage.FetchId, week.FetchId], sent.Select(f => f.FetchId));
+    }
+    [Fact]
+    public async Task A_range_longer_than_one_read_sends_each_window_s_newest_fetch_once_including_those_across_a_read_s_end()
+    {
+        // Eleven weeks, read a month at a time: the fifth week crosses the first read's end (October 1st), and every
+        // week was fetched twice; only the second fetch of each is sent, once.
+        var fetchedAt = Builders.Midnight(September1.AddDays(90));
+        var first = Enumerable.Range(0, 11).Select(w => Fetch(September1.AddDays(7 * w), 7, co: 0.5, fetchedAt)).ToList();
+        var second = Enumerable.Range(0, 11).Select(w => Fetch(September1.AddDays(7 * w), 7, co: 1.0, fetchedAt.AddHours(1))).ToList();
+        await Store.ArchiveRawFetchesAsync([.. first, .. second], Ct);
+        Assert.True(77 > ReplayCommand.DaysPerRead * 2);
+
+        var sent = await ReplayCommand.ArchivedFetchesAsync(Store,
+            [new StationDays(Station, TimeZoneInfo.Utc, September1, September1.AddDays(76))], FetchTimeOrder.At(fetchedAt.AddDays(1)), Ct).ToListAsync(Ct);
+
+        Assert.Equal(second.Select(f => f.FetchId), sent.Select(f => f.FetchId));
+        Assert.Equal(11 * 7 * 24, sent.Sum(f => f.Readings.Count));
+    }
+
+    [Fact]
+    public async Task A_day_fetched_in_a_zone_a_day_away_from_the_station_s_zone_now_is_still_sent()
+    {
+        // September 1st cut in Kiritimati (UTC+14) ends at 10:00Z on that day; in UTC-12, where the station is now, the same
+        // date starts at 12:00Z. The fetch's window and the range's do not meet, but it holds the asked day.
+        var kiritimati = TimeZoneInfo.FindSystemTimeZoneById("Pacific/Kiritimati");
+        var day = DayWindows.ForDays(September1, September1, kiritimati);
+        var fetch = Builders.RawFetch(Station, day.Start, days: 1, timeZone: kiritimati.Id);
+        await Store.ArchiveRawFetchesAsync([fetch], Ct);
+        var minus12 = TimeZoneInfo.FindSystemTimeZoneById("Etc/GMT+12");
+
+        var sent = await ReplayCommand.ArchivedFetchesAsync(Store,
+            [new StationDays(Station, minus12, September1, September1)], FetchTimeOrder.Now(TimeProvider.System), Ct).ToListAsync(Ct);
+
+        Assert.Equal([fetch.FetchId], sent.Select(f => f.FetchId));
     }
 }

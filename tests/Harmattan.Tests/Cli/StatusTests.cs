@@ -141,12 +141,11 @@ public sealed class StatusTests : IDisposable
         Assert.Equal((auckland.Id, Today, Today.AddDays(1)), (asked.TimeZone.Id, asked.From, asked.To));
     }
 
-    /// <summary>The days <c>status --station</c> covers for a station that is not configured (none is, here).</summary>
+    /// <summary>The days <c>status</c> and <c>replay --station</c> cover for a station that is not configured (none is, here).</summary>
     private async Task<IReadOnlyList<StationDays>> AskedAsync(string station, DateOnly? from, DateOnly? to, DateTimeOffset now)
     {
         var configuration = new ConfigurationBuilder().Build();
-        var zones = await StationStatus.ArchivedZonesAsync(_store, StationSelection.NotConfigured(configuration, [station]), Ct);
-        return StationSelection.Resolve(configuration, [station], from, to, new FakeTimeProvider(now), zones);
+        return await StationSelection.ResolveAsync(configuration, _store, [station], from, to, new FakeTimeProvider(now), Ct);
     }
 
     private Task ArchiveFetchAsync(string station, DateOnly today, TimeZoneInfo zone, DateTimeOffset fetchedAt)
