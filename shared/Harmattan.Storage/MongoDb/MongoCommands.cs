@@ -232,8 +232,8 @@ public static class MongoCommands
     public static readonly SortDefinition<BsonDocument> LatestFetchFirst = Sort.Descending(FetchedAtTicks);
 
     /// <summary>
-    /// With <see cref="FetchedBefore"/> and a limit of 1: the fetch whose window ends last (the latest of those). No index
-    /// serves it: the server keeps the top document while it reads the station's fetches, once per station and scheduled run.
+    /// With <see cref="FetchedBefore"/> and a limit of 1: the fetch whose window ends last (the latest of those), read from
+    /// <see cref="RawFetchesByStationWindowEnd"/>.
     /// </summary>
     public static readonly SortDefinition<BsonDocument> LatestWindowEndFirst = Sort.Descending(WindowEnd).Descending(FetchedAtTicks);
 
@@ -264,6 +264,13 @@ public static class MongoCommands
     /// <summary>Serves the last-fetch query without reading the archived readings.</summary>
     public static readonly CreateIndexModel<BsonDocument> RawFetchesByStationFetchedAt = new(
         Keys.Ascending(StationId).Descending(FetchedAtTicks));
+
+    /// <summary>
+    /// Serves the extractor's check for a gap before each scheduled run (<see cref="LatestWindowEndFirst"/>) from the index
+    /// alone: without it the server read every archived fetch of the station, readings and all, once per station and run.
+    /// </summary>
+    public static readonly CreateIndexModel<BsonDocument> RawFetchesByStationWindowEnd = new(
+        Keys.Ascending(StationId).Descending(WindowEnd).Descending(FetchedAtTicks));
 
     public static readonly BsonDocument Ping = new("ping", 1);
 

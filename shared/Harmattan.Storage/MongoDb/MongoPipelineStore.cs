@@ -96,6 +96,7 @@ public sealed partial class MongoPipelineStore : IPipelineStore
             }
             await _raw.Indexes.CreateOneAsync(MongoCommands.RawFetchesByStationWindow, cancellationToken: bounded);
             await _raw.Indexes.CreateOneAsync(MongoCommands.RawFetchesByStationFetchedAt, cancellationToken: bounded);
+            await _raw.Indexes.CreateOneAsync(MongoCommands.RawFetchesByStationWindowEnd, cancellationToken: bounded);
 
             if (await UniqueKeysProblemAsync(bounded) is { } problem)
                 throw new StoreNotReadyException(problem);

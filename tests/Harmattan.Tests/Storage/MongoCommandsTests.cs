@@ -315,7 +315,8 @@ public class MongoCommandsTests
     public void Mongo_index_definitions_use_default_names_so_creating_them_again_is_a_no_op()
     {
         Assert.All(
-            [MongoCommands.DailyKey, MongoCommands.HourlyKey, MongoCommands.RawFetchesByStationWindow, MongoCommands.RawFetchesByStationFetchedAt],
+            [MongoCommands.DailyKey, MongoCommands.HourlyKey, MongoCommands.RawFetchesByStationWindow, MongoCommands.RawFetchesByStationFetchedAt,
+                MongoCommands.RawFetchesByStationWindowEnd],
             index => Assert.Null(index.Options?.Name));
     }
 
@@ -329,6 +330,18 @@ public class MongoCommandsTests
         Assert.NotEqual(true, MongoCommands.RawFetchesByStationFetchedAt.Options?.Unique);
         AssertBson("""{ "hour": 1, "_id": 0 }""", Render(MongoCommands.HourOnly));
         AssertBson("""{ "fetched_at_ticks": 1, "time_zone": 1, "_id": 0 }""", Render(MongoCommands.FetchedAtAndTimeZoneOnly));
+    }
+
+    [Fact]
+    public void Mongo_gap_check_reads_the_latest_window_end_from_an_index_that_holds_every_field_it_filters_sorts_and_returns()
+    {
+        AssertBson("""{ "station_id": "283164601", "fetched_at_ticks": { "$lt": 638000000000000000 } }""",
+            Render(MongoCommands.FetchedBefore(StationId, new DateTimeOffset(638000000000000000, TimeSpan.Zero))));
+        AssertBson("""{ "window_end": -1, "fetched_at_ticks": -1 }""", Render(MongoCommands.LatestWindowEndFirst));
+        AssertBson("""{ "window_end": 1, "fetched_at_ticks": 1, "_id": 0 }""", Render(MongoCommands.WindowEndAndFetchedAtOnly));
+        AssertBson("""{ "station_id": 1, "window_end": -1, "fetched_at_ticks": -1 }""",
+            Render(MongoCommands.RawFetchesByStationWindowEnd.Keys));
+        Assert.NotEqual(true, MongoCommands.RawFetchesByStationWindowEnd.Options?.Unique);
     }
 
     [Fact]
