@@ -91,8 +91,10 @@ public static class ReplayCommand
             var progress = host.Services.GetRequiredService<ReplayProgress>();
             var endpoint = await host.Services.GetRequiredService<ISendEndpointProvider>()
                 .GetSendEndpoint(BusRegistration.CommandAddress(QueueNames.ComputeAverages, host.Services));
-            // Each fetch is sent as it is read and only its window kept: a replay of years must not hold their readings.
-            var windowsSent = new List<RawReadingsFetched>();
+            // Each fetch is sent as it is read, and the results the store already holds are let go as the sending goes
+            // on: a replay of years must hold neither their readings nor their averages.
+            var daysArchived = asked.ToDictionary(station => station.StationId, station => (Station: station, Days: new HashSet<DateOnly>()),
+                StringComparer.Ordinal);
             var readings = 0L;
             await foreach (var fetch in ArchivedFetchesAsync(store, asked,
                                FetchTimeOrder.Now(host.Services.GetRequiredService<TimeProvider>()), cancellationToken))
@@ -101,7 +103,10 @@ public static class ReplayCommand
                 await endpoint.Send(fetch, context => context.Headers.Set(HarmattanHeaders.Replay, true), cancellationToken);
                 sent++;
                 readings += fetch.Readings.Count;
-                windowsSent.Add(fetch with { Readings = [] });
+                var (station, days) = daysArchived[fetch.StationId];
+                AddDaysArchived(days, station, fetch);
+                if (sent % CheckStoreEvery == 0)
+                    await progress.CheckStoreAsync(store, cancellationToken);
             }
             if (sent == 0)
             {
@@ -112,7 +117,7 @@ public static class ReplayCommand
 
             AnsiConsole.MarkupLineInterpolated(
                 $"Replayed {Counted.Of(sent, "archived fetch", "archived fetches")} ({readings} readings) of {asked.Count} station(s) for {DayRange.Format(from, to)} to {QueueNames.ComputeAverages}.");
-            var notArchived = asked.SelectMany(station => BackfillPlan.MissingRuns(station, DaysArchived(station, windowsSent))).ToList();
+            var notArchived = asked.SelectMany(station => BackfillPlan.MissingRuns(station, daysArchived[station.StationId].Days)).ToList();
             if (notArchived.Count > 0)
                 AnsiConsole.MarkupLineInterpolated(
                     $"Not replayed, as no fetch of theirs is archived: {string.Join(", ", notArchived.Select(run => $"{DayRange.Format(run.From, run.To)} of station {run.StationId}"))}. `harmattan backfill` fetches them.");
@@ -125,14 +130,25 @@ public static class ReplayCommand
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             // Ctrl-C before the wait, which reports its own stop. The fetches are read as they are sent: their number is not known.
-            return CliHost.StoppedWhileSending(sent, null, "archived fetch", "archived fetches",
-                "Those sent are still recomputed; run the same command again to replay them all (a fetch replayed twice changes nothing).");
+            return CliHost.StoppedWhileSending(sent, null, "archived fetch", "archived fetches", AfterAStop);
+        }
+        catch (Exception) when (sent > 0 && !cancellationToken.IsCancellationRequested)
+        {
+            // A store read failing months into the range: the error follows, and what was sent before it is not lost.
+            AnsiConsole.MarkupLineInterpolated($"Stopped by the error below after sending {Counted.Of(sent, "archived fetch", "archived fetches")}. {AfterAStop}");
+            throw;
         }
         finally
         {
             await host.StopAsync(CancellationToken.None);
         }
     }
+
+    private const string AfterAStop =
+        "Those sent are still recomputed; run the same command again to replay them all (a fetch replayed twice changes nothing).";
+
+    /// <summary>How many fetches replay sends between two looks at the store for the results it holds.</summary>
+    private const int CheckStoreEvery = 200;
 
     /// <summary>
     /// The stations not asked (not configured: removed from <c>Stations</c>, or only ever backfilled by id) with an
@@ -162,20 +178,16 @@ public static class ReplayCommand
     }
 
     /// <summary>
-    /// The days of <paramref name="station"/> that a replayed fetch's window covers, each fetch's days in the zone it was
-    /// cut in (as <see cref="CutToDays"/> cuts them): a station whose zone changed since has its earlier days in the old one.
+    /// Adds to <paramref name="covered"/> the days of <paramref name="station"/> that a replayed fetch's window covers, in
+    /// the zone the fetch was cut in (as <see cref="CutToDays"/> cuts it): a station whose zone changed since has its
+    /// earlier days in the old one.
     /// </summary>
-    internal static HashSet<DateOnly> DaysArchived(StationDays station, IEnumerable<RawReadingsFetched> fetches)
+    internal static void AddDaysArchived(HashSet<DateOnly> covered, StationDays station, RawReadingsFetched fetch)
     {
-        var covered = new HashSet<DateOnly>();
-        foreach (var fetch in fetches.Where(f => f.StationId == station.StationId))
-        {
-            var zone = StationsOptions.TryFindTimeZone(fetch.TimeZone, out var cutIn) ? cutIn : station.TimeZone;
-            var (first, last) = DayWindows.DaysOf(fetch.WindowStart, fetch.WindowEnd, zone);
-            for (var day = first; day <= last; day = day.AddDays(1))
-                covered.Add(day);
-        }
-        return covered;
+        var zone = StationsOptions.TryFindTimeZone(fetch.TimeZone, out var cutIn) ? cutIn : station.TimeZone;
+        var (first, last) = DayWindows.DaysOf(fetch.WindowStart, fetch.WindowEnd, zone);
+        for (var day = first; day <= last; day = day.AddDays(1))
+            covered.Add(day);
     }
 
     /// <summary>
@@ -188,7 +200,8 @@ public static class ReplayCommand
     /// other windows covering the same days are all sent and the loader keeps the newest per day.
     /// </summary>
     /// <remarks>
-    /// Read <see cref="DaysPerRead"/> days of a station at a time, so that memory does not grow with the range. Each read
+    /// The archived fetches are read <see cref="DaysPerRead"/> days of a station at a time, so that the readings held do
+    /// not grow with the range (its stored days, a small row each, are read whole). Each read
     /// reaches <see cref="ZoneMargin"/> further on either side: a stored day and its fetches may have been cut in another
     /// zone than the station's now. Every fetch of a window is in each read that reaches it, so the newest of a window is
     /// the same in all of them; a fetch read twice is sent once.
@@ -199,13 +212,16 @@ public static class ReplayCommand
         foreach (var station in asked)
         {
             var sent = new HashSet<Guid>();
+            // Read whole before the station's first fetch is sent: the loader rewrites these days while the next months
+            // are read, and the fetches they were stored from, which may have to be sent, would be lost from sight.
+            var storedAll = await store.GetDailyAveragesAsync(station.StationId, station.From, station.To, cancellationToken);
             for (var from = station.From; from <= station.To; from = from.AddDays(DaysPerRead))
             {
                 var to = from.AddDays(DaysPerRead - 1) < station.To ? from.AddDays(DaysPerRead - 1) : station.To;
                 var range = DayWindows.ForDays(from, to, station.TimeZone);
                 var archived = await store.GetRawFetchesAsync(station.StationId, range.Start - ZoneMargin, range.End + ZoneMargin,
                     cancellationToken);
-                var storedDays = await store.GetDailyAveragesAsync(station.StationId, from, to, cancellationToken);
+                var storedDays = storedAll.Where(day => day.Date >= from && day.Date <= to).ToList();
                 var needed = storedDays.Select(day => day.SourceFetchId).ToHashSet();
                 foreach (var day in storedDays.Where(day => day.Coverage == DayCoverage.MissingAtSource))
                     if (ArchiveRetention.NewestWithRowsIn(archived, DayWindows.ForDays(day.Date, day.Date, ZoneOf(day, station)), order) is { } withRows)
@@ -235,9 +251,11 @@ public static class ReplayCommand
     /// </summary>
     private static RawReadingsFetched? CutToDays(RawReadingsFetched fetch, StationDays station)
     {
-        // A zone that cannot be found fails in the transformer, which names it; sent whole, that error reaches the user.
+        // A zone that cannot be found fails in the transformer, which names it; sent whole, that error reaches the user,
+        // but only for a fetch that reaches the asked days in the station's zone: the reads reach further.
         if (!StationsOptions.TryFindTimeZone(fetch.TimeZone, out var zone))
-            return fetch;
+            return DayWindows.ForDays(station.From, station.To, station.TimeZone) is var asked
+                   && fetch.WindowStart < asked.End && fetch.WindowEnd > asked.Start ? fetch : null;
         var range = DayWindows.ForDays(station.From, station.To, zone);
         var start = fetch.WindowStart > range.Start ? fetch.WindowStart : range.Start;
         var end = fetch.WindowEnd < range.End ? fetch.WindowEnd : range.End;
@@ -295,7 +313,7 @@ public static class ReplayCommand
         }
 
         var versions = progress.AlgorithmVersions.Select(v => $"v{v}").ToList();
-        var held = progress.HeldByNewerVersion;
+        var held = await progress.HeldByNewerVersionAsync(store, cancellationToken);
         AnsiConsole.MarkupLineInterpolated(
             $"Recomputed {progress.Computed} of {progress.Expected} fetches{(versions.Count > 0 ? $" (algorithm {string.Join(", ", versions)})" : "")}; stored {progress.Stored - held.Fetches}.");
         if (held.Days > 0)

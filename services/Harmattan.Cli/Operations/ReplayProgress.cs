@@ -26,19 +26,8 @@ public sealed class ReplayProgress(TimeProvider? time = null)
     /// <summary>The algorithm versions the transformer computed the replayed fetches with.</summary>
     public IReadOnlyList<int> AlgorithmVersions => [.. _versions.Keys.Order()];
 
-    /// <summary>
-    /// The days of the stored results that the store holds at a higher algorithm version than the result's, the
-    /// fetches they belong to and the highest such version. The loader keeps those rows, so the replay did not
-    /// recompute them, although <see cref="CheckStoreAsync"/> counts their fetches as stored (there is nothing to wait for).
-    /// </summary>
-    public (int Days, int Fetches, int AlgorithmVersion) HeldByNewerVersion
-    {
-        get
-        {
-            lock (_heldLock)
-                return _held;
-        }
-    }
+    /// <summary>The results kept until the store reflects them.</summary>
+    internal int Waiting => _waiting.Count;
 
     public bool IsExpected(Guid fetchId) => _expected.ContainsKey(fetchId);
 
@@ -75,8 +64,7 @@ public sealed class ReplayProgress(TimeProvider? time = null)
             IReadOnlyList<StoredDailyAverage> rows = [];
             if (result.Daily.Count > 0)
             {
-                rows = await store.GetDailyAveragesAsync(result.StationId, result.Daily.Min(d => d.Date),
-                    result.Daily.Max(d => d.Date), cancellationToken);
+                rows = await DailyRowsAsync(store, result, cancellationToken);
                 var reflected = result.Daily.All(day => rows.Any(row => row.Date == day.Date && Reflects(row, day, result, order)));
                 if (!reflected)
                     continue;
@@ -87,14 +75,41 @@ public sealed class ReplayProgress(TimeProvider? time = null)
         }
     }
 
+    /// <summary>
+    /// The days of the computed results that the store holds at a higher algorithm version than the result's, the
+    /// fetches they belong to and the highest such version. The loader keeps those rows, so the replay did not
+    /// recompute them, although <see cref="CheckStoreAsync"/> counts their fetches as stored (there is nothing to wait for).
+    /// Those of the stored results were counted when they were found stored; those still waiting are read now.
+    /// </summary>
+    public async Task<(int Days, int Fetches, int AlgorithmVersion)> HeldByNewerVersionAsync(IPipelineStore store,
+        CancellationToken cancellationToken)
+    {
+        (int Days, int Fetches, int AlgorithmVersion) held;
+        lock (_heldLock)
+            held = _held;
+        foreach (var result in _waiting.Values.Where(r => r.Daily.Count > 0))
+            held = Add(held, result, await DailyRowsAsync(store, result, cancellationToken));
+        return held;
+    }
+
+    private static Task<IReadOnlyList<StoredDailyAverage>> DailyRowsAsync(IPipelineStore store, AveragesComputed result,
+        CancellationToken cancellationToken) =>
+        store.GetDailyAveragesAsync(result.StationId, result.Daily.Min(d => d.Date), result.Daily.Max(d => d.Date), cancellationToken);
+
     private void CountHeld(AveragesComputed result, IReadOnlyList<StoredDailyAverage> rows)
     {
-        var held = rows.Where(row => row.AlgorithmVersion > result.AlgorithmVersion
-                                     && result.Daily.Any(day => day.Date == row.Date)).ToList();
-        if (held.Count == 0)
-            return;
         lock (_heldLock)
-            _held = (_held.Days + held.Count, _held.Fetches + 1, Math.Max(_held.AlgorithmVersion, held.Max(row => row.AlgorithmVersion)));
+            _held = Add(_held, result, rows);
+    }
+
+    private static (int Days, int Fetches, int AlgorithmVersion) Add((int Days, int Fetches, int AlgorithmVersion) held,
+        AveragesComputed result, IReadOnlyList<StoredDailyAverage> rows)
+    {
+        var newer = rows.Where(row => row.AlgorithmVersion > result.AlgorithmVersion
+                                      && result.Daily.Any(day => day.Date == row.Date)).ToList();
+        return newer.Count == 0
+            ? held
+            : (held.Days + newer.Count, held.Fetches + 1, Math.Max(held.AlgorithmVersion, newer.Max(row => row.AlgorithmVersion)));
     }
 
     private static bool Reflects(StoredDailyAverage row, DailyAverage day, AveragesComputed result, FetchTimeOrder order) =>

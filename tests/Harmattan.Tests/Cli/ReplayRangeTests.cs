@@ -45,7 +45,8 @@ public sealed class ReplayRangeTests() : TemporaryStoreTest("replay-range")
         var station = new StationDays(Station, tokyo, September1, September1.AddDays(7));
         var week = Builders.RawFetch(Station, Builders.Midnight(September1), days: 7);
 
-        var covered = ReplayCommand.DaysArchived(station, [week]);
+        var covered = new HashSet<DateOnly>();
+        ReplayCommand.AddDaysArchived(covered, station, week);
 
         Assert.Equal(Enumerable.Range(0, 7).Select(September1.AddDays), covered.Order());
     }
@@ -197,5 +198,48 @@ public sealed class ReplayRangeTests() : TemporaryStoreTest("replay-range")
             [new StationDays(Station, minus12, September1, September1)], FetchTimeOrder.Now(TimeProvider.System), Ct).ToListAsync(Ct);
 
         Assert.Equal([fetch.FetchId], sent.Select(f => f.FetchId));
+    }
+    [Fact]
+    public async Task The_fetch_a_day_was_stored_from_is_sent_though_the_loader_rewrote_that_day_before_its_month_was_read()
+    {
+        // October 2nd lies in the second month read and in a week sent in the first. It is stored from g: the newest
+        // fetch of g's window (an outage at the source) has no row for it, and f is older. Once f is sent and stored at
+        // v2 before the second month is read, a read of that month's days would find f as their source and never send g.
+        var october2 = new DateOnly(2026, 10, 2);
+        var fetchedAt = Builders.Midnight(new DateOnly(2026, 11, 1));
+        var f = Fetch(new DateOnly(2026, 9, 26), 7, co: 0.25, fetchedAt);
+        var g = Fetch(october2, 7, co: 0.5, fetchedAt.AddDays(1));
+        var outageWeek = Fetch(october2, 7, co: 1.0, fetchedAt.AddDays(2));
+        var outage = outageWeek with { Readings = [.. outageWeek.Readings.Where(r => r.Hour >= Builders.Midnight(october2.AddDays(1)))] };
+        await Store.ArchiveRawFetchesAsync([f, g, outage], Ct);
+        await ComputeAndStoreAsync([f, g, outage], algorithmVersion: 1);
+        Assert.Equal(g.FetchId, Assert.Single(await Store.GetDailyAveragesAsync(Station, october2, october2, Ct)).SourceFetchId);
+
+        var sent = new List<Guid>();
+        await foreach (var fetch in ReplayCommand.ArchivedFetchesAsync(Store,
+                           [new StationDays(Station, TimeZoneInfo.Utc, September1, october2.AddDays(8))], FetchTimeOrder.At(fetchedAt.AddDays(10)), Ct))
+        {
+            sent.Add(fetch.FetchId);
+            await ComputeAndStoreAsync([fetch], algorithmVersion: 2);
+        }
+
+        Assert.Contains(g.FetchId, sent);
+        var day = Assert.Single(await Store.GetDailyAveragesAsync(Station, october2, october2, Ct));
+        Assert.Equal((2, g.FetchId, (double?)0.5), (day.AlgorithmVersion, day.SourceFetchId, day.Quantities["co"].Mean));
+    }
+
+    [Fact]
+    public async Task A_fetch_of_a_zone_unknown_here_is_sent_only_when_it_reaches_the_asked_days()
+    {
+        // The reads reach two days past the range; a fetch that cannot be cut (its zone is unknown) is sent whole, for
+        // the transformer to name the zone, only if it reaches the range in the station's zone.
+        var inRange = Builders.RawFetch(Station, Builders.Midnight(September1), days: 7, timeZone: "Mars/Olympus_Mons");
+        var after = Builders.RawFetch(Station, Builders.Midnight(September1.AddDays(7)), days: 1, timeZone: "Mars/Olympus_Mons");
+        await Store.ArchiveRawFetchesAsync([inRange, after], Ct);
+
+        var sent = await ReplayCommand.ArchivedFetchesAsync(Store,
+            [new StationDays(Station, TimeZoneInfo.Utc, September1, September1.AddDays(6))], FetchTimeOrder.Now(TimeProvider.System), Ct).ToListAsync(Ct);
+
+        Assert.Equal([inRange.FetchId], sent.Select(f => f.FetchId));
     }
 }

@@ -33,11 +33,16 @@ public class FetchStationWindowConsumerTests
     };
 
     /// <summary>Runs the consumer for each command in its own harness and returns what it published, in order.</summary>
-    private static async Task<List<RawReadingsFetched>> Fetch(AirQinoSimulatorHost simulator, params FetchStationWindow[] commands)
+    private static Task<List<RawReadingsFetched>> Fetch(AirQinoSimulatorHost simulator, params FetchStationWindow[] commands) =>
+        FetchAsync(simulator, new FakeTimeProvider(FetchTime), _ => { }, commands);
+
+    private static async Task<List<RawReadingsFetched>> FetchAsync(AirQinoSimulatorHost simulator, FakeTimeProvider clock,
+        Action<IServiceCollection> configure, params FetchStationWindow[] commands)
     {
         await using var services = ExtractorTestServices.Build(ExtractorTestServices.Settings(simulator.BaseUrl), s =>
         {
-            s.AddSingleton<TimeProvider>(new FakeTimeProvider(FetchTime));
+            s.AddSingleton<TimeProvider>(clock);
+            configure(s);
             s.AddHarmattanTestHarness(x => x.AddConsumer<FetchStationWindowConsumer, FetchStationWindowConsumerDefinition>());
         });
         var harness = services.GetRequiredService<ITestHarness>();
@@ -54,6 +59,34 @@ public class FetchStationWindowConsumerTests
         finally
         {
             await harness.Stop(Ct);
+        }
+    }
+
+    [Fact]
+    public async Task A_fetch_is_stamped_with_the_time_it_was_asked_for_not_the_time_its_answer_came()
+    {
+        // AirQino takes two seconds to answer: asked for just before a day's last hour ended, the answer may lack that
+        // hour, and stamped when it came it would pass for a fetch made after the day ended.
+        await using var simulator = await StartSimulator(seed: 5);
+        var clock = new FakeTimeProvider(FetchTime);
+        var start = new DateTimeOffset(2023, 12, 3, 0, 0, 0, TimeSpan.Zero);
+
+        var published = await FetchAsync(simulator, clock,
+            s => s.ConfigureHttpClientDefaults(http => http.AddHttpMessageHandler(() => new SlowAnswer(clock, TimeSpan.FromSeconds(2)))),
+            Command(start, start.AddDays(7)));
+
+        Assert.Equal(FetchTime, Assert.Single(published).FetchedAt);
+        Assert.True(clock.GetUtcNow() >= FetchTime.AddSeconds(2), "the answer did not move the clock on");
+    }
+
+    /// <summary>An answer that arrives <paramref name="delay"/> later on <paramref name="clock"/>.</summary>
+    private sealed class SlowAnswer(FakeTimeProvider clock, TimeSpan delay) : DelegatingHandler
+    {
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            var response = await base.SendAsync(request, cancellationToken);
+            clock.Advance(delay);
+            return response;
         }
     }
 
