@@ -47,8 +47,11 @@ public static class ReplayCommand
     {
         var builder = CliHost.CreateBuilder(CommonOptions.StoreDefaults,
             CliHost.Overrides([.. storeOverrides, CommonOptions.RabbitMqOverride(rabbitMq)]));
-        // The asked ids and the configured stations are checked before the store is opened.
-        StationSelection.NotConfigured(builder.Configuration, stationIds);
+        // The asked ids, the configured stations and the dates are checked before the store is opened; a station not
+        // configured has its days in the zone the store knows for it, so its dates are checked once the store is open.
+        var asked = StationSelection.NotConfigured(builder.Configuration, stationIds).Count == 0
+            ? StationSelection.Resolve(builder.Configuration, stationIds, from, to, TimeProvider.System)
+            : null;
         // The archived fetches are read from the store: a mistyped path must not create an empty one.
         StoreLocation.RequireExisting(builder.Configuration);
         var broker = BusRegistration.RabbitMqUri(builder.Configuration);
@@ -76,11 +79,12 @@ public static class ReplayCommand
         cancellationToken = stop.Token;
         var store = host.Services.GetRequiredService<IPipelineStore>();
         await StoreLocation.OpenForReadingAsync(store, cancellationToken);
-        var asked = await StationSelection.ResolveAsync(builder.Configuration, store, stationIds, from, to, TimeProvider.System,
+        asked ??= await StationSelection.ResolveAsync(builder.Configuration, store, stationIds, from, to, TimeProvider.System,
             cancellationToken);
         await (await RabbitMqAddress.ConnectAsync(broker, "harmattan replay", cancellationToken)).DisposeAsync();
 
         var sent = 0;
+        var sending = true;
         try
         {
             await host.StartAsync(cancellationToken);
@@ -106,8 +110,9 @@ public static class ReplayCommand
                 var (station, days) = daysArchived[fetch.StationId];
                 AddDaysArchived(days, station, fetch);
                 if (sent % CheckStoreEvery == 0)
-                    await progress.CheckStoreAsync(store, cancellationToken);
+                    await LetGoOfStoredAsync(progress, store, cancellationToken);
             }
+            sending = false;
             if (sent == 0)
             {
                 AnsiConsole.MarkupLineInterpolated(
@@ -129,10 +134,11 @@ public static class ReplayCommand
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            // Ctrl-C before the wait, which reports its own stop. The fetches are read as they are sent: their number is not known.
-            return CliHost.StoppedWhileSending(sent, null, "archived fetch", "archived fetches", AfterAStop);
+            // Ctrl-C before the wait, which reports its own stop. The fetches are read as they are sent: their number is
+            // known once all were.
+            return CliHost.StoppedWhileSending(sent, sending ? null : sent, "archived fetch", "archived fetches", AfterAStop);
         }
-        catch (Exception) when (sent > 0 && !cancellationToken.IsCancellationRequested)
+        catch (Exception) when (sending && sent > 0 && !cancellationToken.IsCancellationRequested)
         {
             // A store read failing months into the range: the error follows, and what was sent before it is not lost.
             AnsiConsole.MarkupLineInterpolated($"Stopped by the error below after sending {Counted.Of(sent, "archived fetch", "archived fetches")}. {AfterAStop}");
@@ -149,6 +155,21 @@ public static class ReplayCommand
 
     /// <summary>How many fetches replay sends between two looks at the store for the results it holds.</summary>
     private const int CheckStoreEvery = 200;
+
+    /// <summary>
+    /// Lets go of the results the store holds, while sending. Only memory depends on it: a store that does not answer
+    /// now is asked again by the wait, which tells of a store that never does.
+    /// </summary>
+    private static async Task LetGoOfStoredAsync(ReplayProgress progress, IPipelineStore store, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await progress.CheckStoreAsync(store, cancellationToken);
+        }
+        catch (Exception) when (!cancellationToken.IsCancellationRequested)
+        {
+        }
+    }
 
     /// <summary>
     /// The stations not asked (not configured: removed from <c>Stations</c>, or only ever backfilled by id) with an
@@ -315,7 +336,7 @@ public static class ReplayCommand
         var versions = progress.AlgorithmVersions.Select(v => $"v{v}").ToList();
         var held = await progress.HeldByNewerVersionAsync(store, cancellationToken);
         AnsiConsole.MarkupLineInterpolated(
-            $"Recomputed {progress.Computed} of {progress.Expected} fetches{(versions.Count > 0 ? $" (algorithm {string.Join(", ", versions)})" : "")}; stored {progress.Stored - held.Fetches}.");
+            $"Recomputed {progress.Computed} of {progress.Expected} fetches{(versions.Count > 0 ? $" (algorithm {string.Join(", ", versions)})" : "")}; stored {progress.Stored - progress.StoredButHeld}.");
         if (held.Days > 0)
             AnsiConsole.MarkupLineInterpolated(
                 $"[red]{Counted.Of(held.Days, "day was", "days were")} not replaced: the store holds {(held.Days == 1 ? "it" : "them")} at algorithm v{held.AlgorithmVersion}, newer than the transformer's {string.Join(", ", versions)}, and the loader never lets an older algorithm version overwrite a newer one.[/] To recompute {(held.Days == 1 ? "it" : "them")}, raise Quality:AlgorithmVersion on the transformer above v{held.AlgorithmVersion}, restart it and replay again.");

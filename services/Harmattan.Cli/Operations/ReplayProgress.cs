@@ -59,19 +59,13 @@ public sealed class ReplayProgress(TimeProvider? time = null)
     public async Task CheckStoreAsync(IPipelineStore store, CancellationToken cancellationToken)
     {
         var order = FetchTimeOrder.Now(time ?? TimeProvider.System);
-        foreach (var (fetchId, result) in _waiting)
+        foreach (var (result, rows) in await WithStoredDaysAsync(store, _waiting.Values, cancellationToken))
         {
-            IReadOnlyList<StoredDailyAverage> rows = [];
-            if (result.Daily.Count > 0)
-            {
-                rows = await DailyRowsAsync(store, result, cancellationToken);
-                var reflected = result.Daily.All(day => rows.Any(row => row.Date == day.Date && Reflects(row, day, result, order)));
-                if (!reflected)
-                    continue;
-            }
-            if (_stored.TryAdd(fetchId, true))
+            if (!result.Daily.All(day => rows.TryGetValue(day.Date, out var row) && Reflects(row, day, result, order)))
+                continue;
+            if (_stored.TryAdd(result.SourceFetchId, true))
                 CountHeld(result, rows);
-            _waiting.TryRemove(fetchId, out _);
+            _waiting.TryRemove(result.SourceFetchId, out _);
         }
     }
 
@@ -79,7 +73,8 @@ public sealed class ReplayProgress(TimeProvider? time = null)
     /// The days of the computed results that the store holds at a higher algorithm version than the result's, the
     /// fetches they belong to and the highest such version. The loader keeps those rows, so the replay did not
     /// recompute them, although <see cref="CheckStoreAsync"/> counts their fetches as stored (there is nothing to wait for).
-    /// Those of the stored results were counted when they were found stored; those still waiting are read now.
+    /// Those of the stored results were counted when they were found stored (<see cref="StoredButHeld"/>); those still
+    /// waiting are read now.
     /// </summary>
     public async Task<(int Days, int Fetches, int AlgorithmVersion)> HeldByNewerVersionAsync(IPipelineStore store,
         CancellationToken cancellationToken)
@@ -87,26 +82,52 @@ public sealed class ReplayProgress(TimeProvider? time = null)
         (int Days, int Fetches, int AlgorithmVersion) held;
         lock (_heldLock)
             held = _held;
-        foreach (var result in _waiting.Values.Where(r => r.Daily.Count > 0))
-            held = Add(held, result, await DailyRowsAsync(store, result, cancellationToken));
+        var waiting = _waiting.Values.Where(result => !_stored.ContainsKey(result.SourceFetchId));
+        foreach (var (result, rows) in await WithStoredDaysAsync(store, waiting, cancellationToken))
+            held = Add(held, result, rows);
         return held;
     }
 
-    private static Task<IReadOnlyList<StoredDailyAverage>> DailyRowsAsync(IPipelineStore store, AveragesComputed result,
-        CancellationToken cancellationToken) =>
-        store.GetDailyAveragesAsync(result.StationId, result.Daily.Min(d => d.Date), result.Daily.Max(d => d.Date), cancellationToken);
+    /// <summary>Of the results counted as stored, those whose days the store holds at a newer algorithm version.</summary>
+    public int StoredButHeld
+    {
+        get
+        {
+            lock (_heldLock)
+                return _held.Fetches;
+        }
+    }
 
-    private void CountHeld(AveragesComputed result, IReadOnlyList<StoredDailyAverage> rows)
+    /// <summary>
+    /// Each result with the stored daily rows of its station, by date: one read per station, of the days its results
+    /// span, as a loader that lags leaves many results waiting.
+    /// </summary>
+    private static async Task<List<(AveragesComputed Result, IReadOnlyDictionary<DateOnly, StoredDailyAverage> Rows)>> WithStoredDaysAsync(
+        IPipelineStore store, IEnumerable<AveragesComputed> results, CancellationToken cancellationToken)
+    {
+        var withRows = new List<(AveragesComputed, IReadOnlyDictionary<DateOnly, StoredDailyAverage>)>();
+        foreach (var station in results.GroupBy(result => result.StationId, StringComparer.Ordinal))
+        {
+            var dates = station.SelectMany(result => result.Daily).Select(day => day.Date).ToList();
+            IReadOnlyDictionary<DateOnly, StoredDailyAverage> rows = dates.Count == 0
+                ? new Dictionary<DateOnly, StoredDailyAverage>()
+                : (await store.GetDailyAveragesAsync(station.Key, dates.Min(), dates.Max(), cancellationToken)).ToDictionary(row => row.Date);
+            withRows.AddRange(station.Select(result => (result, rows)));
+        }
+        return withRows;
+    }
+
+    private void CountHeld(AveragesComputed result, IReadOnlyDictionary<DateOnly, StoredDailyAverage> rows)
     {
         lock (_heldLock)
             _held = Add(_held, result, rows);
     }
 
     private static (int Days, int Fetches, int AlgorithmVersion) Add((int Days, int Fetches, int AlgorithmVersion) held,
-        AveragesComputed result, IReadOnlyList<StoredDailyAverage> rows)
+        AveragesComputed result, IReadOnlyDictionary<DateOnly, StoredDailyAverage> rows)
     {
-        var newer = rows.Where(row => row.AlgorithmVersion > result.AlgorithmVersion
-                                      && result.Daily.Any(day => day.Date == row.Date)).ToList();
+        var newer = result.Daily.Select(day => rows.GetValueOrDefault(day.Date))
+            .OfType<StoredDailyAverage>().Where(row => row.AlgorithmVersion > result.AlgorithmVersion).ToList();
         return newer.Count == 0
             ? held
             : (held.Days + newer.Count, held.Fetches + 1, Math.Max(held.AlgorithmVersion, newer.Max(row => row.AlgorithmVersion)));

@@ -96,7 +96,6 @@ public sealed partial class MongoPipelineStore : IPipelineStore
             }
             await _raw.Indexes.CreateOneAsync(MongoCommands.RawFetchesByStationWindow, cancellationToken: bounded);
             await _raw.Indexes.CreateOneAsync(MongoCommands.RawFetchesByStationFetchedAt, cancellationToken: bounded);
-            await _raw.Indexes.CreateOneAsync(MongoCommands.RawFetchesByStationWindowEnd, cancellationToken: bounded);
 
             if (await UniqueKeysProblemAsync(bounded) is { } problem)
                 throw new StoreNotReadyException(problem);
@@ -104,8 +103,35 @@ public sealed partial class MongoPipelineStore : IPipelineStore
                 await _database.GetCollection<BsonDocument>(MongoSchema.StoreInfo).UpdateOneAsync(MongoCommands.LayoutDocument,
                     MongoCommands.RecordLayoutVersion(SchemaVersion), new UpdateOptions { IsUpsert = true }, bounded);
             MarkUniqueKeysVerified();
+            BuildGapCheckIndex();
             return true;
         }, cancellationToken);
+
+    private int _gapCheckIndexBuilding;
+
+    /// <summary>
+    /// Builds <see cref="MongoCommands.RawFetchesByStationWindowEnd"/> without holding up the store: on an archive of years,
+    /// added by an upgrade, the build outlasts the initialization's bound (and on a replica set waits for its voting
+    /// members), while the gap check it serves only reads more until it exists. A failed build is tried at the next start.
+    /// </summary>
+    private void BuildGapCheckIndex()
+    {
+        if (Interlocked.Exchange(ref _gapCheckIndexBuilding, 1) == 1)
+            return;
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                await _raw.Indexes.CreateOneAsync(MongoCommands.RawFetchesByStationWindowEnd);
+            }
+            catch (Exception e)
+            {
+                _logger.LogWarning(e,
+                    "{Location} did not build the index {{ station_id: 1, window_end: -1, fetched_at_ticks: -1 }} on {Collection}; the check for a gap before each scheduled fetch reads the station's archived fetches whole until it exists. The next start tries again, or create it with mongosh.",
+                    Location, MongoSchema.RawFetches);
+            }
+        });
+    }
 
     /// <summary>
     /// A readiness check initializes the store until that succeeded, then verifies the unique keys (which also asks the

@@ -105,7 +105,7 @@ public sealed class ReplayProgressTests() : TemporaryStoreTest("replay")
         await progress.CheckStoreAsync(Store, Ct);
         var held = await progress.HeldByNewerVersionAsync(Store, Ct);
 
-        Assert.Equal(1, progress.Stored);
+        Assert.Equal((1, 1), (progress.Stored, progress.StoredButHeld));
         Assert.Equal((2, 1, 2), held);
     }
 
@@ -177,5 +177,6 @@ public sealed class ReplayProgressTests() : TemporaryStoreTest("replay")
 
         Assert.Equal((0, 1), (progress.Stored, progress.Waiting));
         Assert.Equal((1, 1, 3), await progress.HeldByNewerVersionAsync(Store, Ct));
+        Assert.Equal(0, progress.StoredButHeld);
     }
 }

@@ -207,6 +207,24 @@ public sealed class MongoHardeningTests : IAsyncLifetime
     /// replay inserted a second document of the day, and readiness stayed green.
     /// </summary>
     [Fact]
+    public async Task Mongo_the_gap_check_s_index_is_built_once_the_store_is_ready()
+    {
+        _client = MongoTestServer.CreateClient(await MongoTestServer.RequireAsync());
+        var store = new MongoPipelineStore(_client, _databaseName);
+        var raw = _client.GetDatabase(_databaseName).GetCollection<BsonDocument>(MongoSchema.RawFetches);
+
+        await store.InitializeAsync(Ct);
+
+        var keys = MongoUniqueKeys.Keys(MongoCommands.RawFetchesByStationWindowEnd);
+        var deadline = DateTimeOffset.UtcNow.AddSeconds(30);
+        while (!(await (await raw.Indexes.ListAsync(Ct)).ToListAsync(Ct)).Any(index => index["key"].AsBsonDocument.Equals(keys)))
+        {
+            Assert.True(DateTimeOffset.UtcNow < deadline, $"no index {keys} on {MongoSchema.RawFetches} 30 s after the store was ready");
+            await Task.Delay(100, Ct);
+        }
+    }
+
+    [Fact]
     public async Task Mongo_a_unique_key_dropped_while_the_loader_runs_is_created_again_before_an_older_write_duplicates_a_day()
     {
         _client = MongoTestServer.CreateClient(await MongoTestServer.RequireAsync());
