@@ -3,6 +3,9 @@ namespace Harmattan.Stations;
 /// <summary>A UTC interval [Start, End).</summary>
 public readonly record struct UtcWindow(DateTimeOffset Start, DateTimeOffset End)
 {
+    /// <summary>Whether the window from <paramref name="start"/> to <paramref name="end"/> shares an instant with this one.</summary>
+    public bool Overlaps(DateTimeOffset start, DateTimeOffset end) => start < End && end > Start;
+
     public override string ToString() => $"[{Start:yyyy-MM-ddTHH:mmZ}, {End:yyyy-MM-ddTHH:mmZ})";
 }
 

@@ -184,7 +184,7 @@ public static class ReplayCommand
         foreach (var stationId in (await store.GetArchivedStationIdsAsync(cancellationToken)).Except(asked.Select(s => s.StationId)))
         {
             var fetches = await store.GetArchivedFetchesAsync(stationId, cancellationToken);
-            if (fetches.Any(fetch => RangeIn(fetch.TimeZone) is var range && fetch.WindowStart < range.End && fetch.WindowEnd > range.Start))
+            if (fetches.Any(fetch => RangeIn(fetch.TimeZone).Overlaps(fetch.WindowStart, fetch.WindowEnd)))
                 leftOut.Add(stationId);
         }
         return leftOut;
@@ -222,9 +222,9 @@ public static class ReplayCommand
     /// </summary>
     /// <remarks>
     /// The archived fetches are read <see cref="DaysPerRead"/> days of a station at a time, so that the readings held do
-    /// not grow with the range (its stored days, a small row each, are read whole). Each read
-    /// reaches <see cref="ZoneMargin"/> further on either side: a stored day and its fetches may have been cut in another
-    /// zone than the station's now. Every fetch of a window is in each read that reaches it, so the newest of a window is
+    /// not grow with the range (its stored days, a small row each, are read whole). Each read reaches
+    /// <see cref="ZoneMargin"/> further on either side: a stored day and its fetches may have been cut in another zone
+    /// than the station's now. Every fetch of a window is in each read that reaches it, so the newest of a window is
     /// the same in all of them; a fetch read twice is sent once.
     /// </remarks>
     internal static async IAsyncEnumerable<RawReadingsFetched> ArchivedFetchesAsync(IPipelineStore store,
@@ -275,8 +275,7 @@ public static class ReplayCommand
         // A zone that cannot be found fails in the transformer, which names it; sent whole, that error reaches the user,
         // but only for a fetch that reaches the asked days in the station's zone: the reads reach further.
         if (!StationsOptions.TryFindTimeZone(fetch.TimeZone, out var zone))
-            return DayWindows.ForDays(station.From, station.To, station.TimeZone) is var asked
-                   && fetch.WindowStart < asked.End && fetch.WindowEnd > asked.Start ? fetch : null;
+            return DayWindows.ForDays(station.From, station.To, station.TimeZone).Overlaps(fetch.WindowStart, fetch.WindowEnd) ? fetch : null;
         var range = DayWindows.ForDays(station.From, station.To, zone);
         var start = fetch.WindowStart > range.Start ? fetch.WindowStart : range.Start;
         var end = fetch.WindowEnd < range.End ? fetch.WindowEnd : range.End;

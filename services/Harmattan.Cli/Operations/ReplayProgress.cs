@@ -84,7 +84,7 @@ public sealed class ReplayProgress(TimeProvider? time = null)
             held = _held;
         var waiting = _waiting.Values.Where(result => !_stored.ContainsKey(result.SourceFetchId));
         foreach (var (result, rows) in await WithStoredDaysAsync(store, waiting, cancellationToken))
-            held = Add(held, result, rows);
+            held = AddHeldDays(held, result, rows);
         return held;
     }
 
@@ -120,10 +120,10 @@ public sealed class ReplayProgress(TimeProvider? time = null)
     private void CountHeld(AveragesComputed result, IReadOnlyDictionary<DateOnly, StoredDailyAverage> rows)
     {
         lock (_heldLock)
-            _held = Add(_held, result, rows);
+            _held = AddHeldDays(_held, result, rows);
     }
 
-    private static (int Days, int Fetches, int AlgorithmVersion) Add((int Days, int Fetches, int AlgorithmVersion) held,
+    private static (int Days, int Fetches, int AlgorithmVersion) AddHeldDays((int Days, int Fetches, int AlgorithmVersion) held,
         AveragesComputed result, IReadOnlyDictionary<DateOnly, StoredDailyAverage> rows)
     {
         var newer = result.Daily.Select(day => rows.GetValueOrDefault(day.Date))
