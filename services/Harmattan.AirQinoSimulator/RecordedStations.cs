@@ -58,8 +58,10 @@ public sealed class RecordedStation
                 {
                     var isTimestamp = reader.ValueTextEquals("timestamp"u8);
                     reader.Read();
+                    // Any ISO-like form ("T", an offset, fractions) dates the row, as the extractor reads them all; a row
+                    // whose timestamp is no date at all is served only to undated requests.
                     if (isTimestamp && reader.TokenType == JsonTokenType.String
-                        && DateTimeOffset.TryParseExact(reader.GetString(), "yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture,
+                        && DateTimeOffset.TryParse(reader.GetString(), CultureInfo.InvariantCulture,
                             DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var parsed))
                         hour = parsed;
                     else

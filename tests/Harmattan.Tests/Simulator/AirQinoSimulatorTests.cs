@@ -61,6 +61,32 @@ public class AirQinoSimulatorTests
     }
 
     [Fact]
+    public async Task A_recording_dated_in_the_other_forms_the_extractor_reads_is_served_by_date()
+    {
+        var directory = Directory.CreateTempSubdirectory("airqino-sim-");
+        try
+        {
+            await File.WriteAllTextAsync(Path.Combine(directory.FullName, "ST1.json"), """
+                [{"timestamp":"2023-12-01T00:00:00","CO":1},{"timestamp":"2023-12-01T01:00:00Z","CO":2},
+                {"timestamp":"2023-12-01T03:00:00+01:00","CO":3},{"timestamp":"2023-12-01 03:00:00.000","CO":4},
+                {"timestamp":"2023-12-02T00:00:00Z","CO":5}]
+                """, Ct);
+            await using var simulator = await Start(new SimulatorOptions { DataDirectory = directory.FullName });
+            using var http = new HttpClient();
+
+            var body = await http.GetByteArrayAsync(
+                $"{simulator.BaseUrl}/v3/getStationHourlyAvg/ST1?start_date=20231201-0100&end_date=20231202-0000", Ct);
+
+            Assert.Equal([2.0, 3.0, 4.0], AirQinoParser.Parse(body, "ST1", "simulator").Readings.Select(r => r.Values["co"]!.Value));
+            Assert.Contains("recorded: ST1.json, 5 rows from 2023-12-01 00:00Z to 2023-12-02 00:00Z", simulator.Describe());
+        }
+        finally
+        {
+            directory.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task With_ignore_dates_the_whole_series_is_served()
     {
         await using var honouring = await Start(new SimulatorOptions { SyntheticStations = 1, Days = 10 });
