@@ -204,7 +204,7 @@ public static class ExportCommand
         var replacing = File.Exists(file.FullName);
         if (replacing)
             await using (Open(file, file.FullName, creating: false, append: true)) { }
-        var partial = file.FullName + ".partial";
+        var partial = CommonOptions.PartialPath(file.FullName);
         var writer = Open(file, partial, creating: true);
         try
         {

@@ -738,6 +738,26 @@ public sealed class CliBehaviourTests : IDisposable
     }
 
     [Fact]
+    public async Task Two_exports_of_one_file_at_once_leave_one_of_them_whole()
+    {
+        // The second starts while the first is halfway (a scheduled export and one by hand), and ends first.
+        var file = new FileInfo(_cli.PathOf("days.csv"));
+        var first = string.Concat(Enumerable.Range(0, 2000).Select(i => $"first,{i}\n"));
+        var second = string.Concat(Enumerable.Range(0, 1000).Select(i => $"second,{i}\n"));
+
+        await ExportCommand.WriteWholeAsync(file, async writer =>
+        {
+            await writer.WriteAsync(first[..(first.Length / 2)]);
+            await writer.FlushAsync(Ct);
+            await ExportCommand.WriteWholeAsync(file, writer => writer.WriteAsync(second));
+            await writer.WriteAsync(first[(first.Length / 2)..]);
+        });
+
+        Assert.Equal(first, await File.ReadAllTextAsync(file.FullName, Ct));
+        Assert.Equal([file.FullName], Directory.GetFiles(_cli.Folder, "days.csv*"));
+    }
+
+    [Fact]
     public async Task An_export_stopped_halfway_creates_no_file()
     {
         var file = new FileInfo(_cli.PathOf("days.csv"));
