@@ -143,7 +143,17 @@ function onDateChosen(input, takeOtherAlong) {
     clearTimeout(pending);
     pending = performance.now() - lastKey < TYPING_PAUSE_MS ? setTimeout(preview, TYPING_PAUSE_MS) : setTimeout(commit, 0);
   });
-  input.addEventListener("blur", commit);
+  input.addEventListener("blur", (e) => {
+    // A quick range sets both ends from "To" itself as it is clicked: the range typed would be asked for and thrown away.
+    if (e.relatedTarget?.closest(".ranges")) {
+      clearTimeout(pending);
+      pending = null;
+      changed = false;
+      previewed = null;
+      return;
+    }
+    commit();
+  });
 }
 
 async function start() {

@@ -631,6 +631,34 @@ public sealed class DashboardPageTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_quick_range_clicked_straight_after_typing_an_end_asks_for_its_own_range_only()
+    {
+        var page = await OpenAsync(1280, 900, mobile: false);
+        var to = await page.Locator("#to").InputValueAsync();
+        var asked = new List<string>();
+        page.Request += (_, request) =>
+        {
+            if (request.Url.Contains("/daily?", StringComparison.Ordinal))
+                asked.Add(request.Url[request.Url.IndexOf("from=", StringComparison.Ordinal)..]);
+        };
+
+        // The year retyped, then the button clicked before the typing's pause would load the range typed: the page's
+        // clock stands still meanwhile, so that a slow machine cannot make the pause.
+        await page.Clock.InstallAsync();
+        await page.Clock.PauseAtAsync(DateTime.UtcNow.AddMinutes(1));
+        await page.Locator("#to").FocusAsync();
+        await page.Keyboard.PressAsync("ArrowRight");
+        await page.Keyboard.PressAsync("ArrowRight");
+        await page.Keyboard.TypeAsync(to[..4]);
+        await page.Locator(".ranges button[data-days='90']").ClickAsync();
+        await page.Clock.ResumeAsync();
+        await page.WaitForFunctionAsync($"() => Chart.getChart(document.querySelector(\"{Pm25Canvas}\"))?.data.labels.length === 90");
+
+        var ninetyDays = DateOnly.ParseExact(to, "yyyy-MM-dd", CultureInfo.InvariantCulture).AddDays(-89);
+        Assert.Equal([$"from={ninetyDays:yyyy-MM-dd}&to={to}"], asked);
+    }
+
+    [Fact]
     public async Task Emptying_the_end_of_the_range_with_backspace_keeps_its_start_and_a_quick_range_still_works()
     {
         var page = await OpenAsync(1280, 900, mobile: false);
