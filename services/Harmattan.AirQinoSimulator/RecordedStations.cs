@@ -1,11 +1,12 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 
 namespace Harmattan.AirQinoSimulator;
 
 /// <summary>One recorded response: the file's bytes and where each row of its data array lies in them.</summary>
-public sealed class RecordedStation
+public sealed partial class RecordedStation
 {
     private RecordedStation(string path, byte[] bytes, Row[] rows)
     {
@@ -58,11 +59,7 @@ public sealed class RecordedStation
                 {
                     var isTimestamp = reader.ValueTextEquals("timestamp"u8);
                     reader.Read();
-                    // Any ISO-like form ("T", an offset, fractions) dates the row, as the extractor reads them all; a row
-                    // whose timestamp is no date at all is served only to undated requests.
-                    if (isTimestamp && reader.TokenType == JsonTokenType.String
-                        && DateTimeOffset.TryParse(reader.GetString(), CultureInfo.InvariantCulture,
-                            DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var parsed))
+                    if (isTimestamp && reader.TokenType == JsonTokenType.String && TryParseTimestamp(reader.GetString()!, out var parsed))
                         hour = parsed;
                     else
                         reader.Skip();
@@ -76,6 +73,23 @@ public sealed class RecordedStation
         }
         return new RecordedStation(path, bytes, rows.ToArray());
     }
+
+    /// <summary>
+    /// AirQino's <c>2023-12-01 01:00:00</c> (UTC) or ISO 8601's <c>2023-12-01T01:00:00Z</c>, with or without seconds,
+    /// fractions or an offset: the forms the extractor reads, restated here so the simulator image needs no service
+    /// library (a test checks that both date the same strings alike). Anything else (a time alone, a day first, a number)
+    /// leaves the row undated, served only to undated requests, as it is no hour the extractor would take.
+    /// </summary>
+    public static bool TryParseTimestamp(string text, out DateTimeOffset hour)
+    {
+        hour = default;
+        return TimestampForm().IsMatch(text) && DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture,
+            DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out hour);
+    }
+
+    [GeneratedRegex(@"^[0-9]{4}-[0-9]{2}-[0-9]{2}( [0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,7})?|T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,7})?)?)(Z|[+-][0-9]{2}:[0-9]{2})?$",
+        RegexOptions.CultureInvariant)]
+    private static partial Regex TimestampForm();
 }
 
 /// <summary>

@@ -69,7 +69,8 @@ public class AirQinoSimulatorTests
             await File.WriteAllTextAsync(Path.Combine(directory.FullName, "ST1.json"), """
                 [{"timestamp":"2023-12-01T00:00:00","CO":1},{"timestamp":"2023-12-01T01:00:00Z","CO":2},
                 {"timestamp":"2023-12-01T03:00:00+01:00","CO":3},{"timestamp":"2023-12-01 03:00:00.000","CO":4},
-                {"timestamp":"2023-12-02T00:00:00Z","CO":5}]
+                {"timestamp":"2023-12-02T00:00:00Z","CO":5},{"timestamp":"01:00:00","CO":6},{"timestamp":"12.5","CO":7},
+                {"timestamp":"04/02/2026 00:00","CO":8},{"timestamp":"2023-12-01","CO":9}]
                 """, Ct);
             await using var simulator = await Start(new SimulatorOptions { DataDirectory = directory.FullName });
             using var http = new HttpClient();
@@ -78,12 +79,41 @@ public class AirQinoSimulatorTests
                 $"{simulator.BaseUrl}/v3/getStationHourlyAvg/ST1?start_date=20231201-0100&end_date=20231202-0000", Ct);
 
             Assert.Equal([2.0, 3.0, 4.0], AirQinoParser.Parse(body, "ST1", "simulator").Readings.Select(r => r.Values["co"]!.Value));
-            Assert.Contains("recorded: ST1.json, 5 rows from 2023-12-01 00:00Z to 2023-12-02 00:00Z", simulator.Describe());
+            // The rows whose timestamp is no hour the extractor takes are not dated: the span the synthetic hours stop at is the recording's.
+            Assert.Contains("recorded: ST1.json, 9 rows from 2023-12-01 00:00Z to 2023-12-02 00:00Z", simulator.Describe());
         }
         finally
         {
             directory.Delete(recursive: true);
         }
+    }
+
+    [Theory]
+    [InlineData("2023-12-01 01:00:00")]
+    [InlineData("2023-12-01T01:00:00")]
+    [InlineData("2023-12-01T01:00:00Z")]
+    [InlineData("2023-12-01T02:00:00+01:00")]
+    [InlineData("2023-12-01 02:00:00+01:00")]
+    [InlineData("2023-12-01 01:00:00.0000000")]
+    [InlineData("2023-12-01T00:00:00.000-01:00")]
+    [InlineData("2023-12-01T01:00")]
+    [InlineData("2023-12-01T01:00Z")]
+    [InlineData("2023-12-01 01:00")]
+    [InlineData("2023-12-01")]
+    [InlineData("01:00:00")]
+    [InlineData("04/02/2026 00:00")]
+    [InlineData("Dec 1 2023 01:00")]
+    [InlineData("12.5")]
+    [InlineData("2023-12-01T01:00:00 junk")]
+    public void The_simulator_dates_a_recorded_timestamp_as_the_extractor_does(string timestamp)
+    {
+        var extracted = AirQinoParser.Parse(System.Text.Encoding.UTF8.GetBytes(
+            $$"""[{"timestamp":{{JsonSerializer.Serialize(timestamp)}},"CO":1},{"timestamp":"2023-11-01 00:00:00","CO":1}]"""), "ST1", "test");
+        DateTimeOffset? extractor = extracted.Readings.Count == 2 ? extracted.Readings.Max(r => r.Hour) : null;
+
+        DateTimeOffset? simulator = RecordedStation.TryParseTimestamp(timestamp, out var hour) ? hour : null;
+
+        Assert.Equal(extractor, simulator);
     }
 
     [Fact]
