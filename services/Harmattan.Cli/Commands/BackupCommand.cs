@@ -46,20 +46,10 @@ public static class BackupCommand
         // Written under another name and renamed when whole, so that a copy stopped halfway never passes for a backup.
         var sourceBytes = StoreLocation.SqliteBytes(source);
         var clock = Stopwatch.StartNew();
-        var partial = CommonOptions.PartialPath(target.FullName);
         try
         {
-            await SqliteCopy.CopyAsync(source, partial, cancellationToken);
-            try
-            {
-                File.Move(partial, target.FullName);
-            }
-            catch
-            {
-                // Another backup to the same file finished first; this copy is not left beside it.
-                File.Delete(partial);
-                throw;
-            }
+            await SqliteCopy.CopyAsync(source, target.FullName + ".partial", cancellationToken);
+            File.Move(target.FullName + ".partial", target.FullName);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {

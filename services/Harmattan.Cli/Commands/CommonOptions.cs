@@ -239,13 +239,6 @@ public static class CommonOptions
             throw CliException.Usage($"--out: {file.FullName} is a folder; name the file to write, e.g. --out {Path.Combine(file.ToString(), example)}.");
     }
 
-    /// <summary>
-    /// The name <paramref name="path"/> is written under until it is whole, then renamed: beside it, ending in
-    /// <c>.partial</c>, and apart from any other run's, so that two runs writing the same file at once (a scheduled export
-    /// and one by hand) never write into one unfinished file and rename each other's bytes over it.
-    /// </summary>
-    public static string PartialPath(string path) => $"{path}.{Guid.NewGuid().ToString("N")[..8]}.partial";
-
     /// <summary>Rejects half a range or a reversed one with a message that says what to type.</summary>
     public static void ValidateRange(Command command, Option<DateOnly?> from, Option<DateOnly?> to, bool together = true) =>
         command.Validators.Add(result =>

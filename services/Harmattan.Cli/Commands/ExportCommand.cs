@@ -204,8 +204,8 @@ public static class ExportCommand
         var replacing = File.Exists(file.FullName);
         if (replacing)
             await using (Open(file, file.FullName, creating: false, append: true)) { }
-        var partial = CommonOptions.PartialPath(file.FullName);
-        var writer = Open(file, partial, creating: true);
+        var partial = file.FullName + ".partial";
+        var writer = OpenPartial(file, partial);
         try
         {
             await using (writer)
@@ -239,6 +239,28 @@ public static class ExportCommand
     {
         await using var writer = Open(file, file.FullName, creating: false);
         await write(writer);
+    }
+
+    /// <summary>
+    /// <paramref name="partial"/> held for this export alone until it is renamed: a second export of the same file at once
+    /// (a scheduled one and one by hand) would write into it, and each rename the other's bytes over the file. The lock
+    /// dies with the process, so what a killed export left is taken over by the next.
+    /// </summary>
+    private static StreamWriter OpenPartial(FileInfo file, string partial)
+    {
+        try
+        {
+            return new StreamWriter(new FileStream(partial, FileMode.Create, FileAccess.Write, FileShare.None));
+        }
+        catch (IOException) when (File.Exists(partial))
+        {
+            throw CliException.Failure($"--out: another export to {file.FullName} is under way (it holds {partial}); " +
+                "wait for it to end, or write another file.");
+        }
+        catch (Exception ex) when (ex is UnauthorizedAccessException or IOException)
+        {
+            throw CannotWrite(file, ex, creating: true);
+        }
     }
 
     private static StreamWriter Open(FileInfo file, string path, bool creating, bool append = false)

@@ -57,7 +57,7 @@ public sealed class BackupCommandTests : IDisposable
 
         Assert.True(exit == 0, output);
         await AssertWholeCopyAsync("busy.db", before, written);
-        Assert.Empty(Directory.GetFiles(_cli.Folder, "*.partial"));
+        Assert.False(File.Exists(_cli.PathOf("busy.db.partial")));
     }
 
     /// <summary>The copy passes SQLite's integrity check and holds the station's first days without a gap; returns how many.</summary>

@@ -738,22 +738,30 @@ public sealed class CliBehaviourTests : IDisposable
     }
 
     [Fact]
-    public async Task Two_exports_of_one_file_at_once_leave_one_of_them_whole()
+    public async Task A_second_export_of_one_file_while_the_first_is_under_way_is_refused_and_the_first_ends_whole()
     {
-        // The second starts while the first is halfway (a scheduled export and one by hand), and ends first.
+        // A scheduled export and one by hand: the second starts while the first is halfway.
         var file = new FileInfo(_cli.PathOf("days.csv"));
         var first = string.Concat(Enumerable.Range(0, 2000).Select(i => $"first,{i}\n"));
-        var second = string.Concat(Enumerable.Range(0, 1000).Select(i => $"second,{i}\n"));
+        CliException? refused = null;
 
         await ExportCommand.WriteWholeAsync(file, async writer =>
         {
             await writer.WriteAsync(first[..(first.Length / 2)]);
             await writer.FlushAsync(Ct);
-            await ExportCommand.WriteWholeAsync(file, writer => writer.WriteAsync(second));
+            refused = await Assert.ThrowsAsync<CliException>(() => ExportCommand.WriteWholeAsync(file, writer => writer.WriteAsync("second\n")));
             await writer.WriteAsync(first[(first.Length / 2)..]);
         });
 
+        Assert.Equal($"--out: another export to {file.FullName} is under way (it holds {file.FullName}.partial); " +
+            "wait for it to end, or write another file.", refused!.Message);
         Assert.Equal(first, await File.ReadAllTextAsync(file.FullName, Ct));
+        Assert.Equal([file.FullName], Directory.GetFiles(_cli.Folder, "days.csv*"));
+
+        // What a killed export left is no one's: the next export takes it over.
+        await File.WriteAllTextAsync(file.FullName + ".partial", "half an export", Ct);
+        await ExportCommand.WriteWholeAsync(file, writer => writer.WriteAsync("next\n"));
+        Assert.Equal("next\n", await File.ReadAllTextAsync(file.FullName, Ct));
         Assert.Equal([file.FullName], Directory.GetFiles(_cli.Folder, "days.csv*"));
     }
 
