@@ -1,12 +1,11 @@
 using System.Collections.Concurrent;
-using System.Globalization;
 using System.Text.Json;
-using System.Text.RegularExpressions;
+using Harmattan.Contracts;
 
 namespace Harmattan.AirQinoSimulator;
 
 /// <summary>One recorded response: the file's bytes and where each row of its data array lies in them.</summary>
-public sealed partial class RecordedStation
+public sealed class RecordedStation
 {
     private RecordedStation(string path, byte[] bytes, Row[] rows)
     {
@@ -59,7 +58,8 @@ public sealed partial class RecordedStation
                 {
                     var isTimestamp = reader.ValueTextEquals("timestamp"u8);
                     reader.Read();
-                    if (isTimestamp && reader.TokenType == JsonTokenType.String && TryParseTimestamp(reader.GetString()!, out var parsed))
+                    // A row whose timestamp is in no form the extractor reads stays undated: served only to undated requests.
+                    if (isTimestamp && reader.TokenType == JsonTokenType.String && AirQinoTimestamps.TryParse(reader.GetString()!, out var parsed))
                         hour = parsed;
                     else
                         reader.Skip();
@@ -74,22 +74,6 @@ public sealed partial class RecordedStation
         return new RecordedStation(path, bytes, rows.ToArray());
     }
 
-    /// <summary>
-    /// AirQino's <c>2023-12-01 01:00:00</c> (UTC) or ISO 8601's <c>2023-12-01T01:00:00Z</c>, with or without seconds,
-    /// fractions or an offset: the forms the extractor reads, restated here so the simulator image needs no service
-    /// library (a test checks that both date the same strings alike). Anything else (a time alone, a day first, a number)
-    /// leaves the row undated, served only to undated requests, as it is no hour the extractor would take.
-    /// </summary>
-    public static bool TryParseTimestamp(string text, out DateTimeOffset hour)
-    {
-        hour = default;
-        return TimestampForm().IsMatch(text) && DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture,
-            DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out hour);
-    }
-
-    [GeneratedRegex(@"^[0-9]{4}-[0-9]{2}-[0-9]{2}( [0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,7})?|T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,7})?)?)(Z|[+-][0-9]{2}:[0-9]{2})?$",
-        RegexOptions.CultureInvariant)]
-    private static partial Regex TimestampForm();
 }
 
 /// <summary>

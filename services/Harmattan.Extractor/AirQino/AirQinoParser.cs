@@ -20,13 +20,6 @@ public static class AirQinoParser
     /// </summary>
     public const int MaxRowsPerHour = 4;
 
-    private static readonly string[] FallbackTimestampFormats =
-    [
-        "yyyy-MM-dd HH:mm:ss", "yyyy-MM-dd'T'HH:mm:ss", "yyyy-MM-dd HH:mm:ssK", "yyyy-MM-dd'T'HH:mm:ssK",
-        "yyyy-MM-dd HH:mm:ss.FFFFFFF", "yyyy-MM-dd'T'HH:mm:ss.FFFFFFF", "yyyy-MM-dd'T'HH:mm:ss.FFFFFFFK",
-        "yyyy-MM-dd HH:mm:ss.FFFFFFFK", "yyyy-MM-dd'T'HH:mmK", "yyyy-MM-dd'T'HH:mm",
-    ];
-
     private static readonly (byte[] Utf8, string Canonical)[] KnownKeys =
         AirQinoKeys.KnownSourceKeys.Select(k => (Encoding.UTF8.GetBytes(k), AirQinoKeys.Canonical(k))).ToArray();
 
@@ -355,8 +348,7 @@ public static class AirQinoParser
                 return fast;
             }
             text = reader.GetString()!;
-            if (DateTimeOffset.TryParseExact(text, FallbackTimestampFormats, CultureInfo.InvariantCulture,
-                    DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var parsed))
+            if (AirQinoTimestamps.TryParse(text, out var parsed))
             {
                 if (parsed.Ticks % TimeSpan.TicksPerHour == 0)
                     return parsed.ToUniversalTime();

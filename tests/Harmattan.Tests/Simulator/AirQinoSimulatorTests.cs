@@ -105,15 +105,27 @@ public class AirQinoSimulatorTests
     [InlineData("Dec 1 2023 01:00")]
     [InlineData("12.5")]
     [InlineData("2023-12-01T01:00:00 junk")]
+    [InlineData("2023-12-01T02:00:00+0100")]
+    [InlineData("2023-12-01T02:00:00+1:00")]
+    [InlineData("2023-12-01T01:00:00.")]
+    [InlineData("2023-12-01T01:00:00\n")]
     public void The_simulator_dates_a_recorded_timestamp_as_the_extractor_does(string timestamp)
     {
-        var extracted = AirQinoParser.Parse(System.Text.Encoding.UTF8.GetBytes(
-            $$"""[{"timestamp":{{JsonSerializer.Serialize(timestamp)}},"CO":1},{"timestamp":"2023-11-01 00:00:00","CO":1}]"""), "ST1", "test");
+        var row = System.Text.Encoding.UTF8.GetBytes($$"""[{"timestamp":{{JsonSerializer.Serialize(timestamp)}},"CO":1}]""");
+        // A second row the extractor takes: a response without one is refused whole.
+        var extracted = AirQinoParser.Parse([.. row[..^1], .. """,{"timestamp":"2023-11-01 00:00:00","CO":1}]"""u8], "ST1", "test");
         DateTimeOffset? extractor = extracted.Readings.Count == 2 ? extracted.Readings.Max(r => r.Hour) : null;
+        var file = Path.GetTempFileName();
+        try
+        {
+            File.WriteAllBytes(file, row);
 
-        DateTimeOffset? simulator = RecordedStation.TryParseTimestamp(timestamp, out var hour) ? hour : null;
-
-        Assert.Equal(extractor, simulator);
+            Assert.Equal(extractor, RecordedStation.Load(file).Span?.First);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
     }
 
     [Fact]
