@@ -144,15 +144,27 @@ function onDateChosen(input, takeOtherAlong) {
     pending = performance.now() - lastKey < TYPING_PAUSE_MS ? setTimeout(preview, TYPING_PAUSE_MS) : setTimeout(commit, 0);
   });
   input.addEventListener("blur", (e) => {
-    // A quick range sets both ends from "To" itself as it is clicked: the range typed would be asked for and thrown away.
-    if (e.relatedTarget?.closest(".ranges")) {
-      clearTimeout(pending);
-      pending = null;
-      changed = false;
-      previewed = null;
+    const button = e.relatedTarget?.closest(".ranges button");
+    if (!button) {
+      commit();
       return;
     }
-    commit();
+    // A quick range clicked sets both ends from "To" itself: the range typed would be asked for and thrown away. It is
+    // asked for once the button is left without a click (Tab passes over it on the way).
+    clearTimeout(pending);
+    pending = null;
+    const settle = (event) => {
+      button.removeEventListener("click", settle);
+      button.removeEventListener("blur", settle);
+      if (event.type === "blur") {
+        commit();
+      } else {
+        changed = false;
+        previewed = null;
+      }
+    };
+    button.addEventListener("click", settle);
+    button.addEventListener("blur", settle);
   });
 }
 

@@ -659,6 +659,38 @@ public sealed class DashboardPageTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_end_typed_then_left_with_tab_over_the_quick_ranges_is_loaded()
+    {
+        var page = await OpenAsync(1280, 900, mobile: false);
+        var to = DateOnly.ParseExact(await page.Locator("#to").InputValueAsync(), "yyyy-MM-dd", CultureInfo.InvariantCulture);
+        var yearBefore = to.AddYears(-1).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+        await page.Clock.InstallAsync();
+        await page.Clock.PauseAtAsync(DateTime.UtcNow.AddMinutes(1));
+
+        // The year before typed into "To", then Tab onto the first quick range and on past it, no click.
+        await page.Locator("#to").FocusAsync();
+        await page.Keyboard.PressAsync("ArrowRight");
+        await page.Keyboard.PressAsync("ArrowRight");
+        await page.Keyboard.TypeAsync(yearBefore[..4]);
+        // Chromium's date field may take a Tab for its calendar button before the next control.
+        var onFirstRange = false;
+        for (var tabs = 0; tabs < 3 && !onFirstRange; tabs++)
+        {
+            await page.Keyboard.PressAsync("Tab");
+            onFirstRange = await page.Locator(".ranges button").First.EvaluateAsync<bool>("b => b === document.activeElement");
+        }
+        Assert.True(onFirstRange, "Tab from \"To\" never reached the first quick range.");
+        var request = await page.RunAndWaitForRequestAsync(async () =>
+        {
+            await page.Keyboard.PressAsync("Tab");
+            await page.Clock.ResumeAsync();
+        }, request => request.Url.Contains("/daily?", StringComparison.Ordinal));
+
+        Assert.EndsWith($"from={yearBefore}&to={yearBefore}", request.Url);
+        Assert.Equal(yearBefore, await page.Locator("#from").InputValueAsync());
+    }
+
+    [Fact]
     public async Task Emptying_the_end_of_the_range_with_backspace_keeps_its_start_and_a_quick_range_still_works()
     {
         var page = await OpenAsync(1280, 900, mobile: false);
