@@ -206,32 +206,49 @@ public static class ExportCommand
             await using (Open(file, file.FullName, creating: false, append: true)) { }
         var partial = file.FullName + ".partial";
         var writer = OpenPartial(file, partial);
+        var renamed = false;
         try
         {
-            await using (writer)
+            try
+            {
                 await write(writer);
-            if (replacing && !OperatingSystem.IsWindows())
-                File.SetUnixFileMode(partial, File.GetUnixFileMode(file.FullName));
+                await writer.FlushAsync();
+                if (replacing && !OperatingSystem.IsWindows())
+                    File.SetUnixFileMode(partial, File.GetUnixFileMode(file.FullName));
+            }
+            catch (Exception ex)
+            {
+                File.Delete(partial);
+                if (ex is IOException)
+                    throw CliException.Failure($"--out: writing {file.FullName} failed ({ex.Message}); " +
+                        $"{(replacing ? "the file is as it was before the export" : "no file was created")}. " +
+                        $"Check the free space and the rights on {file.DirectoryName}.");
+                throw;
+            }
+            try
+            {
+                // Renamed while still held, so that no other export opens the name between the close and the rename.
+                File.Move(partial, file.FullName, overwrite: true);
+                renamed = true;
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                File.Delete(partial);
+                throw ex is UnauthorizedAccessException ? CannotWrite(file, ex, creating: false) : CliException.Failure(
+                    $"--out: {file.FullName} could not be replaced ({ex.Message}); it is as it was before the export. " +
+                    "Close any program that holds it open, or choose another file.");
+            }
         }
-        catch (Exception ex)
+        finally
         {
-            File.Delete(partial);
-            if (ex is IOException)
-                throw CliException.Failure($"--out: writing {file.FullName} failed ({ex.Message}); " +
-                    $"{(replacing ? "the file is as it was before the export" : "no file was created")}. " +
-                    $"Check the free space and the rights on {file.DirectoryName}.");
-            throw;
-        }
-        try
-        {
-            File.Move(partial, file.FullName, overwrite: true);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            File.Delete(partial);
-            throw ex is UnauthorizedAccessException ? CannotWrite(file, ex, creating: false) : CliException.Failure(
-                $"--out: {file.FullName} could not be replaced ({ex.Message}); it is as it was before the export. " +
-                "Close any program that holds it open, or choose another file.");
+            try
+            {
+                await writer.DisposeAsync();
+            }
+            // What a failed write left in the buffer has no file left to go to.
+            catch (IOException) when (!renamed)
+            {
+            }
         }
     }
 
@@ -244,24 +261,35 @@ public static class ExportCommand
     /// <summary>
     /// <paramref name="partial"/> held for this export alone until it is renamed: a second export of the same file at once
     /// (a scheduled one and one by hand) would write into it, and each rename the other's bytes over the file. The lock
-    /// dies with the process, so what a killed export left is taken over by the next.
+    /// (an advisory one on Linux and macOS, which every export takes) dies with the process, so what a killed export left
+    /// is taken over by the next. Windows lets the holder rename it, as the others do on their own.
     /// </summary>
     private static StreamWriter OpenPartial(FileInfo file, string partial)
     {
         try
         {
-            return new StreamWriter(new FileStream(partial, FileMode.Create, FileAccess.Write, FileShare.None));
+            return new StreamWriter(new FileStream(partial, FileMode.Create, FileAccess.Write,
+                OperatingSystem.IsWindows() ? FileShare.Delete : FileShare.None));
         }
-        catch (IOException) when (File.Exists(partial))
+        catch (IOException ex) when (HeldByAnother(ex))
         {
             throw CliException.Failure($"--out: another export to {file.FullName} is under way (it holds {partial}); " +
                 "wait for it to end, or write another file.");
+        }
+        catch (UnauthorizedAccessException) when (File.Exists(partial))
+        {
+            throw CliException.Usage($"--out: {partial}, left by an export of another user that did not finish, may not be " +
+                "replaced by this user; remove it, or write another file.");
         }
         catch (Exception ex) when (ex is UnauthorizedAccessException or IOException)
         {
             throw CannotWrite(file, ex, creating: true);
         }
     }
+
+    /// <summary>The file is locked by another process: a sharing violation on Windows, EWOULDBLOCK from the lock elsewhere.</summary>
+    private static bool HeldByAnother(IOException error) => error.HResult == (OperatingSystem.IsWindows() ? unchecked((int)0x80070020)
+        : OperatingSystem.IsMacOS() || OperatingSystem.IsFreeBSD() ? 35 : 11);
 
     private static StreamWriter Open(FileInfo file, string path, bool creating, bool append = false)
     {
