@@ -642,14 +642,8 @@ public sealed class DashboardPageTests : IAsyncLifetime
                 asked.Add(request.Url[request.Url.IndexOf("from=", StringComparison.Ordinal)..]);
         };
 
-        // The year retyped, then the button clicked before the typing's pause would load the range typed: the page's
-        // clock stands still meanwhile, so that a slow machine cannot make the pause.
-        await page.Clock.InstallAsync();
-        await page.Clock.PauseAtAsync(DateTime.UtcNow.AddMinutes(1));
-        await page.Locator("#to").FocusAsync();
-        await page.Keyboard.PressAsync("ArrowRight");
-        await page.Keyboard.PressAsync("ArrowRight");
-        await page.Keyboard.TypeAsync(to[..4]);
+        // The year retyped, then the button clicked before the typing's pause would load the range typed.
+        await TypeYearOfToWithTheClockStoppedAsync(page, to[..4]);
         await page.Locator(".ranges button[data-days='90']").ClickAsync();
         await page.Clock.ResumeAsync();
         await page.WaitForFunctionAsync($"() => Chart.getChart(document.querySelector(\"{Pm25Canvas}\"))?.data.labels.length === 90");
@@ -664,14 +658,9 @@ public sealed class DashboardPageTests : IAsyncLifetime
         var page = await OpenAsync(1280, 900, mobile: false);
         var to = DateOnly.ParseExact(await page.Locator("#to").InputValueAsync(), "yyyy-MM-dd", CultureInfo.InvariantCulture);
         var yearBefore = to.AddYears(-1).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
-        await page.Clock.InstallAsync();
-        await page.Clock.PauseAtAsync(DateTime.UtcNow.AddMinutes(1));
 
         // The year before typed into "To", then Tab onto the first quick range and on past it, no click.
-        await page.Locator("#to").FocusAsync();
-        await page.Keyboard.PressAsync("ArrowRight");
-        await page.Keyboard.PressAsync("ArrowRight");
-        await page.Keyboard.TypeAsync(yearBefore[..4]);
+        await TypeYearOfToWithTheClockStoppedAsync(page, yearBefore[..4]);
         // Chromium's date field may take a Tab for its calendar button before the next control.
         var onFirstRange = false;
         for (var tabs = 0; tabs < 3 && !onFirstRange; tabs++)
@@ -688,6 +677,20 @@ public sealed class DashboardPageTests : IAsyncLifetime
 
         Assert.EndsWith($"from={yearBefore}&to={yearBefore}", request.Url);
         Assert.Equal(yearBefore, await page.Locator("#from").InputValueAsync());
+    }
+
+    /// <summary>
+    /// Types <paramref name="year"/> over the year of "To" as a person does, with the page's clock stopped until
+    /// <c>page.Clock.ResumeAsync()</c>, so that a slow machine cannot make the pause in typing that loads the range.
+    /// </summary>
+    private static async Task TypeYearOfToWithTheClockStoppedAsync(IPage page, string year)
+    {
+        await page.Clock.InstallAsync();
+        await page.Clock.PauseAtAsync(DateTime.UtcNow.AddMinutes(1));
+        await page.Locator("#to").FocusAsync();
+        await page.Keyboard.PressAsync("ArrowRight");
+        await page.Keyboard.PressAsync("ArrowRight");
+        await page.Keyboard.TypeAsync(year);
     }
 
     [Fact]
