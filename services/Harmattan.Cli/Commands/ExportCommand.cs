@@ -213,6 +213,8 @@ public static class ExportCommand
             {
                 await write(writer);
                 await writer.FlushAsync();
+                // On disk before it replaces the file: a network share may report a full disk or quota only here.
+                ((FileStream)writer.BaseStream).Flush(flushToDisk: true);
                 if (replacing && !OperatingSystem.IsWindows())
                     File.SetUnixFileMode(partial, File.GetUnixFileMode(file.FullName));
             }
@@ -278,8 +280,8 @@ public static class ExportCommand
         }
         catch (UnauthorizedAccessException) when (File.Exists(partial))
         {
-            throw CliException.Usage($"--out: {partial}, left by an export of another user that did not finish, may not be " +
-                "replaced by this user; remove it, or write another file.");
+            throw CliException.Usage($"--out: {partial} belongs to an export by another user, under way or stopped before " +
+                "it finished, and this user may not replace it; once no export of that user is running, remove it, or write another file.");
         }
         catch (Exception ex) when (ex is UnauthorizedAccessException or IOException)
         {
