@@ -73,7 +73,6 @@ public sealed class RecordedStation
         }
         return new RecordedStation(path, bytes, rows.ToArray());
     }
-
 }
 
 /// <summary>

@@ -264,7 +264,7 @@ public static class ExportCommand
     /// <paramref name="partial"/> held for this export alone until it is renamed: a second export of the same file at once
     /// (a scheduled one and one by hand) would write into it, and each rename the other's bytes over the file. The lock
     /// (an advisory one on Linux and macOS, which every export takes) dies with the process, so what a killed export left
-    /// is taken over by the next. Windows lets the holder rename it, as the others do on their own.
+    /// is taken over by the next. On Windows the holder shares only deleting, which the rename over the file needs.
     /// </summary>
     private static StreamWriter OpenPartial(FileInfo file, string partial)
     {
