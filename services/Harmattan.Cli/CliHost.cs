@@ -6,6 +6,7 @@ using Microsoft.Extensions.Configuration.Memory;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Serilog;
+using Serilog.Core;
 using Serilog.Events;
 using Spectre.Console;
 
@@ -60,8 +61,26 @@ public static class CliHost
             .ReadFrom.Configuration(builder.Configuration)
             .ReadFrom.Services(services)
             .Enrich.FromLogContext()
+            .Enrich.With<ExceptionReason>()
             .WriteTo.Console(standardErrorFromLevel: LogEventLevel.Verbose,
-                outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {Message:lj}{NewLine}"));
+                outputTemplate: verbose
+                    ? "[{Timestamp:HH:mm:ss} {Level:u3}] {Message:lj}{NewLine}{Exception}"
+                    : $"[{{Timestamp:HH:mm:ss}} {{Level:u3}}] {{Message:lj}}{{{ExceptionReason.Property}:l}}{{NewLine}}"));
+    }
+
+    /// <summary>
+    /// A logged exception's reason on its line, unless the message already says it (as the project's own messages do):
+    /// ASP.NET Core's "An unhandled exception has occurred" said nothing else. The stack is left to <c>--verbose</c>.
+    /// </summary>
+    private sealed class ExceptionReason : ILogEventEnricher
+    {
+        public const string Property = "ExceptionReason";
+
+        public void Enrich(LogEvent logEvent, ILogEventPropertyFactory propertyFactory)
+        {
+            var said = logEvent.Exception is not { } exception || logEvent.RenderMessage().Contains(exception.Message, StringComparison.Ordinal);
+            logEvent.AddPropertyIfAbsent(propertyFactory.CreateProperty(Property, said ? "" : $" Cause: {HarmattanCli.Reason(logEvent.Exception!)}"));
+        }
     }
 
     /// <summary>

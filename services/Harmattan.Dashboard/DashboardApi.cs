@@ -90,8 +90,14 @@ public static class DashboardApi
         if (first > last)
             return BadParameter("from", from, $"{DateExpected}, on or before 'to' ({last.ToString(DateFormat, CultureInfo.InvariantCulture)})");
         if (last.DayNumber - first.DayNumber + 1 > MaxDays)
-            return BadParameter("to", to,
-                $"a date YYYY-MM-DD at most {MaxDays - 1} days after 'from' (a range of at most {MaxDays} days, 'from' and 'to' included); ask for a longer range in parts");
+            // Without 'to' the request named only 'from', which is then the one to mend.
+            return to is null
+                ? BadParameter("from", from,
+                    $"a date YYYY-MM-DD at most {MaxDays - 1} days before 'to', which is today when not given " +
+                    $"({last.ToString(DateFormat, CultureInfo.InvariantCulture)}): on or after {last.AddDays(1 - MaxDays).ToString(DateFormat, CultureInfo.InvariantCulture)} " +
+                    $"(a range of at most {MaxDays} days, 'from' and 'to' included); ask for a longer range in parts")
+                : BadParameter("to", to,
+                    $"a date YYYY-MM-DD at most {MaxDays - 1} days after 'from' (a range of at most {MaxDays} days, 'from' and 'to' included); ask for a longer range in parts");
 
         var days = await store.GetDailyAveragesAsync(id, first, last, cancellationToken);
         return Results.Ok(new DailyResponse(id, station.Name, station.TimeZone.Id, first, last,

@@ -42,7 +42,7 @@ public sealed class StoreUnavailableHandler(IProblemDetailsService problems, ILo
                 break;
             case StoreNotReadyException:
                 problem = TryAgainLater(context, "The store is not ready",
-                    $"The pipeline store does not exist yet or cannot be used; try again in {RetryAfterSeconds} s. The dashboard's log and /health/ready say why.");
+                    $"The pipeline store does not exist yet or cannot be used; try again in {RetryAfterSeconds} s. The dashboard's log says why.");
                 break;
             case NewerStoreException:
                 problem = new ProblemDetails { Title = NewerStoreTitle, Detail = NewerStoreDetail };

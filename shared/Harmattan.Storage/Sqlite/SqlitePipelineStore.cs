@@ -224,7 +224,7 @@ public sealed partial class SqlitePipelineStore : IPipelineStore, IDisposable
     /// that a mistyped path is not read as an empty one.</exception>
     public Task PrepareForReadingAsync(CancellationToken cancellationToken = default) =>
         // Not opened: opening creates the file.
-        _isFile && !File.Exists(DataSource) ? throw NoStore() : OpenAsync(forWriting: false, cancellationToken);
+        _isFile && !File.Exists(DataSource) ? throw (_opened ? Gone() : NoStore()) : OpenAsync(forWriting: false, cancellationToken);
 
     private StoreNotReadyException Gone() =>
         new($"{Path.GetFullPath(DataSource)} is gone (removed or moved while this process ran?): restore it, or restart the loader (or `harmattan run`) to create a new store");
@@ -238,7 +238,7 @@ public sealed partial class SqlitePipelineStore : IPipelineStore, IDisposable
             Directory.CreateDirectory(directory);
 
         // Once opened, never created again: a file gone since was removed or moved.
-        await WithConnectionAsync(mayCreate: forWriting && !_opened, async connection =>
+        await WithConnectionAsync(mayCreate: forWriting && !_opened, writes: false, async connection =>
         {
             var tables = await TablesInAsync(connection, cancellationToken);
             if (!forWriting && tables.Count == 0 && _isFile)
@@ -655,7 +655,7 @@ public sealed partial class SqlitePipelineStore : IPipelineStore, IDisposable
         await _writeTurn.WaitAsync(cancellationToken);
         try
         {
-            return await WithConnectionAsync(work, cancellationToken);
+            return await WithConnectionAsync(mayCreate: false, writes: true, work, cancellationToken);
         }
         finally
         {
@@ -668,12 +668,15 @@ public sealed partial class SqlitePipelineStore : IPipelineStore, IDisposable
     /// what is still busy after that (e.g. a checkpoint, or another process initialising the file) is retried whole.
     /// </summary>
     private Task<T> WithConnectionAsync<T>(Func<SqliteConnection, Task<T>> work, CancellationToken cancellationToken) =>
-        WithConnectionAsync(mayCreate: false, work, cancellationToken);
+        WithConnectionAsync(mayCreate: false, writes: false, work, cancellationToken);
 
     /// <param name="mayCreate">Only the writers' open creates the store: opening creates a missing file, and an empty one
     /// (at the path of a store removed while the services ran, or made by a reader before the loader started) would fail
     /// every write on a missing table, naming neither the file nor the fix.</param>
-    private async Task<T> WithConnectionAsync<T>(bool mayCreate, Func<SqliteConnection, Task<T>> work, CancellationToken cancellationToken)
+    /// <param name="writes">A write into a file replaced since the last one fails once, saying that the writes in between
+    /// were lost; a read just reads the file now at the path.</param>
+    private async Task<T> WithConnectionAsync<T>(bool mayCreate, bool writes, Func<SqliteConnection, Task<T>> work,
+        CancellationToken cancellationToken)
     {
         for (var attempt = 1; ; attempt++)
         {
@@ -695,7 +698,9 @@ public sealed partial class SqlitePipelineStore : IPipelineStore, IDisposable
                 {
                     // Pooled connections hold the old file open; cleared, the pool opens the file now at the path.
                     SqliteConnection.ClearPool(connection);
-                    throw SqliteMovedFile.Error(DataSource);
+                    if (writes || attempt >= BusyAttempts)
+                        throw SqliteMovedFile.Error(DataSource);
+                    continue;
                 }
                 await ExecuteAsync(connection,
                     $"PRAGMA busy_timeout = {_busyTimeoutMilliseconds}; PRAGMA synchronous = NORMAL; PRAGMA cache_size = -{PageCacheKiB};",

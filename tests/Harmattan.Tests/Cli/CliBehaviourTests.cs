@@ -13,6 +13,9 @@ using Harmattan.Testing;
 using Harmattan.Tests.Deploy;
 using Harmattan.Tests.Storage;
 using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using MongoDB.Driver;
 using static Harmattan.Tests.Cli.CliStoreSeed;
 
@@ -1073,6 +1076,33 @@ public sealed class CliBehaviourTests : IDisposable
 
         Assert.True(exit == 0, output);
         Assert.Contains("2015-01-01", output);
+    }
+
+    [Fact]
+    public void A_logged_exception_s_reason_is_on_its_line_unless_the_message_says_it_already()
+    {
+        var failure = new InvalidOperationException("The store could not be read", new IOException("disk I/O error"));
+        var output = new StringWriter();
+        var stderr = Console.Error;
+        Console.SetError(output);
+        try
+        {
+            using var host = CliHost.CreateBuilder(new Dictionary<string, string?>(), new Dictionary<string, string?>()).Build();
+            var logger = host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Test");
+            // ASP.NET Core's words for a request that failed, which say nothing of why.
+            logger.LogError(failure, "An unhandled exception has occurred while executing the request.");
+            logger.LogError(failure, "Pruning the raw archive failed: {Reason}", failure.Message);
+        }
+        finally
+        {
+            Console.SetError(stderr);
+        }
+
+        var lines = output.ToString().Replace("\r", "").Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(2, lines.Length);
+        Assert.EndsWith("ERR] An unhandled exception has occurred while executing the request. Cause: The store could not be read (disk I/O error)",
+            lines[0]);
+        Assert.EndsWith("ERR] Pruning the raw archive failed: The store could not be read", lines[1]);
     }
 
     [Fact]

@@ -298,6 +298,24 @@ public abstract class DashboardApiContract : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_range_too_long_for_lack_of_to_is_refused_naming_from_and_the_earliest_date_it_may_be()
+    {
+        // Today at Smart188 (UTC) is 2023-06-11: 'to' when not given.
+        var earliest = new DateOnly(2023, 6, 11).AddDays(1 - DashboardApi.MaxDays);
+
+        using var longest = await _site.Client.GetAsync($"api/stations/{Smart188}/daily?from={earliest:yyyy-MM-dd}", Ct);
+        using var tooLong = await _site.Client.GetAsync($"api/stations/{Smart188}/daily?from={earliest.AddDays(-1):yyyy-MM-dd}", Ct);
+
+        Assert.Equal(HttpStatusCode.OK, longest.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, tooLong.StatusCode);
+        using var problem = JsonDocument.Parse(await tooLong.Content.ReadAsStringAsync(Ct));
+        Assert.Equal("from", problem.RootElement.GetProperty("parameter").GetString());
+        Assert.Equal($"'from' must be a date YYYY-MM-DD at most 3659 days before 'to', which is today when not given (2023-06-11): on or after "
+            + $"{earliest:yyyy-MM-dd} (a range of at most 3660 days, 'from' and 'to' included); ask for a longer range in parts; got "
+            + $"'{earliest.AddDays(-1):yyyy-MM-dd}'.", problem.RootElement.GetProperty("detail").GetString());
+    }
+
+    [Fact]
     public async Task A_stored_id_that_breaks_the_station_id_rule_is_neither_listed_nor_served()
     {
         // Only a message put on the broker by hand stores such an id: AirQino's stations and --station are checked.

@@ -210,6 +210,44 @@ public sealed class SqlitePipelineStoreTests : PipelineStoreContract
     }
 
     [Fact]
+    public async Task A_read_after_the_file_was_replaced_under_the_running_store_reads_the_file_now_at_the_path()
+    {
+        var loader = Open();
+        await loader.InitializeAsync(Ct);
+        await loader.UpsertAveragesAsync([Averages(Station1, FetchedAt, 1, 1.0, Day)], Ct);
+        var dashboard = Open();
+        await dashboard.PrepareForReadingAsync(Ct);
+        Assert.Single(await dashboard.GetDailyAveragesAsync(Station1, Day, Day.AddDays(1), Ct));
+
+        // Another store of the same name put in its place (a copy moved over it, or the store removed and made again): a
+        // reader has lost nothing, so it reads the new file at once instead of failing the request that found it.
+        var other = _path + ".other";
+        var replacement = new SqlitePipelineStore($"Data Source={other};Pooling=False");
+        await replacement.InitializeAsync(Ct);
+        await replacement.UpsertAveragesAsync([Averages(Station1, FetchedAt, 1, 2.0, Day.AddDays(1))], Ct);
+        File.Move(other, _path, overwrite: true);
+        File.Delete(_path + "-wal");
+        File.Delete(_path + "-shm");
+
+        Assert.Equal(Day.AddDays(1), Assert.Single(await dashboard.GetDailyAveragesAsync(Station1, Day, Day.AddDays(1), Ct)).Date);
+    }
+
+    [Fact]
+    public async Task A_reader_whose_store_was_removed_since_it_opened_it_is_told_the_file_is_gone_not_to_check_its_settings()
+    {
+        var loader = Open();
+        await loader.InitializeAsync(Ct);
+        var dashboard = Open();
+        await dashboard.PrepareForReadingAsync(Ct);
+
+        File.Move(_path, _path + ".moved");
+
+        var gone = await Assert.ThrowsAsync<StoreNotReadyException>(() => dashboard.PrepareForReadingAsync(Ct));
+        Assert.StartsWith($"{_path} is gone (removed or moved while this process ran?)", gone.Message);
+        TemporarySqliteDatabase.Delete(_path + ".moved");
+    }
+
+    [Fact]
     public async Task Writes_after_the_file_was_removed_name_it_every_time_and_create_nothing()
     {
         var loader = Open();
