@@ -19,6 +19,7 @@ public static class BackupCommand
         var output = new Option<FileInfo>("--out")
         {
             Description = "File to write the copy to, relative to the current directory; it must not exist yet.",
+            CustomParser = result => CommonOptions.FilePath(result, "--out", "harmattan-backup.db"),
             Required = true,
         };
         var db = CommonOptions.Db();

@@ -34,6 +34,7 @@ public static class CommonOptions
     {
         var db = new Option<FileInfo?>("--db")
         {
+            CustomParser = result => FilePath(result, "--db", DefaultStoreFile),
             Description = $"SQLite database file, relative to the current directory (default: {DefaultStoreFile}; or ConnectionStrings__Sqlite).",
         };
         db.Validators.Add(result =>
@@ -101,6 +102,20 @@ public static class CommonOptions
         (null, { } uri) => [("Storage:Provider", nameof(StorageProvider.MongoDb)), ("ConnectionStrings:MongoDb", uri)],
         _ => [],
     };
+
+    /// <summary>
+    /// A file named on the command line. An empty path (an unset shell variable: <c>--db "$STORE"</c>) is one line naming
+    /// the option, not the parser's message naming a .NET type.
+    /// </summary>
+    public static FileInfo? FilePath(ArgumentResult result, string name, string example)
+    {
+        var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : "";
+        if (string.IsNullOrWhiteSpace(text))
+            result.AddError($"{name}: the path is empty (an unset variable?); name a file, e.g. {name} {example}.");
+        else
+            return new FileInfo(text);
+        return null;
+    }
 
     public static Option<Uri?> RabbitMq()
     {

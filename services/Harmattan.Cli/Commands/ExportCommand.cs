@@ -30,7 +30,11 @@ public static class ExportCommand
                 if (QuantityNameError(name) is { } error)
                     result.AddError(error);
         });
-        var output = new Option<FileInfo?>("--out") { Description = "CSV file to write, relative to the current directory (default, or -: standard output)." };
+        var output = new Option<FileInfo?>("--out")
+        {
+            Description = "CSV file to write, relative to the current directory (default, or -: standard output).",
+            CustomParser = result => CommonOptions.FilePath(result, "--out", "averages.csv"),
+        };
         var db = CommonOptions.Db();
         var mongo = CommonOptions.Mongo(db);
 
@@ -66,6 +70,9 @@ public static class ExportCommand
 
             var days = await store.GetDailyAveragesAsync(stationId,
                 result.GetValue(from) ?? DateOnly.MinValue, result.GetValue(to) ?? DateOnly.MaxValue, cancellationToken);
+            // A mistyped id would write a CSV of no day, over an earlier export that --out names, and end as a success.
+            if (days.Count == 0 && StoredStations.NotStoredNote(stationId, await store.GetStationIdsAsync(cancellationToken)) is { Length: > 0 } notStored)
+                throw CliException.Usage($"nothing exported, {(given is null ? "nothing written" : $"{given.FullName} left as it was")}.{notStored}");
             var named = result.GetValue(quantity) is { Length: > 0 } names ? QuantityNames.InDisplayOrder(names) : null;
             var present = DailyAveragesCsv.QuantitiesPresent(days);
             var quantities = named ?? present;
@@ -98,11 +105,9 @@ public static class ExportCommand
             if (days.Count == 0)
             {
                 var range = result.GetValue(from) is null && result.GetValue(to) is null ? "" : " in that range";
-                var notStored = StoredStations.NotStoredNote(stationId, await store.GetStationIdsAsync(cancellationToken));
-                await Console.Error.WriteLineAsync(notStored.Length > 0
-                    ? $"No daily averages stored for station {stationId}{range}.{notStored}"
-                    : $"No daily averages stored for station {stationId}{range}; run `harmattan run` or `harmattan backfill` first." +
-                      StoreLocation.SimulatedStoreHint(builder.Configuration));
+                await Console.Error.WriteLineAsync(
+                    $"No daily averages stored for station {stationId}{range}; run `harmattan run` or `harmattan backfill` first." +
+                    StoreLocation.SimulatedStoreHint(builder.Configuration));
             }
             return 0;
         });

@@ -19,6 +19,7 @@ public static class RestoreCommand
         var backup = new Option<FileInfo>("--backup")
         {
             Description = "The backup to restore (a file written by `harmattan backup`), relative to the current directory.",
+            CustomParser = result => CommonOptions.FilePath(result, "--backup", "harmattan-backup.db"),
             Required = true,
         };
         var db = CommonOptions.Db();
@@ -47,7 +48,6 @@ public static class RestoreCommand
         var kept = File.Exists(store) ? KeptName(store, DateTime.UtcNow) : null;
         try
         {
-            Directory.CreateDirectory(Path.GetDirectoryName(store)!);
             // Held until the swap: a service that starts meanwhile cannot open the store and write to the file being replaced.
             await using var exclusive = kept is null ? null : await LockAsync(store, cancellationToken);
             await SqliteCopy.CopyAsync(backup.FullName, unfinished, cancellationToken);
@@ -98,11 +98,16 @@ public static class RestoreCommand
     }
 
     /// <summary>
-    /// What is at the store's path is a store, or nothing: a restore puts a store in the place of the file --db names, and
-    /// another application's database or a file of another kind named there by mistake is no store to replace.
+    /// What is at the store's path is a store, or nothing in an existing folder: a restore puts a store in the place of the
+    /// file --db names, and another application's database or a file of another kind named there by mistake is no store to
+    /// replace.
     /// </summary>
     private static async Task RequireStoreOrNothingAsync(string store, CancellationToken cancellationToken)
     {
+        StoreLocation.RefuseFolder(store);
+        // Not created: a mistyped folder would take the restore, and the services would start again on the old store.
+        if (Path.GetDirectoryName(store) is { } folder && !Directory.Exists(folder))
+            throw CliException.Usage($"the folder {folder} does not exist: check --db (or ConnectionStrings__Sqlite), or create the folder first. Nothing was changed.");
         if (new FileInfo(store) is not { Exists: true, Length: > 0 } file)
             return;
         if (!StoreLocation.IsSqliteDatabase(file))

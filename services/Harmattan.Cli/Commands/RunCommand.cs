@@ -52,6 +52,13 @@ public static class RunCommand
             once, stations, from, to, airQinoUrl, db, mongo, simulate, timeout, verbose,
         };
         CommonOptions.ValidateRange(command, from, to);
+        command.Validators.Add(result =>
+        {
+            // Each names the AirQino to fetch from; --simulate's would win without a word.
+            if (result.GetValue(simulate) && result.GetResult(airQinoUrl) is { Implicit: false })
+                result.AddError("--simulate and --airqino-url name two AirQino servers: drop --airqino-url to fetch simulated data, or --simulate " +
+                    "to fetch from the URL (the simulator host's, to serve recordings).");
+        });
         command.SetAction((result, cancellationToken) => RunAsync(new RunRequest(
             result.GetValue(once), result.GetValue(stations) ?? [], result.GetValue(from), result.GetValue(to),
             result.GetValue(airQinoUrl), CommonOptions.StoreOverrides(result.GetValue(db), result.GetValue(mongo)), result.GetValue(simulate), result.GetValue(timeout) ?? DefaultTimeout,
@@ -96,7 +103,7 @@ public static class RunCommand
             // Without --once the services keep running and the extractor's schedule fetches every hour.
             ("Schedule:Enabled", request.Once ? "false" : null)]), request.Verbose);
         // Checked before anything starts, so that a day in the future stores nothing.
-        StoreLocation.RequireSqliteOrNothing(builder.Configuration);
+        StoreLocation.RequireWritableSqliteOrNothing(builder.Configuration);
         var asked = StationSelection.Resolve(builder.Configuration, request.Stations, request.From, request.To, TimeProvider.System);
         // Left running, the schedule fetches the stations given, as the first pass did: the configuration's others are not
         // served by --simulate's simulator, and they were not asked for.

@@ -39,6 +39,7 @@ public static class StoreLocation
     {
         if (SqliteFile(configuration) is not { } file)
             return;
+        RefuseFolder(file);
         if (!File.Exists(file))
             throw CliException.Usage(
                 $"no store at {file}: check --db (or ConnectionStrings__Sqlite); `harmattan run` or the services create it.{SimulatedStoreHint(file)}{MongoHint(configuration)}");
@@ -48,34 +49,81 @@ public static class StoreLocation
     }
 
     /// <summary>
-    /// A command that creates the store when it is missing (<c>run</c>) refuses, before anything starts, a path SQLite
-    /// could not open as one: a folder, or a file that is not a SQLite database (its own message names no file).
+    /// A command that writes the store and creates it when it is missing (<c>run</c>) refuses, before anything starts, a
+    /// path SQLite could not open as one: a folder, a file that is not a SQLite database (its own message names no file),
+    /// or a store this user may not write (which it would find only once it had fetched the readings).
     /// </summary>
-    /// <exception cref="CliException">The path is a folder or another kind of file.</exception>
-    public static void RequireSqliteOrNothing(IConfiguration configuration)
+    /// <exception cref="CliException">The path is a folder or another kind of file, or this user may not write there.</exception>
+    public static void RequireWritableSqliteOrNothing(IConfiguration configuration)
     {
         if (SqliteFile(configuration) is not { } file)
             return;
-        if (Directory.Exists(file))
-            throw CliException.Usage(
-                $"{file} is a folder, not a SQLite store: check --db (or ConnectionStrings__Sqlite), e.g. --db {Path.Combine(file, CommonOptions.DefaultStoreFile)}.");
-        if (new FileInfo(file) is not { Exists: true, Length: > 0 } existing)
-            return;
-        bool isSqlite;
+        RefuseFolder(file);
+        if (new FileInfo(file) is { Exists: true, Length: > 0 } existing)
+        {
+            bool isSqlite;
+            try
+            {
+                isSqlite = StartsWithSqliteHeader(existing);
+            }
+            catch (UnauthorizedAccessException)
+            {
+                throw CliException.Usage($"SQLite {file} cannot be read by this user: check its rights, or --db (or ConnectionStrings__Sqlite).");
+            }
+            catch (IOException)
+            {
+                isSqlite = false;
+            }
+            if (!isSqlite)
+                throw CliException.Usage($"SQLite {file} is not a SQLite database: check --db (or ConnectionStrings__Sqlite).");
+        }
+        RequireWritable(file);
+    }
+
+    /// <summary>
+    /// The store and the folder it lies in may be written: SQLite keeps a store's write-ahead log and shared memory beside
+    /// it. A folder not made yet is made by the store's opening.
+    /// </summary>
+    private static void RequireWritable(string file)
+    {
+        const string Fix = "run the command as the user the services run as, or check the rights, or --db (or ConnectionStrings__Sqlite).";
+        var folder = Path.GetDirectoryName(file)!;
         try
         {
-            isSqlite = StartsWithSqliteHeader(existing);
+            if (File.Exists(file))
+            {
+                using (new FileStream(file, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete))
+                {
+                }
+            }
         }
         catch (UnauthorizedAccessException)
         {
-            throw CliException.Usage($"SQLite {file} cannot be read by this user: check its rights, or --db (or ConnectionStrings__Sqlite).");
+            throw CliException.Usage($"SQLite {file} cannot be written by this user: {Fix}");
         }
-        catch (IOException)
+        try
         {
-            isSqlite = false;
+            if (Directory.Exists(folder))
+            {
+                using (new FileStream(Path.Combine(folder, $".harmattan-{Guid.NewGuid():N}.write-check"), FileMode.CreateNew, FileAccess.Write,
+                           FileShare.None, bufferSize: 1, FileOptions.DeleteOnClose))
+                {
+                }
+            }
         }
-        if (!isSqlite)
-            throw CliException.Usage($"SQLite {file} is not a SQLite database: check --db (or ConnectionStrings__Sqlite).");
+        catch (UnauthorizedAccessException)
+        {
+            throw CliException.Usage(
+                $"SQLite {file}: this user may not write in {folder}, where SQLite keeps a store's -wal and -shm files beside it: {Fix}");
+        }
+    }
+
+    /// <exception cref="CliException">The store's path is a folder.</exception>
+    public static void RefuseFolder(string file)
+    {
+        if (Directory.Exists(file))
+            throw CliException.Usage(
+                $"{file} is a folder, not a SQLite store: check --db (or ConnectionStrings__Sqlite), e.g. --db {Path.Combine(file, CommonOptions.DefaultStoreFile)}.");
     }
 
     /// <summary>Another application's database named as the store, and the setting to check.</summary>
@@ -179,6 +227,36 @@ public static class StoreLocation
             // SQLite's own message names no file: a CSV or any other file given as --db by mistake.
             throw CliException.Usage($"{store.Location} is not a SQLite database: check --db (or ConnectionStrings__Sqlite).");
         }
+        catch (SqliteException e) when (store is SqlitePipelineStore sqlite && (e.SqliteErrorCode & 0xFF) is ReadOnly or CannotOpen)
+        {
+            // SQLite's own message names neither the file nor what to do, as run by another user than the services' (a cron).
+            throw CliException.Usage(NotOpenable(Path.GetFullPath(sqlite.DataSource), e));
+        }
+    }
+
+    /// <summary>SQLITE_READONLY and SQLITE_CANTOPEN, SQLite's answers to a user without the rights a store needs.</summary>
+    private const int ReadOnly = 8, CannotOpen = 14;
+
+    private static string NotOpenable(string file, SqliteException e)
+    {
+        try
+        {
+            using (File.OpenRead(file))
+            {
+            }
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return $"SQLite {file} cannot be read by this user: check its rights, or --db (or ConnectionStrings__Sqlite).";
+        }
+        catch (IOException)
+        {
+            // Reported below with SQLite's own words.
+        }
+        var folder = Path.GetDirectoryName(file);
+        return $"SQLite {file} cannot be opened by this user ({e.Message.TrimEnd('.')}): SQLite reads a store with its {Path.GetFileName(file)}-shm " +
+            $"and -wal files beside it, which it creates when they are missing, so this user needs the right to write in {folder} " +
+            "or to open those files; run the command as the user the services run as, or check the rights.";
     }
 
     /// <summary>

@@ -97,6 +97,10 @@ public sealed class BadInvocationTests : IDisposable
             { $"replay {Range} --db missing.db", 2, ["no store at ", "missing.db", "check --db"] },
             { $"backfill {Range} --db missing.db", 2, ["no store at ", "missing.db", "check --db"] },
             { "status --db mongodb://localhost:27017/", 2, ["--db takes a SQLite file; for a MongoDB store give its URI with --mongo instead."] },
+            { "export --station 283164601 --db .", 2, ["is a folder, not a SQLite store: check --db (or ConnectionStrings__Sqlite), e.g. --db "] },
+            { "status --db .", 2, ["is a folder, not a SQLite store: check --db (or ConnectionStrings__Sqlite), e.g. --db "] },
+            // Each names an AirQino to fetch from.
+            { "run --once --simulate --airqino-url http://127.0.0.1:5080", 2, ["--simulate and --airqino-url name two AirQino servers"] },
             // A broker that cannot be reached: a runtime failure, named without its password.
             { $"backfill {Range} --rabbitmq amqp://guest:wrong-pw@localhost:5672/", 1, ["RabbitMQ at localhost:5672, vhost / could not be reached", "ConnectionStrings__RabbitMq"] },
             // A virtual host that does not exist is refused only when a channel opens: at once, not after the bus's minute.
@@ -141,6 +145,23 @@ public sealed class BadInvocationTests : IDisposable
         Assert.DoesNotContain("s3cret", output);
         if (exitCode == 2)
             Assert.Contains($"see 'harmattan {arguments.Split(' ')[0]} --help'", output);
+        Assert.Equal(before, _cli.Snapshot());
+    }
+
+    [Theory]
+    [InlineData("status", "--db", "--db harmattan.db")]
+    [InlineData("export --station 283164601", "--out", "--out averages.csv")]
+    [InlineData("backup", "--out", "--out harmattan-backup.db")]
+    [InlineData("restore", "--backup", "--backup harmattan-backup.db")]
+    public async Task An_empty_path_an_unset_variable_gives_is_named_with_its_option(string command, string option, string example)
+    {
+        var before = _cli.Snapshot();
+
+        var (exit, output) = await _cli.InvokeAsync([.. command.Split(' '), option, ""]);
+
+        Assert.True(exit == 2, output);
+        Assert.Contains($"error: {option}: the path is empty (an unset variable?); name a file, e.g. {example}.", output);
+        Assert.DoesNotContain("System.IO.FileInfo", output);
         Assert.Equal(before, _cli.Snapshot());
     }
 

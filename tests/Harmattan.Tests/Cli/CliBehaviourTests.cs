@@ -181,9 +181,16 @@ public sealed class CliBehaviourTests : IDisposable
 
         var (exit, output) = await _cli.InvokeAsync(["export", "--station", "28316401", "--db", "harmattan.db"]);
 
-        Assert.Equal(0, exit);
-        Assert.Contains($"No daily averages stored for station 28316401. {note}", output);
-        Assert.DoesNotContain("harmattan backfill", output);
+        Assert.Equal(2, exit);
+        Assert.Equal($"error: nothing exported, nothing written. {note}\nsee 'harmattan export --help'\n", output);
+
+        // Nor does it replace an earlier export with a CSV of no day, as a script that exports to one name would.
+        await File.WriteAllTextAsync(_cli.PathOf("november.csv"), "an earlier export\n", Ct);
+        (exit, output) = await _cli.InvokeAsync(["export", "--station", "28316401", "--db", "harmattan.db", "--out", "november.csv"]);
+
+        Assert.Equal(2, exit);
+        Assert.StartsWith($"error: nothing exported, {_cli.PathOf("november.csv")} left as it was. {note}", output);
+        Assert.Equal("an earlier export\n", await File.ReadAllTextAsync(_cli.PathOf("november.csv"), Ct));
 
         (exit, output) = await _cli.InvokeAsync(["status", "--station", "28316401", "--db", "harmattan.db", "--rabbitmq", "amqp://guest:guest@127.0.0.1:1/"]);
 

@@ -130,13 +130,25 @@ public sealed class RestoreCommandTests : IDisposable
     }
 
     [Fact]
-    public async Task A_restore_to_a_path_without_a_store_creates_it()
+    public async Task A_restore_to_a_path_without_a_store_creates_it_in_a_folder_that_exists()
     {
         await StoreAsync("harmattan.db", days: 3);
         SqliteConnection.ClearAllPools();
         Assert.Equal(0, (await _cli.InvokeAsync(["backup", "--out", "backup.db"])).Exit);
 
+        // A mistyped folder would take the restore, and the services would start again on the store it was meant to replace.
         var (exit, output) = await _cli.InvokeAsync(["restore", "--backup", "backup.db", "--db", Path.Combine("new-machine", "harmattan.db")]);
+        Assert.True(exit == 2, output);
+        Assert.StartsWith($"error: the folder {_cli.PathOf("new-machine")} does not exist: check --db (or ConnectionStrings__Sqlite), or create " +
+            "the folder first. Nothing was changed.", output);
+        Assert.False(Directory.Exists(_cli.PathOf("new-machine")));
+        // Nor is a folder taken for the store.
+        (exit, output) = await _cli.InvokeAsync(["restore", "--backup", "backup.db", "--db", "."]);
+        Assert.True(exit == 2, output);
+        Assert.StartsWith($"error: {_cli.Folder} is a folder, not a SQLite store: check --db", output);
+
+        Directory.CreateDirectory(_cli.PathOf("new-machine"));
+        (exit, output) = await _cli.InvokeAsync(["restore", "--backup", "backup.db", "--db", Path.Combine("new-machine", "harmattan.db")]);
 
         Assert.True(exit == 0, output);
         Assert.Equal(3, await DaysInAsync(Path.Combine("new-machine", "harmattan.db")));

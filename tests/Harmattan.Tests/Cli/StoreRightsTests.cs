@@ -1,0 +1,137 @@
+using System.Runtime.Versioning;
+using Harmattan.Storage.Sqlite;
+using Harmattan.Testing;
+using Harmattan.Tests.Deploy;
+using Microsoft.Data.Sqlite;
+
+namespace Harmattan.Tests.Cli;
+
+/// <summary>
+/// The CLI run by a user without the rights a store needs (a cron job of another user than the services'): one line
+/// naming the file and the fix, exit code 2, before anything is fetched. Run as the program runs, in a process of its own,
+/// as user nobody when the tests run as root (root may write anywhere).
+/// </summary>
+[UnsupportedOSPlatform("windows")]
+public sealed class StoreRightsTests : IDisposable
+{
+    private const UnixFileMode Everyone = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
+        | UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.GroupExecute
+        | UnixFileMode.OtherRead | UnixFileMode.OtherWrite | UnixFileMode.OtherExecute;
+
+    private const UnixFileMode ReadOnlyFolder = UnixFileMode.UserRead | UnixFileMode.UserExecute | UnixFileMode.GroupRead
+        | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute;
+
+    private const UnixFileMode OwnerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+
+    private const UnixFileMode ReadableByAll = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
+
+    private const string WindowsHasNoFileModes = "Unix file modes decide these rights; Windows has none";
+
+    private readonly string _folder = Directory.CreateTempSubdirectory("harmattan-rights-").FullName;
+
+    public StoreRightsTests()
+    {
+        // The user the command runs as must reach the folder, and write in it unless a test says otherwise.
+        if (!OperatingSystem.IsWindows())
+            File.SetUnixFileMode(_folder, Everyone);
+    }
+
+    public void Dispose()
+    {
+        // A folder left read-only would keep a user who is not root from deleting what it holds.
+        if (!OperatingSystem.IsWindows())
+            foreach (var folder in Directory.GetDirectories(_folder, "*", SearchOption.AllDirectories))
+                File.SetUnixFileMode(folder, Everyone);
+        Directory.Delete(_folder, recursive: true);
+    }
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task Reading_a_store_whose_folder_this_user_may_not_write_names_the_folder_and_the_fix()
+    {
+        var folder = Path.Combine(_folder, "services");
+        var store = await StoreInAsync(folder, ReadableByAll);
+        File.SetUnixFileMode(folder, ReadOnlyFolder);
+
+        var (exit, output) = Harmattan("export", "--station", "283164601", "--db", store);
+
+        Assert.Equal(2, exit);
+        Assert.StartsWith($"error: SQLite {store} cannot be opened by this user (", output);
+        Assert.Contains($"so this user needs the right to write in {folder} or to open those files; run the command as the user the services run as",
+            output);
+    }
+
+    [Fact]
+    public async Task Reading_a_store_this_user_may_not_read_says_so()
+    {
+        var store = await StoreInAsync(_folder, OwnerOnly);
+
+        var (exit, output) = Harmattan("status", "--db", store, "--rabbitmq", "amqp://guest:guest@127.0.0.1:1/");
+
+        Assert.Equal(2, exit);
+        Assert.StartsWith($"error: SQLite {store} cannot be read by this user: check its rights, or --db (or ConnectionStrings__Sqlite).", output);
+    }
+
+    [Fact]
+    public async Task Run_refuses_a_store_this_user_may_not_write_before_it_fetches_anything()
+    {
+        var store = await StoreInAsync(_folder, ReadableByAll);
+
+        var (exit, output) = Harmattan("run", "--once", "--simulate", "--station", "283164601", "--from", "2023-11-01", "--to", "2023-11-01",
+            "--db", store);
+
+        Assert.Equal(2, exit);
+        Assert.Equal($"error: SQLite {store} cannot be written by this user: run the command as the user the services run as, or check the " +
+            "rights, or --db (or ConnectionStrings__Sqlite).\nsee 'harmattan run --help'\n", output);
+    }
+
+    [Fact]
+    public void Run_refuses_a_new_store_in_a_folder_this_user_may_not_write()
+    {
+        Assert.SkipWhen(OperatingSystem.IsWindows(), WindowsHasNoFileModes);
+        var folder = Path.Combine(_folder, "services");
+        Directory.CreateDirectory(folder);
+        File.SetUnixFileMode(folder, ReadOnlyFolder);
+        var store = Path.Combine(folder, "harmattan.db");
+
+        var (exit, output) = Harmattan("run", "--once", "--simulate", "--station", "283164601", "--from", "2023-11-01", "--to", "2023-11-01",
+            "--db", store);
+
+        Assert.Equal(2, exit);
+        Assert.StartsWith($"error: SQLite {store}: this user may not write in {folder}, where SQLite keeps a store's -wal and -shm files", output);
+        Assert.Empty(Directory.GetFiles(folder));
+    }
+
+    /// <summary>A store of one day, owned by the test's user and closed (no -wal or -shm left beside it).</summary>
+    private static async Task<string> StoreInAsync(string folder, UnixFileMode mode)
+    {
+        Assert.SkipWhen(OperatingSystem.IsWindows(), WindowsHasNoFileModes);
+        Directory.CreateDirectory(folder);
+        var path = Path.Combine(folder, "harmattan.db");
+        var store = new SqlitePipelineStore($"Data Source={path};Pooling=False");
+        await store.InitializeAsync(Ct);
+        await store.UpsertAveragesAsync([Builders.Averages("283164601", new DateOnly(2023, 11, 1))], Ct);
+        SqliteConnection.ClearAllPools();
+        File.SetUnixFileMode(path, mode);
+        return path;
+    }
+
+    /// <summary>The built <c>harmattan</c>, as another user than root: its exit code, and standard error after standard output.</summary>
+    private (int Exit, string Output) Harmattan(params string[] arguments)
+    {
+        var home = Path.Combine(_folder, "home");
+        Directory.CreateDirectory(home);
+        File.SetUnixFileMode(home, Everyone);
+        string[] command = ["env", $"HOME={home}", $"DOTNET_CLI_HOME={home}", "dotnet", RepositoryPaths.ServiceDll("Harmattan.Cli.Host", "harmattan"),
+            .. arguments];
+        if (Environment.IsPrivilegedProcess)
+        {
+            Assert.SkipWhen(Repository.FindTool("setpriv") is null, "running as root, which may write anywhere, and setpriv (util-linux) is not " +
+                "installed to run the command as user nobody");
+            command = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", .. command];
+        }
+        var (exit, output, error) = Repository.RunIn(_folder, TimeSpan.FromMinutes(2), command[0], command[1..]);
+        return (exit, output + error);
+    }
+}
