@@ -69,8 +69,8 @@ public static class CliHost
     }
 
     /// <summary>
-    /// A logged exception's reason on its line, unless the message already says it (as the project's own messages do):
-    /// ASP.NET Core's "An unhandled exception has occurred" said nothing else. The stack is left to <c>--verbose</c>.
+    /// A logged exception's reason on its line, but what the message already says (the project's own messages quote the
+    /// exception's): ASP.NET Core's "An unhandled exception has occurred" said nothing else. The stack is left to <c>--verbose</c>.
     /// </summary>
     private sealed class ExceptionReason : ILogEventEnricher
     {
@@ -78,8 +78,14 @@ public static class CliHost
 
         public void Enrich(LogEvent logEvent, ILogEventPropertyFactory propertyFactory)
         {
-            var said = logEvent.Exception is not { } exception || logEvent.RenderMessage().Contains(exception.Message, StringComparison.Ordinal);
-            logEvent.AddPropertyIfAbsent(propertyFactory.CreateProperty(Property, said ? "" : $" Cause: {HarmattanCli.Reason(logEvent.Exception!)}"));
+            if (logEvent.Exception is not { } exception)
+                return;
+            var said = string.Join(" ", logEvent.Properties.Values.Select(value => value is ScalarValue { Value: string text } ? text : value.ToString())
+                .Prepend(logEvent.MessageTemplate.Text));
+            var unsaid = new[] { exception.Message, exception.GetBaseException().Message }.Distinct()
+                .Where(reason => !said.Contains(reason, StringComparison.Ordinal)).ToList();
+            if (unsaid.Count > 0)
+                logEvent.AddPropertyIfAbsent(propertyFactory.CreateProperty(Property, $" Cause: {string.Join(" ", unsaid.Select((r, i) => i == 0 ? r : $"({r})"))}"));
         }
     }
 

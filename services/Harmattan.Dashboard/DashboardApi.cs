@@ -2,6 +2,7 @@ using System.Globalization;
 using Harmattan.Contracts;
 using Harmattan.Stations;
 using Harmattan.Storage;
+using Harmattan.Storage.Sqlite;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -37,9 +38,23 @@ public static class DashboardApi
         var api = endpoints.MapGroup("/api");
         api.AddEndpointFilter(async (context, next) =>
         {
-            var http = context.HttpContext;
-            await http.RequestServices.GetRequiredService<StoreVersionGate>().RequireKnownVersionAsync(http.RequestAborted);
-            return await next(context);
+            try
+            {
+                return await AnswerAsync();
+            }
+            catch (Exception e) when (SqlitePipelineStore.IsReplacedFile(e))
+            {
+                // A SQLite store replaced at its path (restored, or removed and made again) fails the one read that finds it
+                // replaced; the next reads the file now there, so the request is answered from it rather than failed.
+                return await AnswerAsync();
+            }
+
+            async ValueTask<object?> AnswerAsync()
+            {
+                var http = context.HttpContext;
+                await http.RequestServices.GetRequiredService<StoreVersionGate>().RequireKnownVersionAsync(http.RequestAborted);
+                return await next(context);
+            }
         });
         api.MapGet("/stations", ListStationsAsync);
         api.MapGet("/stations/{id}/daily", GetDailyAsync);
@@ -91,7 +106,7 @@ public static class DashboardApi
             return BadParameter("from", from, $"{DateExpected}, on or before 'to' ({last.ToString(DateFormat, CultureInfo.InvariantCulture)})");
         if (last.DayNumber - first.DayNumber + 1 > MaxDays)
             // Without 'to' the request named only 'from', which is then the one to mend.
-            return to is null
+            return string.IsNullOrEmpty(to)
                 ? BadParameter("from", from,
                     $"a date YYYY-MM-DD at most {MaxDays - 1} days before 'to', which is today when not given " +
                     $"({last.ToString(DateFormat, CultureInfo.InvariantCulture)}): on or after {last.AddDays(1 - MaxDays).ToString(DateFormat, CultureInfo.InvariantCulture)} " +

@@ -110,10 +110,9 @@ public static class CommonOptions
     public static FileInfo? FilePath(ArgumentResult result, string name, string example)
     {
         var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : "";
-        if (string.IsNullOrWhiteSpace(text))
-            result.AddError($"{name}: the path is empty (an unset variable?); name a file, e.g. {name} {example}.");
-        else
+        if (text.Length > 0)
             return new FileInfo(text);
+        result.AddError($"{name}: the path is empty (an unset variable?); name a file, e.g. {name} {example}.");
         return null;
     }
 

@@ -68,7 +68,7 @@ public static class StoreLocation
             }
             catch (UnauthorizedAccessException)
             {
-                throw CliException.Usage($"SQLite {file} cannot be read by this user: check its rights, or --db (or ConnectionStrings__Sqlite).");
+                throw CliException.Usage(Unreadable(file));
             }
             catch (IOException)
             {
@@ -87,7 +87,6 @@ public static class StoreLocation
     private static void RequireWritable(string file)
     {
         const string Fix = "run the command as the user the services run as, or check the rights, or --db (or ConnectionStrings__Sqlite).";
-        var folder = Path.GetDirectoryName(file)!;
         try
         {
             if (File.Exists(file))
@@ -97,26 +96,31 @@ public static class StoreLocation
                 }
             }
         }
-        catch (UnauthorizedAccessException)
+        catch (Exception e) when (e is UnauthorizedAccessException or IOException)
         {
-            throw CliException.Usage($"SQLite {file} cannot be written by this user: {Fix}");
+            throw CliException.Usage($"SQLite {file} cannot be written by this user ({Why(e, file, file)}): {Fix}");
         }
+        // The nearest folder there is: the store's opening makes the ones missing below it.
+        var folder = Path.GetDirectoryName(file)!;
+        while (!Directory.Exists(folder) && Path.GetDirectoryName(folder) is { } parent)
+            folder = parent;
+        var probe = Path.Combine(folder, $".harmattan-{Guid.NewGuid():N}.write-check");
         try
         {
-            if (Directory.Exists(folder))
+            using (new FileStream(probe, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 1, FileOptions.DeleteOnClose))
             {
-                using (new FileStream(Path.Combine(folder, $".harmattan-{Guid.NewGuid():N}.write-check"), FileMode.CreateNew, FileAccess.Write,
-                           FileShare.None, bufferSize: 1, FileOptions.DeleteOnClose))
-                {
-                }
             }
         }
-        catch (UnauthorizedAccessException)
+        catch (Exception e) when (e is UnauthorizedAccessException or IOException)
         {
+            // A read-only mount, a full disk or a quota is an IOException; its message names the probe, not the folder.
             throw CliException.Usage(
-                $"SQLite {file}: this user may not write in {folder}, where SQLite keeps a store's -wal and -shm files beside it: {Fix}");
+                $"SQLite {file}: this user may not write in {folder} ({Why(e, probe, folder)}), where SQLite keeps a store's -wal and -shm files beside it: {Fix}");
         }
     }
+
+    private static string Why(Exception e, string path, string said) =>
+        e is UnauthorizedAccessException ? "permission denied" : e.Message.Replace($" : '{path}'", "").Replace(path, said).TrimEnd('.');
 
     /// <exception cref="CliException">The store's path is a folder.</exception>
     public static void RefuseFolder(string file)
@@ -227,7 +231,8 @@ public static class StoreLocation
             // SQLite's own message names no file: a CSV or any other file given as --db by mistake.
             throw CliException.Usage($"{store.Location} is not a SQLite database: check --db (or ConnectionStrings__Sqlite).");
         }
-        catch (SqliteException e) when (store is SqlitePipelineStore sqlite && (e.SqliteErrorCode & 0xFF) is ReadOnly or CannotOpen)
+        catch (SqliteException e) when (store is SqlitePipelineStore sqlite && (e.SqliteErrorCode & 0xFF) is ReadOnly or CannotOpen
+                                        && !SqlitePipelineStore.IsReplacedFile(e))
         {
             // SQLite's own message names neither the file nor what to do, as run by another user than the services' (a cron).
             throw CliException.Usage(NotOpenable(Path.GetFullPath(sqlite.DataSource), e));
@@ -236,6 +241,9 @@ public static class StoreLocation
 
     /// <summary>SQLITE_READONLY and SQLITE_CANTOPEN, SQLite's answers to a user without the rights a store needs.</summary>
     private const int ReadOnly = 8, CannotOpen = 14;
+
+    private static string Unreadable(string file) =>
+        $"SQLite {file} cannot be read by this user: check its rights, or --db (or ConnectionStrings__Sqlite).";
 
     private static string NotOpenable(string file, SqliteException e)
     {
@@ -247,7 +255,7 @@ public static class StoreLocation
         }
         catch (UnauthorizedAccessException)
         {
-            return $"SQLite {file} cannot be read by this user: check its rights, or --db (or ConnectionStrings__Sqlite).";
+            return Unreadable(file);
         }
         catch (IOException)
         {

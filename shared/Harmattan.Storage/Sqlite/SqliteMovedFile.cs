@@ -38,6 +38,8 @@ internal static class SqliteMovedFile
         }
     }
 
+    public static bool IsError(Exception exception) => exception is SqliteException { SqliteExtendedErrorCode: ReadOnlyDatabaseMoved };
+
     public static SqliteException Error(string dataSource) => new(
         $"{dataSource} was replaced or removed while this process had it open (a store restored while the services ran?); " +
         "the writes made since went to the old file. The next attempt opens the file now at that path.",

@@ -238,7 +238,7 @@ public sealed partial class SqlitePipelineStore : IPipelineStore, IDisposable
             Directory.CreateDirectory(directory);
 
         // Once opened, never created again: a file gone since was removed or moved.
-        await WithConnectionAsync(mayCreate: forWriting && !_opened, writes: false, async connection =>
+        await WithConnectionAsync(mayCreate: forWriting && !_opened, async connection =>
         {
             var tables = await TablesInAsync(connection, cancellationToken);
             if (!forWriting && tables.Count == 0 && _isFile)
@@ -643,6 +643,12 @@ public sealed partial class SqlitePipelineStore : IPipelineStore, IDisposable
             return await command.ExecuteScalarAsync(cancellationToken) is string until ? SqliteColumns.ParseInstant(until) : (DateTimeOffset?)null;
         }, cancellationToken);
 
+    /// <summary>
+    /// The error of a unit of work that found the file replaced at its path (a store restored, or removed and made again):
+    /// the next one opens the file now there.
+    /// </summary>
+    public static bool IsReplacedFile(Exception exception) => SqliteMovedFile.IsError(exception);
+
     /// <summary>Closes this file's pooled connections, so the file can be moved or deleted.</summary>
     public void Dispose()
     {
@@ -655,7 +661,7 @@ public sealed partial class SqlitePipelineStore : IPipelineStore, IDisposable
         await _writeTurn.WaitAsync(cancellationToken);
         try
         {
-            return await WithConnectionAsync(mayCreate: false, writes: true, work, cancellationToken);
+            return await WithConnectionAsync(work, cancellationToken);
         }
         finally
         {
@@ -668,15 +674,12 @@ public sealed partial class SqlitePipelineStore : IPipelineStore, IDisposable
     /// what is still busy after that (e.g. a checkpoint, or another process initialising the file) is retried whole.
     /// </summary>
     private Task<T> WithConnectionAsync<T>(Func<SqliteConnection, Task<T>> work, CancellationToken cancellationToken) =>
-        WithConnectionAsync(mayCreate: false, writes: false, work, cancellationToken);
+        WithConnectionAsync(mayCreate: false, work, cancellationToken);
 
     /// <param name="mayCreate">Only the writers' open creates the store: opening creates a missing file, and an empty one
     /// (at the path of a store removed while the services ran, or made by a reader before the loader started) would fail
     /// every write on a missing table, naming neither the file nor the fix.</param>
-    /// <param name="writes">A write into a file replaced since the last one fails once, saying that the writes in between
-    /// were lost; a read just reads the file now at the path.</param>
-    private async Task<T> WithConnectionAsync<T>(bool mayCreate, bool writes, Func<SqliteConnection, Task<T>> work,
-        CancellationToken cancellationToken)
+    private async Task<T> WithConnectionAsync<T>(bool mayCreate, Func<SqliteConnection, Task<T>> work, CancellationToken cancellationToken)
     {
         for (var attempt = 1; ; attempt++)
         {
@@ -698,9 +701,7 @@ public sealed partial class SqlitePipelineStore : IPipelineStore, IDisposable
                 {
                     // Pooled connections hold the old file open; cleared, the pool opens the file now at the path.
                     SqliteConnection.ClearPool(connection);
-                    if (writes || attempt >= BusyAttempts)
-                        throw SqliteMovedFile.Error(DataSource);
-                    continue;
+                    throw SqliteMovedFile.Error(DataSource);
                 }
                 await ExecuteAsync(connection,
                     $"PRAGMA busy_timeout = {_busyTimeoutMilliseconds}; PRAGMA synchronous = NORMAL; PRAGMA cache_size = -{PageCacheKiB};",

@@ -1099,6 +1099,7 @@ public sealed class CliBehaviourTests : IDisposable
             // ASP.NET Core's words for a request that failed, which say nothing of why.
             logger.LogError(failure, "An unhandled exception has occurred while executing the request.");
             logger.LogError(failure, "Pruning the raw archive failed: {Reason}", failure.Message);
+            logger.LogWarning("No exception here");
         }
         finally
         {
@@ -1106,10 +1107,11 @@ public sealed class CliBehaviourTests : IDisposable
         }
 
         var lines = output.ToString().Replace("\r", "").Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.Equal(2, lines.Length);
+        Assert.Equal(3, lines.Length);
         Assert.EndsWith("ERR] An unhandled exception has occurred while executing the request. Cause: The store could not be read (disk I/O error)",
             lines[0]);
-        Assert.EndsWith("ERR] Pruning the raw archive failed: The store could not be read", lines[1]);
+        Assert.EndsWith("ERR] Pruning the raw archive failed: The store could not be read Cause: disk I/O error", lines[1]);
+        Assert.EndsWith("WRN] No exception here", lines[2]);
     }
 
     [Fact]

@@ -436,6 +436,27 @@ public sealed class SqliteDashboardApiTests : DashboardApiContract
             paris.GetProperty("last30Days").GetProperty("incomplete").GetInt32()));
     }
 
+    [Fact]
+    public async Task A_request_after_the_store_was_replaced_at_its_path_is_answered_from_the_file_now_there()
+    {
+        // Read once, so that the pool holds connections to the file about to be replaced.
+        using (await GetJsonAsync("api/stations"))
+        {
+        }
+        // Another store put in its place, as a restore by hand does (or the store removed and made again).
+        var other = _path + ".other";
+        var replacement = new SqlitePipelineStore($"Data Source={other};Pooling=False");
+        await replacement.InitializeAsync(Ct);
+        await replacement.UpsertAveragesAsync([Builders.Averages(Smart188, new DateOnly(2023, 7, 1))], Ct);
+        File.Move(other, _path, overwrite: true);
+        File.Delete(_path + "-wal");
+        File.Delete(_path + "-shm");
+
+        using var daily = await GetJsonAsync($"api/stations/{Smart188}/daily?from=2023-06-01&to=2023-07-01");
+
+        Assert.Equal(["2023-07-01"], daily.RootElement.GetProperty("days").EnumerateArray().Select(d => d.GetProperty("date").GetString()));
+    }
+
     protected override Task DisposeStoreAsync()
     {
         _store?.Dispose();
