@@ -82,8 +82,15 @@ public static class CliHost
                 return;
             var said = string.Join(" ", logEvent.Properties.Values.Select(value => value is ScalarValue { Value: string text } ? text : value.ToString())
                 .Prepend(logEvent.MessageTemplate.Text));
-            var unsaid = new[] { exception.Message, exception.GetBaseException().Message }.Distinct()
-                .Where(reason => !said.Contains(reason, StringComparison.Ordinal)).ToList();
+            // As HarmattanCli.Reason words a failure: an aggregate's own message only lists its inner ones, and below a
+            // time-out lies only the time-out again or the MongoDB driver's description of its cluster.
+            string[] reasons = exception switch
+            {
+                AggregateException => [exception.GetBaseException().Message],
+                TimeoutException => [exception.Message],
+                _ => [exception.Message, exception.GetBaseException().Message],
+            };
+            var unsaid = reasons.Distinct().Where(reason => !said.Contains(reason, StringComparison.Ordinal)).ToList();
             if (unsaid.Count > 0)
                 logEvent.AddPropertyIfAbsent(propertyFactory.CreateProperty(Property, $" Cause: {string.Join(" ", unsaid.Select((r, i) => i == 0 ? r : $"({r})"))}"));
         }

@@ -62,7 +62,7 @@ public static class ArchiveCommand
     private static async Task<int> PruneAsync(int? keepAllDays, bool dryRun, (string, string?)[] storeOverrides,
         CancellationToken cancellationToken)
     {
-        using var host = BuildHost(storeOverrides);
+        using var host = BuildHost(storeOverrides, writes: !dryRun);
         var store = host.Services.GetRequiredService<IPipelineStore>();
         var options = host.Services.GetRequiredService<IOptions<ArchiveOptions>>().Value;
         var now = host.Services.GetRequiredService<TimeProvider>().GetUtcNow();
@@ -124,11 +124,14 @@ public static class ArchiveCommand
         return StoreLocation.SqliteBytes(path);
     }
 
-    private static IHost BuildHost((string, string?)[] storeOverrides)
+    private static IHost BuildHost((string, string?)[] storeOverrides, bool writes = false)
     {
         var builder = CliHost.CreateBuilder(CommonOptions.StoreDefaults, CliHost.Overrides(storeOverrides));
         // Pruning a mistyped path must not create an empty store and report nothing to prune.
         StoreLocation.RequireExisting(builder.Configuration);
+        // Run from cron, perhaps by another user than the services'.
+        if (writes)
+            StoreLocation.RequireWritableSqliteOrNothing(builder.Configuration);
         builder.Services.AddPipelineStore(builder.Configuration);
         builder.Services.AddValidatedOptions<ArchiveOptions>(ArchiveOptions.Section, ArchiveOptions.Validate);
         return builder.Build();

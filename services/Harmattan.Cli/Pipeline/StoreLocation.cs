@@ -41,15 +41,39 @@ public static class StoreLocation
             return;
         RefuseFolder(file);
         if (!File.Exists(file))
+        {
+            RefuseUnreachable(file);
             throw CliException.Usage(
                 $"no store at {file}: check --db (or ConnectionStrings__Sqlite); `harmattan run` or the services create it.{SimulatedStoreHint(file)}{MongoHint(configuration)}");
+        }
         if (SqliteBytes(file) == 0)
             throw CliException.Usage(
                 $"no store at {file}: the file is empty (0 bytes); check --db (or ConnectionStrings__Sqlite); `harmattan run` or the services create the store.{SimulatedStoreHint(file)}{MongoHint(configuration)}");
     }
 
     /// <summary>
-    /// A command that writes the store and creates it when it is missing (<c>run</c>) refuses, before anything starts, a
+    /// A file that seems not to be there because it lies in a folder this user may not enter (the services' own, mode
+    /// 0700): .NET reports it as missing.
+    /// </summary>
+    private static void RefuseUnreachable(string file)
+    {
+        try
+        {
+            File.GetAttributes(file);
+        }
+        catch (UnauthorizedAccessException)
+        {
+            throw CliException.Usage($"SQLite {file} cannot be reached by this user, who may not enter its folder {Path.GetDirectoryName(file)} " +
+                "(or one above it): run the command as the user the services run as, or check the rights, or --db (or ConnectionStrings__Sqlite).");
+        }
+        catch (IOException)
+        {
+            // Not there (FileNotFoundException, DirectoryNotFoundException).
+        }
+    }
+
+    /// <summary>
+    /// A command that writes the store (<c>run</c>, which creates it when it is missing; <c>archive prune</c>) refuses, before anything starts, a
     /// path SQLite could not open as one: a folder, a file that is not a SQLite database (its own message names no file),
     /// or a store this user may not write (which it would find only once it had fetched the readings).
     /// </summary>
@@ -86,7 +110,8 @@ public static class StoreLocation
     /// </summary>
     private static void RequireWritable(string file)
     {
-        const string Fix = "run the command as the user the services run as, or check the rights, or --db (or ConnectionStrings__Sqlite).";
+        const string UserFix = "run the command as the user the services run as, or check the rights, or --db (or ConnectionStrings__Sqlite).";
+        const string DiskFix = "check the disk and how it is mounted, or --db (or ConnectionStrings__Sqlite).";
         try
         {
             if (File.Exists(file))
@@ -96,9 +121,14 @@ public static class StoreLocation
                 }
             }
         }
-        catch (Exception e) when (e is UnauthorizedAccessException or IOException)
+        catch (UnauthorizedAccessException)
         {
-            throw CliException.Usage($"SQLite {file} cannot be written by this user ({Why(e, file, file)}): {Fix}");
+            throw CliException.Usage($"SQLite {file} cannot be written by this user: {UserFix}");
+        }
+        catch (IOException e)
+        {
+            // A read-only mount: no user may write it.
+            throw CliException.Failure($"SQLite {file} cannot be written ({Reason(e, file, file)}): {DiskFix}");
         }
         // The nearest folder there is: the store's opening makes the ones missing below it.
         var folder = Path.GetDirectoryName(file)!;
@@ -111,16 +141,20 @@ public static class StoreLocation
             {
             }
         }
-        catch (Exception e) when (e is UnauthorizedAccessException or IOException)
+        catch (UnauthorizedAccessException)
         {
-            // A read-only mount, a full disk or a quota is an IOException; its message names the probe, not the folder.
-            throw CliException.Usage(
-                $"SQLite {file}: this user may not write in {folder} ({Why(e, probe, folder)}), where SQLite keeps a store's -wal and -shm files beside it: {Fix}");
+            throw CliException.Usage($"SQLite {file}: this user may not write in {folder}, where SQLite keeps a store's -wal and -shm files beside it: {UserFix}");
+        }
+        catch (IOException e)
+        {
+            // A read-only mount, a full disk or a quota.
+            throw CliException.Failure($"SQLite {file}: nothing can be written in {folder} ({Reason(e, probe, folder)}): {DiskFix}");
         }
     }
 
-    private static string Why(Exception e, string path, string said) =>
-        e is UnauthorizedAccessException ? "permission denied" : e.Message.Replace($" : '{path}'", "").Replace(path, said).TrimEnd('.');
+    /// <summary>The operating system's reason, naming <paramref name="said"/> where it named <paramref name="path"/>.</summary>
+    private static string Reason(IOException e, string path, string said) =>
+        e.Message.Replace($" : '{path}'", "").Replace(path, said).TrimEnd('.');
 
     /// <exception cref="CliException">The store's path is a folder.</exception>
     public static void RefuseFolder(string file)

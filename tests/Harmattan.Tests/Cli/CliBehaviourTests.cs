@@ -192,6 +192,13 @@ public sealed class CliBehaviourTests : IDisposable
         Assert.StartsWith($"error: nothing exported, {_cli.PathOf("november.csv")} left as it was. {note}", output);
         Assert.Equal("an earlier export\n", await File.ReadAllTextAsync(_cli.PathOf("november.csv"), Ct));
 
+        // A configured station whose days are still to come (a station just added, or a fresh stack) is no typo.
+        (exit, output) = await _cli.InvokeAsync(["export", "--station", "283164602", "--db", "harmattan.db", "--out", "new.csv"],
+            new Dictionary<string, string> { ["Stations__0__Id"] = "283164602" });
+        Assert.True(exit == 0, output);
+        Assert.Contains("No daily averages stored for station 283164602; run `harmattan run` or `harmattan backfill` first.", output);
+        Assert.StartsWith("station_id,date,time_zone,", await File.ReadAllTextAsync(_cli.PathOf("new.csv"), Ct));
+
         (exit, output) = await _cli.InvokeAsync(["status", "--station", "28316401", "--db", "harmattan.db", "--rabbitmq", "amqp://guest:guest@127.0.0.1:1/"]);
 
         Assert.Equal(0, exit);

@@ -63,6 +63,31 @@ public sealed class StoreRightsTests : IDisposable
     }
 
     [Fact]
+    public async Task A_store_in_a_folder_this_user_may_not_enter_is_not_called_missing()
+    {
+        var folder = Path.Combine(_folder, "services");
+        var store = await StoreInAsync(folder, ReadOnlyForAll);
+        File.SetUnixFileMode(folder, NoRights);
+
+        var (exit, output) = Harmattan("status", "--db", store, "--rabbitmq", "amqp://guest:guest@127.0.0.1:1/");
+
+        Assert.Equal(2, exit);
+        Assert.StartsWith($"error: SQLite {store} cannot be reached by this user, who may not enter its folder {folder} (or one above it): " +
+            "run the command as the user the services run as", output);
+    }
+
+    [Fact]
+    public async Task Archive_prune_refuses_a_store_this_user_may_not_write_before_it_starts()
+    {
+        var store = await StoreInAsync(_folder, ReadOnlyForAll);
+
+        var (exit, output) = Harmattan("archive", "prune", "--db", store);
+
+        Assert.Equal(2, exit);
+        Assert.StartsWith($"error: SQLite {store} cannot be written by this user: run the command as the user the services run as", output);
+    }
+
+    [Fact]
     public async Task Reading_a_store_this_user_may_not_read_says_so()
     {
         var store = await StoreInAsync(_folder, NoRights);
@@ -82,7 +107,7 @@ public sealed class StoreRightsTests : IDisposable
             "--db", store);
 
         Assert.Equal(2, exit);
-        Assert.Equal($"error: SQLite {store} cannot be written by this user (permission denied): run the command as the user the services run as, or check the " +
+        Assert.Equal($"error: SQLite {store} cannot be written by this user: run the command as the user the services run as, or check the " +
             "rights, or --db (or ConnectionStrings__Sqlite).\nsee 'harmattan run --help'\n", output);
     }
 
@@ -99,7 +124,7 @@ public sealed class StoreRightsTests : IDisposable
             "--db", store);
 
         Assert.Equal(2, exit);
-        Assert.StartsWith($"error: SQLite {store}: this user may not write in {folder} (permission denied), where SQLite keeps a store's -wal and -shm files", output);
+        Assert.StartsWith($"error: SQLite {store}: this user may not write in {folder}, where SQLite keeps a store's -wal and -shm files", output);
         Assert.Empty(Directory.GetFiles(folder));
     }
 
@@ -132,6 +157,10 @@ public sealed class StoreRightsTests : IDisposable
             var (versionExit, _, versionError) = Repository.RunIn(_folder, TimeSpan.FromMinutes(1), command[0], [.. command[1..^arguments.Length], "--version"]);
             Assert.SkipWhen(versionExit != 0, $"running as root, which may write anywhere, and user nobody cannot run the built harmattan here " +
                 $"(a checkout it may not read?): {versionError.Trim()}");
+            var (reachExit, _, _) = Repository.RunIn("/", TimeSpan.FromMinutes(1), "setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                "test", "-w", _folder);
+            Assert.SkipWhen(reachExit != 0, $"running as root, which may write anywhere, and user nobody cannot reach {_folder} (TMPDIR under a " +
+                "folder of root's own?)");
         }
         var (exit, output, error) = Repository.RunIn(_folder, TimeSpan.FromMinutes(2), command[0], command[1..]);
         return (exit, output + error);
