@@ -106,30 +106,38 @@ public static class StoreLocation
 
     /// <summary>
     /// The store and the folder it lies in may be written: SQLite keeps a store's write-ahead log and shared memory beside
-    /// it. A folder not made yet is made by the store's opening.
+    /// it (while a service has the store open, those two files instead). A folder not made yet is made by the store's opening.
     /// </summary>
     private static void RequireWritable(string file)
     {
         const string UserFix = "run the command as the user the services run as, or check the rights, or --db (or ConnectionStrings__Sqlite).";
         const string DiskFix = "check the disk and how it is mounted, or --db (or ConnectionStrings__Sqlite).";
-        try
+        // A store a service has open has its -wal and -shm beside it, which SQLite then writes instead of the folder.
+        string[] companions = [file + "-wal", file + "-shm"];
+        var open = File.Exists(file) && companions.All(File.Exists);
+        foreach (var existing in (string[])[file, .. open ? companions : []])
         {
-            if (File.Exists(file))
+            try
             {
-                using (new FileStream(file, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete))
+                if (File.Exists(existing))
                 {
+                    using (new FileStream(existing, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete))
+                    {
+                    }
                 }
             }
+            catch (UnauthorizedAccessException)
+            {
+                throw CliException.Usage($"SQLite {existing} cannot be written by this user: {UserFix}");
+            }
+            catch (IOException e)
+            {
+                // A read-only mount: no user may write it.
+                throw CliException.Failure($"SQLite {existing} cannot be written ({Reason(e, existing, existing)}): {DiskFix}");
+            }
         }
-        catch (UnauthorizedAccessException)
-        {
-            throw CliException.Usage($"SQLite {file} cannot be written by this user: {UserFix}");
-        }
-        catch (IOException e)
-        {
-            // A read-only mount: no user may write it.
-            throw CliException.Failure($"SQLite {file} cannot be written ({Reason(e, file, file)}): {DiskFix}");
-        }
+        if (open)
+            return;
         // The nearest folder there is: the store's opening makes the ones missing below it.
         var folder = Path.GetDirectoryName(file)!;
         while (!Directory.Exists(folder) && Path.GetDirectoryName(folder) is { } parent)

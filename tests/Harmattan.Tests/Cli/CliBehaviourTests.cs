@@ -199,6 +199,14 @@ public sealed class CliBehaviourTests : IDisposable
         Assert.Contains("No daily averages stored for station 283164602; run `harmattan run` or `harmattan backfill` first.", output);
         Assert.StartsWith("station_id,date,time_zone,", await File.ReadAllTextAsync(_cli.PathOf("new.csv"), Ct));
 
+        // Nor is a station fetched whose every day was missing at the source: its fetch is archived, no day of it stored.
+        var store = new SqlitePipelineStore($"Data Source={_cli.PathOf("harmattan.db")}");
+        await store.ArchiveRawFetchesAsync([Builders.RawFetch("283164609", new DateTimeOffset(2023, 11, 1, 0, 0, 0, TimeSpan.Zero), readings: [])], Ct);
+        SqliteConnection.ClearAllPools();
+        (exit, output) = await _cli.InvokeAsync(["export", "--station", "283164609", "--db", "harmattan.db"]);
+        Assert.True(exit == 0, output);
+        Assert.Contains("No daily averages stored for station 283164609; run `harmattan run` or `harmattan backfill` first.", output);
+
         (exit, output) = await _cli.InvokeAsync(["status", "--station", "28316401", "--db", "harmattan.db", "--rabbitmq", "amqp://guest:guest@127.0.0.1:1/"]);
 
         Assert.Equal(0, exit);

@@ -1,6 +1,7 @@
 using System.Runtime.Versioning;
 using Harmattan.Storage.Sqlite;
 using Harmattan.Testing;
+using Microsoft.Data.Sqlite;
 using Harmattan.Tests.Deploy;
 
 namespace Harmattan.Tests.Cli;
@@ -38,11 +39,17 @@ public sealed class StoreRightsTests : IDisposable
 
     public void Dispose()
     {
-        // A folder left read-only would keep a user who is not root from deleting what it holds.
+        // A folder left without rights would keep a user who is not root from listing or deleting what it holds.
         if (!OperatingSystem.IsWindows())
-            foreach (var folder in Directory.GetDirectories(_folder, "*", SearchOption.AllDirectories))
-                File.SetUnixFileMode(folder, Everyone);
+            GiveRightsBack(_folder);
         Directory.Delete(_folder, recursive: true);
+
+        static void GiveRightsBack(string folder)
+        {
+            File.SetUnixFileMode(folder, Everyone);
+            foreach (var inner in Directory.GetDirectories(folder))
+                GiveRightsBack(inner);
+        }
     }
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
@@ -85,6 +92,30 @@ public sealed class StoreRightsTests : IDisposable
 
         Assert.Equal(2, exit);
         Assert.StartsWith($"error: SQLite {store} cannot be written by this user: run the command as the user the services run as", output);
+    }
+
+    [Fact]
+    public async Task Archive_prune_writes_a_store_a_service_has_open_though_its_folder_is_not_this_user_s()
+    {
+        // A cron job in the services' group: the store and, while a service has it open, its -wal and -shm are the group's
+        // to write; the folder is not.
+        var folder = Path.Combine(_folder, "services");
+        var store = await StoreInAsync(folder, Everyone & ~(UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute));
+        await using var service = new SqliteConnection($"Data Source={store};Pooling=False");
+        await service.OpenAsync(Ct);
+        await using (var read = service.CreateCommand())
+        {
+            read.CommandText = "SELECT count(*) FROM daily_averages";
+            await read.ExecuteScalarAsync(Ct);
+        }
+        foreach (var companion in new[] { store + "-wal", store + "-shm" })
+            File.SetUnixFileMode(companion, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.GroupWrite
+                | UnixFileMode.OtherRead | UnixFileMode.OtherWrite);
+        File.SetUnixFileMode(folder, ReadOnlyFolder);
+
+        var (exit, output) = Harmattan("archive", "prune", "--db", store);
+
+        Assert.True(exit == 0, output);
     }
 
     [Fact]
