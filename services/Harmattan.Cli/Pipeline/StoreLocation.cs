@@ -6,7 +6,10 @@ using Microsoft.Data.Sqlite;
 
 namespace Harmattan.Cli.Pipeline;
 
-/// <summary>Which store a command uses, said without credentials, and the check that a reading command never creates one.</summary>
+/// <summary>
+/// Which store a command uses, said without credentials, and the checks made before a command opens it: a reading command
+/// never creates one, and a user without the rights the store needs is told which, in place of SQLite's bare error.
+/// </summary>
 public static class StoreLocation
 {
     public static string Describe(IConfiguration configuration) =>
