@@ -71,11 +71,11 @@ public static class ExportCommand
             var days = await store.GetDailyAveragesAsync(stationId,
                 result.GetValue(from) ?? DateOnly.MinValue, result.GetValue(to) ?? DateOnly.MaxValue, cancellationToken);
             var configured = StationsOptions.Read(builder.Configuration);
-            // A mistyped id would write a CSV of no day, over an earlier export that --out names, and end as a success; a
-            // station configured or fetched, whose days are still to come, is no typo.
-            if (days.Count == 0 && configured.All(s => s.Id != stationId)
-                && (await store.GetStationActivityAsync(stationId, cancellationToken)).LastFetchedAt is null
-                && StoredStations.NotStoredNote(stationId, await store.GetStationIdsAsync(cancellationToken)) is { Length: > 0 } notStored)
+            // A mistyped id would write a CSV of no day, over an earlier export that --out names, and end as a success.
+            if (days.Count == 0
+                && StoredStations.NotStoredNote(stationId, configured.Any(s => s.Id == stationId),
+                    (await store.GetStationActivityAsync(stationId, cancellationToken)).LastFetchedAt,
+                    await store.GetStationIdsAsync(cancellationToken)) is { Length: > 0 } notStored)
                 throw CliException.Usage($"nothing exported, {(given is null ? "nothing written" : $"{given.FullName} left as it was")}.{notStored}");
             var named = result.GetValue(quantity) is { Length: > 0 } names ? QuantityNames.InDisplayOrder(names) : null;
             var present = DailyAveragesCsv.QuantitiesPresent(days);

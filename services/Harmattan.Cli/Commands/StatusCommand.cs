@@ -68,8 +68,8 @@ public static class StatusCommand
         foreach (var status in statuses)
         {
             WriteStation(status, from is not null);
-            if (!configured.Contains(status.StationId) && status.Activity.LastFetchedAt is null
-                && StoredStations.NotStoredNote(status.StationId, stored) is { Length: > 0 } note)
+            if (StoredStations.NotStoredNote(status.StationId, configured.Contains(status.StationId), status.Activity.LastFetchedAt, stored)
+                is { Length: > 0 } note)
                 AnsiConsole.MarkupLineInterpolated($"  [yellow]{note.Trim()}[/]");
         }
         if (stationIds.Length == 0)

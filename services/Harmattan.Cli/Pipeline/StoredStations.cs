@@ -36,11 +36,12 @@ public static class StoredStations
 
     /// <summary>
     /// " The store holds no day of station X, but holds N other stations: did you mean Y? ...", or nothing when the
-    /// station is stored or the store holds no station at all.
+    /// station is stored, the store holds no station at all, or the station is configured or was fetched (no typo: its
+    /// days are still to come, or were all missing at the source).
     /// </summary>
-    public static string NotStoredNote(string asked, IReadOnlyCollection<string> stored)
+    public static string NotStoredNote(string asked, bool configured, DateTimeOffset? lastFetchedAt, IReadOnlyCollection<string> stored)
     {
-        if (stored.Count == 0 || stored.Contains(asked))
+        if (configured || lastFetchedAt is not null || stored.Count == 0 || stored.Contains(asked))
             return "";
         var close = Nameable(stored)
             .Select(id => (Id: id, Distance: EditDistance.Between(asked, id)))
