@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The docker compose smoke test: builds every image from its Dockerfile, starts the stack with the offline profile,
-# runs the harmattan command through the `cli` service, kills the loader mid-backfill, scales the transformer, and
-# leaves nothing behind. Run from anywhere: deploy/compose/smoke.sh
+# runs the harmattan command through the `cli` service, reads the dashboard's API, kills the loader mid-backfill,
+# scales the transformer, and leaves nothing behind. Run from anywhere: deploy/compose/smoke.sh
 #
 # Container engine: a Docker engine when `docker info` answers; otherwise ../shared/containers/prepare.sh beside the
 # repository (podman's Docker API and local stand-ins for the base images); otherwise it skips and says why.
@@ -94,6 +94,7 @@ if [ -n "$samples" ] && [ -f "$samples/v3_getStationHourlyAvg_283164601_SMART188
   echo "data: the recorded AirQino responses in $samples"
 else
   samples=
+  unset AIRQINO_SAMPLES_DIR # a developer's own, which the simulator would otherwise mount
   echo "data: SYNTHETIC only: the recorded samples (../shared/airqino-samples) are absent, so no published means are compared"
 fi
 
@@ -108,7 +109,8 @@ fi
 
 step "build every image from its Dockerfile"
 compose --profile offline --profile cli build
-images=(harmattan/extractor:local harmattan/transformer:local harmattan/loader:local harmattan/airqino-simulator:local harmattan/cli:local)
+images=(harmattan/extractor:local harmattan/transformer:local harmattan/loader:local harmattan/dashboard:local
+        harmattan/airqino-simulator:local harmattan/cli:local)
 
 step "each image runs as a non-root user with a read-only root file system and /tmp in memory"
 for image in "${images[@]}"; do
@@ -134,12 +136,12 @@ wait_healthy() { # every service container of the project healthy (mongo-init: e
 if [ "$store" = sqlite ]; then
   compose --profile offline up -d --no-deps rabbitmq simulator
   wait_healthy 120 >/dev/null
-  compose --profile offline up -d --no-deps extractor transformer loader
+  compose --profile offline up -d --no-deps extractor transformer loader dashboard
 else
   compose --profile offline up -d
 fi
 wait_healthy 180
-for service in extractor transformer loader simulator; do
+for service in extractor transformer loader dashboard simulator; do
   id=$(container $service)
   [ "$(docker inspect -f '{{.HostConfig.ReadonlyRootfs}}' "$id")" = true ] || fail "$service does not run read-only"
   echo "$service: read-only root file system, UID $(docker exec "$id" id -u), healthy"
@@ -196,6 +198,27 @@ for station in "${stations[@]}"; do
   echo "$station-2023-11.csv:"
   check_month "$station" "$station-2023-11.csv" 30
 done
+
+step "the dashboard's API answers the month with the export's daily means"
+if command -v curl >/dev/null 2>&1 && command -v jq >/dev/null 2>&1; then
+  for station in "${stations[@]}"; do
+    url="http://127.0.0.1:$DASHBOARD_PORT/api/stations/$station/daily?from=2023-11-01&to=2023-11-30"
+    echo "   \$ curl '$url'"
+    curl -fsS "$url" | jq -r '.days[] | [.date, .quantities.co.mean, .quantities.pm2_5.mean] | @csv' | tr -d '"' \
+      > "$work/dashboard-$station.csv" || fail "the dashboard did not answer $url"
+    awk -F, -v tolerance=1e-9 '
+      function abs(x) { return x < 0 ? -x : x }
+      NR == FNR { co[$1] = $2; pm[$1] = $3; next }
+      FNR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
+      { day = $(col["date"]); n++
+        if (!(day in co) || abs(co[day] - $(col["co_mean"])) > tolerance || abs(pm[day] - $(col["pm2_5_mean"])) > tolerance) {
+          bad++; print "  " day ": dashboard co " co[day] ", pm2_5 " pm[day] "; export " $(col["co_mean"]) ", " $(col["pm2_5_mean"]) } }
+      END { print "  " n + 0 " day(s) of the export found in the dashboard'"'"'s answer, " bad + 0 " different"; exit (n == 30 && bad == 0) ? 0 : 1 }
+    ' "$work/dashboard-$station.csv" "$exports/$station-2023-11.csv" || fail "station $station: the dashboard's means differ from the export's"
+  done
+else
+  echo "SKIP the dashboard's API check: it needs curl and jq (Debian: apt-get install curl jq)"
+fi
 
 step "docker kill the loader during a backfill, bring it back: the same export and nothing in an _error queue"
 # Killed as the backfill starts, not at a moment picked by polling: at ~200 days/s a year is stored in seconds, so a
@@ -268,9 +291,9 @@ if [ "$store" = sqlite ]; then
   fi
   grep -q "is in use" "$work/restore-refused.log" || fail "restore did not say the store is in use: $(cat "$work/restore-refused.log")"
   echo "refused while the loader runs: $(grep -o 'is in use[^.]*' "$work/restore-refused.log")"
-  compose --profile offline stop extractor loader
+  compose --profile offline stop extractor loader dashboard
   cli restore --backup harmattan-backup.db || fail "harmattan restore exited $?"
-  compose --profile offline start extractor loader
+  compose --profile offline start extractor loader dashboard
   wait_healthy 120 >/dev/null
   for station in "${stations[@]}"; do
     export_month "$station" 2023-10-01 2023-10-31 "$station-2023-10-restored.csv"

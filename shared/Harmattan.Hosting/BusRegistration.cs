@@ -104,7 +104,8 @@ public static class BusRegistration
         if (!Uri.TryCreate(value, UriKind.Absolute, out var uri) || uri.Scheme is not ("amqp" or "amqps" or "rabbitmq" or "rabbitmqs"))
             throw new InvalidSettingException(
                 "ConnectionStrings:RabbitMq must be an AMQP URI such as amqp://user:password@host:5672/vhost " +
-                "(environment variable ConnectionStrings__RabbitMq).");
+                "(environment variable ConnectionStrings__RabbitMq); a / ? # @ or % in the user or the password is written " +
+                "%2F %3F %23 %40 %25.");
         return uri;
     }
 }

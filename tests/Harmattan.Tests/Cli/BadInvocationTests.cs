@@ -213,17 +213,21 @@ public sealed class BadInvocationTests : IDisposable
         Assert.Equal(["error: Option '--to' is required.", "see 'harmattan backfill --help'", ""], output.Split('\n'));
     }
 
-    [Fact]
-    public async Task A_malformed_broker_url_in_the_environment_is_one_line_naming_the_variable()
+    [Theory]
+    [InlineData("amqp://guest:s3cret@localhost:notaport/")]
+    // A generated password's / (openssl rand -base64) pasted into the URI as it is.
+    [InlineData("amqp://guest:s3cret/Zq+w==@localhost:5672/")]
+    public async Task A_malformed_broker_url_in_the_environment_is_one_line_naming_the_variable(string uri)
     {
         var before = _cli.Snapshot();
 
         var (exit, output) = await _cli.InvokeAsync(["backfill", "--from", "2023-11-01", "--to", "2023-11-02"],
-            new Dictionary<string, string> { ["ConnectionStrings__RabbitMq"] = "amqp://guest:s3cret@localhost:notaport/" });
+            new Dictionary<string, string> { ["ConnectionStrings__RabbitMq"] = uri });
 
         Assert.Equal(2, exit);
         Assert.Contains("error: ConnectionStrings:RabbitMq must be an AMQP URI", output);
         Assert.Contains("ConnectionStrings__RabbitMq", output);
+        Assert.Contains("is written %2F", output);
         Assert.DoesNotContain("s3cret", output);
         Assert.Equal(before, _cli.Snapshot());
     }
@@ -238,7 +242,7 @@ public sealed class BadInvocationTests : IDisposable
     [InlineData("ConnectionStrings__Sqlite", "Data Source=harmattan.db;Default Timeout=abc",
         "error: ConnectionStrings:Sqlite must be a SQLite connection string such as \"Data Source=harmattan.db\" (environment variable ConnectionStrings__Sqlite).")]
     [InlineData("ConnectionStrings__RabbitMq", "notauri",
-        "error: ConnectionStrings:RabbitMq must be an AMQP URI such as amqp://user:password@host:5672/vhost (environment variable ConnectionStrings__RabbitMq).")]
+        "error: ConnectionStrings:RabbitMq must be an AMQP URI such as amqp://user:password@host:5672/vhost (environment variable ConnectionStrings__RabbitMq); a / ? # @ or % in the user or the password is written %2F %3F %23 %40 %25.")]
     public async Task A_bad_setting_in_the_environment_is_one_line_naming_the_key_and_the_fix(string variable, string value, string expected)
     {
         var before = _cli.Snapshot();

@@ -974,8 +974,7 @@ public sealed class CliBehaviourTests : IDisposable
         using var client = MongoTestServer.CreateClient(connectionString);
         try
         {
-            await new MongoPipelineStore(client, database).InitializeAsync(Ct);
-            var indexesBefore = await IndexesAsync(client, database);
+            var indexesBefore = await InitializedIndexesAsync(client, database);
             var environment = new Dictionary<string, string> { ["Storage__MongoDatabase"] = database };
             foreach (var command in MongoReadingCommands(connectionString))
             {
@@ -989,6 +988,25 @@ public sealed class CliBehaviourTests : IDisposable
         {
             await client.DropDatabaseAsync(database, CancellationToken.None);
         }
+    }
+
+    /// <summary>
+    /// Initializes the store and waits for the gap check's index, which the store builds in the background: listed
+    /// before it lands, it would look like an index a command created.
+    /// </summary>
+    private static async Task<List<string>> InitializedIndexesAsync(IMongoClient client, string database)
+    {
+        await new MongoPipelineStore(client, database).InitializeAsync(Ct);
+        var gapCheckIndex = $"{MongoSchema.RawFetches}.{MongoUniqueKeys.Name(MongoCommands.RawFetchesByStationWindowEnd)}";
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        var indexes = await IndexesAsync(client, database);
+        while (!indexes.Contains(gapCheckIndex) && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50, Ct);
+            indexes = await IndexesAsync(client, database);
+        }
+        Assert.Contains(gapCheckIndex, indexes);
+        return indexes;
     }
 
     private static async Task<List<string>> IndexesAsync(IMongoClient client, string database)
@@ -1034,11 +1052,10 @@ public sealed class CliBehaviourTests : IDisposable
         using var client = MongoTestServer.CreateClient(connectionString);
         try
         {
-            await new MongoPipelineStore(client, database).InitializeAsync(Ct);
+            var indexesBefore = await InitializedIndexesAsync(client, database);
             var storeInfo = client.GetDatabase(database).GetCollection<MongoDB.Bson.BsonDocument>(MongoSchema.StoreInfo);
             await storeInfo.UpdateOneAsync(MongoCommands.LayoutDocument, MongoCommands.RecordLayoutVersion(MongoPipelineStore.SchemaVersion + 1),
                 cancellationToken: Ct);
-            var indexesBefore = await IndexesAsync(client, database);
             var environment = new Dictionary<string, string> { ["Storage__MongoDatabase"] = database };
             string[][] commands =
             [

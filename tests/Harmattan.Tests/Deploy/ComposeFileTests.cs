@@ -118,6 +118,33 @@ public class ComposeFileTests
     }
 
     [Fact]
+    public void Every_mongodb_node_gets_longer_to_stop_than_its_quiesce_period()
+    {
+        // A primary given SIGTERM steps down, then waits up to 15 s for operations (MongoDB 5.0 and later) before it
+        // flushes; the engine's default is to kill after 10 s.
+        foreach (var node in new[] { "mongo1", "mongo2", "mongo3" })
+        {
+            var grace = Service(node).Text("stop_grace_period");
+            Assert.NotNull(grace);
+            Assert.Matches("^[0-9]+s$", grace);
+            Assert.True(int.Parse(grace[..^1], CultureInfo.InvariantCulture) > 15, $"{node}: stop_grace_period {grace}");
+        }
+    }
+
+    [Theory]
+    [InlineData("extractor")]
+    [InlineData("transformer")]
+    [InlineData("loader")]
+    [InlineData("cli")]
+    public void Every_bus_service_counts_the_cores_the_heap_was_measured_with_like_the_pods(string name)
+    {
+        var configMap = Yaml.ParseAll(File.ReadAllText(Repository.PathOf("deploy/k8s/base/configmap.yaml"))).Single();
+        var pods = configMap.Text("data", "DOTNET_PROCESSOR_COUNT");
+        Assert.NotNull(pods);
+        Assert.Equal(pods, Service(name).Text("environment", "DOTNET_PROCESSOR_COUNT"));
+    }
+
+    [Fact]
     public void The_loader_starts_once_the_replica_set_is_initiated()
     {
         Assert.Equal("service_completed_successfully", Service("loader").Text("depends_on", "mongo-init", "condition"));
@@ -145,7 +172,8 @@ public class ComposeFileTests
         Assert.Null(Service("extractor").At("profiles"));
         Assert.Equal("true", Service("extractor").Text("environment", "Schedule__Enabled"));
         Assert.Equal("true", Service("extractor").Text("environment", "Schedule__RunAtStart"));
-        Assert.Equal(["--urls", "http://0.0.0.0:8080", "--data", "/samples"], Service("simulator").List("command").Cast<string>());
+        // The port is the image's entrypoint's (DockerfileTests); a command naming it again would hide its loss there.
+        Assert.Equal(["--data", "/samples"], Service("simulator").List("command").Cast<string>());
         Assert.Contains("/health/ready", string.Join(' ', Service("simulator").List("healthcheck", "test")));
         var entrypoint = string.Join(' ', Service("extractor").List("entrypoint"));
         Assert.Contains("getent hosts simulator", entrypoint);

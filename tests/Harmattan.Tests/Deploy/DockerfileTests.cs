@@ -31,8 +31,40 @@ public class DockerfileTests
         Assert.Contains(lines, l => l.StartsWith($"RUN dotnet publish {project} --no-restore -c Release"));
         var runtimeStage = lines.SkipWhile(l => !l.StartsWith("FROM mcr.microsoft.com/dotnet/aspnet")).ToList();
         Assert.Contains("USER $APP_UID", runtimeStage);
-        Assert.Contains("EXPOSE 8080", runtimeStage);
-        Assert.Equal($"ENTRYPOINT [\"dotnet\", \"{AssemblyName(project)}.dll\"]", runtimeStage.Single(l => l.StartsWith("ENTRYPOINT")));
+        var entrypoint = runtimeStage.Single(l => l.StartsWith("ENTRYPOINT"));
+        if (project.Contains("Cli.Host", StringComparison.Ordinal))
+        {
+            // A command, not a server: nothing to publish.
+            Assert.DoesNotContain(runtimeStage, l => l.StartsWith("EXPOSE"));
+            Assert.Equal($"ENTRYPOINT [\"dotnet\", \"{AssemblyName(project)}.dll\"]", entrypoint);
+        }
+        else if (project.Contains("AirQinoSimulator", StringComparison.Ordinal))
+        {
+            // The simulator listens where --urls says, not on ASPNETCORE_HTTP_PORTS: the entrypoint names the port, so
+            // that arguments given to `docker run` (--data) do not take it away.
+            Assert.Contains("EXPOSE 8080", runtimeStage);
+            Assert.Equal($"ENTRYPOINT [\"dotnet\", \"{AssemblyName(project)}.dll\", \"--urls\", \"http://0.0.0.0:8080\"]", entrypoint);
+        }
+        else
+        {
+            Assert.Contains("EXPOSE 8080", runtimeStage);
+            Assert.Equal($"ENTRYPOINT [\"dotnet\", \"{AssemblyName(project)}.dll\"]", entrypoint);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Images))]
+    public void The_restore_layer_copies_every_shared_project_file_as_its_comment_says(string dockerfile, string project)
+    {
+        _ = project;
+        var restoreLayer = Copies(Instructions(dockerfile).TakeWhile(l => !l.StartsWith("RUN dotnet restore")))
+            .SelectMany(copy => copy.Sources).ToHashSet();
+
+        foreach (var shared in Directory.GetFiles(Repository.PathOf("shared"), "*.csproj", SearchOption.AllDirectories))
+        {
+            var path = Path.GetRelativePath(Repository.Root, shared).Replace('\\', '/');
+            Assert.True(restoreLayer.Contains(path), $"{dockerfile}: the restore layer does not copy {path}");
+        }
     }
 
     [Theory]
