@@ -12,8 +12,8 @@ namespace Harmattan.Dashboard;
 /// <list type="bullet">
 /// <item>one that did not answer in time (the store's <see cref="TimeoutException"/>): the answer does not repeat the
 /// message, which names hosts and settings, and asks to try again in <see cref="RetryAfterSeconds"/>;</item>
-/// <item>one that is not there yet (the store's <see cref="StoreNotReadyException"/>: a SQLite path with no store, which
-/// the loader creates when it starts): the same, with the same time to try again in;</item>
+/// <item>one that is not there yet (a <see cref="StoreNotReadyException"/>: a SQLite path or a MongoDB database with no
+/// store, which the loader creates when it starts): the same, with the same time to try again in;</item>
 /// <item>one written by a newer version of Harmattan (<see cref="NewerStoreException"/>, from
 /// <see cref="StoreVersionGate"/>): the answer says to run a newer dashboard, without a time to try again in, as nothing
 /// changes until someone does; the log has the message, with the store, both schema versions and how to go back.</item>

@@ -5,10 +5,12 @@ namespace Harmattan.Dashboard;
 
 /// <summary>
 /// Keeps the API from answering out of a store written by a newer version of Harmattan, whose layout this version may
-/// misread: every API request passes here, and throws the store's <see cref="NewerStoreException"/> (a 503 problem, by
-/// <see cref="StoreUnavailableHandler"/>) while the store is newer. The store is asked at most once per
-/// <see cref="CheckInterval"/> (on MongoDB a check is three round trips), so a store upgraded while the dashboard runs
-/// is refused within that interval, and one restored to this version's is answered from again within it.
+/// misread, or out of a MongoDB database that holds no store (a misspelt <c>Storage__MongoDatabase</c> would read as a
+/// store without data): every API request passes here, and throws the store's <see cref="NewerStoreException"/>, or a
+/// <see cref="StoreNotReadyException"/> for a database without the store (503 problems, by
+/// <see cref="StoreUnavailableHandler"/>). The store is asked at most once per <see cref="CheckInterval"/> (on MongoDB
+/// a check is three round trips), so a store upgraded while the dashboard runs is refused within that interval, and one
+/// restored to this version's, or created by the loader, is answered from again within it.
 /// </summary>
 public sealed class StoreVersionGate(IPipelineStore store, TimeProvider time) : IDisposable
 {
@@ -19,9 +21,10 @@ public sealed class StoreVersionGate(IPipelineStore store, TimeProvider time) : 
 
     private volatile Verdict? _last;
 
-    private sealed record Verdict(long CheckedAt, NewerStoreException? Newer);
+    private sealed record Verdict(long CheckedAt, Exception? Refusal);
 
     /// <exception cref="NewerStoreException">The store was written by a newer version.</exception>
+    /// <exception cref="StoreNotReadyException">The MongoDB database holds none of the store's collections.</exception>
     /// <exception cref="TimeoutException">The store did not answer the check in time.</exception>
     public async Task RequireKnownVersionAsync(CancellationToken cancellationToken)
     {
@@ -31,21 +34,21 @@ public sealed class StoreVersionGate(IPipelineStore store, TimeProvider time) : 
             await _checking.WaitAsync(cancellationToken);
             try
             {
-                verdict = Current() ?? (_last = new Verdict(time.GetTimestamp(), await NewerStoreAsync(cancellationToken)));
+                verdict = Current() ?? (_last = new Verdict(time.GetTimestamp(), await RefusalAsync(cancellationToken)));
             }
             finally
             {
                 _checking.Release();
             }
         }
-        if (verdict.Newer is { } newer)
-            throw newer;
+        if (verdict.Refusal is { } refusal)
+            throw refusal;
     }
 
     private Verdict? Current() =>
         _last is { } last && time.GetElapsedTime(last.CheckedAt) < CheckInterval ? last : null;
 
-    private async Task<NewerStoreException?> NewerStoreAsync(CancellationToken cancellationToken)
+    private async Task<Exception?> RefusalAsync(CancellationToken cancellationToken)
     {
         try
         {
@@ -57,11 +60,10 @@ public sealed class StoreVersionGate(IPipelineStore store, TimeProvider time) : 
         {
             return e;
         }
-        catch (MissingStoreException)
+        catch (MissingStoreException e)
         {
-            // A database the loader has not created the store in yet holds no version to be newer; the API answers it as
-            // empty, and readiness says why.
-            return null;
+            // Like a SQLite path without the store: a misspelt database, or one the loader has not created the store in yet.
+            return new StoreNotReadyException(e.Message, e);
         }
     }
 

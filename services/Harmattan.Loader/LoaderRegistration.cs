@@ -3,6 +3,7 @@ using Harmattan.Stations;
 using Harmattan.Storage;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 
 namespace Harmattan.Loader;
 
@@ -14,7 +15,11 @@ public static class LoaderRegistration
         services.AddPipelineStore(configuration);
         services.TryAddSingleton<StoreSchemaWatch>();
         services.AddMetrics();
-        services.AddSingleton(provider => ActivatorUtilities.CreateInstance<StationFreshness>(provider, ConfiguredStationIds(configuration)));
+        // Validated at start as the extractor's: the loader reports the data age of the stations listed there.
+        services.AddStations(configuration);
+        services.AddSingleton(provider => ActivatorUtilities.CreateInstance<StationFreshness>(provider,
+            // One argument, not a string[] spread into CreateInstance's params object[].
+            (IEnumerable<string>)[.. provider.GetRequiredService<IOptions<StationsOptions>>().Value.Stations.Select(s => s.Id)]));
         services.AddHostedService(provider => provider.GetRequiredService<StationFreshness>());
         services.AddArchivePruning(configuration);
         return services;
@@ -30,10 +35,6 @@ public static class LoaderRegistration
             services.AddHostedService<ArchivePruneService>();
         return services;
     }
-
-    /// <summary>The configured stations (or the defaults): their data age is reported even before this loader writes for them.</summary>
-    private static IEnumerable<string> ConfiguredStationIds(IConfiguration configuration) =>
-        StationsOptions.Read(configuration).Select(s => s.Id).ToArray();
 
     public static IBusRegistrationConfigurator AddLoaderConsumers(this IBusRegistrationConfigurator bus)
     {

@@ -16,11 +16,22 @@ public static class BusRegistration
     /// MassTransit on RabbitMQ or in memory (<c>Bus:Transport</c>). Each consumer definition sets its endpoint's retry
     /// policy (see <see cref="MessageRetry"/>); a message that still fails goes to the endpoint's <c>_error</c> queue.
     /// </summary>
+    /// <param name="allServicesInThisProcess">
+    /// The process hosts the three services (<c>harmattan run</c>), the one case where the in-memory transport can carry
+    /// their messages; anywhere else <c>Bus:Transport</c> InMemory is refused, as what the process publishes would reach
+    /// no one and nothing would reach it.
+    /// </param>
+    /// <exception cref="InvalidSettingException">Bus:Transport is InMemory in a process that does not host all the services.</exception>
     public static IServiceCollection AddHarmattanBus(this IServiceCollection services, IConfiguration configuration,
-        Action<IBusRegistrationConfigurator> registerConsumers)
+        Action<IBusRegistrationConfigurator> registerConsumers, bool allServicesInThisProcess = false)
     {
         services.AddValidatedOptions<BusOptions>(BusOptions.Section, BusOptions.Validate);
         var options = configuration.GetSection(BusOptions.Section).Get<BusOptions>() ?? new BusOptions();
+        if (options.Transport == BusTransport.InMemory && !allServicesInThisProcess)
+            throw new InvalidSettingException(
+                "Bus:Transport InMemory joins only services that run in one process (harmattan run); here what is published " +
+                "would reach no one and nothing would reach this process: remove the setting (environment variable " +
+                "Bus__Transport) to use RabbitMQ, named by ConnectionStrings__RabbitMq.");
 
         services.AddOptions<MassTransitHostOptions>().Configure(o =>
         {
@@ -101,7 +112,9 @@ public static class BusRegistration
         var value = configuration.GetConnectionString(RabbitMqConnectionName);
         if (string.IsNullOrWhiteSpace(value))
             value = DefaultRabbitMqUri;
-        if (!Uri.TryCreate(value, UriKind.Absolute, out var uri) || uri.Scheme is not ("amqp" or "amqps" or "rabbitmq" or "rabbitmqs"))
+        // "rabbitmq:5672" parses as a URI of scheme rabbitmq with no host, and would fail at connect time as a refused login.
+        if (!Uri.TryCreate(value, UriKind.Absolute, out var uri) || uri.Scheme is not ("amqp" or "amqps" or "rabbitmq" or "rabbitmqs")
+            || string.IsNullOrEmpty(uri.Host))
             throw new InvalidSettingException(
                 "ConnectionStrings:RabbitMq must be an AMQP URI such as amqp://user:password@host:5672/vhost " +
                 "(environment variable ConnectionStrings__RabbitMq); a / ? # @ or % in the user or the password is written " +

@@ -18,15 +18,19 @@ public static class CronSchedule
     {
         if (string.IsNullOrWhiteSpace(expression))
             return null;
+        CronExpression cron;
         try
         {
-            Parse(expression);
-            return null;
+            cron = Parse(expression);
         }
         catch (CronFormatException ex)
         {
             return $"{key} '{expression}' is not a valid five-field cron expression ({ex.Message}): use e.g. \"{example}\".";
         }
+        // A day no month has (30 February, 31 April) parses, and would leave the schedule stopped for good after start.
+        return NextOccurrence(cron, DateTimeOffset.UtcNow) is null
+            ? $"{key} '{expression}' never occurs (a day its month does not have?): use e.g. \"{example}\"."
+            : null;
     }
 
     public static DateTimeOffset? NextOccurrence(CronExpression cron, DateTimeOffset after) =>

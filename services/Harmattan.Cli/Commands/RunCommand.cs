@@ -133,7 +133,7 @@ public static class RunCommand
             bus.AddLoaderConsumers();
             bus.AddConsumer<PipelineFaultConsumer>();
             bus.AddReceiveObserver<ReceiveActivity>();
-        });
+        }, allServicesInThisProcess: true);
 
         using var host = builder.Build();
         var storeSchema = host.Services.GetRequiredService<StoreSchemaWatch>();

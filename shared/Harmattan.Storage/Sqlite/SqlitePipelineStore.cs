@@ -211,7 +211,27 @@ public sealed partial class SqlitePipelineStore : IPipelineStore, IDisposable
     public string Location => $"SQLite {DataSource}";
 
     /// <exception cref="ForeignDatabaseException">The file is another application's database: left as it is.</exception>
-    public Task InitializeAsync(CancellationToken cancellationToken = default) => OpenAsync(forWriting: true, cancellationToken);
+    /// <exception cref="StoreNotReadyException">The path cannot hold a store this process may write (a folder, a folder
+    /// that cannot be made, a file or folder this user may not write), named with the setting to check.</exception>
+    public async Task InitializeAsync(CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            await OpenAsync(forWriting: true, cancellationToken);
+        }
+        catch (SqliteException e) when ((e.SqliteErrorCode & 0xFF) is SqliteReadOnly or SqliteCannotOpen && !IsReplacedFile(e) && _isFile)
+        {
+            // SQLite's own words name neither the file nor what to check.
+            var file = Path.GetFullPath(DataSource);
+            throw new StoreNotReadyException(Directory.Exists(file)
+                ? $"{file} is a folder: name the store's file in ConnectionStrings__Sqlite, e.g. {Path.Combine(file, "harmattan.db")}"
+                : $"cannot write the store at {file} ({e.Message.TrimEnd('.')}): check ConnectionStrings__Sqlite, and that this user " +
+                  $"may write that file and create files in {Path.GetDirectoryName(file)} (SQLite keeps the store's -wal and -shm there)", e);
+        }
+    }
+
+    /// <summary>SQLITE_READONLY and SQLITE_CANTOPEN: a file or folder this user may not write, or a folder given as the file.</summary>
+    private const int SqliteReadOnly = 8, SqliteCannotOpen = 14;
 
     /// <summary>
     /// For a command that only reads: a path with no file, or a file without a table, is refused (the missing file is not
@@ -235,7 +255,17 @@ public sealed partial class SqlitePipelineStore : IPipelineStore, IDisposable
     private async Task OpenAsync(bool forWriting, CancellationToken cancellationToken)
     {
         if (DataSource is not ("" or ":memory:") && Path.GetDirectoryName(Path.GetFullPath(DataSource)) is { Length: > 0 } directory)
-            Directory.CreateDirectory(directory);
+        {
+            try
+            {
+                Directory.CreateDirectory(directory);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new StoreNotReadyException(
+                    $"cannot make the folder {directory} of the store at {Path.GetFullPath(DataSource)} ({e.Message.TrimEnd('.')}): check ConnectionStrings__Sqlite", e);
+            }
+        }
 
         // Once opened, never created again: a file gone since was removed or moved.
         await WithConnectionAsync(mayCreate: forWriting && !_opened, async connection =>

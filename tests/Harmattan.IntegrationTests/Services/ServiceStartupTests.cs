@@ -13,7 +13,6 @@ public sealed class ServiceStartupTests
     {
         await using var extractor = ServiceProcess.StartService("Extractor", new Dictionary<string, string>
         {
-            ["Bus__Transport"] = "InMemory",
             ["AirQino__BaseUrl"] = "not a url",
         });
 
@@ -26,13 +25,15 @@ public sealed class ServiceStartupTests
     [Theory]
     [InlineData("Loader", "Archive__KeepAllDays", "-1", "Archive:KeepAllDays must be between 0 and 36500 days")]
     [InlineData("Extractor", "Schedule__Cron", "61 * * * *", "Schedule:Cron '61 * * * *' is not a valid five-field cron expression")]
+    [InlineData("Loader", "Archive__PruneCron", "30 3 31 4 *", "Archive:PruneCron '30 3 31 4 *' never occurs")]
+    [InlineData("Loader", "Stations__0__TimeZon", "Europe/Rome", "Stations:0:TimeZon is not a setting (environment variable Stations__0__TimeZon): did you mean Stations:0:TimeZone?")]
+    [InlineData("Transformer", "Bus__Transport", "InMemory", "Bus:Transport InMemory joins only services that run in one process (harmattan run)")]
     public async Task A_setting_checked_at_start_stops_the_service_with_one_line_naming_it(string service, string key, string value,
         string expected)
     {
         using var database = new TemporarySqliteDatabase("bad-setting");
         await using var process = ServiceProcess.StartService(service, new Dictionary<string, string>
         {
-            ["Bus__Transport"] = "InMemory",
             ["Storage__Provider"] = "Sqlite",
             ["ConnectionStrings__Sqlite"] = database.ConnectionString,
             [key] = value,

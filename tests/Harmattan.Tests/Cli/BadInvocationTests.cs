@@ -214,6 +214,22 @@ public sealed class BadInvocationTests : IDisposable
     }
 
     [Theory]
+    [InlineData("backfill", "--from", "2023-11-01", "--to", "2023-11-02")]
+    [InlineData("trigger")]
+    [InlineData("replay", "--from", "2023-11-01", "--to", "2023-11-02")]
+    public async Task The_in_memory_bus_is_refused_by_a_command_that_sends_to_the_services(params string[] command)
+    {
+        var before = _cli.Snapshot();
+
+        var (exit, output) = await _cli.InvokeAsync(command, new Dictionary<string, string> { ["Bus__Transport"] = "InMemory" });
+
+        Assert.Equal(2, exit);
+        Assert.StartsWith("error: Bus:Transport InMemory joins only services that run in one process (harmattan run)",
+            Assert.Single(output.Split('\n'), l => l.StartsWith("error:", StringComparison.Ordinal)));
+        Assert.Equal(before, _cli.Snapshot());
+    }
+
+    [Theory]
     [InlineData("amqp://guest:s3cret@localhost:notaport/")]
     // A generated password's / (openssl rand -base64) pasted into the URI as it is.
     [InlineData("amqp://guest:s3cret/Zq+w==@localhost:5672/")]
@@ -238,6 +254,9 @@ public sealed class BadInvocationTests : IDisposable
     [InlineData("Stations__0__TimeZon", "Europe/Rome", "error: Stations:0:TimeZon is not a setting (environment variable Stations__0__TimeZon): did you mean Stations:0:TimeZone?")]
     [InlineData("ConnectionStrings__Mongo", "mongodb://mongo.example:27017/", "error: ConnectionStrings:Mongo is not a setting (environment variable ConnectionStrings__Mongo): did you mean ConnectionStrings:MongoDb?")]
     [InlineData("Stations__Id", "283164601", "error: Stations:Id is not a setting: the stations are a list, Stations:0:Id, Stations:0:TimeZone")]
+    [InlineData("Stations", "283164601,283181971", "error: Stations '283164601,283181971' is not a setting: the stations are a list, Stations:0:Id, Stations:0:TimeZone")]
+    [InlineData("ConnectionStrings__RabbitMq", "rabbitmq:5672",
+        "error: ConnectionStrings:RabbitMq must be an AMQP URI such as amqp://user:password@host:5672/vhost (environment variable ConnectionStrings__RabbitMq)")]
     [InlineData("Station__0__Id", "SMART188", "error: Station:0 is not a setting (environment variable Station__0): did you mean Stations:0?")]
     [InlineData("ConnectionStrings__Sqlite", "Data Source=harmattan.db;Default Timeout=abc",
         "error: ConnectionStrings:Sqlite must be a SQLite connection string such as \"Data Source=harmattan.db\" (environment variable ConnectionStrings__Sqlite).")]

@@ -119,14 +119,28 @@ public sealed class DashboardNewerStoreTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Mongo_a_database_the_loader_has_not_created_the_store_in_yet_is_answered_as_empty_not_refused()
+    public async Task Mongo_a_database_without_the_store_is_a_503_to_try_again_not_an_empty_dashboard_until_the_loader_creates_it()
     {
         var client = MongoTestServer.CreateClient(await MongoTestServer.RequireAsync());
         var databaseName = MongoTestServer.FreshDatabaseName();
         try
         {
-            await using var site = await DashboardSite.StartAsync(new MongoPipelineStore(client, databaseName), Ct);
+            var logs = new LogCapture();
+            await using var site = await DashboardSite.StartAsync(new MongoPipelineStore(client, databaseName), Ct, logs);
 
+            // A misspelt Storage__MongoDatabase, or the loader not started yet: never "no station has data yet".
+            foreach (var path in new[] { "api/stations", "api/stations/283164601/daily", "api/stations/283164601/hourly?date=2023-11-01" })
+            {
+                using var refused = await site.Client.GetAsync(path, Ct);
+                Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
+                Assert.Equal("10", refused.Headers.RetryAfter?.ToString());
+                Assert.Contains("does not exist yet or cannot be used", await refused.Content.ReadAsStringAsync(Ct));
+            }
+            Assert.Contains(logs.Entries, entry => entry.Message.Contains($"database {databaseName} of MongoDB at", StringComparison.Ordinal)
+                && entry.Message.Contains("holds none of the store's collections: check Storage__MongoDatabase", StringComparison.Ordinal));
+
+            await new MongoPipelineStore(client, databaseName).InitializeAsync(Ct);
+            site.Time.Advance(StoreVersionGate.CheckInterval);
             using var response = await site.Client.GetAsync("api/stations", Ct);
 
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);

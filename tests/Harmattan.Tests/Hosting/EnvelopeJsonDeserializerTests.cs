@@ -221,7 +221,7 @@ public class EnvelopeJsonDeserializerTests
     public async Task The_services_bus_reads_json_with_it()
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Bus:Transport"] = "InMemory" }).Build();
-        await using var provider = new ServiceCollection().AddLogging().AddHarmattanBus(configuration, _ => { }).BuildServiceProvider();
+        await using var provider = new ServiceCollection().AddLogging().AddHarmattanBus(configuration, _ => { }, allServicesInThisProcess: true).BuildServiceProvider();
 
         var probe = JsonSerializer.Serialize(provider.GetRequiredService<IBusControl>().GetProbeResult(TestContext.Current.CancellationToken));
 

@@ -149,7 +149,7 @@ public class ServiceDefaultsTests
         var configuration = Configuration((key, value), ("Bus:Transport", "InMemory"));
         var services = new ServiceCollection();
         services.AddSingleton<IConfiguration>(configuration);
-        services.AddHarmattanBus(configuration, _ => { });
+        services.AddHarmattanBus(configuration, _ => { }, allServicesInThisProcess: true);
         using var provider = services.BuildServiceProvider();
 
         var error = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IOptions<BusOptions>>().Value);
@@ -163,7 +163,7 @@ public class ServiceDefaultsTests
             ("Bus:RetryMinInterval", "00:00:30"), ("Bus:RetryMaxInterval", "00:00:10"));
         var services = new ServiceCollection();
         services.AddSingleton<IConfiguration>(configuration);
-        services.AddHarmattanBus(configuration, _ => { });
+        services.AddHarmattanBus(configuration, _ => { }, allServicesInThisProcess: true);
         using var provider = services.BuildServiceProvider();
 
         var error = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IOptions<BusOptions>>().Value);
@@ -178,7 +178,7 @@ public class ServiceDefaultsTests
         var configuration = Configuration(("Bus:Transport", transport));
         var services = new ServiceCollection();
         services.AddSingleton<IConfiguration>(configuration);
-        services.AddHarmattanBus(configuration, _ => { });
+        services.AddHarmattanBus(configuration, _ => { }, allServicesInThisProcess: true);
         using var provider = services.BuildServiceProvider();
 
         Assert.False(provider.GetRequiredService<IOptions<UsageTelemetryOptions>>().Value.Enabled);
@@ -206,9 +206,21 @@ public class ServiceDefaultsTests
         var services = new ServiceCollection();
         services.AddSingleton<IConfiguration>(configuration);
 
-        var error = Assert.ThrowsAny<Exception>(() => services.AddHarmattanBus(configuration, _ => { }));
+        var error = Assert.ThrowsAny<Exception>(() => services.AddHarmattanBus(configuration, _ => { }, allServicesInThisProcess: true));
         Assert.Equal("Bus:PrefetchCount 'many' is not a whole number (environment variable Bus__PrefetchCount).",
             ServiceDefaults.StopReason(error));
+    }
+
+    [Fact]
+    public void The_in_memory_transport_is_refused_where_the_process_does_not_host_every_service()
+    {
+        var configuration = Configuration(("Bus:Transport", "InMemory"));
+
+        var error = Assert.Throws<InvalidSettingException>(() => new ServiceCollection().AddHarmattanBus(configuration, _ => { }));
+
+        Assert.StartsWith("Bus:Transport InMemory joins only services that run in one process (harmattan run)", error.Message);
+        Assert.Contains("Bus__Transport", error.Message);
+        Assert.Equal(error.Message, ServiceDefaults.StopReason(error));
     }
 
     [Fact]

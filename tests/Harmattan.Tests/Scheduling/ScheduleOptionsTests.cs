@@ -29,6 +29,7 @@ public class ScheduleOptionsTests
     [Theory]
     [InlineData("Schedule:Cron", "61 * * * *", "Schedule:Cron '61 * * * *' is not a valid five-field cron expression")]
     [InlineData("Schedule:Cron", "every hour", "Schedule:Cron 'every hour' is not a valid")]
+    [InlineData("Schedule:Cron", "0 0 30 2 *", "Schedule:Cron '0 0 30 2 *' never occurs (a day its month does not have?): use e.g.")]
     [InlineData("Schedule:LookbackDays", "0", "Schedule:LookbackDays must be between 2 and 31")]
     [InlineData("Schedule:LookbackDays", "1", "with 1 the schedule never fetches a day after it ended")]
     [InlineData("Schedule:LookbackDays", "32", "Schedule:LookbackDays must be between 2 and 31")]

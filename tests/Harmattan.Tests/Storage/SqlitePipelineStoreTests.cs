@@ -45,6 +45,33 @@ public sealed class SqlitePipelineStoreTests : PipelineStoreContract
     }
 
     [Fact]
+    public async Task A_path_that_cannot_hold_the_store_leaves_the_writer_not_ready_naming_the_file_and_the_setting()
+    {
+        var folder = Path.Combine(Path.GetTempPath(), $"harmattan-not-a-store-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(folder);
+        var plainFile = Path.Combine(folder, "notes.txt");
+        await File.WriteAllTextAsync(plainFile, "not a folder", Ct);
+        try
+        {
+            using var folderAsFile = new SqlitePipelineStore($"Data Source={folder}");
+            var folderError = await Assert.ThrowsAsync<StoreNotReadyException>(() => folderAsFile.InitializeAsync(Ct));
+            Assert.Equal($"{folder} is a folder: name the store's file in ConnectionStrings__Sqlite, e.g. {Path.Combine(folder, "harmattan.db")}",
+                folderError.Message);
+
+            var underAFile = Path.Combine(plainFile, "harmattan.db");
+            using var fileAsFolder = new SqlitePipelineStore($"Data Source={underAFile}");
+            var fileError = await Assert.ThrowsAsync<StoreNotReadyException>(() => fileAsFolder.InitializeAsync(Ct));
+            Assert.StartsWith($"cannot make the folder {plainFile} of the store at {underAFile} (", fileError.Message);
+            Assert.EndsWith("): check ConnectionStrings__Sqlite", fileError.Message);
+            Assert.Equal("not a folder", await File.ReadAllTextAsync(plainFile, Ct));
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
     public void Instants_are_stored_as_fixed_width_utc_text_to_the_tick_whatever_their_offset()
     {
         var random = new Random(20261130);
