@@ -115,7 +115,8 @@ public static class CliHost
         else if (total is null)
             AnsiConsole.MarkupLineInterpolated($"Stopped after sending {Counted.Of(sent, one, many)}. {howToFinish}");
         else
-            AnsiConsole.MarkupLineInterpolated($"Stopped after sending {sent} of {total} {many}. {howToFinish}");
+            // The send under way when stopped may have reached the broker before it was given up.
+            AnsiConsole.MarkupLineInterpolated($"Stopped after sending {sent} of {total} {many} (or one more, under way). {howToFinish}");
         return 130;
     }
 

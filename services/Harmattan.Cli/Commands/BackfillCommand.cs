@@ -19,6 +19,9 @@ public static class BackfillCommand
     /// <summary>How far behind this machine's clock the extractor's may run for its fetches to count as this backfill's.</summary>
     private static readonly TimeSpan ClockSkewAllowance = TimeSpan.FromSeconds(10);
 
+    /// <summary>From this many commands on, the sending takes long enough to be announced before it starts.</summary>
+    internal const int ManyCommands = 1_000;
+
     public static Command Create()
     {
         var stations = CommonOptions.Stations();
@@ -97,6 +100,10 @@ public static class BackfillCommand
             commands = [.. plan.ToFetch.SelectMany(run => StationSelection.Commands(run, request.ChunkDays, requestedBy: "backfill"))];
             foreach (var fetch in commands)
                 ours.Enqueue(fetch);
+            if (commands.Count >= ManyCommands)
+                // Said before the minutes of sending, so that a mistyped year can be stopped before it is all queued.
+                AnsiConsole.MarkupLineInterpolated(
+                    $"Sending {commands.Count} fetch commands for {plan.Total - plan.AlreadyStored} station-days ({DayRange.Format(from, to)}, {asked.Count} station(s)); Ctrl-C stops the sending.");
             foreach (var fetch in commands)
             {
                 await endpoint.Send(fetch, cancellationToken);

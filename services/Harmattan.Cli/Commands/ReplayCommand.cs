@@ -306,6 +306,15 @@ public static class ReplayCommand
         [.. configuration.GetSection(QualityOptions.Section).AsEnumerable().Where(e => e.Value is not null)
             .Select(e => $"{e.Key}={e.Value}").Order(StringComparer.Ordinal)];
 
+    /// <summary>
+    /// "Recomputed 3 of 3 fetches (algorithm v2); stored 3.": a fetch some of whose days the store keeps at a newer
+    /// version is stored in part, and said so, not left out of the count as if nothing of it were stored.
+    /// </summary>
+    internal static string Summary(int computed, int expected, IReadOnlyList<string> versions, int stored, int storedButHeld) =>
+        $"Recomputed {computed} of {expected} fetches{(versions.Count > 0 ? $" (algorithm {string.Join(", ", versions)})" : "")}; " +
+        $"stored {stored - storedButHeld}" +
+        (storedButHeld > 0 ? $", and {storedButHeld} in part (days of theirs held at a newer version, below)." : ".");
+
     /// <summary>The warning when the transformer computed with another algorithm version than this command was given.</summary>
     internal static string? VersionMismatch(int? configured, IReadOnlyCollection<int> computed) =>
         configured is { } version && computed.Any(c => c != version)
@@ -334,8 +343,7 @@ public static class ReplayCommand
 
         var versions = progress.AlgorithmVersions.Select(v => $"v{v}").ToList();
         var held = await progress.HeldByNewerVersionAsync(store, cancellationToken);
-        AnsiConsole.MarkupLineInterpolated(
-            $"Recomputed {progress.Computed} of {progress.Expected} fetches{(versions.Count > 0 ? $" (algorithm {string.Join(", ", versions)})" : "")}; stored {progress.Stored - progress.StoredButHeld}.");
+        AnsiConsole.MarkupLineInterpolated($"{Summary(progress.Computed, progress.Expected, versions, progress.Stored, progress.StoredButHeld)}");
         if (held.Days > 0)
             AnsiConsole.MarkupLineInterpolated(
                 $"[red]{Counted.Of(held.Days, "day was", "days were")} not replaced: the store holds {(held.Days == 1 ? "it" : "them")} at algorithm v{held.AlgorithmVersion}, newer than the transformer's {string.Join(", ", versions)}, and the loader never lets an older algorithm version overwrite a newer one.[/] To recompute {(held.Days == 1 ? "it" : "them")}, raise Quality:AlgorithmVersion on the transformer above v{held.AlgorithmVersion}, restart it and replay again.");

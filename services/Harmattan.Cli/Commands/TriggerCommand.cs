@@ -63,6 +63,8 @@ public static class TriggerCommand
                 AnsiConsole.MarkupLineInterpolated(
                     $"    days {DayRange.Format(fetch.Command.WindowStart, fetch.Command.WindowEnd, fetch.Command.TimeZone)} ({fetch.Command.TimeZone})");
             }
+            // Still exit 0: the commands wait in the queues for a service being restarted or rolled out.
+            await PipelineConsumers.WarnWithoutConsumersAsync(broker, "harmattan trigger", PipelineConsumers.OfFetches, cancellationToken);
             return 0;
         }
         finally

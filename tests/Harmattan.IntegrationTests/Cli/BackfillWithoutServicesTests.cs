@@ -42,7 +42,7 @@ public sealed class BackfillWithoutServicesTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_trigger_without_the_store_still_sends_the_run_and_says_the_gap_check_was_skipped()
+    public async Task A_trigger_without_the_store_still_sends_the_run_and_says_the_gap_check_was_skipped_and_no_service_consumes()
     {
         var missing = Path.Combine(_workDir, "missing.db");
         await using var cli = ServiceProcess.StartCli(["trigger", "--db", missing],
@@ -53,7 +53,26 @@ public sealed class BackfillWithoutServicesTests : IAsyncLifetime
         Assert.Contains($"No store at {missing}: the check for days missed before the lookback is skipped", cli.Output);
         Assert.Contains("Sent 2 scheduled fetch command(s)", cli.Output);
         Assert.Contains($"to RabbitMQ localhost:5672, vhost {_vhost.Name}:", cli.Output);
+        // A CronJob whose extractor is scaled to zero would otherwise send every hour into a queue nobody reads, unseen.
+        Assert.Contains("Warning: no extractor is consuming fetch-station-window", cli.Output);
+        Assert.Contains("what was sent waits in the queues until then.", cli.Output);
         Assert.False(File.Exists(missing));
+    }
+
+    [Fact]
+    public async Task A_backfill_of_many_commands_says_how_many_before_it_sends_them()
+    {
+        // 1,092 one-day commands: a mistyped year (0223 for 2023) would be tens of thousands, seen before they are queued.
+        await using var cli = ServiceProcess.StartCli(
+            ["backfill", "--station", "283164601", "--station", "283181971", "--from", "2021-01-01", "--to", "2022-06-30",
+                "--chunk-days", "1", "--no-wait", "--db", DbPath],
+            new Dictionary<string, string> { ["ConnectionStrings__RabbitMq"] = _vhost!.ConnectionString });
+        var exit = await cli.WaitForExitAsync(TimeSpan.FromMinutes(2));
+
+        Assert.True(exit == 0, cli.Output);
+        var announced = cli.Output.IndexOf("Sending 1092 fetch commands for 1092 station-days (2021-01-01..2022-06-30, 2 station(s)); Ctrl-C stops the sending.", StringComparison.Ordinal);
+        Assert.True(announced >= 0, cli.Output);
+        Assert.True(announced < cli.Output.IndexOf("Sent 1092 fetch command(s)", StringComparison.Ordinal), cli.Output);
     }
 
     [Fact]
@@ -76,7 +95,7 @@ public sealed class BackfillWithoutServicesTests : IAsyncLifetime
         // 143 when the command's own stop takes longer than System.CommandLine waits for it (2 s).
         Assert.True(exit is 130 or 143, $"exit {exit}:\n{cli.Output}");
         // Wherever the signal lands: before the bus, before or while sending, or while waiting.
-        Assert.Matches(@"Stopped (before the command finished; run it again|before any fetch command was sent; run the same command again|after sending \d+ of 5844 fetch commands\. .*run the same command again|waiting at \d+ of 5844 days\. .*run the same command again)", cli.Output);
+        Assert.Matches(@"Stopped (before the command finished; run it again|before any fetch command was sent; run the same command again|after sending \d+ of 5844 fetch commands \(or one more, under way\)\. .*run the same command again|waiting at \d+ of 5844 days\. .*run the same command again)", cli.Output);
         Assert.DoesNotContain("error:", cli.Output);
     }
 }

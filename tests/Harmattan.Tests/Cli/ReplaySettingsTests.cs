@@ -31,4 +31,13 @@ public sealed class ReplaySettingsTests
         Assert.Null(ReplayCommand.VersionMismatch(null, [1]));
         Assert.Null(ReplayCommand.VersionMismatch(2, []));
     }
+
+    [Fact]
+    public void A_fetch_stored_but_for_days_held_at_a_newer_version_is_counted_as_stored_in_part_not_left_out()
+    {
+        Assert.Equal("Recomputed 2 of 2 fetches (algorithm v1); stored 0, and 2 in part (days of theirs held at a newer version, below).",
+            ReplayCommand.Summary(2, 2, ["v1"], stored: 2, storedButHeld: 2));
+        Assert.Equal("Recomputed 3 of 3 fetches (algorithm v2); stored 3.", ReplayCommand.Summary(3, 3, ["v2"], stored: 3, storedButHeld: 0));
+        Assert.Equal("Recomputed 0 of 1 fetches; stored 0.", ReplayCommand.Summary(0, 1, [], stored: 0, storedButHeld: 0));
+    }
 }
