@@ -110,15 +110,23 @@ public static class CliHost
     /// </summary>
     public static int StoppedWhileSending(int sent, int? total, string one, string many, string howToFinish)
     {
-        if (sent == 0)
-            AnsiConsole.MarkupLineInterpolated($"Stopped before any {one} was sent; run the same command again.");
-        else if (total is null)
-            AnsiConsole.MarkupLineInterpolated($"Stopped after sending {Counted.Of(sent, one, many)}. {howToFinish}");
-        else
-            // The send under way when stopped may have reached the broker before it was given up.
-            AnsiConsole.MarkupLineInterpolated($"Stopped after sending {sent} of {total} {many} (or one more, under way). {howToFinish}");
+        AnsiConsole.MarkupLineInterpolated($"{StoppedWhileSendingMessage(sent, total, one, many, howToFinish)}");
         return 130;
     }
+
+    /// <summary>
+    /// What was sent when a command was stopped; a send under way then may have reached the broker before it was given
+    /// up, so until all were sent the count may be one short.
+    /// </summary>
+    internal static string StoppedWhileSendingMessage(int sent, int? total, string one, string many, string howToFinish) =>
+        (sent, total) switch
+        {
+            (0, _) => $"Stopped before any {one} was sent (or as the first was under way); run the same command again.",
+            // No total: stopped while the sending went on (replay reads what to send as it sends).
+            (_, null) => $"Stopped after sending {Counted.Of(sent, one, many)} (or one more, under way). {howToFinish}",
+            (_, int all) when sent >= all => $"Stopped after sending all {sent} {many}. {howToFinish}",
+            _ => $"Stopped after sending {sent} of {total} {many} (or one more, under way). {howToFinish}",
+        };
 
     public static Dictionary<string, string?> Overrides(params (string Key, string? Value)[] pairs) =>
         pairs.Where(p => p.Value is not null).ToDictionary(p => p.Key, p => p.Value);

@@ -29,7 +29,7 @@ public static class BusRegistration
         var options = configuration.GetSection(BusOptions.Section).Get<BusOptions>() ?? new BusOptions();
         if (options.Transport == BusTransport.InMemory && !allServicesInThisProcess)
             throw new InvalidSettingException(
-                "Bus:Transport InMemory joins only services that run in one process (harmattan run); here what is published " +
+                "Bus:Transport 'InMemory' joins only services that run in one process (harmattan run); here what is published " +
                 "would reach no one and nothing would reach this process: remove the setting (environment variable " +
                 "Bus__Transport) to use RabbitMQ, named by ConnectionStrings__RabbitMq.");
 
@@ -114,11 +114,13 @@ public static class BusRegistration
             value = DefaultRabbitMqUri;
         // "rabbitmq:5672" parses as a URI of scheme rabbitmq with no host, and would fail at connect time as a refused login.
         if (!Uri.TryCreate(value, UriKind.Absolute, out var uri) || uri.Scheme is not ("amqp" or "amqps" or "rabbitmq" or "rabbitmqs")
-            || string.IsNullOrEmpty(uri.Host))
+            || string.IsNullOrEmpty(uri.Host)
+            // A second ':' is a password's, which the client would split at, and then print in its error.
+            || uri.UserInfo.Count(c => c == ':') > 1)
             throw new InvalidSettingException(
                 "ConnectionStrings:RabbitMq must be an AMQP URI such as amqp://user:password@host:5672/vhost " +
-                "(environment variable ConnectionStrings__RabbitMq); a / ? # @ or % in the user or the password is written " +
-                "%2F %3F %23 %40 %25.");
+                "(environment variable ConnectionStrings__RabbitMq); a : / ? # @ or % in the user or the password is written " +
+                "%3A %2F %3F %23 %40 %25.");
         return uri;
     }
 }

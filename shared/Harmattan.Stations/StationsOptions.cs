@@ -83,7 +83,7 @@ public sealed class StationsOptions
     {
         // Stations=283164601 (or a comma list) binds to no station, which would leave the default stations in force.
         if (configuration.GetSection(Section).Value is { } value)
-            return $"{Section} '{value}' is not a setting: the stations are a list, {Section}:0:Id, {Section}:0:TimeZone, " +
+            return $"{Section} '{value}' is not a setting (environment variable {Section}): the stations are a list, {Section}:0:Id, {Section}:0:TimeZone, " +
                    $"{Section}:1:Id and so on (environment variables {Section}__0__Id, ...).";
         foreach (var station in configuration.GetSection(Section).GetChildren())
         {

@@ -117,7 +117,8 @@ public static class ReplayCommand
             {
                 AnsiConsole.MarkupLineInterpolated(
                     $"Nothing to replay: the store holds no raw fetch for {DayRange.Format(from, to)} ({asked.Count} station(s)). Run `harmattan backfill` for that range first.");
-                return 0;
+                // Not a success for a script that replays after a rule change: the wrong store, or the wrong range.
+                return 1;
             }
 
             AnsiConsole.MarkupLineInterpolated(

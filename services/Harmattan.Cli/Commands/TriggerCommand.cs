@@ -37,7 +37,6 @@ public static class TriggerCommand
         var builder = CliHost.CreateBuilder(CommonOptions.StoreDefaults,
             CliHost.Overrides([.. store, CommonOptions.RabbitMqOverride(rabbitMq)]));
         var broker = BusRegistration.RabbitMqUri(builder.Configuration);
-        await (await RabbitMqAddress.ConnectAsync(broker, "harmattan trigger", cancellationToken)).DisposeAsync();
         // Only for the gap warning: a store that is down (or absent: it is never created here) must not stop the hourly run.
         if (StoreLocation.SqliteFile(builder.Configuration) is not { } file || File.Exists(file))
             builder.Services.AddPipelineStoreForReading(builder.Configuration);
@@ -47,6 +46,8 @@ public static class TriggerCommand
         builder.Services.AddStations(builder.Configuration);
         builder.Services.AddScheduledRun();
         builder.Services.AddHarmattanBus(builder.Configuration, _ => { });
+        // After the bus's settings were checked, as the other commands check theirs before they connect.
+        await (await RabbitMqAddress.ConnectAsync(broker, "harmattan trigger", cancellationToken)).DisposeAsync();
         using var host = builder.Build();
 
         await host.StartAsync(cancellationToken);

@@ -211,7 +211,7 @@ public sealed partial class SqlitePipelineStore : IPipelineStore, IDisposable
     public string Location => $"SQLite {DataSource}";
 
     /// <exception cref="ForeignDatabaseException">The file is another application's database: left as it is.</exception>
-    /// <exception cref="StoreNotReadyException">The path cannot hold a store this process may write (a folder, a folder
+    /// <exception cref="UnwritableStoreException">The path cannot hold a store this process may write (a folder, a folder
     /// that cannot be made, a file or folder this user may not write), named with the setting to check.</exception>
     public async Task InitializeAsync(CancellationToken cancellationToken = default)
     {
@@ -221,17 +221,19 @@ public sealed partial class SqlitePipelineStore : IPipelineStore, IDisposable
         }
         catch (SqliteException e) when ((e.SqliteErrorCode & 0xFF) is SqliteReadOnly or SqliteCannotOpen && !IsReplacedFile(e) && _isFile)
         {
-            // SQLite's own words name neither the file nor what to check.
+            // SQLite's own words (the cause, which the reports add) name neither the file nor what to check.
             var file = Path.GetFullPath(DataSource);
-            throw new StoreNotReadyException(Directory.Exists(file)
-                ? $"{file} is a folder: name the store's file in ConnectionStrings__Sqlite, e.g. {Path.Combine(file, "harmattan.db")}"
-                : $"cannot write the store at {file} ({e.Message.TrimEnd('.')}): check ConnectionStrings__Sqlite, and that this user " +
-                  $"may write that file and create files in {Path.GetDirectoryName(file)} (SQLite keeps the store's -wal and -shm there)", e);
+            throw new UnwritableStoreException(Directory.Exists(file)
+                ? $"{file} is a folder: name the store's file, e.g. {Path.Combine(file, "harmattan.db")} ({PathSettings})"
+                : $"cannot write the store at {file}: check the path ({PathSettings}), and that this user may write that file and " +
+                  $"create files in {Path.GetDirectoryName(file)} (SQLite keeps the store's -wal and -shm there)", e);
         }
     }
 
     /// <summary>SQLITE_READONLY and SQLITE_CANTOPEN: a file or folder this user may not write, or a folder given as the file.</summary>
     private const int SqliteReadOnly = 8, SqliteCannotOpen = 14;
+
+    private const string PathSettings = "ConnectionStrings__Sqlite; --db for the harmattan command";
 
     /// <summary>
     /// For a command that only reads: a path with no file, or a file without a table, is refused (the missing file is not
@@ -262,8 +264,8 @@ public sealed partial class SqlitePipelineStore : IPipelineStore, IDisposable
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
-                throw new StoreNotReadyException(
-                    $"cannot make the folder {directory} of the store at {Path.GetFullPath(DataSource)} ({e.Message.TrimEnd('.')}): check ConnectionStrings__Sqlite", e);
+                throw new UnwritableStoreException(
+                    $"cannot make the folder {directory} of the store at {Path.GetFullPath(DataSource)}: check the path ({PathSettings})", e);
             }
         }
 

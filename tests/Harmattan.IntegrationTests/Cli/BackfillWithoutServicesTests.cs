@@ -60,6 +60,18 @@ public sealed class BackfillWithoutServicesTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_replay_of_a_range_without_any_archived_fetch_fails_saying_so()
+    {
+        await using var cli = ServiceProcess.StartCli(["replay", "--from", "2023-11-01", "--to", "2023-11-02", "--db", DbPath],
+            new Dictionary<string, string> { ["ConnectionStrings__RabbitMq"] = _vhost!.ConnectionString });
+        var exit = await cli.WaitForExitAsync(TimeSpan.FromMinutes(1));
+
+        Assert.True(exit == 1, $"exit {exit}:\n{cli.Output}");
+        Assert.Contains("Nothing to replay: the store holds no raw fetch for 2023-11-01..2023-11-02 (2 station(s)). Run `harmattan backfill` for that range first.",
+            cli.Output);
+    }
+
+    [Fact]
     public async Task A_backfill_of_many_commands_says_how_many_before_it_sends_them()
     {
         // 1,092 one-day commands: a mistyped year (0223 for 2023) would be tens of thousands, seen before they are queued.
@@ -95,7 +107,7 @@ public sealed class BackfillWithoutServicesTests : IAsyncLifetime
         // 143 when the command's own stop takes longer than System.CommandLine waits for it (2 s).
         Assert.True(exit is 130 or 143, $"exit {exit}:\n{cli.Output}");
         // Wherever the signal lands: before the bus, before or while sending, or while waiting.
-        Assert.Matches(@"Stopped (before the command finished; run it again|before any fetch command was sent; run the same command again|after sending \d+ of 5844 fetch commands \(or one more, under way\)\. .*run the same command again|waiting at \d+ of 5844 days\. .*run the same command again)", cli.Output);
+        Assert.Matches(@"Stopped (before the command finished; run it again|before any fetch command was sent \(or as the first was under way\); run the same command again|after sending \d+ of 5844 fetch commands \(or one more, under way\)\. .*run the same command again|waiting at \d+ of 5844 days\. .*run the same command again)", cli.Output);
         Assert.DoesNotContain("error:", cli.Output);
     }
 }

@@ -27,7 +27,7 @@ public sealed class ServiceStartupTests
     [InlineData("Extractor", "Schedule__Cron", "61 * * * *", "Schedule:Cron '61 * * * *' is not a valid five-field cron expression")]
     [InlineData("Loader", "Archive__PruneCron", "30 3 31 4 *", "Archive:PruneCron '30 3 31 4 *' never occurs")]
     [InlineData("Loader", "Stations__0__TimeZon", "Europe/Rome", "Stations:0:TimeZon is not a setting (environment variable Stations__0__TimeZon): did you mean Stations:0:TimeZone?")]
-    [InlineData("Transformer", "Bus__Transport", "InMemory", "Bus:Transport InMemory joins only services that run in one process (harmattan run)")]
+    [InlineData("Transformer", "Bus__Transport", "InMemory", "Bus:Transport 'InMemory' joins only services that run in one process (harmattan run)")]
     public async Task A_setting_checked_at_start_stops_the_service_with_one_line_naming_it(string service, string key, string value,
         string expected)
     {
@@ -44,6 +44,31 @@ public sealed class ServiceStartupTests
                                                               || line.Contains("\"@l\":\"Warning\"")).ToList();
         Assert.Contains(expected, Assert.Single(problems));
         Assert.DoesNotContain("Hosting failed to start", process.Output);
+    }
+
+    [Fact]
+    public async Task A_loader_given_a_folder_as_its_sqlite_store_stops_naming_it_rather_than_take_messages_it_cannot_store()
+    {
+        var folder = Directory.CreateTempSubdirectory("harmattan-store-folder-").FullName;
+        try
+        {
+            await using var process = ServiceProcess.StartService("Loader", new Dictionary<string, string>
+            {
+                ["Storage__Provider"] = "Sqlite",
+                ["ConnectionStrings__Sqlite"] = $"Data Source={folder}",
+                ["ConnectionStrings__RabbitMq"] = "amqp://guest:guest@127.0.0.1:9/",
+                ["Bus__StartTimeout"] = "00:00:05",
+            });
+
+            Assert.Equal(1, await process.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+            var fatal = Assert.Single(process.Output.Split('\n'), line => line.Contains("\"@l\":\"Fatal\""));
+            Assert.Contains($"{folder} is a folder: name the store's file, e.g. {Path.Combine(folder, "harmattan.db")}", fatal);
+            Assert.Empty(Directory.EnumerateFileSystemEntries(folder));
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
     }
 
     [Theory]

@@ -224,7 +224,7 @@ public sealed class BadInvocationTests : IDisposable
         var (exit, output) = await _cli.InvokeAsync(command, new Dictionary<string, string> { ["Bus__Transport"] = "InMemory" });
 
         Assert.Equal(2, exit);
-        Assert.StartsWith("error: Bus:Transport InMemory joins only services that run in one process (harmattan run)",
+        Assert.StartsWith("error: Bus:Transport 'InMemory' joins only services that run in one process (harmattan run)",
             Assert.Single(output.Split('\n'), l => l.StartsWith("error:", StringComparison.Ordinal)));
         Assert.Equal(before, _cli.Snapshot());
     }
@@ -233,6 +233,7 @@ public sealed class BadInvocationTests : IDisposable
     [InlineData("amqp://guest:s3cret@localhost:notaport/")]
     // A generated password's / (openssl rand -base64) pasted into the URI as it is.
     [InlineData("amqp://guest:s3cret/Zq+w==@localhost:5672/")]
+    [InlineData("amqp://guest:s3cret:x@localhost:5672/")]
     public async Task A_malformed_broker_url_in_the_environment_is_one_line_naming_the_variable(string uri)
     {
         var before = _cli.Snapshot();
@@ -243,7 +244,7 @@ public sealed class BadInvocationTests : IDisposable
         Assert.Equal(2, exit);
         Assert.Contains("error: ConnectionStrings:RabbitMq must be an AMQP URI", output);
         Assert.Contains("ConnectionStrings__RabbitMq", output);
-        Assert.Contains("is written %2F", output);
+        Assert.Contains("is written %3A %2F", output);
         Assert.DoesNotContain("s3cret", output);
         Assert.Equal(before, _cli.Snapshot());
     }
@@ -254,14 +255,14 @@ public sealed class BadInvocationTests : IDisposable
     [InlineData("Stations__0__TimeZon", "Europe/Rome", "error: Stations:0:TimeZon is not a setting (environment variable Stations__0__TimeZon): did you mean Stations:0:TimeZone?")]
     [InlineData("ConnectionStrings__Mongo", "mongodb://mongo.example:27017/", "error: ConnectionStrings:Mongo is not a setting (environment variable ConnectionStrings__Mongo): did you mean ConnectionStrings:MongoDb?")]
     [InlineData("Stations__Id", "283164601", "error: Stations:Id is not a setting: the stations are a list, Stations:0:Id, Stations:0:TimeZone")]
-    [InlineData("Stations", "283164601,283181971", "error: Stations '283164601,283181971' is not a setting: the stations are a list, Stations:0:Id, Stations:0:TimeZone")]
+    [InlineData("Stations", "283164601,283181971", "error: Stations '283164601,283181971' is not a setting (environment variable Stations): the stations are a list, Stations:0:Id, Stations:0:TimeZone")]
     [InlineData("ConnectionStrings__RabbitMq", "rabbitmq:5672",
         "error: ConnectionStrings:RabbitMq must be an AMQP URI such as amqp://user:password@host:5672/vhost (environment variable ConnectionStrings__RabbitMq)")]
     [InlineData("Station__0__Id", "SMART188", "error: Station:0 is not a setting (environment variable Station__0): did you mean Stations:0?")]
     [InlineData("ConnectionStrings__Sqlite", "Data Source=harmattan.db;Default Timeout=abc",
         "error: ConnectionStrings:Sqlite must be a SQLite connection string such as \"Data Source=harmattan.db\" (environment variable ConnectionStrings__Sqlite).")]
     [InlineData("ConnectionStrings__RabbitMq", "notauri",
-        "error: ConnectionStrings:RabbitMq must be an AMQP URI such as amqp://user:password@host:5672/vhost (environment variable ConnectionStrings__RabbitMq); a / ? # @ or % in the user or the password is written %2F %3F %23 %40 %25.")]
+        "error: ConnectionStrings:RabbitMq must be an AMQP URI such as amqp://user:password@host:5672/vhost (environment variable ConnectionStrings__RabbitMq); a : / ? # @ or % in the user or the password is written %3A %2F %3F %23 %40 %25.")]
     public async Task A_bad_setting_in_the_environment_is_one_line_naming_the_key_and_the_fix(string variable, string value, string expected)
     {
         var before = _cli.Snapshot();

@@ -218,7 +218,7 @@ public class ServiceDefaultsTests
 
         var error = Assert.Throws<InvalidSettingException>(() => new ServiceCollection().AddHarmattanBus(configuration, _ => { }));
 
-        Assert.StartsWith("Bus:Transport InMemory joins only services that run in one process (harmattan run)", error.Message);
+        Assert.StartsWith("Bus:Transport 'InMemory' joins only services that run in one process (harmattan run)", error.Message);
         Assert.Contains("Bus__Transport", error.Message);
         Assert.Equal(error.Message, ServiceDefaults.StopReason(error));
     }

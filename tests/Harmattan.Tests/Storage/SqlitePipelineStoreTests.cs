@@ -45,7 +45,7 @@ public sealed class SqlitePipelineStoreTests : PipelineStoreContract
     }
 
     [Fact]
-    public async Task A_path_that_cannot_hold_the_store_leaves_the_writer_not_ready_naming_the_file_and_the_setting()
+    public async Task A_path_that_cannot_hold_the_store_stops_the_writer_naming_the_file_and_the_setting()
     {
         var folder = Path.Combine(Path.GetTempPath(), $"harmattan-not-a-store-{Guid.NewGuid():N}");
         Directory.CreateDirectory(folder);
@@ -54,15 +54,17 @@ public sealed class SqlitePipelineStoreTests : PipelineStoreContract
         try
         {
             using var folderAsFile = new SqlitePipelineStore($"Data Source={folder}");
-            var folderError = await Assert.ThrowsAsync<StoreNotReadyException>(() => folderAsFile.InitializeAsync(Ct));
-            Assert.Equal($"{folder} is a folder: name the store's file in ConnectionStrings__Sqlite, e.g. {Path.Combine(folder, "harmattan.db")}",
-                folderError.Message);
+            var folderError = await Assert.ThrowsAsync<UnwritableStoreException>(() => folderAsFile.InitializeAsync(Ct));
+            Assert.Equal($"{folder} is a folder: name the store's file, e.g. {Path.Combine(folder, "harmattan.db")} " +
+                "(ConnectionStrings__Sqlite; --db for the harmattan command)", folderError.Message);
+            Assert.IsType<SqliteException>(folderError.InnerException);
 
             var underAFile = Path.Combine(plainFile, "harmattan.db");
             using var fileAsFolder = new SqlitePipelineStore($"Data Source={underAFile}");
-            var fileError = await Assert.ThrowsAsync<StoreNotReadyException>(() => fileAsFolder.InitializeAsync(Ct));
-            Assert.StartsWith($"cannot make the folder {plainFile} of the store at {underAFile} (", fileError.Message);
-            Assert.EndsWith("): check ConnectionStrings__Sqlite", fileError.Message);
+            var fileError = await Assert.ThrowsAsync<UnwritableStoreException>(() => fileAsFolder.InitializeAsync(Ct));
+            Assert.Equal($"cannot make the folder {plainFile} of the store at {underAFile}: check the path " +
+                "(ConnectionStrings__Sqlite; --db for the harmattan command)", fileError.Message);
+            Assert.IsAssignableFrom<IOException>(fileError.InnerException);
             Assert.Equal("not a folder", await File.ReadAllTextAsync(plainFile, Ct));
         }
         finally
