@@ -276,16 +276,12 @@ public static class StoreLocation
             // SQLite's own message names no file: a CSV or any other file given as --db by mistake.
             throw CliException.Usage($"{store.Location} is not a SQLite database: check --db (or ConnectionStrings__Sqlite).");
         }
-        catch (SqliteException e) when (store is SqlitePipelineStore sqlite && (e.SqliteErrorCode & 0xFF) is ReadOnly or CannotOpen
-                                        && !SqlitePipelineStore.IsReplacedFile(e))
+        catch (SqliteException e) when (store is SqlitePipelineStore sqlite && SqlitePipelineStore.IsDeniedOrUnopenable(e))
         {
             // SQLite's own message names neither the file nor what to do, as run by another user than the services' (a cron).
             throw CliException.Usage(NotOpenable(Path.GetFullPath(sqlite.DataSource), e));
         }
     }
-
-    /// <summary>SQLITE_READONLY and SQLITE_CANTOPEN, SQLite's answers to a user without the rights a store needs.</summary>
-    private const int ReadOnly = 8, CannotOpen = 14;
 
     private static string Unreadable(string file) =>
         $"SQLite {file} cannot be read by this user: check its rights, or --db (or ConnectionStrings__Sqlite).";

@@ -219,7 +219,7 @@ public sealed partial class SqlitePipelineStore : IPipelineStore, IDisposable
         {
             await OpenAsync(forWriting: true, cancellationToken);
         }
-        catch (SqliteException e) when ((e.SqliteErrorCode & 0xFF) is SqliteReadOnly or SqliteCannotOpen && !IsReplacedFile(e) && _isFile)
+        catch (SqliteException e) when (_isFile && IsDeniedOrUnopenable(e))
         {
             // SQLite's own words (the cause, which the reports add) name neither the file nor what to check.
             var file = Path.GetFullPath(DataSource);
@@ -230,8 +230,11 @@ public sealed partial class SqlitePipelineStore : IPipelineStore, IDisposable
         }
     }
 
-    /// <summary>SQLITE_READONLY and SQLITE_CANTOPEN: a file or folder this user may not write, or a folder given as the file.</summary>
-    private const int SqliteReadOnly = 8, SqliteCannotOpen = 14;
+    /// <summary>
+    /// SQLITE_READONLY or SQLITE_CANTOPEN, but for a replaced file's (<see cref="IsReplacedFile"/>): SQLite's answers to a
+    /// user without the rights a store needs, or to a folder given as the file, whose own words name neither.
+    /// </summary>
+    public static bool IsDeniedOrUnopenable(SqliteException e) => (e.SqliteErrorCode & 0xFF) is 8 or 14 && !IsReplacedFile(e);
 
     private const string PathSettings = "ConnectionStrings__Sqlite; --db for the harmattan command";
 
