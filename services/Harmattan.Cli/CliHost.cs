@@ -46,6 +46,7 @@ public static class CliHost
         if (UnknownSettings.Find(builder.Configuration, ConnectionStringsOptions.Section, [typeof(ConnectionStringsOptions)]) is { } unknown)
             throw new OptionsValidationException(ConnectionStringsOptions.Section, typeof(ConnectionStringsOptions), [unknown]);
         builder.Configuration.AddInMemoryCollection(overrides);
+        ServiceDefaults.RequireLogLevels(builder.Configuration);
         builder.Services.TryAddSingleton(TimeProvider.System);
 
         // The console belongs to the command's own output; logs go to stderr, warnings and above unless configured.

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.DependencyModel;
@@ -31,7 +32,8 @@ public static class ServiceDefaults
         ConfigurationValueError.Describe(ex) ??
         (ex.GetBaseException() is var cause && cause != ex && !ex.Message.Contains(cause.Message, StringComparison.Ordinal)
             ? $"{ex.Message} ({cause.Message})"
-            : ex.Message) + (IsRefusedBrokerLogin(ex) ? RefusedBrokerLoginFix : "");
+            : ex.Message) + (Caused<RabbitMQ.Client.Exceptions.AuthenticationFailureException>(ex) ? RefusedBrokerLoginFix : "")
+        + (Caused<Microsoft.AspNetCore.Connections.AddressInUseException>(ex) ? AddressInUseFix : "");
 
     // RabbitMQ creates its user from RABBITMQ_DEFAULT_USER/PASS only on an empty volume, so a password changed in a
     // compose .env afterwards is refused until the broker is told.
@@ -40,10 +42,14 @@ public static class ServiceDefaults
         "the RABBITMQ_USER and RABBITMQ_PASSWORD its volume was created with; set them back, or change the broker's with " +
         "rabbitmqctl change_password USER PASSWORD.";
 
-    private static bool IsRefusedBrokerLogin(Exception ex)
+    private const string AddressInUseFix =
+        " Another process listens there (another copy of this service?): stop it, or give this service another address with " +
+        "ASPNETCORE_URLS, e.g. ASPNETCORE_URLS=http://localhost:5201.";
+
+    private static bool Caused<T>(Exception ex) where T : Exception
     {
         for (Exception? e = ex; e is not null; e = e.InnerException)
-            if (e is RabbitMQ.Client.Exceptions.AuthenticationFailureException)
+            if (e is T)
                 return true;
         return false;
     }
@@ -60,6 +66,7 @@ public static class ServiceDefaults
     /// </summary>
     public static WebApplicationBuilder AddServiceDefaults(this WebApplicationBuilder builder, string serviceName, int defaultPort)
     {
+        RequireLogLevels(builder.Configuration);
         builder.Services.AddSerilog((services, logger) =>
             ConfigureConsole(logger
                     .MinimumLevel.Information()
@@ -86,6 +93,23 @@ public static class ServiceDefaults
             builder.WebHost.UseUrls($"http://localhost:{defaultPort}");
 
         return builder;
+    }
+
+    /// <summary>
+    /// Refuses a log level under <c>Serilog:MinimumLevel</c> that Serilog does not know, naming its key: Serilog's own error
+    /// ("The value Debg is not a valid Serilog level.") names neither the key nor the levels.
+    /// </summary>
+    /// <exception cref="InvalidSettingException">A level is not one of Serilog's.</exception>
+    public static void RequireLogLevels(IConfiguration configuration)
+    {
+        var minimum = configuration.GetSection("Serilog:MinimumLevel");
+        IConfigurationSection[] levels = [minimum, minimum.GetSection("Default"), .. minimum.GetSection("Override").GetChildren()];
+        foreach (var level in levels)
+        {
+            if (level.Value is { } value && !Enum.TryParse<LogEventLevel>(value, ignoreCase: true, out _))
+                throw new InvalidSettingException($"{level.Path} '{value}' is not a log level (environment variable " +
+                    $"{level.Path.Replace(":", "__", StringComparison.Ordinal)}): use one of {string.Join(", ", Enum.GetNames<LogEventLevel>())}.");
+        }
     }
 
     /// <summary>

@@ -48,30 +48,41 @@ public sealed class StationsOptions
         return configured is { Count: > 0 } ? configured : Defaults;
     }
 
-    /// <summary>The first problem, naming the configuration key and the fix, or null.</summary>
-    public static string? Validate(StationsOptions options)
+    /// <summary>
+    /// The first problem of the configured stations (<paramref name="options"/>, read from <paramref name="configuration"/>):
+    /// a key that is no station's setting, a missing or invalid id, an id listed twice, an unknown time zone; said with the
+    /// configuration key and the fix, or null.
+    /// </summary>
+    public static string? Problem(IConfiguration configuration, StationsOptions options)
     {
+        if (UnknownSetting(configuration) is { } unknown)
+            return unknown;
+        // The list skips a gap in the indexes (Stations:0 and Stations:3 bind to two stations), so a message names the key
+        // the user wrote, not the station's place in the list.
+        var keys = configuration.GetSection(Section).GetChildren().Select(child => child.Key).ToList();
         var seen = new HashSet<string>(StringComparer.Ordinal);
         for (var i = 0; i < options.Stations.Count; i++)
         {
             var station = options.Stations[i];
-            if ((IdProblem(i, station.Id, seen) ?? TimeZoneProblem($"{Section}:{i}:TimeZone", station.TimeZone)) is { } problem)
+            var key = $"{Section}:{(keys.Count == options.Stations.Count ? keys[i] : i.ToString(System.Globalization.CultureInfo.InvariantCulture))}";
+            if ((IdProblem(key, station.Id, seen) ?? TimeZoneProblem($"{key}:TimeZone", station.TimeZone)) is { } problem)
                 return problem;
         }
         return null;
     }
 
     /// <summary>
-    /// What is wrong with <paramref name="id"/> as <c>Stations:<paramref name="index"/>:Id</c>, naming the fix, or null;
-    /// <paramref name="seen"/> holds the ids of the stations before it, and gains this one.
+    /// What is wrong with <paramref name="id"/> as the Id of the station under <paramref name="stationKey"/>
+    /// (<c>Stations:0</c>), naming the fix, or null; <paramref name="seen"/> holds the ids of the stations before it, and
+    /// gains this one.
     /// </summary>
-    public static string? IdProblem(int index, string? id, ISet<string> seen)
+    private static string? IdProblem(string stationKey, string? id, ISet<string> seen)
     {
         if (string.IsNullOrEmpty(id))
-            return $"{Section}:{index}:Id is missing: every configured station needs its Id (configuring any {Section}:N key replaces the default stations {string.Join(" and ", Defaults.Select(d => d.Id))}).";
+            return $"{stationKey}:Id is missing: every configured station needs its Id (configuring any {Section}:N key replaces the default stations {string.Join(" and ", Defaults.Select(d => d.Id))}).";
         if (!StationId.IsValid(id))
-            return $"{Section}:{index}:Id '{id}' is not a valid station id: use {StationId.Rule}.";
-        return seen.Add(id) ? null : $"{Section}:{index}:Id '{id}' is listed twice: remove one of the entries.";
+            return $"{stationKey}:Id '{id}' is not a valid station id: use {StationId.Rule}.";
+        return seen.Add(id) ? null : $"{stationKey}:Id '{id}' is listed twice: remove one of the entries.";
     }
 
     /// <summary>
@@ -79,7 +90,7 @@ public sealed class StationsOptions
     /// the station's index), or the list under a misspelt section ("Station:0:Id", which would leave the default stations
     /// in force), said with the fix; or null.
     /// </summary>
-    public static string? UnknownSetting(IConfiguration configuration)
+    private static string? UnknownSetting(IConfiguration configuration)
     {
         // Stations=283164601 (or a comma list) binds to no station, which would leave the default stations in force.
         if (configuration.GetSection(Section).Value is { } value)
@@ -163,7 +174,7 @@ public sealed class StationsOptions
 internal sealed class StationsOptionsValidator(IConfiguration configuration) : IValidateOptions<StationsOptions>
 {
     public ValidateOptionsResult Validate(string? name, StationsOptions options) =>
-        (StationsOptions.UnknownSetting(configuration) ?? StationsOptions.Validate(options)) is { } error
+        StationsOptions.Problem(configuration, options) is { } error
             ? ValidateOptionsResult.Fail(error)
             : ValidateOptionsResult.Success;
 }

@@ -105,6 +105,7 @@ public static class RestoreCommand
     private static async Task RequireStoreOrNothingAsync(string store, CancellationToken cancellationToken)
     {
         StoreLocation.RefuseFolder(store);
+        StoreLocation.RefuseUnreachable(store);
         // Not created: a mistyped folder would take the restore, and the services would start again on the old store.
         if (Path.GetDirectoryName(store) is { } folder && !Directory.Exists(folder))
             throw CliException.Usage($"the folder {folder} does not exist: check --db (or ConnectionStrings__Sqlite), or create the folder first. Nothing was changed.");

@@ -101,7 +101,7 @@ public static class RunCommand
         var builder = CliHost.CreateBuilder(defaults, CliHost.Overrides([
             .. store, ("AirQino:BaseUrl", request.AirQinoUrl),
             // Without --once the services keep running and the extractor's schedule fetches every hour.
-            ("Schedule:Enabled", request.Once ? "false" : null)]), request.Verbose);
+            ("Schedule:Enabled", request.Once ? "false" : null), ("Schedule:RunAtStart", request.Once ? "false" : null)]), request.Verbose);
         // Checked before anything starts, so that a day in the future stores nothing.
         StoreLocation.RequireWritableSqliteOrNothing(builder.Configuration);
         var asked = StationSelection.Resolve(builder.Configuration, request.Stations, request.From, request.To, TimeProvider.System);

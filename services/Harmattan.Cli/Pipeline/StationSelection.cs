@@ -106,7 +106,7 @@ public static class StationSelection
         IReadOnlyCollection<string> requested)
     {
         var options = new StationsOptions { Stations = StationsOptions.Read(configuration) };
-        if ((StationsOptions.UnknownSetting(configuration) ?? StationsOptions.Validate(options)) is { } problem)
+        if (StationsOptions.Problem(configuration, options) is { } problem)
             throw CliException.Usage(problem);
         var configured = options.Stations;
         var stations = requested.Count == 0

@@ -58,7 +58,8 @@ public static class StoreLocation
     /// A file that seems not to be there because it lies in a folder this user may not enter (the services' own, mode
     /// 0700): .NET reports it as missing.
     /// </summary>
-    private static void RefuseUnreachable(string file)
+    /// <exception cref="CliException">This user may not enter the file's folder or one above it.</exception>
+    public static void RefuseUnreachable(string file)
     {
         try
         {
@@ -86,6 +87,7 @@ public static class StoreLocation
         if (SqliteFile(configuration) is not { } file)
             return;
         RefuseFolder(file);
+        RefuseUnreachable(file);
         if (new FileInfo(file) is { Exists: true, Length: > 0 } existing)
         {
             bool isSqlite;

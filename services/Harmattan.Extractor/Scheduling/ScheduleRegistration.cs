@@ -14,6 +14,10 @@ public static class ScheduleRegistration
         var options = configuration.GetSection(ScheduleOptions.Section).Get<ScheduleOptions>() ?? new ScheduleOptions();
         if (options.Enabled)
             services.AddHostedService<FetchScheduleService>();
+        // Not in AddScheduledRun: `harmattan trigger` reads the extractor's configuration, where this pair is refused.
+        services.AddOptions<ScheduleOptions>().Validate(o => o.Enabled || !o.RunAtStart,
+            "Schedule:RunAtStart is true while Schedule:Enabled is false: this extractor runs no schedule, so it would not fetch at start " +
+            "either. Remove Schedule:RunAtStart (environment variable Schedule__RunAtStart), or set Schedule:Enabled to true.");
         return services;
     }
 

@@ -259,6 +259,9 @@ public sealed class BadInvocationTests : IDisposable
     [InlineData("ConnectionStrings__RabbitMq", "rabbitmq:5672",
         "error: ConnectionStrings:RabbitMq must be an AMQP URI such as amqp://user:password@host:5672/vhost (environment variable ConnectionStrings__RabbitMq)")]
     [InlineData("Station__0__Id", "SMART188", "error: Station:0 is not a setting (environment variable Station__0): did you mean Stations:0?")]
+    [InlineData("Serilog__MinimumLevel__Default", "Debg",
+        "error: Serilog:MinimumLevel:Default 'Debg' is not a log level (environment variable Serilog__MinimumLevel__Default): use one of Verbose, Debug, Information, Warning, Error, Fatal.")]
+    [InlineData("Serilog__MinimumLevel__Override__Polly", "Info", "error: Serilog:MinimumLevel:Override:Polly 'Info' is not a log level")]
     [InlineData("ConnectionStrings__Sqlite", "Data Source=harmattan.db;Default Timeout=abc",
         "error: ConnectionStrings:Sqlite must be a SQLite connection string such as \"Data Source=harmattan.db\" (environment variable ConnectionStrings__Sqlite).")]
     [InlineData("ConnectionStrings__RabbitMq", "notauri",

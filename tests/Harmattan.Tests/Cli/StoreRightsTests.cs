@@ -84,6 +84,35 @@ public sealed class StoreRightsTests : IDisposable
     }
 
     [Fact]
+    public async Task Restore_into_a_folder_under_one_this_user_may_not_enter_is_not_called_missing()
+    {
+        var backup = await StoreInAsync(_folder, ReadOnlyForAll);
+        var services = Path.Combine(_folder, "services");
+        var data = Directory.CreateDirectory(Path.Combine(services, "data")).FullName;
+        File.SetUnixFileMode(services, NoRights);
+        var store = Path.Combine(data, "harmattan.db");
+
+        var (exit, output) = Harmattan("restore", "--backup", backup, "--db", store);
+
+        Assert.Equal(2, exit);
+        Assert.StartsWith($"error: SQLite {store} cannot be reached by this user, who may not enter its folder {data} (or one above it): ", output);
+    }
+
+    [Fact]
+    public async Task Run_with_a_store_in_a_folder_this_user_may_not_enter_names_the_folder_before_it_fetches()
+    {
+        var folder = Path.Combine(_folder, "services");
+        var store = await StoreInAsync(folder, ReadOnlyForAll);
+        File.SetUnixFileMode(folder, NoRights);
+
+        var (exit, output) = Harmattan("run", "--once", "--simulate", "--station", "283164601", "--from", "2023-11-01", "--to", "2023-11-01",
+            "--db", store);
+
+        Assert.Equal(2, exit);
+        Assert.StartsWith($"error: SQLite {store} cannot be reached by this user, who may not enter its folder {folder} (or one above it): ", output);
+    }
+
+    [Fact]
     public async Task Archive_prune_refuses_a_store_this_user_may_not_write_before_it_starts()
     {
         var store = await StoreInAsync(_folder, ReadOnlyForAll);

@@ -138,9 +138,8 @@ public class ComposeFileTests
     [InlineData("cli")]
     public void Every_bus_service_counts_the_cores_the_heap_was_measured_with_like_the_pods(string name)
     {
-        var configMap = Yaml.ParseAll(File.ReadAllText(Repository.PathOf("deploy/k8s/base/configmap.yaml"))).Single();
-        var pods = configMap.Text("data", "DOTNET_PROCESSOR_COUNT");
-        Assert.NotNull(pods);
+        var pods = File.ReadLines(Repository.PathOf("deploy/k8s/base/config.env"))
+            .Select(line => line.Split('=', 2)).Single(setting => setting[0] == "DOTNET_PROCESSOR_COUNT")[1];
         Assert.Equal(pods, Service(name).Text("environment", "DOTNET_PROCESSOR_COUNT"));
     }
 

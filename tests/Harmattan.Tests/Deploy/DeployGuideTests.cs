@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Harmattan.Hosting;
 
 namespace Harmattan.Tests.Deploy;
 
@@ -77,6 +78,65 @@ public class DeployGuideTests
             "the guide follows a new Job's log before its container has started, which kubectl logs -f refuses: "
             + string.Join("; ", followedAtOnce));
         Assert.Contains(commands, c => c.StartsWith("harmattan_logs \"$JOB\"", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void The_first_production_deployment_sends_every_queue_s_dropped_messages_to_its_error_queue()
+    {
+        var commands = GuideCommands();
+        var brokerReady = commands.FindIndex(c => c.StartsWith("kubectl -n harmattan wait rabbitmqcluster/rabbitmq", StringComparison.Ordinal));
+        var servicesRolled = commands.FindIndex(brokerReady + 1, c => c.StartsWith("kubectl -n harmattan rollout status deployment/extractor", StringComparison.Ordinal));
+        Assert.True(brokerReady >= 0 && servicesRolled > brokerReady, "the guide's first deployment no longer waits for RabbitMQ, then the services: update this test");
+
+        var loop = commands.FindIndex(brokerReady, c => c.StartsWith("for q in ", StringComparison.Ordinal));
+        Assert.True(loop > brokerReady && loop < servicesRolled, "the dead-letter policies are not set in the first deployment");
+        Assert.Equal(QueueNames.All.Order(), commands[loop]["for q in ".Length..].Split(';')[0].Split(' ').Order());
+        Assert.Contains("rabbitmqctl set_policy --apply-to queues", commands[loop + 1]);
+        Assert.Contains("dead-letter-routing-key\\\":\\\"${q}_error", commands[loop + 1]);
+    }
+
+    [Fact]
+    public void The_job_helper_runs_the_command_given_once_and_for_as_long_as_it_takes_outside_the_cronjob_s_history()
+    {
+        var jq = Repository.FindTool("jq");
+        Assert.SkipWhen(jq is null, "jq is not on PATH: install jq to run the guide's harmattan_job filter");
+        var guide = File.ReadAllText(Repository.PathOf("deploy/README.md"));
+        var filter = Regex.Match(guide, @"jq --argjson args [^\n]*\\\n\s*'(?<filter>[^']+)'").Groups["filter"].Value;
+        Assert.NotEmpty(filter);
+        var cronJob = Assert.Single(RenderedManifests.Render(RenderedManifests.Prod).OfKind("CronJob"));
+        var jobSpec = cronJob.At("spec", "jobTemplate", "spec");
+        Assert.NotEqual("0", jobSpec.Text("backoffLimit"));
+        // What `kubectl create job --from=cronjob/harmattan-trigger` makes: the CronJob's job template, owned by the CronJob.
+        var job = $$"""
+            {"apiVersion": "batch/v1", "kind": "Job",
+             "metadata": {"name": "harmattan-backfill-1", "ownerReferences": [{"kind": "CronJob", "name": "{{cronJob.Name()}}"}]},
+             "spec": {"backoffLimit": {{jobSpec.Text("backoffLimit")}}, "activeDeadlineSeconds": {{jobSpec.Text("activeDeadlineSeconds")}},
+                      "template": {"spec": {"containers": [{"name": "harmattan", "args": ["trigger"]} ] } } } }
+            """;
+
+        var (exit, output, error) = Repository.Run(jq!, "-c", "-n", "--argjson", "job", job, "--argjson", "args", """["backfill","--from","2025-01-01"]""",
+            "$job | " + filter);
+
+        Assert.True(exit == 0, error);
+        Assert.Equal("""{"apiVersion":"batch/v1","kind":"Job","metadata":{"name":"harmattan-backfill-1"},"spec":{"backoffLimit":0,"template":""" +
+            """{"spec":{"containers":[{"name":"harmattan","args":["backfill","--from","2025-01-01"]}]}}}}""", output.Trim());
+    }
+
+    [Fact]
+    public void The_upgrade_deletes_only_objects_this_release_no_longer_has()
+    {
+        var deletes = GuideCommands().Where(c => c.StartsWith("kubectl -n harmattan delete --ignore-not-found ", StringComparison.Ordinal)).ToList();
+        Assert.NotEmpty(deletes);
+        var rendered = new[] { RenderedManifests.Dev, RenderedManifests.Prod }.SelectMany(RenderedManifests.Render)
+            .Select(d => $"{d.Kind()!.ToLowerInvariant()}/{d.Name()}").ToHashSet();
+
+        foreach (var delete in deletes)
+        {
+            var words = delete["kubectl -n harmattan delete --ignore-not-found ".Length..].Split(' ');
+            foreach (var name in words[1..])
+                Assert.DoesNotContain($"{words[0]}/{name}", rendered);
+        }
+        Assert.Contains(deletes, d => d.EndsWith("configmap harmattan-config", StringComparison.Ordinal));
     }
 
     /// <summary>The lines of the guide's ```bash blocks, continuation lines joined, comments and blank lines left out.</summary>

@@ -110,6 +110,24 @@ public class KubernetesManifestTests
         }
     }
 
+    [Fact]
+    public void The_configuration_s_name_changes_with_its_content_so_that_a_change_rolls_the_pods_and_a_rollback_reads_its_own()
+    {
+        var names = new[] { RenderedManifests.Base, RenderedManifests.Dev, RenderedManifests.Prod }.Select(kustomization =>
+        {
+            var documents = RenderedManifests.Render(kustomization);
+            var config = Assert.Single(documents.OfKind("ConfigMap"), c => c.Name().StartsWith("harmattan-config", StringComparison.Ordinal));
+            Assert.Matches("^harmattan-config-[a-z0-9]{10}$", config.Name());
+            foreach (var workload in documents.HarmattanWorkloads())
+                Assert.Contains(workload.Containers().Single().List("envFrom"), e => e.Text("configMapRef", "name") == config.Name());
+            return config.Name();
+        }).ToList();
+
+        // Base and dev hold the same configuration; prod's differs (quorum queues), and so does its name.
+        Assert.Equal(names[0], names[1]);
+        Assert.NotEqual(names[0], names[2]);
+    }
+
     [Theory]
     [MemberData(nameof(Kustomizations))]
     public void Every_container_requests_cpu_and_is_limited_in_memory(string kustomization)
@@ -379,7 +397,7 @@ public class KubernetesManifestTests
         Assert.Equal("ReplicaSet", mongodb.Text("spec", "type"));
         Assert.Equal("majority", mongodb.Text("spec", "additionalConnectionStringConfig", "w"));
 
-        var config = Assert.Single(documents.OfKind("ConfigMap"), c => c.Name() == "harmattan-config");
+        var config = Assert.Single(documents.OfKind("ConfigMap"), c => c.Name().StartsWith("harmattan-config-", StringComparison.Ordinal));
         Assert.Equal("true", config.Text("data", "Bus__QuorumQueues"));
         Assert.Equal("false", config.Text("data", "Schedule__Enabled"));
     }
@@ -458,7 +476,7 @@ public class KubernetesManifestTests
         var budget = Assert.Single(documents.OfKind("PodDisruptionBudget"),
             b => NetworkPolicies.Selects(b.At("spec", "selector"), dashboard.PodTemplate().Labels("metadata", "labels")));
         Assert.Equal("1", budget.Text("spec", "minAvailable"));
-        var config = Assert.Single(documents.OfKind("ConfigMap"), c => c.Name() == "harmattan-config");
+        var config = Assert.Single(documents.OfKind("ConfigMap"), c => c.Name().StartsWith("harmattan-config-", StringComparison.Ordinal));
         Assert.Contains(dashboard.Containers().Single().List("envFrom"), e => e.Text("configMapRef", "name") == config.Name());
         Assert.Equal("MongoDb", config.Text("data", "Storage__Provider"));
     }

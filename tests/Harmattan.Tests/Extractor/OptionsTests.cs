@@ -67,6 +67,24 @@ public class OptionsTests
     }
 
     [Theory]
+    [InlineData("Stations:3", "Id", "bad/id", "Stations:3:Id 'bad/id' is not a valid station id")]
+    [InlineData("Stations:3", "Id", "283164601", "Stations:3:Id '283164601' is listed twice")]
+    [InlineData("Stations:3", "TimeZone", "Abidjan", "Stations:3:TimeZone 'Abidjan' is not a known time zone")]
+    [InlineData("Stations:10", "Id", "", "Stations:10:Id is missing")]
+    public void A_bad_station_entry_after_a_gap_in_the_indexes_is_reported_by_the_key_written(string station, string setting, string value, string message)
+    {
+        // Stations:0 and Stations:3 bind as the list's first and second station; the error names the key the user wrote.
+        var settings = new Dictionary<string, string?>
+        {
+            ["Stations:0:Id"] = "283164601", [$"{station}:Id"] = "283181971", [$"{station}:Name"] = "after a gap", [$"{station}:{setting}"] = value,
+        };
+
+        var error = Assert.Throws<OptionsValidationException>(() => Stations(settings));
+
+        Assert.Contains(message, error.Message);
+    }
+
+    [Theory]
     [InlineData("Station:0:Id", "Station:0 is not a setting (environment variable Station__0): did you mean Stations:0?")]
     [InlineData("Statons:0:Id", "Statons:0 is not a setting (environment variable Statons__0): did you mean Stations:0?")]
     public void Stations_under_a_misspelt_section_are_refused_instead_of_the_defaults_being_polled(string key, string message)

@@ -200,6 +200,40 @@ public class ServiceDefaultsTests
     }
 
     [Fact]
+    public async Task A_port_another_process_listens_on_is_named_with_the_setting_that_moves_the_service()
+    {
+        using var other = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        other.Start();
+        var port = ((IPEndPoint)other.LocalEndpoint).Port;
+        var builder = WebApplication.CreateBuilder();
+        builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
+        builder.AddServiceDefaults("test", defaultPort: port);
+        await using var app = builder.Build();
+
+        var error = await Assert.ThrowsAnyAsync<Exception>(() => app.StartAsync(Ct));
+
+        var reason = ServiceDefaults.StopReason(error);
+        Assert.Contains($"127.0.0.1:{port}", reason);
+        Assert.EndsWith("give this service another address with ASPNETCORE_URLS, e.g. ASPNETCORE_URLS=http://localhost:5201.", reason);
+    }
+
+    [Theory]
+    [InlineData("Serilog:MinimumLevel", "Verbos")]
+    [InlineData("Serilog:MinimumLevel:Default", "Debg")]
+    [InlineData("Serilog:MinimumLevel:Override:MassTransit", "warn")]
+    public void A_log_level_serilog_does_not_know_stops_a_service_naming_its_key(string key, string level)
+    {
+        var builder = WebApplication.CreateBuilder();
+        builder.Configuration.AddInMemoryCollection([new(key, level)]);
+
+        var error = Assert.Throws<InvalidSettingException>(() => builder.AddServiceDefaults("test", defaultPort: 0));
+
+        Assert.Equal($"{key} '{level}' is not a log level (environment variable {key.Replace(":", "__")}): use one of Verbose, Debug, " +
+            "Information, Warning, Error, Fatal.", ServiceDefaults.StopReason(error));
+        ServiceDefaults.RequireLogLevels(Configuration((key, "warning")));
+    }
+
+    [Fact]
     public void A_setting_of_the_wrong_type_is_named_in_the_reason_a_service_gives_for_stopping()
     {
         var configuration = Configuration(("Bus:Transport", "InMemory"), ("Bus:PrefetchCount", "many"));

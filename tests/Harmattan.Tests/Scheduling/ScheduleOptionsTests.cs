@@ -41,6 +41,16 @@ public class ScheduleOptionsTests
     }
 
     [Fact]
+    public void Run_at_start_without_the_schedule_is_refused_instead_of_doing_nothing()
+    {
+        var error = Assert.Throws<OptionsValidationException>(() => Resolve(("Schedule:Enabled", "false"), ("Schedule:RunAtStart", "true")));
+
+        Assert.Contains("Schedule:RunAtStart is true while Schedule:Enabled is false", error.Message);
+        Assert.Contains("Schedule__RunAtStart", error.Message);
+        Assert.False(Resolve(("Schedule:Enabled", "false"), ("Schedule:RunAtStart", "false")).Enabled);
+    }
+
+    [Fact]
     public void The_in_process_schedule_is_registered_only_when_enabled()
     {
         static bool HasSchedule(string enabled)
