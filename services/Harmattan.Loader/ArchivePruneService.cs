@@ -38,8 +38,9 @@ public sealed class ArchivePruneService(
             await store.RequireKnownSchemaAsync(cancellationToken);
             var report = await ArchivePruner.PruneAsync(store, now, options.Value.KeepAllDays, dryRun: false, cancellationToken);
             logger.LogInformation(
-                "Pruned the raw archive: {FetchesDropped} fetches ({BytesDropped} bytes of readings) dropped, {FetchesKept} ({BytesKept} bytes) kept over {Stations} stations",
-                report.FetchesDropped, report.BytesDropped, report.FetchesKept, report.BytesKept, report.Stations.Count);
+                "Pruned the raw archive: {FetchesDropped} fetches ({BytesDropped} bytes of readings) dropped, {FetchesKept} ({BytesKept} bytes) kept over {Stations} stations, {FetchedAgain} of them fetched again while it pruned",
+                report.FetchesDropped, report.BytesDropped, report.FetchesKept, report.BytesKept, report.Stations.Count,
+                report.Stations.Sum(s => s.FetchedAgain));
         }
         catch (NewerStoreException newer)
         {

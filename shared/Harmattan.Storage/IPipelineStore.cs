@@ -83,11 +83,13 @@ public interface IPipelineStore
     Task<IReadOnlyList<ArchivedFetch>> GetArchivedFetchesAsync(string stationId, CancellationToken cancellationToken = default);
 
     /// <summary>
-    /// Deletes archived fetches by id in bounded batches (short transactions); returns how many were deleted. Reads the
-    /// store's schema version first, as the other writes do (SQLite: in each batch's transaction).
+    /// Deletes archived fetches in bounded batches (short transactions), each only while its fetch time is still the one
+    /// listed: the same readings fetched again since keep their fetch id and move its time, and such a fetch is the newest
+    /// again, so it stays. Returns how many were deleted. Reads the store's schema version first, as the other writes do
+    /// (SQLite: in each batch's transaction).
     /// </summary>
     /// <exception cref="NewerStoreException">A newer version of Harmattan has upgraded the store: nothing more is deleted.</exception>
-    Task<int> DeleteRawFetchesAsync(IReadOnlyCollection<Guid> fetchIds, CancellationToken cancellationToken = default);
+    Task<int> DeleteRawFetchesAsync(IReadOnlyCollection<ArchivedFetch> fetches, CancellationToken cancellationToken = default);
 
     /// <summary>Gives the space of deleted fetches back where the store can (SQLite: the file shrinks).</summary>
     Task ReclaimArchiveSpaceAsync(CancellationToken cancellationToken = default);

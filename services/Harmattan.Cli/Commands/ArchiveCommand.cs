@@ -6,6 +6,7 @@ using Harmattan.Loader;
 using Harmattan.Storage;
 using Harmattan.Storage.Archive;
 using Harmattan.Storage.Sqlite;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 using Spectre.Console;
 
@@ -75,11 +76,16 @@ public static class ArchiveCommand
         var fileBefore = FileSize(store);
         var report = await ArchivePruner.PruneAsync(store, now, keepAllDays ?? options.KeepAllDays, dryRun, cancellationToken);
         var verb = dryRun ? "would drop" : "dropped";
+        // The loader prunes with its own setting: one configured only there is not this command's.
+        var window = keepAllDays is { } given ? $"--keep-all-days {given}"
+            : host.Services.GetRequiredService<IConfiguration>()[$"{ArchiveOptions.Section}:{nameof(ArchiveOptions.KeepAllDays)}"] is null
+                ? $"Archive:KeepAllDays {options.KeepAllDays}, the default: the loader's own setting is not read here; give it with --keep-all-days"
+                : $"Archive:KeepAllDays {options.KeepAllDays}";
         AnsiConsole.MarkupLineInterpolated(
-            $"Kept: every fetch since {report.KeepAllSince:yyyy-MM-dd HH:mm} UTC, then the newest per station-day.");
+            $"Kept: every fetch since {report.KeepAllSince:yyyy-MM-dd HH:mm} UTC ({window}), then the newest of each station-day and of each hour.");
         foreach (var station in report.Stations)
             AnsiConsole.MarkupLineInterpolated(
-                $"  station {StoredStations.Printed(station.StationId)}: {verb} {Counted.Of(station.Dropped.Fetches, "fetch", "fetches")} ({Bytes(station.Dropped.ReadingsBytes)}), keeps {station.Kept.Fetches} ({Bytes(station.Kept.ReadingsBytes)})");
+                $"  station {StoredStations.Printed(station.StationId)}: {verb} {Counted.Of(station.Dropped.Fetches, "fetch", "fetches")} ({Bytes(station.Dropped.ReadingsBytes)}), keeps {station.Kept.Fetches} ({Bytes(station.Kept.ReadingsBytes)}){(station.FetchedAgain > 0 ? $", {station.FetchedAgain} of them fetched again while it pruned" : "")}");
         AnsiConsole.MarkupLineInterpolated(
             $"{(dryRun ? "Dry run: would drop" : "Dropped")} {Counted.Of(report.FetchesDropped, "fetch", "fetches")} ({Bytes(report.BytesDropped)} of readings) of {report.Stations.Count} station(s); {Counted.Of(report.FetchesKept, "fetch", "fetches")} ({Bytes(report.BytesKept)}) kept.");
         if (!dryRun && fileBefore is { } before && FileSize(store) is { } after)

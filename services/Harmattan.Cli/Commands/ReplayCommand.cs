@@ -88,7 +88,8 @@ public static class ReplayCommand
         try
         {
             await host.StartAsync(cancellationToken);
-            if (stationIds.Length == 0 && await NotConfiguredAsync(store, asked, from, to, cancellationToken) is { Count: > 0 } leftOut)
+            IReadOnlyList<string> leftOut = stationIds.Length == 0 ? await NotConfiguredAsync(store, asked, from, to, cancellationToken) : [];
+            if (leftOut.Count > 0)
                 AnsiConsole.MarkupLineInterpolated(
                     $"[yellow]Not replayed, as they are not among the configured stations:[/] {string.Join(", ", leftOut)}, whose archive holds fetches of {DayRange.Format(from, to)}. Add --station ID for each to replay it.");
 
@@ -115,8 +116,12 @@ public static class ReplayCommand
             sending = false;
             if (sent == 0)
             {
-                AnsiConsole.MarkupLineInterpolated(
-                    $"Nothing to replay: the store holds no raw fetch for {DayRange.Format(from, to)} ({asked.Count} station(s)). Run `harmattan backfill` for that range first.");
+                if (leftOut.Count > 0)
+                    AnsiConsole.MarkupLineInterpolated(
+                        $"Nothing to replay for the configured station(s) {string.Join(", ", asked.Select(station => station.StationId))}: the store holds no raw fetch of theirs for {DayRange.Format(from, to)}. To replay the stations named above, add --station ID for each.");
+                else
+                    AnsiConsole.MarkupLineInterpolated(
+                        $"Nothing to replay: the store holds no raw fetch for {DayRange.Format(from, to)} ({asked.Count} station(s)). Run `harmattan backfill` for that range first.");
                 // Not a success for a script that replays after a rule change: the wrong store, or the wrong range.
                 return 1;
             }
@@ -237,6 +242,7 @@ public static class ReplayCommand
             // Read whole before the station's first fetch is sent: the loader rewrites these days while the next months
             // are read, and the fetches they were stored from, which may have to be sent, would be lost from sight.
             var storedAll = await store.GetDailyAveragesAsync(station.StationId, station.From, station.To, cancellationToken);
+            var storedZones = storedAll.ToDictionary(day => day.Date, day => day.TimeZone);
             for (var from = station.From; from <= station.To; from = from.AddDays(DaysPerRead))
             {
                 var to = from.AddDays(DaysPerRead - 1) < station.To ? from.AddDays(DaysPerRead - 1) : station.To;
@@ -250,7 +256,7 @@ public static class ReplayCommand
                         needed.Add(withRows.FetchId);
                 var newest = ArchiveRetention.NewestPerWindow(archived, order).ToList();
                 foreach (var fetch in newest.Concat(archived.Where(f => needed.Contains(f.FetchId))))
-                    if (sent.Add(fetch.FetchId) && CutToDays(fetch, station) is { } cut)
+                    if (sent.Add(fetch.FetchId) && CutToDays(fetch, station, storedZones) is { } cut)
                         yield return cut;
             }
         }
@@ -269,9 +275,12 @@ public static class ReplayCommand
     /// <summary>
     /// The part of <paramref name="fetch"/> inside the asked days, cut in the fetch's own zone so that it stays whole
     /// days. A day outside the range may have a newer fetch that the range does not reach: recomputed from this one
-    /// with a raised algorithm version, it would replace that newer fetch's averages with older data.
+    /// with a raised algorithm version, it would replace that newer fetch's averages with older data. Left out too, at
+    /// either end of the cut, are the days stored in another zone (<paramref name="storedZones"/>: after a change of the
+    /// station's zone, cut in the new one by a newer fetch that is sent as well): this fetch never wins those days, and
+    /// its hours past them belong to the next stored day, which may lie outside the range.
     /// </summary>
-    private static RawReadingsFetched? CutToDays(RawReadingsFetched fetch, StationDays station)
+    private static RawReadingsFetched? CutToDays(RawReadingsFetched fetch, StationDays station, IReadOnlyDictionary<DateOnly, string?> storedZones)
     {
         // A zone that cannot be found fails in the transformer, which names it; sent whole, that error reaches the user,
         // but only for a fetch that reaches the asked days in the station's zone: the reads reach further.
@@ -282,6 +291,15 @@ public static class ReplayCommand
         var end = fetch.WindowEnd < range.End ? fetch.WindowEnd : range.End;
         if (start >= end)
             return null;
+        var (first, last) = DayWindows.DaysOf(start, end, zone);
+        bool StoredInAnotherZone(DateOnly day) => storedZones.TryGetValue(day, out var stored) && stored is not null && stored != fetch.TimeZone;
+        while (first <= last && StoredInAnotherZone(first))
+            first = first.AddDays(1);
+        while (last >= first && StoredInAnotherZone(last))
+            last = last.AddDays(-1);
+        if (first > last)
+            return null;
+        (start, end) = (DayWindows.StartOfDay(first, zone), DayWindows.StartOfDay(last.AddDays(1), zone));
         if (start == fetch.WindowStart && end == fetch.WindowEnd)
             return fetch;
         return fetch with

@@ -12,13 +12,18 @@ public sealed record ArchivePruneReport(DateTimeOffset KeepAllSince, bool DryRun
     public long BytesKept => Stations.Sum(s => s.Kept.ReadingsBytes);
 }
 
-public sealed record ArchivePruneStation(string StationId, ArchiveStationSize Dropped, ArchiveStationSize Kept);
+/// <param name="FetchedAgain">
+/// Fetches the plan dropped that were fetched again before they were deleted (the same readings: the fetch keeps its id
+/// and takes the new fetch time, so it is the newest again) and are kept; counted in <paramref name="Kept"/>.
+/// </param>
+public sealed record ArchivePruneStation(string StationId, ArchiveStationSize Dropped, ArchiveStationSize Kept, int FetchedAgain = 0);
 
 /// <summary>
 /// Applies <see cref="ArchiveRetention"/> to a store, one station at a time (a station's fetch list, without readings,
 /// its daily rows, and the fetches of one day stored without rows are all it holds in memory). Safe beside running
 /// writers: a fetch archived meanwhile is younger than the keep-all window, and a plan made before it arrived only drops
-/// fetches that a kept one already supersedes.
+/// fetches that a kept one already supersedes; a planned fetch fetched again meanwhile is not deleted (see
+/// <see cref="IPipelineStore.DeleteRawFetchesAsync"/>).
 /// </summary>
 public static class ArchivePruner
 {
@@ -37,11 +42,17 @@ public static class ArchivePruner
             var needed = storedDays.Select(d => d.SourceFetchId).ToHashSet();
             needed.UnionWith(await NewestWithRowsOfDaysWithoutAsync(store, storedDays, order, cancellationToken));
             var dropped = ArchiveRetention.Superseded(fetches, keepAllSince, needed, order);
-            if (!dryRun && dropped.Count > 0)
-                await store.DeleteRawFetchesAsync(dropped.Select(f => f.FetchId).ToList(), cancellationToken);
+            var fetchedAgain = new List<ArchivedFetch>();
+            if (!dryRun && dropped.Count > 0 && await store.DeleteRawFetchesAsync(dropped, cancellationToken) < dropped.Count)
+            {
+                // Left by the delete: fetched again meanwhile, or already dropped by another prune (then no longer archived).
+                var archived = (await store.GetArchivedFetchesAsync(stationId, cancellationToken)).ToDictionary(f => f.FetchId);
+                fetchedAgain = dropped.Where(f => archived.ContainsKey(f.FetchId)).ToList();
+                dropped = dropped.Except(fetchedAgain).ToList();
+            }
             var droppedIds = dropped.Select(f => f.FetchId).ToHashSet();
             stations.Add(new ArchivePruneStation(stationId, ArchiveStationSize.Of(stationId, dropped),
-                ArchiveStationSize.Of(stationId, fetches.Where(f => !droppedIds.Contains(f.FetchId)))));
+                ArchiveStationSize.Of(stationId, fetches.Where(f => !droppedIds.Contains(f.FetchId))), fetchedAgain.Count));
         }
         if (!dryRun && stations.Any(s => s.Dropped.Fetches > 0))
             await store.ReclaimArchiveSpaceAsync(cancellationToken);

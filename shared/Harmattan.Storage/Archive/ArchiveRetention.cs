@@ -5,7 +5,9 @@ namespace Harmattan.Storage.Archive;
 
 /// <summary>
 /// Which archived fetches replay still needs. Fetches made within the keep-all window are all kept. Older ones are
-/// kept only if they are, for at least one station-day they cover, the newest fetch covering that day: by
+/// kept only if they are, for at least one station-day they cover or one UTC hour of their window (the same where a
+/// station's days were always cut in one zone; after a change of its zone a newer fetch of a date may cover other
+/// hours than an older one did), the newest fetch covering that day or hour: by
 /// <see cref="ArchivedFetch.FetchedAt"/> in the stores' <see cref="FetchTimeOrder"/>, then by fetch id, the order
 /// <c>harmattan replay</c> picks the newest fetch of a window by; or the fetch a stored day's averages were computed
 /// from, which a newer fetch that sent no row for the day did not replace; or, for a day stored without rows, the newest
@@ -27,6 +29,9 @@ public static class ArchiveRetention
         ArgumentNullException.ThrowIfNull(needed);
         // Daily averages are keyed by (station, local date), so that is the key here too.
         var newestByDay = new Dictionary<(string StationId, DateOnly Day), ArchivedFetch>();
+        // Hourly averages are keyed by (station, UTC hour): after a change of the station's zone, the hours at the edge of
+        // a refetched range may be in no newer fetch, and replay recomputes them from this one.
+        var newestByHour = new Dictionary<(string StationId, DateTimeOffset Hour), ArchivedFetch>();
         var undatable = new HashSet<Guid>();
         foreach (var fetch in fetches)
         {
@@ -37,19 +42,33 @@ public static class ArchiveRetention
                 continue;
             }
             for (var day = first; day <= last; day = day.AddDays(1))
-            {
-                var key = (fetch.StationId, day);
-                if (!newestByDay.TryGetValue(key, out var newest)
-                    || IsNewer((fetch.FetchedAt, fetch.FetchId), (newest.FetchedAt, newest.FetchId), order))
-                    newestByDay[key] = fetch;
-            }
+                KeepNewest(newestByDay, (fetch.StationId, day), fetch, order);
+            for (var hour = FirstHourIn(fetch.WindowStart); hour < fetch.WindowEnd; hour = hour.AddHours(1))
+                KeepNewest(newestByHour, (fetch.StationId, hour), fetch, order);
         }
 
-        var newestOfADay = newestByDay.Values.Select(f => f.FetchId).ToHashSet();
+        var newestOfADayOrHour = newestByDay.Values.Concat(newestByHour.Values).Select(f => f.FetchId).ToHashSet();
         return fetches
-            .Where(f => f.FetchedAt < keepAllSince && !newestOfADay.Contains(f.FetchId) && !needed.Contains(f.FetchId)
+            .Where(f => f.FetchedAt < keepAllSince && !newestOfADayOrHour.Contains(f.FetchId) && !needed.Contains(f.FetchId)
                         && !undatable.Contains(f.FetchId))
             .ToList();
+    }
+
+    private static void KeepNewest<TKey>(Dictionary<TKey, ArchivedFetch> newestByKey, TKey key, ArchivedFetch fetch, FetchTimeOrder order)
+        where TKey : notnull
+    {
+        if (!newestByKey.TryGetValue(key, out var newest) || IsNewer((fetch.FetchedAt, fetch.FetchId), (newest.FetchedAt, newest.FetchId), order))
+            newestByKey[key] = fetch;
+    }
+
+    /// <summary>
+    /// The first start of a UTC hour at or after <paramref name="windowStart"/>: readings are hourly, on the hour, and a
+    /// window starts at a local midnight, which is half past or a quarter past the hour in some zones.
+    /// </summary>
+    private static DateTimeOffset FirstHourIn(DateTimeOffset windowStart)
+    {
+        var hour = new DateTimeOffset(windowStart.UtcTicks - windowStart.UtcTicks % TimeSpan.TicksPerHour, TimeSpan.Zero);
+        return hour < windowStart ? hour.AddHours(1) : hour;
     }
 
     /// <summary>

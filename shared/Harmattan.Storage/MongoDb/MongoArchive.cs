@@ -35,6 +35,10 @@ public static class MongoArchive
 
     public static FilterDefinition<BsonDocument> ById(IEnumerable<BsonValue> ids) => Filter.In(MongoSchema.Id, ids);
 
+    /// <summary>The fetches of <paramref name="fetches"/> still at the fetch time listed (not fetched again since).</summary>
+    public static FilterDefinition<BsonDocument> AsListed(IEnumerable<ArchivedFetch> fetches) => Filter.Or(fetches.Select(fetch =>
+        Filter.Eq(MongoSchema.Id, (BsonValue)MongoSchema.ToBson(fetch.FetchId)) & Filter.Eq(MongoSchema.FetchedAtTicks, (BsonValue)MongoSchema.ToTicks(fetch.FetchedAt))));
+
     public static ArchivedFetch ToArchivedFetch(BsonDocument document, long readingsBytes) => new(
         MongoSchema.ToGuid(document[MongoSchema.Id]),
         document[MongoSchema.StationId].AsString,

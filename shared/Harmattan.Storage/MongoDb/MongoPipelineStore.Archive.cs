@@ -43,14 +43,14 @@ public sealed partial class MongoPipelineStore
             d.TryGetValue(MongoArchive.ReadingsBytes, out var bytes) ? bytes.ToInt64() : measured.GetValueOrDefault(d[MongoSchema.Id])));
     }
 
-    public async Task<int> DeleteRawFetchesAsync(IReadOnlyCollection<Guid> fetchIds, CancellationToken cancellationToken = default)
+    public async Task<int> DeleteRawFetchesAsync(IReadOnlyCollection<ArchivedFetch> fetches, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(fetchIds);
+        ArgumentNullException.ThrowIfNull(fetches);
         await RequireKnownSchemaAsync(cancellationToken);
         long deleted = 0;
-        foreach (var batch in fetchIds.Chunk(DeleteBatchSize))
+        foreach (var batch in fetches.Chunk(DeleteBatchSize))
             deleted += (await BoundedAsync($"a delete from {MongoSchema.RawFetches}", bounded =>
-                _raw.DeleteManyAsync(MongoArchive.ById(batch.Select(id => (BsonValue)MongoSchema.ToBson(id))), bounded),
+                _raw.DeleteManyAsync(MongoArchive.AsListed(batch), bounded),
                 cancellationToken)).DeletedCount;
         return (int)deleted;
     }

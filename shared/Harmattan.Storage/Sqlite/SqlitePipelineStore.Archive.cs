@@ -47,20 +47,21 @@ public sealed partial class SqlitePipelineStore
             return fetches;
         }, cancellationToken);
 
-    public async Task<int> DeleteRawFetchesAsync(IReadOnlyCollection<Guid> fetchIds, CancellationToken cancellationToken = default)
+    public async Task<int> DeleteRawFetchesAsync(IReadOnlyCollection<ArchivedFetch> fetches, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(fetchIds);
+        ArgumentNullException.ThrowIfNull(fetches);
         var deleted = 0;
-        foreach (var batch in fetchIds.Chunk(DeleteBatchSize))
+        foreach (var batch in fetches.Chunk(DeleteBatchSize))
             deleted += await WithWriteConnectionAsync(async connection =>
             {
                 await using var transaction = connection.BeginTransaction(deferred: false);
                 await RequireKnownSchemaAsync(connection, transaction, DataSource, cancellationToken);
-                await using var delete = Prepare(connection, transaction, "DELETE FROM raw_fetches WHERE fetch_id = $fetch_id", "$fetch_id");
+                await using var delete = Prepare(connection, transaction,
+                    "DELETE FROM raw_fetches WHERE fetch_id = $fetch_id AND fetched_at = $fetched_at", "$fetch_id", "$fetched_at");
                 var count = 0;
-                foreach (var id in batch)
+                foreach (var fetch in batch)
                 {
-                    Set(delete, id.ToString("D"));
+                    Set(delete, fetch.FetchId.ToString("D"), SqliteColumns.Instant(fetch.FetchedAt));
                     count += await delete.ExecuteNonQueryAsync(cancellationToken);
                 }
                 await transaction.CommitAsync(cancellationToken);

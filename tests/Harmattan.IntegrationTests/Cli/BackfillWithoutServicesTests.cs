@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using Harmattan.IntegrationTests.Support;
+using Harmattan.Testing;
 using Harmattan.Storage.Sqlite;
 
 namespace Harmattan.IntegrationTests.Cli;
@@ -69,6 +70,23 @@ public sealed class BackfillWithoutServicesTests : IAsyncLifetime
         Assert.True(exit == 1, $"exit {exit}:\n{cli.Output}");
         Assert.Contains("Nothing to replay: the store holds no raw fetch for 2023-11-01..2023-11-02 (2 station(s)). Run `harmattan backfill` for that range first.",
             cli.Output);
+    }
+
+    [Fact]
+    public async Task A_replay_whose_archived_station_is_no_longer_configured_names_the_fix_not_a_backfill()
+    {
+        await new SqlitePipelineStore($"Data Source={DbPath}").ArchiveRawFetchesAsync(
+            [Builders.RawFetch("283164601", Builders.Midnight(new DateOnly(2023, 11, 1)), days: 2)], TestContext.Current.CancellationToken);
+        await using var cli = ServiceProcess.StartCli(["replay", "--from", "2023-11-01", "--to", "2023-11-02", "--db", DbPath],
+            new Dictionary<string, string> { ["ConnectionStrings__RabbitMq"] = _vhost!.ConnectionString, ["Stations__0__Id"] = "283181971" });
+        var exit = await cli.WaitForExitAsync(TimeSpan.FromMinutes(1));
+
+        Assert.True(exit == 1, $"exit {exit}:\n{cli.Output}");
+        Assert.Contains("Not replayed, as they are not among the configured stations: 283164601, whose archive holds fetches of 2023-11-01..2023-11-02.",
+            cli.Output);
+        Assert.Contains("Nothing to replay for the configured station(s) 283181971: the store holds no raw fetch of theirs for 2023-11-01..2023-11-02. " +
+                        "To replay the stations named above, add --station ID for each.", cli.Output);
+        Assert.DoesNotContain("harmattan backfill", cli.Output);
     }
 
     [Fact]

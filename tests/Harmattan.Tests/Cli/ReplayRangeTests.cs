@@ -90,6 +90,34 @@ public sealed class ReplayRangeTests() : TemporaryStoreTest("replay-range")
     }
 
     [Fact]
+    public async Task After_a_change_of_zone_a_day_after_the_range_keeps_its_hours_from_the_newer_fetch()
+    {
+        // A week cut in UTC, then the station moved to Tokyo (UTC+9) and September 3rd to 5th fetched again there. The UTC
+        // fetch's September 3rd reaches 15:00Z-24:00Z, the first hours of Tokyo's September 4th, outside the range.
+        var tokyo = TimeZoneInfo.FindSystemTimeZoneById("Asia/Tokyo");
+        var week = Fetch(September1, 7, co: 0.5, fetchedAt: Builders.Midnight(September1.AddDays(7)).AddHours(1));
+        var refetched = DayWindows.ForDays(September1.AddDays(2), September1.AddDays(4), tokyo);
+        var inTokyo = Builders.RawFetch(Station, refetched.Start, days: 3,
+            [.. Enumerable.Range(0, 72).Select(h => Builders.Reading(refetched.Start.AddHours(h), (QuantityNames.Co, 1.0)))],
+            week.FetchedAt.AddDays(1), timeZone: tokyo.Id);
+        await Store.ArchiveRawFetchesAsync([week, inTokyo], Ct);
+        await ComputeAndStoreAsync([week, inTokyo], algorithmVersion: 1);
+
+        var september3 = September1.AddDays(2);
+        var sent = await ReplayCommand.ArchivedFetchesAsync(Store,
+            [new StationDays(Station, tokyo, september3, september3)], FetchTimeOrder.Now(TimeProvider.System), Ct).ToListAsync(Ct);
+        await ComputeAndStoreAsync(sent, algorithmVersion: 2);
+
+        Assert.Equal([inTokyo.FetchId], sent.Select(f => f.FetchId));
+        var day = Assert.Single(await Store.GetDailyAveragesAsync(Station, september3, september3, Ct));
+        Assert.Equal((2, inTokyo.FetchId, "Asia/Tokyo"), (day.AlgorithmVersion, day.SourceFetchId, day.TimeZone));
+        var september4 = DayWindows.ForDays(september3.AddDays(1), september3.AddDays(1), tokyo);
+        var hours = await Store.GetHourlyAveragesAsync(Station, september4.Start, september4.End, Ct);
+        Assert.Equal(24, hours.Count);
+        Assert.All(hours, hour => Assert.Equal((1, inTokyo.FetchId), (hour.AlgorithmVersion, hour.SourceFetchId)));
+    }
+
+    [Fact]
     public async Task Days_a_later_fetch_sent_no_row_for_are_recomputed_from_the_fetch_they_wereStored_from()
     {
         // The same week fetched again during an outage that answered nothing: the stored days kept the first fetch's rows.

@@ -152,8 +152,8 @@ public sealed class StoreUpgradedWhileRunningTests : IAsyncDisposable
         var averages = await Assert.ThrowsAsync<NewerStoreException>(() => store.UpsertAveragesAsync([Averages(nextDay)], Ct));
         var fetch = await Assert.ThrowsAsync<NewerStoreException>(
             () => store.ArchiveRawFetchesAsync([Builders.RawFetch(StationId, Builders.Midnight(nextDay))], Ct));
-        var archived = await store.GetRawFetchesAsync(StationId, Builders.Midnight(Day), Builders.Midnight(nextDay), Ct);
-        var delete = await Assert.ThrowsAsync<NewerStoreException>(() => store.DeleteRawFetchesAsync([archived[0].FetchId], Ct));
+        var archived = await store.GetArchivedFetchesAsync(StationId, Ct);
+        var delete = await Assert.ThrowsAsync<NewerStoreException>(() => store.DeleteRawFetchesAsync([archived[0]], Ct));
         Assert.Equal(refusal, averages.Message);
         Assert.Equal(refusal, fetch.Message);
         Assert.Equal(refusal, delete.Message);

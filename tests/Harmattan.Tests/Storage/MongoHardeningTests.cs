@@ -1,4 +1,5 @@
 using Harmattan.Storage;
+using Harmattan.Storage.Archive;
 using Harmattan.Storage.MongoDb;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging;
@@ -89,7 +90,7 @@ public sealed class MongoHardeningTests : IAsyncLifetime
         // Replay's and prune's reads, and prune's deletes.
         Func<Task>[] calls = [() => store.GetRawFetchesAsync(StationId, DayStart, DayStart.AddDays(1), Ct),
             () => store.GetArchivedStationIdsAsync(Ct), () => store.GetArchivedFetchesAsync(StationId, Ct),
-            () => store.DeleteRawFetchesAsync([Guid.NewGuid()], Ct)];
+            () => store.DeleteRawFetchesAsync([new ArchivedFetch(Guid.NewGuid(), "283164601", default, default, "UTC", default, 0)], Ct)];
         foreach (var call in calls)
         {
             var error = await Assert.ThrowsAsync<TimeoutException>(() => call().WaitAsync(TimeSpan.FromSeconds(20), Ct));

@@ -1,5 +1,6 @@
 using Harmattan.Contracts;
 using Harmattan.Storage;
+using Harmattan.Stations;
 using Harmattan.Storage.Archive;
 using Harmattan.Transformer;
 using Microsoft.Extensions.Time.Testing;
@@ -714,6 +715,45 @@ public abstract class PipelineStoreContract : IAsyncLifetime
 
         Assert.Equal(0, report.FetchesDropped);
         Assert.Equal(all.Count, (await ArchivedIdsAsync()).Count);
+    }
+
+    [Fact]
+    public async Task Prune_after_a_change_of_zone_keeps_the_older_fetch_of_hours_no_newer_fetch_covers()
+    {
+        // Two days fetched in UTC, then the station moved to Tokyo (UTC+9) and the same dates fetched again there: Tokyo's
+        // two days end at 15:00Z of the second UTC day, so the UTC fetch's last nine hours are in no newer fetch. A UTC
+        // fetch of the first day only is covered, hour for hour, by the Tokyo fetch, and goes.
+        var tokyo = TimeZoneInfo.FindSystemTimeZoneById("Asia/Tokyo");
+        var utcTwoDays = RawFetch(Station1, DayStart, days: 2);
+        var utcFirstDay = RawFetch(Station1, DayStart, days: 1) with { FetchedAt = utcTwoDays.FetchedAt.AddHours(-1) };
+        var tokyoWindow = DayWindows.ForDays(DateOnly.FromDateTime(DayStart.UtcDateTime), DateOnly.FromDateTime(DayStart.UtcDateTime).AddDays(1), tokyo);
+        var tokyoTwoDays = RawFetch(Station1, tokyoWindow.Start, days: 2) with
+        {
+            WindowEnd = tokyoWindow.End, TimeZone = tokyo.Id, FetchedAt = utcTwoDays.FetchedAt.AddDays(1),
+        };
+        await Store.ArchiveRawFetchesAsync([utcTwoDays, utcFirstDay, tokyoTwoDays], Ct);
+
+        var report = await ArchivePruner.PruneAsync(Store, ArchiveNow, keepAllDays: 30, dryRun: false, Ct);
+
+        Assert.Equal(1, report.FetchesDropped);
+        Assert.Equal(new HashSet<Guid> { utcTwoDays.FetchId, tokyoTwoDays.FetchId }, await ArchivedIdsAsync());
+    }
+
+    [Fact]
+    public async Task A_delete_leaves_a_fetch_fetched_again_since_it_was_listed()
+    {
+        // The same readings fetched again keep their fetch id and move its time: that fetch is the newest again.
+        var fetch = RawFetch(Station1, DayStart, days: 1);
+        await Store.ArchiveRawFetchesAsync([fetch], Ct);
+        var listed = Assert.Single(await Store.GetArchivedFetchesAsync(Station1, Ct));
+        await Store.ArchiveRawFetchesAsync([fetch with { FetchedAt = fetch.FetchedAt.AddDays(10) }], Ct);
+
+        Assert.Equal(0, await Store.DeleteRawFetchesAsync([listed], Ct));
+
+        var kept = Assert.Single(await Store.GetArchivedFetchesAsync(Station1, Ct));
+        Assert.Equal(fetch.FetchedAt.AddDays(10).UtcTicks, kept.FetchedAt.UtcTicks);
+        Assert.Equal(1, await Store.DeleteRawFetchesAsync([kept], Ct));
+        Assert.Empty(await Store.GetArchivedStationIdsAsync(Ct));
     }
 
     [Fact]
