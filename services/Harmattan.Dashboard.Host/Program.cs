@@ -12,7 +12,8 @@ try
     builder.Services.AddPipelineStoreForReading(builder.Configuration);
 
     var app = builder.Build().ValidateSettings();
-    app.MapDefaultEndpoints();
+    // Its port is the one an ingress publishes: readiness says which check fails, not the store's file or hosts.
+    app.MapDefaultEndpoints(describeChecks: false);
     app.MapDashboard();
     await app.RunAsync();
     return 0;

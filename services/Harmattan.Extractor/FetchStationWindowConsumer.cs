@@ -60,8 +60,8 @@ public sealed class FetchStationWindowConsumer(AirQinoClient airQino, TimeProvid
 
         logger.LogInformation(
             "Fetched station {StationId} for {WindowStart:o} to {WindowEnd:o} ({RequestedBy}): {RowsReceived} rows received, " +
-            "{RowsInWindow} in window, {RowsSkipped} skipped; published {Chunks} chunks",
+            "{RowsInWindow} in window, {RowsSkipped} skipped; published {Chunks} chunks as fetches {FetchIds} (command {MessageId})",
             command.StationId, command.WindowStart, command.WindowEnd, command.RequestedBy, fetch.RowsReceived,
-            fetch.RowsInWindow, fetch.RowsUnparseable, messages.Count);
+            fetch.RowsInWindow, fetch.RowsUnparseable, messages.Count, messages.Select(m => m.FetchId).ToArray(), context.MessageId);
     }
 }

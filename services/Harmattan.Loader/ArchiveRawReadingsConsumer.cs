@@ -19,8 +19,8 @@ public sealed class ArchiveRawReadingsConsumer(IPipelineStore store, StoreWriteM
         StoreWriteMetrics.Written(StoreWriteMetrics.RawFetches, archived, batch.Length - archived, "already_archived");
 
         logger.LogInformation(
-            "Archived {Archived} of {Messages} raw fetches for stations {StationIds} ({AlreadyArchived} already archived)",
+            "Archived {Archived} of {Messages} raw fetches for stations {StationIds} ({AlreadyArchived} already archived): {FetchIds}",
             archived, batch.Length, batch.Select(f => f.StationId).Distinct().Order(StringComparer.Ordinal).ToArray(),
-            batch.Length - archived);
+            batch.Length - archived, batch.Select(f => f.FetchId).ToArray());
     }
 }

@@ -23,8 +23,8 @@ public sealed class StoreAveragesConsumer(IPipelineStore store, StoreWriteMonito
 
         logger.LogInformation(
             "Stored averages of {Messages} fetch(es) for stations {StationIds}: {RowsWritten} rows written, {RowsIgnored} ignored as older (or as days without rows over days stored with rows), " +
-            "{RowsRefused} refused because the stored row has no valid version (logged as errors)",
+            "{RowsRefused} refused because the stored row has no valid version (logged as errors); fetches {FetchIds}",
             batch.Length, batch.Select(a => a.StationId).Distinct().Order(StringComparer.Ordinal).ToArray(),
-            result.Written, result.IgnoredAsOlder, result.RefusedUnversioned);
+            result.Written, result.IgnoredAsOlder, result.RefusedUnversioned, batch.Select(a => a.SourceFetchId).ToArray());
     }
 }

@@ -124,16 +124,17 @@ public static class ServiceDefaults
     }
 
     /// <summary>
-    /// <c>/health/live</c>: the process answers. <c>/health/ready</c>: every check tagged "ready" passes (Degraded fails).
-    /// <c>/metrics</c>: Prometheus.
+    /// <c>/health/live</c>: the process answers. <c>/health/ready</c>: every check tagged "ready" passes (Degraded fails),
+    /// with each check's status and, when <paramref name="describeChecks"/>, its description (which names files and hosts:
+    /// left out where the port is public, the health check service logs it). <c>/metrics</c>: Prometheus.
     /// </summary>
-    public static WebApplication MapDefaultEndpoints(this WebApplication app)
+    public static WebApplication MapDefaultEndpoints(this WebApplication app, bool describeChecks = true)
     {
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
         app.MapHealthChecks("/health/ready", new HealthCheckOptions
         {
             Predicate = check => check.Tags.Contains(ReadyTag),
-            ResponseWriter = WriteReport,
+            ResponseWriter = (context, report) => WriteReport(context, report, describeChecks),
             // MassTransit reports a bus that lost its broker (every receive endpoint faulted) as Degraded, which ASP.NET
             // Core answers with 200: the compose healthcheck and the readiness probes would call it ready.
             ResultStatusCodes =
@@ -153,10 +154,10 @@ public static class ServiceDefaults
             : logger.WriteTo.Console(
                 outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {Service} {Message:lj}{NewLine}{Exception}");
 
-    private static Task WriteReport(HttpContext context, HealthReport report)
+    private static Task WriteReport(HttpContext context, HealthReport report, bool describeChecks)
     {
         context.Response.ContentType = "text/plain";
-        var lines = report.Entries.Select(e => $"{e.Key}: {e.Value.Status}{(e.Value.Description is { } d ? " - " + d : "")}");
+        var lines = report.Entries.Select(e => $"{e.Key}: {e.Value.Status}{(describeChecks && e.Value.Description is { } d ? " - " + d : "")}");
         return context.Response.WriteAsync($"{report.Status}\n{string.Join('\n', lines)}\n");
     }
 }

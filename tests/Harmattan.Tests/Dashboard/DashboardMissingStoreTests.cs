@@ -45,14 +45,15 @@ public sealed class DashboardMissingStoreTests : IDisposable
         }
         var bytes = File.Exists(StorePath) ? new FileInfo(StorePath).Length : -1;
         using var store = new SqlitePipelineStore($"Data Source={StorePath}");
-        await using var site = await DashboardSite.StartAsync(store, Ct);
+        var logs = new LogCapture();
+        await using var site = await DashboardSite.StartAsync(store, Ct, logs);
 
         using var ready = await site.Client.GetAsync("health/ready", Ct);
         using var stations = await site.Client.GetAsync("api/stations", Ct);
 
         Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
-        Assert.Contains($"no store at {StorePath}: check ConnectionStrings__Sqlite; the loader creates the store when it starts",
-            await ready.Content.ReadAsStringAsync(Ct));
+        Assert.Equal("Unhealthy\npipeline-store: Unhealthy\n", await ready.Content.ReadAsStringAsync(Ct));
+        Assert.Contains($"no store at {StorePath}: check ConnectionStrings__Sqlite; the loader creates the store when it starts", logs.Text);
         Assert.Equal(HttpStatusCode.ServiceUnavailable, stations.StatusCode);
         Assert.Equal("10", stations.Headers.RetryAfter?.ToString());
         Assert.Equal(file != "none", Directory.Exists(_folder));

@@ -72,7 +72,7 @@ public sealed class DashboardSite : IAsyncDisposable
         builder.Services.AddSingleton<TimeProvider>(time);
         builder.Services.AddDashboard(builder.Configuration);
         var app = builder.Build();
-        app.MapDefaultEndpoints();
+        app.MapDefaultEndpoints(describeChecks: false);
         app.MapDashboard();
         await app.StartAsync(cancellationToken);
         return new DashboardSite(app, new Uri(app.Urls.First() + "/"), time);

@@ -51,6 +51,12 @@ public class ObservabilityFilesTests
 
         Assert.True(exitCode == 0, output + error);
         Assert.Contains("SUCCESS", output);
+
+        // The scrape configuration as compose mounts it, its rule file included.
+        (exitCode, output, error) = Repository.RunIn(Repository.PathOf("deploy/observability"), TimeSpan.FromMinutes(2),
+            promtool!, "check", "config", "prometheus.yml");
+        Assert.True(exitCode == 0, output + error);
+        Assert.Contains("SUCCESS: prometheus.yml is valid prometheus config file syntax", output);
     }
 
     [Fact]

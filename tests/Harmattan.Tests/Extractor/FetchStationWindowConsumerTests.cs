@@ -201,6 +201,13 @@ public class FetchStationWindowConsumerTests
             Assert.Equal(12, harness.Published.Select<RawReadingsFetched>(Ct).Single().Context.Message.Readings.Count);
             var warning = Assert.Single(logs.Entries, e => e.Level == LogLevel.Warning && e.Message.Contains(station));
             Assert.Contains("has 12 of 24 rows without the start of an hour as timestamp (first: \"2023-11-20 01:30:00\"", warning.Message);
+            // The line a fetch is followed by through the transformer's and the loader's logs.
+            var fetchId = harness.Published.Select<RawReadingsFetched>(Ct).Single().Context.Message.FetchId;
+            var deadline = DateTime.UtcNow.AddSeconds(10);
+            while (!logs.Entries.Any(e => e.Message.StartsWith($"Fetched station {station} ", StringComparison.Ordinal)) && DateTime.UtcNow < deadline)
+                await Task.Delay(20, Ct);
+            var fetched = Assert.Single(logs.Entries, e => e.Message.StartsWith($"Fetched station {station} ", StringComparison.Ordinal));
+            Assert.Contains($"published 1 chunks as fetches {fetchId}", fetched.Message);
             await harness.Stop(Ct);
         }
         finally

@@ -200,6 +200,26 @@ public class ServiceDefaultsTests
     }
 
     [Fact]
+    public async Task Ready_on_a_public_port_names_the_failing_check_without_its_description()
+    {
+        var builder = WebApplication.CreateBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.AddServiceDefaults("test", defaultPort: 0);
+        builder.Services.AddHealthChecks().AddCheck("pipeline-store",
+            () => HealthCheckResult.Unhealthy("no store at /srv/harmattan/harmattan.db"), [ServiceDefaults.ReadyTag]);
+        await using var app = builder.Build();
+        app.MapDefaultEndpoints(describeChecks: false);
+        await app.StartAsync(Ct);
+        using var http = new HttpClient { BaseAddress = new Uri(app.Urls.First()) };
+
+        var ready = await http.GetAsync("/health/ready", Ct);
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
+        Assert.Equal("Unhealthy\npipeline-store: Unhealthy\n", await ready.Content.ReadAsStringAsync(Ct));
+        await app.StopAsync(Ct);
+    }
+
+    [Fact]
     public async Task A_port_another_process_listens_on_is_named_with_the_setting_that_moves_the_service()
     {
         using var other = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);

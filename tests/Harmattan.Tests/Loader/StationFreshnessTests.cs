@@ -3,6 +3,7 @@ using Harmattan.Hosting.Telemetry;
 using Harmattan.Loader;
 using Harmattan.Storage.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 
@@ -59,6 +60,44 @@ public sealed class StationFreshnessTests : IDisposable
         var ages = AgesOf(factory);
         Assert.Equal(["283164601"], ages.Keys);
         Assert.Equal(TimeSpan.FromHours(3).TotalSeconds, ages["283164601"]);
+    }
+
+    [Fact]
+    public async Task A_store_it_cannot_read_is_a_warning_naming_the_reason_once_not_every_minute()
+    {
+        var folder = Directory.CreateTempSubdirectory("harmattan-freshness-").FullName;
+        try
+        {
+            // A folder as the store's file: every read fails with the same reason.
+            using var store = new SqlitePipelineStore($"Data Source={folder}");
+            var time = new FakeTimeProvider(new DateTimeOffset(2023, 11, 2, 3, 0, 0, TimeSpan.Zero));
+            await using var meters = new ServiceCollection().AddMetrics().BuildServiceProvider();
+            var logs = new LogCapture();
+            using var loggers = LoggerFactory.Create(builder => builder.AddProvider(logs));
+            using var freshness = new StationFreshness(store, time, meters.GetRequiredService<IMeterFactory>(), ["283164601"],
+                loggers.CreateLogger<StationFreshness>());
+
+            await freshness.StartAsync(Ct);
+            var deadline = DateTime.UtcNow.AddSeconds(20);
+            while (!logs.Entries.Any(e => e.Level == LogLevel.Warning))
+            {
+                Assert.True(DateTime.UtcNow < deadline, "no warning within 20 seconds");
+                await Task.Delay(20, Ct);
+            }
+            for (var minute = 0; minute < 3; minute++)
+            {
+                time.Advance(StationFreshness.RefreshInterval);
+                await Task.Delay(200, Ct);
+            }
+            await freshness.StopAsync(Ct);
+
+            var warning = Assert.Single(logs.Entries, e => e.Level == LogLevel.Warning);
+            Assert.StartsWith("Could not read the newest hour of station 283164601, so its data age is not reported: ", warning.Message);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
     }
 
     public void Dispose()
