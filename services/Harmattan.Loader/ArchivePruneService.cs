@@ -38,9 +38,10 @@ public sealed class ArchivePruneService(
             await store.RequireKnownSchemaAsync(cancellationToken);
             var report = await ArchivePruner.PruneAsync(store, now, options.Value.KeepAllDays, dryRun: false, cancellationToken);
             logger.LogInformation(
-                "Pruned the raw archive: {FetchesDropped} fetches ({BytesDropped} bytes of readings) dropped, {FetchesKept} ({BytesKept} bytes) kept over {Stations} stations, {FetchedAgain} of them fetched again while it pruned",
-                report.FetchesDropped, report.BytesDropped, report.FetchesKept, report.BytesKept, report.Stations.Count,
-                report.Stations.Sum(s => s.FetchedAgain));
+                "Pruned the raw archive: {FetchesDropped} fetches ({BytesDropped} bytes of readings) dropped, {FetchesKept} ({BytesKept} bytes) kept over {Stations} stations",
+                report.FetchesDropped, report.BytesDropped, report.FetchesKept, report.BytesKept, report.Stations.Count);
+            if (report.Stations.Sum(s => s.FetchedAgain) is > 0 and var fetchedAgain)
+                logger.LogInformation("{FetchedAgain} of the fetches kept were fetched again while the prune ran, and stay", fetchedAgain);
         }
         catch (NewerStoreException newer)
         {

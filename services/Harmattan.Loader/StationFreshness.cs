@@ -52,9 +52,9 @@ public sealed class StationFreshness : StoppableBackgroundService
     protected override async Task RunAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(RefreshInterval, _time);
-        // Said once, and again when the reason changes: until a read succeeds no age is reported, and an alert on the
-        // ages missing must be explained by the log.
-        string? failing = null;
+        // Said once per station, and again when the reason changes: until a read succeeds no age is reported, and an
+        // alert on the ages missing must be explained by the log.
+        var failing = new Dictionary<string, string>(StringComparer.Ordinal);
         do
         {
             foreach (var station in _newestHour.Keys)
@@ -63,16 +63,15 @@ public sealed class StationFreshness : StoppableBackgroundService
                 {
                     var activity = await _store.GetStationActivityAsync(station, stoppingToken);
                     Advance(station, activity.LastReadingHour ?? NothingStored);
-                    if (failing is not null)
-                        _logger.LogInformation("The stations' data ages are read from the store again");
-                    failing = null;
+                    if (failing.Remove(station))
+                        _logger.LogInformation("The newest hour of station {StationId} is read from the store again", station);
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {
-                    if (ex.Message != failing)
+                    if (!failing.TryGetValue(station, out var reason) || reason != ex.Message)
                         _logger.LogWarning("Could not read the newest hour of station {StationId}, so its data age is not reported: {Reason}",
                             station, ex.Message);
-                    failing = ex.Message;
+                    failing[station] = ex.Message;
                 }
             }
         }

@@ -44,7 +44,7 @@ public static class ServiceDefaults
 
     private const string AddressInUseFix =
         " Another process listens there (another copy of this service?): stop it, or give this service another address with " +
-        "ASPNETCORE_URLS, e.g. ASPNETCORE_URLS=http://localhost:5201.";
+        "ASPNETCORE_URLS (ASPNETCORE_URLS=http://localhost:PORT with a free PORT; http://+:PORT in a container).";
 
     private static bool Caused<T>(Exception ex) where T : Exception
     {
@@ -103,7 +103,9 @@ public static class ServiceDefaults
     public static void RequireLogLevels(IConfiguration configuration)
     {
         var minimum = configuration.GetSection("Serilog:MinimumLevel");
-        IConfigurationSection[] levels = [minimum, minimum.GetSection("Default"), .. minimum.GetSection("Override").GetChildren()];
+        // An override may also name a level switch ("$name", declared under Serilog:LevelSwitches), or be empty (ignored).
+        IConfigurationSection[] levels = [minimum, minimum.GetSection("Default"),
+            .. minimum.GetSection("Override").GetChildren().Where(o => !string.IsNullOrEmpty(o.Value) && !o.Value.StartsWith('$'))];
         foreach (var level in levels)
         {
             if (level.Value is { } value && !Enum.TryParse<LogEventLevel>(value, ignoreCase: true, out _))

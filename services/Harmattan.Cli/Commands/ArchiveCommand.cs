@@ -77,12 +77,12 @@ public static class ArchiveCommand
         var report = await ArchivePruner.PruneAsync(store, now, keepAllDays ?? options.KeepAllDays, dryRun, cancellationToken);
         var verb = dryRun ? "would drop" : "dropped";
         // The loader prunes with its own setting: one configured only there is not this command's.
-        var window = keepAllDays is { } given ? $"--keep-all-days {given}"
-            : host.Services.GetRequiredService<IConfiguration>()[$"{ArchiveOptions.Section}:{nameof(ArchiveOptions.KeepAllDays)}"] is null
-                ? $"Archive:KeepAllDays {options.KeepAllDays}, the default: the loader's own setting is not read here; give it with --keep-all-days"
-                : $"Archive:KeepAllDays {options.KeepAllDays}";
+        var window = keepAllDays is { } given ? $"--keep-all-days {given}" : $"Archive:KeepAllDays {options.KeepAllDays}";
         AnsiConsole.MarkupLineInterpolated(
             $"Kept: every fetch since {report.KeepAllSince:yyyy-MM-dd HH:mm} UTC ({window}), then the newest of each station-day and of each hour.");
+        if (keepAllDays is null && host.Services.GetRequiredService<IConfiguration>()[$"{ArchiveOptions.Section}:{nameof(ArchiveOptions.KeepAllDays)}"] is null)
+            AnsiConsole.MarkupLineInterpolated(
+                $"[yellow]Archive:KeepAllDays is not set for this command: its default, {options.KeepAllDays} days, was kept whole. If the loader keeps more, give the same with --keep-all-days.[/]");
         foreach (var station in report.Stations)
             AnsiConsole.MarkupLineInterpolated(
                 $"  station {StoredStations.Printed(station.StationId)}: {verb} {Counted.Of(station.Dropped.Fetches, "fetch", "fetches")} ({Bytes(station.Dropped.ReadingsBytes)}), keeps {station.Kept.Fetches} ({Bytes(station.Kept.ReadingsBytes)}){(station.FetchedAgain > 0 ? $", {station.FetchedAgain} of them fetched again while it pruned" : "")}");

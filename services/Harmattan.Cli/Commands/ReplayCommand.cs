@@ -242,7 +242,7 @@ public static class ReplayCommand
             // Read whole before the station's first fetch is sent: the loader rewrites these days while the next months
             // are read, and the fetches they were stored from, which may have to be sent, would be lost from sight.
             var storedAll = await store.GetDailyAveragesAsync(station.StationId, station.From, station.To, cancellationToken);
-            var storedZones = storedAll.ToDictionary(day => day.Date, day => day.TimeZone);
+            var neighbours = await StoredNeighboursAsync(store, station, storedAll, cancellationToken);
             for (var from = station.From; from <= station.To; from = from.AddDays(DaysPerRead))
             {
                 var to = from.AddDays(DaysPerRead - 1) < station.To ? from.AddDays(DaysPerRead - 1) : station.To;
@@ -256,7 +256,7 @@ public static class ReplayCommand
                         needed.Add(withRows.FetchId);
                 var newest = ArchiveRetention.NewestPerWindow(archived, order).ToList();
                 foreach (var fetch in newest.Concat(archived.Where(f => needed.Contains(f.FetchId))))
-                    if (sent.Add(fetch.FetchId) && CutToDays(fetch, station, storedZones) is { } cut)
+                    if (sent.Add(fetch.FetchId) && CutToDays(fetch, station, needed.Contains(fetch.FetchId) ? null : neighbours) is { } cut)
                         yield return cut;
             }
         }
@@ -273,14 +273,43 @@ public static class ReplayCommand
         day.TimeZone is { } id && StationsOptions.TryFindTimeZone(id, out var zone) ? zone : station.TimeZone;
 
     /// <summary>
+    /// The stored days just outside a station's asked range, by the instants their hours end and begin, each in the zone
+    /// it was cut in; and the zones of the stored days of the range.
+    /// </summary>
+    private sealed class StoredNeighbours
+    {
+        /// <summary>Where the stored days before the range end (the latest), or null.</summary>
+        public DateTimeOffset? BeforeEnds { get; init; }
+
+        /// <summary>Where the stored days after the range begin (the earliest), or null.</summary>
+        public DateTimeOffset? AfterBegins { get; init; }
+
+        public required IReadOnlyDictionary<DateOnly, string?> StoredZones { get; init; }
+    }
+
+    private static async Task<StoredNeighbours> StoredNeighboursAsync(IPipelineStore store, StationDays station,
+        IReadOnlyList<StoredDailyAverage> storedInRange, CancellationToken cancellationToken)
+    {
+        // Two days on either side: two zones' days lie at most a day apart.
+        var before = await store.GetDailyAveragesAsync(station.StationId, station.From.AddDays(-2), station.From.AddDays(-1), cancellationToken);
+        var after = await store.GetDailyAveragesAsync(station.StationId, station.To.AddDays(1), station.To.AddDays(2), cancellationToken);
+        return new StoredNeighbours
+        {
+            BeforeEnds = before.Count == 0 ? null : before.Max(day => DayWindows.StartOfDay(day.Date.AddDays(1), ZoneOf(day, station))),
+            AfterBegins = after.Count == 0 ? null : after.Min(day => DayWindows.StartOfDay(day.Date, ZoneOf(day, station))),
+            StoredZones = storedInRange.ToDictionary(day => day.Date, day => day.TimeZone),
+        };
+    }
+
+    /// <summary>
     /// The part of <paramref name="fetch"/> inside the asked days, cut in the fetch's own zone so that it stays whole
     /// days. A day outside the range may have a newer fetch that the range does not reach: recomputed from this one
-    /// with a raised algorithm version, it would replace that newer fetch's averages with older data. Left out too, at
-    /// either end of the cut, are the days stored in another zone (<paramref name="storedZones"/>: after a change of the
-    /// station's zone, cut in the new one by a newer fetch that is sent as well): this fetch never wins those days, and
-    /// its hours past them belong to the next stored day, which may lie outside the range.
+    /// with a raised algorithm version, it would replace that newer fetch's averages with older data. For the same
+    /// reason, after a change of the station's zone, a day at either end of the cut that is stored in the other zone (by
+    /// a newer fetch, sent as well) is left out when its hours reach into a stored day outside the range
+    /// (<paramref name="neighbours"/>; null for a fetch a stored day needs, which is sent whole).
     /// </summary>
-    private static RawReadingsFetched? CutToDays(RawReadingsFetched fetch, StationDays station, IReadOnlyDictionary<DateOnly, string?> storedZones)
+    private static RawReadingsFetched? CutToDays(RawReadingsFetched fetch, StationDays station, StoredNeighbours? neighbours)
     {
         // A zone that cannot be found fails in the transformer, which names it; sent whole, that error reaches the user,
         // but only for a fetch that reaches the asked days in the station's zone: the reads reach further.
@@ -291,15 +320,19 @@ public static class ReplayCommand
         var end = fetch.WindowEnd < range.End ? fetch.WindowEnd : range.End;
         if (start >= end)
             return null;
-        var (first, last) = DayWindows.DaysOf(start, end, zone);
-        bool StoredInAnotherZone(DateOnly day) => storedZones.TryGetValue(day, out var stored) && stored is not null && stored != fetch.TimeZone;
-        while (first <= last && StoredInAnotherZone(first))
-            first = first.AddDays(1);
-        while (last >= first && StoredInAnotherZone(last))
-            last = last.AddDays(-1);
-        if (first > last)
-            return null;
-        (start, end) = (DayWindows.StartOfDay(first, zone), DayWindows.StartOfDay(last.AddDays(1), zone));
+        if (neighbours is not null)
+        {
+            var (first, last) = DayWindows.DaysOf(start, end, zone);
+            bool StoredInAnotherZone(DateOnly day) =>
+                neighbours.StoredZones.TryGetValue(day, out var stored) && stored is not null && stored != fetch.TimeZone;
+            while (first <= last && StoredInAnotherZone(first) && DayWindows.StartOfDay(first, zone) < neighbours.BeforeEnds)
+                first = first.AddDays(1);
+            while (last >= first && StoredInAnotherZone(last) && DayWindows.StartOfDay(last.AddDays(1), zone) > neighbours.AfterBegins)
+                last = last.AddDays(-1);
+            if (first > last)
+                return null;
+            (start, end) = (DayWindows.StartOfDay(first, zone), DayWindows.StartOfDay(last.AddDays(1), zone));
+        }
         if (start == fetch.WindowStart && end == fetch.WindowEnd)
             return fetch;
         return fetch with

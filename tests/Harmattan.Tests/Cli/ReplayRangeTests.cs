@@ -118,6 +118,50 @@ public sealed class ReplayRangeTests() : TemporaryStoreTest("replay-range")
     }
 
     [Fact]
+    public async Task After_a_change_of_zone_the_hours_only_an_older_fetch_holds_are_recomputed_by_a_range_that_reaches_them()
+    {
+        // Two days cut in UTC, then the same dates cut in Tokyo: its second day ends at 15:00Z, and the UTC fetch's last
+        // nine hours are in no Tokyo fetch and no stored day. Prune keeps the UTC fetch for them; replay must send it.
+        var tokyo = TimeZoneInfo.FindSystemTimeZoneById("Asia/Tokyo");
+        var utc = Fetch(September1, 2, co: 0.5, fetchedAt: Builders.Midnight(September1.AddDays(2)).AddHours(1));
+        var refetched = DayWindows.ForDays(September1, September1.AddDays(1), tokyo);
+        var inTokyo = Builders.RawFetch(Station, refetched.Start, days: 2,
+            [.. Enumerable.Range(0, 48).Select(h => Builders.Reading(refetched.Start.AddHours(h), (QuantityNames.Co, 1.0)))],
+            utc.FetchedAt.AddDays(1), timeZone: tokyo.Id);
+        await Store.ArchiveRawFetchesAsync([utc, inTokyo], Ct);
+        await ComputeAndStoreAsync([utc, inTokyo], algorithmVersion: 1);
+
+        var sent = await ReplayCommand.ArchivedFetchesAsync(Store,
+            [new StationDays(Station, tokyo, September1.AddDays(-3), September1.AddDays(5))], FetchTimeOrder.Now(TimeProvider.System), Ct).ToListAsync(Ct);
+        await ComputeAndStoreAsync(sent, algorithmVersion: 2);
+
+        Assert.Contains(utc.FetchId, sent.Select(f => f.FetchId));
+        var edge = await Store.GetHourlyAveragesAsync(Station, refetched.End, Builders.Midnight(September1.AddDays(2)), Ct);
+        Assert.Equal(9, edge.Count);
+        Assert.All(edge, hour => Assert.Equal((2, utc.FetchId), (hour.AlgorithmVersion, hour.SourceFetchId)));
+        var days = await Store.GetDailyAveragesAsync(Station, September1, September1.AddDays(1), Ct);
+        Assert.All(days, day => Assert.Equal((2, inTokyo.FetchId), (day.AlgorithmVersion, day.SourceFetchId)));
+    }
+
+    [Fact]
+    public async Task After_a_change_of_zone_a_day_stored_without_rows_gets_the_rows_of_a_fetch_cut_in_the_old_zone()
+    {
+        // Fetched in UTC with rows but never loaded; the station moved to Tokyo, where the refetch had no rows.
+        var tokyo = TimeZoneInfo.FindSystemTimeZoneById("Asia/Tokyo");
+        var september3 = September1.AddDays(2);
+        var utc = Fetch(september3, 1, co: 0.5, fetchedAt: Builders.Midnight(september3.AddDays(1)).AddHours(1));
+        var day = DayWindows.ForDays(september3, september3, tokyo);
+        var empty = Builders.RawFetch(Station, day.Start, days: 1, [], utc.FetchedAt.AddDays(1), timeZone: tokyo.Id);
+        await Store.ArchiveRawFetchesAsync([utc, empty], Ct);
+        await ComputeAndStoreAsync([empty], algorithmVersion: 1);
+
+        var sent = await ReplayCommand.ArchivedFetchesAsync(Store,
+            [new StationDays(Station, tokyo, september3, september3)], FetchTimeOrder.Now(TimeProvider.System), Ct).ToListAsync(Ct);
+
+        Assert.Contains(utc.FetchId, sent.Select(f => f.FetchId));
+    }
+
+    [Fact]
     public async Task Days_a_later_fetch_sent_no_row_for_are_recomputed_from_the_fetch_they_wereStored_from()
     {
         // The same week fetched again during an outage that answered nothing: the stored days kept the first fetch's rows.

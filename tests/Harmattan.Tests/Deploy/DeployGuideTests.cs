@@ -137,6 +137,12 @@ public class DeployGuideTests
                 Assert.DoesNotContain($"{words[0]}/{name}", rendered);
         }
         Assert.Contains(deletes, d => d.EndsWith("configmap harmattan-config", StringComparison.Ordinal));
+        // The pods of the release before read that ConfigMap until the new release has rolled out, and after a rollback.
+        var commands = GuideCommands();
+        var configDelete = commands.FindIndex(c => c.EndsWith("configmap harmattan-config", StringComparison.Ordinal));
+        var apply = commands.FindLastIndex(configDelete, c => c.StartsWith(FirstProductionApply, StringComparison.Ordinal));
+        Assert.True(apply >= 0 && commands.Skip(apply).Take(configDelete - apply).Any(c => c.Contains("rollout status", StringComparison.Ordinal)),
+            "the upgrade deletes the ConfigMap without a hash before the new release has rolled out");
     }
 
     /// <summary>The lines of the guide's ```bash blocks, continuation lines joined, comments and blank lines left out.</summary>

@@ -110,6 +110,28 @@ public class KubernetesManifestTests
         }
     }
 
+    [Theory]
+    [MemberData(nameof(Kustomizations))]
+    public void Every_file_a_kustomization_reads_is_in_git_not_only_in_a_working_tree(string kustomization)
+    {
+        var git = Repository.FindTool("git");
+        Assert.SkipWhen(git is null || !Directory.Exists(Repository.PathOf(".git")), "not a git checkout, or git is not on PATH");
+        var file = Yaml.ParseAll(File.ReadAllText(Repository.PathOf($"{kustomization}/kustomization.yaml"))).Single();
+        IEnumerable<string> named =
+        [
+            .. file.List("resources").Cast<string>(),
+            .. file.List("patches").Select(p => p.Text("path")).OfType<string>(),
+            .. file.List("configMapGenerator").Concat(file.List("secretGenerator")).SelectMany(g => g.List("envs").Concat(g.List("files"))).Cast<string>(),
+        ];
+
+        foreach (var path in named.Where(p => !p.StartsWith("../", StringComparison.Ordinal)))
+        {
+            // A file git ignores is in the checkout it was made in, and missing from every clone.
+            var (exitCode, output, error) = Repository.Run(git!, "ls-files", "--error-unmatch", $"{kustomization}/{path}");
+            Assert.True(exitCode == 0, $"{kustomization}/kustomization.yaml names {path}, which git does not track (ignored?): {output}{error}");
+        }
+    }
+
     [Fact]
     public void The_configuration_s_name_changes_with_its_content_so_that_a_change_rolls_the_pods_and_a_rollback_reads_its_own()
     {

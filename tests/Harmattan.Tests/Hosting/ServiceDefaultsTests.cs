@@ -234,7 +234,8 @@ public class ServiceDefaultsTests
 
         var reason = ServiceDefaults.StopReason(error);
         Assert.Contains($"127.0.0.1:{port}", reason);
-        Assert.EndsWith("give this service another address with ASPNETCORE_URLS, e.g. ASPNETCORE_URLS=http://localhost:5201.", reason);
+        Assert.EndsWith("give this service another address with ASPNETCORE_URLS (ASPNETCORE_URLS=http://localhost:PORT with a free PORT; " +
+            "http://+:PORT in a container).", reason);
     }
 
     [Theory]
@@ -251,6 +252,9 @@ public class ServiceDefaultsTests
         Assert.Equal($"{key} '{level}' is not a log level (environment variable {key.Replace(":", "__")}): use one of Verbose, Debug, " +
             "Information, Warning, Error, Fatal.", ServiceDefaults.StopReason(error));
         ServiceDefaults.RequireLogLevels(Configuration((key, "warning")));
+        ServiceDefaults.RequireLogLevels(Configuration((key, "2")));
+        // What Serilog reads as no override, or as a level switch's name.
+        ServiceDefaults.RequireLogLevels(Configuration(("Serilog:MinimumLevel:Override:Polly", ""), ("Serilog:MinimumLevel:Override:MassTransit", "$quiet")));
     }
 
     [Fact]

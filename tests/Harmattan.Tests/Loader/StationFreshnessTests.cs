@@ -1,3 +1,5 @@
+using System.Reflection;
+using Harmattan.Storage;
 using System.Diagnostics.Metrics;
 using Harmattan.Hosting.Telemetry;
 using Harmattan.Loader;
@@ -97,6 +99,68 @@ public sealed class StationFreshnessTests : IDisposable
         finally
         {
             Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task One_station_it_cannot_read_beside_others_it_can_is_one_warning_not_one_a_minute()
+    {
+        using var sqlite = new SqlitePipelineStore($"Data Source={_path}");
+        await sqlite.InitializeAsync(Ct);
+        var store = DispatchProxy.Create<IPipelineStore, FailingForOneStation>();
+        ((FailingForOneStation)(object)store).Inner = sqlite;
+        var time = new FakeTimeProvider(new DateTimeOffset(2023, 11, 2, 3, 0, 0, TimeSpan.Zero));
+        await using var meters = new ServiceCollection().AddMetrics().BuildServiceProvider();
+        var logs = new LogCapture();
+        using var loggers = LoggerFactory.Create(builder => builder.AddProvider(logs));
+        using var freshness = new StationFreshness(store, time, meters.GetRequiredService<IMeterFactory>(),
+            ["283164601", FailingForOneStation.Station], loggers.CreateLogger<StationFreshness>());
+
+        await freshness.StartAsync(Ct);
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (((FailingForOneStation)(object)store).Reads < 2)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the store was not read within 20 seconds");
+            await Task.Delay(20, Ct);
+        }
+        for (var minute = 1; minute <= 3; minute++)
+        {
+            time.Advance(StationFreshness.RefreshInterval);
+            while (((FailingForOneStation)(object)store).Reads < 2 * (minute + 1))
+            {
+                Assert.True(DateTime.UtcNow < deadline, "the store was not read again within 20 seconds");
+                await Task.Delay(20, Ct);
+            }
+        }
+        await freshness.StopAsync(Ct);
+
+        var warning = Assert.Single(logs.Entries, e => e.Level == LogLevel.Warning);
+        Assert.Contains($"station {FailingForOneStation.Station}, so its data age is not reported: its row cannot be read", warning.Message);
+        Assert.DoesNotContain(logs.Entries, e => e.Message.Contains("read from the store again", StringComparison.Ordinal));
+    }
+
+    /// <summary>A store whose reads of one station's activity fail; it counts every read.</summary>
+    public class FailingForOneStation : DispatchProxy
+    {
+        public const string Station = "283181971";
+        public IPipelineStore Inner { get; set; } = null!;
+        private int _reads;
+        public int Reads => Volatile.Read(ref _reads);
+
+        protected override object? Invoke(MethodInfo? method, object?[]? args)
+        {
+            if (method!.Name != nameof(IPipelineStore.GetStationActivityAsync))
+                return method.Invoke(Inner, args);
+            try
+            {
+                return (string)args![0]! == Station
+                    ? Task.FromException<StationActivity>(new InvalidOperationException("its row cannot be read"))
+                    : method.Invoke(Inner, args);
+            }
+            finally
+            {
+                Interlocked.Increment(ref _reads);
+            }
         }
     }
 
