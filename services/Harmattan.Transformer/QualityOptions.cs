@@ -1,6 +1,7 @@
 using System.ComponentModel.DataAnnotations;
 using System.Globalization;
 using Harmattan.Contracts;
+using Harmattan.Hosting;
 
 namespace Harmattan.Transformer;
 
@@ -54,7 +55,7 @@ public sealed class QualityOptions
                     && bound.Value is { } text
                     && !double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out _))
                     return $"{bound.Path} '{text}' is not a number (with a dot for decimals, e.g. 0.75) " +
-                           $"(environment variable {bound.Path.Replace(":", "__", StringComparison.Ordinal)}).";
+                           $"(environment variable {EnvironmentVariables.Of(bound.Path)}).";
         return null;
     }
 

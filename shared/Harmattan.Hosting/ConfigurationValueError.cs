@@ -22,7 +22,7 @@ public static partial class ConfigurationValueError
                 continue;
             var key = match.Groups["key"].Value;
             return $"{key} '{match.Groups["value"].Value}' is not {Expected(match.Groups["type"].Value)} " +
-                   $"(environment variable {key.Replace(":", "__", StringComparison.Ordinal)}).";
+                   $"(environment variable {EnvironmentVariables.Of(key)}).";
         }
         return null;
     }

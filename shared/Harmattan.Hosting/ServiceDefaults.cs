@@ -110,7 +110,7 @@ public static class ServiceDefaults
         {
             if (level.Value is { } value && !Enum.TryParse<LogEventLevel>(value, ignoreCase: true, out _))
                 throw new InvalidSettingException($"{level.Path} '{value}' is not a log level (environment variable " +
-                    $"{level.Path.Replace(":", "__", StringComparison.Ordinal)}): use one of {string.Join(", ", Enum.GetNames<LogEventLevel>())}.");
+                    $"{EnvironmentVariables.Of(level.Path)}): use one of {string.Join(", ", Enum.GetNames<LogEventLevel>())}.");
         }
     }
 

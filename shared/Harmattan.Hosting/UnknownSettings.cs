@@ -60,7 +60,7 @@ public static class UnknownSettings
             return null;
         var setting = misspelt.GetChildren().First().Key;
         var key = $"{misspelt.Key}:{setting}";
-        return $"{key} is not a setting (environment variable {key.Replace(":", "__", StringComparison.Ordinal)}): did you mean {section}:{setting}?";
+        return $"{key} is not a setting (environment variable {EnvironmentVariables.Of(key)}): did you mean {section}:{setting}?";
     }
 
     /// <summary>A class whose own writable properties are settings one level further down (not a string, a list or a value).</summary>
@@ -74,7 +74,7 @@ public static class UnknownSettings
         var fix = closest is not null && EditDistance.Between(closest.ToLowerInvariant(), unknown.ToLowerInvariant()) <= Math.Max(2, closest.Length / 4)
             ? $"did you mean {section}:{closest}?"
             : $"the {section} settings are {string.Join(", ", names.Order(StringComparer.Ordinal))}.";
-        return $"{key} is not a setting (environment variable {key.Replace(":", "__", StringComparison.Ordinal)}): {fix}";
+        return $"{key} is not a setting (environment variable {EnvironmentVariables.Of(key)}): {fix}";
     }
 
     internal sealed class Validator<T>(IConfiguration configuration, string section, IReadOnlyCollection<Type> types)
