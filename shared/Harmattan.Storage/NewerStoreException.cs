@@ -10,4 +10,9 @@ namespace Harmattan.Storage;
 /// <param name="goBack">How to return to the earlier version's data, e.g. "a backup taken before the upgrade with `harmattan restore`".</param>
 public sealed class NewerStoreException(string store, long storedSchema, long knownSchema, string goBack)
     : Exception($"{store} was written by a newer version of Harmattan (store schema {storedSchema}; this version knows up to " +
-        $"{knownSchema}) and was left as it is: run the version that wrote it, or a later one, or restore {goBack}");
+        $"{knownSchema}) and was left as it is: run the version that wrote it, or a later one, or restore {goBack}")
+{
+    public long StoredSchema { get; } = storedSchema;
+
+    public long KnownSchema { get; } = knownSchema;
+}

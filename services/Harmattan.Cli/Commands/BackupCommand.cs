@@ -47,15 +47,25 @@ public static class BackupCommand
         // Written under another name and renamed when whole, so that a copy stopped halfway never passes for a backup.
         var sourceBytes = StoreLocation.SqliteBytes(source);
         var clock = Stopwatch.StartNew();
+        var copied = false;
         try
         {
-            await SqliteCopy.CopyAsync(source, target.FullName + ".partial", cancellationToken);
-            File.Move(target.FullName + ".partial", target.FullName);
+            using var copy = await SqliteCopy.CopyAsync(source, target.FullName + ".partial", "harmattan backup", cancellationToken);
+            copied = true;
+            // As private as the store: the backup holds the same readings.
+            if (!OperatingSystem.IsWindows())
+                File.SetUnixFileMode(copy.Path, File.GetUnixFileMode(StoreLocation.FinalPath(source)));
+            copy.MoveTo(target.FullName);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             AnsiConsole.MarkupLineInterpolated($"Stopped: no backup written ({target.FullName} was not created).");
             return CliException.FailureExitCode;
+        }
+        catch (IOException) when (copied && File.Exists(target.FullName))
+        {
+            throw CliException.Failure($"--out: {target.FullName} was created while the backup ran (by another backup?) and was left as it is; " +
+                "this backup was not kept: name another file.");
         }
         catch (Exception e) when (e is SqliteException or IOException or UnauthorizedAccessException)
         {
@@ -63,7 +73,7 @@ public static class BackupCommand
         }
 
         AnsiConsole.MarkupLineInterpolated(
-            $"Backed up SQLite {source} ({ArchiveCommand.Bytes(sourceBytes)} with its write-ahead log) to {target.FullName} ({ArchiveCommand.Bytes(new FileInfo(target.FullName).Length)}) in {Durations.Format(clock.Elapsed)}.");
+            $"Backed up SQLite {source} ({ArchiveCommand.Bytes(sourceBytes)} with its write-ahead log) to {target.FullName} ({ArchiveCommand.Bytes(new FileInfo(target.FullName).Length)}) in {Durations.FormatMeasured(clock.Elapsed)}.");
         AnsiConsole.MarkupLineInterpolated(
             $"To restore it: stop the services, then harmattan restore --backup {target.FullName} --db {source}.");
         return 0;

@@ -35,6 +35,10 @@ public static partial class Durations
         return text.Length > 0 ? text : "1s";
     }
 
+    /// <summary>A time measured, to a tenth of a second under a minute (<c>0.7s</c>, <c>12.4s</c>), else as <see cref="Format"/>.</summary>
+    public static string FormatMeasured(TimeSpan duration) =>
+        duration < TimeSpan.FromMinutes(1) ? $"{duration.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)}s" : Format(duration);
+
     /// <summary>Written in the syntax, with more digits than it reads: <c>100000d</c>.</summary>
     public static bool IsTooLong(string text) =>
         text.Trim() is { Length: > 0 } trimmed && !Pattern().IsMatch(trimmed) && AnyDigits().IsMatch(trimmed);

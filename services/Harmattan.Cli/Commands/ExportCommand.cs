@@ -299,7 +299,7 @@ public static class ExportCommand
     }
 
     /// <summary>The file is locked by another process: a sharing violation on Windows, EWOULDBLOCK from the lock elsewhere.</summary>
-    private static bool HeldByAnother(IOException error) => error.HResult == (OperatingSystem.IsWindows() ? unchecked((int)0x80070020)
+    internal static bool HeldByAnother(IOException error) => error.HResult == (OperatingSystem.IsWindows() ? unchecked((int)0x80070020)
         : OperatingSystem.IsMacOS() || OperatingSystem.IsFreeBSD() ? 35 : 11);
 
     private static StreamWriter Open(FileInfo file, string path, bool creating, bool append = false)

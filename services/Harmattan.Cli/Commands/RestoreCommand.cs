@@ -41,17 +41,22 @@ public static class RestoreCommand
         var store = StoreLocation.SqliteFile(builder.Configuration) ?? throw CliException.Usage(
             $"restore replaces a SQLite store, and the store configured is {StoreLocation.Describe(builder.Configuration)}: restore MongoDB " +
             "with mongorestore (README, \"Backups\"), or give the SQLite file with --db.");
+        // A store linked from elsewhere (onto a data disk) is restored where the link leads, and the link kept.
+        store = StoreLocation.FinalPath(store);
         await RequireBackupAsync(backup, store, cancellationToken);
         await RequireStoreOrNothingAsync(store, cancellationToken);
 
         var unfinished = store + ".restoring";
         var kept = File.Exists(store) ? KeptName(store, DateTime.UtcNow) : null;
+        string? ownerRefused = null;
         try
         {
             // Held until the swap: a service that starts meanwhile cannot open the store and write to the file being replaced.
             await using var exclusive = kept is null ? null : await LockAsync(store, cancellationToken);
-            await SqliteCopy.CopyAsync(backup.FullName, unfinished, cancellationToken);
-            await UseWriteAheadLogAsync(unfinished, cancellationToken);
+            using var copy = await SqliteCopy.CopyAsync(backup.FullName, unfinished, "harmattan restore", cancellationToken);
+            await UseWriteAheadLogAsync(copy.Path, cancellationToken);
+            if (kept is not null)
+                ownerRefused = FileOwnership.CopyTo(store, copy.Path);
             if (exclusive is not null)
             {
                 // The store's latest writes move from its log into the file that is kept.
@@ -64,17 +69,15 @@ public static class RestoreCommand
             // A log or index left beside the store belongs to the file kept: SQLite would apply it to the restored one.
             File.Delete(store + "-wal");
             File.Delete(store + "-shm");
-            File.Move(unfinished, store);
+            copy.MoveTo(store);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            File.Delete(unfinished);
             AnsiConsole.MarkupLineInterpolated($"Stopped: nothing restored ({store} is as it was).");
             return CliException.FailureExitCode;
         }
         catch (Exception e) when (e is SqliteException or IOException or UnauthorizedAccessException)
         {
-            File.Delete(unfinished);
             var storeMoved = kept is not null && File.Exists(kept) && !File.Exists(store) ? $" The store is at {kept}: move it back to {store}." : "";
             throw CliException.Failure($"the restore of {backup.FullName} to {store} failed ({e.Message}).{storeMoved} Check the free space and the rights on {Path.GetDirectoryName(store)}.");
         }
@@ -82,6 +85,8 @@ public static class RestoreCommand
         AnsiConsole.MarkupLineInterpolated($"Restored {backup.FullName} to {store} ({ArchiveCommand.Bytes(new FileInfo(store).Length)}).");
         if (kept is not null)
             AnsiConsole.MarkupLineInterpolated($"The store it replaced is kept as {kept} ({ArchiveCommand.Bytes(new FileInfo(kept).Length)}): delete it once the restored store is what you want.");
+        if (ownerRefused is not null)
+            AnsiConsole.MarkupLineInterpolated($"[yellow]{ownerRefused}[/]");
         AnsiConsole.MarkupLine(
             "Start the services again. What they stored after the backup was taken is not in it: `harmattan backfill` over that time fetches those days again.");
         return 0;
@@ -131,6 +136,8 @@ public static class RestoreCommand
             throw CliException.Usage($"--backup: {backup.FullName} is the store itself; name the backup file.");
         if (backup.Name.EndsWith(".partial", StringComparison.Ordinal))
             throw CliException.Usage($"--backup: {backup.FullName} is a backup that did not finish (`harmattan backup` renames its copy when whole); name a finished one.");
+        if (Directory.Exists(backup.FullName))
+            throw CliException.Usage($"--backup: {backup.FullName} is a folder; name the backup file.");
         if (!backup.Exists)
             throw CliException.Usage($"--backup: no file at {backup.FullName}.");
 
@@ -138,8 +145,13 @@ public static class RestoreCommand
         try
         {
             await connection.OpenAsync(cancellationToken);
-            if (!(await SqlitePipelineStore.TablesInAsync(connection, cancellationToken)).Intersect(SqlitePipelineStore.Tables).Any())
+            var tables = await SqlitePipelineStore.TablesInAsync(connection, cancellationToken);
+            if (!tables.Intersect(SqlitePipelineStore.Tables).Any())
                 throw CliException.Usage($"--backup: {backup.FullName} holds no Harmattan store; name a file written by `harmattan backup`.");
+            // Every store has all its tables from its first write: a file with some is another application's database.
+            if (SqlitePipelineStore.Tables.Except(tables).ToList() is { Count: > 0 } missing)
+                throw CliException.Usage($"--backup: {backup.FullName} lacks the store's {string.Join(" and ", missing)} table(s), so it is no " +
+                    "Harmattan store (another application's database?); name a file written by `harmattan backup`.");
             await SqlitePipelineStore.RequireKnownSchemaAsync(connection, backup.FullName, cancellationToken);
             await using var check = connection.CreateCommand();
             check.CommandText = "PRAGMA quick_check";
@@ -149,7 +161,12 @@ public static class RestoreCommand
         }
         catch (NewerStoreException e)
         {
-            throw CliException.Usage($"--backup: {e.Message}.");
+            throw CliException.Usage($"--backup: {backup.FullName} was written by a newer version of Harmattan (store schema {e.StoredSchema}; " +
+                $"this version knows up to {e.KnownSchema}): restore it with that version or a later one.");
+        }
+        catch (SqliteException e) when (StoreLocation.IsSqliteDatabase(backup))
+        {
+            throw CliException.Usage($"--backup: {backup.FullName} is damaged ({e.Message}); restore another backup.");
         }
         catch (SqliteException e)
         {

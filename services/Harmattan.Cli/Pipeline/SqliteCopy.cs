@@ -14,18 +14,24 @@ public static class SqliteCopy
     /// <summary>
     /// Copies <paramref name="source"/> to <paramref name="unfinished"/> with a progress bar, and deletes what a failed or
     /// stopped copy left there before it rethrows. The bar follows the copy's size against the source's, so it may end
-    /// short of the whole: the copy leaves free pages out.
+    /// short of the whole: the copy leaves free pages out. The unfinished file is held for this copy alone until the
+    /// returned copy is moved to its name or disposed: a second copy to the same file at once (a nightly backup still
+    /// running when one is taken by hand) is refused instead of deleting this one's file and having its own renamed as
+    /// finished halfway. The lock (an advisory one, which every copy takes) dies with the process, so what a killed copy
+    /// left is taken over by the next.
     /// </summary>
+    /// <param name="command">The command copying, which the refusal of a second copy names.</param>
     /// <exception cref="OperationCanceledException">Stopped by <paramref name="cancellationToken"/>.</exception>
-    public static async Task CopyAsync(string source, string unfinished, CancellationToken cancellationToken)
+    public static async Task<UnfinishedCopy> CopyAsync(string source, string unfinished, string command, CancellationToken cancellationToken)
     {
         var sourceBytes = StoreLocation.SqliteBytes(source);
-        DeleteUnfinished(unfinished);
+        var copy = UnfinishedCopy.Hold(unfinished, command);
         try
         {
             await using var connection = new SqliteConnection(ReadOnly(source));
             await connection.OpenAsync(cancellationToken);
             await using var vacuum = connection.CreateCommand();
+            // VACUUM INTO writes into an empty file, which the held one is.
             vacuum.CommandText = "VACUUM INTO $target";
             vacuum.Parameters.AddWithValue("$target", unfinished);
             vacuum.CommandTimeout = 0;
@@ -37,12 +43,12 @@ public static class SqliteCopy
                     var task = progress.AddTask($"Copying {ArchiveCommand.Bytes(sourceBytes)}", maxValue: Math.Max(sourceBytes, 1));
                     // Microsoft.Data.Sqlite cannot cancel a running statement; SQLite's interrupt stops it at its next step.
                     await using var interrupt = cancellationToken.Register(() => SQLitePCL.raw.sqlite3_interrupt(connection.Handle));
-                    var copy = Task.Run(() => vacuum.ExecuteNonQuery(), CancellationToken.None);
-                    while (await Task.WhenAny(copy, Task.Delay(TimeSpan.FromMilliseconds(500), CancellationToken.None)) != copy)
+                    var copying = Task.Run(() => vacuum.ExecuteNonQuery(), CancellationToken.None);
+                    while (await Task.WhenAny(copying, Task.Delay(TimeSpan.FromMilliseconds(500), CancellationToken.None)) != copying)
                         task.Value = File.Exists(unfinished) ? new FileInfo(unfinished).Length : 0;
                     try
                     {
-                        await copy;
+                        await copying;
                     }
                     catch (SqliteException e) when (cancellationToken.IsCancellationRequested)
                     {
@@ -50,10 +56,11 @@ public static class SqliteCopy
                     }
                     task.Value = task.MaxValue;
                 });
+            return copy;
         }
         catch
         {
-            DeleteUnfinished(unfinished);
+            copy.Dispose();
             throw;
         }
     }
@@ -61,11 +68,4 @@ public static class SqliteCopy
     /// <summary>A connection string that opens <paramref name="file"/> only to read it, and closes it when disposed.</summary>
     public static string ReadOnly(string file) =>
         new SqliteConnectionStringBuilder { DataSource = file, Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ToString();
-
-    /// <summary>The unfinished copy and the rollback journal SQLite leaves beside it when the copy fails (a full disk).</summary>
-    private static void DeleteUnfinished(string unfinished)
-    {
-        File.Delete(unfinished);
-        File.Delete(unfinished + "-journal");
-    }
 }

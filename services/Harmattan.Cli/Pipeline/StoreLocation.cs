@@ -203,6 +203,7 @@ public static class StoreLocation
     private static bool StartsWithSqliteHeader(FileInfo file)
     {
         ReadOnlySpan<byte> magic = "SQLite format 3\0"u8;
+        file = new FileInfo(FinalPath(file.FullName));
         if (!file.Exists || file.Length < 100)
             return false;
         using var stream = file.OpenRead();
@@ -327,7 +328,16 @@ public static class StoreLocation
 
     /// <summary>The bytes of a SQLite store: its file and its write-ahead log, which holds the latest writes.</summary>
     public static long SqliteBytes(string path) =>
-        new[] { path, path + "-wal" }.Where(File.Exists).Sum(f => new FileInfo(f).Length);
+        new[] { FinalPath(path), FinalPath(path) + "-wal" }.Where(File.Exists).Sum(f => new FileInfo(f).Length);
+
+    /// <summary>
+    /// The file a link at <paramref name="path"/> leads to, through every link (SQLite opens that file and keeps its log
+    /// beside it), else <paramref name="path"/> itself.
+    /// </summary>
+    public static string FinalPath(string path) =>
+        new FileInfo(path) is { LinkTarget: not null } link && link.ResolveLinkTarget(returnFinalTarget: true) is { } target
+            ? target.FullName
+            : path;
 
     /// <summary>The SQLite file's full path (relative paths are relative to the current directory), or null for MongoDB or an in-memory database.</summary>
     public static string? SqliteFile(IConfiguration configuration)

@@ -104,6 +104,51 @@ public sealed class BackupCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task A_second_backup_to_the_same_file_while_one_runs_is_refused_and_what_a_killed_one_left_is_taken_over()
+    {
+        var store = new SqlitePipelineStore($"Data Source={_cli.PathOf("harmattan.db")};Pooling=False");
+        await store.InitializeAsync(Ct);
+        await store.UpsertAveragesAsync([Day(Station, First, 24, DateTimeOffset.UtcNow)], Ct);
+        var partial = _cli.PathOf("copy.db.partial");
+
+        // A backup under way holds its unfinished copy (a nightly one still running when one is taken by hand): the
+        // second neither deletes it nor has its own renamed as finished halfway by the first.
+        await using (new FileStream(partial, FileMode.Create, FileAccess.Write, FileShare.None))
+        {
+            var (refusedExit, refused) = await _cli.InvokeAsync(["backup", "--out", "copy.db"]);
+            Assert.True(refusedExit == 1, refused);
+            Assert.Contains($"error: another harmattan backup is writing {partial}; wait for it to end (or stop it), then run harmattan backup again.", refused);
+            Assert.True(File.Exists(partial));
+            Assert.False(File.Exists(_cli.PathOf("copy.db")));
+        }
+
+        // What a killed backup left there is no one's any more.
+        await File.WriteAllTextAsync(partial, "half a copy", Ct);
+        var (exit, output) = await _cli.InvokeAsync(["backup", "--out", "copy.db"]);
+
+        Assert.True(exit == 0, output);
+        Assert.False(File.Exists(partial));
+        var copy = new SqlitePipelineStore($"Data Source={_cli.PathOf("copy.db")};Pooling=False");
+        Assert.Single(await copy.GetDailyAveragesAsync(Station, DateOnly.MinValue, DateOnly.MaxValue, Ct));
+    }
+
+    [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public async Task A_backup_of_a_private_store_is_private()
+    {
+        var store = new SqlitePipelineStore($"Data Source={_cli.PathOf("harmattan.db")};Pooling=False");
+        await store.InitializeAsync(Ct);
+        const UnixFileMode privateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        File.SetUnixFileMode(_cli.PathOf("harmattan.db"), privateMode);
+
+        var (exit, output) = await _cli.InvokeAsync(["backup", "--out", "copy.db"]);
+
+        Assert.True(exit == 0, output);
+        Assert.Equal(privateMode, File.GetUnixFileMode(_cli.PathOf("copy.db")));
+        Assert.Matches(@" in [0-9]+\.[0-9]s\.", output);
+    }
+
+    [Fact]
     public async Task A_backup_of_a_mongodb_store_is_refused_naming_mongodump()
     {
         var (exit, output) = await _cli.InvokeAsync(["backup", "--out", "copy.db"],

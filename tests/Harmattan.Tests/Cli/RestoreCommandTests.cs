@@ -164,6 +164,19 @@ public sealed class RestoreCommandTests : IDisposable
         await File.WriteAllTextAsync(_cli.PathOf("notes.txt"), "not a database", Ct);
         await File.WriteAllBytesAsync(_cli.PathOf("empty.db"), [], Ct);
         await File.WriteAllBytesAsync(_cli.PathOf("copy.db.partial"), before, Ct);
+        Directory.CreateDirectory(_cli.PathOf("folder.db"));
+        // A backup cut short by a full disk when copied by hand, and another application's database with a table named as one of the store's.
+        await StoreAsync("big.db", days: 400);
+        SqliteConnection.ClearAllPools();
+        var big = await File.ReadAllBytesAsync(_cli.PathOf("big.db"), Ct);
+        await File.WriteAllBytesAsync(_cli.PathOf("half.db"), big[..(big.Length / 2)], Ct);
+        await using (var lookalike = new SqliteConnection($"Data Source={_cli.PathOf("lookalike.db")};Pooling=False"))
+        {
+            await lookalike.OpenAsync(Ct);
+            await using var create = lookalike.CreateCommand();
+            create.CommandText = "CREATE TABLE daily_averages (site TEXT, day TEXT, pm25 REAL)";
+            await create.ExecuteNonQueryAsync(Ct);
+        }
         await using (var other = new SqliteConnection($"Data Source={_cli.PathOf("other.db")};Pooling=False"))
         {
             await other.OpenAsync(Ct);
@@ -180,6 +193,9 @@ public sealed class RestoreCommandTests : IDisposable
             (["restore", "--backup", "empty.db"], $"--backup: {_cli.PathOf("empty.db")} holds no Harmattan store"),
             (["restore", "--backup", "other.db"], $"--backup: {_cli.PathOf("other.db")} holds no Harmattan store"),
             (["restore", "--backup", "harmattan.db"], "is the store itself; name the backup file."),
+            (["restore", "--backup", "folder.db"], $"--backup: {_cli.PathOf("folder.db")} is a folder; name the backup file."),
+            (["restore", "--backup", "half.db"], $"--backup: {_cli.PathOf("half.db")} is damaged ("),
+            (["restore", "--backup", "lookalike.db"], $"--backup: {_cli.PathOf("lookalike.db")} lacks the store's hourly_averages and raw_fetches table(s), so it is no Harmattan store"),
         })
         {
             var (exit, output) = await _cli.InvokeAsync(args);
@@ -226,9 +242,53 @@ public sealed class RestoreCommandTests : IDisposable
         var (exit, output) = await _cli.InvokeAsync(["restore", "--backup", "newer.db"]);
 
         Assert.True(exit == 2, output);
-        Assert.Contains($"error: --backup: {NewerStoreFile.Refusal(_cli.PathOf("newer.db"))}.", output);
+        // Said to someone running restore: not "restore a backup taken before the upgrade with `harmattan restore`".
+        Assert.Contains($"error: --backup: {_cli.PathOf("newer.db")} was written by a newer version of Harmattan (store schema " +
+            $"{NewerStoreFile.Schema}; this version knows up to {SqlitePipelineStore.SchemaVersion}): restore it with that version or a later one.", output);
         Assert.Equal(before, await File.ReadAllBytesAsync(_cli.PathOf("harmattan.db"), Ct));
         Assert.DoesNotContain(Directory.GetFiles(_cli.Folder), file => Path.GetFileName(file).StartsWith("harmattan.db.", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public async Task A_restored_store_takes_the_owner_group_and_permissions_of_the_store_it_replaces()
+    {
+        Assert.SkipUnless(Environment.IsPrivilegedProcess, "giving a file to another user needs root, as `sudo harmattan restore` has");
+        await StoreAsync("harmattan.db", days: 3);
+        SqliteConnection.ClearAllPools();
+        Assert.Equal(0, (await _cli.InvokeAsync(["backup", "--out", "backup.db"])).Exit);
+        // The services' user (nobody here) owns a private store, and root restores it.
+        var store = _cli.PathOf("harmattan.db");
+        const UnixFileMode privateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        new Mono.Unix.UnixFileInfo(store).SetOwner(65534, 65534);
+        File.SetUnixFileMode(store, privateMode);
+
+        var (exit, output) = await _cli.InvokeAsync(["restore", "--backup", "backup.db"]);
+
+        Assert.True(exit == 0, output);
+        var restored = new Mono.Unix.UnixFileInfo(store);
+        Assert.Equal((65534L, 65534L), (restored.OwnerUserId, restored.OwnerGroupId));
+        Assert.Equal(privateMode, File.GetUnixFileMode(store));
+        Assert.DoesNotContain("chown", output);
+    }
+
+    [Fact]
+    public async Task A_store_reached_through_a_link_is_restored_where_the_link_leads_and_the_link_stays()
+    {
+        Assert.SkipWhen(OperatingSystem.IsWindows(), "symbolic links need a privilege on Windows");
+        await StoreAsync(Path.Combine("disk", "harmattan.db"), days: 5);
+        await StoreAsync("backup-source.db", days: 2);
+        SqliteConnection.ClearAllPools();
+        Assert.Equal(0, (await _cli.InvokeAsync(["backup", "--db", "backup-source.db", "--out", "backup.db"])).Exit);
+        File.CreateSymbolicLink(_cli.PathOf("harmattan.db"), _cli.PathOf(Path.Combine("disk", "harmattan.db")));
+
+        var (exit, output) = await _cli.InvokeAsync(["restore", "--backup", "backup.db"]);
+
+        Assert.True(exit == 0, output);
+        Assert.Contains($"Restored {_cli.PathOf("backup.db")} to {_cli.PathOf(Path.Combine("disk", "harmattan.db"))}", output);
+        Assert.Equal(_cli.PathOf(Path.Combine("disk", "harmattan.db")), new FileInfo(_cli.PathOf("harmattan.db")).LinkTarget);
+        Assert.Equal(2, await DaysInAsync("harmattan.db"));
+        Assert.Single(Directory.GetFiles(_cli.PathOf("disk"), "harmattan.db.before-restore-*"));
     }
 
     [Fact]
