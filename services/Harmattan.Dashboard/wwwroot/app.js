@@ -189,6 +189,7 @@ async function start() {
   // The configured stations are listed before any fetch: a fresh store is one without a station with data.
   if (!state.stations.some((s) => s.lastHour)) {
     showMessage("No station has data in the store yet: run `harmattan run --once` or a backfill, then reload this page.");
+    $("controls").hidden = true;
     return;
   }
   const select = $("station");
@@ -253,6 +254,12 @@ async function loadDaily() {
   if (request !== state.dailyRequest) return;
   showLoading("");
   state.daily = daily;
+  // Days that hold none of the quantities chosen (another station's sensors) show two they hold, the defaults first;
+  // a choice emptied by hand stays empty until the next days come.
+  const available = daily.quantities;
+  if (![...state.selected].some((q) => available.includes(q))) {
+    [...DEFAULT_QUANTITIES.filter((q) => available.includes(q)), ...available].slice(0, 2).forEach((q) => state.selected.add(q));
+  }
   const stored = state.daily.days.length;
   showMessage(stationNotice(state.station) || (stored === 0 ? `No days stored for this station from ${from} to ${to}.` : ""));
   renderChips();
@@ -263,9 +270,7 @@ async function loadDaily() {
 function renderChips() {
   const chips = $("quantities");
   chips.replaceChildren();
-  const available = state.daily.quantities;
-  if (![...state.selected].some((q) => available.includes(q))) available.slice(0, 2).forEach((q) => state.selected.add(q));
-  for (const q of available) {
+  for (const q of state.daily.quantities) {
     chips.append(el("button", {
       type: "button", "data-quantity": q, "aria-pressed": String(state.selected.has(q)),
       onclick: () => {
@@ -289,6 +294,9 @@ function removeCharts() {
 function renderCharts() {
   removeCharts();
   const box = $("charts");
+  if (state.daily.quantities.length > 0 && shownQuantities().length === 0) {
+    box.append(el("p", { class: "message" }, "No quantity chosen: press one above to chart its daily means."));
+  }
   for (const q of shownQuantities()) {
     const canvas = el("canvas", { "data-quantity": q, role: "img", "aria-label": `Daily means of ${label(q)}` });
     const summary = el("p", { class: "summary" });
@@ -318,11 +326,11 @@ function dailyChart(canvas, q, summary) {
   const runningCount = means.filter((m, i) => running[i] && m !== null).length;
   summary.replaceChildren(`${withData} days with data, ${incompleteCount} incomplete${runningCount > 0 ? `, ${runningCount} still running` : ""}. `);
   if (guideline !== undefined) {
-    // The guideline is for a 24-hour mean: a day still running has the mean of its first hours only.
-    const ended = means.filter((m, i) => m !== null && !running[i]);
-    const above = ended.filter((m) => m > guideline).length;
+    // The guideline is for a 24-hour mean: an incomplete day (or one still running) has the mean of some of its hours only.
+    const complete = means.filter((m, i) => m !== null && rows[i].isComplete);
+    const above = complete.filter((m) => m > guideline).length;
     summary.append(el("strong", { class: above > 0 ? "above guideline-count" : "guideline-count", "data-days-above": String(above) },
-      `${above} of ${ended.length} ended days above the WHO 24-hour guideline (${guideline} ${unit(q)})`));
+      `${above} of ${complete.length} complete days above the WHO 24-hour guideline (${guideline} ${unit(q)})`));
   }
   const datasets = [{
     label: `${label(q)} daily mean`,
@@ -331,7 +339,8 @@ function dailyChart(canvas, q, summary) {
     backgroundColor: incomplete.map((x, i) => (x || running[i] ? "#fff" : COLORS.complete)),
     pointBorderColor: incomplete.map((x) => (x ? COLORS.incomplete : COLORS.complete)),
     pointStyle: incomplete.map((x) => (x ? "triangle" : "circle")),
-    pointRadius: incomplete.map((x) => (x ? 6 : 3.5)),
+    // Over a long range full-size markers merge into a band that hides the gaps and the flagged days.
+    pointRadius: incomplete.map((x, i) => (x ? (dates.length > 400 ? 4 : 6) : running[i] ? 3.5 : dates.length > 400 ? 1 : 3.5)),
     pointHoverRadius: 8,
     pointBorderWidth: incomplete.map((x, i) => (x || running[i] ? 2.5 : 1)),
     borderWidth: 2,
@@ -504,7 +513,7 @@ function renderFreshness() {
     const r = s.last30Days;
     const bar = el("span", { class: "bar" }, el("i", { style: `width:${Math.round(r.completeness * 100)}%` }));
     body.append(el("tr", { "data-station": s.id },
-      el("td", {}, el("span", { class: "station-name" }, s.name || s.id), el("span", { class: "station-id" }, `${s.id} · ${s.timeZone}`)),
+      el("td", {}, el("span", { class: "station-name" }, s.name || s.id), el("span", { class: "station-id" }, s.name ? `${s.id} · ${s.timeZone}` : s.timeZone)),
       el("td", { class: `age ${ageClass(s.dataAgeSeconds)}` }, age(s.dataAgeSeconds)),
       el("td", {}, bar, percent(r.completeness)),
       el("td", {}, lastHourStored(s)),

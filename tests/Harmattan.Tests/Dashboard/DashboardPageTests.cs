@@ -84,7 +84,7 @@ public sealed class DashboardPageTests : IAsyncLifetime
             await page.EvaluateAsync<string>($"() => Chart.getChart(document.querySelector(\"{Pm25Canvas}\")).data.datasets[1].label"));
         Assert.Equal(Enumerable.Repeat(15.0, shownDays),
             await page.EvaluateAsync<double[]>($"() => Chart.getChart(document.querySelector(\"{Pm25Canvas}\")).data.datasets[1].data"));
-        Assert.Equal($"{DaysAbovePm25Guideline} of {StoredDays - 1} ended days above the WHO 24-hour guideline (15 µg/m³)",
+        Assert.Equal($"{DaysAbovePm25Guideline} of {CompleteDaysWithData} complete days above the WHO 24-hour guideline (15 µg/m³)",
             await page.Locator(".daily-card[data-quantity='pm2_5'] .guideline-count").InnerTextAsync());
         Assert.Equal(0, await page.Locator("canvas[data-quantity='co']").EvaluateAsync<int>("c => Chart.getChart(c).data.datasets.length - 1"));
 
@@ -141,7 +141,7 @@ public sealed class DashboardPageTests : IAsyncLifetime
         // The guideline spans the whole range; only the days with a mean count in "N of M days".
         Assert.Equal(Enumerable.Repeat(45.0, everyDay.Count),
             await page.EvaluateAsync<double[]>($"() => Chart.getChart(document.querySelector(\"{pm10Canvas}\")).data.datasets[1].data"));
-        Assert.Equal("2 of 3 ended days above the WHO 24-hour guideline (45 µg/m³)",
+        Assert.Equal("2 of 3 complete days above the WHO 24-hour guideline (45 µg/m³)",
             await page.Locator(".daily-card[data-quantity='pm10'] .guideline-count").InnerTextAsync());
         Assert.StartsWith("3 days with data, 0 incomplete.", await page.Locator(".daily-card[data-quantity='pm10'] .summary").InnerTextAsync());
         await page.Locator(".daily-card[data-quantity='pm10']").ScreenshotAsync(
@@ -204,6 +204,27 @@ public sealed class DashboardPageTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_incomplete_day_above_the_guideline_is_not_counted_as_a_day_above_it_and_every_quantity_can_be_hidden()
+    {
+        // Six hours of PM2.5 far above the guideline, in place of the day stored without data: a mean of six hours, not of 24.
+        await _store.UpsertAveragesAsync([Builders.Averages(Smart188, MissingDay, hoursCovered: 6, isComplete: false,
+            quantities: new Dictionary<string, QuantityStats> { ["co"] = Builders.Stats(0.5, 6), ["pm2_5"] = Builders.Stats(80, 6) })], Ct);
+        var page = await OpenAsync(1280, 900, mobile: false);
+
+        Assert.StartsWith($"{StoredDays} days with data, 2 incomplete.", await page.Locator(".daily-card[data-quantity='pm2_5'] .summary").InnerTextAsync());
+        Assert.Equal($"{DaysAbovePm25Guideline} of {CompleteDaysWithData} complete days above the WHO 24-hour guideline (15 µg/m³)",
+            await page.Locator(".daily-card[data-quantity='pm2_5'] .guideline-count").InnerTextAsync());
+
+        // The last quantity shown hidden by hand: no chart, and no other quantity switched on in its place.
+        await page.Locator("#quantities button[data-quantity='co']").ClickAsync();
+        await page.Locator("#quantities button[data-quantity='pm2_5']").ClickAsync();
+
+        Assert.Equal(0, await page.Locator(".daily-card").CountAsync());
+        Assert.DoesNotContain("true", await page.Locator("#quantities button").EvaluateAllAsync<string[]>("bs => bs.map(b => b.getAttribute('aria-pressed'))"));
+        Assert.Equal("No quantity chosen: press one above to chart its daily means.", await page.Locator("#charts .message").InnerTextAsync());
+    }
+
+    [Fact]
     public async Task Today_fetched_before_it_ended_is_shown_as_still_running_not_as_an_incomplete_day()
     {
         var today = DateOnly.FromDateTime(Now.UtcDateTime);
@@ -216,7 +237,7 @@ public sealed class DashboardPageTests : IAsyncLifetime
         // The range ends on today; the day stored with 12 hours stays the one incomplete day.
         Assert.StartsWith($"{StoredDays} days with data, 1 incomplete, 1 still running.",
             await page.Locator(".daily-card[data-quantity='co'] .summary").InnerTextAsync());
-        Assert.Equal($"{DaysAbovePm25Guideline} of {StoredDays - 1} ended days above the WHO 24-hour guideline (15 µg/m³)",
+        Assert.Equal($"{DaysAbovePm25Guideline} of {CompleteDaysWithData} complete days above the WHO 24-hour guideline (15 µg/m³)",
             await page.Locator(".daily-card[data-quantity='pm2_5'] .guideline-count").InnerTextAsync());
         var todayIndex = await page.EvaluateAsync<int>($"() => Chart.getChart(document.querySelector(\"{coCanvas}\")).data.labels.indexOf('{today:yyyy-MM-dd}')");
         Assert.Equal("circle", await page.EvaluateAsync<string>(

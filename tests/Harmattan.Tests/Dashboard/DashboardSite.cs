@@ -87,9 +87,12 @@ public sealed class DashboardSite : IAsyncDisposable
     /// <summary>PM2.5 on day i (0-based) of <see cref="Smart188"/>: hour h reads <c>Pm25(i) + h % 3 - 1</c>, mean Pm25(i).</summary>
     public static double Pm25(int day) => 6 + 3 * day;
 
-    /// <summary>Days of <see cref="Smart188"/> whose PM2.5 mean exceeds the WHO guideline of 15 µg/m³.</summary>
+    /// <summary>Complete days of <see cref="Smart188"/> whose PM2.5 mean exceeds the WHO guideline of 15 µg/m³.</summary>
     public static int DaysAbovePm25Guideline =>
-        Enumerable.Range(0, StoredDays).Count(i => FirstDay.AddDays(i) != MissingDay && Pm25(i) > 15);
+        Enumerable.Range(0, StoredDays).Count(i => FirstDay.AddDays(i) != MissingDay && FirstDay.AddDays(i) != IncompleteDay && Pm25(i) > 15);
+
+    /// <summary>The days of <see cref="Smart188"/> with a 24-hour mean: all but the missing and the incomplete one.</summary>
+    public const int CompleteDaysWithData = StoredDays - 2;
 
     public static async Task SeedAsync(IPipelineStore store, CancellationToken cancellationToken)
     {
