@@ -116,13 +116,13 @@ public static partial class HarmattanCli
     /// An unexpected failure in one line, not a stack trace on the user's terminal: the innermost reason says what went
     /// wrong, the outermost where ("An exception occurred while receiving a message from the server (Operation
     /// canceled)"); an AggregateException's own message says neither. A time-out says both itself: below it is only the
-    /// time-out again, or the driver's description of its cluster.
+    /// time-out again, or the driver's description of its cluster. A message that quotes its reason already is not followed by it again.
     /// </summary>
     public static string Reason(Exception ex)
     {
         var reason = ex.GetBaseException();
         return reason == ex || ex is AggregateException ? reason.Message
-            : ex is TimeoutException ? ex.Message
+            : ex is TimeoutException || ex.Message.Contains(reason.Message, StringComparison.Ordinal) ? ex.Message
             : $"{ex.Message} ({reason.Message})";
     }
 

@@ -1,4 +1,5 @@
 using System.Data.Common;
+using System.Text.Json;
 using Harmattan.Contracts;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
@@ -546,21 +547,30 @@ public sealed partial class SqlitePipelineStore : IPipelineStore, IDisposable
             var rows = new List<StoredDailyAverage>();
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
-                rows.Add(new StoredDailyAverage
+            {
+                try
                 {
-                    StationId = stationId,
-                    Date = SqliteColumns.ParseDate(reader.GetString(0)),
-                    HoursCovered = reader.GetInt32(1),
-                    HoursInDay = reader.GetInt32(2),
-                    Completeness = reader.GetDouble(3),
-                    IsComplete = reader.GetInt64(4) != 0,
-                    Quantities = SqliteColumns.ParseQuantities(reader.GetString(5)),
-                    AlgorithmVersion = reader.GetInt32(6),
-                    SourceFetchId = Guid.Parse(reader.GetString(7)),
-                    SourceFetchedAt = SqliteColumns.ParseInstant(reader.GetString(8)),
-                    TimeZone = reader.IsDBNull(9) ? null : reader.GetString(9),
-                    SourceCheckedAt = SqliteColumns.ParseInstant(reader.GetString(10)),
-                });
+                    rows.Add(new StoredDailyAverage
+                    {
+                        StationId = stationId,
+                        Date = SqliteColumns.ParseDate(reader.GetString(0)),
+                        HoursCovered = reader.GetInt32(1),
+                        HoursInDay = reader.GetInt32(2),
+                        Completeness = reader.GetDouble(3),
+                        IsComplete = reader.GetInt64(4) != 0,
+                        Quantities = SqliteColumns.ParseQuantities(reader.GetString(5)),
+                        AlgorithmVersion = reader.GetInt32(6),
+                        SourceFetchId = Guid.Parse(reader.GetString(7)),
+                        SourceFetchedAt = SqliteColumns.ParseInstant(reader.GetString(8)),
+                        TimeZone = reader.IsDBNull(9) ? null : reader.GetString(9),
+                        SourceCheckedAt = SqliteColumns.ParseInstant(reader.GetString(10)),
+                    });
+                }
+                catch (Exception e) when (IsDamagedRow(e))
+                {
+                    throw DamagedRow("daily_averages", stationId, reader, e);
+                }
+            }
             return rows;
         }, cancellationToken);
 
@@ -581,17 +591,39 @@ public sealed partial class SqlitePipelineStore : IPipelineStore, IDisposable
             var rows = new List<StoredHourlyAverage>();
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
-                rows.Add(new StoredHourlyAverage
+            {
+                try
                 {
-                    StationId = stationId,
-                    Hour = SqliteColumns.ParseInstant(reader.GetString(0)),
-                    Quantities = SqliteColumns.ParseQuantities(reader.GetString(1)),
-                    AlgorithmVersion = reader.GetInt32(2),
-                    SourceFetchId = Guid.Parse(reader.GetString(3)),
-                    SourceFetchedAt = SqliteColumns.ParseInstant(reader.GetString(4)),
-                });
+                    rows.Add(new StoredHourlyAverage
+                    {
+                        StationId = stationId,
+                        Hour = SqliteColumns.ParseInstant(reader.GetString(0)),
+                        Quantities = SqliteColumns.ParseQuantities(reader.GetString(1)),
+                        AlgorithmVersion = reader.GetInt32(2),
+                        SourceFetchId = Guid.Parse(reader.GetString(3)),
+                        SourceFetchedAt = SqliteColumns.ParseInstant(reader.GetString(4)),
+                    });
+                }
+                catch (Exception e) when (IsDamagedRow(e))
+                {
+                    throw DamagedRow("hourly_averages", stationId, reader, e);
+                }
+            }
             return rows;
         }, cancellationToken);
+
+    /// <summary>A value SQLite returned but that holds no row the store wrote: bytes overwritten in the file, or an edit by hand.</summary>
+    private static bool IsDamagedRow(Exception e) =>
+        e is JsonException or FormatException or InvalidCastException or InvalidOperationException or KeyNotFoundException or OverflowException;
+
+    /// <summary>
+    /// Which row could not be read, and the fixes: SQLite keeps no checksum of its values, so a damaged row is found only
+    /// when read, and the reader's own message ("'0xEF' is an invalid end of a number") names neither the row nor the file.
+    /// </summary>
+    private InvalidDataException DamagedRow(string table, string stationId, SqliteDataReader reader, Exception e) =>
+        new($"SQLite {Path.GetFullPath(DataSource)}: the {table} row of station {stationId} at {reader.GetValue(0)} cannot be read " +
+            $"({e.Message}), so the file is damaged: restore a backup (harmattan restore), or delete that row with the sqlite3 shell " +
+            "and backfill its day", e);
 
     public Task<IReadOnlyList<RawReadingsFetched>> GetRawFetchesAsync(string stationId, DateTimeOffset from, DateTimeOffset to,
         CancellationToken cancellationToken = default) =>

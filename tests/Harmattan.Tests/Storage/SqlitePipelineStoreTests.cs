@@ -45,6 +45,34 @@ public sealed class SqlitePipelineStoreTests : PipelineStoreContract
     }
 
     [Fact]
+    public async Task A_row_damaged_in_the_file_is_named_with_its_table_station_and_day_and_the_fixes()
+    {
+        var store = await CreateStoreAsync();
+        var day = new DateOnly(2023, 6, 1);
+        await store.UpsertAveragesAsync([Builders.Averages("283164601", day)], Ct);
+        // What a few bytes overwritten inside a row leave, which SQLite's own checks do not see.
+        await using (var connection = new SqliteConnection($"Data Source={_path};Pooling=False"))
+        {
+            await connection.OpenAsync(Ct);
+            await using var damage = connection.CreateCommand();
+            damage.CommandText = """
+                UPDATE daily_averages SET quantities = replace(quantities, '"count"', '"coÿnt"');
+                UPDATE hourly_averages SET quantities = replace(quantities, '0.5', '0.ÿ');
+                """;
+            await damage.ExecuteNonQueryAsync(Ct);
+        }
+
+        var daily = await Assert.ThrowsAsync<InvalidDataException>(() => store.GetDailyAveragesAsync("283164601", day, day, Ct));
+        var hourly = await Assert.ThrowsAsync<InvalidDataException>(() =>
+            store.GetHourlyAveragesAsync("283164601", Builders.Midnight(day), Builders.Midnight(day).AddDays(1), Ct));
+
+        Assert.StartsWith($"SQLite {_path}: the daily_averages row of station 283164601 at 2023-06-01 cannot be read (", daily.Message);
+        Assert.EndsWith("), so the file is damaged: restore a backup (harmattan restore), or delete that row with the sqlite3 shell and backfill its day",
+            daily.Message);
+        Assert.StartsWith($"SQLite {_path}: the hourly_averages row of station 283164601 at 2023-06-01T00:00:00", hourly.Message);
+    }
+
+    [Fact]
     public async Task A_path_that_cannot_hold_the_store_stops_the_writer_naming_the_file_and_the_setting()
     {
         var folder = Path.Combine(Path.GetTempPath(), $"harmattan-not-a-store-{Guid.NewGuid():N}");
