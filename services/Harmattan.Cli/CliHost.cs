@@ -30,7 +30,24 @@ public static class CliHost
             ContentRootPath = AppContext.BaseDirectory,
         });
         Configure(builder, defaults, overrides, verbose);
+        NoteUnreadSettingsFile();
         return builder;
+    }
+
+    private static bool _unreadSettingsFileNoted;
+
+    /// <summary>
+    /// An appsettings.json in the current folder is not read (the one beside the program is): its stations, or a key
+    /// misspelt in it, would otherwise be left out without a word.
+    /// </summary>
+    private static void NoteUnreadSettingsFile()
+    {
+        var here = Path.GetFullPath("appsettings.json");
+        if (_unreadSettingsFileNoted || !File.Exists(here) || here == Path.Combine(AppContext.BaseDirectory, "appsettings.json"))
+            return;
+        _unreadSettingsFileNoted = true;
+        Console.Error.WriteLine($"Note: {here} is not read: the harmattan command reads the appsettings.json beside its program " +
+            $"({AppContext.BaseDirectory}), then environment variables (Stations__0__Id=...) and its options.");
     }
 
     /// <summary>The configuration and logging of <see cref="CreateBuilder"/>, for a command that hosts a web application.</summary>

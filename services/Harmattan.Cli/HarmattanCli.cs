@@ -43,6 +43,12 @@ public static partial class HarmattanCli
         // And one language: System.CommandLine ships its messages and help headings translated (fr, tr, ...), which under
         // LANG=fr_FR would put French parse errors beside the commands' English ones.
         CultureInfo.CurrentUICulture = CultureInfo.InvariantCulture;
+        // The bare command lists the commands rather than say that one is missing; it still ran none.
+        if (args.Length == 0)
+        {
+            await CreateRoot().Parse(["--help"]).InvokeAsync(cancellationToken: cancellationToken);
+            return CliException.UsageExitCode;
+        }
         var result = CreateRoot().Parse(args);
         if (result.Errors.Count > 0 && result.Action is not HelpAction)
         {

@@ -71,7 +71,7 @@ public static class BackfillCommand
         builder.Services.AddStations(builder.Configuration);
         builder.Services.AddSingleton<PipelineFaults>();
         builder.Services.AddHarmattanBus(builder.Configuration, bus =>
-            bus.AddConsumer<PipelineFaultConsumer>().Endpoint(e => e.Temporary = true));
+            bus.AddConsumer<PipelineFaultConsumer>().Endpoint(CommandEndpoints.OfThisProcess));
         using var host = builder.Build();
         var ours = WatchOnlySent(host.Services.GetRequiredService<PipelineFaults>());
         using var stop = CliHost.StopOnSignal(host, cancellationToken);

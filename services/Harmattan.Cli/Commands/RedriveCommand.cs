@@ -79,6 +79,9 @@ public static class RedriveCommand
             foreach (var (station, count) in result.DiscardedOf)
                 AnsiConsole.MarkupLineInterpolated($"Deleted {count} message(s) of station {station} from {errorQueue} on {where}.");
             AnsiConsole.MarkupLineInterpolated($"{result.LeftInErrorQueue} message(s) left in {errorQueue}.");
+            if (result.ArrivedSince > 0)
+                AnsiConsole.MarkupLineInterpolated(
+                    $"{result.ArrivedSince} of them arrived while it ran: messages moved that failed again (their cause is not fixed), or new failures.");
             await PipelineConsumers.WarnWithoutConsumersAsync(rabbitMq, "harmattan redrive",
                 [.. result.MovedTo.Keys.Where(QueueNames.All.Contains)], cancellationToken);
             return cancellationToken.IsCancellationRequested ? 130 : 0;

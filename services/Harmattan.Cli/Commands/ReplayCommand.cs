@@ -70,8 +70,8 @@ public static class ReplayCommand
         builder.Services.AddSingleton<ReplayProgress>();
         builder.Services.AddHarmattanBus(builder.Configuration, bus =>
         {
-            bus.AddConsumer<PipelineFaultConsumer>().Endpoint(e => e.Temporary = true);
-            bus.AddConsumer<ReplayedAveragesConsumer>().Endpoint(e => e.Temporary = true);
+            bus.AddConsumer<PipelineFaultConsumer>().Endpoint(CommandEndpoints.OfThisProcess);
+            bus.AddConsumer<ReplayedAveragesConsumer>().Endpoint(CommandEndpoints.OfThisProcess);
         });
         using var host = builder.Build();
         WatchOnlyReplayed(host.Services.GetRequiredService<PipelineFaults>(), host.Services.GetRequiredService<ReplayProgress>());

@@ -102,6 +102,15 @@ public static class RunCommand
             .. store, ("AirQino:BaseUrl", request.AirQinoUrl),
             // Without --once the services keep running and the extractor's schedule fetches every hour.
             ("Schedule:Enabled", request.Once ? "false" : null), ("Schedule:RunAtStart", request.Once ? "false" : null)]), request.Verbose);
+        // On the broker, run's services would take the running services' messages, and they run's (simulated ones too): a
+        // transport set for the services, in an environment run inherits, is not used.
+        // (A value that is no transport is still refused, as the services refuse it.)
+        if (builder.Configuration["Bus:Transport"] is { } transport && string.Equals(transport, "RabbitMq", StringComparison.OrdinalIgnoreCase))
+        {
+            AnsiConsole.MarkupLineInterpolated(
+                $"[yellow]Bus:Transport={transport} ({EnvironmentVariables.Of("Bus:Transport")}) is not used[/]: harmattan run runs the pipeline in one process on its own in-memory bus, and leaves the services' queues to them.");
+            builder.Configuration["Bus:Transport"] = "InMemory";
+        }
         // Checked before anything starts, so that a day in the future stores nothing.
         StoreLocation.RequireWritableSqliteOrNothing(builder.Configuration);
         var asked = StationSelection.Resolve(builder.Configuration, request.Stations, request.From, request.To, TimeProvider.System);

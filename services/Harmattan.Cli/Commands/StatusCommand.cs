@@ -124,17 +124,22 @@ public static class StatusCommand
         return false;
     }
 
+    /// <summary>What the missing days need: a backfill for those never fetched, nothing for those the source had no value for.</summary>
+    private static string Missing(StationStatus status) => status.Missing == 0 ? "" :
+        $": {status.WithoutValue} stored without a value at the source, {status.Missing - status.WithoutValue} not fetched";
+
     private static void WriteStation(StationStatus status, bool asked)
     {
         var range = DayRange.Format(status.Days.From, status.Days.To);
-        var label = asked ? $"days {range}" : $"last {StationStatus.RecentDays} days";
+        // The range is on the station's line above: a label longer than the column would push the counts out of line.
+        var label = asked ? "days" : $"last {StationStatus.RecentDays} days";
         AnsiConsole.MarkupLineInterpolated(
             $"[bold]Station {status.StationId}[/] ({status.Days.TimeZone.Id}; {(asked ? range : $"last {StationStatus.RecentDays} days: {range}")})");
         AnsiConsole.MarkupLineInterpolated($"  last hour stored   {Instant(status.Activity.LastReadingHour)}");
         AnsiConsole.MarkupLineInterpolated($"  last fetch         {Instant(status.Activity.LastFetchedAt)}");
         AnsiConsole.MarkupLineInterpolated($"  data age           {(status.DataAge is { } age ? Age(age) : "no data")}");
         AnsiConsole.MarkupLineInterpolated(
-            $"  {label,-18} {status.Complete} complete, {status.Incomplete} incomplete{(status.Running > 0 ? $" ({status.Running} still running)" : "")}, {status.Missing} missing (of {status.Days.DayCount})");
+            $"  {label,-18} {status.Complete} complete, {status.Incomplete} incomplete{(status.Running > 0 ? $" ({status.Running} still running)" : "")}, {status.Missing} missing (of {status.Days.DayCount}){Missing(status)}");
         if (status.CutInOtherZones is { Count: > 0 } otherZones)
             AnsiConsole.MarkupLineInterpolated(
                 $"  [yellow]other zone[/]         {string.Join(", ", otherZones.Select(z => $"{Counted.Of(z.Value, "day", "days")} cut in {z.Key}"))}, not {status.Days.TimeZone.Id}: their dates are that zone's until they are fetched again in {status.Days.TimeZone.Id} (the services running with it, and `harmattan backfill --refetch` for days already stored).");

@@ -9,11 +9,17 @@ namespace Harmattan.Cli.Operations;
 
 /// <summary>
 /// What a redrive did: messages moved per destination queue, messages deleted per station (<c>--discard</c>), and how
-/// many are still in the error queue.
+/// many are still in the error queue, of how many were waiting when it started.
 /// </summary>
 public sealed record RedriveResult(string ErrorQueue, IReadOnlyDictionary<string, int> MovedTo,
-    IReadOnlyDictionary<string, int> DiscardedOf, uint LeftInErrorQueue, bool QueueExists = true)
+    IReadOnlyDictionary<string, int> DiscardedOf, uint LeftInErrorQueue, bool QueueExists = true, uint WaitingAtStart = 0)
 {
+    /// <summary>
+    /// The messages in the error queue at the end beyond those of the start not moved: a moved message that failed again
+    /// meanwhile (a station AirQino does not know), or a new failure.
+    /// </summary>
+    public uint ArrivedSince => LeftInErrorQueue > WaitingAtStart - (uint)(Moved + Discarded) ? LeftInErrorQueue - (WaitingAtStart - (uint)(Moved + Discarded)) : 0;
+
     public int Moved => MovedTo.Values.Sum();
 
     public int Discarded => DiscardedOf.Values.Sum();
@@ -206,7 +212,7 @@ public static class ErrorQueueRedrive
                 foreach (var tag in passedOver)
                     await channel.BasicNackAsync(tag, multiple: false, requeue: true, CancellationToken.None);
         }
-        return new RedriveResult(errorQueue, movedTo, discardedOf, left);
+        return new RedriveResult(errorQueue, movedTo, discardedOf, left, WaitingAtStart: waiting);
     }
 
     private static Task PublishAsync(IChannel channel, string destination, BasicGetResult message) =>

@@ -4,6 +4,10 @@ namespace Harmattan.Cli.Pipeline;
 
 /// <summary>What <c>harmattan status</c> says about one station, read from the store.</summary>
 /// <param name="Running">Of the incomplete days, those not ended when fetched (<see cref="StationDays.IsRunning"/>).</param>
+/// <param name="WithoutValue">
+/// Of the missing days, those stored without a value: no row at the source, or every value rejected. The others were never
+/// fetched (a backfill fetches them; these, fetched again, only if the source has rows for them since).
+/// </param>
 /// <param name="CutInOtherZones">
 /// Of the stored days, how many were cut in each zone other than <see cref="StationDays.TimeZone"/>: after a change of a
 /// station's zone, the dates counted are the old zone's until they are fetched again.
@@ -16,7 +20,8 @@ public sealed record StationStatus(
     int Incomplete,
     int Missing,
     int Running = 0,
-    IReadOnlyDictionary<string, int>? CutInOtherZones = null)
+    IReadOnlyDictionary<string, int>? CutInOtherZones = null,
+    int WithoutValue = 0)
 {
     public const int RecentDays = 30;
 
@@ -51,6 +56,6 @@ public sealed record StationStatus(
                 otherZones[zone] = otherZones.GetValueOrDefault(zone) + 1;
         }
         return new StationStatus(recent, activity, activity.DataAge(now), counts.Complete, counts.Incomplete,
-            recent.DayCount - counts.Complete - counts.Incomplete, counts.Running, otherZones);
+            recent.DayCount - counts.Complete - counts.Incomplete, counts.Running, otherZones, counts.MissingAtSource + counts.AllRejected);
     }
 }

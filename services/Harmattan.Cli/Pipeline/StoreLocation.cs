@@ -339,13 +339,18 @@ public static class StoreLocation
             ? target.FullName
             : path;
 
-    /// <summary>The SQLite file's full path (relative paths are relative to the current directory), or null for MongoDB or an in-memory database.</summary>
+    /// <summary>The SQLite file's full path (relative paths are relative to the current directory), or null for MongoDB.</summary>
+    /// <exception cref="CliException">The SQLite connection string names no file: a database in memory ends with the
+    /// command, and no other process sees it.</exception>
     public static string? SqliteFile(IConfiguration configuration)
     {
         var provider = StorageOptions.Read(configuration).Provider;
         if (provider != StorageProvider.Sqlite)
             return null;
-        var dataSource = new SqliteConnectionStringBuilder(StorageRegistration.SqliteConnectionString(configuration)).DataSource;
-        return dataSource is "" or ":memory:" ? null : Path.GetFullPath(dataSource);
+        var connection = new SqliteConnectionStringBuilder(StorageRegistration.SqliteConnectionString(configuration));
+        if (connection.DataSource is "" or ":memory:" || connection.Mode == SqliteOpenMode.Memory)
+            throw CliException.Usage("ConnectionStrings:Sqlite (environment variable ConnectionStrings__Sqlite) names no file but a database in " +
+                "memory, which ends with the command: name the store's file, such as \"Data Source=harmattan.db\", or give --db harmattan.db.");
+        return Path.GetFullPath(connection.DataSource);
     }
 }

@@ -43,6 +43,42 @@ public sealed class BackfillWithoutServicesTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Two_backfills_at_once_each_listen_for_the_pipeline_s_faults_on_a_queue_of_their_own()
+    {
+        var environment = new Dictionary<string, string> { ["ConnectionStrings__RabbitMq"] = _vhost!.ConnectionString };
+        string[] backfill = ["backfill", "--station", "283164601", "--from", "2023-11-01", "--to", "2023-11-02", "--db", DbPath, "--idle-timeout", "30s"];
+        await using var first = ServiceProcess.StartCli(backfill, environment);
+        await SentAsync(first);
+        await using var second = ServiceProcess.StartCli(backfill, environment);
+        await SentAsync(second);
+
+        // RabbitMQ holds a temporary queue for the connection that declared it: under one name, the second was refused
+        // it (RESOURCE_LOCKED) and heard no fault of the pipeline, or stopped.
+        var queues = "";
+        var listed = Stopwatch.StartNew();
+        while (queues.Split('\n').Count(q => q.StartsWith("pipeline-fault", StringComparison.Ordinal)) < 2 && listed.Elapsed < TimeSpan.FromSeconds(15))
+        {
+            await Task.Delay(200, TestContext.Current.CancellationToken);
+            queues = await RabbitMqVirtualHost.RabbitMqCtlAsync("list_queues", "-q", "-p", _vhost.Name, "name");
+        }
+        var faultQueues = queues.Split('\n').Where(q => q.StartsWith("pipeline-fault", StringComparison.Ordinal)).Distinct().Count();
+        Assert.True(faultQueues == 2, $"{faultQueues} fault queue(s):\n{queues}\nfirst:\n{first.Output}\nsecond:\n{second.Output}");
+
+        var firstExit = await first.WaitForExitAsync(TimeSpan.FromMinutes(1));
+        var secondExit = await second.WaitForExitAsync(TimeSpan.FromMinutes(1));
+        Assert.DoesNotContain("RESOURCE_LOCKED", second.Output);
+        Assert.Contains("No new day stored for 30s.", second.Output);
+        Assert.True(firstExit == secondExit, $"first {firstExit}:\n{first.Output}\nsecond {secondExit}:\n{second.Output}");
+
+        static async Task SentAsync(ServiceProcess backfill)
+        {
+            var clock = Stopwatch.StartNew();
+            while (!backfill.Output.Contains("Sent 1 fetch command(s)", StringComparison.Ordinal) && clock.Elapsed < TimeSpan.FromMinutes(1))
+                await Task.Delay(200, TestContext.Current.CancellationToken);
+        }
+    }
+
+    [Fact]
     public async Task A_trigger_without_the_store_still_sends_the_run_and_says_the_gap_check_was_skipped_and_no_service_consumes()
     {
         var missing = Path.Combine(_workDir, "missing.db");

@@ -37,6 +37,7 @@ public sealed class RedriveSelectionTests
         Assert.Equal(new Dictionary<string, int> { [Mistyped] = 3 }, discarded.DiscardedOf);
         Assert.Equal(0, discarded.Moved);
         Assert.Equal(3u, discarded.LeftInErrorQueue);
+        Assert.Equal((6u, 0u), (discarded.WaitingAtStart, discarded.ArrivedSince));
         await HandedBackAsync(vhost, ErrorQueue, 3);
 
         // As an operator types it, with no extractor running: the message waits in its queue, and the command says why.

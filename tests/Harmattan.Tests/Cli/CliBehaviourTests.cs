@@ -67,7 +67,8 @@ public sealed class CliBehaviourTests : IDisposable
         Assert.Contains($"Store: SQLite {_cli.PathOf("harmattan.db")}", output);
         Assert.Contains("Station 283164601 (UTC; 2023-10-30..2023-11-30)", output);
         // 30 days stored: 3 with no hour, 9 with 12 hours (incomplete), 18 complete; and 2 days before them with no row.
-        Assert.Contains("18 complete, 9 incomplete, 5 missing (of 32)", output);
+        // The two kinds of missing day need different things: a backfill, or nothing. The range is on the station's line.
+        Assert.Contains("  days               18 complete, 9 incomplete, 5 missing (of 32): 3 stored without a value at the source, 2 not fetched", output);
         Assert.DoesNotContain("STALE", output);
     }
 
@@ -398,6 +399,47 @@ public sealed class CliBehaviourTests : IDisposable
         (exit, output) = await _cli.InvokeAsync(["export", "--station", "283164601", "--db", "harmattan-simulated.db"]);
         Assert.True(exit == 0, output);
         Assert.Contains("283164601,2023-11-02,", output);
+    }
+
+    [Fact]
+    public async Task A_run_in_the_services_environment_keeps_its_own_in_memory_bus_and_says_so()
+    {
+        // The services' transport and broker, inherited: on the broker, the run's services would take the running
+        // services' messages, and theirs the run's simulated ones. The broker named here answers nothing.
+        var (exit, output) = await _cli.InvokeAsync(["run", "--once", "--simulate", "--station", "283164601", "--from", "2023-11-01", "--to", "2023-11-01"],
+            new Dictionary<string, string> { ["Bus__Transport"] = "RabbitMq", ["ConnectionStrings__RabbitMq"] = "amqp://guest:guest@127.0.0.1:1/" });
+
+        Assert.True(exit == 0, output);
+        Assert.Contains("Bus:Transport=RabbitMq (Bus__Transport) is not used: harmattan run runs the pipeline in one process on its own in-memory bus, " +
+                        "and leaves the services' queues to them.", output);
+        Assert.Contains("Stored 1 day: ", output);
+    }
+
+    [Fact]
+    public async Task A_SQLite_store_in_memory_is_refused_by_name_never_described_as_MongoDB()
+    {
+        foreach (var connection in new[] { "Data Source=", "Data Source=:memory:", "Data Source=x;Mode=Memory" })
+        {
+            var (exit, output) = await _cli.InvokeAsync(["status"], new Dictionary<string, string> { ["ConnectionStrings__Sqlite"] = connection });
+
+            Assert.True(exit == 2, output);
+            Assert.StartsWith("error: ConnectionStrings:Sqlite (environment variable ConnectionStrings__Sqlite) names no file but a database in memory", output);
+            Assert.DoesNotContain("MongoDB", output);
+        }
+    }
+
+    [Fact]
+    public async Task The_bare_command_lists_the_commands_and_an_appsettings_file_in_the_current_folder_is_named_as_not_read()
+    {
+        var (exit, output) = await _cli.InvokeAsync([]);
+        Assert.Equal(2, exit);
+        Assert.Contains("Commands:", output);
+        Assert.Contains("backfill", output);
+
+        await File.WriteAllTextAsync(_cli.PathOf("appsettings.json"), """{ "Stations": [ { "Id": "999000111" } ] }""", Ct);
+        (exit, output) = await _cli.InvokeAsync(["export", "--station", "283164601"]);
+        Assert.Equal(2, exit);
+        Assert.Contains($"Note: {_cli.PathOf("appsettings.json")} is not read: the harmattan command reads the appsettings.json beside its program", output);
     }
 
     [Fact]
