@@ -30,7 +30,6 @@ public static class CliHost
             ContentRootPath = AppContext.BaseDirectory,
         });
         Configure(builder, defaults, overrides, verbose);
-        NoteUnreadSettingsFile();
         return builder;
     }
 
@@ -54,6 +53,7 @@ public static class CliHost
     public static void Configure(IHostApplicationBuilder builder, IReadOnlyDictionary<string, string?> defaults,
         IReadOnlyDictionary<string, string?> overrides, bool verbose = false)
     {
+        NoteUnreadSettingsFile();
         builder.Configuration.Sources.Insert(0, new MemoryConfigurationSource { InitialData = defaults });
         // An option that chooses the store (--db, --mongo, --simulate) overrides Storage:Provider, and would hide a bad
         // value of it that the services then refuse.

@@ -35,6 +35,9 @@ public static class RestoreCommand
     /// <summary>SQLITE_BUSY: another connection holds a lock on the file.</summary>
     private const int Busy = 5;
 
+    /// <summary>SQLITE_CORRUPT and SQLITE_NOTADB: the file begins as a database, but its pages are not one.</summary>
+    private const int Corrupt = 11, NotADatabase = 26;
+
     private static async Task<int> RunAsync(FileInfo backup, FileInfo? db, string? mongo, CancellationToken cancellationToken)
     {
         var builder = CliHost.CreateBuilder(CommonOptions.StoreDefaults, CliHost.Overrides(CommonOptions.StoreOverrides(db, mongo)));
@@ -132,7 +135,8 @@ public static class RestoreCommand
 
     private static async Task RequireBackupAsync(FileInfo backup, string store, CancellationToken cancellationToken)
     {
-        if (string.Equals(backup.FullName, store, StringComparison.Ordinal))
+        // The store may be named through a link, and so may the backup.
+        if (string.Equals(StoreLocation.FinalPath(backup.FullName), store, StringComparison.Ordinal))
             throw CliException.Usage($"--backup: {backup.FullName} is the store itself; name the backup file.");
         if (backup.Name.EndsWith(".partial", StringComparison.Ordinal))
             throw CliException.Usage($"--backup: {backup.FullName} is a backup that did not finish (`harmattan backup` renames its copy when whole); name a finished one.");
@@ -164,7 +168,7 @@ public static class RestoreCommand
             throw CliException.Usage($"--backup: {backup.FullName} was written by a newer version of Harmattan (store schema {e.StoredSchema}; " +
                 $"this version knows up to {e.KnownSchema}): restore it with that version or a later one.");
         }
-        catch (SqliteException e) when (StoreLocation.IsSqliteDatabase(backup))
+        catch (SqliteException e) when (e.SqliteErrorCode is Corrupt or NotADatabase && StoreLocation.IsSqliteDatabase(backup))
         {
             throw CliException.Usage($"--backup: {backup.FullName} is damaged ({e.Message}); restore another backup.");
         }

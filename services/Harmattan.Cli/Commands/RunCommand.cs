@@ -108,7 +108,7 @@ public static class RunCommand
         if (builder.Configuration["Bus:Transport"] is { } transport && string.Equals(transport, "RabbitMq", StringComparison.OrdinalIgnoreCase))
         {
             AnsiConsole.MarkupLineInterpolated(
-                $"[yellow]Bus:Transport={transport} ({EnvironmentVariables.Of("Bus:Transport")}) is not used[/]: harmattan run runs the pipeline in one process on its own in-memory bus, and leaves the services' queues to them.");
+                $"[yellow]Bus:Transport={transport}{(Environment.GetEnvironmentVariable(EnvironmentVariables.Of("Bus:Transport")) is null ? "" : $" ({EnvironmentVariables.Of("Bus:Transport")})")} is not used[/]: harmattan run runs the pipeline in one process on its own in-memory bus, and leaves the services' queues to them.");
             builder.Configuration["Bus:Transport"] = "InMemory";
         }
         // Checked before anything starts, so that a day in the future stores nothing.

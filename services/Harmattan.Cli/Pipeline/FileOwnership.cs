@@ -13,7 +13,10 @@ public static class FileOwnership
     /// Gives <paramref name="copy"/> the permissions of <paramref name="original"/>, and its owner and group where this
     /// user may (root, or the owner itself).
     /// </summary>
-    /// <returns>Why the owner could not be given, with the command that gives it; null when it was.</returns>
+    /// <returns>
+    /// Why the owner could not be given, with the command that gives it, naming <paramref name="original"/>'s path (where the
+    /// copy is about to take its place); null when it was.
+    /// </returns>
     public static string? CopyTo(string original, string copy)
     {
         if (OperatingSystem.IsWindows())
@@ -27,10 +30,11 @@ public static class FileOwnership
             {
                 to.SetOwner(from.OwnerUserId, from.OwnerGroupId);
             }
-            catch (UnixIOException e)
+            // Mono.Unix reports EPERM as an InvalidOperationException around the UnixIOException.
+            catch (Exception e) when (e is UnixIOException or InvalidOperationException)
             {
-                refused = $"{copy} belongs to {Owner(to)}, not to {Owner(from)} as the file it replaced did, and this user may not " +
-                          $"give it ({e.Message}): run chown {from.OwnerUserId}:{from.OwnerGroupId} {copy} as root, or the services' user may not write it.";
+                refused = $"{original} now belongs to {Owner(to)}, not to {Owner(from)} as the file it replaced did, and this user may not " +
+                          $"give it ({e.GetBaseException().Message}): run chown {from.OwnerUserId}:{from.OwnerGroupId} {original} as root, or the services' user may not write it.";
             }
         }
         File.SetUnixFileMode(copy, File.GetUnixFileMode(original));

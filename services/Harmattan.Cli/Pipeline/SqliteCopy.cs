@@ -34,7 +34,9 @@ public static class SqliteCopy
             // VACUUM INTO writes into an empty file, which the held one is.
             vacuum.CommandText = "VACUUM INTO $target";
             vacuum.Parameters.AddWithValue("$target", unfinished);
-            vacuum.CommandTimeout = 0;
+            // How long SQLite waits for a lock, not how long the copy may take: a store locked for good (by a restore) ends
+            // the copy with an error, where no limit would wait for ever, deaf to Ctrl-C.
+            vacuum.CommandTimeout = 30;
 
             await AnsiConsole.Progress()
                 .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())

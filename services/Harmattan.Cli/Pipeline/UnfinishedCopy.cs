@@ -28,17 +28,38 @@ public sealed class UnfinishedCopy : IDisposable
         FileStream hold;
         try
         {
-            hold = new FileStream(path, FileMode.OpenOrCreate, FileAccess.Write,
-                OperatingSystem.IsWindows() ? FileShare.Delete : FileShare.None);
+            hold = Open(path);
         }
         catch (IOException ex) when (ExportCommand.HeldByAnother(ex))
         {
             throw CliException.Failure($"another {command} is writing {path}; wait for it to end (or stop it), then run {command} again.");
         }
+        catch (UnauthorizedAccessException) when (File.Exists(path))
+        {
+            // Left by a command of another user (a killed `sudo harmattan backup`), or made read-only: removing it needs
+            // only the folder's rights.
+            try
+            {
+                File.Delete(path);
+                hold = Open(path);
+            }
+            catch (Exception ex) when (ex is UnauthorizedAccessException or IOException)
+            {
+                throw CliException.Failure($"{path} is left from a {command} that did not finish, and this user may neither " +
+                    $"replace nor remove it ({ex.Message}): remove it as its owner, then run {command} again.");
+            }
+        }
         hold.SetLength(0);
         File.Delete(path + "-journal");
         return new UnfinishedCopy(path, hold);
     }
+
+    /// <summary>
+    /// Open for this command alone where the lock is advisory (Linux, macOS). On Windows the sharing mode is the lock, and
+    /// SQLite must open the file to write the copy: there it is shared, and two commands at once are not kept apart.
+    /// </summary>
+    private static FileStream Open(string path) => new(path, FileMode.OpenOrCreate, FileAccess.Write,
+        OperatingSystem.IsWindows() ? FileShare.ReadWrite | FileShare.Delete : FileShare.None);
 
     /// <summary>
     /// Renames the finished copy to <paramref name="target"/> while still held, so that no other command takes its name

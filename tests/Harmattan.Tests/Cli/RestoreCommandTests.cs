@@ -281,6 +281,10 @@ public sealed class RestoreCommandTests : IDisposable
         SqliteConnection.ClearAllPools();
         Assert.Equal(0, (await _cli.InvokeAsync(["backup", "--db", "backup-source.db", "--out", "backup.db"])).Exit);
         File.CreateSymbolicLink(_cli.PathOf("harmattan.db"), _cli.PathOf(Path.Combine("disk", "harmattan.db")));
+        // The link named as the backup is the store itself (the copy would wait for ever on the store restore holds).
+        var (refusedExit, refused) = await _cli.InvokeAsync(["restore", "--backup", "harmattan.db"]);
+        Assert.True(refusedExit == 2, refused);
+        Assert.Contains("is the store itself; name the backup file.", refused);
 
         var (exit, output) = await _cli.InvokeAsync(["restore", "--backup", "backup.db"]);
 

@@ -201,6 +201,54 @@ public sealed class StoreRightsTests : IDisposable
         return path;
     }
 
+    [Fact]
+    public async Task A_restore_by_a_user_who_may_not_give_the_store_its_owner_restores_it_and_names_the_chown_to_run()
+    {
+        Assert.SkipUnless(Environment.IsPrivilegedProcess, "the store must belong to another user than the one restoring: root's, restored as user nobody");
+        var store = await StoreInAsync(Path.Combine(_folder, "services"), Everyone);
+        File.SetUnixFileMode(Path.Combine(_folder, "services"), Everyone);
+        var backup = await StoreInAsync(Path.Combine(_folder, "backups"), ReadOnlyForAll);
+        // A store in WAL mode stands for the backup here: reading it needs its folder writable, for its shared memory file.
+        File.SetUnixFileMode(Path.Combine(_folder, "backups"), Everyone);
+
+        var (exit, output) = Harmattan("restore", "--backup", backup, "--db", store);
+
+        Assert.True(exit == 0, output);
+        Assert.Contains($"{store} now belongs to user 65534, group 65534, not to user 0, group 0 as the file it replaced did, and this user may not give it (", output);
+        Assert.Contains($"run chown 0:0 {store} as root, or the services' user may not write it.", output);
+        Assert.Contains($"Restored {backup} to {store}", output);
+    }
+
+    [Fact]
+    public async Task A_backup_takes_over_what_a_killed_backup_of_another_user_left_and_an_unreadable_backup_is_not_called_damaged()
+    {
+        Assert.SkipUnless(Environment.IsPrivilegedProcess, "the leftover must belong to another user than the one backing up: root's, backed up as user nobody");
+        var store = await StoreInAsync(Path.Combine(_folder, "services"), Everyone);
+        File.SetUnixFileMode(Path.Combine(_folder, "services"), Everyone);
+        var backups = Path.Combine(_folder, "backups");
+        Directory.CreateDirectory(backups);
+        File.SetUnixFileMode(backups, Everyone);
+        // What a killed `sudo harmattan backup` left: root's, which user nobody may not open but may remove.
+        var leftover = Path.Combine(backups, "copy.db.partial");
+        await File.WriteAllTextAsync(leftover, "half a copy", Ct);
+        File.SetUnixFileMode(leftover, ReadOnlyForAll);
+
+        var (exit, output) = Harmattan("backup", "--db", store, "--out", Path.Combine(backups, "copy.db"));
+
+        Assert.True(exit == 0, output);
+        Assert.False(File.Exists(leftover));
+
+        // A backup in WAL mode in a folder this user may not write cannot be opened (SQLite needs its shared memory
+        // file there): a reason to name, not damage.
+        var walStore = await StoreInAsync(Path.Combine(_folder, "readonly"), ReadOnlyForAll);
+        File.SetUnixFileMode(Path.Combine(_folder, "readonly"), ReadOnlyFolder);
+        (exit, output) = Harmattan("restore", "--backup", walStore, "--db", Path.Combine(_folder, "services", "restored.db"));
+
+        Assert.True(exit == 2, output);
+        Assert.Contains($"--backup: {walStore} cannot be read as a SQLite database (", output);
+        Assert.DoesNotContain("damaged", output);
+    }
+
     /// <summary>The built <c>harmattan</c>, as another user than root: its exit code, and standard error after standard output.</summary>
     private (int Exit, string Output) Harmattan(params string[] arguments)
     {
