@@ -49,8 +49,8 @@ public static class ExportCommand
                 CommonOptions.RequireOutFile(target, "averages.csv");
             // A link named by --out stays a link: the file it leads to is the one checked below and replaced.
             var given = outFile;
-            if (outFile is { LinkTarget: not null } link && link.ResolveLinkTarget(returnFinalTarget: true) is FileInfo linked)
-                outFile = linked;
+            if (outFile is not null)
+                outFile = new FileInfo(StoreLocation.FinalPath(outFile.FullName));
             // An export replaces the file it names: a store given by mistake (--out harmattan.db, the file being read), or
             // its write-ahead log, which holds its latest committed writes, would be lost.
             if (outFile is { } existing && StoreLocation.IsSqliteDatabase(existing))
@@ -282,7 +282,7 @@ public static class ExportCommand
             return new StreamWriter(new FileStream(partial, FileMode.Create, FileAccess.Write,
                 OperatingSystem.IsWindows() ? FileShare.Delete : FileShare.None));
         }
-        catch (IOException ex) when (HeldByAnother(ex))
+        catch (IOException ex) when (UnfinishedCopy.HeldByAnother(ex))
         {
             throw CliException.Failure($"--out: another export to {file.FullName} is under way (it holds {partial}); " +
                 "wait for it to end, or write another file.");
@@ -297,10 +297,6 @@ public static class ExportCommand
             throw CannotWrite(file, ex, creating: true);
         }
     }
-
-    /// <summary>The file is locked by another process: a sharing violation on Windows, EWOULDBLOCK from the lock elsewhere.</summary>
-    internal static bool HeldByAnother(IOException error) => error.HResult == (OperatingSystem.IsWindows() ? unchecked((int)0x80070020)
-        : OperatingSystem.IsMacOS() || OperatingSystem.IsFreeBSD() ? 35 : 11);
 
     private static StreamWriter Open(FileInfo file, string path, bool creating, bool append = false)
     {

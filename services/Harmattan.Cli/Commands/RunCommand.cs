@@ -107,8 +107,9 @@ public static class RunCommand
         // (A value that is no transport is still refused, as the services refuse it.)
         if (builder.Configuration["Bus:Transport"] is { } transport && string.Equals(transport, "RabbitMq", StringComparison.OrdinalIgnoreCase))
         {
+            var variable = EnvironmentVariables.Of("Bus:Transport");
             AnsiConsole.MarkupLineInterpolated(
-                $"[yellow]Bus:Transport={transport}{(Environment.GetEnvironmentVariable(EnvironmentVariables.Of("Bus:Transport")) is null ? "" : $" ({EnvironmentVariables.Of("Bus:Transport")})")} is not used[/]: harmattan run runs the pipeline in one process on its own in-memory bus, and leaves the services' queues to them.");
+                $"[yellow]Bus:Transport={transport}{(Environment.GetEnvironmentVariable(variable) is null ? "" : $" ({variable})")} is not used[/]: harmattan run runs the pipeline in one process on its own in-memory bus, and leaves the services' queues to them.");
             builder.Configuration["Bus:Transport"] = "InMemory";
         }
         // Checked before anything starts, so that a day in the future stores nothing.

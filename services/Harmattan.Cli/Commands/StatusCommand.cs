@@ -125,7 +125,7 @@ public static class StatusCommand
     }
 
     /// <summary>What the missing days need: a backfill for those never fetched, nothing for those the source had no value for.</summary>
-    private static string Missing(StationStatus status) => status.Missing == 0 ? "" :
+    private static string MissingSplit(StationStatus status) => status.Missing == 0 ? "" :
         $": {status.WithoutValue} stored without a value at the source, {status.Missing - status.WithoutValue} not fetched";
 
     private static void WriteStation(StationStatus status, bool asked)
@@ -139,7 +139,7 @@ public static class StatusCommand
         AnsiConsole.MarkupLineInterpolated($"  last fetch         {Instant(status.Activity.LastFetchedAt)}");
         AnsiConsole.MarkupLineInterpolated($"  data age           {(status.DataAge is { } age ? Age(age) : "no data")}");
         AnsiConsole.MarkupLineInterpolated(
-            $"  {label,-18} {status.Complete} complete, {status.Incomplete} incomplete{(status.Running > 0 ? $" ({status.Running} still running)" : "")}, {status.Missing} missing (of {status.Days.DayCount}){Missing(status)}");
+            $"  {label,-18} {status.Complete} complete, {status.Incomplete} incomplete{(status.Running > 0 ? $" ({status.Running} still running)" : "")}, {status.Missing} missing (of {status.Days.DayCount}){MissingSplit(status)}");
         if (status.CutInOtherZones is { Count: > 0 } otherZones)
             AnsiConsole.MarkupLineInterpolated(
                 $"  [yellow]other zone[/]         {string.Join(", ", otherZones.Select(z => $"{Counted.Of(z.Value, "day", "days")} cut in {z.Key}"))}, not {status.Days.TimeZone.Id}: their dates are that zone's until they are fetched again in {status.Days.TimeZone.Id} (the services running with it, and `harmattan backfill --refetch` for days already stored).");

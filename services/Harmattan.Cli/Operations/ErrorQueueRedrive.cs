@@ -18,7 +18,7 @@ public sealed record RedriveResult(string ErrorQueue, IReadOnlyDictionary<string
     /// The messages in the error queue at the end beyond those of the start not moved: a moved message that failed again
     /// meanwhile (a station AirQino does not know), or a new failure.
     /// </summary>
-    public uint ArrivedSince => LeftInErrorQueue > WaitingAtStart - (uint)(Moved + Discarded) ? LeftInErrorQueue - (WaitingAtStart - (uint)(Moved + Discarded)) : 0;
+    public uint ArrivedSince => LeftInErrorQueue - Math.Min(LeftInErrorQueue, WaitingAtStart - (uint)(Moved + Discarded));
 
     public int Moved => MovedTo.Values.Sum();
 

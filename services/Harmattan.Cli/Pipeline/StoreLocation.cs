@@ -327,8 +327,11 @@ public static class StoreLocation
     }
 
     /// <summary>The bytes of a SQLite store: its file and its write-ahead log, which holds the latest writes.</summary>
-    public static long SqliteBytes(string path) =>
-        new[] { FinalPath(path), FinalPath(path) + "-wal" }.Where(File.Exists).Sum(f => new FileInfo(f).Length);
+    public static long SqliteBytes(string path)
+    {
+        var file = FinalPath(path);
+        return new[] { file, file + "-wal" }.Where(File.Exists).Sum(f => new FileInfo(f).Length);
+    }
 
     /// <summary>
     /// The file a link at <paramref name="path"/> leads to, through every link (SQLite opens that file and keeps its log

@@ -1,5 +1,3 @@
-using Harmattan.Cli.Commands;
-
 namespace Harmattan.Cli.Pipeline;
 
 /// <summary>
@@ -30,7 +28,7 @@ public sealed class UnfinishedCopy : IDisposable
         {
             hold = Open(path);
         }
-        catch (IOException ex) when (ExportCommand.HeldByAnother(ex))
+        catch (IOException ex) when (HeldByAnother(ex))
         {
             throw CliException.Failure($"another {command} is writing {path}; wait for it to end (or stop it), then run {command} again.");
         }
@@ -54,6 +52,10 @@ public sealed class UnfinishedCopy : IDisposable
         return new UnfinishedCopy(path, hold);
     }
 
+    /// <summary>The file is locked by another process: a sharing violation on Windows, EWOULDBLOCK from the lock elsewhere.</summary>
+    internal static bool HeldByAnother(IOException error) => error.HResult == (OperatingSystem.IsWindows() ? unchecked((int)0x80070020)
+        : OperatingSystem.IsMacOS() || OperatingSystem.IsFreeBSD() ? 35 : 11);
+
     /// <summary>
     /// Open for this command alone where the lock is advisory (Linux, macOS). On Windows the sharing mode is the lock, and
     /// SQLite must open the file to write the copy: there it is shared, and two commands at once are not kept apart.
@@ -63,11 +65,11 @@ public sealed class UnfinishedCopy : IDisposable
 
     /// <summary>
     /// Renames the finished copy to <paramref name="target"/> while still held, so that no other command takes its name
-    /// between; a file that exists at <paramref name="target"/> is replaced only when <paramref name="overwrite"/> says so.
+    /// between; a file at <paramref name="target"/> is never replaced.
     /// </summary>
-    public void MoveTo(string target, bool overwrite = false)
+    public void MoveTo(string target)
     {
-        File.Move(Path, target, overwrite);
+        File.Move(Path, target);
         _moved = true;
     }
 
