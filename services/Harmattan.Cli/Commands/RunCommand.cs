@@ -125,11 +125,7 @@ public static class RunCommand
             ? await AirQinoSimulatorHost.StartAsync(new SimulatorOptions { StationIds = [.. asked.Select(s => s.StationId)] }, cancellationToken)
             : null;
         if (simulator is not null)
-        {
             builder.Configuration["AirQino:BaseUrl"] = simulator.BaseUrl;
-            AnsiConsole.MarkupLineInterpolated(
-                $"[yellow]SIMULATED DATA[/]: synthetic AirQino readings served by an in-process simulator at {simulator.BaseUrl}; these are not real measurements.");
-        }
 
         builder.Services.AddExtractor(builder.Configuration);
         builder.Services.AddTransformer(builder.Configuration);
@@ -152,6 +148,10 @@ public static class RunCommand
         var time = host.Services.GetRequiredService<TimeProvider>();
         AnsiConsole.MarkupLineInterpolated($"Store: {StoreLocation.Describe(builder.Configuration)}");
         await host.StartAsync(cancellationToken);
+        // Told once the settings are checked (on start): a setting refused is the only thing a refused run says.
+        if (simulator is not null)
+            AnsiConsole.MarkupLineInterpolated(
+                $"[yellow]SIMULATED DATA[/]: synthetic AirQino readings served by an in-process simulator at {simulator.BaseUrl}; these are not real measurements.");
         await TimeZoneCheck.WarnOfOtherZonesAsync(host.Services.GetRequiredService<IPipelineStore>(), asked, offerRefetch: false, cancellationToken);
 
         var startedAt = time.GetUtcNow();

@@ -168,13 +168,19 @@ function onDateChosen(input, takeOtherAlong) {
   });
 }
 
+// Without the chart library (a slow or broken connection) the tables still show every value: they are opened instead.
+const CHARTLESS = "The chart library (vendor/chart.umd.min.js) could not be loaded, on a slow or broken connection: " +
+  "the tables below show the values; reload the page for the charts.";
+function chartsLoaded() { return typeof Chart !== "undefined"; }
+
 async function start() {
-  if (typeof Chart === "undefined") {
-    showMessage("The chart library (vendor/chart.umd.min.js) could not be loaded, on a slow or broken connection: reload the page.", true);
-    return;
+  if (chartsLoaded()) {
+    Chart.defaults.font.family = getComputedStyle(document.body).fontFamily;
+    Chart.defaults.color = "#5d6b73";
+  } else {
+    $("charts").append(el("p", { class: "message error" }, CHARTLESS));
+    $("days-details").open = true;
   }
-  Chart.defaults.font.family = getComputedStyle(document.body).fontFamily;
-  Chart.defaults.color = "#5d6b73";
   showLoading("Loading the stations…");
   try {
     const answer = await getJson("api/stations");
@@ -294,6 +300,10 @@ function removeCharts() {
 function renderCharts() {
   removeCharts();
   const box = $("charts");
+  if (!chartsLoaded()) {
+    box.append(el("p", { class: "message error" }, CHARTLESS));
+    return;
+  }
   if (state.daily.quantities.length > 0 && shownQuantities().length === 0) {
     box.append(el("p", { class: "message" }, "No quantity chosen: press one above to chart its daily means."));
   }
@@ -459,7 +469,9 @@ async function showDay(date, q) {
   $("announce").textContent = `Hours of ${date} shown above: ${$("day-summary").textContent}`;
 
   state.hourlyChart?.destroy();
-  state.hourlyChart = new Chart($("hourly-chart"), {
+  $("hourly-chart").parentElement.hidden = !chartsLoaded();
+  if (!chartsLoaded()) $("hours-details").open = true;
+  else state.hourlyChart = new Chart($("hourly-chart"), {
     type: "bar",
     data: {
       labels: slots.map((s) => s.label),

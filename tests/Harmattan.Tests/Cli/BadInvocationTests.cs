@@ -281,6 +281,7 @@ public sealed class BadInvocationTests : IDisposable
     [Theory]
     [InlineData("AirQino__RetryAttempts", "abc", "error: AirQino:RetryAttempts 'abc' is not a whole number (environment variable AirQino__RetryAttempts).")]
     [InlineData("Quality__CompleteThreshold", "0,75", "error: Quality:CompleteThreshold '0,75' is not a number (with a dot for decimals, e.g. 0.75) (environment variable Quality__CompleteThreshold).")]
+    [InlineData("Quality__CompleteThreshold", "5", "error: Quality:CompleteThreshold must be between 0 and 1 (0.75 = 18 of 24 hours).")]
     [InlineData("AirQino__Timeout", "xyz", "error: AirQino:Timeout 'xyz' is not a duration as hh:mm:ss (e.g. 00:00:30) (environment variable AirQino__Timeout).")]
     [InlineData("Storage__Provider", "Postgres", "error: Storage:Provider 'Postgres' is not a store: use Sqlite or MongoDb (environment variable Storage__Provider).")]
     [InlineData("Bus__Transport", "Kafka", "error: Bus:Transport 'Kafka' is not one of RabbitMq, InMemory (environment variable Bus__Transport).")]
@@ -297,6 +298,7 @@ public sealed class BadInvocationTests : IDisposable
         Assert.Equal(2, exit);
         Assert.Equal(expected, Assert.Single(output.Split('\n'), l => l.StartsWith("error:", StringComparison.Ordinal)));
         Assert.DoesNotContain("Failed to convert", output);
+        Assert.DoesNotContain("SIMULATED DATA", output);
         Assert.Equal(before, _cli.Snapshot());
     }
 
