@@ -515,21 +515,23 @@ function openDayView(date, title, error = "") {
   for (const row of document.querySelectorAll("#days-table tr")) row.classList.toggle("selected", row.dataset.date === date);
 }
 
+const FRESHNESS_COLUMNS = ["Data age", "Last 30 days", "Last hour stored", "Complete / incomplete / missing"];
 function renderFreshness() {
   const table = $("freshness");
   table.replaceChildren(el("thead", {}, el("tr", {},
-    el("th", {}, "Station"), el("th", {}, "Data age"), el("th", {}, "Last 30 days"),
-    el("th", {}, "Last hour stored"), el("th", {}, "Complete / incomplete / missing"))));
+    el("th", {}, "Station"), ...FRESHNESS_COLUMNS.map((c) => el("th", {}, c)))));
   const body = el("tbody");
+  // Each figure carries its column's name, which a phone shows beside it in place of the table's head.
+  const cell = (i, attributes, ...children) => el("td", { ...attributes, "data-label": FRESHNESS_COLUMNS[i] }, ...children);
   for (const s of state.stations) {
     const r = s.last30Days;
     const bar = el("span", { class: "bar" }, el("i", { style: `width:${Math.round(r.completeness * 100)}%` }));
     body.append(el("tr", { "data-station": s.id },
       el("td", {}, el("span", { class: "station-name" }, s.name || s.id), el("span", { class: "station-id" }, s.name ? `${s.id} · ${s.timeZone}` : s.timeZone)),
-      el("td", { class: `age ${ageClass(s.dataAgeSeconds)}` }, age(s.dataAgeSeconds)),
-      el("td", {}, bar, percent(r.completeness)),
-      el("td", {}, lastHourStored(s)),
-      el("td", {}, `${r.complete} / ${r.incomplete} / ${r.missing}${r.running > 0 ? ` (${r.running} still running)` : ""}`)));
+      cell(0, { class: `age ${ageClass(s.dataAgeSeconds)}` }, age(s.dataAgeSeconds)),
+      cell(1, {}, bar, percent(r.completeness)),
+      cell(2, {}, lastHourStored(s)),
+      cell(3, {}, `${r.complete} / ${r.incomplete} / ${r.missing}${r.running > 0 ? ` (${r.running} still running)` : ""}`)));
   }
   table.append(body);
 }

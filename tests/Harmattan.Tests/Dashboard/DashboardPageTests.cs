@@ -626,6 +626,12 @@ public sealed class DashboardPageTests : IAsyncLifetime
         var rightEdges = await page.Locator("#freshness tbody td.age").EvaluateAllAsync<double[]>("cells => cells.map(c => c.getBoundingClientRect().right)");
         Assert.Equal(4, rightEdges.Length);
         Assert.All(rightEdges, right => Assert.True(right <= 375, $"A data age ends at {right} px, off a 375 px wide screen."));
+        // Every figure in sight, none past the screen's edge for a sideways scroll to find.
+        var widths = await page.Locator("#freshness").EvaluateAsync<double[]>("t => [t.parentElement.scrollWidth, t.parentElement.clientWidth]");
+        var (scrolled, shown) = (widths[0], widths[1]);
+        Assert.True(scrolled <= shown, $"The freshness table is {scrolled} px wide in {shown} px.");
+        Assert.Equal("Last hour stored", await page.Locator("#freshness tbody tr").First.Locator("td").Nth(3)
+            .EvaluateAsync<string>("c => getComputedStyle(c, '::before').content.replaceAll('\"', '')"));
         await page.Locator("#freshness").ScreenshotAsync(new LocatorScreenshotOptions { Path = Path.Combine(ScreenshotFolder, "dashboard-phone-freshness.png") });
     }
 
