@@ -1,41 +1,36 @@
+using System.CommandLine.Help;
 using Harmattan.AirQinoSimulator;
 
-// dotnet run --project services/Harmattan.AirQinoSimulator.Host -- --urls http://127.0.0.1:5080 [--data DIR]
-//   [--synthetic-stations N --days D --seed S] [--station ID]... [--now 2023-12-10T00:00Z] [--ignore-dates]
-//   [--fail-rate R] [--throttle-rate R] [--truncate-rate R] [--delay-ms MS] [--require-token --token-lifetime S]
-SimulatorOptions? options;
-try
+// dotnet run --project services/Harmattan.AirQinoSimulator.Host -- --help
+var parsed = SimulatorCommandLine.Create(ServeAsync).Parse(args);
+if (parsed.Errors.Count > 0 && parsed.Action is not HelpAction)
 {
-    options = SimulatorCommandLine.Parse(args);
-}
-catch (ArgumentException ex)
-{
-    Console.Error.WriteLine(ex.Message);
-    Console.Error.WriteLine(SimulatorCommandLine.Usage);
+    foreach (var error in parsed.Errors.Select(e => e.Message).Distinct())
+        Console.Error.WriteLine($"error: {error}");
+    Console.Error.WriteLine("see 'Harmattan.AirQinoSimulator.Host --help'");
     return 2;
 }
-if (options is null)
+return await parsed.InvokeAsync();
+
+static async Task<int> ServeAsync(SimulatorOptions options, CancellationToken cancellationToken)
 {
-    Console.WriteLine(SimulatorCommandLine.Usage);
+    AirQinoSimulatorHost simulator;
+    try
+    {
+        simulator = await AirQinoSimulatorHost.StartAsync(options, cancellationToken);
+    }
+    catch (DirectoryNotFoundException ex)
+    {
+        Console.Error.WriteLine($"error: {ex.Message}");
+        return 2;
+    }
+    await using var running = simulator;
+    Console.WriteLine($"AirQino simulator listening on {simulator.BaseUrl}");
+    Console.WriteLine($"  GET {simulator.BaseUrl}/v3/getStationHourlyAvg/{{id}}?start_date={AirQinoSimulatorHost.DateFormat}&end_date={AirQinoSimulatorHost.DateFormat}");
+    Console.WriteLine($"  GET {simulator.BaseUrl}/ (what it serves), {simulator.BaseUrl}/_sim/stats, {simulator.BaseUrl}/health/ready");
+    foreach (var line in simulator.Describe())
+        Console.WriteLine($"  {line}");
+    Console.WriteLine("Press Ctrl+C to stop.");
+    await simulator.WaitForShutdownAsync(cancellationToken);
     return 0;
 }
-
-AirQinoSimulatorHost simulator;
-try
-{
-    simulator = await AirQinoSimulatorHost.StartAsync(options);
-}
-catch (DirectoryNotFoundException ex)
-{
-    Console.Error.WriteLine(ex.Message);
-    return 2;
-}
-await using var running = simulator;
-Console.WriteLine($"AirQino simulator listening on {simulator.BaseUrl}");
-Console.WriteLine($"  GET {simulator.BaseUrl}/v3/getStationHourlyAvg/{{id}}?start_date={AirQinoSimulatorHost.DateFormat}&end_date={AirQinoSimulatorHost.DateFormat}");
-Console.WriteLine($"  GET {simulator.BaseUrl}/ (what it serves), {simulator.BaseUrl}/_sim/stats, {simulator.BaseUrl}/health/ready");
-foreach (var line in simulator.Describe())
-    Console.WriteLine($"  {line}");
-Console.WriteLine("Press Ctrl+C to stop.");
-await simulator.WaitForShutdownAsync();
-return 0;

@@ -1,98 +1,142 @@
+using System.CommandLine;
+using System.CommandLine.Parsing;
 using System.Globalization;
 
 namespace Harmattan.AirQinoSimulator;
 
-/// <summary>Plain argument parsing for the simulator's command line.</summary>
+/// <summary>The simulator's command line: its switches, read into <see cref="SimulatorOptions"/>.</summary>
 public static class SimulatorCommandLine
 {
     public const string DefaultUrls = "http://127.0.0.1:5080";
     public static readonly IReadOnlyList<string> DefaultStationIds = ["283164601", "283181971"];
 
-    public static readonly string Usage = $"""
-        Usage: Harmattan.AirQinoSimulator [options]
-          --urls URL                 listen address (default http://127.0.0.1:5080)
-          --data DIR                 recorded responses, one file per station: <id>.json or *_<id>_*.json
-          --synthetic-stations N     serve only N synthetic stations 900000001, 900000002, ... (and --station, --data)
-          --station ID               serve only these ids with synthetic data (repeatable; and --data)
-          --days D                   days served to a request without dates or with --ignore-dates (default 365)
-          --seed S                   synthetic data and fault seed (default 1)
-          --now INSTANT              end of the synthetic series (default: now), e.g. 2023-12-10T00:00Z
-          --ignore-dates             ignore start_date/end_date and serve the whole series, as the 2023 API did
-          --fail-rate R              share of requests answered 503 (0..1)
-          --throttle-rate R          share of requests answered 429 with Retry-After: 1 (0..1)
-          --truncate-rate R          share of responses cut in the middle of the JSON (0..1)
-          --delay-ms MS              wait before every answer
-          --require-token            data needs a bearer token from POST /realms/airqino/protocol/openid-connect/token
-          --token-lifetime S         access token lifetime in seconds (default 300; refresh tokens live 6 times longer)
-          --client-id ID             token endpoint client (default harmattan)
-          --client-secret SECRET     client secret (default simulator-client-secret; empty: a public client)
-          --username NAME            password grant user (default harmattan)
-          --password PASSWORD        password grant password (default simulator-password)
-        Without --synthetic-stations or --station, any station id ({StationIdRule.Rule}) is served,
-        synthetic (deterministic per station and hour) except for the hours a recording in --data spans.
-        A request with start_date/end_date gets any range of up to {AirQinoSimulatorHost.MaxRequestDays} days, up to the hour in progress.
-        """;
-
-    /// <summary>The options, or null when help was asked for.</summary>
-    /// <exception cref="ArgumentException">An unknown option or a bad value.</exception>
-    public static SimulatorOptions? Parse(IReadOnlyList<string> args)
+    /// <summary>The command, which hands the options it read to <paramref name="serve"/>.</summary>
+    public static RootCommand Create(Func<SimulatorOptions, CancellationToken, Task<int>> serve)
     {
-        var options = new SimulatorOptions { Urls = DefaultUrls, LogToConsole = true };
-        for (var i = 0; i < args.Count; i++)
+        var defaults = new SimulatorOptions();
+        var urls = new Option<string>("--urls") { HelpName = "URL", Description = "Listen address.", DefaultValueFactory = _ => DefaultUrls };
+        var data = new Option<string?>("--data") { HelpName = "DIR", Description = "Recorded responses, one file per station: <id>.json or *_<id>_*.json." };
+        var syntheticStations = WholeNumber("--synthetic-stations", "N", 0,
+            "Serve only N synthetic stations 900000001, 900000002, ... (and --station, --data).");
+        var stations = new Option<string[]>("--station") { HelpName = "ID", Description = "Serve only these ids with synthetic data (repeatable; and --data)." };
+        var days = WholeNumber("--days", "D", 1, "Days served to a request without dates or with --ignore-dates.", defaults.Days);
+        var seed = WholeNumber("--seed", "S", int.MinValue, "Synthetic data and fault seed.", defaults.Seed);
+        var now = new Option<DateTimeOffset?>("--now")
         {
-            var arg = args[i];
-            string Value() => i + 1 < args.Count ? args[++i] : throw new ArgumentException($"{arg} needs a value.");
-            switch (arg)
+            HelpName = "INSTANT",
+            Description = "End of the synthetic series, e.g. 2023-12-10T00:00Z (default: now).",
+            CustomParser = result => Instant(result),
+        };
+        var ignoreDates = new Option<bool>("--ignore-dates") { Description = "Ignore start_date/end_date and serve the whole series, as the 2023 API did." };
+        var failRate = Rate("--fail-rate", "R", "Share of requests answered 503.");
+        var throttleRate = Rate("--throttle-rate", "R", "Share of requests answered 429 with Retry-After: 1.");
+        var truncateRate = Rate("--truncate-rate", "R", "Share of responses cut in the middle of the JSON.");
+        var delay = WholeNumber("--delay-ms", "MS", 0, "Milliseconds to wait before every answer.");
+        var requireToken = new Option<bool>("--require-token")
+        {
+            Description = "Data needs a bearer token from POST /realms/airqino/protocol/openid-connect/token.",
+        };
+        var tokenLifetime = WholeNumber("--token-lifetime", "S", 1, "Access token lifetime in seconds (refresh tokens live 6 times longer).",
+            (int)defaults.Tokens.AccessTokenLifetime.TotalSeconds);
+        var clientId = Text("--client-id", "ID", "Token endpoint client.", defaults.Tokens.ClientId);
+        var clientSecret = Text("--client-secret", "SECRET", "Client secret (empty: a public client).", defaults.Tokens.ClientSecret);
+        var username = Text("--username", "NAME", "Password grant user.", defaults.Tokens.Username);
+        var password = Text("--password", "PASSWORD", "Password grant password.", defaults.Tokens.Password);
+
+        var command = new RootCommand(
+            "An AirQino-compatible server for Harmattan, with no network and no account. Without --synthetic-stations or --station, " +
+            $"any station id ({StationIdRule.Rule}) is served, synthetic (deterministic per station and hour) except for the hours a " +
+            $"recording in --data spans. A request with start_date/end_date gets any range of up to {AirQinoSimulatorHost.MaxRequestDays} " +
+            "days, up to the hour in progress.")
+        {
+            urls, data, syntheticStations, stations, days, seed, now, ignoreDates, failRate, throttleRate, truncateRate, delay,
+            requireToken, tokenLifetime, clientId, clientSecret, username, password,
+        };
+        command.SetAction((result, cancellationToken) =>
+        {
+            var options = new SimulatorOptions
             {
-                case "-h" or "--help" or "-?":
-                    return null;
-                case "--urls": options.Urls = Value(); break;
-                case "--data": options.DataDirectory = Value(); break;
-                case "--synthetic-stations": options.SyntheticStations = Int(arg, Value(), 0); break;
-                case "--station": options.StationIds.Add(Value()); break;
-                case "--days": options.Days = Int(arg, Value(), 1); break;
-                case "--seed": options.Seed = Int(arg, Value(), int.MinValue); break;
-                case "--now": options.Now = Instant(arg, Value()); break;
-                case "--ignore-dates": options.IgnoreDates = true; break;
-                case "--fail-rate": options.Faults.FailRate = Rate(arg, Value()); break;
-                case "--throttle-rate": options.Faults.ThrottleRate = Rate(arg, Value()); break;
-                case "--truncate-rate": options.Faults.TruncateRate = Rate(arg, Value()); break;
-                case "--delay-ms": options.Faults.Delay = TimeSpan.FromMilliseconds(Int(arg, Value(), 0)); break;
-                case "--require-token": options.Tokens.RequireToken = true; break;
-                case "--token-lifetime":
-                    options.Tokens.AccessTokenLifetime = TimeSpan.FromSeconds(Int(arg, Value(), 1));
-                    options.Tokens.RefreshTokenLifetime = options.Tokens.AccessTokenLifetime * 6;
-                    break;
-                case "--client-id": options.Tokens.ClientId = Value(); break;
-                case "--client-secret": options.Tokens.ClientSecret = Value(); break;
-                case "--username": options.Tokens.Username = Value(); break;
-                case "--password": options.Tokens.Password = Value(); break;
-                default: throw new ArgumentException($"Unknown option {arg}.");
+                Urls = result.GetValue(urls)!,
+                DataDirectory = result.GetValue(data),
+                SyntheticStations = result.GetValue(syntheticStations),
+                StationIds = [.. result.GetValue(stations) ?? []],
+                Days = result.GetValue(days),
+                Seed = result.GetValue(seed),
+                Now = result.GetValue(now),
+                IgnoreDates = result.GetValue(ignoreDates),
+                Faults =
+                {
+                    FailRate = result.GetValue(failRate),
+                    ThrottleRate = result.GetValue(throttleRate),
+                    TruncateRate = result.GetValue(truncateRate),
+                    Delay = TimeSpan.FromMilliseconds(result.GetValue(delay)),
+                },
+                Tokens =
+                {
+                    RequireToken = result.GetValue(requireToken),
+                    AccessTokenLifetime = TimeSpan.FromSeconds(result.GetValue(tokenLifetime)),
+                    RefreshTokenLifetime = TimeSpan.FromSeconds(result.GetValue(tokenLifetime)) * 6,
+                    ClientId = result.GetValue(clientId)!,
+                    ClientSecret = result.GetValue(clientSecret)!,
+                    Username = result.GetValue(username)!,
+                    Password = result.GetValue(password)!,
+                },
+                LogToConsole = true,
+            };
+            if (options.SyntheticStations == 0 && options.StationIds.Count == 0)
+            {
+                options.AnyStation = true;
+                // Named as examples when nothing is recorded: the stations a default extractor asks for.
+                if (options.DataDirectory is null)
+                    foreach (var id in DefaultStationIds)
+                        options.StationIds.Add(id);
             }
-        }
-        if (options.SyntheticStations == 0 && options.StationIds.Count == 0)
-        {
-            options.AnyStation = true;
-            // Named as examples when nothing is recorded: the stations a default extractor asks for.
-            if (options.DataDirectory is null)
-                foreach (var id in DefaultStationIds)
-                    options.StationIds.Add(id);
-        }
-        return options;
+            return serve(options, cancellationToken);
+        });
+        return command;
     }
 
-    private static int Int(string name, string text, int min) =>
-        int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) && value >= min
-            ? value
-            : throw new ArgumentException($"{name} must be a whole number of at least {min}, not '{text}'.");
+    private static Option<int> WholeNumber(string name, string helpName, int min, string description, int defaultValue = 0) => new(name)
+    {
+        HelpName = helpName,
+        Description = description,
+        DefaultValueFactory = _ => defaultValue,
+        CustomParser = result =>
+        {
+            if (result.Tokens is not [{ Value: var text }])
+                return default;
+            if (int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) && value >= min)
+                return value;
+            result.AddError($"{name} must be a whole number of at least {min}, not '{text}'.");
+            return default;
+        },
+    };
 
-    private static double Rate(string name, string text) =>
-        double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && value is >= 0 and <= 1
-            ? value
-            : throw new ArgumentException($"{name} must be a number from 0 to 1, not '{text}'.");
+    private static Option<double> Rate(string name, string helpName, string description) => new(name)
+    {
+        HelpName = helpName,
+        Description = description + " From 0 to 1.",
+        CustomParser = result =>
+        {
+            if (result.Tokens is not [{ Value: var text }])
+                return default;
+            if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && value is >= 0 and <= 1)
+                return value;
+            result.AddError($"{name} must be a number from 0 to 1, not '{text}'.");
+            return default;
+        },
+    };
 
-    private static DateTimeOffset Instant(string name, string text) =>
-        DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var value)
-            ? value
-            : throw new ArgumentException($"{name} must be an instant such as 2023-12-10T00:00Z, not '{text}'.");
+    private static Option<string> Text(string name, string helpName, string description, string defaultValue) =>
+        new(name) { HelpName = helpName, Description = description, DefaultValueFactory = _ => defaultValue };
+
+    private static DateTimeOffset? Instant(ArgumentResult result)
+    {
+        if (result.Tokens is not [{ Value: var text }])
+            return null;
+        if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var value))
+            return value;
+        result.AddError($"--now must be an instant such as 2023-12-10T00:00Z, not '{text}'.");
+        return null;
+    }
 }

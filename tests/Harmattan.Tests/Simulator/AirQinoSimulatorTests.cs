@@ -369,11 +369,12 @@ public class AirQinoSimulatorTests
     [Fact]
     public void The_command_line_reads_every_switch()
     {
-        var options = SimulatorCommandLine.Parse([
+        var options = Parse([
             "--urls", "http://127.0.0.1:5999", "--synthetic-stations", "3", "--days", "20", "--seed", "4", "--station", "X1",
             "--now", "2023-12-10T00:00Z", "--ignore-dates", "--fail-rate", "0.1", "--throttle-rate", "0.2", "--truncate-rate", "0.05",
-            "--delay-ms", "15",
-        ])!;
+            "--delay-ms", "15", "--require-token", "--token-lifetime", "60", "--client-id", "c", "--client-secret", "",
+            "--username", "u", "--password", "p",
+        ]);
 
         Assert.Equal("http://127.0.0.1:5999", options.Urls);
         Assert.Equal(["900000001", "900000002", "900000003", "X1"], options.SyntheticStationIds());
@@ -381,23 +382,73 @@ public class AirQinoSimulatorTests
         Assert.Equal(new DateTimeOffset(2023, 12, 10, 0, 0, 0, TimeSpan.Zero), options.Now);
         Assert.Equal((0.1, 0.2, 0.05, TimeSpan.FromMilliseconds(15)),
             (options.Faults.FailRate, options.Faults.ThrottleRate, options.Faults.TruncateRate, options.Faults.Delay));
+        Assert.Equal((true, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(6)),
+            (options.Tokens.RequireToken, options.Tokens.AccessTokenLifetime, options.Tokens.RefreshTokenLifetime));
+        Assert.Equal(("c", "", "u", "p"), (options.Tokens.ClientId, options.Tokens.ClientSecret, options.Tokens.Username, options.Tokens.Password));
+        Assert.True(options.LogToConsole);
+    }
+
+    [Fact]
+    public void Without_a_switch_the_command_line_keeps_the_simulators_defaults()
+    {
+        var options = Parse([]);
+        var defaults = new SimulatorOptions();
+
+        Assert.Equal(SimulatorCommandLine.DefaultUrls, options.Urls);
+        Assert.Equal((defaults.Days, defaults.Seed, defaults.Now, defaults.IgnoreDates), (options.Days, options.Seed, options.Now, options.IgnoreDates));
+        Assert.Equal((0.0, 0.0, 0.0, TimeSpan.Zero), (options.Faults.FailRate, options.Faults.ThrottleRate, options.Faults.TruncateRate, options.Faults.Delay));
+        Assert.Equal((false, defaults.Tokens.AccessTokenLifetime, defaults.Tokens.RefreshTokenLifetime, defaults.Tokens.ClientSecret),
+            (options.Tokens.RequireToken, options.Tokens.AccessTokenLifetime, options.Tokens.RefreshTokenLifetime, options.Tokens.ClientSecret));
     }
 
     [Fact]
     public void The_command_line_serves_any_station_unless_stations_are_listed()
     {
-        Assert.True(SimulatorCommandLine.Parse([])!.AnyStation);
-        Assert.True(SimulatorCommandLine.Parse(["--data", "/samples"])!.AnyStation);
-        Assert.False(SimulatorCommandLine.Parse(["--station", "X1"])!.AnyStation);
-        Assert.False(SimulatorCommandLine.Parse(["--synthetic-stations", "2"])!.AnyStation);
+        Assert.True(Parse([]).AnyStation);
+        Assert.True(Parse(["--data", "/samples"]).AnyStation);
+        Assert.False(Parse(["--station", "X1"]).AnyStation);
+        Assert.Equal(["X1", "X2"], Parse(["--station", "X1", "--station", "X2"]).StationIds);
+        Assert.False(Parse(["--synthetic-stations", "2"]).AnyStation);
     }
 
     [Fact]
     public void Without_a_data_source_the_command_line_serves_the_default_stations()
     {
-        Assert.Equal(["283164601", "283181971"], SimulatorCommandLine.Parse([])!.SyntheticStationIds());
-        Assert.Throws<ArgumentException>(() => SimulatorCommandLine.Parse(["--fail-rate", "2"]));
-        Assert.Throws<ArgumentException>(() => SimulatorCommandLine.Parse(["--bogus"]));
-        Assert.Null(SimulatorCommandLine.Parse(["--help"]));
+        Assert.Equal(["283164601", "283181971"], Parse([]).SyntheticStationIds());
+    }
+
+    [Theory]
+    [InlineData("--fail-rate", "2", "--fail-rate must be a number from 0 to 1, not '2'.")]
+    [InlineData("--days", "0", "--days must be a whole number of at least 1, not '0'.")]
+    [InlineData("--delay-ms", "abc", "--delay-ms must be a whole number of at least 0, not 'abc'.")]
+    [InlineData("--now", "yesterday", "--now must be an instant such as 2023-12-10T00:00Z, not 'yesterday'.")]
+    public void A_bad_value_is_refused_naming_the_switch_and_what_it_takes(string name, string value, string expected)
+    {
+        var result = SimulatorCommandLine.Create((_, _) => throw new InvalidOperationException("served despite a bad value")).Parse([name, value]);
+
+        Assert.Equal(expected, Assert.Single(result.Errors).Message);
+    }
+
+    [Fact]
+    public void An_unknown_switch_is_refused_and_help_serves_nothing()
+    {
+        var serve = (SimulatorOptions _, CancellationToken _) => Task.FromException<int>(new InvalidOperationException("served"));
+
+        Assert.NotEmpty(SimulatorCommandLine.Create(serve).Parse(["--bogus"]).Errors);
+        var help = new StringWriter();
+        var exit = SimulatorCommandLine.Create(serve).Parse(["--help"]).Invoke(new System.CommandLine.InvocationConfiguration { Output = help });
+        Assert.Equal(0, exit);
+        Assert.Contains("--truncate-rate", help.ToString());
+        Assert.Contains("[default: 365]", help.ToString());
+    }
+
+    /// <summary>The options the command hands to the simulator for <paramref name="args"/>.</summary>
+    private static SimulatorOptions Parse(string[] args)
+    {
+        SimulatorOptions? served = null;
+        var result = SimulatorCommandLine.Create((options, _) => { served = options; return Task.FromResult(0); }).Parse(args);
+        Assert.Empty(result.Errors);
+        Assert.Equal(0, result.Invoke());
+        return served!;
     }
 }
