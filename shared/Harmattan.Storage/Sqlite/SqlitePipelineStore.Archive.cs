@@ -97,9 +97,11 @@ public sealed partial class SqlitePipelineStore
 
     /// <summary>
     /// Makes the file one that can shrink (<c>auto_vacuum = INCREMENTAL</c>). A new file takes the setting at once; an
-    /// existing file made without it is rebuilt once with VACUUM, which needs up to its size again in free disk space and
-    /// holds every other writer off while it runs; without <paramref name="rebuild"/> such a file is left as it is.
+    /// existing file made without it is rebuilt once with VACUUM, which needs up to its size free beside it (the write-ahead
+    /// log) and again in SQLite's temporary folder (the copy), and holds every other writer off while it runs; without
+    /// <paramref name="rebuild"/> such a file is left as it is.
     /// </summary>
+    /// <exception cref="UnwritableStoreException">Either place ran out of space: the file is left as it was.</exception>
     private async Task EnsureIncrementalVacuumAsync(SqliteConnection connection, bool rebuild, CancellationToken cancellationToken)
     {
         const long Incremental = 2;
@@ -111,12 +113,33 @@ public sealed partial class SqlitePipelineStore
         // Said before it starts: on a large archive the process is silent for minutes, and the other services wait.
         var size = File.Exists(DataSource) ? new FileInfo(DataSource).Length : 0;
         _logger.LogWarning(
-            "Rebuilding {Store} ({SizeMiB:0.0} MiB) once with VACUUM, as it was made by an earlier version: until it ends, other writers wait and this process writes nothing; it needs up to its size in free disk space",
-            Location, size / (1024.0 * 1024));
+            "Rebuilding {Store} ({SizeMiB:0.0} MiB) once with VACUUM, as it was made by an earlier version: until it ends, other writers wait and this process writes nothing; it needs up to its size in free disk space beside it and again in {TemporaryFolder}",
+            Location, size / (1024.0 * 1024), SqliteTemporaryFolder());
         var started = Stopwatch.GetTimestamp();
-        await ExecuteAsync(connection, "VACUUM;", cancellationToken);
+        try
+        {
+            await ExecuteAsync(connection, "VACUUM;", cancellationToken);
+        }
+        catch (SqliteException e) when (e.SqliteErrorCode == 13)
+        {
+            throw RebuildOutOfSpace(DataSource, size, e);
+        }
         _logger.LogInformation("Rebuilt {Store} in {Elapsed:hh\\:mm\\:ss}", Location, Stopwatch.GetElapsedTime(started));
     }
+
+    /// <summary>SQLITE_FULL during the rebuild, which SQLite reports naming neither place it writes to.</summary>
+    public static UnwritableStoreException RebuildOutOfSpace(string file, long size, SqliteException cause) => new(
+        $"not enough free disk space to rebuild {Path.GetFullPath(file)} ({size / (1024.0 * 1024):0.0} MiB) once, as it was made by an " +
+        $"earlier version: the rebuild needs up to its size free in {Path.GetDirectoryName(Path.GetFullPath(file))} and again in " +
+        $"{SqliteTemporaryFolder()}; free some space, or set SQLITE_TMPDIR to a folder with room, and start again (the store was left as it was)",
+        cause);
+
+    /// <summary>Where SQLite writes its temporary files on this machine, in its own order of choice.</summary>
+    private static string SqliteTemporaryFolder() =>
+        OperatingSystem.IsWindows() ? $"the temporary folder {Path.GetTempPath()}"
+        : Environment.GetEnvironmentVariable("SQLITE_TMPDIR") is { Length: > 0 } sqliteTmp ? $"SQLITE_TMPDIR {sqliteTmp}"
+        : Environment.GetEnvironmentVariable("TMPDIR") is { Length: > 0 } tmp ? $"TMPDIR {tmp}"
+        : "SQLite's temporary folder (/var/tmp, or /tmp where /var/tmp cannot be written; SQLITE_TMPDIR sets another)";
 
     private static async Task<long> ScalarAsync(SqliteConnection connection, string sql, CancellationToken cancellationToken)
     {

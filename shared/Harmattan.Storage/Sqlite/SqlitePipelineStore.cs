@@ -174,6 +174,17 @@ public sealed partial class SqlitePipelineStore : IPipelineStore, IDisposable
     private volatile bool _mayLackDailyColumns;
 
     /// <summary>The zone a daily row was cut in, as the archived fetch it was computed from recorded it.</summary>
+    /// <summary>
+    /// Versions before the file recorded its schema (0) store a daily row without its zone and, before compression, the
+    /// archive's readings as text: in a file of schema 1 such a write is refused, in words their logs show.
+    /// </summary>
+    private const string RefuseWritersBeforeSchema1 = """
+        CREATE TRIGGER IF NOT EXISTS daily_averages_written_by_schema_0 BEFORE INSERT ON daily_averages WHEN NEW.time_zone IS NULL
+        BEGIN SELECT RAISE(ABORT, 'this store was upgraded by a newer version of Harmattan (store schema 1), which this version cannot write correctly: run that version or a later one'); END;
+        CREATE TRIGGER IF NOT EXISTS raw_fetches_written_by_schema_0 BEFORE INSERT ON raw_fetches WHEN typeof(NEW.readings) = 'text'
+        BEGIN SELECT RAISE(ABORT, 'this store was upgraded by a newer version of Harmattan (store schema 1), which this version cannot write correctly: run that version or a later one'); END;
+        """;
+
     private const string ZoneOfSourceFetch = "(SELECT time_zone FROM raw_fetches WHERE fetch_id = daily_averages.source_fetch_id)";
 
     public SqlitePipelineStore(string connectionString, ILogger<SqlitePipelineStore>? logger = null, TimeProvider? time = null)
@@ -302,8 +313,18 @@ public sealed partial class SqlitePipelineStore : IPipelineStore, IDisposable
                 """, cancellationToken);
             await AddDailyColumnAsync(connection, "source_checked_at",
                 "ALTER TABLE daily_averages ADD COLUMN source_checked_at TEXT;", cancellationToken);
-            if (await ScalarAsync(connection, "PRAGMA user_version;", cancellationToken) < SchemaVersion)
+            // A version that recorded no schema cannot tell that the file is newer: the file itself refuses its writes.
+            await ExecuteAsync(connection, RefuseWritersBeforeSchema1, cancellationToken);
+            // What such a version stored before that: filled in as the column's migration filled the rows before it.
+            await ExecuteAsync(connection, $"UPDATE daily_averages SET time_zone = {ZoneOfSourceFetch} WHERE time_zone IS NULL;", cancellationToken);
+            if (await ScalarAsync(connection, "PRAGMA user_version;", cancellationToken) is var upgradedFrom && upgradedFrom < SchemaVersion)
+            {
                 await ExecuteAsync(connection, $"PRAGMA user_version = {SchemaVersion};", cancellationToken);
+                if (tables.Count > 0)
+                    _logger.LogWarning(
+                        "Upgraded {Store} from store schema {From} to {To}: a Harmattan version that knows only an earlier schema can no longer write it (a backup taken before the upgrade is the way back)",
+                        Location, upgradedFrom, SchemaVersion);
+            }
             _mayLackDailyColumns = false;
             return 0;
         }, cancellationToken);

@@ -382,12 +382,111 @@ public sealed class SqlitePipelineStoreTests : PipelineStoreContract
         await loader.InitializeAsync(Ct);
 
         Assert.Equal(2L, await PragmaAsync("auto_vacuum"));
-        var rebuilding = Assert.Single(logs.Entries, e => e.Level == LogLevel.Warning).Message;
-        Assert.StartsWith($"Rebuilding SQLite {_path} (", rebuilding);
-        Assert.Contains("once with VACUUM, as it was made by an earlier version", rebuilding);
+        var warnings = logs.Entries.Where(e => e.Level == LogLevel.Warning).Select(e => e.Message).ToList();
+        Assert.Equal(2, warnings.Count);
+        Assert.StartsWith($"Rebuilding SQLite {_path} (", warnings[0]);
+        Assert.Contains("once with VACUUM, as it was made by an earlier version", warnings[0]);
+        Assert.Equal($"Upgraded SQLite {_path} from store schema 0 to 1: a Harmattan version that knows only an earlier schema can no " +
+            "longer write it (a backup taken before the upgrade is the way back)", warnings[1]);
         await loader.InitializeAsync(Ct);
-        Assert.Single(logs.Entries, e => e.Level == LogLevel.Warning);
+        Assert.Equal(2, logs.Entries.Count(e => e.Level == LogLevel.Warning));
     }
+
+    [Fact]
+    public async Task A_version_that_recorded_no_schema_cannot_write_into_a_file_of_a_newer_one()
+    {
+        await Open().InitializeAsync(Ct);
+        await using var connection = new SqliteConnection($"Data Source={_path};Pooling=False");
+        await connection.OpenAsync(Ct);
+
+        // As those versions wrote: a daily row without its zone (an insert, or an upsert over a stored day), readings as text.
+        string[] writesOfSchema0 =
+        [
+            DailyRowOfSchema0(onConflict: ""),
+            DailyRowOfSchema0(onConflict: "ON CONFLICT (station_id, date) DO UPDATE SET hours_covered = excluded.hours_covered"),
+            $"INSERT INTO raw_fetches VALUES ('{Guid.NewGuid():D}', '{Station1}', '2023-05-31T22:00:00.0000000Z', " +
+            "'2023-06-01T22:00:00.0000000Z', 'UTC', 'https://example.org', '2023-06-02T00:05:00.0000000Z', '[]')",
+        ];
+        foreach (var write in writesOfSchema0)
+        {
+            await using var command = connection.CreateCommand();
+            command.CommandText = write;
+            var refused = await Assert.ThrowsAsync<SqliteException>(() => command.ExecuteNonQueryAsync(Ct));
+            Assert.Contains("this store was upgraded by a newer version of Harmattan (store schema 1), which this version cannot write " +
+                "correctly: run that version or a later one", refused.Message);
+            if (write == writesOfSchema0[0])
+            {
+                // The upsert's conflict needs the day stored: by this version, with its zone.
+                await Open().UpsertAveragesAsync([Averages(Station1, FetchedAt, 1, 1.0, EarlierStoreFile.FirstDay)], Ct);
+            }
+        }
+        Assert.Equal("UTC", Assert.Single(await Open().GetDailyAveragesAsync(Station1, EarlierStoreFile.FirstDay, EarlierStoreFile.FirstDay, Ct)).TimeZone);
+    }
+
+    [Fact]
+    public async Task Days_an_earlier_version_stored_without_their_zone_after_the_upgrade_get_it_when_a_writer_opens_the_file()
+    {
+        // A file upgraded before it refused such writes, which an earlier version running alongside then wrote into.
+        await DisposeStoreAsync();
+        await EarlierStoreFile.CreateAsync(_path, Ct);
+        await Open().InitializeAsync(Ct);
+        await using (var connection = new SqliteConnection($"Data Source={_path};Pooling=False"))
+        {
+            await connection.OpenAsync(Ct);
+            await using var command = connection.CreateCommand();
+            command.CommandText = $"""
+                DROP TRIGGER daily_averages_written_by_schema_0;
+                UPDATE daily_averages SET time_zone = NULL;
+                """;
+            await command.ExecuteNonQueryAsync(Ct);
+        }
+
+        await Open().InitializeAsync(Ct);
+
+        var days = await Open().GetDailyAveragesAsync(Station1, EarlierStoreFile.FirstDay, EarlierStoreFile.FirstDay.AddDays(1), Ct);
+        // The second day's fetch is no longer archived: nothing to fill it from.
+        Assert.Equal([EarlierStoreFile.ArchivedFetchZone, null], days.Select(day => day.TimeZone));
+        await using var again = new SqliteConnection($"Data Source={_path};Pooling=False");
+        await again.OpenAsync(Ct);
+        await using var refused = again.CreateCommand();
+        refused.CommandText = DailyRowOfSchema0(onConflict: "");
+        await Assert.ThrowsAsync<SqliteException>(() => refused.ExecuteNonQueryAsync(Ct));
+    }
+
+    [Fact]
+    public async Task Running_out_of_space_in_the_rebuild_names_both_places_it_needs_room_in_and_the_setting_for_the_second()
+    {
+        await CreateFileWithoutIncrementalVacuumAsync();
+        await using var connection = new SqliteConnection($"Data Source={_path};Pooling=False");
+        await connection.OpenAsync(Ct);
+        await using var command = connection.CreateCommand();
+        // A disk that fills up, as SQLite reports it: SQLITE_FULL, in words that name no place.
+        command.CommandText = """
+            CREATE TABLE filler (x);
+            WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2000) INSERT INTO filler SELECT randomblob(1000) FROM n;
+            PRAGMA auto_vacuum = INCREMENTAL;
+            """;
+        await command.ExecuteNonQueryAsync(Ct);
+        command.CommandText = "PRAGMA max_page_count = 1";
+        Assert.True(Convert.ToInt64(await command.ExecuteScalarAsync(Ct)) > 100, "the file is too small for its rebuild to fill the space left");
+        command.CommandText = "VACUUM";
+        var full = await Assert.ThrowsAsync<SqliteException>(() => command.ExecuteNonQueryAsync(Ct));
+
+        var error = SqlitePipelineStore.RebuildOutOfSpace(_path, 3 * 1024 * 1024, full);
+
+        Assert.Equal(13, full.SqliteErrorCode);
+        Assert.StartsWith($"not enough free disk space to rebuild {_path} (3.0 MiB) once, as it was made by an earlier version: the " +
+            $"rebuild needs up to its size free in {Path.GetDirectoryName(_path)} and again in ", error.Message);
+        Assert.EndsWith("; free some space, or set SQLITE_TMPDIR to a folder with room, and start again (the store was left as it was)",
+            error.Message);
+    }
+
+    private static string DailyRowOfSchema0(string onConflict) => $$"""
+        INSERT INTO daily_averages (station_id, date, hours_covered, hours_in_day, completeness, is_complete, quantities,
+            algorithm_version, source_fetch_id, source_fetched_at)
+        VALUES ('{{Station1}}', '{{SqliteColumns.Date(EarlierStoreFile.FirstDay)}}', 24, 24, 1.0, 1, '{}', 1, '{{Guid.NewGuid():D}}',
+            '2023-06-02T00:05:00.0000000Z') {{onConflict}}
+        """;
 
     /// <summary>A file as the store wrote it before auto-vacuum: rebuilding a large one takes minutes and holds every writer off.</summary>
     private async Task<RawReadingsFetched> CreateFileWithoutIncrementalVacuumAsync()
