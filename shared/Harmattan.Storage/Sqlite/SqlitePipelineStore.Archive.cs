@@ -124,6 +124,8 @@ public sealed partial class SqlitePipelineStore
         {
             throw RebuildOutOfSpace(DataSource, size, e);
         }
+        // The rebuilt file went through the write-ahead log, which would stay as large as the store until a checkpoint.
+        await ScalarAsync(connection, "PRAGMA wal_checkpoint(TRUNCATE);", cancellationToken);
         _logger.LogInformation("Rebuilt {Store} in {Elapsed:hh\\:mm\\:ss}", Location, Stopwatch.GetElapsedTime(started));
     }
 
