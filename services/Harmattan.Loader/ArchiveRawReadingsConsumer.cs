@@ -16,7 +16,7 @@ public sealed class ArchiveRawReadingsConsumer(IPipelineStore store, StoreWriteM
 
         var archived = await StoreWriteMetrics.MeasureAsync(StoreWriteMetrics.RawFetches, context.Message, _ => 1,
             () => writes.TrackAsync(store.ArchiveRawFetchesAsync(batch, context.CancellationToken)));
-        StoreWriteMetrics.Written(StoreWriteMetrics.RawFetches, archived, batch.Length - archived, "already_archived");
+        StoreWriteMetrics.Written(StoreWriteMetrics.RawFetches, archived, batch.Length - archived, StoreWriteMetrics.AlreadyArchived);
 
         logger.LogInformation(
             "Archived {Archived} of {Messages} raw fetches for stations {StationIds} ({AlreadyArchived} already archived): {FetchIds}",

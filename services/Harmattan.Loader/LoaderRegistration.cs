@@ -21,6 +21,7 @@ public static class LoaderRegistration
             // One argument, not a string[] spread into CreateInstance's params object[].
             (IEnumerable<string>)[.. provider.GetRequiredService<IOptions<StationsOptions>>().Value.Stations.Select(s => s.Id)]));
         services.AddHostedService(provider => provider.GetRequiredService<StationFreshness>());
+        services.AddHostedService<StoreWriteSeries>();
         services.AddArchivePruning(configuration);
         return services;
     }

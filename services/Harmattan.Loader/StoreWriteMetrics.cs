@@ -11,6 +11,22 @@ internal static class StoreWriteMetrics
 {
     public const string Averages = "averages";
     public const string RawFetches = "raw_fetches";
+    public const string IgnoredAsOlder = "ignored_as_older";
+    public const string AlreadyArchived = "already_archived";
+
+    /// <summary>
+    /// Every collection's results and every completeness at zero, so that Prometheus holds each series before its first
+    /// increment: a series born with its first value shows no rise to rate() or increase(), and a store outage that one
+    /// retry rides out would show on no panel.
+    /// </summary>
+    public static void ReportZeros()
+    {
+        foreach (var (collection, results) in new[] { (Averages, new[] { "written", IgnoredAsOlder, "failed" }), (RawFetches, ["written", AlreadyArchived, "failed"]) })
+            foreach (var result in results)
+                HarmattanTelemetry.StoreWrites.Add(0, new("collection", collection), new("result", result));
+        foreach (var completeness in new[] { "complete", "incomplete", "missing_at_source", "all_rejected" })
+            HarmattanTelemetry.DaysStored.Add(0, new KeyValuePair<string, object?>("completeness", completeness));
+    }
 
     /// <summary>
     /// Times one batch write. Each fetch of the batch gets its own span in its own trace (a batch holds fetches of

@@ -59,6 +59,10 @@ public sealed class TelemetryTests : IAsyncLifetime
         Assert.True(Value(loader, "harmattan_store_writes_total", "collection=\"averages\"", "result=\"written\"") >= 2, loader);
         Assert.True(Value(loader, "harmattan_store_writes_total", "collection=\"raw_fetches\"", "result=\"written\"") >= 1, loader);
         Assert.True(Value(loader, "harmattan_store_write_duration_seconds_count", "collection=\"averages\"") >= 1, loader);
+        // Series no write of this run increased are there from the start, so that their first rise shows on a rate.
+        foreach (var collection in new[] { "averages", "raw_fetches" })
+            Assert.True(Value(loader, "harmattan_store_writes_total", $"collection=\"{collection}\"", "result=\"failed\"") >= 0, loader);
+        Assert.True(Value(loader, "harmattan_days_stored_total", "completeness=\"all_rejected\"") >= 0, loader);
         // The newest stored hour ends before now and no later than yesterday's end: an age of up to two days and an hour.
         var age = Value(loader, "harmattan_station_data_age_seconds", $"station=\"{_station}\"");
         Assert.InRange(age, 0, TimeSpan.FromHours(49).TotalSeconds);
