@@ -173,10 +173,11 @@ public sealed partial class SqlitePipelineStore : IPipelineStore, IDisposable
     /// <summary>Opened for reading as it is, of an earlier version: its daily rows may lack columns added since.</summary>
     private volatile bool _mayLackDailyColumns;
 
-    /// <summary>The zone a daily row was cut in, as the archived fetch it was computed from recorded it.</summary>
     /// <summary>
-    /// Versions before the file recorded its schema (0) store a daily row without its zone and, before compression, the
-    /// archive's readings as text: in a file of schema 1 such a write is refused, in words their logs show.
+    /// Versions from before 2026-12-02 (schema 0, as every version before the file recorded its schema) store a daily row
+    /// without its zone and, before compression, the archive's readings as text: in a file of schema 1 such a write is
+    /// refused, in words their logs show. Those of 2026-12-02 and 03 that knew no schema write every column: nothing
+    /// here tells them apart.
     /// </summary>
     private const string RefuseWritersBeforeSchema1 = """
         CREATE TRIGGER IF NOT EXISTS daily_averages_written_by_schema_0 BEFORE INSERT ON daily_averages WHEN NEW.time_zone IS NULL
@@ -185,6 +186,7 @@ public sealed partial class SqlitePipelineStore : IPipelineStore, IDisposable
         BEGIN SELECT RAISE(ABORT, 'this store was upgraded by a newer version of Harmattan (store schema 1), which this version cannot write correctly: run that version or a later one'); END;
         """;
 
+    /// <summary>The zone a daily row was cut in, as the archived fetch it was computed from recorded it.</summary>
     private const string ZoneOfSourceFetch = "(SELECT time_zone FROM raw_fetches WHERE fetch_id = daily_averages.source_fetch_id)";
 
     public SqlitePipelineStore(string connectionString, ILogger<SqlitePipelineStore>? logger = null, TimeProvider? time = null)
@@ -322,7 +324,7 @@ public sealed partial class SqlitePipelineStore : IPipelineStore, IDisposable
                 await ExecuteAsync(connection, $"PRAGMA user_version = {SchemaVersion};", cancellationToken);
                 if (tables.Count > 0)
                     _logger.LogWarning(
-                        "Upgraded {Store} from store schema {From} to {To}: a Harmattan version that knows only an earlier schema can no longer write it (a backup taken before the upgrade is the way back)",
+                        "Upgraded {Store} from store schema {From} to {To}: stop any older Harmattan that still writes it (a backup taken before the upgrade is the way back)",
                         Location, upgradedFrom, SchemaVersion);
             }
             _mayLackDailyColumns = false;

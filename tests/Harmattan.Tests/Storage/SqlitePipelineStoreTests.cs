@@ -386,8 +386,8 @@ public sealed class SqlitePipelineStoreTests : PipelineStoreContract
         Assert.Equal(2, warnings.Count);
         Assert.StartsWith($"Rebuilding SQLite {_path} (", warnings[0]);
         Assert.Contains("once with VACUUM, as it was made by an earlier version", warnings[0]);
-        Assert.Equal($"Upgraded SQLite {_path} from store schema 0 to 1: a Harmattan version that knows only an earlier schema can no " +
-            "longer write it (a backup taken before the upgrade is the way back)", warnings[1]);
+        Assert.Equal($"Upgraded SQLite {_path} from store schema 0 to 1: stop any older Harmattan that still writes it (a backup " +
+            "taken before the upgrade is the way back)", warnings[1]);
         await loader.InitializeAsync(Ct);
         Assert.Equal(2, logs.Entries.Count(e => e.Level == LogLevel.Warning));
     }
