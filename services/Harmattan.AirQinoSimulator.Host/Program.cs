@@ -1,8 +1,9 @@
+using System.CommandLine;
 using System.CommandLine.Help;
 using Harmattan.AirQinoSimulator;
 
 // dotnet run --project services/Harmattan.AirQinoSimulator.Host -- --help
-var parsed = SimulatorCommandLine.Create(ServeAsync).Parse(args);
+var parsed = SimulatorCommandLine.Create(ServeAsync).Parse(args, SimulatorCommandLine.Parsing);
 if (parsed.Errors.Count > 0 && parsed.Action is not HelpAction)
 {
     foreach (var error in parsed.Errors.Select(e => e.Message).Distinct())
@@ -10,7 +11,8 @@ if (parsed.Errors.Count > 0 && parsed.Action is not HelpAction)
     Console.Error.WriteLine("see 'Harmattan.AirQinoSimulator.Host --help'");
     return 2;
 }
-return await parsed.InvokeAsync();
+// The web host drains the answers in flight when stopped (Ctrl-C, SIGTERM): not cut short after System.CommandLine's 2 s.
+return await parsed.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });
 
 static async Task<int> ServeAsync(SimulatorOptions options, CancellationToken cancellationToken)
 {

@@ -10,11 +10,18 @@ public static class SimulatorCommandLine
     public const string DefaultUrls = "http://127.0.0.1:5080";
     public static readonly IReadOnlyList<string> DefaultStationIds = ["283164601", "283181971"];
 
+    /// <summary>An argument starting with @ is a value (a password may), not a file of arguments to read.</summary>
+    public static ParserConfiguration Parsing { get; } = new() { ResponseFileTokenReplacer = null };
+
     /// <summary>The command, which hands the options it read to <paramref name="serve"/>.</summary>
     public static RootCommand Create(Func<SimulatorOptions, CancellationToken, Task<int>> serve)
     {
         var defaults = new SimulatorOptions();
-        var urls = new Option<string>("--urls") { HelpName = "URL", Description = "Listen address.", DefaultValueFactory = _ => DefaultUrls };
+        // Given twice, the last counts: the image's entry point gives one, which a `docker run IMAGE --urls ...` overrides.
+        var urls = new Option<string[]>("--urls")
+        {
+            HelpName = "URL", Description = $"Listen address (default {DefaultUrls}; the last one given counts).", Arity = ArgumentArity.OneOrMore,
+        };
         var data = new Option<string?>("--data") { HelpName = "DIR", Description = "Recorded responses, one file per station: <id>.json or *_<id>_*.json." };
         var syntheticStations = WholeNumber("--synthetic-stations", "N", 0,
             "Serve only N synthetic stations 900000001, 900000002, ... (and --station, --data).");
@@ -56,7 +63,7 @@ public static class SimulatorCommandLine
         {
             var options = new SimulatorOptions
             {
-                Urls = result.GetValue(urls)!,
+                Urls = result.GetValue(urls) is [.., var last] ? last : DefaultUrls,
                 DataDirectory = result.GetValue(data),
                 SyntheticStations = result.GetValue(syntheticStations),
                 StationIds = [.. result.GetValue(stations) ?? []],

@@ -179,6 +179,7 @@ async function start() {
     Chart.defaults.color = "#5d6b73";
   } else {
     $("charts").append(el("p", { class: "message error" }, CHARTLESS));
+    $("announce").textContent = CHARTLESS;
     $("days-details").open = true;
   }
   showLoading("Loading the stations…");
@@ -300,19 +301,21 @@ function removeCharts() {
 function renderCharts() {
   removeCharts();
   const box = $("charts");
-  if (!chartsLoaded()) {
-    box.append(el("p", { class: "message error" }, CHARTLESS));
-    return;
-  }
+  if (!chartsLoaded()) box.append(el("p", { class: "message error" }, CHARTLESS));
   if (state.daily.quantities.length > 0 && shownQuantities().length === 0) {
     box.append(el("p", { class: "message" }, "No quantity chosen: press one above to chart its daily means."));
   }
   for (const q of shownQuantities()) {
-    const canvas = el("canvas", { "data-quantity": q, role: "img", "aria-label": `Daily means of ${label(q)}` });
+    const series = dailySeries(q);
     const summary = el("p", { class: "summary" });
-    box.append(el("section", { class: "card daily-card", "data-quantity": q },
-      el("h2", {}, `${withUnit(q)} · daily mean`), summary, el("div", { class: "chart-box" }, canvas)));
-    state.charts.push(dailyChart(canvas, q, summary));
+    writeSummary(summary, q, series);
+    const card = el("section", { class: "card daily-card", "data-quantity": q }, el("h2", {}, `${withUnit(q)} · daily mean`), summary);
+    box.append(card);
+    // Without the chart library the card keeps its counts; the table of days holds the means.
+    if (!chartsLoaded()) continue;
+    const canvas = el("canvas", { "data-quantity": q, role: "img", "aria-label": `Daily means of ${label(q)}` });
+    card.append(el("div", { class: "chart-box" }, canvas));
+    state.charts.push(dailyChart(canvas, q, series));
   }
 }
 
@@ -324,12 +327,17 @@ function everyDayOfRange() {
   return { dates, rows: dates.map((date) => stored.get(date)) };
 }
 
-function dailyChart(canvas, q, summary) {
+// A quantity's daily means over the range, and which days are still running or incomplete.
+function dailySeries(q) {
   const { dates, rows } = everyDayOfRange();
   const means = rows.map((d) => d?.quantities[q]?.mean ?? null);
   // A day fetched before it ended (today) is not complete yet, which says nothing of its data: drawn and counted apart.
   const running = rows.map((d) => d?.isRunning === true);
   const incomplete = rows.map((d, i) => d !== undefined && !d.isComplete && !running[i]);
+  return { dates, rows, means, running, incomplete };
+}
+
+function writeSummary(summary, q, { rows, means, running, incomplete }) {
   const guideline = GUIDELINES.get(q);
   const withData = means.filter((m) => m !== null).length;
   const incompleteCount = means.filter((m, i) => incomplete[i] && m !== null).length;
@@ -342,6 +350,10 @@ function dailyChart(canvas, q, summary) {
     summary.append(el("strong", { class: above > 0 ? "above guideline-count" : "guideline-count", "data-days-above": String(above) },
       `${above} of ${complete.length} complete days above the WHO 24-hour guideline (${guideline} ${unit(q)})`));
   }
+}
+
+function dailyChart(canvas, q, { dates, rows, means, running, incomplete }) {
+  const guideline = GUIDELINES.get(q);
   const datasets = [{
     label: `${label(q)} daily mean`,
     data: means,

@@ -133,7 +133,7 @@ public sealed partial class SqlitePipelineStore
     public static UnwritableStoreException RebuildOutOfSpace(string file, long size, SqliteException cause) => new(
         $"not enough free disk space to rebuild {Path.GetFullPath(file)} ({size / (1024.0 * 1024):0.0} MiB) once, as it was made by an " +
         $"earlier version: the rebuild needs up to its size free in {Path.GetDirectoryName(Path.GetFullPath(file))} and again in " +
-        $"{SqliteTemporaryFolder()}; free some space, or set SQLITE_TMPDIR to a folder with room, and start again (the store was left as it was)",
+        $"{SqliteTemporaryFolder()}; free some space, or point {(OperatingSystem.IsWindows() ? "TMP" : "SQLITE_TMPDIR")} to a folder with room, and start again (the store was left as it was)",
         cause);
 
     /// <summary>Where SQLite writes its temporary files on this machine, in its own order of choice.</summary>

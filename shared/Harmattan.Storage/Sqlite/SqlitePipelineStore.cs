@@ -315,10 +315,13 @@ public sealed partial class SqlitePipelineStore : IPipelineStore, IDisposable
                 """, cancellationToken);
             await AddDailyColumnAsync(connection, "source_checked_at",
                 "ALTER TABLE daily_averages ADD COLUMN source_checked_at TEXT;", cancellationToken);
-            // A version that recorded no schema cannot tell that the file is newer: the file itself refuses its writes.
-            await ExecuteAsync(connection, RefuseWritersBeforeSchema1, cancellationToken);
-            // What such a version stored before that: filled in as the column's migration filled the rows before it.
-            await ExecuteAsync(connection, $"UPDATE daily_averages SET time_zone = {ZoneOfSourceFetch} WHERE time_zone IS NULL;", cancellationToken);
+            // A version that recorded no schema cannot tell that the file is newer: the file itself refuses its writes, and
+            // what such a version stored until then is filled in as the column's migration filled the rows before it.
+            if (await ScalarAsync(connection, "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name = 'daily_averages_written_by_schema_0'", cancellationToken) == 0)
+                await ExecuteAsync(connection, $"""
+                    {RefuseWritersBeforeSchema1}
+                    UPDATE daily_averages SET time_zone = {ZoneOfSourceFetch} WHERE time_zone IS NULL;
+                    """, cancellationToken);
             if (await ScalarAsync(connection, "PRAGMA user_version;", cancellationToken) is var upgradedFrom && upgradedFrom < SchemaVersion)
             {
                 await ExecuteAsync(connection, $"PRAGMA user_version = {SchemaVersion};", cancellationToken);

@@ -779,6 +779,9 @@ public sealed class DashboardPageTests : IAsyncLifetime
         await Assertions.Expect(page.Locator("#days-table tbody tr")).ToHaveCountAsync(StoredDays);
         Assert.True(await page.Locator("#days-details").GetAttributeAsync("open") is not null, "the table of days stayed closed");
         Assert.Equal(0, await page.Locator("#charts canvas").CountAsync());
+        // Said in the live region, and each quantity keeps its counts, which need no chart.
+        Assert.Contains("could not be loaded", await page.Locator("#announce").TextContentAsync());
+        await Assertions.Expect(page.Locator(".daily-card[data-quantity='pm2_5'] .guideline-count")).ToContainTextAsync("complete days above the WHO 24-hour guideline");
         Assert.True(await page.Locator("#freshness tbody tr").CountAsync() > 0, "the freshness table is empty");
         // A quantity switched on adds its column to the table, as it would add its chart.
         var columns = await page.Locator("#days-table thead th").CountAsync();

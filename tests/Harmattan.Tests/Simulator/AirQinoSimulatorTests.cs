@@ -402,6 +402,16 @@ public class AirQinoSimulatorTests
     }
 
     [Fact]
+    public void The_last_listen_address_counts_and_a_value_may_start_with_an_at_sign()
+    {
+        // The image's entry point gives --urls; a `docker run IMAGE --urls ...` adds another.
+        var options = Parse(["--urls", "http://0.0.0.0:8080", "--urls", "http://0.0.0.0:9000", "--password", "@secret"]);
+
+        Assert.Equal("http://0.0.0.0:9000", options.Urls);
+        Assert.Equal("@secret", options.Tokens.Password);
+    }
+
+    [Fact]
     public void The_command_line_serves_any_station_unless_stations_are_listed()
     {
         Assert.True(Parse([]).AnyStation);
@@ -446,7 +456,7 @@ public class AirQinoSimulatorTests
     private static SimulatorOptions Parse(string[] args)
     {
         SimulatorOptions? served = null;
-        var result = SimulatorCommandLine.Create((options, _) => { served = options; return Task.FromResult(0); }).Parse(args);
+        var result = SimulatorCommandLine.Create((options, _) => { served = options; return Task.FromResult(0); }).Parse(args, SimulatorCommandLine.Parsing);
         Assert.Empty(result.Errors);
         Assert.Equal(0, result.Invoke());
         return served!;
