@@ -32,12 +32,6 @@ public static class RestoreCommand
         return command;
     }
 
-    /// <summary>SQLITE_BUSY: another connection holds a lock on the file.</summary>
-    private const int Busy = 5;
-
-    /// <summary>SQLITE_CORRUPT and SQLITE_NOTADB: the file begins as a database, but its pages are not one.</summary>
-    private const int Corrupt = 11, NotADatabase = 26;
-
     private static async Task<int> RunAsync(FileInfo backup, FileInfo? db, string? mongo, CancellationToken cancellationToken)
     {
         var builder = CliHost.CreateBuilder(CommonOptions.StoreDefaults, CliHost.Overrides(CommonOptions.StoreOverrides(db, mongo)));
@@ -168,7 +162,9 @@ public static class RestoreCommand
             throw CliException.Usage($"--backup: {backup.FullName} was written by a newer version of Harmattan (store schema {e.StoredSchema}; " +
                 $"this version knows up to {e.KnownSchema}): restore it with that version or a later one.");
         }
-        catch (SqliteException e) when (e.SqliteErrorCode is Corrupt or NotADatabase && StoreLocation.IsSqliteDatabase(backup))
+        // The file begins as a database, but its pages are not one.
+        catch (SqliteException e) when (e.SqliteErrorCode is SQLitePCL.raw.SQLITE_CORRUPT or SQLitePCL.raw.SQLITE_NOTADB
+            && StoreLocation.IsSqliteDatabase(backup))
         {
             throw CliException.Usage($"--backup: {backup.FullName} is damaged ({e.Message}); restore another backup.");
         }
@@ -211,7 +207,7 @@ public static class RestoreCommand
             }
             return connection;
         }
-        catch (SqliteException e) when (e.SqliteErrorCode == Busy)
+        catch (SqliteException e) when (e.SqliteErrorCode == SQLitePCL.raw.SQLITE_BUSY)
         {
             await connection.DisposeAsync();
             throw CliException.Usage(

@@ -231,9 +231,6 @@ public static class StoreLocation
             ? " ConnectionStrings__MongoDb is set, but a command reads SQLite unless given --mongo URI (or Storage__Provider=MongoDb)."
             : "";
 
-    /// <summary>SQLITE_NOTADB: the file exists and is not a SQLite database.</summary>
-    private const int NotADatabase = 26;
-
     /// <summary>
     /// Readies the store for a command that reads it: the server answers, and a MongoDB database holds the store. MongoDB
     /// creates a database at its first write, so a misspelt <c>Storage:MongoDatabase</c> would read as an empty store
@@ -274,7 +271,7 @@ public static class StoreLocation
         {
             throw CliException.Usage($"{e.Message}.");
         }
-        catch (SqliteException e) when (e.SqliteErrorCode == NotADatabase)
+        catch (SqliteException e) when (e.SqliteErrorCode == SQLitePCL.raw.SQLITE_NOTADB)
         {
             // SQLite's own message names no file: a CSV or any other file given as --db by mistake.
             throw CliException.Usage($"{store.Location} is not a SQLite database: check --db (or ConnectionStrings__Sqlite).");

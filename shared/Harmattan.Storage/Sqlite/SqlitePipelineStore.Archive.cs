@@ -120,7 +120,7 @@ public sealed partial class SqlitePipelineStore
         {
             await ExecuteAsync(connection, "VACUUM;", cancellationToken);
         }
-        catch (SqliteException e) when (e.SqliteErrorCode == 13)
+        catch (SqliteException e) when ((e.SqliteErrorCode & 0xFF) == SQLitePCL.raw.SQLITE_FULL)
         {
             throw RebuildOutOfSpace(DataSource, size, e);
         }

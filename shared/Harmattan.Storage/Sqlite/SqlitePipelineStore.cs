@@ -179,12 +179,16 @@ public sealed partial class SqlitePipelineStore : IPipelineStore, IDisposable
     /// refused, in words their logs show. Those of 2026-12-02 and 03 that knew no schema write every column: nothing
     /// here tells them apart.
     /// </summary>
-    private const string RefuseWritersBeforeSchema1 = """
+    private const string RefuseWritersBeforeSchema1 = $"""
         CREATE TRIGGER IF NOT EXISTS daily_averages_written_by_schema_0 BEFORE INSERT ON daily_averages WHEN NEW.time_zone IS NULL
-        BEGIN SELECT RAISE(ABORT, 'this store was upgraded by a newer version of Harmattan (store schema 1), which this version cannot write correctly: run that version or a later one'); END;
+        BEGIN SELECT RAISE(ABORT, {RefusalOfWritersBeforeSchema1}); END;
         CREATE TRIGGER IF NOT EXISTS raw_fetches_written_by_schema_0 BEFORE INSERT ON raw_fetches WHEN typeof(NEW.readings) = 'text'
-        BEGIN SELECT RAISE(ABORT, 'this store was upgraded by a newer version of Harmattan (store schema 1), which this version cannot write correctly: run that version or a later one'); END;
+        BEGIN SELECT RAISE(ABORT, {RefusalOfWritersBeforeSchema1}); END;
         """;
+
+    private const string RefusalOfWritersBeforeSchema1 =
+        "'this store was upgraded by a newer version of Harmattan (store schema 1), which this version cannot write correctly: " +
+        "run that version or a later one'";
 
     /// <summary>The zone a daily row was cut in, as the archived fetch it was computed from recorded it.</summary>
     private const string ZoneOfSourceFetch = "(SELECT time_zone FROM raw_fetches WHERE fetch_id = daily_averages.source_fetch_id)";
@@ -248,7 +252,8 @@ public sealed partial class SqlitePipelineStore : IPipelineStore, IDisposable
     /// SQLITE_READONLY or SQLITE_CANTOPEN, but for a replaced file's (<see cref="IsReplacedFile"/>): SQLite's answers to a
     /// user without the rights a store needs, or to a folder given as the file, whose own words name neither.
     /// </summary>
-    public static bool IsDeniedOrUnopenable(SqliteException e) => (e.SqliteErrorCode & 0xFF) is 8 or 14 && !IsReplacedFile(e);
+    public static bool IsDeniedOrUnopenable(SqliteException e) =>
+        (e.SqliteErrorCode & 0xFF) is SQLitePCL.raw.SQLITE_READONLY or SQLitePCL.raw.SQLITE_CANTOPEN && !IsReplacedFile(e);
 
     private const string PathSettings = "ConnectionStrings__Sqlite; --db for the harmattan command";
 

@@ -474,7 +474,7 @@ public sealed class SqlitePipelineStoreTests : PipelineStoreContract
 
         var error = SqlitePipelineStore.RebuildOutOfSpace(_path, 3 * 1024 * 1024, full);
 
-        Assert.Equal(13, full.SqliteErrorCode);
+        Assert.Equal(SQLitePCL.raw.SQLITE_FULL, full.SqliteErrorCode);
         Assert.StartsWith($"not enough free disk space to rebuild {_path} (3.0 MiB) once, as it was made by an earlier version: the " +
             $"rebuild needs up to its size free in {Path.GetDirectoryName(_path)} and again in ", error.Message);
         Assert.EndsWith("; free some space, or point SQLITE_TMPDIR to a folder with room, and start again (the store was left as it was)",
