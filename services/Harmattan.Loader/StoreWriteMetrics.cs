@@ -13,6 +13,7 @@ internal static class StoreWriteMetrics
     public const string RawFetches = "raw_fetches";
     public const string IgnoredAsOlder = "ignored_as_older";
     public const string AlreadyArchived = "already_archived";
+    public const string RefusedUnversioned = "refused_unversioned";
 
     /// <summary>
     /// Every collection's results and every completeness at zero, so that Prometheus holds each series before its first
@@ -21,7 +22,7 @@ internal static class StoreWriteMetrics
     /// </summary>
     public static void ReportZeros()
     {
-        foreach (var (collection, results) in new[] { (Averages, new[] { "written", IgnoredAsOlder, "failed" }), (RawFetches, ["written", AlreadyArchived, "failed"]) })
+        foreach (var (collection, results) in new[] { (Averages, new[] { "written", IgnoredAsOlder, RefusedUnversioned, "failed" }), (RawFetches, ["written", AlreadyArchived, "failed"]) })
             foreach (var result in results)
                 HarmattanTelemetry.StoreWrites.Add(0, new("collection", collection), new("result", result));
         foreach (var completeness in new[] { "complete", "incomplete", "missing_at_source", "all_rejected" })
@@ -90,12 +91,14 @@ internal static class StoreWriteMetrics
             ? context
             : null;
 
-    public static void Written(string collection, long written, long ignored, string ignoredAs)
+    public static void Written(string collection, long written, long ignored, string ignoredAs, long refusedUnversioned = 0)
     {
         var tag = new KeyValuePair<string, object?>("collection", collection);
         HarmattanTelemetry.StoreWrites.Add(written, tag, new("result", "written"));
         if (ignored > 0)
             HarmattanTelemetry.StoreWrites.Add(ignored, tag, new("result", ignoredAs));
+        if (refusedUnversioned > 0)
+            HarmattanTelemetry.StoreWrites.Add(refusedUnversioned, tag, new("result", RefusedUnversioned));
     }
 
     /// <summary>Days whose averages were stored, by what the day's row says of its hours.</summary>

@@ -38,7 +38,7 @@ public static class HarmattanTelemetry
         Meter.CreateCounter<long>("harmattan.days.stored", description: "Daily averages sent to the store, by completeness");
 
     public static readonly Counter<long> StoreWrites =
-        Meter.CreateCounter<long>("harmattan.store.writes", description: "Rows sent to the store: written, ignored as older, already archived, or failed");
+        Meter.CreateCounter<long>("harmattan.store.writes", description: "Rows sent to the store: written, ignored as older, refused as the stored row has no valid version, already archived, or failed");
 
     public static readonly Histogram<double> StoreWriteDuration = Meter.CreateHistogram(
         "harmattan.store.write.duration", unit: "s", description: "Duration of one batch write to the store", tags: null, advice: Seconds);

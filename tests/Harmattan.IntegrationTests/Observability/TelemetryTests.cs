@@ -62,6 +62,7 @@ public sealed class TelemetryTests : IAsyncLifetime
         // Series no write of this run increased are there from the start, so that their first rise shows on a rate.
         foreach (var collection in new[] { "averages", "raw_fetches" })
             Assert.True(Value(loader, "harmattan_store_writes_total", $"collection=\"{collection}\"", "result=\"failed\"") >= 0, loader);
+        Assert.True(Value(loader, "harmattan_store_writes_total", "collection=\"averages\"", "result=\"refused_unversioned\"") >= 0, loader);
         Assert.True(Value(loader, "harmattan_days_stored_total", "completeness=\"all_rejected\"") >= 0, loader);
         // The newest stored hour ends before now and no later than yesterday's end: an age of up to two days and an hour.
         var age = Value(loader, "harmattan_station_data_age_seconds", $"station=\"{_station}\"");
