@@ -59,8 +59,10 @@ public class ObservabilityFilesTests
         Assert.Contains("SUCCESS: prometheus.yml is valid prometheus config file syntax", output);
     }
 
-    [Fact]
-    public void Every_rabbitmq_queue_metric_the_rules_query_is_in_a_family_prometheus_scrapes()
+    [Theory]
+    [InlineData("deploy/observability/alerts.yml")]
+    [InlineData("deploy/observability/grafana-dashboard.json")]
+    public void Every_rabbitmq_queue_metric_queried_is_in_a_family_prometheus_scrapes(string file)
     {
         // rabbitmq_prometheus groups its per-queue metrics into families; /metrics/detailed returns only those asked.
         var families = new Dictionary<string, string>
@@ -68,7 +70,7 @@ public class ObservabilityFilesTests
             ["rabbitmq_detailed_queue_messages"] = "queue_coarse_metrics",
             ["rabbitmq_detailed_queue_consumers"] = "queue_consumer_count",
         };
-        var queried = Regex.Matches(File.ReadAllText(Repository.PathOf("deploy/observability/alerts.yml")), @"\brabbitmq_detailed_[a-z_]+")
+        var queried = Regex.Matches(File.ReadAllText(Repository.PathOf(file)), @"\brabbitmq_detailed_[a-z_]+")
             .Select(m => m.Value).ToHashSet();
 
         Assert.NotEmpty(queried);
