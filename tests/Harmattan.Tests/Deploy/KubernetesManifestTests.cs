@@ -150,6 +150,40 @@ public class KubernetesManifestTests
         Assert.NotEqual(names[0], names[2]);
     }
 
+    [Fact]
+    public void A_station_list_merged_in_an_installation_s_overlay_replaces_the_default_stations_whole()
+    {
+        Assert.SkipWhen(RenderedManifests.Kubectl is null, RenderedManifests.KubectlMissing);
+        // As deploy/README.md tells an installation to set its values: a ConfigMap merge over prod in its own overlay.
+        var overlay = Directory.CreateTempSubdirectory("harmattan-one-station-");
+        try
+        {
+            File.WriteAllText(Path.Combine(overlay.FullName, "kustomization.yaml"), $"""
+                apiVersion: kustomize.config.k8s.io/v1beta1
+                kind: Kustomization
+                resources:
+                  - {Path.GetRelativePath(overlay.FullName, Repository.PathOf(RenderedManifests.Prod))}
+                configMapGenerator:
+                  - name: harmattan-config
+                    behavior: merge
+                    literals:
+                      - Stations__0__Id=283000001
+                      - Stations__0__Name=CityHall
+                """);
+            var (exitCode, output, error) = Repository.Run(RenderedManifests.Kubectl!, "kustomize", overlay.FullName);
+            Assert.True(exitCode == 0, error);
+
+            var config = Assert.Single(Yaml.ParseAll(output).OfKind("ConfigMap"), c => c.Name().StartsWith("harmattan-config", StringComparison.Ordinal));
+            var stationKeys = ((Dictionary<object, object?>)config.At("data")!).Keys.Cast<string>()
+                .Where(key => key.StartsWith("Stations__", StringComparison.Ordinal)).Order(StringComparer.Ordinal);
+            Assert.Equal(["Stations__0__Id", "Stations__0__Name"], stationKeys);
+        }
+        finally
+        {
+            overlay.Delete(recursive: true);
+        }
+    }
+
     [Theory]
     [MemberData(nameof(Kustomizations))]
     public void Every_container_requests_cpu_and_is_limited_in_memory(string kustomization)
