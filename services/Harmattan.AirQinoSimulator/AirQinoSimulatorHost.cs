@@ -44,7 +44,7 @@ public sealed class AirQinoSimulatorHost : IAsyncDisposable
     public string TokenUrl => BaseUrl + SimulatorTokenOptions.TokenPath;
     public IReadOnlyList<string> SyntheticStationIds { get; }
 
-    /// <exception cref="DirectoryNotFoundException"><see cref="SimulatorOptions.DataDirectory"/> does not exist.</exception>
+    /// <exception cref="DirectoryNotFoundException"><see cref="SimulatorOptions.DataDirectory"/> does not exist or is a file.</exception>
     public static async Task<AirQinoSimulatorHost> StartAsync(SimulatorOptions options, CancellationToken cancellationToken = default)
     {
         var recorded = options.DataDirectory is { Length: > 0 } directory ? new RecordedStations(directory) : null;
@@ -57,7 +57,9 @@ public sealed class AirQinoSimulatorHost : IAsyncDisposable
         builder.WebHost.UseUrls(options.Urls);
         builder.Logging.ClearProviders();
         if (options.LogToConsole)
-            builder.Logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning);
+            builder.Logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning)
+                // A start that fails (a port in use) is said once, in the caller's words, not also as a logged stack trace.
+                .AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.None);
 
         var app = builder.Build();
         var host = new AirQinoSimulatorHost(app, options, recorded);
@@ -231,6 +233,8 @@ public sealed class AirQinoSimulatorHost : IAsyncDisposable
                         $"recorded: {file}, {station.RowCount} rows from {span.First:yyyy-MM-dd HH:mm}Z to {span.Last:yyyy-MM-dd HH:mm}Z")
                     : $"recorded: {file}, {station.RowCount} rows without timestamps");
             }
+            if (_recorded.Files.Count == 0)
+                lines.Add($"recorded: none, {_recorded.Directory} holds no *.json file: every station is served synthetic data");
         }
         var examples = SyntheticStationIds.Count > 0 ? $", e.g. {string.Join(", ", SyntheticStationIds)}" : "";
         if (_options.AnyStation)

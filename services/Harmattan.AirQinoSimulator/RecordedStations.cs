@@ -32,7 +32,18 @@ public sealed class RecordedStation
     /// <summary>Loads a file holding the bare data array or the whole <c>{"header", "data"}</c> object.</summary>
     public static RecordedStation Load(string path)
     {
-        var bytes = File.ReadAllBytes(path);
+        try
+        {
+            return Read(path, File.ReadAllBytes(path));
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"{path} is not valid JSON: {e.Message}", e);
+        }
+    }
+
+    private static RecordedStation Read(string path, byte[] bytes)
+    {
         var rows = new List<Row>();
         var reader = new Utf8JsonReader(bytes);
         reader.Read();
@@ -87,7 +98,9 @@ public sealed class RecordedStations(string directory)
 
     public IReadOnlyList<string> Files { get; } = System.IO.Directory.Exists(directory)
         ? System.IO.Directory.GetFiles(directory, "*.json").Select(Path.GetFileName).OfType<string>().Order(StringComparer.Ordinal).ToArray()
-        : throw new DirectoryNotFoundException($"The recorded AirQino responses folder {directory} does not exist.");
+        : throw new DirectoryNotFoundException(File.Exists(directory)
+            ? $"--data {directory} is a file: name the folder of recorded AirQino responses that holds it ({Path.GetDirectoryName(Path.GetFullPath(directory))})."
+            : $"The recorded AirQino responses folder {directory} does not exist{(Path.IsPathFullyQualified(directory) ? "" : $" (looked for {Path.GetFullPath(directory)})")}.");
 
     public string? FileFor(string stationId) =>
         Files.FirstOrDefault(f => f == stationId + ".json")

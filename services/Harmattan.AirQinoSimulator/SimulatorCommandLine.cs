@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
 using System.Globalization;
+using Microsoft.AspNetCore.Connections;
 
 namespace Harmattan.AirQinoSimulator;
 
@@ -12,6 +13,54 @@ public static class SimulatorCommandLine
 
     /// <summary>An argument starting with @ is a value (a password may), not a file of arguments to read.</summary>
     public static ParserConfiguration Parsing { get; } = new() { ResponseFileTokenReplacer = null };
+
+    /// <summary>
+    /// Serves until stopped (Ctrl-C, SIGTERM); exits 2 with one line on <paramref name="error"/> when the simulator cannot
+    /// start as asked: a folder of recordings missing or unreadable, an address in use or malformed.
+    /// </summary>
+    public static async Task<int> ServeAsync(SimulatorOptions options, TextWriter output, TextWriter error, CancellationToken cancellationToken)
+    {
+        AirQinoSimulatorHost simulator;
+        try
+        {
+            simulator = await AirQinoSimulatorHost.StartAsync(options, cancellationToken);
+        }
+        catch (Exception e) when (StartProblem(e, options) is { } problem)
+        {
+            await error.WriteLineAsync($"error: {problem}");
+            return 2;
+        }
+        await using var running = simulator;
+        IReadOnlyList<string> description;
+        try
+        {
+            // Reads every recording, so that one it cannot serve stops it before it says it listens.
+            description = simulator.Describe();
+        }
+        catch (InvalidDataException e)
+        {
+            await error.WriteLineAsync($"error: --data: {e.Message}");
+            return 2;
+        }
+        await output.WriteLineAsync($"AirQino simulator listening on {simulator.BaseUrl}");
+        await output.WriteLineAsync($"  GET {simulator.BaseUrl}/v3/getStationHourlyAvg/{{id}}?start_date={AirQinoSimulatorHost.DateFormat}&end_date={AirQinoSimulatorHost.DateFormat}");
+        await output.WriteLineAsync($"  GET {simulator.BaseUrl}/ (what it serves), {simulator.BaseUrl}/_sim/stats, {simulator.BaseUrl}/health/ready");
+        foreach (var line in description)
+            await output.WriteLineAsync($"  {line}");
+        await output.WriteLineAsync("Press Ctrl+C to stop.");
+        await simulator.WaitForShutdownAsync(cancellationToken);
+        return 0;
+    }
+
+    private static string? StartProblem(Exception e, SimulatorOptions options) => e switch
+    {
+        DirectoryNotFoundException => e.Message,
+        IOException { InnerException: AddressInUseException } =>
+            $"{options.Urls} is in use by another program: pick another port (--urls http://127.0.0.1:PORT)",
+        IOException => $"--urls {options.Urls}: {e.Message}",
+        FormatException => $"--urls {options.Urls} is not an address to listen on ({e.Message}): give one like http://127.0.0.1:5080",
+        _ => null,
+    };
 
     /// <summary>The command, which hands the options it read to <paramref name="serve"/>.</summary>
     public static RootCommand Create(Func<SimulatorOptions, CancellationToken, Task<int>> serve)

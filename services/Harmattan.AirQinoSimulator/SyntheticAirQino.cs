@@ -6,8 +6,9 @@ namespace Harmattan.AirQinoSimulator;
 /// <summary>
 /// A deterministic AirQino-like hourly series. Every station-hour is a pure function of (seed, station id, hour), so
 /// any window of a series is the same whatever was asked before, and the same seed gives byte-identical JSON.
-/// The series has the quirks of the real data: missing hours and days, left-out keys, nulls, slightly negative CO
-/// and O3, -999 sentinels and repeated timestamps; values follow daily cycles (and the harmattan season for dust).
+/// The series has the quirks of the recorded answers (missing hours and days, left-out keys, slightly negative CO and
+/// O3) and cases the recordings do not show but the extractor must survive (nulls, -999 sentinels, an hour sent twice);
+/// values follow daily cycles (and the harmattan season for dust), at levels not calibrated to the recordings.
 /// </summary>
 public sealed class SyntheticAirQino(int seed)
 {
@@ -96,7 +97,7 @@ public sealed class SyntheticAirQino(int seed)
             rows++;
             if (Uniform(Next(ref state)) < RepeatedHourRate)
             {
-                // The API has been seen to send an hour twice; the repeat carries other values.
+                // An hour sent twice, which the rules must settle (no recording shows one); the repeat carries other values.
                 WriteRow(writer, station, hour, ref state);
                 rows++;
             }

@@ -35,6 +35,8 @@ public static class RunCommand
             var text = r.GetValueOrDefault<string?>();
             if (!Uri.TryCreate(text, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
                 r.AddError($"--airqino-url: '{text}' is not an absolute http(s) URL; use e.g. https://airqino-api.magentalab.it");
+            else if (AirQinoOptions.NamesTheApiVersion(uri))
+                r.AddError($"--airqino-url: '{text}' ends in the API version, which harmattan adds itself (/v3/getStationHourlyAvg/ID): use {AirQinoOptions.RootOf(uri)}");
         });
         var db = CommonOptions.Db();
         var mongo = CommonOptions.Mongo(db);

@@ -18,7 +18,7 @@ namespace Harmattan.Extractor;
 public sealed class AirQinoClient(HttpClient http, IOptions<AirQinoOptions> options)
 {
     /// <summary>The end of a 404's reason: the CLI recognises in it a station that will never succeed.</summary>
-    public const string UnknownStationFix = "check the station id (Stations:N:Id) and AirQino:BaseUrl.";
+    public const string UnknownStationFix = "check the station id (Stations:N:Id) and AirQino:BaseUrl (harmattan run: --airqino-url).";
 
     private const string DateFormat = "yyyyMMdd-HHmm";
     private readonly AirQinoOptions _options = options.Value;
@@ -144,7 +144,7 @@ public sealed class AirQinoClient(HttpClient http, IOptions<AirQinoOptions> opti
         catch (HttpRequestException ex)
         {
             throw new AirQinoResponseException(stationId, url,
-                $"AirQino could not be reached for station {stationId} at {url}: {ex.Message}; check AirQino:BaseUrl and the network.",
+                $"AirQino could not be reached for station {stationId} at {url}: {ex.Message}; check AirQino:BaseUrl (harmattan run: --airqino-url) and the network.",
                 innerException: ex, retriedByHttpClient: true, kind: AirQinoFailureKind.NotReached);
         }
     }

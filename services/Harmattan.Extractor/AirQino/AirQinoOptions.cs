@@ -53,9 +53,22 @@ public sealed class AirQinoOptions
             return "AirQino:BaseUrl must be an absolute http(s) URL, e.g. https://airqino-api.magentalab.it.";
         if (uri.UserInfo.Length > 0 || uri.Query.Length > 0 || uri.Fragment.Length > 0)
             return "AirQino:BaseUrl must be the API root only, without user info, query or fragment.";
+        if (NamesTheApiVersion(uri))
+            return $"AirQino:BaseUrl must be the API root: the client adds /v3/getStationHourlyAvg/ID itself, so leave out the /v3 ({RootOf(uri)}).";
         if (options.Timeout > options.TotalTimeout)
             return "AirQino:Timeout (one attempt) must not be longer than AirQino:TotalTimeout (all attempts).";
         return ValidateAuthentication(options);
+    }
+
+    /// <summary>A root that ends in the API's version, to which the client's own /v3/... would be added again.</summary>
+    public static bool NamesTheApiVersion(Uri root) =>
+        root.AbsolutePath.TrimEnd('/').EndsWith("/v3", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary><paramref name="root"/> without its trailing /v3.</summary>
+    public static string RootOf(Uri root)
+    {
+        var path = root.AbsolutePath.TrimEnd('/');
+        return root.GetLeftPart(UriPartial.Authority) + path[..^"/v3".Length];
     }
 
     private static string? ValidateAuthentication(AirQinoOptions options)

@@ -72,6 +72,7 @@ public sealed class BadInvocationTests : IDisposable
             // Other values.
             { $"backfill {Range} --chunk-days 9", 2, ["--chunk-days: 9 is out of range; use 1 to 7"] },
             { "run --once --airqino-url ftp://example.org", 2, ["--airqino-url: 'ftp://example.org' is not an absolute http(s) URL"] },
+            { "run --once --airqino-url http://127.0.0.1:5080/v3", 2, ["--airqino-url: 'http://127.0.0.1:5080/v3' ends in the API version, which harmattan adds itself (/v3/getStationHourlyAvg/ID): use http://127.0.0.1:5080"] },
             { $"backfill {Range} --rabbitmq amqp//localhost", 2, ["--rabbitmq is not an AMQP URI", "amqp://user:password@host:5672/vhost"] },
             { "redrive --queue store-averages", 2, ["'store-averages' is not an error queue", "ending in _error"] },
             { "redrive --queue store-averages_error --max 0", 2, ["--max: 0 is out of range", "use 1 or more"] },

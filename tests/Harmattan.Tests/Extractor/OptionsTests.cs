@@ -98,6 +98,8 @@ public class OptionsTests
     [InlineData("ftp://airqino.example", "AirQino:BaseUrl must be an absolute http(s) URL")]
     [InlineData("/v3", "AirQino:BaseUrl must be an absolute http(s) URL")]
     [InlineData("https://user:secret@airqino.example", "without user info")]
+    [InlineData("http://127.0.0.1:5080/v3/", "the client adds /v3/getStationHourlyAvg/ID itself, so leave out the /v3 (http://127.0.0.1:5080).")]
+    [InlineData("https://proxy.example/airqino/V3", "leave out the /v3 (https://proxy.example/airqino).")]
     public void A_bad_base_url_is_reported_by_its_key(string baseUrl, string message)
     {
         var services = ExtractorTestServices.Build(new() { ["AirQino:BaseUrl"] = baseUrl });

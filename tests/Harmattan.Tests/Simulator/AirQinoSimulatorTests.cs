@@ -452,6 +452,58 @@ public class AirQinoSimulatorTests
         Assert.Contains("[default: 365]", help.ToString());
     }
 
+    [Fact]
+    public async Task A_port_in_use_or_a_malformed_address_stops_it_in_one_line_with_exit_2()
+    {
+        await using var first = await Start(new SimulatorOptions());
+
+        var (inUse, inUseError, _) = await ServeAsync(new SimulatorOptions { Urls = first.BaseUrl });
+        var (malformed, malformedError, _) = await ServeAsync(new SimulatorOptions { Urls = "foo" });
+
+        Assert.Equal(2, inUse);
+        Assert.Equal($"error: {first.BaseUrl} is in use by another program: pick another port (--urls http://127.0.0.1:PORT)", inUseError);
+        Assert.Equal(2, malformed);
+        Assert.StartsWith("error: --urls foo is not an address to listen on (", malformedError);
+    }
+
+    [Fact]
+    public async Task Recordings_it_cannot_serve_stop_it_before_it_says_it_listens_and_an_empty_folder_is_said()
+    {
+        var directory = Directory.CreateTempSubdirectory("airqino-sim-");
+        try
+        {
+            var file = Path.Combine(directory.FullName, "ST1.json");
+            var missing = Path.Combine(directory.FullName, "missing");
+            var empty = Directory.CreateDirectory(Path.Combine(directory.FullName, "empty")).FullName;
+            await File.WriteAllTextAsync(file, """[{"timestamp":""", Ct);
+
+            var (broken, brokenError, brokenOutput) = await ServeAsync(new SimulatorOptions { DataDirectory = directory.FullName });
+            var (asFile, fileError, _) = await ServeAsync(new SimulatorOptions { DataDirectory = file });
+            var (_, missingError, _) = await ServeAsync(new SimulatorOptions { DataDirectory = missing });
+            await using var none = await Start(new SimulatorOptions { DataDirectory = empty });
+
+            Assert.Equal(2, broken);
+            Assert.Equal("", brokenOutput);
+            Assert.StartsWith($"error: --data: {file} is not valid JSON: ", brokenError);
+            Assert.Equal(2, asFile);
+            Assert.Equal($"error: --data {file} is a file: name the folder of recorded AirQino responses that holds it ({directory.FullName}).", fileError);
+            Assert.Equal($"error: The recorded AirQino responses folder {missing} does not exist.", missingError);
+            Assert.Contains($"recorded: none, {empty} holds no *.json file: every station is served synthetic data", none.Describe());
+        }
+        finally
+        {
+            directory.Delete(recursive: true);
+        }
+    }
+
+    /// <summary>What serving <paramref name="options"/> exits with and writes to standard error and output, for a start that fails.</summary>
+    private static async Task<(int Exit, string Error, string Output)> ServeAsync(SimulatorOptions options)
+    {
+        var (error, output) = (new StringWriter(), new StringWriter());
+        var exit = await SimulatorCommandLine.ServeAsync(options, output, error, Ct);
+        return (exit, error.ToString().TrimEnd(), output.ToString());
+    }
+
     /// <summary>The options the command hands to the simulator for <paramref name="args"/>.</summary>
     private static SimulatorOptions Parse(string[] args)
     {
