@@ -69,7 +69,15 @@ public sealed class AirQinoSimulatorHost : IAsyncDisposable
         app.MapGet("/health/ready", () => "Healthy");
         app.MapGet("/_sim/stats", host.ServeStatsAsync);
         app.MapPost(SimulatorTokenOptions.TokenPath, host.Tokens.ServeTokenAsync);
-        await app.StartAsync(cancellationToken);
+        try
+        {
+            await app.StartAsync(cancellationToken);
+        }
+        catch
+        {
+            await app.DisposeAsync();
+            throw;
+        }
 
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         host.BaseUrl = address.Replace("://[::]", "://localhost", StringComparison.Ordinal)

@@ -40,6 +40,10 @@ public sealed class RecordedStation
         {
             throw new InvalidDataException($"{path} is not valid JSON: {e.Message}", e);
         }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new InvalidDataException($"{path} cannot be read: {e.Message}", e);
+        }
     }
 
     private static RecordedStation Read(string path, byte[] bytes)

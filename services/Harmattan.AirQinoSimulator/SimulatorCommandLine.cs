@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
 using System.Globalization;
+using System.Net.Sockets;
 using Microsoft.AspNetCore.Connections;
 
 namespace Harmattan.AirQinoSimulator;
@@ -55,10 +56,15 @@ public static class SimulatorCommandLine
     private static string? StartProblem(Exception e, SimulatorOptions options) => e switch
     {
         DirectoryNotFoundException => e.Message,
+        UnauthorizedAccessException => $"--data {options.DataDirectory} cannot be read: {e.Message}",
         IOException { InnerException: AddressInUseException } =>
             $"{options.Urls} is in use by another program: pick another port (--urls http://127.0.0.1:PORT)",
-        IOException => $"--urls {options.Urls}: {e.Message}",
-        FormatException => $"--urls {options.Urls} is not an address to listen on ({e.Message}): give one like http://127.0.0.1:5080",
+        IOException or SocketException => $"--urls {options.Urls}: {e.Message}",
+        FormatException or ArgumentOutOfRangeException =>
+            $"--urls {options.Urls} is not an address to listen on ({e.Message}): give one like http://127.0.0.1:5080",
+        // Kestrel's answer to https without a certificate: the simulator serves plain http, as a test double needs.
+        InvalidOperationException when options.Urls.Contains("https:", StringComparison.OrdinalIgnoreCase) =>
+            $"--urls {options.Urls}: the simulator serves http only: give one like http://127.0.0.1:5080",
         _ => null,
     };
 

@@ -17,8 +17,7 @@ public sealed class StoreAveragesConsumer(IPipelineStore store, StoreWriteMonito
 
         var result = await StoreWriteMetrics.MeasureAsync(StoreWriteMetrics.Averages, context.Message, a => a.Hourly.Count + a.Daily.Count,
             () => writes.TrackAsync(store.UpsertAveragesAsync(batch, context.CancellationToken)));
-        StoreWriteMetrics.Written(StoreWriteMetrics.Averages, result.Written, result.IgnoredAsOlder, StoreWriteMetrics.IgnoredAsOlder,
-            result.RefusedUnversioned);
+        StoreWriteMetrics.AveragesWritten(result);
         StoreWriteMetrics.DaysStored(batch);
         freshness.Stored(batch);
 

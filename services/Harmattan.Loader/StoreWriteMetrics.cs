@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Harmattan.Contracts;
 using Harmattan.Hosting.Telemetry;
+using Harmattan.Storage;
 using MassTransit;
 using MassTransit.Logging;
 
@@ -91,14 +92,20 @@ internal static class StoreWriteMetrics
             ? context
             : null;
 
-    public static void Written(string collection, long written, long ignored, string ignoredAs, long refusedUnversioned = 0)
+    public static void Written(string collection, long written, long ignored, string ignoredAs)
     {
         var tag = new KeyValuePair<string, object?>("collection", collection);
         HarmattanTelemetry.StoreWrites.Add(written, tag, new("result", "written"));
         if (ignored > 0)
             HarmattanTelemetry.StoreWrites.Add(ignored, tag, new("result", ignoredAs));
-        if (refusedUnversioned > 0)
-            HarmattanTelemetry.StoreWrites.Add(refusedUnversioned, tag, new("result", RefusedUnversioned));
+    }
+
+    /// <summary>What the store did with a batch of averages: written, ignored as older, refused as unversioned.</summary>
+    public static void AveragesWritten(UpsertResult result)
+    {
+        Written(Averages, result.Written, result.IgnoredAsOlder, IgnoredAsOlder);
+        if (result.RefusedUnversioned > 0)
+            HarmattanTelemetry.StoreWrites.Add(result.RefusedUnversioned, new("collection", Averages), new("result", RefusedUnversioned));
     }
 
     /// <summary>Days whose averages were stored, by what the day's row says of its hours.</summary>

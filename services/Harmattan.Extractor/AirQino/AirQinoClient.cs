@@ -18,7 +18,7 @@ namespace Harmattan.Extractor;
 public sealed class AirQinoClient(HttpClient http, IOptions<AirQinoOptions> options)
 {
     /// <summary>The end of a 404's reason: the CLI recognises in it a station that will never succeed.</summary>
-    public const string UnknownStationFix = "check the station id (Stations:N:Id) and AirQino:BaseUrl (harmattan run: --airqino-url).";
+    public const string UnknownStationFix = "check the station id (Stations:N:Id) and AirQino:BaseUrl.";
 
     private const string DateFormat = "yyyyMMdd-HHmm";
     private readonly AirQinoOptions _options = options.Value;

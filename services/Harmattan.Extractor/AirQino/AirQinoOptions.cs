@@ -64,11 +64,13 @@ public sealed class AirQinoOptions
     public static bool NamesTheApiVersion(Uri root) =>
         root.AbsolutePath.TrimEnd('/').EndsWith("/v3", StringComparison.OrdinalIgnoreCase);
 
-    /// <summary><paramref name="root"/> without its trailing /v3.</summary>
+    /// <summary><paramref name="root"/> without the /v3 it ends in (each of them, when repeated).</summary>
     public static string RootOf(Uri root)
     {
         var path = root.AbsolutePath.TrimEnd('/');
-        return root.GetLeftPart(UriPartial.Authority) + path[..^"/v3".Length];
+        while (path.EndsWith("/v3", StringComparison.OrdinalIgnoreCase))
+            path = path[..^"/v3".Length].TrimEnd('/');
+        return root.GetLeftPart(UriPartial.Authority) + path;
     }
 
     private static string? ValidateAuthentication(AirQinoOptions options)

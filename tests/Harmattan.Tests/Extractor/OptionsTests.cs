@@ -100,6 +100,7 @@ public class OptionsTests
     [InlineData("https://user:secret@airqino.example", "without user info")]
     [InlineData("http://127.0.0.1:5080/v3/", "the client adds /v3/getStationHourlyAvg/ID itself, so leave out the /v3 (http://127.0.0.1:5080).")]
     [InlineData("https://proxy.example/airqino/V3", "leave out the /v3 (https://proxy.example/airqino).")]
+    [InlineData("https://proxy.example/v3/v3", "leave out the /v3 (https://proxy.example).")]
     public void A_bad_base_url_is_reported_by_its_key(string baseUrl, string message)
     {
         var services = ExtractorTestServices.Build(new() { ["AirQino:BaseUrl"] = baseUrl });

@@ -44,7 +44,7 @@ public sealed class StoreWriteMetricsTests
         listener.Start();
 
         StoreWriteMetrics.ReportZeros();
-        StoreWriteMetrics.Written(StoreWriteMetrics.Averages, written: 2, ignored: 1, StoreWriteMetrics.IgnoredAsOlder, refusedUnversioned: 7919);
+        StoreWriteMetrics.AveragesWritten(new Harmattan.Storage.UpsertResult(Written: 2, IgnoredAsOlder: 1, RefusedUnversioned: 7919));
 
         lock (refused)
         {

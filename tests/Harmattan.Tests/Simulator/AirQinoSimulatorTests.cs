@@ -459,11 +459,14 @@ public class AirQinoSimulatorTests
 
         var (inUse, inUseError, _) = await ServeAsync(new SimulatorOptions { Urls = first.BaseUrl });
         var (malformed, malformedError, _) = await ServeAsync(new SimulatorOptions { Urls = "foo" });
+        var (outOfRange, outOfRangeError, _) = await ServeAsync(new SimulatorOptions { Urls = "http://127.0.0.1:70000" });
 
         Assert.Equal(2, inUse);
         Assert.Equal($"error: {first.BaseUrl} is in use by another program: pick another port (--urls http://127.0.0.1:PORT)", inUseError);
         Assert.Equal(2, malformed);
         Assert.StartsWith("error: --urls foo is not an address to listen on (", malformedError);
+        Assert.Equal(2, outOfRange);
+        Assert.StartsWith("error: --urls http://127.0.0.1:70000 is not an address to listen on (", outOfRangeError);
     }
 
     [Fact]
@@ -476,10 +479,13 @@ public class AirQinoSimulatorTests
             var missing = Path.Combine(directory.FullName, "missing");
             var empty = Directory.CreateDirectory(Path.Combine(directory.FullName, "empty")).FullName;
             await File.WriteAllTextAsync(file, """[{"timestamp":""", Ct);
+            var dangling = Directory.CreateDirectory(Path.Combine(directory.FullName, "dangling")).FullName;
+            File.CreateSymbolicLink(Path.Combine(dangling, "ST2.json"), Path.Combine(directory.FullName, "gone.json"));
 
             var (broken, brokenError, brokenOutput) = await ServeAsync(new SimulatorOptions { DataDirectory = directory.FullName });
             var (asFile, fileError, _) = await ServeAsync(new SimulatorOptions { DataDirectory = file });
             var (_, missingError, _) = await ServeAsync(new SimulatorOptions { DataDirectory = missing });
+            var (unreadable, unreadableError, _) = await ServeAsync(new SimulatorOptions { DataDirectory = dangling });
             await using var none = await Start(new SimulatorOptions { DataDirectory = empty });
 
             Assert.Equal(2, broken);
@@ -488,6 +494,8 @@ public class AirQinoSimulatorTests
             Assert.Equal(2, asFile);
             Assert.Equal($"error: --data {file} is a file: name the folder of recorded AirQino responses that holds it ({directory.FullName}).", fileError);
             Assert.Equal($"error: The recorded AirQino responses folder {missing} does not exist.", missingError);
+            Assert.Equal(2, unreadable);
+            Assert.StartsWith($"error: --data: {Path.Combine(dangling, "ST2.json")} cannot be read: ", unreadableError);
             Assert.Contains($"recorded: none, {empty} holds no *.json file: every station is served synthetic data", none.Describe());
         }
         finally
