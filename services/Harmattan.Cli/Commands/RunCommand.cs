@@ -49,7 +49,7 @@ public static class RunCommand
             $"Give up when nothing is stored for this long ({Durations.Examples}; default {Durations.Format(DefaultTimeout)}).");
         var verbose = CommonOptions.Verbose();
 
-        var command = new Command("run", "Extract, average and store in one process (in-memory bus, SQLite store).")
+        var command = new Command("run", "Extract, average and store in one process (in-memory bus; SQLite store, or MongoDB with --mongo).")
         {
             once, stations, from, to, airQinoUrl, db, mongo, simulate, timeout, verbose,
         };
