@@ -180,11 +180,14 @@ public sealed partial class SqlitePipelineStore : IPipelineStore, IDisposable
     /// here tells them apart.
     /// </summary>
     private const string RefuseWritersBeforeSchema1 = $"""
-        CREATE TRIGGER IF NOT EXISTS daily_averages_written_by_schema_0 BEFORE INSERT ON daily_averages WHEN NEW.time_zone IS NULL
+        CREATE TRIGGER IF NOT EXISTS {DailyRowsOfSchema0Refused} BEFORE INSERT ON daily_averages WHEN NEW.time_zone IS NULL
         BEGIN SELECT RAISE(ABORT, {RefusalOfWritersBeforeSchema1}); END;
         CREATE TRIGGER IF NOT EXISTS raw_fetches_written_by_schema_0 BEFORE INSERT ON raw_fetches WHEN typeof(NEW.readings) = 'text'
         BEGIN SELECT RAISE(ABORT, {RefusalOfWritersBeforeSchema1}); END;
         """;
+
+    /// <summary>The trigger whose presence says both were created and the zones of such a version's days filled.</summary>
+    private const string DailyRowsOfSchema0Refused = "daily_averages_written_by_schema_0";
 
     private const string RefusalOfWritersBeforeSchema1 =
         "'this store was upgraded by a newer version of Harmattan (store schema 1), which this version cannot write correctly: " +
@@ -322,7 +325,7 @@ public sealed partial class SqlitePipelineStore : IPipelineStore, IDisposable
                 "ALTER TABLE daily_averages ADD COLUMN source_checked_at TEXT;", cancellationToken);
             // A version that recorded no schema cannot tell that the file is newer: the file itself refuses its writes, and
             // what such a version stored until then is filled in as the column's migration filled the rows before it.
-            if (await ScalarAsync(connection, "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name = 'daily_averages_written_by_schema_0'", cancellationToken) == 0)
+            if (await ScalarAsync(connection, $"SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name = '{DailyRowsOfSchema0Refused}'", cancellationToken) == 0)
                 await ExecuteAsync(connection, $"""
                     {RefuseWritersBeforeSchema1}
                     UPDATE daily_averages SET time_zone = {ZoneOfSourceFetch} WHERE time_zone IS NULL;
