@@ -103,7 +103,7 @@ public class DeployGuideTests
         var guide = File.ReadAllText(Repository.PathOf("deploy/README.md"));
         var filter = Regex.Match(guide, @"jq --argjson args [^\n]*\\\n\s*'(?<filter>[^']+)'").Groups["filter"].Value;
         Assert.NotEmpty(filter);
-        var cronJob = Assert.Single(RenderedManifests.Render(RenderedManifests.Prod).OfKind("CronJob"));
+        var cronJob = RenderedManifests.Render(RenderedManifests.Prod).Trigger();
         var jobSpec = cronJob.At("spec", "jobTemplate", "spec");
         Assert.NotEqual("0", jobSpec.Text("backoffLimit"));
         // What `kubectl create job --from=cronjob/harmattan-trigger` makes: the CronJob's job template, owned by the CronJob.

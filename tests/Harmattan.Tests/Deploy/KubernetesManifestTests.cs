@@ -27,7 +27,7 @@ public class KubernetesManifestTests
         var documents = RenderedManifests.Render(kustomization);
 
         Assert.Equal(Services.Append(Dashboard).Order(), documents.OfKind("Deployment").Select(d => d.Name()).Order());
-        Assert.Single(documents.OfKind("CronJob"));
+        Assert.Equal("harmattan-trigger", Assert.Single(documents.HarmattanWorkloads(), w => w.Kind() == "CronJob").Name());
         Assert.All(documents.Where(d => d.Kind() != "Namespace"), d => Assert.Equal("harmattan", d.Text("metadata", "namespace")));
     }
 
@@ -188,7 +188,7 @@ public class KubernetesManifestTests
     [MemberData(nameof(Kustomizations))]
     public void Every_container_requests_cpu_and_is_limited_in_memory(string kustomization)
     {
-        foreach (var workload in RenderedManifests.Render(kustomization).HarmattanWorkloads())
+        foreach (var workload in RenderedManifests.Render(kustomization).Workloads())
         foreach (var container in workload.Containers())
         {
             Assert.False(string.IsNullOrEmpty(container.Text("resources", "requests", "cpu")), $"{workload.Name()}: no CPU request");
@@ -198,9 +198,9 @@ public class KubernetesManifestTests
 
     [Theory]
     [MemberData(nameof(Kustomizations))]
-    public void Every_harmattan_pod_runs_unprivileged_on_a_read_only_root(string kustomization)
+    public void Every_pod_runs_unprivileged_on_a_read_only_root(string kustomization)
     {
-        foreach (var workload in RenderedManifests.Render(kustomization).HarmattanWorkloads())
+        foreach (var workload in RenderedManifests.Render(kustomization).Workloads())
         {
             var pod = workload.PodTemplate().At("spec");
             Assert.Equal("true", pod.Text("securityContext", "runAsNonRoot"));
@@ -268,7 +268,7 @@ public class KubernetesManifestTests
     [MemberData(nameof(Kustomizations))]
     public void The_trigger_runs_hourly_one_at_a_time(string kustomization)
     {
-        var cronJob = Assert.Single(RenderedManifests.Render(kustomization).OfKind("CronJob"));
+        var cronJob = RenderedManifests.Render(kustomization).Trigger();
 
         Assert.Matches(@"^\d{1,2} \* \* \* \*$", cronJob.Text("spec", "schedule"));
         Assert.Equal("Forbid", cronJob.Text("spec", "concurrencyPolicy"));
@@ -308,7 +308,7 @@ public class KubernetesManifestTests
         var transformer = PodLabels(documents, "transformer");
         var loader = PodLabels(documents, "loader");
         var dashboard = PodLabels(documents, Dashboard);
-        var cli = documents.OfKind("CronJob").Single().PodTemplate().Labels("metadata", "labels");
+        var cli = documents.Trigger().PodTemplate().Labels("metadata", "labels");
 
         Assert.True(policies.AllowsEgress(loader, mongodb, 27017));
         Assert.True(policies.AllowsEgress(dashboard, mongodb, 27017));
@@ -356,7 +356,7 @@ public class KubernetesManifestTests
         Assert.False(policies.AllowsIngress(mongodb, PodLabels(documents, "extractor"), null, 27017));
         Assert.False(policies.AllowsIngress(rabbitmq, PodLabels(documents, "extractor"), null, 15672));
         // The CLI reads queue depths over AMQP: no management API access.
-        var cli = documents.OfKind("CronJob").Single().PodTemplate().Labels("metadata", "labels");
+        var cli = documents.Trigger().PodTemplate().Labels("metadata", "labels");
         Assert.False(policies.AllowsIngress(rabbitmq, cli, null, 15672));
         Assert.False(policies.AllowsIngress(rabbitmq, null, "default", 5672));
     }

@@ -37,8 +37,19 @@ internal static class RenderedManifests
         _ => workload.At("spec", "template"),
     };
 
-    public static IEnumerable<Document> HarmattanWorkloads(this IReadOnlyList<Document> documents) =>
+    /// <summary>Every Deployment and CronJob: Harmattan's own and, in prod, the store's nightly backup.</summary>
+    public static IEnumerable<Document> Workloads(this IReadOnlyList<Document> documents) =>
         documents.Where(d => d.Kind() is "Deployment" or "CronJob");
+
+    /// <summary>The workloads that run the project's images.</summary>
+    public static IEnumerable<Document> HarmattanWorkloads(this IReadOnlyList<Document> documents) =>
+        documents.Workloads().Where(w => w.Containers().All(c => c.Text("image")!.StartsWith(ProjectImages, StringComparison.Ordinal)));
+
+    public const string ProjectImages = "ghcr.io/harmattan-etl/";
+
+    /// <summary>The CronJob that runs <c>harmattan trigger</c> hourly, the template of the guide's one-off Jobs.</summary>
+    public static Document Trigger(this IReadOnlyList<Document> documents) =>
+        Assert.Single(documents.OfKind("CronJob"), c => c.Name() == "harmattan-trigger");
 
     public static IEnumerable<object?> Containers(this Document workload) =>
         workload.PodTemplate().List("spec", "containers").Concat(workload.PodTemplate().List("spec", "initContainers"));
