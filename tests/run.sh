@@ -86,6 +86,11 @@ if [ $status -ne 0 ]; then
   echo "== dotnet test failed (exit $status). Failed tests:"
   awk '/^  Failed / { n = 12 } /^  Stack Trace:/ { n = 0 } n > 0 { print; n-- }' "$log" | cut -c1-400
 fi
+# dotnet test exits 0 when a --filter matches no test: a mistyped filter would pass having run nothing.
+if [ $status -eq 0 ] && ! grep -q "^Total tests:" "$log"; then
+  echo "== no test ran: the arguments given ($*) match no test of either project; check the filter's spelling (dotnet test --list-tests lists the tests)" >&2
+  status=1
+fi
 rm -f "$log"
 # The end-to-end benchmark at a small size (about 10 s): it keeps running, and it fails when the services store
 # anything other than what `harmattan run` stores from the same answers. First on SQLite (without the MongoDB variable

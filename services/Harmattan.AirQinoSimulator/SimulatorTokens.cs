@@ -32,6 +32,7 @@ public sealed class SimulatorTokens(SimulatorTokenOptions options, Func<DateTime
 {
     private readonly ConcurrentDictionary<string, DateTimeOffset> _access = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, DateTimeOffset> _refresh = new(StringComparer.Ordinal);
+    private readonly ConcurrentQueue<string> _issued = new();
     private int _passwordGrants, _refreshGrants, _clientCredentialsGrants, _refusedGrants, _refusedRequests, _acceptedRequests;
 
     public SimulatorTokenOptions Options => options;
@@ -44,6 +45,9 @@ public sealed class SimulatorTokens(SimulatorTokenOptions options, Func<DateTime
     public int RefusedRequests => Volatile.Read(ref _refusedRequests);
 
     public int AcceptedRequests => Volatile.Read(ref _acceptedRequests);
+
+    /// <summary>Every access and refresh token issued, revoked ones too: what no log may hold.</summary>
+    public IReadOnlyList<string> Issued => [.. _issued];
 
     /// <summary>Every access token issued so far stops working, as when a Keycloak session is ended.</summary>
     public void RevokeAccessTokens() => _access.Clear();
@@ -109,6 +113,7 @@ public sealed class SimulatorTokens(SimulatorTokenOptions options, Func<DateTime
         var issuedAt = now();
         var access = NewToken();
         _access[access] = issuedAt + options.AccessTokenLifetime;
+        _issued.Enqueue(access);
         var body = new Dictionary<string, object>
         {
             ["access_token"] = access,
@@ -120,6 +125,7 @@ public sealed class SimulatorTokens(SimulatorTokenOptions options, Func<DateTime
         {
             var refresh = NewToken();
             _refresh[refresh] = issuedAt + options.RefreshTokenLifetime;
+            _issued.Enqueue(refresh);
             body["refresh_token"] = refresh;
             body["refresh_expires_in"] = (int)options.RefreshTokenLifetime.TotalSeconds;
         }

@@ -112,8 +112,8 @@ public static class ArchiveCommand
 
     public static void WriteFileSize(IPipelineStore store)
     {
-        if (FileSize(store) is { } bytes)
-            AnsiConsole.MarkupLineInterpolated($"Database file: {Bytes(bytes)} (with its write-ahead log).");
+        if (SqliteFile(store) is { } path)
+            AnsiConsole.MarkupLineInterpolated($"Database file: {StoreLocation.SqliteSize(path)}.");
     }
 
     public static string Bytes(long bytes) => bytes switch
@@ -123,12 +123,10 @@ public static class ArchiveCommand
         _ => string.Create(CultureInfo.InvariantCulture, $"{bytes / (1024.0 * 1024):0.0} MiB"),
     };
 
-    private static long? FileSize(IPipelineStore store)
-    {
-        if (store is not SqlitePipelineStore { DataSource: { Length: > 0 } path } || path == ":memory:" || !File.Exists(path))
-            return null;
-        return StoreLocation.SqliteBytes(path);
-    }
+    private static long? FileSize(IPipelineStore store) => SqliteFile(store) is { } path ? StoreLocation.SqliteBytes(path) : null;
+
+    private static string? SqliteFile(IPipelineStore store) =>
+        store is SqlitePipelineStore { DataSource: { Length: > 0 } path } && path != ":memory:" && File.Exists(path) ? path : null;
 
     private static IHost BuildHost((string, string?)[] storeOverrides, bool writes = false)
     {

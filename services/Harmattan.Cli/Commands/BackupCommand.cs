@@ -45,7 +45,7 @@ public static class BackupCommand
             await StoreLocation.OpenForReadingAsync(host.Services.GetRequiredService<IPipelineStore>(), cancellationToken);
 
         // Written under another name and renamed when whole, so that a copy stopped halfway never passes for a backup.
-        var sourceBytes = StoreLocation.SqliteBytes(source);
+        var sourceSize = StoreLocation.SqliteSize(source);
         var clock = Stopwatch.StartNew();
         var copied = false;
         try
@@ -73,7 +73,7 @@ public static class BackupCommand
         }
 
         AnsiConsole.MarkupLineInterpolated(
-            $"Backed up SQLite {source} ({ArchiveCommand.Bytes(sourceBytes)} with its write-ahead log) to {target.FullName} ({ArchiveCommand.Bytes(new FileInfo(target.FullName).Length)}) in {Durations.FormatMeasured(clock.Elapsed)}.");
+            $"Backed up SQLite {source} ({sourceSize}) to {target.FullName} ({ArchiveCommand.Bytes(new FileInfo(target.FullName).Length)}) in {Durations.FormatMeasured(clock.Elapsed)}.");
         AnsiConsole.MarkupLineInterpolated(
             $"To restore it: stop the services, then harmattan restore --backup {target.FullName} --db {source}.");
         return 0;

@@ -40,7 +40,7 @@ public static class RestoreCommand
             "with mongorestore (README, \"Backups\"), or give the SQLite file with --db.");
         // A store linked from elsewhere (onto a data disk) is restored where the link leads, and the link kept.
         store = StoreLocation.FinalPath(store);
-        await RequireBackupAsync(backup, store, cancellationToken);
+        var backupSchema = await RequireBackupAsync(backup, store, cancellationToken);
         await RequireStoreOrNothingAsync(store, cancellationToken);
 
         var unfinished = store + ".restoring";
@@ -84,6 +84,9 @@ public static class RestoreCommand
             AnsiConsole.MarkupLineInterpolated($"The store it replaced is kept as {kept} ({ArchiveCommand.Bytes(new FileInfo(kept).Length)}): delete it once the restored store is what you want.");
         if (ownerRefused is not null)
             AnsiConsole.MarkupLineInterpolated($"[yellow]{ownerRefused}[/]");
+        if (backupSchema < SqlitePipelineStore.SchemaVersion)
+            AnsiConsole.MarkupLineInterpolated(
+                $"[yellow]The backup is of store schema {backupSchema}, older than this version's {SqlitePipelineStore.SchemaVersion}: the first writer of this version to open it (the loader, `harmattan run`) upgrades it, and from then on a version that knows only schema {backupSchema} refuses it.[/]");
         AnsiConsole.MarkupLine(
             "Start the services again. What they stored after the backup was taken is not in it: `harmattan backfill` over that time fetches those days again.");
         return 0;
@@ -127,7 +130,8 @@ public static class RestoreCommand
         }
     }
 
-    private static async Task RequireBackupAsync(FileInfo backup, string store, CancellationToken cancellationToken)
+    /// <returns>The store schema the backup records.</returns>
+    private static async Task<long> RequireBackupAsync(FileInfo backup, string store, CancellationToken cancellationToken)
     {
         // The store may be named through a link, and so may the backup.
         if (string.Equals(StoreLocation.FinalPath(backup.FullName), store, StringComparison.Ordinal))
@@ -150,12 +154,13 @@ public static class RestoreCommand
             if (SqlitePipelineStore.Tables.Except(tables).ToList() is { Count: > 0 } missing)
                 throw CliException.Usage($"--backup: {backup.FullName} lacks the store's {string.Join(" and ", missing)} table(s), so it is no " +
                     "Harmattan store (another application's database?); name a file written by `harmattan backup`.");
-            await SqlitePipelineStore.RequireKnownSchemaAsync(connection, backup.FullName, cancellationToken);
+            var schema = await SqlitePipelineStore.RequireKnownSchemaAsync(connection, backup.FullName, cancellationToken);
             await using var check = connection.CreateCommand();
             check.CommandText = "PRAGMA quick_check";
             check.CommandTimeout = 0;
             if (await check.ExecuteScalarAsync(cancellationToken) is not "ok" and var problem)
                 throw CliException.Usage($"--backup: {backup.FullName} is damaged (SQLite's check: {problem}); restore another backup.");
+            return schema;
         }
         catch (NewerStoreException e)
         {

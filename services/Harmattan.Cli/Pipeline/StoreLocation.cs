@@ -323,6 +323,10 @@ public static class StoreLocation
             : "";
     }
 
+    /// <summary>The size of a SQLite store as <see cref="SqliteBytes"/> counts it, saying when its write-ahead log holds writes.</summary>
+    public static string SqliteSize(string path) =>
+        ArchiveCommand.Bytes(SqliteBytes(path)) + (new FileInfo(FinalPath(path) + "-wal") is { Exists: true, Length: > 0 } ? " with its write-ahead log" : "");
+
     /// <summary>The bytes of a SQLite store: its file and its write-ahead log, which holds the latest writes.</summary>
     public static long SqliteBytes(string path)
     {

@@ -54,6 +54,8 @@ public sealed class TokenTests : IAsyncLifetime
         Assert.Equal((2, 0), (Tokens.AcceptedRequests, Tokens.RefusedRequests));
         Assert.DoesNotContain(Tokens.Options.Password, _pipeline.AllServiceOutput);
         Assert.DoesNotContain(Tokens.Options.ClientSecret, _pipeline.AllServiceOutput);
+        Assert.Equal(4, Tokens.Issued.Count);
+        Assert.All(Tokens.Issued, token => Assert.DoesNotContain(token, _pipeline.AllServiceOutput));
     }
 
     [Fact]

@@ -216,6 +216,9 @@ public sealed class AirQinoTokenTests : IAsyncLifetime
         Assert.Contains("Obtained an AirQino access token", _logs.Text);
         AssertNoSecret(_logs.Text, Accounts.Password, Accounts.ClientSecret);
         Assert.DoesNotContain("Bearer ", _logs.Text);
+        // Two grants, each an access and a refresh token.
+        Assert.Equal(4, _simulator.Tokens.Issued.Count);
+        AssertNoSecret(_logs.Text, [.. _simulator.Tokens.Issued]);
     }
 
     [Fact]

@@ -39,6 +39,7 @@ public sealed class BackupCommandTests : IDisposable
 
         Assert.True(exit == 0, output);
         Assert.Contains($"Backed up SQLite {_cli.PathOf("harmattan.db")}", output);
+        Assert.Matches(@"\(\d+(\.\d)? (B|KiB|MiB) with its write-ahead log\) to ", output);
         Assert.Contains($"to {_cli.PathOf("quiet.db")}", output);
         Assert.Equal(50, await AssertWholeCopyAsync("quiet.db", 50, 50));
 

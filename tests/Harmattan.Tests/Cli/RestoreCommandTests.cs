@@ -53,6 +53,7 @@ public sealed class RestoreCommandTests : IDisposable
 
         Assert.True(exit == 0, output);
         Assert.Contains($"Restored {_cli.PathOf("backup.db")} to {_cli.PathOf("harmattan.db")}", output);
+        Assert.DoesNotContain("older than this version's", output);
         Assert.Equal(30, await DaysInAsync("harmattan.db"));
         var kept = Assert.Single(Directory.GetFiles(_cli.Folder, "harmattan.db.before-restore-*"));
         Assert.Contains($"The store it replaced is kept as {kept}", output);
@@ -215,6 +216,9 @@ public sealed class RestoreCommandTests : IDisposable
 
         var (exit, output) = await _cli.InvokeAsync(["backup", "--out", "backup.db"]);
         Assert.True(exit == 0, output);
+        // Closed by its last writer, the store's log was folded into its file.
+        Assert.Contains("Backed up SQLite", output);
+        Assert.DoesNotContain("write-ahead log", output);
         (exit, output) = await _cli.InvokeAsync(export);
         Assert.True(exit == 0, output);
         Assert.Contains($"{Station},2023-06-01,Europe/Paris,0.5,", output);
@@ -225,6 +229,8 @@ public sealed class RestoreCommandTests : IDisposable
 
         (exit, output) = await _cli.InvokeAsync(["restore", "--backup", "backup.db", "--db", "restored.db"]);
         Assert.True(exit == 0, output);
+        Assert.Contains($"The backup is of store schema 0, older than this version's {SqlitePipelineStore.SchemaVersion}: the first writer of " +
+            "this version to open it (the loader, `harmattan run`) upgrades it, and from then on a version that knows only schema 0 refuses it.", output);
         (exit, output) = await _cli.InvokeAsync([.. export, "--db", "restored.db"]);
         Assert.True(exit == 0, output);
         Assert.Contains($"{Station},2023-06-01,Europe/Paris,0.5,", output);

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.RegularExpressions;
 using Harmattan.Storage;
 
 namespace Harmattan.Tests.Deploy;
@@ -46,6 +47,8 @@ public class ComposeFileTests
             .ToDictionary(pair => pair[0], pair => pair[1]);
         Assert.All(example.Where(p => p.Key.Contains("PASSWORD") || p.Key.Contains("SECRET")),
             p => Assert.True(p.Value is "" or "CHANGE_ME", $"{p.Key} must be empty or CHANGE_ME in .env.example"));
+        // A credential can also hide in an address, as its user-info: https://user:password@host/.
+        Assert.All(example, p => Assert.False(Regex.IsMatch(p.Value, "://[^/@]*@"), $"{p.Key} carries user information in .env.example: {p.Value}"));
 
         Assert.SkipWhen(DockerCompose is null, DockerComposeMissing);
         var (exitCode, _, error) = Repository.Run(DockerCompose!, "--env-file", ".env.example", "-f", ComposeFile, "config", "-q");

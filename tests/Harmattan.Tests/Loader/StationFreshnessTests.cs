@@ -70,8 +70,11 @@ public sealed class StationFreshnessTests : IDisposable
         var folder = Directory.CreateTempSubdirectory("harmattan-freshness-").FullName;
         try
         {
-            // A folder as the store's file: every read fails with the same reason.
-            using var store = new SqlitePipelineStore($"Data Source={folder}");
+            // A folder as the store's file: every read fails with the same reason. The proxy only counts the reads.
+            using var sqlite = new SqlitePipelineStore($"Data Source={folder}");
+            var store = DispatchProxy.Create<IPipelineStore, FailingForOneStation>();
+            var reads = (FailingForOneStation)(object)store;
+            reads.Inner = sqlite;
             var time = new FakeTimeProvider(new DateTimeOffset(2023, 11, 2, 3, 0, 0, TimeSpan.Zero));
             await using var meters = new ServiceCollection().AddMetrics().BuildServiceProvider();
             var logs = new LogCapture();
@@ -86,10 +89,14 @@ public sealed class StationFreshnessTests : IDisposable
                 Assert.True(DateTime.UtcNow < deadline, "no warning within 20 seconds");
                 await Task.Delay(20, Ct);
             }
-            for (var minute = 0; minute < 3; minute++)
+            for (var minute = 1; minute <= 3; minute++)
             {
                 time.Advance(StationFreshness.RefreshInterval);
-                await Task.Delay(200, Ct);
+                while (reads.Reads < minute + 1)
+                {
+                    Assert.True(DateTime.UtcNow < deadline, "the store was not read again within 20 seconds");
+                    await Task.Delay(20, Ct);
+                }
             }
             await freshness.StopAsync(Ct);
 
