@@ -1,6 +1,8 @@
 using Harmattan.Hosting;
 using Harmattan.Stations;
 using Harmattan.Storage;
+using System.Globalization;
+using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
@@ -24,6 +26,26 @@ public static class DashboardRegistration
         services.TryAddSingleton<StoreVersionGate>();
         services.AddProblemDetails();
         services.AddExceptionHandler<StoreUnavailableHandler>();
+        services.AddRateLimiter(options =>
+        {
+            // Anyone who reaches the page may ask the API for years of rows (megabytes each, held while written): a few at
+            // once per process, the others waiting their turn, bound the memory they take whatever arrives.
+            options.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(context =>
+                context.Request.Path.StartsWithSegments("/api")
+                    ? RateLimitPartition.GetConcurrencyLimiter("api", _ => new ConcurrencyLimiterOptions
+                    {
+                        PermitLimit = ConcurrentApiRequests,
+                        QueueLimit = QueuedApiRequests,
+                        QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
+                    })
+                    : RateLimitPartition.GetNoLimiter(""));
+            options.OnRejected = (context, _) =>
+            {
+                context.HttpContext.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+                context.HttpContext.Response.Headers.RetryAfter = BusyRetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
+                return ValueTask.CompletedTask;
+            };
+        });
         services.AddHealthChecks().AddCheck<StoreReadableHealthCheck>("pipeline-store", tags: [ServiceDefaults.ReadyTag]);
         return services;
     }
@@ -34,27 +56,41 @@ public static class DashboardRegistration
 
     public const string ApiCacheControl = "no-cache";
 
+    /// <summary>API requests answered at once per process: each may hold megabytes (ten years of a station's days), and two keep the pod's two cores busy.</summary>
+    public const int ConcurrentApiRequests = 2;
+
+    /// <summary>API requests waiting their turn; one more is answered 503 with Retry-After.</summary>
+    public const int QueuedApiRequests = 64;
+
+    public const int BusyRetryAfterSeconds = 5;
+
     /// <summary>The page at <c>/</c>, its scripts and the chart library (embedded in this assembly), and the JSON API under <c>/api</c>.</summary>
     public static WebApplication MapDashboard(this WebApplication app)
     {
         var files = new EmbeddedFileProvider(typeof(DashboardRegistration).Assembly, "Harmattan.Dashboard.wwwroot");
         app.Use((context, next) =>
         {
-            // The page loads only its own files and asks only its own API: an injected script or style, a frame around it
-            // on another site, or a response read as another content type are refused by the browser.
-            var headers = context.Response.Headers;
-            headers.ContentSecurityPolicy = ContentSecurityPolicy;
-            headers.XContentTypeOptions = "nosniff";
-            headers.XFrameOptions = "DENY";
-            headers["Referrer-Policy"] = "no-referrer";
-            // The API's answers change with every hour stored: a browser or proxy asks again rather than show an old one.
-            if (context.Request.Path.StartsWithSegments("/api"))
-                headers.CacheControl = ApiCacheControl;
+            // Set as the answer starts, so that an answer the exception handler wrote after clearing the headers has them too.
+            context.Response.OnStarting(() =>
+            {
+                // The page loads only its own files and asks only its own API: an injected script or style, a frame around it
+                // on another site, or a response read as another content type are refused by the browser.
+                var headers = context.Response.Headers;
+                headers.ContentSecurityPolicy = ContentSecurityPolicy;
+                headers.XContentTypeOptions = "nosniff";
+                headers.XFrameOptions = "DENY";
+                headers["Referrer-Policy"] = "no-referrer";
+                // The API's answers change with every hour stored: a browser or proxy asks again rather than show an old one.
+                if (context.Request.Path.StartsWithSegments("/api"))
+                    headers.CacheControl = ApiCacheControl;
+                return Task.CompletedTask;
+            });
             return next(context);
         });
         // An exception is a problem body (503 when the store did not answer or is of a newer version), not a 500 without one.
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseRateLimiter();
         app.UseDefaultFiles(new DefaultFilesOptions { FileProvider = files });
         app.UseStaticFiles(new StaticFileOptions
         {

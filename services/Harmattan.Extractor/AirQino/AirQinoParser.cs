@@ -19,6 +19,15 @@ public static class AirQinoParser
     /// </summary>
     public const int MaxRowsPerHour = 4;
 
+    /// <summary>
+    /// AirQino's rows hold about fifteen keys. An answer with a row of thousands, or naming hundreds of quantities across
+    /// its rows, is not one of its answers (each quantity would be averaged, stored and shown), so it is refused.
+    /// </summary>
+    public const int MaxKeysPerRow = 512;
+
+    /// <inheritdoc cref="MaxKeysPerRow"/>
+    public const int MaxQuantities = 256;
+
     private static readonly (byte[] Utf8, string Canonical)[] KnownKeys =
         AirQinoKeys.KnownSourceKeys.Select(k => (Encoding.UTF8.GetBytes(k), AirQinoKeys.Canonical(k))).ToArray();
 
@@ -166,6 +175,7 @@ public static class AirQinoParser
         private readonly List<(byte[] Utf8, string Canonical)> _rowKeys = new(12);
         private readonly List<double?> _rowValues = new(12);
         private readonly List<RowShape> _shapes = [];
+        private readonly HashSet<string> _quantities = new(StringComparer.Ordinal);
         private readonly HourParser _hours = new();
         private List<(byte[] Utf8, string Canonical)>? _unknownKeys;
         private RowShape? _lastShape;
@@ -239,7 +249,9 @@ public static class AirQinoParser
                     _rowValues.Add(value);
                 else if (predicted!.Slots[count] >= 0)
                     slotted[predicted.Slots[count]] = value;
-                count++;
+                if (++count > MaxKeysPerRow)
+                    throw Failure(stationId, source, $"has a row of more than {MaxKeysPerRow} keys (row {Received:N0}; AirQino's rows have about fifteen)",
+                        "nothing of this answer was stored");
             }
 
             if (hour is not { } start)
@@ -292,6 +304,11 @@ public static class AirQinoParser
             var shape = RowShape.Of(keys);
             if (_shapes.Count < MaxCachedShapes)
                 _shapes.Add(shape);
+            _quantities.UnionWith(shape.Quantities.Names);
+            if (_quantities.Count > MaxQuantities)
+                throw Failure(stationId, source,
+                    $"names more than {MaxQuantities} quantities across its rows (AirQino's name about fifteen; among them: {string.Join(", ", _quantities.Order(StringComparer.Ordinal).Take(5))})",
+                    "nothing of this answer was stored");
             return shape;
         }
 
@@ -420,6 +437,7 @@ public static class AirQinoParser
         public static RowShape Of(List<(byte[] Utf8, string Canonical)> keys)
         {
             var names = new List<string>(keys.Count);
+            var slotOf = new Dictionary<string, int>(keys.Count, StringComparer.Ordinal);
             var slots = new int[keys.Count];
             for (var i = 0; i < keys.Count; i++)
             {
@@ -429,10 +447,9 @@ public static class AirQinoParser
                     slots[i] = -1;
                     continue;
                 }
-                var slot = names.IndexOf(canonical);
-                if (slot < 0)
+                if (!slotOf.TryGetValue(canonical, out var slot))
                 {
-                    slot = names.Count;
+                    slotOf.Add(canonical, slot = names.Count);
                     names.Add(canonical);
                 }
                 slots[i] = slot;

@@ -1,4 +1,5 @@
 using System.Net;
+using Harmattan.Dashboard;
 using Harmattan.Storage.Sqlite;
 
 namespace Harmattan.Tests.Dashboard;
@@ -56,6 +57,9 @@ public sealed class DashboardMissingStoreTests : IDisposable
         Assert.Contains($"no store at {StorePath}: check ConnectionStrings__Sqlite; the loader creates the store when it starts", logs.Text);
         Assert.Equal(HttpStatusCode.ServiceUnavailable, stations.StatusCode);
         Assert.Equal("10", stations.Headers.RetryAfter?.ToString());
+        // The exception handler clears the headers before it writes the problem: the page's protections are set again.
+        Assert.Equal(DashboardRegistration.ContentSecurityPolicy, stations.Headers.GetValues("Content-Security-Policy").Single());
+        Assert.Equal("nosniff", stations.Headers.GetValues("X-Content-Type-Options").Single());
         Assert.Equal(file != "none", Directory.Exists(_folder));
         Assert.Equal(bytes, File.Exists(StorePath) ? new FileInfo(StorePath).Length : -1);
         Assert.False(File.Exists(StorePath + "-wal"));

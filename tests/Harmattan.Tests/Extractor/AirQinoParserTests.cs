@@ -205,6 +205,31 @@ public class AirQinoParserTests
         Assert.Contains("has more than 96 rows inside its window of 24 hours (at most 4 per hour; AirQino sends one)", error.Message);
     }
 
+    [Fact]
+    public void A_row_of_thousands_of_keys_or_an_answer_naming_hundreds_of_quantities_is_refused_not_stored()
+    {
+        static string Row(int hour, IEnumerable<string> keys) =>
+            $$"""{"timestamp":"2022-12-10 {{hour:00}}:00:00",{{string.Join(',', keys.Select(k => $"\"{k}\":1"))}}}""";
+        AirQinoParseResult Parse(params string[] rows) => AirQinoParser.Parse(Encoding.UTF8.GetBytes("[" + string.Join(',', rows) + "]"), Station, Url);
+
+        // As many quantities as allowed, over rows of different keys: each stored.
+        var allowed = Parse([.. Enumerable.Range(0, 16).Select(h => Row(h, Enumerable.Range(0, AirQinoParser.MaxQuantities / 16).Select(k => $"k{h}x{k}")))]);
+        Assert.Equal(AirQinoParser.MaxQuantities, allowed.Readings.SelectMany(r => r.Values.Keys).Distinct().Count());
+        // A row may repeat a key (the last wins) up to the bound.
+        Assert.Single(Parse(Row(1, Enumerable.Repeat("CO", AirQinoParser.MaxKeysPerRow))).Readings);
+
+        var wide = Assert.Throws<AirQinoResponseException>(() => Parse(Row(1, Enumerable.Repeat("CO", AirQinoParser.MaxKeysPerRow + 1))));
+        Assert.Contains("has a row of more than 512 keys (row 1; AirQino's rows have about fifteen)", wide.Message);
+        Assert.Contains("nothing of this answer was stored", wide.Message);
+        // Refused at its 513th key: a row of 300,000 (3.5 MB) costs no more.
+        var huge = Assert.Throws<AirQinoResponseException>(() => Parse(Row(1, Enumerable.Range(0, 300_000).Select(k => $"k{k}"))));
+        Assert.Contains("has a row of more than 512 keys", huge.Message);
+
+        var many = Assert.Throws<AirQinoResponseException>(() =>
+            Parse([.. Enumerable.Range(0, 17).Select(h => Row(h, Enumerable.Range(0, AirQinoParser.MaxQuantities / 16).Select(k => $"k{h}x{k}")))]));
+        Assert.Contains("names more than 256 quantities across its rows (AirQino's name about fifteen; among them: k0x0, k0x1, k0x10, k0x11, k0x12)", many.Message);
+    }
+
     [Theory]
     [InlineData("<html><body>502 Bad Gateway</body></html>", "is not JSON (starts with '<html><body>502 Bad Gateway</body></html>')")]
     [InlineData("", "is empty")]
