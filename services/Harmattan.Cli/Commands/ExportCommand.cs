@@ -277,6 +277,7 @@ public static class ExportCommand
     /// </summary>
     private static StreamWriter OpenPartial(FileInfo file, string partial)
     {
+        UnfinishedCopy.RemoveLink(partial);
         try
         {
             return new StreamWriter(new FileStream(partial, FileMode.Create, FileAccess.Write,

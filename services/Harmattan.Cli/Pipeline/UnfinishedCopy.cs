@@ -23,6 +23,7 @@ public sealed class UnfinishedCopy : IDisposable
     /// </summary>
     internal static UnfinishedCopy Hold(string path, string command)
     {
+        RemoveLink(path);
         FileStream hold;
         try
         {
@@ -50,6 +51,16 @@ public sealed class UnfinishedCopy : IDisposable
         hold.SetLength(0);
         File.Delete(path + "-journal");
         return new UnfinishedCopy(path, hold);
+    }
+
+    /// <summary>
+    /// A link at a copy's own name was not made by Harmattan, which never makes one there (someone else who may write the
+    /// folder did): removed, so that the copy goes into a file of its own instead of through the link into the file it names.
+    /// </summary>
+    internal static void RemoveLink(string path)
+    {
+        if (new FileInfo(path).LinkTarget is not null)
+            File.Delete(path);
     }
 
     /// <summary>The file is locked by another process: a sharing violation on Windows, EWOULDBLOCK from the lock elsewhere.</summary>

@@ -5,6 +5,7 @@ using System.Net.Sockets;
 using Harmattan.AirQinoSimulator;
 using Harmattan.Cli;
 using Harmattan.Cli.Commands;
+using Harmattan.Cli.Pipeline;
 using Harmattan.Contracts;
 using Harmattan.Stations;
 using Harmattan.Storage.MongoDb;
@@ -782,6 +783,29 @@ public sealed class CliBehaviourTests : IDisposable
         Assert.StartsWith("station_id,date,", await File.ReadAllTextAsync(_cli.PathOf("shared/latest.csv"), Ct));
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead, File.GetUnixFileMode(_cli.PathOf("shared/latest.csv")));
         Assert.Equal([_cli.PathOf("shared/latest.csv")], Directory.GetFiles(_cli.PathOf("shared")));
+    }
+
+    [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public async Task A_link_planted_at_an_export_s_or_a_backup_s_partial_name_is_not_written_through()
+    {
+        // Someone else who may write the folder links FILE.partial to a file of the user's before the command runs.
+        await SeedAsync("283164601", new DateOnly(2023, 11, 1), 1, hours: _ => 24);
+        await File.WriteAllTextAsync(_cli.PathOf("victim.conf"), "settings\n", Ct);
+        File.CreateSymbolicLink(_cli.PathOf("days.csv.partial"), _cli.PathOf("victim.conf"));
+        File.CreateSymbolicLink(_cli.PathOf("copy.db.partial"), _cli.PathOf("victim.conf"));
+
+        var (exit, output) = await _cli.InvokeAsync(["export", "--station", "283164601", "--out", "days.csv", "--db", "harmattan.db"]);
+        Assert.True(exit == 0, output);
+        (exit, output) = await _cli.InvokeAsync(["backup", "--out", "copy.db", "--db", "harmattan.db"]);
+        Assert.True(exit == 0, output);
+
+        Assert.Equal("settings\n", await File.ReadAllTextAsync(_cli.PathOf("victim.conf"), Ct));
+        Assert.Null(new FileInfo(_cli.PathOf("days.csv")).LinkTarget);
+        Assert.StartsWith("station_id,date,", await File.ReadAllTextAsync(_cli.PathOf("days.csv"), Ct));
+        Assert.Null(new FileInfo(_cli.PathOf("copy.db")).LinkTarget);
+        Assert.True(StoreLocation.IsSqliteDatabase(new FileInfo(_cli.PathOf("copy.db"))));
+        Assert.False(File.Exists(_cli.PathOf("days.csv.partial")) || File.Exists(_cli.PathOf("copy.db.partial")));
     }
 
     [Fact]
