@@ -1,10 +1,11 @@
+using System.Globalization;
+using System.Threading.RateLimiting;
 using Harmattan.Hosting;
 using Harmattan.Stations;
 using Harmattan.Storage;
-using System.Globalization;
-using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -39,11 +40,21 @@ public static class DashboardRegistration
                         QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
                     })
                     : RateLimitPartition.GetNoLimiter(""));
-            options.OnRejected = (context, _) =>
+            // The limiter has set 503; the page shows the problem's detail, as for a store that does not answer.
+            options.OnRejected = async (context, _) =>
             {
-                context.HttpContext.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
-                context.HttpContext.Response.Headers.RetryAfter = BusyRetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
-                return ValueTask.CompletedTask;
+                var http = context.HttpContext;
+                http.Response.Headers.RetryAfter = BusyRetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
+                await http.RequestServices.GetRequiredService<IProblemDetailsService>().TryWriteAsync(new ProblemDetailsContext
+                {
+                    HttpContext = http,
+                    ProblemDetails = new ProblemDetails
+                    {
+                        Status = StatusCodes.Status503ServiceUnavailable,
+                        Title = BusyTitle,
+                        Detail = $"The dashboard is answering as many requests as it can at once; try again in {BusyRetryAfterSeconds} s.",
+                    },
+                });
             };
         });
         services.AddHealthChecks().AddCheck<StoreReadableHealthCheck>("pipeline-store", tags: [ServiceDefaults.ReadyTag]);
@@ -56,13 +67,15 @@ public static class DashboardRegistration
 
     public const string ApiCacheControl = "no-cache";
 
-    /// <summary>API requests answered at once per process: each may hold megabytes (ten years of a station's days), and two keep the pod's two cores busy.</summary>
+    /// <summary>API requests answered at once per process: each may hold megabytes (ten years of a station's days), and two keep busy the two cores the process counts (DOTNET_PROCESSOR_COUNT in the manifests).</summary>
     public const int ConcurrentApiRequests = 2;
 
     /// <summary>API requests waiting their turn; one more is answered 503 with Retry-After.</summary>
     public const int QueuedApiRequests = 64;
 
     public const int BusyRetryAfterSeconds = 5;
+
+    public const string BusyTitle = "The dashboard is busy";
 
     /// <summary>The page at <c>/</c>, its scripts and the chart library (embedded in this assembly), and the JSON API under <c>/api</c>.</summary>
     public static WebApplication MapDashboard(this WebApplication app)

@@ -277,9 +277,9 @@ public static class ExportCommand
     /// </summary>
     private static StreamWriter OpenPartial(FileInfo file, string partial)
     {
-        UnfinishedCopy.RemoveLink(partial);
         try
         {
+            UnfinishedCopy.RemoveLink(partial);
             return new StreamWriter(new FileStream(partial, FileMode.Create, FileAccess.Write,
                 OperatingSystem.IsWindows() ? FileShare.Delete : FileShare.None));
         }

@@ -323,7 +323,7 @@ public static class StoreLocation
             : "";
     }
 
-    /// <summary>The size of a SQLite store as <see cref="SqliteBytes"/> counts it, saying when its write-ahead log holds writes.</summary>
+    /// <summary>The size of a SQLite store as <see cref="SqliteBytes"/> counts it, saying when its write-ahead log is not empty (it holds the latest writes until a checkpoint).</summary>
     public static string SqliteSize(string path) =>
         ArchiveCommand.Bytes(SqliteBytes(path)) + (new FileInfo(FinalPath(path) + "-wal") is { Exists: true, Length: > 0 } ? " with its write-ahead log" : "");
 

@@ -307,7 +307,7 @@ public static class AirQinoParser
             _quantities.UnionWith(shape.Quantities.Names);
             if (_quantities.Count > MaxQuantities)
                 throw Failure(stationId, source,
-                    $"names more than {MaxQuantities} quantities across its rows (AirQino's name about fifteen; among them: {string.Join(", ", _quantities.Order(StringComparer.Ordinal).Take(5))})",
+                    $"names more than {MaxQuantities} quantities across its rows (AirQino's name about fifteen; among them: {string.Join(", ", _quantities.Order(StringComparer.Ordinal).Take(5).Select(name => Preview(Encoding.UTF8.GetBytes(name))))})",
                     "nothing of this answer was stored");
             return shape;
         }

@@ -68,6 +68,8 @@ public sealed class DashboardBusyTests : IDisposable
         Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
         Assert.Equal(TimeSpan.FromSeconds(DashboardRegistration.BusyRetryAfterSeconds), refused.Headers.RetryAfter?.Delta);
         Assert.Equal(DashboardRegistration.ContentSecurityPolicy, refused.Headers.GetValues("Content-Security-Policy").Single());
+        Assert.Equal("application/problem+json", refused.Content.Headers.ContentType?.MediaType);
+        Assert.Contains(DashboardRegistration.BusyTitle, await refused.Content.ReadAsStringAsync(Ct));
         foreach (var response in await Task.WhenAll(sent))
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         refused.Dispose();

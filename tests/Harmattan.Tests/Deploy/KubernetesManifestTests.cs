@@ -28,6 +28,8 @@ public class KubernetesManifestTests
 
         Assert.Equal(Services.Append(Dashboard).Order(), documents.OfKind("Deployment").Select(d => d.Name()).Order());
         Assert.Equal("harmattan-trigger", Assert.Single(documents.HarmattanWorkloads(), w => w.Kind() == "CronJob").Name());
+        // The workloads every check of the project's pods reads (by their images): none left out.
+        Assert.Equal(Services.Length + 2, documents.HarmattanWorkloads().Count());
         Assert.All(documents.Where(d => d.Kind() != "Namespace"), d => Assert.Equal("harmattan", d.Text("metadata", "namespace")));
     }
 
@@ -198,7 +200,7 @@ public class KubernetesManifestTests
 
     [Theory]
     [MemberData(nameof(Kustomizations))]
-    public void Every_pod_runs_unprivileged_on_a_read_only_root(string kustomization)
+    public void Every_deployment_and_cronjob_pod_runs_unprivileged_on_a_read_only_root(string kustomization)
     {
         foreach (var workload in RenderedManifests.Render(kustomization).Workloads())
         {

@@ -24,10 +24,16 @@ public class MongoBackupTests
         var pod = backup.PodTemplate();
         var container = Assert.Single(backup.Containers());
         var env = Environment(container);
-        var claim = Assert.Single(pod.List("spec", "volumes"), v => v.Text("name") == "backups").Text("persistentVolumeClaim", "claimName");
+        var claim = Claim(backup);
         Assert.Single(documents.OfKind("PersistentVolumeClaim"), c => c.Name() == claim);
         Assert.Contains(container.List("volumeMounts"), m => m.Text("name") == "backups" && m.Text("mountPath") == env["BACKUP_DIR"].Text("value"));
-        Assert.True(int.Parse(env["BACKUPS_KEPT"].Text("value")!) >= 7, "fewer than a week of dumps kept");
+        var kept = int.Parse(env["BACKUPS_KEPT"].Text("value")!, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.True(kept >= 7, "fewer than a week of dumps kept");
+        // The counts both guides state: those kept, and those the volume holds at the night's peak.
+        static string Flat(string file) => System.Text.RegularExpressions.Regex.Replace(File.ReadAllText(Repository.PathOf(file)), @"\s+", " ");
+        Assert.Contains($"keeps the newest {kept}", Flat("README.md"));
+        Assert.Contains($"all but the newest {kept} (`BACKUPS_KEPT`)", Flat("deploy/README.md"));
+        Assert.Contains($"the volume holds {kept + 1} at the night's peak", Flat("deploy/README.md"));
 
         // The store's replica set and its members' Service, as the operator names them after the resource.
         var mongodb = documents.OfKind("MongoDBCommunity").Single();
@@ -57,10 +63,13 @@ public class MongoBackupTests
 
     [Fact]
     [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
-    public void A_dump_is_kept_whole_under_its_name_the_oldest_beyond_the_count_removed_and_none_when_the_dump_fails()
+    public void A_dump_is_kept_whole_under_its_name_the_oldest_beyond_the_count_removed_none_when_it_fails_and_none_begun_beside_another()
     {
-        var (bash, jq) = (Repository.FindTool("bash"), Repository.FindTool("jq"));
-        Assert.SkipWhen(bash is null || jq is null, "bash and jq are needed on PATH to run the backup's script (install jq)");
+        var (bash, jq, flock) = (Repository.FindTool("bash"), Repository.FindTool("jq"), Repository.FindTool("flock"));
+        const string missing = "bash, jq and flock (util-linux) are needed on PATH to run the backup's script (apt-get install jq; .ci/run installs it)";
+        if ((bash is null || jq is null || flock is null) && string.Equals(System.Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase))
+            Assert.Fail(missing);
+        Assert.SkipWhen(bash is null || jq is null || flock is null, missing);
         var container = Assert.Single(Backup(RenderedManifests.Render(RenderedManifests.Prod)).Containers());
         var script = Assert.IsType<string>(Assert.Single(container.List("args")));
         var env = Environment(container);
@@ -86,19 +95,22 @@ public class MongoBackupTests
             foreach (var name in older.Append("notes.txt").Append("harmattan-2000-01-05T014000Z.archive.gz.partial"))
                 File.WriteAllText(Path.Combine(folder, name), name);
 
-            var run = RunScript(bash!, script, bin, new()
+            // As the manifest sets them, but for the folder and the count; a password that a URI must encode.
+            Dictionary<string, string> Settings(int kept, string password = "secret") => new()
             {
                 ["BACKUP_DIR"] = folder,
-                ["BACKUPS_KEPT"] = "3",
+                ["BACKUPS_KEPT"] = kept.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 ["MONGODB_HOSTS"] = env["MONGODB_HOSTS"].Text("value")!,
                 ["MONGODB_REPLICA_SET"] = env["MONGODB_REPLICA_SET"].Text("value")!,
                 ["MONGODB_USERNAME"] = "harmattan-dashboard",
-                ["MONGODB_PASSWORD"] = "p@ss:/%word&?",
+                ["MONGODB_PASSWORD"] = password,
                 ["STUB_ARGUMENTS"] = arguments,
-            });
+            };
+
+            var run = RunScript(bash!, script, bin, Settings(kept: 3, password: "p@ss:/%word&?"));
 
             Assert.True(run.ExitCode == 0, run.Error);
-            var kept = Directory.GetFiles(folder).Select(Path.GetFileName).Order().ToList();
+            var kept = Directory.GetFiles(folder).Select(Path.GetFileName).Where(name => name != ".lock").Order().ToList();
             var made = Assert.Single(kept, name => !older.Contains(name) && name != "notes.txt");
             Assert.Matches(@"^harmattan-\d{4}-\d{2}-\d{2}T\d{6}Z\.archive\.gz$", made);
             Assert.Equal(["harmattan-2000-01-03T014000Z.archive.gz", "harmattan-2000-01-04T014000Z.archive.gz", made, "notes.txt"], kept);
@@ -109,22 +121,34 @@ public class MongoBackupTests
                  "--gzip", $"--archive={made}.partial"],
                 File.ReadAllLines(arguments));
 
-            var failed = RunScript(bash!, script, bin, new()
-            {
-                ["BACKUP_DIR"] = folder,
-                ["BACKUPS_KEPT"] = "1",
-                ["MONGODB_HOSTS"] = "mongodb-svc:27017",
-                ["MONGODB_REPLICA_SET"] = "mongodb",
-                ["MONGODB_USERNAME"] = "harmattan-dashboard",
-                ["MONGODB_PASSWORD"] = "secret",
-                ["STUB_ARGUMENTS"] = arguments,
-                ["STUB_FAIL"] = "yes",
-            });
+            var failed = RunScript(bash!, script, bin, new(Settings(kept: 1)) { ["STUB_FAIL"] = "yes" });
 
             Assert.Equal(1, failed.ExitCode);
             Assert.Contains("stub: connection refused", failed.Error);
             Assert.Contains("no backup was removed", failed.Error);
-            Assert.Equal(kept, Directory.GetFiles(folder).Select(Path.GetFileName).Order().ToList());
+            Assert.Equal(kept, Directory.GetFiles(folder).Select(Path.GetFileName).Where(name => name != ".lock").Order().ToList());
+
+            // While another dump holds the volume's lock, its unfinished file stays and this one does not start.
+            File.WriteAllText(Path.Combine(folder, "harmattan-2000-01-06T014000Z.archive.gz.partial"), "another dump's");
+            using var other = Process.Start(new ProcessStartInfo(flock!) { ArgumentList = { Path.Combine(folder, ".lock"), "sleep", "60" } })!;
+            try
+            {
+                var deadline = DateTime.UtcNow.AddSeconds(20);
+                while (Repository.Run(flock!, "-n", Path.Combine(folder, ".lock"), "true").ExitCode == 0)
+                {
+                    Assert.True(DateTime.UtcNow < deadline, "the other dump did not take the lock in 20 s");
+                    Thread.Sleep(50);
+                }
+                var overlapping = RunScript(bash!, script, bin, Settings(kept: 1));
+                Assert.Equal(1, overlapping.ExitCode);
+                Assert.Contains("another dump is writing to this volume; this one did not start", overlapping.Error);
+                Assert.Equal("another dump's", File.ReadAllText(Path.Combine(folder, "harmattan-2000-01-06T014000Z.archive.gz.partial")));
+            }
+            finally
+            {
+                other.Kill(entireProcessTree: true);
+                other.WaitForExit();
+            }
         }
         finally
         {
@@ -137,7 +161,7 @@ public class MongoBackupTests
     {
         var backup = Backup(RenderedManifests.Render(RenderedManifests.Prod));
         var container = Assert.Single(backup.Containers());
-        var claim = Assert.Single(backup.PodTemplate().List("spec", "volumes"), v => v.Text("name") == "backups").Text("persistentVolumeClaim", "claimName");
+        var claim = Claim(backup);
         var run = Assert.Single(DeployGuideTests.GuideCommands(), c => c.StartsWith("kubectl -n harmattan run mongodb-backups-reader", StringComparison.Ordinal));
         using var overrides = System.Text.Json.JsonDocument.Parse(System.Text.RegularExpressions.Regex.Match(run, "--overrides='(?<json>[^']+)'").Groups["json"].Value);
         var spec = overrides.RootElement.GetProperty("spec");
@@ -157,6 +181,9 @@ public class MongoBackupTests
 
     private static Document Backup(IReadOnlyList<Document> documents) =>
         Assert.Single(documents.OfKind("CronJob"), c => c.Name() == "mongodb-backup");
+
+    private static string? Claim(Document backup) =>
+        Assert.Single(backup.PodTemplate().List("spec", "volumes"), v => v.Text("name") == "backups").Text("persistentVolumeClaim", "claimName");
 
     private static Dictionary<string, object?> Environment(object? container) =>
         container.List("env").ToDictionary(e => e.Text("name")!);

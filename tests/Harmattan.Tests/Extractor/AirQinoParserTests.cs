@@ -221,7 +221,7 @@ public class AirQinoParserTests
         var wide = Assert.Throws<AirQinoResponseException>(() => Parse(Row(1, Enumerable.Repeat("CO", AirQinoParser.MaxKeysPerRow + 1))));
         Assert.Contains("has a row of more than 512 keys (row 1; AirQino's rows have about fifteen)", wide.Message);
         Assert.Contains("nothing of this answer was stored", wide.Message);
-        // Refused at its 513th key: a row of 300,000 (3.5 MB) costs no more.
+        // Refused as its 513th key is read: the rest of a row of 300,000 (3.5 MB) is not looked up.
         var huge = Assert.Throws<AirQinoResponseException>(() => Parse(Row(1, Enumerable.Range(0, 300_000).Select(k => $"k{k}"))));
         Assert.Contains("has a row of more than 512 keys", huge.Message);
 
