@@ -189,18 +189,9 @@ public class MongoBackupTests
         container.List("env").ToDictionary(e => e.Text("name")!);
 
     private static (int ExitCode, string Output, string Error) RunScript(string bash, string script, string bin,
-        Dictionary<string, string> environment)
-    {
-        var start = new ProcessStartInfo(bash) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        start.ArgumentList.Add("-c");
-        start.ArgumentList.Add(script);
-        start.Environment["PATH"] = bin + Path.PathSeparator + System.Environment.GetEnvironmentVariable("PATH");
-        foreach (var (name, value) in environment)
-            start.Environment[name] = value;
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        Assert.True(process.WaitForExit(TimeSpan.FromMinutes(1)), "the backup's script did not finish within a minute");
-        return (process.ExitCode, output.Result, error.Result);
-    }
+        Dictionary<string, string> environment) =>
+        Repository.RunWith(new Dictionary<string, string>(environment)
+        {
+            ["PATH"] = bin + Path.PathSeparator + System.Environment.GetEnvironmentVariable("PATH"),
+        }, bin, TimeSpan.FromMinutes(1), bash, "-c", script);
 }

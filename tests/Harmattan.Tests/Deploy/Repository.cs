@@ -21,7 +21,12 @@ internal static class Repository
         RunIn(Root, TimeSpan.FromMinutes(2), tool, arguments);
 
     public static (int ExitCode, string Output, string Error) RunIn(string workingDirectory, TimeSpan timeout, string tool,
-        params string[] arguments)
+        params string[] arguments) =>
+        RunWith(new Dictionary<string, string>(), workingDirectory, timeout, tool, arguments);
+
+    /// <param name="environment">Variables set for the tool beside the test's own.</param>
+    public static (int ExitCode, string Output, string Error) RunWith(IReadOnlyDictionary<string, string> environment,
+        string workingDirectory, TimeSpan timeout, string tool, params string[] arguments)
     {
         var start = new ProcessStartInfo(tool)
         {
@@ -32,6 +37,8 @@ internal static class Repository
         };
         foreach (var argument in arguments)
             start.ArgumentList.Add(argument);
+        foreach (var (name, value) in environment)
+            start.Environment[name] = value;
         using var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {tool}");
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();
