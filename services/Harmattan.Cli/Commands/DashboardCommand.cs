@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Microsoft.AspNetCore.HostFiltering;
 using Harmattan.Cli.Pipeline;
 using Harmattan.Dashboard;
 using Harmattan.Storage;
@@ -36,6 +37,9 @@ public static class DashboardCommand
         StoreLocation.RequireExisting(builder.Configuration);
 
         builder.WebHost.UseUrls($"http://localhost:{port}");
+        // A page of another site whose name is made to lead to 127.0.0.1 (DNS rebinding) reaches this port as the user's
+        // browser: its requests name that site, and are refused.
+        builder.Services.Configure<HostFilteringOptions>(options => options.AllowedHosts = ["localhost", "127.0.0.1", "[::1]"]);
         builder.Services.AddPipelineStoreForReading(builder.Configuration);
         builder.Services.AddDashboard(builder.Configuration);
         await using var app = builder.Build();

@@ -155,6 +155,10 @@ public static class RestoreCommand
                 throw CliException.Usage($"--backup: {backup.FullName} lacks the store's {string.Join(" and ", missing)} table(s), so it is no " +
                     "Harmattan store (another application's database?); name a file written by `harmattan backup`.");
             var schema = await SqlitePipelineStore.RequireKnownSchemaAsync(connection, backup.FullName, cancellationToken);
+            if (await SqlitePipelineStore.TriggersAndViewsNotOfTheStoreAsync(connection, cancellationToken) is { Count: > 0 } foreign)
+                throw CliException.Usage($"--backup: {backup.FullName} holds {string.Join(", ", foreign.Take(3))}{(foreign.Count > 3 ? $" and {foreign.Count - 3} more" : "")}, " +
+                    "trigger(s) or view(s) that Harmattan does not make (changed since `harmattan backup` wrote it?), which would go on acting on " +
+                    "the store's writes after the restore; restore another backup.");
             await using var check = connection.CreateCommand();
             check.CommandText = "PRAGMA quick_check";
             check.CommandTimeout = 0;

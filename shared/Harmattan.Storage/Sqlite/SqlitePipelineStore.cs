@@ -392,6 +392,42 @@ public sealed partial class SqlitePipelineStore : IPipelineStore, IDisposable
     }
 
     /// <summary>
+    /// The triggers and views of the database <paramref name="connection"/> has open that the store does not create, or
+    /// whose text differs from the store's, by name: a trigger acts on every later write, so a file that carries one of
+    /// its own is no store to take in as it is.
+    /// </summary>
+    public static async Task<IReadOnlyList<string>> TriggersAndViewsNotOfTheStoreAsync(SqliteConnection connection,
+        CancellationToken cancellationToken)
+    {
+        var own = await StoreTriggersAndViews.Value;
+        return [.. (await TriggersAndViewsInAsync(connection, cancellationToken))
+            .Where(found => !own.Contains(found))
+            .Select(found => found.Name)];
+    }
+
+    /// <summary>The triggers and views a store of this version is made with (earlier schemas had fewer, none other).</summary>
+    private static readonly Lazy<Task<HashSet<(string Name, string Sql)>>> StoreTriggersAndViews = new(async () =>
+    {
+        await using var made = new SqliteConnection("Data Source=:memory:");
+        await made.OpenAsync();
+        await ExecuteAsync(made, Schema + RefuseWritersBeforeSchema1, CancellationToken.None);
+        return [.. await TriggersAndViewsInAsync(made, CancellationToken.None)];
+    });
+
+    /// <remarks>Compared with runs of white space as one space, which an indentation of the text it was made from changes.</remarks>
+    private static async Task<List<(string Name, string Sql)>> TriggersAndViewsInAsync(SqliteConnection connection,
+        CancellationToken cancellationToken)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT name, coalesce(sql, '') FROM sqlite_master WHERE type IN ('trigger', 'view') ORDER BY name";
+        var found = new List<(string, string)>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+            found.Add((reader.GetString(0), string.Join(' ', reader.GetString(1).Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries))));
+        return found;
+    }
+
+    /// <summary>
     /// Gives a file made before daily rows had <paramref name="column"/> the column, by <paramref name="migration"/>.
     /// Checked again inside the write transaction: the services open the same file at the same time.
     /// </summary>

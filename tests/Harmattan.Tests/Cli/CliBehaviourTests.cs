@@ -1227,6 +1227,51 @@ public sealed class CliBehaviourTests : IDisposable
     }
 
     [Fact]
+    public async Task The_local_dashboard_answers_requests_naming_this_machine_and_refuses_those_naming_another_site()
+    {
+        int port;
+        using (var free = new TcpListener(IPAddress.Loopback, 0))
+        {
+            free.Start();
+            port = ((IPEndPoint)free.LocalEndpoint).Port;
+        }
+        await new SqlitePipelineStore($"Data Source={_cli.PathOf("store.db")};Pooling=False").InitializeAsync(TestContext.Current.CancellationToken);
+        using var stop = new CancellationTokenSource();
+        var dashboard = _cli.InvokeUntilAsync(["dashboard", "--db", "store.db", "--port", port.ToString(CultureInfo.InvariantCulture)], null, stop.Token);
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+
+        async Task<HttpStatusCode> AnswerAsync(string host)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, "/api/stations");
+            request.Headers.Host = host;
+            using var response = await http.SendAsync(request, TestContext.Current.CancellationToken);
+            return response.StatusCode;
+        }
+
+        for (var waited = 0; ; waited++)
+        {
+            try
+            {
+                Assert.Equal(HttpStatusCode.OK, await AnswerAsync($"localhost:{port}"));
+                break;
+            }
+            catch (HttpRequestException) when (waited < 300 && !dashboard.IsCompleted)
+            {
+                await Task.Delay(100, TestContext.Current.CancellationToken);
+            }
+        }
+        Assert.Equal(HttpStatusCode.OK, await AnswerAsync($"127.0.0.1:{port}"));
+        Assert.Equal(HttpStatusCode.OK, await AnswerAsync($"[::1]:{port}"));
+        // A page of evil.example whose name was made to lead to 127.0.0.1 (DNS rebinding).
+        Assert.Equal(HttpStatusCode.BadRequest, await AnswerAsync($"evil.example:{port}"));
+        Assert.Equal(HttpStatusCode.BadRequest, await AnswerAsync("localhost.evil.example"));
+
+        await stop.CancelAsync();
+        var (exit, output) = await dashboard;
+        Assert.True(exit == 0, output);
+    }
+
+    [Fact]
     public async Task Status_after_a_change_of_zone_says_which_days_are_still_cut_in_the_old_one()
     {
         var (exit, output) = await _cli.InvokeAsync(["run", "--once", "--simulate", "--station", "283164601",

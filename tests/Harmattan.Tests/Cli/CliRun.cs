@@ -13,7 +13,12 @@ public sealed class CliRun : IDisposable
 
     public string PathOf(string name) => Path.Combine(Folder, name);
 
-    public async Task<(int Exit, string Output)> InvokeAsync(string[] args, IReadOnlyDictionary<string, string>? environment = null)
+    public Task<(int Exit, string Output)> InvokeAsync(string[] args, IReadOnlyDictionary<string, string>? environment = null) =>
+        InvokeUntilAsync(args, environment, CancellationToken.None);
+
+    /// <summary>Runs a command that runs until stopped (as by Ctrl-C) until <paramref name="stop"/>, or the test's end.</summary>
+    public async Task<(int Exit, string Output)> InvokeUntilAsync(string[] args, IReadOnlyDictionary<string, string>? environment,
+        CancellationToken stop)
     {
         var (stdout, stderr) = (Console.Out, Console.Error);
         var console = AnsiConsole.Console;
@@ -33,7 +38,8 @@ public sealed class CliRun : IDisposable
             Console.SetError(synchronized);
             Directory.SetCurrentDirectory(Folder);
             HarmattanCli.WriteUnwrappedTo(synchronized);
-            var exit = await HarmattanCli.InvokeAsync(args, TestContext.Current.CancellationToken);
+            using var stopped = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken, stop);
+            var exit = await HarmattanCli.InvokeAsync(args, stopped.Token);
             return (exit, output.ToString().Replace("\r", ""));
         }
         finally

@@ -208,6 +208,45 @@ public sealed class RestoreCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task A_backup_carrying_a_trigger_the_store_does_not_make_is_refused_and_the_store_left_as_it_is()
+    {
+        await StoreAsync("harmattan.db", days: 2);
+        SqliteConnection.ClearAllPools();
+        var before = await File.ReadAllBytesAsync(_cli.PathOf("harmattan.db"), Ct);
+        var (exit, output) = await _cli.InvokeAsync(["backup", "--out", "backup.db"]);
+        Assert.True(exit == 0, output);
+        // One of its own, which would blank every day stored after the restore, and one of the store's made to do the same.
+        foreach (var (file, change) in new[]
+        {
+            ("added.db", "CREATE TRIGGER zz_persist AFTER INSERT ON hourly_averages BEGIN UPDATE daily_averages SET hours_covered = 0; END"),
+            ("changed.db", "DROP TRIGGER daily_averages_written_by_schema_0; " +
+                "CREATE TRIGGER daily_averages_written_by_schema_0 AFTER INSERT ON daily_averages BEGIN UPDATE daily_averages SET hours_covered = 0; END"),
+        })
+        {
+            File.Copy(_cli.PathOf("backup.db"), _cli.PathOf(file));
+            await using var tamper = new SqliteConnection($"Data Source={_cli.PathOf(file)};Pooling=False");
+            await tamper.OpenAsync(Ct);
+            await using var command = tamper.CreateCommand();
+            command.CommandText = change;
+            await command.ExecuteNonQueryAsync(Ct);
+        }
+
+        foreach (var (file, trigger) in new[] { ("added.db", "zz_persist"), ("changed.db", "daily_averages_written_by_schema_0") })
+        {
+            (exit, output) = await _cli.InvokeAsync(["restore", "--backup", file]);
+            Assert.True(exit == 2, output);
+            Assert.Contains($"error: --backup: {_cli.PathOf(file)} holds {trigger}, trigger(s) or view(s) that Harmattan does not make " +
+                "(changed since `harmattan backup` wrote it?), which would go on acting on the store's writes after the restore; restore another backup.", output);
+        }
+        Assert.Equal(before, await File.ReadAllBytesAsync(_cli.PathOf("harmattan.db"), Ct));
+        Assert.DoesNotContain(Directory.GetFiles(_cli.Folder), file => Path.GetFileName(file).StartsWith("harmattan.db.", StringComparison.Ordinal));
+
+        // The backup as written restores.
+        (exit, output) = await _cli.InvokeAsync(["restore", "--backup", "backup.db"]);
+        Assert.True(exit == 0, output);
+    }
+
+    [Fact]
     public async Task A_store_of_an_earlier_version_is_backed_up_and_exported_as_it_is_and_its_backup_restores_and_reads()
     {
         await EarlierStoreFile.CreateAsync(_cli.PathOf("harmattan.db"), Ct);
