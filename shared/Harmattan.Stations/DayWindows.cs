@@ -18,6 +18,15 @@ public static class DayWindows
     public const int MaxDaysPerFetch = 7;
 
     /// <summary>
+    /// How far an hour may begin after this machine's now and still be taken for one begun (clocks of the source and of
+    /// this machine a little apart); an hour beginning later has no readings yet, and a clock is wrong.
+    /// </summary>
+    public static readonly TimeSpan ClockSkewAllowed = TimeSpan.FromMinutes(15);
+
+    /// <summary>The hour starting at <paramref name="hour"/> has not begun at <paramref name="now"/>, by more than <see cref="ClockSkewAllowed"/>.</summary>
+    public static bool HasNotBegun(DateTimeOffset hour, DateTimeOffset now) => hour > now + ClockSkewAllowed;
+
+    /// <summary>
     /// The UTC instant at which <paramref name="day"/> begins in <paramref name="zone"/>: the first instant whose local
     /// date is that day (the first of two midnights when the clocks went back over it; the jump when they skipped it), or,
     /// for a day the clocks skipped whole, the start of the next one.

@@ -157,7 +157,7 @@ public static class RestoreCommand
             var schema = await SqlitePipelineStore.RequireKnownSchemaAsync(connection, backup.FullName, cancellationToken);
             if (await SqlitePipelineStore.TriggersAndViewsNotOfTheStoreAsync(connection, cancellationToken) is { Count: > 0 } foreign)
                 throw CliException.Usage($"--backup: {backup.FullName} holds {string.Join(", ", foreign.Take(3))}{(foreign.Count > 3 ? $" and {foreign.Count - 3} more" : "")}, " +
-                    "trigger(s) or view(s) that Harmattan does not make (changed since `harmattan backup` wrote it?), which would go on acting on " +
+                    "trigger(s) or view(s) that this version of Harmattan does not make (changed since `harmattan backup` wrote it, or made by a later version?), which would go on acting on " +
                     "the store's writes after the restore; restore another backup.");
             await using var check = connection.CreateCommand();
             check.CommandText = "PRAGMA quick_check";

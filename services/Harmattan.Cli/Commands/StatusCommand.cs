@@ -2,6 +2,7 @@ using Harmattan.Hosting;
 using System.CommandLine;
 using System.Globalization;
 using Harmattan.Cli.Pipeline;
+using Harmattan.Stations;
 using Harmattan.Storage;
 using Spectre.Console;
 
@@ -67,7 +68,7 @@ public static class StatusCommand
         var stored = await store.GetStationIdsAsync(cancellationToken);
         foreach (var status in statuses)
         {
-            WriteStation(status, from is not null);
+            WriteStation(status, from is not null, now);
             if (StoredStations.NotStoredNote(status.StationId, configured.Contains(status.StationId), status.Activity.LastFetchedAt, stored)
                 is { Length: > 0 } note)
                 AnsiConsole.MarkupLineInterpolated($"  [yellow]{note.Trim()}[/]");
@@ -86,17 +87,20 @@ public static class StatusCommand
         var errorQueues = await ErrorQueueReport.ReadAsync(broker, RabbitMqAddress.ConnectTimeout, cancellationToken);
         WriteErrorQueues(errorQueues);
 
-        var tooOld = maxAge is { } ageLimit && TooOld(statuses, ageLimit);
+        var tooOld = maxAge is { } ageLimit && TooOld(statuses, ageLimit, now);
         var tooManyFailed = maxErrors is { } errorLimit && TooManyFailed(errorQueues, errorLimit);
         return tooOld || tooManyFailed ? CheckFailedExitCode : 0;
     }
 
-    private static bool TooOld(IReadOnlyList<StationStatus> statuses, TimeSpan limit)
+    private static bool TooOld(IReadOnlyList<StationStatus> statuses, TimeSpan limit, DateTimeOffset now)
     {
-        var stale = statuses.Where(s => s.IsOlderThan(limit)).ToList();
+        var stale = statuses.Where(s => s.IsOlderThan(limit) || LastHourNotBegun(s, now)).ToList();
         foreach (var status in stale)
         {
-            if (status.DataAge is { } age)
+            if (LastHourNotBegun(status, now))
+                AnsiConsole.MarkupLineInterpolated(
+                    $"[red]CLOCK[/]: station {status.StationId}'s last hour stored, {Instant(status.Activity.LastReadingHour)}, has not begun by this machine's clock ({Instant(now)}), so its data age (--max-age {Durations.Format(limit)}) cannot be told: check this machine's clock and the source's timestamps.");
+            else if (status.DataAge is { } age)
                 AnsiConsole.MarkupLineInterpolated($"[red]STALE[/]: station {status.StationId}'s data is {Age(age)} old, older than --max-age {Durations.Format(limit)}.");
             else
                 AnsiConsole.MarkupLineInterpolated($"[red]STALE[/]: station {status.StationId} has no data stored (--max-age {Durations.Format(limit)}).");
@@ -128,7 +132,11 @@ public static class StatusCommand
     private static string MissingSplit(StationStatus status) => status.Missing == 0 ? "" :
         $": {status.WithoutValue} stored without a value at the source, {status.Missing - status.WithoutValue} not fetched";
 
-    private static void WriteStation(StationStatus status, bool asked)
+    /// <summary>An hour stored from a source whose clock ran ahead, or read by a machine whose clock is behind, reads as fresh.</summary>
+    private static bool LastHourNotBegun(StationStatus status, DateTimeOffset now) =>
+        status.Activity.LastReadingHour is { } hour && DayWindows.HasNotBegun(hour, now);
+
+    private static void WriteStation(StationStatus status, bool asked, DateTimeOffset now)
     {
         var range = DayRange.Format(status.Days.From, status.Days.To);
         // The range is on the station's line above: a label longer than the column would push the counts out of line.
@@ -137,7 +145,10 @@ public static class StatusCommand
             $"[bold]Station {status.StationId}[/] ({status.Days.TimeZone.Id}; {(asked ? range : $"last {StationStatus.RecentDays} days: {range}")})");
         AnsiConsole.MarkupLineInterpolated($"  last hour stored   {Instant(status.Activity.LastReadingHour)}");
         AnsiConsole.MarkupLineInterpolated($"  last fetch         {Instant(status.Activity.LastFetchedAt)}");
-        AnsiConsole.MarkupLineInterpolated($"  data age           {(status.DataAge is { } age ? Age(age) : "no data")}");
+        AnsiConsole.MarkupLineInterpolated($"  data age           {(LastHourNotBegun(status, now) ? "unknown (clock, below)" : status.DataAge is { } age ? Age(age) : "no data")}");
+        if (LastHourNotBegun(status, now) || status.Activity.LastFetchedAt is { } fetched && DayWindows.HasNotBegun(fetched, now))
+            AnsiConsole.MarkupLineInterpolated(
+                $"  [red]clock[/]              the last hour stored or the last fetch is later than this machine's now, {Instant(now)}: check this machine's clock (and the source's timestamps).");
         AnsiConsole.MarkupLineInterpolated(
             $"  {label,-18} {status.Complete} complete, {status.Incomplete} incomplete{(status.Running > 0 ? $" ({status.Running} still running)" : "")}, {status.Missing} missing (of {status.Days.DayCount}){MissingSplit(status)}");
         if (status.CutInOtherZones is { Count: > 0 } otherZones)

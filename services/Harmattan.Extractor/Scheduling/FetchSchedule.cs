@@ -58,7 +58,8 @@ public static class FetchSchedule
     /// <summary>
     /// The local days between the instant the station's fetches reach (<see cref="Harmattan.Storage.IPipelineStore.GetFetchedUntilAsync"/>)
     /// and the first day this run covers, or null when the run covers everything since (or nothing was ever fetched: a
-    /// first backfill is the operator's choice). The day of that instant is included: its later hours were never fetched.
+    /// first backfill is the operator's choice). The day of that instant is included: its later hours were never fetched; so
+    /// is the day before when its last hour had not ended by then.
     /// </summary>
     public static ScheduleGap? FindGap(StationConfig station, DateTimeOffset runAt, int lookbackDays, DateTimeOffset? fetchedUntil)
     {
@@ -67,6 +68,10 @@ public static class FetchSchedule
         var zone = station.FindTimeZone();
         var firstCovered = DayWindows.LocalDate(runAt, zone).AddDays(1 - lookbackDays);
         var lastFetchedDay = DayWindows.LocalDate(last, zone);
+        // In a zone whose days do not begin on the hour (Asia/Kolkata), a day's last hour ends after the day: reached
+        // between the two, the day before lacks that hour.
+        if (DayWindows.EndOfLastHour(lastFetchedDay.AddDays(-1), zone) > last)
+            lastFetchedDay = lastFetchedDay.AddDays(-1);
         return lastFetchedDay < firstCovered
             ? new ScheduleGap(station.Id, lastFetchedDay, firstCovered.AddDays(-1), last)
             : null;

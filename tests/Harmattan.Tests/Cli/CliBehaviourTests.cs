@@ -87,6 +87,24 @@ public sealed class CliBehaviourTests : IDisposable
     }
 
     [Fact]
+    public async Task Status_with_a_last_hour_that_has_not_begun_by_this_machines_clock_says_so_and_fails_max_age()
+    {
+        // Stored by a machine whose clock was ahead, or read by one whose clock is behind: read as fresh, no check would fail.
+        var tomorrow = DateOnly.FromDateTime(DateTime.UtcNow).AddDays(1);
+        await SeedAsync("283164601", tomorrow, 1, hours: _ => 24);
+
+        var (exit, output) = await _cli.InvokeAsync(["status", "--station", "283164601", "--max-age", "3h", "--db", "harmattan.db",
+            "--rabbitmq", "amqp://guest:guest@127.0.0.1:1/"]);
+
+        Assert.Equal(2, exit);
+        Assert.Contains("  data age           unknown (clock, below)\n", output);
+        Assert.Contains("  clock              the last hour stored or the last fetch is later than this machine's now, ", output);
+        Assert.Contains($"CLOCK: station 283164601's last hour stored, {tomorrow:yyyy-MM-dd} 23:00 UTC, has not begun by this machine's clock (", output);
+        Assert.Contains("so its data age (--max-age 3h) cannot be told: check this machine's clock and the source's timestamps.", output);
+        Assert.DoesNotContain("STALE", output);
+    }
+
+    [Fact]
     public async Task Status_names_the_stations_stored_that_are_not_configured()
     {
         await SeedAsync("283164601", new DateOnly(2023, 11, 1), 2, hours: _ => 24);

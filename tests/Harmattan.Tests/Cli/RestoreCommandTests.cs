@@ -235,8 +235,8 @@ public sealed class RestoreCommandTests : IDisposable
         {
             (exit, output) = await _cli.InvokeAsync(["restore", "--backup", file]);
             Assert.True(exit == 2, output);
-            Assert.Contains($"error: --backup: {_cli.PathOf(file)} holds {trigger}, trigger(s) or view(s) that Harmattan does not make " +
-                "(changed since `harmattan backup` wrote it?), which would go on acting on the store's writes after the restore; restore another backup.", output);
+            Assert.Contains($"error: --backup: {_cli.PathOf(file)} holds {trigger}, trigger(s) or view(s) that this version of " +
+                "Harmattan does not make (changed since `harmattan backup` wrote it, or made by a later version?), which would go on acting on the store's writes after the restore; restore another backup.", output);
         }
         Assert.Equal(before, await File.ReadAllBytesAsync(_cli.PathOf("harmattan.db"), Ct));
         Assert.DoesNotContain(Directory.GetFiles(_cli.Folder), file => Path.GetFileName(file).StartsWith("harmattan.db.", StringComparison.Ordinal));

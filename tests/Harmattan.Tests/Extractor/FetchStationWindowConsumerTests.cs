@@ -216,6 +216,40 @@ public class FetchStationWindowConsumerTests
         }
     }
 
+    [Fact]
+    public async Task Rows_of_hours_that_had_not_begun_when_asked_for_are_left_out_and_named_in_a_warning()
+    {
+        const string station = "777000779";
+        var folder = Directory.CreateTempSubdirectory("harmattan-ahead-");
+        try
+        {
+            // A source whose clock runs ahead, or this machine's behind: asked at 12:40, the rows go on to 23:00.
+            var rows = Enumerable.Range(0, 24).Select(h => $$"""{"timestamp": "2023-11-20 {{h:00}}:00:00", "CO": 0.5}""");
+            await File.WriteAllTextAsync(Path.Combine(folder.FullName, station + ".json"), $"[{string.Join(",", rows)}]", Ct);
+            await using var simulator = await AirQinoSimulatorHost.StartAsync(
+                new SimulatorOptions { StationIds = [station], DataDirectory = folder.FullName, IgnoreDates = true, Now = SeriesEnd }, Ct);
+            var logs = new LogCapture();
+            var start = new DateTimeOffset(2023, 11, 20, 0, 0, 0, TimeSpan.Zero);
+            var askedAt = start.AddHours(12).AddMinutes(40);
+
+            var published = await FetchAsync(simulator, new FakeTimeProvider(askedAt), s =>
+            {
+                s.AddSingleton<ILoggerFactory>(LoggerFactory.Create(b => b.AddProvider(logs)));
+                s.AddSingleton(typeof(ILogger<>), typeof(Logger<>));
+            }, Command(start, start.AddDays(1), station));
+
+            // 12:00 is the hour in progress; 13:00 begins 20 minutes later, more than the 15 minutes two clocks may differ.
+            Assert.Equal(Enumerable.Range(0, 13).Select(h => start.AddHours(h)), Assert.Single(published).Readings.Select(r => r.Hour));
+            var warning = Assert.Single(logs.Entries, e => e.Level == LogLevel.Warning && e.Message.Contains(station));
+            Assert.Contains("has 11 rows of hours that had not begun when it was asked for at 2023-11-20T12:40:00.0000000+00:00 " +
+                "(first: 2023-11-20T13:00:00.0000000+00:00); they are left out until a fetch after their hour has begun: check this machine's clock", warning.Message);
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+    }
+
     [Theory]
     [InlineData("../admin", 0, "not a valid station id")]
     [InlineData("777000777", -1, "empty window")]

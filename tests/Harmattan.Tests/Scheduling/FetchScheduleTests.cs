@@ -126,6 +126,21 @@ public class FetchScheduleTests
     }
 
     [Fact]
+    public void A_gap_in_a_zone_whose_days_begin_on_the_half_hour_includes_the_day_whose_last_hour_had_not_ended()
+    {
+        // A Kolkata day ends at 18:30 UTC and its last hour at 19:00: fetched at 18:40 (the fetch reaches its window's end,
+        // 18:30), June 1 lacks its last hour, and the gap begins with it.
+        var gap = FetchSchedule.FindGap(Station("Asia/Kolkata", "kolkata-1"), Utc(2025, 6, 10, 12, 5), 2, fetchedUntil: Utc(2025, 6, 1, 18, 30));
+        Assert.NotNull(gap);
+        Assert.Equal("harmattan backfill --station kolkata-1 --from 2025-06-01 --to 2025-06-08", gap.BackfillCommand);
+
+        // Reached after 19:00, June 1 is whole.
+        gap = FetchSchedule.FindGap(Station("Asia/Kolkata", "kolkata-1"), Utc(2025, 6, 10, 12, 5), 2, fetchedUntil: Utc(2025, 6, 1, 19, 5));
+        Assert.NotNull(gap);
+        Assert.Equal("harmattan backfill --station kolkata-1 --from 2025-06-02 --to 2025-06-08", gap.BackfillCommand);
+    }
+
+    [Fact]
     public void A_gap_is_counted_in_local_days_across_a_year_boundary()
     {
         // Last fetch at 16:00 UTC on Dec 28 is Dec 29 01:00 in Tokyo; the run on Jan 2 (Tokyo) covers Jan 1 and 2.
