@@ -24,6 +24,9 @@ public static class CommonOptions
     /// </summary>
     public const string SimulatedStoreFile = "harmattan-simulated.db";
 
+    /// <summary>The database of <c>run --simulate --mongo</c>, whatever the environment names.</summary>
+    public const string SimulatedMongoDatabase = "harmattan-simulated";
+
     public static readonly IReadOnlyDictionary<string, string?> StoreDefaults = new Dictionary<string, string?>
     {
         ["Storage:Provider"] = nameof(StorageProvider.Sqlite),

@@ -96,10 +96,13 @@ public static class RunCommand
             ["AirQino:MaxResponseBytes"] = RunMaxResponseBytes.ToString(CultureInfo.InvariantCulture),
         };
         // Simulated averages go where the command line says, or to a file of their own: never, by default or through the
-        // environment, into the store of real ones.
-        var store = request.Simulate && request.Store.Length == 0
-            ? CommonOptions.StoreOverrides(new FileInfo(CommonOptions.SimulatedStoreFile), mongo: null)
-            : request.Store;
+        // environment, into the store of real ones. On MongoDB --mongo names the server only: the services' database
+        // (Storage:MongoDatabase, or its default) would take them.
+        var store = !request.Simulate ? request.Store
+            : request.Store.Length == 0 ? CommonOptions.StoreOverrides(new FileInfo(CommonOptions.SimulatedStoreFile), mongo: null)
+            : request.Store.Any(o => o is ("Storage:Provider", nameof(StorageProvider.MongoDb)))
+                ? [.. request.Store, ("Storage:MongoDatabase", CommonOptions.SimulatedMongoDatabase)]
+                : request.Store;
         var builder = CliHost.CreateBuilder(defaults, CliHost.Overrides([
             .. store, ("AirQino:BaseUrl", request.AirQinoUrl),
             // Without --once the services keep running and the extractor's schedule fetches every hour.

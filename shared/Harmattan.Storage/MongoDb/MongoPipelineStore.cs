@@ -267,7 +267,7 @@ public sealed partial class MongoPipelineStore : IPipelineStore
     {
         var documents = await BoundedAsync($"a read of {MongoSchema.DailyAverages}", bounded => _daily.Find(MongoCommands.DailyRange(stationId, from, to))
             .Sort(MongoCommands.ByDate).ToListAsync(bounded), cancellationToken);
-        return documents.ConvertAll(MongoSchema.ToDailyAverage);
+        return Read(documents, MongoSchema.ToDailyAverage, MongoSchema.DailyAverages, MongoSchema.Date);
     }
 
     public async Task<IReadOnlyList<StoredHourlyAverage>> GetHourlyAveragesAsync(string stationId, DateTimeOffset from,
@@ -275,7 +275,7 @@ public sealed partial class MongoPipelineStore : IPipelineStore
     {
         var documents = await BoundedAsync($"a read of {MongoSchema.HourlyAverages}", bounded => _hourly.Find(MongoCommands.HourlyRange(stationId, from, to))
             .Sort(MongoCommands.ByHour).ToListAsync(bounded), cancellationToken);
-        return documents.ConvertAll(MongoSchema.ToHourlyAverage);
+        return Read(documents, MongoSchema.ToHourlyAverage, MongoSchema.HourlyAverages, MongoSchema.Hour);
     }
 
     public async Task<IReadOnlyList<RawReadingsFetched>> GetRawFetchesAsync(string stationId, DateTimeOffset from,
@@ -283,8 +283,29 @@ public sealed partial class MongoPipelineStore : IPipelineStore
     {
         var documents = await ReadAllAsync($"a read of {MongoSchema.RawFetches}",
             _raw.Find(MongoCommands.RawFetchesOverlapping(stationId, from, to)).Sort(MongoCommands.ByWindowStartThenFetchedAt), cancellationToken);
-        return documents.ConvertAll(MongoSchema.ToRawFetch);
+        return Read(documents, MongoSchema.ToRawFetch, MongoSchema.RawFetches, MongoSchema.WindowStart);
     }
+
+    /// <summary>
+    /// A document the store did not write as it is (another tool's, or edited by hand) is named with the fix: the driver's
+    /// own words ("Element 'hours_in_day' not found.") name neither the document nor the database.
+    /// </summary>
+    private List<T> Read<T>(List<BsonDocument> documents, Func<BsonDocument, T> convert, string collection, string at) =>
+        documents.ConvertAll(document =>
+        {
+            try
+            {
+                return convert(document);
+            }
+            catch (Exception e) when (DamagedRecord.Is(e))
+            {
+                throw new InvalidDataException(
+                    $"{Location}: the {collection} document {document.GetValue("_id", BsonNull.Value)} of station " +
+                    $"{document.GetValue(MongoSchema.StationId, BsonNull.Value)} at {document.GetValue(at, BsonNull.Value)} cannot be read ({e.Message}), " +
+                    "so it is not as the loader writes it (another tool's write, or an edit by hand?): delete it with mongosh and fetch that day " +
+                    "again (harmattan backfill --refetch)", e);
+            }
+        });
 
     /// <summary>
     /// Every document <paramref name="find"/> answers, each batch bounded by
@@ -467,8 +488,11 @@ public sealed partial class MongoPipelineStore : IPipelineStore
         }
         catch (Exception e) when (e is TimeoutException || (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested))
         {
+            // With the defaults (30 s each) this limit and the driver's server selection end together, and this one may
+            // come first: the set's hint is said here too.
             throw new TimeoutException(
-                $"{Location} did not answer {operation} within {_operationTimeout} (Storage:MongoOperationTimeout): {CheckTheServer}", e);
+                $"{Location} did not answer {operation} within {_operationTimeout} (Storage:MongoOperationTimeout): {CheckTheServer}" +
+                ReplicaSetHint(), e);
         }
         catch (MongoConnectionException e)
         {

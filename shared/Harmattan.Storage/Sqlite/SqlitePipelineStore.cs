@@ -636,7 +636,7 @@ public sealed partial class SqlitePipelineStore : IPipelineStore, IDisposable
                         SourceCheckedAt = SqliteColumns.ParseInstant(reader.GetString(10)),
                     });
                 }
-                catch (Exception e) when (IsDamagedRow(e))
+                catch (Exception e) when (DamagedRecord.Is(e))
                 {
                     throw DamagedRow("daily_averages", stationId, reader, e);
                 }
@@ -674,17 +674,13 @@ public sealed partial class SqlitePipelineStore : IPipelineStore, IDisposable
                         SourceFetchedAt = SqliteColumns.ParseInstant(reader.GetString(4)),
                     });
                 }
-                catch (Exception e) when (IsDamagedRow(e))
+                catch (Exception e) when (DamagedRecord.Is(e))
                 {
                     throw DamagedRow("hourly_averages", stationId, reader, e);
                 }
             }
             return rows;
         }, cancellationToken);
-
-    /// <summary>A value SQLite returned but that holds no row the store wrote: bytes overwritten in the file, or an edit by hand.</summary>
-    private static bool IsDamagedRow(Exception e) =>
-        e is JsonException or FormatException or InvalidCastException or InvalidOperationException or KeyNotFoundException or OverflowException;
 
     /// <summary>
     /// Which row could not be read, and the fixes: SQLite keeps no checksum of its values, so a damaged row is found only

@@ -1144,7 +1144,7 @@ public sealed class CliBehaviourTests : IDisposable
             string[][] commands =
             [
                 .. MongoStoreCommands(connectionString),
-                ["run", "--once", "--simulate", "--mongo", connectionString],
+                ["run", "--once", "--station", "283164601", "--airqino-url", "http://127.0.0.1:9", "--mongo", connectionString],
             ];
             foreach (var command in commands)
             {
@@ -1163,6 +1163,32 @@ public sealed class CliBehaviourTests : IDisposable
         finally
         {
             await client.DropDatabaseAsync(database, CancellationToken.None);
+        }
+    }
+
+    [Fact]
+    public async Task Mongo_run_simulate_stores_into_a_database_of_its_own_whatever_the_environment_names()
+    {
+        var connectionString = await MongoTestServer.RequireAsync();
+        var database = MongoTestServer.FreshDatabaseName();
+        using var client = MongoTestServer.CreateClient(connectionString);
+        try
+        {
+            // The services' database, named as they are given it.
+            var environment = new Dictionary<string, string> { ["Storage__MongoDatabase"] = database };
+            var (exit, output) = await _cli.InvokeAsync(["run", "--once", "--simulate", "--station", "283164601",
+                "--from", "2023-12-01", "--to", "2023-12-02", "--mongo", connectionString], environment);
+
+            Assert.True(exit == 0, output);
+            Assert.Contains($", database {CommonOptions.SimulatedMongoDatabase}\n", output);
+            Assert.Empty(await (await client.GetDatabase(database).ListCollectionNamesAsync(cancellationToken: Ct)).ToListAsync(Ct));
+            Assert.Equal(2, await client.GetDatabase(CommonOptions.SimulatedMongoDatabase).GetCollection<MongoDB.Bson.BsonDocument>(MongoSchema.DailyAverages)
+                .CountDocumentsAsync(MongoCommands.AllDocuments, cancellationToken: Ct));
+        }
+        finally
+        {
+            await client.DropDatabaseAsync(database, CancellationToken.None);
+            await client.DropDatabaseAsync(CommonOptions.SimulatedMongoDatabase, CancellationToken.None);
         }
     }
 

@@ -100,6 +100,28 @@ public sealed class MongoHardeningTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Mongo_a_document_not_as_the_loader_writes_it_is_named_with_its_collection_station_and_day_and_the_fix()
+    {
+        var uri = await MongoTestServer.RequireAsync();
+        _client = MongoTestServer.CreateClient(uri);
+        var store = new MongoPipelineStore(_client, _databaseName);
+        await store.InitializeAsync(Ct);
+        // Written by another tool: a day with its hours covered only.
+        await _client.GetDatabase(_databaseName).GetCollection<BsonDocument>(MongoSchema.DailyAverages).InsertOneAsync(new BsonDocument
+        {
+            { "_id", "by-hand" }, { MongoSchema.StationId, "283164601" }, { MongoSchema.Date, MongoSchema.ToBson(new DateOnly(2023, 11, 1)) },
+            { MongoSchema.HoursCovered, 1 },
+        }, cancellationToken: Ct);
+
+        var error = await Assert.ThrowsAsync<InvalidDataException>(() =>
+            store.GetDailyAveragesAsync("283164601", new DateOnly(2023, 11, 1), new DateOnly(2023, 11, 2), Ct));
+
+        Assert.Equal($"{store.Location}: the daily_averages document by-hand of station 283164601 at 2023-11-01T00:00:00Z cannot be read " +
+            "(Element 'hours_in_day' not found.), so it is not as the loader writes it (another tool's write, or an edit by hand?): delete it " +
+            "with mongosh and fetch that day again (harmattan backfill --refetch)", error.Message);
+    }
+
+    [Fact]
     public async Task Mongo_a_replica_set_without_a_primary_in_reach_names_the_set_and_directConnection()
     {
         using var client = new MongoClient(MongoRegistration.ClientSettings("mongodb://127.0.0.1:9/?replicaSet=rs0&serverSelectionTimeoutMS=300"));
@@ -108,6 +130,20 @@ public sealed class MongoHardeningTests : IAsyncLifetime
         var error = await Assert.ThrowsAsync<TimeoutException>(() => store.PrepareForReadingAsync(Ct).WaitAsync(TimeSpan.FromSeconds(20), Ct));
 
         Assert.StartsWith("MongoDB at 127.0.0.1:9 did not answer a ping: A timeout occurred after ", error.Message);
+        Assert.EndsWith(" The URI names replica set rs0: the driver waits for its primary, under the host names the set gives its members; " +
+            "from a host that cannot reach those names, connect to one member with directConnection=true instead of replicaSet=.", error.Message);
+    }
+
+    [Fact]
+    public async Task Mongo_a_replica_set_without_a_primary_in_reach_is_named_also_when_the_operation_limit_comes_first()
+    {
+        // Storage:MongoOperationTimeout before the driver's serverSelectionTimeoutMS (both 30 s by default: either may end first).
+        using var client = new MongoClient(MongoRegistration.ClientSettings("mongodb://127.0.0.1:9/?replicaSet=rs0&serverSelectionTimeoutMS=20000"));
+        var store = new MongoPipelineStore(client, _databaseName, operationTimeout: TimeSpan.FromSeconds(1));
+
+        var error = await Assert.ThrowsAsync<TimeoutException>(() => store.PrepareForReadingAsync(Ct).WaitAsync(TimeSpan.FromSeconds(15), Ct));
+
+        Assert.StartsWith("MongoDB at 127.0.0.1:9 did not answer a ping within 00:00:01 (Storage:MongoOperationTimeout): ", error.Message);
         Assert.EndsWith(" The URI names replica set rs0: the driver waits for its primary, under the host names the set gives its members; " +
             "from a host that cannot reach those names, connect to one member with directConnection=true instead of replicaSet=.", error.Message);
     }
