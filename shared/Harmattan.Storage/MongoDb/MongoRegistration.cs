@@ -50,7 +50,8 @@ public static class MongoRegistration
         {
             // The parser's message can quote the URI, credentials included, so it is not passed on.
             throw new InvalidSettingException(
-                $"{setting} is not a valid MongoDB URI; expected mongodb://[user:password@]host:27017/?replicaSet=rs0");
+                $"{setting} is not a valid MongoDB URI; expected mongodb://[user:password@]host:27017/?replicaSet=rs0, " +
+                "a : / ? # @ or % in the user or the password written %3A %2F %3F %23 %40 %25");
         }
 
         var acknowledgedBy = url.W ?? WriteConcern.WValue.Parse("majority");

@@ -32,18 +32,22 @@ public sealed class StoreLocationTests
         Assert.Equal("MongoDB db1:27017,db2:27018, database harmatan", described);
     }
 
-    [Fact]
-    public void A_MongoDB_URI_that_does_not_parse_is_said_so_without_quoting_it()
+    [Theory]
+    [InlineData("mongo://ops:s3cret@db1")]
+    // A % not written %25 in the password.
+    [InlineData("mongodb://ops:s3cret%Pw@db1:27017/")]
+    public void A_MongoDB_URI_that_does_not_parse_is_said_so_without_quoting_it(string uri)
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["Storage:Provider"] = "MongoDb",
-            ["ConnectionStrings:MongoDb"] = "mongo://ops:s3cret@db1",
+            ["ConnectionStrings:MongoDb"] = uri,
         }).Build();
 
         var described = StoreLocation.Describe(configuration);
 
-        Assert.Equal("MongoDB (ConnectionStrings:MongoDb is not a valid MongoDB URI; expected mongodb://[user:password@]host:27017/?replicaSet=rs0), database harmattan", described);
+        Assert.Equal("MongoDB (ConnectionStrings:MongoDb is not a valid MongoDB URI; expected mongodb://[user:password@]host:27017/?replicaSet=rs0, " +
+            "a : / ? # @ or % in the user or the password written %3A %2F %3F %23 %40 %25), database harmattan", described);
         Assert.DoesNotContain("s3cret", described);
     }
 
