@@ -1,4 +1,5 @@
 using Harmattan.Contracts;
+using Harmattan.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -299,9 +300,11 @@ public sealed partial class MongoPipelineStore : IPipelineStore
             }
             catch (Exception e) when (DamagedRecord.Is(e))
             {
+                // Written by something else, its values may hold anything: line breaks, terminal escapes, a whole page.
+                string Field(string name) => PrintableText.Of(document.GetValue(name, BsonNull.Value).ToString(), 64);
                 throw new InvalidDataException(
-                    $"{Location}: the {collection} document {document.GetValue("_id", BsonNull.Value)} of station " +
-                    $"{document.GetValue(MongoSchema.StationId, BsonNull.Value)} at {document.GetValue(at, BsonNull.Value)} cannot be read ({e.Message}), " +
+                    $"{Location}: the {collection} document {Field("_id")} of station {Field(MongoSchema.StationId)} at {Field(at)} " +
+                    $"cannot be read ({PrintableText.Of(e.Message, 200)}), " +
                     "so it is not as the loader writes it (another tool's write, or an edit by hand?): delete it with mongosh and fetch that day " +
                     "again (harmattan backfill --refetch)", e);
             }
