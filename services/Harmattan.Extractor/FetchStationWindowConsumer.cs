@@ -54,15 +54,17 @@ public sealed class FetchStationWindowConsumer(AirQinoClient airQino, TimeProvid
                 "AirQino's response for station {StationId} from {Source} has {RowsSkipped} of {RowsReceived} rows without the start " +
                 "of an hour as timestamp (first: {FirstSkipped}; expected such as \"{Example}\"); they are left out, and their hours count as not covered.",
                 command.StationId, fetch.Source, fetch.RowsUnparseable, fetch.RowsReceived, fetch.FirstUnparseable, AirQinoParser.ExampleTimestamp);
-        if (fetch.Readings.Count(reading => DayWindows.HasNotBegun(reading.Hour, fetchedAt)) is > 0 and var notBegun)
+        // When the answer came: an hour that began during the client's retries is one the answer may hold.
+        var answeredAt = time.GetUtcNow();
+        if (fetch.Readings.Count(reading => DayWindows.IsAheadOf(reading.Hour, answeredAt)) is > 0 and var notBegun)
         {
             // Kept, they would read as data fresher than any measurement until their hour comes (status and the stale-data
             // alert silent meanwhile); the fetches once their hour has begun take them.
             logger.LogWarning(
-                "AirQino's response for station {StationId} from {Source} has {RowsNotBegun} rows of hours that had not begun when it was asked " +
-                "for at {FetchedAt:o} (first: {FirstNotBegun:o}); they are left out until a fetch after their hour has begun: check this machine's clock and the source's timestamps.",
-                command.StationId, fetch.Source, notBegun, fetchedAt, fetch.Readings.First(reading => DayWindows.HasNotBegun(reading.Hour, fetchedAt)).Hour);
-            fetch = fetch with { Readings = [.. fetch.Readings.Where(reading => !DayWindows.HasNotBegun(reading.Hour, fetchedAt))] };
+                "AirQino's response for station {StationId} from {Source} has {RowsNotBegun} rows of hours that had not begun when it came " +
+                "at {AnsweredAt:o} (first: {FirstNotBegun:o}); they are left out until a fetch after their hour has begun: check this machine's clock and the source's timestamps.",
+                command.StationId, fetch.Source, notBegun, answeredAt, fetch.Readings.First(reading => DayWindows.IsAheadOf(reading.Hour, answeredAt)).Hour);
+            fetch = fetch with { Readings = [.. fetch.Readings.Where(reading => !DayWindows.IsAheadOf(reading.Hour, answeredAt))] };
         }
         var messages = RawReadingsMessages.Cut(command, zone, fetch.Source, fetchedAt, fetch.Readings);
         foreach (var message in messages)

@@ -18,13 +18,15 @@ public static class DayWindows
     public const int MaxDaysPerFetch = 7;
 
     /// <summary>
-    /// How far an hour may begin after this machine's now and still be taken for one begun (clocks of the source and of
-    /// this machine a little apart); an hour beginning later has no readings yet, and a clock is wrong.
+    /// How far an hour's start, or a fetch, may lie after this machine's now and still be taken for past (the source's
+    /// clock and this machine's a little apart); later, it has no readings yet, and a clock is wrong. (The stores order a
+    /// fetch stamped ahead as the oldest of all only beyond a day, FetchTimeOrder.AheadTolerance: that one decides which
+    /// write wins, this one what is said and kept.)
     /// </summary>
-    public static readonly TimeSpan ClockSkewAllowed = TimeSpan.FromMinutes(15);
+    public static readonly TimeSpan ClockDifferenceAllowed = TimeSpan.FromMinutes(15);
 
-    /// <summary>The hour starting at <paramref name="hour"/> has not begun at <paramref name="now"/>, by more than <see cref="ClockSkewAllowed"/>.</summary>
-    public static bool HasNotBegun(DateTimeOffset hour, DateTimeOffset now) => hour > now + ClockSkewAllowed;
+    /// <summary><paramref name="instant"/> is later than <paramref name="now"/> by more than <see cref="ClockDifferenceAllowed"/>.</summary>
+    public static bool IsAheadOf(DateTimeOffset instant, DateTimeOffset now) => instant > now + ClockDifferenceAllowed;
 
     /// <summary>
     /// The UTC instant at which <paramref name="day"/> begins in <paramref name="zone"/>: the first instant whose local

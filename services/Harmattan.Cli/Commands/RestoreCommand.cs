@@ -1,3 +1,4 @@
+using Harmattan.Hosting;
 using System.CommandLine;
 using System.Globalization;
 using Harmattan.Cli.Pipeline;
@@ -156,7 +157,7 @@ public static class RestoreCommand
                     "Harmattan store (another application's database?); name a file written by `harmattan backup`.");
             var schema = await SqlitePipelineStore.RequireKnownSchemaAsync(connection, backup.FullName, cancellationToken);
             if (await SqlitePipelineStore.TriggersAndViewsNotOfTheStoreAsync(connection, cancellationToken) is { Count: > 0 } foreign)
-                throw CliException.Usage($"--backup: {backup.FullName} holds {string.Join(", ", foreign.Take(3))}{(foreign.Count > 3 ? $" and {foreign.Count - 3} more" : "")}, " +
+                throw CliException.Usage($"--backup: {backup.FullName} holds {string.Join(", ", foreign.Take(3).Select(name => PrintableText.Of(name, 64)))}{(foreign.Count > 3 ? $" and {foreign.Count - 3} more" : "")}, " +
                     "trigger(s) or view(s) that this version of Harmattan does not make (changed since `harmattan backup` wrote it, or made by a later version?), which would go on acting on " +
                     "the store's writes after the restore; restore another backup.");
             await using var check = connection.CreateCommand();

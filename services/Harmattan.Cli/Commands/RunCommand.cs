@@ -43,7 +43,7 @@ public static class RunCommand
         var simulate = new Option<bool>("--simulate")
         {
             Description = "Serve simulated data from an in-process AirQino simulator (no network, no credentials), stored in " +
-                $"{CommonOptions.SimulatedStoreFile} unless --db or --mongo names the store.",
+                $"{CommonOptions.SimulatedStoreFile} unless --db names the store; with --mongo, in database {CommonOptions.SimulatedMongoDatabase}.",
         };
         var timeout = CommonOptions.Duration("--timeout",
             $"Give up when nothing is stored for this long ({Durations.Examples}; default {Durations.Format(DefaultTimeout)}).");

@@ -24,7 +24,7 @@ public static class StatusCommand
         var from = CommonOptions.From("First day of the range to report, YYYY-MM-DD, inclusive (default: the last 30 days).");
         var to = CommonOptions.To("Last day of the range to report, YYYY-MM-DD, inclusive; at the latest today in the station's time zone.");
         var maxAge = CommonOptions.Duration("--max-age",
-            $"Exit with code 2 when a station's newest stored hour ended longer ago than this ({Durations.Examples}); without it the exit code is 0.");
+            $"Exit with code 2 when a station's newest stored hour ended longer ago than this ({Durations.Examples}), or has not begun by this machine's clock; without it the exit code is 0.");
         var maxErrors = CommonOptions.WholeNumber("--max-errors",
             "Exit with code 2 when more messages than this wait in the error queues together, or RabbitMQ cannot be reached " +
             "to count them; without it they do not change the exit code.", 0, int.MaxValue,
@@ -134,7 +134,7 @@ public static class StatusCommand
 
     /// <summary>An hour stored from a source whose clock ran ahead, or read by a machine whose clock is behind, reads as fresh.</summary>
     private static bool LastHourNotBegun(StationStatus status, DateTimeOffset now) =>
-        status.Activity.LastReadingHour is { } hour && DayWindows.HasNotBegun(hour, now);
+        status.Activity.LastReadingHour is { } hour && DayWindows.IsAheadOf(hour, now);
 
     private static void WriteStation(StationStatus status, bool asked, DateTimeOffset now)
     {
@@ -146,9 +146,11 @@ public static class StatusCommand
         AnsiConsole.MarkupLineInterpolated($"  last hour stored   {Instant(status.Activity.LastReadingHour)}");
         AnsiConsole.MarkupLineInterpolated($"  last fetch         {Instant(status.Activity.LastFetchedAt)}");
         AnsiConsole.MarkupLineInterpolated($"  data age           {(LastHourNotBegun(status, now) ? "unknown (clock, below)" : status.DataAge is { } age ? Age(age) : "no data")}");
-        if (LastHourNotBegun(status, now) || status.Activity.LastFetchedAt is { } fetched && DayWindows.HasNotBegun(fetched, now))
+        var ahead = new[] { ("the last hour stored", LastHourNotBegun(status, now)),
+            ("the last fetch", status.Activity.LastFetchedAt is { } fetched && DayWindows.IsAheadOf(fetched, now)) }.Where(a => a.Item2).ToList();
+        if (ahead.Count > 0)
             AnsiConsole.MarkupLineInterpolated(
-                $"  [red]clock[/]              the last hour stored or the last fetch is later than this machine's now, {Instant(now)}: check this machine's clock (and the source's timestamps).");
+                $"  [red]clock[/]              {string.Join(" and ", ahead.Select(a => a.Item1))} {(ahead.Count > 1 ? "are" : "is")} later than this machine's now, {Instant(now)}: check this machine's clock (and the source's timestamps).");
         AnsiConsole.MarkupLineInterpolated(
             $"  {label,-18} {status.Complete} complete, {status.Incomplete} incomplete{(status.Running > 0 ? $" ({status.Running} still running)" : "")}, {status.Missing} missing (of {status.Days.DayCount}){MissingSplit(status)}");
         if (status.CutInOtherZones is { Count: > 0 } otherZones)

@@ -59,7 +59,8 @@ public static class FetchSchedule
     /// The local days between the instant the station's fetches reach (<see cref="Harmattan.Storage.IPipelineStore.GetFetchedUntilAsync"/>)
     /// and the first day this run covers, or null when the run covers everything since (or nothing was ever fetched: a
     /// first backfill is the operator's choice). The day of that instant is included: its later hours were never fetched; so
-    /// is the day before when its last hour had not ended by then.
+    /// is the day before when its last hour had not ended by then (the instant is the fetch's, or its window's end when
+    /// earlier, so a window ending with such a day counts it too: one day more to backfill at most).
     /// </summary>
     public static ScheduleGap? FindGap(StationConfig station, DateTimeOffset runAt, int lookbackDays, DateTimeOffset? fetchedUntil)
     {

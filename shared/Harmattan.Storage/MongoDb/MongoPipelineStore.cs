@@ -29,6 +29,7 @@ public sealed partial class MongoPipelineStore : IPipelineStore
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
     private readonly string? _replicaSet;
+    private readonly IMongoClient _client;
     /// <summary>When the unique keys were last found in place (<see cref="TimeProvider.GetTimestamp"/>), or 0 before.</summary>
     private long _uniqueKeysVerifiedAt;
 
@@ -53,6 +54,7 @@ public sealed partial class MongoPipelineStore : IPipelineStore
         _time = time ?? TimeProvider.System;
         Location = $"MongoDB at {MongoRegistration.Hosts(client.Settings)}";
         _replicaSet = client.Settings.ReplicaSetName;
+        _client = client;
         // Writes depend on what the store reads just before (the day's stored version, the schema): a secondary's copy
         // may be behind, so the URI's readPreference, meant for other readers, is not followed.
         _database = client.GetDatabase(databaseName, new MongoDatabaseSettings { ReadPreference = ReadPreference.Primary });
@@ -301,7 +303,7 @@ public sealed partial class MongoPipelineStore : IPipelineStore
             catch (Exception e) when (DamagedRecord.Is(e))
             {
                 // Written by something else, its values may hold anything: line breaks, terminal escapes, a whole page.
-                string Field(string name) => PrintableText.Of(document.GetValue(name, BsonNull.Value).ToString(), 64);
+                string Field(string name) => document.TryGetValue(name, out var value) ? PrintableText.Of(value.ToString(), 64) : "(none)";
                 throw new InvalidDataException(
                     $"{Location}: the {collection} document {Field("_id")} of station {Field(MongoSchema.StationId)} at {Field(at)} " +
                     $"cannot be read ({PrintableText.Of(e.Message, 200)}), " +
@@ -492,10 +494,11 @@ public sealed partial class MongoPipelineStore : IPipelineStore
         catch (Exception e) when (e is TimeoutException || (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested))
         {
             // With the defaults (30 s each) this limit and the driver's server selection end together, and this one may
-            // come first: the set's hint is said here too.
+            // come first: the set's hint is said here too, while the driver knows no primary (a slow answer of a set
+            // that has one is no reason to leave the set).
             throw new TimeoutException(
                 $"{Location} did not answer {operation} within {_operationTimeout} (Storage:MongoOperationTimeout): {CheckTheServer}" +
-                ReplicaSetHint(), e);
+                (KnowsPrimary() ? "" : ReplicaSetHint()), e);
         }
         catch (MongoConnectionException e)
         {
@@ -519,6 +522,9 @@ public sealed partial class MongoPipelineStore : IPipelineStore
     /// With replicaSet= the driver waits for a primary among the members under the names the set gives them, which a host
     /// outside the set may not resolve (docker compose's from the host), or for a set of that name at all.
     /// </summary>
+    private bool KnowsPrimary() =>
+        _client.Cluster.Description.Servers.Any(server => server.Type == MongoDB.Driver.Core.Servers.ServerType.ReplicaSetPrimary);
+
     private string ReplicaSetHint() => _replicaSet is null ? "" :
         $" The URI names replica set {_replicaSet}: the driver waits for its primary, under the host names the set gives its members; " +
         "from a host that cannot reach those names, connect to one member with directConnection=true instead of replicaSet=.";

@@ -1,5 +1,4 @@
 using System.Data.Common;
-using System.Text.Json;
 using Harmattan.Contracts;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
@@ -177,7 +176,8 @@ public sealed partial class SqlitePipelineStore : IPipelineStore, IDisposable
     /// Versions from before 2026-12-02 (schema 0, as every version before the file recorded its schema) store a daily row
     /// without its zone and, before compression, the archive's readings as text: in a file of schema 1 such a write is
     /// refused, in words their logs show. Those of 2026-12-02 and 03 that knew no schema write every column: nothing
-    /// here tells them apart.
+    /// here tells them apart. <c>harmattan restore</c> refuses a backup whose triggers differ from this text
+    /// (<see cref="TriggersAndViewsNotOfTheStoreAsync"/>): changed, it must still accept the text earlier stores hold.
     /// </summary>
     private const string RefuseWritersBeforeSchema1 = $"""
         CREATE TRIGGER IF NOT EXISTS {DailyRowsOfSchema0Refused} BEFORE INSERT ON daily_averages WHEN NEW.time_zone IS NULL

@@ -247,6 +247,21 @@ public sealed class RestoreCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task A_backup_of_a_store_upgraded_from_an_earlier_version_restores()
+    {
+        // Its triggers were made by the upgrade, not with the new store.
+        await EarlierStoreFile.CreateAsync(_cli.PathOf("harmattan.db"), Ct);
+        await new SqlitePipelineStore($"Data Source={_cli.PathOf("harmattan.db")};Pooling=False").InitializeAsync(Ct);
+        var (exit, output) = await _cli.InvokeAsync(["backup", "--out", "backup.db"]);
+        Assert.True(exit == 0, output);
+
+        (exit, output) = await _cli.InvokeAsync(["restore", "--backup", "backup.db", "--db", "restored.db"]);
+
+        Assert.True(exit == 0, output);
+        Assert.Contains("Restored ", output);
+    }
+
+    [Fact]
     public async Task A_store_of_an_earlier_version_is_backed_up_and_exported_as_it_is_and_its_backup_restores_and_reads()
     {
         await EarlierStoreFile.CreateAsync(_cli.PathOf("harmattan.db"), Ct);

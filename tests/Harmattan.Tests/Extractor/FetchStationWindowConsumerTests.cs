@@ -241,8 +241,12 @@ public class FetchStationWindowConsumerTests
             // 12:00 is the hour in progress; 13:00 begins 20 minutes later, more than the 15 minutes two clocks may differ.
             Assert.Equal(Enumerable.Range(0, 13).Select(h => start.AddHours(h)), Assert.Single(published).Readings.Select(r => r.Hour));
             var warning = Assert.Single(logs.Entries, e => e.Level == LogLevel.Warning && e.Message.Contains(station));
-            Assert.Contains("has 11 rows of hours that had not begun when it was asked for at 2023-11-20T12:40:00.0000000+00:00 " +
+            Assert.Contains("has 11 rows of hours that had not begun when it came at 2023-11-20T12:40:00.0000000+00:00 " +
                 "(first: 2023-11-20T13:00:00.0000000+00:00); they are left out until a fetch after their hour has begun: check this machine's clock", warning.Message);
+
+            // At 12:50, 13:00 begins within the 15 minutes.
+            published = await FetchAsync(simulator, new FakeTimeProvider(askedAt.AddMinutes(10)), _ => { }, Command(start, start.AddDays(1), station));
+            Assert.Equal(Enumerable.Range(0, 14).Select(h => start.AddHours(h)), Assert.Single(published).Readings.Select(r => r.Hour));
         }
         finally
         {
