@@ -108,7 +108,7 @@ public static class CliHost
                 TimeoutException => [exception.Message],
                 _ => [exception.Message, exception.GetBaseException().Message],
             };
-            var unsaid = reasons.Distinct().Where(reason => !said.Contains(reason, StringComparison.Ordinal)).ToList();
+            var unsaid = reasons.Distinct().Where(reason => !HarmattanCli.Quotes(said, reason)).ToList();
             if (unsaid.Count > 0)
                 logEvent.AddPropertyIfAbsent(propertyFactory.CreateProperty(Property, $" Cause: {string.Join(" ", unsaid.Select((r, i) => i == 0 ? r : $"({r})"))}"));
         }

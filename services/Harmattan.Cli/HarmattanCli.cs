@@ -128,9 +128,12 @@ public static partial class HarmattanCli
     {
         var reason = ex.GetBaseException();
         return reason == ex || ex is AggregateException ? reason.Message
-            : ex is TimeoutException || ex.Message.Contains(reason.Message, StringComparison.Ordinal) ? ex.Message
+            : ex is TimeoutException || Quotes(ex.Message, reason.Message) ? ex.Message
             : $"{ex.Message} ({reason.Message})";
     }
+
+    /// <summary>Whether <paramref name="said"/> quotes <paramref name="reason"/> already, as the project's messages do, without its final full stop.</summary>
+    public static bool Quotes(string said, string reason) => said.Contains(reason.TrimEnd('.'), StringComparison.Ordinal);
 
     /// <summary>One line per refused setting, each once, in the words of its own message.</summary>
     private static async Task<int> SettingsRefusedAsync(IEnumerable<OptionsValidationException> refusals)

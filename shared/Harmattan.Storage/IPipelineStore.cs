@@ -20,6 +20,9 @@ public interface IPipelineStore
     /// <summary>Where the store is, for messages, without credentials: "MongoDB at host:port,..." or "SQLite file".</summary>
     string Location { get; }
 
+    /// <summary>What holds the store's data, for messages: the SQLite file, or which database of which MongoDB server.</summary>
+    string Holder => Location;
+
     /// <summary>Creates tables, collections and indexes; safe to call on every start.</summary>
     Task InitializeAsync(CancellationToken cancellationToken = default);
 

@@ -63,13 +63,13 @@ public static class RunCommand
         });
         command.SetAction((result, cancellationToken) => RunAsync(new RunRequest(
             result.GetValue(once), result.GetValue(stations) ?? [], result.GetValue(from), result.GetValue(to),
-            result.GetValue(airQinoUrl), CommonOptions.StoreOverrides(result.GetValue(db), result.GetValue(mongo)), result.GetValue(simulate), result.GetValue(timeout) ?? DefaultTimeout,
+            result.GetValue(airQinoUrl), result.GetValue(db), result.GetValue(mongo), result.GetValue(simulate), result.GetValue(timeout) ?? DefaultTimeout,
             result.GetValue(verbose)), cancellationToken));
         return command;
     }
 
     private sealed record RunRequest(bool Once, string[] Stations, DateOnly? From, DateOnly? To, string? AirQinoUrl,
-        (string, string?)[] Store, bool Simulate, TimeSpan Timeout, bool Verbose);
+        FileInfo? Db, string? Mongo, bool Simulate, TimeSpan Timeout, bool Verbose);
 
     public const long RunMaxResponseBytes = 64L * 1024 * 1024;
 
@@ -98,11 +98,9 @@ public static class RunCommand
         // Simulated averages go where the command line says, or to a file of their own: never, by default or through the
         // environment, into the store of real ones. On MongoDB --mongo names the server only: the services' database
         // (Storage:MongoDatabase, or its default) would take them.
-        var store = !request.Simulate ? request.Store
-            : request.Store.Length == 0 ? CommonOptions.StoreOverrides(new FileInfo(CommonOptions.SimulatedStoreFile), mongo: null)
-            : request.Store.Any(o => o is ("Storage:Provider", nameof(StorageProvider.MongoDb)))
-                ? [.. request.Store, ("Storage:MongoDatabase", CommonOptions.SimulatedMongoDatabase)]
-                : request.Store;
+        var simulatedFile = request is { Simulate: true, Db: null, Mongo: null } ? new FileInfo(CommonOptions.SimulatedStoreFile) : null;
+        (string, string?)[] store = [.. CommonOptions.StoreOverrides(request.Db ?? simulatedFile, request.Mongo),
+            ("Storage:MongoDatabase", request is { Simulate: true, Mongo: not null } ? CommonOptions.SimulatedMongoDatabase : null)];
         var builder = CliHost.CreateBuilder(defaults, CliHost.Overrides([
             .. store, ("AirQino:BaseUrl", request.AirQinoUrl),
             // Without --once the services keep running and the extractor's schedule fetches every hour.

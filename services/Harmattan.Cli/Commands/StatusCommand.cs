@@ -153,10 +153,18 @@ public static class StatusCommand
                 $"  [red]clock[/]              {string.Join(" and ", ahead.Select(a => a.Item1))} {(ahead.Count > 1 ? "are" : "is")} later than this machine's now, {Instant(now)}: check this machine's clock (and the source's timestamps).");
         AnsiConsole.MarkupLineInterpolated(
             $"  {label,-18} {status.Complete} complete, {status.Incomplete} incomplete{(status.Running > 0 ? $" ({status.Running} still running)" : "")}, {status.Missing} missing (of {status.Days.DayCount}){MissingSplit(status)}");
+        if (status.NotFetchedSinceEnded is { Count: > 0 } unfinished)
+            AnsiConsole.MarkupLineInterpolated(
+                $"  [yellow]unfinished[/]         {Counted.Of(unfinished.Count, "day was", "days were")} fetched before {(unfinished.Count > 1 ? "they" : "it")} ended and not since ({Dates(unfinished)}), so {(unfinished.Count > 1 ? "they lack" : "it lacks")} the later hours: fetch {(unfinished.Count > 1 ? "them" : "it")} with `harmattan backfill --station {status.StationId} --from {unfinished[0]:yyyy-MM-dd} --to {unfinished[^1]:yyyy-MM-dd}`.");
         if (status.CutInOtherZones is { Count: > 0 } otherZones)
             AnsiConsole.MarkupLineInterpolated(
                 $"  [yellow]other zone[/]         {string.Join(", ", otherZones.Select(z => $"{Counted.Of(z.Value, "day", "days")} cut in {z.Key}"))}, not {status.Days.TimeZone.Id}: their dates are that zone's until they are fetched again in {status.Days.TimeZone.Id} (the services running with it, and `harmattan backfill --refetch` for days already stored).");
     }
+
+    /// <summary>A few dates in full, then how many more.</summary>
+    private static string Dates(IReadOnlyList<DateOnly> dates) =>
+        string.Join(", ", dates.Take(3).Select(d => d.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture))) +
+        (dates.Count > 3 ? $" and {dates.Count - 3} more" : "");
 
     private static void WriteErrorQueues(ErrorQueueReport report)
     {

@@ -1,9 +1,17 @@
+using Harmattan.Stations;
 using Harmattan.Storage;
 
 namespace Harmattan.Cli.Pipeline;
 
 /// <summary>What <c>harmattan status</c> says about one station, read from the store.</summary>
-/// <param name="Running">Of the incomplete days, those not ended when fetched (<see cref="StationDays.IsRunning"/>).</param>
+/// <param name="Running">
+/// Of the incomplete days, those not ended when fetched (<see cref="StationDays.IsRunning"/>) that the schedule still
+/// fetches again: not ended yet, or ended less than <see cref="StationStatus.RefetchDue"/> ago.
+/// </param>
+/// <param name="NotFetchedSinceEnded">
+/// Of the incomplete days, those not ended when fetched and not fetched since, though they ended more than
+/// <see cref="StationStatus.RefetchDue"/> ago (the services stopped that day, say): a backfill fetches them whole.
+/// </param>
 /// <param name="WithoutValue">
 /// Of the missing days, those stored without a value: no row at the source, or every value rejected. The others were never
 /// fetched (a backfill fetches them; these, fetched again, only if the source has rows for them since).
@@ -21,9 +29,13 @@ public sealed record StationStatus(
     int Missing,
     int Running = 0,
     IReadOnlyDictionary<string, int>? CutInOtherZones = null,
-    int WithoutValue = 0)
+    int WithoutValue = 0,
+    IReadOnlyList<DateOnly>? NotFetchedSinceEnded = null)
 {
     public const int RecentDays = 30;
+
+    /// <summary>The hourly schedule fetches a day again within the hour after it ended; the second hour leaves that run its time.</summary>
+    public static readonly TimeSpan RefetchDue = TimeSpan.FromHours(2);
 
     public string StationId => Days.StationId;
 
@@ -49,13 +61,18 @@ public sealed record StationStatus(
         var activity = await store.GetStationActivityAsync(recent.StationId, cancellationToken);
         var counts = new StoredDayCounts();
         var otherZones = new SortedDictionary<string, int>(StringComparer.Ordinal);
+        var notFetchedSinceEnded = new List<DateOnly>();
         foreach (var day in await store.GetDailyAveragesAsync(recent.StationId, recent.From, recent.To, cancellationToken))
         {
-            counts = counts.Add(day, running: recent.IsRunning(day));
+            var leftUnfinished = recent.IsRunning(day) && !DayWindows.NotEndedAt(day.Date, day.TimeZone ?? recent.TimeZone.Id, now - RefetchDue);
+            if (leftUnfinished)
+                notFetchedSinceEnded.Add(day.Date);
+            counts = counts.Add(day, running: recent.IsRunning(day) && !leftUnfinished);
             if (day.TimeZone is { } zone && !TimeZoneCheck.SameRules(zone, recent.TimeZone))
                 otherZones[zone] = otherZones.GetValueOrDefault(zone) + 1;
         }
         return new StationStatus(recent, activity, activity.DataAge(now), counts.Complete, counts.Incomplete,
-            recent.DayCount - counts.Complete - counts.Incomplete, counts.Running, otherZones, counts.MissingAtSource + counts.AllRejected);
+            recent.DayCount - counts.Complete - counts.Incomplete, counts.Running, otherZones, counts.MissingAtSource + counts.AllRejected,
+            notFetchedSinceEnded);
     }
 }

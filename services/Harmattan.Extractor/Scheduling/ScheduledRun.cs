@@ -61,6 +61,7 @@ public sealed class ScheduledRun(
                 ex.Message, lookbackDays);
             return;
         }
+        var neverFetched = 0;
         foreach (var station in stations.Value.Stations)
         {
             DateTimeOffset? fetchedUntil;
@@ -75,10 +76,17 @@ public sealed class ScheduledRun(
                     station.Id, ex.Message, lookbackDays);
                 return;
             }
+            if (fetchedUntil is null)
+                neverFetched++;
             if (FetchSchedule.FindGap(station, runAt, lookbackDays, fetchedUntil) is { } gap)
                 logger.LogWarning(
                     "Station {StationId} was fetched up to {FetchedUntil:yyyy-MM-ddTHH:mmZ}: {GapDays} day(s) from {GapFrom:yyyy-MM-dd} to {GapTo:yyyy-MM-dd} lie before the {LookbackDays}-day lookback and will not be fetched by the schedule. Fill them with: {BackfillCommand}",
                     gap.StationId, gap.FetchedUntil, gap.Days, gap.From, gap.To, lookbackDays, gap.BackfillCommand);
         }
+        // A new store, or one the services do not write (a misspelt MongoDB database reads as an empty one): no gap can be told.
+        if (neverFetched > 0 && neverFetched == stations.Value.Stations.Count)
+            logger.LogWarning(
+                "{Store} holds no fetch of any configured station made before this run: days missed before the {LookbackDays}-day lookback cannot be told. If the services have fetched before, check that this is the store they write",
+                _store.Holder, lookbackDays);
     }
 }

@@ -181,14 +181,14 @@ public sealed partial class MongoPipelineStore : IPipelineStore
             return names.Intersect([MongoSchema.DailyAverages, MongoSchema.HourlyAverages, MongoSchema.RawFetches]).Any();
         }, cancellationToken);
         if (!holdsTheStore)
-            throw new MissingStoreException(Database);
+            throw new MissingStoreException(Holder);
         await RequireKnownSchemaAsync(cancellationToken);
     }
 
     public Task RequireKnownSchemaAsync(CancellationToken cancellationToken = default) =>
         BoundedAsync($"a read of {MongoSchema.StoreInfo}", StoredKnownSchemaAsync, cancellationToken);
 
-    private string Database => $"database {DatabaseName} of {Location}";
+    public string Holder => $"database {DatabaseName} of {Location}";
 
     /// <summary>The store schema recorded in the database, refusing one newer than <see cref="SchemaVersion"/>.</summary>
     private async Task<long> StoredKnownSchemaAsync(CancellationToken cancellationToken)
@@ -196,7 +196,7 @@ public sealed partial class MongoPipelineStore : IPipelineStore
         var layout = await _database.GetCollection<BsonDocument>(MongoSchema.StoreInfo).Find(MongoCommands.LayoutDocument)
             .FirstOrDefaultAsync(cancellationToken);
         var storedSchema = MongoSchema.LayoutVersionOf(layout);
-        return storedSchema <= SchemaVersion ? storedSchema : throw new NewerStoreException(Database, storedSchema, SchemaVersion,
+        return storedSchema <= SchemaVersion ? storedSchema : throw new NewerStoreException(Holder, storedSchema, SchemaVersion,
             "a dump taken before the upgrade with mongorestore");
     }
 
@@ -488,7 +488,7 @@ public sealed partial class MongoPipelineStore : IPipelineStore
             // Its message goes on to describe the whole cluster; the first words say what timed out.
             var driverSaid = e.Message.Split(" using ")[0].TrimEnd('.');
             throw new TimeoutException(
-                $"{Location} did not answer {operation}: {driverSaid} (serverSelectionTimeoutMS of ConnectionStrings:MongoDb): {CheckTheServer}" +
+                $"{Location} did not answer {operation}: {driverSaid} (serverSelectionTimeoutMS of ConnectionStrings:MongoDb{LastConnectionFailures()}): {CheckTheServer}" +
                 ReplicaSetHint(), e);
         }
         catch (Exception e) when (e is TimeoutException || (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested))
@@ -497,7 +497,7 @@ public sealed partial class MongoPipelineStore : IPipelineStore
             // come first: the set's hint is said here too, while the driver knows no primary (a slow answer of a set
             // that has one is no reason to leave the set).
             throw new TimeoutException(
-                $"{Location} did not answer {operation} within {_operationTimeout} (Storage:MongoOperationTimeout): {CheckTheServer}" +
+                $"{Location} did not answer {operation} within {_operationTimeout} (Storage:MongoOperationTimeout{LastConnectionFailures()}): {CheckTheServer}" +
                 (KnowsPrimary() ? "" : ReplicaSetHint()), e);
         }
         catch (MongoConnectionException e)
@@ -524,6 +524,20 @@ public sealed partial class MongoPipelineStore : IPipelineStore
     /// </summary>
     private bool KnowsPrimary() =>
         _client.Cluster.Description.Servers.Any(server => server.Type == MongoDB.Driver.Core.Servers.ServerType.ReplicaSetPrimary);
+
+    /// <summary>
+    /// Why the driver's last connection to each server failed ("Connection refused", a name not resolved), which its
+    /// time-out does not say: "; the last connection to mongo1:27017 failed: Connection refused", or nothing.
+    /// </summary>
+    private string LastConnectionFailures() => string.Concat(_client.Cluster.Description.Servers
+        .Where(server => server.HeartbeatException is not null)
+        .Select(server => $"; the last connection to {Address(server.EndPoint)} failed: {server.HeartbeatException.GetBaseException().Message.TrimEnd('.')}"));
+
+    private static string Address(System.Net.EndPoint endPoint) => endPoint switch
+    {
+        System.Net.DnsEndPoint dns => $"{dns.Host}:{dns.Port}",
+        _ => endPoint.ToString() ?? "",
+    };
 
     private string ReplicaSetHint() => _replicaSet is null ? "" :
         $" The URI names replica set {_replicaSet}: the driver waits for its primary, under the host names the set gives its members; " +

@@ -1320,6 +1320,29 @@ public sealed class CliBehaviourTests : IDisposable
     }
 
     [Fact]
+    public async Task Status_names_the_days_fetched_before_they_ended_and_never_since_with_the_backfill_that_fetches_them()
+    {
+        // The services stopped in the afternoon of two days, and nothing fetched those days again.
+        var today = DateOnly.FromDateTime(DateTime.UtcNow);
+        var store = new SqlitePipelineStore($"Data Source={_cli.PathOf("harmattan.db")}");
+        await store.InitializeAsync(Ct);
+        DateOnly[] unfinished = [today.AddDays(-6), today.AddDays(-4)];
+        await store.UpsertAveragesAsync([.. unfinished.Select(day =>
+            CliStoreSeed.Day("283164601", day, 15, new DateTimeOffset(day.ToDateTime(new TimeOnly(15, 5)), TimeSpan.Zero), complete: false))], Ct);
+        store.Dispose();
+        SqliteConnection.ClearAllPools();
+
+        var (exit, output) = await _cli.InvokeAsync(["status", "--station", "283164601", "--from", $"{today.AddDays(-7):yyyy-MM-dd}",
+            "--to", $"{today.AddDays(-1):yyyy-MM-dd}", "--db", "harmattan.db", "--rabbitmq", "amqp://guest:guest@127.0.0.1:1/"]);
+
+        Assert.True(exit == 0, output);
+        // Not "still running": the hourly schedule fetches a day again within the hour after it ended.
+        Assert.Contains(" 0 complete, 2 incomplete, 5 missing (of 7)", output);
+        Assert.Contains($"unfinished         2 days were fetched before they ended and not since ({unfinished[0]:yyyy-MM-dd}, {unfinished[1]:yyyy-MM-dd}), " +
+            $"so they lack the later hours: fetch them with `harmattan backfill --station 283164601 --from {unfinished[0]:yyyy-MM-dd} --to {unfinished[1]:yyyy-MM-dd}`.", output);
+    }
+
+    [Fact]
     public async Task Status_after_a_change_of_zone_says_which_days_are_still_cut_in_the_old_one()
     {
         var (exit, output) = await _cli.InvokeAsync(["run", "--once", "--simulate", "--station", "283164601",

@@ -121,6 +121,34 @@ public sealed class FetchScheduleServiceTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task A_store_without_a_fetch_of_any_station_says_gaps_cannot_be_told_and_the_schedule_still_sends()
+    {
+        // A new store, or not the services' (a misspelt MongoDB database reads as an empty one).
+        var store = new SqlitePipelineStore($"Data Source={_path}");
+        await store.InitializeAsync(Ct);
+        var harness = await StartAsync(store);
+        var schedule = _services!.GetServices<IHostedService>().OfType<FetchScheduleService>().Single();
+        await WaitForLogAsync("Fetch schedule 5 * * * * (UTC)");
+
+        _time.Advance(TimeSpan.FromMinutes(6));
+        Assert.Equal(2, (await SentAsync(harness, 2)).Count);
+        await WaitForLogAsync("holds no fetch");
+
+        var warning = Assert.Single(_logs.Entries, e => e.Level >= LogLevel.Warning);
+        Assert.Equal($"{store.Location} holds no fetch of any configured station made before this run: days missed before the 2-day lookback " +
+            "cannot be told. If the services have fetched before, check that this is the store they write", warning.Message);
+
+        // Once one station has been fetched, the other is a station not fetched yet: nothing to say.
+        await store.ArchiveRawFetchesAsync([Fetch("283164601", fetchedAt: Start.AddMinutes(7))], Ct);
+        _time.Advance(TimeSpan.FromHours(1));
+        await SentAsync(harness, 4);
+        await Task.Delay(300, Ct);
+        Assert.Single(_logs.Entries, e => e.Level >= LogLevel.Warning);
+        await schedule.StopAsync(Ct);
+        store.Dispose();
+    }
+
+    [Fact]
     public async Task With_run_at_start_the_schedule_fetches_once_at_start_then_at_the_cron_time()
     {
         var harness = await StartAsync(store: null, runAtStart: true);
