@@ -80,12 +80,12 @@ public static class DashboardApi
         var from = to.AddDays(1 - RecentDays);
         var days = await store.GetDailyAveragesAsync(station.Id, from, to, cancellationToken);
         // Today before its first hour has ended is running, not missing.
-        var withData = days.Where(d => d.HoursCovered > 0 || d.IsRunning(station.TimeZone.Id)).ToList();
+        var withData = days.Where(d => d.HoursCovered > 0 || d.IsRunning(station.TimeZone.Id, now)).ToList();
         var complete = withData.Count(d => d.IsComplete);
         var recent = new RecentDaysSummary(from, to, complete, withData.Count - complete, RecentDays - withData.Count,
             // A day without a row, or without an hour, counts as 0 %.
             withData.Sum(d => d.Completeness) / RecentDays,
-            withData.Count(d => d.IsRunning(station.TimeZone.Id)));
+            withData.Count(d => d.IsRunning(station.TimeZone.Id, now)));
         return new StationSummary(station.Id, station.Name, station.TimeZone.Id, activity.LastReadingHour, activity.LastFetchedAt,
             activity.DataAge(now) is { } age ? (long)age.TotalSeconds : null, recent);
     }
@@ -117,11 +117,11 @@ public static class DashboardApi
         var days = await store.GetDailyAveragesAsync(id, first, last, cancellationToken);
         return Results.Ok(new DailyResponse(id, station.Name, station.TimeZone.Id, first, last,
             QuantityNames.InDisplayOrder(days.SelectMany(d => d.Quantities.Keys)),
-            days.Select(day => DayRow.From(day, station.TimeZone)).ToList()));
+            days.Select(day => DayRow.From(day, station.TimeZone, time.GetUtcNow())).ToList()));
     }
 
     private static async Task<IResult> GetHourlyAsync(string id, string? date, StationDirectory stations, IPipelineStore store,
-        CancellationToken cancellationToken)
+        TimeProvider time, CancellationToken cancellationToken)
     {
         if (await stations.FindAsync(id, cancellationToken) is not { } station)
             return UnknownStation(id);
@@ -135,7 +135,7 @@ public static class DashboardApi
         var end = DayWindows.StartOfDay(day.AddDays(1), zone);
         var hours = await store.GetHourlyAveragesAsync(id, start, end, cancellationToken);
         return Results.Ok(new HourlyResponse(id, station.Name, zone.Id, day, start, DayWindows.HourStartsIn(start, end),
-            daily is null ? null : DayRow.From(daily, station.TimeZone),
+            daily is null ? null : DayRow.From(daily, station.TimeZone, time.GetUtcNow()),
             QuantityNames.InDisplayOrder(hours.SelectMany(h => h.Quantities.Keys)),
             hours.Select(h => new HourRow(TimeZoneInfo.ConvertTime(h.Hour, zone), QuantityNumbers.Of(h.Quantities))).ToList()));
     }
@@ -172,20 +172,20 @@ public sealed record StationSummary(string Id, string? Name, string TimeZone, Da
     long? DataAgeSeconds, RecentDaysSummary Last30Days);
 
 /// <param name="Completeness">The mean of the days' completeness, a day without data counting 0.</param>
-/// <param name="Running">Of the incomplete days, those not ended when fetched (<see cref="StoredDailyAverage.IsRunning"/>).</param>
+/// <param name="Running">Of the incomplete days, those not ended when fetched that the schedule still fetches again (<see cref="StoredDailyAverage.IsRunning(string?, DateTimeOffset)"/>).</param>
 public sealed record RecentDaysSummary(DateOnly From, DateOnly To, int Complete, int Incomplete, int Missing, double Completeness, int Running);
 
 public sealed record DailyResponse(string StationId, string? Name, string TimeZone, DateOnly From, DateOnly To,
     IReadOnlyList<string> Quantities, IReadOnlyList<DayRow> Days);
 
 /// <param name="TimeZone">The zone the day was cut in; null where the store does not know it (docs/stored-data.md).</param>
-/// <param name="IsRunning">Not complete, and the day had not ended when it was fetched: which says nothing of its data yet (<see cref="StoredDailyAverage.IsRunning"/>).</param>
+/// <param name="IsRunning">Not complete, and the day had not ended when it was fetched, and the schedule still fetches it again: which says nothing of its data yet (<see cref="StoredDailyAverage.IsRunning(string?, DateTimeOffset)"/>).</param>
 public sealed record DayRow(DateOnly Date, string? TimeZone, int HoursCovered, int HoursInDay, double Completeness, bool IsComplete,
     bool IsRunning, IReadOnlyDictionary<string, QuantityNumbers> Quantities)
 {
     /// <param name="stationZone">The zone of a day that records none, as its hours are shown: the station's.</param>
-    public static DayRow From(StoredDailyAverage day, TimeZoneInfo stationZone) =>
-        new(day.Date, day.TimeZone, day.HoursCovered, day.HoursInDay, day.Completeness, day.IsComplete, day.IsRunning(stationZone.Id),
+    public static DayRow From(StoredDailyAverage day, TimeZoneInfo stationZone, DateTimeOffset now) =>
+        new(day.Date, day.TimeZone, day.HoursCovered, day.HoursInDay, day.Completeness, day.IsComplete, day.IsRunning(stationZone.Id, now),
             QuantityNumbers.Of(day.Quantities));
 }
 

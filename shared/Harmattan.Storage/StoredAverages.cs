@@ -45,6 +45,23 @@ public record StoredDailyAverage
     /// </summary>
     public bool IsRunning(string? zoneWhenUnknown = null) =>
         !IsComplete && DayWindows.NotEndedAt(Date, TimeZone ?? zoneWhenUnknown, SourceFetchedAt);
+
+    /// <summary>
+    /// The hourly schedule fetches a day again within the hour after it ended; the second hour leaves that run its time.
+    /// A day not fetched again by then was left unfinished (the services stopped that day, say).
+    /// </summary>
+    public static readonly TimeSpan RefetchDue = TimeSpan.FromHours(2);
+
+    /// <summary>
+    /// <see cref="IsRunning(string?)"/> still at <paramref name="now"/>: not ended yet, or ended less than
+    /// <see cref="RefetchDue"/> ago. Otherwise it was fetched before it ended and not since.
+    /// </summary>
+    public bool IsRunning(string? zoneWhenUnknown, DateTimeOffset now) =>
+        IsRunning(zoneWhenUnknown) && DayWindows.NotEndedAt(Date, TimeZone ?? zoneWhenUnknown, now - RefetchDue);
+
+    /// <summary>Fetched before it ended, and not since though it ended more than <see cref="RefetchDue"/> before <paramref name="now"/>.</summary>
+    public bool IsLeftUnfinished(string? zoneWhenUnknown, DateTimeOffset now) =>
+        IsRunning(zoneWhenUnknown) && !IsRunning(zoneWhenUnknown, now);
 }
 
 public record StoredHourlyAverage

@@ -81,7 +81,8 @@ public static class ExportCommand
             var present = DailyAveragesCsv.QuantitiesPresent(days);
             var quantities = named ?? present;
             var unrecorded = await UnrecordedZoneAsync(store, stationId, days, configured, cancellationToken);
-            Func<TextWriter, Task> write = writer => DailyAveragesCsv.WriteAsync(writer, days, quantities, cancellationToken, unrecorded.Id);
+            var now = host.Services.GetRequiredService<TimeProvider>().GetUtcNow();
+            Func<TextWriter, Task> write = writer => DailyAveragesCsv.WriteAsync(writer, days, quantities, now, cancellationToken, unrecorded.Id);
             var written = Counted.Of(days.Count, "day", "days");
             if (result.GetValue(hourly))
             {

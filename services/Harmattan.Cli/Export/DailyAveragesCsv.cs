@@ -10,13 +10,14 @@ namespace Harmattan.Cli.Export;
 /// </summary>
 public static class DailyAveragesCsv
 {
-    public static Task WriteAsync(TextWriter writer, IReadOnlyList<StoredDailyAverage> days, CancellationToken cancellationToken = default) =>
-        WriteAsync(writer, days, QuantitiesPresent(days), cancellationToken);
+    /// <param name="now">The time of the export, for <c>is_running</c>: a day fetched before it ended and not since is no longer running.</param>
+    public static Task WriteAsync(TextWriter writer, IReadOnlyList<StoredDailyAverage> days, DateTimeOffset now, CancellationToken cancellationToken = default) =>
+        WriteAsync(writer, days, QuantitiesPresent(days), now, cancellationToken);
 
     /// <param name="quantities">The quantities to write the columns of, in this order, whether or not the days hold them.</param>
     /// <param name="zoneWhenUnknown">The zone a day that records none was cut in (UTC when null), for <c>is_running</c>.</param>
     public static async Task WriteAsync(TextWriter writer, IReadOnlyList<StoredDailyAverage> days, IReadOnlyList<string> quantities,
-        CancellationToken cancellationToken = default, string? zoneWhenUnknown = null)
+        DateTimeOffset now, CancellationToken cancellationToken = default, string? zoneWhenUnknown = null)
     {
         var header = new List<string> { "station_id", "date", "time_zone" };
         foreach (var q in quantities)
@@ -41,7 +42,7 @@ public static class DailyAveragesCsv
             cells.Add(day.HoursCovered.ToString(CultureInfo.InvariantCulture));
             cells.Add(Number(day.Completeness));
             cells.Add(day.IsComplete ? "true" : "false");
-            cells.Add(day.IsRunning(zoneWhenUnknown) ? "true" : "false");
+            cells.Add(day.IsRunning(zoneWhenUnknown, now) ? "true" : "false");
             await CsvRow.WriteAsync(writer, cells, cancellationToken);
         }
     }

@@ -1,16 +1,14 @@
-using Harmattan.Stations;
 using Harmattan.Storage;
 
 namespace Harmattan.Cli.Pipeline;
 
 /// <summary>What <c>harmattan status</c> says about one station, read from the store.</summary>
 /// <param name="Running">
-/// Of the incomplete days, those not ended when fetched (<see cref="StationDays.IsRunning"/>) that the schedule still
-/// fetches again: not ended yet, or ended less than <see cref="StationStatus.RefetchDue"/> ago.
+/// Of the incomplete days, those not ended when fetched that the schedule still fetches again
+/// (<see cref="StoredDailyAverage.IsRunning(string?, DateTimeOffset)"/>).
 /// </param>
 /// <param name="NotFetchedSinceEnded">
-/// Of the incomplete days, those not ended when fetched and not fetched since, though they ended more than
-/// <see cref="StationStatus.RefetchDue"/> ago (the services stopped that day, say): a backfill fetches them whole.
+/// Of the incomplete days, those left unfinished (<see cref="StoredDailyAverage.IsLeftUnfinished"/>): a backfill fetches them whole.
 /// </param>
 /// <param name="WithoutValue">
 /// Of the missing days, those stored without a value: no row at the source, or every value rejected. The others were never
@@ -33,9 +31,6 @@ public sealed record StationStatus(
     IReadOnlyList<DateOnly>? NotFetchedSinceEnded = null)
 {
     public const int RecentDays = 30;
-
-    /// <summary>The hourly schedule fetches a day again within the hour after it ended; the second hour leaves that run its time.</summary>
-    public static readonly TimeSpan RefetchDue = TimeSpan.FromHours(2);
 
     public string StationId => Days.StationId;
 
@@ -64,10 +59,9 @@ public sealed record StationStatus(
         var notFetchedSinceEnded = new List<DateOnly>();
         foreach (var day in await store.GetDailyAveragesAsync(recent.StationId, recent.From, recent.To, cancellationToken))
         {
-            var leftUnfinished = recent.IsRunning(day) && !DayWindows.NotEndedAt(day.Date, day.TimeZone ?? recent.TimeZone.Id, now - RefetchDue);
-            if (leftUnfinished)
+            if (day.IsLeftUnfinished(recent.TimeZone.Id, now))
                 notFetchedSinceEnded.Add(day.Date);
-            counts = counts.Add(day, running: recent.IsRunning(day) && !leftUnfinished);
+            counts = counts.Add(day, running: day.IsRunning(recent.TimeZone.Id, now));
             if (day.TimeZone is { } zone && !TimeZoneCheck.SameRules(zone, recent.TimeZone))
                 otherZones[zone] = otherZones.GetValueOrDefault(zone) + 1;
         }

@@ -150,7 +150,7 @@ public sealed partial class OperationsOverRabbitMqTests(OperationsFixture fixtur
     private static async Task<string> CsvAsync(IReadOnlyList<StoredDailyAverage> days)
     {
         await using var writer = new StringWriter();
-        await DailyAveragesCsv.WriteAsync(writer, days, Ct);
+        await DailyAveragesCsv.WriteAsync(writer, days, DateTimeOffset.UtcNow, Ct);
         return writer.ToString();
     }
 

@@ -16,7 +16,7 @@ public class DailyAveragesCsvTests
             Day(new DateOnly(2023, 1, 1), 18,
                 ("wind_speed", new QuantityStats { Mean = 2, Min = 1, Max = 3, Count = 18, Rejected = 0 }),
                 ("co", new QuantityStats { Mean = 0.1 + 0.2, Min = -0.5, Max = 1, Count = 18, Rejected = 2 })),
-        ], TestContext.Current.CancellationToken);
+        ], DateTimeOffset.UtcNow, TestContext.Current.CancellationToken);
 
         Assert.Equal(
             "station_id,date,time_zone,co_mean,co_min,co_max,co_count,co_rejected,pm2_5_mean,pm2_5_min,pm2_5_max,pm2_5_count,pm2_5_rejected," +
@@ -30,7 +30,7 @@ public class DailyAveragesCsvTests
     public async Task A_day_with_no_data_at_the_source_is_a_row_with_zero_hours()
     {
         var writer = new StringWriter();
-        await DailyAveragesCsv.WriteAsync(writer, [Day(new DateOnly(2023, 1, 3), 0)], TestContext.Current.CancellationToken);
+        await DailyAveragesCsv.WriteAsync(writer, [Day(new DateOnly(2023, 1, 3), 0)], DateTimeOffset.UtcNow, TestContext.Current.CancellationToken);
 
         Assert.Equal("station_id,date,time_zone,hours_covered,completeness,is_complete,is_running\n283164601,2023-01-03,Europe/Paris,0,0,false,false\n", writer.ToString());
     }
@@ -42,13 +42,14 @@ public class DailyAveragesCsvTests
         var day = new DateOnly(2023, 7, 1);
         // 23:30 UTC on July 1st: the day has ended in Paris (UTC+2), not in UTC.
         var lateEvening = new DateTimeOffset(2023, 7, 1, 23, 30, 0, TimeSpan.Zero);
-        await DailyAveragesCsv.WriteAsync(writer,
+        IReadOnlyList<StoredDailyAverage> days =
         [
             Day(day, 12) with { SourceFetchedAt = lateEvening, StationId = "paris" },
             Day(day, 12) with { SourceFetchedAt = lateEvening, StationId = "utc", TimeZone = "UTC" },
             // Complete already: running says only why an incomplete day is incomplete, as harmattan status counts it.
             Day(day, 20) with { SourceFetchedAt = lateEvening, StationId = "utc-complete", TimeZone = "UTC" },
-        ], TestContext.Current.CancellationToken);
+        ];
+        await DailyAveragesCsv.WriteAsync(writer, days, now: lateEvening.AddMinutes(10), TestContext.Current.CancellationToken);
 
         Assert.Equal(
             "station_id,date,time_zone,hours_covered,completeness,is_complete,is_running\n" +
@@ -56,6 +57,11 @@ public class DailyAveragesCsvTests
             "utc,2023-07-01,UTC,12,0.5,false,true\n" +
             "utc-complete,2023-07-01,UTC,20,0.8333333333333334,true,false\n",
             writer.ToString());
+
+        // Exported two and a half hours after the UTC day ended, and not fetched since: left unfinished, no longer running.
+        writer = new StringWriter();
+        await DailyAveragesCsv.WriteAsync(writer, days, now: lateEvening.AddHours(3), TestContext.Current.CancellationToken);
+        Assert.Contains("\nutc,2023-07-01,UTC,12,0.5,false,false\n", writer.ToString());
     }
 
     [Fact]
@@ -71,7 +77,7 @@ public class DailyAveragesCsvTests
                 with { TimeZone = "=HYPERLINK(\"http://evil.example/\",\"x\")", StationId = "+cmd" },
             Day(new DateOnly(2023, 1, 2), 24) with { TimeZone = "-2+3", StationId = "\tline\nbreak" },
             Day(new DateOnly(2023, 1, 3), 24) with { TimeZone = "\r@x" },
-        ], TestContext.Current.CancellationToken);
+        ], DateTimeOffset.UtcNow, TestContext.Current.CancellationToken);
 
         Assert.Equal(
             "station_id,date,time_zone,\"'=1+2,x_mean\",\"'=1+2,x_min\",\"'=1+2,x_max\",\"'=1+2,x_count\",\"'=1+2,x_rejected\"," +
@@ -89,7 +95,7 @@ public class DailyAveragesCsvTests
         // As Console.Out and a StreamWriter write lines on Windows.
         var writer = new StringWriter { NewLine = "\r\n" };
         await DailyAveragesCsv.WriteAsync(writer, [Day(new DateOnly(2023, 1, 3), 0), Day(new DateOnly(2023, 1, 4), 0)],
-            TestContext.Current.CancellationToken);
+            DateTimeOffset.UtcNow, TestContext.Current.CancellationToken);
 
         Assert.Equal(
             "station_id,date,time_zone,hours_covered,completeness,is_complete,is_running\n" +

@@ -77,7 +77,7 @@ public abstract class DashboardApiContract : IAsyncLifetime
         var to = FirstDay.AddDays(StoredDays - 1);
         using var json = await GetJsonAsync($"api/stations/{Smart188}/daily?from={from:yyyy-MM-dd}&to={to:yyyy-MM-dd}");
         var csv = new StringWriter(CultureInfo.InvariantCulture);
-        await DailyAveragesCsv.WriteAsync(csv, await _store.GetDailyAveragesAsync(Smart188, from, to, Ct), Ct);
+        await DailyAveragesCsv.WriteAsync(csv, await _store.GetDailyAveragesAsync(Smart188, from, to, Ct), Now, Ct);
 
         var lines = csv.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
         var header = lines[0].Split(',');
@@ -146,6 +146,24 @@ public abstract class DashboardApiContract : IAsyncLifetime
         using var stations = await GetJsonAsync("api/stations");
         var recent = stations.RootElement.GetProperty("stations")[0].GetProperty("last30Days");
         Assert.Equal((2, 1), (recent.GetProperty("incomplete").GetInt32(), recent.GetProperty("running").GetInt32()));
+    }
+
+    [Fact]
+    public async Task A_day_fetched_before_it_ended_and_never_since_is_no_longer_running()
+    {
+        // The services stopped in that day's afternoon, and nothing fetched it again.
+        var day = new DateOnly(2023, 5, 25);
+        await _store.UpsertAveragesAsync([Builders.Averages(Smart188, day, hoursCovered: 15,
+            fetchedAt: Builders.Midnight(day).AddHours(15).AddMinutes(5), isComplete: false)], Ct);
+
+        using var daily = await GetJsonAsync($"api/stations/{Smart188}/daily?from={day:yyyy-MM-dd}&to={day:yyyy-MM-dd}");
+        using var hourly = await GetJsonAsync($"api/stations/{Smart188}/hourly?date={day:yyyy-MM-dd}");
+        using var stations = await GetJsonAsync("api/stations");
+
+        Assert.False(daily.RootElement.GetProperty("days")[0].GetProperty("isRunning").GetBoolean());
+        Assert.False(hourly.RootElement.GetProperty("day").GetProperty("isRunning").GetBoolean());
+        var recent = stations.RootElement.GetProperty("stations")[0].GetProperty("last30Days");
+        Assert.Equal((2, 0), (recent.GetProperty("incomplete").GetInt32(), recent.GetProperty("running").GetInt32()));
     }
 
     [Fact]

@@ -120,7 +120,7 @@ public sealed class ArchiveRetentionYearTests : IDisposable
         var days = await store.GetDailyAveragesAsync(stationId, DateOnly.MinValue, DateOnly.MaxValue, Ct);
         var text = new StringBuilder();
         await using (var writer = new StringWriter(text))
-            await DailyAveragesCsv.WriteAsync(writer, days, Ct);
+            await DailyAveragesCsv.WriteAsync(writer, days, DateTimeOffset.UtcNow, Ct);
         return text.ToString();
     }
 
