@@ -1,6 +1,7 @@
 using Harmattan.Contracts;
 using Harmattan.Stations;
 using MassTransit;
+using Microsoft.Extensions.Options;
 
 namespace Harmattan.Extractor;
 
@@ -8,7 +9,8 @@ namespace Harmattan.Extractor;
 /// Fetches one station's window from AirQino once and publishes it as <see cref="RawReadingsFetched"/> chunks of at
 /// most <see cref="DayWindows.MaxDaysPerFetch"/> whole local days, so the transformer always sees whole days.
 /// </summary>
-public sealed class FetchStationWindowConsumer(AirQinoClient airQino, TimeProvider time, ILogger<FetchStationWindowConsumer> logger)
+public sealed class FetchStationWindowConsumer(AirQinoClient airQino, TimeProvider time, IOptions<StationsOptions> stations,
+    ILogger<FetchStationWindowConsumer> logger)
     : IConsumer<FetchStationWindow>
 {
     public async Task Consume(ConsumeContext<FetchStationWindow> context)
@@ -21,6 +23,8 @@ public sealed class FetchStationWindowConsumer(AirQinoClient airQino, TimeProvid
         if (!StationsOptions.TryFindTimeZone(command.TimeZone, out var zone))
             throw new ArgumentException(
                 $"FetchStationWindow for station {command.StationId} names an unknown time zone '{command.TimeZone}': use an IANA id such as UTC or Africa/Abidjan.");
+
+        WarnOfAnotherZone(command, zone);
 
         // When it was asked for, not when the answer came: a day whose answer arrives after its last hour ended was asked
         // for before, and may lack that hour.
@@ -75,5 +79,20 @@ public sealed class FetchStationWindowConsumer(AirQinoClient airQino, TimeProvid
             "{RowsInWindow} in window, {RowsSkipped} skipped; published {Chunks} chunks as fetches {FetchIds} (command {MessageId})",
             command.StationId, command.WindowStart, command.WindowEnd, command.RequestedBy, fetch.RowsReceived,
             fetch.RowsInWindow, fetch.RowsUnparseable, messages.Count, messages.Select(m => m.FetchId).ToArray(), context.MessageId);
+    }
+
+    /// <summary>
+    /// The days are cut in the command's zone, which is right for a command of the services' own configuration. One sent
+    /// with another (a trigger or backfill run with old settings, or queued before a change of zone) replaces the days of
+    /// the same dates cut the other way, and hours near midnight end up in two days or in none.
+    /// </summary>
+    private void WarnOfAnotherZone(FetchStationWindow command, TimeZoneInfo commandZone)
+    {
+        if (stations.Value.Stations.FirstOrDefault(station => station.Id == command.StationId) is { } configured
+            && StationsOptions.TryFindTimeZone(configured.TimeZone, out var configuredZone)
+            && !TimeZoneRules.SameRules(commandZone.Id, configuredZone))
+            logger.LogWarning(
+                "FetchStationWindow for station {StationId} (requested by {RequestedBy}) cuts its days in {CommandTimeZone}, but this extractor's Stations:N:TimeZone for it is {ConfiguredTimeZone}: the days stored replace those of the same dates cut in the configured zone. Give what sent it (a harmattan trigger or backfill, a CronJob) the services' station configuration; a command sent before a change of zone is fetched as it was sent",
+                command.StationId, command.RequestedBy, commandZone.Id, configuredZone.Id);
     }
 }

@@ -55,7 +55,8 @@ public static class TriggerCommand
         {
             var time = host.Services.GetRequiredService<TimeProvider>();
             var runAt = time.GetUtcNow();
-            var plan = await host.Services.GetRequiredService<ScheduledRun>().RunAsync(runAt, cancellationToken);
+            var scheduledRun = host.Services.GetRequiredService<ScheduledRun>();
+            var plan = await scheduledRun.RunAsync(runAt, cancellationToken);
             AnsiConsole.MarkupLineInterpolated(
                 $"Sent {plan.Count} scheduled fetch command(s) for run hour {FetchSchedule.RunHour(runAt):yyyy-MM-ddTHH:mmZ} to RabbitMQ {RabbitMqAddress.Describe(broker)}:");
             foreach (var fetch in plan)
@@ -64,6 +65,8 @@ public static class TriggerCommand
                 AnsiConsole.MarkupLineInterpolated(
                     $"    days {DayRange.Format(fetch.Command.WindowStart, fetch.Command.WindowEnd, fetch.Command.TimeZone)} ({fetch.Command.TimeZone})");
             }
+            if (scheduledRun.StoreAnswered)
+                await WarnOfOtherZonesAsync(host.Services.GetRequiredService<IPipelineStore>(), plan, runAt, cancellationToken);
             // Still exit 0: the commands wait in the queues for a service being restarted or rolled out.
             await PipelineConsumers.WarnWithoutConsumersAsync(broker, "harmattan trigger", PipelineConsumers.OfFetches, cancellationToken);
             return 0;
@@ -71,6 +74,25 @@ public static class TriggerCommand
         finally
         {
             await host.StopAsync(CancellationToken.None);
+        }
+    }
+
+    /// <summary>
+    /// A CronJob left with the settings of before a change of zone cuts the last days the old way every hour: said as
+    /// backfill says it. The store is only read for warnings here: a read failing now, just after the gap check's, is left unsaid.
+    /// </summary>
+    private static async Task WarnOfOtherZonesAsync(IPipelineStore store, IReadOnlyList<ScheduledFetch> plan, DateTimeOffset runAt,
+        CancellationToken cancellationToken)
+    {
+        var asked = plan.Select(fetch => new StationDays(fetch.Command.StationId, TimeZoneInfo.FindSystemTimeZoneById(fetch.Command.TimeZone),
+            default, default));
+        try
+        {
+            await TimeZoneCheck.WarnOfOtherZonesAsync(store, asked, offerRefetch: false, cancellationToken, fetchedBefore: runAt);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            AnsiConsole.MarkupLineInterpolated($"The check of the zone the stations were last fetched in is skipped: {e.Message}");
         }
     }
 }

@@ -1,4 +1,5 @@
 using Harmattan.Contracts;
+using Harmattan.Stations;
 using Harmattan.Storage;
 
 namespace Harmattan.Cli.Pipeline;
@@ -49,9 +50,9 @@ public sealed class BackfillPlan
             // Only where the services cut the station's days in this command's zone: a command run without their station
             // configuration (warned of by TimeZoneCheck) must not replace every stored day with days cut in its own zone.
             if (final.Count > 0 && (await store.GetStationActivityAsync(station.StationId, cancellationToken)).LastFetchTimeZone is { } inUse
-                && TimeZoneCheck.SameRules(inUse, station.TimeZone))
+                && TimeZoneRules.SameRules(inUse, station.TimeZone))
             {
-                bool CutInOtherZone(StoredDailyAverage day) => day.TimeZone is { } zone && !TimeZoneCheck.SameRules(zone, station.TimeZone);
+                bool CutInOtherZone(StoredDailyAverage day) => day.TimeZone is { } zone && !TimeZoneRules.SameRules(zone, station.TimeZone);
                 cutInOtherZone += final.Count(CutInOtherZone);
                 final = [.. final.Where(day => !CutInOtherZone(day))];
             }

@@ -1,3 +1,4 @@
+using Harmattan.Stations;
 using Harmattan.Storage;
 
 namespace Harmattan.Cli.Pipeline;
@@ -62,7 +63,7 @@ public sealed record StationStatus(
             if (day.IsLeftUnfinished(recent.TimeZone.Id, now))
                 notFetchedSinceEnded.Add(day.Date);
             counts = counts.Add(day, running: day.IsRunning(recent.TimeZone.Id, now));
-            if (day.TimeZone is { } zone && !TimeZoneCheck.SameRules(zone, recent.TimeZone))
+            if (day.TimeZone is { } zone && !TimeZoneRules.SameRules(zone, recent.TimeZone))
                 otherZones[zone] = otherZones.GetValueOrDefault(zone) + 1;
         }
         return new StationStatus(recent, activity, activity.DataAge(now), counts.Complete, counts.Incomplete,

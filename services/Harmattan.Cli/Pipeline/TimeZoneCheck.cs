@@ -1,4 +1,4 @@
-using System.Collections.Concurrent;
+using Harmattan.Stations;
 using Harmattan.Storage;
 using Spectre.Console;
 
@@ -14,15 +14,17 @@ public static class TimeZoneCheck
     /// <param name="offerRefetch">
     /// Say that <c>--refetch</c> cuts the days already stored again: a backfill counts them as done, in whichever zone.
     /// </param>
+    /// <param name="fetchedBefore">Only fetches made before it count: a command that sent before it checks must not see its own.</param>
     public static async Task WarnOfOtherZonesAsync(IPipelineStore store, IEnumerable<StationDays> asked, bool offerRefetch,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken, DateTimeOffset? fetchedBefore = null)
     {
         foreach (var station in asked)
         {
-            var fetches = await store.GetArchivedFetchesAsync(station.StationId, cancellationToken);
-            if (fetches.Count > 0 && fetches.MaxBy(fetch => fetch.FetchedAt).TimeZone is var zone && !SameRules(zone, station.TimeZone))
+            var fetches = (await store.GetArchivedFetchesAsync(station.StationId, cancellationToken))
+                .Where(fetch => fetchedBefore is not { } before || fetch.FetchedAt < before).ToList();
+            if (fetches.Count > 0 && fetches.MaxBy(fetch => fetch.FetchedAt).TimeZone is var zone && !TimeZoneRules.SameRules(zone, station.TimeZone))
                 AnsiConsole.MarkupLineInterpolated(
-                    $"[yellow]Warning:[/] station {station.StationId} was last fetched with its days cut in {zone}; this command cuts them in {station.TimeZone.Id} (Stations:N:TimeZone), and the days it stores replace those of the same dates. Give the command the services' station configuration; if {station.TimeZone.Id} is the station's new zone, restart the services with it{(offerRefetch ? $", and add --refetch to cut the days already stored again in {station.TimeZone.Id}" : "")}.");
+                    $"[yellow]Warning:[/] station {station.StationId} was last fetched with its days cut in {zone}; this command cuts them in {station.TimeZone.Id} (Stations:N:TimeZone), and the days it stores replace those of the same dates. Give the command the services' station configuration; if {station.TimeZone.Id} is the station's new zone, restart the services with it{(offerRefetch ? $", and add --refetch to cut the days already stored again in {station.TimeZone.Id}" : "")}. If the services run with {station.TimeZone.Id} already, commands sent with {zone} (queued before the change, or from a trigger or CronJob with the old settings) were fetched since: the extractor's log names each.");
         }
     }
 
@@ -44,21 +46,4 @@ public static class TimeZoneCheck
         AnsiConsole.MarkupLineInterpolated(
             $"[yellow]Warning:[/] {stations} {string.Join(", ", unknown)} {are} not among this command's stations (Stations:N:Id) and not fetched yet, so {their} days are cut in UTC. If the services fetch {(unknown.Count == 1 ? "it" : "them")} in another time zone, give this command their station configuration.");
     }
-
-    /// <summary>
-    /// The zone named <paramref name="zone"/> cuts days as <paramref name="expected"/> does: the same id, an alias of it, or
-    /// a zone whose rules differ only before 1970, long before any reading (Africa/Abidjan kept its local mean time until
-    /// 1912, and has been UTC since).
-    /// </summary>
-    public static bool SameRules(string zone, TimeZoneInfo expected) =>
-        zone == expected.Id || SameRulesCache.GetOrAdd((zone, expected.Id), _ =>
-            StationsOptions.TryFindTimeZone(zone, out var found)
-            && (found.HasSameRules(expected) || (found.BaseUtcOffset == expected.BaseUtcOffset
-                                                 && RulesSince1970(found).SequenceEqual(RulesSince1970(expected)))));
-
-    /// <summary>Asked for each stored day of a range; the rules of a zone do not change while the process runs.</summary>
-    private static readonly ConcurrentDictionary<(string Zone, string Expected), bool> SameRulesCache = new();
-
-    private static IEnumerable<TimeZoneInfo.AdjustmentRule> RulesSince1970(TimeZoneInfo zone) =>
-        zone.GetAdjustmentRules().Where(rule => rule.DateEnd >= new DateTime(1970, 1, 1));
 }

@@ -22,6 +22,9 @@ public sealed class ScheduledRun(
 
     public bool HasStore => _store is not null;
 
+    /// <summary>The last run's gap check read the store: a caller that reads it again afterwards will not wait on a store that is down.</summary>
+    public bool StoreAnswered { get; private set; }
+
     public async Task<IReadOnlyList<ScheduledFetch>> RunAsync(DateTimeOffset runAt, CancellationToken cancellationToken)
     {
         var lookbackDays = schedule.Value.LookbackDays;
@@ -42,6 +45,7 @@ public sealed class ScheduledRun(
 
     private async Task WarnAboutGapsAsync(DateTimeOffset runAt, int lookbackDays, CancellationToken cancellationToken)
     {
+        StoreAnswered = false;
         if (_store is null)
             return;
         try
@@ -83,6 +87,7 @@ public sealed class ScheduledRun(
                     "Station {StationId} was fetched up to {FetchedUntil:yyyy-MM-ddTHH:mmZ}: {GapDays} day(s) from {GapFrom:yyyy-MM-dd} to {GapTo:yyyy-MM-dd} lie before the {LookbackDays}-day lookback and will not be fetched by the schedule. Fill them with: {BackfillCommand}",
                     gap.StationId, gap.FetchedUntil, gap.Days, gap.From, gap.To, lookbackDays, gap.BackfillCommand);
         }
+        StoreAnswered = true;
         // A new store, or one the services do not write (a misspelt MongoDB database reads as an empty one): no gap can be told.
         if (neverFetched > 0 && neverFetched == stations.Value.Stations.Count)
             logger.LogWarning(

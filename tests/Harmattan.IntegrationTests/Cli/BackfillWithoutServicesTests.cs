@@ -97,6 +97,24 @@ public sealed class BackfillWithoutServicesTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_trigger_configured_with_another_zone_than_the_station_was_last_fetched_in_warns_and_still_sends()
+    {
+        // The services moved station 283164601 to Asia/Kolkata; a CronJob still runs with the old settings (UTC).
+        using (var store = new SqlitePipelineStore($"Data Source={DbPath}"))
+            await store.ArchiveRawFetchesAsync([Builders.RawFetch("283164601", new DateTimeOffset(DateTime.UtcNow.Date.AddDays(-1), TimeSpan.Zero), days: 2,
+                fetchedAt: DateTimeOffset.UtcNow.AddHours(-1), timeZone: "Asia/Kolkata")], TestContext.Current.CancellationToken);
+        await using var cli = ServiceProcess.StartCli(["trigger", "--db", DbPath],
+            new Dictionary<string, string> { ["ConnectionStrings__RabbitMq"] = _vhost!.ConnectionString });
+        var exit = await cli.WaitForExitAsync(TimeSpan.FromMinutes(1));
+
+        Assert.True(exit == 0, cli.Output);
+        Assert.Contains("Sent 2 scheduled fetch command(s)", cli.Output);
+        Assert.Contains("Warning: station 283164601 was last fetched with its days cut in Asia/Kolkata; this command cuts them in UTC (Stations:N:TimeZone)",
+            cli.Output);
+        Assert.DoesNotContain("station 283181971 was last fetched", cli.Output);
+    }
+
+    [Fact]
     public async Task A_replay_of_a_range_without_any_archived_fetch_fails_saying_so()
     {
         await using var cli = ServiceProcess.StartCli(["replay", "--from", "2023-11-01", "--to", "2023-11-02", "--db", DbPath],

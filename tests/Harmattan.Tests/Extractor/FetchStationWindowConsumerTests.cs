@@ -255,6 +255,42 @@ public class FetchStationWindowConsumerTests
     }
 
     [Theory]
+    [InlineData("Asia/Kolkata", true)]
+    [InlineData("UTC", false)]
+    public async Task A_command_cutting_days_in_another_zone_than_the_extractors_for_that_station_is_fetched_and_named_in_a_warning(
+        string configuredZone, bool warns)
+    {
+        await using var simulator = await StartSimulator(seed: 6);
+        var settings = ExtractorTestServices.Settings(simulator.BaseUrl);
+        settings["Stations:0:Id"] = Station;
+        settings["Stations:0:TimeZone"] = configuredZone;
+        var logs = new LogCapture();
+        await using var services = ExtractorTestServices.Build(settings, s =>
+        {
+            s.AddSingleton<TimeProvider>(new FakeTimeProvider(FetchTime));
+            s.AddSingleton<ILoggerFactory>(LoggerFactory.Create(b => b.AddProvider(logs)));
+            s.AddSingleton(typeof(ILogger<>), typeof(Logger<>));
+            s.AddHarmattanTestHarness(x => x.AddConsumer<FetchStationWindowConsumer, FetchStationWindowConsumerDefinition>());
+        });
+        var harness = services.GetRequiredService<ITestHarness>();
+        await harness.Start();
+        var start = new DateTimeOffset(2023, 12, 1, 0, 0, 0, TimeSpan.Zero);
+
+        // Sent by a trigger still configured with the zone before a change (Africa/Abidjan, which cuts days as UTC does).
+        await harness.Bus.Publish(Command(start, start.AddDays(1)) with { RequestedBy = "schedule" }, Ct);
+
+        Assert.True(await harness.Published.Any<RawReadingsFetched>(Ct));
+        var warnings = logs.Entries.Where(e => e.Level == LogLevel.Warning && e.Message.Contains("Stations:N:TimeZone")).ToList();
+        if (warns)
+            Assert.StartsWith($"FetchStationWindow for station {Station} (requested by schedule) cuts its days in Africa/Abidjan, but this extractor's " +
+                "Stations:N:TimeZone for it is Asia/Kolkata: the days stored replace those of the same dates cut in the configured zone.",
+                Assert.Single(warnings).Message);
+        else
+            Assert.Empty(warnings);
+        await harness.Stop(Ct);
+    }
+
+    [Theory]
     [InlineData("../admin", 0, "not a valid station id")]
     [InlineData("777000777", -1, "empty window")]
     public async Task A_bad_command_faults_without_calling_the_api(string stationId, int days, string reason)
