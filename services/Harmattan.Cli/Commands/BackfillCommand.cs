@@ -210,8 +210,12 @@ public static class BackfillCommand
         if (stored.MissingAtSource > 0)
             AnsiConsole.MarkupLineInterpolated(
                 $"Missing at the source (AirQino sent no row for the day): {MissingAtSourceByStation(await plan.MissingAtSourceAsync(store, startedAt, CancellationToken.None))}.");
+        // Once every day was asked of the source: before that, a day of another zone may only be waiting for its fetch.
+        if (outcome == WaitOutcome.Done && await plan.StillCutInOtherZonesAsync(store, CancellationToken.None) is { Count: > 0 } otherZones)
+            AnsiConsole.MarkupLineInterpolated(
+                $"[yellow]Still cut in another zone[/]: {string.Join(", ", otherZones.Select(z => $"{Counted.Of(z.Value, "day", "days")} in {z.Key}"))}. AirQino sent no row for them this time (it may no longer serve days that old), so they keep their averages cut that way, and a backfill over them fetches them again each time; `harmattan status` counts them.");
         AnsiConsole.MarkupLineInterpolated(
-            $"This run stored {stored.Stored - plan.AlreadyStored} day(s) in {time.GetElapsedTime(started):hh\\:mm\\:ss}{Rate().SummaryNote}.");
+            $"This run stored {stored.StoredByThisRun(plan.AlreadyStored)} day(s) in {time.GetElapsedTime(started):hh\\:mm\\:ss}{Rate().SummaryNote}.");
         switch (outcome)
         {
             case WaitOutcome.Faulted:

@@ -156,9 +156,17 @@ public static class StatusCommand
         if (status.NotFetchedSinceEnded is { Count: > 0 } unfinished)
             AnsiConsole.MarkupLineInterpolated(
                 $"  [yellow]unfinished[/]         {Counted.Of(unfinished.Count, "day was", "days were")} fetched before {(unfinished.Count > 1 ? "they" : "it")} ended and not since ({Dates(unfinished)}), so {(unfinished.Count > 1 ? "they lack" : "it lacks")} the later hours: fetch {(unfinished.Count > 1 ? "them" : "it")} with `harmattan backfill --station {status.StationId} --from {unfinished[0]:yyyy-MM-dd} --to {unfinished[^1]:yyyy-MM-dd}`.");
-        if (status.CutInOtherZones is { Count: > 0 } otherZones)
+        if (status.CutInOtherZones is { Count: > 0 } otherZones && status.CutInOtherZonesSpan is var (first, last))
+        {
+            var zone = status.Days.TimeZone.Id;
+            var backfill = $"`harmattan backfill --station {status.StationId} --from {first:yyyy-MM-dd} --to {last:yyyy-MM-dd}`";
+            // A backfill fetches them again only where the services fetch the station in this zone already.
+            var howToFetch = status.Activity.LastFetchTimeZone is { } inUse && !TimeZoneRules.SameRules(inUse, status.Days.TimeZone)
+                ? $"The services last fetched the station in {inUse}: once they run with {zone}, {backfill} fetches them again."
+                : $"{backfill} fetches them again (days AirQino no longer serves keep their averages as they are).";
             AnsiConsole.MarkupLineInterpolated(
-                $"  [yellow]other zone[/]         {string.Join(", ", otherZones.Select(z => $"{Counted.Of(z.Value, "day", "days")} cut in {z.Key}"))}, not {status.Days.TimeZone.Id}: their dates are that zone's until they are fetched again in {status.Days.TimeZone.Id} (the services running with it, and `harmattan backfill --refetch` for days already stored).");
+                $"  [yellow]other zone[/]         {string.Join(", ", otherZones.Select(z => $"{Counted.Of(z.Value, "day", "days")} cut in {z.Key}"))}, not {zone}: their dates are that zone's until they are fetched again in {zone}. {howToFetch}");
+        }
     }
 
     /// <summary>A few dates in full, then how many more.</summary>

@@ -104,6 +104,23 @@ public sealed class BackfillPlan
     }
 
     /// <summary>
+    /// Of the days fetched again to be cut in the station's zone (<see cref="CutInOtherZone"/>), how many are still cut in
+    /// another, by zone: AirQino sent no row for them (it may no longer serve days that old), and an answer without rows
+    /// never replaces a day stored with rows.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<string, int>> StillCutInOtherZonesAsync(IPipelineStore store, CancellationToken cancellationToken)
+    {
+        var zones = new SortedDictionary<string, int>(StringComparer.Ordinal);
+        if (CutInOtherZone == 0)
+            return zones;
+        foreach (var station in Asked)
+            foreach (var day in await store.GetDailyAveragesAsync(station.StationId, station.From, station.To, cancellationToken))
+                if (day.TimeZone is { } zone && !TimeZoneRules.SameRules(zone, station.TimeZone))
+                    zones[zone] = zones.GetValueOrDefault(zone) + 1;
+        return zones;
+    }
+
+    /// <summary>
     /// The days of the plan the source sent no row for, as runs of consecutive days per station, among the days
     /// <see cref="CountStoredAsync"/> counts: the summary's "missing at the source" by station, so that a station AirQino
     /// answers nothing for shows by name among two dozen.

@@ -99,6 +99,9 @@ public readonly record struct StoredDayCounts(int Stored, int Complete, int Inco
         ? ""
         : $" {Counted.Of(Kept, "day", "days")} kept the averages of an earlier fetch: AirQino sent no row for {(Kept == 1 ? "it" : "them")} this time, and an answer without rows never replaces a day stored with rows.";
 
+    /// <summary>Days a fetch of this run stored: not those stored before it, nor those kept as they were (<see cref="Kept"/>).</summary>
+    public int StoredByThisRun(int alreadyStored) => Stored - alreadyStored - Kept;
+
     public static StoredDayCounts operator +(StoredDayCounts a, StoredDayCounts b) =>
         new(a.Stored + b.Stored, a.Complete + b.Complete, a.Incomplete + b.Incomplete, a.MissingAtSource + b.MissingAtSource,
             a.AllRejected + b.AllRejected, a.Kept + b.Kept, a.Running + b.Running);

@@ -8,6 +8,7 @@ namespace Harmattan.Cli.Pipeline;
 /// Of the incomplete days, those not ended when fetched that the schedule still fetches again
 /// (<see cref="StoredDailyAverage.IsRunning(string?, DateTimeOffset)"/>).
 /// </param>
+/// <param name="CutInOtherZonesSpan">The first and last of the days cut in another zone, for the backfill that fetches them again.</param>
 /// <param name="NotFetchedSinceEnded">
 /// Of the incomplete days, those left unfinished (<see cref="StoredDailyAverage.IsLeftUnfinished"/>): a backfill fetches them whole.
 /// </param>
@@ -29,7 +30,8 @@ public sealed record StationStatus(
     int Running = 0,
     IReadOnlyDictionary<string, int>? CutInOtherZones = null,
     int WithoutValue = 0,
-    IReadOnlyList<DateOnly>? NotFetchedSinceEnded = null)
+    IReadOnlyList<DateOnly>? NotFetchedSinceEnded = null,
+    (DateOnly First, DateOnly Last)? CutInOtherZonesSpan = null)
 {
     public const int RecentDays = 30;
 
@@ -58,16 +60,20 @@ public sealed record StationStatus(
         var counts = new StoredDayCounts();
         var otherZones = new SortedDictionary<string, int>(StringComparer.Ordinal);
         var notFetchedSinceEnded = new List<DateOnly>();
+        (DateOnly First, DateOnly Last)? otherZonesSpan = null;
         foreach (var day in await store.GetDailyAveragesAsync(recent.StationId, recent.From, recent.To, cancellationToken))
         {
             if (day.IsLeftUnfinished(recent.TimeZone.Id, now))
                 notFetchedSinceEnded.Add(day.Date);
             counts = counts.Add(day, running: day.IsRunning(recent.TimeZone.Id, now));
             if (day.TimeZone is { } zone && !TimeZoneRules.SameRules(zone, recent.TimeZone))
+            {
                 otherZones[zone] = otherZones.GetValueOrDefault(zone) + 1;
+                otherZonesSpan = (otherZonesSpan?.First ?? day.Date, day.Date);
+            }
         }
         return new StationStatus(recent, activity, activity.DataAge(now), counts.Complete, counts.Incomplete,
             recent.DayCount - counts.Complete - counts.Incomplete, counts.Running, otherZones, counts.MissingAtSource + counts.AllRejected,
-            notFetchedSinceEnded);
+            notFetchedSinceEnded, otherZonesSpan);
     }
 }

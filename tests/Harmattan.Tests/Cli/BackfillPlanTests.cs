@@ -137,6 +137,16 @@ public sealed class BackfillPlanTests : IDisposable
 
         Assert.Equal((0, 3), (plan.AlreadyStored, plan.CutInOtherZone));
         Assert.Equal([(First, First.AddDays(2))], plan.ToFetch.Select(r => (r.From, r.To)));
+
+        // Fetched again: AirQino still serves the first day, not the other two (an answer without rows keeps them as they were).
+        var refetchedAt = today.AddHours(2);
+        await _store.UpsertAveragesAsync([Day(Station, First, 24, refetchedAt) with { TimeZone = tokyo.Id },
+            NoRows(First.AddDays(1), refetchedAt) with { TimeZone = tokyo.Id }, NoRows(First.AddDays(2), refetchedAt) with { TimeZone = tokyo.Id }], Ct);
+
+        Assert.Equal(new Dictionary<string, int> { ["UTC"] = 2 }, await plan.StillCutInOtherZonesAsync(_store, Ct));
+        var counts = await plan.CountStoredAsync(_store, refetchedAt, Ct);
+        Assert.Equal((3, 2), (counts.Stored, counts.Kept));
+        Assert.Equal(1, counts.StoredByThisRun(plan.AlreadyStored));
     }
 
     [Fact]

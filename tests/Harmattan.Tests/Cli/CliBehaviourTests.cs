@@ -1360,7 +1360,18 @@ public sealed class CliBehaviourTests : IDisposable
 
         Assert.True(exit == 0, output);
         Assert.Contains("Station 283164601 (Asia/Tokyo; 2023-11-01..2023-11-04)", output);
-        Assert.Contains("other zone         3 days cut in UTC, not Asia/Tokyo: their dates are that zone's until they are fetched again in Asia/Tokyo", output);
+        Assert.Contains("other zone         3 days cut in UTC, not Asia/Tokyo: their dates are that zone's until they are fetched again in Asia/Tokyo. " +
+            "The services last fetched the station in UTC: once they run with Asia/Tokyo, `harmattan backfill --station 283164601 --from 2023-11-01 --to 2023-11-03` fetches them again.", output);
+
+        // Once the station is fetched in Asia/Tokyo (a later day here), the backfill is all it takes.
+        var inTokyo = new Dictionary<string, string> { ["Stations__0__Id"] = "283164601", ["Stations__0__TimeZone"] = "Asia/Tokyo" };
+        (exit, output) = await _cli.InvokeAsync(["run", "--once", "--simulate", "--station", "283164601",
+            "--from", "2023-11-10", "--to", "2023-11-10", "--db", "zones.db"], inTokyo);
+        Assert.True(exit == 0, output);
+        (exit, output) = await _cli.InvokeAsync(status, inTokyo);
+        Assert.True(exit == 0, output);
+        Assert.Contains("their dates are that zone's until they are fetched again in Asia/Tokyo. `harmattan backfill --station 283164601 " +
+            "--from 2023-11-01 --to 2023-11-03` fetches them again (days AirQino no longer serves keep their averages as they are).", output);
     }
 
     [Fact]
