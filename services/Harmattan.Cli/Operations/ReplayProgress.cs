@@ -17,7 +17,7 @@ public sealed class ReplayProgress(TimeProvider? time = null)
     private readonly ConcurrentDictionary<Guid, bool> _stored = new();
     private readonly ConcurrentDictionary<int, bool> _versions = new();
     private readonly Lock _heldLock = new();
-    private (int Days, int Fetches, int AlgorithmVersion) _held;
+    private readonly HeldByNewerVersion _held = new();
 
     public int Expected => _expected.Count;
     public int Computed => _expected.Values.Count(computed => computed);
@@ -70,22 +70,22 @@ public sealed class ReplayProgress(TimeProvider? time = null)
     }
 
     /// <summary>
-    /// The days of the computed results that the store holds at a higher algorithm version than the result's, the
-    /// fetches they belong to and the highest such version. The loader keeps those rows, so the replay did not
-    /// recompute them, although <see cref="CheckStoreAsync"/> counts their fetches as stored (there is nothing to wait for).
-    /// Those of the stored results were counted when they were found stored (<see cref="StoredButHeld"/>); those still
-    /// waiting are read now.
+    /// The days of the computed results that the store holds at a higher algorithm version than the result's (each
+    /// station-day once, however many replayed fetches cover it), the fetches they belong to and the highest such
+    /// version. The loader keeps those rows, so the replay did not recompute them, although <see cref="CheckStoreAsync"/>
+    /// counts their fetches as stored (there is nothing to wait for). Those of the stored results were counted when they
+    /// were found stored (<see cref="StoredButHeld"/>); those still waiting are read now.
     /// </summary>
     public async Task<(int Days, int Fetches, int AlgorithmVersion)> HeldByNewerVersionAsync(IPipelineStore store,
         CancellationToken cancellationToken)
     {
-        (int Days, int Fetches, int AlgorithmVersion) held;
+        HeldByNewerVersion held;
         lock (_heldLock)
-            held = _held;
+            held = _held.Copy();
         var waiting = _waiting.Values.Where(result => !_stored.ContainsKey(result.SourceFetchId));
         foreach (var (result, rows) in await WithStoredDaysAsync(store, waiting, cancellationToken))
-            held = AddHeldDays(held, result, rows);
-        return held;
+            held.Add(result, rows);
+        return (held.Days, held.Fetches, held.AlgorithmVersion);
     }
 
     /// <summary>Of the results counted as stored, those whose days the store holds at a newer algorithm version.</summary>
@@ -120,17 +120,39 @@ public sealed class ReplayProgress(TimeProvider? time = null)
     private void CountHeld(AveragesComputed result, IReadOnlyDictionary<DateOnly, StoredDailyAverage> rows)
     {
         lock (_heldLock)
-            _held = AddHeldDays(_held, result, rows);
+            _held.Add(result, rows);
     }
 
-    private static (int Days, int Fetches, int AlgorithmVersion) AddHeldDays((int Days, int Fetches, int AlgorithmVersion) held,
-        AveragesComputed result, IReadOnlyDictionary<DateOnly, StoredDailyAverage> rows)
+    /// <summary>
+    /// The station-days the store keeps at a newer algorithm version than a replayed result's: a set, as the fetches of
+    /// a range overlap (the hourly schedule's two-day windows, a refetch) and several results cover the same day.
+    /// </summary>
+    private sealed class HeldByNewerVersion
     {
-        var newer = result.Daily.Select(day => rows.GetValueOrDefault(day.Date))
-            .OfType<StoredDailyAverage>().Where(row => row.AlgorithmVersion > result.AlgorithmVersion).ToList();
-        return newer.Count == 0
-            ? held
-            : (held.Days + newer.Count, held.Fetches + 1, Math.Max(held.AlgorithmVersion, newer.Max(row => row.AlgorithmVersion)));
+        private readonly HashSet<(string StationId, DateOnly Date)> _days = [];
+
+        public int Days => _days.Count;
+        public int Fetches { get; private set; }
+        public int AlgorithmVersion { get; private set; }
+
+        public void Add(AveragesComputed result, IReadOnlyDictionary<DateOnly, StoredDailyAverage> rows)
+        {
+            var newer = result.Daily.Select(day => rows.GetValueOrDefault(day.Date))
+                .OfType<StoredDailyAverage>().Where(row => row.AlgorithmVersion > result.AlgorithmVersion).ToList();
+            if (newer.Count == 0)
+                return;
+            foreach (var row in newer)
+                _days.Add((result.StationId, row.Date));
+            Fetches++;
+            AlgorithmVersion = Math.Max(AlgorithmVersion, newer.Max(row => row.AlgorithmVersion));
+        }
+
+        public HeldByNewerVersion Copy()
+        {
+            var copy = new HeldByNewerVersion { Fetches = Fetches, AlgorithmVersion = AlgorithmVersion };
+            copy._days.UnionWith(_days);
+            return copy;
+        }
     }
 
     private static bool Reflects(StoredDailyAverage row, DailyAverage day, AveragesComputed result, FetchTimeOrder order) =>

@@ -110,6 +110,24 @@ public sealed class ReplayProgressTests() : TemporaryStoreTest("replay")
     }
 
     [Fact]
+    public async Task A_day_held_at_a_newer_version_is_counted_once_however_many_replayed_fetches_cover_it()
+    {
+        // Overlapping windows, as the hourly schedule's two-day fetches are: 2026-03-02 is in both results. The store
+        // holds 03-01 and 03-02 at v3, not yet 03-03, so the second result is still waiting when the days are told.
+        await Store.UpsertAveragesAsync([Averages(3, Guid.NewGuid(), FetchedAt.AddHours(1))], Ct);
+        var overlapping = Guid.Parse("00000000-0000-0000-0000-0000000000a2");
+        var progress = Replaying(Fetch, overlapping);
+        progress.Record(Averages(2));
+        progress.Record(Builders.Averages("283164601", new DateOnly(2026, 3, 2), days: 2, quantities: Builders.Co(1.0, count: 24),
+            fetchedAt: FetchedAt.AddHours(2), algorithmVersion: 2, fetchId: overlapping));
+
+        await progress.CheckStoreAsync(Store, Ct);
+
+        Assert.Equal((1, 1), (progress.Stored, progress.StoredButHeld));
+        Assert.Equal((2, 2, 3), await progress.HeldByNewerVersionAsync(Store, Ct));
+    }
+
+    [Fact]
     public async Task Nothing_is_held_when_the_replay_wrote_its_days()
     {
         await Store.UpsertAveragesAsync([Averages(1), Averages(2)], Ct);
