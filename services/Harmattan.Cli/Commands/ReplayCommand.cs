@@ -359,13 +359,38 @@ public static class ReplayCommand
             .Select(e => $"{e.Key}={e.Value}").Order(StringComparer.Ordinal)];
 
     /// <summary>
-    /// "Recomputed 3 of 3 fetches (algorithm v2); stored 3.": a fetch some of whose days the store keeps at a newer
-    /// version is stored in part, and said so, not left out of the count as if nothing of it were stored.
+    /// "Recomputed 3 of 3 fetches (algorithm v2); the store holds the figures of 3.": not "stored", as with the same
+    /// version and rules the store already holds the same figures, and the result counts before the loader writes it (a
+    /// loader that is down included). A fetch some of whose days the store keeps at a newer version is held in part, and
+    /// said so, not left out of the count as if nothing of it were stored.
     /// </summary>
     internal static string Summary(int computed, int expected, IReadOnlyList<string> versions, int stored, int storedButHeld) =>
         $"Recomputed {computed} of {expected} fetches{(versions.Count > 0 ? $" (algorithm {string.Join(", ", versions)})" : "")}; " +
-        $"stored {stored - storedButHeld}" +
-        (storedButHeld > 0 ? $", and {storedButHeld} in part (days of theirs held at a newer version, below)." : ".");
+        $"the store holds the figures of {stored - storedButHeld}" +
+        (storedButHeld > 0 ? $", and of {storedButHeld} in part (days of theirs held at a newer version, below)." : ".");
+
+    /// <summary>
+    /// Why days the store holds at a newer algorithm version were not replaced, and what to do. Results of several
+    /// versions come from transformers of different Quality:AlgorithmVersion on the same queue (a rolling upgrade):
+    /// raising "the transformer's" version would not say which one to raise, so the mix is named instead.
+    /// </summary>
+    internal static (string Problem, string Remedy) NotReplaced(int days, int heldAtVersion, IReadOnlyList<int> computedWith)
+    {
+        var them = days == 1 ? "it" : "them";
+        var notReplaced = $"{Counted.Of(days, "day was", "days were")} not replaced: the store holds {them} at algorithm v{heldAtVersion}";
+        const string NeverOverwritten = "the loader never lets an older algorithm version overwrite a newer one.";
+        if (computedWith.Count <= 1)
+            return ($"{notReplaced}, newer than the transformer's {Versions(computedWith)}, and {NeverOverwritten}",
+                $"To recompute {them}, raise Quality:AlgorithmVersion on the transformer above v{heldAtVersion}, restart it and replay again.");
+        var older = computedWith.Where(version => version < heldAtVersion).ToList();
+        var raiseToo = computedWith.Max() < heldAtVersion
+            ? $", raise Quality:AlgorithmVersion above v{heldAtVersion} on the transformers that remain, restart them"
+            : "";
+        return ($"{notReplaced}, newer than this replay's results of {Versions(older)}, and {NeverOverwritten}",
+            $"Transformers of different Quality:AlgorithmVersion ({Versions(computedWith)}) consumed this replay: stop the older ones (or finish the rollout){raiseToo} and replay again.");
+    }
+
+    private static string Versions(IEnumerable<int> versions) => string.Join(", ", versions.Select(version => $"v{version}"));
 
     /// <summary>The warning when the transformer computed with another algorithm version than this command was given.</summary>
     internal static string? VersionMismatch(int? configured, IReadOnlyCollection<int> computed) =>
@@ -384,7 +409,7 @@ public static class ReplayCommand
                 await progress.CheckStoreAsync(store, ct);
                 return progress.Stored;
             },
-            done => $"{done} of {progress.Expected} fetches recomputed and stored",
+            done => $"{done} of {progress.Expected} fetches recomputed, their figures in the store",
             idleTimeout, TimeSpan.FromMilliseconds(500)), cancellationToken);
         if (outcome == WaitOutcome.Stopped)
         {
@@ -397,8 +422,10 @@ public static class ReplayCommand
         var held = await progress.HeldByNewerVersionAsync(store, cancellationToken);
         AnsiConsole.MarkupLineInterpolated($"{Summary(progress.Computed, progress.Expected, versions, progress.Stored, progress.StoredButHeld)}");
         if (held.Days > 0)
-            AnsiConsole.MarkupLineInterpolated(
-                $"[red]{Counted.Of(held.Days, "day was", "days were")} not replaced: the store holds {(held.Days == 1 ? "it" : "them")} at algorithm v{held.AlgorithmVersion}, newer than the transformer's {string.Join(", ", versions)}, and the loader never lets an older algorithm version overwrite a newer one.[/] To recompute {(held.Days == 1 ? "it" : "them")}, raise Quality:AlgorithmVersion on the transformer above v{held.AlgorithmVersion}, restart it and replay again.");
+        {
+            var (problem, remedy) = NotReplaced(held.Days, held.AlgorithmVersion, progress.AlgorithmVersions);
+            AnsiConsole.MarkupLineInterpolated($"[red]{problem}[/] {remedy}");
+        }
         var stored = new Dictionary<int, int>();
         foreach (var station in asked)
             foreach (var day in await store.GetDailyAveragesAsync(station.StationId, station.From, station.To, cancellationToken))

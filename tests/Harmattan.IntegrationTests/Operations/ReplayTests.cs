@@ -102,7 +102,7 @@ public sealed class ReplayTests : IAsyncLifetime
 
         Assert.True(exit == 1, output);
         Assert.Contains($"Not replayed, as no fetch of theirs is archived: 2026-03-02..2026-03-02 of station {station}.", output);
-        Assert.Contains("Recomputed 0 of 1 fetches; stored 0.", output);
+        Assert.Contains("Recomputed 0 of 1 fetches; the store holds the figures of 0.", output);
         Assert.Contains("Are the transformer and loader running", output);
     }
 }
