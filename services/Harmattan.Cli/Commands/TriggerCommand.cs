@@ -79,7 +79,7 @@ public static class TriggerCommand
 
     /// <summary>
     /// A CronJob left with the settings of before a change of zone cuts the last days the old way every hour: said as
-    /// backfill says it. The store is only read for warnings here: a read failing now, just after the gap check's, is left unsaid.
+    /// backfill says it. Only a warning: a store that fails this read is said, and the run was sent all the same.
     /// </summary>
     private static async Task WarnOfOtherZonesAsync(IPipelineStore store, IReadOnlyList<ScheduledFetch> plan, DateTimeOffset runAt,
         CancellationToken cancellationToken)
