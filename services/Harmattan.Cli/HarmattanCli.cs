@@ -133,7 +133,8 @@ public static partial class HarmattanCli
     }
 
     /// <summary>Whether <paramref name="said"/> quotes <paramref name="reason"/> already, as the project's messages do, without its final full stop.</summary>
-    public static bool Quotes(string said, string reason) => said.Contains(reason.TrimEnd('.'), StringComparison.Ordinal);
+    public static bool Quotes(string said, string reason) =>
+        reason.TrimEnd('.') is { Length: > 0 } words && said.Contains(words, StringComparison.Ordinal);
 
     /// <summary>One line per refused setting, each once, in the words of its own message.</summary>
     private static async Task<int> SettingsRefusedAsync(IEnumerable<OptionsValidationException> refusals)

@@ -95,7 +95,8 @@ public static class DashboardApi
     {
         if (await stations.FindAsync(id, cancellationToken) is not { } station)
             return UnknownStation(id);
-        var today = station.Today(time.GetUtcNow());
+        var now = time.GetUtcNow();
+        var today = station.Today(now);
         if (!TryParseDate(to, today, out var last))
             return BadParameter("to", to, $"{DateExpected} (default: today in the station's time zone)");
         // Not before the first date a request may name, so that the answer's 'from' can be asked for again.
@@ -117,7 +118,7 @@ public static class DashboardApi
         var days = await store.GetDailyAveragesAsync(id, first, last, cancellationToken);
         return Results.Ok(new DailyResponse(id, station.Name, station.TimeZone.Id, first, last,
             QuantityNames.InDisplayOrder(days.SelectMany(d => d.Quantities.Keys)),
-            days.Select(day => DayRow.From(day, station.TimeZone, time.GetUtcNow())).ToList()));
+            days.Select(day => DayRow.From(day, station.TimeZone, now)).ToList()));
     }
 
     private static async Task<IResult> GetHourlyAsync(string id, string? date, StationDirectory stations, IPipelineStore store,

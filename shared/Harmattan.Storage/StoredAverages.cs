@@ -47,21 +47,19 @@ public record StoredDailyAverage
         !IsComplete && DayWindows.NotEndedAt(Date, TimeZone ?? zoneWhenUnknown, SourceFetchedAt);
 
     /// <summary>
-    /// The hourly schedule fetches a day again within the hour after it ended; the second hour leaves that run its time.
-    /// A day not fetched again by then was left unfinished (the services stopped that day, say).
-    /// </summary>
-    public static readonly TimeSpan RefetchDue = TimeSpan.FromHours(2);
-
-    /// <summary>
-    /// <see cref="IsRunning(string?)"/> still at <paramref name="now"/>: not ended yet, or ended less than
-    /// <see cref="RefetchDue"/> ago. Otherwise it was fetched before it ended and not since.
+    /// <see cref="IsRunning(string?)"/> still at <paramref name="now"/>: until the end of the day after it, as the schedule
+    /// fetches yesterday and today (Schedule:LookbackDays, 2 by default) however often it runs. A day not fetched again by
+    /// then was left unfinished (the services stopped that day, say).
     /// </summary>
     public bool IsRunning(string? zoneWhenUnknown, DateTimeOffset now) =>
-        IsRunning(zoneWhenUnknown) && DayWindows.NotEndedAt(Date, TimeZone ?? zoneWhenUnknown, now - RefetchDue);
+        IsRunning(zoneWhenUnknown) && DayWindows.NotEndedAt(Date.AddDays(1), TimeZone ?? zoneWhenUnknown, now);
 
-    /// <summary>Fetched before it ended, and not since though it ended more than <see cref="RefetchDue"/> before <paramref name="now"/>.</summary>
+    /// <summary>Last stored from a fetch made before it ended, and no longer running at <paramref name="now"/> (<see cref="IsRunning(string?, DateTimeOffset)"/>).</summary>
     public bool IsLeftUnfinished(string? zoneWhenUnknown, DateTimeOffset now) =>
         IsRunning(zoneWhenUnknown) && !IsRunning(zoneWhenUnknown, now);
+
+    /// <summary>Cut in another zone than <paramref name="stationZone"/> (a row that records none is not).</summary>
+    public bool IsCutInOtherZoneThan(TimeZoneInfo stationZone) => TimeZone is { } zone && !TimeZoneRules.SameRules(zone, stationZone);
 }
 
 public record StoredHourlyAverage

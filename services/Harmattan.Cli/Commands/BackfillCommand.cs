@@ -215,7 +215,7 @@ public static class BackfillCommand
             AnsiConsole.MarkupLineInterpolated(
                 $"[yellow]Still cut in another zone[/]: {string.Join(", ", otherZones.Select(z => $"{Counted.Of(z.Value, "day", "days")} in {z.Key}"))}. AirQino sent no row for them this time (it may no longer serve days that old), so they keep their averages cut that way, and a backfill over them fetches them again each time; `harmattan status` counts them.");
         AnsiConsole.MarkupLineInterpolated(
-            $"This run stored {stored.StoredByThisRun(plan.AlreadyStored)} day(s) in {time.GetElapsedTime(started):hh\\:mm\\:ss}{Rate().SummaryNote}.");
+            $"This run stored {stored.StoredByThisRun(plan.AlreadyStored)} day(s){(stored.Kept > 0 ? $" and kept {stored.Kept} as they were" : "")} in {time.GetElapsedTime(started):hh\\:mm\\:ss}{Rate().SummaryNote}.");
         switch (outcome)
         {
             case WaitOutcome.Faulted:

@@ -154,20 +154,29 @@ public static class StatusCommand
         AnsiConsole.MarkupLineInterpolated(
             $"  {label,-18} {status.Complete} complete, {status.Incomplete} incomplete{(status.Running > 0 ? $" ({status.Running} still running)" : "")}, {status.Missing} missing (of {status.Days.DayCount}){MissingSplit(status)}");
         if (status.NotFetchedSinceEnded is { Count: > 0 } unfinished)
+        {
+            var (they, them) = unfinished.Count > 1 ? ("they", "them") : ("it", "it");
             AnsiConsole.MarkupLineInterpolated(
-                $"  [yellow]unfinished[/]         {Counted.Of(unfinished.Count, "day was", "days were")} fetched before {(unfinished.Count > 1 ? "they" : "it")} ended and not since ({Dates(unfinished)}), so {(unfinished.Count > 1 ? "they lack" : "it lacks")} the later hours: fetch {(unfinished.Count > 1 ? "them" : "it")} with `harmattan backfill --station {status.StationId} --from {unfinished[0]:yyyy-MM-dd} --to {unfinished[^1]:yyyy-MM-dd}`.");
+                $"  [yellow]unfinished[/]         {Counted.Of(unfinished.Count, "day is", "days are")} stored from a fetch made before {they} ended ({Dates(unfinished)}), and no later fetch replaced {them}, so {they} may lack the later hours: fetch {them} with {Backfill(status.StationId, unfinished[0], unfinished[^1])}.");
+        }
         if (status.CutInOtherZones is { Count: > 0 } otherZones && status.CutInOtherZonesSpan is var (first, last))
         {
             var zone = status.Days.TimeZone.Id;
-            var backfill = $"`harmattan backfill --station {status.StationId} --from {first:yyyy-MM-dd} --to {last:yyyy-MM-dd}`";
-            // A backfill fetches them again only where the services fetch the station in this zone already.
-            var howToFetch = status.Activity.LastFetchTimeZone is { } inUse && !TimeZoneRules.SameRules(inUse, status.Days.TimeZone)
-                ? $"The services last fetched the station in {inUse}: once they run with {zone}, {backfill} fetches them again."
-                : $"{backfill} fetches them again (days AirQino no longer serves keep their averages as they are).";
+            var backfill = Backfill(status.StationId, first, last);
+            // A backfill cuts them again only once the services fetch the station in this zone; this command's station
+            // settings may also be the ones out of date.
+            var howToFetch = status.Activity.LastFetchTimeZone is not { } inUse
+                ? $"Once the services have fetched the station in {zone}, {backfill} fetches them again."
+                : !TimeZoneRules.SameRules(inUse, status.Days.TimeZone)
+                    ? $"The services last fetched the station in {inUse}: if that is its zone, give this command their station configuration; if {zone} is, once they run with it, {backfill} fetches them again."
+                    : $"{backfill} fetches them again (days AirQino no longer serves keep their averages as they are).";
             AnsiConsole.MarkupLineInterpolated(
                 $"  [yellow]other zone[/]         {string.Join(", ", otherZones.Select(z => $"{Counted.Of(z.Value, "day", "days")} cut in {z.Key}"))}, not {zone}: their dates are that zone's until they are fetched again in {zone}. {howToFetch}");
         }
     }
+
+    private static string Backfill(string stationId, DateOnly from, DateOnly to) =>
+        $"`harmattan backfill --station {stationId} --from {from:yyyy-MM-dd} --to {to:yyyy-MM-dd}`";
 
     /// <summary>A few dates in full, then how many more.</summary>
     private static string Dates(IReadOnlyList<DateOnly> dates) =>

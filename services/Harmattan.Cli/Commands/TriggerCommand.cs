@@ -3,6 +3,7 @@ using Harmattan.Cli.Pipeline;
 using Harmattan.Extractor;
 using Harmattan.Extractor.Scheduling;
 using Harmattan.Hosting;
+using Harmattan.Stations;
 using Harmattan.Storage;
 using Spectre.Console;
 
@@ -17,10 +18,10 @@ public static class TriggerCommand
     public static Command Create()
     {
         var db = CommonOptions.Db();
-        db.Description = "SQLite store read for the gap warning, relative to the current directory (default: " +
+        db.Description = "SQLite store read for the gap and time zone warnings, relative to the current directory (default: " +
             $"{CommonOptions.DefaultStoreFile} when Storage:Provider is Sqlite; or ConnectionStrings__Sqlite); never created.";
         var mongo = CommonOptions.Mongo(db);
-        mongo.Description = "MongoDB store read for the gap warning instead of SQLite, e.g. mongodb://localhost:27017/?replicaSet=rs0 (or Storage__Provider=MongoDb with ConnectionStrings__MongoDb).";
+        mongo.Description = "MongoDB store read for the gap and time zone warnings instead of SQLite, e.g. mongodb://localhost:27017/?replicaSet=rs0 (or Storage__Provider=MongoDb with ConnectionStrings__MongoDb).";
         var rabbitMq = CommonOptions.RabbitMq();
         var command = new Command("trigger",
             "Send one scheduled run's fetch commands (the last Schedule:LookbackDays days of each configured station) to the running services and exit.")
@@ -78,14 +79,20 @@ public static class TriggerCommand
     }
 
     /// <summary>
-    /// A CronJob left with the settings of before a change of zone cuts the last days the old way every hour: said as
-    /// backfill says it. Only a warning: a store that fails this read is said, and the run was sent all the same.
+    /// A trigger whose station settings differ from the zone the station was last fetched in (before this run) is said as
+    /// backfill says it: in the first hour after a change of zone made elsewhere, say. A CronJob left with old settings then
+    /// fetches in the old zone every hour; the extractor warns of each such command. Only a warning: a store that fails this
+    /// read is said, and the run was sent all the same.
     /// </summary>
     private static async Task WarnOfOtherZonesAsync(IPipelineStore store, IReadOnlyList<ScheduledFetch> plan, DateTimeOffset runAt,
         CancellationToken cancellationToken)
     {
-        var asked = plan.Select(fetch => new StationDays(fetch.Command.StationId, TimeZoneInfo.FindSystemTimeZoneById(fetch.Command.TimeZone),
-            default, default));
+        var asked = plan.Select(fetch =>
+        {
+            var zone = TimeZoneInfo.FindSystemTimeZoneById(fetch.Command.TimeZone);
+            var (first, last) = DayWindows.DaysOf(fetch.Command.WindowStart, fetch.Command.WindowEnd, zone);
+            return new StationDays(fetch.Command.StationId, zone, first, last);
+        });
         try
         {
             await TimeZoneCheck.WarnOfOtherZonesAsync(store, asked, offerRefetch: false, cancellationToken, fetchedBefore: runAt);

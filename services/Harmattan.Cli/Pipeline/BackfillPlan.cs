@@ -16,11 +16,16 @@ public sealed class BackfillPlan
 {
     private readonly Dictionary<string, HashSet<DateOnly>> _alreadyStored;
 
-    private BackfillPlan(IReadOnlyList<StationDays> asked, Dictionary<string, HashSet<DateOnly>> alreadyStored, int cutInOtherZone)
+    /// <summary>Per station, the stored days fetched again to be cut in its zone; null with --refetch, which fetches every day.</summary>
+    private readonly Dictionary<string, HashSet<DateOnly>>? _recut;
+
+    private BackfillPlan(IReadOnlyList<StationDays> asked, Dictionary<string, HashSet<DateOnly>> alreadyStored,
+        Dictionary<string, HashSet<DateOnly>>? recut)
     {
         Asked = asked;
         _alreadyStored = alreadyStored;
-        CutInOtherZone = cutInOtherZone;
+        _recut = recut;
+        CutInOtherZone = recut?.Values.Sum(days => days.Count) ?? 0;
         ToFetch = asked.SelectMany(station => MissingRuns(station, alreadyStored[station.StationId])).ToList();
     }
 
@@ -42,23 +47,23 @@ public sealed class BackfillPlan
         FetchTimeOrder order, CancellationToken cancellationToken)
     {
         var stored = new Dictionary<string, HashSet<DateOnly>>();
-        var cutInOtherZone = 0;
+        var recut = new Dictionary<string, HashSet<DateOnly>>();
         foreach (var station in asked)
         {
             IReadOnlyList<StoredDailyAverage> days = refetch ? [] : await store.GetDailyAveragesAsync(station.StationId, station.From, station.To, cancellationToken);
             var final = days.Where(d => IsFinal(d, station.TimeZone, order)).ToList();
             // Only where the services cut the station's days in this command's zone: a command run without their station
             // configuration (warned of by TimeZoneCheck) must not replace every stored day with days cut in its own zone.
+            recut[station.StationId] = [];
             if (final.Count > 0 && (await store.GetStationActivityAsync(station.StationId, cancellationToken)).LastFetchTimeZone is { } inUse
                 && TimeZoneRules.SameRules(inUse, station.TimeZone))
             {
-                bool CutInOtherZone(StoredDailyAverage day) => day.TimeZone is { } zone && !TimeZoneRules.SameRules(zone, station.TimeZone);
-                cutInOtherZone += final.Count(CutInOtherZone);
-                final = [.. final.Where(day => !CutInOtherZone(day))];
+                recut[station.StationId] = [.. final.Where(day => day.IsCutInOtherZoneThan(station.TimeZone)).Select(day => day.Date)];
+                final = [.. final.Where(day => !day.IsCutInOtherZoneThan(station.TimeZone))];
             }
             stored[station.StationId] = final.Select(d => d.Date).ToHashSet();
         }
-        return new BackfillPlan(asked, stored, cutInOtherZone);
+        return new BackfillPlan(asked, stored, refetch ? null : recut);
     }
 
     /// <summary>
@@ -104,19 +109,17 @@ public sealed class BackfillPlan
     }
 
     /// <summary>
-    /// Of the days fetched again to be cut in the station's zone (<see cref="CutInOtherZone"/>), how many are still cut in
-    /// another, by zone: AirQino sent no row for them (it may no longer serve days that old), and an answer without rows
-    /// never replaces a day stored with rows.
+    /// Of the stored days fetched again to be cut in the station's zone (<see cref="CutInOtherZone"/>, or every day with
+    /// --refetch), those still cut in another, by zone: not replaced, as AirQino sent no row for them (it may no longer serve
+    /// days that old) and an answer without rows never replaces a day stored with rows.
     /// </summary>
     public async Task<IReadOnlyDictionary<string, int>> StillCutInOtherZonesAsync(IPipelineStore store, CancellationToken cancellationToken)
     {
         var zones = new SortedDictionary<string, int>(StringComparer.Ordinal);
-        if (CutInOtherZone == 0)
-            return zones;
-        foreach (var station in Asked)
+        foreach (var station in Asked.Where(station => _recut is null || _recut[station.StationId].Count > 0))
             foreach (var day in await store.GetDailyAveragesAsync(station.StationId, station.From, station.To, cancellationToken))
-                if (day.TimeZone is { } zone && !TimeZoneRules.SameRules(zone, station.TimeZone))
-                    zones[zone] = zones.GetValueOrDefault(zone) + 1;
+                if (day.IsCutInOtherZoneThan(station.TimeZone) && (_recut is null || _recut[station.StationId].Contains(day.Date)))
+                    zones[day.TimeZone!] = zones.GetValueOrDefault(day.TimeZone!) + 1;
         return zones;
     }
 

@@ -73,15 +73,17 @@ public sealed record StationDays(string StationId, TimeZoneInfo TimeZone, DateOn
 public readonly record struct StoredDayCounts(int Stored, int Complete, int Incomplete, int MissingAtSource, int AllRejected = 0, int Kept = 0,
     int Running = 0)
 {
-    public StoredDayCounts Add(StoredDailyAverage day, bool kept = false, bool running = false) =>
-        (kept ? this with { Kept = Kept + 1 } : this).Add(day.Coverage, running);
+    /// <param name="notEndedWhenFetched">The day had not ended when it was fetched, whether still running or left unfinished.</param>
+    public StoredDayCounts Add(StoredDailyAverage day, bool kept = false, bool running = false, bool notEndedWhenFetched = false) =>
+        (kept ? this with { Kept = Kept + 1 } : this).Add(day.Coverage, running, notEndedWhenFetched || running);
 
     // A day not ended when fetched that has no hour yet (today in its first hour, or whose values so far were all
-    // rejected) is running, as the run's table and the dashboard show it, not missing.
-    private StoredDayCounts Add(DayCoverage coverage, bool running) => coverage switch
+    // rejected) is running, as the run's table and the dashboard show it, or left unfinished: incomplete, not missing at
+    // the source.
+    private StoredDayCounts Add(DayCoverage coverage, bool running, bool notEndedWhenFetched) => coverage switch
     {
-        DayCoverage.MissingAtSource when !running => this with { Stored = Stored + 1, MissingAtSource = MissingAtSource + 1 },
-        DayCoverage.AllRejected when !running => this with { Stored = Stored + 1, AllRejected = AllRejected + 1 },
+        DayCoverage.MissingAtSource when !notEndedWhenFetched => this with { Stored = Stored + 1, MissingAtSource = MissingAtSource + 1 },
+        DayCoverage.AllRejected when !notEndedWhenFetched => this with { Stored = Stored + 1, AllRejected = AllRejected + 1 },
         DayCoverage.Complete => this with { Stored = Stored + 1, Complete = Complete + 1 },
         _ => this with { Stored = Stored + 1, Incomplete = Incomplete + 1, Running = Running + (running ? 1 : 0) },
     };
@@ -100,7 +102,8 @@ public readonly record struct StoredDayCounts(int Stored, int Complete, int Inco
         : $" {Counted.Of(Kept, "day", "days")} kept the averages of an earlier fetch: AirQino sent no row for {(Kept == 1 ? "it" : "them")} this time, and an answer without rows never replaces a day stored with rows.";
 
     /// <summary>Days a fetch of this run stored: not those stored before it, nor those kept as they were (<see cref="Kept"/>).</summary>
-    public int StoredByThisRun(int alreadyStored) => Stored - alreadyStored - Kept;
+    // A day stored before that the hourly schedule fetched meanwhile, answered without rows, counts in both.
+    public int StoredByThisRun(int alreadyStored) => Math.Max(0, Stored - alreadyStored - Kept);
 
     public static StoredDayCounts operator +(StoredDayCounts a, StoredDayCounts b) =>
         new(a.Stored + b.Stored, a.Complete + b.Complete, a.Incomplete + b.Incomplete, a.MissingAtSource + b.MissingAtSource,

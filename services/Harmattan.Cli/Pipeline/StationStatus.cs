@@ -65,10 +65,10 @@ public sealed record StationStatus(
         {
             if (day.IsLeftUnfinished(recent.TimeZone.Id, now))
                 notFetchedSinceEnded.Add(day.Date);
-            counts = counts.Add(day, running: day.IsRunning(recent.TimeZone.Id, now));
-            if (day.TimeZone is { } zone && !TimeZoneRules.SameRules(zone, recent.TimeZone))
+            counts = counts.Add(day, running: day.IsRunning(recent.TimeZone.Id, now), notEndedWhenFetched: recent.IsRunning(day));
+            if (day.IsCutInOtherZoneThan(recent.TimeZone))
             {
-                otherZones[zone] = otherZones.GetValueOrDefault(zone) + 1;
+                otherZones[day.TimeZone!] = otherZones.GetValueOrDefault(day.TimeZone!) + 1;
                 otherZonesSpan = (otherZonesSpan?.First ?? day.Date, day.Date);
             }
         }

@@ -66,7 +66,8 @@ function stationNotice(s) {
     return `No new data from ${name} for ${age(s.dataAgeSeconds)}: the last hour stored is ${lastHourStored(s)}, so the range ends on that day.`;
   return "";
 }
-// A stored day not complete is either still running (fetched before it ended, which says nothing of its data) or incomplete.
+// A stored day not complete is either still running (fetched before it ended and due to be fetched again, which says
+// nothing of its data) or incomplete.
 function dayState(d) {
   return d.isComplete ? "complete" : d.isRunning ? "running" : "incomplete";
 }

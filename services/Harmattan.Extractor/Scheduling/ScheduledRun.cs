@@ -91,7 +91,7 @@ public sealed class ScheduledRun(
         // A new store, or one the services do not write (a misspelt MongoDB database reads as an empty one): no gap can be told.
         if (neverFetched > 0 && neverFetched == stations.Value.Stations.Count)
             logger.LogWarning(
-                "{Store} holds no fetch of any configured station made before this run: days missed before the {LookbackDays}-day lookback cannot be told. If the services have fetched before, check that this is the store they write",
+                "{Store} holds no fetch of any configured station made before this run, as a new store does: days missed before the {LookbackDays}-day lookback cannot be told. If the services have fetched before, check that this is the store they write",
                 _store.Holder, lookbackDays);
     }
 }

@@ -1338,8 +1338,9 @@ public sealed class CliBehaviourTests : IDisposable
         Assert.True(exit == 0, output);
         // Not "still running": the hourly schedule fetches a day again within the hour after it ended.
         Assert.Contains(" 0 complete, 2 incomplete, 5 missing (of 7)", output);
-        Assert.Contains($"unfinished         2 days were fetched before they ended and not since ({unfinished[0]:yyyy-MM-dd}, {unfinished[1]:yyyy-MM-dd}), " +
-            $"so they lack the later hours: fetch them with `harmattan backfill --station 283164601 --from {unfinished[0]:yyyy-MM-dd} --to {unfinished[1]:yyyy-MM-dd}`.", output);
+        Assert.Contains($"unfinished         2 days are stored from a fetch made before they ended ({unfinished[0]:yyyy-MM-dd}, {unfinished[1]:yyyy-MM-dd}), " +
+            "and no later fetch replaced them, so they may lack the later hours: fetch them with " +
+            $"`harmattan backfill --station 283164601 --from {unfinished[0]:yyyy-MM-dd} --to {unfinished[1]:yyyy-MM-dd}`.", output);
     }
 
     [Fact]
@@ -1361,7 +1362,8 @@ public sealed class CliBehaviourTests : IDisposable
         Assert.True(exit == 0, output);
         Assert.Contains("Station 283164601 (Asia/Tokyo; 2023-11-01..2023-11-04)", output);
         Assert.Contains("other zone         3 days cut in UTC, not Asia/Tokyo: their dates are that zone's until they are fetched again in Asia/Tokyo. " +
-            "The services last fetched the station in UTC: once they run with Asia/Tokyo, `harmattan backfill --station 283164601 --from 2023-11-01 --to 2023-11-03` fetches them again.", output);
+            "The services last fetched the station in UTC: if that is its zone, give this command their station configuration; if Asia/Tokyo is, " +
+            "once they run with it, `harmattan backfill --station 283164601 --from 2023-11-01 --to 2023-11-03` fetches them again.", output);
 
         // Once the station is fetched in Asia/Tokyo (a later day here), the backfill is all it takes.
         var inTokyo = new Dictionary<string, string> { ["Stations__0__Id"] = "283164601", ["Stations__0__TimeZone"] = "Asia/Tokyo" };

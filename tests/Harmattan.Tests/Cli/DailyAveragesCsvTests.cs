@@ -58,9 +58,12 @@ public class DailyAveragesCsvTests
             "utc-complete,2023-07-01,UTC,20,0.8333333333333334,true,false\n",
             writer.ToString());
 
-        // Exported two and a half hours after the UTC day ended, and not fetched since: left unfinished, no longer running.
+        // Still running through the next day, which the schedule's lookback fetches it in; not once that has ended too.
         writer = new StringWriter();
-        await DailyAveragesCsv.WriteAsync(writer, days, now: lateEvening.AddHours(3), TestContext.Current.CancellationToken);
+        await DailyAveragesCsv.WriteAsync(writer, days, now: new DateTimeOffset(2023, 7, 2, 23, 59, 0, TimeSpan.Zero), TestContext.Current.CancellationToken);
+        Assert.Contains("\nutc,2023-07-01,UTC,12,0.5,false,true\n", writer.ToString());
+        writer = new StringWriter();
+        await DailyAveragesCsv.WriteAsync(writer, days, now: new DateTimeOffset(2023, 7, 3, 0, 0, 0, TimeSpan.Zero), TestContext.Current.CancellationToken);
         Assert.Contains("\nutc,2023-07-01,UTC,12,0.5,false,false\n", writer.ToString());
     }
 

@@ -5,6 +5,7 @@ using Harmattan.Contracts;
 using Harmattan.Stations;
 using Harmattan.Storage;
 using Harmattan.Storage.Sqlite;
+using Harmattan.Testing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Time.Testing;
 using static Harmattan.Tests.Cli.CliStoreSeed;
@@ -164,6 +165,27 @@ public sealed class StatusTests : IDisposable
     [InlineData(3 * 24 * 60 + 65, "3d 1h 05m")]
     public void Ages_read_in_days_hours_and_minutes(int minutes, string text) =>
         Assert.Equal(text, StatusCommand.Age(TimeSpan.FromMinutes(minutes)));
+
+    [Fact]
+    public async Task A_day_left_unfinished_is_incomplete_and_named_even_without_an_hour_and_yesterday_still_runs()
+    {
+        await _store.InitializeAsync(Ct);
+        const string station = "283164601";
+        var fiveDaysAgo = Today.AddDays(-5);
+        var yesterday = Today.AddDays(-1);
+        // Fetched in its first hour, before any hour had ended, and never again; yesterday fetched in its evening.
+        await _store.UpsertAveragesAsync([Day(station, fiveDaysAgo, 0, Builders.Midnight(fiveDaysAgo).AddMinutes(10), complete: false),
+            Day(station, yesterday, 20, Builders.Midnight(yesterday).AddHours(20).AddMinutes(5), complete: false)], Ct);
+
+        var status = await StationStatus.ReadAsync(_store, new StationDays(station, TimeZoneInfo.Utc, Today.AddDays(-6), Today), Now,
+            wholeRange: true, Ct);
+
+        // Not "stored without a value at the source": nothing says the source had none.
+        Assert.Equal((0, 2, 5, 0), (status.Complete, status.Incomplete, status.Missing, status.WithoutValue));
+        // Yesterday is fetched again by the schedule's two-day lookback until today ends.
+        Assert.Equal(1, status.Running);
+        Assert.Equal([fiveDaysAgo], status.NotFetchedSinceEnded);
+    }
 
     public void Dispose()
     {

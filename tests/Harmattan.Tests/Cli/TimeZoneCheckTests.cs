@@ -1,5 +1,5 @@
-using Harmattan.Cli.Pipeline;
 using Harmattan.Cli;
+using Harmattan.Cli.Pipeline;
 using Harmattan.Stations;
 using Harmattan.Tests.Storage;
 using Spectre.Console;
@@ -40,10 +40,10 @@ public sealed class TimeZoneCheckTests() : TemporaryStoreTest("zone-check")
         var run = await OutputOfAsync(() => TimeZoneCheck.WarnOfOtherZonesAsync(Store, inParis, offerRefetch: false, Ct));
 
         Assert.Contains("station 900000001 was last fetched with its days cut in UTC; this command cuts them in Europe/Paris", backfill);
-        const string QueuedBefore = " If the services run with Europe/Paris already, commands sent with UTC (queued before the change, or from a " +
-            "trigger or CronJob with the old settings) were fetched since: the extractor's log names each.\n";
-        Assert.EndsWith("if Europe/Paris is the station's new zone, restart the services with it, and add --refetch to cut the days " +
-                        "already stored again in Europe/Paris." + QueuedBefore, backfill.Replace("\r", ""));
+        const string QueuedBefore = " If they run with it already, commands sent with UTC since (queued before the change, or from a " +
+            "trigger with the old settings) were fetched as sent: the extractor warns of each.\n";
+        Assert.EndsWith("if Europe/Paris is the station's new zone, restart the services with it: once they have fetched the station, the same " +
+                        "backfill cuts the days already stored again in Europe/Paris (--refetch: every day of the range)." + QueuedBefore, backfill.Replace("\r", ""));
         Assert.EndsWith("if Europe/Paris is the station's new zone, restart the services with it." + QueuedBefore, run.Replace("\r", ""));
     }
 

@@ -135,7 +135,7 @@ public sealed class FetchScheduleServiceTests : IAsyncDisposable
         await WaitForLogAsync("holds no fetch");
 
         var warning = Assert.Single(_logs.Entries, e => e.Level >= LogLevel.Warning);
-        Assert.Equal($"{store.Location} holds no fetch of any configured station made before this run: days missed before the 2-day lookback " +
+        Assert.Equal($"{store.Location} holds no fetch of any configured station made before this run, as a new store does: days missed before the 2-day lookback " +
             "cannot be told. If the services have fetched before, check that this is the store they write", warning.Message);
 
         // Once one station has been fetched, the other is a station not fetched yet: nothing to say.
