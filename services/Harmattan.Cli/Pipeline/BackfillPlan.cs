@@ -52,9 +52,9 @@ public sealed class BackfillPlan
         {
             IReadOnlyList<StoredDailyAverage> days = refetch ? [] : await store.GetDailyAveragesAsync(station.StationId, station.From, station.To, cancellationToken);
             var final = days.Where(d => IsFinal(d, station.TimeZone, order)).ToList();
+            recut[station.StationId] = [];
             // Only where the services cut the station's days in this command's zone: a command run without their station
             // configuration (warned of by TimeZoneCheck) must not replace every stored day with days cut in its own zone.
-            recut[station.StationId] = [];
             if (final.Count > 0 && (await store.GetStationActivityAsync(station.StationId, cancellationToken)).LastFetchTimeZone is { } inUse
                 && TimeZoneRules.SameRules(inUse, station.TimeZone))
             {

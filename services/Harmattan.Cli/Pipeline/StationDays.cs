@@ -101,8 +101,10 @@ public readonly record struct StoredDayCounts(int Stored, int Complete, int Inco
         ? ""
         : $" {Counted.Of(Kept, "day", "days")} kept the averages of an earlier fetch: AirQino sent no row for {(Kept == 1 ? "it" : "them")} this time, and an answer without rows never replaces a day stored with rows.";
 
-    /// <summary>Days a fetch of this run stored: not those stored before it, nor those kept as they were (<see cref="Kept"/>).</summary>
-    // A day stored before that the hourly schedule fetched meanwhile, answered without rows, counts in both.
+    /// <summary>
+    /// Days a fetch of this run stored: not those stored before it, nor those kept as they were (<see cref="Kept"/>). A day
+    /// stored before that the hourly schedule fetched meanwhile, answered without rows, counts in both: never below 0.
+    /// </summary>
     public int StoredByThisRun(int alreadyStored) => Math.Max(0, Stored - alreadyStored - Kept);
 
     public static StoredDayCounts operator +(StoredDayCounts a, StoredDayCounts b) =>
