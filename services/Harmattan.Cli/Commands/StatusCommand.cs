@@ -173,7 +173,19 @@ public static class StatusCommand
             AnsiConsole.MarkupLineInterpolated(
                 $"  [yellow]other zone[/]         {string.Join(", ", otherZones.Select(z => $"{Counted.Of(z.Value, "day", "days")} cut in {z.Key}"))}, not {zone}: their dates are that zone's until they are fetched again in {zone}. {howToFetch}");
         }
+        if (status.ZoneSeams is { Count: > 0 } seams)
+            AnsiConsole.MarkupLineInterpolated(
+                $"  [yellow]zone seams[/]         where days cut in two zones meet, {string.Join("; ", seams.Take(3).Select(Seam))}{(seams.Count > 3 ? $"; and {seams.Count - 3} more" : "")}: until both days of a seam are cut in one zone, {SeamEffect(seams)}.");
     }
+
+    private static string SeamEffect(IReadOnlyList<ZoneSeam> seams) =>
+        seams.All(seam => seam.HoursInBoth > 0) ? "those hours count in two daily averages"
+        : seams.All(seam => seam.HoursInNeither > 0) ? "those hours count in no daily average"
+        : "those hours count in two daily averages, or in none";
+
+    private static string Seam(ZoneSeam seam) =>
+        $"{seam.Earlier.Date:yyyy-MM-dd} ({seam.Earlier.TimeZone ?? "no zone recorded"}) and {seam.Later.Date:yyyy-MM-dd} ({seam.Later.TimeZone ?? "no zone recorded"}) " +
+        (seam.HoursInBoth > 0 ? $"both hold {Counted.Of(seam.HoursInBoth, "hour", "hours")}" : $"leave {Counted.Of(seam.HoursInNeither, "hour", "hours")} out of either");
 
     private static string Backfill(string stationId, DateOnly from, DateOnly to) =>
         $"`harmattan backfill --station {stationId} --from {from:yyyy-MM-dd} --to {to:yyyy-MM-dd}`";

@@ -1,4 +1,3 @@
-using Harmattan.Stations;
 using Harmattan.Storage;
 
 namespace Harmattan.Cli.Pipeline;
@@ -20,6 +19,7 @@ namespace Harmattan.Cli.Pipeline;
 /// Of the stored days, how many were cut in each zone other than <see cref="StationDays.TimeZone"/>: after a change of a
 /// station's zone, the dates counted are the old zone's until they are fetched again.
 /// </param>
+/// <param name="ZoneSeams">Stored days in a row cut in zones of different offsets, whose hours overlap or leave a gap.</param>
 public sealed record StationStatus(
     StationDays Days,
     StationActivity Activity,
@@ -31,7 +31,8 @@ public sealed record StationStatus(
     IReadOnlyDictionary<string, int>? CutInOtherZones = null,
     int WithoutValue = 0,
     IReadOnlyList<DateOnly>? NotFetchedSinceEnded = null,
-    (DateOnly First, DateOnly Last)? CutInOtherZonesSpan = null)
+    (DateOnly First, DateOnly Last)? CutInOtherZonesSpan = null,
+    IReadOnlyList<ZoneSeam>? ZoneSeams = null)
 {
     public const int RecentDays = 30;
 
@@ -61,8 +62,13 @@ public sealed record StationStatus(
         var otherZones = new SortedDictionary<string, int>(StringComparer.Ordinal);
         var notFetchedSinceEnded = new List<DateOnly>();
         (DateOnly First, DateOnly Last)? otherZonesSpan = null;
+        var seams = new List<ZoneSeam>();
+        StoredDailyAverage? previous = null;
         foreach (var day in await store.GetDailyAveragesAsync(recent.StationId, recent.From, recent.To, cancellationToken))
         {
+            if (previous is not null && ZoneSeam.Between(previous, day, recent.TimeZone) is { } seam)
+                seams.Add(seam);
+            previous = day;
             if (day.IsLeftUnfinished(recent.TimeZone.Id, now))
                 notFetchedSinceEnded.Add(day.Date);
             counts = counts.Add(day, running: day.IsRunning(recent.TimeZone.Id, now), notEndedWhenFetched: recent.IsRunning(day));
@@ -74,6 +80,6 @@ public sealed record StationStatus(
         }
         return new StationStatus(recent, activity, activity.DataAge(now), counts.Complete, counts.Incomplete,
             recent.DayCount - counts.Complete - counts.Incomplete, counts.Running, otherZones, counts.MissingAtSource + counts.AllRejected,
-            notFetchedSinceEnded, otherZonesSpan);
+            notFetchedSinceEnded, otherZonesSpan, seams);
     }
 }

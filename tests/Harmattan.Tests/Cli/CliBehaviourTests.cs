@@ -1374,6 +1374,16 @@ public sealed class CliBehaviourTests : IDisposable
         Assert.True(exit == 0, output);
         Assert.Contains("their dates are that zone's until they are fetched again in Asia/Tokyo. `harmattan backfill --station 283164601 " +
             "--from 2023-11-01 --to 2023-11-03` fetches them again (days AirQino no longer serves keep their averages as they are).", output);
+        Assert.DoesNotContain("zone seams", output);
+
+        // The next day, fetched in Asia/Tokyo, begins nine hours before the last day cut in UTC ends.
+        (exit, output) = await _cli.InvokeAsync(["run", "--once", "--simulate", "--station", "283164601",
+            "--from", "2023-11-04", "--to", "2023-11-04", "--db", "zones.db"], inTokyo);
+        Assert.True(exit == 0, output);
+        (exit, output) = await _cli.InvokeAsync(status, inTokyo);
+        Assert.True(exit == 0, output);
+        Assert.Contains("zone seams         where days cut in two zones meet, 2023-11-03 (UTC) and 2023-11-04 (Asia/Tokyo) both hold 9 hours: " +
+            "until both days of a seam are cut in one zone, those hours count in two daily averages.", output);
     }
 
     [Fact]

@@ -187,6 +187,27 @@ public sealed class StatusTests : IDisposable
         Assert.Equal([fiveDaysAgo], status.NotFetchedSinceEnded);
     }
 
+    [Fact]
+    public async Task Days_in_a_row_cut_in_zones_of_different_offsets_are_seams_with_the_hours_they_share_or_leave_out()
+    {
+        await _store.InitializeAsync(Ct);
+        const string station = "283164601";
+        var first = Today.AddDays(-6);
+        AveragesComputed In(string zone, DateOnly day) => Day(station, day, 24, Now.AddDays(-1)) with { TimeZone = zone };
+        // UTC, then Tokyo (9 h ahead) from the second day, back to UTC, then Kolkata (5 h 30 ahead), then UTC again; the
+        // last UTC day stands alone, with a day missing before it.
+        await _store.UpsertAveragesAsync([In("UTC", first), In("Asia/Tokyo", first.AddDays(1)), In("UTC", first.AddDays(2)),
+            In("Asia/Kolkata", first.AddDays(3)), In("UTC", first.AddDays(4)), In("Africa/Abidjan", first.AddDays(6))], Ct);
+
+        var status = await StationStatus.ReadAsync(_store, new StationDays(station, TimeZoneInfo.Utc, first, Today), Now,
+            wholeRange: true, Ct);
+
+        // Tokyo's day began at 15:00Z of the UTC day before it; Kolkata's at 18:30Z, so from the hour of 19:00Z. Going back,
+        // the hours from the end of the earlier zone's day to the next UTC midnight are in neither.
+        Assert.Equal([(first, 9, 0), (first.AddDays(1), 0, 9), (first.AddDays(2), 5, 0), (first.AddDays(3), 0, 5)],
+            status.ZoneSeams!.Select(seam => (seam.Earlier.Date, seam.HoursInBoth, seam.HoursInNeither)));
+    }
+
     public void Dispose()
     {
         _store.Dispose();
