@@ -57,7 +57,7 @@ public static class TriggerCommand
             var time = host.Services.GetRequiredService<TimeProvider>();
             var runAt = time.GetUtcNow();
             var scheduledRun = host.Services.GetRequiredService<ScheduledRun>();
-            var plan = await scheduledRun.RunAsync(runAt, cancellationToken);
+            var (plan, storeAnswered) = await scheduledRun.RunAsync(runAt, cancellationToken);
             AnsiConsole.MarkupLineInterpolated(
                 $"Sent {plan.Count} scheduled fetch command(s) for run hour {FetchSchedule.RunHour(runAt):yyyy-MM-ddTHH:mmZ} to RabbitMQ {RabbitMqAddress.Describe(broker)}:");
             foreach (var fetch in plan)
@@ -66,7 +66,7 @@ public static class TriggerCommand
                 AnsiConsole.MarkupLineInterpolated(
                     $"    days {DayRange.Format(fetch.Command.WindowStart, fetch.Command.WindowEnd, fetch.Command.TimeZone)} ({fetch.Command.TimeZone})");
             }
-            if (scheduledRun.StoreAnswered)
+            if (storeAnswered)
                 await WarnOfOtherZonesAsync(host.Services.GetRequiredService<IPipelineStore>(), plan, runAt, cancellationToken);
             // Still exit 0: the commands wait in the queues for a service being restarted or rolled out.
             await PipelineConsumers.WarnWithoutConsumersAsync(broker, "harmattan trigger", PipelineConsumers.OfFetches, cancellationToken);

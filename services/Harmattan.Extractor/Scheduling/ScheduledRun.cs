@@ -22,10 +22,7 @@ public sealed class ScheduledRun(
 
     public bool HasStore => _store is not null;
 
-    /// <summary>The last run's gap check read the store: a caller that reads it again afterwards will not wait on a store that is down.</summary>
-    public bool StoreAnswered { get; private set; }
-
-    public async Task<IReadOnlyList<ScheduledFetch>> RunAsync(DateTimeOffset runAt, CancellationToken cancellationToken)
+    public async Task<ScheduledRunResult> RunAsync(DateTimeOffset runAt, CancellationToken cancellationToken)
     {
         var lookbackDays = schedule.Value.LookbackDays;
         var plan = FetchSchedule.Plan(runAt, stations.Value.Stations, lookbackDays);
@@ -39,15 +36,14 @@ public sealed class ScheduledRun(
                 fetch.Command.StationId, fetch.Command.WindowStart, fetch.Command.WindowEnd, fetch.MessageId, FetchSchedule.RunHour(runAt));
         }
         // After the sends: a slow or unreachable store may delay the warning, never the fetches.
-        await WarnAboutGapsAsync(runAt, lookbackDays, cancellationToken);
-        return plan;
+        return new ScheduledRunResult(plan, StoreAnswered: await WarnAboutGapsAsync(runAt, lookbackDays, cancellationToken));
     }
 
-    private async Task WarnAboutGapsAsync(DateTimeOffset runAt, int lookbackDays, CancellationToken cancellationToken)
+    /// <returns>Whether the store answered every read.</returns>
+    private async Task<bool> WarnAboutGapsAsync(DateTimeOffset runAt, int lookbackDays, CancellationToken cancellationToken)
     {
-        StoreAnswered = false;
         if (_store is null)
-            return;
+            return false;
         try
         {
             // The store may have been upgraded since this extractor started, and a newer layout could be misread.
@@ -57,13 +53,13 @@ public sealed class ScheduledRun(
         {
             logger.LogError("Gaps beyond the {LookbackDays}-day lookback are not detected: {Reason}. The scheduled fetches are sent as always",
                 lookbackDays, newer.Message);
-            return;
+            return false;
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             logger.LogWarning("Could not read the store's schema version ({Reason}); gaps beyond the {LookbackDays}-day lookback are not detected in this run",
                 ex.Message, lookbackDays);
-            return;
+            return false;
         }
         var neverFetched = 0;
         foreach (var station in stations.Value.Stations)
@@ -78,7 +74,7 @@ public sealed class ScheduledRun(
             {
                 logger.LogWarning("Could not read station {StationId}'s last fetch from the store ({Reason}); gaps beyond the {LookbackDays}-day lookback are not detected in this run",
                     station.Id, ex.Message, lookbackDays);
-                return;
+                return false;
             }
             if (fetchedUntil is null)
                 neverFetched++;
@@ -87,11 +83,17 @@ public sealed class ScheduledRun(
                     "Station {StationId} was fetched up to {FetchedUntil:yyyy-MM-ddTHH:mmZ}: {GapDays} day(s) from {GapFrom:yyyy-MM-dd} to {GapTo:yyyy-MM-dd} lie before the {LookbackDays}-day lookback and will not be fetched by the schedule. Fill them with: {BackfillCommand}",
                     gap.StationId, gap.FetchedUntil, gap.Days, gap.From, gap.To, lookbackDays, gap.BackfillCommand);
         }
-        StoreAnswered = true;
         // A new store, or one the services do not write (a misspelt MongoDB database reads as an empty one): no gap can be told.
         if (neverFetched > 0 && neverFetched == stations.Value.Stations.Count)
             logger.LogWarning(
                 "{Store} holds no fetch of any configured station made before this run, as a new store does: days missed before the {LookbackDays}-day lookback cannot be told. If the services have fetched before, check that this is the store they write",
                 _store.Holder, lookbackDays);
+        return true;
     }
 }
+
+/// <param name="Fetches">The fetch commands sent.</param>
+/// <param name="StoreAnswered">
+/// The gap check read the store: a caller that reads it again afterwards will not wait on a store that is down.
+/// </param>
+public sealed record ScheduledRunResult(IReadOnlyList<ScheduledFetch> Fetches, bool StoreAnswered);
