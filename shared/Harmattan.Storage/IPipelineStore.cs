@@ -39,8 +39,12 @@ public interface IPipelineStore
     /// Reads the schema version the store records (one small read) and throws <see cref="NewerStoreException"/> when a newer
     /// version of Harmattan has written it since this process opened it: a store can be upgraded under a running process.
     /// </summary>
+    /// <returns>The store schema recorded, at most <see cref="KnownSchema"/> (0 for a store of a version before stores recorded one).</returns>
     /// <exception cref="NewerStoreException">The store's schema is newer than this version knows.</exception>
-    Task RequireKnownSchemaAsync(CancellationToken cancellationToken = default);
+    Task<long> RequireKnownSchemaAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>The store schema this version writes: it upgrades an older store when it initializes it.</summary>
+    long KnownSchema { get; }
 
     /// <summary>Fails when the store cannot be reached; used by the readiness check.</summary>
     Task PingAsync(CancellationToken cancellationToken = default);

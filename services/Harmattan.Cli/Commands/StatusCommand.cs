@@ -59,7 +59,8 @@ public static class StatusCommand
         await StoreLocation.OpenForReadingAsync(store, cancellationToken);
         var asked = await StationSelection.ResolveAsync(builder.Configuration, store, stationIds, from, to, time, cancellationToken);
 
-        AnsiConsole.MarkupLineInterpolated($"Store: {StoreLocation.Describe(builder.Configuration)}");
+        var schema = await store.RequireKnownSchemaAsync(cancellationToken);
+        AnsiConsole.MarkupLineInterpolated($"Store: {StoreLocation.Describe(builder.Configuration)} ({SchemaNote(schema, store.KnownSchema)})");
         var now = time.GetUtcNow();
         var configured = StationsOptions.Read(builder.Configuration).Select(s => s.Id).ToHashSet(StringComparer.Ordinal);
         var statuses = new List<StationStatus>();
@@ -127,6 +128,11 @@ public static class StatusCommand
         AnsiConsole.MarkupLineInterpolated($"OK: {Counted.Of(failed, "message waits", "messages wait")} in the error queues, at most --max-errors {limit}.");
         return false;
     }
+
+    /// <summary>This command reads an older store as it is: it never upgrades one.</summary>
+    private static string SchemaNote(long schema, long known) => schema == known
+        ? $"store schema {schema}"
+        : $"store schema {schema}, older than this version's {known}: the first writer of this version to open it (the loader, `harmattan run`) upgrades it";
 
     /// <summary>What the missing days need: a backfill for those never fetched, nothing for those the source had no value for.</summary>
     private static string MissingSplit(StationStatus status) => status.Missing == 0 ? "" :

@@ -185,8 +185,10 @@ public sealed partial class MongoPipelineStore : IPipelineStore
         await RequireKnownSchemaAsync(cancellationToken);
     }
 
-    public Task RequireKnownSchemaAsync(CancellationToken cancellationToken = default) =>
+    public Task<long> RequireKnownSchemaAsync(CancellationToken cancellationToken = default) =>
         BoundedAsync($"a read of {MongoSchema.StoreInfo}", StoredKnownSchemaAsync, cancellationToken);
+
+    public long KnownSchema => SchemaVersion;
 
     public string Holder => $"database {DatabaseName} of {Location}";
 

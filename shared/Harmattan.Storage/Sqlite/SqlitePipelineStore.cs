@@ -364,8 +364,10 @@ public sealed partial class SqlitePipelineStore : IPipelineStore, IDisposable
             "a backup taken before the upgrade with `harmattan restore`");
     }
 
-    public Task RequireKnownSchemaAsync(CancellationToken cancellationToken = default) =>
+    public Task<long> RequireKnownSchemaAsync(CancellationToken cancellationToken = default) =>
         WithConnectionAsync(connection => RequireKnownSchemaAsync(connection, DataSource, cancellationToken), cancellationToken);
+
+    public long KnownSchema => SchemaVersion;
 
     /// <summary>The tables of the database <paramref name="connection"/> has open, SQLite's own left out, by name.</summary>
     /// <summary>Refuses a file whose <paramref name="tables"/> are there and none of them the store's.</summary>

@@ -65,7 +65,7 @@ public sealed class CliBehaviourTests : IDisposable
             "--db", "harmattan.db", "--rabbitmq", "amqp://guest:guest@127.0.0.1:1/"]);
 
         Assert.True(exit == 0, output);
-        Assert.Contains($"Store: SQLite {_cli.PathOf("harmattan.db")}", output);
+        Assert.Contains($"Store: SQLite {_cli.PathOf("harmattan.db")} (store schema {SqlitePipelineStore.SchemaVersion})", output);
         Assert.Contains("Station 283164601 (UTC; 2023-10-30..2023-11-30)", output);
         // 30 days stored: 3 with no hour, 9 with 12 hours (incomplete), 18 complete; and 2 days before them with no row.
         // The two kinds of missing day need different things: a backfill, or nothing. The range is on the station's line.
@@ -1065,6 +1065,8 @@ public sealed class CliBehaviourTests : IDisposable
             {
                 var (exit, output) = await _cli.InvokeAsync(command, environment);
                 Assert.True(exit == 0, $"{command[0]}: {output}");
+                if (command[0] == "status")
+                    Assert.Contains($"database {database} (store schema {MongoPipelineStore.SchemaVersion})", output);
             }
 
             Assert.Equal(indexesBefore, await IndexesAsync(client, database));

@@ -276,6 +276,10 @@ public sealed class RestoreCommandTests : IDisposable
         (exit, output) = await _cli.InvokeAsync(export);
         Assert.True(exit == 0, output);
         Assert.Contains($"{Station},2023-06-01,Europe/Paris,0.5,", output);
+        (exit, output) = await _cli.InvokeAsync(["status", "--rabbitmq", "amqp://guest:guest@127.0.0.1:1/"]);
+        Assert.True(exit == 0, output);
+        Assert.Contains($"Store: SQLite {_cli.PathOf("harmattan.db")} (store schema 0, older than this version's {SqlitePipelineStore.SchemaVersion}: " +
+            "the first writer of this version to open it (the loader, `harmattan run`) upgrades it)", output);
 
         SqliteConnection.ClearAllPools();
         Assert.Equal(before, await File.ReadAllBytesAsync(_cli.PathOf("harmattan.db"), Ct));
