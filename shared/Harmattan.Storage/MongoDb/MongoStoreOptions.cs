@@ -34,10 +34,29 @@ public sealed class MongoStoreOptions
         ErrorMessage = "Storage:MongoOperationTimeout must be between 00:00:00.100 and 00:30:00.")]
     public TimeSpan MongoOperationTimeout { get; set; } = DefaultOperationTimeout;
 
-    /// <summary>The check across settings that data annotations cannot express; null when the options hold together.</summary>
+    /// <summary>The checks that data annotations cannot express; null when the options hold together.</summary>
     public static string? Validate(MongoStoreOptions options) =>
-        options.MongoOperationTimeout > options.MongoWriteConcernTimeout
+        RefusedDatabaseName(options.MongoDatabase) ?? (options.MongoOperationTimeout > options.MongoWriteConcernTimeout
             ? null
             : $"Storage:MongoOperationTimeout ({options.MongoOperationTimeout}) must be longer than Storage:MongoWriteConcernTimeout " +
-              $"({options.MongoWriteConcernTimeout}), or the loader gives up before the server says why a write was not acknowledged.";
+              $"({options.MongoWriteConcernTimeout}), or the loader gives up before the server says why a write was not acknowledged.");
+
+    /// <summary>
+    /// Names MongoDB refuses, or keeps for itself, that the pattern above lets through. A name that differs from an existing
+    /// database's only in case is refused by the server when the loader first writes, in its own words.
+    /// </summary>
+    private static string? RefusedDatabaseName(string? name)
+    {
+        if (name is null)
+            return null;
+        if (ReservedDatabases.Contains(name))
+            return $"Storage:MongoDatabase must not be {name}: MongoDB keeps admin, local and config for itself (local is not even " +
+                   "replicated). Use a database of its own, e.g. harmattan";
+        var bytes = System.Text.Encoding.UTF8.GetByteCount(name);
+        return bytes < 64 ? null
+            : $"Storage:MongoDatabase must be under 64 bytes in UTF-8, MongoDB's limit: {name} takes {bytes}";
+    }
+
+    /// <summary>Case aside, as MongoDB refuses a database whose name differs from another's only in case.</summary>
+    private static readonly HashSet<string> ReservedDatabases = new(["admin", "local", "config"], StringComparer.OrdinalIgnoreCase);
 }

@@ -149,6 +149,10 @@ public class MongoRegistrationTests
     [InlineData("air.quality")]
     [InlineData("air quality")]
     [InlineData("a/b")]
+    [InlineData("local")]
+    [InlineData("admin")]
+    [InlineData("Config")]
+    [InlineData("éééééééééééééééééééééééééééééééé")]
     public async Task Mongo_database_name_that_MongoDB_refuses_fails_validation_naming_the_key(string name)
     {
         await using var services = Build(new() { ["Storage:MongoDatabase"] = name });
@@ -157,6 +161,27 @@ public class MongoRegistrationTests
             services.GetRequiredService<IOptions<MongoStoreOptions>>().Value);
 
         Assert.Contains("Storage:MongoDatabase", error.Message);
+    }
+
+    [Theory]
+    [InlineData("local", "Storage:MongoDatabase must not be local: MongoDB keeps admin, local and config for itself")]
+    [InlineData("éééééééééééééééééééééééééééééééé", "Storage:MongoDatabase must be under 64 bytes in UTF-8, MongoDB's limit: éééééééééééééééééééééééééééééééé takes 64")]
+    public async Task Mongo_database_name_that_MongoDB_keeps_or_finds_too_long_is_refused_saying_why(string name, string reason)
+    {
+        await using var services = Build(new() { ["Storage:MongoDatabase"] = name });
+
+        var error = Assert.Throws<OptionsValidationException>(() =>
+            services.GetRequiredService<IOptions<MongoStoreOptions>>().Value);
+
+        Assert.Contains(reason, error.Message);
+    }
+
+    [Fact]
+    public async Task Mongo_database_name_of_63_bytes_is_accepted()
+    {
+        await using var services = Build(new() { ["Storage:MongoDatabase"] = new string('a', 61) + "é" });
+
+        Assert.Equal(62, services.GetRequiredService<IOptions<MongoStoreOptions>>().Value.MongoDatabase.Length);
     }
 
     private static ServiceProvider Build(Dictionary<string, string?> settings)
