@@ -65,6 +65,29 @@ public sealed class StationFreshnessTests : IDisposable
     }
 
     [Fact]
+    public async Task An_hour_stored_that_begins_after_the_loaders_clock_is_a_negative_age_not_a_fresh_one()
+    {
+        using var store = new SqlitePipelineStore($"Data Source={_path}");
+        await store.InitializeAsync(Ct);
+        // At 12:20 an hour that began at 12:00 is in progress, and one that begins at 13:00 is forty minutes ahead.
+        var time = new FakeTimeProvider(new DateTimeOffset(2023, 12, 20, 12, 20, 0, TimeSpan.Zero));
+        await using var meters = new ServiceCollection().AddMetrics().BuildServiceProvider();
+        var factory = meters.GetRequiredService<IMeterFactory>();
+        using var freshness = new StationFreshness(store, time, factory, ["283164601", "283181971"], NullLogger<StationFreshness>.Instance);
+
+        freshness.Stored([Builders.Averages("283164601", new DateOnly(2023, 12, 20), hoursCovered: 13),
+            Builders.Averages("283181971", new DateOnly(2023, 12, 20), hoursCovered: 14)]);
+
+        var ages = AgesOf(factory);
+        Assert.Equal(0, ages["283164601"]);
+        Assert.Equal(-TimeSpan.FromMinutes(40).TotalSeconds, ages["283181971"]);
+
+        // Ten minutes before it begins, the clocks are within what they may differ by: in progress, as status says.
+        time.Advance(TimeSpan.FromMinutes(30));
+        Assert.Equal(0, AgesOf(factory)["283181971"]);
+    }
+
+    [Fact]
     public async Task A_store_it_cannot_read_is_a_warning_naming_the_reason_once_not_every_minute()
     {
         var folder = Directory.CreateTempSubdirectory("harmattan-freshness-").FullName;
