@@ -26,15 +26,18 @@ public class ObservabilityFilesTests
     }
 
     [Fact]
-    public void The_kubernetes_prometheus_rule_carries_the_same_rules_as_alerts_yml()
+    public void The_kubernetes_prometheus_rule_carries_the_same_rules_as_alerts_yml_then_kubernetes_alerts_yml()
     {
         var alerts = Yaml.ParseAll(File.ReadAllText(Repository.PathOf("deploy/observability/alerts.yml"))).Single();
+        var kubernetesAlerts = Yaml.ParseAll(File.ReadAllText(Repository.PathOf("deploy/observability/kubernetes-alerts.yml"))).Single();
         var rule = Yaml.ParseAll(File.ReadAllText(Repository.PathOf("deploy/k8s/overlays/prod/prometheusrule.yaml"))).Single();
 
         Assert.Equal("PrometheusRule", rule.Kind());
         Assert.NotEmpty(alerts.List("groups"));
+        Assert.NotEmpty(kubernetesAlerts.List("groups"));
         var serializer = new YamlDotNet.Serialization.SerializerBuilder().Build();
-        Assert.Equal(serializer.Serialize(alerts.At("groups")), serializer.Serialize(rule.At("spec", "groups")));
+        Assert.Equal(serializer.Serialize(alerts.List("groups").Concat(kubernetesAlerts.List("groups")).ToList()),
+            serializer.Serialize(rule.At("spec", "groups")));
     }
 
     [Fact]
@@ -46,14 +49,16 @@ public class ObservabilityFilesTests
             Assert.Fail(reason);
         Assert.SkipWhen(promtool is null, reason);
 
-        var (exitCode, output, error) = Repository.RunIn(Repository.PathOf("deploy/observability"), TimeSpan.FromMinutes(2),
-            promtool!, "test", "rules", "alerts.test.yml");
-
-        Assert.True(exitCode == 0, output + error);
-        Assert.Contains("SUCCESS", output);
+        foreach (var tests in (string[])["alerts.test.yml", "kubernetes-alerts.test.yml"])
+        {
+            var (testsExitCode, testsOutput, testsError) = Repository.RunIn(Repository.PathOf("deploy/observability"), TimeSpan.FromMinutes(2),
+                promtool!, "test", "rules", tests);
+            Assert.True(testsExitCode == 0, testsOutput + testsError);
+            Assert.Contains("SUCCESS", testsOutput);
+        }
 
         // The scrape configuration as compose mounts it, its rule file included.
-        (exitCode, output, error) = Repository.RunIn(Repository.PathOf("deploy/observability"), TimeSpan.FromMinutes(2),
+        var (exitCode, output, error) = Repository.RunIn(Repository.PathOf("deploy/observability"), TimeSpan.FromMinutes(2),
             promtool!, "check", "config", "prometheus.yml");
         Assert.True(exitCode == 0, output + error);
         Assert.Contains("SUCCESS: prometheus.yml is valid prometheus config file syntax", output);
