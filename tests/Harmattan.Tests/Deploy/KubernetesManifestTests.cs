@@ -492,11 +492,12 @@ public class KubernetesManifestTests
             Assert.True(names.IndexOf("RABBITMQ_PASSWORD") < names.IndexOf("ConnectionStrings__RabbitMq"));
             Assert.Equal("rabbitmq-default-user", env["RABBITMQ_PASSWORD"].Text("valueFrom", "secretKeyRef", "name"));
         }
-        // The dashboard, unauthenticated, reads the store as a MongoDB user that can only read it.
+        // The dashboard, unauthenticated, reads the store as a MongoDB user that can only read it; so do the CronJob's
+        // Jobs, whose commands only read it.
         var users = documents.OfKind("MongoDBCommunity").Single().List("spec", "users").ToList();
-        foreach (var (name, roles) in new (string, string[])[] { ("loader", ["readWrite"]), (Dashboard, ["read"]) })
+        foreach (var (name, roles) in new (string, string[])[] { ("loader", ["readWrite"]), (Dashboard, ["read"]), ("harmattan-trigger", ["read"]) })
         {
-            var container = documents.OfKind("Deployment").Single(d => d.Name() == name).Containers().Single();
+            var container = documents.HarmattanWorkloads().Single(d => d.Name() == name).Containers().Single();
             var uri = Assert.Single(container.List("env"), e => e.Text("name") == "ConnectionStrings__MongoDb");
             var user = Assert.Single(users, u => u.Text("connectionStringSecretName") == uri.Text("valueFrom", "secretKeyRef", "name"));
             Assert.Equal(roles, user.List("roles").Select(r => r.Text("name")!));
