@@ -21,10 +21,14 @@ public static class HarmattanTelemetry
     public static readonly Counter<long> AirQinoRequests =
         Meter.CreateCounter<long>("harmattan.airqino.requests", description: "HTTP requests sent to AirQino, by station and status");
 
-    /// <summary>Bucket bounds for durations in seconds (the SDK's defaults are for milliseconds).</summary>
+    /// <summary>
+    /// Bucket bounds for durations in seconds (the SDK's defaults are for milliseconds), up to the longest time-out an
+    /// AirQino attempt (AirQino:Timeout, 10 minutes) or a MongoDB write (Storage:MongoOperationTimeout, 30) may be given: a
+    /// slow request under a raised time-out still lands in a bucket of its own, not only in +Inf.
+    /// </summary>
     private static readonly InstrumentAdvice<double> Seconds = new()
     {
-        HistogramBucketBoundaries = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+        HistogramBucketBoundaries = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800],
     };
 
     public static readonly Histogram<double> AirQinoRequestDuration = Meter.CreateHistogram(
