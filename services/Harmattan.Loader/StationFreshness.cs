@@ -13,8 +13,9 @@ namespace Harmattan.Loader;
 /// the end of that hour, zero while it is in progress (as <c>harmattan status</c> measures it), and +Inf for a configured
 /// station the store holds no hour of (so an alert on the age fires for it too). An hour that begins later than the
 /// loader's clock allows (<see cref="DayWindows.IsAheadOf"/>: a source's clock ahead, or this machine's behind) has no age
-/// that can be told: the gauge is then negative, minus the time until that hour begins, for an alert of its own. The newest hour follows the loader's own
-/// writes and is re-read from the store every <see cref="RefreshInterval"/>, so other loader replicas' writes show too.
+/// that can be told: the gauge is then negative, minus the time until that hour begins, for an alert of its own. The
+/// newest hour follows the loader's own writes and is re-read from the store every <see cref="RefreshInterval"/>, so
+/// other loader replicas' writes show too.
 /// Only the configured stations are reported, as <c>harmattan status --max-age</c> checks only them: a station removed
 /// from the configuration, whose history a replay or a backfill stores again, would otherwise keep the stale-station
 /// alert firing until the loader restarts.

@@ -87,7 +87,7 @@ public static class RestoreCommand
             AnsiConsole.MarkupLineInterpolated($"[yellow]{ownerRefused}[/]");
         if (backupSchema < SqlitePipelineStore.SchemaVersion)
             AnsiConsole.MarkupLineInterpolated(
-                $"[yellow]The backup is of store schema {backupSchema}, older than this version's {SqlitePipelineStore.SchemaVersion}: the first writer of this version to open it (the loader, `harmattan run`) upgrades it, and from then on a version that knows only schema {backupSchema} refuses it.[/]");
+                $"[yellow]The backup is of store schema {backupSchema}, older than this version's {SqlitePipelineStore.SchemaVersion}: the first writer of this version to open it (the loader, `harmattan run`, `harmattan archive prune`) upgrades it, and from then on a version that knows only schema {backupSchema} refuses it.[/]");
         AnsiConsole.MarkupLine(
             "Start the services again. What they stored after the backup was taken is not in it: `harmattan backfill` over that time fetches those days again.");
         return 0;

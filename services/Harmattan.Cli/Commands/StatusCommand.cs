@@ -132,7 +132,7 @@ public static class StatusCommand
     /// <summary>This command reads an older store as it is: it never upgrades one.</summary>
     private static string SchemaNote(long schema, long known) => schema == known
         ? $"store schema {schema}"
-        : $"store schema {schema}, older than this version's {known}: the first writer of this version to open it (the loader, `harmattan run`) upgrades it";
+        : $"store schema {schema}, older than this version's {known}: the first writer of this version to open it (the loader, `harmattan run`, `harmattan archive prune`) upgrades it";
 
     /// <summary>What the missing days need: a backfill for those never fetched, nothing for those the source had no value for.</summary>
     private static string MissingSplit(StationStatus status) => status.Missing == 0 ? "" :
@@ -181,17 +181,21 @@ public static class StatusCommand
         }
         if (status.ZoneSeams is { Count: > 0 } seams)
             AnsiConsole.MarkupLineInterpolated(
-                $"  [yellow]zone seams[/]         where days cut in two zones meet, {string.Join("; ", seams.Take(3).Select(Seam))}{(seams.Count > 3 ? $"; and {seams.Count - 3} more" : "")}: until both days of a seam are cut in one zone, {SeamEffect(seams)}.");
+                $"  [yellow]zone seams[/]         where days cut in two zones meet, {string.Join("; ", seams.Take(3).Select(seam => Seam(seam, status.Days.TimeZone.Id)))}{(seams.Count > 3 ? $"; and {seams.Count - 3} more" : "")}: until both days of a seam are cut in one zone, {SeamEffect(seams)}.");
     }
 
     private static string SeamEffect(IReadOnlyList<ZoneSeam> seams) =>
-        seams.All(seam => seam.HoursInBoth > 0) ? "those hours count in two daily averages"
-        : seams.All(seam => seam.HoursInNeither > 0) ? "those hours count in no daily average"
-        : "those hours count in two daily averages, or in none";
+        seams.All(seam => seam.HoursInBoth > 0) ? "the hours they overlap by can count in both days' averages"
+        : seams.All(seam => seam.HoursInNeither > 0) ? "the hours between them count in neither day's average"
+        : "an overlap's hours can count in both days' averages, and a gap's in neither";
 
-    private static string Seam(ZoneSeam seam) =>
-        $"{seam.Earlier.Date:yyyy-MM-dd} ({seam.Earlier.TimeZone ?? "no zone recorded"}) and {seam.Later.Date:yyyy-MM-dd} ({seam.Later.TimeZone ?? "no zone recorded"}) " +
-        (seam.HoursInBoth > 0 ? $"both hold {Counted.Of(seam.HoursInBoth, "hour", "hours")}" : $"leave {Counted.Of(seam.HoursInNeither, "hour", "hours")} out of either");
+    private static string Seam(ZoneSeam seam, string stationZone)
+    {
+        string Day(StoredDailyAverage day) => $"{day.Date:yyyy-MM-dd} ({day.TimeZone ?? $"no zone recorded, taken as {stationZone}"})";
+        return $"{Day(seam.Earlier)} and {Day(seam.Later)} " + (seam.HoursInBoth > 0
+            ? $"overlap by {Counted.Of(seam.HoursInBoth, "hour", "hours")}"
+            : $"leave {Counted.Of(seam.HoursInNeither, "hour", "hours")} between them");
+    }
 
     private static string Backfill(string stationId, DateOnly from, DateOnly to) =>
         $"`harmattan backfill --station {stationId} --from {from:yyyy-MM-dd} --to {to:yyyy-MM-dd}`";

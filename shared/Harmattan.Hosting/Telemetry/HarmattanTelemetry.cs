@@ -23,8 +23,9 @@ public static class HarmattanTelemetry
 
     /// <summary>
     /// Bucket bounds for durations in seconds (the SDK's defaults are for milliseconds), up to the longest time-out an
-    /// AirQino attempt (AirQino:Timeout, 10 minutes) or a MongoDB write (Storage:MongoOperationTimeout, 30) may be given: a
-    /// slow request under a raised time-out still lands in a bucket of its own, not only in +Inf.
+    /// AirQino attempt (AirQino:Timeout, 10 minutes) or one MongoDB operation (Storage:MongoOperationTimeout, 30 minutes)
+    /// may be given: a slow request under a raised time-out still lands in a bucket of its own, not only in +Inf (a batch
+    /// write of several such operations may still go beyond).
     /// </summary>
     private static readonly InstrumentAdvice<double> Seconds = new()
     {

@@ -1384,8 +1384,8 @@ public sealed class CliBehaviourTests : IDisposable
         Assert.True(exit == 0, output);
         (exit, output) = await _cli.InvokeAsync(status, inTokyo);
         Assert.True(exit == 0, output);
-        Assert.Contains("zone seams         where days cut in two zones meet, 2023-11-03 (UTC) and 2023-11-04 (Asia/Tokyo) both hold 9 hours: " +
-            "until both days of a seam are cut in one zone, those hours count in two daily averages.", output);
+        Assert.Contains("zone seams         where days cut in two zones meet, 2023-11-03 (UTC) and 2023-11-04 (Asia/Tokyo) overlap by 9 hours: " +
+            "until both days of a seam are cut in one zone, the hours they overlap by can count in both days' averages.", output);
     }
 
     [Fact]

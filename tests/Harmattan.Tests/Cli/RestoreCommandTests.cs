@@ -279,7 +279,7 @@ public sealed class RestoreCommandTests : IDisposable
         (exit, output) = await _cli.InvokeAsync(["status", "--rabbitmq", "amqp://guest:guest@127.0.0.1:1/"]);
         Assert.True(exit == 0, output);
         Assert.Contains($"Store: SQLite {_cli.PathOf("harmattan.db")} (store schema 0, older than this version's {SqlitePipelineStore.SchemaVersion}: " +
-            "the first writer of this version to open it (the loader, `harmattan run`) upgrades it)", output);
+            "the first writer of this version to open it (the loader, `harmattan run`, `harmattan archive prune`) upgrades it)", output);
 
         SqliteConnection.ClearAllPools();
         Assert.Equal(before, await File.ReadAllBytesAsync(_cli.PathOf("harmattan.db"), Ct));
@@ -288,7 +288,7 @@ public sealed class RestoreCommandTests : IDisposable
         (exit, output) = await _cli.InvokeAsync(["restore", "--backup", "backup.db", "--db", "restored.db"]);
         Assert.True(exit == 0, output);
         Assert.Contains($"The backup is of store schema 0, older than this version's {SqlitePipelineStore.SchemaVersion}: the first writer of " +
-            "this version to open it (the loader, `harmattan run`) upgrades it, and from then on a version that knows only schema 0 refuses it.", output);
+            "this version to open it (the loader, `harmattan run`, `harmattan archive prune`) upgrades it, and from then on a version that knows only schema 0 refuses it.", output);
         (exit, output) = await _cli.InvokeAsync([.. export, "--db", "restored.db"]);
         Assert.True(exit == 0, output);
         Assert.Contains($"{Station},2023-06-01,Europe/Paris,0.5,", output);
