@@ -202,9 +202,50 @@ public sealed partial class MongoPipelineStore : IPipelineStore
             "a dump taken before the upgrade with mongorestore");
     }
 
-    private Task AnswerAsync(CancellationToken cancellationToken) =>
-        BoundedAsync("a ping", bounded => _database.RunCommandAsync<BsonDocument>(MongoCommands.Ping, cancellationToken: bounded),
-            cancellationToken);
+    /// <summary>
+    /// A ping that fails as soon as the driver has failed to connect to every server it knows (a refused connection, a
+    /// name not resolved), not at the end of its server selection (30 s by default): a command or a page asked of a store
+    /// that is down says so at once. Only the reads' ping: the loader's writes wait, so a server restarting within the
+    /// time-out costs them nothing.
+    /// </summary>
+    private async Task AnswerAsync(CancellationToken cancellationToken)
+    {
+        using var giveUp = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        // A failure the driver saw before this ping may be over (a server back after a restart): only its next try counts.
+        var asked = DateTime.UtcNow;
+        var ping = BoundedAsync("a ping", bounded => _database.RunCommandAsync<BsonDocument>(MongoCommands.Ping, cancellationToken: bounded),
+            giveUp.Token);
+        while (!ping.IsCompleted)
+        {
+            if (UnreachableServers(since: asked) is { } failures)
+            {
+                giveUp.Cancel();
+                // Waited for, so that its cancellation is observed; what it ends with is the reason below.
+                await ((Task)ping).ContinueWith(_ => { }, TaskScheduler.Default);
+                var hint = ReplicaSetHint().Trim().TrimEnd('.');
+                throw new StoreNotReadyException(
+                    $"{Location} could not be reached ({failures}): {CheckTheServer.TrimEnd('.')}{(hint.Length > 0 ? $". {hint}" : "")}");
+            }
+            await Task.WhenAny(ping, Task.Delay(UnreachablePoll, cancellationToken));
+        }
+        await ping;
+    }
+
+    /// <summary>How often a ping looks whether every server has failed to connect.</summary>
+    private static readonly TimeSpan UnreachablePoll = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>
+    /// Why the driver's last connection to each server failed, when it failed to every server it knows, each at its last
+    /// try after <paramref name="since"/> ("the last connection to 127.0.0.1:27017 failed: Connection refused"); null
+    /// while one may still answer.
+    /// </summary>
+    private string? UnreachableServers(DateTime since)
+    {
+        var servers = _client.Cluster.Description.Servers;
+        return servers.Count > 0 && servers.All(server => server.HeartbeatException is not null && server.LastUpdateTimestamp >= since)
+            ? string.Join("; ", servers.Select(LastConnectionFailure))
+            : null;
+    }
 
     public async Task<int> ArchiveRawFetchesAsync(IReadOnlyCollection<RawReadingsFetched> fetches,
         CancellationToken cancellationToken = default)
@@ -533,7 +574,10 @@ public sealed partial class MongoPipelineStore : IPipelineStore
     /// </summary>
     private string LastConnectionFailures() => string.Concat(_client.Cluster.Description.Servers
         .Where(server => server.HeartbeatException is not null)
-        .Select(server => $"; the last connection to {Address(server.EndPoint)} failed: {server.HeartbeatException.GetBaseException().Message.TrimEnd('.')}"));
+        .Select(server => $"; {LastConnectionFailure(server)}"));
+
+    private static string LastConnectionFailure(MongoDB.Driver.Core.Servers.ServerDescription server) =>
+        $"the last connection to {Address(server.EndPoint)} failed: {server.HeartbeatException.GetBaseException().Message.TrimEnd('.')}";
 
     private static string Address(System.Net.EndPoint endPoint) => endPoint switch
     {

@@ -127,9 +127,10 @@ public sealed class MongoHardeningTests : IAsyncLifetime
         using var client = new MongoClient(MongoRegistration.ClientSettings("mongodb://127.0.0.1:9/?replicaSet=rs0&serverSelectionTimeoutMS=300"));
         var store = new MongoPipelineStore(client, _databaseName);
 
-        var error = await Assert.ThrowsAsync<TimeoutException>(() => store.PrepareForReadingAsync(Ct).WaitAsync(TimeSpan.FromSeconds(20), Ct));
+        // A read past the ping, which waits for the driver's server selection as the loader's writes do.
+        var error = await Assert.ThrowsAsync<TimeoutException>(() => store.RequireKnownSchemaAsync(Ct).WaitAsync(TimeSpan.FromSeconds(20), Ct));
 
-        Assert.StartsWith("MongoDB at 127.0.0.1:9 did not answer a ping: A timeout occurred after ", error.Message);
+        Assert.StartsWith("MongoDB at 127.0.0.1:9 did not answer a read of store_info: A timeout occurred after ", error.Message);
         Assert.EndsWith(" The URI names replica set rs0: the driver waits for its primary, under the host names the set gives its members; " +
             "from a host that cannot reach those names, connect to one member with directConnection=true instead of replicaSet=.", error.Message);
     }
@@ -141,13 +142,45 @@ public sealed class MongoHardeningTests : IAsyncLifetime
         using var client = new MongoClient(MongoRegistration.ClientSettings("mongodb://127.0.0.1:9/?replicaSet=rs0&serverSelectionTimeoutMS=20000"));
         var store = new MongoPipelineStore(client, _databaseName, operationTimeout: TimeSpan.FromSeconds(1));
 
-        var error = await Assert.ThrowsAsync<TimeoutException>(() => store.PrepareForReadingAsync(Ct).WaitAsync(TimeSpan.FromSeconds(15), Ct));
+        var error = await Assert.ThrowsAsync<TimeoutException>(() => store.RequireKnownSchemaAsync(Ct).WaitAsync(TimeSpan.FromSeconds(15), Ct));
 
         // Nothing listens on port 9: the driver's last try said why, which its time-out does not.
-        Assert.StartsWith("MongoDB at 127.0.0.1:9 did not answer a ping within 00:00:01 (Storage:MongoOperationTimeout; " +
+        Assert.StartsWith("MongoDB at 127.0.0.1:9 did not answer a read of store_info within 00:00:01 (Storage:MongoOperationTimeout; " +
             "the last connection to 127.0.0.1:9 failed: Connection refused): ", error.Message);
         Assert.EndsWith(" The URI names replica set rs0: the driver waits for its primary, under the host names the set gives its members; " +
             "from a host that cannot reach those names, connect to one member with directConnection=true instead of replicaSet=.", error.Message);
+    }
+
+    [Fact]
+    public async Task Mongo_a_read_of_a_store_whose_every_server_refuses_fails_at_once_naming_why_not_after_the_drivers_wait()
+    {
+        // The driver's server selection and the operation limit at their defaults, 30 s each.
+        using var client = new MongoClient(MongoRegistration.ClientSettings("mongodb://127.0.0.1:9/?replicaSet=rs0"));
+        var store = new MongoPipelineStore(client, _databaseName);
+
+        var error = await Assert.ThrowsAsync<StoreNotReadyException>(() => store.PrepareForReadingAsync(Ct).WaitAsync(TimeSpan.FromSeconds(15), Ct));
+
+        Assert.Equal("MongoDB at 127.0.0.1:9 could not be reached (the last connection to 127.0.0.1:9 failed: Connection refused): " +
+            "check that it is up, that ConnectionStrings:MongoDb names it, and that a majority of its replica set is reachable. " +
+            "The URI names replica set rs0: the driver waits for its primary, under the host names the set gives its members; " +
+            "from a host that cannot reach those names, connect to one member with directConnection=true instead of replicaSet=", error.Message);
+    }
+
+    [Fact]
+    public async Task Mongo_a_server_that_refused_and_is_up_again_is_read_not_refused_for_its_old_failure()
+    {
+        var connectionString = await MongoTestServer.RequireAsync();
+        _client = MongoTestServer.CreateClient(connectionString);
+        await new MongoPipelineStore(_client, _databaseName).InitializeAsync(Ct);
+        var port = UnansweringMongoServer.FreePort();
+        using var client = new MongoClient(MongoRegistration.ClientSettings($"mongodb://127.0.0.1:{port}/?directConnection=true"));
+        var store = new MongoPipelineStore(client, _databaseName);
+        await Assert.ThrowsAsync<StoreNotReadyException>(() => store.PrepareForReadingAsync(Ct).WaitAsync(TimeSpan.FromSeconds(15), Ct));
+
+        // Up again (a restart): the driver still holds the refused connection as its last word on the server until its
+        // next try, which the read waits for.
+        using var server = UnansweringMongoServer.InFrontOf(connectionString, port);
+        await store.PrepareForReadingAsync(Ct).WaitAsync(TimeSpan.FromSeconds(20), Ct);
     }
 
     [Fact]

@@ -11,14 +11,15 @@ namespace Harmattan.Tests.Storage;
 /// </summary>
 public sealed class UnansweringMongoServer : IDisposable
 {
-    private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
+    private readonly TcpListener _listener;
     private readonly MongoServerAddress? _target;
     private readonly CancellationTokenSource _disposed = new();
     private readonly List<Socket> _sockets = [];
     private volatile bool _answering;
 
-    private UnansweringMongoServer(MongoServerAddress? target)
+    private UnansweringMongoServer(MongoServerAddress? target, int port = 0)
     {
+        _listener = new TcpListener(IPAddress.Loopback, port);
         _target = target;
         _answering = target is not null;
         _listener.Start();
@@ -30,6 +31,19 @@ public sealed class UnansweringMongoServer : IDisposable
 
     /// <summary>A server that answers as <paramref name="connectionString"/>'s (its first host) until <see cref="StopAnswering"/>.</summary>
     public static UnansweringMongoServer InFrontOf(string connectionString) => new(MongoUrl.Create(connectionString).Server);
+
+    /// <summary>As <see cref="InFrontOf(string)"/>, on <paramref name="port"/>: a server that was down comes up there.</summary>
+    public static UnansweringMongoServer InFrontOf(string connectionString, int port) => new(MongoUrl.Create(connectionString).Server, port);
+
+    /// <summary>A loopback port nothing listens on, as the moment it is asked.</summary>
+    public static int FreePort()
+    {
+        var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return port;
+    }
 
     /// <summary>host:port, as the store's messages name it.</summary>
     public string Host => $"127.0.0.1:{((IPEndPoint)_listener.LocalEndpoint).Port}";
