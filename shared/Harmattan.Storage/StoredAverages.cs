@@ -54,10 +54,6 @@ public record StoredDailyAverage
     public bool IsRunning(string? zoneWhenUnknown, DateTimeOffset now) =>
         IsRunning(zoneWhenUnknown) && DayWindows.NotEndedAt(Date.AddDays(1), TimeZone ?? zoneWhenUnknown, now);
 
-    /// <summary>Last stored from a fetch made before it ended, and no longer running at <paramref name="now"/> (<see cref="IsRunning(string?, DateTimeOffset)"/>).</summary>
-    public bool IsLeftUnfinished(string? zoneWhenUnknown, DateTimeOffset now) =>
-        IsRunning(zoneWhenUnknown) && !IsRunning(zoneWhenUnknown, now);
-
     /// <summary>Cut in another zone than <paramref name="stationZone"/> (a row that records none is not).</summary>
     public bool IsCutInOtherZoneThan(TimeZoneInfo stationZone) => TimeZone is { } zone && !TimeZoneRules.SameRules(zone, stationZone);
 }

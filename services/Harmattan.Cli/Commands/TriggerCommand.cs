@@ -56,8 +56,7 @@ public static class TriggerCommand
         {
             var time = host.Services.GetRequiredService<TimeProvider>();
             var runAt = time.GetUtcNow();
-            var scheduledRun = host.Services.GetRequiredService<ScheduledRun>();
-            var (plan, storeAnswered) = await scheduledRun.RunAsync(runAt, cancellationToken);
+            var (plan, storeAnswered) = await host.Services.GetRequiredService<ScheduledRun>().RunAsync(runAt, cancellationToken);
             AnsiConsole.MarkupLineInterpolated(
                 $"Sent {plan.Count} scheduled fetch command(s) for run hour {FetchSchedule.RunHour(runAt):yyyy-MM-ddTHH:mmZ} to RabbitMQ {RabbitMqAddress.Describe(broker)}:");
             foreach (var fetch in plan)

@@ -9,7 +9,8 @@ namespace Harmattan.Cli.Pipeline;
 /// </param>
 /// <param name="CutInOtherZonesSpan">The first and last of the days cut in another zone, for the backfill that fetches them again.</param>
 /// <param name="NotFetchedSinceEnded">
-/// Of the incomplete days, those left unfinished (<see cref="StoredDailyAverage.IsLeftUnfinished"/>): a backfill fetches them whole.
+/// Of the incomplete days, those fetched before they ended and no longer running: left unfinished (the services stopped
+/// that day, say), which a backfill fetches whole.
 /// </param>
 /// <param name="WithoutValue">
 /// Of the missing days, those stored without a value: no row at the source, or every value rejected. The others were never
@@ -69,9 +70,12 @@ public sealed record StationStatus(
             if (previous is not null && ZoneSeam.Between(previous, day, recent.TimeZone) is { } seam)
                 seams.Add(seam);
             previous = day;
-            if (day.IsLeftUnfinished(recent.TimeZone.Id, now))
+            var notEndedWhenFetched = recent.IsRunning(day);
+            var running = day.IsRunning(recent.TimeZone.Id, now);
+            // Fetched before it ended, and no longer running: left unfinished.
+            if (notEndedWhenFetched && !running)
                 notFetchedSinceEnded.Add(day.Date);
-            counts = counts.Add(day, running: day.IsRunning(recent.TimeZone.Id, now), notEndedWhenFetched: recent.IsRunning(day));
+            counts = counts.Add(day, running: running, notEndedWhenFetched: notEndedWhenFetched);
             if (day.IsCutInOtherZoneThan(recent.TimeZone))
             {
                 otherZones[day.TimeZone!] = otherZones.GetValueOrDefault(day.TimeZone!) + 1;

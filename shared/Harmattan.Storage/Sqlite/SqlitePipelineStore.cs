@@ -369,7 +369,6 @@ public sealed partial class SqlitePipelineStore : IPipelineStore, IDisposable
 
     public long KnownSchema => SchemaVersion;
 
-    /// <summary>The tables of the database <paramref name="connection"/> has open, SQLite's own left out, by name.</summary>
     /// <summary>Refuses a file whose <paramref name="tables"/> are there and none of them the store's.</summary>
     /// <exception cref="ForeignDatabaseException">The file is another application's database.</exception>
     public static void RefuseForeign(string file, IReadOnlyList<string> tables)
@@ -378,6 +377,7 @@ public sealed partial class SqlitePipelineStore : IPipelineStore, IDisposable
             throw new ForeignDatabaseException(file, [.. tables.Take(3)]);
     }
 
+    /// <summary>The tables of the database <paramref name="connection"/> has open, SQLite's own left out, by name.</summary>
     public static async Task<IReadOnlyList<string>> TablesInAsync(SqliteConnection connection, CancellationToken cancellationToken)
     {
         await using var command = connection.CreateCommand();
